@@ -1,0 +1,47 @@
+"""Rough model sizes from what a manifest says, for load-time estimates. Stated, not hidden, in messages."""
+
+from __future__ import annotations
+
+import re
+
+_PARAMS = re.compile(r"(?:(\d+)x)?(\d+(?:\.\d+)?)\s*[bB](?![a-zA-Z])")
+_BYTES = {"fp8": 1, "int8": 1, "w8a8": 1, "awq": 0.5, "gptq": 0.5, "int4": 0.5, "nvfp4": 0.5, "mxfp4": 0.5, "bitsandbytes": 0.5}
+LOAD_GIB_PER_S = 1.0  # per pod, from a local or network volume; hub downloads are slower
+ENGINE_START_S = 60  # process start, CUDA graphs and warm-up on top of reading weights
+
+
+def params_billions(model_id: str | None) -> float | None:
+    """'meta-llama/Llama-3.1-70B-Instruct' -> 70; 'Mixtral-8x7B' -> 56; None when the name does not say."""
+    if not model_id:
+        return None
+    name = model_id.rsplit("/", 1)[-1]
+    m = None
+    for m in _PARAMS.finditer(name):
+        pass
+    if not m:
+        return None
+    experts = int(m.group(1)) if m.group(1) else 1
+    return experts * float(m.group(2))
+
+
+def bytes_per_param(quantization: str | None, dtype: str | None, model_id: str | None) -> float:
+    text = " ".join(str(x).lower() for x in (quantization, dtype, model_id) if x)
+    for key, b in _BYTES.items():
+        if key in text:
+            return b
+    return 4 if dtype in ("float32", "float") else 2
+
+
+def load_seconds(d) -> tuple[int, str]:
+    """Estimated seconds from container start to ready, and how it was estimated."""
+    e = d.engine
+    model = d.model.id
+    b = params_billions(model)
+    if b is None:
+        return ENGINE_START_S, f"model size unknown; the engine alone takes about {ENGINE_START_S} s to start"
+    quant = str(e.setting("quantization").value) if e and e.setting("quantization") else None
+    dtype = str(e.setting("dtype").value) if e and e.setting("dtype") else None
+    gib = b * 1e9 * bytes_per_param(quant, dtype, model) / 2**30
+    pods = max(1, sum(p.count for p in d.pods))
+    secs = int(ENGINE_START_S + gib / pods / LOAD_GIB_PER_S)
+    return secs, f"~{gib:.0f} GiB of weights for {b:g}B parameters over {pods} pod(s) at {LOAD_GIB_PER_S:g} GiB/s + {ENGINE_START_S} s start"

@@ -1,0 +1,65 @@
+"""
+## What it does
+Checks every vLLM flag in the container's arguments against the flag set of the vLLM release the
+image pins (from its tag, or a `vllm==X` install), and suggests the nearest real flag.
+
+## Why it matters
+vLLM's argument parser exits on an unknown flag, so the pod crash-loops on rollout. Flags come and go
+between releases (`--use-v2-block-manager`, `--swap-space`, `--task` were removed), and a typo such as
+`--max-model-length` is only found when the pod starts on a GPU node.
+
+## Example
+```yaml
+image: vllm/vllm-openai:v0.10.2
+args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--max-model-length", "8192"]
+```
+
+## Instead
+```yaml
+args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--max-model-len", "8192"]
+```
+
+## References
+- vLLM engine arguments: https://docs.vllm.ai/en/latest/configuration/engine_args.html
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from .. import data
+from . import Hit, declare, engine_is
+
+
+def known_flags(release: str | None) -> set[str]:
+    versions = data.vllm_flags()["versions"]
+    if release:
+        return set(versions[release]["flags"])
+    return {f for v in versions.values() for f in v["flags"]}
+
+
+def where_else(flag: str) -> list[str]:
+    return [v for v, rel in data.vllm_flags()["versions"].items() if flag in rel["flags"]]
+
+
+@declare("engine-flag-unknown", "error", ["engine-args-valid"],
+         "every engine flag exists in the pinned vLLM release",
+         "an engine flag does not exist in the pinned vLLM release",
+         doc=__doc__, applies=engine_is("vllm"))
+def check(d):
+    release = data.vllm_release_for(d.engine.version)
+    flags = known_flags(release)
+    where = f"vLLM {release}" if release else "any vLLM release from 0.4.3 to 0.33.0"
+    for flag, val in d.engine.flags.items():
+        if not flag.startswith("-") or flag in flags:
+            continue
+        other = where_else(flag)
+        if other:
+            msg = f"{val.raw.split('=')[0]} is not a flag of {where}; it exists in vLLM {', '.join(sorted(other, key=data.version_key))}"
+        else:
+            close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.75)
+            msg = f"{val.raw.split('=')[0]} is not a flag of {where}" + (f"; did you mean {close[0]}?" if close else "")
+        yield Hit(msg, val.loc)
+
+
+CHECKS = [check]

@@ -1,0 +1,57 @@
+"""
+## What it does
+Checks the value of choice flags (`--dtype`, `--quantization`, `--kv-cache-dtype`, `--load-format`)
+against the choices of the pinned vLLM release, and `--gpu-memory-utilization` against (0, 1].
+
+## Why it matters
+argparse rejects an invalid choice at start-up; a memory fraction above 1 or at 0 makes the engine
+fail its memory profiling. Both only show on a GPU node, after the image pull and the model download.
+
+## Example
+```yaml
+args: ["--model", "mistralai/Mistral-7B-v0.3", "--dtype", "bf16", "--gpu-memory-utilization", "90"]
+```
+
+## Instead
+```yaml
+args: ["--model", "mistralai/Mistral-7B-v0.3", "--dtype", "bfloat16", "--gpu-memory-utilization", "0.90"]
+```
+
+## References
+- vLLM engine arguments: https://docs.vllm.ai/en/latest/configuration/engine_args.html
+"""
+
+from __future__ import annotations
+
+from .. import data
+from . import Hit, declare, engine_is
+
+
+@declare("engine-flag-value-invalid", "error", ["engine-args-valid", "precision-explicit"],
+         "engine flag values are valid choices", "an engine flag has a value the engine rejects",
+         doc=__doc__, applies=engine_is("vllm"))
+def check(d):
+    release = data.vllm_release_for(d.engine.version)
+    versions = data.vllm_flags()["versions"]
+    for flag, val in d.engine.flags.items():
+        if val.value is True or "$" in str(val.value) or "{" in str(val.value):
+            continue
+        if flag == "--gpu-memory-utilization":
+            try:
+                frac = float(str(val.value))
+            except ValueError:
+                yield Hit(f"--gpu-memory-utilization {val.value!r} is not a number", val.loc)
+                continue
+            if not 0 < frac <= 1:
+                yield Hit(f"--gpu-memory-utilization {frac} is outside (0, 1]: it is a fraction of GPU memory", val.loc)
+            continue
+        if release:
+            choices = versions[release]["choices"].get(flag)
+        else:
+            all_choices = [v["choices"][flag] for v in versions.values() if flag in v["choices"]]
+            choices = sorted({c for cs in all_choices for c in cs}) if all_choices else None
+        if choices and str(val.value) not in choices:
+            yield Hit(f"{flag} {val.value} is not one of {', '.join(choices)} (vLLM {release or 'any release'})", val.loc)
+
+
+CHECKS = [check]

@@ -1,0 +1,56 @@
+"""
+## What it does
+Compares tensor-parallel × pipeline-parallel × data-parallel size with the accelerators the serving
+group requests. A multi-node group (LeaderWorkerSet, Ray worker groups) counts every pod of the
+group: TP 8 × PP 2 over 2 pods of 8 GPUs is right.
+
+## Why it matters
+The engine needs one GPU per rank. With fewer GPUs than ranks, vLLM waits for placement and times
+out, TGI fails to start its shards, and the pod crash-loops holding the GPUs it did get.
+
+## Example
+```yaml
+args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size", "4"]
+resources: {limits: {nvidia.com/gpu: 2}}
+```
+
+## Instead
+```yaml
+args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size", "4"]
+resources: {limits: {nvidia.com/gpu: 4}}
+```
+
+## References
+- vLLM distributed serving: https://docs.vllm.ai/en/latest/serving/distributed_serving.html
+"""
+
+from __future__ import annotations
+
+from . import Hit, declare, engine_is
+
+
+def ranks(d) -> tuple[int, str, object]:
+    e = d.engine
+    tp, pp, dp = e.int_setting("tensor_parallel", 1), e.int_setting("pipeline_parallel", 1), e.int_setting("data_parallel", 1)
+    where = e.setting("tensor_parallel") or e.setting("pipeline_parallel") or e.setting("data_parallel")
+    parts = [f"TP {tp}"] + ([f"PP {pp}"] if pp > 1 else []) + ([f"DP {dp}"] if dp > 1 else [])
+    return tp * pp * dp, " × ".join(parts), where
+
+
+def _applies(d) -> bool:
+    return engine_is("vllm", "tgi", "sglang")(d) and any(
+        d.engine.setting(s) is not None for s in ("tensor_parallel", "pipeline_parallel", "data_parallel"))
+
+
+@declare("parallelism-exceeds-gpus", "error", ["parallelism-valid", "gpu-count-matches"],
+         "parallel ranks fit the GPUs requested", "the engine needs more GPUs than the group requests",
+         doc=__doc__, applies=_applies)
+def check(d):
+    need, text, where = ranks(d)
+    have = d.gpus_per_group()
+    if need > have:
+        pods = sum(p.count for p in d.pods)
+        yield Hit(f"{text} needs {need} GPUs but the group requests {have} ({pods} pod{'s' if pods != 1 else ''})", where.loc)
+
+
+CHECKS = [check]

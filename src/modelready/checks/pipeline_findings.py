@@ -1,0 +1,41 @@
+"""
+## What it does
+Reports inputs that could not be checked: YAML or JSON that does not parse, a chart Helm cannot
+render (with Helm's own message and template line), and suppressions naming a check that does not
+exist.
+
+## Why it matters
+A file that cannot be read is a file nobody checked. A gate that silently skips it passes the very
+change that broke it.
+
+## Example
+```yaml
+args: ["--model", meta-llama/Llama-3.1-8B-Instruct   # unclosed list
+```
+
+## Instead
+```yaml
+args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]
+```
+
+## References
+- Helm template debugging: https://helm.sh/docs/chart_template_guide/debugging/
+"""
+
+from __future__ import annotations
+
+from ..findings import Severity
+from . import Check
+
+
+def _none(_):
+    return ()
+
+
+# Raised by the pipeline itself, not by a function over the model; declared here so that the
+# catalog, SARIF rules and suppressions know them like any other check.
+CHECKS = [
+    Check("input-unreadable", Severity.error, ("manifests-render",), __doc__, "every input file parses", "an input file does not parse", _none, applies=lambda d: False, scope="pipeline"),
+    Check("helm-render-failed", Severity.error, ("manifests-render",), __doc__, "every chart renders with each values set", "a chart does not render", _none, applies=lambda d: False, scope="pipeline"),
+    Check("suppression-unknown-check", Severity.warning, ("manifests-render",), __doc__, "suppressions name real checks", "a suppression names no known check", _none, applies=lambda d: False, scope="pipeline"),
+]

@@ -1,0 +1,37 @@
+"""
+## What it does
+Requires a readiness probe on the serving container.
+
+## Why it matters
+Without one, a pod is sent traffic as soon as its container starts, minutes before the model is
+loaded: clients get connection errors or 503s on every scale-up and rollout.
+
+## Example
+```yaml
+containers: [{name: vllm, image: "vllm/vllm-openai:v0.10.2", args: [...]}]
+```
+
+## Instead
+```yaml
+readinessProbe: {httpGet: {path: /health, port: 8000}, periodSeconds: 5}
+```
+
+## References
+- Kubernetes readiness probes: https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
+"""
+
+from __future__ import annotations
+
+from . import Hit, declare
+
+
+@declare("readiness-probe-missing", "warning", ["readiness-probe-health", "readiness-waits-for-load"],
+         "the serving container has a readiness probe", "the serving container has no readiness probe",
+         doc=__doc__, applies=lambda d: d.engine_container is not None and d.kind not in ("InferenceService",))
+def check(d):
+    c = d.engine_container
+    if "readiness" not in c.probes:
+        yield Hit(f"container {c.name} has no readinessProbe: traffic arrives before the model is loaded", c.loc)
+
+
+CHECKS = [check]

@@ -1,0 +1,70 @@
+"""`.modelready.yaml`: what to skip, which checks and severities, and which values sets render a chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Severity
+from .load.yamlsrc import YamlError, load_one
+
+CONFIG_NAMES = (".modelready.yaml", ".modelready.yml")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class Config:
+    exclude: list[str] = field(default_factory=list)
+    disable: set[str] = field(default_factory=set)
+    enable: set[str] = field(default_factory=set)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    # chart dir (repo-relative) -> list of values sets, each a list of files relative to the chart
+    charts: dict[str, list[list[str]]] = field(default_factory=dict)
+    profile: str | None = None
+    fail_on: Severity = Severity.error
+    source: str | None = None
+
+
+def find_config(root: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        if (root / name).is_file():
+            return root / name
+    return None
+
+
+def load_config(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    try:
+        raw = load_one(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot be read: {e}") from None
+    except YamlError as e:
+        raise ConfigError(f"{path}:{e.line}: does not parse: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: must be a mapping")
+    known = {"exclude", "checks", "charts", "profile", "fail_on"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
+    cfg = Config(source=str(path))
+    cfg.exclude = [str(x) for x in raw.get("exclude") or []]
+    checks = raw.get("checks") or {}
+    cfg.disable = {str(x) for x in checks.get("disable") or []}
+    cfg.enable = {str(x) for x in checks.get("enable") or []}
+    try:
+        cfg.severity = {str(k): Severity.parse(str(v)) for k, v in (checks.get("severity") or {}).items()}
+        if raw.get("fail_on"):
+            cfg.fail_on = Severity.parse(str(raw["fail_on"]))
+    except ValueError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    for chart, spec in (raw.get("charts") or {}).items():
+        sets = (spec or {}).get("values") if isinstance(spec, dict) else None
+        if not isinstance(sets, list):
+            raise ConfigError(f"{path}: charts.{chart}.values must be a list of values sets")
+        cfg.charts[str(chart).rstrip("/")] = [[str(f) for f in (s if isinstance(s, list) else [s])] for s in sets]
+    cfg.profile = raw.get("profile")
+    return cfg

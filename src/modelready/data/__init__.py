@@ -1,0 +1,43 @@
+"""Facts shipped with the package (engines, vLLM flags per release, GPUs), each file naming its sources."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+import yaml
+
+
+def _text(name: str) -> str:
+    return resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def engines() -> dict:
+    return yaml.load(_text("engines.yaml"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@cache
+def vllm_flags() -> dict:
+    return json.loads(_text("vllm_flags.json"))
+
+
+def vllm_release_for(version: str | None) -> str | None:
+    """The newest known release at or before `version` (flags only change at releases we know of)."""
+    known = list(vllm_flags()["versions"])
+    known.sort(key=version_key)
+    if version is None:
+        return None
+    key = version_key(version)
+    if key is None:
+        return None
+    at_or_before = [k for k in known if version_key(k) <= key]
+    return at_or_before[-1] if at_or_before else known[0]
+
+
+def version_key(text: str) -> tuple | None:
+    import re
+
+    m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", text)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None

@@ -1,0 +1,90 @@
+"""Walk the paths given and say what each file is. Nothing is parsed here beyond a sniff."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+MAX_BYTES = 5 * 1024 * 1024
+ALWAYS_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
+MODEL_CARD_NAMES = {"readme.md", "model_card.md", "modelcard.md"}
+
+
+@dataclass
+class Discovered:
+    root: Path
+    charts: list[Path] = field(default_factory=list)  # chart roots (subcharts belong to their parent)
+    kustomizations: list[Path] = field(default_factory=list)
+    files: list[tuple[Path, str]] = field(default_factory=list)  # (path, kind) outside charts
+    chart_files: dict[Path, list[Path]] = field(default_factory=dict)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, reason)
+
+
+def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
+    spec = pathspec.PathSpec.from_lines("gitwildmatch", exclude)
+    out = Discovered(root=root)
+    for start in paths:
+        if start.is_file():
+            _classify_file(start, root, spec, out)
+            continue
+        for dirpath, dirnames, filenames in os.walk(start):
+            here = Path(dirpath)
+            rel_dir = _rel(here, root)
+            dirnames[:] = sorted(d for d in dirnames if d not in ALWAYS_SKIP_DIRS and not spec.match_file(f"{rel_dir}/{d}/".lstrip("./")))
+            if "Chart.yaml" in filenames:
+                out.charts.append(here)
+                files = []
+                for cdir, cdirs, cfiles in os.walk(here):
+                    cdirs[:] = sorted(cdirs)
+                    files += [Path(cdir) / f for f in sorted(cfiles)]
+                out.chart_files[here] = files
+                dirnames[:] = []  # the chart owns everything below it
+                continue
+            if {"kustomization.yaml", "kustomization.yml", "Kustomization"} & set(filenames):
+                out.kustomizations.append(here)
+            for name in sorted(filenames):
+                _classify_file(here / name, root, spec, out)
+    return out
+
+
+def _classify_file(path: Path, root: Path, spec: pathspec.PathSpec, out: Discovered) -> None:
+    rel = _rel(path, root)
+    if spec.match_file(rel):
+        out.skipped.append((path, "excluded by config"))
+        return
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        out.skipped.append((path, f"cannot be read: {e.strerror}"))
+        return
+    kind = classify_name(path.name)
+    if kind is None:
+        out.skipped.append((path, "not a deployment file"))
+        return
+    if size > MAX_BYTES:
+        out.skipped.append((path, f"too large ({size} bytes > {MAX_BYTES})"))
+        return
+    out.files.append((path, kind))
+
+
+def classify_name(name: str) -> str | None:
+    low = name.lower()
+    if low.endswith((".yaml", ".yml")):
+        return "yaml"
+    if low in MODEL_CARD_NAMES:
+        return "model-card"
+    if low.endswith(".json"):
+        return "json"
+    if low == "dockerfile" or low.startswith("dockerfile.") or low.startswith("dockerfile_") or low.endswith(".dockerfile"):
+        return "dockerfile"
+    return None
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,126 @@
+"""Non-Kubernetes inputs: model cards, model config.json, Dockerfiles, ModelSpec documents."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from .yamlsrc import YamlError, YMap, load_one
+
+
+class ArtifactProblem(Exception):
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class ModelCard:
+    file: str
+    metadata: dict  # YAML front matter; {} when the card has none
+    metadata_line: int
+    body: str
+
+
+def load_model_card(text: str, file: str) -> ModelCard:
+    if not text.startswith("---"):
+        return ModelCard(file, {}, 0, text)
+    end = re.search(r"^---\s*$", text[3:], re.M)
+    if not end:
+        raise ArtifactProblem("front matter starts with --- but never ends", 1)
+    front = text[3 : 3 + end.start()]
+    try:
+        meta = load_one(front)
+    except YamlError as e:
+        raise ArtifactProblem(f"front matter does not parse: {e}", e.line + 1) from None
+    if meta is not None and not isinstance(meta, dict):
+        raise ArtifactProblem("front matter is not a mapping", 2)
+    return ModelCard(file, meta or {}, 2, text[3 + end.end() :])
+
+
+@dataclass
+class ModelConfig:
+    """A Hugging Face config.json: what the model is, for KV-cache and context arithmetic."""
+
+    file: str
+    data: dict
+    quantize_config: dict | None = None
+
+    @property
+    def max_position_embeddings(self) -> int | None:
+        v = self.data.get("max_position_embeddings") or self.data.get("text_config", {}).get("max_position_embeddings")
+        return v if isinstance(v, int) else None
+
+
+def is_model_config(data: object) -> bool:
+    return isinstance(data, dict) and ("model_type" in data or "architectures" in data)
+
+
+def load_json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ArtifactProblem(f"JSON does not parse: {e.msg}", e.lineno) from None
+
+
+@dataclass
+class Instruction:
+    cmd: str
+    value: str
+    line: int
+
+
+@dataclass
+class Dockerfile:
+    file: str
+    instructions: list[Instruction] = field(default_factory=list)
+
+    def all(self, cmd: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.cmd == cmd]
+
+
+def load_dockerfile(text: str, file: str) -> Dockerfile:
+    """Instructions with their first line; continuation lines and heredoc bodies are folded in."""
+    out = Dockerfile(file)
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        raw = lines[i].strip()
+        start = i + 1
+        i += 1
+        if not raw or raw.startswith("#"):
+            continue
+        parts = [raw]
+        while parts[-1].endswith("\\") and i < len(lines):
+            parts[-1] = parts[-1][:-1]
+            nxt = lines[i].strip()
+            i += 1
+            if not nxt.startswith("#"):
+                parts.append(nxt)
+        heredoc = re.search(r"<<-?\s*['\"]?(\w+)['\"]?", parts[0])
+        if heredoc:
+            while i < len(lines) and lines[i].strip() != heredoc.group(1):
+                parts.append(lines[i])
+                i += 1
+            i += 1
+        joined = " ".join(parts)
+        cmd, _, value = joined.partition(" ")
+        if re.fullmatch(r"[A-Za-z]+", cmd):
+            out.instructions.append(Instruction(cmd.upper(), value.strip(), start))
+    if not out.instructions:
+        raise ArtifactProblem("no Dockerfile instructions found", 1)
+    return out
+
+
+MODELSPEC_API = "modelready.io/v1alpha1"
+
+
+def is_modelspec(doc: object) -> bool:
+    return isinstance(doc, dict) and doc.get("kind") == "ModelSpec" and str(doc.get("apiVersion", "")).startswith("modelready.io/")
+
+
+@dataclass
+class ModelSpecDoc:
+    file: str
+    body: YMap

@@ -1,0 +1,205 @@
+"""Helm charts rendered by Helm itself: the helm-python-sdk (Helm v4 in-process), else the helm CLI.
+
+Each values set (the chart's defaults, each `ci/*.yaml` the chart ships, or what config names) is
+rendered separately; rendered objects point back at their template file, and at the values key when
+the template line reads one.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..findings import Loc
+from .k8s import K8sObject, LoadProblem, parse_objects
+from .yamlsrc import YamlError, load_one
+
+RELEASE, NAMESPACE = "release", "default"
+_VALUES_REF = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
+_HELM_POS = re.compile(r"\(([^():\s]+):(\d+):(\d+)\)")
+
+
+@dataclass
+class Rendered:
+    values_set: str
+    objects: list[K8sObject] = field(default_factory=list)
+    error: str | None = None
+    error_loc: Loc | None = None
+    hooks_skipped: int = 0
+
+
+def engine_name() -> str:
+    try:
+        import helm_python
+
+        return f"helm-python-sdk {helm_python.__version__} (Helm {helm_python.helm_sdk_version()})"
+    except Exception:  # noqa: BLE001 - any failure to load the native library means: not usable
+        return "helm CLI" if shutil.which("helm") else "none"
+
+
+def default_values_sets(chart_dir: Path) -> list[list[str]]:
+    """The chart's defaults, then one set per values file in ci/ (as chart-testing does)."""
+    sets: list[list[str]] = [[]]
+    ci = chart_dir / "ci"
+    if ci.is_dir():
+        sets += [[str(p.relative_to(chart_dir))] for p in sorted(ci.glob("*.yaml"))]
+    return sets
+
+
+def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path) -> Rendered:
+    """Render one values set. `values_files` are relative to the chart (or absolute)."""
+    label = "+".join(values_files) or "values.yaml"
+    out = Rendered(values_set=label)
+    values: dict = {}
+    for vf in values_files:
+        path = (chart_dir / vf) if not Path(vf).is_absolute() else Path(vf)
+        try:
+            loaded = load_one(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as e:
+            out.error, out.error_loc = f"values file {vf} cannot be read: {e}", Loc(rel_chart)
+            return out
+        except YamlError as e:
+            out.error, out.error_loc = f"values file {vf} does not parse: {e}", Loc(_rel(path, root), e.line)
+            return out
+        if isinstance(loaded, dict):
+            _merge(values, loaded)
+    try:
+        manifests = _render_sdk(chart_dir, values)
+    except _NoEngine:
+        manifests = _render_cli(chart_dir, values_files)
+    except _HelmFailed as e:
+        out.error = str(e)
+        m = _HELM_POS.search(out.error)
+        if m:
+            out.error_loc = Loc(_template_path(m.group(1), rel_chart), int(m.group(2)))
+        else:
+            out.error_loc = Loc(f"{rel_chart}/Chart.yaml")
+        return out
+    for tpl_name, text in sorted(manifests.items()):
+        if not text.strip() or not tpl_name.endswith((".yaml", ".yml", ".json", ".tpl")):
+            continue
+        rel_tpl = _template_path(tpl_name, rel_chart)
+        locate = _Locator(chart_dir, tpl_name, rel_tpl, text)
+        try:
+            objects, _ = parse_objects(text, rel_tpl, origin=f"{rel_chart}@{label}", locator=locate)
+        except LoadProblem as e:
+            out.error = f"template {tpl_name} renders to invalid YAML: {e}"
+            out.error_loc = Loc(rel_tpl, locate(e.line).line)
+            return out
+        for obj in objects:
+            if "test" in obj.hook.split(","):
+                out.hooks_skipped += 1  # helm test hooks are not workloads
+                continue
+            out.objects.append(obj)
+    return out
+
+
+class _NoEngine(Exception):
+    pass
+
+
+class _HelmFailed(Exception):
+    pass
+
+
+def _render_sdk(chart_dir: Path, values: dict) -> dict[str, str]:
+    try:
+        import helm_python
+    except Exception as e:  # noqa: BLE001
+        raise _NoEngine(str(e)) from None
+    try:
+        with helm_python.Chart.load(str(chart_dir)) as chart:
+            return chart.render(values or None, name=RELEASE, namespace=NAMESPACE, is_install=True)
+    except helm_python.HelmError as e:
+        raise _HelmFailed(str(e)) from None
+
+
+def _render_cli(chart_dir: Path, values_files: list[str]) -> dict[str, str]:
+    helm = shutil.which("helm")
+    if not helm:
+        raise _HelmFailed("no Helm engine: install helm-python-sdk or put helm on PATH")
+    cmd = [helm, "template", RELEASE, str(chart_dir), "--namespace", NAMESPACE]
+    for vf in values_files:
+        cmd += ["-f", str(chart_dir / vf)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise _HelmFailed(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "helm template failed")
+    out: dict[str, str] = {}
+    current = None
+    for line in proc.stdout.splitlines(keepends=True):
+        if line.startswith("# Source: "):
+            current = line[len("# Source: "):].strip()
+            out.setdefault(current, "")
+            out[current] += "---\n"
+        elif current:
+            out[current] += line
+    return out
+
+
+def _template_path(tpl_name: str, rel_chart: str) -> str:
+    """'vllm-stack/templates/x.yaml' -> '<chart dir>/templates/x.yaml' (subcharts: charts/<name>/...)."""
+    parts = tpl_name.split("/", 1)
+    return f"{rel_chart}/{parts[1]}" if len(parts) == 2 else f"{rel_chart}/{tpl_name}"
+
+
+class _Locator:
+    """Maps a line of rendered output to the template line that most likely produced it."""
+
+    def __init__(self, chart_dir: Path, tpl_name: str, rel_tpl: str, rendered: str):
+        self.rel_tpl = rel_tpl
+        self.rendered = rendered.splitlines()
+        parts = tpl_name.split("/", 1)
+        src = chart_dir / parts[1] if len(parts) == 2 else None
+        try:
+            self.template = src.read_text(encoding="utf-8").splitlines() if src and src.is_file() else []
+        except (OSError, UnicodeDecodeError):
+            self.template = []
+        self._stripped = [t.strip() for t in self.template]
+        self._cache: dict[int, Loc] = {}
+
+    def __call__(self, line: int) -> Loc:
+        if line not in self._cache:
+            self._cache[line] = self._find(line)
+        return self._cache[line]
+
+    def _find(self, line: int) -> Loc:
+        if not self.template or not (0 < line <= len(self.rendered)):
+            return Loc(self.rel_tpl)
+        text = self.rendered[line - 1].strip()
+        if text in self._stripped:  # a literal line of the template
+            return self._loc(self._stripped.index(text))
+        key = text.lstrip("- ").split(":", 1)[0].strip()
+        if key:
+            for i, t in enumerate(self._stripped):
+                body = t.lstrip("- ")
+                if body.startswith(key + ":") or body.startswith(f'"{key}":'):
+                    return self._loc(i)
+        # Produced by an include/toYaml block: blame the nearest parent key that the template spells out.
+        indent = len(self.rendered[line - 1]) - len(self.rendered[line - 1].lstrip())
+        for j in range(line - 2, -1, -1):
+            raw = self.rendered[j]
+            if raw.strip() and len(raw) - len(raw.lstrip()) < indent:
+                return self._find(j + 1)
+        return Loc(self.rel_tpl)
+
+    def _loc(self, idx: int) -> Loc:
+        m = _VALUES_REF.search(self.template[idx])
+        return Loc(self.rel_tpl, idx + 1, m.group(1)[1:] if m else None)
+
+
+def _merge(base: dict, over: dict) -> None:
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _merge(base[k], v)
+        else:
+            base[k] = v
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,93 @@
+"""Kubernetes objects from YAML text: any apiVersion/kind, CRDs included, each able to say where a field is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..findings import Loc
+from .yamlsrc import YamlError, YMap, line_of, load_all
+
+
+@dataclass
+class K8sObject:
+    api_version: str
+    kind: str
+    name: str
+    namespace: str
+    body: YMap
+    file: str
+    origin: str = ""  # "" for a plain file; "chart@values-set" for a rendered chart
+    # Maps a line of the text the body was parsed from to a Loc in the repository (Helm: template lines).
+    locator: Callable[[int], Loc] | None = None
+    hook: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+    def loc(self, *path: object, at: object = None) -> Loc:
+        """Where `path` (keys and list indexes under `at`, or under the body) is."""
+        line = line_of(self.body if at is None else at, *path)
+        return self.locator(line) if self.locator else Loc(self.file, line)
+
+    @property
+    def annotations(self) -> dict:
+        meta = self.body.get("metadata")
+        ann = meta.get("annotations") if isinstance(meta, dict) else None
+        return ann if isinstance(ann, dict) else {}
+
+    @property
+    def labels(self) -> dict:
+        meta = self.body.get("metadata")
+        lab = meta.get("labels") if isinstance(meta, dict) else None
+        return lab if isinstance(lab, dict) else {}
+
+
+class LoadProblem(Exception):
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
+
+
+def parse_objects(text: str, file: str, origin: str = "", locator: Callable[[int], Loc] | None = None) -> tuple[list[K8sObject], int]:
+    """Objects in a YAML stream, and the count of documents that were not Kubernetes objects.
+
+    Raises LoadProblem for YAML that does not parse.
+    """
+    try:
+        docs = load_all(text)
+    except YamlError as e:
+        raise LoadProblem(f"YAML does not parse: {e}", e.line) from None
+    objects, other = [], 0
+    for doc, _line in docs:
+        for item in _flatten(doc):
+            if not (isinstance(item, YMap) and isinstance(item.get("kind"), str) and isinstance(item.get("apiVersion"), str)):
+                if item is not None:
+                    other += 1
+                continue
+            meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+            ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+            objects.append(
+                K8sObject(
+                    api_version=item["apiVersion"],
+                    kind=item["kind"],
+                    name=str(meta.get("name") or meta.get("generateName") or "(unnamed)"),
+                    namespace=str(meta.get("namespace") or "default"),
+                    body=item,
+                    file=file,
+                    origin=origin,
+                    locator=locator,
+                    hook=str(ann.get("helm.sh/hook", "")),
+                )
+            )
+    return objects, other
+
+
+def _flatten(doc: object):
+    """A `kind: List` holds its objects under items; anything else is itself."""
+    if isinstance(doc, YMap) and doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+        yield from doc["items"]
+    else:
+        yield doc

@@ -1,0 +1,199 @@
+"""Find the serving engine in a container and parse its arguments once, in every form seen in the wild:
+`args` lists, `vllm serve MODEL --flag v`, `python3 -m vllm.entrypoints.openai.api_server --model M`,
+`--flag=value`, shell strings under `sh -c`, and env twins such as TGI's MODEL_ID."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from .. import data
+from ..findings import Loc
+from .model import Container, Engine, Value
+
+_SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash", "ash", "/bin/ash"}
+_SEPARATORS = {"&&", "||", ";", "|", "&"}
+_VERSION_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
+_PIP_PIN = re.compile(r"\bvllm==(\d+\.\d+(?:\.\d+)?)")
+
+
+def detect_engine(c: Container) -> str | None:
+    argv_text = " ".join(c.command + c.args)
+    image = (c.image.ref if c.image else "").lower()
+    for name, spec in data.engines().items():
+        if any(ep in argv_text for ep in spec["detect"]["entrypoints"]):
+            return name
+    for name, spec in data.engines().items():
+        if any(pat in image for pat in spec["detect"]["images"]):
+            return name
+    return None
+
+
+def build_engine(c: Container, name: str) -> Engine:
+    spec = data.engines()[name]
+    version, vloc = _version(c, name)
+    eng = Engine(name=name, version=version, version_loc=vloc)
+    tokens = _argv_tokens(c)
+    entry = _entry_index(tokens, spec["detect"]["entrypoints"])
+    if entry is not None:
+        flag_tokens = tokens[entry[1]:]
+        eng.argv_seen = True
+    elif c.command == [] and c.args:
+        flag_tokens = tokens  # the image's ENTRYPOINT is the engine; args are its flags
+        eng.argv_seen = True
+    else:
+        flag_tokens = []
+    _parse_flags(eng, flag_tokens, spec, name)
+    if any("$" in str(t.value) for t in flag_tokens) or re.search(r"\$\{?\w*ARGS", " ".join(c.command + c.args)):
+        eng.dynamic_args = True
+    if spec.get("env_twins"):
+        _env_twins(eng, c, spec)
+    _settings(eng, spec, c)
+    return eng
+
+
+def _version(c: Container, name: str) -> tuple[str | None, Loc | None]:
+    m = _PIP_PIN.search(" ".join(c.command + c.args))
+    if m and name == "vllm":
+        return m.group(1), c.loc
+    engine_image = c.image is not None and any(p in c.image.ref.lower() for p in data.engines()[name]["detect"]["images"])
+    if engine_image and c.image.tag:
+        tm = _VERSION_TAG.match(c.image.tag)
+        if tm and not c.image.templated:
+            return tm.group(1), c.image.loc
+    return None, c.image.loc if c.image else c.loc
+
+
+def _argv_tokens(c: Container) -> list[Value]:
+    """command + args as tokens with locations; a `sh -c` script is split like a shell would."""
+    out: list[Value] = []
+    env = {e.name: e.value for e in c.env if e.value is not None}
+    items = [(expand(t, env), c.loc_of_arg("command", i)) for i, t in enumerate(c.command)]
+    items += [(expand(t, env), c.loc_of_arg("args", i)) for i, t in enumerate(c.args)]
+    i = 0
+    while i < len(items):
+        text, loc = items[i]
+        base = text.rsplit("/", 1)[-1]
+        if (text in _SHELLS or base in ("sh", "bash")) and i + 1 < len(items) and items[i + 1][0] in ("-c", "-ec", "-xc", "-lc", "-exc", "-euc", "-ceu"):
+            for script, sloc in items[i + 2 :]:
+                out += _split_script(script, sloc)
+            return out
+        out.append(Value(text, loc, text))
+        i += 1
+    return out
+
+
+_K8S_REF = re.compile(r"\$\$|\$\((\w+)\)")
+
+
+def expand(text: str, env: dict[str, str]) -> str:
+    """Kubernetes' own expansion of command and args: $(VAR) from the container's literal env, $$ escapes."""
+    def sub(m):
+        if m.group(0) == "$$":
+            return "$"
+        return env.get(m.group(1), m.group(0))
+    return _K8S_REF.sub(sub, text)
+
+
+def _split_script(script: str, loc: Loc) -> list[Value]:
+    script = script.replace("\\\n", " ")
+    block = 1 if "\n" in script else 0
+    out: list[Value] = []
+    offset_line = 0
+    for raw_line in script.split("\n"):
+        try:
+            lex = shlex.shlex(raw_line, posix=True, punctuation_chars=";&|")
+            lex.whitespace_split = True
+            lex.commenters = "#"
+            words = list(lex)
+        except ValueError:
+            words = raw_line.split()
+        line = loc.line + block + offset_line if loc.line else 0
+        for w in words:
+            out.append(Value(w, Loc(loc.file, line, loc.values_key), w))
+        out.append(Value(";", Loc(loc.file, line), ";"))
+        offset_line += 1
+    return out
+
+
+def _entry_index(tokens: list[Value], entrypoints: list[str]) -> tuple[int, int] | None:
+    """(start, first-flag index) of the engine invocation among tokens."""
+    words = [str(t.value) for t in tokens]
+    for ep in entrypoints:
+        parts = ep.split()
+        n = len(parts)
+        for i in range(len(words) - n + 1):
+            window = [w.rsplit("/", 1)[-1] if j == 0 else w for j, w in enumerate(words[i : i + n])]
+            if window == parts or (n == 1 and words[i].endswith(parts[0])):
+                end = i + n
+                return i, end
+    return None
+
+
+def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str) -> None:
+    aliases = {}
+    if name == "vllm":
+        for rel in data.vllm_flags()["versions"].values():
+            aliases.update(rel["aliases"])
+    i = 0
+    positional_taken = False
+    while i < len(tokens):
+        tok = tokens[i]
+        word = str(tok.value)
+        if word in _SEPARATORS:
+            break  # the engine's command ends here
+        if word.startswith("-") and len(word) > 1 and not _is_number(word):
+            flag, eq, val = word.partition("=")
+            flag = aliases.get(flag, flag)
+            if flag.startswith("--"):
+                flag = "--" + flag[2:].replace("_", "-")  # vLLM and SGLang accept underscores
+            if eq:
+                value: object = val
+            elif i + 1 < len(tokens) and not _looks_like_flag(str(tokens[i + 1].value)) and str(tokens[i + 1].value) not in _SEPARATORS:
+                value = str(tokens[i + 1].value)
+                i += 1
+            else:
+                value = True
+            eng.flags[flag] = Value(value, tok.loc, word)
+        elif not positional_taken and name in ("vllm", "sglang") and not eng.flags:
+            eng.flags["<model>"] = Value(word, tok.loc, word)  # `vllm serve MODEL`
+            positional_taken = True
+        else:
+            eng.unknown_tokens.append(tok)
+        i += 1
+
+
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+        return True
+    except ValueError:
+        return False
+
+
+def _looks_like_flag(word: str) -> bool:
+    return word.startswith("-") and len(word) > 1 and not _is_number(word)
+
+
+def _env_twins(eng: Engine, c: Container, spec: dict) -> None:
+    """TGI: MODEL_ID=x is --model-id x, unless the flag itself is given."""
+    flags = {f for names in spec["settings"].values() for f in names if f.startswith("--")}
+    for ev in c.env:
+        flag = "--" + ev.name.lower().replace("_", "-")
+        if flag in flags and flag not in eng.flags and ev.value is not None:
+            eng.flags[flag] = Value(ev.value, ev.loc, f"{ev.name}={ev.value}")
+
+
+def _settings(eng: Engine, spec: dict, c: Container) -> None:
+    for setting, names in spec["settings"].items():
+        for n in names:
+            if n in eng.flags:
+                eng.settings[setting] = eng.flags[n]
+                break
+    if "model" not in eng.settings and "<model>" in eng.flags:
+        eng.settings["model"] = eng.flags["<model>"]
+    env = c.env_map()
+    for setting, var in (spec.get("env_settings") or {}).items():
+        if setting not in eng.settings and var in env:
+            ev = env[var]
+            eng.settings[setting] = Value(ev.value if ev.value is not None else "(from secret)", ev.loc, ev.name)

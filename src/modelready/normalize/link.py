@@ -1,0 +1,79 @@
+"""Link what points at a deployment: Services, autoscalers, disruption budgets, metrics scrapers."""
+
+from __future__ import annotations
+
+from ..load.k8s import K8sObject
+from .model import Deployment, Related, Value
+
+MONITOR_KINDS = {"ServiceMonitor", "PodMonitor", "PodMonitoring", "ClusterPodMonitoring"}
+
+
+def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
+    """Objects link within their own origin (one chart render, or all plain files of the run) and namespace."""
+    by_scope: dict[tuple[str, str], list[K8sObject]] = {}
+    for o in objects:
+        by_scope.setdefault((_scope(o.origin), o.namespace), []).append(o)
+    for d in deployments:
+        scope = by_scope.get((_scope(d.origin if "@" in d.origin else ""), d.namespace), [])
+        services = []
+        for o in scope:
+            spec = o.body.get("spec") if isinstance(o.body.get("spec"), dict) else {}
+            # An InferencePool (Gateway API inference extension) fronts pods the way a Service does.
+            if (o.kind == "Service" and _selects(spec.get("selector"), d.pod_labels, plain=True)) or (
+                    o.kind == "InferencePool" and (_selects(spec.get("selector"), d.pod_labels, plain=True) or _selects(spec.get("selector"), d.pod_labels))):
+                rel = Related(o.kind, o.name, o.loc("metadata", "name"), o.body)
+                d.services.append(rel)
+                services.append(o)
+            elif _targets(spec.get("scaleTargetRef"), d):
+                d.autoscalers.append(Related(o.kind, o.name, o.loc("metadata", "name"), o.body))
+                for key, attr in (("minReplicas", "min_replicas"), ("minReplicaCount", "min_replicas"), ("maxReplicas", "max_replicas"), ("maxReplicaCount", "max_replicas")):
+                    if key in spec and getattr(d, attr) is None:
+                        setattr(d, attr, Value(spec[key], o.loc("spec", key)))
+            elif o.kind == "PodDisruptionBudget" and _selects(spec.get("selector"), d.pod_labels):
+                d.disruption_budgets.append(Related(o.kind, o.name, o.loc("metadata", "name"), o.body))
+            elif o.kind in ("PodMonitor", "PodMonitoring", "ClusterPodMonitoring") and _selects(spec.get("selector"), d.pod_labels):
+                d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), o.body))
+        for o in scope:
+            spec = o.body.get("spec") if isinstance(o.body.get("spec"), dict) else {}
+            if o.kind == "ServiceMonitor" and any(_selects(spec.get("selector"), s.labels) for s in services):
+                d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), o.body))
+        if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
+            d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc, {}))
+
+
+def _scope(origin: str) -> str:
+    return origin if "@" in origin else ""
+
+
+def _targets(ref: object, d: Deployment) -> bool:
+    if not isinstance(ref, dict):
+        return False
+    kind = ref.get("kind", "Deployment")
+    return ref.get("name") == d.name and kind == d.kind
+
+
+def _selects(selector: object, labels: dict, plain: bool = False) -> bool:
+    """Label selector semantics: a Service selector is a plain map; others are matchLabels/matchExpressions."""
+    if not isinstance(selector, dict) or not labels:
+        return False
+    if plain:
+        return bool(selector) and all(labels.get(str(k)) == str(v) for k, v in selector.items())
+    ml = selector.get("matchLabels") or {}
+    exprs = selector.get("matchExpressions") or []
+    if not ml and not exprs:
+        return False
+    if not all(labels.get(str(k)) == str(v) for k, v in ml.items()):
+        return False
+    for e in exprs:
+        if not isinstance(e, dict):
+            return False
+        key, op, values = str(e.get("key")), e.get("operator"), [str(v) for v in e.get("values") or []]
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True

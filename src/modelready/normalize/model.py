@@ -1,0 +1,235 @@
+"""The normalized model. Checks read these dataclasses and nothing else."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..findings import Loc
+
+GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi", "google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore", "gpu.intel.com/i915")
+
+
+@dataclass
+class Value:
+    """A setting as found, with where it was found."""
+
+    value: object
+    loc: Loc
+    raw: str = ""  # the text as written (e.g. "--max-model-len=8192")
+
+
+@dataclass
+class Image:
+    ref: str
+    registry: str
+    repository: str
+    tag: str | None
+    digest: str | None
+    loc: Loc
+
+    @classmethod
+    def parse(cls, ref: str, loc: Loc) -> "Image":
+        rest, _, digest = ref.partition("@")
+        name, tag = rest, None
+        if ":" in rest.rsplit("/", 1)[-1]:
+            name, tag = rest.rsplit(":", 1)
+        first, _, remainder = name.partition("/")
+        if remainder and ("." in first or ":" in first or first == "localhost"):
+            registry, repository = first, remainder
+        else:
+            registry, repository = "docker.io", name
+        return cls(ref, registry, repository, tag, digest or None, loc)
+
+    @property
+    def templated(self) -> bool:
+        """A placeholder to be filled by tooling (`<image>`, `${IMAGE}`, `$(VAR)`, `{{ .x }}`)."""
+        return bool(re.search(r"[<>${}]", self.ref)) or self.ref in ("", "kserve-container-image") or self.tag in ("replace", "placeholder")
+
+
+@dataclass
+class EnvVar:
+    name: str
+    value: str | None  # a literal value, None when valueFrom or absent
+    value_from: dict | None
+    loc: Loc
+
+
+@dataclass
+class Probe:
+    kind: str  # startup | readiness | liveness
+    handler: str  # httpGet | tcpSocket | exec | grpc | none
+    path: str | None
+    port: object
+    initial_delay: int
+    period: int
+    failure_threshold: int
+    timeout: int
+    loc: Loc
+
+    @property
+    def budget_seconds(self) -> int:
+        """How long the container has before this probe gives up on it (Kubernetes' own arithmetic)."""
+        return self.initial_delay + self.period * self.failure_threshold
+
+
+@dataclass
+class Container:
+    name: str
+    image: Image | None
+    command: list[str]
+    args: list[str]
+    env: list[EnvVar]
+    requests: dict[str, Value]
+    limits: dict[str, Value]
+    probes: dict[str, Probe]
+    ports: dict[str, int]  # name (or str(number)) -> containerPort
+    mounts: dict[str, str]  # mountPath -> volume name
+    loc: Loc
+    resources_loc: Loc
+    init: bool = False
+    arg_locs: dict[str, list[Loc]] = field(default_factory=dict)  # "command"/"args" -> Loc per item
+
+    def loc_of_arg(self, part: str, i: int) -> Loc:
+        locs = self.arg_locs.get(part) or []
+        return locs[i] if i < len(locs) else self.loc
+
+    def gpu(self) -> tuple[str, int, int] | None:
+        """(resource name, count in limits, count in requests) for the first accelerator resource asked."""
+        for res in GPU_RESOURCES + tuple(k for k in {**self.requests, **self.limits} if k.startswith("nvidia.com/mig-")):
+            if res in self.limits or res in self.requests:
+                return res, _count(self.limits.get(res)), _count(self.requests.get(res))
+        return None
+
+    def env_map(self) -> dict[str, EnvVar]:
+        return {e.name: e for e in self.env}
+
+
+def _count(v: Value | None) -> int:
+    if v is None:
+        return 0
+    try:
+        return int(str(v.value))
+    except ValueError:
+        return 0
+
+
+@dataclass
+class Volume:
+    name: str
+    kind: str  # emptyDir | persistentVolumeClaim | hostPath | secret | configMap | ...
+    medium: str | None
+    size_limit: str | None
+    loc: Loc
+
+
+@dataclass
+class PodSpec:
+    role: str  # main | leader | worker | head | prefill | decode ...
+    count: int  # pods of this template in one group (LWS: 1 leader + size-1 workers)
+    containers: list[Container]
+    init_containers: list[Container]
+    volumes: dict[str, Volume]
+    node_selector: dict[str, str]
+    tolerations: list
+    affinity: dict
+    host_ipc: bool
+    loc: Loc
+
+
+@dataclass
+class Engine:
+    name: str  # vllm | tgi | sglang | triton | ollama | nim | other
+    version: str | None  # from the image tag or a pinned install; None when it cannot be told
+    version_loc: Loc | None
+    flags: dict[str, Value] = field(default_factory=dict)  # canonical flag -> value (True for a bare switch)
+    settings: dict[str, Value] = field(default_factory=dict)  # normalized: tensor_parallel, max_model_len, ...
+    argv_seen: bool = False  # the invocation or its argument list was found and parsed
+    dynamic_args: bool = False  # args assembled at run time (env-expanded, scripts): absence proves nothing
+    unknown_tokens: list[Value] = field(default_factory=list)
+
+    def setting(self, name: str) -> Value | None:
+        return self.settings.get(name)
+
+    def int_setting(self, name: str, default: int | None = None) -> int | None:
+        v = self.settings.get(name)
+        if v is None:
+            return default
+        try:
+            return int(str(v.value))
+        except ValueError:
+            return default
+
+
+@dataclass
+class ModelRef:
+    id: str | None  # e.g. meta-llama/Llama-3.1-8B-Instruct, /mnt/models
+    uri: str | None  # hf://, s3://, gs://, pvc://, oci://
+    revision: str | None
+    loc: Loc | None
+
+    @property
+    def scheme(self) -> str | None:
+        if self.uri and "://" in self.uri:
+            return self.uri.split("://", 1)[0]
+        if self.id and not self.id.startswith("/") and "/" in self.id:
+            return "hf"
+        return None
+
+
+@dataclass
+class Related:
+    kind: str
+    name: str
+    loc: Loc
+    body: dict
+
+
+@dataclass
+class Deployment:
+    """One serving unit: a workload, its pods, its engine, its model, and what points at it."""
+
+    kind: str
+    name: str
+    namespace: str
+    api_version: str
+    replicas: int | None
+    replicas_loc: Loc
+    pods: list[PodSpec]
+    engine: Engine | None
+    engine_container: Container | None
+    model: ModelRef
+    loc: Loc
+    origin: str  # file, or chart@values-set
+    annotations: dict[str, str] = field(default_factory=dict)
+    services: list[Related] = field(default_factory=list)
+    autoscalers: list[Related] = field(default_factory=list)  # HPA, KEDA ScaledObject, KServe bounds
+    disruption_budgets: list[Related] = field(default_factory=list)
+    monitors: list[Related] = field(default_factory=list)  # ServiceMonitor, PodMonitor, PodMonitoring, scrape annotations
+    min_replicas: Value | None = None
+    max_replicas: Value | None = None
+    managed_service: bool = False  # KServe & co. create the Service themselves
+    partial: bool = False  # an operator completes the pod (KServe runtimes): missing volumes and probes prove nothing
+    pod_labels: dict[str, str] = field(default_factory=dict)
+    pod_annotations: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+    def containers(self):
+        for pod in self.pods:
+            yield from ((pod, c) for c in pod.containers)
+
+    def gpus_per_group(self) -> int:
+        """Accelerators across one serving group: every container of every pod template × its pod count."""
+        total = 0
+        for pod in self.pods:
+            per_pod = sum((c.gpu() or ("", 0, 0))[1] or (c.gpu() or ("", 0, 0))[2] for c in pod.containers)
+            total += per_pod * pod.count
+        return total
+
+    @property
+    def serving(self) -> bool:
+        """Checks about model serving apply: an engine was recognised or accelerators are requested."""
+        return (self.engine is not None and self.engine.name != "other") or self.gpus_per_group() > 0

@@ -1,0 +1,305 @@
+"""Kubernetes objects -> Deployments. Every shape walk (Deployment vs LeaderWorkerSet vs KServe vs Ray)
+lives here, so that no check has to know where a pod template sits in a given kind."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..findings import Loc
+from ..load.k8s import K8sObject
+from ..load.yamlsrc import YList, YMap
+from .engine import build_engine, detect_engine
+from .model import Container, Deployment, EnvVar, Image, ModelRef, PodSpec, Probe, Value, Volume
+
+POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+# Kinds that are never workloads even though they may embed pod-like maps.
+NOT_WORKLOADS = {"CustomResourceDefinition", "ConfigMap", "Secret", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+                 "ServiceMonitor", "PodMonitor", "PodMonitoring", "ScaledObject", "Role", "ClusterRole", "RoleBinding",
+                 "ClusterRoleBinding", "ServiceAccount", "Ingress", "NetworkPolicy", "PersistentVolumeClaim", "PersistentVolume",
+                 "PodAutoscaler", "InferencePool", "InferenceModel", "HTTPRoute", "Gateway", "IngressRoute", "Namespace",
+                 "StorageClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "PriorityClass"}
+
+Loc_ = Callable[..., Loc]
+
+
+def to_deployments(obj: K8sObject) -> list[Deployment]:
+    if obj.kind in NOT_WORKLOADS:
+        return []
+    groups = _pod_groups(obj)
+    out = []
+    for suffix, pods, replicas, replicas_loc, extra in groups:
+        if not pods:
+            continue
+        dep = Deployment(
+            kind=obj.kind,
+            name=obj.name + suffix,
+            namespace=obj.namespace,
+            api_version=obj.api_version,
+            replicas=replicas,
+            replicas_loc=replicas_loc,
+            pods=pods,
+            engine=None,
+            engine_container=None,
+            model=ModelRef(None, None, None, None),
+            loc=obj.loc("metadata", "name"),
+            origin=obj.origin or obj.file,
+            annotations={str(k): str(v) for k, v in obj.annotations.items()},
+        )
+        _find_engine(dep)
+        _find_model(dep, extra)
+        for key in ("min_replicas", "max_replicas"):
+            if extra.get(key):
+                setattr(dep, key, extra[key])
+        dep.managed_service = extra.get("managed_service", False)
+        dep.partial = extra.get("partial", False)
+        dep.pod_labels = extra.get("pod_labels", {})
+        dep.pod_annotations = extra.get("pod_annotations", {})
+        out.append(dep)
+    return out
+
+
+def _pod_groups(obj: K8sObject):
+    """(name suffix, pod specs, replicas, replicas loc, extra) for each serving group in the object."""
+    b, L = obj.body, obj.loc
+    spec = _m(b.get("spec"))
+    kind, group = obj.kind, obj.api_version.split("/")[0]
+    if kind in POD_OWNERS or kind == "CronJob":
+        root = _m(_m(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
+        tmpl = _m(root.get("template"))
+        replicas = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
+        return [("", [_pod(obj, "main", 1, _m(tmpl.get("spec")))], _int(replicas), L("spec", "replicas"),
+                 {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
+    if kind == "Pod":
+        return [("", [_pod(obj, "main", 1, spec)], 1, L("metadata"), {"pod_labels": obj.labels})]
+    if kind == "LeaderWorkerSet":
+        lwt = _m(spec.get("leaderWorkerTemplate"))
+        size = _int(lwt.get("size")) or 1
+        pods = []
+        if lwt.get("leaderTemplate"):
+            pods.append(_pod(obj, "leader", 1, _m(_m(lwt["leaderTemplate"]).get("spec"))))
+            pods.append(_pod(obj, "worker", size - 1, _m(_m(lwt.get("workerTemplate")).get("spec"))))
+        else:
+            pods.append(_pod(obj, "worker", size, _m(_m(lwt.get("workerTemplate")).get("spec"))))
+        tmpl = _m(lwt.get("leaderTemplate") or lwt.get("workerTemplate"))
+        # The LWS controller labels every pod with its set's name; Services select on it.
+        labels = {**_labels(tmpl), "leaderworkerset.sigs.k8s.io/name": obj.name, "leaderworkerset.sigs.k8s.io/worker-index": "0"}
+        return [("", [p for p in pods if p.count > 0], _int(spec.get("replicas", 1)), L("spec", "replicas"), {"pod_labels": labels})]
+    if group == "serving.kserve.io" and kind == "InferenceService":
+        return [_kserve_isvc(obj, spec)]
+    if group == "serving.kserve.io" and kind in ("LLMInferenceService", "LLMInferenceServiceConfig"):
+        out = []
+        for suffix, part in (("", spec), ("/prefill", _m(spec.get("prefill")))):
+            pods = []
+            if isinstance(part.get("template"), dict):
+                pods.append(_pod(obj, "main", 1, part["template"]))
+            if isinstance(part.get("worker"), dict):
+                pods.append(_pod(obj, "worker", 1, part["worker"]))
+            extra = {"managed_service": True, "partial": True}  # merged with LLMInferenceServiceConfig templates
+            model = _m(spec.get("model"))
+            if model.get("uri"):
+                extra["model_uri"] = Value(model["uri"], L("uri", at=model))
+            out.append((suffix, pods, _int(part.get("replicas", 1)), L("replicas", at=part) if part else L("spec"), extra))
+        return out
+    if kind in ("ServingRuntime", "ClusterServingRuntime"):
+        pods = [_pod(obj, "main", 1, spec)]
+        if isinstance(spec.get("workerSpec"), dict):
+            pods.append(_pod(obj, "worker", 1, spec["workerSpec"]))
+        return [("", pods, None, L("spec"), {"managed_service": True})]
+    return _generic(obj)
+
+
+def _kserve_isvc(obj: K8sObject, spec: YMap):
+    L = obj.loc
+    pred = _m(spec.get("predictor"))
+    extra: dict = {"managed_service": True}
+    for key, attr in (("minReplicas", "min_replicas"), ("maxReplicas", "max_replicas")):
+        if key in pred:
+            extra[attr] = Value(pred[key], L(key, at=pred))
+    pods = []
+    if isinstance(pred.get("containers"), list):
+        pods.append(_pod(obj, "main", 1, pred))
+    else:
+        # model: {modelFormat, runtime, storageUri, args, env, resources} or a legacy framework key.
+        for key in ("model", "huggingface", "pytorch", "tensorflow", "sklearn", "xgboost", "onnx", "triton", "lightgbm", "paddle", "pmml"):
+            if isinstance(pred.get(key), dict):
+                part = pred[key]
+                if part.get("storageUri"):
+                    extra["model_uri"] = Value(part["storageUri"], L("storageUri", at=part))
+                pod = _pod(obj, "main", 1, pred, containers=[part])
+                pods.append(pod)
+                extra["partial"] = True  # image, probes and volumes come from the ServingRuntime
+                break
+    if isinstance(pred.get("workerSpec"), dict):
+        pods.append(_pod(obj, "worker", 1, pred["workerSpec"]))
+    return ("", pods, _int(pred.get("minReplicas", 1)), L("minReplicas", at=pred) if pred else L("spec"), extra)
+
+
+def _generic(obj: K8sObject):
+    """Any other kind: each mapping with a `containers` list is a pod template (Ray groups, operator CRs).
+
+    Ray head and worker groups form one serving group; other templates (prefill and decode roles of one
+    object) are separate serving units, named after the nearest `name` above them.
+    """
+    found: list[tuple[PodSpec, str]] = []
+    replicas = None
+    replicas_loc = obj.loc("metadata")
+
+    def walk(node, depth, role, count, label):
+        nonlocal replicas, replicas_loc
+        if depth > 12:
+            return
+        if isinstance(node, YMap):
+            label = str(node["name"]) if isinstance(node.get("name"), str) and "containers" not in node else label
+            if isinstance(node.get("containers"), list) and any(isinstance(c, dict) and "image" in c for c in node["containers"]):
+                pod = _pod(obj, role, count, node)
+                if role in ("head", "worker"):
+                    _kuberay_shm(pod)
+                found.append((pod, label))
+                return
+            if replicas is None and isinstance(node.get("replicas"), int):
+                replicas, replicas_loc = node["replicas"], obj.loc("replicas", at=node)
+            for k, v in node.items():
+                if k == "workerGroupSpecs" and isinstance(v, list):
+                    for g in v:
+                        if isinstance(g, dict):
+                            walk(g, depth + 1, "worker", _int(g.get("replicas", g.get("minReplicas", 1))) or 1, label)
+                elif k == "headGroupSpec":
+                    walk(v, depth + 1, "head", 1, label)
+                elif k != "status":
+                    walk(v, depth + 1, role, count, label)
+        elif isinstance(node, YList):
+            for v in node:
+                walk(v, depth + 1, role, count, label)
+
+    walk(obj.body.get("spec"), 0, "main", 1, "")
+    ray = [p for p, _ in found if p.role in ("head", "worker")]
+    if ray or len(found) <= 1:
+        return [("", [p for p, _ in found], replicas, replicas_loc, {})]
+    return [(f"/{label or i}", [p], replicas, replicas_loc, {}) for i, (p, label) in enumerate(found)]
+
+
+def _kuberay_shm(pod: PodSpec) -> None:
+    """KubeRay mounts a memory-backed /dev/shm into every Ray container unless one is given."""
+    if any("/dev/shm" in c.mounts for c in pod.containers):
+        return
+    pod.volumes["kuberay-shared-mem"] = Volume("kuberay-shared-mem", "emptyDir", "Memory", None, pod.loc)
+    for c in pod.containers:
+        c.mounts["/dev/shm"] = "kuberay-shared-mem"
+
+
+def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | None = None) -> PodSpec:
+    L = obj.loc
+    vols = {}
+    for i, v in enumerate(_l(spec.get("volumes"))):
+        if not isinstance(v, dict):
+            continue
+        vkind = next((k for k in v if k != "name"), "unknown")
+        src = _m(v.get(vkind))
+        vols[str(v.get("name"))] = Volume(str(v.get("name")), vkind, src.get("medium"), src.get("sizeLimit"), L(i, at=spec["volumes"]))
+    return PodSpec(
+        role=role,
+        count=count,
+        containers=[_container(obj, c, False) for c in (containers if containers is not None else _l(spec.get("containers"))) if isinstance(c, dict)],
+        init_containers=[_container(obj, c, True) for c in _l(spec.get("initContainers")) if isinstance(c, dict)],
+        volumes=vols,
+        node_selector={str(k): str(v) for k, v in _m(spec.get("nodeSelector")).items()},
+        tolerations=list(_l(spec.get("tolerations"))),
+        affinity=_m(spec.get("affinity")),
+        host_ipc=bool(spec.get("hostIPC")),
+        loc=L(at=spec),
+    )
+
+
+def _container(obj: K8sObject, c: YMap, init: bool) -> Container:
+    L = obj.loc
+    image = Image.parse(str(c["image"]), L("image", at=c)) if c.get("image") is not None else None
+    res = _m(c.get("resources"))
+    probes = {}
+    for kind in ("startup", "readiness", "liveness"):
+        p = c.get(f"{kind}Probe")
+        if isinstance(p, dict):
+            handler = next((h for h in ("httpGet", "tcpSocket", "exec", "grpc") if h in p), "none")
+            h = _m(p.get(handler))
+            probes[kind] = Probe(kind, handler, h.get("path"), h.get("port"), _int(p.get("initialDelaySeconds")) or 0,
+                                 _int(p.get("periodSeconds")) or 10, _int(p.get("failureThreshold")) or 3,
+                                 _int(p.get("timeoutSeconds")) or 1, L(f"{kind}Probe", at=c))
+    env = []
+    for i, e in enumerate(_l(c.get("env"))):
+        if isinstance(e, dict) and e.get("name"):
+            val = e.get("value")
+            env.append(EnvVar(str(e["name"]), None if val is None else str(val), e.get("valueFrom"), L(i, "value", at=c["env"]) if "value" in e else L(i, at=c["env"])))
+    ports = {}
+    for p in _l(c.get("ports")):
+        if isinstance(p, dict) and isinstance(p.get("containerPort"), int):
+            ports[str(p.get("name") or p["containerPort"])] = p["containerPort"]
+    command = [str(x) for x in _l(c.get("command"))]
+    args = [str(x) for x in _l(c.get("args"))]
+    arg_locs = {part: [L(i, at=c[part]) for i in range(len(c[part]))] for part in ("command", "args") if isinstance(c.get(part), YList)}
+    return Container(
+        name=str(c.get("name", "")),
+        image=image,
+        command=command,
+        args=args,
+        env=env,
+        requests={str(k): Value(v, L("requests", k, at=res)) for k, v in _m(res.get("requests")).items()},
+        limits={str(k): Value(v, L("limits", k, at=res)) for k, v in _m(res.get("limits")).items()},
+        probes=probes,
+        ports=ports,
+        mounts={str(m.get("mountPath")): str(m.get("name")) for m in _l(c.get("volumeMounts")) if isinstance(m, dict)},
+        loc=L(at=c),
+        resources_loc=L("resources", at=c),
+        init=init,
+        arg_locs=arg_locs,
+    )
+
+
+def _find_engine(dep: Deployment) -> None:
+    fallback = None
+    for _pod_spec, c in dep.containers():
+        name = detect_engine(c)
+        if name:
+            dep.engine, dep.engine_container = build_engine(c, name), c
+            return
+        if fallback is None and c.gpu():
+            fallback = c
+    dep.engine_container = fallback
+
+
+def _find_model(dep: Deployment, extra: dict) -> None:
+    eng, c = dep.engine, dep.engine_container
+    model = eng.setting("model") if eng else None
+    revision = eng.setting("revision") if eng else None
+    uri = extra.get("model_uri")
+    if model is None and c is not None:
+        env = c.env_map()
+        for var in ("MODEL_ID", "MODEL_NAME", "MODEL", "MODEL_PATH"):
+            if var in env and env[var].value:
+                model = Value(env[var].value, env[var].loc)
+                break
+    mid = str(model.value) if model else None
+    u = str(uri.value) if uri else (mid if mid and "://" in mid else None)
+    dep.model = ModelRef(mid, u, str(revision.value) if revision else None, (model or uri).loc if (model or uri) else None)
+
+
+def _labels(tmpl: dict, key: str = "labels") -> dict:
+    meta = _m(tmpl.get("metadata"))
+    return {str(k): str(v) for k, v in _m(meta.get(key)).items()}
+
+
+def _m(x) -> YMap:
+    return x if isinstance(x, YMap) else _EMPTY
+
+
+def _l(x) -> list:
+    return x if isinstance(x, list) else []
+
+
+def _int(x) -> int | None:
+    try:
+        return int(x)
+    except (TypeError, ValueError):
+        return None
+
+
+_EMPTY = YMap()
+_EMPTY.line, _EMPTY.lines = 0, {}
