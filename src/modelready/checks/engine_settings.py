@@ -37,7 +37,7 @@ def _make(row: dict) -> Check:
         if any(d.engine.setting(s) is not None for s in row["settings"]):
             return
         spec = data.engines()[d.engine.name]["settings"]
-        flags = " or ".join(spec[s][0] for s in row["settings"] if spec.get(s))
+        flags = " nor ".join(spec[s][0] for s in row["settings"] if spec.get(s))
         c = d.engine_container
         where = c.loc_of_arg("args", 0) if c.args else c.loc
         yield Hit(row["message"].format(engine=d.engine.name, flags=flags), where)

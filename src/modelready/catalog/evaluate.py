@@ -1,0 +1,86 @@
+"""Decide each catalog item for one run: passed (with evidence), failed (with findings), not applicable
+(with why), awaiting a person, or skipped (the scan or smoke run that decides it did not run)."""
+
+from __future__ import annotations
+
+from ..findings import Finding
+from . import Catalog, Item, ItemResult
+
+LLM_ENGINES = {"vllm", "tgi", "sglang", "nim"}
+
+
+def default_profile(result) -> str:
+    """What was detected chooses: LLM serving on Kubernetes gets checklist 002, a ModelSpec repo 000."""
+    if any(d.engine is not None and d.engine.name in LLM_ENGINES for d in result.deployments):
+        return "llm-k8s-vllm"
+    if result.specs:
+        return "modelspec"
+    if result.deployments:
+        return "classic-ml"
+    return "all"
+
+
+def evaluate(items: list[Item], result, findings: list[Finding], scans: dict | None = None, smoke: dict | None = None) -> list[ItemResult]:
+    applied_by_check: dict[str, set[str]] = {}
+    for check_id, subject in result.applied:
+        applied_by_check.setdefault(check_id, set()).add(subject)
+    out = []
+    for item in items:
+        if item.mode == "auto" or (item.checks and item.mode != "spec"):
+            out.append(_auto(item, findings, applied_by_check))
+        elif item.mode == "spec":
+            out.append(_spec(item, result, findings, applied_by_check))
+        elif item.mode == "scan":
+            r = (scans or {}).get(item.id)
+            out.append(r if r else ItemResult(item, "skipped", "no Trivy scan in this run"))
+        elif item.mode == "smoke":
+            r = (smoke or {}).get(item.id)
+            out.append(r if r else ItemResult(item, "skipped", "no GPU smoke run for this change (smoke input)"))
+        else:
+            out.append(ItemResult(item, "awaiting", "a person with write access confirms it"))
+    return out
+
+
+def _auto(item: Item, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:
+    failing = [i for i, f in enumerate(findings) if f.check in item.checks and not f.suppressed]
+    if failing:
+        return ItemResult(item, "failed", f"{len(failing)} finding(s)", findings=failing)
+    subjects = sorted(set().union(*(applied.get(c, set()) for c in item.checks)))
+    if subjects:
+        return ItemResult(item, "passed", f"checked by {', '.join(item.checks)}", evidence=subjects)
+    return ItemResult(item, "not_applicable", f"no deployment here is one that {', '.join(item.checks)} applies to")
+
+
+def _spec(item: Item, result, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:
+    if item.checks:  # a spec item with checks fails on their findings first
+        auto = _auto(item, findings, applied)
+        if auto.status == "failed":
+            return auto
+    if not result.specs:
+        return ItemResult(item, "awaiting", f"declare {', '.join('spec.' + p for p in item.spec)} in a ModelSpec")
+    evidence, missing = [], []
+    for doc in result.specs:
+        for path in item.spec:
+            found = _lookup(doc.body, path)
+            if found is None:
+                missing.append(f"{doc.file}: {path}")
+            else:
+                evidence.append(f"{doc.file}:{found}")
+    if missing:
+        return ItemResult(item, "failed", "ModelSpec does not declare " + "; ".join(missing))
+    return ItemResult(item, "passed", "declared in the ModelSpec", evidence=evidence)
+
+
+def _lookup(body: dict, path: str) -> int | None:
+    """Line of `path` under the document's `spec` (or at its top level), None when absent."""
+    for root in (body.get("spec") if isinstance(body.get("spec"), dict) else None, body):
+        cur, line = root, getattr(root, "line", 0)
+        for key in path.split("."):
+            if not isinstance(cur, dict) or key not in cur:
+                cur = None
+                break
+            line = getattr(cur, "lines", {}).get(key, line)
+            cur = cur[key]
+        if cur is not None and cur != "" and cur != []:
+            return line
+    return None

@@ -1,0 +1,170 @@
+"""`modelready check PATH...` and `modelready catalog`: exit 0 clean, 1 findings at or above --fail-on, 2 usage or internal error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+
+FORMATS = ("text", "json", "sarif", "junit", "markdown")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="modelready", description="Is this ML model deployment ready for production?")
+    parser.add_argument("--version", action="version", version=f"modelready {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chk = sub.add_parser("check", help="check deployment files and print findings and the readiness checklist")
+    chk.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
+    chk.add_argument("--format", "-f", choices=FORMATS, default="text")
+    chk.add_argument("--output", "-o", help="write the report here instead of stdout")
+    chk.add_argument("--config", "-c", help="config file (default: .modelready.yaml in the root)")
+    chk.add_argument("--profile", "-p", help="checklist profile (default: from what was detected)")
+    chk.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails (default: error)")
+    chk.add_argument("--root", help="paths in the report are relative to this (default: the current directory, else the first path)")
+    chk.add_argument("--no-color", action="store_true", help="no colours even on a terminal")
+
+    cat = sub.add_parser("catalog", help="print the readiness catalog: items, how each is decided, coverage")
+    cat.add_argument("--profile", "-p", default="all")
+    cat.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        return _catalog(args)
+    except _UsageError as e:
+        print(f"modelready: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _check(args) -> int:
+    from . import pipeline
+    from .catalog import load as load_catalog
+    from .catalog.evaluate import default_profile, evaluate
+    from .checks import registry
+    from .config import ConfigError, find_config, load_config
+    from .findings import Severity
+    from .report import document
+
+    paths = [Path(p) for p in args.paths]
+    for p in paths:
+        if not p.exists():
+            raise _UsageError(f"{p}: no such file or directory")
+    root = Path(args.root) if args.root else _default_root(paths)
+    try:
+        config = load_config(Path(args.config) if args.config else find_config(root))
+    except ConfigError as e:
+        raise _UsageError(str(e)) from None
+    unknown = (config.disable | config.enable | set(config.severity)) - set(registry())
+    if unknown:
+        raise _UsageError(f"config names unknown checks: {', '.join(sorted(unknown))}")
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else config.fail_on
+    result = pipeline.run(paths, config, root)
+    catalog = load_catalog()
+    profile = args.profile or config.profile or default_profile(result)
+    try:
+        items = catalog.select(profile)
+    except KeyError as e:
+        raise _UsageError(e.args[0]) from None
+    results = evaluate(items, result, result.findings)
+    doc = document.build(result, result.findings, document.rules_of(registry()),
+                         document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
+    out = _render(doc, args, result)
+    if args.output:
+        Path(args.output).write_text(out, encoding="utf-8")
+    else:
+        sys.stdout.write(out)
+    if result.errors:
+        for e in result.errors:
+            print(f"modelready: internal error: {e}", file=sys.stderr)
+        return 2
+    return 1 if doc["summary"]["result"] == "fail" else 0
+
+
+def _render(doc: dict, args, result) -> str:
+    if args.format == "json":
+        return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    if args.format == "sarif":
+        from .report import sarif
+
+        return json.dumps(sarif.render(doc), indent=1) + "\n"
+    if args.format == "junit":
+        from .report import junit
+
+        applied: dict[str, list[str]] = {}
+        for check_id, subject in result.applied:
+            applied.setdefault(subject, []).append(check_id)
+        return junit.render(doc, applied)
+    if args.format == "markdown":
+        from .report import markdown
+
+        return markdown.render(doc)
+    from .report import text
+
+    color = not args.no_color and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return text.render(doc, color=color)
+
+
+def _default_root(paths: list[Path]) -> Path:
+    cwd = Path.cwd().resolve()
+    if all(cwd == p.resolve() or cwd in p.resolve().parents for p in paths):
+        return cwd
+    first = paths[0].resolve()
+    return first if first.is_dir() else first.parent
+
+
+def _catalog(args) -> int:
+    from .catalog import load
+
+    catalog = load()
+    try:
+        items = catalog.select(args.profile)
+    except KeyError as e:
+        raise _UsageError(e.args[0]) from None
+    cov = catalog.coverage(items)
+    if args.format == "json":
+        out = {"profile": args.profile, "coverage": cov, "items": [
+            {"id": i.id, "title": i.title, "section": i.section_title, "mode": i.mode, "checks": list(i.checks), "spec_fields": list(i.spec),
+             "phase": i.phase, "owners": list(i.owners), "profiles": list(i.profiles),
+             "seeds": [{"file": s["file"], "text": s["text"]} for s in i.seeds]} for i in items]}
+        sys.stdout.write(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+        return 0
+    if args.format == "markdown":
+        lines = [f"# Readiness catalog: {catalog.profiles[args.profile]['title']}", ""]
+        section = None
+        for i in items:
+            if i.section_title != section:
+                section = i.section_title
+                lines += ["", f"## {section}", "", "| item | mode | decided by | seed items |", "|---|---|---|---|"]
+            by = ", ".join(f"`{c}`" for c in i.checks) or ", ".join(f"`spec.{s}`" for s in i.spec) or i.mode
+            seeds = "<br>".join(f"{s['ref']} {s['text'][:80]}" for s in i.seeds) or "(modelready)"
+            lines.append(f"| **{i.id}** {i.title} | {i.mode} | {by} | {seeds} |")
+        lines += ["", _coverage_line(cov)]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return 0
+    width = max(len(i.id) for i in items)
+    for i in items:
+        by = ",".join(i.checks) or ",".join("spec." + s for s in i.spec) or "-"
+        sys.stdout.write(f"{i.id:<{width}}  {i.mode:<6}  {len(i.seeds)} seed(s)  {by}\n")
+    sys.stdout.write(_coverage_line(cov) + "\n")
+    return 0
+
+
+def _coverage_line(cov: dict) -> str:
+    modes = ", ".join(f"{k} {v}" for k, v in cov["by_mode"].items())
+    return f"{cov['items']} items ({modes}); {cov['decided_by_evidence']} decided by evidence = {cov['evidence_share']:.1%}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reporters: each renders the one report document (report/document.py) and knows nothing of checks."""

@@ -1,0 +1,35 @@
+"""Markdown checklist: grouped by section, ✅ / ❌ / ☐, collapsible quiet items, under GitHub's size limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+GITHUB_LIMIT = 65536
+BADGE = {"error": "🔴", "warning": "🟠", "info": "🔵"}
+
+
+def template_dir() -> Path:
+    packaged = Path(__file__).resolve().parents[1] / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "templates"
+
+
+def render(doc: dict, link: Callable[[str, int], str | None] = lambda f, l: None, ticked: set[str] = frozenset(), limit: int = GITHUB_LIMIT) -> str:
+    import jinja2  # only the commands that render Markdown pay for it
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir()), autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    template = env.get_template("checklist.md.j2")
+    sections: dict[str, list[dict]] = {}
+    for item in doc["catalog"]["items"]:
+        sections.setdefault(item["section"], []).append(item)
+    counts = {s: 0 for s in ("passed", "failed", "awaiting", "skipped", "not_applicable")}
+    for item in doc["catalog"]["items"]:
+        counts[item["status"]] += 1
+    # Shrink in steps that never drop a failure: summarise passed items, then cap findings listed per item.
+    for summarise, max_findings in ((False, 50), (True, 50), (True, 10), (True, 3), (True, 1)):
+        body = template.render(doc=doc, sections=list(sections.items()), counts=counts, link=link, badge=BADGE,
+                               summarise_passed=summarise, max_findings=max_findings, ticked=set(ticked))
+        if len(body) <= limit:
+            return body
+    return body[: limit - 200] + "\n\n… (truncated: the full report is in the job summary artifact)\n"

@@ -1,0 +1,43 @@
+"""Terminal output: findings grouped by what they are about, with file:line; colours on a TTY."""
+
+from __future__ import annotations
+
+COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+RESET, BOLD, DIM = "\033[0m", "\033[1m", "\033[2m"
+
+
+def render(doc: dict, color: bool = False) -> str:
+    c = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
+    lines = []
+    groups: dict[str, list[dict]] = {}
+    for f in doc["findings"]:
+        if not f["suppressed"]:
+            groups.setdefault(f["subject"], []).append(f)
+    for subject in sorted(groups):
+        lines.append(c(BOLD, subject))
+        for f in sorted(groups[subject], key=lambda f: (-_rank(f["severity"]), f["file"], f["line"])):
+            where = f"{f['file']}:{f['line']}" if f["line"] else f["file"]
+            if f["values_key"]:
+                where += f" (values: {f['values_key']})"
+            lines.append(f"  {c(COLORS[f['severity']], f['severity']):<7} {f['check']}  {where}")
+            lines.append(f"          {f['message']}")
+        lines.append("")
+    s = doc["summary"]
+    cat = doc["catalog"]
+    statuses = {}
+    for item in cat["items"]:
+        statuses[item["status"]] = statuses.get(item["status"], 0) + 1
+    n = s["findings"]
+    lines.append(f"{s['files']} files ({s['files_checked']} checked, {s['files_skipped']} skipped, {s['files_error']} unreadable), "
+                 f"{s['deployments']} deployments; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
+                 + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""))
+    lines.append(f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())))
+    verdict = "FAIL" if s["result"] == "fail" else "PASS"
+    lines.append(c(COLORS["error"] if verdict == "FAIL" else "\033[32m", f"{verdict} (fail on {s['fail_on']})"))
+    for e in doc["errors"]:
+        lines.append(c(COLORS["error"], f"internal error: {e}"))
+    return "\n".join(lines) + "\n"
+
+
+def _rank(sev: str) -> int:
+    return {"info": 1, "warning": 2, "error": 3}[sev]
