@@ -171,6 +171,17 @@ class _Locator:
         text = self.rendered[line - 1].strip()
         if text in self._stripped:  # a literal line of the template
             return self._loc(self._stripped.index(text))
+        # A templated line among literal ones (a list item such as `- {{ .Values.x | quote }}`): anchor on the
+        # nearest literal line above it and step the same distance in the template.
+        for back in range(1, 6):
+            if line - back < 1:
+                break
+            anchor = self.rendered[line - back - 1].strip()
+            if anchor in self._stripped:
+                k = self._stripped.index(anchor) + back
+                if k < len(self.template) and "{{" in self.template[k]:
+                    return self._loc(k)
+                break
         key = text.lstrip("- ").split(":", 1)[0].strip()
         if key:
             for i, t in enumerate(self._stripped):
@@ -186,8 +197,8 @@ class _Locator:
         return Loc(self.rel_tpl)
 
     def _loc(self, idx: int) -> Loc:
-        m = _VALUES_REF.search(self.template[idx])
-        return Loc(self.rel_tpl, idx + 1, m.group(1)[1:] if m else None)
+        keys = list(dict.fromkeys(m.group(1)[1:] for m in _VALUES_REF.finditer(self.template[idx])))
+        return Loc(self.rel_tpl, idx + 1, ", ".join(keys) or None)
 
 
 def _merge(base: dict, over: dict) -> None:

@@ -147,14 +147,16 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str) -> Non
             flag = aliases.get(flag, flag)
             if flag.startswith("--"):
                 flag = "--" + flag[2:].replace("_", "-")  # vLLM and SGLang accept underscores
+            loc = tok.loc
             if eq:
                 value: object = val
             elif i + 1 < len(tokens) and not _looks_like_flag(str(tokens[i + 1].value)) and str(tokens[i + 1].value) not in _SEPARATORS:
                 value = str(tokens[i + 1].value)
                 i += 1
+                loc = tokens[i].loc  # the value's line: in a chart it names the values key
             else:
                 value = True
-            eng.flags[flag] = Value(value, tok.loc, word)
+            eng.flags[flag] = Value(value, loc, word)
         elif not positional_taken and name in ("vllm", "sglang") and not eng.flags:
             eng.flags["<model>"] = Value(word, tok.loc, word)  # `vllm serve MODEL`
             positional_taken = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
-RESET, BOLD, DIM = "\033[0m", "\033[1m", "\033[2m"
+RESET, BOLD, GREEN = "\033[0m", "\033[1m", "\033[32m"
 
 
 def render(doc: dict, color: bool = False) -> str:
@@ -22,6 +22,11 @@ def render(doc: dict, color: bool = False) -> str:
             lines.append(f"  {c(COLORS[f['severity']], f['severity']):<7} {f['check']}  {where}")
             lines.append(f"          {f['message']}")
         lines.append("")
+    clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in groups)
+    for dep in clean:
+        lines.append(f"{c(BOLD, dep)}\n  {c(GREEN, 'ok')}      no findings")
+    if clean:
+        lines.append("")
     s = doc["summary"]
     cat = doc["catalog"]
     statuses = {}
@@ -33,7 +38,7 @@ def render(doc: dict, color: bool = False) -> str:
                  + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""))
     lines.append(f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())))
     verdict = "FAIL" if s["result"] == "fail" else "PASS"
-    lines.append(c(COLORS["error"] if verdict == "FAIL" else "\033[32m", f"{verdict} (fail on {s['fail_on']})"))
+    lines.append(c(COLORS["error"] if verdict == "FAIL" else GREEN, f"{verdict} (fail on {s['fail_on']})"))
     for e in doc["errors"]:
         lines.append(c(COLORS["error"], f"internal error: {e}"))
     return "\n".join(lines) + "\n"

@@ -1,0 +1,74 @@
+"""Charts are rendered by Helm itself, once per values set, and findings point at template lines and values keys."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from modelready.config import Config
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "charts" / "vllm-llama"
+
+
+def chart_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "repo" / "charts" / "vllm-llama"
+    shutil.copytree(EXAMPLE, dest)
+    return dest
+
+
+def test_every_values_set_is_rendered_and_test_hooks_are_not_workloads(run, tmp_path):
+    chart = chart_copy(tmp_path)
+    result = run(tmp_path / "repo")
+    origins = sorted({d.origin for d in result.deployments})
+    assert origins == ["charts/vllm-llama@ci/two-gpu-values.yaml", "charts/vllm-llama@values.yaml"]
+    assert all(d.kind == "Deployment" for d in result.deployments)  # the helm.sh/hook: test Pod is not one
+    two = next(d for d in result.deployments if "two-gpu" in d.origin)
+    assert two.gpus_per_group() == 2 and two.engine.int_setting("tensor_parallel") == 2
+    assert not [f for f in result.findings if f.severity.name == "error"], [f.message for f in result.findings]
+    chart_yaml = next(f for f in result.files if f.path.endswith("vllm-llama/Chart.yaml"))
+    assert chart_yaml.extra["values_sets"] == ["values.yaml", "ci/two-gpu-values.yaml"]
+    assert (chart / "templates" / "tests" / "test-connection.yaml").is_file()
+
+
+def test_a_finding_in_one_values_set_blames_the_template_line_and_values_key(run, tmp_path):
+    chart = chart_copy(tmp_path)
+    (chart / "ci" / "broken-values.yaml").write_text("model:\n  tensorParallelSize: 4\ngpu:\n  count: 2\n")
+    result = run(tmp_path / "repo")
+    found = [f for f in result.findings if f.check == "parallelism-exceeds-gpus"]
+    assert len(found) == 1 and found[0].subject.endswith("@charts/vllm-llama@ci/broken-values.yaml")
+    loc = found[0].loc
+    template = (chart / "templates" / "deployment.yaml").read_text().splitlines()
+    assert loc.file == "charts/vllm-llama/templates/deployment.yaml"
+    assert "tensorParallelSize" in template[loc.line - 1]
+    assert loc.values_key == "model.tensorParallelSize"
+
+
+def test_a_chart_that_fails_to_render_is_a_finding_with_helms_message(run, tmp_path):
+    chart = chart_copy(tmp_path)
+    tpl = chart / "templates" / "deployment.yaml"
+    tpl.write_text(tpl.read_text().replace("{{ .Values.model.name | quote }}", '{{ required "model.name is required" .Values.model.nam | quote }}'))
+    result = run(tmp_path / "repo")
+    failed = [f for f in result.findings if f.check == "helm-render-failed"]
+    assert len(failed) == 2  # both values sets
+    assert "model.name is required" in failed[0].message
+    assert failed[0].loc.file == "charts/vllm-llama/templates/deployment.yaml" and failed[0].loc.line > 0
+
+
+def test_config_chooses_values_sets(run, tmp_path):
+    chart_copy(tmp_path)
+    extra = tmp_path / "repo" / "envs" / "prod-values.yaml"
+    extra.parent.mkdir()
+    extra.write_text("replicaCount: 3\n")
+    config = Config(charts={"charts/vllm-llama": [["values.yaml"], [str(extra)]]})
+    result = run(tmp_path / "repo", config=config)
+    assert sorted(d.replicas for d in result.deployments) == [2, 3]
+
+
+def test_all_corpus_charts_render(run):
+    from .conftest import shared_or_skip
+
+    corpus = shared_or_skip("corpus")
+    result = run(corpus)
+    charts = [f for f in result.files if f.path.endswith("Chart.yaml") and f.kind == "helm-chart" and f.extra.get("values_sets")]
+    assert len(charts) == 8
+    assert not [f for f in result.findings if f.check == "helm-render-failed"]
