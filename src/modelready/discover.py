@@ -24,7 +24,7 @@ class Discovered:
 
 
 def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", exclude)
+    spec = pathspec.GitIgnoreSpec.from_lines(exclude)
     out = Discovered(root=root)
     for start in paths:
         if start.is_file():
@@ -33,7 +33,16 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
         for dirpath, dirnames, filenames in os.walk(start):
             here = Path(dirpath)
             rel_dir = _rel(here, root)
-            dirnames[:] = sorted(d for d in dirnames if d not in ALWAYS_SKIP_DIRS and not spec.match_file(f"{rel_dir}/{d}/".lstrip("./")))
+            kept = []
+            for d in sorted(dirnames):
+                if d in ALWAYS_SKIP_DIRS:
+                    continue
+                if spec.match_file(f"{rel_dir}/{d}/".removeprefix("./")):
+                    # excluded, yet accounted for: every file under it is listed as skipped
+                    out.skipped += [(Path(r) / f, "excluded by config") for r, _, fs in os.walk(here / d) for f in sorted(fs)]
+                else:
+                    kept.append(d)
+            dirnames[:] = kept
             if "Chart.yaml" in filenames:
                 out.charts.append(here)
                 files = []
@@ -50,7 +59,7 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
     return out
 
 
-def _classify_file(path: Path, root: Path, spec: pathspec.PathSpec, out: Discovered) -> None:
+def _classify_file(path: Path, root: Path, spec: pathspec.GitIgnoreSpec, out: Discovered) -> None:
     rel = _rel(path, root)
     if spec.match_file(rel):
         out.skipped.append((path, "excluded by config"))

@@ -33,7 +33,7 @@ def load_model_card(text: str, file: str) -> ModelCard:
     try:
         meta = load_one(front)
     except YamlError as e:
-        raise ArtifactProblem(f"front matter does not parse: {e}", e.line + 1) from None
+        raise ArtifactProblem(f"front matter does not parse: {e}", e.line) from None
     if meta is not None and not isinstance(meta, dict):
         raise ArtifactProblem("front matter is not a mapping", 2)
     return ModelCard(file, meta or {}, 2, text[3 + end.end() :])

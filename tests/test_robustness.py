@@ -1,0 +1,79 @@
+"""Bad input gets a finding with file and line, or a skip with a reason, or exit 2 with a message: never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def check(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "modelready.cli", "check", *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    (tmp_path / "binary.yaml").write_bytes(b"\x00\x01\x02apiVersion: v1\n" * 10)
+    (tmp_path / "latin1.yaml").write_bytes("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n".encode("latin-1"))
+    (tmp_path / "huge.yaml").write_text("a: b\n" * 1_200_000)
+    (tmp_path / "empty.yaml").write_text("")
+    (tmp_path / "tabs.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n\tname: x\n")
+    (tmp_path / "deep.yaml").write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp_path / "scalar-list.yaml").write_text("- just\n- a list\n")
+    (tmp_path / "config.json").write_text('{"model_type": "llama", "max_position_embeddings": 8192,')
+    (tmp_path / "other.json").write_text('{"name": "not a model config"}')
+    (tmp_path / "README.md").write_text("---\nlicense: [unclosed\n---\n# card\n")
+    (tmp_path / "Dockerfile").write_text("# only a comment\n")
+    (tmp_path / "weird-kinds.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: odd}\nspec:\n  replicas: many\n  template:\n    spec:\n"
+        "      containers:\n      - {name: c, image: 42, args: [--model], resources: {limits: {nvidia.com/gpu: two}}, ports: [{containerPort: x}]}\n"
+        "      volumes: [oops]\n---\napiVersion: v1\nkind: Service\nspec: [1, 2]\n")
+    bad_chart = tmp_path / "chart"
+    (bad_chart / "templates").mkdir(parents=True)
+    (bad_chart / "Chart.yaml").write_text("apiVersion: v2\nname: bad\nversion: 0.1.0\n")
+    (bad_chart / "templates" / "x.yaml").write_text("kind: {{ .Values.nope.deeper }}\n")
+    return tmp_path
+
+
+def test_messy_inputs_are_findings_or_skips(messy):
+    proc = check(str(messy), "--format", "json", cwd=messy)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    doc = json.loads(proc.stdout)
+    files = {f["path"]: f for f in doc["files"]}
+    assert files["binary.yaml"]["status"] == "skipped" and "binary" in files["binary.yaml"]["reason"]
+    assert files["latin1.yaml"]["status"] == "skipped" and "UTF-8" in files["latin1.yaml"]["reason"]
+    assert files["huge.yaml"]["status"] == "skipped" and "too large" in files["huge.yaml"]["reason"]
+    assert files["other.json"]["status"] == "skipped"
+    unreadable = {(f["file"], f["line"]) for f in doc["findings"] if f["check"] == "input-unreadable"}
+    assert ("tabs.yaml", 4) in unreadable
+    assert ("config.json", 1) in unreadable
+    assert ("README.md", 3) in unreadable  # libyaml reports an unclosed list where the front matter ends
+    assert any(f == "deep.yaml" for f, _ in unreadable)
+    assert any(f["check"] == "helm-render-failed" and "nope" in f["message"] for f in doc["findings"])
+    assert not doc["errors"]
+    assert len(files) == sum(1 for p in messy.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["does-not-exist"], "no such file"),
+    (["--profile", "nope", "."], "unknown profile"),
+    (["--config", "cfg.yaml", "."], "unknown keys"),
+    (["--config", "cfg2.yaml", "."], "unknown checks"),
+])
+def test_usage_errors_exit_2_with_a_message(tmp_path, args, message):
+    (tmp_path / "cfg.yaml").write_text("excludes: [x]\n")
+    (tmp_path / "cfg2.yaml").write_text("checks:\n  disable: [no-such-check]\n")
+    proc = check(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_exit_codes_follow_fail_on(tmp_path):
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    assert check(str(examples / "charts"), "--fail-on", "warning").returncode == 0
+    assert check(str(examples / "manifests")).returncode == 1
+    assert check(str(examples / "model"), "--fail-on", "info").returncode == 0
