@@ -19,9 +19,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Run by hand: modelready against Checkov and trivy config on ../shared/corpus.
 bench: $(STAMP)
+	test -x .bench-venv/bin/checkov || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install -q checkov)
 	$(BIN)/python bench/corpus_speed.py
 
+# Regenerates docs/checks.md and docs/catalog.md from the checks' docstrings and the catalog; a test diffs them.
 docs: $(STAMP)
 	$(BIN)/python tools/gen_docs.py
 
