@@ -77,3 +77,15 @@ def test_exit_codes_follow_fail_on(tmp_path):
     assert check(str(examples / "charts"), "--fail-on", "warning").returncode == 0
     assert check(str(examples / "manifests")).returncode == 1
     assert check(str(examples / "model"), "--fail-on", "info").returncode == 0
+
+
+def test_one_run_writes_every_format_by_extension(tmp_path):
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    outs = [tmp_path / n for n in ("r.json", "r.sarif", "r.xml", "r.md", "r.txt")]
+    proc = check(str(examples), *[a for o in outs for a in ("-o", str(o))])
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert json.loads(outs[0].read_text())["schema_version"] == 1
+    assert json.loads(outs[1].read_text())["version"] == "2.1.0"
+    assert outs[2].read_text().startswith("<?xml")
+    assert outs[3].read_text().startswith("<!-- modelready:checklist -->")
+    assert "FAIL (fail on error)" in outs[4].read_text()

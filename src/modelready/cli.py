@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     chk = sub.add_parser("check", help="check deployment files and print findings and the readiness checklist")
     chk.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     chk.add_argument("--format", "-f", choices=FORMATS, default="text")
-    chk.add_argument("--output", "-o", help="write the report here instead of stdout")
+    chk.add_argument("--output", "-o", action="append", default=[],
+                     help="write a report here instead of stdout; repeatable, the format follows the extension "
+                          "(.json, .sarif, .xml, .md, .txt), else --format")
     chk.add_argument("--config", "-c", help="config file (default: .modelready.yaml in the root)")
     chk.add_argument("--profile", "-p", help="checklist profile (default: from what was detected)")
     chk.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails (default: error)")
@@ -80,11 +82,11 @@ def _check(args) -> int:
     results = evaluate(items, result, result.findings)
     doc = document.build(result, result.findings, document.rules_of(registry()),
                          document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
-    out = _render(doc, args, result)
-    if args.output:
-        Path(args.output).write_text(out, encoding="utf-8")
-    else:
-        sys.stdout.write(out)
+    if not args.output:
+        sys.stdout.write(_render(doc, args.format, result, color=_color(args)))
+    for path in args.output:
+        fmt = EXTENSIONS.get(Path(path).suffix.lower(), args.format)
+        Path(path).write_text(_render(doc, fmt, result, color=False), encoding="utf-8")
     if result.errors:
         for e in result.errors:
             print(f"modelready: internal error: {e}", file=sys.stderr)
@@ -92,27 +94,33 @@ def _check(args) -> int:
     return 1 if doc["summary"]["result"] == "fail" else 0
 
 
-def _render(doc: dict, args, result) -> str:
-    if args.format == "json":
+EXTENSIONS = {".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown", ".txt": "text"}
+
+
+def _color(args) -> bool:
+    return not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _render(doc: dict, fmt: str, result, color: bool) -> str:
+    if fmt == "json":
         return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
-    if args.format == "sarif":
+    if fmt == "sarif":
         from .report import sarif
 
         return json.dumps(sarif.render(doc), indent=1) + "\n"
-    if args.format == "junit":
+    if fmt == "junit":
         from .report import junit
 
         applied: dict[str, list[str]] = {}
         for check_id, subject in result.applied:
             applied.setdefault(subject, []).append(check_id)
         return junit.render(doc, applied)
-    if args.format == "markdown":
+    if fmt == "markdown":
         from .report import markdown
 
         return markdown.render(doc)
     from .report import text
 
-    color = not args.no_color and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     return text.render(doc, color=color)
 
 
