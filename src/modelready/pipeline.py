@@ -15,7 +15,7 @@ from .findings import FileRecord, Finding, Loc, Severity
 from .load import helm
 from .load.artifacts import (ArtifactProblem, Dockerfile, ModelCard, ModelConfig, ModelSpecDoc, is_model_config,
                              is_modelspec, load_dockerfile, load_json, load_model_card)
-from .load.k8s import K8sObject, LoadProblem, parse_objects
+from .load.k8s import K8sObject, LoadProblem, objects_from_docs, parse_objects
 from .load.yamlsrc import YamlError, load_all
 from .normalize.link import link
 from .normalize.model import Deployment
@@ -142,7 +142,7 @@ def _load_yaml(text: str, name: str, rec: FileRecord, res: Result) -> None:
     if specs:
         rec.kind = "modelspec"
         res.specs += [ModelSpecDoc(name, d) for d in specs]
-    objects, _other = parse_objects(text, name)
+    objects, _other = objects_from_docs(docs, name)
     objects = [o for o in objects if not is_modelspec(o.body)]
     rec.objects = len(objects)
     res.objects += objects

@@ -60,6 +60,11 @@ def parse_objects(text: str, file: str, origin: str = "", locator: Callable[[int
         docs = load_all(text)
     except YamlError as e:
         raise LoadProblem(f"YAML does not parse: {e}", e.line) from None
+    return objects_from_docs(docs, file, origin, locator)
+
+
+def objects_from_docs(docs: list, file: str, origin: str = "", locator: Callable[[int], Loc] | None = None) -> tuple[list[K8sObject], int]:
+    """The Kubernetes objects among already-parsed documents (see parse_objects)."""
     objects, other = [], 0
     for doc, _line in docs:
         for item in _flatten(doc):
