@@ -89,3 +89,12 @@ def test_one_run_writes_every_format_by_extension(tmp_path):
     assert outs[2].read_text().startswith("<?xml")
     assert outs[3].read_text().startswith("<!-- modelready:checklist -->")
     assert "FAIL (fail on error)" in outs[4].read_text()
+
+
+def test_alias_bomb_does_not_amplify(tmp_path):
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]  # 10^9 leaves if copied
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
+    proc = check(str(tmp_path), "--format", "json", cwd=tmp_path)
+    assert proc.returncode in (0, 1)
+    assert json.loads(proc.stdout)["files"][0]["status"] == "skipped"  # YAML, but no Kubernetes objects

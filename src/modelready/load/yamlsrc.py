@@ -26,36 +26,47 @@ class _Loader(_Base):
     pass
 
 
-def _map(loader: _Loader, node: yaml.MappingNode) -> YMap:
-    out = YMap()
+_SCALARS = {tag: fn for tag, fn in yaml.SafeLoader.yaml_constructors.items() if tag and tag.startswith("tag:yaml.org,2002:")}
+# Kubernetes YAML never means a timestamp; keep such scalars as strings (the way kubectl does).
+_SCALARS["tag:yaml.org,2002:timestamp"] = yaml.SafeLoader.construct_yaml_str
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _convert(loader: _Loader, node: yaml.Node, memo: dict, depth: int = 0):
+    """Node -> plain value with lines; a direct walk, faster than PyYAML's generic constructor.
+
+    Aliases point at the same node, so results are memoised per node: an alias bomb cannot amplify.
+    """
+    if isinstance(node, yaml.ScalarNode):
+        fn = _SCALARS.get(node.tag)
+        return fn(loader, node) if fn and node.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq") else node.value
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if depth > 200:
+        raise YamlError("nesting deeper than 200 levels", node.start_mark.line + 1)
+    if isinstance(node, yaml.SequenceNode):
+        out = memo[key] = YList()
+        out.line = node.start_mark.line + 1
+        out.lines = []
+        for child in node.value:
+            out.append(_convert(loader, child, memo, depth + 1))
+            out.lines.append(child.start_mark.line + 1)
+        return out
+    out = memo[key] = YMap()
     out.line = node.start_mark.line + 1
     out.lines = {}
-    loader.flatten_mapping(node)
+    if any(k.tag == _MERGE for k, _ in node.value):
+        loader.flatten_mapping(node)
     for knode, vnode in node.value:
-        key = loader.construct_object(knode, deep=True)
+        k = _convert(loader, knode, memo, depth + 1)
         try:
-            hash(key)
+            hash(k)
         except TypeError:
-            key = str(key)
-        out[key] = loader.construct_object(vnode, deep=True)
-        out.lines[key] = knode.start_mark.line + 1
+            k = str(k)
+        out[k] = _convert(loader, vnode, memo, depth + 1)
+        out.lines[k] = knode.start_mark.line + 1
     return out
-
-
-def _seq(loader: _Loader, node: yaml.SequenceNode) -> YList:
-    out = YList(loader.construct_object(child, deep=True) for child in node.value)
-    out.line = node.start_mark.line + 1
-    out.lines = [child.start_mark.line + 1 for child in node.value]
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _seq)
-# Kubernetes YAML never means a timestamp; keep such scalars as strings (the way kubectl does).
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
-for _tag in ("tag:yaml.org,2002:set", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs"):
-    _Loader.add_constructor(_tag, lambda loader, node: loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else _map(loader, node))
-_Loader.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else (_map(loader, node) if isinstance(node, yaml.MappingNode) else _seq(loader, node)))
 
 
 class YamlError(ValueError):
@@ -71,7 +82,7 @@ def load_all(text: str) -> list[tuple[object, int]]:
     try:
         while loader.check_node():
             node = loader.get_node()
-            docs.append((loader.construct_document(node), node.start_mark.line + 1 if node else 0))
+            docs.append((_convert(loader, node, {}) if node is not None else None, node.start_mark.line + 1 if node else 0))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 0
