@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
-
 MAX_BYTES = 5 * 1024 * 1024
 ALWAYS_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
 MODEL_CARD_NAMES = {"readme.md", "model_card.md", "modelcard.md"}
@@ -24,7 +22,7 @@ class Discovered:
 
 
 def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
-    spec = pathspec.GitIgnoreSpec.from_lines(exclude)
+    spec = _Excludes(exclude)
     out = Discovered(root=root)
     for start in paths:
         if start.is_file():
@@ -59,7 +57,21 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
     return out
 
 
-def _classify_file(path: Path, root: Path, spec: pathspec.GitIgnoreSpec, out: Discovered) -> None:
+class _Excludes:
+    """.gitignore-style patterns; pathspec is imported only when there are any."""
+
+    def __init__(self, patterns: list[str]):
+        self.spec = None
+        if patterns:
+            import pathspec
+
+            self.spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def match_file(self, path: str) -> bool:
+        return bool(self.spec and self.spec.match_file(path))
+
+
+def _classify_file(path: Path, root: Path, spec: _Excludes, out: Discovered) -> None:
     rel = _rel(path, root)
     if spec.match_file(rel):
         out.skipped.append((path, "excluded by config"))

@@ -49,8 +49,8 @@ class Result:
 def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None) -> Result:
     root = root.resolve()
     res = Result(root=root)
-    res.tools["helm"] = helm.engine_name()
     found = disc.discover(paths, root, config.exclude)
+    res.tools["helm"] = helm.engine_name() if found.charts else "not needed (no charts)"
     _load_files(found, res)
     _load_charts(found, config, res)
     _load_kustomizations(found, res)

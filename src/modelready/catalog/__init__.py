@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-import yaml
+from ..data import load_yaml
 
 MODES = ("auto", "spec", "scan", "smoke", "attest")
 STATUSES = ("passed", "failed", "not_applicable", "awaiting", "skipped")
@@ -56,7 +56,7 @@ def _text(name: str) -> str:
 
 @cache
 def load() -> Catalog:
-    raw = yaml.safe_load(_text("items.yaml"))
+    raw = load_yaml(_text("items.yaml"))
     seeds = {s["ref"]: s for s in json.loads(_text("seed_items.json"))["items"]}
     profiles = raw["profiles"]
     items = []

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from .. import data
 from . import Check, Hit, has_engine_args
 from ..findings import Severity
@@ -48,4 +46,4 @@ def _make(row: dict) -> Check:
                  applies=lambda d: has_engine_args(d) and d.engine.name in engines)
 
 
-CHECKS = [_make(row) for row in yaml.safe_load((Path(__file__).with_suffix(".yaml")).read_text(encoding="utf-8"))]
+CHECKS = [_make(row) for row in data.load_yaml((Path(__file__).with_suffix(".yaml")).read_text(encoding="utf-8"))]
