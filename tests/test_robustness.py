@@ -98,3 +98,20 @@ def test_alias_bomb_does_not_amplify(tmp_path):
     proc = check(str(tmp_path), "--format", "json", cwd=tmp_path)
     assert proc.returncode in (0, 1)
     assert json.loads(proc.stdout)["files"][0]["status"] == "skipped"  # YAML, but no Kubernetes objects
+
+
+def test_kustomize_overlay_without_kubectl_is_a_clear_skip(tmp_path, monkeypatch):
+    import shutil as sh
+
+    from modelready import pipeline
+    from modelready.config import Config
+
+    base = tmp_path / "deploy" / "base"
+    base.mkdir(parents=True)
+    sh.copy(Path(__file__).parent / "checks" / "pdb-missing" / "pass.yaml", base / "vllm.yaml")
+    (base / "kustomization.yaml").write_text("resources: [vllm.yaml]\n")
+    monkeypatch.setattr(sh, "which", lambda name: None)
+    res = pipeline.run([tmp_path], Config(), tmp_path)
+    rec = next(f for f in res.files if f.kind == "kustomize")
+    assert rec.status == "skipped" and "kubectl not found" in rec.reason
+    assert any(d.name == "llama-8b" for d in res.deployments)  # its plain files are still checked

@@ -102,12 +102,12 @@ def _color(args) -> bool:
 
 
 def _render(doc: dict, fmt: str, result, color: bool) -> str:
-    if fmt == "json":
-        return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    if fmt == "json":  # compact: only then does json use its C encoder
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
     if fmt == "sarif":
         from .report import sarif
 
-        return json.dumps(sarif.render(doc), indent=1) + "\n"
+        return json.dumps(sarif.render(doc), separators=(",", ":")) + "\n"
     if fmt == "junit":
         from .report import junit
 
