@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,10 +51,20 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     root = root.resolve()
     res = Result(root=root)
     found = disc.discover(paths, root, config.exclude)
-    res.tools["helm"] = helm.engine_name() if found.charts else "not needed (no charts)"
+    # Helm renders in Go through ctypes, which releases the GIL: charts render on one core while
+    # plain files parse on another. Each side writes its own Result; they are joined in a fixed order.
+    charts = Result(root=root)
+    worker = threading.Thread(target=_guarded, args=(_load_charts, found, config, charts))
+    worker.start()
     _load_files(found, res)
-    _load_charts(found, config, res)
     _load_kustomizations(found, res)
+    worker.join()
+    res.tools["helm"] = charts.tools.get("helm", "not needed (no charts)")
+    res.files += charts.files
+    res.objects += charts.objects
+    res.findings += charts.findings
+    res.applied |= charts.applied
+    res.errors += charts.errors
     # normalize
     for obj in res.objects:
         res.deployments += to_deployments(obj)
@@ -152,7 +163,17 @@ def _load_yaml(text: str, name: str, rec: FileRecord, res: Result) -> None:
         rec.kind = "kubernetes"
 
 
+def _guarded(fn, *args) -> None:
+    """Run a loader in a thread; an exception becomes an internal error of the run, never a lost one."""
+    try:
+        fn(*args)
+    except Exception as e:  # noqa: BLE001
+        args[-1].errors.append(f"{fn.__name__} failed: {type(e).__name__}: {e}")
+
+
 def _load_charts(found: disc.Discovered, config: Config, res: Result) -> None:
+    if found.charts:
+        res.tools["helm"] = helm.engine_name()
     for chart_dir in found.charts:
         rel_chart = rel(chart_dir, res.root)
         sets = config.charts.get(rel_chart) or helm.default_values_sets(chart_dir)
