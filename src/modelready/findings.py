@@ -41,6 +41,7 @@ class Finding:
     subject: str = ""  # the deployment (kind/namespace/name) or file the finding is about
     rule_url: str | None = None
     suppressed: str | None = None  # reason, when an annotation or config silenced it
+    span: tuple[int, int] | None = None  # first and last line, where a scanner reports a range
 
     def key(self) -> tuple:
         return (self.check, self.loc.file, self.loc.line, self.subject, self.message)

@@ -42,6 +42,7 @@ class Result:
     applied: set[tuple[str, str]] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     tools: dict[str, str] = field(default_factory=dict)
+    rendered: list[tuple] = field(default_factory=list)  # (chart@values-set, template path, text, locator)
 
     def active_findings(self) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed]
@@ -64,6 +65,7 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     res.objects += charts.objects
     res.findings += charts.findings
     res.applied |= charts.applied
+    res.rendered += charts.rendered
     res.errors += charts.errors
     # normalize
     for obj in res.objects:
@@ -186,6 +188,7 @@ def _load_charts(found: disc.Discovered, config: Config, res: Result) -> None:
                 res.findings.append(Finding("helm-render-failed", Severity.error, f"chart {rel_chart} with {r.values_set}: {r.error}",
                                             r.error_loc or Loc(rel_chart), ("manifests-render",), subject=f"{rel_chart}@{r.values_set}"))
             res.objects += r.objects
+            res.rendered += [(f"{rel_chart}@{r.values_set}", *t) for t in r.texts]
         for path in found.chart_files[chart_dir]:
             res.files.append(FileRecord(rel(path, res.root), "helm-chart", "checked", f"rendered as part of chart {rel_chart}",
                                         extra={"values_sets": rendered_sets} if path.name == "Chart.yaml" else {}))
@@ -215,7 +218,7 @@ def _run_checks(res: Result, config: Config, today: dt.date) -> None:
     subjects += [("dockerfile", f, f.file, {}) for f in res.dockerfiles]
     for scope, subject, name, annotations in subjects:
         skips, reason, until = _suppressions(annotations)
-        for sid in sorted(skips - known):
+        for sid in sorted(s for s in skips - known if not s.startswith("trivy/")):
             res.findings.append(Finding("suppression-unknown-check", Severity.warning, f"{SKIP_ANNOTATION} names unknown check {sid!r}",
                                         subject.loc if hasattr(subject, "loc") else Loc(name), ("manifests-render",), subject=name))
         for check in checks:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..findings import Finding
+from ..findings import Finding, Severity
 from . import Catalog, Item, ItemResult
 
 LLM_ENGINES = {"vllm", "tgi", "sglang", "nim"}
@@ -31,14 +31,27 @@ def evaluate(items: list[Item], result, findings: list[Finding], scans: dict | N
         elif item.mode == "spec":
             out.append(_spec(item, result, findings, applied_by_check))
         elif item.mode == "scan":
-            r = (scans or {}).get(item.id)
-            out.append(r if r else ItemResult(item, "skipped", "no Trivy scan in this run"))
+            out.append(_scan(item, findings, (scans or {}).get(item.id)))
         elif item.mode == "smoke":
             r = (smoke or {}).get(item.id)
             out.append(r if r else ItemResult(item, "skipped", "no GPU smoke run for this change (smoke input)"))
         else:
             out.append(ItemResult(item, "awaiting", "a person with write access confirms it"))
     return out
+
+
+def _scan(item: Item, findings: list[Finding], outcome: tuple | None) -> ItemResult:
+    """`outcome` is (ran|skipped, why, evidence) from the scanner; its findings name the item."""
+    if outcome is None:
+        return ItemResult(item, "skipped", "no Trivy scan in this run (--trivy)")
+    status, why, evidence = outcome
+    if status != "ran":
+        return ItemResult(item, "skipped", why)
+    failing = [i for i, f in enumerate(findings) if f.check.startswith("trivy/") and item.id in f.items
+               and not f.suppressed and f.severity >= Severity.warning]
+    if failing:
+        return ItemResult(item, "failed", f"{len(failing)} finding(s) at warning or above; {why}", findings=failing)
+    return ItemResult(item, "passed", why, evidence=evidence)
 
 
 def _auto(item: Item, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:

