@@ -19,6 +19,7 @@ from .load.artifacts import (ArtifactProblem, Dockerfile, ModelCard, ModelConfig
 from .load.k8s import K8sObject, LoadProblem, objects_from_docs, parse_objects
 from .load.yamlsrc import YamlError, load_all
 from .normalize.link import link
+from .normalize import specs as spec_views
 from .normalize.model import Deployment
 from .normalize.workloads import to_deployments
 
@@ -42,6 +43,7 @@ class Result:
     applied: set[tuple[str, str]] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     tools: dict[str, str] = field(default_factory=dict)
+    spec_views: list = field(default_factory=list)  # normalize.specs.SpecView, one per ModelSpec
     rendered: list[tuple] = field(default_factory=list)  # (chart@values-set, template path, text, locator)
 
     def active_findings(self) -> list[Finding]:
@@ -71,6 +73,7 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     for obj in res.objects:
         res.deployments += to_deployments(obj)
     link(res.deployments, res.objects)
+    res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
     # check (the pipeline's own checks ran on every file read and every values set rendered)
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"}
     _run_checks(res, config, today or dt.date.today())
@@ -216,6 +219,7 @@ def _run_checks(res: Result, config: Config, today: dt.date) -> None:
     subjects: list[tuple[str, object, str, dict]] = [("deployment", d, f"{d.ref}@{d.origin}", d.annotations) for d in res.deployments]
     subjects += [("modelcard", c, c.file, {}) for c in res.cards]
     subjects += [("dockerfile", f, f.file, {}) for f in res.dockerfiles]
+    subjects += [("spec", v, v.file, {}) for v in res.spec_views]
     for scope, subject, name, annotations in subjects:
         skips, reason, until = _suppressions(annotations)
         for sid in sorted(s for s in skips - known if not s.startswith("trivy/")):

@@ -24,6 +24,22 @@ def engines() -> dict:
 
 
 @cache
+def gpus() -> dict:
+    return load_yaml(_text("gpus.yaml"))
+
+
+def gpu_by_name(text: str | None) -> tuple[str, dict] | None:
+    """'A100-80GB', 'a100-80gb', 'nvidia-a100-80gb' or 'NVIDIA-A100-SXM4-80GB' -> the table's entry."""
+    if not text:
+        return None
+    low = str(text).lower()
+    for name, spec in gpus().items():
+        if low == name.lower() or low in (l.lower() for l in spec["labels"]):
+            return name, spec
+    return None
+
+
+@cache
 def vllm_flags() -> dict:
     return json.loads(_text("vllm_flags.json"))
 

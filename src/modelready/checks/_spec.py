@@ -1,0 +1,12 @@
+"""Shared reading of a SpecView for the spec cross-checks: what the spec says and what was deployed."""
+
+from __future__ import annotations
+
+
+def has_spec(*path):
+    """applies(): the spec declares `path` and describes at least one deployment with an engine."""
+    return lambda v: v.get(*path) is not None and any(d.engine is not None for d in v.deployments)
+
+
+def engines(v):
+    return [(d, d.engine) for d in v.deployments if d.engine is not None]

@@ -1,0 +1,97 @@
+"""
+## What it does
+Adds up what one engine instance needs on its GPUs — the weights (parameters × bytes for the dtype
+or quantization), the KV cache of one full-length sequence (2 × layers × KV heads × head dim × bytes
+per element × `--max-model-len`; DeepSeek MLA caches one latent instead), and 2 GiB of overhead per
+GPU — and compares it with GPU memory × `--gpu-memory-utilization` × TP × PP. Parameters and shapes
+come from the model's config.json (named by the spec, or beside it), else the spec's
+`model.parameters`; the GPU from the spec or the node selector.
+
+## Why it matters
+A model that does not fit is found only after a GPU node is provisioned, the image pulled and the
+weights downloaded: the engine then dies with an out-of-memory error or refuses to start because
+one sequence of the configured length no longer fits in the KV cache.
+
+## Example
+```yaml
+# Llama 3.1 70B in bfloat16 (141 GB of weights)
+args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--dtype", "bfloat16"]
+resources: {limits: {nvidia.com/gpu: 1}}      # one A100-80GB
+```
+
+## Instead
+```yaml
+args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--dtype", "bfloat16", "--tensor-parallel-size", "4"]
+resources: {limits: {nvidia.com/gpu: 4}}
+```
+
+## References
+- vLLM memory: https://docs.vllm.ai/en/latest/configuration/conserving_memory.html
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import data
+from . import Hit, declare
+from ._memory import DTYPE_BYTES, fit, kv_bytes_per_token, parameters, weight_bytes_per_param, max_context
+from ._spec import engines
+
+
+def spec_params(text) -> float | None:
+    if isinstance(text, (int, float)):
+        return float(text)
+    m = re.fullmatch(r"([0-9.]+)([BMbm])", str(text or ""))
+    return float(m.group(1)) * (1e9 if m.group(2) in "Bb" else 1e6) if m else None
+
+
+def gpu_of(v, d):
+    named = data.gpu_by_name(v.get("hardware", "gpu", "type"))
+    if named:
+        return named
+    for pod in d.pods:
+        for value in pod.node_selector.values():
+            named = data.gpu_by_name(value)
+            if named:
+                return named
+    return None
+
+
+def _applies(v) -> bool:
+    return any(e.name in ("vllm", "sglang", "tgi") for _d, e in engines(v)) and (v.model_config is not None or spec_params(v.get("model", "parameters")))
+
+
+@declare("gpu-memory-insufficient", "error", ["gpu-memory-fit"],
+         "weights and KV cache fit in GPU memory", "the model does not fit in the GPUs given",
+         doc=__doc__, scope="spec", applies=_applies)
+def check(v):
+    cfg = v.model_config.data if v.model_config else None
+    for d, e in engines(v):
+        gpu = gpu_of(v, d)
+        if gpu is None:
+            continue
+        name, spec = gpu
+        params = (parameters(cfg) if cfg else None) or spec_params(v.get("model", "parameters"))
+        quant = e.setting("quantization").value if e.setting("quantization") else v.get("precision", "quantization")
+        dtype = e.setting("dtype").value if e.setting("dtype") else v.get("precision", "dtype") or (cfg or {}).get("torch_dtype")
+        bpp = weight_bytes_per_param(quant, dtype)
+        kv_dtype = e.setting("kv_cache_dtype")
+        elem = 1 if kv_dtype is not None and str(kv_dtype.value).startswith("fp8") else (4 if DTYPE_BYTES.get(str(dtype)) == 4 else 2)
+        per_token = kv_bytes_per_token(cfg, elem) if cfg else None
+        max_len = e.int_setting("max_model_len") or v.get("model", "maxContextTokens") or (max_context(cfg) if cfg else None)
+        if params is None or per_token is None and cfg is not None or max_len is None:
+            continue
+        gpus = e.int_setting("tensor_parallel", 1) * e.int_setting("pipeline_parallel", 1)
+        util_v = e.setting("gpu_memory_utilization")
+        util = float(util_v.value) if util_v else float(v.get("hardware", "gpuMemoryUtilization") or
+                                                          data.vllm_flags()["gpu_memory_utilization_default"].get(data.vllm_release_for(e.version) or "", 0.9))
+        gib = float(v.get("hardware", "gpu", "memoryGiB") or spec["memory_gib"])
+        f = fit(params, bpp, per_token or 0.0, int(max_len), gpus, gib, util, float(v.get("hardware", "overheadGiB") or 2.0))
+        if not f.fits:
+            where = e.setting("tensor_parallel") or e.setting("max_model_len") or e.setting("model")
+            yield Hit(f"needs {f.need_gib:.0f} GiB (weights {f.weights_gib:.0f} + KV cache {f.kv_gib:.1f} for one {max_len}-token sequence + "
+                      f"overhead {f.overhead_gib:.0f}), has {f.have_gib:.0f} GiB on {gpus}× {name} at {util:g}", where.loc if where else d.loc)
+
+
+CHECKS = [check]

@@ -1,0 +1,129 @@
+"""ModelSpec documents -> SpecViews: each spec with the deployment it describes, the model config it
+names, and its specRef graph resolved (inside the repository only) with cycles found."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..findings import Loc
+from ..load.artifacts import ModelConfig, ModelSpecDoc
+from ..load.yamlsrc import line_of
+from .model import Deployment
+
+
+@dataclass
+class SpecRef:
+    name: str
+    target: str  # as written
+    resolved: str | None  # repository-relative path when it resolves inside the repository
+    optional: bool
+    problem: str | None  # None, "missing", "absolute", "escapes", "symlink-outside", "not-a-modelspec"
+    latency_budget_ms: float | None
+    loc: Loc
+
+
+@dataclass
+class SpecView:
+    file: str
+    body: dict
+    name: str
+    deployments: list[Deployment] = field(default_factory=list)
+    model_config: ModelConfig | None = None
+    refs: list[SpecRef] = field(default_factory=list)
+    cycles: list[list[str]] = field(default_factory=list)  # each cycle through this spec, as files, closed
+    targets: dict[str, "SpecView"] = field(default_factory=dict)  # resolved path -> the spec it names
+
+    def get(self, *path, default=None):
+        cur = self.body.get("spec", {})
+        for key in path:
+            if not isinstance(cur, dict) or key not in cur:
+                return default
+            cur = cur[key]
+        return cur
+
+    def loc(self, *path) -> Loc:
+        return Loc(self.file, line_of(self.body, "spec", *path))
+
+
+def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: list[ModelConfig], root: Path) -> list[SpecView]:
+    views = [SpecView(d.file, d.body, str((d.body.get("metadata") or {}).get("name", "")) if isinstance(d.body.get("metadata"), dict) else "") for d in specs]
+    by_file = {v.file: v for v in views}
+    config_by_file = {c.file: c for c in configs}
+    for v in views:
+        v.deployments = _linked(v, deployments)
+        v.model_config = _config(v, config_by_file)
+        for i, dep in enumerate(v.get("dependencies", default=[]) or []):
+            if isinstance(dep, dict) and isinstance(dep.get("specRef"), str):
+                v.refs.append(_resolve(v, i, dep, root, by_file))
+        v.targets = {r.resolved: by_file[r.resolved] for r in v.refs if r.resolved in by_file}
+    for v in views:
+        v.cycles = _cycles_from(v)
+    return views
+
+
+def _linked(v: SpecView, deployments: list[Deployment]) -> list[Deployment]:
+    ref = v.get("deploymentRef") or {}
+    name = ref.get("name") if isinstance(ref, dict) else None
+    kind = ref.get("kind") if isinstance(ref, dict) else None
+    out = []
+    for d in deployments:
+        if not d.serving:
+            continue
+        if name:
+            if d.name == name and (kind is None or d.kind == kind):
+                out.append(d)
+        elif v.name and (d.name == v.name or d.name.endswith("-" + v.name)):
+            out.append(d)
+    return out
+
+
+def _config(v: SpecView, configs: dict[str, ModelConfig]) -> ModelConfig | None:
+    named = v.get("model", "configPath")
+    if isinstance(named, str):
+        return configs.get(os.path.normpath(named))
+    beside = str(Path(v.file).parent / "config.json") if Path(v.file).parent != Path(".") else "config.json"
+    return configs.get(beside)
+
+
+def _resolve(v: SpecView, i: int, dep: dict, root: Path, by_file: dict[str, SpecView]) -> SpecRef:
+    target = dep["specRef"]
+    loc = Loc(v.file, line_of(v.body, "spec", "dependencies", i, "specRef"))
+    ref = SpecRef(str(dep.get("name", target)), target, None, bool(dep.get("optional")), None, dep.get("latencyBudgetMs"), loc)
+    if os.path.isabs(target):
+        ref.problem = "absolute"
+        return ref
+    joined = os.path.normpath(target)  # repository-relative, never relative to the spec's folder
+    if joined == ".." or joined.startswith("../"):
+        ref.problem = "escapes"
+        return ref
+    path = root / joined
+    try:
+        real = path.resolve()
+        real.relative_to(root.resolve())
+    except ValueError:
+        ref.problem = "symlink-outside"
+        return ref
+    if not path.exists():
+        ref.problem = "missing"
+    elif joined not in by_file:
+        ref.problem = "not-a-modelspec"
+    else:
+        ref.resolved = joined
+    return ref
+
+
+def _cycles_from(start: SpecView) -> list[list[str]]:
+    """Every simple cycle that returns to `start`, as the files along it (first file repeated at the end)."""
+    out: list[list[str]] = []
+
+    def walk(v: SpecView, path: list[str]):
+        for target, nxt in sorted(v.targets.items()):
+            if nxt is start:
+                out.append(path + [start.file])
+            elif nxt.file not in path and len(path) < 50:
+                walk(nxt, path + [nxt.file])
+
+    walk(start, [start.file])
+    return out
