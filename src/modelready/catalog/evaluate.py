@@ -71,16 +71,17 @@ def _spec(item: Item, result, findings: list[Finding], applied: dict[str, set[st
             return auto
     if not result.specs:
         return ItemResult(item, "awaiting", f"declare {', '.join('spec.' + p for p in item.spec)} in a ModelSpec")
-    evidence, missing = [], []
+    evidence, missing = [], {}
     for doc in result.specs:
         for path in item.spec:
             found = _lookup(doc.body, path)
             if found is None:
-                missing.append(f"{doc.file}: {path}")
+                missing.setdefault(path, []).append(doc.file)
             else:
                 evidence.append(f"{doc.file}:{found}")
     if missing:
-        return ItemResult(item, "failed", "ModelSpec does not declare " + "; ".join(missing))
+        parts = [f"spec.{path} in {files[0]}" + (f" and {len(files) - 1} more" if len(files) > 1 else "") for path, files in missing.items()]
+        return ItemResult(item, "failed", "not declared: " + "; ".join(parts))
     return ItemResult(item, "passed", "declared in the ModelSpec", evidence=evidence)
 
 
