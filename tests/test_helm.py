@@ -20,13 +20,13 @@ def test_every_values_set_is_rendered_and_test_hooks_are_not_workloads(run, tmp_
     chart = chart_copy(tmp_path)
     result = run(tmp_path / "repo")
     origins = sorted({d.origin for d in result.deployments})
-    assert origins == ["charts/vllm-llama@ci/two-gpu-values.yaml", "charts/vllm-llama@values.yaml"]
+    assert origins == ["charts/vllm-llama@ci/high-concurrency-values.yaml", "charts/vllm-llama@values.yaml"]
     assert all(d.kind == "Deployment" for d in result.deployments)  # the helm.sh/hook: test Pod is not one
-    two = next(d for d in result.deployments if "two-gpu" in d.origin)
-    assert two.gpus_per_group() == 2 and two.engine.int_setting("tensor_parallel") == 2
+    high = next(d for d in result.deployments if "high-concurrency" in d.origin)
+    assert high.engine.int_setting("max_num_seqs") == 256 and high.replicas == 3
     assert not [f for f in result.findings if f.severity.name == "error"], [f.message for f in result.findings]
     chart_yaml = next(f for f in result.files if f.path.endswith("vllm-llama/Chart.yaml"))
-    assert chart_yaml.extra["values_sets"] == ["values.yaml", "ci/two-gpu-values.yaml"]
+    assert chart_yaml.extra["values_sets"] == ["values.yaml", "ci/high-concurrency-values.yaml"]
     assert (chart / "templates" / "tests" / "test-connection.yaml").is_file()
 
 

@@ -71,8 +71,10 @@ def _spec(item: Item, result, findings: list[Finding], applied: dict[str, set[st
             return auto
     if not result.specs:
         return ItemResult(item, "awaiting", f"declare {', '.join('spec.' + p for p in item.spec)} in a ModelSpec")
+    # The specs of what is deployed decide; a dependency's own spec need not declare everything.
+    docs = [v for v in result.spec_views if v.deployments] or result.spec_views
     evidence, missing = [], {}
-    for doc in result.specs:
+    for doc in docs:
         for path in item.spec:
             found = _lookup(doc.body, path)
             if found is None:
