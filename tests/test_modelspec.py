@@ -113,3 +113,22 @@ def test_schema_is_published_and_covers_every_catalog_field():
             for key in ([] if path == "apiVersion" else path.split(".")):
                 node = node.get("properties", {}).get(key) or (node.get("items", {}).get("properties", {}).get(key) if "items" in node else None)
                 assert node is not None, f"catalog item {item.id} names spec.{path}, which the schema lacks"
+
+
+def test_init_scaffolds_a_spec_that_agrees_with_its_deployment(tmp_path, capsys):
+    import shutil
+
+    from modelready.cli import main
+
+    shutil.copytree(EXAMPLES / "charts" / "vllm-llama", tmp_path / "chart")
+    assert main(["init", str(tmp_path / "chart"), "-o", str(tmp_path / "modelspec.yaml")]) == 0
+    text = (tmp_path / "modelspec.yaml").read_text()
+    assert "# TODO slo:" in text and "maxContextTokens: 16384" in text and "type: L4" in text
+    res = pipeline.run([tmp_path], Config(), tmp_path)
+    spec = res.spec_views[0]
+    assert len(spec.deployments) == 2  # both values sets of the chart
+    assert not [f for f in res.findings if f.loc.file == "modelspec.yaml" or f.check.startswith("spec-") or f.check == "modelspec-invalid"]
+    assert main(["init", str(EXAMPLES / "broken-specs")]) == 2  # several deployments: the user must choose
+    assert "--deployment" in capsys.readouterr().err
+    assert main(["init", str(EXAMPLES / "broken-specs"), "--deployment", "qwen-7b-long"]) == 0
+    assert "maxContextTokens: 131072" in capsys.readouterr().out

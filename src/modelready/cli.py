@@ -36,10 +36,17 @@ def main(argv: list[str] | None = None) -> int:
     cat.add_argument("--profile", "-p", default="all")
     cat.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
 
+    ini = sub.add_parser("init", help="scaffold a ModelSpec from an existing chart or manifest")
+    ini.add_argument("path", help="a chart, a manifest, or a folder with one serving deployment")
+    ini.add_argument("--output", "-o", help="write the spec here instead of stdout")
+    ini.add_argument("--deployment", help="which deployment, by name, when the path holds several")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "init":
+            return _init(args)
         return _catalog(args)
     except _UsageError as e:
         print(f"modelready: {e}", file=sys.stderr)
@@ -144,6 +151,34 @@ def _trivy(args, config, result) -> tuple[dict, dict]:
     result.findings += rep.findings
     result.tools["trivy"] = rep.version or "not found"
     return rep.items, {"trivy": rep.as_dict()}
+
+
+def _init(args) -> int:
+    from . import pipeline
+    from .checks._memory import parameters
+    from .config import Config
+    from .spec.scaffold import scaffold
+
+    path = Path(args.path)
+    if not path.exists():
+        raise _UsageError(f"{path}: no such file or directory")
+    result = pipeline.run([path], Config(), _default_root([path]))
+    serving = [d for d in result.deployments if d.serving and (not args.deployment or d.name == args.deployment)]
+    # a chart renders once per values set: its defaults describe the deployment
+    serving.sort(key=lambda d: (not d.origin.endswith("@values.yaml"), d.origin))
+    names = sorted({d.name for d in serving})
+    if not serving:
+        raise _UsageError(f"{path}: no serving deployment found" + (f" named {args.deployment}" if args.deployment else ""))
+    if len(names) > 1:
+        raise _UsageError(f"{path} holds several serving deployments ({', '.join(names)}): choose one with --deployment")
+    configs = [c for c in result.configs]
+    params = parameters(configs[0].data) if len(configs) == 1 else None
+    text = scaffold(serving[0], params)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def _default_root(paths: list[Path]) -> Path:
