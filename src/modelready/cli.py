@@ -60,13 +60,11 @@ class _UsageError(Exception):
 
 
 def _check(args) -> int:
-    from . import pipeline
     from .catalog import load as load_catalog
-    from .catalog.evaluate import default_profile, evaluate
     from .checks import registry
     from .config import ConfigError, find_config, load_config
     from .findings import Severity
-    from .report import document
+    from .run import run
 
     paths = [Path(p) for p in args.paths]
     for p in paths:
@@ -80,20 +78,11 @@ def _check(args) -> int:
     unknown = (config.disable | config.enable | set(config.severity)) - set(registry())
     if unknown:
         raise _UsageError(f"config names unknown checks: {', '.join(sorted(unknown))}")
+    profile = args.profile or config.profile
+    if profile and profile not in load_catalog().profiles:
+        raise _UsageError(f"unknown profile {profile!r}; known: {', '.join(load_catalog().profiles)}")
     fail_on = Severity.parse(args.fail_on) if args.fail_on else config.fail_on
-    result = pipeline.run(paths, config, root)
-    catalog = load_catalog()
-    profile = args.profile or config.profile or default_profile(result)
-    try:
-        items = catalog.select(profile)
-    except KeyError as e:
-        raise _UsageError(e.args[0]) from None
-    scans, scan_log = _trivy(args, config, result)
-    results = evaluate(items, result, result.findings, scans=scans)
-    rules = document.rules_of(registry()) + document.scanner_rules(result.findings)
-    doc = document.build(result, result.findings, rules, document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
-    if scan_log:
-        doc["scans"] = scan_log
+    result, doc = run(paths, root, config, profile, fail_on, trivy=_trivy_options(args, config))
     if not args.output:
         sys.stdout.write(_render(doc, args.format, result, color=_color(args)))
     for path in args.output:
@@ -136,21 +125,16 @@ def _render(doc: dict, fmt: str, result, color: bool) -> str:
     return text.render(doc, color=color)
 
 
-def _trivy(args, config, result) -> tuple[dict, dict]:
-    """The scan stage: Trivy's findings join the run's; its outcome per `scan` item decides those items."""
+def _trivy_options(args, config):
     if not args.trivy:
-        return {}, {}
+        return None
     from .scan import trivy
 
     kinds = trivy.KINDS if args.trivy == "all" else tuple(k.strip() for k in args.trivy.split(","))
     unknown = set(kinds) - set(trivy.KINDS)
     if unknown:
         raise _UsageError(f"--trivy takes {', '.join(trivy.KINDS)} or all, not {', '.join(sorted(unknown))}")
-    opts = trivy.Options(kinds=kinds, binary=args.trivy_bin, **config.trivy)
-    rep = trivy.scan(result, opts)
-    result.findings += rep.findings
-    result.tools["trivy"] = rep.version or "not found"
-    return rep.items, {"trivy": rep.as_dict()}
+    return trivy.Options(kinds=kinds, binary=args.trivy_bin, **config.trivy)
 
 
 def _init(args) -> int:

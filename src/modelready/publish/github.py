@@ -1,0 +1,75 @@
+"""The GitHub side through PyGithub: changed files, one sticky comment, one check run (annotations in
+batches of 50), a commit status when the token cannot write checks. Every write is counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MARKER = "<!-- modelready:checklist -->"
+ANNOTATION_BATCH = 50  # the Checks API takes at most 50 annotations per request
+LEVEL = {"error": "failure", "warning": "warning", "info": "notice"}
+
+
+@dataclass
+class Publisher:
+    api_url: str
+    token: str
+    repository: str
+    writes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        from github import Auth, Github, GithubRetry  # only `modelready github` pays for PyGithub
+
+        # lazy: repository, issue and commit objects are URLs until used, so no GET precedes a write.
+        # GithubRetry backs off on 5xx and secondary rate limits and honours Retry-After.
+        self.gh = Github(base_url=self.api_url, auth=Auth.Token(self.token), lazy=True,
+                         retry=GithubRetry(total=4, backoff_factor=0.5), seconds_between_writes=0, per_page=100)
+        self.repo = self.gh.get_repo(self.repository)
+
+    def changed_files(self, number: int) -> list[str]:
+        return [f.filename for f in self.repo.get_pull(number).get_files()]
+
+    def upsert_comment(self, number: int, body: str) -> str:
+        """Update the comment carrying the marker, or create it: never a second one."""
+        issue = self.repo.get_issue(number)
+        for comment in issue.get_comments():
+            if MARKER in (comment.body or ""):
+                if comment.body != body:
+                    comment.edit(body)
+                    self.writes.append("comment.update")
+                return comment.html_url
+        created = issue.create_comment(body)
+        self.writes.append("comment.create")
+        return created.html_url
+
+    def check_run(self, name: str, sha: str, conclusion: str, title: str, summary: str, annotations: list[dict]) -> bool:
+        """A check run with its annotations; False when the token may not write checks (caller falls back)."""
+        from github import GithubException
+
+        batches = [annotations[i:i + ANNOTATION_BATCH] for i in range(0, len(annotations), ANNOTATION_BATCH)] or [[]]
+        try:
+            run = self.repo.create_check_run(name=name, head_sha=sha, status="completed", conclusion=conclusion,
+                                             output={"title": title, "summary": summary, "annotations": batches[0]})
+        except GithubException as e:
+            if e.status in (403, 404):
+                return False
+            raise
+        self.writes.append("check_run.create")
+        for batch in batches[1:]:
+            run.edit(output={"title": title, "summary": summary, "annotations": batch})
+            self.writes.append("check_run.update")
+        return True
+
+    def commit_status(self, sha: str, context: str, state: str, description: str) -> None:
+        self.repo.get_commit(sha).create_status(state=state, description=description[:140], context=context)
+        self.writes.append("status.create")
+
+
+def annotations(findings: list[dict]) -> list[dict]:
+    out = []
+    for f in findings:
+        if f["suppressed"] or not f["line"]:
+            continue
+        out.append({"path": f["file"], "start_line": f["line"], "end_line": f["line"], "annotation_level": LEVEL[f["severity"]],
+                    "title": f["check"], "message": f["message"][:64000]})
+    return out
