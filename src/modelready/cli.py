@@ -41,12 +41,18 @@ def main(argv: list[str] | None = None) -> int:
     ini.add_argument("--output", "-o", help="write the spec here instead of stdout")
     ini.add_argument("--deployment", help="which deployment, by name, when the path holds several")
 
+    sub.add_parser("github", help="run as the GitHub Action, from the runner's environment (GITHUB_*, INPUT_*)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
             return _check(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "github":
+            from .publish import action, runner
+
+            return action.run(runner.from_env())
         return _catalog(args)
     except _UsageError as e:
         print(f"modelready: {e}", file=sys.stderr)

@@ -1,0 +1,114 @@
+"""`modelready github`: what the action does on each event, given the runner's environment.
+
+pull_request: check what the PR touched, post one sticky comment and one check run (or a commit
+status when checks cannot be written), annotations on the PR's lines. A PR touching no deployment
+file gets a neutral check and no comment. workflow_dispatch: audit the repository (or the `paths`
+input) into the job summary and a report file. Forks get a read-only token: no write is attempted.
+The job summary, SARIF and outputs are always written; the exit code always reflects the findings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..config import find_config, load_config
+from ..discover import classify_name
+from ..findings import Severity
+from .runner import Runner
+
+PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
+
+
+def run(r: Runner) -> int:
+    from ..report import markdown, sarif
+    from ..run import run as check_run
+
+    root = r.workspace.resolve()
+    config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
+    fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
+    check_name = r.input("check-name", "modelready")
+    pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
+    if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
+        print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
+        return 0
+    publisher = None
+    if r.token:
+        from .github import Publisher
+
+        publisher = Publisher(r.api_url, r.token, r.repository)
+    changed: list[str] | None = None
+    if pr is not None and publisher is not None:
+        changed = publisher.changed_files(int(pr["number"]))
+    paths = [root / p for p in (r.input("paths", ".").split() or ["."])]
+    result, doc = check_run(paths, root, config, r.input("profile") or None, fail_on,
+                            keep=(lambda res: narrow_to(res, changed)) if changed is not None else None)
+    link = _linker(r)
+    body = markdown.render(doc, link=link)
+    report_path = root / r.input("report-path", "modelready-report.json")
+    sarif_path = root / r.input("sarif-path", "modelready.sarif")
+    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+    result_word = doc["summary"]["result"]
+    touched = changed is None or bool(relevant(changed))
+    r.write_summary(body if touched else "modelready: this pull request touches no deployment file.")
+    counts = doc["summary"]["findings"]
+    r.write_output(result=result_word if touched else "neutral", errors=counts["error"], warnings=counts["warning"],
+                   sarif_path=sarif_path, report_path=report_path)
+    if pr is not None and publisher is not None and not r.from_fork:
+        _publish(publisher, r, int(pr["number"]), check_name, doc, body, touched)
+    elif pr is not None:
+        print("modelready: read-only token (fork pull request): results are in the job summary and SARIF; no comment or check written")
+    return 1 if touched and result_word == "fail" else 0
+
+
+def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body: str, touched: bool) -> None:
+    from .github import annotations
+
+    if not touched:
+        publisher.check_run(check_name, r.sha, "neutral", "No deployment files changed", "This pull request touches no file modelready checks.", [])
+        return
+    if r.input("comment", "true").lower() != "false":
+        publisher.upsert_comment(number, body)
+    s = doc["summary"]
+    conclusion = "failure" if s["result"] == "fail" else "success"
+    title = f"{s['findings']['error']} error(s), {s['findings']['warning']} warning(s) in {s['deployments']} deployment(s)"
+    summary = body if len(body) < 65000 else body[:64000] + "\n\n… (truncated)"
+    if not publisher.check_run(check_name, r.sha, conclusion, title, summary, annotations(doc["findings"])):
+        publisher.commit_status(r.sha, check_name, "failure" if conclusion == "failure" else "success", title)
+
+
+def relevant(changed: list[str]) -> list[str]:
+    """Changed files modelready reads: YAML, Dockerfiles, model cards, config.json, chart files."""
+    return [f for f in changed if classify_name(Path(f).name) or "/templates/" in f or f.endswith(("Chart.yaml", ".tpl"))]
+
+
+def narrow_to(result, changed: list[str]) -> None:
+    """Keep what the PR touched: a changed file inside a chart re-checks the chart (every values set),
+    a changed ModelSpec re-checks the deployments it describes, and a changed deployment its specs."""
+    files = set(changed)
+    charts = {rec.path.rsplit("/Chart.yaml", 1)[0] for rec in result.files if rec.path.endswith("Chart.yaml") and rec.kind == "helm-chart"}
+    touched_charts = {c for c in charts if any(f.startswith(c + "/") for f in files)}
+
+    def origin_touched(origin: str) -> bool:
+        return origin in files or origin.split("@")[0] in touched_charts
+
+    subjects = {f"{d.ref}@{d.origin}" for d in result.deployments if origin_touched(d.origin)}
+    for v in result.spec_views:
+        linked = {f"{d.ref}@{d.origin}" for d in v.deployments}
+        if v.file in files or linked & subjects:
+            subjects |= linked | {v.file}
+    subjects |= {c.file for c in result.cards if c.file in files} | {d.file for d in result.dockerfiles if d.file in files}
+    subjects |= {f"{c}@" for c in touched_charts}
+    keep = lambda subject, file: subject in subjects or file in files or any(subject.startswith(p) for p in subjects if p.endswith("@"))
+    result.findings = [f for f in result.findings if keep(f.subject, f.loc.file)]
+    result.applied = {(c, s) for c, s in result.applied if keep(s, s)}
+    result.deployments = [d for d in result.deployments if f"{d.ref}@{d.origin}" in subjects]
+
+
+def _linker(r: Runner):
+    """Links to file lines at the PR's head commit."""
+    if not (r.repository and r.sha):
+        return lambda path, line: None
+    base = f"{r.server_url}/{r.repository}/blob/{r.sha}/"
+    return lambda path, line: base + path + (f"#L{line}" if line else "")

@@ -1,0 +1,100 @@
+"""A local GitHub REST API for tests: every request is validated against GitHub's own OpenAPI
+description (../shared/fixtures/github/rest-api-subset.json) with openapi-core, and answered with the
+description's example bodies. It records the writes so tests can count them."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
+from werkzeug import Response
+
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "github" / "rest-api-subset.json"
+
+
+@dataclass
+class FakeGitHub:
+    base: str
+    changed_files: list[str] = field(default_factory=list)
+    checks_forbidden: bool = False
+    comments: dict[int, dict] = field(default_factory=dict)
+    check_runs: dict[int, dict] = field(default_factory=dict)
+    statuses: list[dict] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    writes: list[tuple[str, str]] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        spec = json.loads(SPEC.read_text())
+        spec["servers"] = [{"url": self.base}]
+        # checks/create discriminates its oneOf by `status` with no mapping, so openapi-core looks for a schema
+        # named after the value ("completed"), which the description does not define. The oneOf alternatives
+        # (completed requires conclusion; queued/in_progress) still state the contract, and are validated.
+        body = spec["paths"]["/repos/{owner}/{repo}/check-runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        body.pop("discriminator", None)
+        self.examples = spec["components"]["examples"]
+        self.api = OpenAPI.from_dict(spec)
+
+    def example(self, name: str) -> dict:
+        return copy.deepcopy(self.examples[name]["value"])
+
+    def handle(self, request) -> Response:
+        self.requests.append((request.method, request.path))
+        try:
+            self.api.validate_request(WerkzeugOpenAPIRequest(request))
+        except Exception as e:  # noqa: BLE001 - any contract violation fails the test that made it
+            self.invalid.append(f"{request.method} {request.path}: {type(e).__name__}: {e}")
+            return Response(json.dumps({"message": "request does not match the OpenAPI description"}), 422, content_type="application/json")
+        if request.method != "GET":
+            self.writes.append((request.method, request.path))
+        body = request.get_json(silent=True) or {}
+        path, m = request.path, None
+        if request.method == "GET" and (m := re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)/files", path)):
+            items = []
+            for name in self.changed_files:
+                item = self.example("diff-entry-items")[0]
+                item["filename"] = name
+                items.append(item)
+            return self._json(items)
+        if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", path)):
+            if request.method == "GET":
+                return self._json(list(self.comments.values()))
+            c = self.example("issue-comment")
+            c["id"] = 1000 + len(self.comments)
+            c["body"] = body["body"]
+            c["url"] = f"{self.base}/repos/{m.group(1)}/{m.group(2)}/issues/comments/{c['id']}"
+            self.comments[c["id"]] = c
+            return self._json(c, 201)
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)) and request.method == "PATCH":
+            c = self.comments[int(m.group(1))]
+            c["body"] = body["body"]
+            return self._json(c)
+        if re.fullmatch(r"/repos/([^/]+)/([^/]+)/check-runs", path):
+            if self.checks_forbidden:
+                return self._json({"message": "Resource not accessible by integration"}, 403)
+            run = self.example("check-run")
+            run.update(id=5000 + len(self.check_runs), name=body["name"], head_sha=body["head_sha"], status=body.get("status"),
+                       conclusion=body.get("conclusion"), url=f"{self.base}{path}/{5000 + len(self.check_runs)}")
+            run["output"] = dict(body.get("output") or {})
+            run["annotations_sent"] = len((body.get("output") or {}).get("annotations") or [])
+            self.check_runs[run["id"]] = run
+            return self._json(run, 201)
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/check-runs/(\d+)", path)) and request.method == "PATCH":
+            run = self.check_runs[int(m.group(1))]
+            run["annotations_sent"] += len((body.get("output") or {}).get("annotations") or [])
+            return self._json(run)
+        if re.fullmatch(r"/repos/[^/]+/[^/]+/statuses/\w+", path):
+            st = self.example("status")
+            st.update(state=body["state"], context=body.get("context"), description=body.get("description"))
+            self.statuses.append(st)
+            return self._json(st, 201)
+        return self._json({"message": "Not Found"}, 404)
+
+    @staticmethod
+    def _json(data, status=200) -> Response:
+        return Response(json.dumps(data), status, content_type="application/json")

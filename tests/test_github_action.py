@@ -1,0 +1,144 @@
+"""`modelready github` run as a runner runs it: environment, event file, output and summary files,
+against a local GitHub API that checks every request with GitHub's OpenAPI description."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import shared_or_skip
+
+REPO = Path(__file__).resolve().parents[1]
+WEBHOOKS = REPO.parent / "shared" / "fixtures" / "github" / "webhooks"
+
+
+@pytest.fixture
+def github(httpserver):
+    shared_or_skip("fixtures", "github", "rest-api-subset.json")
+    from .github_server import FakeGitHub
+
+    fake = FakeGitHub(base=httpserver.url_for("").rstrip("/"))
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
+    return fake
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    ws = tmp_path / "workspace"
+    shutil.copytree(REPO / "examples", ws)
+    return ws
+
+
+def action(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[subprocess.CompletedProcess, dict]:
+    event_path = ws.parent / "event.json"
+    event_path.write_text(json.dumps(payload))
+    files = {name: ws.parent / name for name in ("summary.md", "output.txt")}
+    for f in files.values():
+        f.write_text("")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(ws.parent), "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(event_path),
+           "GITHUB_REPOSITORY": payload["repository"]["full_name"], "GITHUB_SHA": "0" * 40, "GITHUB_TOKEN": "ghs_testtoken",
+           "GITHUB_API_URL": github.base, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_WORKSPACE": str(ws),
+           "GITHUB_STEP_SUMMARY": str(files["summary.md"]), "GITHUB_OUTPUT": str(files["output.txt"]),
+           **{f"INPUT_{k.upper().replace('_', '-')}": v for k, v in inputs.items()}}
+    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "github"], env=env, cwd=ws, capture_output=True, text=True, timeout=120)
+    outputs = dict(line.split("=", 1) for line in files["output.txt"].read_text().splitlines() if "=" in line)
+    return proc, {"summary": files["summary.md"].read_text(), **outputs}
+
+
+def pr_event(name: str = "opened") -> dict:
+    return json.loads((WEBHOOKS / "pull_request" / f"{name}.payload.json").read_text())
+
+
+def test_pull_request_posts_one_comment_and_one_check_run(workspace, github):
+    github.changed_files = ["manifests/llama-70b.yaml"]
+    proc, out = action(workspace, github, "pull_request", pr_event())
+    assert proc.returncode == 1, proc.stderr
+    assert not github.invalid, github.invalid
+    assert [w[0] for w in github.writes] == ["POST", "POST"] and len(github.writes) <= 4
+    (comment,) = github.comments.values()
+    assert comment["body"].startswith("<!-- modelready:checklist -->")
+    sha = pr_event()["pull_request"]["head"]["sha"]
+    assert f"https://github.com/Codertocat/Hello-World/blob/{sha}/manifests/llama-70b.yaml#L" in comment["body"]
+    (run,) = github.check_runs.values()
+    assert (run["name"], run["head_sha"], run["conclusion"]) == ("modelready", sha, "failure")
+    assert run["annotations_sent"] > 0
+    assert out["result"] == "fail" and out["summary"].startswith("<!-- modelready:checklist -->")
+    # only what the PR touched: the passing chart is not in the comment
+    assert "vllm-llama" not in comment["body"]
+
+
+def test_rerun_updates_the_same_comment(workspace, github):
+    github.changed_files = ["manifests/llama-70b.yaml"]
+    action(workspace, github, "pull_request", pr_event())
+    first = len(github.writes)
+    (workspace / "manifests" / "llama-70b.yaml").write_text((workspace / "manifests" / "llama-70b.yaml").read_text().replace(":latest", ":v0.10.2"))
+    proc, _ = action(workspace, github, "pull_request", pr_event("synchronize"))
+    assert not github.invalid, github.invalid
+    assert len(github.comments) == 1
+    second = github.writes[first:]
+    assert [w[0] for w in second] == ["PATCH", "POST"]  # comment updated in place, a new check run for the new commit
+    # a rerun with nothing changed writes only the check run
+    action(workspace, github, "pull_request", pr_event("synchronize"))
+    assert [w[0] for w in github.writes[first + 2:]] == ["POST"]
+
+
+def test_pr_touching_no_deployment_file_gets_a_neutral_check_and_no_comment(workspace, github):
+    github.changed_files = ["docs/intro.txt", "src/app.py"]
+    proc, out = action(workspace, github, "pull_request", pr_event())
+    assert proc.returncode == 0 and not github.invalid
+    assert not github.comments
+    assert [r["conclusion"] for r in github.check_runs.values()] == ["neutral"]
+    assert out["result"] == "neutral"
+
+
+def test_fork_pull_request_writes_nothing_but_the_summary(workspace, github):
+    event = pr_event()
+    event["pull_request"]["head"]["repo"]["full_name"] = "someone/Hello-World"
+    github.changed_files = ["manifests/llama-70b.yaml"]
+    proc, out = action(workspace, github, "pull_request", event)
+    assert proc.returncode == 1  # the exit code still reflects the findings
+    assert github.writes == [] and not github.invalid
+    assert "read-only token" in proc.stdout
+    assert "❌" in out["summary"] and (workspace / "modelready.sarif").is_file()
+
+
+def test_token_without_checks_permission_falls_back_to_a_commit_status(workspace, github):
+    github.changed_files = ["manifests/llama-70b.yaml"]
+    github.checks_forbidden = True
+    proc, _ = action(workspace, github, "pull_request", pr_event())
+    assert not github.invalid, github.invalid
+    assert [(s["state"], s["context"]) for s in github.statuses] == [("failure", "modelready")]
+
+
+def test_annotations_go_in_batches_of_fifty(workspace, github):
+    for i in range(12):  # 12 broken copies: well over 50 annotations
+        shutil.copy(workspace / "manifests" / "llama-70b.yaml", workspace / "manifests" / f"copy-{i}.yaml")
+    github.changed_files = [f"manifests/copy-{i}.yaml" for i in range(12)]
+    action(workspace, github, "pull_request", pr_event())
+    (run,) = github.check_runs.values()
+    patches = [w for w in github.writes if w[0] == "PATCH" and "/check-runs/" in w[1]]
+    assert run["annotations_sent"] > 50 and len(patches) == (run["annotations_sent"] - 1) // 50
+    assert not github.invalid, github.invalid
+
+
+def test_workflow_dispatch_audits_the_repository_into_the_summary(workspace, github):
+    payload = json.loads((WEBHOOKS / "workflow_dispatch" / "payload.json").read_text())
+    proc, out = action(workspace, github, "workflow_dispatch", payload)
+    assert proc.returncode == 1 and github.writes == []
+    report = json.loads((workspace / "modelready-report.json").read_text())
+    assert report["summary"]["deployments"] >= 5 and out["summary"].startswith("<!-- modelready:checklist -->")
+
+
+def test_the_fake_api_rejects_requests_that_break_githubs_contract(github):
+    import requests
+
+    bad = requests.post(f"{github.base}/repos/o/r/check-runs", json={"name": "x", "head_sha": "a" * 40, "status": "completed"})  # no conclusion
+    unknown = requests.post(f"{github.base}/repos/o/r/issues/1/comment", json={"body": "x"})  # no such endpoint
+    assert (bad.status_code, unknown.status_code) == (422, 422)
+    assert len(github.invalid) == 2
