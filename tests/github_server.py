@@ -22,6 +22,7 @@ class FakeGitHub:
     base: str
     changed_files: list[str] = field(default_factory=list)
     checks_forbidden: bool = False
+    permissions: dict[str, str] = field(default_factory=dict)  # login -> admin | maintain | write | triage | read | none
     comments: dict[int, dict] = field(default_factory=dict)
     check_runs: dict[int, dict] = field(default_factory=dict)
     statuses: list[dict] = field(default_factory=list)
@@ -37,6 +38,8 @@ class FakeGitHub:
         # (completed requires conclusion; queued/in_progress) still state the contract, and are validated.
         body = spec["paths"]["/repos/{owner}/{repo}/check-runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
         body.pop("discriminator", None)
+        extra = json.loads((Path(__file__).parent / "fixtures" / "github" / "collaborator-permission.json").read_text())
+        spec["paths"].update(extra["paths"])
         self.examples = spec["components"]["examples"]
         self.api = OpenAPI.from_dict(spec)
 
@@ -70,6 +73,13 @@ class FakeGitHub:
             c["url"] = f"{self.base}/repos/{m.group(1)}/{m.group(2)}/issues/comments/{c['id']}"
             self.comments[c["id"]] = c
             return self._json(c, 201)
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/collaborators/([^/]+)/permission", path)):
+            perm = self.permissions.get(m.group(1), "read")
+            return self._json({"permission": perm, "role_name": perm, "user": self.example("issue-comment")["user"]})
+        if re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/\d+", path):
+            return self._json(self.example("pull-request"))
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)) and request.method == "GET":
+            return self._json(self.comments[int(m.group(1))])
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)) and request.method == "PATCH":
             c = self.comments[int(m.group(1))]
             c["body"] = body["body"]

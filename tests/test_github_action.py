@@ -142,3 +142,43 @@ def test_the_fake_api_rejects_requests_that_break_githubs_contract(github):
     unknown = requests.post(f"{github.base}/repos/o/r/issues/1/comment", json={"body": "x"})  # no such endpoint
     assert (bad.status_code, unknown.status_code) == (422, 422)
     assert len(github.invalid) == 2
+
+
+def test_attestation_keeps_writers_ticks_and_reverts_others(workspace, github):
+    from modelready.publish.attest import attested
+
+    github.changed_files = ["manifests/llama-70b.yaml"]
+    github.permissions = {"maintainer": "write", "drive-by": "read"}
+    action(workspace, github, "pull_request", pr_event())
+    (comment,) = github.comments.values()
+    box = "- [ ] The base image is CUDA-compatible with the nodes' drivers <!-- modelready:attest:cuda-base-image -->"
+    assert box in comment["body"]
+
+    def edit_by(login: str, new_body: str) -> dict:
+        event = json.loads((WEBHOOKS / "issue_comment" / "created.payload.json").read_text())
+        event["action"] = "edited"
+        event["changes"] = {"body": {"from": comment["body"]}}
+        event["comment"].update(id=comment["id"], body=new_body)
+        event["issue"].update(number=2, pull_request={"url": "x"})
+        event["sender"].update(login=login, type="User")
+        return event
+
+    # someone without write access ticks a box: reverted, and the comment says so
+    proc, _ = action(workspace, github, "issue_comment", edit_by("drive-by", comment["body"].replace(box, box.replace("[ ]", "[x]"))))
+    assert not github.invalid, github.invalid
+    assert box in comment["body"] and "tick by @drive-by reverted: attesting needs write access" in comment["body"]
+    # a maintainer ticks it: kept, with who and when; the check is issued again
+    runs_before = len(github.check_runs)
+    proc, out = action(workspace, github, "issue_comment", edit_by("maintainer", comment["body"].replace(box, box.replace("[ ]", "[x]"))))
+    assert not github.invalid, github.invalid
+    assert attested(comment["body"])["cuda-base-image"].startswith("attested by @maintainer on 20")
+    assert len(github.check_runs) == runs_before + 1 and out["result"] == "fail"  # the findings still fail the gate
+    # the next push re-renders the comment and keeps the attestation
+    action(workspace, github, "pull_request", pr_event("synchronize"))
+    assert "cuda-base-image" in attested(comment["body"])
+    # our own edits (a bot) trigger the event too, and are ignored
+    bot = edit_by("github-actions[bot]", comment["body"])
+    bot["sender"]["type"] = "Bot"
+    writes = len(github.writes)
+    action(workspace, github, "issue_comment", bot)
+    assert len(github.writes) == writes

@@ -15,9 +15,49 @@ from pathlib import Path
 from ..config import find_config, load_config
 from ..discover import classify_name
 from ..findings import Severity
+from . import attest
 from .runner import Runner
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
+RESULT_MARK = "<!-- modelready:result:{} -->"
+
+
+def _attestation(r: Runner) -> int:
+    """A person edited the sticky comment: keep ticks by people with write access, revert the others,
+    and re-issue the check with the attestations counted. Edits by bots (our own included) are ignored."""
+    import datetime as dt
+
+    from .github import MARKER, Publisher
+
+    comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
+    sender = r.event.get("sender") or {}
+    if r.event.get("action") != "edited" or MARKER not in (comment.get("body") or "") or not issue.get("pull_request"):
+        print("modelready: not an edit of the checklist comment: nothing to do")
+        return 0
+    if sender.get("type") == "Bot" or not r.token or r.from_fork:
+        print("modelready: edit by a bot or without a write token: nothing to do")
+        return 0
+    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
+    new = comment["body"]
+    pub = Publisher(r.api_url, r.token, r.repository)
+    login = sender.get("login", "")
+    permission = pub.permission(login)
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body, accepted, reverted = attest.reconcile(old, new, login, permission, now)
+    number = int(issue["number"])
+    if body != new:
+        pub.edit_comment(number, int(comment["id"]), body)
+    failed = RESULT_MARK.format("fail") in body
+    boxes = attest.state(body)
+    done = sum(1 for ticked, _ in boxes.values() if ticked)
+    title = f"{done} of {len(boxes)} attestations; " + ("findings fail the gate" if failed else "no failing findings")
+    lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
+    if reverted:
+        lines.append(f"reverted {', '.join(reverted)}: attesting needs write access")
+    pub.check_run(r.input("check-name", "modelready"), pub.head_sha(number), "failure" if failed else "success", title, "\n\n".join(lines), [])
+    r.write_summary("\n\n".join(lines))
+    r.write_output(result="fail" if failed else "pass")
+    return 1 if failed else 0
 
 
 def run(r: Runner) -> int:
@@ -29,6 +69,8 @@ def run(r: Runner) -> int:
     fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
     check_name = r.input("check-name", "modelready")
     pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
+    if r.event_name == "issue_comment":
+        return _attestation(r)
     if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
         print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
         return 0
@@ -44,7 +86,12 @@ def run(r: Runner) -> int:
     result, doc = check_run(paths, root, config, r.input("profile") or None, fail_on,
                             keep=(lambda res: narrow_to(res, changed)) if changed is not None else None)
     link = _linker(r)
-    body = markdown.render(doc, link=link)
+    existing = publisher.find_comment(int(pr["number"])) if pr is not None and publisher is not None else None
+    ticks = attest.attested(existing.body) if existing is not None else {}
+    for item in doc["catalog"]["items"]:  # an attested box stays ticked, with who and when
+        if item["id"] in ticks and item["status"] == "awaiting":
+            item["status"], item["evidence"], item["why"] = "passed", [ticks[item["id"]]], ticks[item["id"]]
+    body = markdown.render(doc, link=link, ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
     report_path = root / r.input("report-path", "modelready-report.json")
     sarif_path = root / r.input("sarif-path", "modelready.sarif")
     report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
@@ -56,20 +103,20 @@ def run(r: Runner) -> int:
     r.write_output(result=result_word if touched else "neutral", errors=counts["error"], warnings=counts["warning"],
                    sarif_path=sarif_path, report_path=report_path)
     if pr is not None and publisher is not None and not r.from_fork:
-        _publish(publisher, r, int(pr["number"]), check_name, doc, body, touched)
+        _publish(publisher, r, int(pr["number"]), check_name, doc, body, touched, existing)
     elif pr is not None:
         print("modelready: read-only token (fork pull request): results are in the job summary and SARIF; no comment or check written")
     return 1 if touched and result_word == "fail" else 0
 
 
-def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body: str, touched: bool) -> None:
+def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body: str, touched: bool, existing=None) -> None:
     from .github import annotations
 
     if not touched:
         publisher.check_run(check_name, r.sha, "neutral", "No deployment files changed", "This pull request touches no file modelready checks.", [])
         return
     if r.input("comment", "true").lower() != "false":
-        publisher.upsert_comment(number, body)
+        publisher.upsert_comment(number, body, existing)
     s = doc["summary"]
     conclusion = "failure" if s["result"] == "fail" else "success"
     title = f"{s['findings']['error']} error(s), {s['findings']['warning']} warning(s) in {s['deployments']} deployment(s)"

@@ -29,16 +29,31 @@ class Publisher:
     def changed_files(self, number: int) -> list[str]:
         return [f.filename for f in self.repo.get_pull(number).get_files()]
 
-    def upsert_comment(self, number: int, body: str) -> str:
-        """Update the comment carrying the marker, or create it: never a second one."""
-        issue = self.repo.get_issue(number)
-        for comment in issue.get_comments():
+    def find_comment(self, number: int):
+        for comment in self.repo.get_issue(number).get_comments():
             if MARKER in (comment.body or ""):
-                if comment.body != body:
-                    comment.edit(body)
-                    self.writes.append("comment.update")
-                return comment.html_url
-        created = issue.create_comment(body)
+                return comment
+        return None
+
+    def head_sha(self, number: int) -> str:
+        return self.repo.get_pull(number).head.sha
+
+    def permission(self, login: str) -> str:
+        return self.repo.get_collaborator_permission(login)
+
+    def edit_comment(self, number: int, comment_id: int, body: str) -> None:
+        self.repo.get_issue(number).get_comment(comment_id).edit(body)
+        self.writes.append("comment.update")
+
+    def upsert_comment(self, number: int, body: str, existing=None) -> str:
+        """Update the comment carrying the marker (`existing`, or found here), or create it: never a second one."""
+        comment = existing or self.find_comment(number)
+        if comment is not None:
+            if comment.body != body:
+                comment.edit(body)
+                self.writes.append("comment.update")
+            return comment.html_url
+        created = self.repo.get_issue(number).create_comment(body)
         self.writes.append("comment.create")
         return created.html_url
 

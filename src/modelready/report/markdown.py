@@ -14,7 +14,8 @@ def template_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "templates"
 
 
-def render(doc: dict, link: Callable[[str, int], str | None] = lambda f, l: None, ticked: set[str] = frozenset(), limit: int = GITHUB_LIMIT) -> str:
+def render(doc: dict, link: Callable[[str, int], str | None] = lambda f, l: None, ticked: dict[str, str] | None = None, limit: int = GITHUB_LIMIT) -> str:
+    """`ticked`: attested item id -> who attested it and when; those items show as ticked boxes."""
     import jinja2  # only the commands that render Markdown pay for it
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir()), autoescape=False, trim_blocks=True, lstrip_blocks=True,
@@ -30,7 +31,7 @@ def render(doc: dict, link: Callable[[str, int], str | None] = lambda f, l: None
     # The last steps fold attestation boxes and quiet items into counts; failures always stay.
     for summarise, max_findings, compact in ((False, 50, False), (True, 50, False), (True, 10, False), (True, 3, False), (True, 1, True), (True, 0, True)):
         body = template.render(doc=doc, sections=list(sections.items()), counts=counts, link=link, badge=BADGE,
-                               summarise_passed=summarise, max_findings=max_findings, compact=compact, ticked=set(ticked))
+                               summarise_passed=summarise, max_findings=max_findings, compact=compact, ticked=ticked or {})
         if len(body) <= limit:
             return body
     return body[: limit - 200] + "\n\n… (truncated: the full report is in the job summary artifact)\n"

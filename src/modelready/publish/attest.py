@@ -1,0 +1,48 @@
+"""Attestation: `attest` items are task-list boxes in the sticky comment. A tick by someone with write
+access is kept, with who and when; a tick by anyone else is reverted, and the comment says so. The
+record lives in the comment itself, so every later run carries it forward."""
+
+from __future__ import annotations
+
+import re
+
+LINE = re.compile(r"^- \[( |x|X)\] (?P<title>.*?) <!-- modelready:attest:(?P<id>[a-z0-9-]+) -->(?P<rest>.*)$", re.M)
+BY = re.compile(r"<sub>attested by @(?P<login>[\w-]+) on (?P<when>[0-9T:\-]+Z)</sub>")
+WRITE = {"admin", "maintain", "write"}
+
+
+def state(body: str) -> dict[str, tuple[bool, str]]:
+    """item id -> (ticked, the rest of its line)."""
+    return {m.group("id"): (m.group(1) != " ", m.group("rest")) for m in LINE.finditer(body or "")}
+
+
+def attested(body: str) -> dict[str, str]:
+    """item id -> 'attested by @login on <time>' for every box ticked with a recorded attestation."""
+    out = {}
+    for item, (ticked, rest) in state(body).items():
+        m = BY.search(rest)
+        if ticked and m:
+            out[item] = f"attested by @{m.group('login')} on {m.group('when')}"
+    return out
+
+
+def reconcile(old: str, new: str, login: str, permission: str, now: str) -> tuple[str, list[str], list[str]]:
+    """The comment as it should read after `login` edited it from `old` to `new`; (body, accepted, reverted)."""
+    before = state(old)
+    allowed = permission in WRITE
+    accepted, reverted = [], []
+
+    def fix(m: re.Match) -> str:
+        item, ticked = m.group("id"), m.group(1) != " "
+        was, old_rest = before.get(item, (False, m.group("rest")))
+        if ticked == was:
+            return f"- [{'x' if was else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{old_rest}"
+        if not allowed:
+            reverted.append(item)
+            note = f" <sub>{'tick' if ticked else 'untick'} by @{login} reverted: attesting needs write access</sub>"
+            return f"- [{'x' if was else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{old_rest if was else note}"
+        accepted.append(item)
+        rest = f" <sub>attested by @{login} on {now}</sub>" if ticked else " <sub>awaiting a person</sub>"
+        return f"- [{'x' if ticked else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{rest}"
+
+    return LINE.sub(fix, new), accepted, reverted
