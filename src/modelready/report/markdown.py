@@ -22,7 +22,8 @@ def render(doc: dict, link: Callable[[str, int], str | None] = lambda f, l: None
                              keep_trailing_newline=True)
     template = env.get_template("checklist.md.j2")
     sections: dict[str, list[dict]] = {}
-    for item in doc["catalog"]["items"]:
+    order = {"failed": 0, "awaiting": 1, "passed": 2}  # within a section, what needs a reviewer comes first
+    for item in sorted(doc["catalog"]["items"], key=lambda i: order.get(i["status"], 3)):
         sections.setdefault(item["section"], []).append(item)
     counts = {s: 0 for s in ("passed", "failed", "awaiting", "skipped", "not_applicable")}
     for item in doc["catalog"]["items"]:
