@@ -23,8 +23,10 @@ def render(doc: dict, link: Callable[[str, int], str | None] = lambda f, l: None
     template = env.get_template("checklist.md.j2")
     sections: dict[str, list[dict]] = {}
     order = {"failed": 0, "awaiting": 1, "passed": 2}  # within a section, what needs a reviewer comes first
-    for item in sorted(doc["catalog"]["items"], key=lambda i: order.get(i["status"], 3)):
+    for item in doc["catalog"]["items"]:
         sections.setdefault(item["section"], []).append(item)
+    for items in sections.values():
+        items.sort(key=lambda i: order.get(i["status"], 3))
     counts = {s: 0 for s in ("passed", "failed", "awaiting", "skipped", "not_applicable")}
     for item in doc["catalog"]["items"]:
         counts[item["status"]] += 1
