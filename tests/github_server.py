@@ -22,7 +22,9 @@ class FakeGitHub:
     base: str
     changed_files: list[str] = field(default_factory=list)
     checks_forbidden: bool = False
-    permissions: dict[str, str] = field(default_factory=dict)  # login -> admin | maintain | write | triage | read | none
+    permissions: dict[str, str] = field(default_factory=dict)
+    pull_head_sha: str | None = None  # head of every pull request this API reports
+    artifact_zip: bytes | None = None  # the report artifact of the workflow run  # login -> admin | maintain | write | triage | read | none
     comments: dict[int, dict] = field(default_factory=dict)
     check_runs: dict[int, dict] = field(default_factory=dict)
     statuses: list[dict] = field(default_factory=list)
@@ -38,8 +40,9 @@ class FakeGitHub:
         # (completed requires conclusion; queued/in_progress) still state the contract, and are validated.
         body = spec["paths"]["/repos/{owner}/{repo}/check-runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
         body.pop("discriminator", None)
-        extra = json.loads((Path(__file__).parent / "fixtures" / "github" / "collaborator-permission.json").read_text())
-        spec["paths"].update(extra["paths"])
+        for name in ("collaborator-permission.json", "artifacts.json"):
+            extra = json.loads((Path(__file__).parent / "fixtures" / "github" / name).read_text())
+            spec["paths"].update(extra["paths"])
         self.examples = spec["components"]["examples"]
         self.api = OpenAPI.from_dict(spec)
 
@@ -48,6 +51,8 @@ class FakeGitHub:
 
     def handle(self, request) -> Response:
         self.requests.append((request.method, request.path))
+        if request.path == "/storage/report.zip":  # the blob host an artifact download redirects to: not the API
+            return Response(self.artifact_zip or b"", 200, content_type="application/zip")
         try:
             self.api.validate_request(WerkzeugOpenAPIRequest(request))
         except Exception as e:  # noqa: BLE001 - any contract violation fails the test that made it
@@ -77,7 +82,19 @@ class FakeGitHub:
             perm = self.permissions.get(m.group(1), "read")
             return self._json({"permission": perm, "role_name": perm, "user": self.example("issue-comment")["user"]})
         if re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/\d+", path):
-            return self._json(self.example("pull-request"))
+            pull = self.example("pull-request")
+            pull["head"]["sha"] = self.pull_head_sha or pull["head"]["sha"]
+            return self._json(pull)
+        if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/actions/runs/(\d+)/artifacts", path)):
+            arts = []
+            if self.artifact_zip is not None:
+                arts.append({"id": 11, "node_id": "MDg6QXJ0aWZhY3QxMQ==", "name": "modelready-report", "size_in_bytes": len(self.artifact_zip),
+                             "url": f"{self.base}/repos/{m.group(1)}/{m.group(2)}/actions/artifacts/11",
+                             "archive_download_url": f"{self.base}/repos/{m.group(1)}/{m.group(2)}/actions/artifacts/11/zip",
+                             "expired": False, "created_at": "2026-11-23T10:00:00Z", "expires_at": "2026-12-23T10:00:00Z", "updated_at": "2026-11-23T10:00:00Z"})
+            return self._json({"total_count": len(arts), "artifacts": arts})
+        if re.fullmatch(r"/repos/[^/]+/[^/]+/actions/artifacts/11/zip", path):
+            return Response("", 302, headers={"Location": f"{self.base}/storage/report.zip"})
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)) and request.method == "GET":
             return self._json(self.comments[int(m.group(1))])
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)) and request.method == "PATCH":

@@ -182,3 +182,32 @@ def test_attestation_keeps_writers_ticks_and_reverts_others(workspace, github):
     writes = len(github.writes)
     action(workspace, github, "issue_comment", bot)
     assert len(github.writes) == writes
+
+
+def test_workflow_run_publishes_a_fork_prs_report_artifact(workspace, github):
+    import io
+    import zipfile
+
+    event = pr_event()
+    event["pull_request"]["head"]["repo"]["full_name"] = "someone/Hello-World"  # a fork: its own run writes nothing
+    github.changed_files = ["manifests/llama-70b.yaml"]
+    proc, _ = action(workspace, github, "pull_request", event)
+    assert github.writes == []
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.write(workspace / "modelready-report.json", "modelready-report.json")
+    github.artifact_zip = buf.getvalue()
+    sha = event["pull_request"]["head"]["sha"]
+    run_event = {"action": "completed", "repository": event["repository"], "sender": event["sender"],
+                 "workflow_run": {"id": 30433642, "event": "pull_request", "head_sha": sha, "conclusion": "failure"}}
+    # the report names PR 2; the API says PR 2's head is another commit: refused, nothing written
+    proc, _ = action(workspace, github, "workflow_run", run_event)
+    assert proc.returncode == 1 and "refusing" in proc.stdout and github.writes == []
+    github.pull_head_sha = sha
+    proc, out = action(workspace, github, "workflow_run", run_event)
+    assert proc.returncode == 0, proc.stderr
+    assert not github.invalid, github.invalid
+    (comment,) = github.comments.values()
+    (run,) = github.check_runs.values()
+    assert comment["body"].startswith("<!-- modelready:checklist -->") and run["head_sha"] == sha and run["conclusion"] == "failure"
+    assert run["annotations_sent"] > 0

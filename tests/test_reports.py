@@ -90,3 +90,7 @@ def test_secret_value_never_appears(capsys, fmt):
     _, out = run_cli(capsys, str(CASES / "secret-inline"), "--format", fmt)
     assert "secret-inline" in out or "credential" in out or fmt == "markdown"
     assert TOKEN not in out and TOKEN[:12] not in out
+
+
+def test_packaged_report_schema_is_the_published_one():
+    assert (REPO / "src" / "modelready" / "report" / "report-schema.json").read_text() == (REPO / "docs" / "report-schema.json").read_text()

@@ -71,6 +71,8 @@ def run(r: Runner) -> int:
     pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
     if r.event_name == "issue_comment":
         return _attestation(r)
+    if r.event_name == "workflow_run":
+        return _from_artifact(r)
     if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
         print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
         return 0
@@ -94,6 +96,8 @@ def run(r: Runner) -> int:
     body = markdown.render(doc, link=link, ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
     report_path = root / r.input("report-path", "modelready-report.json")
     sarif_path = root / r.input("sarif-path", "modelready.sarif")
+    if pr is not None:  # what a workflow_run job needs to publish for a fork; checked there, never trusted
+        doc["github"] = {"pull_request": int(pr["number"]), "head_sha": r.sha}
     report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
     result_word = doc["summary"]["result"]
@@ -107,6 +111,44 @@ def run(r: Runner) -> int:
     elif pr is not None:
         print("modelready: read-only token (fork pull request): results are in the job summary and SARIF; no comment or check written")
     return 1 if touched and result_word == "fail" else 0
+
+
+def _from_artifact(r: Runner) -> int:
+    """workflow_run: publish the comment and check for a pull request whose own run had a read-only token.
+
+    The artifact comes from code we do not trust: only the report JSON is read, it must match the report
+    schema, and the pull request it names must have the head commit that triggered this run."""
+    from importlib import resources
+
+    import jsonschema
+
+    from ..report import markdown
+    from .github import Publisher
+
+    run = r.event.get("workflow_run") or {}
+    if r.event.get("action") != "completed" or run.get("event") != "pull_request" or not r.token:
+        print("modelready: not a completed pull_request run, or no token: nothing to do")
+        return 0
+    pub = Publisher(r.api_url, r.token, r.repository)
+    raw = pub.download_report(int(run["id"]), r.input("artifact-name", "modelready-report"), r.input("report-path", "modelready-report.json"))
+    if raw is None:
+        print("modelready: the run left no report artifact: nothing to publish")
+        return 0
+    doc = json.loads(raw)
+    schema = json.loads(resources.files("modelready.report").joinpath("report-schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    claimed = doc.get("github") or {}
+    number, sha = int(claimed.get("pull_request", 0)), run.get("head_sha", "")
+    if not number or pub.head_sha(number) != sha or claimed.get("head_sha") != sha:
+        print(f"modelready: the report names pull request {number}, whose head is not {sha}: refusing to publish it")
+        return 1
+    r.sha = sha
+    existing = pub.find_comment(number)
+    ticks = attest.attested(existing.body) if existing is not None else {}
+    body = markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
+    _publish(pub, r, number, r.input("check-name", "modelready"), doc, body, True, existing)
+    r.write_summary(body)
+    return 0
 
 
 def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body: str, touched: bool, existing=None) -> None:

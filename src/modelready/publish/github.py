@@ -75,6 +75,33 @@ class Publisher:
             self.writes.append("check_run.update")
         return True
 
+    def download_report(self, run_id: int, artifact_name: str, member: str, limit: int = 20 * 2**20) -> bytes | None:
+        """One member of a workflow run's artifact, read in memory: nothing is extracted or executed."""
+        import io
+        import zipfile
+
+        import requests
+
+        from github.Artifact import Artifact
+        from github.PaginatedList import PaginatedList
+
+        # listed from its documented URL: WorkflowRun.get_artifacts() would first GET the run itself
+        artifacts = PaginatedList(Artifact, self.gh.requester, f"{self.repo.url}/actions/runs/{run_id}/artifacts", None, list_item="artifacts")
+        for art in artifacts:
+            if art.name != artifact_name or art.expired:
+                continue
+            with requests.get(art.archive_download_url, headers={"Authorization": f"Bearer {self.token}"}, timeout=60, stream=True) as resp:
+                resp.raise_for_status()
+                data = resp.raw.read(limit + 1, decode_content=True)
+            if len(data) > limit:
+                raise ValueError(f"artifact {artifact_name} is larger than {limit} bytes")
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                info = zf.getinfo(member)
+                if info.file_size > limit:
+                    raise ValueError(f"{member} is larger than {limit} bytes")
+                return zf.read(member)
+        return None
+
     def commit_status(self, sha: str, context: str, state: str, description: str) -> None:
         self.repo.get_commit(sha).create_status(state=state, description=description[:140], context=context)
         self.writes.append("status.create")
