@@ -24,7 +24,8 @@ class FakeGitHub:
     checks_forbidden: bool = False
     permissions: dict[str, str] = field(default_factory=dict)
     pull_head_sha: str | None = None  # head of every pull request this API reports
-    artifact_zip: bytes | None = None  # the report artifact of the workflow run  # login -> admin | maintain | write | triage | read | none
+    artifact_zip: bytes | None = None  # the report artifact of the workflow run
+    fail_next: int = 0  # answer this many requests with 502 Bad Gateway first  # login -> admin | maintain | write | triage | read | none
     comments: dict[int, dict] = field(default_factory=dict)
     check_runs: dict[int, dict] = field(default_factory=dict)
     statuses: list[dict] = field(default_factory=list)
@@ -51,6 +52,9 @@ class FakeGitHub:
 
     def handle(self, request) -> Response:
         self.requests.append((request.method, request.path))
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return Response(json.dumps({"message": "Server Error"}), 502, content_type="application/json")
         if request.path == "/storage/report.zip":  # the blob host an artifact download redirects to: not the API
             return Response(self.artifact_zip or b"", 200, content_type="application/zip")
         try:

@@ -211,3 +211,22 @@ def test_workflow_run_publishes_a_fork_prs_report_artifact(workspace, github):
     (run,) = github.check_runs.values()
     assert comment["body"].startswith("<!-- modelready:checklist -->") and run["head_sha"] == sha and run["conclusion"] == "failure"
     assert run["annotations_sent"] > 0
+
+
+def test_server_errors_are_retried(workspace, github):
+    github.changed_files = ["manifests/llama-70b.yaml"]
+    github.fail_next = 2  # the first two requests (reads) get 502
+    proc, _ = action(workspace, github, "pull_request", pr_event())
+    assert proc.returncode == 1, proc.stderr
+    assert github.requests[0] == github.requests[1] == github.requests[2]  # the same GET, tried three times
+    assert len(github.comments) == 1 and len(github.check_runs) == 1
+
+
+def test_workflows_are_clean_under_zizmor():
+    import shutil as sh
+
+    zizmor = sh.which("zizmor") or str(Path(sys.executable).with_name("zizmor"))
+    if not Path(zizmor).exists():
+        pytest.skip("zizmor is not installed")
+    proc = subprocess.run([zizmor, "--offline", "--no-progress", str(REPO / ".github" / "workflows")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
