@@ -10,7 +10,7 @@ import pytest
 
 from modelready import pipeline
 from modelready.catalog import load as load_catalog
-from modelready.checks._memory import GIB, fit, kv_bytes_per_token, max_context, parameters
+from modelready.checks._memory import fit, kv_bytes_per_token, max_context, parameters
 from modelready.config import Config
 
 REPO = Path(__file__).resolve().parents[1]

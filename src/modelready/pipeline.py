@@ -220,8 +220,8 @@ def _run_checks(res: Result, config: Config, today: dt.date) -> None:
     subjects += [("modelcard", c, c.file, {}) for c in res.cards]
     subjects += [("dockerfile", f, f.file, {}) for f in res.dockerfiles]
     subjects += [("spec", v, v.file, {}) for v in res.spec_views]
-    for scope, subject, name, annotations in subjects:
-        skips, reason, until = _suppressions(annotations)
+    for scope, subject, name, ann in subjects:
+        skips, reason, until = _suppressions(ann)
         for sid in sorted(s for s in skips - known if not s.startswith("trivy/")):
             res.findings.append(Finding("suppression-unknown-check", Severity.warning, f"{SKIP_ANNOTATION} names unknown check {sid!r}",
                                         subject.loc if hasattr(subject, "loc") else Loc(name), ("manifests-render",), subject=name))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..findings import Finding, Severity
-from . import Catalog, Item, ItemResult
+from . import Item, ItemResult
 
 LLM_ENGINES = {"vllm", "tgi", "sglang", "nim"}
 

@@ -15,11 +15,10 @@ def params_billions(model_id: str | None) -> float | None:
     if not model_id:
         return None
     name = model_id.rsplit("/", 1)[-1]
-    m = None
-    for m in _PARAMS.finditer(name):
-        pass
-    if not m:
+    matches = list(_PARAMS.finditer(name))
+    if not matches:
         return None
+    m = matches[-1]  # the last size in the name: "Mixtral-8x7B-v0.1", "Llama-3.1-70B-Instruct"
     experts = int(m.group(1)) if m.group(1) else 1
     return experts * float(m.group(2))
 

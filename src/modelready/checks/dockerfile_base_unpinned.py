@@ -24,7 +24,6 @@ FROM vllm/vllm-openai:v0.10.2
 
 from __future__ import annotations
 
-import re
 
 from ..findings import Loc
 from . import Hit, declare

@@ -32,7 +32,7 @@ from . import Hit, declare
          doc=__doc__, applies=lambda d: d.gpus_per_group() > 0 and d.min_replicas is not None)
 def check(d):
     if str(d.min_replicas.value) == "0":
-        yield Hit(f"minimum replicas is 0: the first request after idle waits for a GPU node, the image and the model to load", d.min_replicas.loc)
+        yield Hit("minimum replicas is 0: the first request after idle waits for a GPU node, the image and the model to load", d.min_replicas.loc)
 
 
 CHECKS = [check]

@@ -119,7 +119,7 @@ def _cycles_from(start: SpecView) -> list[list[str]]:
     out: list[list[str]] = []
 
     def walk(v: SpecView, path: list[str]):
-        for target, nxt in sorted(v.targets.items()):
+        for _target, nxt in sorted(v.targets.items()):
             if nxt is start:
                 out.append(path + [start.file])
             elif nxt.file not in path and len(path) < 50:

@@ -3,9 +3,6 @@ lives here, so that no check has to know where a pod template sits in a given ki
 
 from __future__ import annotations
 
-from typing import Callable
-
-from ..findings import Loc
 from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
 from .engine import build_engine, detect_engine
@@ -19,7 +16,6 @@ NOT_WORKLOADS = {"CustomResourceDefinition", "ConfigMap", "Secret", "Service", "
                  "PodAutoscaler", "InferencePool", "InferenceModel", "HTTPRoute", "Gateway", "IngressRoute", "Namespace",
                  "StorageClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "PriorityClass"}
 
-Loc_ = Callable[..., Loc]
 
 
 def to_deployments(obj: K8sObject) -> list[Deployment]:
