@@ -22,7 +22,9 @@ def render(doc: dict, color: bool = False) -> str:
             lines.append(f"  {c(COLORS[f['severity']], f['severity']):<7} {f['check']}  {where}")
             lines.append(f"          {f['message']}")
         lines.append("")
-    clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in groups)
+    # clean: nothing about the deployment, and nothing in its file (a ModelSpec's finding may point there)
+    blamed = {f["file"] for f in doc["findings"] if not f["suppressed"]}
+    clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in groups and d["file"] not in blamed)
     for dep in clean:
         lines.append(f"{c(BOLD, dep)}\n  {c(GREEN, 'ok')}      no findings")
     if clean:
