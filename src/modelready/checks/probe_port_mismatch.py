@@ -25,36 +25,22 @@ readinessProbe: {httpGet: {path: /health, port: 8080}}
 
 from __future__ import annotations
 
-from .. import data
+from ..normalize.model import as_int
 from . import Hit, declare, has_engine_args
-
-
-def engine_port(d) -> int | None:
-    p = d.engine.setting("port")
-    if p is None:
-        env = d.engine_container.env_map()
-        if d.engine.name == "tgi" and "PORT" in env and env["PORT"].value:
-            p = env["PORT"]
-    if p is not None:
-        try:
-            return int(str(p.value))
-        except ValueError:
-            return None
-    return data.engines()[d.engine.name].get("default_port")
 
 
 @declare("probe-port-mismatch", "error", ["port-configured", "readiness-probe-health"],
          "probes call the port the engine listens on", "a probe calls a port the engine does not listen on",
          doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.name in ("vllm", "tgi", "sglang") and bool(d.engine_container.probes))
 def check(d):
-    want = engine_port(d)
+    want = d.engine.port
     c = d.engine_container
     if want is None:
         return
     for probe in c.probes.values():
         if probe.handler not in ("httpGet", "tcpSocket") or probe.port is None:
             continue
-        port = c.ports.get(str(probe.port)) if not str(probe.port).isdigit() else int(str(probe.port))
+        port = c.ports.get(str(probe.port)) if as_int(probe.port) is None else as_int(probe.port)
         if port is not None and port != want:
             yield Hit(f"{probe.kind}Probe calls port {probe.port}{f' ({port})' if str(port) != str(probe.port) else ''} but {d.engine.name} listens on {want}", probe.loc)
 

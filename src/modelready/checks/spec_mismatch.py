@@ -29,17 +29,11 @@ from __future__ import annotations
 
 from .. import data
 from ..findings import Severity
+from ..normalize.model import as_int
 from . import Check, Hit
 from ._spec import engines, has_spec
 
 DTYPE_ALIASES = {"half": "float16", "float16": "float16", "bfloat16": "bfloat16", "float": "float32", "float32": "float32"}
-
-
-def _int(x):
-    try:
-        return int(str(x))
-    except (TypeError, ValueError):
-        return None
 
 
 def precision(v):
@@ -64,7 +58,7 @@ def parallelism(v):
             continue
         for d, e in engines(v):
             got = e.int_setting(setting, 1)
-            if got != _int(want):
+            if got != as_int(want):
                 val = e.setting(setting)
                 yield Hit(f"spec hardware.{key} is {want} but {d.name} runs {flag} {got}", val.loc if val else d.loc)
 
@@ -80,12 +74,10 @@ def gpu_type(v):
 
 
 def port(v):
-    from .probe_port_mismatch import engine_port
-
-    want = _int(v.get("serving", "port"))
+    want = as_int(v.get("serving", "port"))
     for d, e in engines(v):
         if d.engine.name in data.engines():
-            got = engine_port(d)
+            got = e.port
             if got is not None and got != want:
                 where = e.setting("port")
                 yield Hit(f"spec serving.port is {want} but {d.name} listens on {got}", where.loc if where else d.loc)
@@ -107,9 +99,9 @@ def replicas(v):
         for d, _e in engines(v):
             got = getattr(d, attr)
             if got is None and key == "minReplicas" and not d.autoscalers and d.replicas is not None:
-                if d.replicas != _int(want):
+                if d.replicas != as_int(want):
                     yield Hit(f"spec scaling.minReplicas is {want} but {d.name} runs a fixed {d.replicas} replicas", d.replicas_loc)
-            elif got is not None and _int(got.value) != _int(want):
+            elif got is not None and as_int(got.value) != as_int(want):
                 yield Hit(f"spec scaling.{key} is {want} but the autoscaler of {d.name} says {got.value}", got.loc)
 
 

@@ -9,7 +9,7 @@ import shlex
 
 from .. import data
 from ..findings import Loc
-from .model import Container, Engine, Value
+from .model import Container, Engine, Value, as_int
 
 _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash", "ash", "/bin/ash"}
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
@@ -49,6 +49,7 @@ def build_engine(c: Container, name: str) -> Engine:
     if spec.get("env_twins"):
         _env_twins(eng, c, spec)
     _settings(eng, spec, c)
+    eng.port = as_int(eng.settings["port"].value) if "port" in eng.settings else spec.get("default_port")
     return eng
 
 

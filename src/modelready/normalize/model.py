@@ -105,13 +105,16 @@ class Container:
         return {e.name: e for e in self.env}
 
 
-def _count(v: Value | None) -> int:
-    if v is None:
-        return 0
+def as_int(x: object) -> int | None:
+    """A manifest or spec value as an integer ("8", 8), None when it is not one."""
     try:
-        return int(str(v.value))
-    except ValueError:
-        return 0
+        return int(str(x))
+    except (TypeError, ValueError):
+        return None
+
+
+def _count(v: Value | None) -> int:
+    return (as_int(v.value) or 0) if v is not None else 0
 
 
 @dataclass
@@ -147,18 +150,15 @@ class Engine:
     argv_seen: bool = False  # the invocation or its argument list was found and parsed
     dynamic_args: bool = False  # args assembled at run time (env-expanded, scripts): absence proves nothing
     unknown_tokens: list[Value] = field(default_factory=list)
+    port: int | None = None  # where it listens: --port (or its env twin), else the engine's default
 
     def setting(self, name: str) -> Value | None:
         return self.settings.get(name)
 
     def int_setting(self, name: str, default: int | None = None) -> int | None:
         v = self.settings.get(name)
-        if v is None:
-            return default
-        try:
-            return int(str(v.value))
-        except ValueError:
-            return default
+        n = as_int(v.value) if v is not None else None
+        return default if n is None else n
 
 
 @dataclass
@@ -225,8 +225,8 @@ class Deployment:
         """Accelerators across one serving group: every container of every pod template × its pod count."""
         total = 0
         for pod in self.pods:
-            per_pod = sum((c.gpu() or ("", 0, 0))[1] or (c.gpu() or ("", 0, 0))[2] for c in pod.containers)
-            total += per_pod * pod.count
+            gpus = [c.gpu() or ("", 0, 0) for c in pod.containers]
+            total += sum(limit or request for _res, limit, request in gpus) * pod.count
         return total
 
     @property

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
 from .engine import build_engine, detect_engine
-from .model import Container, Deployment, EnvVar, Image, ModelRef, PodSpec, Probe, Value, Volume
+from .model import Container, Deployment, EnvVar, Image, ModelRef, PodSpec, Probe, Value, Volume, as_int
 
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 # Kinds that are never workloads even though they may embed pod-like maps.
@@ -63,13 +63,13 @@ def _pod_groups(obj: K8sObject):
         root = _m(_m(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
         tmpl = _m(root.get("template"))
         replicas = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
-        return [("", [_pod(obj, "main", 1, _m(tmpl.get("spec")))], _int(replicas), L("spec", "replicas"),
+        return [("", [_pod(obj, "main", 1, _m(tmpl.get("spec")))], as_int(replicas), L("spec", "replicas"),
                  {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
     if kind == "Pod":
         return [("", [_pod(obj, "main", 1, spec)], 1, L("metadata"), {"pod_labels": obj.labels})]
     if kind == "LeaderWorkerSet":
         lwt = _m(spec.get("leaderWorkerTemplate"))
-        size = _int(lwt.get("size")) or 1
+        size = as_int(lwt.get("size")) or 1
         pods = []
         if lwt.get("leaderTemplate"):
             pods.append(_pod(obj, "leader", 1, _m(_m(lwt["leaderTemplate"]).get("spec"))))
@@ -79,7 +79,7 @@ def _pod_groups(obj: K8sObject):
         tmpl = _m(lwt.get("leaderTemplate") or lwt.get("workerTemplate"))
         # The LWS controller labels every pod with its set's name; Services select on it.
         labels = {**_labels(tmpl), "leaderworkerset.sigs.k8s.io/name": obj.name, "leaderworkerset.sigs.k8s.io/worker-index": "0"}
-        return [("", [p for p in pods if p.count > 0], _int(spec.get("replicas", 1)), L("spec", "replicas"), {"pod_labels": labels})]
+        return [("", [p for p in pods if p.count > 0], as_int(spec.get("replicas", 1)), L("spec", "replicas"), {"pod_labels": labels})]
     if group == "serving.kserve.io" and kind == "InferenceService":
         return [_kserve_isvc(obj, spec)]
     if group == "serving.kserve.io" and kind in ("LLMInferenceService", "LLMInferenceServiceConfig"):
@@ -94,7 +94,7 @@ def _pod_groups(obj: K8sObject):
             model = _m(spec.get("model"))
             if model.get("uri"):
                 extra["model_uri"] = Value(model["uri"], L("uri", at=model))
-            out.append((suffix, pods, _int(part.get("replicas", 1)), L("replicas", at=part) if part else L("spec"), extra))
+            out.append((suffix, pods, as_int(part.get("replicas", 1)), L("replicas", at=part) if part else L("spec"), extra))
         return out
     if kind in ("ServingRuntime", "ClusterServingRuntime"):
         pods = [_pod(obj, "main", 1, spec)]
@@ -127,7 +127,7 @@ def _kserve_isvc(obj: K8sObject, spec: YMap):
                 break
     if isinstance(pred.get("workerSpec"), dict):
         pods.append(_pod(obj, "worker", 1, pred["workerSpec"]))
-    return ("", pods, _int(pred.get("minReplicas", 1)), L("minReplicas", at=pred) if pred else L("spec"), extra)
+    return ("", pods, as_int(pred.get("minReplicas", 1)), L("minReplicas", at=pred) if pred else L("spec"), extra)
 
 
 def _generic(obj: K8sObject):
@@ -158,7 +158,7 @@ def _generic(obj: K8sObject):
                 if k == "workerGroupSpecs" and isinstance(v, list):
                     for g in v:
                         if isinstance(g, dict):
-                            walk(g, depth + 1, "worker", _int(g.get("replicas", g.get("minReplicas", 1))) or 1, label)
+                            walk(g, depth + 1, "worker", as_int(g.get("replicas", g.get("minReplicas", 1))) or 1, label)
                 elif k == "headGroupSpec":
                     walk(v, depth + 1, "head", 1, label)
                 elif k != "status":
@@ -216,9 +216,9 @@ def _container(obj: K8sObject, c: YMap, init: bool) -> Container:
         if isinstance(p, dict):
             handler = next((h for h in ("httpGet", "tcpSocket", "exec", "grpc") if h in p), "none")
             h = _m(p.get(handler))
-            probes[kind] = Probe(kind, handler, h.get("path"), h.get("port"), _int(p.get("initialDelaySeconds")) or 0,
-                                 _int(p.get("periodSeconds")) or 10, _int(p.get("failureThreshold")) or 3,
-                                 _int(p.get("timeoutSeconds")) or 1, L(f"{kind}Probe", at=c))
+            probes[kind] = Probe(kind, handler, h.get("path"), h.get("port"), as_int(p.get("initialDelaySeconds")) or 0,
+                                 as_int(p.get("periodSeconds")) or 10, as_int(p.get("failureThreshold")) or 3,
+                                 as_int(p.get("timeoutSeconds")) or 1, L(f"{kind}Probe", at=c))
     env = []
     for i, e in enumerate(_l(c.get("env"))):
         if isinstance(e, dict) and e.get("name"):
@@ -288,13 +288,6 @@ def _m(x) -> YMap:
 
 def _l(x) -> list:
     return x if isinstance(x, list) else []
-
-
-def _int(x) -> int | None:
-    try:
-        return int(x)
-    except (TypeError, ValueError):
-        return None
 
 
 _EMPTY = YMap()

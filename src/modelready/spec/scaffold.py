@@ -9,7 +9,7 @@ from __future__ import annotations
 import yaml
 
 from .. import data
-from ..normalize.model import Deployment
+from ..normalize.model import Deployment, as_int
 
 TODO = {
     "model": "family, task, license, lineage, modalities, format, loading, maxGenerationTokens",
@@ -29,7 +29,7 @@ def scaffold(d: Deployment, params: float | None = None) -> str:
     setting = (lambda name: e.setting(name).value if e and e.setting(name) is not None else None)
     spec: dict = {"deploymentRef": {"kind": d.kind, "name": d.name}}
     model = {k: v for k, v in {"id": d.model.id, "revision": d.model.revision, "uri": d.model.uri,
-                               "maxContextTokens": _int(setting("max_model_len"))}.items() if v is not None}
+                               "maxContextTokens": as_int(setting("max_model_len"))}.items() if v is not None}
     if params:
         model["parameters"] = f"{params / 1e9:.1f}B"
     spec["model"] = model or {"id": "TODO"}
@@ -49,16 +49,14 @@ def scaffold(d: Deployment, params: float | None = None) -> str:
     spec["hardware"] = hardware
     serving: dict = {"protocol": "http"}
     if e and e.name in ("vllm", "sglang", "tgi"):
-        from ..checks.probe_port_mismatch import engine_port
-
         serving["api"] = "openai"
-        serving["port"] = engine_port(d)
+        serving["port"] = e.port
     probe = c.probes.get("readiness") if c else None
     if probe is not None and probe.path:
         serving["healthPath"] = probe.path
     spec["serving"] = serving
-    scaling = {"minReplicas": _int(d.min_replicas.value) if d.min_replicas else d.replicas,
-               "maxReplicas": _int(d.max_replicas.value) if d.max_replicas else d.replicas}
+    scaling = {"minReplicas": as_int(d.min_replicas.value) if d.min_replicas else d.replicas,
+               "maxReplicas": as_int(d.max_replicas.value) if d.max_replicas else d.replicas}
     spec["scaling"] = {k: v for k, v in scaling.items() if v is not None}
     doc = {"apiVersion": "modelready.io/v1alpha1", "kind": "ModelSpec", "metadata": {"name": d.name.removeprefix("release-")}, "spec": spec}
     text = yaml.safe_dump(doc, sort_keys=False, width=120)
@@ -66,13 +64,6 @@ def scaffold(d: Deployment, params: float | None = None) -> str:
              "# Filled from the files; every TODO below is a field the checklist still waits for.", text.rstrip()]
     lines += [f"  # TODO {section}: {what}" for section, what in TODO.items()]
     return "\n".join(lines) + "\n"
-
-
-def _int(x):
-    try:
-        return int(str(x))
-    except (TypeError, ValueError):
-        return None
 
 
 def _dtype(x):
