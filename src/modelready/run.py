@@ -29,11 +29,12 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     if keep is not None:
         keep(result)
     catalog = load_catalog()
-    items = catalog.select(profile or config.profile or default_profile(result))
+    profile = profile or config.profile or default_profile(result)
+    items = catalog.select(profile)
     results = evaluate(items, result, result.findings, scans=scans)
     rules = document.rules_of(registry()) + document.scanner_rules(result.findings)
     doc = document.build(result, result.findings, rules,
-                         document.catalog_section(profile or config.profile or default_profile(result), results, catalog.coverage(items)), fail_on)
+                         document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
     if scan_log:
         doc["scans"] = scan_log
     return result, doc

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from ._memory import DTYPE_BYTES, QUANT_BYTES, weight_bytes_per_param
+
 _PARAMS = re.compile(r"(?:(\d+)x)?(\d+(?:\.\d+)?)\s*[bB](?![a-zA-Z])")
-_BYTES = {"fp8": 1, "int8": 1, "w8a8": 1, "awq": 0.5, "gptq": 0.5, "int4": 0.5, "nvfp4": 0.5, "mxfp4": 0.5, "bitsandbytes": 0.5}
+# Quantization a model's name may announce ("...-AWQ", "...-FP8", "...-int4"): the memory tables' own keys.
+_NAME_HINTS = sorted([*QUANT_BYTES, *(k for k in DTYPE_BYTES if k.startswith(("int", "fp8")))], key=len, reverse=True)
 LOAD_GIB_PER_S = 1.0  # per pod, from a local or network volume; hub downloads are slower
 ENGINE_START_S = 60  # process start, CUDA graphs and warm-up on top of reading weights
 
@@ -24,11 +27,12 @@ def params_billions(model_id: str | None) -> float | None:
 
 
 def bytes_per_param(quantization: str | None, dtype: str | None, model_id: str | None) -> float:
-    text = " ".join(str(x).lower() for x in (quantization, dtype, model_id) if x)
-    for key, b in _BYTES.items():
-        if key in text:
-            return b
-    return 4 if dtype in ("float32", "float") else 2
+    """As the memory check counts it, with the quantization read from the model's name when no flag says."""
+    if not quantization:
+        name = str(model_id or "").lower()
+        quantization = next((hint for hint in _NAME_HINTS if hint in name), None)
+    return weight_bytes_per_param(quantization, dtype) if quantization in QUANT_BYTES else (
+        DTYPE_BYTES[quantization] if quantization in DTYPE_BYTES else weight_bytes_per_param(None, dtype))
 
 
 def load_seconds(d) -> tuple[int, str]:

@@ -14,7 +14,7 @@ def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
     for o in objects:
         by_scope.setdefault((_scope(o.origin), o.namespace), []).append(o)
     for d in deployments:
-        scope = by_scope.get((_scope(d.origin if "@" in d.origin else ""), d.namespace), [])
+        scope = by_scope.get((_scope(d.origin), d.namespace), [])
         services = []
         for o in scope:
             spec = o.body.get("spec") if isinstance(o.body.get("spec"), dict) else {}
