@@ -44,6 +44,15 @@ def vllm_flags() -> dict:
     return json.loads(_text("vllm_flags.json"))
 
 
+@cache
+def vllm_aliases() -> dict[str, str]:
+    """Short flags of every known release (`-tp` -> `--tensor-parallel-size`)."""
+    out: dict[str, str] = {}
+    for rel in vllm_flags()["versions"].values():
+        out.update(rel["aliases"])
+    return out
+
+
 def vllm_release_for(version: str | None) -> str | None:
     """The newest known release at or before `version` (flags only change at releases we know of)."""
     known = list(vllm_flags()["versions"])

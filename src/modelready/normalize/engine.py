@@ -132,10 +132,7 @@ def _entry_index(tokens: list[Value], entrypoints: list[str]) -> tuple[int, int]
 
 
 def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str) -> None:
-    aliases = {}
-    if name == "vllm":
-        for rel in data.vllm_flags()["versions"].values():
-            aliases.update(rel["aliases"])
+    aliases = data.vllm_aliases() if name == "vllm" else {}
     i = 0
     positional_taken = False
     while i < len(tokens):
