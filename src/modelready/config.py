@@ -26,6 +26,7 @@ class Config:
     profile: str | None = None
     fail_on: Severity = Severity.error
     trivy: dict = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
+    smoke: dict = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
     source: str | None = None
 
 
@@ -47,7 +48,7 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}:{e.line}: does not parse: {e}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must be a mapping")
-    known = {"exclude", "checks", "charts", "profile", "fail_on", "trivy"}
+    known = {"exclude", "checks", "charts", "profile", "fail_on", "trivy", "smoke"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
@@ -73,4 +74,16 @@ def load_config(path: Path | None) -> Config:
     if not isinstance(trivy, dict) or set(trivy) - allowed:
         raise ConfigError(f"{path}: trivy takes only {sorted(allowed)}")
     cfg.trivy = dict(trivy)
+    smoke = raw.get("smoke") or {}
+    if not isinstance(smoke, dict) or set(smoke) - set(SMOKE_KEYS):
+        raise ConfigError(f"{path}: smoke takes only {sorted(SMOKE_KEYS)}")
+    for k, v in smoke.items():
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+            raise ConfigError(f"{path}: smoke.{k} must be a number ≥ 0, not {v!r}")
+    cfg.smoke = {SMOKE_KEYS[k]: v for k, v in smoke.items()}
     return cfg
+
+
+# .modelready.yaml `smoke:` key -> smoke.run.Options field
+SMOKE_KEYS = {"concurrency": "concurrency", "duration": "duration_s", "max_tokens": "max_tokens",
+              "ready_timeout": "ready_timeout_s", "request_timeout": "request_timeout_s"}

@@ -9,9 +9,31 @@ from .config import Config
 from .findings import Severity
 
 
+def load_smoke_results(paths: list[Path]) -> list[dict]:
+    """smoke-result.json files, each checked against its schema; ValueError says which and why."""
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("modelready.smoke").joinpath("smoke-result.schema.json").read_text(encoding="utf-8"))
+    out = []
+    for p in paths:
+        try:
+            doc = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise ValueError(f"{p}: not a readable smoke result: {e}") from None
+        err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+        if err is not None:
+            raise ValueError(f"{p}: not a smoke result: {err.message} at /{'/'.join(map(str, err.absolute_path))}")
+        out.append(doc)
+    return out
+
+
 def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity, trivy=None,
-        keep=None) -> tuple[pipeline.Result, dict]:
-    """`trivy`: scan.trivy.Options, or None; `keep(result)` narrows the result (a PR's scope) before the catalog is decided."""
+        keep=None, smoke: list[dict] | None = None) -> tuple[pipeline.Result, dict]:
+    """`trivy`: scan.trivy.Options, or None; `keep(result)` narrows the result (a PR's scope) before the catalog
+    is decided; `smoke`: smoke-result.json documents that decide the smoke items."""
     from .catalog import load as load_catalog
     from .catalog.evaluate import default_profile, evaluate
     from .checks import registry
@@ -31,10 +53,13 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     catalog = load_catalog()
     profile = profile or config.profile or default_profile(result)
     items = catalog.select(profile)
-    results = evaluate(items, result, result.findings, scans=scans)
+    results = evaluate(items, result, result.findings, scans=scans, smoke=smoke)
     rules = document.rules_of(registry()) + document.scanner_rules(result.findings)
     doc = document.build(result, result.findings, rules,
                          document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
     if scan_log:
         doc["scans"] = scan_log
+    if smoke:
+        doc["smoke"] = [{"target": r["target"]["name"], "subject": r["target"]["subject"], "result": r["result"],
+                         "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu")} for r in smoke]
     return result, doc

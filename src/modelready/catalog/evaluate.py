@@ -20,7 +20,8 @@ def default_profile(result) -> str:
     return "all"
 
 
-def evaluate(items: list[Item], result, findings: list[Finding], scans: dict | None = None, smoke: dict | None = None) -> list[ItemResult]:
+def evaluate(items: list[Item], result, findings: list[Finding], scans: dict | None = None, smoke: list[dict] | None = None) -> list[ItemResult]:
+    """`smoke`: smoke-result.json documents (one per deployment run) that decide the smoke items."""
     applied_by_check: dict[str, set[str]] = {}
     for check_id, subject in result.applied:
         applied_by_check.setdefault(check_id, set()).add(subject)
@@ -33,8 +34,7 @@ def evaluate(items: list[Item], result, findings: list[Finding], scans: dict | N
         elif item.mode == "scan":
             out.append(_scan(item, findings, (scans or {}).get(item.id)))
         elif item.mode == "smoke":
-            r = (smoke or {}).get(item.id)
-            out.append(r if r else ItemResult(item, "skipped", "no GPU smoke run for this change (smoke input)"))
+            out.append(_smoke(item, smoke or []))
         else:
             out.append(ItemResult(item, "awaiting", "a person with write access confirms it"))
     return out
@@ -52,6 +52,20 @@ def _scan(item: Item, findings: list[Finding], outcome: tuple | None) -> ItemRes
     if failing:
         return ItemResult(item, "failed", f"{len(failing)} finding(s) at warning or above; {why}", findings=failing)
     return ItemResult(item, "passed", why, evidence=evidence)
+
+
+def _smoke(item: Item, runs: list[dict]) -> ItemResult:
+    """Failed when any run failed it, passed when every run that decided it passed it."""
+    decided = [(r["target"]["name"], r["items"][item.id]) for r in runs if item.id in r.get("items", {})]
+    if not decided:
+        return ItemResult(item, "skipped", "no smoke run for this change (`modelready smoke`, action input smoke)")
+    failed = [(name, d) for name, d in decided if d["status"] == "failed"]
+    if failed:
+        return ItemResult(item, "failed", "; ".join(f"{name}: {d['why']}" for name, d in failed), evidence=[e for _n, d in failed for e in d["evidence"]])
+    passed = [(name, d) for name, d in decided if d["status"] == "passed"]
+    if passed:
+        return ItemResult(item, "passed", "; ".join(f"{name}: {d['why']}" for name, d in passed), evidence=[e for _n, d in passed for e in d["evidence"]])
+    return ItemResult(item, "skipped", "; ".join(f"{name}: {d['why']}" for name, d in decided))
 
 
 def _auto(item: Item, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:

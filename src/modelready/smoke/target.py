@@ -1,0 +1,107 @@
+"""What a smoke run starts: taken from a normalized Deployment, or given by hand (--command, --image)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from ..data import engines
+from ..normalize.engine import expand
+from ..normalize.model import Deployment
+
+_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T|k)?$")
+_UNITS = {None: 1, "k": 1000, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+
+
+@dataclass
+class Target:
+    name: str
+    subject: str  # the deployment's subject (Kind/ns/name@origin) or "command line"
+    engine: str  # vllm | tgi | sglang | ... | openai (anything OpenAI-compatible)
+    port: int
+    health_path: str
+    command: list[str] = field(default_factory=list)  # Kubernetes `command` (docker: the entrypoint)
+    args: list[str] = field(default_factory=list)  # Kubernetes `args` (docker: the command)
+    image: str | None = None
+    env: dict[str, str] = field(default_factory=dict)  # literal values from the manifest
+    secret_env: list[str] = field(default_factory=list)  # names filled from the runner's environment, never the manifest
+    gpus: int = 0
+    shm_bytes: int | None = None
+    model: str | None = None  # the name requests carry in "model"
+    metrics_path: str | None = "/metrics"
+    startup_budget_s: int | None = None  # how long Kubernetes' probes give the container to start
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def argv(self) -> list[str]:
+        return self.command + self.args
+
+    def process_argv(self) -> list[str]:
+        """What a process launcher runs: a manifest giving only `args` relies on the image's entrypoint."""
+        if self.command:
+            return self.argv
+        entry = engines().get(self.engine, {}).get("image_entrypoint")
+        if not entry:
+            raise ValueError(f"{self.subject}: no command, and the {self.engine} image's entrypoint is not known: give --command")
+        return list(entry) + self.args
+
+    def describe(self) -> dict:
+        """For smoke-result.json: everything but values of the environment."""
+        return {"name": self.name, "subject": self.subject, "engine": self.engine, "image": self.image,
+                "argv": self.argv, "port": self.port, "health_path": self.health_path, "metrics_path": self.metrics_path,
+                "gpus": self.gpus, "shm_bytes": self.shm_bytes, "model": self.model,
+                "env": sorted(self.env), "secret_env": sorted(self.secret_env), "startup_budget_s": self.startup_budget_s,
+                "notes": self.notes}
+
+
+def quantity_bytes(text: str | None) -> int | None:
+    m = _QUANTITY.match(str(text or "").strip())
+    return int(float(m.group(1)) * _UNITS[m.group(2)]) if m else None
+
+
+def from_deployment(d: Deployment) -> Target:
+    c = d.engine_container or next((c for _p, c in d.containers()), None)
+    if c is None:
+        raise ValueError(f"{d.ref}: no container to start")
+    facts = engines().get(d.engine.name, {}) if d.engine else {}
+    literal = {e.name: e.value for e in c.env if e.value is not None}
+    notes, secrets = [], []
+    for e in c.env:
+        ref = (e.value_from or {})
+        if "secretKeyRef" in ref:
+            secrets.append(e.name)
+        elif e.value is None and ref:
+            notes.append(f"env {e.name} comes from {next(iter(ref))}: not set in the smoke run")
+    # the kubelet expands $(VAR) from the container's env before it starts the process; so do we
+    command = [expand(t, literal) for t in c.command]
+    args = [expand(t, literal) for t in c.args]
+    probes = c.probes
+    ready = probes.get("readiness") or probes.get("startup")
+    health = ready.path if ready is not None and ready.handler == "httpGet" and ready.path else (facts.get("health_paths") or ["/health"])[0]
+    startup = probes.get("startup") or probes.get("liveness")
+    gpu = c.gpu()
+    pod = next(p for p in d.pods if c in p.containers)
+    shm = next((v for v in pod.volumes.values() if v.medium == "Memory" and c.mounts.get("/dev/shm") == v.name), None)
+    model = None
+    if d.engine is not None:
+        for key in ("served_model_name", "model"):
+            v = d.engine.setting(key)
+            if v is not None and isinstance(v.value, str):
+                model = v.value.split()[0]
+                break
+    return Target(
+        name=d.name, subject=f"{d.ref}@{d.origin}", engine=d.engine.name if d.engine else "openai",
+        port=(d.engine.port if d.engine and d.engine.port else 8000), health_path=health,
+        command=command, args=args, image=c.image.ref if c.image else None, env=literal, secret_env=secrets,
+        gpus=(gpu[1] or gpu[2]) if gpu else 0, shm_bytes=quantity_bytes(shm.size_limit) if shm else None,
+        model=model or (d.model.id if d.model else None), metrics_path=facts.get("metrics_path", "/metrics"),
+        startup_budget_s=startup.budget_seconds if startup is not None else None, notes=notes,
+    )
+
+
+def from_command(command: str | None, image: str | None, port: int, health_path: str, engine: str = "openai") -> Target:
+    facts = engines().get(engine, {})
+    return Target(name="command-line", subject="command line", engine=engine, port=port, health_path=health_path,
+                  command=shlex.split(command) if command else [], image=image,
+                  metrics_path=facts.get("metrics_path", "/metrics"))
