@@ -274,17 +274,20 @@ def _smoke(args) -> int:
 
 
 def _spec_file(path: Path):
-    from .load.artifacts import ModelSpecDoc
-    from .load.yamlsrc import YamlError, load_all
+    from .load.yamlsrc import YamlError, load_one
     from .normalize.specs import SpecView
+    from .spec import validate
 
     try:
-        docs = [d for d in load_all(path.read_text(encoding="utf-8"), str(path)) if isinstance(d, dict)]
+        body = load_one(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YamlError) as e:
         raise _UsageError(f"{path}: cannot read the spec: {e}") from None
-    if not docs or docs[0].get("kind") != "ModelSpec":
+    if not isinstance(body, dict) or body.get("kind") != "ModelSpec":
         raise _UsageError(f"{path}: not a ModelSpec")
-    return SpecView(str(path), docs[0], "")
+    problems = validate(body)
+    if problems:
+        raise _UsageError(f"{path}: invalid ModelSpec: {problems[0][0]}")
+    return SpecView(str(path), body, "")
 
 
 def _smoke_text(doc: dict) -> str:
@@ -309,6 +312,7 @@ def _plan(args) -> int:
     from . import pipeline
     from .config import Config
     from .publish.action import narrow_to
+    from .smoke.target import gpu_type
 
     paths = [Path(p) for p in args.paths]
     for p in paths:
@@ -323,9 +327,8 @@ def _plan(args) -> int:
         if not d.serving or (args.gpu_only and d.gpus_per_group() == 0) or (d.ref, d.origin.split("@")[0]) in seen:
             continue
         seen.add((d.ref, d.origin.split("@")[0]))  # one run per chart, not per values set
-        gpu_type = next((v for p in d.pods for k, v in p.node_selector.items() if "gpu" in k.lower()), None)
         include.append({"id": f"{d.ref}@{d.origin}", "name": d.name, "path": d.origin.split("@")[0],
-                        "engine": d.engine.name if d.engine else None, "gpus": d.gpus_per_group(), "gpu_type": gpu_type})
+                        "engine": d.engine.name if d.engine else None, "gpus": d.gpus_per_group(), "gpu_type": gpu_type(d)})
     matrix = json.dumps({"include": include}, separators=(",", ":"))
     sys.stdout.write(matrix + "\n")
     if os.environ.get("GITHUB_OUTPUT"):

@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import re
 
+from ..normalize.model import secret_name
 from . import Hit, declare
 
-SECRET_NAME = re.compile(r"(TOKEN|API_?KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|ACCESS_KEY)", re.I)
-NOT_SECRET_NAME = re.compile(r"(_FILE|_PATH|_DIR|_NAME|_URL|_ENDPOINT|_HEADER|_LENGTH|_LIMIT|_ID$|TOKENS|TOKENIZER|_REF)$|MAX_|_NUM_", re.I)
 SECRET_FLAGS = ("--api-key", "--hf-token", "--token")
 # Placeholders and references are not secrets: empty, $(VAR), ${VAR}, <fill-me>, {{ x }}, "none", "changeme"-style stubs.
 PLACEHOLDER = re.compile(r"^$|^\$|^<.*>$|\{\{.*\}\}|^(none|null|false|true|changeme|change-me|your[-_].*|xxx+|\*+|-)$", re.I)
@@ -46,7 +45,7 @@ def describe(value: str) -> str:
 def check(d):
     for _pod, c in d.containers():
         for ev in c.env:
-            if ev.value is None or not SECRET_NAME.search(ev.name) or NOT_SECRET_NAME.search(ev.name):
+            if ev.value is None or not secret_name(ev.name):
                 continue
             if PLACEHOLDER.search(ev.value.strip()):
                 continue

@@ -47,6 +47,15 @@ class Image:
         return bool(re.search(r"[<>${}]", self.ref)) or self.ref in ("", "kserve-container-image") or self.tag in ("replace", "placeholder")
 
 
+_SECRET_NAME = re.compile(r"(TOKEN|API_?KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|ACCESS_KEY)", re.I)
+_NOT_SECRET_NAME = re.compile(r"(_FILE|_PATH|_DIR|_NAME|_URL|_ENDPOINT|_HEADER|_LENGTH|_LIMIT|_ID$|TOKENS|TOKENIZER|_REF)$|MAX_|_NUM_", re.I)
+
+
+def secret_name(name: str) -> bool:
+    """An environment variable named like a credential (HF_TOKEN, OPENAI_API_KEY), not like a setting about one."""
+    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
+
+
 @dataclass
 class EnvVar:
     name: str

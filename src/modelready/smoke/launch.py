@@ -71,7 +71,24 @@ class ProcessLauncher:
         except (ProcessLookupError, PermissionError):
             pass
         self._log.close()
+        if not _group_gone(self.proc.pid, 5.0):
+            how += f"; processes of group {self.proc.pid} still present after SIGKILL"
         return how
+
+
+def _group_gone(pgid: int, within: float) -> bool:
+    """Killed members are reaped by their new parent a moment later: wait for that, briefly."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 def _signal_group(proc: subprocess.Popen, grace: float) -> str:
@@ -163,11 +180,3 @@ class DockerLauncher:
 class LaunchError(Exception):
     pass
 
-
-def wait_until(deadline: float, step: float, probe) -> bool:
-    """Call `probe` every `step` seconds until it is true or the monotonic `deadline` passes."""
-    while time.monotonic() < deadline:
-        if probe():
-            return True
-        time.sleep(step)
-    return False

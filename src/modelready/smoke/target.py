@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from ..data import engines
 from ..normalize.engine import expand
-from ..normalize.model import Deployment
+from ..data import gpu_by_name
+from ..normalize.model import Deployment, secret_name
 
 _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T|k)?$")
 _UNITS = {None: 1, "k": 1000, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
@@ -67,6 +68,10 @@ def from_deployment(d: Deployment) -> Target:
     facts = engines().get(d.engine.name, {}) if d.engine else {}
     literal = {e.name: e.value for e in c.env if e.value is not None}
     notes, secrets = [], []
+    for name in [n for n in literal if secret_name(n)]:  # a credential written in the manifest is not used
+        del literal[name]
+        secrets.append(name)
+        notes.append(f"env {name} is written in the manifest: its value is taken from the runner's environment instead")
     for e in c.env:
         ref = (e.value_from or {})
         if "secretKeyRef" in ref:
@@ -98,6 +103,16 @@ def from_deployment(d: Deployment) -> Target:
         model=model or (d.model.id if d.model else None), metrics_path=facts.get("metrics_path", "/metrics"),
         startup_budget_s=startup.budget_seconds if startup is not None else None, notes=notes,
     )
+
+
+def gpu_type(d: Deployment) -> str | None:
+    """The GPU model a nodeSelector value names (nvidia-l4, NVIDIA-H100-80GB-HBM3), as the GPU table calls it."""
+    for pod in d.pods:
+        for value in pod.node_selector.values():
+            found = gpu_by_name(str(value))
+            if found:
+                return found[0]
+    return None
 
 
 def from_command(command: str | None, image: str | None, port: int, health_path: str, engine: str = "openai") -> Target:
