@@ -97,6 +97,6 @@ def test_the_engine_refuses_what_the_api_description_does_not_allow(engine, http
     base = f"http://127.0.0.1:{httpserver.port}/v{engine.version}"
     assert requests.post(f"{base}/containers/create", json={"Image": "x", "HostConfig": {"ShmSize": "8G"}}).status_code == 400
     assert requests.post(f"{base}/containers/create?gpus=1", json={"Image": "x"}).status_code == 400
-    assert requests.post(f"{base}/containers/run", json={}).status_code == 400
-    assert [e.split(":")[0] for e in engine.errors] == ["POST /containers/create", "POST /containers/create", "POST /containers/run"]
+    assert requests.post(f"{base}/models/pull", json={}).status_code == 400
+    assert [e.split(":")[0] for e in engine.errors] == ["POST /containers/create", "POST /containers/create", "POST /models/pull"]
     assert "'8G' is not of type 'integer'" in engine.errors[0]
