@@ -32,6 +32,7 @@ class FakeGitHub:
     requests: list[tuple[str, str]] = field(default_factory=list)
     writes: list[tuple[str, str]] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
+    dispatches: list[tuple[str, dict]] = field(default_factory=list)  # workflow, body
 
     def __post_init__(self):
         spec = json.loads(SPEC.read_text())
@@ -119,6 +120,9 @@ class FakeGitHub:
             run = self.check_runs[int(m.group(1))]
             run["annotations_sent"] += len((body.get("output") or {}).get("annotations") or [])
             return self._json(run)
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/actions/workflows/([^/]+)/dispatches", path)):
+            self.dispatches.append((m.group(1), body))
+            return Response(status=204)
         if re.fullmatch(r"/repos/[^/]+/[^/]+/statuses/\w+", path):
             st = self.example("status")
             st.update(state=body["state"], context=body.get("context"), description=body.get("description"))

@@ -135,6 +135,63 @@ def test_workflow_dispatch_audits_the_repository_into_the_summary(workspace, git
     assert report["summary"]["deployments"] >= 5 and out["summary"].startswith("<!-- modelready:checklist -->")
 
 
+def test_smoke_dispatch_sends_the_prs_deployments_as_a_matrix(workspace, github):
+    github.changed_files = ["charts/vllm-llama/values.yaml"]
+    proc, _ = action(workspace, github, "pull_request", pr_event(), smoke="dispatch")
+    assert not github.invalid, github.invalid
+    # comment, check run, dispatch: within the 4 writes a run may make
+    assert [w[1].rsplit("/", 1)[-1] for w in github.writes] == ["comments", "check-runs", "dispatches"]
+    ((workflow, body),) = github.dispatches
+    event = pr_event()
+    assert workflow == "modelready-smoke.yml" and body["ref"] == event["pull_request"]["head"]["ref"]
+    assert body["inputs"]["pr"] == str(event["number"]) and body["inputs"]["sha"] == event["pull_request"]["head"]["sha"]
+    matrix = json.loads(body["inputs"]["matrix"])
+    assert [(e["name"], e["path"], e["gpus"], e["gpu_type"]) for e in matrix["include"]] == [("release-vllm-llama", "charts/vllm-llama", 1, "L4")]
+    assert "smoke run dispatched for 1 deployment(s)" in proc.stdout
+
+
+def test_fork_pull_requests_never_dispatch_a_smoke_run(workspace, github):
+    event = pr_event()
+    event["pull_request"]["head"]["repo"]["full_name"] = "someone/Hello-World"
+    github.changed_files = ["charts/vllm-llama/values.yaml"]
+    action(workspace, github, "pull_request", event, smoke="dispatch")
+    assert github.dispatches == [] and github.writes == []
+
+
+def test_smoke_workflow_reports_into_the_same_comment_and_a_smoke_check(workspace, github):
+    """The smoke workflow's report job: workflow_dispatch with the inputs the PR run sent, and the
+    smoke results its GPU jobs produced (here one recorded from a real run of `modelready smoke`)."""
+    github.changed_files = ["charts/vllm-llama/values.yaml"]
+    action(workspace, github, "pull_request", pr_event())
+    (comment_id,) = github.comments
+    assert "cold start" not in github.comments[comment_id]["body"]
+    results = workspace / "smoke-results"
+    results.mkdir()
+    shutil.copy(REPO / "tests" / "fixtures" / "smoke" / "transformers-serve-cpu.json", results / "smoke-0.json")
+    sha = pr_event()["pull_request"]["head"]["sha"]
+    payload = json.loads((WEBHOOKS / "workflow_dispatch" / "payload.json").read_text())
+    payload["inputs"] = {"pr": str(pr_event()["number"]), "sha": sha, "matrix": "{}"}
+    writes_before = len(github.writes)
+    proc, out = action(workspace, github, "workflow_dispatch", payload, smoke_result="smoke-results/*.json")
+    assert not github.invalid, github.invalid
+    assert proc.returncode == 1 and out["result"] == "fail"  # the recorded run failed its metrics items
+    assert [w[0] for w in github.writes[writes_before:]] == ["PATCH", "POST"]  # same comment edited; one check run
+    body = github.comments[comment_id]["body"]
+    assert "command-line: cold start" in body and "GET /metrics answered 404" in body
+    assert "<summary>GPU smoke run</summary>" in body and "| command-line | ❌ fail |" in body
+    smoke_run = list(github.check_runs.values())[-1]
+    assert (smoke_run["name"], smoke_run["head_sha"], smoke_run["conclusion"]) == ("modelready / smoke", sha, "failure")
+    assert smoke_run["output"]["title"] == "0 of 1 smoke run(s) passed"
+    assert "failed: metrics-exported, error-metrics, latency-decomposition, cache-metrics" in smoke_run["output"]["summary"]
+    assert "TTFT p50" in out["summary"]
+
+
+def test_a_bad_input_is_a_clear_error(workspace, github):
+    github.changed_files = ["charts/vllm-llama/values.yaml"]
+    proc, _ = action(workspace, github, "pull_request", pr_event(), trivy="conifg")
+    assert proc.returncode == 2 and "input trivy takes config, secret, image" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_the_fake_api_rejects_requests_that_break_githubs_contract(github):
     import requests
 

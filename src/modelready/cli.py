@@ -86,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.subcommand == "github":
             from .publish import action, runner
 
-            return action.run(runner.from_env())
+            try:
+                return action.run(runner.from_env())
+            except ValueError as e:  # a bad input, config or smoke result: said plainly, exit 2
+                raise _UsageError(str(e)) from None
         return _catalog(args)
     except _UsageError as e:
         print(f"modelready: {e}", file=sys.stderr)
@@ -312,7 +315,7 @@ def _plan(args) -> int:
     from . import pipeline
     from .config import Config
     from .publish.action import narrow_to
-    from .smoke.target import gpu_type
+    from .smoke.target import plan
 
     paths = [Path(p) for p in args.paths]
     for p in paths:
@@ -322,13 +325,7 @@ def _plan(args) -> int:
     result = pipeline.run(paths, Config(), root)
     if args.changed:
         narrow_to(result, [ln.strip() for ln in Path(args.changed).read_text(encoding="utf-8").splitlines() if ln.strip()])
-    include, seen = [], set()
-    for d in sorted(result.deployments, key=lambda d: (not d.origin.endswith("@values.yaml"), d.origin)):
-        if not d.serving or (args.gpu_only and d.gpus_per_group() == 0) or (d.ref, d.origin.split("@")[0]) in seen:
-            continue
-        seen.add((d.ref, d.origin.split("@")[0]))  # one run per chart, not per values set
-        include.append({"id": f"{d.ref}@{d.origin}", "name": d.name, "path": d.origin.split("@")[0],
-                        "engine": d.engine.name if d.engine else None, "gpus": d.gpus_per_group(), "gpu_type": gpu_type(d)})
+    include = plan(result.deployments, args.gpu_only)
     matrix = json.dumps({"include": include}, separators=(",", ":"))
     sys.stdout.write(matrix + "\n")
     if os.environ.get("GITHUB_OUTPUT"):

@@ -64,7 +64,8 @@ def _smoke(item: Item, runs: list[dict]) -> ItemResult:
         return ItemResult(item, "failed", "; ".join(f"{name}: {d['why']}" for name, d in failed), evidence=[e for _n, d in failed for e in d["evidence"]])
     passed = [(name, d) for name, d in decided if d["status"] == "passed"]
     if passed:
-        return ItemResult(item, "passed", "; ".join(f"{name}: {d['why']}" for name, d in passed), evidence=[e for _n, d in passed for e in d["evidence"]])
+        return ItemResult(item, "passed", "; ".join(f"{name}: {d['why']}" for name, d in passed),
+                          evidence=[e for name, d in passed for e in [f"{name}: {d['why']}", *d["evidence"]]])
     return ItemResult(item, "skipped", "; ".join(f"{name}: {d['why']}" for name, d in decided))
 
 

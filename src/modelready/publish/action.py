@@ -5,6 +5,9 @@ status when checks cannot be written), annotations on the PR's lines. A PR touch
 file gets a neutral check and no comment. workflow_dispatch: audit the repository (or the `paths`
 input) into the job summary and a report file. Forks get a read-only token: no write is attempted.
 The job summary, SARIF and outputs are always written; the exit code always reflects the findings.
+With `smoke: dispatch` a pull request's serving deployments are sent, as a matrix, to the smoke workflow
+on a self-hosted GPU runner; that workflow's last job runs this again (workflow_dispatch with inputs pr
+and sha, `smoke-result` files) to put the measurements into the same comment and a `… / smoke` check.
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ def run(r: Runner) -> int:
         return _attestation(r)
     if r.event_name == "workflow_run":
         return _from_artifact(r)
+    if r.event_name == "workflow_dispatch" and r.input("smoke-result"):
+        return _smoke_report(r, config, fail_on)
     if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
         print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
         return 0
@@ -85,7 +90,7 @@ def run(r: Runner) -> int:
     if pr is not None and publisher is not None:
         changed = publisher.changed_files(int(pr["number"]))
     paths = [root / p for p in (r.input("paths", ".").split() or ["."])]
-    result, doc = check_run(paths, root, config, r.input("profile") or None, fail_on,
+    result, doc = check_run(paths, root, config, r.input("profile") or None, fail_on, trivy=_trivy(r, config),
                             keep=(lambda res: narrow_to(res, changed)) if changed is not None else None)
     link = _linker(r)
     existing = publisher.find_comment(int(pr["number"])) if pr is not None and publisher is not None else None
@@ -108,6 +113,8 @@ def run(r: Runner) -> int:
                    sarif_path=sarif_path, report_path=report_path)
     if pr is not None and publisher is not None and not r.from_fork:
         _publish(publisher, r, int(pr["number"]), check_name, doc, body, touched, existing)
+        if touched and r.input("smoke", "off") == "dispatch":
+            _dispatch_smoke(publisher, r, pr, result)
     elif pr is not None:
         print("modelready: read-only token (fork pull request): results are in the job summary and SARIF; no comment or check written")
     return 1 if touched and result_word == "fail" else 0
@@ -165,6 +172,89 @@ def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body
     summary = body if len(body) < 65000 else body[:64000] + "\n\n… (truncated)"
     if not publisher.check_run(check_name, r.sha, conclusion, title, summary, annotations(doc["findings"])):
         publisher.commit_status(r.sha, check_name, "failure" if conclusion == "failure" else "success", title)
+
+
+def _trivy(r: Runner, config):
+    """The `trivy` input: off when empty, else config,secret,image or all (as `modelready check --trivy`)."""
+    kinds = r.input("trivy").strip()
+    if not kinds or kinds == "false":
+        return None
+    from ..scan import trivy
+
+    chosen = trivy.KINDS if kinds in ("all", "true") else tuple(k.strip() for k in kinds.split(","))
+    unknown = set(chosen) - set(trivy.KINDS)
+    if unknown:
+        raise ValueError(f"input trivy takes {', '.join(trivy.KINDS)}, all or true, not {', '.join(sorted(unknown))}")
+    return trivy.Options(kinds=chosen, **config.trivy)
+
+
+def _dispatch_smoke(publisher, r: Runner, pr: dict, result) -> None:
+    """Send the PR's serving deployments to the smoke workflow as a matrix (Actions fans them out over
+    GPU runners). Only for branches of this repository: a fork's code never reaches a GPU runner."""
+    from ..smoke.target import plan
+
+    include = plan(result.deployments, gpu_only=False)
+    if not include:
+        print("modelready: no serving deployment in this pull request: no smoke run")
+        return
+    ref = (pr.get("head") or {}).get("ref", "")
+    inputs = {"pr": str(pr["number"]), "sha": r.sha, "matrix": json.dumps({"include": include}, separators=(",", ":"))}
+    publisher.dispatch(r.input("smoke-workflow", "modelready-smoke.yml"), ref, inputs)
+    print(f"modelready: smoke run dispatched for {len(include)} deployment(s) on {ref}")
+
+
+def _smoke_report(r: Runner, config, fail_on) -> int:
+    """The smoke workflow reports back: its results decide the smoke items of the same sticky comment,
+    and a `<check-name> / smoke` check run goes on the commit that was measured."""
+    from ..report import markdown
+    from ..run import load_smoke_results, run as check_run
+    from .github import Publisher
+
+    root = r.workspace.resolve()
+    files = sorted({p for pattern in r.input("smoke-result").split() for p in root.glob(pattern)})
+    if not files:
+        print(f"modelready: no smoke result matches {r.input('smoke-result')!r}", flush=True)
+        return 1
+    smoke = load_smoke_results(files)
+    inputs = r.event.get("inputs") or {}
+    number, sha = int(inputs.get("pr") or 0), inputs.get("sha") or r.sha
+    publisher = Publisher(r.api_url, r.token, r.repository) if r.token and number else None
+    changed = publisher.changed_files(number) if publisher is not None else None
+    paths = [root / p for p in (r.input("paths", ".").split() or ["."])]
+    _result, doc = check_run(paths, root, config, r.input("profile") or None, fail_on, smoke=smoke,
+                             keep=(lambda res: narrow_to(res, changed)) if changed is not None else None)
+    r.sha = sha
+    failed = [s for s in smoke if s["result"] == "fail"]
+    lines = [f"- {'❌' if s['result'] == 'fail' else '✅'} **{s['target']['name']}**: " + _smoke_line(s) for s in smoke]
+    title = f"{len(smoke) - len(failed)} of {len(smoke)} smoke run(s) passed"
+    r.write_summary(f"### modelready smoke\n\n{title}\n\n" + "\n".join(lines))
+    r.write_output(result="fail" if failed else "pass")
+    if publisher is not None:
+        existing = publisher.find_comment(number)
+        ticks = attest.attested(existing.body) if existing is not None else {}
+        body = markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
+        if r.input("comment", "true").lower() != "false":
+            publisher.upsert_comment(number, body, existing)
+        name = f"{r.input('check-name', 'modelready')} / smoke"
+        if not publisher.check_run(name, sha, "failure" if failed else "success", title, "\n".join(lines), []):
+            publisher.commit_status(sha, name, "failure" if failed else "success", title)
+    return 1 if failed else 0
+
+
+def _smoke_line(s: dict) -> str:
+    ready, load = s.get("ready") or {}, s.get("load") or {}
+    parts = [f"cold start {ready['cold_start_s']:.1f} s" if ready.get("cold_start_s") is not None else f"not ready ({ready.get('error')})"]
+    if load:
+        lat, ttft = load.get("latency_ms") or {}, load.get("ttft_ms") or {}
+        parts.append(f"TTFT p50 {ttft.get('p50')} ms, latency p95 {lat.get('p95')} ms, {load.get('output_tokens_per_s')} tokens/s, "
+                     f"{load['errors']}/{load['requests']} errors")
+    peaks = [d["peak_memory_used_mib"] for d in (s.get("gpu") or {}).get("devices", [])]
+    if peaks:
+        parts.append(f"peak GPU memory {max(peaks)} MiB")
+    failed = [k for k, v in s["items"].items() if v["status"] == "failed"]
+    if failed:
+        parts.append("failed: " + ", ".join(failed))
+    return "; ".join(parts)
 
 
 def relevant(changed: list[str]) -> list[str]:

@@ -102,6 +102,12 @@ class Publisher:
                 return zf.read(member)
         return None
 
+    def dispatch(self, workflow: str, ref: str, inputs: dict[str, str]) -> None:
+        """workflow_dispatch of `workflow` (file name or id) on branch `ref`: one POST, nothing read first."""
+        url = f"{self.repo.url}/actions/workflows/{workflow}/dispatches"
+        self.gh.requester.requestJsonAndCheck("POST", url, input={"ref": ref, "inputs": inputs})
+        self.writes.append("workflow.dispatch")
+
     def commit_status(self, sha: str, context: str, state: str, description: str) -> None:
         self.repo.get_commit(sha).create_status(state=state, description=description[:140], context=context)
         self.writes.append("status.create")

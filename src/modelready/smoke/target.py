@@ -120,3 +120,17 @@ def from_command(command: str | None, image: str | None, port: int, health_path:
     return Target(name="command-line", subject="command line", engine=engine, port=port, health_path=health_path,
                   command=shlex.split(command) if command else [], image=image,
                   metrics_path=facts.get("metrics_path", "/metrics"))
+
+
+def plan(deployments: list[Deployment], gpu_only: bool) -> list[dict]:
+    """One matrix entry per serving deployment (a chart once, with its default values), for
+    `strategy.matrix` in a workflow that fans smoke runs out over GPU runners."""
+    include, seen = [], set()
+    for d in sorted(deployments, key=lambda d: (not d.origin.endswith("@values.yaml"), d.origin)):
+        where = d.origin.split("@")[0]
+        if not d.serving or (gpu_only and d.gpus_per_group() == 0) or (d.ref, where) in seen:
+            continue
+        seen.add((d.ref, where))
+        include.append({"id": f"{d.ref}@{d.origin}", "name": d.name, "path": where,
+                        "engine": d.engine.name if d.engine else None, "gpus": d.gpus_per_group(), "gpu_type": gpu_type(d)})
+    return include
