@@ -130,3 +130,41 @@ def test_slo_compared_with_the_measured_percentile(slo, ok):
     doc = json.loads(RECORDED.read_text())
     [check] = verdict.slo_checks(doc, slo)
     assert check["measured"] == doc["load"]["ttft_ms"]["p95"] and check["ok"] is ok
+
+
+def test_the_packaged_schema_is_the_documented_one():
+    assert (REPO / "src" / "modelready" / "smoke" / "smoke-result.schema.json").read_text() == (REPO / "docs" / "smoke-result.schema.json").read_text()
+
+
+def test_progress_overwrites_one_line_on_a_terminal_only():
+    import io
+
+    from modelready.smoke.run import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, log = Tty(), io.StringIO()
+    for stream in (tty, log):
+        p = Progress(stream=stream)
+        p.update("waiting for /health: 3 s")
+        p.line("ready after 4.0 s")
+    assert tty.getvalue() == "\r\x1b[Kwaiting for /health: 3 s\r\x1b[Kmodelready smoke: ready after 4.0 s\n"
+    assert log.getvalue() == "modelready smoke: ready after 4.0 s\n"
+
+
+def test_smoke_settings_from_config(tmp_path):
+    from modelready.config import ConfigError, load_config
+    from modelready.smoke.run import Options
+
+    cfg = tmp_path / ".modelready.yaml"
+    cfg.write_text("smoke: {concurrency: 8, duration: 60, ready_timeout: 1200}\n")
+    opts = Options(**load_config(cfg).smoke)
+    assert (opts.concurrency, opts.duration_s, opts.ready_timeout_s, opts.max_tokens) == (8, 60, 1200, 64)
+    cfg.write_text("smoke: {concurency: 8}\n")
+    with pytest.raises(ConfigError, match="smoke takes only"):
+        load_config(cfg)
+    cfg.write_text("smoke: {duration: ten}\n")
+    with pytest.raises(ConfigError, match="smoke.duration must be a number"):
+        load_config(cfg)
