@@ -203,3 +203,41 @@ def test_ctrl_c_tears_down_and_exits_130(tmp_path):
     assert doc["teardown"]["how"].startswith("stopped by SIGTERM")
     assert "interrupted: tearing down" in stderr
     assert group_gone(doc)
+
+
+HUNG_ENGINE = """
+import sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Handler(BaseHTTPRequestHandler):  # healthy on /health, then never answers a completion: a hung engine
+    def do_GET(self):
+        self.send_response(200 if self.path == "/health" else 404)
+        self.end_headers()
+        self.wfile.write(b"ok")
+    def do_POST(self):
+        time.sleep(3600)
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def test_requests_that_time_out_are_failed_items_and_the_load_still_stops(tmp_path):
+    server = tmp_path / "hung_engine.py"
+    server.write_text(HUNG_ENGINE)
+    port = free_port()
+    proc, doc = smoke_cli(tmp_path, "--command", f"{sys.executable} {server} {port}", "--port", str(port), "--model", "m",
+                          "--request-timeout", "1", "--concurrency", "2", "--duration", "1", timeout=60)
+    assert doc["ready"]["ok"]
+    assert [p["error"] for p in doc["canary"]["prompts"]] == ["TimeoutError: timed out"] * 3
+    load = doc["load"]
+    assert load["requests"] >= 2 and load["errors"] == load["requests"] and load["error_rate"] == 1
+    assert load["error_classes"] == {"TimeoutError": load["requests"]}
+    assert load["wall_s"] < 1 + 1 + 2  # duration + one request timeout + slack: it stopped by itself
+    assert load["ttft_ms"] is None and load["output_tokens_per_s"] == 0
+    items = doc["items"]
+    assert items["entrypoint-tested"]["why"] == "3 of 3 canary prompt(s) unanswered: TimeoutError: timed out"
+    assert items["load-tested"]["status"] == "failed" and "(TimeoutError ×" in items["load-tested"]["why"]
+    assert items["batch-scheduling-validated"]["status"] == "failed"
+    assert proc.returncode == 1 and group_gone(doc)

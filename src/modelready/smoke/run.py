@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,8 +86,6 @@ def _launch_and_measure(target: Target, launcher, opts: Options, result: dict, p
         return
     result["launch"] = {"ok": True, "handle": handle, "missing_secrets": launcher.missing_secrets}
     progress.line(f"launched {target.name} ({handle}); waiting for {target.health_path}")
-    import os
-
     api_key = os.environ.get(opts.api_key_env) if opts.api_key_env else None
     client = Client(opts.host, opts.host_port or target.port, api_key)
     result["ready"] = _wait_ready(client, target, launcher, opts, t0, progress, secrets)
@@ -181,8 +181,6 @@ def _now() -> str:
 
 
 def _main_thread() -> bool:
-    import threading
-
     return threading.current_thread() is threading.main_thread()
 
 
