@@ -241,3 +241,50 @@ def test_requests_that_time_out_are_failed_items_and_the_load_still_stops(tmp_pa
     assert items["load-tested"]["status"] == "failed" and "(TimeoutError ×" in items["load-tested"]["why"]
     assert items["batch-scheduling-validated"]["status"] == "failed"
     assert proc.returncode == 1 and group_gone(doc)
+
+
+def test_the_charts_deployment_with_its_modelspec(tmp_path, tiny_model):
+    """The chart's deployment, started with a stand-in command on this CPU machine: canary prompts and
+    SLOs come from the ModelSpec that describes it (examples/model/modelspec.yaml), found by itself."""
+    import yaml
+
+    port = free_port()
+    proc, doc = smoke_cli(tmp_path, str(REPO / "examples"), "--deployment", "release-vllm-llama", "--command", serve_command(tiny_model, port),
+                          "--port", str(port), "--model", str(tiny_model), "--gpus", "0", "--concurrency", "2", "--duration", "2", "--max-tokens", "4")
+    spec = yaml.safe_load((REPO / "examples" / "model" / "modelspec.yaml").read_text())["spec"]
+    assert [p["prompt"] for p in doc["canary"]["prompts"]] == spec["release"]["canaryPrompts"]
+    assert {s["slo"] for s in doc["slo"]} >= {"latency.ttft.p50Ms", "latency.e2e.p99Ms", "throughput.tokensPerSecond"}
+    target = doc["target"]
+    assert target["subject"] == "Deployment/default/release-vllm-llama@charts/vllm-llama@values.yaml"  # paths relative to the folder given
+    assert target["secret_env"] == ["HF_TOKEN"] and target["startup_budget_s"] == 900
+    assert doc["items"]["cold-start-measured"]["why"].endswith("(probes allow 900 s)")
+    assert group_gone(doc)
+
+
+def test_metrics_groups_from_a_real_prometheus_exposition():
+    """vLLM's names exposed by prometheus_client itself (counters gain _total), scraped over HTTP."""
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+    from modelready.smoke.client import Client
+    from modelready.smoke.metrics import scrape
+
+    registry = CollectorRegistry()
+    Histogram("vllm:e2e_request_latency_seconds", "e2e", ["model_name"], registry=registry).labels("m").observe(0.4)
+    Histogram("vllm:time_to_first_token_seconds", "ttft", ["model_name"], registry=registry).labels("m").observe(0.05)
+    Histogram("vllm:inter_token_latency_seconds", "itl", ["model_name"], registry=registry).labels("m").observe(0.01)
+    Counter("vllm:generation_tokens", "tokens", ["model_name"], registry=registry).labels("m").inc(12)
+    Counter("vllm:request_success", "finished", ["model_name", "finished_reason"], registry=registry).labels("m", "stop").inc()
+    Gauge("vllm:kv_cache_usage_perc", "kv", ["model_name"], registry=registry).labels("m").set(0.2)
+    port = free_port()
+    server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
+    try:
+        got = scrape(Client("127.0.0.1", port), "/metrics", "vllm")
+        sglang = scrape(Client("127.0.0.1", port), "/metrics", "sglang")
+    finally:
+        server.shutdown()
+    assert got["status"] == 200 and got["error"] is None
+    assert got["groups"] == {"latency": ["vllm:e2e_request_latency_seconds"], "tokens": ["vllm:generation_tokens", "vllm:generation_tokens_total"],
+                             "errors": ["vllm:request_success", "vllm:request_success_total"], "ttft": ["vllm:time_to_first_token_seconds"],
+                             "itl": ["vllm:inter_token_latency_seconds"], "kv_cache": ["vllm:kv_cache_usage_perc"]}
+    # the same page read as SGLang's: none of its names, and no error counter known for it at all
+    assert sglang["groups"]["latency"] == [] and sglang["groups"]["errors"] is None
