@@ -303,3 +303,25 @@ def test_workflows_are_clean_under_zizmor():
         pytest.skip("zizmor is not installed")
     proc = subprocess.run([zizmor, "--offline", "--no-progress", str(REPO / ".github" / "workflows")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_image_lock_pins_every_dependency_the_action_needs():
+    """requirements/action.lock (pip-compile --generate-hashes) must cover pyproject's runtime, github and
+    trivy requirements, each with an exact version and hashes, so the Dockerfile installs nothing unpinned."""
+    tomllib = pytest.importorskip("tomllib")
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["github"] + project["optional-dependencies"]["trivy"]]
+    lock = (REPO / "requirements" / "action.lock").read_text()
+    pinned = {canonicalize_name(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==(\S+) \\", lock, re.M)}
+    for req in wanted:
+        name = canonicalize_name(req.name)
+        assert name in pinned, f"{req.name} is not in requirements/action.lock: run pip-compile again"
+        assert req.specifier.contains(pinned[name], prereleases=True), f"{req.name}=={pinned[name]} does not satisfy {req}"
+    assert lock.count("==") == len(pinned)  # every pin listed once
+    for block in re.split(r"\n(?=[A-Za-z0-9_.\-]+==)", lock.split("\n\n", 1)[-1]):
+        if "==" in block.split("\n", 1)[0]:
+            assert "--hash=sha256:" in block, block.split("\n", 1)[0]
+    assert "--require-hashes -r requirements/action.lock" in (REPO / "Dockerfile").read_text()
