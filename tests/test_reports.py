@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from importlib import resources
 from pathlib import Path
@@ -94,3 +95,17 @@ def test_secret_value_never_appears(capsys, fmt):
 
 def test_packaged_report_schema_is_the_published_one():
     assert (REPO / "src" / "modelready" / "report" / "report-schema.json").read_text() == (REPO / "docs" / "report-schema.json").read_text()
+
+
+def test_smoke_table_renders_as_a_gfm_table(capsys):
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    from cmarkgfm.cmark import Options
+
+    recorded = REPO / "tests" / "fixtures" / "smoke" / "transformers-serve-cpu.json"
+    _, out = run_cli(capsys, str(REPO / "examples" / "charts"), "--format", "markdown", "--smoke-result", str(recorded))
+    html = cmarkgfm.github_flavored_markdown_to_html(out, options=Options.CMARK_OPT_UNSAFE)
+    table = html[html.index("<summary>GPU smoke run</summary>"):]
+    table = table[:table.index("</table>")]
+    assert table.count("<th>") == 8 and "<td>command-line</td>" in table and "<td>❌ fail</td>" in table
+    assert "<td>no GPU</td>" in table and re.search(r"<td>\d+\.\d s</td>", table)
+    assert "mailto:" not in html  # chart@values.yaml subjects are code, not e-mail autolinks
