@@ -168,3 +168,25 @@ def test_smoke_settings_from_config(tmp_path):
     cfg.write_text("smoke: {duration: ten}\n")
     with pytest.raises(ConfigError, match="smoke.duration must be a number"):
         load_config(cfg)
+
+
+def test_every_corpus_deployment_gives_a_target_or_a_clear_reason():
+    from modelready.smoke.target import plan
+
+    from .conftest import shared_or_skip
+
+    corpus = shared_or_skip("corpus")
+    result = pipeline.run([corpus], Config(), corpus)
+    serving = [d for d in result.deployments if d.serving]
+    reasons = []
+    for d in serving:
+        t = from_deployment(d)
+        assert t.port > 0 and t.health_path.startswith("/")
+        try:
+            assert t.process_argv()
+        except ValueError as e:  # no command in the manifest and no known image entrypoint: give --command
+            reasons.append(str(e))
+    assert len(serving) >= 60 and all("give --command" in r for r in reasons)
+    groups = [from_deployment(d) for d in serving if sum(p.count for p in d.pods) > 1]
+    assert groups and all(any("serving group of" in n for n in t.notes) for t in groups)
+    assert len(plan(result.deployments, gpu_only=False)) <= len(serving)

@@ -78,6 +78,11 @@ def from_deployment(d: Deployment) -> Target:
             secrets.append(e.name)
         elif e.value is None and ref:
             notes.append(f"env {e.name} comes from {next(iter(ref))}: not set in the smoke run")
+    pods = sum(p.count for p in d.pods)
+    if pods > 1:  # LeaderWorkerSet, Ray, prefill/decode: one machine starts one container
+        notes.append(f"a serving group of {pods} pods: only container {c.name} of the {next(p.role for p in d.pods if c in p.containers)} pod is started")
+    if d.partial:
+        notes.append("the operator completes this pod at run time (e.g. a KServe runtime): what it adds is not started")
     # the kubelet expands $(VAR) from the container's env before it starts the process; so do we
     command = [expand(t, literal) for t in c.command]
     args = [expand(t, literal) for t in c.args]
