@@ -285,6 +285,28 @@ def test_metrics_groups_from_a_real_prometheus_exposition():
     assert got["status"] == 200 and got["error"] is None
     assert got["groups"] == {"latency": ["vllm:e2e_request_latency_seconds"], "tokens": ["vllm:generation_tokens", "vllm:generation_tokens_total"],
                              "errors": ["vllm:request_success", "vllm:request_success_total"], "ttft": ["vllm:time_to_first_token_seconds"],
-                             "itl": ["vllm:inter_token_latency_seconds"], "kv_cache": ["vllm:kv_cache_usage_perc"]}
+                             "itl": ["vllm:inter_token_latency_seconds"], "kv_cache": ["vllm:kv_cache_usage_perc"], "running": []}
     # the same page read as SGLang's: none of its names, and no error counter known for it at all
     assert sglang["groups"]["latency"] == [] and sglang["groups"]["errors"] is None
+
+
+def test_the_engines_own_batch_gauge_is_sampled_during_the_load():
+    from prometheus_client import CollectorRegistry, Gauge, start_http_server
+
+    from modelready.smoke.client import Client
+    from modelready.smoke.metrics import running_sampler
+
+    registry = CollectorRegistry()
+    running = Gauge("vllm:num_requests_running", "running", ["model_name"], registry=registry)
+    port = free_port()
+    server, _thread = start_http_server(port, addr="127.0.0.1", registry=registry)
+    try:
+        finish = running_sampler(Client("127.0.0.1", port), "/metrics", "vllm", interval_s=0.05)
+        for n in (1, 3, 2):
+            running.labels("m").set(n)
+            time.sleep(0.3)
+        peak = finish()
+    finally:
+        server.shutdown()
+    assert peak == 3
+    assert running_sampler(Client("127.0.0.1", port), "/metrics", "openai")() is None  # no gauge known: nothing sampled

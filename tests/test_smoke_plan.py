@@ -190,3 +190,12 @@ def test_every_corpus_deployment_gives_a_target_or_a_clear_reason():
     groups = [from_deployment(d) for d in serving if sum(p.count for p in d.pods) > 1]
     assert groups and all(any("serving group of" in n for n in t.notes) for t in groups)
     assert len(plan(result.deployments, gpu_only=False)) <= len(serving)
+
+
+def test_an_engine_that_runs_one_request_at_a_time_does_not_batch():
+    doc = json.loads(RECORDED.read_text())
+    doc["load"]["engine_max_running"] = 1
+    item = verdict.items(doc)["batch-scheduling-validated"]
+    assert item["status"] == "failed" and "requests queue instead of batching" in item["why"]
+    doc["load"]["engine_max_running"] = 2
+    assert "the engine batched up to 2" in verdict.items(doc)["batch-scheduling-validated"]["why"]

@@ -8,7 +8,48 @@ from __future__ import annotations
 from ..data import engines
 from .client import Client
 
-GROUPS = ("latency", "tokens", "errors", "ttft", "itl", "kv_cache")
+GROUPS = ("latency", "tokens", "errors", "ttft", "itl", "kv_cache", "running")
+
+
+def _families(body: bytes):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return text_string_to_metric_families(body.decode("utf-8", "replace"))
+
+
+def running_sampler(client: Client, path: str | None, engine: str, interval_s: float = 1.0):
+    """While the load runs: the largest batch the engine itself reports running (its `running` gauge),
+    so batching is shown by the server, not inferred from the client. A thread; call the result to stop
+    it and get the peak (None when the engine exports no such gauge)."""
+    import threading
+
+    names = set(engines().get(engine, {}).get("smoke_metrics", {}).get("running") or [])
+    peak: list[float] = []
+    stop = threading.Event()
+
+    def loop():
+        while not stop.wait(interval_s):
+            status, body = client.get(path, timeout=2)
+            if status != 200:
+                continue
+            try:
+                values = [s.value for f in _families(body) for s in f.samples if s.name in names]
+            except ValueError:
+                continue
+            if values:
+                peak.append(sum(values))  # one series per model / engine: the batch is their sum
+
+    if not names or not path:
+        return lambda: None
+    thread = threading.Thread(target=loop, daemon=True, name="smoke-running")
+    thread.start()
+
+    def finish():
+        stop.set()
+        thread.join()
+        return max(peak) if peak else None
+
+    return finish
 
 
 def scrape(client: Client, path: str | None, engine: str) -> dict:
@@ -22,11 +63,9 @@ def scrape(client: Client, path: str | None, engine: str) -> dict:
     if status != 200:
         out["error"] = f"GET {path} answered {status}" if status else f"GET {path}: no answer"
         return out
-    from prometheus_client.parser import text_string_to_metric_families
-
     names: set[str] = set()
     try:
-        for family in text_string_to_metric_families(body.decode("utf-8", "replace")):
+        for family in _families(body):
             names.add(family.name)  # counters lose `_total` here; their samples keep it
             names.update(s.name for s in family.samples)
     except ValueError as e:

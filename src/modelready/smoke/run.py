@@ -18,7 +18,7 @@ from .client import Client
 from .gpu import GpuSampler
 from .launch import LaunchError
 from .measure import run_load
-from .metrics import scrape
+from .metrics import running_sampler, scrape
 from .target import Target
 
 DEFAULT_PROMPTS = [
@@ -112,9 +112,10 @@ def _launch_and_measure(target: Target, launcher, opts: Options, result: dict, p
     progress.line(f"canary: {sum(p['ok'] for p in canary['prompts'])}/{len(prompts)} answered")
     if opts.duration_s > 0 and opts.concurrency > 0:
         progress.line(f"load: {opts.concurrency} concurrent for {opts.duration_s:g} s")
+        running = running_sampler(client, target.metrics_path, target.engine)
         load = run_load(client, model, prompts, opts.concurrency, opts.duration_s, opts.max_tokens, opts.request_timeout_s,
                         on_progress=lambda n, t: progress.update(f"load: {n} requests in {t:.0f} s"))
-        result["load"] = load.summary()
+        result["load"] = load.summary() | {"engine_max_running": running()}
         progress.line(f"load: {result['load']['requests']} requests, {result['load']['errors']} errors")
         if _crashed(launcher, result, "load", secrets):
             return

@@ -99,10 +99,16 @@ def items(result: dict) -> dict[str, dict]:
                 put("load-tested", "failed", "misses " + "; ".join(f"{s['slo']} {s['measured']} vs {s['target']}{s['unit']}" for s in missed), figures)
             else:
                 put("load-tested", "passed", figures, *(f"{s['slo']}: {s['measured']} ≤ {s['target']}" for s in result.get("slo", []) if s["ok"]))
+        engine_running = summary.get("engine_max_running")
         if summary["concurrency"] < 2:
             put("batch-scheduling-validated", "failed", "concurrency 1 never batches: set load.concurrency ≥ 2")
+        elif engine_running is not None and engine_running < 2 <= summary.get("max_in_flight", 0):
+            put("batch-scheduling-validated", "failed", f"{summary['max_in_flight']} requests in flight but the engine ran at most "
+                f"{engine_running:g} at a time: requests queue instead of batching")
         elif summary.get("max_in_flight", 0) >= 2 and (rate or 0) <= MAX_ERROR_RATE:
-            put("batch-scheduling-validated", "passed", f"{summary['max_in_flight']} requests in flight at once, {errs}")
+            put("batch-scheduling-validated", "passed", f"{summary['max_in_flight']} requests in flight at once"
+                + (f", the engine batched up to {engine_running:g}" if engine_running is not None else " (the engine reports no batch size)")
+                + f"; {errs}")
         else:
             put("batch-scheduling-validated", "failed", f"at most {summary.get('max_in_flight', 0)} request(s) in flight; {errs}")
 
