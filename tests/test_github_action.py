@@ -165,6 +165,12 @@ def test_smoke_workflow_reports_into_the_same_comment_and_a_smoke_check(workspac
     action(workspace, github, "pull_request", pr_event())
     (comment_id,) = github.comments
     assert "cold start" not in github.comments[comment_id]["body"]
+    # a maintainer attested an item earlier (as the issue_comment flow records it): the report keeps it
+    from modelready.publish.attest import attested, reconcile
+
+    old = github.comments[comment_id]["body"]
+    box = "- [ ] The base image is CUDA-compatible with the nodes' drivers <!-- modelready:attest:cuda-base-image -->"
+    github.comments[comment_id]["body"] = reconcile(old, old.replace(box, box.replace("[ ]", "[x]")), "maintainer", "write", "2026-11-23T12:00:00Z")[0]
     results = workspace / "smoke-results"
     results.mkdir()
     shutil.copy(REPO / "tests" / "fixtures" / "smoke" / "transformers-serve-cpu.json", results / "smoke-0.json")
@@ -178,6 +184,7 @@ def test_smoke_workflow_reports_into_the_same_comment_and_a_smoke_check(workspac
     assert [w[0] for w in github.writes[writes_before:]] == ["PATCH", "POST"]  # same comment edited; one check run
     body = github.comments[comment_id]["body"]
     assert "command-line: cold start" in body and "GET /metrics answered 404" in body
+    assert attested(body) == {"cuda-base-image": "attested by @maintainer on 2026-11-23T12:00:00Z"}
     assert "<summary>GPU smoke run</summary>" in body and "| command-line | ❌ fail |" in body
     smoke_run = list(github.check_runs.values())[-1]
     assert (smoke_run["name"], smoke_run["head_sha"], smoke_run["conclusion"]) == ("modelready / smoke", sha, "failure")

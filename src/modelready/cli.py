@@ -177,11 +177,10 @@ def _trivy_options(args, config):
         return None
     from .scan import trivy
 
-    kinds = trivy.KINDS if args.trivy == "all" else tuple(k.strip() for k in args.trivy.split(","))
-    unknown = set(kinds) - set(trivy.KINDS)
-    if unknown:
-        raise _UsageError(f"--trivy takes {', '.join(trivy.KINDS)} or all, not {', '.join(sorted(unknown))}")
-    return trivy.Options(kinds=kinds, binary=args.trivy_bin, **config.trivy)
+    try:
+        return trivy.Options.parse(args.trivy, binary=args.trivy_bin, **config.trivy)
+    except ValueError as e:
+        raise _UsageError(f"--trivy {e}") from None
 
 
 def _init(args) -> int:
@@ -294,18 +293,11 @@ def _spec_file(path: Path):
 
 
 def _smoke_text(doc: dict) -> str:
+    from .smoke.verdict import figures
+
     marks = {"passed": "✅", "failed": "❌", "skipped": "–"}
-    lines = [f"smoke {doc['target']['name']} ({doc['launcher']}): {doc['result']}"]
-    ready = doc.get("ready") or {}
-    if ready.get("ok"):
-        lines.append(f"  cold start {ready['cold_start_s']:.1f} s")
-    load = doc.get("load")
-    if load:
-        lat, ttft = load.get("latency_ms") or {}, load.get("ttft_ms") or {}
-        lines.append(f"  {load['requests']} requests, {load['errors']} errors; latency p50 {lat.get('p50')} p95 {lat.get('p95')} p99 {lat.get('p99')} ms; "
-                     f"TTFT p50 {ttft.get('p50')} ms; {load.get('output_tokens_per_s')} tokens/s")
-    for item, v in doc["items"].items():
-        lines.append(f"  {marks[v['status']]} {item}: {v['why']}")
+    lines = [f"smoke {doc['target']['name']} ({doc['launcher']}): {doc['result']}", *(f"  {f}" for f in figures(doc))]
+    lines += [f"  {marks[v['status']]} {item}: {v['why']}" for item, v in doc["items"].items()]
     return "\n".join(lines) + "\n"
 
 

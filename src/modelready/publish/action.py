@@ -64,7 +64,7 @@ def _attestation(r: Runner) -> int:
 
 
 def run(r: Runner) -> int:
-    from ..report import markdown, sarif
+    from ..report import sarif
     from ..run import run as check_run
 
     root = r.workspace.resolve()
@@ -89,16 +89,10 @@ def run(r: Runner) -> int:
     changed: list[str] | None = None
     if pr is not None and publisher is not None:
         changed = publisher.changed_files(int(pr["number"]))
-    paths = [root / p for p in (r.input("paths", ".").split() or ["."])]
-    result, doc = check_run(paths, root, config, r.input("profile") or None, fail_on, trivy=_trivy(r, config),
-                            keep=(lambda res: narrow_to(res, changed)) if changed is not None else None)
-    link = _linker(r)
+    result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, trivy=_trivy(r, config),
+                            keep=_scope(changed))
     existing = publisher.find_comment(int(pr["number"])) if pr is not None and publisher is not None else None
-    ticks = attest.attested(existing.body) if existing is not None else {}
-    for item in doc["catalog"]["items"]:  # an attested box stays ticked, with who and when
-        if item["id"] in ticks and item["status"] == "awaiting":
-            item["status"], item["evidence"], item["why"] = "passed", [ticks[item["id"]]], ticks[item["id"]]
-    body = markdown.render(doc, link=link, ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
+    body = _comment(r, doc, existing)
     report_path = root / r.input("report-path", "modelready-report.json")
     sarif_path = root / r.input("sarif-path", "modelready.sarif")
     if pr is not None:  # what a workflow_run job needs to publish for a fork; checked there, never trusted
@@ -129,7 +123,6 @@ def _from_artifact(r: Runner) -> int:
 
     import jsonschema
 
-    from ..report import markdown
     from .github import Publisher
 
     run = r.event.get("workflow_run") or {}
@@ -151,8 +144,7 @@ def _from_artifact(r: Runner) -> int:
         return 1
     r.sha = sha
     existing = pub.find_comment(number)
-    ticks = attest.attested(existing.body) if existing is not None else {}
-    body = markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
+    body = _comment(r, doc, existing)
     _publish(pub, r, number, r.input("check-name", "modelready"), doc, body, True, existing)
     r.write_summary(body)
     return 0
@@ -170,22 +162,20 @@ def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body
     conclusion = "failure" if s["result"] == "fail" else "success"
     title = f"{s['findings']['error']} error(s), {s['findings']['warning']} warning(s) in {s['deployments']} deployment(s)"
     summary = body if len(body) < 65000 else body[:64000] + "\n\n… (truncated)"
-    if not publisher.check_run(check_name, r.sha, conclusion, title, summary, annotations(doc["findings"])):
-        publisher.commit_status(r.sha, check_name, "failure" if conclusion == "failure" else "success", title)
+    publisher.conclude(check_name, r.sha, conclusion, title, summary, annotations(doc["findings"]))
 
 
 def _trivy(r: Runner, config):
-    """The `trivy` input: off when empty, else config,secret,image or all (as `modelready check --trivy`)."""
+    """The `trivy` input: off when empty (or false), else as `modelready check --trivy`."""
     kinds = r.input("trivy").strip()
     if not kinds or kinds == "false":
         return None
     from ..scan import trivy
 
-    chosen = trivy.KINDS if kinds in ("all", "true") else tuple(k.strip() for k in kinds.split(","))
-    unknown = set(chosen) - set(trivy.KINDS)
-    if unknown:
-        raise ValueError(f"input trivy takes {', '.join(trivy.KINDS)}, all or true, not {', '.join(sorted(unknown))}")
-    return trivy.Options(kinds=chosen, **config.trivy)
+    try:
+        return trivy.Options.parse(kinds, **config.trivy)
+    except ValueError as e:
+        raise ValueError(f"input trivy {e}") from None
 
 
 def _dispatch_smoke(publisher, r: Runner, pr: dict, result) -> None:
@@ -206,8 +196,8 @@ def _dispatch_smoke(publisher, r: Runner, pr: dict, result) -> None:
 def _smoke_report(r: Runner, config, fail_on) -> int:
     """The smoke workflow reports back: its results decide the smoke items of the same sticky comment,
     and a `<check-name> / smoke` check run goes on the commit that was measured."""
-    from ..report import markdown
     from ..run import load_smoke_results, run as check_run
+    from ..smoke.verdict import figures
     from .github import Publisher
 
     root = r.workspace.resolve()
@@ -220,41 +210,43 @@ def _smoke_report(r: Runner, config, fail_on) -> int:
     number, sha = int(inputs.get("pr") or 0), inputs.get("sha") or r.sha
     publisher = Publisher(r.api_url, r.token, r.repository) if r.token and number else None
     changed = publisher.changed_files(number) if publisher is not None else None
-    paths = [root / p for p in (r.input("paths", ".").split() or ["."])]
-    _result, doc = check_run(paths, root, config, r.input("profile") or None, fail_on, smoke=smoke,
-                             keep=(lambda res: narrow_to(res, changed)) if changed is not None else None)
+    _result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, smoke=smoke, keep=_scope(changed))
     r.sha = sha
     failed = [s for s in smoke if s["result"] == "fail"]
-    lines = [f"- {'❌' if s['result'] == 'fail' else '✅'} **{s['target']['name']}**: " + _smoke_line(s) for s in smoke]
+    lines = [f"- {'❌' if s['result'] == 'fail' else '✅'} **{s['target']['name']}**: " + "; ".join(figures(s) + _failed_items(s)) for s in smoke]
     title = f"{len(smoke) - len(failed)} of {len(smoke)} smoke run(s) passed"
     r.write_summary(f"### modelready smoke\n\n{title}\n\n" + "\n".join(lines))
     r.write_output(result="fail" if failed else "pass")
     if publisher is not None:
         existing = publisher.find_comment(number)
-        ticks = attest.attested(existing.body) if existing is not None else {}
-        body = markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
         if r.input("comment", "true").lower() != "false":
-            publisher.upsert_comment(number, body, existing)
-        name = f"{r.input('check-name', 'modelready')} / smoke"
-        if not publisher.check_run(name, sha, "failure" if failed else "success", title, "\n".join(lines), []):
-            publisher.commit_status(sha, name, "failure" if failed else "success", title)
+            publisher.upsert_comment(number, _comment(r, doc, existing), existing)
+        publisher.conclude(f"{r.input('check-name', 'modelready')} / smoke", sha, "failure" if failed else "success", title, "\n".join(lines), [])
     return 1 if failed else 0
 
 
-def _smoke_line(s: dict) -> str:
-    ready, load = s.get("ready") or {}, s.get("load") or {}
-    parts = [f"cold start {ready['cold_start_s']:.1f} s" if ready.get("cold_start_s") is not None else f"not ready ({ready.get('error')})"]
-    if load:
-        lat, ttft = load.get("latency_ms") or {}, load.get("ttft_ms") or {}
-        parts.append(f"TTFT p50 {ttft.get('p50')} ms, latency p95 {lat.get('p95')} ms, {load.get('output_tokens_per_s')} tokens/s, "
-                     f"{load['errors']}/{load['requests']} errors")
-    peaks = [d["peak_memory_used_mib"] for d in (s.get("gpu") or {}).get("devices", [])]
-    if peaks:
-        parts.append(f"peak GPU memory {max(peaks)} MiB")
+def _failed_items(s: dict) -> list[str]:
     failed = [k for k, v in s["items"].items() if v["status"] == "failed"]
-    if failed:
-        parts.append("failed: " + ", ".join(failed))
-    return "; ".join(parts)
+    return ["failed: " + ", ".join(failed)] if failed else []
+
+
+def _paths(r: Runner, root: Path) -> list[Path]:
+    return [root / p for p in (r.input("paths", ".").split() or ["."])]
+
+
+def _scope(changed: list[str] | None):
+    """What a pull request's run keeps of the result: what it touched (None: everything)."""
+    return (lambda res: narrow_to(res, changed)) if changed is not None else None
+
+
+def _comment(r: Runner, doc: dict, existing) -> str:
+    """The sticky comment for `doc`. Attestations recorded in the comment so far stay ticked, with who
+    and when, whichever event writes it next."""
+    from ..report import markdown
+
+    ticks = attest.attested(existing.body) if existing is not None else {}
+    attest.apply(doc, ticks)
+    return markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
 
 
 def relevant(changed: list[str]) -> list[str]:

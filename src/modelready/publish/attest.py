@@ -26,6 +26,14 @@ def attested(body: str) -> dict[str, str]:
     return out
 
 
+def apply(doc: dict, ticks: dict[str, str]) -> None:
+    """Carry attestations into a new report: an attested item that still awaits a person is passed,
+    with who and when as its evidence."""
+    for item in doc["catalog"]["items"]:
+        if item["id"] in ticks and item["status"] == "awaiting":
+            item["status"], item["evidence"], item["why"] = "passed", [ticks[item["id"]]], ticks[item["id"]]
+
+
 def reconcile(old: str, new: str, login: str, permission: str, now: str) -> tuple[str, list[str], list[str]]:
     """The comment as it should read after `login` edited it from `old` to `new`; (body, accepted, reverted)."""
     before = state(old)

@@ -75,6 +75,11 @@ class Publisher:
             self.writes.append("check_run.update")
         return True
 
+    def conclude(self, name: str, sha: str, conclusion: str, title: str, summary: str, annotations: list[dict]) -> None:
+        """A check run, or a commit status when the token may not write checks."""
+        if not self.check_run(name, sha, conclusion, title, summary, annotations):
+            self.commit_status(sha, name, "failure" if conclusion == "failure" else "success", title)
+
     def download_report(self, run_id: int, artifact_name: str, member: str, limit: int = 20 * 2**20) -> bytes | None:
         """One member of a workflow run's artifact, read in memory: nothing is extracted or executed."""
         import io

@@ -39,6 +39,15 @@ class Options:
     timeout: int = 300
     parallel: int = 2
 
+    @classmethod
+    def parse(cls, kinds: str, **settings) -> "Options":
+        """`config,secret`, `all` (or `true`): as --trivy and the action's `trivy` input take them."""
+        chosen = KINDS if kinds.strip() in ("all", "true") else tuple(k.strip() for k in kinds.split(","))
+        unknown = set(chosen) - set(KINDS)
+        if unknown:
+            raise ValueError(f"takes {', '.join(KINDS)} or all, not {', '.join(sorted(unknown))}")
+        return cls(kinds=chosen, **settings)
+
 
 @dataclass
 class Run:

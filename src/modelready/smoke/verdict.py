@@ -34,6 +34,20 @@ def slo_checks(result: dict, slo: dict | None) -> list[dict]:
     return out
 
 
+def figures(result: dict) -> list[str]:
+    """The headline figures of one run, for a terminal line or a check-run summary."""
+    ready, load = result.get("ready") or {}, result.get("load") or {}
+    out = [f"cold start {ready['cold_start_s']:.1f} s" if ready.get("cold_start_s") is not None else f"not ready ({ready.get('error')})"]
+    if load:
+        lat, ttft = load.get("latency_ms") or {}, load.get("ttft_ms") or {}
+        out.append(f"latency p50 {lat.get('p50')} / p95 {lat.get('p95')} / p99 {lat.get('p99')} ms, TTFT p50 {ttft.get('p50')} ms, "
+                   f"{load.get('output_tokens_per_s')} tokens/s, {load['errors']}/{load['requests']} errors")
+    peaks = [d["peak_memory_used_mib"] for d in (result.get("gpu") or {}).get("devices", [])]
+    if peaks:
+        out.append(f"peak GPU memory {max(peaks)} MiB")
+    return out
+
+
 def items(result: dict) -> dict[str, dict]:
     """Catalog item id -> {status, why, evidence}; status passed, failed or skipped."""
     out: dict[str, dict] = {}
