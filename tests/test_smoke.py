@@ -177,7 +177,8 @@ def test_server_killed_mid_run_is_a_failed_item(tmp_path, tiny_model):
         os.kill(launcher.proc.pid, signal.SIGKILL)
 
     threading.Thread(target=kill_when_loaded, daemon=True).start()
-    doc = run.smoke(t, launcher, run.Options(model=str(tiny_model), concurrency=2, duration_s=6, max_tokens=8, request_timeout_s=10))
+    t.model = str(tiny_model)
+    doc = run.smoke(t, launcher, run.Options(concurrency=2, duration_s=6, max_tokens=8, request_timeout_s=10))
     jsonschema.Draft202012Validator(SCHEMA).validate(doc)
     assert doc["ready"]["ok"]
     assert doc["crash"]["exit_code"] == -9 and doc["crash"]["during"] in ("canary prompts", "load")

@@ -258,7 +258,7 @@ def _smoke(args) -> int:
                               ("max_tokens", args.max_tokens), ("request_timeout_s", args.request_timeout)):
         if value is not None:
             setattr(opts, field_name, value)
-    opts.model, opts.prompts, opts.slo, opts.api_key_env = args.model, prompts, slo, args.api_key_env
+    opts.prompts, opts.slo, opts.api_key_env = prompts, slo, args.api_key_env
     out = Path(args.output)
     if args.launcher == "docker":
         try:
@@ -276,20 +276,19 @@ def _smoke(args) -> int:
 
 
 def _spec_file(path: Path):
-    from .load.yamlsrc import YamlError, load_one
-    from .normalize.specs import SpecView
-    from .spec import validate
+    """A ModelSpec given by --spec, loaded and validated as `modelready check` would."""
+    from . import pipeline
+    from .config import Config
 
-    try:
-        body = load_one(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YamlError) as e:
-        raise _UsageError(f"{path}: cannot read the spec: {e}") from None
-    if not isinstance(body, dict) or body.get("kind") != "ModelSpec":
+    if not path.is_file():
+        raise _UsageError(f"{path}: no such file")
+    result = pipeline.run([path], Config(), path.parent)
+    if not result.spec_views:
         raise _UsageError(f"{path}: not a ModelSpec")
-    problems = validate(body)
-    if problems:
-        raise _UsageError(f"{path}: invalid ModelSpec: {problems[0][0]}")
-    return SpecView(str(path), body, "")
+    invalid = [f for f in result.findings if f.check == "modelspec-invalid"]
+    if invalid:
+        raise _UsageError(f"{path}:{invalid[0].loc.line}: invalid ModelSpec: {invalid[0].message}")
+    return result.spec_views[0]
 
 
 def _smoke_text(doc: dict) -> str:
@@ -306,6 +305,7 @@ def _plan(args) -> int:
     the smoke run out over many GPU runners. Also written to $GITHUB_OUTPUT as `matrix` when set."""
     from . import pipeline
     from .config import Config
+    from .publish import runner
     from .publish.action import narrow_to
     from .smoke.target import plan
 
@@ -320,9 +320,7 @@ def _plan(args) -> int:
     include = plan(result.deployments, args.gpu_only)
     matrix = json.dumps({"include": include}, separators=(",", ":"))
     sys.stdout.write(matrix + "\n")
-    if os.environ.get("GITHUB_OUTPUT"):
-        with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
-            f.write(f"matrix={matrix}\ncount={len(include)}\n")
+    runner.from_env().write_output(matrix=matrix, count=len(include))  # when run as a workflow step
     return 0
 
 

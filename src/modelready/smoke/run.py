@@ -37,7 +37,6 @@ class Options:
     max_tokens: int = 64
     request_timeout_s: float = 60.0
     prompts: list[str] = field(default_factory=list)
-    model: str | None = None
     host: str = "127.0.0.1"
     host_port: int | None = None  # where the target is reached, when not its own port (docker mapping)
     slo: dict | None = None
@@ -92,7 +91,7 @@ def _launch_and_measure(target: Target, launcher, opts: Options, result: dict, p
     if not result["ready"]["ok"]:
         return
     progress.line(f"ready after {result['ready']['cold_start_s']:.1f} s")
-    model = opts.model or target.model
+    model = target.model
     status, body = client.get("/v1/models", timeout=10)
     listed = _model_ids(body) if status == 200 else []
     model = model or (listed[0] if listed else None)
