@@ -28,6 +28,7 @@ class ProcessLauncher:
     process tree (engine workers included) is signalled together and nothing outlives the run."""
 
     name = "process"
+    host_port = None  # the engine's own port, on this machine
 
     def __init__(self, log_path: Path, environ: dict[str, str] | None = None):
         self.log_path = log_path

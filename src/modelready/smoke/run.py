@@ -16,7 +16,7 @@ from .. import __version__
 from . import verdict
 from .client import Client
 from .gpu import GpuSampler
-from .launch import LaunchError
+from .launch import LaunchError, secret_values
 from .measure import run_load
 from .metrics import running_sampler, scrape
 from .target import Target
@@ -37,8 +37,6 @@ class Options:
     max_tokens: int = 64
     request_timeout_s: float = 60.0
     prompts: list[str] = field(default_factory=list)
-    host: str = "127.0.0.1"
-    host_port: int | None = None  # where the target is reached, when not its own port (docker mapping)
     slo: dict | None = None
     api_key_env: str | None = None
 
@@ -53,7 +51,7 @@ def smoke(target: Target, launcher, opts: Options, progress=None) -> dict:
                     "started_at": _now(), "launcher": launcher.name, "target": target.describe() | {"model_bytes": _model_bytes(target.model)},
                     "launch": None, "ready": None, "canary": None, "load": None, "gpu": None, "metrics": None,
                     "crash": None, "teardown": None, "interrupted": False}
-    secrets = [v for k, v in getattr(launcher, "environ", {}).items() if k in target.secret_env and v]
+    secrets = [v for v in secret_values(target, launcher.environ)[0].values() if v]  # masked wherever logs are kept
     previous = signal.signal(signal.SIGTERM, _raise_interrupted) if _main_thread() else None
     gpu = GpuSampler().start()
     try:
@@ -86,15 +84,14 @@ def _launch_and_measure(target: Target, launcher, opts: Options, result: dict, p
     result["launch"] = {"ok": True, "handle": handle, "missing_secrets": launcher.missing_secrets}
     progress.line(f"launched {target.name} ({handle}); waiting for {target.health_path}")
     api_key = os.environ.get(opts.api_key_env) if opts.api_key_env else None
-    client = Client(opts.host, opts.host_port or target.port, api_key)
+    client = Client("127.0.0.1", launcher.host_port or target.port, api_key)  # launchers publish on loopback only
     result["ready"] = _wait_ready(client, target, launcher, opts, t0, progress, secrets)
     if not result["ready"]["ok"]:
         return
     progress.line(f"ready after {result['ready']['cold_start_s']:.1f} s")
-    model = target.model
     status, body = client.get("/v1/models", timeout=10)
     listed = _model_ids(body) if status == 200 else []
-    model = model or (listed[0] if listed else None)
+    model = target.model or (listed[0] if listed else None)
     prompts = opts.prompts or DEFAULT_PROMPTS
     canary = {"model": model, "models_status": status, "models_listed": listed, "prompts": []}
     result["canary"] = canary
