@@ -48,11 +48,10 @@ def _applies(d) -> bool:
          doc=__doc__, applies=_applies)
 def check(d):
     c = d.engine_container
-    pod = next(p for p, cc in d.containers() if cc is c)
+    pod = d.pod_of(c)
     if pod.host_ipc:
         return
-    vol_name = c.mounts.get("/dev/shm")
-    vol = pod.volumes.get(vol_name) if vol_name else None
+    vol = pod.volume_at(c, "/dev/shm")
     if vol is None:
         yield Hit(f"container {c.name} uses several GPUs but mounts nothing at /dev/shm (the default is 64 MiB)", c.loc)
     elif vol.kind != "emptyDir" or str(vol.medium) != "Memory":

@@ -148,6 +148,11 @@ class PodSpec:
     host_ipc: bool
     loc: Loc
 
+    def volume_at(self, c: Container, mount_path: str) -> Volume | None:
+        """The volume container `c` mounts at `mount_path` (e.g. /dev/shm), None when nothing is mounted there."""
+        name = c.mounts.get(mount_path)
+        return self.volumes.get(name) if name else None
+
 
 @dataclass
 class Engine:
@@ -229,6 +234,9 @@ class Deployment:
     def containers(self):
         for pod in self.pods:
             yield from ((pod, c) for c in pod.containers)
+
+    def pod_of(self, c: Container) -> PodSpec:
+        return next(p for p, cc in self.containers() if cc is c)
 
     def gpus_per_group(self) -> int:
         """Accelerators across one serving group: every container of every pod template × its pod count."""

@@ -17,8 +17,8 @@ def percentiles(values: list[float], scale: float = 1000.0) -> dict | None:
         return None
     ordered = sorted(values)
 
-    def rank(p: float) -> float:
-        index = -(-len(ordered) * int(p) // 100) - 1  # ceil(n·p/100) - 1
+    def rank(p: int) -> float:
+        index = -(-len(ordered) * p // 100) - 1  # ceil(n·p/100) - 1
         return round(ordered[max(0, min(len(ordered) - 1, index))] * scale, 2)
 
     return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "max": round(ordered[-1] * scale, 2), "n": len(ordered)}

@@ -65,6 +65,7 @@ def from_deployment(d: Deployment) -> Target:
     c = d.engine_container or next((c for _p, c in d.containers()), None)
     if c is None:
         raise ValueError(f"{d.ref}: no container to start")
+    pod = d.pod_of(c)
     facts = engines().get(d.engine.name, {}) if d.engine else {}
     literal = {e.name: e.value for e in c.env if e.value is not None}
     notes, secrets = [], []
@@ -80,7 +81,7 @@ def from_deployment(d: Deployment) -> Target:
             notes.append(f"env {e.name} comes from {next(iter(ref))}: not set in the smoke run")
     pods = sum(p.count for p in d.pods)
     if pods > 1:  # LeaderWorkerSet, Ray, prefill/decode: one machine starts one container
-        notes.append(f"a serving group of {pods} pods: only container {c.name} of the {next(p.role for p in d.pods if c in p.containers)} pod is started")
+        notes.append(f"a serving group of {pods} pods: only container {c.name} of the {pod.role} pod is started")
     if d.partial:
         notes.append("the operator completes this pod at run time (e.g. a KServe runtime): what it adds is not started")
     # the kubelet expands $(VAR) from the container's env before it starts the process; so do we
@@ -91,8 +92,7 @@ def from_deployment(d: Deployment) -> Target:
     health = ready.path if ready is not None and ready.handler == "httpGet" and ready.path else (facts.get("health_paths") or ["/health"])[0]
     startup = probes.get("startup") or probes.get("liveness")
     gpu = c.gpu()
-    pod = next(p for p in d.pods if c in p.containers)
-    shm = next((v for v in pod.volumes.values() if v.medium == "Memory" and c.mounts.get("/dev/shm") == v.name), None)
+    shm = pod.volume_at(c, "/dev/shm")
     model = None
     if d.engine is not None:
         for key in ("served_model_name", "model"):
@@ -104,7 +104,7 @@ def from_deployment(d: Deployment) -> Target:
         name=d.name, subject=f"{d.ref}@{d.origin}", engine=d.engine.name if d.engine else "openai",
         port=(d.engine.port if d.engine and d.engine.port else 8000), health_path=health,
         command=command, args=args, image=c.image.ref if c.image else None, env=literal, secret_env=secrets,
-        gpus=(gpu[1] or gpu[2]) if gpu else 0, shm_bytes=quantity_bytes(shm.size_limit) if shm else None,
+        gpus=(gpu[1] or gpu[2]) if gpu else 0, shm_bytes=quantity_bytes(shm.size_limit) if shm and shm.medium == "Memory" else None,
         model=model or (d.model.id if d.model else None), metrics_path=facts.get("metrics_path", "/metrics"),
         startup_budget_s=startup.budget_seconds if startup is not None else None, notes=notes,
     )
