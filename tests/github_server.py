@@ -21,6 +21,7 @@ SPEC = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "github" / 
 class FakeGitHub:
     base: str
     changed_files: list[str] = field(default_factory=list)
+    patches: dict[str, str] = field(default_factory=dict)  # changed file -> its patch (default: the description's example)
     checks_forbidden: bool = False
     permissions: dict[str, str] = field(default_factory=dict)
     pull_head_sha: str | None = None  # head of every pull request this API reports
@@ -72,6 +73,8 @@ class FakeGitHub:
             for name in self.changed_files:
                 item = self.example("diff-entry-items")[0]
                 item["filename"] = name
+                if name in self.patches:
+                    item["patch"] = self.patches[name]
                 items.append(item)
             return self._json(items)
         if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", path)):

@@ -51,12 +51,20 @@ def action(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[
     return proc, {"summary": files["summary.md"].read_text(), **outputs}
 
 
+def added(ws: Path, github, *names: str) -> None:
+    """The PR adds these files of the workspace: GitHub's patch for each is the whole file."""
+    for name in names:
+        n = len((ws / name).read_text().splitlines())
+        github.changed_files.append(name)
+        github.patches[name] = f"@@ -0,0 +1,{n} @@\n" + "\n".join("+" + ln for ln in (ws / name).read_text().splitlines())
+
+
 def pr_event(name: str = "opened") -> dict:
     return json.loads((WEBHOOKS / "pull_request" / f"{name}.payload.json").read_text())
 
 
 def test_pull_request_posts_one_comment_and_one_check_run(workspace, github):
-    github.changed_files = ["manifests/llama-70b.yaml"]
+    added(workspace, github, "manifests/llama-70b.yaml")
     proc, out = action(workspace, github, "pull_request", pr_event())
     assert proc.returncode == 1, proc.stderr
     assert not github.invalid, github.invalid
@@ -119,7 +127,7 @@ def test_token_without_checks_permission_falls_back_to_a_commit_status(workspace
 def test_annotations_go_in_batches_of_fifty(workspace, github):
     for i in range(12):  # 12 broken copies: well over 50 annotations
         shutil.copy(workspace / "manifests" / "llama-70b.yaml", workspace / "manifests" / f"copy-{i}.yaml")
-    github.changed_files = [f"manifests/copy-{i}.yaml" for i in range(12)]
+    added(workspace, github, *(f"manifests/copy-{i}.yaml" for i in range(12)))
     action(workspace, github, "pull_request", pr_event())
     (run,) = github.check_runs.values()
     patches = [w for w in github.writes if w[0] == "PATCH" and "/check-runs/" in w[1]]

@@ -50,10 +50,13 @@ class Result:
         return [f for f in self.findings if not f.suppressed]
 
 
-def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None) -> Result:
+def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None, charts: set[str] | None = None) -> Result:
+    """`charts`: render only these chart dirs (repository-relative); None renders every chart found."""
     root = root.resolve()
     res = Result(root=root)
     found = disc.discover(paths, root, config.exclude)
+    if charts is not None:  # a pull request's scope (scope.of_change): the other charts are not its business
+        found.charts = [c for c in found.charts if rel(c, root) in charts]
     # Helm renders in Go through ctypes, which releases the GIL: charts render on one core while
     # plain files parse on another. Each side writes its own Result; they are joined in a fixed order.
     charts = Result(root=root)

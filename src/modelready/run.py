@@ -31,20 +31,26 @@ def load_smoke_results(paths: list[Path]) -> list[dict]:
 
 
 def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity, trivy=None,
-        keep=None, smoke: list[dict] | None = None) -> tuple[pipeline.Result, dict]:
+        keep=None, smoke: list[dict] | None = None, scope=None) -> tuple[pipeline.Result, dict]:
     """`trivy`: scan.trivy.Options, or None; `keep(result)` narrows the result (a PR's scope) before the catalog
-    is decided; `smoke`: smoke-result.json documents that decide the smoke items."""
+    is decided; `smoke`: smoke-result.json documents that decide the smoke items; `scope` (scope.Scope): render
+    only the charts a change touches and give Trivy only its files."""
+    from . import baseline, scope as scoping
     from .catalog import load as load_catalog
     from .catalog.evaluate import default_profile, evaluate
     from .checks import registry
     from .report import document
 
-    result = pipeline.run(paths, config, root)
+    charts = None if scope is None or scope.all_charts else scope.charts
+    result = pipeline.run(paths, config, root, charts=charts)
+    if scope is not None and scoping.needs_all(scope, result):
+        scope.all_charts = True
+        result = pipeline.run(paths, config, root)
     scans, scan_log = {}, {}
     if trivy is not None:
         from .scan import trivy as trivy_scan
 
-        rep = trivy_scan.scan(result, trivy)
+        rep = trivy_scan.scan(result, trivy, only=set(scope.changed) if scope is not None else None)
         result.findings += rep.findings
         result.tools["trivy"] = rep.version or "not found"
         scans, scan_log = rep.items, {"trivy": rep.as_dict()}
@@ -59,6 +65,10 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
                          document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
     if scan_log:
         doc["scans"] = scan_log
+    if scope is not None:
+        doc["scope"] = {"changed": len(scope.changed), "deployment_files": len(scope.deployment_files),
+                        "charts_rendered": "all" if scope.all_charts else sorted(scope.charts)}
+    baseline.stamp(doc, root)
     if smoke:
         doc["smoke"] = [{"target": r["target"]["name"], "subject": r["target"]["subject"], "result": r["result"],
                          "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu")} for r in smoke]

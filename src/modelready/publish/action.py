@@ -15,22 +15,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .. import baseline, scope as scoping
 from ..config import find_config, load_config
-from ..discover import classify_name
 from ..findings import Severity
-from . import attest
+from ..report.comment import MARKER, RESULT_MARK
+from . import attest, log
 from .runner import Runner
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
-RESULT_MARK = "<!-- modelready:result:{} -->"
+COMMENT_BEHAVIOURS = ("update", "hide-and-new", "new", "off")
+NO_LONGER = MARKER + "\nmodelready: this pull request no longer touches deployment files; nothing to check.\n"
 
 
 def _attestation(r: Runner) -> int:
     """A person edited the sticky comment: keep ticks by people with write access, revert the others,
-    and re-issue the check with the attestations counted. Edits by bots (our own included) are ignored."""
+    re-title the comment (headline and counts), and report the attestations on their own check,
+    `<check-name> / attestations`, so the findings' check and its annotations stay as they were.
+    Edits by bots (our own included) are ignored."""
     import datetime as dt
 
-    from .github import MARKER, Publisher
+    from ..report.comment import retitle, state as comment_state
+    from .github import Publisher
 
     comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
     sender = r.event.get("sender") or {}
@@ -47,19 +52,24 @@ def _attestation(r: Runner) -> int:
     permission = pub.permission(login)
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     body, accepted, reverted = attest.reconcile(old, new, login, permission, now)
+    boxes = attest.state(body)
+    body = retitle(body, boxes)
     number = int(issue["number"])
     if body != new:
         pub.edit_comment(number, int(comment["id"]), body)
     failed = RESULT_MARK.format("fail") in body
-    boxes = attest.state(body)
     done = sum(1 for ticked, _ in boxes.values() if ticked)
-    title = f"{done} of {len(boxes)} attestations; " + ("findings fail the gate" if failed else "no failing findings")
+    st = comment_state(body) or {}
+    require = bool(st.get("require")) or _flag(r, "require-attestations")
+    waiting = len(boxes) - done
+    title = f"{done} of {len(boxes)} attested" + (f"; {waiting} required before merging" if require and waiting else "")
     lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
     if reverted:
         lines.append(f"reverted {', '.join(reverted)}: attesting needs write access")
-    pub.check_run(r.input("check-name", "modelready"), pub.head_sha(number), "failure" if failed else "success", title, "\n\n".join(lines), [])
+    conclusion = "failure" if require and waiting else "success"
+    pub.conclude(f"{r.input('check-name', 'modelready')} / attestations", pub.head_sha(number), conclusion, title, "\n\n".join(lines), [])
     r.write_summary("\n\n".join(lines))
-    r.write_output(result="fail" if failed else "pass")
+    r.write_output(result="fail" if failed else "pass", attested=done, attestations=len(boxes))
     return 1 if failed else 0
 
 
@@ -81,6 +91,10 @@ def run(r: Runner) -> int:
     if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
         print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
         return 0
+    gate_mode = r.input("gate", "new")
+    if gate_mode not in baseline.GATES:
+        raise ValueError(f"input gate takes {', '.join(baseline.GATES)}, not {gate_mode!r}")
+    behaviour = _comment_behaviour(r)
     publisher = None
     if r.token:
         from .github import Publisher
@@ -89,8 +103,20 @@ def run(r: Runner) -> int:
     changed: list[str] | None = None
     if pr is not None and publisher is not None:
         changed = publisher.changed_files(int(pr["number"]))
-    result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, trivy=_trivy(r, config),
-                            keep=_scope(changed))
+    scope = scoping.of_change(root, changed, config) if changed is not None and gate_mode != "all" else None
+    keep = _scope(changed) if gate_mode != "all" else None
+    trivy = _trivy(r, config)
+
+    def check_tree(tree: Path) -> dict:
+        tree_scope = scoping.of_change(tree, changed, config) if scope is not None else None
+        return check_run([tree / p.relative_to(root) for p in _paths(r, root)], tree, config, r.input("profile") or None, fail_on,
+                         trivy=trivy, keep=keep, scope=tree_scope)[1]
+
+    result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, trivy=trivy, keep=keep, scope=scope)
+    touched = changed is None or (scope.touches_deployments if scope is not None else bool(scoping.of_change(root, changed, config).deployment_files))
+    if pr is not None:
+        _compare(r, root, doc, pr, check_tree, touched)
+    baseline.gate(doc, gate_mode)
     existing = publisher.find_comment(int(pr["number"])) if pr is not None and publisher is not None else None
     body = _comment(r, doc, existing)
     report_path = root / r.input("report-path", "modelready-report.json")
@@ -100,18 +126,64 @@ def run(r: Runner) -> int:
     report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
     result_word = doc["summary"]["result"]
-    touched = changed is None or bool(relevant(changed))
-    r.write_summary(body if touched else "modelready: this pull request touches no deployment file.")
+    r.write_summary(_summary(r, doc, existing) if touched else "modelready: this pull request touches no deployment file.")
     counts = doc["summary"]["findings"]
+    new = (doc.get("baseline") or {}).get("new") or counts
     r.write_output(result=result_word if touched else "neutral", errors=counts["error"], warnings=counts["warning"],
-                   sarif_path=sarif_path, report_path=report_path)
+                   new_errors=new["error"], new_warnings=new["warning"], sarif_path=sarif_path, report_path=report_path)
+    if touched:
+        print(log.story(doc), flush=True)
     if pr is not None and publisher is not None and not r.from_fork:
-        _publish(publisher, r, int(pr["number"]), check_name, doc, body, touched, existing)
+        lines = _changed_lines(r, root, pr, publisher) if r.input("annotations", "changed") == "changed" else None
+        _publish(publisher, r, int(pr["number"]), check_name, doc, body, touched, existing, behaviour, lines)
         if touched and r.input("smoke", "off") == "dispatch":
             _dispatch_smoke(publisher, r, pr, result)
     elif pr is not None:
         print("modelready: read-only token (fork pull request): results are in the job summary and SARIF; no comment or check written")
     return 1 if touched and result_word == "fail" else 0
+
+
+def _compare(r: Runner, root: Path, doc: dict, pr: dict, check_tree, touched: bool) -> None:
+    """Findings of the base commit, checked the same way in a temporary worktree, mark each of the head's
+    findings new or pre-existing. Without the base commit every finding counts as new, and says why."""
+    base_sha = (pr.get("base") or {}).get("sha") or ""
+    spec = r.input("baseline")
+    try:
+        if spec and (root / spec).is_file():
+            baseline.compare(doc, baseline.read(root / spec), spec)
+        elif not touched:
+            baseline.unavailable(doc, "no deployment file touched")
+        elif base_sha:
+            baseline.compare(doc, baseline.at_ref(root, base_sha, check_tree), base_sha[:12])
+        else:
+            baseline.unavailable(doc, "the event names no base commit")
+    except baseline.BaselineError as e:
+        print(f"modelready: no baseline: {e}", flush=True)
+        baseline.unavailable(doc, str(e))
+
+
+def _changed_lines(r: Runner, root: Path, pr: dict, publisher) -> dict[str, set[int]]:
+    """Lines the PR added or changed: from git when the clone has both commits, else from the API's patches."""
+    base_sha = (pr.get("base") or {}).get("sha") or ""
+    lines = baseline.changed_lines(root, base_sha, r.sha) if base_sha and baseline.is_ref(root, base_sha) and baseline.is_ref(root, r.sha) else None
+    if lines is None:
+        lines = {}
+        for name, patch in publisher.patches.items():
+            lines.update(baseline.parse_patch(patch or "", name))
+    return lines
+
+
+def _flag(r: Runner, name: str, default: str = "false") -> bool:
+    return r.input(name, default).strip().lower() in ("true", "yes", "1", "on")
+
+
+def _comment_behaviour(r: Runner) -> str:
+    """The `comment` input: update (default; also true), hide-and-new, new, off (also false)."""
+    raw = r.input("comment", "update").strip().lower()
+    value = {"true": "update", "false": "off"}.get(raw, raw)
+    if value not in COMMENT_BEHAVIOURS:
+        raise ValueError(f"input comment takes {', '.join(COMMENT_BEHAVIOURS)}, not {raw!r}")
+    return value
 
 
 def _from_artifact(r: Runner) -> int:
@@ -150,19 +222,35 @@ def _from_artifact(r: Runner) -> int:
     return 0
 
 
-def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body: str, touched: bool, existing=None) -> None:
+def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body: str, touched: bool, existing=None,
+             behaviour: str = "update", lines: dict[str, set[int]] | None = None) -> None:
+    """`lines`: the lines the PR changed, where annotations go (None: every finding's line)."""
     from .github import annotations
 
     if not touched:
+        if existing is not None and behaviour != "off":  # it touched deployment files before: its verdict is stale
+            publisher.upsert_comment(number, NO_LONGER, existing)
         publisher.check_run(check_name, r.sha, "neutral", "No deployment files changed", "This pull request touches no file modelready checks.", [])
         return
-    if r.input("comment", "true").lower() != "false":
-        publisher.upsert_comment(number, body, existing)
+    if behaviour != "off":
+        publisher.post_comment(number, body, existing, behaviour, skip_unchanged=_flag(r, "skip-if-unchanged", "true"))
     s = doc["summary"]
     conclusion = "failure" if s["result"] == "fail" else "success"
-    title = f"{s['findings']['error']} error(s), {s['findings']['warning']} warning(s) in {s['deployments']} deployment(s)"
-    summary = body if len(body) < 65000 else body[:64000] + "\n\n… (truncated)"
-    publisher.conclude(check_name, r.sha, conclusion, title, summary, annotations(doc["findings"]))
+    b = doc.get("baseline") or {}
+    new = b.get("new") or s["findings"]
+    title = (f"{new['error']} new error(s), {new['warning']} new warning(s)" + (f"; {sum(b['pre_existing'].values())} pre-existing" if b.get("available") else "")
+             + f" in {s['deployments']} deployment(s)")
+    summary = body if len(body) < 65000 else _comment(r, doc, existing, limit=60000)
+    notes = _flag(r, "annotation-notices")
+    publisher.conclude(check_name, r.sha, conclusion, title, summary, annotations(doc["findings"], lines=lines, notices=notes))
+    if _flag(r, "require-attestations"):
+        from ..report.comment import state_of
+
+        st = state_of(doc, True)
+        waiting = st["attest"] - st["attested"]
+        publisher.conclude(f"{check_name} / attestations", r.sha, "failure" if waiting else "success",
+                           f"{st['attested']} of {st['attest']} attested" + (f"; {waiting} required before merging" if waiting else ""),
+                           "Tick the boxes in the pull request's modelready comment (people with write access).", [])
 
 
 def _trivy(r: Runner, config):
@@ -239,19 +327,28 @@ def _scope(changed: list[str] | None):
     return (lambda res: narrow_to(res, changed)) if changed is not None else None
 
 
-def _comment(r: Runner, doc: dict, existing) -> str:
+def _comment(r: Runner, doc: dict, existing, limit: int | None = None) -> str:
     """The sticky comment for `doc`. Attestations recorded in the comment so far stay ticked, with who
     and when, whichever event writes it next."""
-    from ..report import markdown
+    from ..report import comment
 
     ticks = attest.attested(existing.body) if existing is not None else {}
     attest.apply(doc, ticks)
-    return markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
+    return comment.build(doc, _linker(r), summary_url=_run_url(r), ticked=ticks, require_attestations=_flag(r, "require-attestations"),
+                         limit=limit or comment.COMMENT_LIMIT)
 
 
-def relevant(changed: list[str]) -> list[str]:
-    """Changed files modelready reads: YAML, Dockerfiles, model cards, config.json, chart files."""
-    return [f for f in changed if classify_name(Path(f).name) or "/templates/" in f or f.endswith(("Chart.yaml", ".tpl"))]
+def _summary(r: Runner, doc: dict, existing) -> str:
+    """The job summary: the same story with every finding listed, within its own 1 MiB."""
+    from ..report import comment
+
+    ticks = attest.attested(existing.body) if existing is not None else {}
+    return comment.build(doc, _linker(r), summary_url=None, ticked=ticks, require_attestations=_flag(r, "require-attestations"),
+                         limit=comment.SUMMARY_LIMIT - 1024, full=True)
+
+
+def _run_url(r: Runner) -> str | None:
+    return f"{r.server_url}/{r.repository}/actions/runs/{r.run_id}" if r.run_id and r.repository else None
 
 
 def narrow_to(result, changed: list[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MARKER = "<!-- modelready:checklist -->"
+from ..report.comment import MARKER
 ANNOTATION_BATCH = 50  # the Checks API takes at most 50 annotations per request
 LEVEL = {"error": "failure", "warning": "warning", "info": "notice"}
 
@@ -16,6 +16,7 @@ class Publisher:
     token: str
     repository: str
     writes: list[str] = field(default_factory=list)
+    patches: dict[str, str | None] = field(default_factory=dict)  # changed file -> its patch (None when GitHub gives none)
 
     def __post_init__(self):
         from github import Auth, Github, GithubRetry  # only `modelready github` pays for PyGithub
@@ -27,13 +28,40 @@ class Publisher:
         self.repo = self.gh.get_repo(self.repository)
 
     def changed_files(self, number: int) -> list[str]:
-        return [f.filename for f in self.repo.get_pull(number).get_files()]
+        """The PR's files (a renamed file under both names); their patches are kept in `patches`."""
+        out = []
+        for f in self.repo.get_pull(number).get_files():
+            self.patches[f.filename] = f.patch
+            out += [f.filename] + ([f.previous_filename] if f.previous_filename else [])
+        return out
 
     def find_comment(self, number: int):
+        """The latest comment carrying the marker (with `new` behaviours there can be several)."""
+        found = None
         for comment in self.repo.get_issue(number).get_comments():
             if MARKER in (comment.body or ""):
-                return comment
-        return None
+                found = comment
+        return found
+
+    def post_comment(self, number: int, body: str, existing, behaviour: str, skip_unchanged: bool = True) -> None:
+        """update: edit the sticky comment in place; new: add one each run; hide-and-new: minimize the
+        previous one as outdated, then add one. skip_unchanged: no new comment when the verdict and findings
+        read the same as the last one (links to the new commit aside)."""
+        if behaviour == "update" or existing is None:
+            self.upsert_comment(number, body, existing)
+            return
+        if skip_unchanged and _same(existing.body or "", body):
+            return
+        if behaviour == "hide-and-new":
+            self.minimize(existing)
+        self.repo.get_issue(number).create_comment(body)
+        self.writes.append("comment.create")
+
+    def minimize(self, comment) -> None:
+        """Fold a comment as outdated (GraphQL minimizeComment: REST has no such call)."""
+        self.gh.requester.graphql_named_mutation("minimizeComment", {"subjectId": comment.node_id, "classifier": "OUTDATED"},
+                                                 "minimizedComment { isMinimized }")
+        self.writes.append("comment.minimize")
 
     def head_sha(self, number: int) -> str:
         return self.repo.get_pull(number).head.sha
@@ -118,11 +146,27 @@ class Publisher:
         self.writes.append("status.create")
 
 
-def annotations(findings: list[dict]) -> list[dict]:
+def _same(old: str, new: str) -> bool:
+    import re
+
+    strip = lambda body: re.sub(r"/blob/[0-9a-f]{40}/", "/blob/HEAD/", body)
+    return strip(old) == strip(new)
+
+
+def annotations(findings: list[dict], lines: dict[str, set[int]] | None = None, notices: bool = False) -> list[dict]:
+    """Annotations for the check run: on the lines the PR changed (`lines`; None: anywhere), notices only when asked."""
     out = []
     for f in findings:
-        if f["suppressed"] or not f["line"]:
+        if f["suppressed"] or not f["line"] or (f["severity"] == "info" and not notices):
+            continue
+        if lines is not None and not _on_changed(f, lines):
             continue
         out.append({"path": f["file"], "start_line": f["line"], "end_line": f["line"], "annotation_level": LEVEL[f["severity"]],
                     "title": f["check"], "message": f["message"][:64000]})
     return out
+
+
+def _on_changed(f: dict, lines: dict[str, set[int]]) -> bool:
+    changed = lines.get(f["file"], set())
+    first, last = f["line"], f.get("end_line") or f["line"]
+    return any(n in changed for n in range(first, last + 1))

@@ -22,6 +22,7 @@ class Runner:
     summary_path: Path | None
     output_path: Path | None
     inputs: dict[str, str] = field(default_factory=dict)
+    run_id: str = ""
 
     def input(self, name: str, default: str = "") -> str:
         return self.inputs.get(name, default) or default
@@ -73,4 +74,5 @@ def from_env(env: dict[str, str] | None = None) -> Runner:
         summary_path=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
         output_path=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
         inputs=inputs,
+        run_id=env.get("GITHUB_RUN_ID", ""),
     )

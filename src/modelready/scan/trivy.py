@@ -85,8 +85,14 @@ def locate(explicit: str | None = None) -> str | None:
     return str(wheel) if wheel.is_file() else None
 
 
-def scan(result, opts: Options) -> Report:
+def scan(result, opts: Options, only: set[str] | None = None) -> Report:
+    """`only`: the repository files a pull request touched; Trivy then reads those and the charts rendered."""
     rep = Report()
+    if only is not None:
+        import copy
+
+        result = copy.copy(result)
+        result.files = [f for f in result.files if f.path in only]
     binary = locate(opts.binary)
     if binary is None:
         for item in ("pod-permissions", "image-scanned"):

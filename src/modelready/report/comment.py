@@ -1,0 +1,303 @@
+"""The pull-request comment, built around what a reviewer decides: a headline that cannot contradict
+itself, every new error (never capped, never cut), new warnings, pre-existing findings folded, the boxes a
+person ticks, then the checklist per section, folded. The budget applies to the final body, markers
+included; what does not fit is left to the job summary (every finding, its own 1 MiB budget), linked.
+
+Works on the report document only (findings carry `baseline`: new | pre-existing, see baseline.py).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Callable
+
+from .. import __version__
+from ..publish.attest import BY
+
+MARKER = "<!-- modelready:checklist -->"
+RESULT_MARK = "<!-- modelready:result:{} -->"
+STATE = re.compile(r"<!-- modelready:state (\{.*?\}) -->")
+COMMENT_LIMIT = 65536  # characters (GitHub's issue comment limit)
+SUMMARY_LIMIT = 1024 * 1024  # bytes (a step's job summary)
+FOLD_WARNINGS = 5  # more new warnings than this are folded
+BADGE = {"error": "🔴", "warning": "🟠", "info": "🔵"}
+RANK = {"info": 1, "warning": 2, "error": 3}
+LEGEND = ("<sub>🔴 error · 🟠 warning · 🔵 info · ❌ item with an error · ⚠️ item with warnings · ✅ passed · "
+          "☐ waits for a person · ➖ not applicable · ⏭️ skipped</sub>")
+DOCS = "https://github.com/modelready/modelready/blob/v{version}/docs/checks.md#{check}"
+
+
+def inert(text: str) -> str:
+    """PR content as plain text in Markdown: no HTML, links, mentions, emphasis or code spans.
+    (Stand-in: the gate-integrity work brings one module every output escapes through.)"""
+    out = html.escape(str(text), quote=False)
+    for ch, ent in (("@", "&#64;"), ("[", "&#91;"), ("]", "&#93;"), ("`", "&#96;"), ("*", "&#42;"), ("_", "&#95;"),
+                    ("|", "&#124;"), ("~", "&#126;"), ("#", "&#35;"), ("!", "&#33;")):
+        out = out.replace(ch, ent)
+    return " ".join(out.split())
+
+
+def code(text: str) -> str:
+    """A code span for a path or an ID (backticks in it cannot close the span: they are dropped)."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
+
+
+def state_of(doc: dict, require_attestations: bool) -> dict:
+    """The numbers the headline is made of, kept in the comment so a tick can re-title it."""
+    floor = RANK[doc["summary"]["fail_on"]]
+    gate = doc["summary"].get("gate", "touched")
+    active = [f for f in doc["findings"] if not f["suppressed"]]
+    blocking = [f for f in active if RANK[f["severity"]] >= floor and (gate != "new" or f.get("baseline", "new") == "new")]
+    attest = [i for i in doc["catalog"]["items"] if i["mode"] == "attest"]
+    return {"gate": gate, "fail_on": doc["summary"]["fail_on"], "blocking": len(blocking),
+            "blocking_errors": sum(1 for f in blocking if f["severity"] == "error"),
+            "pre_existing": sum(1 for f in active if f.get("baseline") == "pre-existing"),
+            "attest": len(attest), "attested": sum(1 for i in attest if i["status"] == "passed"),
+            "require": bool(require_attestations)}
+
+
+def headline(s: dict) -> str:
+    waiting = s["attest"] - s["attested"]
+    pre = f" ({s['pre_existing']} pre-existing)" if s["pre_existing"] else ""
+    if s["blocking"]:
+        n = s["blocking"]
+        what = f"{n} new error{'s' if n != 1 else ''}" if s["blocking"] == s["blocking_errors"] else f"{n} new finding{'s' if n != 1 else ''} at {s['fail_on']} or above"
+        if s["gate"] != "new":
+            what = what.replace(" new ", " ")
+        return f"## ❌ modelready: {what} block{'s' if n == 1 else ''} this pull request"
+    if waiting and s["require"]:
+        return f"## ⏳ modelready: no new blocking findings{pre}; {waiting} attestation{'s' if waiting != 1 else ''} required"
+    if waiting:
+        return f"## ✅ modelready: no new blocking findings{pre} · {waiting} item{'s' if waiting != 1 else ''} wait{'s' if waiting == 1 else ''} for a person"
+    return f"## ✅ modelready: no blocking findings{pre}, nothing waits for a person"
+
+
+def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | None = None, ticked: dict[str, str] | None = None,
+          require_attestations: bool = False, limit: int = COMMENT_LIMIT, full: bool = False) -> str:
+    """The comment body (`full`: the job summary's, every finding listed; `limit` then counts UTF-8 bytes)."""
+    parts = _Parts(doc, link, ticked or {}, summary_url)
+    state = state_of(doc, require_attestations)
+    size = (lambda s: len(s.encode("utf-8"))) if full else len
+    tail = f"\n<!-- modelready:state {json.dumps(state, separators=(',', ':'))} -->\n{RESULT_MARK.format(doc['summary']['result'])}\n"
+    levels = range(0, 6)
+    body = ""
+    for level in levels:
+        body = "\n".join([MARKER, headline(state), "", parts.subline(), *parts.sections(level, full), "", LEGEND]) + "\n" + tail
+        if size(body) <= limit:
+            return body
+    # Only new errors remain and they still do not fit: list those that do, the rest are in the job summary.
+    head = "\n".join([MARKER, headline(state), "", parts.subline(), ""])
+    room = limit - size(head) - size(tail) - 300
+    lines, shown = [], 0
+    errors = parts.new("error")
+    for f in errors:
+        line = parts.finding(f, compact=True)
+        if size(line) + 1 > room:
+            break
+        lines.append(line)
+        room -= size(line) + 1
+        shown += 1
+    rest = len(errors) - shown
+    more = f"\n\n**{rest} more new error(s)** are listed in the {parts.summary_link()}." if rest else ""
+    return head + f"### New errors ({len(errors)})\n\n" + "\n".join(lines) + more + "\n" + tail
+
+
+def retitle(body: str, boxes: dict[str, tuple[bool, str]]) -> str:
+    """After a tick: the headline and the attestation counts from the boxes now in the comment."""
+    m = STATE.search(body)
+    if not m:
+        return body
+    s = json.loads(m.group(1))
+    s["attested"] = sum(1 for ticked, _ in boxes.values() if ticked)
+    s["attest"] = len(boxes)
+    lines = body.split("\n")
+    if len(lines) > 1 and lines[1].startswith("## "):
+        lines[1] = headline(s)
+    body = "\n".join(lines)
+    body = re.sub(r"^### Waiting for a person \(\d+ of \d+ attested\)$", f"### Waiting for a person ({s['attested']} of {s['attest']} attested)", body, flags=re.M)
+    return body.replace(m.group(0), f"<!-- modelready:state {json.dumps(s, separators=(',', ':'))} -->")
+
+
+def state(body: str) -> dict | None:
+    m = STATE.search(body or "")
+    return json.loads(m.group(1)) if m else None
+
+
+class _Parts:
+    def __init__(self, doc: dict, link, ticked: dict[str, str], summary_url: str | None):
+        self.doc, self.link, self.ticked, self.summary_url = doc, link, ticked, summary_url
+        self.names = {d["id"]: d["name"] for d in doc["deployments"]}
+        self.rules = {r["id"]: r for r in doc["rules"]}
+        active = [f for f in doc["findings"] if not f["suppressed"]]
+        self.active = sorted(active, key=lambda f: (-RANK[f["severity"]], f["file"], f["line"], f["check"]))
+
+    def new(self, severity: str) -> list[dict]:
+        return [f for f in self.active if f["severity"] == severity and f.get("baseline", "new") == "new"]
+
+    def pre(self) -> list[dict]:
+        return [f for f in self.active if f.get("baseline") == "pre-existing"]
+
+    def summary_link(self) -> str:
+        return f"[job summary]({self.summary_url})" if self.summary_url else "job summary of this run"
+
+    def subline(self) -> str:
+        s, b = self.doc["summary"], self.doc.get("baseline") or {}
+        deps = sorted({d["name"] for d in self.doc["deployments"] if d["serving"]})
+        shown = ", ".join(code(n) for n in deps[:8]) + (f" and {len(deps) - 8} more" if len(deps) > 8 else "")
+        gate = s.get("gate", "touched")
+        bits = [f"gate `{gate}` (fail on {s['fail_on']})"]
+        if b.get("available"):
+            bits.append(f"compared with {code(str(b['source'])[:40])}")
+            if b.get("fixed"):
+                bits.append(f"{b['fixed']} fixed")
+        bits.append(f"{len(deps)} serving deployment(s){': ' + shown if deps else ''}")
+        n = s["findings"]
+        bits.append(f"{n['error']} error(s), {n['warning']} warning(s), {n['info']} info in scope")
+        line = "<sub>" + " · ".join(bits) + "</sub>"
+        if b and not b.get("available"):
+            line += f"\n\n> ⚠️ No baseline ({inert(b.get('why', ''))}): every finding counts as new."
+        return line
+
+    def finding(self, f: dict, compact: bool = False) -> str:
+        where = f["file"] + (f":{f['line']}" if f["line"] else "")
+        url = self.link(f["file"], f["line"])
+        loc = f"[{code(where)}]({url})" if url else code(where)
+        check = f["check"]
+        doc_url = f.get("rule_url") if "/" in check else DOCS.format(version=__version__, check=check)
+        cid = f"[{code(check)}]({doc_url})" if doc_url else code(check)
+        who = self.names.get(f["subject"])
+        line = f"- {BADGE[f['severity']]} {loc} {inert(f['message'])} <sub>{cid}{' · ' + code(who) if who else ''}</sub>"
+        fix = (self.rules.get(check) or {}).get("passed")
+        if fix and not compact:
+            line += f"<br><sub>↳ expected: {inert(fix)}</sub>"
+        return line
+
+    def _fold(self, title: str, findings: list[dict], open_: bool = False) -> list[str]:
+        return ["", f"<details{' open' if open_ else ''}><summary>{title}</summary>", "", *(self.finding(f) for f in findings), "", "</details>"]
+
+    def sections(self, level: int, full: bool) -> list[str]:
+        """Level 0 shows all; each level up gives up one thing, never a new error."""
+        out: list[str] = []
+        errors, warnings, infos = self.new("error"), self.new("warning"), self.new("info")
+        if errors:
+            out += ["", f"### New errors ({len(errors)})", "", *(self.finding(f, compact=level >= 4) for f in errors)]
+        if warnings:
+            if level >= 3 and not full:
+                out += ["", f"**{len(warnings)} new warning(s)**: listed in the {self.summary_link()}."]
+            elif len(warnings) > FOLD_WARNINGS:
+                out += self._fold(f"<b>New warnings ({len(warnings)})</b>", warnings)
+            else:
+                out += ["", f"### New warnings ({len(warnings)})", "", *(self.finding(f) for f in warnings)]
+        if infos and not (level >= 3 and not full):
+            out += self._fold(f"New notices ({len(infos)})", infos)
+        pre = self.pre()
+        if pre:
+            counts = ", ".join(f"{sum(1 for f in pre if f['severity'] == s)} {s}" for s in ("error", "warning", "info") if any(f["severity"] == s for f in pre))
+            title = f"Pre-existing findings, not introduced by this pull request ({counts})"
+            if level >= 2 and not full:
+                out += ["", f"**{title}**: listed in the {self.summary_link()}."]
+            else:
+                out += self._fold(title, pre)
+        out += self.smoke()
+        out += self.attestations()
+        out += self.spec_fields()
+        out += self.checklist(summary_only=level >= 1 and not full)
+        return out
+
+    def smoke(self) -> list[str]:
+        runs = self.doc.get("smoke") or []
+        if not runs:
+            return []
+        out = ["", "<details open><summary>GPU smoke run</summary>", "",
+               "| deployment | result | cold start | TTFT p50 | latency p95 | output tokens/s | errors | peak GPU memory |",
+               "|---|---|---|---|---|---|---|---|"]
+        for r in runs:
+            load = r.get("load") or {}
+            devs = (r.get("gpu") or {}).get("devices") or []
+            cells = [inert(r["target"]), "✅ pass" if r["result"] == "pass" else "❌ fail",
+                     f"{r['cold_start_s']:.1f} s" if r.get("cold_start_s") is not None else "not ready",
+                     f"{load['ttft_ms']['p50']} ms" if load.get("ttft_ms") else "–",
+                     f"{load['latency_ms']['p95']} ms" if load.get("latency_ms") else "–",
+                     str(load.get("output_tokens_per_s", "–")) if load else "–",
+                     f"{load.get('errors')}/{load.get('requests')}" if load else "–",
+                     f"{max(d['peak_memory_used_mib'] for d in devs)} MiB" if devs else "no GPU"]
+            out.append("| " + " | ".join(cells) + " |")
+        return out + ["", "</details>"]
+
+    def attestations(self) -> list[str]:
+        items = [i for i in self.doc["catalog"]["items"] if i["mode"] == "attest"]
+        if not items:
+            return []
+        done = sum(1 for i in items if i["status"] == "passed")
+        out = ["", f"### Waiting for a person ({done} of {len(items)} attested)", "",
+               "<sub>Tick a box to attest it (people with write access; other ticks are reverted).</sub>", ""]
+        for i in items:
+            # a recorded tick is our own text (attest.BY: a login and a time), kept as it is for the next run to read
+            tick = self.ticked.get(i["id"]) or (i["why"] if i["status"] == "passed" else None)
+            if tick is not None and BY.fullmatch(f"<sub>{tick}</sub>"):
+                out.append(f"- [x] {inert(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>{tick}</sub>")
+            elif i["status"] == "passed":
+                out.append(f"- [x] {inert(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>{inert(i['why'])}</sub>")
+            else:
+                out.append(f"- [ ] {inert(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>awaiting a person</sub>")
+        return out
+
+    def spec_fields(self) -> list[str]:
+        """Spec items not declared, one line per ModelSpec (or one line when there is none)."""
+        per_spec: dict[str, list[str]] = {}
+        no_spec: list[str] = []
+        for i in self.doc["catalog"]["items"]:
+            if i["mode"] != "spec" or i["findings"] or i["status"] not in ("awaiting", "failed"):
+                continue
+            if i["status"] == "awaiting":
+                no_spec += i["spec_fields"]
+                continue
+            for path, file in re.findall(r"spec\.(\S+) in (\S+?)(?:;|$| and)", i["why"]):
+                per_spec.setdefault(file, []).append(path)
+        if not per_spec and not no_spec:
+            return []
+        out = ["", "### Not declared in a ModelSpec", ""]
+        for file, fields in sorted(per_spec.items()):
+            out.append(f"- ☐ {code(file)}: " + ", ".join(code('spec.' + f) for f in fields))
+        if no_spec:
+            out.append(f"- ☐ no ModelSpec describes these deployments; one would decide {len(no_spec)} field(s): "
+                       + ", ".join(code('spec.' + f) for f in no_spec[:12]) + (" …" if len(no_spec) > 12 else ""))
+        return out
+
+    def checklist(self, summary_only: bool) -> list[str]:
+        sections: dict[str, list[dict]] = {}
+        for i in self.doc["catalog"]["items"]:
+            if i["mode"] == "attest" or (i["mode"] == "spec" and not i["findings"] and i["status"] in ("awaiting", "failed")):
+                continue  # listed above
+            sections.setdefault(i["section"], []).append(i)
+        out = ["", f"### Checklist `{self.doc['catalog']['profile']}`"]
+        for section, items in sections.items():
+            marks = [self._mark(i) for i in items]
+            counts = " · ".join(f"{marks.count(m)} {m}" for m in ("❌", "⚠️", "✅", "⏭️", "➖") if m in marks)
+            if summary_only:
+                out.append(f"- **{inert(section)}**: {counts}")
+                continue
+            out += ["", f"<details><summary><b>{inert(section)}</b>: {counts}</summary>", ""]
+            order = {"❌": 0, "⚠️": 1, "✅": 2, "⏭️": 3, "➖": 4}
+            for i, m in sorted(zip(items, marks), key=lambda p: order[p[1]]):
+                out.append(f"- {m} {inert(i['title'])} — {self._why(i, m)}")
+            out += ["", "</details>"]
+        return out
+
+    def _mark(self, item: dict) -> str:
+        """Only error findings make an item ❌; warnings ⚠️; an item failed by info findings alone passes."""
+        if item["status"] == "failed":
+            sev = {self.doc["findings"][k]["severity"] for k in item["findings"]}
+            return "❌" if "error" in sev or not sev else "⚠️" if "warning" in sev else "✅"
+        return {"passed": "✅", "skipped": "⏭️", "not_applicable": "➖", "awaiting": "⏭️"}.get(item["status"], "➖")
+
+    def _why(self, item: dict, mark: str) -> str:
+        if item["findings"]:
+            fs = [self.doc["findings"][k] for k in item["findings"]]
+            return ", ".join(f"{sum(1 for f in fs if f['severity'] == s)} {s}" for s in ("error", "warning", "info") if any(f["severity"] == s for f in fs))
+        if item["status"] == "passed" and item["evidence"]:
+            ev = [self.names.get(e, e) for e in item["evidence"][:3]]
+            return "<sub>" + ", ".join(code(e) for e in ev) + (f" +{len(item['evidence']) - 3}" if len(item["evidence"]) > 3 else "") + "</sub>"
+        return f"<sub>{inert(item['why'])[:300]}</sub>"

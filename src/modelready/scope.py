@@ -1,0 +1,108 @@
+"""What a pull request touches, decided before the pipeline runs: which changed files are deployment
+files (by their content, not their extension), which charts to render, which files Trivy reads.
+
+A chart is rendered when a file under it changed, when a values file the config names for it changed,
+or when a touched ModelSpec describes one of its deployments (found after a first pass: see needs_all).
+Plain manifests are always loaded: linking a deployment to its Service, HPA or ModelSpec needs them,
+and they cost little next to rendering.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .discover import ALWAYS_SKIP_DIRS, MAX_BYTES
+
+_K8S = re.compile(r"^apiVersion:\s*\S+", re.M)
+_KIND = re.compile(r"^kind:\s*\S+", re.M)
+_CARD_KEYS = re.compile(r"^(license|library_name|pipeline_tag|base_model|model-index|model_name|datasets|language|tags|inference)\s*:", re.M)
+NOT_DEPLOYMENT_DIRS = (".github/",)  # CI workflows and repository settings
+
+
+@dataclass
+class Scope:
+    changed: list[str]
+    deployment_files: list[str]
+    charts: set[str] = field(default_factory=set)  # chart dirs to render, repository-relative
+    all_charts: bool = False
+
+    @property
+    def touches_deployments(self) -> bool:
+        return bool(self.deployment_files)
+
+
+def of_change(root: Path, changed: list[str], config) -> Scope:
+    files = [f for f in changed if _inside(root, f)]
+    charts = {c for c in (_chart_of(root, f) for f in files) if c is not None}
+    values: set[str] = set()
+    for chart, sets in config.charts.items():
+        named = {os.path.normpath(os.path.join(chart, v)) for s in sets for v in s}
+        values |= named
+        if named & set(files):
+            charts.add(chart)
+    deployment = [f for f in files if f in values or _chart_of(root, f) is not None or _is_deployment(root, f)]
+    return Scope(changed=files, deployment_files=deployment, charts=charts)
+
+
+def needs_all(scope: Scope, result) -> bool:
+    """A touched ModelSpec whose deployment is not among the rendered ones may describe a chart left out:
+    then every chart is rendered (once more), rather than pass the spec unlinked."""
+    if scope.all_charts:
+        return False
+    touched = set(scope.changed)
+    return any(v.file in touched and not v.deployments for v in result.spec_views)
+
+
+def _inside(root: Path, rel: str) -> bool:
+    parts = Path(rel).parts
+    return bool(parts) and not Path(rel).is_absolute() and ".." not in parts and not set(parts) & ALWAYS_SKIP_DIRS
+
+
+def _chart_of(root: Path, rel: str) -> str | None:
+    """The outermost chart holding `rel` (subcharts render with their parent), or None."""
+    found = None
+    parent = Path(rel).parent
+    while parent != Path("."):
+        if (root / parent / "Chart.yaml").is_file():
+            found = parent.as_posix()
+        parent = parent.parent
+    if found is not None and Path(rel).suffix.lower() == ".md":
+        return None  # a chart's README is not rendered
+    return found
+
+
+def _is_deployment(root: Path, rel: str) -> bool:
+    """By content: Kubernetes objects or a ModelSpec in YAML, a model config.json, a model card with its
+    front matter, a Dockerfile, a kustomization. A deleted file counts when its name says it was one."""
+    from .discover import classify_name
+
+    if rel.startswith(NOT_DEPLOYMENT_DIRS):
+        return False
+    name = Path(rel).name
+    kind = classify_name(name)
+    if kind is None:
+        return False
+    path = root / rel
+    if not path.is_file():
+        return kind in ("yaml", "dockerfile")
+    if kind == "dockerfile":
+        return True
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return True  # too large to sniff: the pipeline says so as a finding
+        head = path.read_text(encoding="utf-8", errors="replace")[:65536]
+    except OSError:
+        return True
+    if kind == "yaml":
+        return name.lower().startswith("kustomization.") or bool(_K8S.search(head) and _KIND.search(head))
+    if kind == "json":
+        return bool(re.search(r'"(model_type|architectures|quant_method|bits)"\s*:', head))
+    if kind == "model-card":
+        if not head.startswith("---"):
+            return False
+        end = head.find("\n---", 3)
+        return end > 0 and bool(_CARD_KEYS.search(head[3:end]))
+    return False
