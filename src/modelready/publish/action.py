@@ -372,6 +372,9 @@ def narrow_to(result, changed: list[str]) -> None:
     result.findings = [f for f in result.findings if keep(f.subject, f.loc.file)]
     result.applied = {(c, s) for c, s in result.applied if keep(s, s)}
     result.deployments = [d for d in result.deployments if f"{d.ref}@{d.origin}" in subjects]
+    # the ModelSpecs that decide the spec items: those of what the PR touched
+    result.spec_views = [v for v in result.spec_views if v.file in subjects]
+    result.specs = [s for s in result.specs if s.file in subjects]
 
 
 def _linker(r: Runner):

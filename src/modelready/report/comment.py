@@ -8,7 +8,6 @@ Works on the report document only (findings carry `baseline`: new | pre-existing
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Callable
@@ -22,21 +21,19 @@ STATE = re.compile(r"<!-- modelready:state (\{.*?\}) -->")
 COMMENT_LIMIT = 65536  # characters (GitHub's issue comment limit)
 SUMMARY_LIMIT = 1024 * 1024  # bytes (a step's job summary)
 FOLD_WARNINGS = 5  # more new warnings than this are folded
+WARNINGS_CAPPED = 40  # when even folded they do not fit: this many, the rest in the job summary
 BADGE = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 RANK = {"info": 1, "warning": 2, "error": 3}
 LEGEND = ("<sub>🔴 error · 🟠 warning · 🔵 info · ❌ item with an error · ⚠️ item with warnings · ✅ passed · "
           "☐ waits for a person · ➖ not applicable · ⏭️ skipped</sub>")
+_INERT = {ord(c): f"&#{ord(c)};" for c in "&<>@[]`*_|~#!\\"}
 DOCS = "https://github.com/modelready/modelready/blob/v{version}/docs/checks.md#{check}"
 
 
 def inert(text: str) -> str:
     """PR content as plain text in Markdown: no HTML, links, mentions, emphasis or code spans.
     (Stand-in: the gate-integrity work brings one module every output escapes through.)"""
-    out = html.escape(str(text), quote=False)
-    for ch, ent in (("@", "&#64;"), ("[", "&#91;"), ("]", "&#93;"), ("`", "&#96;"), ("*", "&#42;"), ("_", "&#95;"),
-                    ("|", "&#124;"), ("~", "&#126;"), ("#", "&#35;"), ("!", "&#33;")):
-        out = out.replace(ch, ent)
-    return " ".join(out.split())
+    return " ".join(str(text).translate(_INERT).split())
 
 
 def code(text: str) -> str:
@@ -81,7 +78,7 @@ def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | 
     state = state_of(doc, require_attestations)
     size = (lambda s: len(s.encode("utf-8"))) if full else len
     tail = f"\n<!-- modelready:state {json.dumps(state, separators=(',', ':'))} -->\n{RESULT_MARK.format(doc['summary']['result'])}\n"
-    levels = range(0, 6)
+    levels = range(0, 7)
     body = ""
     for level in levels:
         body = "\n".join([MARKER, headline(state), "", parts.subline(), *parts.sections(level, full), "", LEGEND]) + "\n" + tail
@@ -178,32 +175,43 @@ class _Parts:
         return ["", f"<details{' open' if open_ else ''}><summary>{title}</summary>", "", *(self.finding(f) for f in findings), "", "</details>"]
 
     def sections(self, level: int, full: bool) -> list[str]:
-        """Level 0 shows all; each level up gives up one thing, never a new error."""
+        """Level 0 shows all; each level up gives up one thing, never a new error:
+        1 checklist as counts, 2 pre-existing as counts, 3 warnings without hints and notices as counts,
+        4 at most WARNINGS_CAPPED warnings, 5 warnings as counts, 6 errors without hints."""
         out: list[str] = []
         errors, warnings, infos = self.new("error"), self.new("warning"), self.new("info")
+        if full:
+            level = min(level, 0) if level < 6 else level
         if errors:
-            out += ["", f"### New errors ({len(errors)})", "", *(self.finding(f, compact=level >= 4) for f in errors)]
+            out += ["", f"### New errors ({len(errors)})", "", *(self.finding(f, compact=level >= 6) for f in errors)]
         if warnings:
-            if level >= 3 and not full:
+            shown = warnings[:WARNINGS_CAPPED] if level == 4 else warnings
+            lines = [self.finding(f, compact=level >= 3) for f in shown]
+            if len(shown) < len(warnings):
+                lines.append(f"- … and {len(warnings) - len(shown)} more, listed in the {self.summary_link()}")
+            if level >= 5:
                 out += ["", f"**{len(warnings)} new warning(s)**: listed in the {self.summary_link()}."]
             elif len(warnings) > FOLD_WARNINGS:
-                out += self._fold(f"<b>New warnings ({len(warnings)})</b>", warnings)
+                out += ["", f"<details><summary><b>New warnings ({len(warnings)})</b></summary>", "", *lines, "", "</details>"]
             else:
-                out += ["", f"### New warnings ({len(warnings)})", "", *(self.finding(f) for f in warnings)]
-        if infos and not (level >= 3 and not full):
-            out += self._fold(f"New notices ({len(infos)})", infos)
+                out += ["", f"### New warnings ({len(warnings)})", "", *lines]
+        if infos:
+            if level >= 3:
+                out += ["", f"{len(infos)} new notice(s): listed in the {self.summary_link()}."]
+            else:
+                out += self._fold(f"New notices ({len(infos)})", infos)
         pre = self.pre()
         if pre:
             counts = ", ".join(f"{sum(1 for f in pre if f['severity'] == s)} {s}" for s in ("error", "warning", "info") if any(f["severity"] == s for f in pre))
             title = f"Pre-existing findings, not introduced by this pull request ({counts})"
-            if level >= 2 and not full:
+            if level >= 2:
                 out += ["", f"**{title}**: listed in the {self.summary_link()}."]
             else:
                 out += self._fold(title, pre)
         out += self.smoke()
         out += self.attestations()
         out += self.spec_fields()
-        out += self.checklist(summary_only=level >= 1 and not full)
+        out += self.checklist(summary_only=level >= 1)
         return out
 
     def smoke(self) -> list[str]:

@@ -1,0 +1,288 @@
+"""A pull request judged by what it introduces: `modelready github` run as a runner runs it, on a real git
+history (base and head commits in a clone, the head checked out), against the local GitHub API."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import shared_or_skip
+from .test_github_action import REPO, WEBHOOKS, action, github, pr_event  # noqa: F401 - fixtures
+
+MANIFEST = "manifests/llama-70b.yaml"
+
+
+def git(ws: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=dev", "-c", "user.email=dev@example.com", *args], cwd=ws, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path):
+    ws = tmp_path / "workspace"
+    shutil.copytree(REPO / "examples", ws)
+    git(ws, "init", "-q", "-b", "main")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-qm", "base")
+    return ws
+
+
+def open_pr(ws: Path, github, message: str) -> dict:
+    """Commit the working tree as the PR's head; GitHub's view of it (files, patches, event) to match."""
+    base = git(ws, "rev-parse", "HEAD")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-qm", message)
+    head = git(ws, "rev-parse", "HEAD")
+    github.changed_files = git(ws, "diff", "--name-only", base, head).splitlines()
+    github.patches = {f: git(ws, "diff", "-U0", base, head, "--", f) for f in github.changed_files}
+    event = pr_event("synchronize")
+    event["pull_request"]["base"]["sha"], event["pull_request"]["head"]["sha"] = base, head
+    return event
+
+
+def add_comments(path: Path) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    lines[1:1] = ["# Serving Llama 3.1 70B for the assistant team.\n", "# Owner: platform-inference\n"]
+    path.write_text("".join(lines))
+
+
+def test_a_pr_only_adding_comments_to_failing_files_passes_and_says_why(repo, github):
+    add_comments(repo / MANIFEST)
+    event = open_pr(repo, github, "comments only")
+    proc, out = action(repo, github, "pull_request", event)
+    assert not github.invalid, github.invalid
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (comment,) = github.comments.values()
+    body = comment["body"]
+    report = json.loads((repo / "modelready-report.json").read_text())
+    pre = sum(report["baseline"]["pre_existing"].values())
+    assert report["baseline"]["pre_existing"]["error"] >= 6 and sum(report["baseline"]["new"].values()) == 0
+    assert body.splitlines()[1] == f"## ✅ modelready: no new blocking findings ({pre} pre-existing) · 7 items wait for a person"
+    assert "### New errors" not in body and "Pre-existing findings, not introduced by this pull request (6 error" in body
+    (run,) = github.check_runs.values()
+    assert run["conclusion"] == "success" and run["output"]["title"].startswith("0 new error(s), 0 new warning(s)")
+    assert run["annotations_sent"] == 0  # nothing on the lines it changed
+    assert out["result"] == "pass" and out["new_errors"] == "0"
+    # the log tells the story, and raises no ::error for old findings
+    assert "modelready: PASS (gate new, fail on error): 0 new error(s)" in proc.stdout
+    assert "pre-existing error   image-tag-mutable  manifests/llama-70b.yaml:23" in proc.stdout
+    assert "::error" not in proc.stdout
+    # the same PR under gate `touched` fails: the baseline is what made it pass
+    proc, out = action(repo, github, "pull_request", event, gate="touched")
+    assert proc.returncode == 1 and out["result"] == "fail"
+
+
+def test_a_pr_adding_one_error_fails_with_it_first(repo, github):
+    path = repo / MANIFEST
+    add_comments(path)
+    path.write_text(path.read_text().replace("              value: $HF_TOKEN\n",
+                                             "              value: $HF_TOKEN\n            - name: HF_HOME\n              value: ${CACHE_ROOT}\n"))
+    event = open_pr(repo, github, "cache dir")
+    proc, out = action(repo, github, "pull_request", event)
+    assert not github.invalid, github.invalid
+    assert proc.returncode == 1
+    body = next(iter(github.comments.values()))["body"]
+    lines = body.splitlines()
+    assert lines[1] == "## ❌ modelready: 1 new error blocks this pull request"
+    first = next(i for i, ln in enumerate(lines) if ln.startswith("- 🔴") or ln.startswith("- 🟠"))
+    assert "env HF&#95;HOME of container vllm is the literal text ${CACHE&#95;ROOT}" in lines[first], lines[first]
+    assert "`env-shell-syntax`" in lines[first]
+    assert first < 12 and lines[first - 2] == "### New errors (1)"
+    # the old env-shell-syntax error on the line above is pre-existing, not new
+    report = json.loads((repo / "modelready-report.json").read_text())
+    assert [(f["check"], f["line"]) for f in report["findings"] if f.get("baseline") == "new"] == [("env-shell-syntax", 34)]
+    # annotations only on the lines the PR changed; ::error for the new finding in the log
+    (run,) = github.check_runs.values()
+    assert run["annotations_sent"] == 1 and run["conclusion"] == "failure"
+    assert "::error file=manifests/llama-70b.yaml,line=34,title=modelready env-shell-syntax::env HF_HOME" in proc.stdout
+    assert proc.stdout.count("::error ") == 1
+
+
+def test_a_pr_no_longer_touching_deployment_files_gets_one_line(repo, github):
+    add_comments(repo / MANIFEST)
+    proc, _ = action(repo, github, "pull_request", open_pr(repo, github, "comments"))
+    (cid,) = github.comments
+    # the next push reverts the manifest and only touches CI, the README and package.json
+    git(repo, "checkout", "HEAD~1", "--", MANIFEST)
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text("name: ci\non: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n")
+    (repo / "package.json").write_text('{"name": "web", "version": "1.0.0"}\n')
+    (repo / "README.md").write_text("# Our platform\n\nDocs.\n")
+    event = open_pr(repo, github, "ci")
+    git_base = git(repo, "rev-parse", "HEAD~2")
+    event["pull_request"]["base"]["sha"] = git_base
+    github.changed_files = [".github/workflows/ci.yml", "package.json", "README.md"]
+    proc, out = action(repo, github, "pull_request", event)
+    assert proc.returncode == 0 and out["result"] == "neutral"
+    assert github.comments[cid]["body"].splitlines()[1] == "modelready: this pull request no longer touches deployment files; nothing to check."
+    assert list(github.check_runs.values())[-1]["conclusion"] == "neutral"
+
+
+def test_a_missing_base_commit_counts_every_finding_as_new_and_says_so(repo, github):
+    add_comments(repo / MANIFEST)
+    event = open_pr(repo, github, "comments")
+    event["pull_request"]["base"]["sha"] = "f" * 40  # a shallow clone without the base
+    proc, _ = action(repo, github, "pull_request", event)
+    assert proc.returncode == 1
+    body = next(iter(github.comments.values()))["body"]
+    assert "No baseline (commit ffffffffffffffffffffffffffffffffffffffff is not in this clone (check out with fetch-depth: 0" in body
+    assert "modelready: no baseline: commit" in proc.stdout
+
+
+def test_a_baseline_file_from_modelready_baseline(repo, github):
+    from modelready.cli import main
+
+    assert main(["baseline", str(repo), "--output", str(repo / ".modelready-baseline.json")]) == 0
+    saved = json.loads((repo / ".modelready-baseline.json").read_text())
+    assert saved["format"] == "modelready-baseline/1" and len(saved["findings"]) > 20
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    add_comments(repo / MANIFEST)
+    event = open_pr(repo, github, "comments")
+    event["pull_request"]["base"]["sha"] = "f" * 40  # not needed: the file is the baseline
+    proc, out = action(repo, github, "pull_request", event, baseline=".modelready-baseline.json")
+    assert proc.returncode == 0 and out["new_errors"] == "0", proc.stdout
+
+
+def test_check_cli_baseline_ref_and_file(repo, capsys):
+    from modelready.cli import main
+
+    base = git(repo, "rev-parse", "HEAD")
+    add_comments(repo / MANIFEST)
+    assert main(["check", str(repo / "manifests"), "--root", str(repo), "--baseline", base]) == 0
+    assert "0 new" in capsys.readouterr().out
+    assert main(["check", str(repo / "manifests"), "--root", str(repo), "--baseline", "no-such-ref"]) == 2
+    assert "--baseline no-such-ref: neither a file nor a commit" in capsys.readouterr().err
+
+
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def corpus_files(n: int) -> list[Path]:
+    """The n deployment files of the corpus (Kubernetes YAML outside charts) with the most errors, then warnings."""
+    from collections import Counter
+
+    from modelready import scope
+    from modelready.config import Config
+    from modelready.findings import Severity
+    from modelready.run import run
+
+    _result, doc = run([CORPUS], CORPUS, Config(), None, Severity.error)
+    weight = Counter()
+    for f in doc["findings"]:
+        weight[f["file"]] += {"error": 1000, "warning": 1}.get(f["severity"], 0)
+    files = [p.relative_to(CORPUS).as_posix() for p in sorted(CORPUS.rglob("*.y*ml"))]
+    files = [f for f in files if scope._chart_of(CORPUS, f) is None and scope._is_deployment(CORPUS, f)]
+    return [CORPUS / f for f in sorted(files, key=lambda f: (-weight[f], f))[:n]]
+
+
+def test_a_40_file_pr_over_the_corpus_fits_and_shows_every_error(tmp_path, github):
+    shared_or_skip("corpus")
+    ws = tmp_path / "workspace"
+    ws.mkdir()
+    (ws / "README.md").write_text("platform\n")
+    git(ws, "init", "-q", "-b", "main")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-qm", "base")
+    for p in corpus_files(40):
+        dest = ws / p.relative_to(CORPUS)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dest)
+    event = open_pr(ws, github, "forty files")
+    assert len(github.changed_files) == 40
+    proc, out = action(ws, github, "pull_request", event)
+    assert not github.invalid, github.invalid
+    body = next(iter(github.comments.values()))["body"]
+    summary = out["summary"]
+    report = json.loads((ws / "modelready-report.json").read_text())
+    errors = [f for f in report["findings"] if f["severity"] == "error" and not f["suppressed"]]
+    assert len(errors) >= 25 and proc.returncode == 1
+    assert len(body) <= 65536 and len(summary.encode()) <= 1024 * 1024
+    assert body.startswith("<!-- modelready:checklist -->\n") and "<!-- modelready:state {" in body and body.endswith("<!-- modelready:result:fail -->\n")
+
+    def shown(f: dict, text: str) -> bool:
+        where = f"`{f['file']}:{f['line']}`" if f["line"] else f"`{f['file']}`"
+        return any(where in ln and f"`{f['check']}`" in ln for ln in text.splitlines() if ln.startswith("- 🔴"))
+
+    hidden = [f for f in errors if not shown(f, body)]
+    assert all(shown(f, summary) for f in errors)  # every error is in the comment or the linked summary
+    if hidden:  # then no warning takes a line in the comment
+        assert not any(ln.startswith("- 🟠") for ln in body.splitlines())
+        assert "more new error(s)** are listed in the" in body
+    first = next(i for i, ln in enumerate(body.splitlines()) if ln.startswith("- 🔴"))
+    assert first < 40
+    (run,) = github.check_runs.values()
+    assert len(run["output"]["summary"]) <= 65535
+
+
+def test_the_comment_budget_counts_the_markers_and_never_cuts_an_error():
+    from modelready.report import comment
+
+    finding = {"check": "image-tag-mutable", "severity": "error", "message": "image x:latest uses the mutable tag :latest " + "x" * 200,
+               "file": "deploy/app.yaml", "line": 1, "values_key": None, "subject": "Deployment/a/b@deploy/app.yaml",
+               "catalog_items": [], "suppressed": None, "rule_url": None, "baseline": "new"}
+    doc = {"summary": {"result": "fail", "fail_on": "error", "gate": "new", "deployments": 1, "findings": {"error": 600, "warning": 300, "info": 0}},
+           "findings": [dict(finding, line=i + 1) for i in range(600)] + [dict(finding, severity="warning", line=i + 1) for i in range(300)],
+           "deployments": [], "rules": [], "catalog": {"profile": "all", "items": []}, "tool": {"version": "0"}}
+    body = comment.build(doc, lambda f, l: f"https://github.com/o/r/blob/{'a' * 40}/{f}#L{l}", summary_url="https://github.com/o/r/actions/runs/1")
+    assert len(body) <= comment.COMMENT_LIMIT and body.endswith("<!-- modelready:result:fail -->\n")
+    listed = sum(1 for ln in body.splitlines() if ln.startswith("- 🔴"))
+    assert 100 < listed < 600 and f"**{600 - listed} more new error(s)** are listed in the [job summary](https://github.com/o/r/actions/runs/1)." in body
+    assert "🟠" not in body.split("<sub>🔴")[0].split("### New errors")[1]
+    full = comment.build(doc, lambda f, l: None, full=True, limit=comment.SUMMARY_LIMIT)
+    assert sum(1 for ln in full.splitlines() if ln.startswith("- 🔴")) == 600 and sum(1 for ln in full.splitlines() if ln.startswith("- 🟠")) == 300
+
+
+def test_attestation_round_trip_through_the_shipped_workflow(repo, github):
+    """The example workflow's own events: a PR run, then `issue_comment` edits routed to its `attest` job."""
+    import yaml
+
+    wf = yaml.safe_load((REPO / ".github" / "workflows" / "modelready.yml").read_text())
+    on = wf[True] if True in wf else wf["on"]
+    assert on["issue_comment"] == {"types": ["edited"]}
+    job = wf["jobs"]["attest"]
+    assert "github.event_name == 'issue_comment'" in job["if"] and "issue_comment" in wf["jobs"]["check"]["if"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write", "checks": "write"}
+    assert any(s.get("uses") == "./" for s in job["steps"])
+
+    github.permissions = {"maintainer": "write", "drive-by": "read"}
+    path = repo / MANIFEST
+    path.write_text(path.read_text().replace("value: $HF_TOKEN", "value: $(HF_TOKEN)"))
+    proc, _ = action(repo, github, "pull_request", open_pr(repo, github, "fix env"), require_attestations="true", annotations="all")
+    (comment,) = github.comments.values()
+    checks = list(github.check_runs.values())
+    assert [c["name"] for c in checks] == ["modelready", "modelready / attestations"]
+    main_check = checks[0]
+    assert main_check["annotations_sent"] >= 1 and checks[1]["conclusion"] == "failure" and checks[1]["output"]["title"] == "0 of 7 attested; 7 required before merging"
+    box = "- [ ] The base image is CUDA-compatible with the nodes&#39; drivers <!-- modelready:attest:cuda-base-image -->"
+    box = next(ln for ln in comment["body"].splitlines() if "modelready:attest:cuda-base-image" in ln).split(" <sub>")[0]
+    assert box.startswith("- [ ] ")
+
+    def edit_by(login: str, new_body: str) -> dict:
+        event = json.loads((WEBHOOKS / "issue_comment" / "created.payload.json").read_text())
+        event["action"] = "edited"
+        event["changes"] = {"body": {"from": comment["body"]}}
+        event["comment"].update(id=comment["id"], body=new_body)
+        event["issue"].update(number=2, pull_request={"url": "x"})
+        event["sender"].update(login=login, type="User")
+        return event
+
+    tick = lambda body: body.replace(box, box.replace("- [ ]", "- [x]"))
+    proc, _ = action(repo, github, "issue_comment", edit_by("drive-by", tick(comment["body"])), require_attestations="true")
+    assert not github.invalid, github.invalid
+    assert box in comment["body"] and "tick by @drive-by reverted" in comment["body"]
+    assert "0 of 7 attested" in list(github.check_runs.values())[-1]["output"]["title"]
+    proc, out = action(repo, github, "issue_comment", edit_by("maintainer", tick(comment["body"])), require_attestations="true")
+    assert not github.invalid, github.invalid
+    lines = comment["body"].splitlines()
+    assert lines[1].endswith("; 6 attestations required") and "### Waiting for a person (1 of 7 attested)" in lines
+    assert re.search(r"- \[x\] .*modelready:attest:cuda-base-image --> <sub>attested by @maintainer on 20", comment["body"])
+    last = list(github.check_runs.values())[-1]
+    assert (last["name"], last["output"]["title"]) == ("modelready / attestations", "1 of 7 attested; 6 required before merging")
+    # the findings' check was not replaced: it still holds its annotations
+    assert [c["name"] for c in github.check_runs.values()].count("modelready") == 1 and main_check["annotations_sent"] >= 1
