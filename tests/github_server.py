@@ -34,6 +34,7 @@ class FakeGitHub:
     writes: list[tuple[str, str]] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     dispatches: list[tuple[str, dict]] = field(default_factory=list)  # workflow, body
+    minimized: list[int] = field(default_factory=list)  # comment ids folded through GraphQL minimizeComment
 
     def __post_init__(self):
         spec = json.loads(SPEC.read_text())
@@ -59,6 +60,8 @@ class FakeGitHub:
             return Response(json.dumps({"message": "Server Error"}), 502, content_type="application/json")
         if request.path == "/storage/report.zip":  # the blob host an artifact download redirects to: not the API
             return Response(self.artifact_zip or b"", 200, content_type="application/zip")
+        if request.path == "/graphql" and request.method == "POST":
+            return self._graphql(request.get_json(silent=True) or {})
         try:
             self.api.validate_request(WerkzeugOpenAPIRequest(request))
         except Exception as e:  # noqa: BLE001 - any contract violation fails the test that made it
@@ -82,6 +85,7 @@ class FakeGitHub:
                 return self._json(list(self.comments.values()))
             c = self.example("issue-comment")
             c["id"] = 1000 + len(self.comments)
+            c["node_id"] = f"IC_kwDO{c['id']}"
             c["body"] = body["body"]
             c["url"] = f"{self.base}/repos/{m.group(1)}/{m.group(2)}/issues/comments/{c['id']}"
             self.comments[c["id"]] = c
@@ -132,6 +136,22 @@ class FakeGitHub:
             self.statuses.append(st)
             return self._json(st, 201)
         return self._json({"message": "Not Found"}, 404)
+
+    CLASSIFIERS = {"SPAM", "ABUSE", "OFF_TOPIC", "OUTDATED", "DUPLICATE", "RESOLVED"}  # GitHub's ReportedContentClassifiers
+
+    def _graphql(self, body: dict) -> Response:
+        """Only the minimizeComment mutation, checked as GitHub's GraphQL schema states it: MinimizeCommentInput
+        {subjectId: ID!, classifier: ReportedContentClassifiers!}; anything else is an error answer."""
+        query, inp = body.get("query", ""), (body.get("variables") or {}).get("input") or {}
+        by_node = {c["node_id"]: cid for cid, c in self.comments.items()}
+        if (not re.fullmatch(r"mutation \w+\(\$input: MinimizeCommentInput!\) \{ minimizeComment\(input: \$input\) \{ .+ \} \}", query)
+                or set(inp) - {"subjectId", "classifier", "clientMutationId"} or inp.get("classifier") not in self.CLASSIFIERS
+                or inp.get("subjectId") not in by_node):
+            self.invalid.append(f"POST /graphql: {query!r} {inp!r}")
+            return self._json({"errors": [{"type": "INVALID", "message": "not a minimizeComment this API knows"}]})
+        self.writes.append(("POST", "/graphql"))
+        self.minimized.append(by_node[inp["subjectId"]])
+        return self._json({"data": {"minimizeComment": {"minimizedComment": {"isMinimized": True}}}})
 
     @staticmethod
     def _json(data, status=200) -> Response:

@@ -286,3 +286,87 @@ def test_attestation_round_trip_through_the_shipped_workflow(repo, github):
     assert (last["name"], last["output"]["title"]) == ("modelready / attestations", "1 of 7 attested; 6 required before merging")
     # the findings' check was not replaced: it still holds its annotations
     assert [c["name"] for c in github.check_runs.values()].count("modelready") == 1 and main_check["annotations_sent"] >= 1
+
+
+def test_deployment_files_are_recognised_by_content(tmp_path):
+    from modelready import scope
+    from modelready.config import Config
+
+    files = {
+        ".github/workflows/ci.yml": "name: ci\non: push\njobs: {}\n",
+        "package.json": '{"name": "web", "version": "1.0.0"}\n',
+        "README.md": "# Platform\n\nHow we deploy.\n",
+        "models/llama/README.md": "---\nlicense: llama3.1\nbase_model: meta-llama/Llama-3.1-8B\n---\n# Llama\n",
+        "models/llama/config.json": '{"architectures": ["LlamaForCausalLM"], "model_type": "llama"}\n',
+        "deploy/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
+        "deploy/settings.yaml": "replicas: 3\nregion: eu\n",
+        "charts/serve/Chart.yaml": "apiVersion: v2\nname: serve\nversion: 0.1.0\n",
+        "charts/serve/values.yaml": "image: x\n",
+        "charts/serve/README.md": "# serve\n",
+        "env/prod-values.yaml": "replicas: 4\n",
+        "Dockerfile": "FROM python:3.12\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    config = Config(charts={"charts/serve": [["values.yaml", "../../env/prod-values.yaml"]]})
+    s = scope.of_change(tmp_path, list(files) + ["deploy/removed.yaml"], config)
+    assert sorted(s.deployment_files) == sorted(["models/llama/README.md", "models/llama/config.json", "deploy/app.yaml", "charts/serve/Chart.yaml",
+                                                 "charts/serve/values.yaml", "env/prod-values.yaml", "Dockerfile", "deploy/removed.yaml"])
+    assert s.charts == {"charts/serve"}
+    assert scope.of_change(tmp_path, [".github/workflows/ci.yml", "package.json", "README.md"], config).touches_deployments is False
+    assert scope.of_change(tmp_path, ["env/prod-values.yaml"], config).charts == {"charts/serve"}
+
+
+def test_the_log_story_cannot_be_turned_into_workflow_commands():
+    from modelready.publish import log
+
+    hostile = "bad\n::set-output name=result::pass\r\n::add-mask::x, 100%"
+    doc = {"summary": {"result": "fail", "fail_on": "error", "gate": "new", "findings": {"error": 1, "warning": 0, "info": 0}},
+           "deployments": [], "baseline": {"available": True, "source": "abc", "new": {"error": 1, "warning": 0, "info": 0},
+                                           "pre_existing": {"error": 0, "warning": 0, "info": 0}},
+           "findings": [{"check": "c", "severity": "error", "message": hostile, "file": "a,b:c.yaml", "line": 3, "subject": "s", "suppressed": None, "baseline": "new"}]}
+    text = log.story(doc)
+    lines = text.splitlines()
+    stop = next(i for i, ln in enumerate(lines) if ln.startswith("::stop-commands::"))
+    resume = next(i for i, ln in enumerate(lines) if ln == f"::{lines[stop].split('::')[2]}::")
+    commands = [ln for ln in lines[:stop] + lines[resume + 1:] if ln.startswith("::")]
+    assert commands == ["::error file=a%2Cb%3Ac.yaml,line=3,title=modelready c::bad ::set-output name=result::pass ::add-mask::x, 100%25"]
+    assert all(not ln.startswith("::") for ln in lines[stop + 1:resume])
+
+
+def test_comment_behaviours(repo, github):
+    add_comments(repo / MANIFEST)
+    event = open_pr(repo, github, "comments")
+    action(repo, github, "pull_request", event, comment="hide-and-new")
+    assert len(github.comments) == 1 and github.minimized == []  # nothing to hide yet
+    # the same verdict again: skipped, nothing minimized or posted
+    action(repo, github, "pull_request", event, comment="hide-and-new")
+    assert len(github.comments) == 1 and github.minimized == []
+    # a new error: the old comment is minimized as outdated, a new one posted
+    path = repo / MANIFEST
+    path.write_text(path.read_text().replace("              value: $HF_TOKEN\n", "              value: $HF_TOKEN\n            - name: X\n              value: $Y\n"))
+    event = open_pr(repo, github, "new error")
+    action(repo, github, "pull_request", event, comment="hide-and-new")
+    assert not github.invalid, github.invalid
+    first, second = sorted(github.comments)
+    assert github.minimized == [first] and "1 new error blocks" in github.comments[second]["body"]
+    action(repo, github, "pull_request", event, comment="new", skip_if_unchanged="false")
+    assert len(github.comments) == 3
+    writes = len(github.writes)
+    proc, _ = action(repo, github, "pull_request", event, comment="off")
+    assert [w[1].rsplit("/", 1)[-1] for w in github.writes[writes:]] == ["check-runs"]
+    proc, _ = action(repo, github, "pull_request", event, comment="sometimes")
+    assert proc.returncode == 2 and "input comment takes update, hide-and-new, new, off" in proc.stderr
+
+
+def test_notices_are_not_annotated_unless_asked(repo, github):
+    add_comments(repo / MANIFEST)
+    event = open_pr(repo, github, "comments")
+    action(repo, github, "pull_request", event, annotations="all")
+    (run,) = github.check_runs.values()
+    report = json.loads((repo / "modelready-report.json").read_text())
+    lined = [f for f in report["findings"] if f["line"] and not f["suppressed"]]
+    assert run["annotations_sent"] == sum(1 for f in lined if f["severity"] != "info") > 0
+    action(repo, github, "pull_request", event, annotations="all", annotation_notices="true")
+    assert list(github.check_runs.values())[-1]["annotations_sent"] == len(lined)

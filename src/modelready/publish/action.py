@@ -95,6 +95,9 @@ def run(r: Runner) -> int:
     if gate_mode not in baseline.GATES:
         raise ValueError(f"input gate takes {', '.join(baseline.GATES)}, not {gate_mode!r}")
     behaviour = _comment_behaviour(r)
+    where = r.input("annotations", "changed")
+    if where not in ("changed", "all", "off"):
+        raise ValueError(f"input annotations takes changed, all or off, not {where!r}")
     publisher = None
     if r.token:
         from .github import Publisher
@@ -134,7 +137,7 @@ def run(r: Runner) -> int:
     if touched:
         print(log.story(doc), flush=True)
     if pr is not None and publisher is not None and not r.from_fork:
-        lines = _changed_lines(r, root, pr, publisher) if r.input("annotations", "changed") == "changed" else None
+        lines = _changed_lines(r, root, pr, publisher) if where == "changed" else {} if where == "off" else None
         _publish(publisher, r, int(pr["number"]), check_name, doc, body, touched, existing, behaviour, lines)
         if touched and r.input("smoke", "off") == "dispatch":
             _dispatch_smoke(publisher, r, pr, result)
