@@ -50,13 +50,19 @@ class Result:
         return [f for f in self.findings if not f.suppressed]
 
 
-def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None, charts: set[str] | None = None) -> Result:
-    """`charts`: render only these chart dirs (repository-relative); None renders every chart found."""
+def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None, charts: set[str] | None = None,
+        wants=None, focus=None) -> Result:
+    """`charts`: render only these chart dirs (repository-relative), `wants(rel)`: load only the plain files and
+    kustomizations it accepts; `focus(result)`: a predicate on (subject, file) choosing what checks run on;
+    None: everything found (scope.Scope decides these for a pull request)."""
     root = root.resolve()
     res = Result(root=root)
     found = disc.discover(paths, root, config.exclude)
     if charts is not None:  # a pull request's scope (scope.of_change): the other charts are not its business
         found.charts = [c for c in found.charts if rel(c, root) in charts]
+    if wants is not None:
+        found.files = [(p, k) for p, k in found.files if wants(rel(p, root))]
+        found.kustomizations = [d for d in found.kustomizations if wants(rel(d, root) + "/kustomization.yaml")]
     # Helm renders in Go through ctypes, which releases the GIL: charts render on one core while
     # plain files parse on another. Each side writes its own Result; they are joined in a fixed order.
     charts = Result(root=root)
@@ -79,7 +85,7 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
     # check (the pipeline's own checks ran on every file read and every values set rendered)
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"}
-    _run_checks(res, config, today or dt.date.today())
+    _run_checks(res, config, today or dt.date.today(), focus(res) if focus is not None else None)
     res.findings = _dedupe(res.findings)
     return res
 
@@ -216,13 +222,15 @@ def _load_kustomizations(found: disc.Discovered, res: Result) -> None:
         res.files.append(FileRecord(name + "/", "kustomize", "checked", "rendered with kubectl kustomize", objects=len(objects)))
 
 
-def _run_checks(res: Result, config: Config, today: dt.date) -> None:
+def _run_checks(res: Result, config: Config, today: dt.date, keep=None) -> None:
     checks = [c for c in registry().values() if (c.enabled or c.id in config.enable) and c.id not in config.disable]
     known = set(registry())
     subjects: list[tuple[str, object, str, dict]] = [("deployment", d, f"{d.ref}@{d.origin}", d.annotations) for d in res.deployments]
     subjects += [("modelcard", c, c.file, {}) for c in res.cards]
     subjects += [("dockerfile", f, f.file, {}) for f in res.dockerfiles]
     subjects += [("spec", v, v.file, {}) for v in res.spec_views]
+    if keep is not None:
+        subjects = [s for s in subjects if keep(s[2], s[1].loc.file if s[0] == "deployment" else s[2])]
     for scope, subject, name, ann in subjects:
         skips, reason, until = _suppressions(ann)
         for sid in sorted(s for s in skips - known if not s.startswith("trivy/")):

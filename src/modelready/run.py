@@ -11,6 +11,8 @@ from .findings import Severity
 
 def load_smoke_results(paths: list[Path]) -> list[dict]:
     """smoke-result.json files, each checked against its schema; ValueError says which and why."""
+    if not paths:
+        return []
     import json
     from importlib import resources
 
@@ -42,7 +44,9 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     from .report import document
 
     charts = None if scope is None or scope.all_charts else scope.charts
-    result = pipeline.run(paths, config, root, charts=charts)
+    wants = None if scope is None else scope.wants
+    focus = None if scope is None else (lambda res: scoping.focus(res, scope.changed))
+    result = pipeline.run(paths, config, root, charts=charts, wants=wants, focus=focus)
     if scope is not None and scoping.needs_all(scope, result):
         scope.all_charts = True
         result = pipeline.run(paths, config, root)

@@ -3,8 +3,8 @@ files (by their content, not their extension), which charts to render, which fil
 
 A chart is rendered when a file under it changed, when a values file the config names for it changed,
 or when a touched ModelSpec describes one of its deployments (found after a first pass: see needs_all).
-Plain manifests are always loaded: linking a deployment to its Service, HPA or ModelSpec needs them,
-and they cost little next to rendering.
+Plain Kubernetes files and model configs are always loaded (linking needs them: see Scope.wants); checks
+then run only on what the change touches (Scope.focus).
 """
 
 from __future__ import annotations
@@ -32,6 +32,14 @@ class Scope:
     @property
     def touches_deployments(self) -> bool:
         return bool(self.deployment_files)
+
+    def wants(self, rel: str) -> bool:
+        """Load this plain file? Kubernetes YAML always (plain manifests link to each other across the
+        repository: a Service or monitor elsewhere may select a touched deployment), model configs always (a
+        ModelSpec names one), model cards and Dockerfiles only when touched (nothing links to them)."""
+        from .discover import classify_name
+
+        return self.all_charts or rel in self.changed or classify_name(Path(rel).name) in ("yaml", "json")
 
 
 def of_change(root: Path, changed: list[str], config) -> Scope:
@@ -106,3 +114,24 @@ def _is_deployment(root: Path, rel: str) -> bool:
         end = head.find("\n---", 3)
         return end > 0 and bool(_CARD_KEYS.search(head[3:end]))
     return False
+
+
+def focus(result, changed: list[str]):
+    """(subject, file) -> is it this change's business: a deployment from a touched file or touched chart,
+    the ModelSpecs linked to those (and the deployments a touched spec describes), touched cards and
+    Dockerfiles, and anything located in a touched file."""
+    files = set(changed)
+    charts = {rec.path.rsplit("/Chart.yaml", 1)[0] for rec in result.files if rec.path.endswith("Chart.yaml") and rec.kind == "helm-chart"}
+    touched_charts = {c for c in charts if any(f.startswith(c + "/") for f in files)}
+
+    def origin_touched(origin: str) -> bool:
+        return origin in files or origin.split("@")[0] in touched_charts
+
+    subjects = {f"{d.ref}@{d.origin}" for d in result.deployments if origin_touched(d.origin)}
+    for v in result.spec_views:
+        linked = {f"{d.ref}@{d.origin}" for d in v.deployments}
+        if v.file in files or linked & subjects:
+            subjects |= linked | {v.file}
+    subjects |= {c.file for c in result.cards if c.file in files} | {d.file for d in result.dockerfiles if d.file in files}
+    prefixes = tuple(f"{c}@" for c in touched_charts)
+    return lambda subject, file: subject in subjects or file in files or (bool(prefixes) and subject.startswith(prefixes))
