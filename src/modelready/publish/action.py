@@ -301,7 +301,18 @@ def _smoke_report(r: Runner, config, fail_on) -> int:
     number, sha = int(inputs.get("pr") or 0), inputs.get("sha") or r.sha
     publisher = Publisher(r.api_url, r.token, r.repository) if r.token and number else None
     changed = publisher.changed_files(number) if publisher is not None else None
-    _result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, smoke=smoke, keep=_scope(changed))
+    scope = scoping.of_change(root, changed, config) if changed is not None else None
+    _result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, smoke=smoke, keep=_scope(changed), scope=scope)
+    if publisher is not None:  # the same verdict as the PR's own run: against its base, by the same gate
+        pull = publisher.repo.get_pull(number)
+        pr = {"base": {"sha": pull.base.sha}}
+
+        def check_tree(tree: Path) -> dict:
+            return check_run([tree / p.relative_to(root) for p in _paths(r, root)], tree, config, r.input("profile") or None, fail_on,
+                             keep=_scope(changed), scope=scoping.of_change(tree, changed, config))[1]
+
+        _compare(r, root, doc, pr, check_tree, True)
+        baseline.gate(doc, r.input("gate", "new"))
     r.sha = sha
     failed = [s for s in smoke if s["result"] == "fail"]
     lines = [f"- {'❌' if s['result'] == 'fail' else '✅'} **{s['target']['name']}**: " + "; ".join(figures(s) + _failed_items(s)) for s in smoke]
