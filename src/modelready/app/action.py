@@ -16,10 +16,10 @@ import json
 from pathlib import Path
 
 from ..config import find_config, load_config
-from ..discover import classify_name
 from ..findings import Severity
-from . import attest
-from .runner import Runner
+from ..publish import attest
+from ..publish.runner import Runner
+from .scope import narrow_to, relevant
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
 RESULT_MARK = "<!-- modelready:result:{} -->"
@@ -30,7 +30,7 @@ def _attestation(r: Runner) -> int:
     and re-issue the check with the attestations counted. Edits by bots (our own included) are ignored."""
     import datetime as dt
 
-    from .github import MARKER, Publisher
+    from ..publish.github import MARKER, Publisher
 
     comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
     sender = r.event.get("sender") or {}
@@ -65,7 +65,7 @@ def _attestation(r: Runner) -> int:
 
 def run(r: Runner) -> int:
     from ..report import sarif
-    from ..run import run as check_run
+    from .run import run as check_run
 
     root = r.workspace.resolve()
     config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
@@ -83,7 +83,7 @@ def run(r: Runner) -> int:
         return 0
     publisher = None
     if r.token:
-        from .github import Publisher
+        from ..publish.github import Publisher
 
         publisher = Publisher(r.api_url, r.token, r.repository)
     changed: list[str] | None = None
@@ -123,7 +123,7 @@ def _from_artifact(r: Runner) -> int:
 
     import jsonschema
 
-    from .github import Publisher
+    from ..publish.github import Publisher
 
     run = r.event.get("workflow_run") or {}
     if r.event.get("action") != "completed" or run.get("event") != "pull_request" or not r.token:
@@ -151,7 +151,7 @@ def _from_artifact(r: Runner) -> int:
 
 
 def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body: str, touched: bool, existing=None) -> None:
-    from .github import annotations
+    from ..publish.github import annotations
 
     if not touched:
         publisher.check_run(check_name, r.sha, "neutral", "No deployment files changed", "This pull request touches no file modelready checks.", [])
@@ -196,9 +196,9 @@ def _dispatch_smoke(publisher, r: Runner, pr: dict, result) -> None:
 def _smoke_report(r: Runner, config, fail_on) -> int:
     """The smoke workflow reports back: its results decide the smoke items of the same sticky comment,
     and a `<check-name> / smoke` check run goes on the commit that was measured."""
-    from ..run import load_smoke_results, run as check_run
+    from .run import load_smoke_results, run as check_run
     from ..smoke.verdict import figures
-    from .github import Publisher
+    from ..publish.github import Publisher
 
     root = r.workspace.resolve()
     files = sorted({p for pattern in r.input("smoke-result").split() for p in root.glob(pattern)})
@@ -247,34 +247,6 @@ def _comment(r: Runner, doc: dict, existing) -> str:
     ticks = attest.attested(existing.body) if existing is not None else {}
     attest.apply(doc, ticks)
     return markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
-
-
-def relevant(changed: list[str]) -> list[str]:
-    """Changed files modelready reads: YAML, Dockerfiles, model cards, config.json, chart files."""
-    return [f for f in changed if classify_name(Path(f).name) or "/templates/" in f or f.endswith(("Chart.yaml", ".tpl"))]
-
-
-def narrow_to(result, changed: list[str]) -> None:
-    """Keep what the PR touched: a changed file inside a chart re-checks the chart (every values set),
-    a changed ModelSpec re-checks the deployments it describes, and a changed deployment its specs."""
-    files = set(changed)
-    charts = {rec.path.rsplit("/Chart.yaml", 1)[0] for rec in result.files if rec.path.endswith("Chart.yaml") and rec.kind == "helm-chart"}
-    touched_charts = {c for c in charts if any(f.startswith(c + "/") for f in files)}
-
-    def origin_touched(origin: str) -> bool:
-        return origin in files or origin.split("@")[0] in touched_charts
-
-    subjects = {f"{d.ref}@{d.origin}" for d in result.deployments if origin_touched(d.origin)}
-    for v in result.spec_views:
-        linked = {f"{d.ref}@{d.origin}" for d in v.deployments}
-        if v.file in files or linked & subjects:
-            subjects |= linked | {v.file}
-    subjects |= {c.file for c in result.cards if c.file in files} | {d.file for d in result.dockerfiles if d.file in files}
-    subjects |= {f"{c}@" for c in touched_charts}
-    keep = lambda subject, file: subject in subjects or file in files or any(subject.startswith(p) for p in subjects if p.endswith("@"))
-    result.findings = [f for f in result.findings if keep(f.subject, f.loc.file)]
-    result.applied = {(c, s) for c, s in result.applied if keep(s, s)}
-    result.deployments = [d for d in result.deployments if f"{d.ref}@{d.origin}" in subjects]
 
 
 def _linker(r: Runner):
