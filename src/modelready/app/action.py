@@ -30,7 +30,8 @@ def _attestation(r: Runner) -> int:
     and re-issue the check with the attestations counted. Edits by bots (our own included) are ignored."""
     import datetime as dt
 
-    from ..publish.github import MARKER, Publisher
+    from ..publish.github import Publisher
+    from ..report.markdown import MARKER
 
     comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
     sender = r.event.get("sender") or {}

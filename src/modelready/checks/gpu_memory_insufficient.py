@@ -47,15 +47,7 @@ def spec_params(text) -> float | None:
 
 
 def gpu_of(v, d):
-    named = data.gpu_by_name(v.get("hardware", "gpu", "type"))
-    if named:
-        return named
-    for pod in d.pods:
-        for value in pod.node_selector.values():
-            named = data.gpu_by_name(value)
-            if named:
-                return named
-    return None
+    return data.gpu_by_name(v.get("hardware", "gpu", "type")) or d.gpu_type()
 
 
 def _applies(v) -> bool:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from ..data import engines
 from ..normalize.engine import expand
-from ..data import gpu_by_name
 from ..normalize.model import Deployment, secret_name
 
 _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T|k)?$")
@@ -110,16 +109,6 @@ def from_deployment(d: Deployment) -> Target:
     )
 
 
-def gpu_type(d: Deployment) -> str | None:
-    """The GPU model a nodeSelector value names (nvidia-l4, NVIDIA-H100-80GB-HBM3), as the GPU table calls it."""
-    for pod in d.pods:
-        for value in pod.node_selector.values():
-            found = gpu_by_name(str(value))
-            if found:
-                return found[0]
-    return None
-
-
 def from_command(command: str | None, image: str | None, port: int, health_path: str, engine: str = "openai") -> Target:
     facts = engines().get(engine, {})
     return Target(name="command-line", subject="command line", engine=engine, port=port, health_path=health_path,
@@ -137,5 +126,5 @@ def plan(deployments: list[Deployment], gpu_only: bool) -> list[dict]:
             continue
         seen.add((d.ref, where))
         include.append({"id": f"{d.ref}@{d.origin}", "name": d.name, "path": where,
-                        "engine": d.engine.name if d.engine else None, "gpus": d.gpus_per_group(), "gpu_type": gpu_type(d)})
+                        "engine": d.engine.name if d.engine else None, "gpus": d.gpus_per_group(), "gpu_type": (d.gpu_type() or (None,))[0]})
     return include

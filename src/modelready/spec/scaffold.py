@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import yaml
 
-from .. import data
 from ..normalize.model import Deployment, as_int
 
 TODO = {
@@ -38,10 +37,7 @@ def scaffold(d: Deployment, params: float | None = None) -> str:
     c = d.engine_container
     runtime = {"engine": e.name if e else "other", "version": e.version if e else None, "image": c.image.ref if c and c.image else None}
     spec["runtime"] = {k: v for k, v in runtime.items() if v is not None}
-    gpu = None
-    for pod in d.pods:
-        for value in pod.node_selector.values():
-            gpu = gpu or data.gpu_by_name(value)
+    gpu = d.gpu_type()
     hardware: dict = {"gpu": {k: v for k, v in {"type": gpu[0] if gpu else None, "count": d.gpus_per_group()}.items() if v is not None}}
     if e:
         hardware["tensorParallel"] = e.int_setting("tensor_parallel", 1)
