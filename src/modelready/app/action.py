@@ -31,15 +31,12 @@ def _attestation(r: Runner) -> int:
     import datetime as dt
 
     from ..publish.github import Publisher
-    from ..report.markdown import MARKER
 
     comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
     sender = r.event.get("sender") or {}
-    if r.event.get("action") != "edited" or MARKER not in (comment.get("body") or "") or not issue.get("pull_request"):
-        print("modelready: not an edit of the checklist comment: nothing to do")
-        return 0
-    if sender.get("type") == "Bot" or not r.token or r.from_fork:
-        print("modelready: edit by a bot or without a write token: nothing to do")
+    ignored = _not_an_attestation(r, comment, issue, sender)
+    if ignored:
+        print(f"modelready: {ignored}: nothing to do")
         return 0
     old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
     new = comment["body"]
@@ -55,24 +52,35 @@ def _attestation(r: Runner) -> int:
     boxes = attest.state(body)
     done = sum(1 for ticked, _ in boxes.values() if ticked)
     title = f"{done} of {len(boxes)} attestations; " + ("findings fail the gate" if failed else "no failing findings")
-    lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
-    if reverted:
-        lines.append(f"reverted {', '.join(reverted)}: attesting needs write access")
+    lines = _attestation_lines(login, permission, accepted, reverted)
     pub.check_run(r.input("check-name", "modelready"), pub.head_sha(number), "failure" if failed else "success", title, "\n\n".join(lines), [])
     r.write_summary("\n\n".join(lines))
     r.write_output(result="fail" if failed else "pass")
     return 1 if failed else 0
 
 
-def run(r: Runner) -> int:
-    from ..report import sarif
-    from .run import run as check_run
+def _not_an_attestation(r: Runner, comment: dict, issue: dict, sender: dict) -> str | None:
+    """Why this issue_comment event is not a person's edit of the checklist to reconcile; None when it is."""
+    from ..report.markdown import MARKER
 
+    if r.event.get("action") != "edited" or MARKER not in (comment.get("body") or "") or not issue.get("pull_request"):
+        return "not an edit of the checklist comment"
+    if sender.get("type") == "Bot" or not r.token or r.from_fork:
+        return "edit by a bot or without a write token"
+    return None
+
+
+def _attestation_lines(login: str, permission: str, accepted: list[str], reverted: list[str]) -> list[str]:
+    lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
+    if reverted:
+        lines.append(f"reverted {', '.join(reverted)}: attesting needs write access")
+    return lines
+
+
+def run(r: Runner) -> int:
     root = r.workspace.resolve()
     config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
     fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
-    check_name = r.input("check-name", "modelready")
-    pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
     if r.event_name == "issue_comment":
         return _attestation(r)
     if r.event_name == "workflow_run":
@@ -82,37 +90,55 @@ def run(r: Runner) -> int:
     if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
         print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
         return 0
-    publisher = None
-    if r.token:
-        from ..publish.github import Publisher
+    return _check(r, root, config, fail_on)
 
-        publisher = Publisher(r.api_url, r.token, r.repository)
-    changed: list[str] | None = None
-    if pr is not None and publisher is not None:
-        changed = publisher.changed_files(int(pr["number"]))
+
+def _check(r: Runner, root: Path, config, fail_on: Severity) -> int:  # type: ignore[no-untyped-def]
+    """pull_request or an audit: check, write the report, SARIF, summary and outputs, then publish."""
+    from .run import run as check_run
+
+    pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
+    publisher = _publisher(r)
+    number = int(pr["number"]) if pr is not None else None
+    changed = publisher.changed_files(number) if number is not None and publisher is not None else None
     result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, trivy=_trivy(r, config),
                             keep=_scope(changed))
-    existing = publisher.find_comment(int(pr["number"])) if pr is not None and publisher is not None else None
+    existing = publisher.find_comment(number) if number is not None and publisher is not None else None
     body = _comment(r, doc, existing)
-    report_path = root / r.input("report-path", "modelready-report.json")
-    sarif_path = root / r.input("sarif-path", "modelready.sarif")
     if pr is not None:  # what a workflow_run job needs to publish for a fork; checked there, never trusted
-        doc["github"] = {"pull_request": int(pr["number"]), "head_sha": r.sha}
-    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+        doc["github"] = {"pull_request": number, "head_sha": r.sha}
+    report_path, sarif_path = _write_reports(r, root, doc)
     result_word = doc["summary"]["result"]
     touched = changed is None or bool(relevant(changed))
     r.write_summary(body if touched else "modelready: this pull request touches no deployment file.")
     counts = doc["summary"]["findings"]
     r.write_output(result=result_word if touched else "neutral", errors=counts["error"], warnings=counts["warning"],
                    sarif_path=sarif_path, report_path=report_path)
-    if pr is not None and publisher is not None and not r.from_fork:
-        _publish(publisher, r, int(pr["number"]), check_name, doc, body, touched, existing)
+    if number is not None and publisher is not None and not r.from_fork:
+        _publish(publisher, r, number, r.input("check-name", "modelready"), doc, body, touched, existing)
         if touched and r.input("smoke", "off") == "dispatch":
             _dispatch_smoke(publisher, r, pr, result)
     elif pr is not None:
         print("modelready: read-only token (fork pull request): results are in the job summary and SARIF; no comment or check written")
     return 1 if touched and result_word == "fail" else 0
+
+
+def _publisher(r: Runner):  # type: ignore[no-untyped-def]
+    if not r.token:
+        return None
+    from ..publish.github import Publisher
+
+    return Publisher(r.api_url, r.token, r.repository)
+
+
+def _write_reports(r: Runner, root: Path, doc: dict) -> tuple[Path, Path]:
+    from ..report import sarif
+
+    report_path = root / r.input("report-path", "modelready-report.json")
+    sarif_path = root / r.input("sarif-path", "modelready.sarif")
+    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+    return report_path, sarif_path
 
 
 def _from_artifact(r: Runner) -> int:
