@@ -170,10 +170,10 @@ def corpus_files(n: int) -> list[Path]:
     """The n deployment files of the corpus (Kubernetes YAML outside charts) with the most errors, then warnings."""
     from collections import Counter
 
-    from modelready import scope
+    from modelready.app import scope
     from modelready.config import Config
     from modelready.findings import Severity
-    from modelready.run import run
+    from modelready.app.run import run
 
     _result, doc = run([CORPUS], CORPUS, Config(), None, Severity.error)
     weight = Counter()
@@ -292,7 +292,7 @@ def test_attestation_round_trip_through_the_shipped_workflow(repo, github):
 
 
 def test_deployment_files_are_recognised_by_content(tmp_path):
-    from modelready import scope
+    from modelready.app import scope
     from modelready.config import Config
 
     files = {

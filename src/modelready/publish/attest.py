@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
+from ..report.comment import BY
+
 LINE = re.compile(r"^- \[( |x|X)\] (?P<title>.*?) <!-- modelready:attest:(?P<id>[a-z0-9-]+) -->(?P<rest>.*)$", re.M)
-BY = re.compile(r"<sub>attested by @(?P<login>[\w-]+) on (?P<when>[0-9T:\-]+Z)</sub>")
 WRITE = {"admin", "maintain", "write"}
 
 

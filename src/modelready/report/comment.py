@@ -13,9 +13,10 @@ import re
 from typing import Callable
 
 from .. import __version__
-from ..publish.attest import BY
+from .markdown import MARKER
 
-MARKER = "<!-- modelready:checklist -->"
+# an attestation as the comment records it (publish.attest reads and writes it)
+BY = re.compile(r"<sub>attested by @(?P<login>[\w-]+) on (?P<when>[0-9T:\-]+Z)</sub>")
 RESULT_MARK = "<!-- modelready:result:{} -->"
 STATE = re.compile(r"<!-- modelready:state (\{.*?\}) -->")
 COMMENT_LIMIT = 65536  # characters (GitHub's issue comment limit)

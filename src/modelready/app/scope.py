@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .discover import ALWAYS_SKIP_DIRS, MAX_BYTES
+from ..discover import ALWAYS_SKIP_DIRS, MAX_BYTES, classify_name
 
 _K8S = re.compile(r"^apiVersion:\s*\S+", re.M)
 _KIND = re.compile(r"^kind:\s*\S+", re.M)
@@ -37,8 +37,6 @@ class Scope:
         """Load this plain file? Kubernetes YAML always (plain manifests link to each other across the
         repository: a Service or monitor elsewhere may select a touched deployment), model configs always (a
         ModelSpec names one), model cards and Dockerfiles only when touched (nothing links to them)."""
-        from .discover import classify_name
-
         return self.all_charts or rel in self.changed or classify_name(Path(rel).name) in ("yaml", "json")
 
 
@@ -85,8 +83,6 @@ def _chart_of(root: Path, rel: str) -> str | None:
 def _is_deployment(root: Path, rel: str) -> bool:
     """By content: Kubernetes objects or a ModelSpec in YAML, a model config.json, a model card with its
     front matter, a Dockerfile, a kustomization. A deleted file counts when its name says it was one."""
-    from .discover import classify_name
-
     if rel.startswith(NOT_DEPLOYMENT_DIRS):
         return False
     name = Path(rel).name
@@ -116,22 +112,34 @@ def _is_deployment(root: Path, rel: str) -> bool:
     return False
 
 
-def focus(result, changed: list[str]):
+def focus(result, changed: list[str]):  # type: ignore[no-untyped-def]
     """(subject, file) -> is it this change's business: a deployment from a touched file or touched chart,
     the ModelSpecs linked to those (and the deployments a touched spec describes), touched cards and
     Dockerfiles, and anything located in a touched file."""
     files = set(changed)
     charts = {rec.path.rsplit("/Chart.yaml", 1)[0] for rec in result.files if rec.path.endswith("Chart.yaml") and rec.kind == "helm-chart"}
     touched_charts = {c for c in charts if any(f.startswith(c + "/") for f in files)}
+    subjects = _subjects(result, files, touched_charts)
+    prefixes = tuple(f"{c}@" for c in touched_charts)
+    return lambda subject, file: subject in subjects or file in files or (bool(prefixes) and subject.startswith(prefixes))
 
-    def origin_touched(origin: str) -> bool:
-        return origin in files or origin.split("@")[0] in touched_charts
 
-    subjects = {f"{d.ref}@{d.origin}" for d in result.deployments if origin_touched(d.origin)}
+def _subjects(result, files: set[str], touched_charts: set[str]) -> set[str]:  # type: ignore[no-untyped-def]
+    subjects = {f"{d.ref}@{d.origin}" for d in result.deployments if d.origin in files or d.origin.split("@")[0] in touched_charts}
     for v in result.spec_views:
         linked = {f"{d.ref}@{d.origin}" for d in v.deployments}
         if v.file in files or linked & subjects:
             subjects |= linked | {v.file}
-    subjects |= {c.file for c in result.cards if c.file in files} | {d.file for d in result.dockerfiles if d.file in files}
-    prefixes = tuple(f"{c}@" for c in touched_charts)
-    return lambda subject, file: subject in subjects or file in files or (bool(prefixes) and subject.startswith(prefixes))
+    return subjects | {c.file for c in result.cards if c.file in files} | {d.file for d in result.dockerfiles if d.file in files}
+
+
+def narrow_to(result, changed: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Keep what the PR touched: a changed file inside a chart re-checks the chart (every values set),
+    a changed ModelSpec re-checks the deployments it describes, and a changed deployment its specs."""
+    keep = focus(result, changed)
+    result.findings = [f for f in result.findings if keep(f.subject, f.loc.file)]
+    result.applied = {(c, s) for c, s in result.applied if keep(s, s)}
+    result.deployments = [d for d in result.deployments if keep(f"{d.ref}@{d.origin}", "")]
+    # the ModelSpecs that decide the spec items: those of what the PR touched
+    result.spec_views = [v for v in result.spec_views if keep(v.file, "")]
+    result.specs = [s for s in result.specs if keep(s.file, "")]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import pipeline
-from .config import Config
-from .findings import Severity
+from .. import pipeline
+from ..config import Config
+from ..findings import Severity
 
 
 def load_smoke_results(paths: list[Path]) -> list[dict]:
@@ -35,13 +35,13 @@ def load_smoke_results(paths: list[Path]) -> list[dict]:
 def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity, trivy=None,
         keep=None, smoke: list[dict] | None = None, scope=None) -> tuple[pipeline.Result, dict]:
     """`trivy`: scan.trivy.Options, or None; `keep(result)` narrows the result (a PR's scope) before the catalog
-    is decided; `smoke`: smoke-result.json documents that decide the smoke items; `scope` (scope.Scope): render
-    only the charts a change touches and give Trivy only its files."""
+    is decided; `smoke`: smoke-result.json documents that decide the smoke items; `scope` (app.scope.Scope): render
+    only the charts a change touches, check only what it touches, give Trivy only its files."""
+    from ..catalog import load as load_catalog
+    from ..catalog.evaluate import default_profile, evaluate
+    from ..checks import registry
+    from ..report import document
     from . import baseline, scope as scoping
-    from .catalog import load as load_catalog
-    from .catalog.evaluate import default_profile, evaluate
-    from .checks import registry
-    from .report import document
 
     charts = None if scope is None or scope.all_charts else scope.charts
     wants = None if scope is None else scope.wants
@@ -52,7 +52,7 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
         result = pipeline.run(paths, config, root)
     scans, scan_log = {}, {}
     if trivy is not None:
-        from .scan import trivy as trivy_scan
+        from ..scan import trivy as trivy_scan
 
         rep = trivy_scan.scan(result, trivy, only=set(scope.changed) if scope is not None else None)
         result.findings += rep.findings

@@ -1,0 +1,141 @@
+"""A pull request's verdict and how it is published: the baseline against its base commit, the
+comment (and its behaviours), the check run with annotations on the changed lines, the attestations
+check. Used by action.py for pull_request, workflow_run (forks) and the smoke report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..publish import attest
+from ..publish.runner import Runner
+from ..report.markdown import MARKER
+from . import baseline
+
+COMMENT_BEHAVIOURS = ("update", "hide-and-new", "new", "off")
+ANNOTATIONS = ("changed", "all", "off")
+
+
+@dataclass
+class Options:
+    gate: str
+    comment: str
+    annotations: str
+
+    @classmethod
+    def of(cls, r: Runner) -> "Options":
+        """The inputs, checked before anything runs: a bad one is a clear error (exit 2)."""
+        gate = r.input("gate", "new")
+        if gate not in baseline.GATES:
+            raise ValueError(f"input gate takes {', '.join(baseline.GATES)}, not {gate!r}")
+        raw = r.input("comment", "update").strip().lower()
+        comment = {"true": "update", "false": "off"}.get(raw, raw)
+        if comment not in COMMENT_BEHAVIOURS:
+            raise ValueError(f"input comment takes {', '.join(COMMENT_BEHAVIOURS)}, not {raw!r}")
+        where = r.input("annotations", "changed")
+        if where not in ANNOTATIONS:
+            raise ValueError(f"input annotations takes changed, all or off, not {where!r}")
+        return cls(gate, comment, where)
+
+
+def flag(r: Runner, name: str, default: str = "false") -> bool:
+    return r.input(name, default).strip().lower() in ("true", "yes", "1", "on")
+
+
+def compare(r: Runner, root: Path, doc: dict, base_sha: str, check_tree, touched: bool) -> None:
+    """Findings of the base commit, checked the same way in a temporary worktree, mark each of the head's
+    findings new or pre-existing. Without the base commit every finding counts as new, and says why."""
+    spec = r.input("baseline")
+    try:
+        if spec and (root / spec).is_file():
+            baseline.compare(doc, baseline.read(root / spec), spec)
+        elif not touched:
+            baseline.unavailable(doc, "no deployment file touched")
+        elif base_sha:
+            baseline.compare(doc, baseline.at_ref(root, base_sha, check_tree), base_sha[:12])
+        else:
+            baseline.unavailable(doc, "the event names no base commit")
+    except baseline.BaselineError as e:
+        print(f"modelready: no baseline: {e}", flush=True)
+        baseline.unavailable(doc, str(e))
+
+
+def changed_lines(r: Runner, root: Path, base_sha: str, publisher) -> dict[str, set[int]]:  # type: ignore[no-untyped-def]
+    """Lines the PR added or changed: from git when the clone has both commits, else from the API's patches."""
+    both = base_sha and baseline.is_ref(root, base_sha) and baseline.is_ref(root, r.sha)
+    lines = baseline.changed_lines(root, base_sha, r.sha) if both else None
+    if lines is None:
+        lines = {}
+        for name, patch in publisher.patches.items():
+            lines.update(baseline.parse_patch(patch or "", name))
+    return lines
+
+
+def comment(r: Runner, doc: dict, existing, limit: int | None = None) -> str:  # type: ignore[no-untyped-def]
+    """The sticky comment for `doc`. Attestations recorded in the comment so far stay ticked, with who
+    and when, whichever event writes it next."""
+    from ..report import comment as builder
+
+    ticks = attest.attested(existing.body) if existing is not None else {}
+    attest.apply(doc, ticks)
+    return builder.build(doc, linker(r), summary_url=run_url(r), ticked=ticks, require_attestations=flag(r, "require-attestations"),
+                         limit=limit or builder.COMMENT_LIMIT)
+
+
+def summary(r: Runner, doc: dict, existing) -> str:  # type: ignore[no-untyped-def]
+    """The job summary: the same story with every finding listed, within its own 1 MiB."""
+    from ..report import comment as builder
+
+    ticks = attest.attested(existing.body) if existing is not None else {}
+    return builder.build(doc, linker(r), summary_url=None, ticked=ticks, require_attestations=flag(r, "require-attestations"),
+                         limit=builder.SUMMARY_LIMIT - 1024, full=True)
+
+
+def run_url(r: Runner) -> str | None:
+    return f"{r.server_url}/{r.repository}/actions/runs/{r.run_id}" if r.run_id and r.repository else None
+
+
+def linker(r: Runner):  # type: ignore[no-untyped-def]
+    """Links to file lines at the PR's head commit."""
+    if not (r.repository and r.sha):
+        return lambda path, line: None
+    base = f"{r.server_url}/{r.repository}/blob/{r.sha}/"
+    return lambda path, line: base + path + (f"#L{line}" if line else "")
+
+
+NO_LONGER = MARKER + "\nmodelready: this pull request no longer touches deployment files; nothing to check.\n"
+
+
+def publish(publisher, r: Runner, number: int, doc: dict, body: str, touched: bool, existing=None,  # type: ignore[no-untyped-def]
+            behaviour: str = "update", lines: dict[str, set[int]] | None = None) -> None:
+    """The comment, the check run (annotations on `lines`, the lines the PR changed; None: every finding's
+    line) and, with require-attestations, the attestations check."""
+    from ..publish.github import annotations
+
+    check_name = r.input("check-name", "modelready")
+    if not touched:
+        if existing is not None and behaviour != "off":  # it touched deployment files before: its verdict is stale
+            publisher.upsert_comment(number, NO_LONGER, existing)
+        publisher.check_run(check_name, r.sha, "neutral", "No deployment files changed", "This pull request touches no file modelready checks.", [])
+        return
+    if behaviour != "off":
+        publisher.post_comment(number, body, existing, behaviour, skip_unchanged=flag(r, "skip-if-unchanged", "true"))
+    s = doc["summary"]
+    text = body if len(body) < 65000 else comment(r, doc, existing, limit=60000)
+    publisher.conclude(check_name, r.sha, "failure" if s["result"] == "fail" else "success", _title(doc), text,
+                       annotations(doc["findings"], lines=lines, notices=flag(r, "annotation-notices")))
+    if flag(r, "require-attestations"):
+        from ..report.comment import state_of
+
+        st = state_of(doc, True)
+        waiting = st["attest"] - st["attested"]
+        publisher.conclude(f"{check_name} / attestations", r.sha, "failure" if waiting else "success",
+                           f"{st['attested']} of {st['attest']} attested" + (f"; {waiting} required before merging" if waiting else ""),
+                           "Tick the boxes in the pull request's modelready comment (people with write access).", [])
+
+
+def _title(doc: dict) -> str:
+    s, b = doc["summary"], doc.get("baseline") or {}
+    new = b.get("new") or s["findings"]
+    pre = f"; {sum(b['pre_existing'].values())} pre-existing" if b.get("available") else ""
+    return f"{new['error']} new error(s), {new['warning']} new warning(s){pre} in {s['deployments']} deployment(s)"
