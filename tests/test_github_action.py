@@ -42,7 +42,7 @@ def action(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[
     for f in files.values():
         f.write_text("")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(ws.parent), "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(event_path),
-           "GITHUB_REPOSITORY": payload["repository"]["full_name"], "GITHUB_SHA": "0" * 40, "GITHUB_TOKEN": "ghs_testtoken",
+           "GITHUB_REPOSITORY": payload["repository"]["full_name"], "GITHUB_SHA": "0" * 40, "GITHUB_TOKEN": "ghs_testtoken", "GITHUB_RUN_ID": "30433642",
            "GITHUB_API_URL": github.base, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_WORKSPACE": str(ws),
            "GITHUB_STEP_SUMMARY": str(files["summary.md"]), "GITHUB_OUTPUT": str(files["output.txt"]),
            **{f"INPUT_{k.upper().replace('_', '-')}": v for k, v in inputs.items()}}

@@ -219,6 +219,8 @@ def test_a_40_file_pr_over_the_corpus_fits_and_shows_every_error(tmp_path, githu
         assert "more new error(s)** are listed in the" in body
     first = next(i for i, ln in enumerate(body.splitlines()) if ln.startswith("- 🔴"))
     assert first < 40
+    # what the comment leaves out, it says where to find: the run's job summary
+    assert "more, listed in the [job summary](https://github.com/Codertocat/Hello-World/actions/runs/30433642)" in body, body[:3000]
     (run,) = github.check_runs.values()
     assert len(run["output"]["summary"]) <= 65535
 
