@@ -122,14 +122,19 @@ def _check(r: Runner, root: Path, config, fail_on: Severity, opts: pull.Options)
         doc["github"] = {"pull_request": number, "head_sha": r.sha}
     _record(r, root, doc, existing, touched)
     if number is not None and publisher is not None and not r.from_fork:
-        where = opts.annotations
-        lines = pull.changed_lines(r, root, _base_sha(pr), publisher) if where == "changed" else {} if where == "off" else None
-        pull.publish(publisher, r, number, doc, body, touched, existing, opts.comment, lines)
+        pull.publish(publisher, r, number, doc, body, touched, existing, opts.comment, _annotated_lines(r, root, pr, publisher, opts))
         if touched and r.input("smoke", "off") == "dispatch":
             _dispatch_smoke(publisher, r, pr, result)
     elif pr is not None:
         print("modelready: read-only token (fork pull request): results are in the job summary and SARIF; no comment or check written")
     return 1 if touched and doc["summary"]["result"] == "fail" else 0
+
+
+def _annotated_lines(r: Runner, root: Path, pr: dict, publisher, opts: pull.Options) -> dict[str, set[int]] | None:  # type: ignore[no-untyped-def]
+    """Where annotations may go: the lines the PR changed (`changed`), nowhere (`off`), anywhere (`all`: None)."""
+    if opts.annotations == "all":
+        return None
+    return pull.changed_lines(r, root, _base_sha(pr), publisher) if opts.annotations == "changed" else {}
 
 
 def _base_sha(pr: dict) -> str:
