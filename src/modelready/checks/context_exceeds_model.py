@@ -29,19 +29,18 @@ from __future__ import annotations
 
 from ..findings import Severity
 from . import Check, Hit
-from ._memory import max_context
 from ._spec import engines
 
 
 def beyond_model(v):
-    limit = max_context(v.model_config.data)
+    limit = v.arch.context_length
     spec_len = v.get("model", "maxContextTokens")
     if spec_len is not None and limit is not None and int(spec_len) > limit:
-        yield Hit(f"spec model.maxContextTokens {spec_len} exceeds the model's {limit} tokens ({v.model_config.file})", v.loc("model", "maxContextTokens"))
+        yield Hit(f"spec model.maxContextTokens {spec_len} exceeds the model's {limit} tokens ({v.arch_file})", v.loc("model", "maxContextTokens"))
     for d, e in engines(v):
         got = e.int_setting("max_model_len")
         if got is not None and limit is not None and got > limit:
-            yield Hit(f"{d.name} serves {got} tokens of context but the model supports {limit} ({v.model_config.file})", e.setting("max_model_len").loc)
+            yield Hit(f"{d.name} serves {got} tokens of context but the model supports {limit} ({v.arch_file})", e.setting("max_model_len").loc)
 
 
 def spec_vs_engine(v):
@@ -54,7 +53,7 @@ def spec_vs_engine(v):
 
 CHECKS = [
     Check("context-exceeds-model", Severity.error, ("max-context-defined",), __doc__, "the context fits what the model supports",
-          "the context is longer than the model supports", beyond_model, applies=lambda v: v.model_config is not None, scope="spec"),
+          "the context is longer than the model supports", beyond_model, applies=lambda v: v.arch is not None, scope="spec"),
     Check("spec-context-mismatch", Severity.error, ("max-context-defined", "config-matches-intent"), __doc__, "the engine serves the spec's context",
           "the engine's context differs from the spec's", spec_vs_engine,
           applies=lambda v: v.get("model", "maxContextTokens") is not None and bool(engines(v)), scope="spec"),

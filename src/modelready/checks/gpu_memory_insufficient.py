@@ -35,7 +35,7 @@ import re
 
 from .. import data
 from . import Hit, declare
-from ._memory import DTYPE_BYTES, fit, kv_bytes_per_token, parameters, weight_bytes_per_param, max_context
+from ._memory import DTYPE_BYTES, fit, weight_bytes_per_param
 from ._spec import engines
 
 
@@ -51,17 +51,17 @@ def gpu_of(v, d):
 
 
 def _applies(v) -> bool:
-    return any(e.name in ("vllm", "sglang", "tgi") for _d, e in engines(v)) and (v.model_config is not None or spec_params(v.get("model", "parameters")))
+    return any(e.name in ("vllm", "sglang", "tgi") for _d, e in engines(v)) and (v.arch is not None or spec_params(v.get("model", "parameters")))
 
 
 @declare("gpu-memory-insufficient", "error", ["gpu-memory-fit"],
          "weights and KV cache fit in GPU memory", "the model does not fit in the GPUs given",
          doc=__doc__, scope="spec", applies=_applies)
 def check(v):
-    cfg = v.model_config.data if v.model_config else None
+    arch = v.arch
     for d, e in engines(v):
         gpu = gpu_of(v, d)
-        sizes = _sizes(v, e, cfg)
+        sizes = _sizes(v, e, arch)
         if gpu is None or sizes is None:
             continue
         (name, spec), (params, bpp, per_token, max_len) = gpu, sizes
@@ -75,16 +75,16 @@ def check(v):
                       f"overhead {f.overhead_gib:.0f}), has {f.have_gib:.0f} GiB on {gpus}× {name} at {util:g}", where.loc if where else d.loc)
 
 
-def _sizes(v, e, cfg):  # type: ignore[no-untyped-def]
+def _sizes(v, e, arch):  # type: ignore[no-untyped-def]
     """(parameters, bytes per parameter, KV bytes per token, max sequence length), None when one is not known."""
-    params = (parameters(cfg) if cfg else None) or spec_params(v.get("model", "parameters"))
+    params = (arch.parameters() if arch else None) or spec_params(v.get("model", "parameters"))
     quant = e.setting("quantization").value if e.setting("quantization") else v.get("precision", "quantization")
-    dtype = e.setting("dtype").value if e.setting("dtype") else v.get("precision", "dtype") or (cfg or {}).get("torch_dtype")
+    dtype = e.setting("dtype").value if e.setting("dtype") else v.get("precision", "dtype") or (arch.torch_dtype if arch else None)
     kv_dtype = e.setting("kv_cache_dtype")
     elem = 1 if kv_dtype is not None and str(kv_dtype.value).startswith("fp8") else (4 if DTYPE_BYTES.get(str(dtype)) == 4 else 2)
-    per_token = kv_bytes_per_token(cfg, elem) if cfg else None
-    max_len = e.int_setting("max_model_len") or v.get("model", "maxContextTokens") or (max_context(cfg) if cfg else None)
-    if params is None or per_token is None and cfg is not None or max_len is None:
+    per_token = arch.kv_bytes_per_token(elem) if arch else None
+    max_len = e.int_setting("max_model_len") or v.get("model", "maxContextTokens") or (arch.context_length if arch else None)
+    if params is None or per_token is None and arch is not None or max_len is None:
         return None
     return params, weight_bytes_per_param(quant, dtype), per_token, max_len
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..findings import Loc
 from ..load.artifacts import ModelConfig, ModelSpecDoc
 from ..load.yamlsrc import line_of
+from .architecture import ModelArch
 from .model import Deployment
 
 
@@ -30,7 +31,8 @@ class SpecView:
     body: dict
     name: str
     deployments: list[Deployment] = field(default_factory=list)
-    model_config: ModelConfig | None = None
+    arch: ModelArch | None = None  # of the model config.json the spec names (or that sits beside it)
+    arch_file: str = ""
     refs: list[SpecRef] = field(default_factory=list)
     cycles: list[list[str]] = field(default_factory=list)  # each cycle through this spec, as files, closed
     targets: dict[str, "SpecView"] = field(default_factory=dict)  # resolved path -> the spec it names
@@ -53,7 +55,9 @@ def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: lis
     config_by_file = {c.file: c for c in configs}
     for v in views:
         v.deployments = _linked(v, deployments)
-        v.model_config = _config(v, config_by_file)
+        config = _config(v, config_by_file)
+        if config is not None:
+            v.arch, v.arch_file = ModelArch.from_config(config.data), config.file
         for i, dep in enumerate(v.get("dependencies", default=[]) or []):
             if isinstance(dep, dict) and isinstance(dep.get("specRef"), str):
                 v.refs.append(_resolve(v, i, dep, root, by_file))
