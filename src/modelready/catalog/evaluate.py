@@ -6,12 +6,9 @@ from __future__ import annotations
 from ..findings import Finding, Severity
 from . import Item, ItemResult
 
-LLM_ENGINES = {"vllm", "tgi", "sglang", "nim"}
-
-
 def default_profile(result) -> str:
     """What was detected chooses: LLM serving on Kubernetes gets checklist 002, a ModelSpec repo 000."""
-    if any(d.engine is not None and d.engine.name in LLM_ENGINES for d in result.deployments):
+    if any(d.engine is not None and d.engine.capability("llm_server") for d in result.deployments):
         return "llm-k8s-vllm"
     if result.specs:
         return "modelspec"

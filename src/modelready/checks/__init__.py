@@ -69,8 +69,9 @@ def registry() -> dict[str, Check]:
     return found
 
 
-def engine_is(*names: str) -> Callable[[Deployment], bool]:
-    return lambda d: d.engine is not None and d.engine.name in names
+def has_flag_table(d: Deployment) -> bool:
+    """The engine's flags are known per release (data/vllm_flags.json): unknown, deprecated and bad values can be told."""
+    return d.engine is not None and d.engine.capability("flag_table") is not None
 
 
 def has_engine_args(d: Deployment) -> bool:

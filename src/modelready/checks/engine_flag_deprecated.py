@@ -25,7 +25,7 @@ args: ["--model", "Qwen/Qwen2.5-7B-Instruct"]   # requests are not logged by def
 from __future__ import annotations
 
 from .. import data
-from . import Hit, declare, engine_is
+from . import Hit, declare, has_flag_table
 
 # The reference's deprecation lists come from a text heuristic; these two are known false positives.
 NOT_DEPRECATED = {"--show-hidden-metrics-for-version", "--allow-deprecated-quantization"}
@@ -33,7 +33,7 @@ NOT_DEPRECATED = {"--show-hidden-metrics-for-version", "--allow-deprecated-quant
 
 @declare("engine-flag-deprecated", "warning", ["engine-args-valid"],
          "no deprecated engine flags", "an engine flag is deprecated in the pinned release",
-         doc=__doc__, applies=lambda d: engine_is("vllm")(d) and data.vllm_release_for(d.engine.version) is not None)
+         doc=__doc__, applies=lambda d: has_flag_table(d) and data.vllm_release_for(d.engine.version) is not None)
 def check(d):
     release = data.vllm_release_for(d.engine.version)
     deprecated = set(data.vllm_flags()["deprecated"].get(release, [])) - NOT_DEPRECATED

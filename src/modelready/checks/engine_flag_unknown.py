@@ -28,7 +28,7 @@ from __future__ import annotations
 import difflib
 
 from .. import data
-from . import Hit, declare, engine_is
+from . import Hit, declare, has_flag_table
 
 
 def known_flags(release: str | None) -> set[str]:
@@ -45,7 +45,7 @@ def where_else(flag: str) -> list[str]:
 @declare("engine-flag-unknown", "error", ["engine-args-valid"],
          "every engine flag exists in the pinned vLLM release",
          "an engine flag does not exist in the pinned vLLM release",
-         doc=__doc__, applies=engine_is("vllm"))
+         doc=__doc__, applies=has_flag_table)
 def check(d):
     release = data.vllm_release_for(d.engine.version)
     flags = known_flags(release)

@@ -24,12 +24,12 @@ args: ["--model", "mistralai/Mistral-7B-v0.3", "--dtype", "bfloat16", "--gpu-mem
 from __future__ import annotations
 
 from .. import data
-from . import Hit, declare, engine_is
+from . import Hit, declare, has_flag_table
 
 
 @declare("engine-flag-value-invalid", "error", ["engine-args-valid", "precision-explicit"],
          "engine flag values are valid choices", "an engine flag has a value the engine rejects",
-         doc=__doc__, applies=engine_is("vllm"))
+         doc=__doc__, applies=has_flag_table)
 def check(d):
     release = data.vllm_release_for(d.engine.version)
     versions = data.vllm_flags()["versions"]

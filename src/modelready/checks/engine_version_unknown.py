@@ -29,7 +29,7 @@ from . import Hit, declare
 
 @declare("engine-version-unknown", "warning", ["runtime-version-pinned"],
          "the serving engine version is pinned", "the serving engine version cannot be told",
-         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.name in ("vllm", "tgi", "sglang", "triton"))
+         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.capability("version_from_image"))
 def check(d):
     if d.engine.version is None:
         image = d.engine_container.image

@@ -51,7 +51,7 @@ def gpu_of(v, d):
 
 
 def _applies(v) -> bool:
-    return any(e.name in ("vllm", "sglang", "tgi") for _d, e in engines(v)) and (v.arch is not None or spec_params(v.get("model", "parameters")))
+    return any(e.capability("kv_cache_at_start") for _d, e in engines(v)) and (v.arch is not None or spec_params(v.get("model", "parameters")))
 
 
 @declare("gpu-memory-insufficient", "error", ["gpu-memory-fit"],

@@ -30,9 +30,9 @@ from .parallelism_exceeds_gpus import ranks
 
 def _applies(d) -> bool:
     # TGI shards over all visible GPUs when --num-shard is absent; only explicit settings count there.
-    if not has_engine_args(d) or d.engine.name not in ("vllm", "sglang", "tgi"):
+    if not has_engine_args(d) or not d.engine.capability("llm_args"):
         return False
-    return d.engine.name != "tgi" or d.engine.setting("tensor_parallel") is not None
+    return not d.engine.capability("shards_over_all_gpus") or d.engine.setting("tensor_parallel") is not None
 
 
 @declare("gpus-exceed-parallelism", "warning", ["gpu-count-matches"],

@@ -28,7 +28,7 @@ from . import Hit, declare, has_engine_args
 
 @declare("model-unset", "error", ["model-uri-defined"],
          "the model to serve is named", "no model is named: the engine serves its default",
-         doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.name in ("vllm", "sglang", "tgi"))
+         doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.capability("llm_args"))
 def check(d):
     if d.model.id is None and d.model.uri is None:
         c = d.engine_container

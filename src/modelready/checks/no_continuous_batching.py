@@ -25,14 +25,11 @@ from __future__ import annotations
 
 from . import Hit, declare
 
-CONTINUOUS = {"vllm", "tgi", "sglang", "nim"}
-
-
 @declare("no-continuous-batching", "info", ["continuous-batching"],
          "the engine batches continuously", "the engine does not batch continuously",
          doc=__doc__, applies=lambda d: d.engine is not None)
 def check(d):
-    if d.engine.name not in CONTINUOUS:
+    if not d.engine.capability("continuous_batching"):
         yield Hit(f"{d.engine.name} does not schedule LLM requests with continuous batching by default", d.engine_container.loc)
 
 

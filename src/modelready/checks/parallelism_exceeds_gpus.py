@@ -26,7 +26,7 @@ resources: {limits: {nvidia.com/gpu: 4}}
 
 from __future__ import annotations
 
-from . import Hit, declare, engine_is
+from . import Hit, declare
 
 
 def ranks(d) -> tuple[int, str, object]:
@@ -38,7 +38,7 @@ def ranks(d) -> tuple[int, str, object]:
 
 
 def _applies(d) -> bool:
-    return engine_is("vllm", "tgi", "sglang")(d) and any(
+    return d.engine is not None and d.engine.capability("llm_args") and any(
         d.engine.setting(s) is not None for s in ("tensor_parallel", "pipeline_parallel", "data_parallel"))
 
 

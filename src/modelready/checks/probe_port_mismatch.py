@@ -31,7 +31,7 @@ from . import Hit, declare, has_engine_args
 
 @declare("probe-port-mismatch", "error", ["port-configured", "readiness-probe-health"],
          "probes call the port the engine listens on", "a probe calls a port the engine does not listen on",
-         doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.name in ("vllm", "tgi", "sglang") and bool(d.engine_container.probes))
+         doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.capability("llm_args") and bool(d.engine_container.probes))
 def check(d):
     want = d.engine.port
     c = d.engine_container

@@ -24,13 +24,12 @@ readinessProbe: {httpGet: {path: /health, port: 8000}}
 
 from __future__ import annotations
 
-from .. import data
 from . import Hit, declare
 
 
 def _applies(d) -> bool:
     c = d.engine_container
-    return d.engine is not None and d.engine.name in data.engines() and c is not None and c.probes.get("readiness") is not None and c.probes["readiness"].handler == "httpGet"
+    return d.engine is not None and d.engine.known and c is not None and c.probes.get("readiness") is not None and c.probes["readiness"].handler == "httpGet"
 
 
 @declare("readiness-probe-wrong-path", "warning", ["readiness-probe-health"],
@@ -38,7 +37,7 @@ def _applies(d) -> bool:
          doc=__doc__, applies=_applies)
 def check(d):
     probe = d.engine_container.probes["readiness"]
-    paths = data.engines()[d.engine.name]["health_paths"]
+    paths = d.engine.capability("health_paths")
     path = str(probe.path or "/").split("?")[0].rstrip("/") or "/"
     if path not in paths and not any(path.endswith(p) for p in paths if p != "/"):
         yield Hit(f"readinessProbe calls {probe.path or '/'}; {d.engine.name} reports health on {', '.join(paths)}", probe.loc)

@@ -75,7 +75,7 @@ def gpu_type(v):
 def port(v):
     want = as_int(v.get("serving", "port"))
     for d, e in engines(v):
-        if d.engine.name in data.engines():
+        if d.engine.known:
             got = e.port
             if got is not None and got != want:
                 where = e.setting("port")

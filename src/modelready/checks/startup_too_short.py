@@ -30,12 +30,9 @@ from . import Hit, declare
 from ._sizing import load_seconds
 
 
-LOADS_AT_START = ("vllm", "tgi", "sglang", "triton", "nim")  # Ollama pulls and loads lazily, per request
-
-
 @declare("startup-too-short", "error", ["readiness-waits-for-load"],
          "probes give the model time to load", "a probe gives up before the model can load",
-         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.name in LOADS_AT_START and bool(d.engine_container.probes))
+         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.capability("loads_weights_at_start") and bool(d.engine_container.probes))
 def check(d):
     probes = d.engine_container.probes
     need, how = load_seconds(d)

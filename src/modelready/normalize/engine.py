@@ -14,7 +14,6 @@ from .model import Container, Engine, Value, as_int
 _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash", "ash", "/bin/ash"}
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
 _VERSION_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
-_PIP_PIN = re.compile(r"\bvllm==(\d+\.\d+(?:\.\d+)?)")
 
 
 def detect_engine(c: Container) -> str | None:
@@ -43,7 +42,7 @@ def build_engine(c: Container, name: str) -> Engine:
         eng.argv_seen = True
     else:
         flag_tokens = []
-    _parse_flags(eng, flag_tokens, spec, name)
+    _parse_flags(eng, flag_tokens, spec)
     if any("$" in str(t.value) for t in flag_tokens) or re.search(r"\$\{?\w*ARGS", " ".join(c.command + c.args)):
         eng.dynamic_args = True
     if spec.get("env_twins"):
@@ -54,8 +53,9 @@ def build_engine(c: Container, name: str) -> Engine:
 
 
 def _version(c: Container, name: str) -> tuple[str | None, Loc | None]:
-    m = _PIP_PIN.search(" ".join(c.command + c.args))
-    if m and name == "vllm":
+    package = data.engines()[name].get("pip_package")
+    m = re.search(rf"\b{re.escape(package)}==(\d+\.\d+(?:\.\d+)?)", " ".join(c.command + c.args)) if package else None
+    if m:
         return m.group(1), c.loc
     engine_image = c.image is not None and any(p in c.image.ref.lower() for p in data.engines()[name]["detect"]["images"])
     if engine_image and c.image.tag:
@@ -131,8 +131,8 @@ def _entry_index(tokens: list[Value], entrypoints: list[str]) -> tuple[int, int]
     return None
 
 
-def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str) -> None:
-    aliases = data.vllm_aliases() if name == "vllm" else {}
+def _parse_flags(eng: Engine, tokens: list[Value], spec: dict) -> None:
+    aliases = data.vllm_aliases() if spec.get("flag_table") == "vllm" else {}
     i = 0
     positional_taken = False
     while i < len(tokens):
@@ -155,7 +155,7 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str) -> Non
             else:
                 value = True
             eng.flags[flag] = Value(value, loc, word)
-        elif not positional_taken and name in ("vllm", "sglang") and not eng.flags:
+        elif not positional_taken and spec.get("positional_model") and not eng.flags:
             eng.flags["<model>"] = Value(word, tok.loc, word)  # `vllm serve MODEL`
             positional_taken = True
         else:

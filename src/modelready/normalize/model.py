@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import data
 from ..findings import Loc
 
+POD_OWNING_KINDS = ("Deployment", "StatefulSet", "LeaderWorkerSet")
+OPERATOR_COMPLETED_KINDS = ("InferenceService",)
+TEMPLATE_KINDS = ("ServingRuntime", "ClusterServingRuntime", "LLMInferenceServiceConfig")
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi", "google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore", "gpu.intel.com/i915")
 
 
@@ -174,6 +178,16 @@ class Engine:
     def setting(self, name: str) -> Value | None:
         return self.settings.get(name)
 
+    @property
+    def known(self) -> bool:
+        """data/engines.yaml has a row for it."""
+        return self.name in data.engines()
+
+    def capability(self, name: str, default: Any = None) -> Any:
+        """What this engine's row in data/engines.yaml says: a capability (llm_server, continuous_batching,
+        loads_weights_at_start, llm_args, ...) or a fact (default_port, default_host, health_paths, ...)."""
+        return data.engines().get(self.name, {}).get(name, default)
+
     def int_setting(self, name: str, default: int | None = None) -> int | None:
         v = self.settings.get(name)
         n = as_int(v.value) if v is not None else None
@@ -250,6 +264,21 @@ class Deployment:
             gpus = [c.gpu() or ("", 0, 0) for c in pod.containers]
             total += sum(limit or request for _res, limit, request in gpus) * pod.count
         return total
+
+    @property
+    def owns_pods(self) -> bool:
+        """The object creates its pods itself: a Service, disruption budget and scraper must select them."""
+        return self.kind in POD_OWNING_KINDS
+
+    @property
+    def completed_by_operator(self) -> bool:
+        """An operator (KServe) completes the pods: it adds the probes and runs the autoscaling."""
+        return self.kind in OPERATOR_COMPLETED_KINDS
+
+    @property
+    def template_only(self) -> bool:
+        """A template other objects instantiate (a KServe runtime or config): node selection is theirs."""
+        return self.kind in TEMPLATE_KINDS
 
     def gpu_type(self) -> tuple[str, dict] | None:
         """The GPU model node selection picks, as the GPU table names it, with its facts; None when none is named."""
