@@ -39,7 +39,7 @@ def states_gpu_type(pod) -> bool:
 
 @declare("gpu-type-unpinned", "info", ["gpu-type-matches"],
          "the pods state which GPU type they need", "any GPU type may be used",
-         doc=__doc__, applies=lambda d: d.gpus_per_group() > 0 and d.kind not in ("ServingRuntime", "ClusterServingRuntime", "LLMInferenceServiceConfig"))
+         doc=__doc__, applies=lambda d: d.gpus_per_group() > 0 and not d.template_only)
 def check(d):
     for pod in d.pods:
         if any(c.gpu() for c in pod.containers) and not states_gpu_type(pod):

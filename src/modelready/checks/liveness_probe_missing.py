@@ -29,7 +29,7 @@ from . import Hit, declare
 
 @declare("liveness-probe-missing", "warning", ["liveness-probe"],
          "the serving container has a liveness probe", "the serving container has no liveness probe",
-         doc=__doc__, applies=lambda d: d.engine_container is not None and d.kind not in ("InferenceService",))
+         doc=__doc__, applies=lambda d: d.engine_container is not None and not d.completed_by_operator)
 def check(d):
     c = d.engine_container
     if "liveness" not in c.probes:

@@ -27,7 +27,7 @@ from . import Hit, declare
 
 @declare("readiness-probe-missing", "warning", ["readiness-probe-health", "readiness-waits-for-load"],
          "the serving container has a readiness probe", "the serving container has no readiness probe",
-         doc=__doc__, applies=lambda d: d.engine_container is not None and d.kind not in ("InferenceService",))
+         doc=__doc__, applies=lambda d: d.engine_container is not None and not d.completed_by_operator)
 def check(d):
     c = d.engine_container
     if "readiness" not in c.probes:

@@ -29,7 +29,7 @@ from . import Hit, declare
 
 @declare("service-missing", "warning", ["service-defined"],
          "a Service selects the serving pods", "no Service selects the serving pods",
-         doc=__doc__, applies=lambda d: not d.managed_service and d.kind in ("Deployment", "StatefulSet", "LeaderWorkerSet") and d.engine is not None)
+         doc=__doc__, applies=lambda d: not d.managed_service and d.owns_pods and d.engine is not None)
 def check(d):
     if not d.services:
         labels = ", ".join(f"{k}={v}" for k, v in sorted(d.pod_labels.items())) or "no labels"

@@ -19,7 +19,7 @@ def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
             if o.kind == "ServiceMonitor" and any(_selects(_spec(o).get("selector"), s.labels) for s in services):
                 d.monitors.append(_related(o))
         if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
-            d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc, {}))
+            d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc))
 
 
 def _spec(o: K8sObject) -> dict:
@@ -28,7 +28,18 @@ def _spec(o: K8sObject) -> dict:
 
 
 def _related(o: K8sObject) -> Related:
-    return Related(o.kind, o.name, o.loc("metadata", "name"), o.body)
+    return Related(o.kind, o.name, o.loc("metadata", "name"), _signals(o))
+
+
+def _signals(o: K8sObject) -> tuple[str, ...]:
+    """What an autoscaler scales on: HPA metric types, KEDA ScaledObject trigger types ("" for an entry without one)."""
+    spec = _spec(o)
+    entries = spec.get("metrics") if o.kind == "HorizontalPodAutoscaler" else spec.get("triggers") if o.kind == "ScaledObject" else None
+    if not entries:
+        return ()
+    if not isinstance(entries, list):
+        return ("",)
+    return tuple(str(e.get("type") or "") if isinstance(e, dict) else "" for e in entries)
 
 
 # autoscaler field -> the Deployment attribute it fills when the workload does not say

@@ -215,7 +215,8 @@ class Related:
     kind: str
     name: str
     loc: Loc
-    body: dict
+    # an autoscaler's load signals: HPA metric types (none: autoscaling/v1's CPU), KEDA trigger types
+    signals: tuple[str, ...] = ()
 
 
 @dataclass
