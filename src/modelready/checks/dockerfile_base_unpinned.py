@@ -24,16 +24,18 @@ FROM vllm/vllm-openai:v0.10.2
 
 from __future__ import annotations
 
+from typing import Iterator
 
 from ..findings import Loc
+from ..load.artifacts import Dockerfile
 from . import Hit, declare
 from .image_tag_mutable import MUTABLE
 
 
 @declare("dockerfile-base-unpinned", "warning", ["container-deps-pinned", "image-immutable"],
          "Dockerfile base images are pinned", "a Dockerfile base image is not pinned",
-         doc=__doc__, scope="dockerfile", applies=lambda df: True)
-def check(df):
+         doc=__doc__, subject=Dockerfile, applies=lambda df: True)
+def check(df: Dockerfile) -> Iterator[Hit]:
     stages: set[str] = set()
     for ins in df.all("FROM"):
         words = [w for w in ins.value.split() if not w.startswith("--")]

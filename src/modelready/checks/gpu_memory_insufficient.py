@@ -32,32 +32,36 @@ resources: {limits: {nvidia.com/gpu: 4}}
 from __future__ import annotations
 
 import re
+from typing import Any, Iterator
 
 from .. import data
+from ..normalize.architecture import ModelArch
+from ..normalize.model import Deployment, Engine
+from ..normalize.specs import SpecView
 from . import Hit, declare
 from ._memory import DTYPE_BYTES, fit, weight_bytes_per_param
 from ._spec import engines
 
 
-def spec_params(text) -> float | None:
+def spec_params(text: object) -> float | None:
     if isinstance(text, (int, float)):
         return float(text)
     m = re.fullmatch(r"([0-9.]+)([BMbm])", str(text or ""))
     return float(m.group(1)) * (1e9 if m.group(2) in "Bb" else 1e6) if m else None
 
 
-def gpu_of(v, d):
+def gpu_of(v: SpecView, d: Deployment) -> tuple[str, dict[str, Any]] | None:
     return data.gpu_by_name(v.get("hardware", "gpu", "type")) or d.gpu_type()
 
 
-def _applies(v) -> bool:
-    return any(e.capability("kv_cache_at_start") for _d, e in engines(v)) and (v.arch is not None or spec_params(v.get("model", "parameters")))
+def _applies(v: SpecView) -> bool:
+    return any(e.capability("kv_cache_at_start") for _d, e in engines(v)) and (v.arch is not None or bool(spec_params(v.get("model", "parameters"))))
 
 
 @declare("gpu-memory-insufficient", "error", ["gpu-memory-fit"],
          "weights and KV cache fit in GPU memory", "the model does not fit in the GPUs given",
-         doc=__doc__, scope="spec", applies=_applies)
-def check(v):
+         doc=__doc__, subject=SpecView, applies=_applies)
+def check(v: SpecView) -> Iterator[Hit]:
     arch = v.arch
     for d, e in engines(v):
         gpu = gpu_of(v, d)
@@ -75,11 +79,12 @@ def check(v):
                       f"overhead {f.overhead_gib:.0f}), has {f.have_gib:.0f} GiB on {gpus}× {name} at {util:g}", where.loc if where else d.loc)
 
 
-def _sizes(v, e, arch):  # type: ignore[no-untyped-def]
+def _sizes(v: SpecView, e: Engine, arch: ModelArch | None) -> tuple[float, float, float | None, int] | None:
     """(parameters, bytes per parameter, KV bytes per token, max sequence length), None when one is not known."""
     params = (arch.parameters() if arch else None) or spec_params(v.get("model", "parameters"))
-    quant = e.setting("quantization").value if e.setting("quantization") else v.get("precision", "quantization")
-    dtype = e.setting("dtype").value if e.setting("dtype") else v.get("precision", "dtype") or (arch.torch_dtype if arch else None)
+    quant_v, dtype_v = e.setting("quantization"), e.setting("dtype")
+    quant = quant_v.value if quant_v else v.get("precision", "quantization")
+    dtype = dtype_v.value if dtype_v else v.get("precision", "dtype") or (arch.torch_dtype if arch else None)
     kv_dtype = e.setting("kv_cache_dtype")
     elem = 1 if kv_dtype is not None and str(kv_dtype.value).startswith("fp8") else (4 if DTYPE_BYTES.get(str(dtype)) == 4 else 2)
     per_token = arch.kv_bytes_per_token(elem) if arch else None
@@ -89,7 +94,7 @@ def _sizes(v, e, arch):  # type: ignore[no-untyped-def]
     return params, weight_bytes_per_param(quant, dtype), per_token, max_len
 
 
-def _utilization(v, e) -> float:  # type: ignore[no-untyped-def]
+def _utilization(v: SpecView, e: Engine) -> float:
     util_v = e.setting("gpu_memory_utilization")
     if util_v:
         return float(util_v.value)

@@ -26,6 +26,9 @@ metrics:
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
@@ -37,7 +40,7 @@ def resource_only(signals: tuple[str, ...]) -> bool:
 @declare("hpa-cpu-only", "warning", ["scaling-ml-metrics"],
          "autoscaling follows an ML load signal", "autoscaling follows CPU or memory only",
          doc=__doc__, applies=lambda d: bool(d.autoscalers) or (d.completed_by_operator and d.serving))
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     for a in d.autoscalers:
         if a.kind == "HorizontalPodAutoscaler" and resource_only(a.signals):
             yield Hit(f"HorizontalPodAutoscaler {a.name} scales {d.name} on CPU/memory only", a.loc)

@@ -29,14 +29,17 @@ tags: [text-generation]
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from ..findings import Loc
+from ..load.artifacts import ModelCard
 from . import Hit, declare
 
 
 @declare("model-card-license-missing", "warning", ["model-license"],
          "the model card states its license", "the model card states no license",
-         doc=__doc__, scope="modelcard", applies=lambda card: True)
-def check(card):
+         doc=__doc__, subject=ModelCard, applies=lambda card: True)
+def check(card: ModelCard) -> Iterator[Hit]:
     meta = card.metadata
     if not meta:
         yield Hit("model card has no YAML metadata block, so no license", Loc(card.file, 1))

@@ -27,16 +27,19 @@ matches initial intent").
 
 from __future__ import annotations
 
+from typing import Callable, Iterator
+
 from .. import data
 from ..findings import Severity
 from ..normalize.model import as_int
+from ..normalize.specs import SpecView
 from . import Check, Hit
 from ._spec import engines, has_spec
 
 DTYPE_ALIASES = {"half": "float16", "float16": "float16", "bfloat16": "bfloat16", "float": "float32", "float32": "float32"}
 
 
-def precision(v):
+def precision(v: SpecView) -> Iterator[Hit]:
     want = v.get("precision", "dtype")
     for d, e in engines(v):
         dt = e.setting("dtype")
@@ -51,7 +54,7 @@ def precision(v):
             yield Hit(f"spec precision.quantization is {q} but {d.name} runs {got.value if got else 'without quantization'}", got.loc if got else d.loc)
 
 
-def parallelism(v):
+def parallelism(v: SpecView) -> Iterator[Hit]:
     for key, setting, flag in (("tensorParallel", "tensor_parallel", "tensor parallel"), ("pipelineParallel", "pipeline_parallel", "pipeline parallel")):
         want = v.get("hardware", key)
         if want is None:
@@ -63,7 +66,7 @@ def parallelism(v):
                 yield Hit(f"spec hardware.{key} is {want} but {d.name} runs {flag} {got}", val.loc if val else d.loc)
 
 
-def gpu_type(v):
+def gpu_type(v: SpecView) -> Iterator[Hit]:
     want = data.gpu_by_name(v.get("hardware", "gpu", "type"))
     for d, _e in engines(v):
         for pod in d.pods:
@@ -72,25 +75,25 @@ def gpu_type(v):
                     yield Hit(f"spec hardware.gpu.type is {want[0]} but nodeSelector {key}: {value} selects {named[0]}", pod.loc)
 
 
-def port(v):
+def port(v: SpecView) -> Iterator[Hit]:
     want = as_int(v.get("serving", "port"))
     for d, e in engines(v):
-        if d.engine.known:
+        if e.known:
             got = e.port
             if got is not None and got != want:
                 where = e.setting("port")
                 yield Hit(f"spec serving.port is {want} but {d.name} listens on {got}", where.loc if where else d.loc)
 
 
-def health(v):
+def health(v: SpecView) -> Iterator[Hit]:
     want = str(v.get("serving", "healthPath"))
     for d, _e in engines(v):
-        probe = d.engine_container.probes.get("readiness")
+        probe = d.engine_container.probes.get("readiness") if d.engine_container else None
         if probe is not None and probe.handler == "httpGet" and str(probe.path) != want:
             yield Hit(f"spec serving.healthPath is {want} but the readiness probe of {d.name} calls {probe.path}", probe.loc)
 
 
-def replicas(v):
+def replicas(v: SpecView) -> Iterator[Hit]:
     for key, attr in (("minReplicas", "min_replicas"), ("maxReplicas", "max_replicas")):
         want = v.get("scaling", key)
         if want is None:
@@ -104,18 +107,19 @@ def replicas(v):
                 yield Hit(f"spec scaling.{key} is {want} but the autoscaler of {d.name} says {got.value}", got.loc)
 
 
-def version(v):
+def version(v: SpecView) -> Iterator[Hit]:
     want_v, want_img = v.get("runtime", "version"), v.get("runtime", "image")
     for d, e in engines(v):
         if want_v is not None and str(e.version) != str(want_v).lstrip("v"):
             yield Hit(f"spec runtime.version is {want_v} but {d.name} runs {e.name} {e.version or '(unknown version)'}", e.version_loc or d.loc)
-        img = d.engine_container.image
+        img = d.engine_container.image if d.engine_container else None
         if want_img is not None and img is not None and img.ref != want_img:
             yield Hit(f"spec runtime.image is {want_img} but {d.name} runs {img.ref}", img.loc)
 
 
-def _check(id, sev, items, path, passed, failed, fn):
-    return Check(id, Severity.parse(sev), tuple(items) + ("config-matches-intent",), __doc__, passed, failed, fn, applies=has_spec(*path), scope="spec")
+def _check(id: str, sev: str, items: list[str], path: tuple[str, ...], passed: str, failed: str,
+           fn: Callable[[SpecView], Iterator[Hit]]) -> Check[SpecView]:
+    return Check[SpecView](id, Severity.parse(sev), tuple(items) + ("config-matches-intent",), __doc__, passed, failed, fn, applies=has_spec(*path), scope="spec")
 
 
 CHECKS = [

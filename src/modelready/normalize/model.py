@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator, overload
 
 from .. import data
 from ..findings import Loc
@@ -19,7 +19,7 @@ GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi", "google.com
 class Value:
     """A setting as found, with where it was found."""
 
-    value: object
+    value: Any  # as written: str, int or float; True for a bare switch
     loc: Loc
     raw: str = ""  # the text as written (e.g. "--max-model-len=8192")
 
@@ -65,7 +65,7 @@ def secret_name(name: str) -> bool:
 class EnvVar:
     name: str
     value: str | None  # a literal value, None when valueFrom or absent
-    value_from: dict | None
+    value_from: dict[str, Any] | None
     loc: Loc
 
 
@@ -148,8 +148,8 @@ class PodSpec:
     init_containers: list[Container]
     volumes: dict[str, Volume]
     node_selector: dict[str, str]
-    tolerations: list
-    affinity: dict
+    tolerations: list[Any]
+    affinity: dict[str, Any]
     host_ipc: bool
     loc: Loc
 
@@ -158,7 +158,7 @@ class PodSpec:
         name = c.mounts.get(mount_path)
         return self.volumes.get(name) if name else None
 
-    def selected_gpus(self) -> list[tuple[str, str, tuple[str, dict]]]:
+    def selected_gpus(self) -> list[tuple[str, str, tuple[str, dict[str, Any]]]]:
         """(label, value, GPU table entry) for each nodeSelector entry naming a GPU model (nvidia-l4, NVIDIA-H100-80GB-HBM3)."""
         return [(k, v, named) for k, v in self.node_selector.items() if (named := data.gpu_by_name(v))]
 
@@ -187,6 +187,12 @@ class Engine:
         """What this engine's row in data/engines.yaml says: a capability (llm_server, continuous_batching,
         loads_weights_at_start, llm_args, ...) or a fact (default_port, default_host, health_paths, ...)."""
         return data.engines().get(self.name, {}).get(name, default)
+
+    @overload
+    def int_setting(self, name: str, default: int) -> int: ...
+
+    @overload
+    def int_setting(self, name: str, default: None = None) -> int | None: ...
 
     def int_setting(self, name: str, default: int | None = None) -> int | None:
         v = self.settings.get(name)
@@ -251,7 +257,7 @@ class Deployment:
     def ref(self) -> str:
         return f"{self.kind}/{self.namespace}/{self.name}"
 
-    def containers(self):
+    def containers(self) -> Iterator[tuple[PodSpec, Container]]:
         for pod in self.pods:
             yield from ((pod, c) for c in pod.containers)
 
@@ -281,7 +287,7 @@ class Deployment:
         """A template other objects instantiate (a KServe runtime or config): node selection is theirs."""
         return self.kind in TEMPLATE_KINDS
 
-    def gpu_type(self) -> tuple[str, dict] | None:
+    def gpu_type(self) -> tuple[str, dict[str, Any]] | None:
         """The GPU model node selection picks, as the GPU table names it, with its facts; None when none is named."""
         return next((named for pod in self.pods for _label, _value, named in pod.selected_gpus()), None)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..findings import Loc
 from ..load.artifacts import ModelConfig, ModelSpecDoc
@@ -28,7 +29,7 @@ class SpecRef:
 @dataclass
 class SpecView:
     file: str
-    body: dict
+    body: dict[str, Any]
     name: str
     deployments: list[Deployment] = field(default_factory=list)
     arch: ModelArch | None = None  # of the model config.json the spec names (or that sits beside it)
@@ -37,7 +38,7 @@ class SpecView:
     cycles: list[list[str]] = field(default_factory=list)  # each cycle through this spec, as files, closed
     targets: dict[str, "SpecView"] = field(default_factory=dict)  # resolved path -> the spec it names
 
-    def get(self, *path, default=None):
+    def get(self, *path: str, default: Any = None) -> Any:
         cur = self.body.get("spec", {})
         for key in path:
             if not isinstance(cur, dict) or key not in cur:
@@ -45,7 +46,7 @@ class SpecView:
             cur = cur[key]
         return cur
 
-    def loc(self, *path) -> Loc:
+    def loc(self, *path: str | int) -> Loc:
         return Loc(self.file, line_of(self.body, "spec", *path))
 
 
@@ -91,7 +92,7 @@ def _config(v: SpecView, configs: dict[str, ModelConfig]) -> ModelConfig | None:
     return configs.get(beside)
 
 
-def _resolve(v: SpecView, i: int, dep: dict, root: Path, by_file: dict[str, SpecView]) -> SpecRef:
+def _resolve(v: SpecView, i: int, dep: dict[str, Any], root: Path, by_file: dict[str, SpecView]) -> SpecRef:
     target = dep["specRef"]
     loc = Loc(v.file, line_of(v.body, "spec", "dependencies", i, "specRef"))
     ref = SpecRef(str(dep.get("name", target)), target, None, bool(dep.get("optional")), None, dep.get("latencyBudgetMs"), loc)
@@ -122,7 +123,7 @@ def _cycles_from(start: SpecView) -> list[list[str]]:
     """Every simple cycle that returns to `start`, as the files along it (first file repeated at the end)."""
     out: list[list[str]] = []
 
-    def walk(v: SpecView, path: list[str]):
+    def walk(v: SpecView, path: list[str]) -> None:
         for _target, nxt in sorted(v.targets.items()):
             if nxt is start:
                 out.append(path + [start.file])
