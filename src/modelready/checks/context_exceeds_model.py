@@ -37,8 +37,8 @@ from ._spec import engines
 
 def beyond_model(v: SpecView) -> Iterator[Hit]:
     limit = v.arch.context_length if v.arch else None
-    spec_len = v.get("model", "maxContextTokens")
-    if spec_len is not None and limit is not None and int(spec_len) > limit:
+    spec_len = v.spec.max_context
+    if spec_len is not None and limit is not None and spec_len > limit:
         yield Hit(f"spec model.maxContextTokens {spec_len} exceeds the model's {limit} tokens ({v.arch_file})", v.loc("model", "maxContextTokens"))
     for d, e in engines(v):
         got, where = e.int_setting("max_model_len"), e.setting("max_model_len")
@@ -47,7 +47,7 @@ def beyond_model(v: SpecView) -> Iterator[Hit]:
 
 
 def spec_vs_engine(v: SpecView) -> Iterator[Hit]:
-    want = int(v.get("model", "maxContextTokens"))
+    want = v.spec.max_context
     for d, e in engines(v):
         got, where = e.int_setting("max_model_len"), e.setting("max_model_len")
         if got is not None and where is not None and got != want:
@@ -59,5 +59,5 @@ CHECKS = [
           "the context is longer than the model supports", beyond_model, applies=lambda v: v.arch is not None, scope="spec"),
     Check[SpecView]("spec-context-mismatch", Severity.error, ("max-context-defined", "config-matches-intent"), __doc__, "the engine serves the spec's context",
           "the engine's context differs from the spec's", spec_vs_engine,
-          applies=lambda v: v.get("model", "maxContextTokens") is not None and bool(engines(v)), scope="spec"),
+          applies=lambda v: v.spec.max_context is not None and bool(engines(v)), scope="spec"),
 ]

@@ -32,11 +32,8 @@ from . import Hit, declare
 
 
 def target(v: SpecView) -> tuple[str, float] | None:
-    lat = v.get("slo", "latency") or {}
-    for op in ("e2e", "request"):
-        if isinstance(lat.get(op), dict) and lat[op].get("p95Ms") is not None:
-            return op, float(lat[op]["p95Ms"])
-    return None
+    """The end-to-end p95 latency target: (operation, milliseconds)."""
+    return next(((op, v.spec.latency_p95_ms[op]) for op in ("e2e", "request") if op in v.spec.latency_p95_ms), None)
 
 
 @declare("dependency-latency-over-slo", "warning", ["dependency-latency-budgets"],

@@ -28,10 +28,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..findings import Loc
-from ..load.yamlsrc import line_of
 from ..normalize.specs import SpecView
-from ..spec import validate
 from . import Hit, declare
 
 
@@ -39,8 +36,8 @@ from . import Hit, declare
          "the ModelSpec is valid against its schema", "the ModelSpec does not validate",
          doc=__doc__, subject=SpecView, applies=lambda v: True)
 def check(v: SpecView) -> Iterator[Hit]:
-    for message, path in validate(v.body):
-        yield Hit(message, Loc(v.file, line_of(v.body, *path)))
+    for message, loc in v.problems:
+        yield Hit(message, loc)
 
 
 CHECKS = [check]

@@ -12,7 +12,9 @@ from ..findings import Loc
 from ..load.artifacts import ModelConfig, ModelSpecDoc
 from ..load.yamlsrc import line_of
 from .architecture import ModelArch
+from ..spec import validate
 from .model import Deployment
+from .modelspec import ModelSpec
 
 
 @dataclass
@@ -31,6 +33,8 @@ class SpecView:
     file: str
     body: dict[str, Any]
     name: str
+    spec: ModelSpec  # what the spec declares, typed
+    problems: list[tuple[str, Loc]]  # where the document does not validate against the ModelSpec schema
     deployments: list[Deployment] = field(default_factory=list)
     arch: ModelArch | None = None  # of the model config.json the spec names (or that sits beside it)
     arch_file: str = ""
@@ -51,7 +55,7 @@ class SpecView:
 
 
 def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: list[ModelConfig], root: Path) -> list[SpecView]:
-    views = [SpecView(d.file, d.body, str((d.body.get("metadata") or {}).get("name", "")) if isinstance(d.body.get("metadata"), dict) else "") for d in specs]
+    views = [_view(d) for d in specs]
     by_file = {v.file: v for v in views}
     config_by_file = {c.file: c for c in configs}
     for v in views:
@@ -66,6 +70,13 @@ def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: lis
     for v in views:
         v.cycles = _cycles_from(v)
     return views
+
+
+def _view(doc: ModelSpecDoc) -> SpecView:
+    meta, spec = doc.body.get("metadata"), doc.body.get("spec")
+    name = str(meta.get("name", "")) if isinstance(meta, dict) else ""
+    problems = [(message, Loc(doc.file, line_of(doc.body, *path))) for message, path in validate(doc.body)]
+    return SpecView(doc.file, doc.body, name, ModelSpec.from_spec(spec if isinstance(spec, dict) else {}), problems)
 
 
 def _linked(v: SpecView, deployments: list[Deployment]) -> list[Deployment]:
