@@ -1,5 +1,5 @@
 """The checks and what they read are typed: `mypy --strict` on checks/ and normalize/ finds nothing.
-A check is a Check[Deployment], Check[SpecView], Check[ModelCard] or Check[Dockerfile]; a check that
+A check is a Check[Deployment], Check[SpecView], Check[Card] or Check[Build]; a check that
 reads a field its subject does not have, or forgets that an engine may be absent, fails here."""
 
 from __future__ import annotations

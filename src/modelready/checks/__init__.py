@@ -14,13 +14,13 @@ import re
 from typing import Any, Callable, Generic, Iterable, TypeVar, overload
 
 from ..findings import Loc, Severity
-from ..load.artifacts import Dockerfile, ModelCard
+from ..normalize.artifacts import Build, Card
 from ..normalize.model import Deployment
 from ..normalize.specs import SpecView
 
 S = TypeVar("S")
 # the subject type a check is written for -> the runner's scope that hands it such subjects
-SCOPES: dict[type, str] = {Deployment: "deployment", SpecView: "spec", ModelCard: "modelcard", Dockerfile: "dockerfile"}
+SCOPES: dict[type, str] = {Deployment: "deployment", SpecView: "spec", Card: "modelcard", Build: "dockerfile"}
 
 
 @dataclass(frozen=True)
