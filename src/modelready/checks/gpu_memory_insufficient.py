@@ -90,8 +90,7 @@ def _utilization(v: SpecView, e: Engine) -> float:
     util_v = e.setting("gpu_memory_utilization")
     if util_v:
         return float(util_v.value)
-    return float(v.spec.gpu_memory_utilization or
-                 data.vllm_flags()["gpu_memory_utilization_default"].get(data.vllm_release_for(e.version) or "", 0.9))
+    return float(v.spec.gpu_memory_utilization or e.default("gpu_memory_utilization", 0.9))
 
 
 CHECKS = [check]

@@ -183,6 +183,12 @@ class Engine:
         """data/engines.yaml has a row for it."""
         return self.name in data.engines()
 
+    def default(self, setting: str, fallback: Any) -> Any:
+        """The default of `setting` at the pinned release, where it changed by release (data/vllm_flags.json,
+        `<setting>_default`; vLLM's table, read for every engine until others have one), else `fallback`."""
+        table = data.vllm_flags().get(f"{setting}_default", {})
+        return table.get(data.vllm_release_for(self.version) or "", fallback)
+
     def capability(self, name: str, default: Any = None) -> Any:
         """What this engine's row in data/engines.yaml says: a capability (llm_server, continuous_batching,
         loads_weights_at_start, llm_args, ...) or a fact (default_port, default_host, health_paths, ...)."""
