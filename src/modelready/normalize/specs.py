@@ -53,6 +53,22 @@ class SpecView:
     def loc(self, *path: str | int) -> Loc:
         return Loc(self.file, line_of(self.body, "spec", *path))
 
+    def declared_at(self, path: str) -> int | None:
+        """Line of the dotted `path` under `spec` (or at the document's top level) when it holds a value, else None."""
+        spec = self.body.get("spec")
+        for root in (spec if isinstance(spec, dict) else None, self.body):
+            cur: Any = root
+            line: int = getattr(root, "line", 0)
+            for key in path.split("."):
+                if not isinstance(cur, dict) or key not in cur:
+                    cur = None
+                    break
+                line = getattr(cur, "lines", {}).get(key, line)
+                cur = cur[key]
+            if cur is not None and cur != "" and cur != []:
+                return line
+        return None
+
 
 def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: list[ModelConfig], root: Path) -> list[SpecView]:
     views = [_view(d) for d in specs]
