@@ -1,7 +1,9 @@
 """Checks: small pure functions over the normalized model.
 
 Each module declares `CHECKS`, a list of `Check` values (one, or a family built from a table beside it).
-`registry()` walks this package once, visibly, and fails fast on a duplicate ID.
+A check is typed by its subject: Check[Deployment], Check[SpecView], Check[Card] or Check[Build], all built
+in normalize/; it asks traits and engine capabilities, never kinds, engine names or raw documents.
+`registry()` walks this package once, visibly, and fails fast on a duplicate ID; runner.py runs them.
 """
 
 from __future__ import annotations
