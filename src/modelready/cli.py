@@ -15,6 +15,21 @@ FORMATS = ("text", "json", "sarif", "junit", "markdown")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Everything written to stdout and stderr passes `inert.StreamGuard`: content can neither start a
+    workflow command on a runner's log nor leak a token, whichever code prints it."""
+    from .report.inert import StreamGuard
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = StreamGuard(sys.stdout), StreamGuard(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="modelready", description="Is this ML model deployment ready for production?")
     parser.add_argument("--version", action="version", version=f"modelready {__version__}")
     sub = parser.add_subparsers(dest="subcommand", required=True)

@@ -13,156 +13,245 @@ and sha, `smoke-result` files) to put the measurements into the same comment and
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 
 from ..config import find_config, load_config
 from ..discover import classify_name
 from ..findings import Severity
-from . import attest
+from ..report.inert import text
+from . import attest, scope
+from .gate import Gate, cause
 from .runner import Runner
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
-RESULT_MARK = "<!-- modelready:result:{} -->"
-
-
-def _attestation(r: Runner) -> int:
-    """A person edited the sticky comment: keep ticks by people with write access, revert the others,
-    and re-issue the check with the attestations counted. Edits by bots (our own included) are ignored."""
-    import datetime as dt
-
-    from .github import MARKER, Publisher
-
-    comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
-    sender = r.event.get("sender") or {}
-    if r.event.get("action") != "edited" or MARKER not in (comment.get("body") or "") or not issue.get("pull_request"):
-        print("modelready: not an edit of the checklist comment: nothing to do")
-        return 0
-    if sender.get("type") == "Bot" or not r.token or r.from_fork:
-        print("modelready: edit by a bot or without a write token: nothing to do")
-        return 0
-    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
-    new = comment["body"]
-    pub = Publisher(r.api_url, r.token, r.repository)
-    login = sender.get("login", "")
-    permission = pub.permission(login)
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body, accepted, reverted = attest.reconcile(old, new, login, permission, now)
-    number = int(issue["number"])
-    if body != new:
-        pub.edit_comment(number, int(comment["id"]), body)
-    failed = RESULT_MARK.format("fail") in body
-    boxes = attest.state(body)
-    done = sum(1 for ticked, _ in boxes.values() if ticked)
-    title = f"{done} of {len(boxes)} attestations; " + ("findings fail the gate" if failed else "no failing findings")
-    lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
-    if reverted:
-        lines.append(f"reverted {', '.join(reverted)}: attesting needs write access")
-    pub.check_run(r.input("check-name", "modelready"), pub.head_sha(number), "failure" if failed else "success", title, "\n\n".join(lines), [])
-    r.write_summary("\n\n".join(lines))
-    r.write_output(result="fail" if failed else "pass")
-    return 1 if failed else 0
+HEAD_MARK = "<!-- modelready:head:{} -->"  # the commit a comment shows: an event about an older rendering is stale
+HEAD_RE = re.compile(r"<!-- modelready:head:([0-9a-f]{40}) -->")
 
 
 def run(r: Runner) -> int:
-    from ..report import sarif
-    from ..run import run as check_run
-
-    root = r.workspace.resolve()
-    config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
-    fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
-    check_name = r.input("check-name", "modelready")
-    pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
     if r.event_name == "issue_comment":
         return _attestation(r)
     if r.event_name == "workflow_run":
-        return _from_artifact(r)
+        return _fork(r)
     if r.event_name == "workflow_dispatch" and r.input("smoke-result"):
-        return _smoke_report(r, config, fail_on)
+        return _smoke_report(r)
     if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
         print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
         return 0
-    publisher = None
-    if r.token:
-        from .github import Publisher
-
-        publisher = Publisher(r.api_url, r.token, r.repository)
-    changed: list[str] | None = None
-    if pr is not None and publisher is not None:
-        changed = publisher.changed_files(int(pr["number"]))
-    result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, trivy=_trivy(r, config),
-                            keep=_scope(changed))
-    existing = publisher.find_comment(int(pr["number"])) if pr is not None and publisher is not None else None
-    body = _comment(r, doc, existing)
-    report_path = root / r.input("report-path", "modelready-report.json")
-    sarif_path = root / r.input("sarif-path", "modelready.sarif")
-    if pr is not None:  # what a workflow_run job needs to publish for a fork; checked there, never trusted
-        doc["github"] = {"pull_request": int(pr["number"]), "head_sha": r.sha}
-    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
-    result_word = doc["summary"]["result"]
-    touched = changed is None or bool(relevant(changed))
-    r.write_summary(body if touched else "modelready: this pull request touches no deployment file.")
-    counts = doc["summary"]["findings"]
-    r.write_output(result=result_word if touched else "neutral", errors=counts["error"], warnings=counts["warning"],
-                   sarif_path=sarif_path, report_path=report_path)
-    if pr is not None and publisher is not None and not r.from_fork:
-        _publish(publisher, r, int(pr["number"]), check_name, doc, body, touched, existing)
-        if touched and r.input("smoke", "off") == "dispatch":
-            _dispatch_smoke(publisher, r, pr, result)
-    elif pr is not None:
-        print("modelready: read-only token (fork pull request): results are in the job summary and SARIF; no comment or check written")
-    return 1 if touched and result_word == "fail" else 0
+    pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
+    group = r.event.get("merge_group") if r.event_name == "merge_group" else None
+    # a fork's own run has a read-only token: it writes nothing, and modelready-publish.yml reports for it
+    publisher = _publisher(r) if (pr is not None and not r.from_fork) or group is not None else None
+    gate = Gate(publisher, r.input("check-name", "modelready"), r.sha)
+    gate.start()
+    number = int(pr["number"]) if pr is not None else None
+    base = ((pr or {}).get("base") or {}).get("sha") or (group or {}).get("base_sha") or ""
+    code = _guarded(r, gate, lambda: _judge(r, gate, publisher, number, base, r.workspace.resolve(), scoped=pr is not None or group is not None))
+    if pr is not None and r.from_fork:
+        print("modelready: read-only token (fork pull request): results are in the job summary and SARIF; "
+              "modelready-publish.yml recomputes them and writes the comment and check")
+    return code
 
 
-def _from_artifact(r: Runner) -> int:
-    """workflow_run: publish the comment and check for a pull request whose own run had a read-only token.
+def _guarded(r: Runner, gate: Gate, body) -> int:
+    """Run `body`; whatever it raises completes the check with a failure and one line, never a traceback."""
+    try:
+        return body()
+    except ValueError as e:  # a bad input or config: exit 2 with the line (cli prints it)
+        gate.fail(str(e))
+        raise
+    except Exception as e:  # noqa: BLE001 - the required check must report, with why
+        why = cause(e)
+        gate.fail(why)
+        print(f"modelready: could not finish: {why}", file=sys.stderr, flush=True)
+        r.write_summary(f"**modelready could not finish:** {text(why)}")
+        return 2
 
-    The artifact comes from code we do not trust: only the report JSON is read, it must match the report
-    schema, and the pull request it names must have the head commit that triggered this run."""
-    from importlib import resources
 
-    import jsonschema
-
+def _publisher(r: Runner):
+    if not r.token:
+        return None
     from .github import Publisher
 
+    return Publisher(r.api_url, r.token, r.repository)
+
+
+def _config(r: Runner, root: Path, base: str, publisher, scoped: bool):
+    """(config applied, the PR's own config or None, whether the PR's is the one applied, where it came from)."""
+    own_path = Path(r.input("config")) if r.input("config") else find_config(root)
+    if not scoped:  # an audit of the repository as it is
+        return load_config(own_path), None, True, "the workspace"
+    own = load_config(root / own_path if own_path and not own_path.is_absolute() else own_path) if own_path else None
+    where = r.input("config-from", "base")
+    if where == "head":
+        return own or load_config(None), own, True, "the pull request's own config (config-from: head)"
+    if where != "base":
+        raise ValueError(f"input config-from takes base or head, not {where!r}")
+    cfg, source = scope.base_config(root, base, publisher)
+    return cfg, own, False, source
+
+
+def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root: Path, scoped: bool) -> int:
+    """Check the files at `root` (a PR's checkout, a merge group's, or the repository) and report: the
+    verdict comes from these files and nothing else."""
+    from ..report import sarif
+    from ..run import run as check_run
+
+    config, own, own_applied, config_source = _config(r, root, base, publisher, scoped)
+    fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
+    changes = None
+    if scoped:
+        api = (lambda: publisher.changed_files(number)) if publisher is not None and number else None
+        changes = scope.changed(root, base, r.sha, api)
+        print(f"modelready: changed files from {changes.source}; config from {config_source}", flush=True)
+    files = changes.files if changes is not None else None
+    result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, trivy=_trivy(r, config), keep=_scope(files))
+    existing = None
+    if publisher is not None and number:
+        try:
+            existing = publisher.find_comment(number)
+        except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
+            _best_effort(gate, e, "comments could not be listed")
+    body = _comment(r, doc, existing)
+    if scoped:
+        body += scope.section(scope.switched_off(config, own, doc, files), own_applied)
+        body += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(config_source)}.</sub>\n"
+    report_path, sarif_path = root / r.input("report-path", "modelready-report.json"), root / r.input("sarif-path", "modelready.sarif")
+    if number:  # what modelready-publish.yml reads for a fork: which PR; a hint it checks, never a verdict
+        doc["github"] = {"pull_request": number, "head_sha": r.sha}
+    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+    touched = files is None or bool(relevant(files))
+    result_word = doc["summary"]["result"] if touched else "neutral"
+    r.write_summary(body if touched else "modelready: this change touches no deployment file.")
+    counts = doc["summary"]["findings"]
+    r.write_output(result=result_word, errors=counts["error"], warnings=counts["warning"], sarif_path=sarif_path, report_path=report_path)
+    if publisher is not None and number and touched and r.input("comment", "true").lower() != "false":
+        try:
+            publisher.upsert_comment(number, body, existing)
+        except Exception as e:  # noqa: BLE001
+            _best_effort(gate, e, "the comment was not written")
+    _conclude(gate, doc, body, touched)
+    if touched and number and publisher is not None and r.input("smoke", "off") == "dispatch" and not r.from_fork:
+        _dispatch_smoke(publisher, r, r.event.get("pull_request") or {}, result)
+    return 1 if result_word == "fail" else 0
+
+
+def _best_effort(gate: Gate, e: Exception, what: str) -> None:
+    from .github import RateLimited
+
+    if isinstance(e, RateLimited):  # waiting longer is not an option: the check says so
+        raise e
+    gate.say(f"{what}: {cause(e)}")
+
+
+def _conclude(gate: Gate, doc: dict, body: str, touched: bool) -> None:
+    from .github import annotations
+
+    if not touched:
+        gate.finish("neutral", "No deployment files changed", "This change touches no file modelready checks.")
+        return
+    s = doc["summary"]
+    title = f"{s['findings']['error']} error(s), {s['findings']['warning']} warning(s) in {s['deployments']} deployment(s)"
+    summary = body if len(body) < 65000 else body[:64000] + "\n\n… (truncated)"
+    gate.finish("failure" if s["result"] == "fail" else "success", title, summary, annotations(doc["findings"]))
+
+
+def _attestation(r: Runner) -> int:
+    """Someone edited a comment. Only an edit of the bot's own sticky comment, showing the PR's current
+    head, by someone else, counts: ticks on `attest` items by people with write access are recorded by
+    the bot (who and when), other changes reverted. The check run is the files' and is not touched."""
+    import datetime as dt
+
+    from ..catalog import load as load_catalog
+
+    event_comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
+    if r.event.get("action") != "edited" or not issue.get("pull_request") or not r.token or not event_comment.get("id"):
+        print("modelready: not an edit of a pull request comment: nothing to do")
+        return 0
+    publisher = _publisher(r)
+    number = int(issue["number"])
+    comment = publisher.get_comment(number, int(event_comment["id"]))  # re-read: the payload is a claim
+    sticky = publisher.find_comment(number)
+    if sticky is None or comment.id != sticky.id or comment.user.login != publisher.identity:
+        print("modelready: the edited comment is not modelready's own checklist: ignored")
+        return 0
+    login = (r.event.get("sender") or {}).get("login", "")
+    if login == publisher.identity or (r.event.get("sender") or {}).get("type") == "Bot":
+        print("modelready: edit by a bot: ignored")
+        return 0
+    shown, head = HEAD_RE.search(comment.body or ""), publisher.head_sha(number)
+    if shown is None or shown.group(1) != head:
+        print(f"modelready: the comment does not show the pull request's head {head[:12]} (a newer run rewrites it): ignored")
+        return 0
+    if comment.body != event_comment.get("body"):
+        print("modelready: the comment changed again since this event: the later event decides")
+        return 0
+    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
+    attestable = {i.id for i in load_catalog().items if i.mode == "attest"}
+    permission = publisher.permission(login)
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body, accepted, reverted = attest.reconcile(old, comment.body, login, permission, now, attestable)
+    if body != comment.body:
+        publisher.edit_comment(comment, body)
+    lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
+    if reverted:
+        lines.append(f"reverted {', '.join(reverted)}: attesting needs write access, on an attest item")
+    print("modelready: " + "; ".join(lines) + "; the check run stays as the files decided")
+    r.write_summary("\n\n".join(text(line) for line in lines))
+    return 0
+
+
+def _fork(r: Runner) -> int:
+    """workflow_run, for a pull request whose own run had a read-only token (a fork). The trusted workflow
+    checked the PR head out as data at `pr-path`; the verdict is recomputed here from those files. The
+    artifact only says which pull request it was: that PR's head must be the commit of the run."""
     run = r.event.get("workflow_run") or {}
     if r.event.get("action") != "completed" or run.get("event") != "pull_request" or not r.token:
         print("modelready: not a completed pull_request run, or no token: nothing to do")
         return 0
-    pub = Publisher(r.api_url, r.token, r.repository)
-    raw = pub.download_report(int(run["id"]), r.input("artifact-name", "modelready-report"), r.input("report-path", "modelready-report.json"))
-    if raw is None:
-        print("modelready: the run left no report artifact: nothing to publish")
-        return 0
-    doc = json.loads(raw)
-    schema = json.loads(resources.files("modelready.report").joinpath("report-schema.json").read_text())
-    jsonschema.Draft202012Validator(schema).validate(doc)
-    claimed = doc.get("github") or {}
-    number, sha = int(claimed.get("pull_request", 0)), run.get("head_sha", "")
-    if not number or pub.head_sha(number) != sha or claimed.get("head_sha") != sha:
-        print(f"modelready: the report names pull request {number}, whose head is not {sha}: refusing to publish it")
-        return 1
-    r.sha = sha
-    existing = pub.find_comment(number)
-    body = _comment(r, doc, existing)
-    _publish(pub, r, number, r.input("check-name", "modelready"), doc, body, True, existing)
-    r.write_summary(body)
-    return 0
+    publisher = _publisher(r)
+    r.sha = run.get("head_sha", "")
+    gate = Gate(publisher, r.input("check-name", "modelready"), r.sha)
+    gate.start()
+
+    def judge() -> int:
+        raw = publisher.download_report(int(run["id"]), r.input("artifact-name", "modelready-report"), r.input("report-path", "modelready-report.json"))
+        if raw is None:
+            return _refuse(r, gate, "the pull request's run left no modelready-report artifact, so which pull request it was is unknown: re-run that workflow")
+        number = _claimed_number(raw)
+        if number is None:
+            return _refuse(r, gate, "the pull request's report artifact is not a modelready report naming a pull request")
+        pull = publisher.pull(number)
+        if pull.head.sha != r.sha:
+            return _refuse(r, gate, f"the report artifact names pull request #{number}, whose head is {pull.head.sha[:12]}, not {r.sha[:12]}")
+        pr_root = (r.workspace / r.input("pr-path", "pull-request")).resolve()
+        if not pr_root.is_dir() or not pr_root.is_relative_to(r.workspace.resolve()):
+            return _refuse(r, gate, f"the pull request's head is not checked out at {r.input('pr-path', 'pull-request')}: the workflow must check it out there as data")
+        checked_out = scope._git(pr_root, "rev-parse", "HEAD")
+        if checked_out is not None and checked_out.strip() != r.sha:
+            return _refuse(r, gate, f"{r.input('pr-path', 'pull-request')} holds {checked_out.strip()[:12]}, not the pull request's head {r.sha[:12]}")
+        return _judge(r, gate, publisher, number, pull.base.sha, pr_root, scoped=True)
+
+    return _guarded(r, gate, judge)
 
 
-def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body: str, touched: bool, existing=None) -> None:
-    from .github import annotations
+def _refuse(r: Runner, gate: Gate, why: str) -> int:
+    gate.fail(why)
+    print(f"modelready: {why}", flush=True)
+    r.write_summary(f"**modelready:** {text(why)}")
+    return 1
 
-    if not touched:
-        publisher.check_run(check_name, r.sha, "neutral", "No deployment files changed", "This pull request touches no file modelready checks.", [])
-        return
-    if r.input("comment", "true").lower() != "false":
-        publisher.upsert_comment(number, body, existing)
-    s = doc["summary"]
-    conclusion = "failure" if s["result"] == "fail" else "success"
-    title = f"{s['findings']['error']} error(s), {s['findings']['warning']} warning(s) in {s['deployments']} deployment(s)"
-    summary = body if len(body) < 65000 else body[:64000] + "\n\n… (truncated)"
-    publisher.conclude(check_name, r.sha, conclusion, title, summary, annotations(doc["findings"]))
+
+def _claimed_number(raw: bytes) -> int | None:
+    try:
+        claimed = json.loads(raw).get("github") or {}
+        number = claimed.get("pull_request")
+    except (ValueError, AttributeError):
+        return None
+    return number if isinstance(number, int) and not isinstance(number, bool) and number > 0 else None
 
 
 def _trivy(r: Runner, config):
@@ -193,36 +282,45 @@ def _dispatch_smoke(publisher, r: Runner, pr: dict, result) -> None:
     print(f"modelready: smoke run dispatched for {len(include)} deployment(s) on {ref}")
 
 
-def _smoke_report(r: Runner, config, fail_on) -> int:
+def _smoke_report(r: Runner) -> int:
     """The smoke workflow reports back: its results decide the smoke items of the same sticky comment,
     and a `<check-name> / smoke` check run goes on the commit that was measured."""
     from ..run import load_smoke_results, run as check_run
     from ..smoke.verdict import figures
-    from .github import Publisher
 
     root = r.workspace.resolve()
+    config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
+    fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
     files = sorted({p for pattern in r.input("smoke-result").split() for p in root.glob(pattern)})
     if not files:
         print(f"modelready: no smoke result matches {r.input('smoke-result')!r}", flush=True)
         return 1
     smoke = load_smoke_results(files)
     inputs = r.event.get("inputs") or {}
-    number, sha = int(inputs.get("pr") or 0), inputs.get("sha") or r.sha
-    publisher = Publisher(r.api_url, r.token, r.repository) if r.token and number else None
-    changed = publisher.changed_files(number) if publisher is not None else None
-    _result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, smoke=smoke, keep=_scope(changed))
-    r.sha = sha
-    failed = [s for s in smoke if s["result"] == "fail"]
-    lines = [f"- {'❌' if s['result'] == 'fail' else '✅'} **{s['target']['name']}**: " + "; ".join(figures(s) + _failed_items(s)) for s in smoke]
-    title = f"{len(smoke) - len(failed)} of {len(smoke)} smoke run(s) passed"
-    r.write_summary(f"### modelready smoke\n\n{title}\n\n" + "\n".join(lines))
-    r.write_output(result="fail" if failed else "pass")
-    if publisher is not None:
-        existing = publisher.find_comment(number)
-        if r.input("comment", "true").lower() != "false":
-            publisher.upsert_comment(number, _comment(r, doc, existing), existing)
-        publisher.conclude(f"{r.input('check-name', 'modelready')} / smoke", sha, "failure" if failed else "success", title, "\n".join(lines), [])
-    return 1 if failed else 0
+    number, r.sha = int(inputs.get("pr") or 0), inputs.get("sha") or r.sha
+    publisher = _publisher(r) if number else None
+    gate = Gate(publisher, f"{r.input('check-name', 'modelready')} / smoke", r.sha)
+    gate.start()
+
+    def report() -> int:
+        changed = publisher.changed_files(number) if publisher is not None else None
+        _result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, smoke=smoke, keep=_scope(changed))
+        failed = [s for s in smoke if s["result"] == "fail"]
+        lines = [f"- {'❌' if s['result'] == 'fail' else '✅'} **{text(s['target']['name'])}**: " + text("; ".join(figures(s) + _failed_items(s)))
+                 for s in smoke]
+        title = f"{len(smoke) - len(failed)} of {len(smoke)} smoke run(s) passed"
+        r.write_summary(f"### modelready smoke\n\n{title}\n\n" + "\n".join(lines))
+        r.write_output(result="fail" if failed else "pass")
+        if publisher is not None and r.input("comment", "true").lower() != "false":
+            try:
+                existing = publisher.find_comment(number)
+                publisher.upsert_comment(number, _comment(r, doc, existing), existing)
+            except Exception as e:  # noqa: BLE001
+                _best_effort(gate, e, "the comment was not written")
+        gate.finish("failure" if failed else "success", title, "\n".join(lines))
+        return 1 if failed else 0
+
+    return _guarded(r, gate, report)
 
 
 def _failed_items(s: dict) -> list[str]:
@@ -246,7 +344,7 @@ def _comment(r: Runner, doc: dict, existing) -> str:
 
     ticks = attest.attested(existing.body) if existing is not None else {}
     attest.apply(doc, ticks)
-    return markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
+    return markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{HEAD_MARK.format(r.sha)}\n"
 
 
 def relevant(changed: list[str]) -> list[str]:
@@ -281,5 +379,8 @@ def _linker(r: Runner):
     """Links to file lines at the PR's head commit."""
     if not (r.repository and r.sha):
         return lambda path, line: None
+    from urllib.parse import quote
+
     base = f"{r.server_url}/{r.repository}/blob/{r.sha}/"
-    return lambda path, line: base + path + (f"#L{line}" if line else "")
+    # the path is the PR's: percent-encoded, so no character of it can end the link or start another
+    return lambda path, line: base + quote(path, safe="/") + (f"#L{line}" if line else "")

@@ -1,6 +1,9 @@
-"""Terminal output: findings grouped by what they are about, with file:line; colours on a TTY."""
+"""Terminal output: findings grouped by what they are about, with file:line; colours on a TTY.
+Every string from the files is folded onto its line (`inert.fold`); the CLI guards line starts."""
 
 from __future__ import annotations
+
+from .inert import fold
 
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 RESET, BOLD, GREEN = "\033[0m", "\033[1m", "\033[32m"
@@ -14,19 +17,19 @@ def render(doc: dict, color: bool = False) -> str:
         if not f["suppressed"]:
             groups.setdefault(f["subject"], []).append(f)
     for subject in sorted(groups):
-        lines.append(c(BOLD, subject))
+        lines.append(c(BOLD, fold(subject)))
         for f in sorted(groups[subject], key=lambda f: (-_rank(f["severity"]), f["file"], f["line"])):
-            where = f"{f['file']}:{f['line']}" if f["line"] else f["file"]
+            where = fold(f"{f['file']}:{f['line']}" if f["line"] else f["file"])
             if f["values_key"]:
-                where += f" (values: {f['values_key']})"
-            lines.append(f"  {c(COLORS[f['severity']], f['severity']):<7} {f['check']}  {where}")
-            lines.append(f"          {f['message']}")
+                where += f" (values: {fold(f['values_key'])})"
+            lines.append(f"  {c(COLORS[f['severity']], f['severity']):<7} {fold(f['check'])}  {where}")
+            lines.append(f"          {fold(f['message'])}")
         lines.append("")
     # clean: nothing about the deployment, and nothing in its file (a ModelSpec's finding may point there)
     blamed = {f["file"] for f in doc["findings"] if not f["suppressed"]}
     clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in groups and d["file"] not in blamed)
     for dep in clean:
-        lines.append(f"{c(BOLD, dep)}\n  {c(GREEN, 'ok')}      no findings")
+        lines.append(f"{c(BOLD, fold(dep))}\n  {c(GREEN, 'ok')}      no findings")
     if clean:
         lines.append("")
     s = doc["summary"]
@@ -42,7 +45,7 @@ def render(doc: dict, color: bool = False) -> str:
     verdict = "FAIL" if s["result"] == "fail" else "PASS"
     lines.append(c(COLORS["error"] if verdict == "FAIL" else GREEN, f"{verdict} (fail on {s['fail_on']})"))
     for e in doc["errors"]:
-        lines.append(c(COLORS["error"], f"internal error: {e}"))
+        lines.append(c(COLORS["error"], f"internal error: {fold(e)}"))
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,71 @@
+"""The required check's life: created in progress before anything can fail, completed last, whatever
+happened in between. Where the token may not write checks, a commit status takes its place; where it may
+write neither (a read-only token), the job summary and the exit code carry the result, with one line
+that says so. Nothing here raises past `finish`/`fail`: the check is the one write that must land."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..report.inert import fold
+
+
+@dataclass
+class Gate:
+    publisher: object | None  # github.Publisher, or None without a token
+    name: str
+    sha: str
+    run: object | None = None
+    mode: str = "none"  # check | status | none
+    notes: list[str] = field(default_factory=list)
+
+    def start(self) -> None:
+        if self.publisher is None or not self.sha:
+            return
+        try:
+            self.run = self.publisher.start_check(self.name, self.sha)
+            if self.run is not None:
+                self.mode = "check"
+            elif self.publisher.commit_status(self.sha, self.name, "pending", "modelready is reading the files"):
+                self.mode = "status"
+            else:
+                self.say("the token may write neither checks nor commit statuses (read-only): the result is in the job summary and the exit code")
+        except Exception as e:  # noqa: BLE001 - the run goes on; finish tries again and says why
+            self.say(f"could not start the check: {cause(e)}")
+
+    def finish(self, conclusion: str, title: str, summary: str, annotations: list[dict] | None = None) -> bool:
+        """Complete the check (or status). False when nothing could be written (already said why)."""
+        if self.publisher is None or not self.sha:
+            return False
+        try:
+            if self.mode == "none" and self.run is None:
+                self.run = self.publisher.start_check(self.name, self.sha)
+                self.mode = "check" if self.run is not None else "status"
+            if self.mode == "check":
+                self.publisher.complete_check(self.run, conclusion, title, summary, annotations or [])
+                return True
+            state = {"failure": "failure", "success": "success"}.get(conclusion, "success" if conclusion == "neutral" else "error")
+            if self.publisher.commit_status(self.sha, self.name, state, title):
+                return True
+            self.say("the token may write neither checks nor commit statuses (read-only): the result is in the job summary and the exit code")
+        except Exception as e:  # noqa: BLE001 - nothing more can be written: the exit code and this line remain
+            self.say(f"could not complete the check: {cause(e)}")
+        return False
+
+    def fail(self, why: str) -> bool:
+        return self.finish("failure", fold(why)[:200], f"modelready could not decide: {fold(why)}")
+
+    def say(self, line: str) -> None:
+        if line not in self.notes:
+            self.notes.append(line)
+            print(f"modelready: {line}", flush=True)
+
+
+def cause(e: BaseException) -> str:
+    """One line for an exception: GitHub's status and message, never a traceback."""
+    status = getattr(e, "status", None)
+    if status is not None:
+        data = getattr(e, "data", None)
+        message = data.get("message") if isinstance(data, dict) else (str(data)[:200] if data else "")
+        return fold(f"GitHub answered {status}" + (f": {message}" if message else ""))
+    return fold(f"{type(e).__name__}: {e}")[:300]
