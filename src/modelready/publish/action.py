@@ -79,18 +79,19 @@ def _publisher(r: Runner):
 
 
 def _config(r: Runner, root: Path, base: str, publisher, scoped: bool):
-    """(config applied, the PR's own config or None, whether the PR's is the one applied, where it came from)."""
+    """(config applied, the base commit's, the PR's own or None, whether the PR's is the one applied, where the applied came from)."""
     own_path = Path(r.input("config")) if r.input("config") else find_config(root)
     if not scoped:  # an audit of the repository as it is
-        return load_config(own_path), None, True, "the workspace"
+        cfg = load_config(own_path)
+        return cfg, cfg, None, True, "the workspace"
     own = load_config(root / own_path if own_path and not own_path.is_absolute() else own_path) if own_path else None
     where = r.input("config-from", "base")
-    if where == "head":
-        return own or load_config(None), own, True, "the pull request's own config (config-from: head)"
-    if where != "base":
+    if where not in ("base", "head"):
         raise ValueError(f"input config-from takes base or head, not {where!r}")
-    cfg, source = scope.base_config(root, base, publisher)
-    return cfg, own, False, source
+    base_cfg, source = scope.base_config(root, base, publisher)
+    if where == "head":
+        return own or load_config(None), base_cfg, own, True, "the pull request's own config (config-from: head)"
+    return base_cfg, base_cfg, own, False, source
 
 
 def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root: Path, scoped: bool) -> int:
@@ -99,7 +100,7 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
     from ..report import sarif
     from ..run import run as check_run
 
-    config, own, own_applied, config_source = _config(r, root, base, publisher, scoped)
+    config, base_config, own, own_applied, config_source = _config(r, root, base, publisher, scoped)
     fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
     changes = None
     if scoped:
@@ -116,7 +117,7 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
             _best_effort(gate, e, "comments could not be listed")
     body = _comment(r, doc, existing)
     if scoped:
-        body += scope.section(scope.switched_off(config, own, doc, files), own_applied)
+        body += scope.section(scope.switched_off(base_config, own, doc, files), own_applied)
         body += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(config_source)}.</sub>\n"
     report_path, sarif_path = root / r.input("report-path", "modelready-report.json"), root / r.input("sarif-path", "modelready.sarif")
     if number:  # what modelready-publish.yml reads for a fork: which PR; a hint it checks, never a verdict
