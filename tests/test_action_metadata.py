@@ -124,3 +124,29 @@ def test_the_runner_substitution_fails_on_a_misspelt_input():
     with pytest.raises(AssertionError, match="not in the context"):
         substitute("${{ inputs.chek-name }}", {"inputs": {"check-name": "modelready"}})
 
+
+
+def workflow(name: str) -> dict:
+    doc = yaml.safe_load((REPO / ".github" / "workflows" / name).read_text(encoding="utf-8"))
+    doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as true
+    return doc
+
+
+def test_example_workflows_are_least_privilege_with_one_run_per_pull_request():
+    gate = workflow("modelready.yml")
+    assert set(gate["on"]) == {"pull_request", "merge_group", "workflow_dispatch"}
+    assert "github.event.pull_request.number" in gate["concurrency"]["group"] and gate["concurrency"]["cancel-in-progress"] is True
+    checkout = next(s for s in gate["jobs"]["check"]["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0  # git diff base...head and the base commit's config need the history
+    attest = workflow("modelready-attest.yml")
+    assert attest["on"] == {"issue_comment": {"types": ["edited"]}} and attest["concurrency"]["group"].endswith("github.event.issue.number }}")
+    publish = workflow("modelready-publish.yml")
+    assert "workflow_run" in publish["on"] and "pull_request_target" not in publish["on"]
+    pr_checkout = [s for s in publish["jobs"]["publish"]["steps"] if s.get("with", {}).get("path") == "pull-request"]
+    assert pr_checkout and pr_checkout[0]["with"]["persist-credentials"] is False
+    assert next(s for s in publish["jobs"]["publish"]["steps"] if s.get("uses") == "./")["with"]["pr-path"] == "pull-request"
+    for name in ("modelready.yml", "modelready-attest.yml", "modelready-publish.yml", "modelready-smoke.yml"):
+        wf = workflow(name)
+        assert wf["permissions"] == {}, name  # nothing at the top: each job asks for what it uses
+        for job_name, job in wf["jobs"].items():
+            assert "permissions" in job and "write-all" not in str(job["permissions"]), (name, job_name)
