@@ -182,6 +182,15 @@ def test_five_503s_in_a_row_and_a_failing_patch_still_complete_the_check(workspa
     assert "comments could not be listed" in proc.stdout
 
 
+def test_a_check_run_that_cannot_be_created_falls_back_to_a_commit_status(workspace, github):
+    github.changed_files = [FAILING]
+    github.answer = {"POST /repos/.*/check-runs": (422, json.dumps({"message": "Validation Failed"}))}
+    proc, _ = action(workspace, github, "pull_request", pr_event())
+    assert "Traceback" not in proc.stdout + proc.stderr and proc.returncode == 1
+    assert [(s["state"], s["context"]) for s in github.statuses] == [("pending", "modelready"), ("failure", "modelready")]
+    assert "could not create the check run (GitHub answered 422: Validation Failed)" in proc.stdout
+
+
 def test_a_merge_group_reports_the_same_check_on_the_groups_head(workspace, github):
     without_failing(workspace)
     base, head = history(workspace, add_failing)
@@ -233,9 +242,10 @@ def test_a_post_retried_after_it_landed_leaves_one_comment(workspace, github):
     assert [m for m, p in github.writes if p.endswith("/issues/2/comments")] == ["POST"]  # found by listing again, not posted twice
 
 
-def test_retry_after_3600_is_not_waited_for(workspace, github):
+@pytest.mark.parametrize("limited", ["POST /repos/.*/issues/2/comments", "GET /repos/.*/pulls/2/files"])
+def test_retry_after_3600_is_not_waited_for(workspace, github, limited):
     github.changed_files = [FAILING]
-    github.rate_limited = {"POST /repos/.*/issues/2/comments"}
+    github.rate_limited = {limited}
     t0 = time.monotonic()
     proc, _ = action(workspace, github, "pull_request", pr_event())
     assert time.monotonic() - t0 < 100  # no hour-long sleep: the run itself takes seconds

@@ -24,32 +24,35 @@ class Gate:
             return
         try:
             self.run = self.publisher.start_check(self.name, self.sha)
-            if self.run is not None:
-                self.mode = "check"
-            elif self.publisher.commit_status(self.sha, self.name, "pending", "modelready is reading the files"):
-                self.mode = "status"
-            else:
-                self.say("the token may write neither checks nor commit statuses (read-only): the result is in the job summary and the exit code")
-        except Exception as e:  # noqa: BLE001 - the run goes on; finish tries again and says why
-            self.say(f"could not start the check: {cause(e)}")
+        except Exception as e:  # noqa: BLE001 - a check that cannot be created (422, 5xx): a commit status instead
+            self.say(f"could not create the check run ({cause(e)}): a commit status reports instead")
+        if self.run is not None:
+            self.mode = "check"
+            return
+        self._status("pending", "modelready is reading the files")
 
     def finish(self, conclusion: str, title: str, summary: str, annotations: list[dict] | None = None) -> bool:
-        """Complete the check (or status). False when nothing could be written (already said why)."""
-        if self.publisher is None or not self.sha:
+        """Complete the check (or the status). False when nothing could be written (said why)."""
+        if self.publisher is None or not self.sha or self.mode == "none":
             return False
-        try:
-            if self.mode == "none" and self.run is None:
-                self.run = self.publisher.start_check(self.name, self.sha)
-                self.mode = "check" if self.run is not None else "status"
-            if self.mode == "check":
+        if self.mode == "check":
+            try:
                 self.publisher.complete_check(self.run, conclusion, title, summary, annotations or [])
                 return True
-            state = {"failure": "failure", "success": "success"}.get(conclusion, "success" if conclusion == "neutral" else "error")
-            if self.publisher.commit_status(self.sha, self.name, state, title):
+            except Exception as e:  # noqa: BLE001 - the status still can say it
+                self.say(f"could not complete the check run ({cause(e)}): a commit status reports instead")
+        state = {"failure": "failure", "success": "success", "neutral": "success"}.get(conclusion, "error")
+        return self._status(state, title)
+
+    def _status(self, state: str, description: str) -> bool:
+        try:
+            if self.publisher.commit_status(self.sha, self.name, state, description):
+                self.mode = "status"
                 return True
             self.say("the token may write neither checks nor commit statuses (read-only): the result is in the job summary and the exit code")
         except Exception as e:  # noqa: BLE001 - nothing more can be written: the exit code and this line remain
-            self.say(f"could not complete the check: {cause(e)}")
+            self.say(f"could not write a commit status: {cause(e)}: the result is in the job summary and the exit code")
+        self.mode = "none"
         return False
 
     def fail(self, why: str) -> bool:
