@@ -16,6 +16,7 @@ import pytest
 from .test_github_action import REPO, action, github, pr_event, workspace  # noqa: F401 - fixtures
 
 TOKEN = "hf_PlantedTokenAbCdEfGhIjKlMnOpQrStUv"
+PLAIN = "correct-horse-battery"  # no token format: masked because its values key is secret-named
 EVIL_NAME = "x`<img src=y>` @org/team ![i](https://e.test/i.png) [l](https://e.test) <a href=z>a</a> www.e.test :shipit:"
 EVIL_FILE = "manifests/evil\n::error file=a.py::pwned\n##[warning]w.yaml"
 CHART = "charts/leaky"
@@ -31,9 +32,9 @@ def plant(ws: Path) -> list[str]:
     chart = ws / CHART
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: leaky\nversion: 0.1.0\n")
-    (chart / "values.yaml").write_text(f"hfToken: {TOKEN}\n")
+    (chart / "values.yaml").write_text(f"hfToken: {TOKEN}\nauth:\n  password: {PLAIN}\n")
     (chart / "templates" / "deployment.yaml").write_text(
-        '{{- if .Values.hfToken }}{{ fail (printf "refusing to render: token %s is set inline" .Values.hfToken) }}{{- end }}\n')
+        '{{- if .Values.hfToken }}{{ fail (printf "refusing to render: token %s (password %s) is set inline" .Values.hfToken .Values.auth.password) }}{{- end }}\n')
     return [EVIL_FILE, f"{CHART}/values.yaml", f"{CHART}/templates/deployment.yaml", f"{CHART}/Chart.yaml"]
 
 
@@ -99,7 +100,7 @@ def test_the_action_renders_hostile_content_inert_and_leaks_no_token(workspace, 
     everything = [proc.stdout, proc.stderr, body, out["summary"], json.dumps(run["output"]),
                   (workspace / "modelready-report.json").read_text(), (workspace / "modelready.sarif").read_text()]
     for text in everything:
-        assert TOKEN not in text and "s3cretpass" not in text
+        assert TOKEN not in text and PLAIN not in text and "s3cretpass" not in text
     no_command_lines(proc.stdout, proc.stderr)
 
 
@@ -110,7 +111,7 @@ def test_check_in_every_format_starts_no_command_and_leaks_no_token(workspace, f
                           text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": str(workspace.parent), "GITHUB_ACTIONS": "true"})
     assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr, proc.stderr
     assert "pwned" in proc.stdout or fmt in ("sarif", "json", "junit")  # the file is reported, its name folded
-    assert TOKEN not in proc.stdout + proc.stderr and "s3cretpass" not in proc.stdout + proc.stderr
+    assert TOKEN not in proc.stdout + proc.stderr and PLAIN not in proc.stdout + proc.stderr and "s3cretpass" not in proc.stdout + proc.stderr
     no_command_lines(proc.stdout, proc.stderr)
     if fmt == "markdown":
         assert_inert(proc.stdout, "\0")  # no links at all without a repository
