@@ -36,11 +36,13 @@ class Gate:
         if self.publisher is None or not self.sha or self.mode == "none":
             return False
         if self.mode == "check":
-            try:
-                self.publisher.complete_check(self.run, conclusion, title, summary, annotations or [])
-                return True
-            except Exception as e:  # noqa: BLE001 - the status still can say it
-                self.say(f"could not complete the check run ({cause(e)}): a commit status reports instead")
+            for batch in ([annotations, []] if annotations else [[]]):  # annotations refused (422): completed without them
+                try:
+                    self.publisher.complete_check(self.run, conclusion, title, summary, batch)
+                    return True
+                except Exception as e:  # noqa: BLE001 - the status still can say it
+                    self.say(f"could not complete the check run{' with its annotations' if batch else ''}: {cause(e)}")
+            self.say("a commit status reports instead")
         state = {"failure": "failure", "success": "success", "neutral": "success"}.get(conclusion, "error")
         return self._status(state, title)
 
