@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-MARKER = "<!-- modelready:checklist -->"
+from ..report.markdown import MARKER
+
 ANNOTATION_BATCH = 50  # the Checks API takes at most 50 annotations per request
 LEVEL = {"error": "failure", "warning": "warning", "info": "notice"}
 MAX_WAIT = 60.0  # seconds: the longest Retry-After a gate waits for

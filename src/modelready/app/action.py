@@ -18,12 +18,13 @@ import sys
 from pathlib import Path
 
 from ..config import find_config, load_config
-from ..discover import classify_name
 from ..findings import Severity
+from ..publish import attest
+from ..publish.gate import Gate, cause
+from ..publish.runner import Runner
 from ..report.inert import text
-from . import attest, scope
-from .gate import Gate, cause
-from .runner import Runner
+from . import changes as scope
+from .scope import narrow_to, relevant
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
 HEAD_MARK = "<!-- modelready:head:{} -->"  # the commit a comment shows: an event about an older rendering is stale
@@ -40,6 +41,11 @@ def run(r: Runner) -> int:
     if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
         print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
         return 0
+    return _gate(r)
+
+
+def _gate(r: Runner) -> int:
+    """pull_request, merge_group, or an audit: the check run first, then the files decide."""
     pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
     group = r.event.get("merge_group") if r.event_name == "merge_group" else None
     # a fork's own run has a read-only token: it writes nothing, and modelready-publish.yml reports for it
@@ -73,7 +79,7 @@ def _guarded(r: Runner, gate: Gate, body) -> int:
 def _publisher(r: Runner):
     if not r.token:
         return None
-    from .github import Publisher
+    from ..publish.github import Publisher
 
     return Publisher(r.api_url, r.token, r.repository)
 
@@ -94,54 +100,75 @@ def _config(r: Runner, root: Path, base: str, publisher, scoped: bool):
     return base_cfg, base_cfg, own, False, source
 
 
-def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root: Path, scoped: bool) -> int:
+def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root: Path, scoped: bool) -> int:  # type: ignore[no-untyped-def]
     """Check the files at `root` (a PR's checkout, a merge group's, or the repository) and report: the
     verdict comes from these files and nothing else."""
-    from ..report import sarif
-    from ..run import run as check_run
+    from .run import run as check_run
 
     config, base_config, own, own_applied, config_source = _config(r, root, base, publisher, scoped)
     fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
-    changes = None
-    if scoped:
-        api = (lambda: publisher.changed_files(number)) if publisher is not None and number else None
-        changes = scope.changed(root, base, r.sha, api)
-        print(f"modelready: changed files from {changes.source}; config from {config_source}", flush=True)
+    changes = _changes(r, root, base, publisher, number, config_source) if scoped else None
     files = changes.files if changes is not None else None
     result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, trivy=_trivy(r, config), keep=_scope(files))
-    existing = None
-    if publisher is not None and number:
-        try:
-            existing = publisher.find_comment(number)
-        except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
-            _best_effort(gate, e, "comments could not be listed")
+    existing = _existing_comment(gate, publisher, number)
     body = _comment(r, doc, existing)
-    if scoped:
+    if changes is not None:
         body += scope.section(scope.switched_off(base_config, own, doc, files), own_applied)
         body += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(config_source)}.</sub>\n"
-    report_path, sarif_path = root / r.input("report-path", "modelready-report.json"), root / r.input("sarif-path", "modelready.sarif")
     if number:  # what modelready-publish.yml reads for a fork: which PR; a hint it checks, never a verdict
         doc["github"] = {"pull_request": number, "head_sha": r.sha}
-    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+    report_path, sarif_path = _write_reports(r, root, doc)
     touched = files is None or bool(relevant(files))
     result_word = doc["summary"]["result"] if touched else "neutral"
     r.write_summary(body if touched else "modelready: this change touches no deployment file.")
     counts = doc["summary"]["findings"]
     r.write_output(result=result_word, errors=counts["error"], warnings=counts["warning"], sarif_path=sarif_path, report_path=report_path)
-    if publisher is not None and number and touched and r.input("comment", "true").lower() != "false":
-        try:
-            publisher.upsert_comment(number, body, existing)
-        except Exception as e:  # noqa: BLE001
-            _best_effort(gate, e, "the comment was not written")
+    if publisher is not None and number and touched:
+        _post_comment(r, gate, publisher, number, body, existing)
     _conclude(gate, doc, body, touched)
     if touched and number and publisher is not None and r.input("smoke", "off") == "dispatch" and not r.from_fork:
         _dispatch_smoke(publisher, r, r.event.get("pull_request") or {}, result)
     return 1 if result_word == "fail" else 0
 
 
+def _changes(r: Runner, root: Path, base: str, publisher, number: int | None, config_source: str) -> scope.Changes:  # type: ignore[no-untyped-def]
+    api = (lambda: publisher.changed_files(number)) if publisher is not None and number else None
+    changes = scope.changed(root, base, r.sha, api)
+    print(f"modelready: changed files from {changes.source}; config from {config_source}", flush=True)
+    return changes
+
+
+def _existing_comment(gate: Gate, publisher, number: int | None):  # type: ignore[no-untyped-def]
+    if publisher is None or not number:
+        return None
+    try:
+        return publisher.find_comment(number)
+    except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
+        _best_effort(gate, e, "comments could not be listed")
+        return None
+
+
+def _post_comment(r: Runner, gate: Gate, publisher, number: int, body: str, existing) -> None:  # type: ignore[no-untyped-def]
+    if r.input("comment", "true").lower() == "false":
+        return
+    try:
+        publisher.upsert_comment(number, body, existing)
+    except Exception as e:  # noqa: BLE001
+        _best_effort(gate, e, "the comment was not written")
+
+
+def _write_reports(r: Runner, root: Path, doc: dict) -> tuple[Path, Path]:
+    from ..report import sarif
+
+    report_path = root / r.input("report-path", "modelready-report.json")
+    sarif_path = root / r.input("sarif-path", "modelready.sarif")
+    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+    return report_path, sarif_path
+
+
 def _best_effort(gate: Gate, e: Exception, what: str) -> None:
-    from .github import RateLimited
+    from ..publish.github import RateLimited
 
     if isinstance(e, RateLimited):  # waiting longer is not an option: the check says so
         raise e
@@ -149,7 +176,7 @@ def _best_effort(gate: Gate, e: Exception, what: str) -> None:
 
 
 def _conclude(gate: Gate, doc: dict, body: str, touched: bool) -> None:
-    from .github import annotations
+    from ..publish.github import annotations
 
     if not touched:
         gate.finish("neutral", "No deployment files changed", "This change touches no file modelready checks.")
@@ -175,21 +202,11 @@ def _attestation(r: Runner) -> int:
     publisher = _publisher(r)
     number = int(issue["number"])
     comment = publisher.get_comment(number, int(event_comment["id"]))  # re-read: the payload is a claim
-    sticky = publisher.find_comment(number)
-    if sticky is None or comment.id != sticky.id or comment.user.login != publisher.identity:
-        print("modelready: the edited comment is not modelready's own checklist: ignored")
+    ignored = _not_an_attestation(r, publisher, number, comment, event_comment)
+    if ignored:
+        print(f"modelready: {ignored}: ignored")
         return 0
     login = (r.event.get("sender") or {}).get("login", "")
-    if login == publisher.identity or (r.event.get("sender") or {}).get("type") == "Bot":
-        print("modelready: edit by a bot: ignored")
-        return 0
-    shown, head = HEAD_RE.search(comment.body or ""), publisher.head_sha(number)
-    if shown is None or shown.group(1) != head:
-        print(f"modelready: the comment does not show the pull request's head {head[:12]} (a newer run rewrites it): ignored")
-        return 0
-    if comment.body != event_comment.get("body"):
-        print("modelready: the comment changed again since this event: the later event decides")
-        return 0
     old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
     attestable = {i.id for i in load_catalog().items if i.mode == "attest"}
     permission = publisher.permission(login)
@@ -203,6 +220,23 @@ def _attestation(r: Runner) -> int:
     print("modelready: " + "; ".join(lines) + "; the check run stays as the files decided")
     r.write_summary("\n\n".join(text(line) for line in lines))
     return 0
+
+
+def _not_an_attestation(r: Runner, publisher, number: int, comment, event_comment: dict) -> str | None:  # type: ignore[no-untyped-def]
+    """Why this edit is not one to reconcile (None when it is): not the bot's sticky comment, made by a
+    bot, about a rendering of an older head, or overtaken by a later edit."""
+    sticky = publisher.find_comment(number)
+    if sticky is None or comment.id != sticky.id or comment.user.login != publisher.identity:
+        return "the edited comment is not modelready's own checklist"
+    sender = r.event.get("sender") or {}
+    if sender.get("login") == publisher.identity or sender.get("type") == "Bot":
+        return "edit by a bot"
+    shown, head = HEAD_RE.search(comment.body or ""), publisher.head_sha(number)
+    if shown is None or shown.group(1) != head:
+        return f"the comment does not show the pull request's head {head[:12]} (a newer run rewrites it)"
+    if comment.body != event_comment.get("body"):
+        return "the comment changed again since this event: the later event decides"
+    return None
 
 
 def _fork(r: Runner) -> int:
@@ -286,7 +320,7 @@ def _dispatch_smoke(publisher, r: Runner, pr: dict, result) -> None:
 def _smoke_report(r: Runner) -> int:
     """The smoke workflow reports back: its results decide the smoke items of the same sticky comment,
     and a `<check-name> / smoke` check run goes on the commit that was measured."""
-    from ..run import load_smoke_results, run as check_run
+    from .run import load_smoke_results, run as check_run
     from ..smoke.verdict import figures
 
     root = r.workspace.resolve()
@@ -346,34 +380,6 @@ def _comment(r: Runner, doc: dict, existing) -> str:
     ticks = attest.attested(existing.body) if existing is not None else {}
     attest.apply(doc, ticks)
     return markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{HEAD_MARK.format(r.sha)}\n"
-
-
-def relevant(changed: list[str]) -> list[str]:
-    """Changed files modelready reads: YAML, Dockerfiles, model cards, config.json, chart files."""
-    return [f for f in changed if classify_name(Path(f).name) or "/templates/" in f or f.endswith(("Chart.yaml", ".tpl"))]
-
-
-def narrow_to(result, changed: list[str]) -> None:
-    """Keep what the PR touched: a changed file inside a chart re-checks the chart (every values set),
-    a changed ModelSpec re-checks the deployments it describes, and a changed deployment its specs."""
-    files = set(changed)
-    charts = {rec.path.rsplit("/Chart.yaml", 1)[0] for rec in result.files if rec.path.endswith("Chart.yaml") and rec.kind == "helm-chart"}
-    touched_charts = {c for c in charts if any(f.startswith(c + "/") for f in files)}
-
-    def origin_touched(origin: str) -> bool:
-        return origin in files or origin.split("@")[0] in touched_charts
-
-    subjects = {f"{d.ref}@{d.origin}" for d in result.deployments if origin_touched(d.origin)}
-    for v in result.spec_views:
-        linked = {f"{d.ref}@{d.origin}" for d in v.deployments}
-        if v.file in files or linked & subjects:
-            subjects |= linked | {v.file}
-    subjects |= {c.file for c in result.cards if c.file in files} | {d.file for d in result.dockerfiles if d.file in files}
-    subjects |= {f"{c}@" for c in touched_charts}
-    keep = lambda subject, file: subject in subjects or file in files or any(subject.startswith(p) for p in subjects if p.endswith("@"))
-    result.findings = [f for f in result.findings if keep(f.subject, f.loc.file)]
-    result.applied = {(c, s) for c, s in result.applied if keep(s, s)}
-    result.deployments = [d for d in result.deployments if f"{d.ref}@{d.origin}" in subjects]
 
 
 def _linker(r: Runner):
