@@ -51,7 +51,7 @@ class FakeGitHub:
         # (completed requires conclusion; queued/in_progress) still state the contract, and are validated.
         body = spec["paths"]["/repos/{owner}/{repo}/check-runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
         body.pop("discriminator", None)
-        for name in ("collaborator-permission.json", "artifacts.json", "authenticated-user.json"):
+        for name in ("collaborator-permission.json", "artifacts.json", "authenticated-user.json", "check-runs-for-ref.json"):
             extra = json.loads((Path(__file__).parent / "fixtures" / "github" / name).read_text())
             spec["paths"].update(extra["paths"])
         self.examples = spec["components"]["examples"]
@@ -168,6 +168,10 @@ class FakeGitHub:
             c = self.comments[int(m.group(1))]
             c["body"] = body["body"]
             return self._json(c)
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/commits/([^/]+)/check-runs", path)):
+            runs = [run for run in self.check_runs.values() if run["head_sha"] == m.group(1)
+                    and run["name"] == request.args.get("check_name", run["name"]) and run["status"] == request.args.get("status", run["status"])]
+            return self._json({"total_count": len(runs), "check_runs": sorted(runs, key=lambda run: -run["id"])})
         if re.fullmatch(r"/repos/([^/]+)/([^/]+)/check-runs", path):
             if self.checks_forbidden:
                 return self._json({"message": "Resource not accessible by integration"}, 403)

@@ -242,6 +242,15 @@ def test_a_post_retried_after_it_landed_leaves_one_comment(workspace, github):
     assert [m for m, p in github.writes if p.endswith("/issues/2/comments")] == ["POST"]  # found by listing again, not posted twice
 
 
+def test_a_check_run_post_retried_after_it_landed_leaves_one_check_run(workspace, github):
+    github.changed_files = [FAILING]
+    github.fail_after_commit = {"POST /repos/.*/check-runs"}
+    proc, _ = action(workspace, github, "pull_request", pr_event())
+    assert not github.invalid, github.invalid
+    (run,) = github.check_runs.values()  # found by listing the commit's check runs, not created twice
+    assert (run["status"], run["conclusion"]) == ("completed", "failure") and proc.returncode == 1
+
+
 @pytest.mark.parametrize("limited", ["POST /repos/.*/issues/2/comments", "GET /repos/.*/pulls/2/files"])
 def test_retry_after_3600_is_not_waited_for(workspace, github, limited):
     github.changed_files = [FAILING]

@@ -188,11 +188,17 @@ class Publisher:
 
         try:
             return self._write("check_run.create", lambda: self.repo.create_check_run(
-                name=name, head_sha=sha, status="in_progress", output={"title": "Checking", "summary": "modelready is reading the files."}))
+                name=name, head_sha=sha, status="in_progress", output={"title": "Checking", "summary": "modelready is reading the files."}),
+                landed=lambda: self._check_in_progress(name, sha))
         except GithubException as e:
             if forbidden(e):
                 return None
             raise
+
+    def _check_in_progress(self, name: str, sha: str):  # type: ignore[no-untyped-def]
+        """The newest in-progress check run `name` on `sha`: what a POST that failed to answer may have created."""
+        runs = list(self.repo.get_commit(sha).get_check_runs(check_name=name, status="in_progress"))
+        return max(runs, key=lambda run: run.id) if runs else None
 
     def complete_check(self, run, conclusion: str, title: str, summary: str, annotations: list[dict]) -> None:
         batches = [annotations[i:i + ANNOTATION_BATCH] for i in range(0, len(annotations), ANNOTATION_BATCH)] or [[]]
