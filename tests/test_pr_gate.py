@@ -93,7 +93,9 @@ def test_a_pr_adding_one_error_fails_with_it_first(repo, github):
     lines = body.splitlines()
     assert lines[1] == "## ❌ modelready: 1 new error blocks this pull request"
     first = next(i for i, ln in enumerate(lines) if ln.startswith("- 🔴") or ln.startswith("- 🟠"))
-    assert "env HF&#95;HOME of container vllm is the literal text ${CACHE&#95;ROOT}" in lines[first], lines[first]
+    from modelready.report.inert import text
+
+    assert text("env HF_HOME of container vllm is the literal text ${CACHE_ROOT}") in lines[first], lines[first]
     assert "`env-shell-syntax`" in lines[first]
     assert first < 12 and lines[first - 2] == "### New errors (1)"
     # the old env-shell-syntax error on the line above is pre-existing, not new
@@ -133,7 +135,9 @@ def test_a_missing_base_commit_counts_every_finding_as_new_and_says_so(repo, git
     proc, _ = action(repo, github, "pull_request", event)
     assert proc.returncode == 1
     body = next(iter(github.comments.values()))["body"]
-    assert "No baseline (commit ffffffffffffffffffffffffffffffffffffffff is not in this clone (check out with fetch-depth: 0" in body
+    from modelready.report.inert import text
+
+    assert "**No baseline** (" + text("commit ffffffffffffffffffffffffffffffffffffffff is not in this clone (check out with fetch-depth: 0") in body
     assert "modelready: no baseline: commit" in proc.stdout
 
 
@@ -244,44 +248,54 @@ def test_the_comment_budget_counts_the_markers_and_never_cuts_an_error():
 
 
 def test_attestation_round_trip_through_the_shipped_workflow(repo, github):
-    """The example workflow's own events: a PR run, then `issue_comment` edits routed to its `attest` job."""
+    """The example workflows' own events: a PR run, then `issue_comment` edits routed to the `attest` job of
+    modelready-attest.yml (its own workflow: the gate's never runs on a comment)."""
     import yaml
 
-    wf = yaml.safe_load((REPO / ".github" / "workflows" / "modelready.yml").read_text())
-    on = wf[True] if True in wf else wf["on"]
-    assert on["issue_comment"] == {"types": ["edited"]}
+    def on(name: str) -> tuple[dict, dict]:
+        wf = yaml.safe_load((REPO / ".github" / "workflows" / name).read_text())
+        return wf, wf[True] if True in wf else wf["on"]
+
+    wf, triggers = on("modelready-attest.yml")
+    assert triggers == {"issue_comment": {"types": ["edited"]}}
     job = wf["jobs"]["attest"]
-    assert "github.event_name == 'issue_comment'" in job["if"] and "issue_comment" in wf["jobs"]["check"]["if"]
+    assert "github.event.issue.pull_request" in job["if"] and "<!-- modelready:checklist -->" in job["if"]
     assert job["permissions"] == {"contents": "read", "pull-requests": "write", "checks": "write"}
     assert any(s.get("uses") == "./" for s in job["steps"])
+    assert "issue_comment" not in on("modelready.yml")[1]
 
     github.permissions = {"maintainer": "write", "drive-by": "read"}
     path = repo / MANIFEST
     path.write_text(path.read_text().replace("value: $HF_TOKEN", "value: $(HF_TOKEN)"))
-    proc, _ = action(repo, github, "pull_request", open_pr(repo, github, "fix env"), require_attestations="true", annotations="all")
+    event = open_pr(repo, github, "fix env")
+    github.pull_head_sha = event["pull_request"]["head"]["sha"]  # what the API says the PR's head is
+    proc, _ = action(repo, github, "pull_request", event, require_attestations="true", annotations="all")
     (comment,) = github.comments.values()
     checks = list(github.check_runs.values())
     assert [c["name"] for c in checks] == ["modelready", "modelready / attestations"]
     main_check = checks[0]
     assert main_check["annotations_sent"] >= 1 and checks[1]["conclusion"] == "failure" and checks[1]["output"]["title"] == "0 of 7 attested; 7 required before merging"
-    box = "- [ ] The base image is CUDA-compatible with the nodes&#39; drivers <!-- modelready:attest:cuda-base-image -->"
     box = next(ln for ln in comment["body"].splitlines() if "modelready:attest:cuda-base-image" in ln).split(" <sub>")[0]
     assert box.startswith("- [ ] ")
 
     def edit_by(login: str, new_body: str) -> dict:
+        """GitHub stores the edit, then sends the event."""
+        github.comments[comment["id"]]["body"] = new_body
         event = json.loads((WEBHOOKS / "issue_comment" / "created.payload.json").read_text())
         event["action"] = "edited"
-        event["changes"] = {"body": {"from": comment["body"]}}
+        event["changes"] = {"body": {"from": old}}
         event["comment"].update(id=comment["id"], body=new_body)
         event["issue"].update(number=2, pull_request={"url": "x"})
         event["sender"].update(login=login, type="User")
         return event
 
     tick = lambda body: body.replace(box, box.replace("- [ ]", "- [x]"))
+    old = comment["body"]
     proc, _ = action(repo, github, "issue_comment", edit_by("drive-by", tick(comment["body"])), require_attestations="true")
     assert not github.invalid, github.invalid
     assert box in comment["body"] and "tick by @drive-by reverted" in comment["body"]
     assert "0 of 7 attested" in list(github.check_runs.values())[-1]["output"]["title"]
+    old = comment["body"]
     proc, out = action(repo, github, "issue_comment", edit_by("maintainer", tick(comment["body"])), require_attestations="true")
     assert not github.invalid, github.invalid
     lines = comment["body"].splitlines()
@@ -360,7 +374,8 @@ def test_comment_behaviours(repo, github):
     assert len(github.comments) == 3
     writes = len(github.writes)
     proc, _ = action(repo, github, "pull_request", event, comment="off")
-    assert [w[1].rsplit("/", 1)[-1] for w in github.writes[writes:]] == ["check-runs"]
+    # the check run only: created in progress, then completed
+    assert [(w[0], "/check-runs" in w[1]) for w in github.writes[writes:]] == [("POST", True), ("PATCH", True)]
     proc, _ = action(repo, github, "pull_request", event, comment="sometimes")
     assert proc.returncode == 2 and "input comment takes update, hide-and-new, new, off" in proc.stderr
 

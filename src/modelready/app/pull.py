@@ -1,6 +1,7 @@
 """A pull request's verdict and how it is published: the baseline against its base commit, the
 comment (and its behaviours), the check run with annotations on the changed lines, the attestations
-check. Used by action.py for pull_request, workflow_run (forks) and the smoke report."""
+check. Used by action.py for pull_request, merge_group, workflow_run (forks) and the smoke report. The
+check run's life is publish.gate's: created in progress first, completed here; the comment is best effort."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..publish import attest
+from ..publish.gate import Gate, cause
 from ..publish.runner import Runner
 from ..report.markdown import MARKER
 from . import baseline
@@ -60,18 +62,27 @@ def compare(r: Runner, root: Path, doc: dict, base_sha: str, check_tree, touched
         baseline.unavailable(doc, str(e))
 
 
-def changed_lines(r: Runner, root: Path, base_sha: str, publisher) -> dict[str, set[int]]:  # type: ignore[no-untyped-def]
-    """Lines the PR added or changed: from git when the clone has both commits, else from the API's patches."""
+def changed_lines(r: Runner, root: Path, base_sha: str, publisher, number: int | None) -> dict[str, set[int]] | None:  # type: ignore[no-untyped-def]
+    """Lines the PR added or changed: from git when the clone has both commits, else from the API's patches;
+    None (every line) when neither can say."""
     both = base_sha and baseline.is_ref(root, base_sha) and baseline.is_ref(root, r.sha)
     lines = baseline.changed_lines(root, base_sha, r.sha) if both else None
-    if lines is None:
-        lines = {}
-        for name, patch in publisher.patches.items():
-            lines.update(baseline.parse_patch(patch or "", name))
+    if lines is not None:
+        return lines
+    if publisher is None or number is None:
+        return None
+    if publisher.patches is None:
+        try:
+            publisher.changed_files(number)
+        except Exception:  # noqa: BLE001 - annotations are decoration: every line then
+            return None
+    lines = {}
+    for name, patch in (publisher.patches or {}).items():
+        lines.update(baseline.parse_patch(patch or "", name))
     return lines
 
 
-def comment(r: Runner, doc: dict, existing, limit: int | None = None) -> str:  # type: ignore[no-untyped-def]
+def comment(r: Runner, doc: dict, existing, limit: int | None = None, notes: str = "") -> str:  # type: ignore[no-untyped-def]
     """The sticky comment for `doc`. Attestations recorded in the comment so far stay ticked, with who
     and when, whichever event writes it next."""
     from ..report import comment as builder
@@ -79,16 +90,16 @@ def comment(r: Runner, doc: dict, existing, limit: int | None = None) -> str:  #
     ticks = attest.attested(existing.body) if existing is not None else {}
     attest.apply(doc, ticks)
     return builder.build(doc, linker(r), summary_url=run_url(r), ticked=ticks, require_attestations=flag(r, "require-attestations"),
-                         limit=limit or builder.COMMENT_LIMIT)
+                         limit=limit or builder.COMMENT_LIMIT, notes=notes, head_sha=r.sha)
 
 
-def summary(r: Runner, doc: dict, existing) -> str:  # type: ignore[no-untyped-def]
+def summary(r: Runner, doc: dict, existing, notes: str = "") -> str:  # type: ignore[no-untyped-def]
     """The job summary: the same story with every finding listed, within its own 1 MiB."""
     from ..report import comment as builder
 
     ticks = attest.attested(existing.body) if existing is not None else {}
     return builder.build(doc, linker(r), summary_url=None, ticked=ticks, require_attestations=flag(r, "require-attestations"),
-                         limit=builder.SUMMARY_LIMIT - 1024, full=True)
+                         limit=builder.SUMMARY_LIMIT - 1024, full=True, notes=notes)
 
 
 def run_url(r: Runner) -> str | None:
@@ -99,39 +110,63 @@ def linker(r: Runner):  # type: ignore[no-untyped-def]
     """Links to file lines at the PR's head commit."""
     if not (r.repository and r.sha):
         return lambda path, line: None
+    from urllib.parse import quote
+
     base = f"{r.server_url}/{r.repository}/blob/{r.sha}/"
-    return lambda path, line: base + path + (f"#L{line}" if line else "")
+    # the path is the PR's: percent-encoded, so no character of it can end the link or start another
+    return lambda path, line: base + quote(path, safe="/") + (f"#L{line}" if line else "")
 
 
 NO_LONGER = MARKER + "\nmodelready: this pull request no longer touches deployment files; nothing to check.\n"
 
 
-def publish(publisher, r: Runner, number: int, doc: dict, body: str, touched: bool, existing=None,  # type: ignore[no-untyped-def]
+def publish(publisher, gate: Gate, r: Runner, number: int | None, doc: dict, body: str, touched: bool, existing=None,  # type: ignore[no-untyped-def]
             behaviour: str = "update", lines: dict[str, set[int]] | None = None) -> None:
-    """The comment, the check run (annotations on `lines`, the lines the PR changed; None: every finding's
-    line) and, with require-attestations, the attestations check."""
-    from ..publish.github import annotations
-
-    check_name = r.input("check-name", "modelready")
-    if not touched:
-        if existing is not None and behaviour != "off":  # it touched deployment files before: its verdict is stale
-            publisher.upsert_comment(number, NO_LONGER, existing)
-        publisher.check_run(check_name, r.sha, "neutral", "No deployment files changed", "This pull request touches no file modelready checks.", [])
-        return
-    if behaviour != "off":
-        publisher.post_comment(number, body, existing, behaviour, skip_unchanged=flag(r, "skip-if-unchanged", "true"))
-    s = doc["summary"]
-    text = body if len(body) < 65000 else comment(r, doc, existing, limit=60000)
-    publisher.conclude(check_name, r.sha, "failure" if s["result"] == "fail" else "success", _title(doc), text,
-                       annotations(doc["findings"], lines=lines, notices=flag(r, "annotation-notices")))
-    if flag(r, "require-attestations"):
+    """The comment (a PR's, best effort), then the check run completed (annotations on `lines`, the lines
+    the PR changed; None: every finding's line) and, with require-attestations, the attestations check."""
+    if publisher is not None and number is not None and behaviour != "off":
+        try:
+            if touched:
+                publisher.post_comment(number, body, existing, behaviour, skip_unchanged=flag(r, "skip-if-unchanged", "true"))
+            elif existing is not None:  # it touched deployment files before: its verdict is stale
+                publisher.upsert_comment(number, NO_LONGER, existing)
+        except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
+            best_effort(gate, e, "the comment was not written")
+    conclude(gate, r, doc, body, touched, existing, lines)
+    if touched and publisher is not None and number is not None and flag(r, "require-attestations"):
         from ..report.comment import state_of
 
         st = state_of(doc, True)
-        waiting = st["attest"] - st["attested"]
-        publisher.conclude(f"{check_name} / attestations", r.sha, "failure" if waiting else "success",
-                           f"{st['attested']} of {st['attest']} attested" + (f"; {waiting} required before merging" if waiting else ""),
-                           "Tick the boxes in the pull request's modelready comment (people with write access).", [])
+        attestations(publisher, r, st["attested"], st["attest"], True, "Tick the boxes in the pull request's modelready comment (people with write access).")
+
+
+def conclude(gate: Gate, r: Runner, doc: dict, body: str, touched: bool, existing=None, lines: dict[str, set[int]] | None = None) -> None:  # type: ignore[no-untyped-def]
+    from ..publish.github import annotations
+
+    if not touched:
+        gate.finish("neutral", "No deployment files changed", "This change touches no file modelready checks.")
+        return
+    text = body if len(body) < 65000 else comment(r, doc, existing, limit=60000)
+    gate.finish("failure" if doc["summary"]["result"] == "fail" else "success", _title(doc), text,
+                annotations(doc["findings"], lines=lines, notices=flag(r, "annotation-notices")))
+
+
+def attestations(publisher, r: Runner, done: int, total: int, require: bool, summary: str) -> str:  # type: ignore[no-untyped-def]
+    """`<check-name> / attestations`: its own check run, so the findings' check keeps its annotations."""
+    waiting = total - done
+    title = f"{done} of {total} attested" + (f"; {waiting} required before merging" if require and waiting else "")
+    check = Gate(publisher, f"{r.input('check-name', 'modelready')} / attestations", r.sha)
+    check.start()
+    check.finish("failure" if require and waiting else "success", title, summary)
+    return title
+
+
+def best_effort(gate: Gate, e: Exception, what: str) -> None:
+    from ..publish.github import RateLimited
+
+    if isinstance(e, RateLimited):  # waiting longer is not an option: the check says so
+        raise e
+    gate.say(f"{what}: {cause(e)}")
 
 
 def _title(doc: dict) -> str:

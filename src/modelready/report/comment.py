@@ -4,20 +4,25 @@ person ticks, then the checklist per section, folded. The budget applies to the 
 included; what does not fit is left to the job summary (every finding, its own 1 MiB budget), linked.
 
 Works on the report document only (findings carry `baseline`: new | pre-existing, see baseline.py).
+Every string from the files goes through report.inert (`text`, `code`); names are text, not code spans.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Callable
 
 from .. import __version__
+from .inert import code, text
 from .markdown import MARKER
 
 # an attestation as the comment records it (publish.attest reads and writes it)
 BY = re.compile(r"<sub>attested by @(?P<login>[\w-]+) on (?P<when>[0-9T:\-]+Z)</sub>")
 RESULT_MARK = "<!-- modelready:result:{} -->"
+HEAD_MARK = "<!-- modelready:head:{} -->"  # the commit a comment shows: an event about an older rendering is stale
+HEAD_RE = re.compile(r"<!-- modelready:head:([0-9a-f]{40}) -->")
 STATE = re.compile(r"<!-- modelready:state (\{.*?\}) -->")
 COMMENT_LIMIT = 65536  # characters (GitHub's issue comment limit)
 SUMMARY_LIMIT = 1024 * 1024  # bytes (a step's job summary)
@@ -27,19 +32,8 @@ BADGE = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 RANK = {"info": 1, "warning": 2, "error": 3}
 LEGEND = ("<sub>🔴 error · 🟠 warning · 🔵 info · ❌ item with an error · ⚠️ item with warnings · ✅ passed · "
           "☐ waits for a person · ➖ not applicable · ⏭️ skipped</sub>")
-_INERT = {ord(c): f"&#{ord(c)};" for c in "&<>@[]`*_|~#!\\"}
 DOCS = "https://github.com/modelready/modelready/blob/v{version}/docs/checks.md#{check}"
-
-
-def inert(text: str) -> str:
-    """PR content as plain text in Markdown: no HTML, links, mentions, emphasis or code spans.
-    (Stand-in: the gate-integrity work brings one module every output escapes through.)"""
-    return " ".join(str(text).translate(_INERT).split())
-
-
-def code(text: str) -> str:
-    """A code span for a path or an ID (backticks in it cannot close the span: they are dropped)."""
-    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
+_SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/#%?=&+-]*")  # a scanner's rule page: linked only when plainly a URL
 
 
 def state_of(doc: dict, require_attestations: bool) -> dict:
@@ -73,20 +67,26 @@ def headline(s: dict) -> str:
 
 
 def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | None = None, ticked: dict[str, str] | None = None,
-          require_attestations: bool = False, limit: int = COMMENT_LIMIT, full: bool = False) -> str:
-    """The comment body (`full`: the job summary's, every finding listed; `limit` then counts UTF-8 bytes)."""
+          require_attestations: bool = False, limit: int = COMMENT_LIMIT, full: bool = False, notes: str = "", head_sha: str = "") -> str:
+    """The comment body (`full`: the job summary's, every finding listed; `limit` then counts UTF-8 bytes).
+    `notes`: Markdown the caller adds (what the PR's config switches off; where the changed files and the
+    config came from), kept at every level; `head_sha`: the commit this body shows, marked for attestations."""
     parts = _Parts(doc, link, ticked or {}, summary_url)
     state = state_of(doc, require_attestations)
     size = (lambda s: len(s.encode("utf-8"))) if full else len
-    tail = f"\n<!-- modelready:state {json.dumps(state, separators=(',', ':'))} -->\n{RESULT_MARK.format(doc['summary']['result'])}\n"
+    if size(notes) > limit // 4:  # the notes never push a new error out
+        notes = notes[: limit // 8] + f"\n\n… (more in the {parts.summary_link()})\n"
+    shown = f"\n{HEAD_MARK.format(head_sha)}" if head_sha else ""
+    tail = f"\n<!-- modelready:state {json.dumps(state, separators=(',', ':'))} -->{shown}\n{RESULT_MARK.format(doc['summary']['result'])}\n"
     levels = range(0, 7)
     body = ""
     for level in levels:
-        body = "\n".join([MARKER, headline(state), "", parts.subline(), *parts.sections(level, full), "", LEGEND]) + "\n" + tail
+        body = "\n".join([MARKER, headline(state), "", parts.subline(), *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
         if size(body) <= limit:
             return body
     # Only new errors remain and they still do not fit: list those that do, the rest are in the job summary.
     head = "\n".join([MARKER, headline(state), "", parts.subline(), ""])
+    tail = notes + "\n" + tail
     room = limit - size(head) - size(tail) - 300
     lines, shown = [], 0
     errors = parts.new("error")
@@ -143,7 +143,7 @@ class _Parts:
     def subline(self) -> str:
         s, b = self.doc["summary"], self.doc.get("baseline") or {}
         deps = sorted({d["name"] for d in self.doc["deployments"] if d["serving"]})
-        shown = ", ".join(code(n) for n in deps[:8]) + (f" and {len(deps) - 8} more" if len(deps) > 8 else "")
+        shown = ", ".join(text(n) for n in deps[:8]) + (f" and {len(deps) - 8} more" if len(deps) > 8 else "")
         gate = s.get("gate", "touched")
         bits = [f"gate `{gate}` (fail on {s['fail_on']})"]
         if b.get("available"):
@@ -155,7 +155,7 @@ class _Parts:
         bits.append(f"{n['error']} error(s), {n['warning']} warning(s), {n['info']} info in scope")
         line = "<sub>" + " · ".join(bits) + "</sub>"
         if b and not b.get("available"):
-            line += f"\n\n> ⚠️ No baseline ({inert(b.get('why', ''))}): every finding counts as new."
+            line += f"\n\n⚠️ **No baseline** ({text(b.get('why', ''))}): every finding counts as new."
         return line
 
     def finding(self, f: dict, compact: bool = False) -> str:
@@ -164,12 +164,12 @@ class _Parts:
         loc = f"[{code(where)}]({url})" if url else code(where)
         check = f["check"]
         doc_url = f.get("rule_url") if "/" in check else DOCS.format(version=__version__, check=check)
-        cid = f"[{code(check)}]({doc_url})" if doc_url else code(check)
+        cid = f"[{code(check)}]({doc_url})" if doc_url and _SAFE_URL.fullmatch(doc_url) else code(check)
         who = self.names.get(f["subject"])
-        line = f"- {BADGE[f['severity']]} {loc} {inert(f['message'])} <sub>{cid}{' · ' + code(who) if who else ''}</sub>"
+        line = f"- {BADGE[f['severity']]} {loc} {text(f['message'])} <sub>{cid}{' · ' + text(who) if who else ''}</sub>"
         fix = (self.rules.get(check) or {}).get("passed")
-        if fix and not compact:
-            line += f"<br><sub>↳ expected: {inert(fix)}</sub>"
+        if fix and not compact:  # a line of its own in the item (GitHub shows the break)
+            line += f"\n  <sub>↳ expected: {text(fix)}</sub>"
         return line
 
     def _fold(self, title: str, findings: list[dict], open_: bool = False) -> list[str]:
@@ -193,7 +193,7 @@ class _Parts:
             if level >= 5:
                 out += ["", f"**{len(warnings)} new warning(s)**: listed in the {self.summary_link()}."]
             elif len(warnings) > FOLD_WARNINGS:
-                out += ["", f"<details><summary><b>New warnings ({len(warnings)})</b></summary>", "", *lines, "", "</details>"]
+                out += ["", f"<details><summary><strong>New warnings ({len(warnings)})</strong></summary>", "", *lines, "", "</details>"]
             else:
                 out += ["", f"### New warnings ({len(warnings)})", "", *lines]
         if infos:
@@ -225,7 +225,7 @@ class _Parts:
         for r in runs:
             load = r.get("load") or {}
             devs = (r.get("gpu") or {}).get("devices") or []
-            cells = [inert(r["target"]), "✅ pass" if r["result"] == "pass" else "❌ fail",
+            cells = [text(r["target"]), "✅ pass" if r["result"] == "pass" else "❌ fail",
                      f"{r['cold_start_s']:.1f} s" if r.get("cold_start_s") is not None else "not ready",
                      f"{load['ttft_ms']['p50']} ms" if load.get("ttft_ms") else "–",
                      f"{load['latency_ms']['p95']} ms" if load.get("latency_ms") else "–",
@@ -246,11 +246,11 @@ class _Parts:
             # a recorded tick is our own text (attest.BY: a login and a time), kept as it is for the next run to read
             tick = self.ticked.get(i["id"]) or (i["why"] if i["status"] == "passed" else None)
             if tick is not None and BY.fullmatch(f"<sub>{tick}</sub>"):
-                out.append(f"- [x] {inert(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>{tick}</sub>")
+                out.append(f"- [x] {text(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>{tick}</sub>")
             elif i["status"] == "passed":
-                out.append(f"- [x] {inert(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>{inert(i['why'])}</sub>")
+                out.append(f"- [x] {text(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>{text(i['why'])}</sub>")
             else:
-                out.append(f"- [ ] {inert(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>awaiting a person</sub>")
+                out.append(f"- [ ] {text(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>awaiting a person</sub>")
         return out
 
     def spec_fields(self) -> list[str]:
@@ -281,17 +281,18 @@ class _Parts:
             if i["mode"] == "attest" or (i["mode"] == "spec" and not i["findings"] and i["status"] in ("awaiting", "failed")):
                 continue  # listed above
             sections.setdefault(i["section"], []).append(i)
-        out = ["", f"### Checklist `{self.doc['catalog']['profile']}`"]
+        out = ["", f"### Checklist {code(self.doc['catalog']['profile'])}"]
         for section, items in sections.items():
             marks = [self._mark(i) for i in items]
             counts = " · ".join(f"{marks.count(m)} {m}" for m in ("❌", "⚠️", "✅", "⏭️", "➖") if m in marks)
             if summary_only:
-                out.append(f"- **{inert(section)}**: {counts}")
+                out.append(f"- **{text(section)}**: {counts}")
                 continue
-            out += ["", f"<details><summary><b>{inert(section)}</b>: {counts}</summary>", ""]
+            # an HTML block: Markdown escapes would show; the section names are the catalog's own words
+            out += ["", f"<details><summary><strong>{html.escape(section)}</strong>: {counts}</summary>", ""]
             order = {"❌": 0, "⚠️": 1, "✅": 2, "⏭️": 3, "➖": 4}
             for i, m in sorted(zip(items, marks), key=lambda p: order[p[1]]):
-                out.append(f"- {m} {inert(i['title'])} — {self._why(i, m)}")
+                out.append(f"- {m} {text(i['title'])} — {self._why(i, m)}")
             out += ["", "</details>"]
         return out
 
@@ -308,5 +309,5 @@ class _Parts:
             return ", ".join(f"{sum(1 for f in fs if f['severity'] == s)} {s}" for s in ("error", "warning", "info") if any(f["severity"] == s for f in fs))
         if item["status"] == "passed" and item["evidence"]:
             ev = [self.names.get(e, e) for e in item["evidence"][:3]]
-            return "<sub>" + ", ".join(code(e) for e in ev) + (f" +{len(item['evidence']) - 3}" if len(item["evidence"]) > 3 else "") + "</sub>"
-        return f"<sub>{inert(item['why'])[:300]}</sub>"
+            return "<sub>" + ", ".join(text(e) for e in ev) + (f" +{len(item['evidence']) - 3}" if len(item["evidence"]) > 3 else "") + "</sub>"
+        return f"<sub>{text(str(item['why'])[:300])}</sub>"
