@@ -46,6 +46,8 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
 
         rep = trivy_scan.scan(result, trivy)
         result.findings += rep.findings
+        if not rep.runs:  # asked for and not run: a warning in every format, not a quiet skip
+            result.findings.append(trivy_scan.unavailable(rep, trivy))
         result.tools["trivy"] = rep.version or "not found"
         scans, scan_log = rep.items, {"trivy": rep.as_dict()}
     if keep is not None:

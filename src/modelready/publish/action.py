@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..config import find_config, load_config
+from ..config import find_config, load_config, parse_fail_on
 from ..discover import classify_name
 from ..findings import Severity
 from . import attest
@@ -69,7 +69,7 @@ def run(r: Runner) -> int:
 
     root = r.workspace.resolve()
     config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
-    fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
+    fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     check_name = r.input("check-name", "modelready")
     pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
     if r.event_name == "issue_comment":
