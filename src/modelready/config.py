@@ -126,7 +126,7 @@ def load_config(path: Path | None) -> Config:
     if not isinstance(checks, dict):
         raise ConfigError(f"{path}:{line_of(raw, 'checks')}: checks must be a mapping (disable, enable, severity)")
     for key in ("disable", "enable", "severity"):
-        listed = checks.get(key) or []
+        listed = checks.get(key) or ({} if key == "severity" else [])
         if not isinstance(listed, dict if key == "severity" else list):
             kind = "a mapping of check ID to severity" if key == "severity" else "a list of check IDs"
             raise ConfigError(f"{path}:{line_of(raw, 'checks', key)}: checks.{key} must be {kind}")
@@ -142,6 +142,8 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}: {e}") from None
     for chart, spec in (raw.get("charts") or {}).items():
         sets = (spec or {}).get("values") if isinstance(spec, dict) else None
+        if sets is None and isinstance(spec, dict):
+            continue  # no values sets named (a misspelt key is warned about above): the chart's defaults
         if not isinstance(sets, list):
             raise ConfigError(f"{path}: charts.{chart}.values must be a list of values sets")
         cfg.charts[str(chart).rstrip("/")] = [[str(f) for f in (s if isinstance(s, list) else [s])] for s in sets]

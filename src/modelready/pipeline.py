@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import discover as disc
 from .checks import Check, Hit, registry
-from .config import Config
+from .config import Config, did_you_mean
 from .findings import FileRecord, Finding, Loc, Severity
 from .load import helm
 from .load.artifacts import (ArtifactProblem, Dockerfile, ModelCard, ModelConfig, ModelSpecDoc, is_model_config,
@@ -223,7 +223,7 @@ def _run_checks(res: Result, config: Config, today: dt.date) -> None:
     for scope, subject, name, ann in subjects:
         skips, reason, until = _suppressions(ann)
         for sid in sorted(s for s in skips - known if not s.startswith("trivy/")):
-            res.findings.append(Finding("suppression-unknown-check", Severity.warning, f"{SKIP_ANNOTATION} names unknown check {sid!r}",
+            res.findings.append(Finding("suppression-unknown-check", Severity.warning, f"{SKIP_ANNOTATION} names unknown check {sid!r}{did_you_mean(sid, known)}",
                                         subject.loc if hasattr(subject, "loc") else Loc(name), ("manifests-render",), subject=name))
         for check in checks:
             if check.scope != scope:
