@@ -222,3 +222,11 @@ def test_statistics_counts_findings_per_check():
     assert len(text) == len(counts)
     top = stats[0]
     assert text[0].split()[:3] == [str(top["count"]), top["severity"], top["check"]]
+
+
+def test_plan_follows_the_configs_exclude(repo):
+    planned = json.loads(cli("plan", ".", cwd=repo).stdout)["include"]
+    assert any("llama-70b" in e["id"] for e in planned)
+    (repo / ".modelready.yaml").write_text("exclude: [deploy/llama-70b.yaml]\n")
+    planned = json.loads(cli("plan", "deploy", cwd=repo).stdout)["include"]
+    assert planned and not any("llama-70b.yaml" in e["id"] for e in planned)

@@ -13,6 +13,7 @@ and sha, `smoke-result` files) to put the measurements into the same comment and
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from ..config import find_config, load_config, parse_fail_on
@@ -69,6 +70,10 @@ def run(r: Runner) -> int:
 
     root = r.workspace.resolve()
     config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
+    from ..checks import registry
+
+    for w in config.warnings + config.unknown_checks(registry()):  # in the job's log, as the CLI says them
+        print(f"modelready: warning: {w}", file=sys.stderr)
     fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     check_name = r.input("check-name", "modelready")
     pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
