@@ -18,7 +18,6 @@ from pathlib import Path
 
 from ..config import find_config, load_config, parse_fail_on
 from ..discover import classify_name
-from ..findings import Severity
 from . import attest
 from .runner import Runner
 
