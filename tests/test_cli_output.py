@@ -103,3 +103,13 @@ def test_many_files_of_one_chart_check_it_once():
     many = json.loads(cli("check", *files, "-f", "json").stdout)
     whole = json.loads(cli("check", CHART, "-f", "json").stdout)
     assert many["files"] == whole["files"] and many["findings"] == whole["findings"]
+
+
+def test_a_file_of_an_excluded_chart_is_skipped_with_the_reason(tmp_path):
+    import shutil
+
+    shutil.copytree(REPO / CHART, tmp_path / "chart")
+    (tmp_path / ".modelready.yaml").write_text("exclude: [chart/]\n")
+    doc = json.loads(cli("check", "chart/values.yaml", "-f", "json", cwd=tmp_path).stdout)
+    assert doc["files"] == [{"path": "chart/values.yaml", "kind": "other", "status": "skipped", "reason": "excluded by config", "objects": 0}]
+    assert not doc["findings"]

@@ -111,6 +111,17 @@ def _unknown_keys(raw, schema, path: Path, prefix: tuple = ()) -> list[str]:
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
+    raw = _read(path)
+    cfg = Config(source=str(path), exclude=[str(x) for x in raw.get("exclude") or []], profile=raw.get("profile"))
+    cfg.warnings = _unknown_keys(raw, KEYS, path)
+    _checks(cfg, raw, path)
+    cfg.charts = _charts(raw.get("charts") or {}, path)
+    cfg.trivy = _known(raw.get("trivy") or {}, "trivy", path)
+    cfg.smoke = _smoke(_known(raw.get("smoke") or {}, "smoke", path), path)
+    return cfg
+
+
+def _read(path: Path) -> dict:
     try:
         raw = load_one(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError) as e:
@@ -119,9 +130,17 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}:{e.line}: does not parse: {e}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must be a mapping")
-    cfg = Config(source=str(path))
-    cfg.warnings = _unknown_keys(raw, KEYS, path)
-    cfg.exclude = [str(x) for x in raw.get("exclude") or []]
+    return raw
+
+
+def _known(section: object, name: str, path: Path) -> dict:
+    """A mapping section's known keys (the unknown ones were warned about)."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: {name} must be a mapping of {sorted(KEYS[name])}")
+    return {k: v for k, v in section.items() if k in KEYS[name]}
+
+
+def _checks(cfg: Config, raw: dict, path: Path) -> None:
     checks = raw.get("checks") or {}
     if not isinstance(checks, dict):
         raise ConfigError(f"{path}:{line_of(raw, 'checks')}: checks must be a mapping (disable, enable, severity)")
@@ -140,27 +159,25 @@ def load_config(path: Path | None) -> Config:
             cfg.fail_on = parse_fail_on(str(raw["fail_on"]))
     except ValueError as e:
         raise ConfigError(f"{path}: {e}") from None
-    for chart, spec in (raw.get("charts") or {}).items():
+
+
+def _charts(charts: dict, path: Path) -> dict[str, list[list[str]]]:
+    out = {}
+    for chart, spec in charts.items():
         sets = (spec or {}).get("values") if isinstance(spec, dict) else None
         if sets is None and isinstance(spec, dict):
-            continue  # no values sets named (a misspelt key is warned about above): the chart's defaults
+            continue  # no values sets named (a misspelt key is warned about): the chart's defaults
         if not isinstance(sets, list):
             raise ConfigError(f"{path}: charts.{chart}.values must be a list of values sets")
-        cfg.charts[str(chart).rstrip("/")] = [[str(f) for f in (s if isinstance(s, list) else [s])] for s in sets]
-    cfg.profile = raw.get("profile")
-    trivy = raw.get("trivy") or {}
-    if not isinstance(trivy, dict):
-        raise ConfigError(f"{path}: trivy must be a mapping of {sorted(KEYS['trivy'])}")
-    cfg.trivy = {k: v for k, v in trivy.items() if k in KEYS["trivy"]}
-    smoke = raw.get("smoke") or {}
-    if not isinstance(smoke, dict):
-        raise ConfigError(f"{path}: smoke must be a mapping of {sorted(SMOKE_KEYS)}")
-    smoke = {k: v for k, v in smoke.items() if k in SMOKE_KEYS}
+        out[str(chart).rstrip("/")] = [[str(f) for f in (s if isinstance(s, list) else [s])] for s in sets]
+    return out
+
+
+def _smoke(smoke: dict, path: Path) -> dict:
     for k, v in smoke.items():
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
             raise ConfigError(f"{path}: smoke.{k} must be a number ≥ 0, not {v!r}")
-    cfg.smoke = {SMOKE_KEYS[k]: v for k, v in smoke.items()}
-    return cfg
+    return {SMOKE_KEYS[k]: v for k, v in smoke.items()}
 
 
 # .modelready.yaml `smoke:` key -> smoke.run.Options field

@@ -32,7 +32,7 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
             continue
         for dirpath, dirnames, filenames in os.walk(start):
             here = Path(dirpath)
-            rel_dir = _rel(here, root)
+            rel_dir = rel(here, root)
             kept = []
             for d in sorted(dirnames):
                 if d in ALWAYS_SKIP_DIRS:
@@ -65,7 +65,7 @@ def _starts(paths: list[Path], root: Path, spec: "_Excludes", out: Discovered) -
     starts: list[Path] = []
     for p in paths:
         chart = chart_of(p if p.is_file() else p / "_", root)
-        if chart is not None and spec.match_file(_rel(chart, root) + "/"):
+        if chart is not None and spec.match_file(rel(chart, root) + "/"):
             out.skipped.append((p, "excluded by config"))
             continue
         starts.append(chart or p)
@@ -94,8 +94,8 @@ class _Excludes:
 
 
 def _classify_file(path: Path, root: Path, spec: _Excludes, out: Discovered) -> None:
-    rel = _rel(path, root)
-    if spec.match_file(rel):
+    name = rel(path, root)
+    if spec.match_file(name):
         out.skipped.append((path, "excluded by config"))
         return
     try:
@@ -126,7 +126,8 @@ def classify_name(name: str) -> str | None:
     return None
 
 
-def _rel(path: Path, root: Path) -> str:
+def rel(path: Path, root: Path) -> str:
+    """`path` as the report names it: relative to the root, with forward slashes (as given when outside it)."""
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:

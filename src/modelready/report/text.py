@@ -6,69 +6,68 @@ boundaries to the terminal's width, indented under their finding."""
 from __future__ import annotations
 
 import textwrap
+from typing import Callable
 
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 RESET, BOLD, GREEN = "\033[0m", "\033[1m", "\033[32m"
 RANK = {"info": 1, "warning": 2, "error": 3}
 INDENT = 10  # the message line sits under the check ID
 
+Paint = Callable[[str, str], str]
+
 
 def render(doc: dict, color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False) -> str:
     """`min_severity`: findings below it are counted in the summary, not listed; `quiet`: the findings
     only, no summary, no clean deployments (as Ruff's --quiet)."""
-    c = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
-    lines = []
+    c: Paint = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
     groups: dict[str, list[dict]] = {}
-    hidden = 0
-    for f in doc["findings"]:
-        if f["suppressed"]:
-            continue
-        if RANK[f["severity"]] < RANK[min_severity]:
-            hidden += 1
-            continue
-        groups.setdefault(f["subject"], []).append(f)
+    shown = [f for f in doc["findings"] if not f["suppressed"]]
+    for f in shown:
+        if RANK[f["severity"]] >= RANK[min_severity]:
+            groups.setdefault(f["subject"], []).append(f)
+    hidden = len(shown) - sum(len(fs) for fs in groups.values())
     id_width = max((len(f["check"]) for fs in groups.values() for f in fs), default=0)
     wrap = textwrap.TextWrapper(width=max(width, INDENT + 30), initial_indent=" " * INDENT, subsequent_indent=" " * INDENT,
                                 break_long_words=False, break_on_hyphens=False)
-    for subject in sorted(groups):
-        lines.append(c(BOLD, subject))
-        for f in sorted(groups[subject], key=lambda f: (-RANK[f["severity"]], f["file"], f["line"])):
-            where = f"{f['file']}:{f['line']}" if f["line"] else f["file"]
-            if f["values_key"]:
-                where += f" (values: {f['values_key']})"
-            lines.append(f"  {c(COLORS[f['severity']], f['severity'].ljust(7))} {f['check'].ljust(id_width)}  {where}")
-            lines += wrap.wrap(f["message"]) or [" " * INDENT]
-        lines.append("")
+    lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c, id_width, wrap)]
     if quiet:
         return "\n".join(lines) + ("\n" if lines else "")
-    # clean: nothing about the deployment, and nothing in its file (a ModelSpec's finding may point there)
-    blamed = {f["file"] for f in doc["findings"] if not f["suppressed"]}
-    clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in groups and d["file"] not in blamed)
-    for dep in clean:
-        lines.append(f"{c(BOLD, dep)}\n  {c(GREEN, 'ok'.ljust(7))} no findings")
-    if clean:
-        lines.append("")
-    lines += summary_lines(doc, c)
+    lines += _clean(doc, shown, set(groups), c) + _summary(doc, c)
     if hidden:
         lines.append(f"({hidden} finding(s) below {min_severity} not listed)")
     return "\n".join(lines) + "\n"
 
 
-def summary_lines(doc: dict, c=lambda code, s: s) -> list[str]:
-    s = doc["summary"]
-    cat = doc["catalog"]
+def _clean(doc: dict, shown: list[dict], listed: set[str], c: Paint) -> list[str]:
+    """Deployments with nothing about them, and nothing in their file (a ModelSpec's finding may point there)."""
+    blamed = {f["file"] for f in shown}
+    clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in listed and d["file"] not in blamed)
+    return [f"{c(BOLD, dep)}\n  {c(GREEN, 'ok'.ljust(7))} no findings" for dep in clean] + ([""] if clean else [])
+
+
+def _group(subject: str, findings: list[dict], c: Paint, id_width: int, wrap: textwrap.TextWrapper) -> list[str]:
+    lines = [c(BOLD, subject)]
+    for f in sorted(findings, key=lambda f: (-RANK[f["severity"]], f["file"], f["line"])):
+        where = f"{f['file']}:{f['line']}" if f["line"] else f["file"]
+        if f["values_key"]:
+            where += f" (values: {f['values_key']})"
+        lines.append(f"  {c(COLORS[f['severity']], f['severity'].ljust(7))} {f['check'].ljust(id_width)}  {where}")
+        lines += wrap.wrap(f["message"]) or [" " * INDENT]
+    return lines + [""]
+
+
+def _summary(doc: dict, c: Paint) -> list[str]:
+    s, cat = doc["summary"], doc["catalog"]
     statuses: dict[str, int] = {}
     for item in cat["items"]:
         statuses[item["status"]] = statuses.get(item["status"], 0) + 1
     n = s["findings"]
-    lines = [f"{s['files']} files ({s['files_checked']} checked, {s['files_skipped']} skipped, {s['files_error']} unreadable), "
-             f"{s['deployments']} deployments; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
-             + (f", {s['suppressed']} suppressed" if s["suppressed"] else "")]
-    lines.append(f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())))
-    lines.append(c(COLORS["error"] if s["result"] == "fail" else GREEN, verdict(doc)))
-    for e in doc["errors"]:
-        lines.append(c(COLORS["error"], f"internal error: {e}"))
-    return lines
+    return [f"{s['files']} files ({s['files_checked']} checked, {s['files_skipped']} skipped, {s['files_error']} unreadable), "
+            f"{s['deployments']} deployments; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
+            + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""),
+            f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())),
+            c(COLORS["error"] if s["result"] == "fail" else GREEN, verdict(doc)),
+            *(c(COLORS["error"], f"internal error: {e}") for e in doc["errors"])]
 
 
 def verdict(doc: dict) -> str:
