@@ -23,8 +23,9 @@ def default_root(paths: list[Path]) -> Path:
     path's folder. Paths in two repositories (or none) fall through to the next rule."""
     resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
     tops = {git_top(p) for p in resolved}
-    if len(tops) == 1 and None not in tops:
-        return tops.pop()
+    top = tops.pop() if len(tops) == 1 else None
+    if top is not None:
+        return top
     cwd = Path.cwd().resolve()
     if all(cwd == p or cwd in p.parents for p in resolved):
         return cwd

@@ -5,20 +5,24 @@ as Ruff's). Each takes plain values (the registry's checks, the report document)
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from ..checks import Check
 
 DOC_URL = "https://github.com/modelready/modelready/blob/main/docs/checks.md#{}"
 
 
-def _entry(c) -> dict:
+def _entry(c: Check) -> dict[str, Any]:
     return {"id": c.id, "severity": c.severity.name, "enabled": c.enabled, "scope": c.scope,
             "catalog_items": list(c.items), "summary": c.failed, "passed": c.passed, "url": DOC_URL.format(c.id)}
 
 
-def checks_json(checks) -> str:
+def checks_json(checks: Iterable[Check]) -> str:
     return json.dumps([_entry(c) for c in sorted(checks, key=lambda c: c.id)], indent=1, ensure_ascii=False) + "\n"
 
 
-def checks_table(checks) -> str:
+def checks_table(checks: Iterable[Check]) -> str:
     """One line a check: ID, default severity, catalog items, what a finding says. Off-by-default checks
     are marked, since `--select` or `checks.enable` is what turns them on."""
     rows = [(c.id + ("" if c.enabled else " (off)"), c.severity.name, ",".join(c.items), c.failed) for c in sorted(checks, key=lambda c: c.id)]
@@ -28,19 +32,19 @@ def checks_table(checks) -> str:
     return "\n".join(line.rstrip() for line in lines) + f"\n{len(rows)} checks; `modelready explain ID` shows one\n"
 
 
-def explain(c, titles: dict[str, str]) -> str:
+def explain(c: Check, titles: dict[str, str]) -> str:
     """The check's whole document: its declaration, then its docstring (What it does, Why it matters,
     Example, Instead, References)."""
     items = "; ".join(f"{i} ({titles[i]})" if i in titles else i for i in c.items)
     head = [c.id, "=" * len(c.id), "", f"Severity: {c.severity.name}" + ("" if c.enabled else " (off by default: --select it or list it in checks.enable)"),
             f"Catalog items: {items}", f"Passes: {c.passed}", f"Fails: {c.failed}", f"Suppress: modelready.io/skip: \"{c.id}\"",
             f"Docs: {DOC_URL.format(c.id)}", ""]
-    return "\n".join(head) + "\n" + c.doc.strip() + "\n"
+    return "\n".join(head) + "\n" + str(c.doc).strip() + "\n"
 
 
-def statistics(doc: dict) -> list[dict]:
+def statistics(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Unsuppressed findings counted per check, most first, as Ruff's `--statistics`."""
-    counts: dict[str, dict] = {}
+    counts: dict[str, dict[str, Any]] = {}
     for f in doc["findings"]:
         if f["suppressed"]:
             continue
@@ -53,7 +57,7 @@ def statistics(doc: dict) -> list[dict]:
              "summary": summaries.get(r["check"], "")} for r in rows]
 
 
-def statistics_text(doc: dict) -> str:
+def statistics_text(doc: dict[str, Any]) -> str:
     rows = statistics(doc)
     if not rows:
         return "no findings\n"
@@ -63,5 +67,5 @@ def statistics_text(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def statistics_json(doc: dict) -> str:
+def statistics_json(doc: dict[str, Any]) -> str:
     return json.dumps(statistics(doc), indent=1, ensure_ascii=False) + "\n"
