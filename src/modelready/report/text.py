@@ -8,6 +8,8 @@ from __future__ import annotations
 import textwrap
 from typing import Callable
 
+from .inert import fold
+
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 RESET, BOLD, GREEN = "\033[0m", "\033[1m", "\033[32m"
 RANK = {"info": 1, "warning": 2, "error": 3}
@@ -26,7 +28,7 @@ def render(doc: dict, color: bool = False, width: int = 100, min_severity: str =
         if RANK[f["severity"]] >= RANK[min_severity]:
             groups.setdefault(f["subject"], []).append(f)
     hidden = len(shown) - sum(len(fs) for fs in groups.values())
-    id_width = max((len(f["check"]) for fs in groups.values() for f in fs), default=0)
+    id_width = max((len(fold(f["check"])) for fs in groups.values() for f in fs), default=0)
     wrap = textwrap.TextWrapper(width=max(width, INDENT + 30), initial_indent=" " * INDENT, subsequent_indent=" " * INDENT,
                                 break_long_words=False, break_on_hyphens=False)
     lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c, id_width, wrap)]
@@ -42,17 +44,17 @@ def _clean(doc: dict, shown: list[dict], listed: set[str], c: Paint) -> list[str
     """Deployments with nothing about them, and nothing in their file (a ModelSpec's finding may point there)."""
     blamed = {f["file"] for f in shown}
     clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in listed and d["file"] not in blamed)
-    return [f"{c(BOLD, dep)}\n  {c(GREEN, 'ok'.ljust(7))} no findings" for dep in clean] + ([""] if clean else [])
+    return [f"{c(BOLD, fold(dep))}\n  {c(GREEN, 'ok'.ljust(7))} no findings" for dep in clean] + ([""] if clean else [])
 
 
 def _group(subject: str, findings: list[dict], c: Paint, id_width: int, wrap: textwrap.TextWrapper) -> list[str]:
-    lines = [c(BOLD, subject)]
+    lines = [c(BOLD, fold(subject))]
     for f in sorted(findings, key=lambda f: (-RANK[f["severity"]], f["file"], f["line"])):
-        where = f"{f['file']}:{f['line']}" if f["line"] else f["file"]
+        where = fold(f"{f['file']}:{f['line']}" if f["line"] else f["file"])
         if f["values_key"]:
-            where += f" (values: {f['values_key']})"
-        lines.append(f"  {c(COLORS[f['severity']], f['severity'].ljust(7))} {f['check'].ljust(id_width)}  {where}")
-        lines += wrap.wrap(f["message"]) or [" " * INDENT]
+            where += f" (values: {fold(f['values_key'])})"
+        lines.append(f"  {c(COLORS[f['severity']], f['severity'].ljust(7))} {fold(f['check']).ljust(id_width)}  {where}")
+        lines += wrap.wrap(fold(f["message"])) or [" " * INDENT]
     return lines + [""]
 
 
@@ -67,7 +69,7 @@ def _summary(doc: dict, c: Paint) -> list[str]:
             + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""),
             f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())),
             c(COLORS["error"] if s["result"] == "fail" else GREEN, verdict(doc)),
-            *(c(COLORS["error"], f"internal error: {e}") for e in doc["errors"])]
+            *(c(COLORS["error"], f"internal error: {fold(e)}") for e in doc["errors"])]
 
 
 def verdict(doc: dict) -> str:
