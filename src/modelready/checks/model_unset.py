@@ -3,6 +3,9 @@
 Requires the engine's command line to name the model to serve (vLLM `--model` or the positional of
 `vllm serve`, SGLang `--model-path`, TGI `--model-id` / `MODEL_ID`).
 
+A KServe `ServingRuntime` is exempt: the InferenceService that selects it names the model (KServe
+mounts its `storageUri` at `/mnt/models`).
+
 ## Why it matters
 vLLM falls back to a default model when none is given (`facebook/opt-125m` up to 0.9,
 `Qwen/Qwen3-0.6B` since 0.10): the deployment starts, passes its probes and serves the wrong model.
@@ -30,6 +33,8 @@ from . import Hit, declare, has_engine_args
          "the model to serve is named", "no model is named: the engine serves its default",
          doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.name in ("vllm", "sglang", "tgi"))
 def check(d):
+    if d.runtime_template:
+        return  # a ServingRuntime serves whatever model the InferenceService that selects it names
     if d.model.id is None and d.model.uri is None:
         c = d.engine_container
         yield Hit(f"{d.engine.name} is started without a model and serves its built-in default", c.loc_of_arg("args", 0) if c.args else c.loc)

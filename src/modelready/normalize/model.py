@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 
 from ..findings import Loc
 
+# Operator templates instantiated once per model: the model comes from the object that uses them
+# (KServe mounts the InferenceService's storageUri at /mnt/models and passes its name).
+RUNTIME_TEMPLATE_KINDS = {"ServingRuntime", "ClusterServingRuntime", "LLMInferenceServiceConfig"}
+
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi", "google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore", "gpu.intel.com/i915")
 
 
@@ -245,6 +249,11 @@ class Deployment:
             gpus = [c.gpu() or ("", 0, 0) for c in pod.containers]
             total += sum(limit or request for _res, limit, request in gpus) * pod.count
         return total
+
+    @property
+    def runtime_template(self) -> bool:
+        """A runtime an operator fills in per model (KServe ServingRuntime): the model is not its to name."""
+        return self.kind in RUNTIME_TEMPLATE_KINDS
 
     @property
     def serving(self) -> bool:
