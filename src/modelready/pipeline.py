@@ -6,14 +6,14 @@ import datetime as dt
 import shutil
 import subprocess
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import discover as disc
 from .checks import Check, Hit, registry
 from .config import Config
 from .findings import FileRecord, Finding, Loc, Severity
-from .load import helm
+from .load import chart_deps, helm, values_sets
 from .load.artifacts import (ArtifactProblem, Dockerfile, ModelCard, ModelConfig, ModelSpecDoc, is_model_config,
                              is_modelspec, load_dockerfile, load_json, load_model_card)
 from .load.k8s import K8sObject, LoadProblem, objects_from_docs, parse_objects
@@ -45,6 +45,7 @@ class Result:
     tools: dict[str, str] = field(default_factory=dict)
     spec_views: list = field(default_factory=list)  # normalize.specs.SpecView, one per ModelSpec
     rendered: list[tuple] = field(default_factory=list)  # (chart@values-set, template path, text, locator)
+    values_files: dict[str, str] = field(default_factory=dict)  # values file outside its chart -> the chart
 
     def active_findings(self) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed]
@@ -69,6 +70,9 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     res.applied |= charts.applied
     res.rendered += charts.rendered
     res.errors += charts.errors
+    for rec in res.files:
+        if rec.path in charts.values_files:
+            rec.kind, rec.status, rec.reason = "helm-values", "checked", f"values set rendered with chart {charts.values_files[rec.path]}"
     # normalize
     for obj in res.objects:
         res.deployments += to_deployments(obj)
@@ -179,22 +183,49 @@ def _guarded(fn, *args) -> None:
 def _load_charts(found: disc.Discovered, config: Config, res: Result) -> None:
     if found.charts:
         res.tools["helm"] = helm.engine_name()
+    candidates = [p for p, kind in found.files if kind == "yaml"]
     for chart_dir in found.charts:
         rel_chart = rel(chart_dir, res.root)
-        sets = config.charts.get(rel_chart) or helm.default_values_sets(chart_dir)
-        rendered_sets = []
-        for values in sets:
-            r = helm.render(chart_dir, rel_chart, values, res.root)
-            rendered_sets.append(r.values_set)
-            res.applied.add(("helm-render-failed", f"{rel_chart}@{r.values_set}"))
-            if r.error:
-                res.findings.append(Finding("helm-render-failed", Severity.error, f"chart {rel_chart} with {r.values_set}: {r.error}",
-                                            r.error_loc or Loc(rel_chart), ("manifests-render",), subject=f"{rel_chart}@{r.values_set}"))
-            res.objects += r.objects
-            res.rendered += [(f"{rel_chart}@{r.values_set}", *t) for t in r.texts]
+        pinned = config.charts.get(rel_chart)
+        sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates)
+        assembled = chart_deps.assemble(chart_dir, res.root)
+        for why in assembled.missing + [f"values set {w}: not rendered" for w in left_out]:
+            _not_analysed(res, f"chart {rel_chart}: {why}", Loc(f"{rel_chart}/Chart.yaml"), rel_chart)
+        rendered_sets, failed = [], []
+        try:
+            for values in sets:
+                r = helm.render(chart_dir, rel_chart, values, res.root, assembled)
+                rendered_sets.append(r.values_set)
+                res.applied.add(("helm-render-failed", f"{rel_chart}@{r.values_set}"))
+                if r.error:
+                    failed.append((r, values))
+                res.objects += r.objects
+                res.rendered += [(f"{rel_chart}@{r.values_set}", *t) for t in r.texts]
+        finally:
+            assembled.cleanup()
+        some_rendered = len(failed) < len(sets)
+        if failed and len(failed) == len(sets) > 1:  # one finding for a chart no values set renders
+            r = failed[0][0]
+            others = ", ".join(x.values_set for x, _ in failed[1:])
+            failed = [(replace(r, error=f"{r.error} (nor does any other values set of the repository render it: {others})"), [])]
+        for r, values in failed:
+            # Defaults that do not render while a shipped values set does: the chart wants its values, not a fix.
+            sev = Severity.warning if not values and some_rendered else Severity.error
+            note = "; the chart is analysed with its other values sets" if sev == Severity.warning else ""
+            res.findings.append(Finding("helm-render-failed", sev, f"chart {rel_chart} with {r.values_set}: {r.error}{note}",
+                                        r.error_loc or Loc(rel_chart), ("manifests-render",), subject=f"{rel_chart}@{r.values_set}"))
+        extra = {"values_sets": rendered_sets, "pin": values_sets.pin_line(rel_chart, sets)} if not pinned else {"values_sets": rendered_sets}
         for path in found.chart_files[chart_dir]:
             res.files.append(FileRecord(rel(path, res.root), "helm-chart", "checked", f"rendered as part of chart {rel_chart}",
-                                        extra={"values_sets": rendered_sets} if path.name == "Chart.yaml" else {}))
+                                        extra=extra if path.name == "Chart.yaml" else {}))
+        for values in sets:
+            for v in values:
+                if v.startswith("../"):
+                    res.values_files[rel((chart_dir / v), res.root)] = rel_chart
+
+
+def _not_analysed(res: Result, message: str, loc: Loc, subject: str) -> None:
+    res.findings.append(Finding("not-analysed", Severity.warning, message, loc, ("manifests-render",), subject=subject))
 
 
 def _load_kustomizations(found: disc.Discovered, res: Result) -> None:
