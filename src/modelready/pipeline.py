@@ -9,11 +9,11 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import discover as disc
+from . import coverage, discover as disc
 from .checks import Check, Hit, registry
 from .config import Config
 from .findings import FileRecord, Finding, Loc, Severity
-from .load import chart_deps, helm, values_sets
+from .load import chart_deps, helm, kustomize, values_sets
 from .load.artifacts import (ArtifactProblem, Dockerfile, ModelCard, ModelConfig, ModelSpecDoc, is_model_config,
                              is_modelspec, load_dockerfile, load_json, load_model_card)
 from .load.k8s import K8sObject, LoadProblem, objects_from_docs, parse_objects
@@ -77,6 +77,7 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     for obj in res.objects:
         res.deployments += to_deployments(obj)
     link(res.deployments, res.objects)
+    coverage.account(res, found, rel)
     res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
     # check (the pipeline's own checks ran on every file read and every values set rendered)
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"}
@@ -230,18 +231,24 @@ def _not_analysed(res: Result, message: str, loc: Loc, subject: str) -> None:
 
 def _load_kustomizations(found: disc.Discovered, res: Result) -> None:
     kubectl = shutil.which("kubectl")
+    patches = set().union(*(kustomize.patch_files(k) for k in found.kustomizations)) if found.kustomizations else set()
+    covered: set[int] = {id(o) for o in res.objects if (res.root / o.file).resolve() in patches and not o.origin}
     for kdir in found.kustomizations:
         name = rel(kdir, res.root)
         if not kubectl:
             res.files.append(FileRecord(name + "/", "kustomize", "skipped", "kubectl not found: overlay not rendered (its plain YAML files were checked as they are)"))
+            covered.clear()
             continue
         proc = subprocess.run([kubectl, "kustomize", str(kdir)], capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
             _unreadable(res, name, f"kubectl kustomize failed: {proc.stderr.strip()[:500]}", 0)
             continue
         objects, _ = parse_objects(proc.stdout, name + "/kustomization.yaml", origin=f"{name}@kustomize")
+        covered |= kustomize.reconcile(objects, [o for o in res.objects if not o.origin and id(o) not in covered], kdir, res.root)
         res.objects += objects
         res.files.append(FileRecord(name + "/", "kustomize", "checked", "rendered with kubectl kustomize", objects=len(objects)))
+    # a source object read through its overlay is not read again on its own (nor is a patch)
+    res.objects = [o for o in res.objects if id(o) not in covered]
 
 
 def _run_checks(res: Result, config: Config, today: dt.date) -> None:
