@@ -228,6 +228,7 @@ class Deployment:
     max_replicas: Value | None = None
     managed_service: bool = False  # KServe & co. create the Service themselves
     partial: bool = False  # an operator completes the pod (KServe runtimes): missing volumes and probes prove nothing
+    injected_probes: str | None = None  # why an operator adds probes the files do not spell out (KubeRay)
     pod_labels: dict[str, str] = field(default_factory=dict)
     pod_annotations: dict[str, str] = field(default_factory=dict)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
+from . import rayserve
 from .engine import build_engine, detect_engine
 from .model import Container, Deployment, EnvVar, Image, ModelRef, PodSpec, Probe, Value, Volume, as_int
 
@@ -18,8 +19,11 @@ NOT_WORKLOADS = {"CustomResourceDefinition", "ConfigMap", "Secret", "Service", "
 
 
 
+KNATIVE_MIN, KNATIVE_MAX = ("autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/minScale"), ("autoscaling.knative.dev/max-scale", "autoscaling.knative.dev/maxScale")
+
+
 def to_deployments(obj: K8sObject) -> list[Deployment]:
-    if obj.kind in NOT_WORKLOADS:
+    if obj.kind in NOT_WORKLOADS and not obj.api_version.startswith("serving.knative.dev/"):  # a Knative Service runs pods
         return []
     groups = _pod_groups(obj)
     out = []
@@ -42,11 +46,17 @@ def to_deployments(obj: K8sObject) -> list[Deployment]:
             annotations={str(k): str(v) for k, v in obj.annotations.items()},
         )
         _find_engine(dep)
+        if dep.engine is None:
+            rayserve.serve_engine(obj, dep)
+        if any(p.role in ("head", "worker") for p in pods):
+            dep.injected_probes = rayserve.probes_injected(obj)
+        _multi_node(dep)
         _find_model(dep, extra)
         for key in ("min_replicas", "max_replicas"):
             if extra.get(key):
                 setattr(dep, key, extra[key])
-        dep.managed_service = extra.get("managed_service", False)
+        _knative_bounds(obj, dep)
+        dep.managed_service = extra.get("managed_service", False) or obj.api_version.startswith("serving.knative.dev/")
         dep.partial = extra.get("partial", False)
         dep.pod_labels = extra.get("pod_labels", {})
         dep.pod_annotations = extra.get("pod_annotations", {})
@@ -63,8 +73,11 @@ def _pod_groups(obj: K8sObject):
         root = _m(_m(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
         tmpl = _m(root.get("template"))
         replicas = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
+        labels = _labels(tmpl)
+        if kind == "StatefulSet":  # the controller labels each pod with its ordinal (Kubernetes 1.28+) and name
+            labels = {**labels, "apps.kubernetes.io/pod-index": "0", "statefulset.kubernetes.io/pod-name": f"{obj.name}-0"}
         return [("", [_pod(obj, "main", 1, _m(tmpl.get("spec")))], as_int(replicas), L("spec", "replicas"),
-                 {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
+                 {"pod_labels": labels, "pod_annotations": _labels(tmpl, "annotations")})]
     if kind == "Pod":
         return [("", [_pod(obj, "main", 1, spec)], 1, L("metadata"), {"pod_labels": obj.labels})]
     if kind == "LeaderWorkerSet":
@@ -259,6 +272,28 @@ def _find_engine(dep: Deployment) -> None:
         if fallback is None and c.gpu():
             fallback = c
     dep.engine_container = fallback
+
+
+def _knative_bounds(obj: K8sObject, dep: Deployment) -> None:
+    """Knative's autoscaler reads min/max scale from annotations: on a KServe InferenceService (serverless
+    mode, passed down to the Knative revision) or a Knative Service's revision template."""
+    spec = _m(obj.body.get("spec"))
+    meta = _m(_m(spec.get("template")).get("metadata"))
+    places = [(obj.annotations, obj.body.get("metadata")), (_m(meta.get("annotations")), meta)]
+    for attr, keys in (("min_replicas", KNATIVE_MIN), ("max_replicas", KNATIVE_MAX)):
+        for ann, where in places:
+            key = next((k for k in keys if k in ann), None)
+            if key is not None and isinstance(where, dict):
+                setattr(dep, attr, Value(str(ann[key]), obj.loc("annotations", key, at=where)))
+                break
+
+
+def _multi_node(dep: Deployment) -> None:
+    """An engine started with `--nnodes N` on a StatefulSet or Deployment spans N of its pods (rank from the
+    pod index): one serving group of N pods, as a LeaderWorkerSet of size N would be."""
+    nodes = dep.engine.int_setting("nnodes") if dep.engine else None
+    if dep.kind in ("StatefulSet", "Deployment") and nodes and nodes > 1 and len(dep.pods) == 1:
+        dep.pods[0].count = nodes
 
 
 def _find_model(dep: Deployment, extra: dict) -> None:
