@@ -38,7 +38,8 @@ def _make(row: dict) -> Check:
         flags = " nor ".join(spec[s][0] for s in row["settings"] if spec.get(s))
         c = d.engine_container
         where = c.loc_of_arg("args", 0) if c.args else c.loc
-        yield Hit(row["message"].format(engine=d.engine.name, flags=flags), where)
+        model = d.model.id or d.model.uri or "the model it serves"  # the real model, never an example's
+        yield Hit(row["message"].format(engine=d.engine.name, flags=flags, model=model), where)
 
     engines = tuple(row["engines"])
     doc = DOC.format(engine_list=", ".join(engines), what=" or ".join(row["settings"]), why=row["why"], example=row["example"], instead=row["instead"])

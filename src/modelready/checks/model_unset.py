@@ -26,6 +26,7 @@ args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--dtype", "bfloat16", "--
 
 from __future__ import annotations
 
+from .. import data
 from . import Hit, declare, has_engine_args
 
 
@@ -37,7 +38,15 @@ def check(d):
         return  # a ServingRuntime serves whatever model the InferenceService that selects it names
     if d.model.id is None and d.model.uri is None:
         c = d.engine_container
-        yield Hit(f"{d.engine.name} is started without a model and serves its built-in default", c.loc_of_arg("args", 0) if c.args else c.loc)
+        yield Hit(f"{d.engine.name} is started without a model and serves its built-in default{_default(d.engine)}", c.loc_of_arg("args", 0) if c.args else c.loc)
+
+
+def _default(e) -> str:
+    """The pinned release's own default model (vLLM EngineArgs.model), when the release is known."""
+    key = data.version_key(e.version) if e.name == "vllm" and e.version else None
+    if key is None:
+        return ""
+    return f" ({'facebook/opt-125m' if key < (0, 10, 0) else 'Qwen/Qwen3-0.6B'} in vLLM {e.version})"
 
 
 CHECKS = [check]

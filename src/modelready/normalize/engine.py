@@ -43,7 +43,7 @@ def build_engine(c: Container, name: str) -> Engine:
         eng.argv_seen = True
     else:
         flag_tokens = []
-    _parse_flags(eng, flag_tokens, spec, name)
+    _parse_flags(eng, flag_tokens, spec, name, _vllm_flags(version) if name == "vllm" else None)
     if any("$" in str(t.value) for t in flag_tokens) or re.search(r"\$\{?\w*ARGS", " ".join(c.command + c.args)):
         eng.dynamic_args = True
     if spec.get("env_twins"):
@@ -131,7 +131,23 @@ def _entry_index(tokens: list[Value], entrypoints: list[str]) -> tuple[int, int]
     return None
 
 
-def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str) -> None:
+def _vllm_flags(version: str | None) -> set[str]:
+    """The flags of the pinned vLLM release; every known release's when the version cannot be told."""
+    versions = data.vllm_flags()["versions"]
+    release = data.vllm_release_for(version)
+    return set(versions[release]["flags"]) if release else {f for v in versions.values() for f in v["flags"]}
+
+
+def expand_prefix(flag: str, known: set[str]) -> str:
+    """argparse's prefix matching (allow_abbrev, on in vLLM's parser): `--max-num-seq` is `--max-num-seqs`
+    when exactly one flag starts with it. An ambiguous or unknown prefix stays as written."""
+    if not flag.startswith("--") or flag in known:
+        return flag
+    matches = [f for f in known if f.startswith(flag)]
+    return matches[0] if len(matches) == 1 else flag
+
+
+def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str, known: set[str] | None = None) -> None:
     aliases = data.vllm_aliases() if name == "vllm" else {}
     i = 0
     positional_taken = False
@@ -145,6 +161,8 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str) -> Non
             flag = aliases.get(flag, flag)
             if flag.startswith("--"):
                 flag = "--" + flag[2:].replace("_", "-")  # vLLM and SGLang accept underscores
+                if known:
+                    flag = expand_prefix(flag, known)
             loc = tok.loc
             if eq:
                 value: object = val
