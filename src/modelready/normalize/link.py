@@ -37,8 +37,22 @@ def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
             spec = o.body.get("spec") if isinstance(o.body.get("spec"), dict) else {}
             if o.kind == "ServiceMonitor" and any(_selects(spec.get("selector"), s.labels) for s in services):
                 d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), o.body))
+        wanted = _secret_names(d)
+        d.secrets += [Related(o.kind, o.name, o.loc("metadata", "name"), o.body,
+                              {(sec, str(k)): o.loc(sec, k) for sec in ("data", "stringData") if isinstance(o.body.get(sec), dict) for k in o.body[sec]})
+                      for o in scope if o.kind == "Secret" and o.name in wanted]
         if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
             d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc, {}))
+
+
+def _secret_names(d: Deployment) -> set[str]:
+    names = set()
+    for _pod, c in d.containers():
+        for ev in c.env:
+            ref = (ev.value_from or {}).get("secretKeyRef") if isinstance(ev.value_from, dict) else None
+            if isinstance(ref, dict) and ref.get("name"):
+                names.add(str(ref["name"]))
+    return names
 
 
 def _scope(origin: str) -> str:

@@ -101,6 +101,7 @@ class Container:
     loc: Loc
     resources_loc: Loc
     init: bool = False
+    privileged: Value | None = None  # securityContext.privileged: true, where it is written
     arg_locs: dict[str, list[Loc]] = field(default_factory=dict)  # "command"/"args" -> Loc per item
 
     def loc_of_arg(self, part: str, i: int) -> Loc:
@@ -151,6 +152,8 @@ class PodSpec:
     affinity: dict
     host_ipc: bool
     loc: Loc
+    host_namespaces: dict[str, Loc] = field(default_factory=dict)  # hostNetwork / hostIPC / hostPID set true -> where
+    host_paths: dict[str, str] = field(default_factory=dict)  # volume name -> hostPath path
 
     def volume_at(self, c: Container, mount_path: str) -> Volume | None:
         """The volume container `c` mounts at `mount_path` (e.g. /dev/shm), None when nothing is mounted there."""
@@ -201,6 +204,7 @@ class Related:
     name: str
     loc: Loc
     body: dict
+    locs: dict = field(default_factory=dict)  # (section, key) -> Loc, where a check needs one (Secret data keys)
 
 
 @dataclass
@@ -228,6 +232,8 @@ class Deployment:
     max_replicas: Value | None = None
     managed_service: bool = False  # KServe & co. create the Service themselves
     partial: bool = False  # an operator completes the pod (KServe runtimes): missing volumes and probes prove nothing
+    max_surge: Value | None = None  # extra pods (or groups) a rolling update starts before stopping old ones
+    secrets: list[Related] = field(default_factory=list)  # Secrets the containers read (env secretKeyRef, envFrom)
     injected_probes: str | None = None  # why an operator adds probes the files do not spell out (KubeRay)
     pod_labels: dict[str, str] = field(default_factory=dict)
     pod_annotations: dict[str, str] = field(default_factory=dict)

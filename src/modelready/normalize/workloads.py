@@ -56,6 +56,7 @@ def to_deployments(obj: K8sObject) -> list[Deployment]:
             if extra.get(key):
                 setattr(dep, key, extra[key])
         _knative_bounds(obj, dep)
+        dep.max_surge = _max_surge(obj)
         dep.managed_service = extra.get("managed_service", False) or obj.api_version.startswith("serving.knative.dev/")
         dep.partial = extra.get("partial", False)
         dep.pod_labels = extra.get("pod_labels", {})
@@ -216,6 +217,9 @@ def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | N
         affinity=_m(spec.get("affinity")),
         host_ipc=bool(spec.get("hostIPC")),
         loc=L(at=spec),
+        host_namespaces={k: L(k, at=spec) for k in ("hostNetwork", "hostIPC", "hostPID") if spec.get(k) is True},
+        host_paths={str(v.get("name")): str(_m(v.get("hostPath")).get("path", "")) for v in _l(spec.get("volumes"))
+                    if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)},
     )
 
 
@@ -258,6 +262,7 @@ def _container(obj: K8sObject, c: YMap, init: bool) -> Container:
         loc=L(at=c),
         resources_loc=L("resources", at=c),
         init=init,
+        privileged=Value(True, L("securityContext", "privileged", at=c)) if _m(c.get("securityContext")).get("privileged") is True else None,
         arg_locs=arg_locs,
     )
 
@@ -272,6 +277,25 @@ def _find_engine(dep: Deployment) -> None:
         if fallback is None and c.gpu():
             fallback = c
     dep.engine_container = fallback
+
+
+def _max_surge(obj: K8sObject) -> Value | None:
+    """The rolling update's surge as the controller applies it: a Deployment's default is 25%; a
+    LeaderWorkerSet surges whole groups (default 0); a StatefulSet never surges."""
+    spec = _m(obj.body.get("spec"))
+    if obj.kind == "Deployment":
+        strategy = _m(spec.get("strategy"))
+        if strategy.get("type") == "Recreate":
+            return None
+        ru = _m(strategy.get("rollingUpdate"))
+        if "maxSurge" in ru:
+            return Value(ru["maxSurge"], obj.loc("maxSurge", at=ru))
+        return Value("25%", obj.loc("spec", "strategy") if strategy else obj.loc("spec"), "default")
+    if obj.kind == "LeaderWorkerSet":
+        cfg = _m(_m(spec.get("rolloutStrategy")).get("rollingUpdateConfiguration"))
+        if "maxSurge" in cfg:
+            return Value(cfg["maxSurge"], obj.loc("maxSurge", at=cfg))
+    return None
 
 
 def _knative_bounds(obj: K8sObject, dep: Deployment) -> None:
