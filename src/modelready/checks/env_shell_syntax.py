@@ -51,7 +51,7 @@ def check(d):
                 yield Hit(f"env {ev.name} of container {c.name} is the literal text {ref}: Kubernetes expands only $(VAR)", ev.loc)
             elif ev.value:
                 # inside a longer value, only a reference to a variable this container defines is surely meant to expand
-                defined = {e.name for e in c.env}
+                defined = {e.name for e in c.env} - {ev.name}  # PATH=${PATH}:... : nothing to expand in Kubernetes either
                 refs = [m.group(0) for m in SHELL_REF.finditer(ev.value) if m.group(1).strip("{}") in defined]
                 if refs:
                     yield Hit(f"env {ev.name} of container {c.name} contains the literal text {refs[0]}: no shell expands env values; "

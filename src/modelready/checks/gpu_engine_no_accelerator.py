@@ -6,7 +6,8 @@ all (`nvidia.com/gpu`, `amd.com/gpu`, ...), and says what CPU and memory it aske
 ## Why it matters
 Without an accelerator resource the device plugin gives the container no GPU: vLLM stops at start-up
 with "Failed to infer device type", SGLang with a CUDA error. A 7-8B model on a pod with a few hundred
-millicores never serves.
+millicores never serves. A warning, not an error: a node whose container runtime exposes every GPU to
+every pod (NVIDIA runtime as default, `NVIDIA_VISIBLE_DEVICES=all`) runs it, unisolated.
 
 ## Example
 ```yaml
@@ -27,6 +28,7 @@ resources: {limits: {nvidia.com/gpu: 1}, requests: {cpu: "4", memory: 32Gi}}
 
 from __future__ import annotations
 
+from ..normalize.engine import detect_image
 from . import Hit, declare
 
 # Builds that run without an accelerator resource (CPU images) or get one outside the pod spec.
@@ -36,10 +38,10 @@ _NOT_GPU_BUILDS = ("cpu", "openvino", "tpu", "neuron", "xpu", "hpu", "gaudi", "a
 def _applies(d) -> bool:
     c = d.engine_container
     return (d.engine is not None and d.engine.name in ("vllm", "sglang") and c is not None and c.image is not None
-            and not d.partial and not d.runtime_template)
+            and not d.partial and not d.runtime_template and d.engine.argv_seen and detect_image(c) == d.engine.name)
 
 
-@declare("gpu-engine-no-accelerator", "error", ["gpu-resources-correct"],
+@declare("gpu-engine-no-accelerator", "warning", ["gpu-resources-correct"],
          "the GPU engine image gets an accelerator", "a GPU build of the engine runs with no accelerator requested",
          doc=__doc__, applies=_applies)
 def check(d):
@@ -54,7 +56,8 @@ def check(d):
     asked = ", ".join(f"{k} {v.value}" for k, v in {**c.requests, **c.limits}.items() if k in ("cpu", "memory")) or "no CPU or memory either"
     model = f" to serve {d.model.id}" if d.model.id else ""
     yield Hit(f"{c.image.ref} is a GPU build of {d.engine.name}{model}, but no container of {d.name} requests an accelerator "
-              f"({asked}): the engine finds no device and exits", c.resources_loc if (c.requests or c.limits) else c.loc)
+              f"({asked}): the engine finds no device and exits (unless the nodes' container runtime hands GPUs to every pod)",
+              c.resources_loc if (c.requests or c.limits) else c.loc)
 
 
 CHECKS = [check]

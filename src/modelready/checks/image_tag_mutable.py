@@ -40,6 +40,8 @@ def check(d):
             img = c.image
             if img is None or img.digest or img.templated:
                 continue
+            if d.runtime_template and img.tag is None and "/" not in img.ref:
+                continue  # a bare name the operator substitutes (ODH's `text-generation-inference`), not an image to pull
             if img.tag is None:
                 why = "has no tag (pulls :latest)"
             elif img.tag.lower() in MUTABLE:

@@ -31,6 +31,7 @@ import binascii
 import re
 
 from . import Hit, declare
+from .placeholder_value import PLACEHOLDER
 
 _VAR = re.compile(r"^\$\{?[A-Za-z_]\w*\}?$")
 
@@ -50,7 +51,7 @@ def check(d):
     for s in d.secrets:
         data = s.body.get("data") if isinstance(s.body.get("data"), dict) else {}
         for key, value in data.items():
-            if isinstance(value, str) and not _base64(value):
+            if isinstance(value, str) and not _base64(value) and not PLACEHOLDER.fullmatch(value.strip()):  # placeholder-value says it
                 # the value is never echoed: a variable's name is shown, anything else only described
                 what = f"the unexpanded variable {value}" if _VAR.match(value.strip()) else "text that is not base64"
                 yield Hit(f"Secret {s.name} data.{key} is {what}: the API server rejects the Secret", s.locs.get(("data", str(key)), s.loc))

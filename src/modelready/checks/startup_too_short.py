@@ -8,6 +8,8 @@ probe's budget (`initialDelaySeconds + periodSeconds × failureThreshold`) shoul
 ## Why it matters
 A liveness probe that fires during model load restarts the container, which starts loading again:
 the pod never becomes ready and the rollout stalls (CrashLoopBackOff with no error in the logs).
+A warning: the load time is an estimate (model size from its name, storage speed assumed), stated in
+the message.
 
 ## Example
 ```yaml
@@ -33,7 +35,7 @@ from ._sizing import load_seconds
 LOADS_AT_START = ("vllm", "tgi", "sglang", "triton", "nim")  # Ollama pulls and loads lazily, per request
 
 
-@declare("startup-too-short", "error", ["readiness-waits-for-load"],
+@declare("startup-too-short", "warning", ["readiness-waits-for-load"],
          "probes give the model time to load", "a probe gives up before the model can load",
          doc=__doc__, applies=lambda d: d.engine is not None and d.engine.name in LOADS_AT_START and bool(d.engine_container.probes))
 def check(d):

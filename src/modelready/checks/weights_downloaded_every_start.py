@@ -3,6 +3,9 @@
 Finds an engine that pulls its model from the Hugging Face Hub with no persistent volume under the
 model cache: every new pod downloads the full weights again.
 
+A deployment whose ModelSpec declares `model.loading: runtime-pull` has made that choice on purpose
+and is not flagged.
+
 ## Why it matters
 An 8B model is 16 GB, a 70B model 140 GB. Each scale-up, reschedule or rollout waits for that
 download (and pays its egress); Hub rate limits and outages become serving outages, and a liveness
@@ -32,7 +35,8 @@ from ._weights import PERSISTENT, mounts_under, weight_paths
 
 def _applies(d) -> bool:
     return (d.engine is not None and d.engine.name in ("vllm", "sglang", "tgi") and d.engine_container is not None
-            and not d.partial and not d.runtime_template and d.model.scheme == "hf" and d.model.uri is None)
+            and not d.partial and not d.runtime_template and d.model.scheme == "hf" and d.model.uri is None
+            and d.declared_loading != "runtime-pull")  # a ModelSpec that chose to pull at start has decided it
 
 
 @declare("weights-downloaded-every-start", "warning", ["model-loading-strategy"],

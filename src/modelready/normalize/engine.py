@@ -29,6 +29,12 @@ def detect_engine(c: Container) -> str | None:
     return None
 
 
+def detect_image(c: Container) -> str | None:
+    """The engine an image is a build of, from its name alone."""
+    image = (c.image.ref if c.image else "").lower()
+    return next((name for name, spec in data.engines().items() if any(p in image for p in spec["detect"]["images"])), None)
+
+
 def build_engine(c: Container, name: str) -> Engine:
     spec = data.engines()[name]
     version, vloc = _version(c, name)

@@ -40,9 +40,14 @@ def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
         wanted = _secret_names(d)
         d.secrets += [Related(o.kind, o.name, o.loc("metadata", "name"), o.body,
                               {(sec, str(k)): o.loc(sec, k) for sec in ("data", "stringData") if isinstance(o.body.get(sec), dict) for k in o.body[sec]})
-                      for o in scope if o.kind == "Secret" and o.name in wanted]
+                      for o in scope if o.kind == "Secret" and o.name in wanted and _near(o, d)]
         if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
             d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc, {}))
+
+
+def _near(o: K8sObject, d: Deployment) -> bool:
+    """A Secret read by value belongs with the deployment: the same render, or the same folder of plain files."""
+    return "@" in d.origin or o.file.rsplit("/", 1)[0] == d.loc.file.rsplit("/", 1)[0]
 
 
 def _secret_names(d: Deployment) -> set[str]:

@@ -234,6 +234,7 @@ class Deployment:
     partial: bool = False  # an operator completes the pod (KServe runtimes): missing volumes and probes prove nothing
     max_surge: Value | None = None  # extra pods (or groups) a rolling update starts before stopping old ones
     secrets: list[Related] = field(default_factory=list)  # Secrets the containers read (env secretKeyRef, envFrom)
+    declared_loading: str | None = None  # a ModelSpec's model.loading for it: runtime-pull, baked-image, storage-mount
     injected_probes: str | None = None  # why an operator adds probes the files do not spell out (KubeRay)
     pod_labels: dict[str, str] = field(default_factory=dict)
     pod_annotations: dict[str, str] = field(default_factory=dict)

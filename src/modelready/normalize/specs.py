@@ -53,6 +53,9 @@ def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: lis
     config_by_file = {c.file: c for c in configs}
     for v in views:
         v.deployments = _linked(v, deployments)
+        if v.get("model", "loading"):  # the declared intent, which checks on weight storage respect
+            for d in v.deployments:
+                d.declared_loading = str(v.get("model", "loading"))
         v.model_config = _config(v, config_by_file)
         for i, dep in enumerate(v.get("dependencies", default=[]) or []):
             if isinstance(dep, dict) and isinstance(dep.get("specRef"), str):
