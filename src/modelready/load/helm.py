@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..discover import rel
 from ..findings import Loc
 from .k8s import K8sObject, LoadProblem, parse_objects
 from .yamlsrc import YamlError, load_one
@@ -41,15 +42,6 @@ def engine_name() -> str:
         return "helm CLI" if shutil.which("helm") else "none"
 
 
-def default_values_sets(chart_dir: Path) -> list[list[str]]:
-    """The chart's defaults, then one set per values file in ci/ (as chart-testing does)."""
-    sets: list[list[str]] = [[]]
-    ci = chart_dir / "ci"
-    if ci.is_dir():
-        sets += [[str(p.relative_to(chart_dir))] for p in sorted(ci.glob("*.yaml"))]
-    return sets
-
-
 def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled=None) -> Rendered:
     """Render one values set. `values_files` are relative to the chart (or absolute). `assembled`
     (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any."""
@@ -65,7 +57,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
             out.error, out.error_loc = f"values file {vf} cannot be read: {e}", Loc(rel_chart)
             return out
         except YamlError as e:
-            out.error, out.error_loc = f"values file {vf} does not parse: {e}", Loc(_rel(path, root), e.line)
+            out.error, out.error_loc = f"values file {vf} does not parse: {e}", Loc(rel(path, root), e.line)
             return out
         if isinstance(loaded, dict):
             _merge(values, loaded)
@@ -214,10 +206,3 @@ def _merge(base: dict, over: dict) -> None:
             _merge(base[k], v)
         else:
             base[k] = v
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path)

@@ -1,4 +1,5 @@
-"""Kustomize overlays read as one thing with their sources.
+"""Kustomize overlays, rendered by `kubectl kustomize` when kubectl is there (said so when it is not),
+and read as one thing with their sources.
 
 `kubectl kustomize` prints the overlay's objects as one stream; read alone, its line numbers are those
 of that stream (a 12-line kustomization.yaml "at line 66"). Each rendered object is matched to the
@@ -11,13 +12,43 @@ overlay are not read as objects of their own.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..findings import Loc
-from .k8s import K8sObject
+from ..discover import Discovered, rel
+from ..findings import FileRecord, Loc
+from .files import unreadable
+from .k8s import K8sObject, parse_objects
 from .yamlsrc import YamlError, YList, YMap, load_one
 
+if TYPE_CHECKING:
+    from . import Loaded
+
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def load(found: Discovered, out: Loaded) -> None:
+    kubectl = shutil.which("kubectl")
+    patches = set().union(*(patch_files(k) for k in found.kustomizations)) if found.kustomizations else set()
+    covered: set[int] = {id(o) for o in out.objects if (out.root / o.file).resolve() in patches and not o.origin}
+    for kdir in found.kustomizations:
+        name = rel(kdir, out.root)
+        if not kubectl:
+            out.files.append(FileRecord(name + "/", "kustomize", "skipped", "kubectl not found: overlay not rendered (its plain YAML files were checked as they are)"))
+            covered.clear()
+            continue
+        proc = subprocess.run([kubectl, "kustomize", str(kdir)], capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0:
+            unreadable(out, name, f"kubectl kustomize failed: {proc.stderr.strip()[:500]}", 0)
+            continue
+        objects, _ = parse_objects(proc.stdout, name + "/kustomization.yaml", origin=f"{name}@kustomize")
+        covered |= reconcile(objects, [o for o in out.objects if not o.origin and id(o) not in covered], kdir, out.root)
+        out.objects += objects
+        out.files.append(FileRecord(name + "/", "kustomize", "checked", "rendered with kubectl kustomize", objects=len(objects)))
+    # a source object read through its overlay is not read again on its own (nor is a patch)
+    out.objects = [o for o in out.objects if id(o) not in covered]
 
 
 def config(kdir: Path) -> dict:

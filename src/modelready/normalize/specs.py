@@ -53,9 +53,7 @@ def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: lis
     config_by_file = {c.file: c for c in configs}
     for v in views:
         v.deployments = _linked(v, deployments)
-        if v.get("model", "loading"):  # the declared intent, which checks on weight storage respect
-            for d in v.deployments:
-                d.declared_loading = str(v.get("model", "loading"))
+        _declare_loading(v)
         v.model_config = _config(v, config_by_file)
         for i, dep in enumerate(v.get("dependencies", default=[]) or []):
             if isinstance(dep, dict) and isinstance(dep.get("specRef"), str):
@@ -64,6 +62,13 @@ def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: lis
     for v in views:
         v.cycles = _cycles_from(v)
     return views
+
+
+def _declare_loading(v: SpecView) -> None:
+    """The spec's model.loading on its deployments: the declared intent checks on weight storage respect."""
+    loading = v.get("model", "loading")
+    for d in v.deployments if loading else []:
+        d.declared_loading = str(loading)
 
 
 def _linked(v: SpecView, deployments: list[Deployment]) -> list[Deployment]:
