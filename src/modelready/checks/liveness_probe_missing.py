@@ -32,7 +32,8 @@ from . import Hit, declare
 
 @declare("liveness-probe-missing", "warning", ["liveness-probe"],
          "the serving container has a liveness probe", "the serving container has no liveness probe",
-         doc=__doc__, applies=lambda d: d.engine_container is not None and d.kind not in ("InferenceService",) and not d.injected_probes)
+         doc=__doc__, applies=lambda d: d.engine_container is not None and d.kind not in ("InferenceService",) and not d.injected_probes
+         and not d.partial)  # an operator merges probes in (LLMInferenceServiceConfig templates, KServe runtimes)
 def check(d):
     c = d.engine_container
     if "liveness" not in c.probes:

@@ -42,7 +42,7 @@ def _replicas(d) -> int:
 
 @declare("pdb-missing", "warning", ["disruption-budget"],
          "a PodDisruptionBudget protects the replicas", "no PodDisruptionBudget for a multi-replica deployment",
-         doc=__doc__, applies=lambda d: d.kind in ("Deployment", "StatefulSet", "LeaderWorkerSet") and _replicas(d) > 1)
+         doc=__doc__, applies=lambda d: d.serving and d.kind in ("Deployment", "StatefulSet", "LeaderWorkerSet") and _replicas(d) > 1)
 def check(d):
     if not d.disruption_budgets:
         yield Hit(f"{d.kind} {d.name} runs up to {_replicas(d)} replicas and no PodDisruptionBudget selects its pods", d.replicas_loc)

@@ -30,7 +30,8 @@ from . import Hit, declare
 
 @declare("readiness-probe-missing", "warning", ["readiness-probe-health", "readiness-waits-for-load"],
          "the serving container has a readiness probe", "the serving container has no readiness probe",
-         doc=__doc__, applies=lambda d: d.engine_container is not None and d.kind not in ("InferenceService",) and not d.injected_probes)
+         doc=__doc__, applies=lambda d: d.engine_container is not None and d.kind not in ("InferenceService",) and not d.injected_probes
+         and not d.partial)  # an operator merges probes in (LLMInferenceServiceConfig templates, KServe runtimes)
 def check(d):
     c = d.engine_container
     if "readiness" not in c.probes:

@@ -14,6 +14,7 @@ from .model import Container, Engine, Value, as_int
 _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash", "ash", "/bin/ash"}
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
 _VERSION_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
+_NAMED_VERSION = re.compile(r"(?:vllm|tgi|sglang)[_-]v?(\d+\.\d+(?:\.\d+)?)")  # rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103
 _PIP_PIN = re.compile(r"\bvllm==(\d+\.\d+(?:\.\d+)?)")
 
 
@@ -65,7 +66,7 @@ def _version(c: Container, name: str) -> tuple[str | None, Loc | None]:
         return m.group(1), c.loc
     engine_image = c.image is not None and any(p in c.image.ref.lower() for p in data.engines()[name]["detect"]["images"])
     if engine_image and c.image.tag:
-        tm = _VERSION_TAG.match(c.image.tag)
+        tm = _VERSION_TAG.match(c.image.tag) or _NAMED_VERSION.search(c.image.tag)
         if tm and not c.image.templated:
             return tm.group(1), c.image.loc
     return None, c.image.loc if c.image else c.loc

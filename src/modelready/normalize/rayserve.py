@@ -28,6 +28,8 @@ def probes_injected(obj) -> str | None:
         return "KubeRay injects liveness and readiness probes into RayService pods (KubeRay 0.5+)"
     if obj.kind == "RayCluster" and obj.api_version == "ray.io/v1":
         return "KubeRay injects liveness and readiness probes into ray.io/v1 RayCluster pods (KubeRay 1.1+)"
+    if obj.kind == "RayClusterFleet" and group == "orchestration.aibrix.ai":
+        return "AIBrix creates ray.io/v1 RayClusters from the fleet, and KubeRay injects their probes (KubeRay 1.1+)"
     return None
 
 
