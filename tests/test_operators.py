@@ -49,3 +49,12 @@ def test_knative_min_scale_annotation_is_the_deployments_minimum(run):
     [d] = result.deployments
     assert d.min_replicas.value == "0" and d.min_replicas.loc.line > 0
     assert [f.check for f in result.findings if f.check == "scale-to-zero-llm"] == ["scale-to-zero-llm"]
+
+
+def test_an_abbreviated_vllm_flag_is_read_as_the_full_flag_of_the_pinned_release(run):
+    case = Path(__file__).parent / "checks" / "engine-flag-abbreviated" / "fail.yaml"
+    result = run(case, root=case.parent)
+    [d] = result.deployments
+    assert d.engine.version == "0.8.5" and d.engine.int_setting("max_num_seqs") == 64  # --max-num-seq, by argparse prefix
+    by_check = {f.check: f.severity.name for f in result.findings}
+    assert by_check.get("engine-flag-abbreviated") == "warning" and "engine-flag-unknown" not in by_check
