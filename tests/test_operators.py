@@ -58,3 +58,11 @@ def test_an_abbreviated_vllm_flag_is_read_as_the_full_flag_of_the_pinned_release
     assert d.engine.version == "0.8.5" and d.engine.int_setting("max_num_seqs") == 64  # --max-num-seq, by argparse prefix
     by_check = {f.check: f.severity.name for f in result.findings}
     assert by_check.get("engine-flag-abbreviated") == "warning" and "engine-flag-unknown" not in by_check
+
+
+def test_engine_arguments_a_shell_expands_from_env_are_read(run):
+    result = run(LAYOUTS / "vllm-env-args")
+    [d] = result.deployments
+    assert (d.engine.int_setting("tensor_parallel"), d.engine.int_setting("max_model_len")) == (4, 32768)
+    assert d.engine.setting("tensor_parallel").loc.line == 26  # the env value's line
+    assert "parallelism-exceeds-gpus" in {f.check for f in result.findings if f.severity.name == "error"}  # TP 4 on 2 GPUs

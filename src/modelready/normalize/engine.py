@@ -55,6 +55,7 @@ def build_engine(c: Container, name: str) -> Engine:
         eng.dynamic_args = True
     if spec.get("env_twins"):
         _env_twins(eng, c, spec)
+    _env_args(eng, c, spec, name)
     _settings(eng, spec, c)
     eng.port = as_int(eng.settings["port"].value) if "port" in eng.settings else spec.get("default_port")
     return eng
@@ -198,6 +199,25 @@ def _is_number(word: str) -> bool:
 
 def _looks_like_flag(word: str) -> bool:
     return word.startswith("-") and len(word) > 1 and not _is_number(word)
+
+
+# Env variables whose value launch scripts splice into the engine's command line (KServe's llm-d template
+# appends ${VLLM_ADDITIONAL_ARGS}; many images read VLLM_ARGS). Flags on the command line itself win.
+ENV_ARGS = ("VLLM_ADDITIONAL_ARGS", "VLLM_ARGS")
+
+
+def _env_args(eng: Engine, c: Container, spec: dict, name: str) -> None:
+    """Only where a shell expands the reference: exec-form $(VAR) would hand vLLM one unsplit argument."""
+    argv = " ".join(c.command + c.args)
+    shell = bool(c.command) and c.command[0].rsplit("/", 1)[-1] in ("sh", "bash")
+    if name != "vllm" or not shell:
+        return
+    for ev in c.env:
+        if ev.name in ENV_ARGS and ev.value and re.search(rf"\$\{{?{ev.name}\b", argv):
+            before = dict(eng.flags)
+            _parse_flags(eng, _split_script(ev.value, ev.loc), spec, name)
+            eng.flags = {**eng.flags, **before}  # what the argv says stays
+            eng.flags.pop("<model>", None) if "<model>" not in before else None
 
 
 def _env_twins(eng: Engine, c: Container, spec: dict) -> None:
