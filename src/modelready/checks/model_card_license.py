@@ -29,8 +29,14 @@ tags: [text-generation]
 
 from __future__ import annotations
 
+import re
+
 from ..findings import Loc
 from . import Hit, declare
+
+
+# a "License:" field or a "## License" section with words after it, in a card without YAML metadata
+_PROSE_LICENSE = re.compile(r"^\s*(?:\*\*|__)?Licen[cs]e(?:\*\*|__)?\s*:?(?:\*\*|__)?\s*\S.{8,}|^#+\s*Licen[cs]e\s*$\n+\s*\S", re.I | re.M)
 
 
 @declare("model-card-license-missing", "warning", ["model-license"],
@@ -38,6 +44,8 @@ from . import Hit, declare
          doc=__doc__, scope="modelcard", applies=lambda card: True)
 def check(card):
     meta = card.metadata
+    if not meta and _PROSE_LICENSE.search(card.body):
+        return  # a repository's MODEL_CARD.md states it in its text ("**License:** ... Community License")
     if not meta:
         yield Hit("model card has no YAML metadata block, so no license", Loc(card.file, 1))
     elif not meta.get("license"):
