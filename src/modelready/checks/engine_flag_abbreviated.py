@@ -26,8 +26,12 @@ args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--max-num-seqs", "64"]
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from .. import data
-from . import Hit, declare, engine_is
+
+from ..normalize.model import Deployment
+from . import Hit, declare, has_flag_table
 
 
 def written(raw: str) -> str:
@@ -38,8 +42,10 @@ def written(raw: str) -> str:
 
 @declare("engine-flag-abbreviated", "warning", ["engine-args-valid"],
          "every vLLM flag is written in full", "a vLLM flag is an abbreviation the parser only accepts by prefix",
-         doc=__doc__, applies=engine_is("vllm"))
-def check(d):
+         doc=__doc__, applies=has_flag_table)
+def check(d: Deployment) -> Iterator[Hit]:
+    if d.engine is None:
+        return
     release = data.vllm_release_for(d.engine.version)
     where = f"vLLM {release}" if release else "vLLM (release unknown: every known release checked)"
     for flag, val in d.engine.flags.items():

@@ -25,32 +25,19 @@ spec: {type: ClusterIP}   # behind an authenticating gateway; or --api-key from 
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
-
-INTERNAL = ("networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type", "service.beta.kubernetes.io/aws-load-balancer-internal",
-            "service.beta.kubernetes.io/azure-load-balancer-internal", "service.beta.kubernetes.io/oci-load-balancer-internal",
-            "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type")
-
-
-def _public(svc) -> bool:
-    spec = svc.body.get("spec") if isinstance(svc.body.get("spec"), dict) else {}
-    if svc.kind != "Service" or spec.get("type") != "LoadBalancer" or spec.get("loadBalancerSourceRanges"):
-        return False
-    meta = svc.body.get("metadata") if isinstance(svc.body.get("metadata"), dict) else {}
-    ann = {str(k): str(v).lower() for k, v in (meta.get("annotations") or {}).items()}
-    if any(k in ann for k in INTERNAL) or ann.get("service.beta.kubernetes.io/aws-load-balancer-scheme") == "internal":
-        return False
-    return True
-
 
 @declare("engine-public-no-auth", "warning", ["auth-implemented"],
          "the engine is not exposed publicly without authentication", "a keyless engine is exposed through a public load balancer",
-         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.name in ("vllm", "sglang", "tgi") and bool(d.services))
-def check(d):
-    if d.engine.setting("api_key") is not None:
-        return
+         doc=__doc__, applies=lambda d: d.engine is not None and "api_key" in (d.engine.capability("settings") or {}) and bool(d.services))
+def check(d: Deployment) -> Iterator[Hit]:
+    if d.engine is None or d.engine.setting("api_key") is not None:
+        return  # an engine that can require a key (its row names an api_key setting) and is given one
     for svc in d.services:
-        if _public(svc):
+        if svc.public:
             yield Hit(f"Service {svc.name} exposes {d.engine.name} on a public LoadBalancer and the engine requires no API key", svc.loc)
 
 

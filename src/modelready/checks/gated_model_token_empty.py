@@ -24,6 +24,11 @@ env: [{name: HF_TOKEN, valueFrom: {secretKeyRef: {name: hf-token, key: token}}}]
 
 from __future__ import annotations
 
+from typing import Any, Iterator
+
+from ..findings import Loc
+
+from ..normalize.model import Deployment
 import base64
 
 from . import Hit, declare
@@ -32,19 +37,19 @@ GATED = ("meta-llama/", "google/gemma")  # every repository under these needs an
 TOKEN_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACEHUB_API_TOKEN")
 
 
-def _applies(d) -> bool:
+def _applies(d: Deployment) -> bool:
     return d.engine_container is not None and d.model.id is not None and d.model.id.lower().startswith(GATED) and d.model.uri is None
 
 
-def _secret_value(d, ref: dict) -> tuple[str | None, object]:
+def _secret_value(d: Deployment, ref: dict[str, Any]) -> tuple[str | None, Loc | None]:
     for s in d.secrets:
         if s.name == ref.get("name"):
             key = str(ref.get("key"))
             for section in ("stringData", "data"):
-                sec = s.body.get(section) if isinstance(s.body.get(section), dict) else {}
-                if key in sec and isinstance(sec[key], str):
-                    raw = sec[key] if section == "stringData" else _decode(sec[key])
-                    return raw, s.locs.get((section, key), s.loc)
+                entry = s.entries.get((section, key))
+                if entry is not None and isinstance(entry.value, str):
+                    raw = entry.value if section == "stringData" else _decode(entry.value)
+                    return raw, entry.loc
     return None, None
 
 
@@ -58,17 +63,20 @@ def _decode(text: str) -> str | None:
 @declare("gated-model-token-empty", "error", ["secrets-handled", "model-uri-defined"],
          "a gated model is pulled with a token", "a gated model is pulled with an empty token",
          doc=__doc__, applies=_applies)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
+    if c is None:
+        return
     for ev in c.env:
         if ev.name not in TOKEN_ENV:
             continue
         value, loc = ev.value, ev.loc
         ref = (ev.value_from or {}).get("secretKeyRef") if isinstance(ev.value_from, dict) else None
         if isinstance(ref, dict):
-            value, loc = _secret_value(d, ref)
+            value, secret_loc = _secret_value(d, ref)
+            loc = secret_loc or ev.loc
         if value is not None and not value.strip():
-            yield Hit(f"{d.model.id} is a gated model and {ev.name} of container {c.name} is empty: the Hub answers 401", loc or ev.loc)
+            yield Hit(f"{d.model.id} is a gated model and {ev.name} of container {c.name} is empty: the Hub answers 401", loc)
             return
 
 

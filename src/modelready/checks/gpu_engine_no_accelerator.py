@@ -28,6 +28,9 @@ resources: {limits: {nvidia.com/gpu: 1}, requests: {cpu: "4", memory: 32Gi}}
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from ..normalize.engine import detect_image
 from . import Hit, declare
 
@@ -35,27 +38,30 @@ from . import Hit, declare
 _NOT_GPU_BUILDS = ("cpu", "openvino", "tpu", "neuron", "xpu", "hpu", "gaudi", "arm64", "macos")
 
 
-def _applies(d) -> bool:
+def _applies(d: Deployment) -> bool:
     c = d.engine_container
-    return (d.engine is not None and d.engine.name in ("vllm", "sglang") and c is not None and c.image is not None
-            and not d.partial and not d.runtime_template and d.engine.argv_seen and detect_image(c) == d.engine.name)
+    return (d.engine is not None and bool(d.engine.capability("exits_without_accelerator")) and c is not None and c.image is not None
+            and not d.partial and not d.template_only and d.engine.argv_seen and detect_image(c) == d.engine.name)
 
 
 @declare("gpu-engine-no-accelerator", "warning", ["gpu-resources-correct"],
          "the GPU engine image gets an accelerator", "a GPU build of the engine runs with no accelerator requested",
          doc=__doc__, applies=_applies)
-def check(d):
-    c = d.engine_container
+def check(d: Deployment) -> Iterator[Hit]:
+    c, e = d.engine_container, d.engine
+    if c is None or c.image is None or e is None:
+        return
     ref = c.image.ref.lower()
     if d.gpus_per_group() > 0 or c.image.templated or any(t in ref for t in _NOT_GPU_BUILDS):
         return
-    if "NVIDIA_VISIBLE_DEVICES" in c.env_map() or str(d.engine.flags.get("--device", "")).lower() == "cpu":
+    if "NVIDIA_VISIBLE_DEVICES" in c.env_map() or str(e.flags.get("--device", "")).lower() == "cpu":
         return  # GPUs exposed by the runtime, or the engine told to run on CPU
-    if d.engine.setting("device") is not None and str(d.engine.setting("device").value).lower() == "cpu":
+    device = e.setting("device")
+    if device is not None and str(device.value).lower() == "cpu":
         return
     asked = ", ".join(f"{k} {v.value}" for k, v in {**c.requests, **c.limits}.items() if k in ("cpu", "memory")) or "no CPU or memory either"
     model = f" to serve {d.model.id}" if d.model.id else ""
-    yield Hit(f"{c.image.ref} is a GPU build of {d.engine.name}{model}, but no container of {d.name} requests an accelerator "
+    yield Hit(f"{c.image.ref} is a GPU build of {e.name}{model}, but no container of {d.name} requests an accelerator "
               f"({asked}): the engine finds no device and exits (unless the nodes' container runtime hands GPUs to every pod)",
               c.resources_loc if (c.requests or c.limits) else c.loc)
 

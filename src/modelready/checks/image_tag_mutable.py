@@ -24,6 +24,10 @@ image: vllm/vllm-openai:v0.10.2
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..findings import Loc
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 MUTABLE = {"latest", "nightly", "main", "master", "dev", "edge", "stable", "latest-nightly", "head"}
@@ -32,15 +36,15 @@ MUTABLE = {"latest", "nightly", "main", "master", "dev", "edge", "stable", "late
 @declare("image-tag-mutable", "error", ["image-immutable", "runtime-version-pinned"],
          "every image is pinned to a fixed tag or digest", "an image uses a mutable tag",
          doc=__doc__)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     # one finding per deployment and cause: every image with a mutable tag, with the containers that run it
-    found: dict[str, tuple[str, list[str], object]] = {}
+    found: dict[str, tuple[str, list[str], Loc]] = {}
     for pod in d.pods:
         for c in pod.init_containers + pod.containers:
             img = c.image
             if img is None or img.digest or img.templated:
                 continue
-            if d.runtime_template and img.tag is None and "/" not in img.ref:
+            if d.template_only and img.tag is None and "/" not in img.ref:
                 continue  # a bare name the operator substitutes (ODH's `text-generation-inference`), not an image to pull
             if img.tag is None:
                 why = "has no tag (pulls :latest)"

@@ -27,10 +27,13 @@ podMetricsEndpoints: [{port: http, path: /metrics}]
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Container, Deployment
 from . import Hit, declare
 
 
-def _container_port(c, port) -> int | None:
+def _container_port(c: Container, port: int | str) -> int | None:
     if isinstance(port, int):
         return port
     if isinstance(port, str):
@@ -38,32 +41,16 @@ def _container_port(c, port) -> int | None:
     return None
 
 
-def _scraped_ports(d, c, monitor) -> list[int | None]:
-    spec = monitor.body.get("spec") if isinstance(monitor.body.get("spec"), dict) else {}
-    if monitor.kind == "ServiceMonitor":
-        out = []
-        for ep in spec.get("endpoints") or []:
-            if not isinstance(ep, dict):
-                continue
-            for svc in d.services:
-                for sp in ((svc.body.get("spec") or {}).get("ports") or []) if svc.kind == "Service" else []:
-                    if isinstance(sp, dict) and (sp.get("name") == ep.get("port") or str(sp.get("port")) == str(ep.get("targetPort", ""))):
-                        out.append(_container_port(c, sp.get("targetPort", sp.get("port"))))
-        return out
-    endpoints = spec.get("podMetricsEndpoints") or spec.get("endpoints") or []
-    return [_container_port(c, ep.get("port", ep.get("targetPort"))) for ep in endpoints if isinstance(ep, dict)]
-
-
 @declare("metrics-port-mismatch", "warning", ["metrics-scraped"],
          "the metrics scraper reaches the engine's /metrics port", "the metrics scraper points at a port the engine does not serve /metrics on",
-         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.name in ("vllm", "sglang", "tgi") and d.engine.port is not None
-         and any(m.kind != "annotation" for m in d.monitors))
-def check(d):
+         doc=__doc__, applies=lambda d: d.engine is not None and bool(d.engine.capability("metrics_on_serving_port")) and d.engine.port is not None
+         and any(m.scrapes for m in d.monitors))
+def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
+    if d.engine is None or c is None:
+        return
     for m in d.monitors:
-        if m.kind == "annotation":
-            continue
-        ports = [p for p in _scraped_ports(d, c, m) if p is not None]
+        ports = [p for p in (_container_port(c, s) for s in m.scrapes) if p is not None]
         if ports and d.engine.port not in ports:
             yield Hit(f"{m.kind} {m.name} scrapes port {', '.join(str(p) for p in sorted(set(ports)))}; {d.engine.name} serves /metrics on "
                       f"{d.engine.port}", m.loc)

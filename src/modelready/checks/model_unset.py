@@ -26,27 +26,32 @@ args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--dtype", "bfloat16", "--
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from .. import data
+from ..normalize.model import Deployment, Engine
 from . import Hit, declare, has_engine_args
 
 
 @declare("model-unset", "error", ["model-uri-defined"],
          "the model to serve is named", "no model is named: the engine serves its default",
-         doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.name in ("vllm", "sglang", "tgi"))
-def check(d):
-    if d.runtime_template:
+         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.capability("llm_args"))
+def check(d: Deployment) -> Iterator[Hit]:
+    e, c = d.engine, d.engine_container
+    if e is None or c is None or d.template_only:
         return  # a ServingRuntime serves whatever model the InferenceService that selects it names
     if d.model.id is None and d.model.uri is None:
-        c = d.engine_container
-        yield Hit(f"{d.engine.name} is started without a model and serves its built-in default{_default(d.engine)}", c.loc_of_arg("args", 0) if c.args else c.loc)
+        yield Hit(f"{e.name} is started without a model and serves its built-in default{_default(e)}", c.loc_of_arg("args", 0) if c.args else c.loc)
 
 
-def _default(e) -> str:
-    """The pinned release's own default model (vLLM EngineArgs.model), when the release is known."""
-    key = data.version_key(e.version) if e.name == "vllm" and e.version else None
-    if key is None:
+def _default(e: Engine) -> str:
+    """The pinned release's own default model (the engine row's default_model), when the release is known."""
+    key = data.version_key(e.version) if e.version else None
+    table: dict[str, str] = e.capability("default_model") or {}
+    since = [v for v in table if key is not None and (data.version_key(v) or (0, 0, 0)) <= key]
+    if not since:
         return ""
-    return f" ({'facebook/opt-125m' if key < (0, 10, 0) else 'Qwen/Qwen3-0.6B'} in vLLM {e.version})"
+    return f" ({table[max(since, key=lambda v: data.version_key(v) or (0, 0, 0))]} in {e.capability('release_name', e.name)} {e.version})"
 
 
 CHECKS = [check]

@@ -31,11 +31,13 @@ dependencies:
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..findings import Severity
 from . import Check
 
 
-def _none(_):
+def _none(_: Any) -> tuple[()]:
     return ()
 
 

@@ -28,6 +28,9 @@ affinity: ... values: [nvidia-h100-80gb]
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment, PodSpec
 import re
 
 from . import Hit, declare
@@ -36,7 +39,7 @@ from . import Hit, declare
 PLACEHOLDER = re.compile(r"<[A-Za-z][^<>\s]{0,60}>|\b(REPLACE[_-]?ME|CHANGE[_-]?ME|YOUR[_-][A-Z][A-Z0-9_-]+|INSERT[_-][A-Z][A-Z_-]+)\b")
 
 
-def _required_terms(pod) -> list[str]:
+def _required_terms(pod: PodSpec) -> list[str]:
     req = ((pod.affinity.get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {}) if isinstance(pod.affinity, dict) else {}
     values = []
     for term in req.get("nodeSelectorTerms") or [] if isinstance(req, dict) else []:
@@ -49,7 +52,7 @@ def _required_terms(pod) -> list[str]:
 @declare("placeholder-value", "error", ["manifests-render", "model-uri-defined"],
          "no placeholder is left in an image, model or node selection", "a placeholder is left where a real value is needed",
          doc=__doc__, applies=lambda d: True)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     for pod in d.pods:
         for c in pod.init_containers + pod.containers:
             if c.image is not None and PLACEHOLDER.search(c.image.ref):
@@ -60,12 +63,10 @@ def check(d):
     if d.model.id and PLACEHOLDER.search(d.model.id) and d.model.loc is not None:
         yield Hit(f"the model to serve is the placeholder {d.model.id}", d.model.loc)
     for s in d.secrets:  # a placeholder is no secret: it may be named
-        for section in ("stringData", "data"):
-            values = s.body.get(section) if isinstance(s.body.get(section), dict) else {}
-            for key, value in values.items():
-                if isinstance(value, str) and PLACEHOLDER.fullmatch(value.strip()):
-                    yield Hit(f"Secret {s.name} {section}.{key} is the placeholder {value.strip()}: the pods read it as the real value",
-                              s.locs.get((section, str(key)), s.loc))
+        for (section, key), entry in sorted(s.entries.items(), key=lambda e: e[0][0] != "stringData"):
+            value = entry.value
+            if isinstance(value, str) and PLACEHOLDER.fullmatch(value.strip()):
+                yield Hit(f"Secret {s.name} {section}.{key} is the placeholder {value.strip()}: the pods read it as the real value", entry.loc)
 
 
 CHECKS = [check]

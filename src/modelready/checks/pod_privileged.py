@@ -25,13 +25,16 @@ containers: [{name: sglang, resources: {limits: {nvidia.com/gpu: 8, rdma/ib: 1}}
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("pod-privileged", "warning", ["pod-privileges-minimal"],
          "serving pods run unprivileged in their own namespaces", "a serving pod is privileged or shares the node's namespaces",
          doc=__doc__)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     for pod in d.pods:
         names = [c.name for c in pod.init_containers + pod.containers if c.privileged is not None]
         what = ([f"privileged container{'s' if len(names) > 1 else ''} {', '.join(names)}"] if names else []) + sorted(pod.host_namespaces)

@@ -24,14 +24,19 @@ livenessProbe: {httpGet: {path: /health, port: 8000}, periodSeconds: 10, timeout
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("probe-too-aggressive", "warning", ["liveness-probe", "readiness-probe-health"],
          "probes leave a loaded engine time to answer", "a probe fires every second with a one-second timeout",
          doc=__doc__, applies=lambda d: d.engine_container is not None and d.engine is not None)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
+    if c is None:
+        return
     tight = [p for k, p in sorted(c.probes.items()) if k in ("liveness", "readiness") and p.period <= 1 and p.timeout <= 1]
     if tight:
         kinds = " and ".join(f"{p.kind}Probe" for p in tight)

@@ -26,24 +26,30 @@ spec: {rolloutStrategy: {rollingUpdateConfiguration: {maxSurge: 0, maxUnavailabl
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
-def _applies(d) -> bool:
+def _applies(d: Deployment) -> bool:
     return d.max_surge is not None and sum(p.count for p in d.pods) > 1 and d.gpus_per_group() > 0
 
 
 @declare("rollout-surge-multi-node", "warning", ["rollout-strategy"],
          "a multi-node group rolls out without surging", "a rollout surges a whole multi-node group of accelerators",
          doc=__doc__, applies=_applies)
-def check(d):
-    surge = str(d.max_surge.value).strip()
+def check(d: Deployment) -> Iterator[Hit]:
+    ms = d.max_surge
+    if ms is None:
+        return
+    surge = str(ms.value).strip()
     if surge in ("0", "0%"):
         return
     pods = sum(p.count for p in d.pods)
-    default = " (the Deployment default)" if d.max_surge.raw == "default" else ""
+    default = " (the Deployment default)" if ms.raw == "default" else ""
     yield Hit(f"maxSurge {surge}{default} on a group of {pods} pods and {d.gpus_per_group()} accelerators: the rollout needs that many "
-              "idle accelerators; set maxSurge 0 and maxUnavailable 1", d.max_surge.loc)
+              "idle accelerators; set maxSurge 0 and maxUnavailable 1", ms.loc)
 
 
 CHECKS = [check]

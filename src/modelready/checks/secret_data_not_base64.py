@@ -30,6 +30,9 @@ import base64
 import binascii
 import re
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 from .placeholder_value import PLACEHOLDER
 
@@ -47,14 +50,14 @@ def _base64(text: str) -> bool:
 @declare("secret-data-not-base64", "error", ["secrets-handled"],
          "Secrets the pods read hold base64 data", "a Secret the pods read holds data that is not base64",
          doc=__doc__, applies=lambda d: bool(d.secrets))
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     for s in d.secrets:
-        data = s.body.get("data") if isinstance(s.body.get("data"), dict) else {}
-        for key, value in data.items():
-            if isinstance(value, str) and not _base64(value) and not PLACEHOLDER.fullmatch(value.strip()):  # placeholder-value says it
+        for (section, key), entry in s.entries.items():
+            value = entry.value
+            if section == "data" and isinstance(value, str) and not _base64(value) and not PLACEHOLDER.fullmatch(value.strip()):  # placeholder-value says it
                 # the value is never echoed: a variable's name is shown, anything else only described
                 what = f"the unexpanded variable {value}" if _VAR.match(value.strip()) else "text that is not base64"
-                yield Hit(f"Secret {s.name} data.{key} is {what}: the API server rejects the Secret", s.locs.get(("data", str(key)), s.loc))
+                yield Hit(f"Secret {s.name} data.{key} is {what}: the API server rejects the Secret", entry.loc)
 
 
 CHECKS = [check]

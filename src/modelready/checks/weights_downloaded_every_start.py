@@ -29,21 +29,26 @@ volumes: [{name: hf-cache, persistentVolumeClaim: {claimName: hf-cache}}]
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 from ._weights import PERSISTENT, mounts_under, weight_paths
 
 
-def _applies(d) -> bool:
-    return (d.engine is not None and d.engine.name in ("vllm", "sglang", "tgi") and d.engine_container is not None
-            and not d.partial and not d.runtime_template and d.model.scheme == "hf" and d.model.uri is None
+def _applies(d: Deployment) -> bool:
+    return (d.engine is not None and bool(d.engine.capability("llm_args")) and d.engine_container is not None
+            and not d.partial and not d.template_only and d.model.scheme == "hf" and d.model.uri is None
             and d.declared_loading != "runtime-pull")  # a ModelSpec that chose to pull at start has decided it
 
 
 @declare("weights-downloaded-every-start", "warning", ["model-loading-strategy"],
          "the model cache survives pod restarts", "every new pod downloads the model from the Hub again",
          doc=__doc__, applies=_applies)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
+    if c is None:
+        return
     pod = d.pod_of(c)
     kept = [(m, v) for m, v in mounts_under(c, weight_paths(d)) if v in pod.volumes and pod.volumes[v].kind in PERSISTENT]
     if not kept:

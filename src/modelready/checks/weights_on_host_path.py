@@ -23,6 +23,9 @@ volumes: [{name: llm, persistentVolumeClaim: {claimName: llama-weights}}]   # Re
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 from ._weights import mounts_under, weight_paths
 
@@ -30,8 +33,10 @@ from ._weights import mounts_under, weight_paths
 @declare("weights-on-host-path", "warning", ["model-loading-strategy"],
          "model weights live on shared storage", "model weights live on one node's disk (hostPath)",
          doc=__doc__, applies=lambda d: d.engine_container is not None and d.serving)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
+    if c is None:
+        return
     pod = d.pod_of(c)
     for mount, vol in mounts_under(c, weight_paths(d)):
         if vol in pod.host_paths:

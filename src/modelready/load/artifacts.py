@@ -46,11 +46,6 @@ class ModelConfig:
     file: str
     data: dict
 
-    @property
-    def max_position_embeddings(self) -> int | None:
-        v = self.data.get("max_position_embeddings") or self.data.get("text_config", {}).get("max_position_embeddings")
-        return v if isinstance(v, int) else None
-
 
 def is_model_config(data: object) -> bool:
     return isinstance(data, dict) and ("model_type" in data or "architectures" in data)

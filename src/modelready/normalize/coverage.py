@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any, Iterator
 
 from ..discover import rel
 from ..findings import Finding, Loc, Severity
@@ -21,7 +22,7 @@ _PLAIN = NOT_WORKLOADS | {"Template", "List", "Secret", "ConfigMap", "Kustomizat
 _PLATFORM_GROUPS = ("k8s.io", "monitoring.coreos.com", "networking.istio.io")
 
 
-def account(res, found) -> None:
+def account(res: Any, found: Any) -> None:
     """Adds not-analysed findings and file reasons to the pipeline's Result."""
     per_origin = Counter(_source(d.origin) for d in res.deployments)
     for chart_dir in found.charts:
@@ -38,7 +39,7 @@ def _source(origin: str) -> str:
     return origin.split("@", 1)[0] if "@" in origin and not origin.endswith("@kustomize") else origin
 
 
-def _silent_chart(res, rel_chart: str, chart_dir: Path, files: list[Path]) -> Finding | None:
+def _silent_chart(res: Any, rel_chart: str, chart_dir: Path, files: list[Path]) -> Finding | None:
     chart_yaml = next((f for f in res.files if f.path == f"{rel_chart}/Chart.yaml"), None)
     sets = ", ".join(chart_yaml.extra.get("values_sets", [])) if chart_yaml else "values.yaml"
     for path, kind, line in _workload_templates(chart_dir, files):
@@ -54,7 +55,7 @@ def _silent_chart(res, rel_chart: str, chart_dir: Path, files: list[Path]) -> Fi
                    Loc(f"{rel_chart}/Chart.yaml"), ("manifests-render",), subject=rel_chart)
 
 
-def _workload_templates(chart_dir: Path, files: list[Path]):
+def _workload_templates(chart_dir: Path, files: list[Path]) -> Iterator[tuple[Path, str, int]]:
     """(template, workload kind, line) for each template of the chart itself that spells out a workload kind."""
     for path in files:
         if path.relative_to(chart_dir).parts[:1] != ("templates",) or path.suffix not in (".yaml", ".yml", ".tpl"):
@@ -68,8 +69,8 @@ def _workload_templates(chart_dir: Path, files: list[Path]):
             yield path, m.group(1), text.count("\n", 0, m.start()) + 1
 
 
-def _file_reasons(res, per_origin: Counter) -> None:
-    kinds: dict[str, list] = {}
+def _file_reasons(res: Any, per_origin: Counter[str]) -> None:
+    kinds: dict[str, list[Any]] = {}
     for o in res.objects:
         if not o.origin:
             kinds.setdefault(o.file, []).append(o)

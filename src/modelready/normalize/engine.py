@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import shlex
 
+from typing import Any
+
 from .. import data
 from ..findings import Loc
 from .model import Container, Engine, Value, as_int
@@ -15,7 +17,6 @@ _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash"
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
 _VERSION_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
 _NAMED_VERSION = re.compile(r"(?:vllm|tgi|sglang)[_-]v?(\d+\.\d+(?:\.\d+)?)")  # rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103
-_PIP_PIN = re.compile(r"\bvllm==(\d+\.\d+(?:\.\d+)?)")
 
 
 def detect_engine(c: Container) -> str | None:
@@ -23,10 +24,10 @@ def detect_engine(c: Container) -> str | None:
     image = (c.image.ref if c.image else "").lower()
     for name, spec in data.engines().items():
         if any(ep in argv_text for ep in spec["detect"]["entrypoints"]):
-            return name
+            return str(name)
     for name, spec in data.engines().items():
         if any(pat in image for pat in spec["detect"]["images"]):
-            return name
+            return str(name)
     return None
 
 
@@ -50,27 +51,30 @@ def build_engine(c: Container, name: str) -> Engine:
         eng.argv_seen = True
     else:
         flag_tokens = []
-    _parse_flags(eng, flag_tokens, spec, name, _vllm_flags(version) if name == "vllm" else None)
+    _parse_flags(eng, flag_tokens, spec, _vllm_flags(version) if spec.get("flag_table") == "vllm" else None)
     if any("$" in str(t.value) for t in flag_tokens) or re.search(r"\$\{?\w*ARGS", " ".join(c.command + c.args)):
         eng.dynamic_args = True
     if spec.get("env_twins"):
         _env_twins(eng, c, spec)
-    _env_args(eng, c, spec, name)
+    _env_args(eng, c, spec)
     _settings(eng, spec, c)
     eng.port = as_int(eng.settings["port"].value) if "port" in eng.settings else spec.get("default_port")
     return eng
 
 
 def _version(c: Container, name: str) -> tuple[str | None, Loc | None]:
-    m = _PIP_PIN.search(" ".join(c.command + c.args))
-    if m and name == "vllm":
+    package = data.engines()[name].get("pip_package")
+    m = re.search(rf"\b{re.escape(package)}==(\d+\.\d+(?:\.\d+)?)", " ".join(c.command + c.args)) if package else None
+    if m:
         return m.group(1), c.loc
-    engine_image = c.image is not None and any(p in c.image.ref.lower() for p in data.engines()[name]["detect"]["images"])
-    if engine_image and c.image.tag:
-        tm = _VERSION_TAG.match(c.image.tag) or _NAMED_VERSION.search(c.image.tag)
-        if tm and not c.image.templated:
-            return tm.group(1), c.image.loc
-    return None, c.image.loc if c.image else c.loc
+    image = c.image
+    if image is None:
+        return None, c.loc
+    if any(p in image.ref.lower() for p in data.engines()[name]["detect"]["images"]) and image.tag:
+        tm = _VERSION_TAG.match(image.tag) or _NAMED_VERSION.search(image.tag)
+        if tm and not image.templated:
+            return tm.group(1), image.loc
+    return None, image.loc
 
 
 def _argv_tokens(c: Container) -> list[Value]:
@@ -97,7 +101,7 @@ _K8S_REF = re.compile(r"\$\$|\$\((\w+)\)")
 
 def expand(text: str, env: dict[str, str]) -> str:
     """Kubernetes' own expansion of command and args: $(VAR) from the container's literal env, $$ escapes."""
-    def sub(m):
+    def sub(m: re.Match[str]) -> str:
         if m.group(0) == "$$":
             return "$"
         return env.get(m.group(1), m.group(0))
@@ -155,8 +159,8 @@ def expand_prefix(flag: str, known: set[str]) -> str:
     return matches[0] if len(matches) == 1 else flag
 
 
-def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str, known: set[str] | None = None) -> None:
-    aliases = data.vllm_aliases() if name == "vllm" else {}
+def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: set[str] | None = None) -> None:
+    aliases = data.vllm_aliases() if spec.get("flag_table") == "vllm" else {}
     i = 0
     positional_taken = False
     while i < len(tokens):
@@ -181,7 +185,7 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str, known:
             else:
                 value = True
             eng.flags[flag] = Value(value, loc, word)
-        elif not positional_taken and name in ("vllm", "sglang") and not eng.flags:
+        elif not positional_taken and spec.get("positional_model") and not eng.flags:
             eng.flags["<model>"] = Value(word, tok.loc, word)  # `vllm serve MODEL`
             positional_taken = True
         else:
@@ -201,26 +205,25 @@ def _looks_like_flag(word: str) -> bool:
     return word.startswith("-") and len(word) > 1 and not _is_number(word)
 
 
-# Env variables whose value launch scripts splice into the engine's command line (KServe's llm-d template
-# appends ${VLLM_ADDITIONAL_ARGS}; many images read VLLM_ARGS). Flags on the command line itself win.
-ENV_ARGS = ("VLLM_ADDITIONAL_ARGS", "VLLM_ARGS")
-
-
-def _env_args(eng: Engine, c: Container, spec: dict, name: str) -> None:
-    """Only where a shell expands the reference: exec-form $(VAR) would hand vLLM one unsplit argument."""
+def _env_args(eng: Engine, c: Container, spec: dict[str, Any]) -> None:
+    """Flags from the env variables a launch script splices into the command line (the engine row's
+    env_args). Only where a shell expands the reference: exec-form $(VAR) would hand the engine one
+    unsplit argument. Flags on the command line itself win."""
     argv = " ".join(c.command + c.args)
     shell = bool(c.command) and c.command[0].rsplit("/", 1)[-1] in ("sh", "bash")
-    if name != "vllm" or not shell:
+    names = spec.get("env_args") or []
+    if not names or not shell:
         return
     for ev in c.env:
-        if ev.name in ENV_ARGS and ev.value and re.search(rf"\$\{{?{ev.name}\b", argv):
+        if ev.name in names and ev.value and re.search(rf"\$\{{?{ev.name}\b", argv):
             before = dict(eng.flags)
-            _parse_flags(eng, _split_script(ev.value, ev.loc), spec, name)
+            _parse_flags(eng, _split_script(ev.value, ev.loc), spec)
             eng.flags = {**eng.flags, **before}  # what the argv says stays
-            eng.flags.pop("<model>", None) if "<model>" not in before else None
+            if "<model>" not in before:
+                eng.flags.pop("<model>", None)
 
 
-def _env_twins(eng: Engine, c: Container, spec: dict) -> None:
+def _env_twins(eng: Engine, c: Container, spec: dict[str, Any]) -> None:
     """TGI: MODEL_ID=x is --model-id x, unless the flag itself is given."""
     flags = {f for names in spec["settings"].values() for f in names if f.startswith("--")}
     for ev in c.env:
@@ -229,7 +232,7 @@ def _env_twins(eng: Engine, c: Container, spec: dict) -> None:
             eng.flags[flag] = Value(ev.value, ev.loc, f"{ev.name}={ev.value}")
 
 
-def _settings(eng: Engine, spec: dict, c: Container) -> None:
+def _settings(eng: Engine, spec: dict[str, Any], c: Container) -> None:
     for setting, names in spec["settings"].items():
         for n in names:
             if n in eng.flags:

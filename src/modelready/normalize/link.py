@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..load.k8s import K8sObject
 from .model import Deployment, Related, Value
 
@@ -17,29 +19,80 @@ def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
         services = [o for o in scope if _link(d, o, _spec(o))]
         for o in scope:
             if o.kind == "ServiceMonitor" and any(_selects(_spec(o).get("selector"), s.labels) for s in services):
-                d.monitors.append(_related(o))
+                d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_service_monitor_ports(o, services)))
         wanted = _secret_names(d)
-        d.secrets += [Related(o.kind, o.name, o.loc("metadata", "name"), o.body,
-                              {(sec, str(k)): o.loc(sec, k) for sec in ("data", "stringData") if isinstance(o.body.get(sec), dict) for k in o.body[sec]})
+        d.secrets += [Related(o.kind, o.name, o.loc("metadata", "name"), entries=_entries(o))
                       for o in scope if o.kind == "Secret" and o.name in wanted and _near(o, d)]
         if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
-            d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc, {}))
+            d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc))
 
 
-def _spec(o: K8sObject) -> dict:
+def _spec(o: K8sObject) -> dict[str, Any]:
     spec = o.body.get("spec")
     return spec if isinstance(spec, dict) else {}
 
 
 def _related(o: K8sObject) -> Related:
-    return Related(o.kind, o.name, o.loc("metadata", "name"), o.body)
+    return Related(o.kind, o.name, o.loc("metadata", "name"), _signals(o), public=_public(o))
+
+
+def _entries(o: K8sObject) -> dict[tuple[str, str], Value]:
+    """A Secret's data and stringData keys with their values and lines."""
+    return {(sec, str(k)): Value(v, o.loc(sec, k)) for sec in ("data", "stringData")
+            if isinstance(o.body.get(sec), dict) for k, v in o.body[sec].items()}
+
+
+# annotations that make a cloud load balancer internal (GKE, AWS, Azure, OCI, IBM)
+INTERNAL_LB = ("networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type", "service.beta.kubernetes.io/aws-load-balancer-internal",
+               "service.beta.kubernetes.io/azure-load-balancer-internal", "service.beta.kubernetes.io/oci-load-balancer-internal",
+               "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type")
+
+
+def _public(o: K8sObject) -> bool:
+    """A Service on a public load balancer: type LoadBalancer, no source ranges, no internal-LB annotation."""
+    spec = _spec(o)
+    if o.kind != "Service" or spec.get("type") != "LoadBalancer" or spec.get("loadBalancerSourceRanges"):
+        return False
+    ann = {str(k): str(v).lower() for k, v in o.annotations.items()}
+    return not any(k in ann for k in INTERNAL_LB) and ann.get("service.beta.kubernetes.io/aws-load-balancer-scheme") != "internal"
+
+
+def _service_monitor_ports(o: K8sObject, services: list[K8sObject]) -> tuple[int | str, ...]:
+    """The pod ports a ServiceMonitor scrapes: each endpoint's Service port (by name or number) to its targetPort."""
+    out: list[int | str] = []
+    for ep in _spec(o).get("endpoints") or []:
+        if not isinstance(ep, dict):
+            continue
+        for svc in services:
+            for sp in (_spec(svc).get("ports") or []) if svc.kind == "Service" else []:
+                if isinstance(sp, dict) and (sp.get("name") == ep.get("port") or str(sp.get("port")) == str(ep.get("targetPort", ""))):
+                    out += [p for p in [sp.get("targetPort", sp.get("port"))] if isinstance(p, (int, str))]
+    return tuple(out)
+
+
+def _pod_monitor_ports(o: K8sObject) -> tuple[int | str, ...]:
+    spec = _spec(o)
+    endpoints = spec.get("podMetricsEndpoints") or spec.get("endpoints") or []
+    ports = [ep.get("port", ep.get("targetPort")) for ep in endpoints if isinstance(ep, dict)]
+    return tuple(p for p in ports if isinstance(p, (int, str)))
+
+
+def _signals(o: K8sObject) -> tuple[str, ...]:
+    """What an autoscaler scales on: HPA metric types, KEDA ScaledObject trigger types ("" for an entry without one)."""
+    spec = _spec(o)
+    entries = spec.get("metrics") if o.kind == "HorizontalPodAutoscaler" else spec.get("triggers") if o.kind == "ScaledObject" else None
+    if not entries:
+        return ()
+    if not isinstance(entries, list):
+        return ("",)
+    return tuple(str(e.get("type") or "") if isinstance(e, dict) else "" for e in entries)
 
 
 # autoscaler field -> the Deployment attribute it fills when the workload does not say
 SCALE_FIELDS = (("minReplicas", "min_replicas"), ("minReplicaCount", "min_replicas"), ("maxReplicas", "max_replicas"), ("maxReplicaCount", "max_replicas"))
 
 
-def _link(d: Deployment, o: K8sObject, spec: dict) -> bool:
+def _link(d: Deployment, o: K8sObject, spec: dict[str, Any]) -> bool:
     """Attach `o` to `d` where it points at it; True when `o` fronts d's pods (a Service or an InferencePool)."""
     selector = spec.get("selector")
     # An InferencePool (Gateway API inference extension) fronts pods the way a Service does.
@@ -55,7 +108,7 @@ def _link(d: Deployment, o: K8sObject, spec: dict) -> bool:
     elif o.kind == "PodDisruptionBudget" and _selects(selector, d.pod_labels):
         d.disruption_budgets.append(_related(o))
     elif o.kind in ("PodMonitor", "PodMonitoring", "ClusterPodMonitoring") and _selects(selector, d.pod_labels):
-        d.monitors.append(_related(o))
+        d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_pod_monitor_ports(o)))
     return False
 
 
@@ -85,7 +138,7 @@ def _targets(ref: object, d: Deployment) -> bool:
     return ref.get("name") == d.name and kind == d.kind
 
 
-def _selects(selector: object, labels: dict, plain: bool = False) -> bool:
+def _selects(selector: object, labels: dict[str, str], plain: bool = False) -> bool:
     """Label selector semantics: a Service selector is a plain map; others are matchLabels/matchExpressions."""
     if not isinstance(selector, dict) or not labels:
         return False
@@ -107,7 +160,7 @@ OPERATORS = {
 }
 
 
-def _matches(e: object, labels: dict) -> bool:
+def _matches(e: object, labels: dict[str, str]) -> bool:
     if not isinstance(e, dict):
         return False
     test = OPERATORS.get(e.get("operator"))  # type: ignore[arg-type]

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from ..findings import Loc
+from ..load.k8s import K8sObject
 from ..load.yamlsrc import YamlError, YMap, load_one
 from .model import Deployment, Engine, Value
 
@@ -21,7 +22,7 @@ _KWARGS = {"tensor_parallel_size": "tensor_parallel", "pipeline_parallel_size": 
            "trust_remote_code": "trust_remote_code", "revision": "revision"}
 
 
-def probes_injected(obj) -> str | None:
+def probes_injected(obj: K8sObject) -> str | None:
     """Why the Ray containers of `obj` get probes they do not spell out, or None."""
     group = obj.api_version.split("/")[0]
     if obj.kind == "RayService" and group == "ray.io":
@@ -33,7 +34,7 @@ def probes_injected(obj) -> str | None:
     return None
 
 
-def serve_engine(obj, dep: Deployment) -> None:
+def serve_engine(obj: K8sObject, dep: Deployment) -> None:
     """A Ray Serve LLM config becomes the deployment's engine (vLLM) and model."""
     spec = obj.body.get("spec")
     if not isinstance(spec, YMap) or not isinstance(spec.get("serveConfigV2"), str):
@@ -50,11 +51,12 @@ def serve_engine(obj, dep: Deployment) -> None:
             if not isinstance(llm, YMap):
                 continue
             eng = Engine(name="vllm", version=None, version_loc=dep.loc)
-            kwargs = llm.get("engine_kwargs") if isinstance(llm.get("engine_kwargs"), YMap) else YMap()
+            kw, src = llm.get("engine_kwargs"), llm.get("model_loading_config")
+            kwargs = kw if isinstance(kw, YMap) else YMap()
             for key, setting in _KWARGS.items():
                 if key in kwargs:
                     eng.settings[setting] = Value(kwargs[key], _loc(obj, offset, kwargs.lines.get(key, 0)), f"{key}: {kwargs[key]}")
-            source = llm.get("model_loading_config") if isinstance(llm.get("model_loading_config"), YMap) else YMap()
+            source = src if isinstance(src, YMap) else YMap()
             for key in ("model_source", "model_id"):
                 if isinstance(source.get(key), str):
                     eng.settings["model"] = Value(source[key], _loc(obj, offset, source.lines.get(key, 0)), source[key])
@@ -65,6 +67,6 @@ def serve_engine(obj, dep: Deployment) -> None:
             return  # the first model; a multi-model app is read by its first entry
 
 
-def _loc(obj, offset: int, inner: int) -> Loc:
+def _loc(obj: K8sObject, offset: int, inner: int) -> Loc:
     line = offset + inner if offset and inner else offset
     return obj.locator(line) if obj.locator else Loc(obj.file, line)
