@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .normalize import coverage
 from .checks import runner
 from .checks.runner import Subject
 from .config import Config
@@ -30,10 +31,12 @@ class Result(Loaded):
 
 def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None) -> Result:
     root = root.resolve()
-    loaded = load(discover(paths, root, config.exclude), config, root)
+    found = discover(paths, root, config.exclude)
+    loaded = load(found, config, root)
     res = Result(**vars(loaded))
     res.deployments = [d for obj in res.objects for d in to_deployments(obj)]
     link(res.deployments, res.objects)
+    coverage.account(res, found)  # what was read and yields nothing says why
     res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
     checked = runner.run(_subjects(res), config, today or dt.date.today())
     # the loaders' own checks ran on every file read and every values set rendered

@@ -65,7 +65,7 @@ def _summary(doc: dict, c: Paint) -> list[str]:
         statuses[item["status"]] = statuses.get(item["status"], 0) + 1
     n = s["findings"]
     return [f"{s['files']} files ({s['files_checked']} checked, {s['files_skipped']} skipped, {s['files_error']} unreadable), "
-            f"{s['deployments']} deployments; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
+            f"{s['deployments']} deployments" + (f" ({s['not_analysed']} not analysed)" if s.get("not_analysed") else "") + f"; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
             + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""),
             f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())),
             c(COLORS["error"] if s["result"] == "fail" else GREEN, verdict(doc)),
