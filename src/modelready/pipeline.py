@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .normalize import coverage
 from .checks import runner
 from .checks.runner import Subject
 from .config import Config
@@ -44,6 +45,7 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     res = Result(**vars(loaded))
     res.deployments = [d for obj in res.objects for d in to_deployments(obj)]
     link(res.deployments, res.objects)
+    coverage.account(res, found)  # what was read and yields nothing says why
     res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
     subjects = _subjects(res)
     if focus is not None:

@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..config import find_config, load_config
+from ..config import find_config, load_config, parse_fail_on
 from ..findings import Severity
 from ..publish import attest, log
 from ..publish.gate import Gate, cause
@@ -107,7 +107,8 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
     """Check the files at `root` (a PR's checkout, a merge group's, or the repository) and, for a change,
     those of its base commit the same way; report. The verdict comes from these files and nothing else."""
     config, base_config, own, own_applied, config_source = _config(r, root, base, publisher, scoped)
-    fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
+    _warn(config)
+    fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     opts = pull.Options.of(r)
     changes = _changes(r, root, base, publisher, number, config_source) if scoped else None
     files = changes.files if changes is not None else None
@@ -126,18 +127,11 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
     if number:  # what modelready-publish.yml reads for a fork: which PR; a hint it checks, never a verdict
         doc["github"] = {"pull_request": number, "head_sha": r.sha}
     _record(r, root, doc, existing, touched, notes)
-    lines = _annotated_lines(r, root, base, publisher, number, opts) if scoped else None
+    lines = pull.annotated_lines(r, root, base, publisher, number, opts.annotations) if scoped else None
     pull.publish(publisher, gate, r, number, doc, body, touched, existing, opts.comment, lines)
     if touched and number and publisher is not None and r.input("smoke", "off") == "dispatch" and not r.from_fork:
         _dispatch_smoke(publisher, r, r.event.get("pull_request") or {}, result)
     return 1 if touched and doc["summary"]["result"] == "fail" else 0
-
-
-def _annotated_lines(r: Runner, root: Path, base: str, publisher, number: int | None, opts: pull.Options) -> dict[str, set[int]] | None:  # type: ignore[no-untyped-def]
-    """Where annotations may go: the lines the change touched (`changed`), nowhere (`off`), anywhere (`all`: None)."""
-    if opts.annotations == "all":
-        return None
-    return pull.changed_lines(r, root, base, publisher, number) if opts.annotations == "changed" else {}
 
 
 def _record(r: Runner, root: Path, doc: dict, existing, touched: bool, notes: str) -> None:  # type: ignore[no-untyped-def]
@@ -152,7 +146,7 @@ def _record(r: Runner, root: Path, doc: dict, existing, touched: bool, notes: st
         log.tell(doc)
 
 
-def _checker(r: Runner, root: Path, config, fail_on: Severity, changed: list[str] | None, whole: bool = False, smoke=None):  # type: ignore[no-untyped-def]
+def _checker(r: Runner, root: Path, config, fail_on: Severity | None, changed: list[str] | None, whole: bool = False, smoke=None):  # type: ignore[no-untyped-def]
     """tree -> (result, doc): the head's tree or the base's temporary worktree, checked alike: scoped to
     what `changed` touches (the scope decided in each tree), unless `whole`."""
     from .run import run as check_run
@@ -166,6 +160,14 @@ def _checker(r: Runner, root: Path, config, fail_on: Severity, changed: list[str
                          keep=_scope(changed) if not whole else None, scope=part, smoke=smoke)
 
     return check
+
+
+def _warn(config) -> None:  # type: ignore[no-untyped-def]
+    """Unknown config keys and check IDs in the job's log, as the CLI says them."""
+    from ..checks import registry
+
+    for w in config.warnings + config.unknown_checks(registry()):
+        print(f"modelready: warning: {w}", file=sys.stderr, flush=True)
 
 
 def _changes(r: Runner, root: Path, base: str, publisher, number: int | None, config_source: str) -> scope.Changes:  # type: ignore[no-untyped-def]
@@ -349,7 +351,8 @@ def _smoke_report(r: Runner) -> int:
 
     root = r.workspace.resolve()
     config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
-    fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
+    _warn(config)
+    fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     files = sorted({p for pattern in r.input("smoke-result").split() for p in root.glob(pattern)})
     if not files:
         print(f"modelready: no smoke result matches {r.input('smoke-result')!r}", flush=True)

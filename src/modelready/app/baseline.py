@@ -94,7 +94,7 @@ def gate(doc: dict, mode: str) -> None:
     `touched` and `all` on every finding in the report (the report's scope tells them apart)."""
     if mode not in GATES:
         raise ValueError(f"gate {mode!r}: use one of {', '.join(GATES)}")
-    rank = {"info": 1, "warning": 2, "error": 3}
+    rank = {"info": 1, "warning": 2, "error": 3, "never": 4}  # fail-on never: nothing blocks
     floor = rank[doc["summary"]["fail_on"]]
     blocking = [f for f in doc["findings"] if not f["suppressed"] and rank[f["severity"]] >= floor
                 and (mode != "new" or f.get("baseline", "new") == "new")]

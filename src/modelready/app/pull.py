@@ -62,6 +62,13 @@ def compare(r: Runner, root: Path, doc: dict, base_sha: str, check_tree, touched
         baseline.unavailable(doc, str(e))
 
 
+def annotated_lines(r: Runner, root: Path, base_sha: str, publisher, number: int | None, where: str) -> dict[str, set[int]] | None:  # type: ignore[no-untyped-def]
+    """Where annotations may go: the lines the change touched (`changed`), nowhere (`off`), anywhere (`all`: None)."""
+    if where == "all":
+        return None
+    return changed_lines(r, root, base_sha, publisher, number) if where == "changed" else {}
+
+
 def changed_lines(r: Runner, root: Path, base_sha: str, publisher, number: int | None) -> dict[str, set[int]] | None:  # type: ignore[no-untyped-def]
     """Lines the PR added or changed: from git when the clone has both commits, else from the API's patches;
     None (every line) when neither can say."""

@@ -38,7 +38,7 @@ _SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/#%?=&+-]*")  # a s
 
 def state_of(doc: dict, require_attestations: bool) -> dict:
     """The numbers the headline is made of, kept in the comment so a tick can re-title it."""
-    floor = RANK[doc["summary"]["fail_on"]]
+    floor = RANK.get(doc["summary"]["fail_on"], 4)  # fail-on never: nothing blocks
     gate = doc["summary"].get("gate", "touched")
     active = [f for f in doc["findings"] if not f["suppressed"]]
     blocking = [f for f in active if RANK[f["severity"]] >= floor and (gate != "new" or f.get("baseline", "new") == "new")]
