@@ -100,7 +100,7 @@ def test_alias_bomb_does_not_amplify(tmp_path):
     doc = json.loads(proc.stdout)
     assert doc["files"][0]["status"] == "error"
     found = [f for f in doc["findings"] if f["check"] == "input-unreadable"]
-    assert [(f["file"], f["line"]) for f in found] == [("bomb.yaml", 9)] and "aliases expand" in found[0]["message"]
+    assert [(f["file"], f["line"]) for f in found] == [("bomb.yaml", 7)] and "aliases expand" in found[0]["message"]
 
 
 def test_kustomize_overlay_without_kubectl_is_a_clear_skip(tmp_path, monkeypatch):
