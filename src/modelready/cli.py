@@ -1,4 +1,5 @@
-"""`modelready check PATH...` and `modelready catalog`: exit 0 clean, 1 findings at or above --fail-on, 2 usage or internal error."""
+"""`modelready check PATH...` and `modelready catalog`: exit 0 clean, 1 findings at or above --fail-on, 2 usage error,
+3 internal error on some input (the report is still written whole, with an `internal-error` finding for each)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"modelready {__version__}")
     sub = parser.add_subparsers(dest="subcommand", required=True)
 
-    chk = sub.add_parser("check", help="check deployment files and print findings and the readiness checklist")
+    chk = sub.add_parser("check", help="check deployment files and print findings and the readiness checklist",
+                         epilog="exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error; "
+                                "3 modelready failed on some input (internal-error findings name each; the report is complete otherwise)")
     chk.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     chk.add_argument("--format", "-f", choices=FORMATS, default="text")
     chk.add_argument("--output", "-o", action="append", default=[],
@@ -136,9 +139,11 @@ def _check(args) -> int:
         fmt = EXTENSIONS.get(Path(path).suffix.lower(), args.format)
         Path(path).write_text(_render(doc, fmt, result, color=False), encoding="utf-8")
     if result.errors:
+        from .isolate import EXIT_INTERNAL
+
         for e in result.errors:
-            print(f"modelready: internal error: {e}", file=sys.stderr)
-        return 2
+            print(f"modelready: {e}", file=sys.stderr)
+        return EXIT_INTERNAL
     return 1 if doc["summary"]["result"] == "fail" else 0
 
 

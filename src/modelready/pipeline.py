@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import discover as disc
+from . import isolate
 from .checks import Check, Hit, registry
 from .config import Config
 from .findings import FileRecord, Finding, Loc, Severity
@@ -69,11 +70,15 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     res.applied |= charts.applied
     res.rendered += charts.rendered
     res.errors += charts.errors
-    # normalize
+    # normalize: one object, one deployment's links, the spec graph: each fails alone
     for obj in res.objects:
-        res.deployments += to_deployments(obj)
-    link(res.deployments, res.objects)
-    res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
+        with isolate.guard(res, "normalizing " + obj.ref, obj.file):
+            res.deployments += to_deployments(obj)
+    link(res.deployments, res.objects, guard=lambda d: isolate.guard(res, "linking " + d.ref, d.loc.file))
+    with isolate.guard(res, "building the ModelSpec graph"):
+        res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
+    res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
+                     for o in res.objects for message, loc in o.problems]
     # check (the pipeline's own checks ran on every file read and every values set rendered)
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"}
     _run_checks(res, config, today or dt.date.today())
@@ -119,34 +124,44 @@ def _load_files(found: disc.Discovered, res: Result) -> None:
         if text is None:
             continue
         try:
-            if kind == "yaml":
-                _load_yaml(text, name, rec, res)
-            elif kind == "json":
-                data = load_json(text)
-                if is_model_config(data):
-                    rec.kind = "model-config"
-                    res.configs.append(ModelConfig(name, data))
-                else:
-                    rec.status, rec.reason = "skipped", "JSON that is not a model config.json"
-            elif kind == "model-card":
-                card = load_model_card(text, name)
-                if not card.metadata and path.name.lower() == "readme.md":
-                    rec.status, rec.reason = "skipped", "README without model card metadata"
-                else:
-                    res.cards.append(card)
-            elif kind == "dockerfile":
-                res.dockerfiles.append(load_dockerfile(text, name))
+            _load_file(path, kind, text, name, rec, res)
         except (LoadProblem, ArtifactProblem) as e:
             rec.status, rec.reason = "error", str(e)
             _unreadable(res, name, str(e), e.line)
+        except Exception as e:  # noqa: BLE001 - one file's failure is that file's finding
+            rec.status, rec.reason = "error", f"internal error: {type(e).__name__}"
+            isolate.record(res, "loading", e, name)
     # quantize_config.json sits beside a GPTQ config.json and completes it
     by_dir = {str(Path(c.file).parent): c for c in res.configs}
     for rec in res.files:
         if rec.path.endswith("quantize_config.json") and rec.status == "skipped":
             parent = by_dir.get(str(Path(rec.path).parent))
             if parent is not None:
-                parent.quantize_config = load_json((res.root / rec.path).read_text(encoding="utf-8"))
-                rec.status, rec.kind, rec.reason = "checked", "model-config", f"quantization of {parent.file}"
+                with isolate.guard(res, "loading", rec.path):
+                    data = load_json(_read(res.root / rec.path, rec) or "null")
+                    if isinstance(data, dict):
+                        parent.quantize_config = data
+                        rec.status, rec.kind, rec.reason = "checked", "model-config", f"quantization of {parent.file}"
+
+
+def _load_file(path: Path, kind: str, text: str, name: str, rec: FileRecord, res: Result) -> None:
+    if kind == "yaml":
+        _load_yaml(text, name, rec, res)
+    elif kind == "json":
+        data = load_json(text)
+        if is_model_config(data):
+            rec.kind = "model-config"
+            res.configs.append(ModelConfig(name, data))
+        else:
+            rec.status, rec.reason = "skipped", "JSON that is not a model config.json"
+    elif kind == "model-card":
+        card = load_model_card(text, name)
+        if not card.metadata and path.name.lower() == "readme.md":
+            rec.status, rec.reason = "skipped", "README without model card metadata"
+        else:
+            res.cards.append(card)
+    elif kind == "dockerfile":
+        res.dockerfiles.append(load_dockerfile(text, name))
 
 
 def _load_yaml(text: str, name: str, rec: FileRecord, res: Result) -> None:
@@ -173,7 +188,7 @@ def _guarded(fn, *args) -> None:
     try:
         fn(*args)
     except Exception as e:  # noqa: BLE001
-        args[-1].errors.append(f"{fn.__name__} failed: {type(e).__name__}: {e}")
+        isolate.record(args[-1], fn.__name__.strip("_").replace("_", " "), e)
 
 
 def _load_charts(found: disc.Discovered, config: Config, res: Result) -> None:
@@ -234,7 +249,7 @@ def _run_checks(res: Result, config: Config, today: dt.date) -> None:
                 res.applied.add((check.id, name))
                 hits = list(check.run(subject))
             except Exception as e:  # noqa: BLE001 - a bug in one check must not hide the others' findings
-                res.errors.append(f"check {check.id} failed on {name}: {type(e).__name__}: {e}")
+                isolate.record(res, "checking " + name, e, _file_of(subject, name), check.id)
                 continue
             for hit in hits:
                 f = _finding(check, hit, name, config)
@@ -244,6 +259,11 @@ def _run_checks(res: Result, config: Config, today: dt.date) -> None:
                     else:
                         f.suppressed = reason or "suppressed by annotation"
                 res.findings.append(f)
+
+
+def _file_of(subject: object, name: str) -> str:
+    loc = getattr(subject, "loc", None)
+    return loc.file if isinstance(loc, Loc) else getattr(subject, "file", name)
 
 
 def _finding(check: Check, hit: Hit, subject: str, config: Config) -> Finding:

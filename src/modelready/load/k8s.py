@@ -22,6 +22,7 @@ class K8sObject:
     locator: Callable[[int], Loc] | None = None
     hook: str = ""
     extra: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)  # (message, Loc): fields of the wrong type, found by normalize
 
     @property
     def ref(self) -> str:

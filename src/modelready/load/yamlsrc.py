@@ -55,6 +55,7 @@ class _Walk:
         self.expanded = 0
 
     def doc(self, node: yaml.Node):
+        self.memo.clear()  # anchors never cross documents, and a finished document's node ids are reused
         value, size = self.convert(node, 0)
         self.expanded += size
         if self.expanded > MAX_EXPANDED_NODES:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
 from .engine import build_engine, detect_engine
+from .fields import EMPTY, kind_of, want_list, want_map, want_scalars
 from .model import Container, Deployment, EnvVar, Image, ModelRef, PodSpec, Probe, Value, Volume, as_int
 
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
@@ -57,16 +58,22 @@ def to_deployments(obj: K8sObject) -> list[Deployment]:
 def _pod_groups(obj: K8sObject):
     """(name suffix, pod specs, replicas, replicas loc, extra) for each serving group in the object."""
     b, L = obj.body, obj.loc
-    spec = _m(b.get("spec"))
     kind, group = obj.kind, obj.api_version.split("/")[0]
     if kind in POD_OWNERS or kind == "CronJob":
-        root = _m(_m(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
-        tmpl = _m(root.get("template"))
+        spec = want_map(obj, b, "spec", "spec")
+        where = "spec.jobTemplate.spec" if kind == "CronJob" else "spec"
+        root = want_map(obj, want_map(obj, spec, "jobTemplate", "spec.jobTemplate"), "spec", where) if kind == "CronJob" else spec
+        tmpl = want_map(obj, root, "template", f"{where}.template")
         replicas = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
-        return [("", [_pod(obj, "main", 1, _m(tmpl.get("spec")))], as_int(replicas), L("spec", "replicas"),
-                 {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
+        if replicas is not None and (as_int(replicas) is None or isinstance(replicas, (bool, float))):
+            obj.problems.append((f"spec.replicas must be an integer, not {replicas!r:.40}", L("spec", "replicas")))
+        if kind != "CronJob" and kind != "Job":
+            want_map(obj, want_map(obj, spec, "selector", "spec.selector"), "matchLabels", "spec.selector.matchLabels")
+        return [("", [_pod(obj, "main", 1, want_map(obj, tmpl, "spec", f"{where}.template.spec"), where=f"{where}.template.spec")],
+                 as_int(replicas), L("spec", "replicas"), {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
+    spec = _m(b.get("spec"))
     if kind == "Pod":
-        return [("", [_pod(obj, "main", 1, spec)], 1, L("metadata"), {"pod_labels": obj.labels})]
+        return [("", [_pod(obj, "main", 1, want_map(obj, b, "spec", "spec"))], 1, L("metadata"), {"pod_labels": obj.labels})]
     if kind == "LeaderWorkerSet":
         lwt = _m(spec.get("leaderWorkerTemplate"))
         size = as_int(lwt.get("size")) or 1
@@ -183,22 +190,28 @@ def _kuberay_shm(pod: PodSpec) -> None:
         c.mounts["/dev/shm"] = "kuberay-shared-mem"
 
 
-def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | None = None) -> PodSpec:
+def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | None = None, where: str = "spec") -> PodSpec:
+    """A pod spec; `where` names its path for problems ("spec.template.spec")."""
     L = obj.loc
     vols = {}
-    for i, v in enumerate(_l(spec.get("volumes"))):
+    volumes = want_list(obj, spec, "volumes", f"{where}.volumes")
+    for i, v in enumerate(volumes):
         if not isinstance(v, dict):
+            obj.problems.append((f"{where}.volumes[{i}] must be a map, not {kind_of(v)}", L(i, at=volumes)))
             continue
         vkind = next((k for k in v if k != "name"), "unknown")
         src = _m(v.get(vkind))
-        vols[str(v.get("name"))] = Volume(str(v.get("name")), vkind, src.get("medium"), src.get("sizeLimit"), L(i, at=spec["volumes"]))
+        vols[str(v.get("name"))] = Volume(str(v.get("name")), vkind, src.get("medium"), src.get("sizeLimit"), L(i, at=volumes))
+    if containers is None:
+        containers = _maps(obj, want_list(obj, spec, "containers", f"{where}.containers"), f"{where}.containers")
     return PodSpec(
         role=role,
         count=count,
-        containers=[_container(obj, c, False) for c in (containers if containers is not None else _l(spec.get("containers"))) if isinstance(c, dict)],
-        init_containers=[_container(obj, c, True) for c in _l(spec.get("initContainers")) if isinstance(c, dict)],
+        containers=[_container(obj, c, False, f"{where}.containers[{i}]") for i, c in enumerate(containers) if isinstance(c, dict)],
+        init_containers=[_container(obj, c, True, f"{where}.initContainers[{i}]")
+                         for i, c in enumerate(_maps(obj, want_list(obj, spec, "initContainers", f"{where}.initContainers"), f"{where}.initContainers"))],
         volumes=vols,
-        node_selector={str(k): str(v) for k, v in _m(spec.get("nodeSelector")).items()},
+        node_selector={str(k): str(v) for k, v in want_map(obj, spec, "nodeSelector", f"{where}.nodeSelector").items()},
         tolerations=list(_l(spec.get("tolerations"))),
         affinity=_m(spec.get("affinity")),
         host_ipc=bool(spec.get("hostIPC")),
@@ -206,10 +219,20 @@ def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | N
     )
 
 
-def _container(obj: K8sObject, c: YMap, init: bool) -> Container:
+def _maps(obj: K8sObject, items: list, name: str) -> list:
+    """The map items of a list; any other item is a problem at its line."""
+    for i, x in enumerate(items):
+        if not isinstance(x, dict):
+            obj.problems.append((f"{name}[{i}] must be a map, not {kind_of(x)}", obj.loc(i, at=items)))
+    return [x if isinstance(x, dict) else None for x in items]
+
+
+def _container(obj: K8sObject, c: YMap, init: bool, where: str = "container") -> Container:
     L = obj.loc
-    image = Image.parse(str(c["image"]), L("image", at=c)) if c.get("image") is not None else None
-    res = _m(c.get("resources"))
+    if c.get("image") is not None and not isinstance(c["image"], str):
+        obj.problems.append((f"{where}.image must be a string, not {kind_of(c['image'])}", L("image", at=c)))
+    image = Image.parse(str(c["image"]), L("image", at=c)) if c.get("image") is not None and not isinstance(c["image"], (dict, list)) else None
+    res = want_map(obj, c, "resources", f"{where}.resources")
     probes = {}
     for kind in ("startup", "readiness", "liveness"):
         p = c.get(f"{kind}Probe")
@@ -220,16 +243,16 @@ def _container(obj: K8sObject, c: YMap, init: bool) -> Container:
                                  as_int(p.get("periodSeconds")) or 10, as_int(p.get("failureThreshold")) or 3,
                                  as_int(p.get("timeoutSeconds")) or 1, L(f"{kind}Probe", at=c))
     env = []
-    for i, e in enumerate(_l(c.get("env"))):
+    for i, e in enumerate(want_list(obj, c, "env", f"{where}.env")):
         if isinstance(e, dict) and e.get("name"):
             val = e.get("value")
             env.append(EnvVar(str(e["name"]), None if val is None else str(val), e.get("valueFrom"), L(i, "value", at=c["env"]) if "value" in e else L(i, at=c["env"])))
     ports = {}
-    for p in _l(c.get("ports")):
+    for p in want_list(obj, c, "ports", f"{where}.ports"):
         if isinstance(p, dict) and isinstance(p.get("containerPort"), int):
             ports[str(p.get("name") or p["containerPort"])] = p["containerPort"]
-    command = [str(x) for x in _l(c.get("command"))]
-    args = [str(x) for x in _l(c.get("args"))]
+    command = want_scalars(obj, c, "command", f"{where}.command")
+    args = want_scalars(obj, c, "args", f"{where}.args")
     arg_locs = {part: [L(i, at=c[part]) for i in range(len(c[part]))] for part in ("command", "args") if isinstance(c.get(part), YList)}
     return Container(
         name=str(c.get("name", "")),
@@ -237,11 +260,11 @@ def _container(obj: K8sObject, c: YMap, init: bool) -> Container:
         command=command,
         args=args,
         env=env,
-        requests={str(k): Value(v, L("requests", k, at=res)) for k, v in _m(res.get("requests")).items()},
-        limits={str(k): Value(v, L("limits", k, at=res)) for k, v in _m(res.get("limits")).items()},
+        requests={str(k): Value(v, L("requests", k, at=res)) for k, v in want_map(obj, res, "requests", f"{where}.resources.requests").items()},
+        limits={str(k): Value(v, L("limits", k, at=res)) for k, v in want_map(obj, res, "limits", f"{where}.resources.limits").items()},
         probes=probes,
         ports=ports,
-        mounts={str(m.get("mountPath")): str(m.get("name")) for m in _l(c.get("volumeMounts")) if isinstance(m, dict)},
+        mounts={str(m.get("mountPath")): str(m.get("name")) for m in want_list(obj, c, "volumeMounts", f"{where}.volumeMounts") if isinstance(m, dict)},
         loc=L(at=c),
         resources_loc=L("resources", at=c),
         init=init,
@@ -283,12 +306,8 @@ def _labels(tmpl: dict, key: str = "labels") -> dict:
 
 
 def _m(x) -> YMap:
-    return x if isinstance(x, YMap) else _EMPTY
+    return x if isinstance(x, YMap) else EMPTY
 
 
 def _l(x) -> list:
     return x if isinstance(x, list) else []
-
-
-_EMPTY = YMap()
-_EMPTY.line, _EMPTY.lines = 0, {}
