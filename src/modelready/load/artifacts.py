@@ -49,19 +49,34 @@ class ModelConfig:
 
     @property
     def max_position_embeddings(self) -> int | None:
-        v = self.data.get("max_position_embeddings") or self.data.get("text_config", {}).get("max_position_embeddings")
-        return v if isinstance(v, int) else None
+        text = self.data.get("text_config")
+        v = self.data.get("max_position_embeddings") or (text.get("max_position_embeddings") if isinstance(text, dict) else None)
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
 def is_model_config(data: object) -> bool:
     return isinstance(data, dict) and ("model_type" in data or "architectures" in data)
 
 
+MAX_JSON_DIGITS = 100  # no model setting needs more; Python refuses past 4,300 and slows long before
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_JSON_DIGITS:
+        raise ArtifactProblem(f"JSON holds an integer of {len(text)} digits (more than {MAX_JSON_DIGITS})", 0)
+    return int(text)
+
+
 def load_json(text: str) -> object:
+    """Parsed JSON; ArtifactProblem for JSON that does not parse, nests past the parser's depth or holds huge integers."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as e:
         raise ArtifactProblem(f"JSON does not parse: {e.msg}", e.lineno) from None
+    except RecursionError:
+        raise ArtifactProblem("JSON nests deeper than the parser allows", 1) from None
+    except ValueError as e:  # a float or constant the parser refuses
+        raise ArtifactProblem(f"JSON does not parse: {e}", 1) from None
 
 
 @dataclass
