@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,22 +19,29 @@ class Discovered:
     kustomizations: list[Path] = field(default_factory=list)
     files: list[tuple[Path, str]] = field(default_factory=list)  # (path, kind) outside charts
     chart_files: dict[Path, list[Path]] = field(default_factory=dict)
+    # chart files Helm must not see (links out of the repository, devices, oversized files): rendered from a copy without them
+    chart_refused: dict[Path, list[Path]] = field(default_factory=dict)
     skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, reason)
 
 
 def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
     spec = _Excludes(exclude)
+    root = root.resolve()
     out = Discovered(root=root)
     for start in paths:
-        if start.is_file():
-            _classify_file(start, root, spec, out)
+        start = Path(os.path.abspath(start))
+        if not start.is_dir():
+            _classify_file(start, _rel(start, root), root, spec, out)
             continue
         for dirpath, dirnames, filenames in os.walk(start):
             here = Path(dirpath)
-            rel_dir = _rel(here, root)
+            rel_dir = _rel(here, root)  # once per folder; files below it are joined to it
             kept = []
             for d in sorted(dirnames):
                 if d in ALWAYS_SKIP_DIRS:
+                    continue
+                if os.path.islink(here / d):
+                    out.skipped.append((here / d, "symbolic link to a folder: not followed"))
                     continue
                 if spec.match_file(f"{rel_dir}/{d}/".removeprefix("./")):
                     # excluded, yet accounted for: every file under it is listed as skipped
@@ -43,18 +51,64 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
             dirnames[:] = kept
             if "Chart.yaml" in filenames:
                 out.charts.append(here)
-                files = []
+                files, refused = [], []
                 for cdir, cdirs, cfiles in os.walk(here):
                     cdirs[:] = sorted(cdirs)
-                    files += [Path(cdir) / f for f in sorted(cfiles)]
+                    for f in sorted(cfiles) + sorted(d for d in cdirs if os.path.islink(os.path.join(cdir, d))):
+                        path = Path(cdir) / f
+                        why = refuse(path, root)
+                        if why is None and path.stat().st_size > MAX_BYTES:
+                            why = f"too large ({path.stat().st_size} bytes > {MAX_BYTES})"
+                        if why:
+                            refused.append(path)
+                            out.skipped.append((path, f"{why}; left out of the chart"))
+                        elif path.is_file():
+                            files.append(path)
                 out.chart_files[here] = files
+                out.chart_refused[here] = refused
                 dirnames[:] = []  # the chart owns everything below it
                 continue
             if {"kustomization.yaml", "kustomization.yml", "Kustomization"} & set(filenames):
                 out.kustomizations.append(here)
             for name in sorted(filenames):
-                _classify_file(here / name, root, spec, out)
+                _classify_file(here / name, f"{rel_dir}/{name}".removeprefix("./"), root, spec, out)
     return out
+
+
+def refuse(path: Path, root: Path) -> str | None:
+    """Why `path` must not be read: a link leaving the repository, or no regular file. None when it may be."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            target = path.resolve()
+            try:
+                target.relative_to(root)
+            except ValueError:
+                return "symbolic link to outside the repository: not read"
+            st = os.stat(target)
+    except (OSError, RuntimeError) as e:  # a dangling link, a loop of links
+        return f"cannot be read: {getattr(e, 'strerror', None) or 'symbolic link loop'}"
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        return "not a regular file (a device, FIFO or socket): not read"
+    return None
+
+
+def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError otherwise (checked before anything is read)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, "not a regular file")
+        if st.st_size > limit:
+            raise OSError(0, f"too large ({st.st_size} bytes > {limit})")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise OSError(0, f"too large (more than {limit} bytes)")
+        return data
+    finally:
+        os.close(fd)
 
 
 class _Excludes:
@@ -71,16 +125,15 @@ class _Excludes:
         return bool(self.spec and self.spec.match_file(path))
 
 
-def _classify_file(path: Path, root: Path, spec: _Excludes, out: Discovered) -> None:
-    rel = _rel(path, root)
+def _classify_file(path: Path, rel: str, root: Path, spec: _Excludes, out: Discovered) -> None:
     if spec.match_file(rel):
         out.skipped.append((path, "excluded by config"))
         return
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        out.skipped.append((path, f"cannot be read: {e.strerror}"))
+    why = refuse(path, root)
+    if why:
+        out.skipped.append((path, why))
         return
+    size = path.stat().st_size
     kind = classify_name(path.name)
     if kind is None:
         out.skipped.append((path, "not a deployment file"))
@@ -105,6 +158,10 @@ def classify_name(name: str) -> str | None:
 
 
 def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        pass
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:

@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from . import isolate
 from .checks import Check, Hit, registry
 from .config import Config
 from .findings import FileRecord, Finding, Loc, Severity
-from .load import helm
+from .load import helm, helm_worker
 from .load.artifacts import (ArtifactProblem, Dockerfile, ModelCard, ModelConfig, ModelSpecDoc, is_model_config,
                              is_modelspec, load_dockerfile, load_json, load_model_card)
 from .load.k8s import K8sObject, LoadProblem, objects_from_docs, parse_objects
@@ -86,16 +87,12 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     return res
 
 
-def rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+rel = disc._rel  # discovered paths are absolute: relative without a system call per file
 
 
 def _read(path: Path, rec: FileRecord) -> str | None:
     try:
-        raw = path.read_bytes()
+        raw = disc.read_bounded(path)
     except OSError as e:
         rec.status, rec.reason = "skipped", f"cannot be read: {e.strerror}"
         return None
@@ -194,22 +191,35 @@ def _guarded(fn, *args) -> None:
 def _load_charts(found: disc.Discovered, config: Config, res: Result) -> None:
     if found.charts:
         res.tools["helm"] = helm.engine_name()
-    for chart_dir in found.charts:
-        rel_chart = rel(chart_dir, res.root)
-        sets = config.charts.get(rel_chart) or helm.default_values_sets(chart_dir)
-        rendered_sets = []
-        for values in sets:
-            r = helm.render(chart_dir, rel_chart, values, res.root)
-            rendered_sets.append(r.values_set)
-            res.applied.add(("helm-render-failed", f"{rel_chart}@{r.values_set}"))
-            if r.error:
-                res.findings.append(Finding("helm-render-failed", Severity.error, f"chart {rel_chart} with {r.values_set}: {r.error}",
-                                            r.error_loc or Loc(rel_chart), ("manifests-render",), subject=f"{rel_chart}@{r.values_set}"))
-            res.objects += r.objects
-            res.rendered += [(f"{rel_chart}@{r.values_set}", *t) for t in r.texts]
-        for path in found.chart_files[chart_dir]:
-            res.files.append(FileRecord(rel(path, res.root), "helm-chart", "checked", f"rendered as part of chart {rel_chart}",
-                                        extra={"values_sets": rendered_sets} if path.name == "Chart.yaml" else {}))
+    # Values sets render in parallel on the pool of bounded Helm workers; results are joined in a fixed order.
+    with ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE) as pool:
+        jobs = [(chart_dir, pool.submit(_render_chart, chart_dir, rel(chart_dir, res.root), found.chart_refused.get(chart_dir, []), config, res.root))
+                for chart_dir in found.charts]
+        for chart_dir, job in jobs:
+            rel_chart = rel(chart_dir, res.root)
+            rendered_sets = []
+            try:
+                renders = job.result()
+            except Exception as e:  # noqa: BLE001 - one chart's failure is that chart's finding
+                isolate.record(res, "rendering", e, rel_chart + "/Chart.yaml")
+                renders = []
+            for r in renders:
+                rendered_sets.append(r.values_set)
+                res.applied.add(("helm-render-failed", f"{rel_chart}@{r.values_set}"))
+                if r.error:
+                    res.findings.append(Finding("helm-render-failed", Severity.error, f"chart {rel_chart} with {r.values_set}: {r.error}",
+                                                r.error_loc or Loc(rel_chart), ("manifests-render",), subject=f"{rel_chart}@{r.values_set}"))
+                res.objects += r.objects
+                res.rendered += [(f"{rel_chart}@{r.values_set}", *t) for t in r.texts]
+            for path in found.chart_files[chart_dir]:
+                res.files.append(FileRecord(rel(path, res.root), "helm-chart", "checked", f"rendered as part of chart {rel_chart}",
+                                            extra={"values_sets": rendered_sets} if path.name == "Chart.yaml" else {}))
+
+
+def _render_chart(chart_dir: Path, rel_chart: str, refused: list[Path], config: Config, root: Path) -> list:
+    with helm_worker.chart_without(chart_dir, refused) as seen:
+        sets = config.charts.get(rel_chart) or helm.default_values_sets(seen)
+        return [helm.render(seen, rel_chart, values, root) for values in sets]
 
 
 def _load_kustomizations(found: disc.Discovered, res: Result) -> None:

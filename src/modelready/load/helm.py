@@ -107,14 +107,14 @@ class _HelmFailed(Exception):
 
 
 def _render_sdk(chart_dir: Path, values: dict) -> dict[str, str]:
+    """helm-python-sdk in a bounded worker process (load/helm_worker.py): wall, CPU and memory limits."""
+    from . import helm_worker
+
     try:
-        import helm_python
-    except Exception as e:  # noqa: BLE001
+        return helm_worker.render(chart_dir, values, RELEASE, NAMESPACE)
+    except helm_worker.NoEngine as e:
         raise _NoEngine(str(e)) from None
-    try:
-        with helm_python.Chart.load(str(chart_dir)) as chart:
-            return chart.render(values or None, name=RELEASE, namespace=NAMESPACE, is_install=True)
-    except helm_python.HelmError as e:
+    except helm_worker.RenderFailed as e:
         raise _HelmFailed(str(e)) from None
 
 
