@@ -14,6 +14,8 @@ def load_smoke_results(paths: list[Path]) -> list[dict]:
     import json
     from importlib import resources
 
+    if not paths:
+        return []  # jsonschema costs 50-75 ms to import: only when there is something to validate
     import jsonschema
 
     schema = json.loads(resources.files("modelready.smoke").joinpath("smoke-result.schema.json").read_text(encoding="utf-8"))
@@ -44,10 +46,13 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     if trivy is not None:
         from .scan import trivy as trivy_scan
 
-        rep = trivy_scan.scan(result, trivy)
-        result.findings += rep.findings
-        result.tools["trivy"] = rep.version or "not found"
-        scans, scan_log = rep.items, {"trivy": rep.as_dict()}
+        from .isolate import guard
+
+        with guard(result, "scanning with Trivy"):
+            rep = trivy_scan.scan(result, trivy)
+            result.findings += rep.findings
+            result.tools["trivy"] = rep.version or "not found"
+            scans, scan_log = rep.items, {"trivy": rep.as_dict()}
     if keep is not None:
         keep(result)
     catalog = load_catalog()
