@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Severity
+from .discover import read_bounded
 from .load.yamlsrc import YamlError, load_one
 
 CONFIG_NAMES = (".modelready.yaml", ".modelready.yml")
@@ -32,8 +33,8 @@ class Config:
 
 def find_config(root: Path) -> Path | None:
     for name in CONFIG_NAMES:
-        if (root / name).is_file():
-            return root / name
+        if (root / name).is_file() or (root / name).is_symlink() or (root / name).exists():
+            return root / name  # a device or a link is refused when it is read, not passed over in silence
     return None
 
 
@@ -41,9 +42,9 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        raw = load_one(path.read_text(encoding="utf-8")) or {}
+        raw = load_one(read_bounded(path).decode("utf-8")) or {}
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot be read: {e}") from None
+        raise ConfigError(f"{path}: cannot be read: {e.strerror if isinstance(e, OSError) else e}") from None
     except YamlError as e:
         raise ConfigError(f"{path}:{e.line}: does not parse: {e}") from None
     if not isinstance(raw, dict):

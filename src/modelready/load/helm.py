@@ -33,12 +33,13 @@ class Rendered:
 
 
 def engine_name() -> str:
-    try:
-        import helm_python
+    from . import helm_worker
 
-        return f"helm-python-sdk {helm_python.__version__} (Helm {helm_python.helm_sdk_version()})"
-    except Exception:  # noqa: BLE001 - any failure to load the native library means: not usable
-        return "helm CLI" if shutil.which("helm") else "none"
+    try:
+        name = helm_worker.engine_name()  # asked of a Helm worker: the Go runtime is never loaded in this process
+    except helm_worker.RenderFailed:
+        name = None
+    return name or ("helm CLI" if shutil.which("helm") else "none")
 
 
 def default_values_sets(chart_dir: Path) -> list[list[str]]:

@@ -155,6 +155,12 @@ def render(chart_dir: Path, values: dict, name: str, namespace: str) -> dict[str
     raise RenderFailed(str(answer.get("error", "the Helm worker gave no answer")))
 
 
+def engine_name() -> str | None:
+    """helm-python-sdk's version as the worker loads it, None when it cannot (the Go runtime stays out of this process)."""
+    answer = _POOL.render({"op": "version"})
+    return answer.get("version") if isinstance(answer.get("version"), str) else None
+
+
 @contextmanager
 def chart_without(chart_dir: Path, refused: list[Path]):
     """The chart as Helm may see it: itself, or a copy without the refused files (links out of the
@@ -184,7 +190,9 @@ def _serve() -> None:
         helm_python, missing = None, f"{type(e).__name__}: {e}"
     for line in sys.stdin.buffer:
         req = json.loads(line)
-        if helm_python is None:
+        if req.get("op") == "version":
+            answer = {"version": None if helm_python is None else f"helm-python-sdk {helm_python.__version__} (Helm {helm_python.helm_sdk_version()})"}
+        elif helm_python is None:
             answer = {"error": missing, "kind": "noengine"}
         else:
             try:

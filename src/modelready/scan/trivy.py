@@ -89,8 +89,9 @@ def locate(explicit: str | None = None) -> str | None:
 
 def scan(result, opts: Options) -> Report:
     rep = Report()
-    # One budget for every Trivy run of this scan: a hanging Trivy costs at most this, never once per kind.
-    rep.deadline = time.monotonic() + opts.timeout + 30
+    # One budget for every Trivy run of this scan (Trivy's own --timeout, and a little to exit): a hanging
+    # Trivy costs at most this, never once per kind.
+    rep.deadline = time.monotonic() + opts.timeout + min(30, opts.timeout)
     binary = locate(opts.binary)
     if binary is None:
         for item in ("pod-permissions", "image-scanned"):
