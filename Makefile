@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench docs clean
+.PHONY: demo test bench fuzz docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ test: $(STAMP) node_modules/.installed
 bench: $(STAMP)
 	test -x .bench-venv/bin/checkov || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install -q checkov)
 	$(BIN)/python bench/corpus_speed.py
+
+# Long fuzzing run (the suite runs a short one): mutated corpus files, each case in a forked, resource-limited child.
+FUZZ_CASES ?= 10000
+FUZZ_SEED ?= 14
+fuzz: $(STAMP)
+	$(BIN)/python tools/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
 
 # Regenerates docs/checks.md and docs/catalog.md from the checks' docstrings and the catalog; a test diffs them.
 docs: $(STAMP)
