@@ -89,7 +89,8 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None) -
     for obj in res.objects:
         with isolate.guard(res, "normalizing " + obj.ref, obj.file):
             res.deployments += to_deployments(obj)
-    link(res.deployments, res.objects, guard=lambda d: isolate.guard(res, "linking " + d.ref, d.loc.file))
+    with isolate.guard(res, "indexing objects for linking"):
+        link(res.deployments, res.objects, guard=lambda d: isolate.guard(res, "linking " + d.ref, d.loc.file))
     with isolate.guard(res, "building the ModelSpec graph"):
         res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
