@@ -44,7 +44,8 @@ def want_scalars(obj: K8sObject, parent: object, key: str, name: str) -> list[st
     for i, x in enumerate(items):
         if isinstance(x, (dict, list)):
             obj.problems.append((f"{name}[{i}] must be a string, not {kind_of(x)}", obj.loc(i, at=items)))
-        out.append("" if x is None else str(x) if not isinstance(x, (dict, list)) else "")
+            x = ""  # kept as a place, so item i still has the line of item i
+        out.append(str(x))
     return out
 
 
