@@ -34,7 +34,7 @@ FUZZ_SEED ?= 14
 fuzz: $(STAMP)
 	$(BIN)/python tools/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
 
-# Regenerates docs/checks.md and docs/catalog.md from the checks' docstrings and the catalog; a test diffs them.
+# Regenerates docs/ (checks.md, catalog.md, the published schemas) from the package; a test diffs them.
 docs: $(STAMP)
 	$(BIN)/python tools/gen_docs.py
 

@@ -31,11 +31,11 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
     for start in paths:
         start = Path(os.path.abspath(start))
         if not start.is_dir():
-            _classify_file(start, _rel(start, root), root, spec, out)
+            _classify_file(start, rel(start, root), root, spec, out)
             continue
         for dirpath, dirnames, filenames in os.walk(start):
             here = Path(dirpath)
-            rel_dir = _rel(here, root)  # once per folder; files below it are joined to it
+            rel_dir = rel(here, root)  # once per folder; files below it are joined to it
             kept = []
             for d in sorted(dirnames):
                 if d in ALWAYS_SKIP_DIRS:
@@ -50,22 +50,7 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
                     kept.append(d)
             dirnames[:] = kept
             if "Chart.yaml" in filenames:
-                out.charts.append(here)
-                files, refused = [], []
-                for cdir, cdirs, cfiles in os.walk(here):
-                    cdirs[:] = sorted(cdirs)
-                    for f in sorted(cfiles) + sorted(d for d in cdirs if os.path.islink(os.path.join(cdir, d))):
-                        path = Path(cdir) / f
-                        why = refuse(path, root)
-                        if why is None and path.stat().st_size > MAX_BYTES:
-                            why = f"too large ({path.stat().st_size} bytes > {MAX_BYTES})"
-                        if why:
-                            refused.append(path)
-                            out.skipped.append((path, f"{why}; left out of the chart"))
-                        elif path.is_file():
-                            files.append(path)
-                out.chart_files[here] = files
-                out.chart_refused[here] = refused
+                _chart(here, root, out)
                 dirnames[:] = []  # the chart owns everything below it
                 continue
             if {"kustomization.yaml", "kustomization.yml", "Kustomization"} & set(filenames):
@@ -73,6 +58,26 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
             for name in sorted(filenames):
                 _classify_file(here / name, f"{rel_dir}/{name}".removeprefix("./"), root, spec, out)
     return out
+
+
+def _chart(here: Path, root: Path, out: Discovered) -> None:
+    """A chart and its files; those Helm must not see (links out, devices, oversized) are refused with why."""
+    out.charts.append(here)
+    files, refused = [], []
+    for cdir, cdirs, cfiles in os.walk(here):
+        cdirs[:] = sorted(cdirs)
+        for f in sorted(cfiles) + sorted(d for d in cdirs if os.path.islink(os.path.join(cdir, d))):
+            path = Path(cdir) / f
+            why = refuse(path, root)
+            if why is None and path.stat().st_size > MAX_BYTES:
+                why = f"too large ({path.stat().st_size} bytes > {MAX_BYTES})"
+            if why:
+                refused.append(path)
+                out.skipped.append((path, f"{why}; left out of the chart"))
+            elif path.is_file():
+                files.append(path)
+    out.chart_files[here] = files
+    out.chart_refused[here] = refused
 
 
 def refuse(path: Path, root: Path) -> str | None:
@@ -125,8 +130,8 @@ class _Excludes:
         return bool(self.spec and self.spec.match_file(path))
 
 
-def _classify_file(path: Path, rel: str, root: Path, spec: _Excludes, out: Discovered) -> None:
-    if spec.match_file(rel):
+def _classify_file(path: Path, name: str, root: Path, spec: _Excludes, out: Discovered) -> None:
+    if spec.match_file(name):
         out.skipped.append((path, "excluded by config"))
         return
     why = refuse(path, root)
@@ -157,7 +162,10 @@ def classify_name(name: str) -> str | None:
     return None
 
 
-def _rel(path: Path, root: Path) -> str:
+def rel(path: Path, root: Path) -> str:
+    """`path` as the report names it: relative to the root, with forward slashes (as given when outside it).
+
+    Discovered paths are absolute under the resolved root: no system call for them."""
     try:
         return path.relative_to(root).as_posix() or "."
     except ValueError:

@@ -80,7 +80,6 @@ class Fit:
     overhead_gib: float
     need_gib: float
     have_gib: float
-    sequences: int  # full-length sequences the KV cache left over can hold
 
     @property
     def fits(self) -> bool:
@@ -93,6 +92,4 @@ def fit(params: float, bytes_per_param: float, kv_per_token: float, max_len: int
     kv = kv_per_token * max_len / GIB
     overhead = overhead_gib * gpus
     have = gpu_gib * util * gpus
-    need = weights + kv + overhead
-    spare = have - weights - overhead
-    return Fit(weights, kv, overhead, need, have, max(0, int(spare // kv)) if kv > 0 else 0)
+    return Fit(weights, kv, overhead, weights + kv + overhead, have)

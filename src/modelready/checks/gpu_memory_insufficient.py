@@ -47,15 +47,7 @@ def spec_params(text) -> float | None:
 
 
 def gpu_of(v, d):
-    named = data.gpu_by_name(v.get("hardware", "gpu", "type"))
-    if named:
-        return named
-    for pod in d.pods:
-        for value in pod.node_selector.values():
-            named = data.gpu_by_name(value)
-            if named:
-                return named
-    return None
+    return data.gpu_by_name(v.get("hardware", "gpu", "type")) or d.gpu_type()
 
 
 def _applies(v) -> bool:
@@ -69,29 +61,40 @@ def check(v):
     cfg = v.model_config.data if v.model_config else None
     for d, e in engines(v):
         gpu = gpu_of(v, d)
-        if gpu is None:
+        sizes = _sizes(v, e, cfg)
+        if gpu is None or sizes is None:
             continue
-        name, spec = gpu
-        params = (parameters(cfg) if cfg else None) or spec_params(v.get("model", "parameters"))
-        quant = e.setting("quantization").value if e.setting("quantization") else v.get("precision", "quantization")
-        dtype = e.setting("dtype").value if e.setting("dtype") else v.get("precision", "dtype") or (cfg or {}).get("torch_dtype")
-        bpp = weight_bytes_per_param(quant, dtype)
-        kv_dtype = e.setting("kv_cache_dtype")
-        elem = 1 if kv_dtype is not None and str(kv_dtype.value).startswith("fp8") else (4 if DTYPE_BYTES.get(str(dtype)) == 4 else 2)
-        per_token = kv_bytes_per_token(cfg, elem) if cfg else None
-        max_len = e.int_setting("max_model_len") or v.get("model", "maxContextTokens") or (max_context(cfg) if cfg else None)
-        if params is None or per_token is None and cfg is not None or max_len is None:
-            continue
+        (name, spec), (params, bpp, per_token, max_len) = gpu, sizes
         gpus = e.int_setting("tensor_parallel", 1) * e.int_setting("pipeline_parallel", 1)
-        util_v = e.setting("gpu_memory_utilization")
-        util = float(util_v.value) if util_v else float(v.get("hardware", "gpuMemoryUtilization") or
-                                                          data.vllm_flags()["gpu_memory_utilization_default"].get(data.vllm_release_for(e.version) or "", 0.9))
+        util = _utilization(v, e)
         gib = float(v.get("hardware", "gpu", "memoryGiB") or spec["memory_gib"])
         f = fit(params, bpp, per_token or 0.0, int(max_len), gpus, gib, util, float(v.get("hardware", "overheadGiB") or 2.0))
         if not f.fits:
             where = e.setting("tensor_parallel") or e.setting("max_model_len") or e.setting("model")
             yield Hit(f"needs {f.need_gib:.0f} GiB (weights {f.weights_gib:.0f} + KV cache {f.kv_gib:.1f} for one {max_len}-token sequence + "
                       f"overhead {f.overhead_gib:.0f}), has {f.have_gib:.0f} GiB on {gpus}× {name} at {util:g}", where.loc if where else d.loc)
+
+
+def _sizes(v, e, cfg):  # type: ignore[no-untyped-def]
+    """(parameters, bytes per parameter, KV bytes per token, max sequence length), None when one is not known."""
+    params = (parameters(cfg) if cfg else None) or spec_params(v.get("model", "parameters"))
+    quant = e.setting("quantization").value if e.setting("quantization") else v.get("precision", "quantization")
+    dtype = e.setting("dtype").value if e.setting("dtype") else v.get("precision", "dtype") or (cfg or {}).get("torch_dtype")
+    kv_dtype = e.setting("kv_cache_dtype")
+    elem = 1 if kv_dtype is not None and str(kv_dtype.value).startswith("fp8") else (4 if DTYPE_BYTES.get(str(dtype)) == 4 else 2)
+    per_token = kv_bytes_per_token(cfg, elem) if cfg else None
+    max_len = e.int_setting("max_model_len") or v.get("model", "maxContextTokens") or (max_context(cfg) if cfg else None)
+    if params is None or per_token is None and cfg is not None or max_len is None:
+        return None
+    return params, weight_bytes_per_param(quant, dtype), per_token, max_len
+
+
+def _utilization(v, e) -> float:  # type: ignore[no-untyped-def]
+    util_v = e.setting("gpu_memory_utilization")
+    if util_v:
+        return float(util_v.value)
+    return float(v.get("hardware", "gpuMemoryUtilization") or
+                 data.vllm_flags()["gpu_memory_utilization_default"].get(data.vllm_release_for(e.version) or "", 0.9))
 
 
 CHECKS = [check]

@@ -45,7 +45,6 @@ class ModelConfig:
 
     file: str
     data: dict
-    quantize_config: dict | None = None
 
     @property
     def max_position_embeddings(self) -> int | None:

@@ -21,7 +21,6 @@ class K8sObject:
     # Maps a line of the text the body was parsed from to a Loc in the repository (Helm: template lines).
     locator: Callable[[int], Loc] | None = None
     hook: str = ""
-    extra: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)  # (message, Loc): fields of the wrong type, found by normalize
 
     @property

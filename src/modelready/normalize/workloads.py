@@ -57,58 +57,71 @@ def to_deployments(obj: K8sObject) -> list[Deployment]:
 
 def _pod_groups(obj: K8sObject):
     """(name suffix, pod specs, replicas, replicas loc, extra) for each serving group in the object."""
-    b, L = obj.body, obj.loc
-    kind, group = obj.kind, obj.api_version.split("/")[0]
-    if kind in POD_OWNERS or kind == "CronJob":
-        spec = want_map(obj, b, "spec", "spec")
-        where = "spec.jobTemplate.spec" if kind == "CronJob" else "spec"
-        root = want_map(obj, want_map(obj, spec, "jobTemplate", "spec.jobTemplate"), "spec", where) if kind == "CronJob" else spec
-        tmpl = want_map(obj, root, "template", f"{where}.template")
-        replicas = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
-        if replicas is not None and (as_int(replicas) is None or isinstance(replicas, (bool, float))):
-            obj.problems.append((f"spec.replicas must be an integer, not {replicas!r:.40}", L("spec", "replicas")))
-        if kind != "CronJob" and kind != "Job":
-            want_map(obj, want_map(obj, spec, "selector", "spec.selector"), "matchLabels", "spec.selector.matchLabels")
-        return [("", [_pod(obj, "main", 1, want_map(obj, tmpl, "spec", f"{where}.template.spec"), where=f"{where}.template.spec")],
-                 as_int(replicas), L("spec", "replicas"), {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
-    spec = _m(b.get("spec"))
-    if kind == "Pod":
-        return [("", [_pod(obj, "main", 1, want_map(obj, b, "spec", "spec"))], 1, L("metadata"), {"pod_labels": obj.labels})]
-    if kind == "LeaderWorkerSet":
-        lwt = _m(spec.get("leaderWorkerTemplate"))
-        size = as_int(lwt.get("size")) or 1
-        pods = []
-        if lwt.get("leaderTemplate"):
-            pods.append(_pod(obj, "leader", 1, _m(_m(lwt["leaderTemplate"]).get("spec"))))
-            pods.append(_pod(obj, "worker", size - 1, _m(_m(lwt.get("workerTemplate")).get("spec"))))
-        else:
-            pods.append(_pod(obj, "worker", size, _m(_m(lwt.get("workerTemplate")).get("spec"))))
-        tmpl = _m(lwt.get("leaderTemplate") or lwt.get("workerTemplate"))
-        # The LWS controller labels every pod with its set's name; Services select on it.
-        labels = {**_labels(tmpl), "leaderworkerset.sigs.k8s.io/name": obj.name, "leaderworkerset.sigs.k8s.io/worker-index": "0"}
-        return [("", [p for p in pods if p.count > 0], as_int(spec.get("replicas", 1)), L("spec", "replicas"), {"pod_labels": labels})]
-    if group == "serving.kserve.io" and kind == "InferenceService":
-        return [_kserve_isvc(obj, spec)]
-    if group == "serving.kserve.io" and kind in ("LLMInferenceService", "LLMInferenceServiceConfig"):
-        out = []
-        for suffix, part in (("", spec), ("/prefill", _m(spec.get("prefill")))):
-            pods = []
-            if isinstance(part.get("template"), dict):
-                pods.append(_pod(obj, "main", 1, part["template"]))
-            if isinstance(part.get("worker"), dict):
-                pods.append(_pod(obj, "worker", 1, part["worker"]))
-            extra = {"managed_service": True, "partial": True}  # merged with LLMInferenceServiceConfig templates
-            model = _m(spec.get("model"))
-            if model.get("uri"):
-                extra["model_uri"] = Value(model["uri"], L("uri", at=model))
-            out.append((suffix, pods, as_int(part.get("replicas", 1)), L("replicas", at=part) if part else L("spec"), extra))
-        return out
-    if kind in ("ServingRuntime", "ClusterServingRuntime"):
-        pods = [_pod(obj, "main", 1, spec)]
-        if isinstance(spec.get("workerSpec"), dict):
-            pods.append(_pod(obj, "worker", 1, spec["workerSpec"]))
-        return [("", pods, None, L("spec"), {"managed_service": True})]
+    spec = _m(obj.body.get("spec"))
+    if obj.kind in POD_OWNERS or obj.kind == "CronJob":
+        return _owned(obj, spec)
+    group, reader = READERS.get(obj.kind, (None, None))
+    if reader is not None and group in (None, obj.api_version.split("/")[0]):
+        return reader(obj, spec)
     return _generic(obj)
+
+
+def _owned(obj: K8sObject, _spec: YMap):
+    kind = obj.kind
+    spec = want_map(obj, obj.body, "spec", "spec")
+    where = "spec.jobTemplate.spec" if kind == "CronJob" else "spec"
+    root = want_map(obj, want_map(obj, spec, "jobTemplate", "spec.jobTemplate"), "spec", where) if kind == "CronJob" else spec
+    tmpl = want_map(obj, root, "template", f"{where}.template")
+    replicas = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
+    if replicas is not None and (as_int(replicas) is None or isinstance(replicas, (bool, float))):
+        obj.problems.append((f"spec.replicas must be an integer, not {replicas!r:.40}", obj.loc("spec", "replicas")))
+    if kind not in ("CronJob", "Job"):
+        want_map(obj, want_map(obj, spec, "selector", "spec.selector"), "matchLabels", "spec.selector.matchLabels")
+    pod = _pod(obj, "main", 1, want_map(obj, tmpl, "spec", f"{where}.template.spec"), where=f"{where}.template.spec")
+    return [("", [pod], as_int(replicas), obj.loc("spec", "replicas"), {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
+
+
+def _bare_pod(obj: K8sObject, _spec: YMap):
+    return [("", [_pod(obj, "main", 1, want_map(obj, obj.body, "spec", "spec"))], 1, obj.loc("metadata"), {"pod_labels": obj.labels})]
+
+
+def _lws(obj: K8sObject, spec: YMap):
+    lwt = _m(spec.get("leaderWorkerTemplate"))
+    size = as_int(lwt.get("size")) or 1
+    pods = []
+    if lwt.get("leaderTemplate"):
+        pods.append(_pod(obj, "leader", 1, _m(_m(lwt["leaderTemplate"]).get("spec"))))
+        pods.append(_pod(obj, "worker", size - 1, _m(_m(lwt.get("workerTemplate")).get("spec"))))
+    else:
+        pods.append(_pod(obj, "worker", size, _m(_m(lwt.get("workerTemplate")).get("spec"))))
+    tmpl = _m(lwt.get("leaderTemplate") or lwt.get("workerTemplate"))
+    # The LWS controller labels every pod with its set's name; Services select on it.
+    labels = {**_labels(tmpl), "leaderworkerset.sigs.k8s.io/name": obj.name, "leaderworkerset.sigs.k8s.io/worker-index": "0"}
+    return [("", [p for p in pods if p.count > 0], as_int(spec.get("replicas", 1)), obj.loc("spec", "replicas"), {"pod_labels": labels})]
+
+
+def _llm_isvc(obj: K8sObject, spec: YMap):
+    L = obj.loc
+    out = []
+    for suffix, part in (("", spec), ("/prefill", _m(spec.get("prefill")))):
+        pods = []
+        if isinstance(part.get("template"), dict):
+            pods.append(_pod(obj, "main", 1, part["template"]))
+        if isinstance(part.get("worker"), dict):
+            pods.append(_pod(obj, "worker", 1, part["worker"]))
+        extra = {"managed_service": True, "partial": True}  # merged with LLMInferenceServiceConfig templates
+        model = _m(spec.get("model"))
+        if model.get("uri"):
+            extra["model_uri"] = Value(model["uri"], L("uri", at=model))
+        out.append((suffix, pods, as_int(part.get("replicas", 1)), L("replicas", at=part) if part else L("spec"), extra))
+    return out
+
+
+def _serving_runtime(obj: K8sObject, spec: YMap):
+    pods = [_pod(obj, "main", 1, spec)]
+    if isinstance(spec.get("workerSpec"), dict):
+        pods.append(_pod(obj, "worker", 1, spec["workerSpec"]))
+    return [("", pods, None, obj.loc("spec"), {"managed_service": True})]
 
 
 def _kserve_isvc(obj: K8sObject, spec: YMap):
@@ -134,7 +147,19 @@ def _kserve_isvc(obj: K8sObject, spec: YMap):
                 break
     if isinstance(pred.get("workerSpec"), dict):
         pods.append(_pod(obj, "worker", 1, pred["workerSpec"]))
-    return ("", pods, as_int(pred.get("minReplicas", 1)), L("minReplicas", at=pred) if pred else L("spec"), extra)
+    return [("", pods, as_int(pred.get("minReplicas", 1)), L("minReplicas", at=pred) if pred else L("spec"), extra)]
+
+
+# kind -> (API group it must have, or None for any; the reader of its serving groups)
+READERS = {
+    "Pod": (None, _bare_pod),
+    "LeaderWorkerSet": (None, _lws),
+    "InferenceService": ("serving.kserve.io", _kserve_isvc),
+    "LLMInferenceService": ("serving.kserve.io", _llm_isvc),
+    "LLMInferenceServiceConfig": ("serving.kserve.io", _llm_isvc),
+    "ServingRuntime": (None, _serving_runtime),
+    "ClusterServingRuntime": (None, _serving_runtime),
+}
 
 
 def _generic(obj: K8sObject):
@@ -193,24 +218,15 @@ def _kuberay_shm(pod: PodSpec) -> None:
 def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | None = None, where: str = "spec") -> PodSpec:
     """A pod spec; `where` names its path for problems ("spec.template.spec")."""
     L = obj.loc
-    vols = {}
-    volumes = want_list(obj, spec, "volumes", f"{where}.volumes")
-    for i, v in enumerate(volumes):
-        if not isinstance(v, dict):
-            obj.problems.append((f"{where}.volumes[{i}] must be a map, not {kind_of(v)}", L(i, at=volumes)))
-            continue
-        vkind = next((k for k in v if k != "name"), "unknown")
-        src = _m(v.get(vkind))
-        vols[str(v.get("name"))] = Volume(str(v.get("name")), vkind, src.get("medium"), src.get("sizeLimit"), L(i, at=volumes))
     if containers is None:
         containers = _maps(obj, want_list(obj, spec, "containers", f"{where}.containers"), f"{where}.containers")
+    inits = _maps(obj, want_list(obj, spec, "initContainers", f"{where}.initContainers"), f"{where}.initContainers")
     return PodSpec(
         role=role,
         count=count,
         containers=[_container(obj, c, False, f"{where}.containers[{i}]") for i, c in enumerate(containers) if isinstance(c, dict)],
-        init_containers=[_container(obj, c, True, f"{where}.initContainers[{i}]")
-                         for i, c in enumerate(_maps(obj, want_list(obj, spec, "initContainers", f"{where}.initContainers"), f"{where}.initContainers"))],
-        volumes=vols,
+        init_containers=[_container(obj, c, True, f"{where}.initContainers[{i}]") for i, c in enumerate(inits) if isinstance(c, dict)],
+        volumes=_volumes(obj, spec, where),
         node_selector={str(k): str(v) for k, v in want_map(obj, spec, "nodeSelector", f"{where}.nodeSelector").items()},
         tolerations=list(_l(spec.get("tolerations"))),
         affinity=_m(spec.get("affinity")),
@@ -219,20 +235,61 @@ def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | N
     )
 
 
+def _volumes(obj: K8sObject, spec: YMap, where: str) -> dict[str, Volume]:
+    vols = {}
+    volumes = want_list(obj, spec, "volumes", f"{where}.volumes")
+    for i, v in enumerate(_maps(obj, volumes, f"{where}.volumes")):
+        if v is None:
+            continue
+        vkind = next((k for k in v if k != "name"), "unknown")
+        src = _m(v.get(vkind))
+        vols[str(v.get("name"))] = Volume(str(v.get("name")), vkind, src.get("medium"), src.get("sizeLimit"), obj.loc(i, at=volumes))
+    return vols
+
+
 def _maps(obj: K8sObject, items: list, name: str) -> list:
-    """The map items of a list; any other item is a problem at its line."""
+    """The items of a list in place, None where an item is not a map (a problem at its line)."""
     for i, x in enumerate(items):
         if not isinstance(x, dict):
             obj.problems.append((f"{name}[{i}] must be a map, not {kind_of(x)}", obj.loc(i, at=items)))
     return [x if isinstance(x, dict) else None for x in items]
 
 
+def _image(obj: K8sObject, c: YMap, where: str) -> Image | None:
+    raw = c.get("image")
+    if raw is not None and not isinstance(raw, str):
+        obj.problems.append((f"{where}.image must be a string, not {kind_of(raw)}", obj.loc("image", at=c)))
+    return Image.parse(str(raw), obj.loc("image", at=c)) if raw is not None and not isinstance(raw, (dict, list)) else None
+
+
 def _container(obj: K8sObject, c: YMap, init: bool, where: str = "container") -> Container:
     L = obj.loc
-    if c.get("image") is not None and not isinstance(c["image"], str):
-        obj.problems.append((f"{where}.image must be a string, not {kind_of(c['image'])}", L("image", at=c)))
-    image = Image.parse(str(c["image"]), L("image", at=c)) if c.get("image") is not None and not isinstance(c["image"], (dict, list)) else None
+    image = _image(obj, c, where)
     res = want_map(obj, c, "resources", f"{where}.resources")
+    ports = {}
+    for p in want_list(obj, c, "ports", f"{where}.ports"):
+        if isinstance(p, dict) and isinstance(p.get("containerPort"), int):
+            ports[str(p.get("name") or p["containerPort"])] = p["containerPort"]
+    arg_locs = {part: [L(i, at=c[part]) for i in range(len(c[part]))] for part in ("command", "args") if isinstance(c.get(part), YList)}
+    return Container(
+        name=str(c.get("name", "")),
+        image=image,
+        command=want_scalars(obj, c, "command", f"{where}.command"),
+        args=want_scalars(obj, c, "args", f"{where}.args"),
+        env=_env(obj, c, where),
+        requests={str(k): Value(v, L("requests", k, at=res)) for k, v in want_map(obj, res, "requests", f"{where}.resources.requests").items()},
+        limits={str(k): Value(v, L("limits", k, at=res)) for k, v in want_map(obj, res, "limits", f"{where}.resources.limits").items()},
+        probes=_probes(obj, c),
+        ports=ports,
+        mounts={str(m.get("mountPath")): str(m.get("name")) for m in want_list(obj, c, "volumeMounts", f"{where}.volumeMounts") if isinstance(m, dict)},
+        loc=L(at=c),
+        resources_loc=L("resources", at=c),
+        init=init,
+        arg_locs=arg_locs,
+    )
+
+
+def _probes(obj: K8sObject, c: YMap) -> dict[str, Probe]:
     probes = {}
     for kind in ("startup", "readiness", "liveness"):
         p = c.get(f"{kind}Probe")
@@ -241,35 +298,18 @@ def _container(obj: K8sObject, c: YMap, init: bool, where: str = "container") ->
             h = _m(p.get(handler))
             probes[kind] = Probe(kind, handler, h.get("path"), h.get("port"), as_int(p.get("initialDelaySeconds")) or 0,
                                  as_int(p.get("periodSeconds")) or 10, as_int(p.get("failureThreshold")) or 3,
-                                 as_int(p.get("timeoutSeconds")) or 1, L(f"{kind}Probe", at=c))
+                                 as_int(p.get("timeoutSeconds")) or 1, obj.loc(f"{kind}Probe", at=c))
+    return probes
+
+
+def _env(obj: K8sObject, c: YMap, where: str) -> list[EnvVar]:
     env = []
     for i, e in enumerate(want_list(obj, c, "env", f"{where}.env")):
         if isinstance(e, dict) and e.get("name"):
             val = e.get("value")
-            env.append(EnvVar(str(e["name"]), None if val is None else str(val), e.get("valueFrom"), L(i, "value", at=c["env"]) if "value" in e else L(i, at=c["env"])))
-    ports = {}
-    for p in want_list(obj, c, "ports", f"{where}.ports"):
-        if isinstance(p, dict) and isinstance(p.get("containerPort"), int):
-            ports[str(p.get("name") or p["containerPort"])] = p["containerPort"]
-    command = want_scalars(obj, c, "command", f"{where}.command")
-    args = want_scalars(obj, c, "args", f"{where}.args")
-    arg_locs = {part: [L(i, at=c[part]) for i in range(len(c[part]))] for part in ("command", "args") if isinstance(c.get(part), YList)}
-    return Container(
-        name=str(c.get("name", "")),
-        image=image,
-        command=command,
-        args=args,
-        env=env,
-        requests={str(k): Value(v, L("requests", k, at=res)) for k, v in want_map(obj, res, "requests", f"{where}.resources.requests").items()},
-        limits={str(k): Value(v, L("limits", k, at=res)) for k, v in want_map(obj, res, "limits", f"{where}.resources.limits").items()},
-        probes=probes,
-        ports=ports,
-        mounts={str(m.get("mountPath")): str(m.get("name")) for m in want_list(obj, c, "volumeMounts", f"{where}.volumeMounts") if isinstance(m, dict)},
-        loc=L(at=c),
-        resources_loc=L("resources", at=c),
-        init=init,
-        arg_locs=arg_locs,
-    )
+            env.append(EnvVar(str(e["name"]), None if val is None else str(val), e.get("valueFrom"),
+                              obj.loc(i, "value", at=c["env"]) if "value" in e else obj.loc(i, at=c["env"])))
+    return env
 
 
 def _find_engine(dep: Deployment) -> None:
