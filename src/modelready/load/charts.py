@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 
 
 def load(found: Discovered, config: Config, out: Loaded) -> None:
-    if found.charts:
-        out.tools["helm"] = helm.engine_name()
     with ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE) as pool:
         jobs = [(chart_dir, pool.submit(_render, chart_dir, rel(chart_dir, out.root), found.chart_refused.get(chart_dir, []), config, out.root))
                 for chart_dir in found.charts]
         for chart_dir, job in jobs:
             _record(chart_dir, job, found, out)
+    if found.charts:
+        out.tools["helm"] = helm.engine_name()  # asked of a worker the renders left warm
 
 
 def _render(chart_dir: Path, rel_chart: str, refused: list[Path], config: Config, root: Path) -> list[helm.Rendered]:

@@ -2,7 +2,7 @@
 
 The Go engine cannot be interrupted from a Python thread: `range until 100000000` or `tpl` recursion in a
 chart would take the whole run with it. So each render goes to a worker process (this module run as
-`python -m modelready.load.helm_worker`) that loads helm-python-sdk once and stays alive for the next
+`python helm_worker.py`) that loads helm-python-sdk once and stays alive for the next
 chart: a pool, so charts also render in parallel. A worker over a limit is killed with its process group
 and replaced; the values set gets a finding saying which limit it passed.
 
@@ -47,7 +47,8 @@ class _Worker:
     def __init__(self):
         # GOMEMLIMIT makes Go collect before the hard limit (RLIMIT_AS, set by the worker itself) is reached.
         env = {**os.environ, "GOMEMLIMIT": f"{MEMORY_BYTES * 3 // 4 // (1024 * 1024)}MiB", "GOMAXPROCS": "2"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "modelready.load.helm_worker"], stdin=subprocess.PIPE,
+        # Run as a script, not `-m`: the worker needs none of modelready's packages, and starts 50 ms sooner without them.
+        self.proc = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
         self.buf = b""
 
@@ -207,4 +208,5 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
+    del sys.path[0]  # this file's folder: its modules (helm.py, files.py) must not shadow anything helm_python imports
     _serve()
