@@ -103,7 +103,9 @@ def test_modelspec_graph_bounded(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [("[" * 100_000 + "]" * 100_000, "nests deeper"),
-                                           ('{"model_type": "llama", "max_position_embeddings": ' + "9" * 5000 + "}", "digits")])
+                                           ('{"model_type": "llama", "max_position_embeddings": ' + "9" * 5000 + "}", "digits"),
+                                           ('{"model_type": "llama", "rope_scaling": {"type": "yarn", "factor": 1e400}}', "out of range"),
+                                           ('{"model_type": "llama", "rope_scaling": {"type": "yarn", "factor": Infinity}}', "Infinity")])
 def test_config_json_bounded(tmp_path, text, message):
     (tmp_path / "config.json").write_text(text)
     _proc, doc = run_check(tmp_path)

@@ -10,7 +10,20 @@ import pytest
 
 from modelready import pipeline
 from modelready.catalog import load as load_catalog
-from modelready.checks._memory import fit, kv_bytes_per_token, max_context, parameters
+from modelready.checks._memory import fit
+from modelready.normalize.architecture import ModelArch
+
+
+def parameters(cfg):
+    return ModelArch.from_config(cfg).parameters()
+
+
+def kv_bytes_per_token(cfg, elem):
+    return ModelArch.from_config(cfg).kv_bytes_per_token(elem)
+
+
+def max_context(cfg):
+    return ModelArch.from_config(cfg).context_length
 from modelready.config import Config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,7 +48,7 @@ def test_the_complete_example_spec_holds_against_its_chart():
     res = run(EXAMPLES / "charts", EXAMPLES / "model")
     spec = next(v for v in res.spec_views if v.name == "vllm-llama")
     assert sorted(d.origin for d in spec.deployments) == ["examples/charts/vllm-llama@ci/high-concurrency-values.yaml", "examples/charts/vllm-llama@values.yaml"]
-    assert spec.model_config is not None and spec.targets  # config.json beside it, the guard dependency resolved
+    assert spec.arch is not None and spec.arch.layers == 32 and spec.targets  # config.json beside it, the guard dependency resolved
     applied = {c for c, s in res.applied if s == spec.file}
     assert {"gpu-memory-insufficient", "spec-precision-mismatch", "spec-context-mismatch", "spec-port-mismatch", "spec-version-mismatch",
             "spec-replicas-mismatch", "spec-gpu-type-mismatch", "context-exceeds-model", "modelspec-invalid"} <= applied
@@ -87,6 +100,28 @@ def test_kv_cache_for_mla_and_rope_scaling():
     qwen = {"max_position_embeddings": 32768, "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}}
     assert max_context(qwen) == 131072
     assert max_context(LLAMA_8B) == 131072  # llama3 rope scaling is already in max_position_embeddings
+
+
+def test_model_arch_reads_the_shapes_of_real_configs():
+    """Mixtral-8x7B (../shared/reference/model-configs.yaml): 32 layers, 32 heads, 8 KV heads, 8 experts, 2 per token;
+    DeepSeek-V2-Lite: MLA ranks; a multimodal config: its text_config; a GPTQ checkpoint: its quantization_config."""
+    mixtral = ModelArch.from_config({"architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "hidden_size": 4096,
+                                     "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
+                                     "num_hidden_layers": 32, "num_local_experts": 8, "num_experts_per_tok": 2,
+                                     "max_position_embeddings": 32768, "sliding_window": None, "vocab_size": 32000})
+    assert (mixtral.layers, mixtral.attention_heads, mixtral.kv_heads, mixtral.head_dim) == (32, 32, 8, 128)
+    assert (mixtral.experts, mixtral.experts_per_token, mixtral.sliding_window, mixtral.mla) == (8, 2, None, False)
+    assert mixtral.architectures == ("MixtralForCausalLM",) and mixtral.context_length == 32768
+    dsv2 = ModelArch.from_config({"num_hidden_layers": 27, "kv_lora_rank": 512, "q_lora_rank": None, "qk_rope_head_dim": 64,
+                                  "n_routed_experts": 64, "n_shared_experts": 2, "moe_intermediate_size": 1408})
+    assert dsv2.mla and (dsv2.kv_lora_rank, dsv2.experts, dsv2.shared_experts, dsv2.moe_intermediate_size) == (512, 64, 2, 1408)
+    gemma3 = ModelArch.from_config({"model_type": "gemma3", "torch_dtype": "bfloat16",
+                                    "text_config": {"hidden_size": 2560, "num_attention_heads": 8, "num_key_value_heads": 4,
+                                                    "head_dim": 256, "num_hidden_layers": 34, "sliding_window": 1024}})
+    assert (gemma3.head_dim, gemma3.kv_heads, gemma3.sliding_window, gemma3.torch_dtype) == (256, 4, 1024, "bfloat16")
+    gptq = ModelArch.from_config(dict(LLAMA_8B, quantization_config={"quant_method": "GPTQ", "bits": 4, "group_size": 128}))
+    assert (gptq.quantization.method, gptq.quantization.bits, gptq.quantization.group_size) == ("gptq", 4, 128)
+    assert ModelArch.from_config({"num_hidden_layers": "32"}).layers is None  # not the type transformers writes: not guessed
 
 
 def test_symlink_out_of_the_repository_is_refused(tmp_path):

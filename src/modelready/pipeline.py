@@ -15,6 +15,7 @@ from .discover import discover
 from .findings import Finding, Severity
 from .load import Loaded, load
 from .normalize import specs as spec_views
+from .normalize.artifacts import Build, Card
 from .normalize.link import link
 from .normalize.model import Deployment
 from .normalize.workloads import to_deployments
@@ -70,6 +71,6 @@ def _normalize(res: Result, root: Path) -> None:
 
 def _subjects(res: Result) -> list[Subject]:
     return ([Subject("deployment", d, f"{d.ref}@{d.origin}", d.annotations) for d in res.deployments]
-            + [Subject("modelcard", c, c.file) for c in res.cards]
-            + [Subject("dockerfile", f, f.file) for f in res.dockerfiles]
+            + [Subject("modelcard", Card.of(c), c.file) for c in res.cards]
+            + [Subject("dockerfile", Build.of(f), f.file) for f in res.dockerfiles]
             + [Subject("spec", v, v.file) for v in res.spec_views])

@@ -96,13 +96,13 @@ def catalog(args: argparse.Namespace) -> int:
 
 def init(args: argparse.Namespace) -> int:
     from .. import pipeline
-    from ..checks._memory import parameters
+    from ..normalize.architecture import ModelArch
     from ..spec.scaffold import scaffold
 
     path, = existing([Path(args.path)])
     result = pipeline.run([path], Config(), default_root([path]))
     dep = select(result, args.deployment, path)
-    params = parameters(result.configs[0].data) if len(result.configs) == 1 else None
+    params = ModelArch.from_config(result.configs[0].data).parameters() if len(result.configs) == 1 else None
     text = scaffold(dep, params)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..normalize.model import Deployment
 from ._memory import DTYPE_BYTES, QUANT_BYTES, weight_bytes_per_param
 
 _PARAMS = re.compile(r"(?:(\d+)x)?(\d+(?:\.\d+)?)\s*[bB](?![a-zA-Z])")
@@ -35,15 +36,16 @@ def bytes_per_param(quantization: str | None, dtype: str | None, model_id: str |
         DTYPE_BYTES[quantization] if quantization in DTYPE_BYTES else weight_bytes_per_param(None, dtype))
 
 
-def load_seconds(d) -> tuple[int, str]:
+def load_seconds(d: Deployment) -> tuple[int, str]:
     """Estimated seconds from container start to ready, and how it was estimated."""
     e = d.engine
     model = d.model.id
     b = params_billions(model)
     if b is None:
         return ENGINE_START_S, f"model size unknown; the engine alone takes about {ENGINE_START_S} s to start"
-    quant = str(e.setting("quantization").value) if e and e.setting("quantization") else None
-    dtype = str(e.setting("dtype").value) if e and e.setting("dtype") else None
+    quant_v, dtype_v = (e.setting("quantization"), e.setting("dtype")) if e else (None, None)
+    quant = str(quant_v.value) if quant_v else None
+    dtype = str(dtype_v.value) if dtype_v else None
     gib = b * 1e9 * bytes_per_param(quant, dtype, model) / 2**30
     pods = max(1, sum(p.count for p in d.pods))
     secs = int(ENGINE_START_S + gib / pods / LOAD_GIB_PER_S)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Iterator
 
 from .. import data
-from . import Check, Hit, has_engine_args
 from ..findings import Severity
+from ..normalize.model import Deployment
+from . import Check, Hit, has_engine_args
 
 DOC = """
 ## What it does
@@ -30,20 +32,21 @@ Requires the {engine_list} arguments to set {what}.
 """
 
 
-def _make(row: dict) -> Check:
-    def run(d):
-        if any(d.engine.setting(s) is not None for s in row["settings"]):
+def _make(row: dict[str, Any]) -> Check[Deployment]:
+    def run(d: Deployment) -> Iterator[Hit]:
+        e, c = d.engine, d.engine_container
+        if e is None or c is None or any(e.setting(s) is not None for s in row["settings"]):
             return
-        spec = data.engines()[d.engine.name]["settings"]
+        spec = e.capability("settings", {})
         flags = " nor ".join(spec[s][0] for s in row["settings"] if spec.get(s))
-        c = d.engine_container
         where = c.loc_of_arg("args", 0) if c.args else c.loc
-        yield Hit(row["message"].format(engine=d.engine.name, flags=flags), where)
+        yield Hit(row["message"].format(engine=e.name, flags=flags), where)
 
-    engines = tuple(row["engines"])
+    capability = row["capability"]
+    engines = [name for name, facts in data.engines().items() if facts.get(capability)]
     doc = DOC.format(engine_list=", ".join(engines), what=" or ".join(row["settings"]), why=row["why"], example=row["example"], instead=row["instead"])
-    return Check(row["id"], Severity.parse(row["severity"]), tuple(row["items"]), doc, row["passed"], row["failed"], run,
-                 applies=lambda d: has_engine_args(d) and d.engine.name in engines)
+    return Check[Deployment](row["id"], Severity.parse(row["severity"]), tuple(row["items"]), doc, row["passed"], row["failed"], run,
+                 applies=lambda d: d.engine is not None and has_engine_args(d) and bool(d.engine.capability(capability)))
 
 
 CHECKS = [_make(row) for row in data.load_yaml((Path(__file__).with_suffix(".yaml")).read_text(encoding="utf-8"))]

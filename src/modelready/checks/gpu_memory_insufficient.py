@@ -31,70 +31,66 @@ resources: {limits: {nvidia.com/gpu: 4}}
 
 from __future__ import annotations
 
-import re
+from typing import Any, Iterator
 
 from .. import data
+from ..normalize.architecture import ModelArch
+from ..normalize.model import Deployment, Engine
+from ..normalize.specs import SpecView
 from . import Hit, declare
-from ._memory import DTYPE_BYTES, fit, kv_bytes_per_token, parameters, weight_bytes_per_param, max_context
+from ._memory import DTYPE_BYTES, fit, weight_bytes_per_param
 from ._spec import engines
 
 
-def spec_params(text) -> float | None:
-    if isinstance(text, (int, float)):
-        return float(text)
-    m = re.fullmatch(r"([0-9.]+)([BMbm])", str(text or ""))
-    return float(m.group(1)) * (1e9 if m.group(2) in "Bb" else 1e6) if m else None
+def gpu_of(v: SpecView, d: Deployment) -> tuple[str, dict[str, Any]] | None:
+    return data.gpu_by_name(v.spec.gpu_type) or d.gpu_type()
 
 
-def gpu_of(v, d):
-    return data.gpu_by_name(v.get("hardware", "gpu", "type")) or d.gpu_type()
-
-
-def _applies(v) -> bool:
-    return any(e.name in ("vllm", "sglang", "tgi") for _d, e in engines(v)) and (v.model_config is not None or spec_params(v.get("model", "parameters")))
+def _applies(v: SpecView) -> bool:
+    return any(e.capability("kv_cache_at_start") for _d, e in engines(v)) and (v.arch is not None or bool(v.spec.parameters))
 
 
 @declare("gpu-memory-insufficient", "error", ["gpu-memory-fit"],
          "weights and KV cache fit in GPU memory", "the model does not fit in the GPUs given",
-         doc=__doc__, scope="spec", applies=_applies)
-def check(v):
-    cfg = v.model_config.data if v.model_config else None
+         doc=__doc__, subject=SpecView, applies=_applies)
+def check(v: SpecView) -> Iterator[Hit]:
+    arch = v.arch
     for d, e in engines(v):
         gpu = gpu_of(v, d)
-        sizes = _sizes(v, e, cfg)
+        sizes = _sizes(v, e, arch)
         if gpu is None or sizes is None:
             continue
         (name, spec), (params, bpp, per_token, max_len) = gpu, sizes
         gpus = e.int_setting("tensor_parallel", 1) * e.int_setting("pipeline_parallel", 1)
         util = _utilization(v, e)
-        gib = float(v.get("hardware", "gpu", "memoryGiB") or spec["memory_gib"])
-        f = fit(params, bpp, per_token or 0.0, int(max_len), gpus, gib, util, float(v.get("hardware", "overheadGiB") or 2.0))
+        gib = float(v.spec.gpu_memory_gib or spec["memory_gib"])
+        f = fit(params, bpp, per_token or 0.0, int(max_len), gpus, gib, util, v.spec.overhead_gib or 2.0)
         if not f.fits:
             where = e.setting("tensor_parallel") or e.setting("max_model_len") or e.setting("model")
             yield Hit(f"needs {f.need_gib:.0f} GiB (weights {f.weights_gib:.0f} + KV cache {f.kv_gib:.1f} for one {max_len}-token sequence + "
                       f"overhead {f.overhead_gib:.0f}), has {f.have_gib:.0f} GiB on {gpus}× {name} at {util:g}", where.loc if where else d.loc)
 
 
-def _sizes(v, e, cfg):  # type: ignore[no-untyped-def]
+def _sizes(v: SpecView, e: Engine, arch: ModelArch | None) -> tuple[float, float, float | None, int] | None:
     """(parameters, bytes per parameter, KV bytes per token, max sequence length), None when one is not known."""
-    params = (parameters(cfg) if cfg else None) or spec_params(v.get("model", "parameters"))
-    quant = e.setting("quantization").value if e.setting("quantization") else v.get("precision", "quantization")
-    dtype = e.setting("dtype").value if e.setting("dtype") else v.get("precision", "dtype") or (cfg or {}).get("torch_dtype")
+    params = (arch.parameters() if arch else None) or v.spec.parameters
+    quant_v, dtype_v = e.setting("quantization"), e.setting("dtype")
+    quant = quant_v.value if quant_v else v.spec.quantization
+    dtype = dtype_v.value if dtype_v else v.spec.dtype or (arch.torch_dtype if arch else None)
     kv_dtype = e.setting("kv_cache_dtype")
     elem = 1 if kv_dtype is not None and str(kv_dtype.value).startswith("fp8") else (4 if DTYPE_BYTES.get(str(dtype)) == 4 else 2)
-    per_token = kv_bytes_per_token(cfg, elem) if cfg else None
-    max_len = e.int_setting("max_model_len") or v.get("model", "maxContextTokens") or (max_context(cfg) if cfg else None)
-    if params is None or per_token is None and cfg is not None or max_len is None:
+    per_token = arch.kv_bytes_per_token(elem) if arch else None
+    max_len = e.int_setting("max_model_len") or v.spec.max_context or (arch.context_length if arch else None)
+    if params is None or per_token is None and arch is not None or max_len is None:
         return None
     return params, weight_bytes_per_param(quant, dtype), per_token, max_len
 
 
-def _utilization(v, e) -> float:  # type: ignore[no-untyped-def]
+def _utilization(v: SpecView, e: Engine) -> float:
     util_v = e.setting("gpu_memory_utilization")
     if util_v:
         return float(util_v.value)
-    return float(v.get("hardware", "gpuMemoryUtilization") or
-                 data.vllm_flags()["gpu_memory_utilization_default"].get(data.vllm_release_for(e.version) or "", 0.9))
+    return float(v.spec.gpu_memory_utilization or e.default("gpu_memory_utilization", 0.9))
 
 
 CHECKS = [check]

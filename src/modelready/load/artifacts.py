@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -46,12 +47,6 @@ class ModelConfig:
     file: str
     data: dict
 
-    @property
-    def max_position_embeddings(self) -> int | None:
-        text = self.data.get("text_config")
-        v = self.data.get("max_position_embeddings") or (text.get("max_position_embeddings") if isinstance(text, dict) else None)
-        return v if isinstance(v, int) and not isinstance(v, bool) else None
-
 
 def is_model_config(data: object) -> bool:
     return isinstance(data, dict) and ("model_type" in data or "architectures" in data)
@@ -66,10 +61,21 @@ def _json_int(text: str) -> int:
     return int(text)
 
 
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses as infinity; no model setting is one, and arithmetic on it fails
+        raise ArtifactProblem(f"JSON holds a number out of range ({text[:40]})", 0)
+    return value
+
+
+def _json_constant(name: str) -> float:
+    raise ArtifactProblem(f"JSON holds {name}, which is not JSON (RFC 8259) and no model setting", 0)
+
+
 def load_json(text: str) -> object:
     """Parsed JSON; ArtifactProblem for JSON that does not parse, nests past the parser's depth or holds huge integers."""
     try:
-        return json.loads(text, parse_int=_json_int)
+        return json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
     except json.JSONDecodeError as e:
         raise ArtifactProblem(f"JSON does not parse: {e.msg}", e.lineno) from None
     except RecursionError:

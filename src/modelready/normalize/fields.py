@@ -4,6 +4,8 @@ never carried on to crash a check."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
 
@@ -29,7 +31,7 @@ def want_map(obj: K8sObject, parent: object, key: str, name: str) -> YMap:
     return EMPTY
 
 
-def want_list(obj: K8sObject, parent: object, key: str, name: str) -> list:
+def want_list(obj: K8sObject, parent: object, key: str, name: str) -> list[Any]:
     x = parent.get(key) if isinstance(parent, dict) else None
     if x is None or isinstance(x, YList):
         return x if x is not None else []

@@ -7,16 +7,22 @@ A selector of the wrong shape is reported once on its object and selects nothing
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..load.k8s import K8sObject
 from .fields import kind_of as _kind
 from .model import Deployment, Related, Value
 
-MONITOR_KINDS = {"ServiceMonitor", "PodMonitor", "PodMonitoring", "ClusterPodMonitoring"}
 _POD_MONITORS = ("PodMonitor", "PodMonitoring", "ClusterPodMonitoring")
 _OPS = {"In", "NotIn", "Exists", "DoesNotExist"}
+
+# autoscaler field -> the Deployment attribute it fills when the workload does not say
+SCALE_FIELDS = (("minReplicas", "min_replicas"), ("minReplicaCount", "min_replicas"), ("maxReplicas", "max_replicas"), ("maxReplicaCount", "max_replicas"))
+
+Guard = Callable[[Deployment], AbstractContextManager[object]]
 
 
 @dataclass
@@ -24,7 +30,7 @@ class _Selector:
     labels: dict[str, str]
     exprs: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
-    def matches(self, labels: dict) -> bool:
+    def matches(self, labels: dict[str, str]) -> bool:
         if not labels or not all(labels.get(k) == v for k, v in self.labels.items()):
             return False
         for key, op, values in self.exprs:
@@ -34,12 +40,15 @@ class _Selector:
         return True
 
 
+_Entry = tuple[int, K8sObject, _Selector]
+
+
 class _Index:
     """Objects of one scope (origin and namespace) that select pods or services, by label pair."""
 
-    def __init__(self):
-        self.by_pair: dict[str, dict[tuple[str, str], list[tuple[int, K8sObject, _Selector]]]] = {}
-        self.unpaired: dict[str, list[tuple[int, K8sObject, _Selector]]] = {}  # expressions only
+    def __init__(self) -> None:
+        self.by_pair: dict[str, dict[tuple[str, str], list[_Entry]]] = {}
+        self.unpaired: dict[str, list[_Entry]] = {}  # expressions only
         self.by_target: dict[tuple[str, str], list[tuple[int, K8sObject]]] = {}
 
     def add(self, role: str, pos: int, o: K8sObject, sel: _Selector | None) -> None:
@@ -51,14 +60,14 @@ class _Index:
         else:
             self.unpaired.setdefault(role, []).append(entry)
 
-    def selecting(self, role: str, labels: dict) -> list[K8sObject]:
+    def selecting(self, role: str, labels: dict[str, str]) -> list[K8sObject]:
         pairs = self.by_pair.get(role, {})
         found = {pos: (o, sel) for item in labels.items() for pos, o, sel in pairs.get(item, ())}
         found.update({pos: (o, sel) for pos, o, sel in self.unpaired.get(role, ())})
         return [o for pos, (o, sel) in sorted(found.items(), key=lambda kv: kv[0]) if sel.matches(labels)]
 
 
-def link(deployments: list[Deployment], objects: list[K8sObject], guard=None) -> None:
+def link(deployments: list[Deployment], objects: list[K8sObject], guard: Guard | None = None) -> None:
     """Objects link within their own origin (one chart render, or all plain files of the run) and namespace.
 
     `guard(deployment)` gives a context in which one deployment's linking may fail alone.
@@ -70,6 +79,11 @@ def link(deployments: list[Deployment], objects: list[K8sObject], guard=None) ->
     for d in deployments:
         with (guard(d) if guard else nullcontext()):
             _link_one(d, scopes.get((_scope(d.origin), d.namespace), empty))
+
+
+def _spec(o: K8sObject) -> dict[str, Any]:
+    spec = o.body.get("spec")
+    return spec if isinstance(spec, dict) else {}
 
 
 def _index(ix: _Index, pos: int, o: K8sObject) -> None:
@@ -98,8 +112,8 @@ def _link_one(d: Deployment, ix: _Index) -> None:
     d.services += [_related(o) for o in services]
     for _pos, o in ix.by_target.get((d.kind, d.name), ()):
         d.autoscalers.append(_related(o))
-        spec = o.body["spec"]
-        for key, attr in (("minReplicas", "min_replicas"), ("minReplicaCount", "min_replicas"), ("maxReplicas", "max_replicas"), ("maxReplicaCount", "max_replicas")):
+        spec = _spec(o)
+        for key, attr in SCALE_FIELDS:
             if key in spec and getattr(d, attr) is None:
                 setattr(d, attr, Value(spec[key], o.loc("spec", key)))
     d.disruption_budgets += [_related(o) for o in ix.selecting("pdb", labels)]
@@ -112,18 +126,29 @@ def _link_one(d: Deployment, ix: _Index) -> None:
                 monitors.append(o)
     d.monitors += [_related(o) for o in monitors]
     if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
-        d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc, {}))
+        d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc))
 
 
 def _related(o: K8sObject) -> Related:
-    return Related(o.kind, o.name, o.loc("metadata", "name"), o.body)
+    return Related(o.kind, o.name, o.loc("metadata", "name"), _signals(o))
+
+
+def _signals(o: K8sObject) -> tuple[str, ...]:
+    """What an autoscaler scales on: HPA metric types, KEDA ScaledObject trigger types ("" for an entry without one)."""
+    spec = _spec(o)
+    entries = spec.get("metrics") if o.kind == "HorizontalPodAutoscaler" else spec.get("triggers") if o.kind == "ScaledObject" else None
+    if not entries:
+        return ()
+    if not isinstance(entries, list):
+        return ("",)
+    return tuple(str(e.get("type") or "") if isinstance(e, dict) else "" for e in entries)
 
 
 def _scope(origin: str) -> str:
     return origin if "@" in origin else ""
 
 
-def _problem(o: K8sObject, message: str, *path) -> None:
+def _problem(o: K8sObject, message: str, *path: object) -> None:
     o.problems.append((message, o.loc("spec", *path)))
 
 
@@ -161,11 +186,11 @@ def _label_selector(o: K8sObject, sel: object) -> _Selector | None:
             _problem(o, f"spec.selector.matchExpressions[{i}] must be {{key, operator: In|NotIn|Exists|DoesNotExist, values: [...]}}",
                      "selector", "matchExpressions", i)
             return None
-        out.exprs.append((str(e.get("key")), e["operator"], [str(v) for v in values or []]))
+        out.exprs.append((str(e.get("key")), str(e["operator"]), [str(v) for v in values or []]))
     return out
 
 
-def _string_map(o: K8sObject, m: dict, name: str, *path) -> dict[str, str]:
+def _string_map(o: K8sObject, m: dict[Any, Any], name: str, *path: object) -> dict[str, str]:
     out = {}
     for k, v in m.items():
         if isinstance(v, (dict, list)):

@@ -3,12 +3,17 @@ lives here, so that no check has to know where a pod template sits in a given ki
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..findings import Loc
 from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
 from .engine import build_engine, detect_engine
 from .fields import EMPTY, kind_of, want_list, want_map, want_scalars
 from .model import Container, Deployment, EnvVar, Image, ModelRef, PodSpec, Probe, Value, Volume, as_int
 
+# (name suffix, pod templates, replicas, where replicas are set, extra facts) of one serving group
+Group = tuple[str, list[PodSpec], "int | None", Loc, dict[str, Any]]
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 # Kinds that are never workloads even though they may embed pod-like maps.
 NOT_WORKLOADS = {"CustomResourceDefinition", "ConfigMap", "Secret", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget",
@@ -55,7 +60,7 @@ def to_deployments(obj: K8sObject) -> list[Deployment]:
     return out
 
 
-def _pod_groups(obj: K8sObject):
+def _pod_groups(obj: K8sObject) -> list[Group]:
     """(name suffix, pod specs, replicas, replicas loc, extra) for each serving group in the object."""
     spec = _m(obj.body.get("spec"))
     if obj.kind in POD_OWNERS or obj.kind == "CronJob":
@@ -66,7 +71,7 @@ def _pod_groups(obj: K8sObject):
     return _generic(obj)
 
 
-def _owned(obj: K8sObject, _spec: YMap):
+def _owned(obj: K8sObject, _spec: YMap) -> list[Group]:
     kind = obj.kind
     spec = want_map(obj, obj.body, "spec", "spec")
     where = "spec.jobTemplate.spec" if kind == "CronJob" else "spec"
@@ -81,11 +86,11 @@ def _owned(obj: K8sObject, _spec: YMap):
     return [("", [pod], as_int(replicas), obj.loc("spec", "replicas"), {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
 
 
-def _bare_pod(obj: K8sObject, _spec: YMap):
+def _bare_pod(obj: K8sObject, _spec: YMap) -> list[Group]:
     return [("", [_pod(obj, "main", 1, want_map(obj, obj.body, "spec", "spec"))], 1, obj.loc("metadata"), {"pod_labels": obj.labels})]
 
 
-def _lws(obj: K8sObject, spec: YMap):
+def _lws(obj: K8sObject, spec: YMap) -> list[Group]:
     lwt = _m(spec.get("leaderWorkerTemplate"))
     size = as_int(lwt.get("size")) or 1
     pods = []
@@ -100,7 +105,7 @@ def _lws(obj: K8sObject, spec: YMap):
     return [("", [p for p in pods if p.count > 0], as_int(spec.get("replicas", 1)), obj.loc("spec", "replicas"), {"pod_labels": labels})]
 
 
-def _llm_isvc(obj: K8sObject, spec: YMap):
+def _llm_isvc(obj: K8sObject, spec: YMap) -> list[Group]:
     L = obj.loc
     out = []
     for suffix, part in (("", spec), ("/prefill", _m(spec.get("prefill")))):
@@ -109,7 +114,7 @@ def _llm_isvc(obj: K8sObject, spec: YMap):
             pods.append(_pod(obj, "main", 1, part["template"]))
         if isinstance(part.get("worker"), dict):
             pods.append(_pod(obj, "worker", 1, part["worker"]))
-        extra = {"managed_service": True, "partial": True}  # merged with LLMInferenceServiceConfig templates
+        extra: dict[str, Any] = {"managed_service": True, "partial": True}  # merged with LLMInferenceServiceConfig templates
         model = _m(spec.get("model"))
         if model.get("uri"):
             extra["model_uri"] = Value(model["uri"], L("uri", at=model))
@@ -117,17 +122,17 @@ def _llm_isvc(obj: K8sObject, spec: YMap):
     return out
 
 
-def _serving_runtime(obj: K8sObject, spec: YMap):
+def _serving_runtime(obj: K8sObject, spec: YMap) -> list[Group]:
     pods = [_pod(obj, "main", 1, spec)]
     if isinstance(spec.get("workerSpec"), dict):
         pods.append(_pod(obj, "worker", 1, spec["workerSpec"]))
     return [("", pods, None, obj.loc("spec"), {"managed_service": True})]
 
 
-def _kserve_isvc(obj: K8sObject, spec: YMap):
+def _kserve_isvc(obj: K8sObject, spec: YMap) -> list[Group]:
     L = obj.loc
     pred = _m(spec.get("predictor"))
-    extra: dict = {"managed_service": True}
+    extra: dict[str, Any] = {"managed_service": True}
     for key, attr in (("minReplicas", "min_replicas"), ("maxReplicas", "max_replicas")):
         if key in pred:
             extra[attr] = Value(pred[key], L(key, at=pred))
@@ -162,7 +167,7 @@ READERS = {
 }
 
 
-def _generic(obj: K8sObject):
+def _generic(obj: K8sObject) -> list[Group]:
     """Any other kind: each mapping with a `containers` list is a pod template (Ray groups, operator CRs).
 
     Ray head and worker groups form one serving group; other templates (prefill and decode roles of one
@@ -172,7 +177,7 @@ def _generic(obj: K8sObject):
     replicas = None
     replicas_loc = obj.loc("metadata")
 
-    def walk(node, depth, role, count, label):
+    def walk(node: object, depth: int, role: str, count: int, label: str) -> None:
         nonlocal replicas, replicas_loc
         if depth > 12:
             return
@@ -215,7 +220,7 @@ def _kuberay_shm(pod: PodSpec) -> None:
         c.mounts["/dev/shm"] = "kuberay-shared-mem"
 
 
-def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | None = None, where: str = "spec") -> PodSpec:
+def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list[Any] | None = None, where: str = "spec") -> PodSpec:
     """A pod spec; `where` names its path for problems ("spec.template.spec")."""
     L = obj.loc
     if containers is None:
@@ -236,7 +241,7 @@ def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | N
 
 
 def _volumes(obj: K8sObject, spec: YMap, where: str) -> dict[str, Volume]:
-    vols = {}
+    vols: dict[str, Volume] = {}
     volumes = want_list(obj, spec, "volumes", f"{where}.volumes")
     for i, v in enumerate(_maps(obj, volumes, f"{where}.volumes")):
         if v is None:
@@ -247,7 +252,7 @@ def _volumes(obj: K8sObject, spec: YMap, where: str) -> dict[str, Volume]:
     return vols
 
 
-def _maps(obj: K8sObject, items: list, name: str) -> list:
+def _maps(obj: K8sObject, items: list[Any], name: str) -> list[dict[str, Any] | None]:
     """The items of a list in place, None where an item is not a map (a problem at its line)."""
     for i, x in enumerate(items):
         if not isinstance(x, dict):
@@ -255,14 +260,14 @@ def _maps(obj: K8sObject, items: list, name: str) -> list:
     return [x if isinstance(x, dict) else None for x in items]
 
 
-def _image(obj: K8sObject, c: YMap, where: str) -> Image | None:
+def _image(obj: K8sObject, c: dict[str, Any], where: str) -> Image | None:
     raw = c.get("image")
     if raw is not None and not isinstance(raw, str):
         obj.problems.append((f"{where}.image must be a string, not {kind_of(raw)}", obj.loc("image", at=c)))
     return Image.parse(str(raw), obj.loc("image", at=c)) if raw is not None and not isinstance(raw, (dict, list)) else None
 
 
-def _container(obj: K8sObject, c: YMap, init: bool, where: str = "container") -> Container:
+def _container(obj: K8sObject, c: dict[str, Any], init: bool, where: str = "container") -> Container:
     L = obj.loc
     image = _image(obj, c, where)
     res = want_map(obj, c, "resources", f"{where}.resources")
@@ -289,7 +294,7 @@ def _container(obj: K8sObject, c: YMap, init: bool, where: str = "container") ->
     )
 
 
-def _probes(obj: K8sObject, c: YMap) -> dict[str, Probe]:
+def _probes(obj: K8sObject, c: dict[str, Any]) -> dict[str, Probe]:
     probes = {}
     for kind in ("startup", "readiness", "liveness"):
         p = c.get(f"{kind}Probe")
@@ -302,7 +307,7 @@ def _probes(obj: K8sObject, c: YMap) -> dict[str, Probe]:
     return probes
 
 
-def _env(obj: K8sObject, c: YMap, where: str) -> list[EnvVar]:
+def _env(obj: K8sObject, c: dict[str, Any], where: str) -> list[EnvVar]:
     env = []
     for i, e in enumerate(want_list(obj, c, "env", f"{where}.env")):
         if isinstance(e, dict) and e.get("name"):
@@ -324,7 +329,7 @@ def _find_engine(dep: Deployment) -> None:
     dep.engine_container = fallback
 
 
-def _find_model(dep: Deployment, extra: dict) -> None:
+def _find_model(dep: Deployment, extra: dict[str, Any]) -> None:
     eng, c = dep.engine, dep.engine_container
     model = eng.setting("model") if eng else None
     revision = eng.setting("revision") if eng else None
@@ -337,17 +342,18 @@ def _find_model(dep: Deployment, extra: dict) -> None:
                 break
     mid = str(model.value) if model else None
     u = str(uri.value) if uri else (mid if mid and "://" in mid else None)
-    dep.model = ModelRef(mid, u, str(revision.value) if revision else None, (model or uri).loc if (model or uri) else None)
+    named = model or uri
+    dep.model = ModelRef(mid, u, str(revision.value) if revision else None, named.loc if named else None)
 
 
-def _labels(tmpl: dict, key: str = "labels") -> dict:
+def _labels(tmpl: dict[str, Any], key: str = "labels") -> dict[str, str]:
     meta = _m(tmpl.get("metadata"))
     return {str(k): str(v) for k, v in _m(meta.get(key)).items()}
 
 
-def _m(x) -> YMap:
+def _m(x: object) -> YMap:
     return x if isinstance(x, YMap) else EMPTY
 
 
-def _l(x) -> list:
+def _l(x: object) -> list[Any]:
     return x if isinstance(x, list) else []
