@@ -165,11 +165,13 @@ def classify_name(name: str) -> str | None:
 def rel(path: Path, root: Path) -> str:
     """`path` as the report names it: relative to the root, with forward slashes (as given when outside it).
 
-    Discovered paths are absolute under the resolved root: no system call for them."""
-    try:
-        return path.relative_to(root).as_posix() or "."
-    except ValueError:
-        pass
+    Discovered paths are absolute under the resolved root: no system call for them (a path with `..`,
+    such as a values file beside its chart, is resolved)."""
+    if ".." not in path.parts:
+        try:
+            return path.relative_to(root).as_posix() or "."
+        except ValueError:
+            pass
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:

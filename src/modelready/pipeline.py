@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import isolate
+from .normalize import coverage
 from .checks import runner
 from .checks.runner import Subject
 from .config import Config
-from .discover import discover
+from .discover import Discovered, discover
 from .findings import Finding, Severity
 from .load import Loaded, load
 from .normalize import specs as spec_views
@@ -45,9 +46,10 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
 
 def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None) -> Result:
     root = root.resolve()
-    loaded = load(discover(paths, root, config.exclude), config, root)
+    found = discover(paths, root, config.exclude)
+    loaded = load(found, config, root)
     res = Result(**vars(loaded))
-    _normalize(res, root)
+    _normalize(res, root, found)
     checked = runner.run(_subjects(res), config, today or dt.date.today())
     # the loaders' own checks ran on every file read and every values set rendered
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"} | checked.applied
@@ -56,13 +58,15 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None) -
     return res
 
 
-def _normalize(res: Result, root: Path) -> None:
+def _normalize(res: Result, root: Path, found: Discovered) -> None:
     """One object, one deployment's links, the spec graph: each fails alone (an internal-error finding)."""
     for obj in res.objects:
         with isolate.guard(res, "normalizing " + obj.ref, obj.file):
             res.deployments += to_deployments(obj)
     with isolate.guard(res, "indexing objects for linking"):
         link(res.deployments, res.objects, guard=lambda d: isolate.guard(res, "linking " + d.ref, d.loc.file))
+    with isolate.guard(res, "accounting for what was read"):
+        coverage.account(res, found)  # what was read and yields nothing says why
     with isolate.guard(res, "building the ModelSpec graph"):
         res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)

@@ -1,57 +1,109 @@
-"""Every chart discovery found, rendered once per values set (config's, else the chart's own sets).
+"""Every chart discovery found, rendered once per values set: config's, else the sets the chart ships
+(ci/, values-*.yaml, recipe folders, values files elsewhere in its project: load/values_sets.py), with
+its local file:// dependencies assembled first (load/chart_deps.py). What cannot be rendered is said.
 
 Charts render in parallel on the pool of bounded Helm workers (load/helm_worker.py); results are joined
 in discovery order, so the report does not depend on which chart finished first."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import isolate
 from ..discover import Discovered, rel
 from ..findings import FileRecord, Finding, Loc, Severity
-from . import helm, helm_worker
+from . import chart_deps, helm, helm_worker, values_sets
 
 if TYPE_CHECKING:
     from ..config import Config
     from . import Loaded
 
 
+@dataclass
+class _Chart:
+    rel_chart: str
+    sets: list[list[str]]
+    pinned: bool
+    left_out: list[str]
+
+
 def load(found: Discovered, config: Config, out: Loaded) -> None:
+    candidates = [p for p, kind in found.files if kind == "yaml"]
     with ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE) as pool:
-        jobs = [(chart_dir, pool.submit(_render, chart_dir, rel(chart_dir, out.root), found.chart_refused.get(chart_dir, []), config, out.root))
-                for chart_dir in found.charts]
-        for chart_dir, job in jobs:
-            _record(chart_dir, job, found, out)
+        jobs = []
+        for chart_dir in found.charts:
+            rel_chart = rel(chart_dir, out.root)
+            pinned = config.charts.get(rel_chart)
+            sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates)
+            chart = _Chart(rel_chart, sets, bool(pinned), left_out)
+            jobs.append((chart_dir, chart, pool.submit(_render, chart_dir, chart, found.chart_refused.get(chart_dir, []), out.root)))
+        for chart_dir, chart, job in jobs:
+            _record(chart_dir, chart, job, found, out)
     if found.charts:
         out.tools["helm"] = helm.engine_name()  # asked of a worker the renders left warm
 
 
-def _render(chart_dir: Path, rel_chart: str, refused: list[Path], config: Config, root: Path) -> list[helm.Rendered]:
-    with helm_worker.chart_without(chart_dir, refused) as seen:
-        sets = config.charts.get(rel_chart) or helm.default_values_sets(seen)
-        return [helm.render(seen, rel_chart, values, root) for values in sets]
-
-
-def _record(chart_dir: Path, job, found: Discovered, out: Loaded) -> None:  # type: ignore[no-untyped-def]
-    rel_chart = rel(chart_dir, out.root)
+def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path) -> tuple[list[str], list[helm.Rendered]]:
+    """(dependencies that could not be assembled, one render per values set). Helm sees the chart without
+    its refused files (links out of the repository, oversized files), so `.Files.Get` cannot read them."""
+    assembled = chart_deps.assemble(chart_dir, root)
     try:
-        renders = job.result()
+        if assembled.scratch is not None:  # already a copy, made without symlinks; the other refused files go too
+            for path in refused:
+                if path.is_relative_to(chart_dir):
+                    (assembled.chart_dir / path.relative_to(chart_dir)).unlink(missing_ok=True)
+            return assembled.missing, [helm.render(chart_dir, chart.rel_chart, v, root, assembled) for v in chart.sets]
+        with helm_worker.chart_without(chart_dir, refused) as seen:
+            plain = assembled if seen == chart_dir else replace(assembled, chart_dir=seen)
+            return assembled.missing, [helm.render(chart_dir, chart.rel_chart, v, root, plain) for v in chart.sets]
+    finally:
+        assembled.cleanup()
+
+
+def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[helm.Rendered]]], found: Discovered, out: Loaded) -> None:
+    rel_chart = chart.rel_chart
+    try:
+        missing, renders = job.result()
     except Exception as e:  # noqa: BLE001 - one chart's failure is that chart's finding
         isolate.record(out, "rendering", e, rel_chart + "/Chart.yaml")
-        renders = []
-    rendered_sets = []
-    for r in renders:
+        missing, renders = [], []
+    for why in missing + [f"values set {w}: not rendered" for w in chart.left_out]:
+        not_analysed(out, f"chart {rel_chart}: {why}", Loc(f"{rel_chart}/Chart.yaml"), rel_chart)
+    rendered_sets, failed = [], []
+    for r, values in zip(renders, chart.sets):
         rendered_sets.append(r.values_set)
         subject = f"{rel_chart}@{r.values_set}"
         out.applied.add(("helm-render-failed", subject))
         if r.error:
-            out.findings.append(Finding("helm-render-failed", Severity.error, f"chart {rel_chart} with {r.values_set}: {r.error}",
-                                        r.error_loc or Loc(rel_chart), ("manifests-render",), subject=subject))
+            failed.append((r, values))
         out.objects += r.objects
         out.rendered += [(subject, *t) for t in r.texts]
+    _render_failures(out, rel_chart, failed, len(renders))
+    extra = {"values_sets": rendered_sets} if chart.pinned else {"values_sets": rendered_sets, "pin": values_sets.pin_line(rel_chart, chart.sets)}
     for path in found.chart_files[chart_dir]:
         out.files.append(FileRecord(rel(path, out.root), "helm-chart", "checked", f"rendered as part of chart {rel_chart}",
-                                    extra={"values_sets": rendered_sets} if path.name == "Chart.yaml" else {}))
+                                    extra=extra if path.name == "Chart.yaml" else {}))
+    for values in chart.sets:
+        out.values_files.update({rel(chart_dir / v, out.root): rel_chart for v in values if v.startswith("../")})
+
+
+def _render_failures(out: Loaded, rel_chart: str, failed: list, n_sets: int) -> None:
+    """One finding per cause. Defaults that do not render while a shipped values set does are a warning:
+    the chart wants its values, not a fix."""
+    some_rendered = len(failed) < n_sets
+    if failed and len(failed) == n_sets > 1:  # no values set of the repository renders it: one finding
+        r = failed[0][0]
+        others = ", ".join(x.values_set for x, _ in failed[1:])
+        failed = [(replace(r, error=f"{r.error} (nor does any other values set of the repository render it: {others})"), [])]
+    for r, values in failed:
+        sev = Severity.warning if not values and some_rendered else Severity.error
+        note = "; the chart is analysed with its other values sets" if sev == Severity.warning else ""
+        out.findings.append(Finding("helm-render-failed", sev, f"chart {rel_chart} with {r.values_set}: {r.error}{note}",
+                                    r.error_loc or Loc(rel_chart), ("manifests-render",), subject=f"{rel_chart}@{r.values_set}"))
+
+
+def not_analysed(out: Loaded, message: str, loc: Loc, subject: str) -> None:
+    out.findings.append(Finding("not-analysed", Severity.warning, message, loc, ("manifests-render",), subject=subject))

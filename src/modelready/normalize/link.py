@@ -50,6 +50,7 @@ class _Index:
         self.by_pair: dict[str, dict[tuple[str, str], list[_Entry]]] = {}
         self.unpaired: dict[str, list[_Entry]] = {}  # expressions only
         self.by_target: dict[tuple[str, str], list[tuple[int, K8sObject]]] = {}
+        self.secrets: dict[str, list[tuple[int, K8sObject]]] = {}  # by name
 
     def add(self, role: str, pos: int, o: K8sObject, sel: _Selector | None) -> None:
         if sel is None or (not sel.labels and not sel.exprs):
@@ -87,6 +88,9 @@ def _spec(o: K8sObject) -> dict[str, Any]:
 
 
 def _index(ix: _Index, pos: int, o: K8sObject) -> None:
+    if o.kind == "Secret":
+        ix.secrets.setdefault(o.name, []).append((pos, o))
+        return
     spec = o.body.get("spec")
     if not isinstance(spec, dict):
         return
@@ -117,20 +121,67 @@ def _link_one(d: Deployment, ix: _Index) -> None:
             if key in spec and getattr(d, attr) is None:
                 setattr(d, attr, Value(spec[key], o.loc("spec", key)))
     d.disruption_budgets += [_related(o) for o in ix.selecting("pdb", labels)]
-    monitors = ix.selecting("podmonitor", labels)
-    seen = {id(o) for o in monitors}
+    d.monitors += [Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_pod_monitor_ports(o)) for o in ix.selecting("podmonitor", labels)]
+    seen: set[int] = set()
     for s in services:
         for o in ix.selecting("servicemonitor", s.labels):
             if id(o) not in seen:
                 seen.add(id(o))
-                monitors.append(o)
-    d.monitors += [_related(o) for o in monitors]
+                d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_service_monitor_ports(o, services)))
+    secrets = sorted((e for name in _secret_names(d) for e in ix.secrets.get(name, ())), key=lambda e: e[0])
+    d.secrets += [Related(o.kind, o.name, o.loc("metadata", "name"), entries=_entries(o)) for _pos, o in secrets if _near(o, d)]
     if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
         d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc))
 
 
 def _related(o: K8sObject) -> Related:
-    return Related(o.kind, o.name, o.loc("metadata", "name"), _signals(o))
+    return Related(o.kind, o.name, o.loc("metadata", "name"), _signals(o), public=_public(o))
+
+
+def _entries(o: K8sObject) -> dict[tuple[str, str], Value]:
+    """A Secret's data and stringData keys with their values and lines."""
+    return {(sec, str(k)): Value(v, o.loc(sec, k)) for sec in ("data", "stringData")
+            if isinstance(o.body.get(sec), dict) for k, v in o.body[sec].items()}
+
+
+# annotations that make a cloud load balancer internal (GKE, AWS, Azure, OCI, IBM)
+INTERNAL_LB = ("networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type", "service.beta.kubernetes.io/aws-load-balancer-internal",
+               "service.beta.kubernetes.io/azure-load-balancer-internal", "service.beta.kubernetes.io/oci-load-balancer-internal",
+               "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type")
+
+
+def _public(o: K8sObject) -> bool:
+    """A Service on a public load balancer: type LoadBalancer, no source ranges, no internal-LB annotation."""
+    spec = _spec(o)
+    if o.kind != "Service" or spec.get("type") != "LoadBalancer" or spec.get("loadBalancerSourceRanges"):
+        return False
+    ann = {str(k): str(v).lower() for k, v in o.annotations.items()}
+    return not any(k in ann for k in INTERNAL_LB) and ann.get("service.beta.kubernetes.io/aws-load-balancer-scheme") != "internal"
+
+
+def _service_monitor_ports(o: K8sObject, services: list[K8sObject]) -> tuple[int | str, ...]:
+    """The pod ports a ServiceMonitor scrapes: each endpoint's Service port (by name or number) to its targetPort."""
+    out: list[int | str] = []
+    for ep in _list(_spec(o).get("endpoints")):
+        if not isinstance(ep, dict):
+            continue
+        for svc in services:
+            for sp in _list(_spec(svc).get("ports")) if svc.kind == "Service" else []:
+                if isinstance(sp, dict) and (sp.get("name") == ep.get("port") or str(sp.get("port")) == str(ep.get("targetPort", ""))):
+                    out += [p for p in [sp.get("targetPort", sp.get("port"))] if isinstance(p, (int, str))]
+    return tuple(out)
+
+
+def _pod_monitor_ports(o: K8sObject) -> tuple[int | str, ...]:
+    spec = _spec(o)
+    endpoints = _list(spec.get("podMetricsEndpoints") or spec.get("endpoints"))
+    ports = [ep.get("port", ep.get("targetPort")) for ep in endpoints if isinstance(ep, dict)]
+    return tuple(p for p in ports if isinstance(p, (int, str)))
+
+
+def _list(x: object) -> list[Any]:
+    """A list field, or nothing: scraper endpoints and ports of another type link no port."""
+    return x if isinstance(x, list) else []
 
 
 def _signals(o: K8sObject) -> tuple[str, ...]:
@@ -142,6 +193,21 @@ def _signals(o: K8sObject) -> tuple[str, ...]:
     if not isinstance(entries, list):
         return ("",)
     return tuple(str(e.get("type") or "") if isinstance(e, dict) else "" for e in entries)
+
+
+def _near(o: K8sObject, d: Deployment) -> bool:
+    """A Secret read by value belongs with the deployment: the same render, or the same folder of plain files."""
+    return "@" in d.origin or o.file.rsplit("/", 1)[0] == d.loc.file.rsplit("/", 1)[0]
+
+
+def _secret_names(d: Deployment) -> set[str]:
+    names = set()
+    for _pod, c in d.containers():
+        for ev in c.env:
+            ref = (ev.value_from or {}).get("secretKeyRef") if isinstance(ev.value_from, dict) else None
+            if isinstance(ref, dict) and ref.get("name"):
+                names.add(str(ref["name"]))
+    return names
 
 
 def _scope(origin: str) -> str:

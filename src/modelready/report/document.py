@@ -32,16 +32,27 @@ def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fai
             "files_skipped": sum(1 for f in result.files if f.status == "skipped"),
             "files_error": sum(1 for f in result.files if f.status == "error"),
             "deployments": len(result.deployments),
+            # what was read and not analysed: charts/templates/overlays (findings) and operator-run files
+            "not_analysed": _not_analysed(result, findings),
             "findings": counts,
             "suppressed": len(findings) - len(active),
         },
-        "files": [{"path": f.path, "kind": f.kind, "status": f.status, "reason": f.reason, "objects": f.objects, **f.extra} for f in result.files],
+        "files": [_file(f) for f in result.files],
         "deployments": [_deployment(d) for d in result.deployments],
         "findings": [_finding(f) for f in findings],
         "rules": rules,
         "catalog": catalog,
         "errors": list(result.errors),
     })
+
+
+def _not_analysed(result, findings: list[Finding]) -> int:
+    return sum(1 for f in findings if f.check == "not-analysed") + sum(1 for f in result.files if f.extra.get("not_analysed"))
+
+
+def _file(f) -> dict:
+    extra = {k: v for k, v in f.extra.items() if k != "not_analysed"}  # counted in the summary, said in the reason
+    return {"path": f.path, "kind": f.kind, "status": f.status, "reason": f.reason, "objects": f.objects, **extra}
 
 
 def _finding(f: Finding) -> dict:

@@ -44,7 +44,7 @@ def _summary(doc: dict, c) -> list[str]:  # type: ignore[no-untyped-def]
     n = s["findings"]
     verdict = "FAIL" if s["result"] == "fail" else "PASS"
     return [f"{s['files']} files ({s['files_checked']} checked, {s['files_skipped']} skipped, {s['files_error']} unreadable), "
-            f"{s['deployments']} deployments; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
+            f"{s['deployments']} deployments" + (f" ({s['not_analysed']} not analysed)" if s.get("not_analysed") else "") + f"; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
             + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""),
             f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())),
             c(COLORS["error"] if verdict == "FAIL" else GREEN, f"{verdict} (fail on {s['fail_on']})"),
