@@ -7,6 +7,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .roots import chart_of
+
 MAX_BYTES = 5 * 1024 * 1024
 ALWAYS_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
 MODEL_CARD_NAMES = {"readme.md", "model_card.md", "modelcard.md"}
@@ -28,9 +30,9 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
     spec = _Excludes(exclude)
     root = root.resolve()
     out = Discovered(root=root)
-    for start in paths:
+    for start in _starts(paths, root, spec, out):
         start = Path(os.path.abspath(start))
-        if not start.is_dir():
+        if not start.is_dir():  # a file, or a device, FIFO or dangling link given by name: refused with why
             _classify_file(start, rel(start, root), root, spec, out)
             continue
         for dirpath, dirnames, filenames in os.walk(start):
@@ -114,6 +116,26 @@ def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
         return data
     finally:
         os.close(fd)
+
+
+def _starts(paths: list[Path], root: Path, spec: "_Excludes", out: Discovered) -> list[Path]:
+    """The places to walk: a file or folder inside a chart (a template, a values file, `Chart.yaml`)
+    stands for its chart, which is what renders it; each place once, none inside another."""
+    starts: list[Path] = []
+    for p in paths:
+        chart = chart_of(p if p.is_file() else p / "_", root)
+        if chart is not None and spec.match_file(rel(chart, root) + "/"):
+            out.skipped.append((p, "excluded by config"))
+            continue
+        starts.append(chart or p)
+    resolved = [s.resolve() for s in starts]
+    kept, seen = [], set()
+    for s, r in zip(starts, resolved):
+        inside = any(o != r and o in r.parents and o.is_dir() for o in resolved)
+        if r not in seen and not inside:
+            seen.add(r)
+            kept.append(s)
+    return kept
 
 
 class _Excludes:

@@ -15,10 +15,11 @@ SCHEMA_VERSION = 1
 _SECRET_SETTING = re.compile(r"api_key|token|secret|password", re.I)
 
 
-def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fail_on: Severity) -> dict:
+def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fail_on: Severity | None) -> dict:
+    """`fail_on` None: never fail (`--fail-on never`): the report is the same, the result is pass."""
     active = [f for f in findings if not f.suppressed]
     counts = {s.name: sum(1 for f in active if f.severity == s) for s in Severity}
-    failed = any(f.severity >= fail_on for f in active)
+    failed = fail_on is not None and any(f.severity >= fail_on for f in active)
     # one redaction for every output: each renders this document (Helm `fail` messages, engine argv and
     # model URIs may carry a token from the files)
     return redact_tree({
@@ -26,7 +27,7 @@ def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fai
         "tool": {"name": "modelready", "version": __version__, **result.tools},
         "summary": {
             "result": "fail" if failed else "pass",
-            "fail_on": fail_on.name,
+            "fail_on": fail_on.name if fail_on is not None else "never",
             "files": len(result.files),
             "files_checked": sum(1 for f in result.files if f.status == "checked"),
             "files_skipped": sum(1 for f in result.files if f.status == "skipped"),
