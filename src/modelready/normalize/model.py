@@ -226,6 +226,8 @@ class Deployment:
     partial: bool = False  # an operator completes the pod (KServe runtimes): missing volumes and probes prove nothing
     pod_labels: dict[str, str] = field(default_factory=dict)
     pod_annotations: dict[str, str] = field(default_factory=dict)
+    resolved: object = None  # normalize.resolve.ResolvedModel: the model's architecture and its source
+    gpu: object = None  # normalize.accelerator.Gpu: the GPU it is scheduled on, when the files tell
 
     @property
     def ref(self) -> str:

@@ -69,6 +69,7 @@ def run(r: Runner) -> int:
 
     root = r.workspace.resolve()
     config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
+    config.online = r.input("offline", "false").strip().lower() != "true"
     fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
     check_name = r.input("check-name", "modelready")
     pr = r.event.get("pull_request") if r.event_name == "pull_request" else None

@@ -1,0 +1,246 @@
+"""The model's architecture as memory and parallelism arithmetic needs it, read once from a Hugging Face
+config.json (repository, Hub or the bundled table) into a typed value.
+
+Counting rules follow vLLM's own model code: KV heads per GPU are `max(1, kv_heads // tp)` (replicated
+when TP exceeds them), MLA caches one latent of `kv_lora_rank + qk_rope_head_dim` per layer on every
+rank, sliding-window layers hold at most `sliding_window` tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DTYPE_BYTES = {"float32": 4, "float": 4, "fp32": 4, "float16": 2, "half": 2, "fp16": 2, "bfloat16": 2, "bf16": 2,
+               "fp8": 1, "fp8_e4m3": 1, "fp8_e5m2": 1, "f8_e4m3": 1, "f8_e5m2": 1, "int8": 1, "i8": 1, "u8": 1,
+               "i32": 4, "f32": 4, "f16": 2, "i64": 8, "f64": 8, "bool": 1, "i16": 2}
+# Models whose config.json carries `sliding_window` but only uses it when `use_sliding_window` is true.
+# Families whose MLP is two matrices (up, down) rather than a gated three (gate, up, down).
+_UNGATED = ("opt", "gpt2", "gpt_neox", "gpt_bigcode", "bloom", "falcon", "phi", "starcoder2", "mpt", "gptj")
+_SWA_OPT_IN = ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen2_5_vl", "qwen2_vl")
+
+
+@dataclass(frozen=True)
+class Quant:
+    """A checkpoint's quantization_config (or quantize_config.json beside it)."""
+
+    method: str  # gptq | awq | fp8 | mxfp4 | nvfp4 | compressed-tensors | bitsandbytes ...
+    bits: int | None = None
+    group_size: int | None = None
+
+    @property
+    def bits_per_weight(self) -> float:
+        """Storage per quantized weight, scales included (GPTQ/AWQ: an fp16 scale and a packed zero per group)."""
+        m = self.method
+        if m in ("gptq", "awq", "gptq_marlin", "awq_marlin", "marlin") or (m == "compressed-tensors" and self.bits == 4):
+            b, g = self.bits or 4, self.group_size if self.group_size and self.group_size > 0 else 0
+            return b + ((16 + b) / g if g else 0)  # 4-bit group 128: 4.156
+        if m == "mxfp4":
+            return 4.25  # OCP MX: 32 four-bit values share one 8-bit scale
+        if m in ("nvfp4", "modelopt_fp4"):
+            return 4.5  # 16 four-bit values share one fp8 scale
+        if m == "bitsandbytes":
+            return 4.0 + 32 / 64 if (self.bits or 4) == 4 else 8.0
+        return 8.0  # fp8, fbgemm_fp8, int8 / w8a8, compressed-tensors 8-bit
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameter counts by part: quantization formats keep embeddings and lm_head in 16 bits."""
+
+    embed: int
+    head: int
+    dense: int  # attention and dense MLP weights (quantized by GPTQ/AWQ/FP8/NVFP4)
+    experts: int  # routed and shared expert weights (MXFP4 in gpt-oss quantizes only these)
+
+    @property
+    def total(self) -> int:
+        return self.embed + self.head + self.dense + self.experts
+
+
+@dataclass(frozen=True)
+class ModelArch:
+    model_type: str
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    hidden: int
+    intermediate: int
+    vocab: int
+    max_position_embeddings: int | None = None
+    rope_scaling: dict | None = None
+    sliding_window: int | None = None
+    sliding_layers: int = 0  # how many layers attend only to the last `sliding_window` tokens
+    kv_lora_rank: int | None = None  # MLA (DeepSeek V2/V3/R1)
+    qk_rope_head_dim: int | None = None
+    q_lora_rank: int | None = None
+    qk_nope_head_dim: int | None = None
+    v_head_dim: int | None = None
+    experts: int = 0
+    experts_per_token: int = 0
+    shared_intermediate: int = 0  # all shared experts of a layer together (DeepSeek n_shared × moe size, Qwen2-MoE's own size)
+    moe_intermediate: int | None = None
+    dense_layers: int = 0  # leading dense layers of an MoE (DeepSeek first_k_dense_replace)
+    quant: Quant | None = None
+    dtype: str | None = None  # torch_dtype of the checkpoint
+    tie_word_embeddings: bool = False
+    params_by_dtype: dict = field(default_factory=dict)  # safetensors metadata: dtype -> parameter count, exact
+
+    @classmethod
+    def from_config(cls, cfg: dict, quantize_config: dict | None = None, params_by_dtype: dict | None = None) -> "ModelArch | None":
+        """A config.json as a ModelArch; None when it lacks the shapes (an encoder-only or a non-transformer)."""
+        c = cfg.get("text_config") if isinstance(cfg.get("text_config"), dict) else cfg
+        top = cfg
+        try:
+            hidden, layers, heads = int(c["hidden_size"]), int(c["num_hidden_layers"]), int(c["num_attention_heads"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        kv = int(c.get("num_key_value_heads") or heads)
+        head_dim = int(c.get("head_dim") or hidden // heads)
+        mtype = str(c.get("model_type") or top.get("model_type") or "")
+        window = c.get("sliding_window") if isinstance(c.get("sliding_window"), int) else None
+        sliding = _sliding_layers(c, mtype, layers, window)
+        experts = int(c.get("num_local_experts") or c.get("n_routed_experts") or c.get("num_experts") or 0)
+        qc = top.get("quantization_config") if isinstance(top.get("quantization_config"), dict) else quantize_config
+        rope = c.get("rope_scaling") if isinstance(c.get("rope_scaling"), dict) else None
+        return cls(
+            model_type=mtype, layers=layers, heads=heads, kv_heads=kv, head_dim=head_dim, hidden=hidden,
+            intermediate=int(c.get("intermediate_size") or 4 * hidden), vocab=int(c.get("vocab_size") or 0),
+            max_position_embeddings=c.get("max_position_embeddings") if isinstance(c.get("max_position_embeddings"), int) else None,
+            rope_scaling=rope, sliding_window=window if sliding else None, sliding_layers=sliding,
+            kv_lora_rank=c.get("kv_lora_rank") or None, qk_rope_head_dim=c.get("qk_rope_head_dim"),
+            q_lora_rank=c.get("q_lora_rank"), qk_nope_head_dim=c.get("qk_nope_head_dim"), v_head_dim=c.get("v_head_dim"),
+            experts=experts, experts_per_token=int(c.get("num_experts_per_tok") or 0),
+            shared_intermediate=int(c.get("shared_expert_intermediate_size") or
+                                    int(c.get("n_shared_experts") or 0) * int(c.get("moe_intermediate_size") or 0)),
+            moe_intermediate=c.get("moe_intermediate_size"),
+            dense_layers=int(c.get("first_k_dense_replace") or 0) if experts else 0,
+            quant=_quant(qc), dtype=str(c.get("torch_dtype") or top.get("torch_dtype") or c.get("dtype") or top.get("dtype") or "") or None,
+            tie_word_embeddings=bool(top.get("tie_word_embeddings", c.get("tie_word_embeddings", False))),
+            params_by_dtype=dict(params_by_dtype or {}),
+        )
+
+    # --- shapes -------------------------------------------------------------------------------
+    @property
+    def mla(self) -> bool:
+        return bool(self.kv_lora_rank)
+
+    def max_context(self) -> int | None:
+        """The longest context, as vLLM derives it: YaRN or dynamic rope scaling extends the original length."""
+        base = self.max_position_embeddings
+        if base is None:
+            return None
+        rope = self.rope_scaling or {}
+        kind = rope.get("rope_type") or rope.get("type")
+        if kind in ("yarn", "dynamic") and rope.get("factor"):
+            original = rope.get("original_max_position_embeddings") or base
+            return max(base, int(original * float(rope["factor"])))
+        return base
+
+    # --- KV cache -----------------------------------------------------------------------------
+    def kv_heads_per_gpu(self, tp: int) -> int:
+        return max(1, self.kv_heads // max(1, tp))
+
+    def kv_bytes_per_token_layer(self, tp: int, elem_bytes: float) -> float:
+        """One token's cache in one layer on one GPU."""
+        if self.mla:
+            return (self.kv_lora_rank + (self.qk_rope_head_dim or 0)) * elem_bytes  # the latent, on every rank
+        return 2 * self.kv_heads_per_gpu(tp) * self.head_dim * elem_bytes
+
+    def kv_bytes_per_token(self, tp: int = 1, elem_bytes: float = 2, pp: int = 1) -> float:
+        """Per GPU, for a token in every layer (what a long sequence costs per token)."""
+        return self.kv_bytes_per_token_layer(tp, elem_bytes) * self.layers / max(1, pp)
+
+    def kv_bytes_for(self, tokens: int, tp: int = 1, elem_bytes: float = 2, pp: int = 1) -> float:
+        """One sequence of `tokens` on one GPU: sliding-window layers hold at most the window."""
+        per_layer = self.kv_bytes_per_token_layer(tp, elem_bytes)
+        full = self.layers - self.sliding_layers
+        windowed = min(tokens, self.sliding_window) if self.sliding_window else tokens
+        return per_layer * (full * tokens + self.sliding_layers * windowed) / max(1, pp)
+
+    # --- weights ------------------------------------------------------------------------------
+    def params(self) -> Params:
+        """Counted from the shapes (norms and biases left out: well under 0.1 %)."""
+        h, L = self.hidden, self.layers
+        if self.mla:
+            nope, rope, v = self.qk_nope_head_dim or 0, self.qk_rope_head_dim or 0, self.v_head_dim or self.head_dim
+            q = h * self.q_lora_rank + self.q_lora_rank * self.heads * (nope + rope) if self.q_lora_rank else h * self.heads * (nope + rope)
+            attn = q + h * (self.kv_lora_rank + rope) + self.kv_lora_rank * self.heads * (nope + v) + self.heads * v * h
+        else:
+            attn = 2 * h * self.heads * self.head_dim + 2 * h * self.kv_heads * self.head_dim
+        dense_mlp = (2 if self.model_type in _UNGATED else 3) * h * self.intermediate
+        if self.experts:
+            moe_layers = L - self.dense_layers
+            per_expert = 3 * h * (self.moe_intermediate or self.intermediate)
+            experts = moe_layers * (self.experts * per_expert + 3 * h * self.shared_intermediate)
+            dense = L * attn + self.dense_layers * dense_mlp + moe_layers * h * self.experts  # + routers
+        else:
+            experts, dense = 0, L * (attn + dense_mlp)
+        embed = self.vocab * h
+        return Params(embed, 0 if self.tie_word_embeddings else embed, dense, experts)
+
+    def exact_weight_bytes(self) -> int | None:
+        """From safetensors metadata, when the resolver had it: the checkpoint's bytes, packing included."""
+        if not self.params_by_dtype:
+            return None
+        return int(sum(n * DTYPE_BYTES.get(str(d).lower(), 2) for d, n in self.params_by_dtype.items()))
+
+    def weight_bytes(self, dtype: str | None = None, quant: Quant | None = None) -> float:
+        """Bytes of weights in memory: the checkpoint's exact bytes when known and served as stored, else
+        counted from the shapes with the format's bits per weight (embeddings and lm_head at 16 bits)."""
+        q = quant or self.quant
+        served = _bytes(dtype) if dtype and dtype != "auto" else None
+        stored = _bytes(self.dtype) or 2
+        exact = self.exact_weight_bytes()
+        if exact is not None and (q is not None or served in (None, stored)):
+            return float(exact)
+        p = self.params()
+        half = served or (2 if stored >= 4 else stored)  # vLLM casts float32 checkpoints to a 16-bit type
+        if q is None:
+            return float(p.total * half)
+        bits = q.bits_per_weight / 8
+        if q.method == "mxfp4":  # gpt-oss: experts in MXFP4, attention, router and embeddings in bf16
+            return float(p.experts * bits + (p.dense + p.embed + p.head) * 2)
+        return float((p.dense + p.experts) * bits + (p.embed + p.head) * 2)
+
+
+def _bytes(dtype: str | None) -> float | None:
+    return DTYPE_BYTES.get(str(dtype).lower()) if dtype else None
+
+
+def _sliding_layers(c: dict, mtype: str, layers: int, window: int | None) -> int:
+    if not window:
+        return 0
+    types = c.get("layer_types")
+    if isinstance(types, list) and types:
+        return sum(1 for t in types if t == "sliding_attention")
+    if mtype in _SWA_OPT_IN:
+        if not c.get("use_sliding_window"):
+            return 0
+        return max(0, layers - int(c.get("max_window_layers") or 0))
+    if mtype.startswith("gemma2"):
+        return layers // 2  # every other layer is local
+    if mtype.startswith("gemma3"):
+        pattern = int(c.get("sliding_window_pattern") or 6)  # five local layers, then a global one
+        return layers - layers // pattern
+    return layers
+
+
+def _quant(qc: dict | None) -> Quant | None:
+    if not isinstance(qc, dict):
+        return None
+    method = str(qc.get("quant_method") or qc.get("quant_algo") or ("gptq" if "bits" in qc else "")).lower()
+    if not method:
+        return None
+    bits = qc.get("bits") or qc.get("w_bit")
+    group = qc.get("group_size") or qc.get("q_group_size")
+    if method == "compressed-tensors":
+        groups = qc.get("config_groups") or {}
+        first = next(iter(groups.values()), {}) if isinstance(groups, dict) else {}
+        w = first.get("weights") or {} if isinstance(first, dict) else {}
+        bits, group = w.get("num_bits") or bits, w.get("group_size") or group
+    if method == "modelopt" and "fp4" in str(qc.get("quant_algo", "")).lower():
+        method = "nvfp4"
+    if method == "bitsandbytes":
+        bits = 4 if qc.get("load_in_4bit") else 8
+    return Quant(method, int(bits) if isinstance(bits, (int, float)) else None, int(group) if isinstance(group, (int, float)) else None)
