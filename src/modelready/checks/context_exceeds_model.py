@@ -1,7 +1,6 @@
 """
 ## What it does
-Compares the context the deployment asks for (`--max-model-len`, SGLang `--context-length`, TGI
-`--max-total-tokens`, or the spec's `model.maxContextTokens`) with what the model supports
+Compares the context the spec promises (`model.maxContextTokens`) with what the model supports
 (`max_position_embeddings` of its config.json, extended by YaRN or dynamic rope scaling as vLLM
 does), and the spec's maximum context with the engine's.
 
@@ -38,11 +37,7 @@ def beyond_model(v):
     spec_len = v.get("model", "maxContextTokens")
     if spec_len is not None and limit is not None and int(spec_len) > limit:
         yield Hit(f"spec model.maxContextTokens {spec_len} exceeds the model's {limit} tokens ({v.model_config.file})", v.loc("model", "maxContextTokens"))
-    for d, e in engines(v):
-        got = e.int_setting("max_model_len")
-        if got is not None and limit is not None and got > limit:
-            yield Hit(f"{d.name} serves {got} tokens of context but the model supports {limit} ({v.model_config.file})", e.setting("max_model_len").loc)
-
+    # what the engine serves against the model is max-model-len-exceeds-model's, for every deployment
 
 def spec_vs_engine(v):
     want = int(v.get("model", "maxContextTokens"))

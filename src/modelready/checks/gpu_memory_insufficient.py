@@ -1,97 +1,133 @@
 """
 ## What it does
-Adds up what one engine instance needs on its GPUs — the weights (parameters × bytes for the dtype
-or quantization), the KV cache of one full-length sequence (2 × layers × KV heads × head dim × bytes
-per element × `--max-model-len`; DeepSeek MLA caches one latent instead), and 2 GiB of overhead per
-GPU — and compares it with GPU memory × `--gpu-memory-utilization` × TP × PP. Parameters and shapes
-come from the model's config.json (named by the spec, or beside it), else the spec's
-`model.parameters`; the GPU from the spec or the node selector.
+Runs vLLM's own start-up arithmetic for the deployment's model on its GPUs: usable GPU memory ×
+`--gpu-memory-utilization` (the pinned release's default when unset), minus the weights on each GPU
+(exact bytes from safetensors headers when the Hub gave them; else counted from config.json with the
+quantization's bits, embeddings kept at 16 bit), minus non-torch memory, must hold the KV cache of one
+`--max-model-len` sequence (the model's own context when unset). The KV cache per token per GPU
+follows the model: GQA heads split over TP and replicated beyond the KV heads, the MLA latent on every
+rank, sliding-window layers held at the window, `--kv-cache-dtype fp8` halving it. The model comes
+from a config.json in the repository, the Hugging Face Hub at the pinned revision, or the bundled
+table of widely deployed models; the GPU from the node selector, node affinity, a MIG resource or the
+ModelSpec. An error only when it does not fit even with no activation memory counted; the message
+gives the figures and what would fit.
+
+`gpu-memory-tight` warns where it fits only without the activation peak vLLM measures (published
+measured figures), where the model is known only from a table entry not confirmed from a real
+config.json or from its name, and where the KV cache holds fewer typical sequences than an
+explicit `--max-num-seqs`.
 
 ## Why it matters
 A model that does not fit is found only after a GPU node is provisioned, the image pulled and the
-weights downloaded: the engine then dies with an out-of-memory error or refuses to start because
-one sequence of the configured length no longer fits in the KV cache.
+weights downloaded: vLLM then refuses to start ("The model's max seq len is larger than the maximum
+number of tokens that can be stored in KV cache") or dies out of memory, and the pod crash-loops.
 
 ## Example
 ```yaml
-# Llama 3.1 70B in bfloat16 (141 GB of weights)
-args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--dtype", "bfloat16"]
-resources: {limits: {nvidia.com/gpu: 1}}      # one A100-80GB
+# Llama 3.1 70B in bfloat16 (131 GiB of weights) on one A100-80GB
+nodeSelector: {nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB}
+args: ["--model", "meta-llama/Llama-3.1-70B-Instruct"]
+resources: {limits: {nvidia.com/gpu: 1}}
 ```
 
 ## Instead
 ```yaml
-args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--dtype", "bfloat16", "--tensor-parallel-size", "4"]
+args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size", "4", "--max-model-len", "32768"]
 resources: {limits: {nvidia.com/gpu: 4}}
 ```
 
 ## References
-- vLLM memory: https://docs.vllm.ai/en/latest/configuration/conserving_memory.html
+- vLLM memory profiling: https://docs.vllm.ai/en/latest/configuration/conserving_memory.html
+- llm-d capacity planner (measured activation and non-torch memory): https://github.com/llm-d-incubation/llm-d-planner
 """
 
 from __future__ import annotations
 
-import re
-
-from .. import data
 from . import Hit, declare
-from ._memory import DTYPE_BYTES, fit, kv_bytes_per_token, parameters, weight_bytes_per_param, max_context
-from ._spec import engines
+from ._fit import GIB, NON_TORCH_GIB, engine_dtype, figures, fit, fixes, serving_quant, utilization
+
+TYPICAL_TOKENS = 2048  # a chat turn with its answer: the unit "how many requests at once" is counted in
 
 
-def spec_params(text) -> float | None:
-    if isinstance(text, (int, float)):
-        return float(text)
-    m = re.fullmatch(r"([0-9.]+)([BMbm])", str(text or ""))
-    return float(m.group(1)) * (1e9 if m.group(2) in "Bb" else 1e6) if m else None
+def _where(d):
+    e = d.engine
+    return (e.setting("max_model_len") or e.setting("tensor_parallel") or e.setting("model") or d.model).loc or d.loc
 
 
-def gpu_of(v, d):
-    named = data.gpu_by_name(v.get("hardware", "gpu", "type"))
-    if named:
-        return named
-    for pod in d.pods:
-        for value in pod.node_selector.values():
-            named = data.gpu_by_name(value)
-            if named:
-                return named
-    return None
+def _gpu(d) -> str:
+    return f"GPU from {d.gpu.source}"
 
 
-def _applies(v) -> bool:
-    return any(e.name in ("vllm", "sglang", "tgi") for _d, e in engines(v)) and (v.model_config is not None or spec_params(v.get("model", "parameters")))
+def _known(d) -> bool:
+    r = d.resolved
+    return d.engine is not None and d.engine.name in ("vllm", "sglang", "tgi") and r is not None and d.gpu is not None
+
+
+def _weights_only(d) -> tuple[float, float] | None:
+    """(weights per GPU, usable per GPU) for engines whose KV sizing differs from vLLM's (SGLang, TGI)."""
+    e, r = d.engine, d.resolved
+    tp = (e.int_setting("tensor_parallel", 1) or 1) * (e.int_setting("pipeline_parallel", 1) or 1)
+    return r.arch.weight_bytes(engine_dtype(e), serving_quant(e, r)) / GIB / tp, d.gpu.usable_gib
 
 
 @declare("gpu-memory-insufficient", "error", ["gpu-memory-fit"],
          "weights and KV cache fit in GPU memory", "the model does not fit in the GPUs given",
-         doc=__doc__, scope="spec", applies=_applies)
-def check(v):
-    cfg = v.model_config.data if v.model_config else None
-    for d, e in engines(v):
-        gpu = gpu_of(v, d)
-        if gpu is None:
-            continue
-        name, spec = gpu
-        params = (parameters(cfg) if cfg else None) or spec_params(v.get("model", "parameters"))
-        quant = e.setting("quantization").value if e.setting("quantization") else v.get("precision", "quantization")
-        dtype = e.setting("dtype").value if e.setting("dtype") else v.get("precision", "dtype") or (cfg or {}).get("torch_dtype")
-        bpp = weight_bytes_per_param(quant, dtype)
-        kv_dtype = e.setting("kv_cache_dtype")
-        elem = 1 if kv_dtype is not None and str(kv_dtype.value).startswith("fp8") else (4 if DTYPE_BYTES.get(str(dtype)) == 4 else 2)
-        per_token = kv_bytes_per_token(cfg, elem) if cfg else None
-        max_len = e.int_setting("max_model_len") or v.get("model", "maxContextTokens") or (max_context(cfg) if cfg else None)
-        if params is None or per_token is None and cfg is not None or max_len is None:
-            continue
-        gpus = e.int_setting("tensor_parallel", 1) * e.int_setting("pipeline_parallel", 1)
-        util_v = e.setting("gpu_memory_utilization")
-        util = float(util_v.value) if util_v else float(v.get("hardware", "gpuMemoryUtilization") or
-                                                          data.vllm_flags()["gpu_memory_utilization_default"].get(data.vllm_release_for(e.version) or "", 0.9))
-        gib = float(v.get("hardware", "gpu", "memoryGiB") or spec["memory_gib"])
-        f = fit(params, bpp, per_token or 0.0, int(max_len), gpus, gib, util, float(v.get("hardware", "overheadGiB") or 2.0))
-        if not f.fits:
-            where = e.setting("tensor_parallel") or e.setting("max_model_len") or e.setting("model")
-            yield Hit(f"needs {f.need_gib:.0f} GiB (weights {f.weights_gib:.0f} + KV cache {f.kv_gib:.1f} for one {max_len}-token sequence + "
-                      f"overhead {f.overhead_gib:.0f}), has {f.have_gib:.0f} GiB on {gpus}× {name} at {util:g}", where.loc if where else d.loc)
+         doc=__doc__, applies=lambda d: _known(d) and d.resolved.certain and d.resolved.arch is not None)
+def check(d):
+    r = d.resolved
+    if d.engine.name != "vllm":
+        weights, usable = _weights_only(d)
+        if weights + NON_TORCH_GIB[1] > usable:
+            yield Hit(f"{r.label} does not fit: {weights:.1f} GiB of weights on each {d.gpu.name}, which has {usable:.1f} GiB "
+                      f"({_gpu(d)}); {d.engine.name} cannot load it", _where(d))
+        return
+    f = fit(d)
+    if f is None or not f.certain_misfit:
+        return
+    what = "the weights alone do not fit" if f.weights + f.non_torch > f.budget else "one sequence of the context does not fit in the KV cache"
+    fix = fixes(d, f)
+    yield Hit(f"{r.label}: vLLM will not start, {what}: {figures(f)}; {f.max_len_note}; {_gpu(d)}."
+              + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d))
 
 
-CHECKS = [check]
+@declare("gpu-memory-tight", "warning", ["gpu-memory-fit"],
+         "the KV cache holds the configured concurrency", "the model may not start or holds few sequences",
+         doc=__doc__, applies=lambda d: _known(d) and d.engine.name == "vllm")
+def tight(d):
+    r = d.resolved
+    if r.arch is None:  # the name alone: a size, no shapes
+        tp = (d.engine.int_setting("tensor_parallel", 1) or 1) * (d.engine.int_setting("pipeline_parallel", 1) or 1)
+        quant = serving_quant(d.engine, r)
+        bits = quant.bits_per_weight / 8 if quant else 2
+        weights = r.params_b * 1e9 * bits / GIB / tp
+        f_util = utilization(d.engine)
+        if weights > d.gpu.usable_gib * f_util[0]:
+            yield Hit(f"{r.name}: {r.source}{', ' + quant.method if quant else ' in 16 bit'}: about {weights:.1f} GiB of weights per "
+                      f"{d.gpu.name} (TP {tp}), more than its {d.gpu.usable_gib * f_util[0]:.1f} GiB at {f_util[1]}; {_gpu(d)}. "
+                      "Add the model's config.json to the repository, or let the check read the Hub, for an exact figure", _where(d))
+        return
+    f = fit(d)
+    if f is None:
+        return
+    assumed = "" if r.certain else " (the model's shapes are assumed: no config.json of its own was read)"
+    if f.certain_misfit and not r.certain:
+        fix = fixes(d, f)
+        yield Hit(f"{r.label}: vLLM would not start{assumed}: {figures(f)}; {f.max_len_note}; {_gpu(d)}."
+                  + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d))
+    elif f.likely_misfit and not f.certain_misfit:
+        fix = fixes(d, f)
+        yield Hit(f"{r.label}: one {f.max_len}-token sequence fits only if the activation peak stays under "
+                  f"{f.floor - f.seq:.1f} GiB (measured {f.activation:.1f} GiB or more for this kind of model){assumed}: {figures(f)}; "
+                  f"{_gpu(d)}." + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d))
+    else:
+        seqs = d.engine.int_setting("max_num_seqs")
+        typical = min(f.max_len, TYPICAL_TOKENS)
+        tokens = f.tokens()
+        if seqs and tokens < seqs * typical:
+            yield Hit(f"{r.label}: the KV cache holds about {tokens} tokens ({f.kv:.1f} GiB per {f.gpu} at "
+                      f"{f.kv_per_token / 1024:.0f} KiB per token), {tokens // typical} sequences of {typical} tokens, fewer than "
+                      f"--max-num-seqs {seqs}: requests queue or are preempted{assumed}; {_gpu(d)}",
+                      d.engine.setting("max_num_seqs").loc)
+
+
+CHECKS = [check, tight]

@@ -234,6 +234,9 @@ def _quant(qc: dict | None) -> Quant | None:
         return None
     bits = qc.get("bits") or qc.get("w_bit")
     group = qc.get("group_size") or qc.get("q_group_size")
+    block = qc.get("weight_block_size")
+    if method == "fp8" and isinstance(block, list) and block and isinstance(block[0], int):
+        group = block[0]  # block-wise FP8 (DeepSeek V3): [n, k] weight blocks
     if method == "compressed-tensors":
         groups = qc.get("config_groups") or {}
         first = next(iter(groups.values()), {}) if isinstance(groups, dict) else {}

@@ -132,7 +132,11 @@ def resolve(d: Deployment, configs: list[ModelConfig], spec=None, hub=None) -> R
             how = f"bundled table entry {key}" + (", matched by the folder name" if by_folder else "")
             how += "" if confirmed else ", not confirmed from a real config.json"
             return ResolvedModel(name or key, arch, how, "table", confirmed and not by_folder, notes=tuple(notes))
-    # 4. the name alone
+    # 4. what a ModelSpec states, then the name alone
+    stated = _spec_params(spec)
+    if stated is not None:
+        return ResolvedModel(name or spec.file, None, f"{stated:g}B parameters as {spec.file} states (model.parameters)", "spec", False,
+                             params_b=stated, name_quant=quant_from_name(name or ""), notes=tuple(notes))
     shown = hub_id or folder or name
     if shown:
         size = params_from_name(shown)
@@ -140,6 +144,14 @@ def resolve(d: Deployment, configs: list[ModelConfig], spec=None, hub=None) -> R
             return ResolvedModel(name or shown, None, f"assumed {size:g}B parameters from the name {shown!r}", "name", False,
                                  params_b=size, name_quant=quant_from_name(shown), notes=tuple(notes))
     return None
+
+
+def _spec_params(spec) -> float | None:
+    text = spec.get("model", "parameters") if spec is not None else None
+    if isinstance(text, (int, float)):
+        return float(text) / 1e9 if text > 1e6 else float(text)
+    m = re.fullmatch(r"([0-9.]+)\s*([BMbm])", str(text or "").strip())
+    return float(m.group(1)) * (1 if m.group(2) in "Bb" else 1e-3) if m else None
 
 
 def params_from_name(name: str) -> float | None:
