@@ -96,6 +96,8 @@ def check(d):
 def tight(d):
     r = d.resolved
     if r.arch is None:  # the name alone: a size, no shapes
+        if r.params_b is None:
+            return
         tp = (d.engine.int_setting("tensor_parallel", 1) or 1) * (d.engine.int_setting("pipeline_parallel", 1) or 1)
         quant = serving_quant(d.engine, r)
         bits = quant.bits_per_weight / 8 if quant else 2

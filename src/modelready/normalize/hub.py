@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,19 @@ class Hub:
         if not _REPO_ID.match(repo_id) or ".." in repo_id:
             return None, None, where, f"{repo_id!r} is not a Hub repository id"
         if self._spent >= self.budget:
-            return None, None, where, f"the Hub was not asked: {self.budget:.0f} s spent on it already in this run"
+            return None, None, where, f"{where}: not asked, {self.budget:.0f} s spent on the Hub already in this run"
+        # huggingface_hub retries a timed-out request with a 60 s timeout: the wall clock is bounded here
+        box: list = []
+        worker = threading.Thread(target=lambda: box.append(self._ask(repo_id, rev, where)), daemon=True)
+        started = time.monotonic()
+        worker.start()
+        worker.join(min(3 * self.timeout, self.budget - self._spent))
+        self._spent += time.monotonic() - started
+        if not box:
+            return None, None, where, f"{where}: unreachable (no answer in {time.monotonic() - started:.0f} s)"
+        return box[0]
+
+    def _ask(self, repo_id: str, rev: str, where: str):
         try:
             import huggingface_hub as hf
             from huggingface_hub import errors
@@ -52,7 +65,6 @@ class Hub:
             return None, None, where, "huggingface_hub is not installed (pip install 'modelready[hub]')"
         endpoint = self.endpoint or os.environ.get("HF_ENDPOINT") or None
         token = self.token if self.token is not None else (os.environ.get("HF_TOKEN") or None)
-        started = time.monotonic()
         try:
             path = hf.hf_hub_download(repo_id, "config.json", revision=rev, token=token or False, cache_dir=self.cache_dir,
                                       endpoint=endpoint, etag_timeout=self.timeout)
@@ -68,6 +80,9 @@ class Hub:
             why = f"revision {rev} not found"
         except errors.RepositoryNotFoundError:
             why = "not found (or private without a token)"
+        except errors.LocalEntryNotFoundError:
+            why = ("HF_HUB_OFFLINE is set and nothing is cached" if hf.constants.HF_HUB_OFFLINE
+                   else "unreachable and not in the cache")
         except errors.EntryNotFoundError:
             why = "has no config.json"
         except errors.OfflineModeIsEnabled:
@@ -76,8 +91,6 @@ class Hub:
             why = f"config.json does not parse: {e.msg}"
         except Exception as e:  # noqa: BLE001 - timeouts, refused connections, 5xx: all degrade to the next source
             why = f"unreachable ({type(e).__name__})"
-        finally:
-            self._spent += time.monotonic() - started
         return None, None, where, f"{where}: {why}"
 
     def _counts(self, hf, errors, repo_id, rev, commit, token, endpoint) -> tuple[dict | None, str | None]:

@@ -45,7 +45,8 @@ class ResolvedModel:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.source})"
+        tried = "".join(f"; {n}" for n in self.notes)
+        return f"{self.name} ({self.source}{tried})"
 
 
 @cache
@@ -143,6 +144,8 @@ def resolve(d: Deployment, configs: list[ModelConfig], spec=None, hub=None) -> R
         if size is not None:
             return ResolvedModel(name or shown, None, f"assumed {size:g}B parameters from the name {shown!r}", "name", False,
                                  params_b=size, name_quant=quant_from_name(shown), notes=tuple(notes))
+    if shown and notes:  # nothing known, but what was tried is worth saying
+        return ResolvedModel(name or shown, None, "not resolved", "unknown", False, notes=tuple(notes))
     return None
 
 
