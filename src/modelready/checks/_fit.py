@@ -27,7 +27,10 @@ MEASURED_BATCH = 8192  # tokens in the dummy batch the activation figures were m
 TP_CHOICES = (1, 2, 4, 8)
 _QUANT_FLAGS = {"awq": Quant("awq", 4, 128), "awq_marlin": Quant("awq", 4, 128), "gptq": Quant("gptq", 4, 128),
                 "gptq_marlin": Quant("gptq", 4, 128), "fp8": Quant("fp8", 8), "fbgemm_fp8": Quant("fp8", 8), "mxfp4": Quant("mxfp4", 4),
-                "modelopt_fp4": Quant("nvfp4", 4), "bitsandbytes": Quant("bitsandbytes", 4), "experts_int8": Quant("int8", 8)}
+                "modelopt_fp4": Quant("nvfp4", 4), "experts_int8": Quant("int8", 8), "marlin": Quant("gptq", 4, 128),
+                # bitsandbytes: 4-bit in vLLM; TGI's plain "bitsandbytes" is 8-bit, taken as 4 so a misfit stays certain
+                "bitsandbytes": Quant("bitsandbytes", 4), "bitsandbytes-nf4": Quant("bitsandbytes", 4),
+                "bitsandbytes-fp4": Quant("bitsandbytes", 4), "eetq": Quant("int8", 8), "compressed-tensors": Quant("int8", 8)}
 
 
 @dataclass

@@ -92,26 +92,28 @@ def check(d):
 
 @declare("gpu-memory-tight", "warning", ["gpu-memory-fit"],
          "the KV cache holds the configured concurrency", "the model may not start or holds few sequences",
-         doc=__doc__, applies=lambda d: _known(d) and d.engine.name == "vllm")
+         doc=__doc__, applies=_known)
 def tight(d):
-    r = d.resolved
-    if r.arch is None:  # the name alone: a size, no shapes
-        if r.params_b is None:
+    r, e = d.resolved, d.engine
+    assumed = "" if r.certain else " (the model's shapes are assumed: no config.json of its own was read)"
+    if r.arch is None or e.name != "vllm":  # a size, or an engine whose KV sizing is its own: the weights alone
+        if r.certain or (r.arch is None and r.params_b is None):
             return
-        tp = (d.engine.int_setting("tensor_parallel", 1) or 1) * (d.engine.int_setting("pipeline_parallel", 1) or 1)
-        quant = serving_quant(d.engine, r)
-        bits = quant.bits_per_weight / 8 if quant else 2
-        weights = r.params_b * 1e9 * bits / GIB / tp
-        f_util = utilization(d.engine)
-        if weights > d.gpu.usable_gib * f_util[0]:
-            yield Hit(f"{r.name}: {r.source}{', ' + quant.method if quant else ' in 16 bit'}: about {weights:.1f} GiB of weights per "
-                      f"{d.gpu.name} (TP {tp}), more than its {d.gpu.usable_gib * f_util[0]:.1f} GiB at {f_util[1]}; {_gpu(d)}. "
-                      "Add the model's config.json to the repository, or let the check read the Hub, for an exact figure", _where(d))
+        tp = (e.int_setting("tensor_parallel", 1) or 1) * (e.int_setting("pipeline_parallel", 1) or 1)
+        quant = serving_quant(e, r)
+        if r.arch is not None:
+            weights, size = r.arch.weight_bytes(engine_dtype(e), quant) / GIB / tp, r.source
+        else:
+            weights, size = r.params_b * 1e9 * (quant.bits_per_weight / 8 if quant else 2) / GIB / tp, r.source
+        util, util_note = utilization(e) if e.name == "vllm" else (1.0, f"all of {e.name}'s share")
+        if weights > d.gpu.usable_gib * util:
+            yield Hit(f"{r.name}: {size}{', ' + quant.method if quant else ', 16 bit'}: about {weights:.1f} GiB of weights per "
+                      f"{d.gpu.name} (TP {tp}), more than its {d.gpu.usable_gib * util:.1f} GiB at {util_note}; {_gpu(d)}. "
+                      "The model's own config.json (in the repository, or read from the Hub) would make this exact", _where(d))
         return
     f = fit(d)
     if f is None:
         return
-    assumed = "" if r.certain else " (the model's shapes are assumed: no config.json of its own was read)"
     if f.certain_misfit and not r.certain:
         fix = fixes(d, f)
         yield Hit(f"{r.label}: vLLM would not start{assumed}: {figures(f)}; {f.max_len_note}; {_gpu(d)}."
@@ -122,14 +124,14 @@ def tight(d):
                   f"{f.floor - f.seq:.1f} GiB (measured {f.activation:.1f} GiB or more for this kind of model){assumed}: {figures(f)}; "
                   f"{_gpu(d)}." + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d))
     else:
-        seqs = d.engine.int_setting("max_num_seqs")
+        seqs = e.int_setting("max_num_seqs")
         typical = min(f.max_len, TYPICAL_TOKENS)
         tokens = f.tokens()
         if seqs and tokens < seqs * typical:
             yield Hit(f"{r.label}: the KV cache holds about {tokens} tokens ({f.kv:.1f} GiB per {f.gpu} at "
                       f"{f.kv_per_token / 1024:.0f} KiB per token), {tokens // typical} sequences of {typical} tokens, fewer than "
                       f"--max-num-seqs {seqs}: requests queue or are preempted{assumed}; {_gpu(d)}",
-                      d.engine.setting("max_num_seqs").loc)
+                      e.setting("max_num_seqs").loc)
 
 
 CHECKS = [check, tight]

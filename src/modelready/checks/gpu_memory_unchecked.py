@@ -31,6 +31,12 @@ from ..normalize.accelerator import from_table
 from . import Hit, declare
 from ._fit import fit
 
+def _gpu_resource(d) -> bool:
+    """NVIDIA or AMD GPUs are asked for (a TPU or Neuron deployment is another memory question)."""
+    res = d.engine_container.gpu() if d.engine_container is not None else None
+    return res is not None and res[0].startswith(("nvidia.com/", "amd.com/gpu"))
+
+
 COMMON = ("L4", "A10G", "L40S", "A100-40GB", "A100-80GB", "H100-80GB", "H200-141GB")
 
 
@@ -38,7 +44,7 @@ COMMON = ("L4", "A10G", "L40S", "A100-40GB", "A100-80GB", "H100-80GB", "H200-141
          "the GPU the model runs on is known", "the GPU is not named, so the memory fit is unchecked",
          doc=__doc__,
          applies=lambda d: d.engine is not None and d.engine.name == "vllm" and d.resolved is not None
-         and d.resolved.arch is not None and d.gpus_per_group() > 0)
+         and d.resolved.arch is not None and _gpu_resource(d))
 def check(d):
     if d.gpu is not None:
         return
