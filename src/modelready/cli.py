@@ -187,8 +187,8 @@ def _trivy_options(args, config):
 
 def _init(args) -> int:
     from . import pipeline
-    from .checks._memory import parameters
     from .config import Config
+    from .normalize.architecture import ModelArch
     from .spec.scaffold import scaffold
 
     path = Path(args.path)
@@ -196,7 +196,8 @@ def _init(args) -> int:
         raise _UsageError(f"{path}: no such file or directory")
     result = pipeline.run([path], Config(), _default_root([path]))
     dep = _select(result, args.deployment, path)
-    params = parameters(result.configs[0].data) if len(result.configs) == 1 else None
+    arch = ModelArch.from_config(result.configs[0].data) if len(result.configs) == 1 else None
+    params = float(arch.params().total) if arch is not None else None
     text = scaffold(dep, params)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")

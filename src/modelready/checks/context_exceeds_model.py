@@ -28,12 +28,13 @@ from __future__ import annotations
 
 from ..findings import Severity
 from . import Check, Hit
-from ._memory import max_context
+from ..normalize.architecture import ModelArch
 from ._spec import engines
 
 
 def beyond_model(v):
-    limit = max_context(v.model_config.data)
+    arch = ModelArch.from_config(v.model_config.data)
+    limit = arch.max_context() if arch is not None else None
     spec_len = v.get("model", "maxContextTokens")
     if spec_len is not None and limit is not None and int(spec_len) > limit:
         yield Hit(f"spec model.maxContextTokens {spec_len} exceeds the model's {limit} tokens ({v.model_config.file})", v.loc("model", "maxContextTokens"))

@@ -112,9 +112,9 @@ def tight(d):
                       "The model's own config.json (in the repository, or read from the Hub) would make this exact", _where(d))
         return
     f = fit(d)
-    if f is None:
+    if f is None or (f.certain_misfit and r.certain):  # gpu-memory-insufficient's error says it
         return
-    if f.certain_misfit and not r.certain:
+    if f.certain_misfit:
         fix = fixes(d, f)
         yield Hit(f"{r.label}: vLLM would not start{assumed}: {figures(f)}; {f.max_len_note}; {_gpu(d)}."
                   + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d))
