@@ -56,9 +56,9 @@ def check(d):
         sample = sample or f
         (misses if f.likely_misfit else fits).append(name)
     e = d.engine
-    tp = e.int_setting("tensor_parallel", 1)
+    ranks = f"TP {sample.tp}" + (f" × PP {sample.pp}" if sample.pp > 1 else "")
     where = (e.setting("model") or d.model).loc or d.loc
-    yield Hit(f"{d.resolved.label}: no GPU type in the files (node selector, affinity, MIG resource or ModelSpec); at TP {tp} with "
+    yield Hit(f"{d.resolved.label}: no GPU type in the files (node selector, affinity, MIG resource or ModelSpec); at {ranks} with "
               f"{sample.weights:.1f} GiB of weights and {sample.seq:.2f} GiB of KV cache per GPU for one {sample.max_len}-token sequence, "
               f"it fits on {', '.join(fits) or 'none of ' + ', '.join(COMMON)}"
               + (f" and not on {', '.join(misses)}" if fits and misses else ""), where)
