@@ -14,8 +14,8 @@ gives the figures and what would fit.
 
 `gpu-memory-tight` warns where it fits only without the activation peak vLLM measures (published
 measured figures), where the model is known only from a table entry not confirmed from a real
-config.json or from its name, and where the KV cache holds fewer typical sequences than an
-explicit `--max-num-seqs`.
+config.json or from its name, and where the KV cache holds fewer typical requests (the ModelSpec's p50
+prompt + response tokens) than an explicit `--max-num-seqs`.
 
 ## Why it matters
 A model that does not fit is found only after a GPU node is provisioned, the image pulled and the
@@ -45,9 +45,6 @@ from __future__ import annotations
 
 from . import Hit, declare
 from ._fit import GIB, NON_TORCH_GIB, engine_dtype, figures, fit, fixes, serving_quant, utilization
-
-TYPICAL_TOKENS = 2048  # a chat turn with its answer: the unit "how many requests at once" is counted in
-
 
 def _where(d):
     e = d.engine
@@ -123,14 +120,14 @@ def tight(d):
         yield Hit(f"{r.label}: one {f.max_len}-token sequence fits only if the activation peak stays under "
                   f"{f.floor - f.seq:.1f} GiB (measured {f.activation:.1f} GiB or more for this kind of model){assumed}: {figures(f)}; "
                   f"{_gpu(d)}." + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d))
-    else:
+    elif d.typical_tokens:  # how long a typical request is, only a ModelSpec's load profile says
         seqs = e.int_setting("max_num_seqs")
-        typical = min(f.max_len, TYPICAL_TOKENS)
+        typical = min(f.max_len, d.typical_tokens)
         tokens = f.tokens()
         if seqs and tokens < seqs * typical:
             yield Hit(f"{r.label}: the KV cache holds about {tokens} tokens ({f.kv:.1f} GiB per {f.gpu} at "
-                      f"{f.kv_per_token / 1024:.0f} KiB per token), {tokens // typical} sequences of {typical} tokens, fewer than "
-                      f"--max-num-seqs {seqs}: requests queue or are preempted{assumed}; {_gpu(d)}",
+                      f"{f.kv_per_token / 1024:.0f} KiB per token), {tokens // typical} requests of {typical} tokens (the spec's p50 "
+                      f"prompt + response), fewer than --max-num-seqs {seqs}: the rest queue or are preempted{assumed}; {_gpu(d)}",
                       e.setting("max_num_seqs").loc)
 
 

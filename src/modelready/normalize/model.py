@@ -228,6 +228,7 @@ class Deployment:
     pod_annotations: dict[str, str] = field(default_factory=dict)
     resolved: object = None  # normalize.resolve.ResolvedModel: the model's architecture and its source
     gpu: object = None  # normalize.accelerator.Gpu: the GPU it is scheduled on, when the files tell
+    typical_tokens: int | None = None  # prompt + response of a typical request (p50), as a ModelSpec's load profile states
 
     @property
     def ref(self) -> str:

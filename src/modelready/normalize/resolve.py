@@ -64,6 +64,15 @@ def resolve_all(deployments: list[Deployment], configs: list[ModelConfig], spec_
         spec = spec_of.get(id(d))
         d.resolved = resolve(d, configs, spec, hub)
         d.gpu = gpu_of(d) or _spec_gpu(spec)
+        d.typical_tokens = _typical(spec)
+
+
+def _typical(spec) -> int | None:
+    """p50 prompt + p50 response tokens from the spec's slo.loadProfile: the request the KV cache is sized for."""
+    if spec is None:
+        return None
+    p, r = spec.get("slo", "loadProfile", "promptTokens", "p50"), spec.get("slo", "loadProfile", "responseTokens", "p50")
+    return int(p) + int(r) if isinstance(p, (int, float)) and isinstance(r, (int, float)) else None
 
 
 def _spec_gpu(spec) -> Gpu | None:
