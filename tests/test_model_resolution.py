@@ -146,3 +146,45 @@ def test_pipeline_goes_online_and_names_the_source(hub, run, tmp_path, monkeypat
     result = run(_deploy(tmp_path, "acme/tiny-llama", COMMIT), config=Config(online=True))
     (d,) = [d for d in result.deployments if d.engine]
     assert d.resolved.kind == "hub"
+
+
+GPU_POD = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: llm, namespace: serving}}
+spec:
+  selector: {{matchLabels: {{app: llm}}}}
+  template:
+    metadata: {{labels: {{app: llm}}}}
+    spec:
+{scheduling}
+      containers:
+      - name: vllm
+        image: vllm/vllm-openai:v0.10.2
+        args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--max-model-len", "8192"]
+        resources: {{limits: {{{resource}: 1}}}}
+"""
+
+
+@pytest.mark.parametrize("scheduling,resource,gpu,source", [
+    ("      nodeSelector: {karpenter.k8s.aws/instance-gpu-name: l40s}", "nvidia.com/gpu", "L40S", "node label karpenter"),
+    ("      nodeSelector: {node.kubernetes.io/instance-type: g6e.2xlarge}", "nvidia.com/gpu", "L40S", "instance type"),
+    ("      nodeSelector: {nvidia.com/gpu.memory: '81559'}", "nvidia.com/gpu", "79 GiB GPU", "node label nvidia.com/gpu.memory"),
+    ("      affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: "
+     "[{key: cloud.google.com/gke-accelerator, operator: In, values: [nvidia-l4, nvidia-a100-80gb]}]}]}}}", "nvidia.com/gpu", "A100-80GB",
+     "node affinity"),
+    ("      nodeSelector: {kubernetes.io/os: linux}", "nvidia.com/mig-3g.40gb", "MIG 3g.40gb", "resource nvidia.com/mig-3g.40gb"),
+])
+def test_gpu_from_what_schedules_the_pod(run, tmp_path, scheduling, resource, gpu, source):
+    path = tmp_path / "deploy.yaml"
+    path.write_text(GPU_POD.format(scheduling=scheduling, resource=resource))
+    (d,) = [d for d in run(path).deployments if d.engine]
+    assert d.gpu.name == gpu and d.gpu.source.startswith(source)
+
+
+def test_served_path_resolves_to_the_repository_config(run, tmp_path):
+    """`--model /models/Qwen2-72B-Instruct-GPTQ-Int4` with its folder in the repository: the folder's config.json."""
+    case = Path(__file__).parent / "checks" / "parallelism-shape-mismatch" / "fail2"
+    (d,) = [d for d in run(case).deployments if d.engine]
+    assert d.resolved.kind == "repo" and d.resolved.certain
+    assert d.resolved.source == "config.json at models/Qwen2-72B-Instruct-GPTQ-Int4/config.json"
+    assert d.resolved.arch.quant.method == "gptq" and d.resolved.arch.quant.group_size == 128
