@@ -248,3 +248,14 @@ def test_agrees_with_published_vllm_logs(model, tp, weights, kv, source):
         gib, tokens = kv
         logged = gib * GIB / tokens  # bytes per token per GPU, as vLLM sized its cache
         assert arch.kv_bytes_per_token(tp) == pytest.approx(logged, rel=0.10), f"KV per token vs {source}"
+
+
+def test_linear_attention_layers_hold_no_per_token_cache():
+    """A hybrid model (Qwen3-Next style: three Gated DeltaNet layers, then one full-attention layer, × 12) caches
+    K and V only in its 12 attention layers: 2 × 12 × 2 KV heads × 256 × 2 bytes = 24,576 bytes per token."""
+    arch = ModelArch.from_config({"model_type": "qwen3_next", "hidden_size": 2048, "num_hidden_layers": 48, "num_attention_heads": 16,
+                                  "num_key_value_heads": 2, "head_dim": 256, "max_position_embeddings": 262144,
+                                  "layer_types": ["linear_attention"] * 3 * 12 + ["full_attention"] * 12})
+    assert arch.state_layers == 36
+    assert arch.kv_bytes_per_token(1, 2) == 2 * 12 * 2 * 256 * 2
+    assert arch.kv_bytes_for(1000, 1, 2) == 1000 * 2 * 12 * 2 * 256 * 2

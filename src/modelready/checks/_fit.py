@@ -78,14 +78,14 @@ class Fit:
         """The longest max_model_len whose one sequence fits in `kv_gib` (sliding-window layers held at the window)."""
         a = self.arch
         per_layer = a.kv_bytes_per_token_layer(self.tp, self.kv_elem) / max(1, self.pp)
-        full = a.layers - a.sliding_layers
+        full = a.cache_layers - a.sliding_layers
         budget = kv_gib * GIB / per_layer if per_layer else 0
-        if budget <= 0:
+        if budget <= 0 or not a.cache_layers:
             return 0
-        if a.sliding_layers and a.sliding_window and budget > a.layers * a.sliding_window:
+        if a.sliding_layers and a.sliding_window and budget > a.cache_layers * a.sliding_window:
             n = (budget - a.sliding_layers * a.sliding_window) / full if full else 10**9
         else:
-            n = budget / a.layers
+            n = budget / a.cache_layers
         return int(n) // 16 * 16
 
 

@@ -71,6 +71,7 @@ class ModelArch:
     rope_scaling: dict | None = None
     sliding_window: int | None = None
     sliding_layers: int = 0  # how many layers attend only to the last `sliding_window` tokens
+    state_layers: int = 0  # linear-attention or state-space layers (layer_types): a fixed state, no per-token cache
     kv_lora_rank: int | None = None  # MLA (DeepSeek V2/V3/R1)
     qk_rope_head_dim: int | None = None
     q_lora_rank: int | None = None
@@ -100,6 +101,8 @@ class ModelArch:
         mtype = str(c.get("model_type") or top.get("model_type") or "")
         window = c.get("sliding_window") if isinstance(c.get("sliding_window"), int) else None
         sliding = _sliding_layers(c, mtype, layers, window)
+        types = c.get("layer_types") if isinstance(c.get("layer_types"), list) else []
+        state = sum(1 for t in types if t not in ("full_attention", "sliding_attention", "attention"))
         experts = int(c.get("num_local_experts") or c.get("n_routed_experts") or c.get("num_experts") or 0)
         qc = top.get("quantization_config") if isinstance(top.get("quantization_config"), dict) else quantize_config
         rope = c.get("rope_scaling") if isinstance(c.get("rope_scaling"), dict) else None
@@ -107,7 +110,7 @@ class ModelArch:
             model_type=mtype, layers=layers, heads=heads, kv_heads=kv, head_dim=head_dim, hidden=hidden,
             intermediate=int(c.get("intermediate_size") or 4 * hidden), vocab=int(c.get("vocab_size") or 0),
             max_position_embeddings=c.get("max_position_embeddings") if isinstance(c.get("max_position_embeddings"), int) else None,
-            rope_scaling=rope, sliding_window=window if sliding else None, sliding_layers=sliding,
+            rope_scaling=rope, sliding_window=window if sliding else None, sliding_layers=sliding, state_layers=state,
             kv_lora_rank=c.get("kv_lora_rank") or None, qk_rope_head_dim=c.get("qk_rope_head_dim"),
             q_lora_rank=c.get("q_lora_rank"), qk_nope_head_dim=c.get("qk_nope_head_dim"), v_head_dim=c.get("v_head_dim"),
             experts=experts, experts_per_token=int(c.get("num_experts_per_tok") or 0),
@@ -147,14 +150,18 @@ class ModelArch:
             return (self.kv_lora_rank + (self.qk_rope_head_dim or 0)) * elem_bytes  # the latent, on every rank
         return 2 * self.kv_heads_per_gpu(tp) * self.head_dim * elem_bytes
 
+    @property
+    def cache_layers(self) -> int:
+        return self.layers - self.state_layers
+
     def kv_bytes_per_token(self, tp: int = 1, elem_bytes: float = 2, pp: int = 1) -> float:
-        """Per GPU, for a token in every layer (what a long sequence costs per token)."""
-        return self.kv_bytes_per_token_layer(tp, elem_bytes) * self.layers / max(1, pp)
+        """Per GPU, for a token in every attention layer (what a long sequence costs per token)."""
+        return self.kv_bytes_per_token_layer(tp, elem_bytes) * self.cache_layers / max(1, pp)
 
     def kv_bytes_for(self, tokens: int, tp: int = 1, elem_bytes: float = 2, pp: int = 1) -> float:
         """One sequence of `tokens` on one GPU: sliding-window layers hold at most the window."""
         per_layer = self.kv_bytes_per_token_layer(tp, elem_bytes)
-        full = self.layers - self.sliding_layers
+        full = self.cache_layers - self.sliding_layers
         windowed = min(tokens, self.sliding_window) if self.sliding_window else tokens
         return per_layer * (full * tokens + self.sliding_layers * windowed) / max(1, pp)
 
