@@ -28,7 +28,7 @@ bench: $(STAMP)
 	test -x .bench-venv/bin/checkov || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install -q checkov)
 	$(BIN)/python bench/corpus_speed.py
 
-# Regenerates docs/checks.md and docs/catalog.md from the checks' docstrings and the catalog; a test diffs them.
+# Regenerates docs/ (checks.md, catalog.md, the published schemas) from the package; a test diffs them.
 docs: $(STAMP)
 	$(BIN)/python tools/gen_docs.py
 

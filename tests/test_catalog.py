@@ -59,6 +59,8 @@ def test_catalog_json_names_real_checks_and_every_check_is_named(capsys):
     assert named <= set(checks)
     assert set(checks) <= named
     for item in doc["items"]:
+        # both ways: an item lists exactly the checks whose declaration names it, and nothing else does
+        assert item["checks"] == [c.id for c in checks.values() if item["id"] in c.items], item["id"]
         assert item["mode"] in ("auto", "spec", "scan", "smoke", "attest")
         assert item["mode"] != "auto" or item["checks"], item["id"]
         assert item["mode"] != "spec" or item["spec_fields"], item["id"]
@@ -72,3 +74,21 @@ def test_profiles_select_their_checklist(capsys):
         covered = {s["text"] for i in doc["items"] for s in i["seeds"] if s["file"].startswith(seed)}
         assert len(covered) == sum(1 for f, _, _ in parsed_seeds() if f.startswith(seed))
     assert main(["catalog", "--profile", "nope"]) == 2
+
+
+def test_items_yaml_keeps_no_second_copy_of_the_check_link():
+    """Check.items is the one check <-> catalog link; items.yaml listing checks again is how they drifted
+    (container-deps-pinned failed on image-tag-mutable, whose items never named it)."""
+    from modelready.catalog import _text
+    from modelready.data import load_yaml
+
+    raw = load_yaml(_text("items.yaml"))
+    assert not [r["id"] for r in raw["items"] if "checks" in r]
+    container = next(i for i in load().items if i.id == "container-deps-pinned")
+    assert "image-tag-mutable" not in container.checks and "container-deps-pinned" not in registry()["image-tag-mutable"].items
+
+
+def test_every_check_item_is_in_the_catalog():
+    ids = {i.id for i in load().items}
+    for check in registry().values():
+        assert set(check.items) <= ids, check.id

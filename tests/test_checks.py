@@ -50,8 +50,10 @@ def test_failing_cases(run, check_id):
         assert found, f"{case.name} should trip {check_id}"
         rendered = "".join(f"{f.severity.name} {f.loc}{' values:' + f.loc.values_key if f.loc.values_key else ''}: {f.message}\n" for f in found)
         snap = case.with_name(case.name.split(".")[0] + ".expected")
-        if UPDATE_SNAPSHOTS or not snap.exists():
+        if UPDATE_SNAPSHOTS:
             snap.write_text(rendered, encoding="utf-8")
+        # A missing snapshot fails (in CI too): writing it here would pass whatever the check said.
+        assert snap.exists(), f"{snap.relative_to(CASES)} is missing: review the findings, then UPDATE_SNAPSHOTS=1 pytest tests/test_checks.py"
         assert rendered == snap.read_text(encoding="utf-8")
 
 

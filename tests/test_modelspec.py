@@ -105,9 +105,8 @@ def test_symlink_out_of_the_repository_is_refused(tmp_path):
                     "dependency y: specRef /etc/passwd is an absolute path"]
 
 
-def test_schema_is_published_and_covers_every_catalog_field():
+def test_schema_covers_every_catalog_field():
     packaged = (REPO / "src" / "modelready" / "spec" / "modelspec-v1alpha1.schema.json").read_text()
-    assert (REPO / "docs" / "modelspec-v1alpha1.schema.json").read_text() == packaged
     schema = json.loads(packaged)
     for item in load_catalog().items:
         for path in item.spec:

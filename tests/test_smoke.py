@@ -20,7 +20,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SCHEMA = json.loads((REPO / "docs" / "smoke-result.schema.json").read_text())
+SCHEMA = json.loads((REPO / "src" / "modelready" / "smoke" / "smoke-result.schema.json").read_text())
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "NO_COLOR": "1"}
 
 pytest.importorskip("transformers")

@@ -1,6 +1,7 @@
-"""Render docs/checks.md (every check's docstring) and docs/catalog.md (the catalog) from the package.
+"""Render every generated file under docs/ from the package: checks.md (each check's docstring),
+catalog.md (the catalog) and the published copies of the JSON schemas the package ships.
 
-`make docs` writes them; tests/test_docs.py fails when they are stale.
+`make docs` writes them; tests/test_docs.py fails when one is stale.
 """
 
 from __future__ import annotations
@@ -8,9 +9,14 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+from importlib import resources
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# docs/<name> <- the packaged schema it publishes (package, resource)
+SCHEMAS = {"report-schema.json": ("modelready.report", "report-schema.json"),
+           "smoke-result.schema.json": ("modelready.smoke", "smoke-result.schema.json"),
+           "modelspec-v1alpha1.schema.json": ("modelready.spec", "modelspec-v1alpha1.schema.json")}
 
 
 def checks_md() -> str:
@@ -40,10 +46,18 @@ def catalog_md() -> str:
     return buf.getvalue()
 
 
+def generated() -> dict[str, str]:
+    """docs/<name> -> what it must hold."""
+    out = {"checks.md": checks_md(), "catalog.md": catalog_md()}
+    for name, (package, resource) in SCHEMAS.items():
+        out[name] = resources.files(package).joinpath(resource).read_text(encoding="utf-8")
+    return out
+
+
 def main() -> int:
-    (ROOT / "docs" / "checks.md").write_text(checks_md(), encoding="utf-8")
-    (ROOT / "docs" / "catalog.md").write_text(catalog_md(), encoding="utf-8")
-    print("wrote docs/checks.md and docs/catalog.md")
+    for name, text in generated().items():
+        (ROOT / "docs" / name).write_text(text, encoding="utf-8")
+    print("wrote", ", ".join(f"docs/{n}" for n in generated()))
     return 0
 
 

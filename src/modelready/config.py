@@ -41,6 +41,24 @@ def find_config(root: Path) -> Path | None:
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
+    raw = _read(path)
+    known = {"exclude", "checks", "charts", "profile", "fail_on", "trivy", "smoke"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
+    cfg = Config(source=str(path), exclude=[str(x) for x in raw.get("exclude") or []], profile=raw.get("profile"))
+    _checks(cfg, raw, path)
+    cfg.charts = _charts(raw.get("charts") or {}, path)
+    trivy = raw.get("trivy") or {}
+    allowed = {"severity", "ignore_unfixed", "cache_dir", "timeout", "parallel"}
+    if not isinstance(trivy, dict) or set(trivy) - allowed:
+        raise ConfigError(f"{path}: trivy takes only {sorted(allowed)}")
+    cfg.trivy = dict(trivy)
+    cfg.smoke = _smoke(raw.get("smoke") or {}, path)
+    return cfg
+
+
+def _read(path: Path) -> dict:
     try:
         raw = load_one(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError) as e:
@@ -49,12 +67,10 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}:{e.line}: does not parse: {e}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must be a mapping")
-    known = {"exclude", "checks", "charts", "profile", "fail_on", "trivy", "smoke"}
-    unknown = set(raw) - known
-    if unknown:
-        raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
-    cfg = Config(source=str(path))
-    cfg.exclude = [str(x) for x in raw.get("exclude") or []]
+    return raw
+
+
+def _checks(cfg: Config, raw: dict, path: Path) -> None:
     checks = raw.get("checks") or {}
     cfg.disable = {str(x) for x in checks.get("disable") or []}
     cfg.enable = {str(x) for x in checks.get("enable") or []}
@@ -64,25 +80,25 @@ def load_config(path: Path | None) -> Config:
             cfg.fail_on = Severity.parse(str(raw["fail_on"]))
     except ValueError as e:
         raise ConfigError(f"{path}: {e}") from None
-    for chart, spec in (raw.get("charts") or {}).items():
+
+
+def _charts(charts: dict, path: Path) -> dict[str, list[list[str]]]:
+    out = {}
+    for chart, spec in charts.items():
         sets = (spec or {}).get("values") if isinstance(spec, dict) else None
         if not isinstance(sets, list):
             raise ConfigError(f"{path}: charts.{chart}.values must be a list of values sets")
-        cfg.charts[str(chart).rstrip("/")] = [[str(f) for f in (s if isinstance(s, list) else [s])] for s in sets]
-    cfg.profile = raw.get("profile")
-    trivy = raw.get("trivy") or {}
-    allowed = {"severity", "ignore_unfixed", "cache_dir", "timeout", "parallel"}
-    if not isinstance(trivy, dict) or set(trivy) - allowed:
-        raise ConfigError(f"{path}: trivy takes only {sorted(allowed)}")
-    cfg.trivy = dict(trivy)
-    smoke = raw.get("smoke") or {}
+        out[str(chart).rstrip("/")] = [[str(f) for f in (s if isinstance(s, list) else [s])] for s in sets]
+    return out
+
+
+def _smoke(smoke: object, path: Path) -> dict:
     if not isinstance(smoke, dict) or set(smoke) - set(SMOKE_KEYS):
         raise ConfigError(f"{path}: smoke takes only {sorted(SMOKE_KEYS)}")
     for k, v in smoke.items():
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
             raise ConfigError(f"{path}: smoke.{k} must be a number ≥ 0, not {v!r}")
-    cfg.smoke = {SMOKE_KEYS[k]: v for k, v in smoke.items()}
-    return cfg
+    return {SMOKE_KEYS[k]: v for k, v in smoke.items()}
 
 
 # .modelready.yaml `smoke:` key -> smoke.run.Options field

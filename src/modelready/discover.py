@@ -30,7 +30,7 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
             continue
         for dirpath, dirnames, filenames in os.walk(start):
             here = Path(dirpath)
-            rel_dir = _rel(here, root)
+            rel_dir = rel(here, root)
             kept = []
             for d in sorted(dirnames):
                 if d in ALWAYS_SKIP_DIRS:
@@ -72,8 +72,8 @@ class _Excludes:
 
 
 def _classify_file(path: Path, root: Path, spec: _Excludes, out: Discovered) -> None:
-    rel = _rel(path, root)
-    if spec.match_file(rel):
+    name = rel(path, root)
+    if spec.match_file(name):
         out.skipped.append((path, "excluded by config"))
         return
     try:
@@ -104,7 +104,8 @@ def classify_name(name: str) -> str | None:
     return None
 
 
-def _rel(path: Path, root: Path) -> str:
+def rel(path: Path, root: Path) -> str:
+    """`path` as the report names it: relative to the root, with forward slashes (as given when outside it)."""
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:

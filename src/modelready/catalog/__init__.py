@@ -14,7 +14,6 @@ from importlib import resources
 from ..data import load_yaml
 
 MODES = ("auto", "spec", "scan", "smoke", "attest")
-STATUSES = ("passed", "failed", "not_applicable", "awaiting", "skipped")
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,14 @@ def _text(name: str) -> str:
 
 @cache
 def load() -> Catalog:
+    from ..checks import registry
+
     raw = load_yaml(_text("items.yaml"))
+    # The checks deciding an item are those whose declaration names it: Check.items is the one link.
+    deciders: dict[str, list[str]] = {}
+    for check in registry().values():
+        for item_id in check.items:
+            deciders.setdefault(item_id, []).append(check.id)
     seeds = {s["ref"]: s for s in json.loads(_text("seed_items.json"))["items"]}
     profiles = raw["profiles"]
     items = []
@@ -65,7 +71,7 @@ def load() -> Catalog:
         owner_seed = next((s for s in refs if s.get("owners")), None)
         prof = {p for p, spec in profiles.items() if any(s["ref"][:3] in spec["seeds"] for s in refs)}
         prof |= set(r.get("profiles", [])) | {"all"}
-        items.append(Item(r["id"], r["title"], r["section"], raw["sections"][r["section"]], r["mode"], tuple(r.get("checks", [])),
+        items.append(Item(r["id"], r["title"], r["section"], raw["sections"][r["section"]], r["mode"], tuple(deciders.get(r["id"], ())),
                           tuple(r.get("spec", [])), refs, owner_seed.get("phase") if owner_seed else None,
                           tuple(owner_seed["owners"]) if owner_seed else (), tuple(sorted(prof))))
     return Catalog(tuple(items), profiles, raw["sections"])

@@ -92,43 +92,52 @@ def check(d):
          doc=__doc__, applies=_known)
 def tight(d):
     r, e = d.resolved, d.engine
-    assumed = "" if r.certain else " (the model's shapes are assumed: no config.json of its own was read)"
     if r.arch is None or e.name != "vllm":  # a size, or an engine whose KV sizing is its own: the weights alone
-        if r.certain or (r.arch is None and r.params_b is None):
-            return
-        tp = (e.int_setting("tensor_parallel", 1) or 1) * (e.int_setting("pipeline_parallel", 1) or 1)
-        quant = serving_quant(e, r)
-        if r.arch is not None:
-            weights, size = r.arch.weight_bytes(engine_dtype(e), quant) / GIB / tp, r.source
-        else:
-            weights, size = r.params_b * 1e9 * (quant.bits_per_weight / 8 if quant else 2) / GIB / tp, r.source
-        util, util_note = utilization(e) if e.name == "vllm" else (1.0, f"all of {e.name}'s share")
-        if weights > d.gpu.usable_gib * util:
-            yield Hit(f"{r.name}: {size}{', ' + quant.method if quant else ', 16 bit'}: about {weights:.1f} GiB of weights per "
-                      f"{d.gpu.name} (TP {tp}), more than its {d.gpu.usable_gib * util:.1f} GiB at {util_note}; {_gpu(d)}. "
-                      "The model's own config.json (in the repository, or read from the Hub) would make this exact", _where(d))
+        yield from _weights_assumed(d)
         return
     f = fit(d)
     if f is None or (f.certain_misfit and r.certain):  # gpu-memory-insufficient's error says it
         return
+    assumed = "" if r.certain else " (the model's shapes are assumed: no config.json of its own was read)"
+    fix = fixes(d, f) if f.likely_misfit else []
+    tail = f" Fix: {'; '.join(fix)}." if fix else ""
     if f.certain_misfit:
-        fix = fixes(d, f)
-        yield Hit(f"{r.label}: vLLM would not start{assumed}: {figures(f)}; {f.max_len_note}; {_gpu(d)}."
-                  + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d))
-    elif f.likely_misfit and not f.certain_misfit:
-        fix = fixes(d, f)
+        yield Hit(f"{r.label}: vLLM would not start{assumed}: {figures(f)}; {f.max_len_note}; {_gpu(d)}.{tail}", _where(d))
+    elif f.likely_misfit:
         yield Hit(f"{r.label}: one {f.max_len}-token sequence fits only if the activation peak stays under "
                   f"{f.floor - f.seq:.1f} GiB (measured {f.activation:.1f} GiB or more for this kind of model){assumed}: {figures(f)}; "
-                  f"{_gpu(d)}." + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d))
+                  f"{_gpu(d)}.{tail}", _where(d))
     elif d.typical_tokens:  # how long a typical request is, only a ModelSpec's load profile says
-        seqs = e.int_setting("max_num_seqs")
-        typical = min(f.max_len, d.typical_tokens)
-        tokens = f.tokens()
-        if seqs and tokens < seqs * typical:
-            yield Hit(f"{r.label}: the KV cache holds about {tokens} tokens ({f.kv:.1f} GiB per {f.gpu} at "
-                      f"{f.kv_per_token / 1024:.0f} KiB per token), {tokens // typical} requests of {typical} tokens (the spec's p50 "
-                      f"prompt + response), fewer than --max-num-seqs {seqs}: the rest queue or are preempted{assumed}; {_gpu(d)}",
-                      e.setting("max_num_seqs").loc)
+        yield from _concurrency(d, f, assumed)
+
+
+def _weights_assumed(d):
+    """A model known only by its size or by a table entry not confirmed: its weights alone against the GPU."""
+    r, e = d.resolved, d.engine
+    if r.certain or (r.arch is None and r.params_b is None):
+        return
+    tp = (e.int_setting("tensor_parallel", 1) or 1) * (e.int_setting("pipeline_parallel", 1) or 1)
+    quant = serving_quant(e, r)
+    if r.arch is not None:
+        weights = r.arch.weight_bytes(engine_dtype(e), quant) / GIB / tp
+    else:
+        weights = r.params_b * 1e9 * (quant.bits_per_weight / 8 if quant else 2) / GIB / tp
+    util, util_note = utilization(e) if e.name == "vllm" else (1.0, f"all of {e.name}'s share")
+    if weights > d.gpu.usable_gib * util:
+        yield Hit(f"{r.name}: {r.source}{', ' + quant.method if quant else ', 16 bit'}: about {weights:.1f} GiB of weights per "
+                  f"{d.gpu.name} (TP {tp}), more than its {d.gpu.usable_gib * util:.1f} GiB at {util_note}; {_gpu(d)}. "
+                  "The model's own config.json (in the repository, or read from the Hub) would make this exact", _where(d))
+
+
+def _concurrency(d, f, assumed: str):
+    seqs = d.engine.int_setting("max_num_seqs")
+    typical = min(f.max_len, d.typical_tokens)
+    tokens = f.tokens()
+    if seqs and tokens < seqs * typical:
+        yield Hit(f"{d.resolved.label}: the KV cache holds about {tokens} tokens ({f.kv:.1f} GiB per {f.gpu} at "
+                  f"{f.kv_per_token / 1024:.0f} KiB per token), {tokens // typical} requests of {typical} tokens (the spec's p50 "
+                  f"prompt + response), fewer than --max-num-seqs {seqs}: the rest queue or are preempted{assumed}; {_gpu(d)}",
+                  d.engine.setting("max_num_seqs").loc)
 
 
 CHECKS = [check, tight]

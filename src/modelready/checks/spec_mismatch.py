@@ -67,9 +67,8 @@ def gpu_type(v):
     want = data.gpu_by_name(v.get("hardware", "gpu", "type"))
     for d, _e in engines(v):
         for pod in d.pods:
-            for key, value in pod.node_selector.items():
-                named = data.gpu_by_name(value)
-                if named and want and named[0] != want[0]:
+            for key, value, named in pod.selected_gpus():
+                if want and named[0] != want[0]:
                     yield Hit(f"spec hardware.gpu.type is {want[0]} but nodeSelector {key}: {value} selects {named[0]}", pod.loc)
 
 

@@ -1,1 +1,71 @@
-"""Loaders: the only code that knows file formats. Each turns files into plain values with locations."""
+"""Loaders: the only code that knows file formats. `load` reads every file discovery found (plain
+files, Helm charts, kustomize overlays) into one `Loaded` value, each thing with its location.
+
+Every file is accounted for in `files`: checked, skipped with why, or an error with an
+`input-unreadable` finding. Charts that do not render give `helm-render-failed` findings.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from ..discover import Discovered
+from ..findings import FileRecord, Finding
+from .artifacts import Dockerfile, ModelCard, ModelConfig, ModelSpecDoc
+from .k8s import K8sObject
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+
+@dataclass
+class Loaded:
+    root: Path
+    files: list[FileRecord] = field(default_factory=list)
+    objects: list[K8sObject] = field(default_factory=list)
+    cards: list[ModelCard] = field(default_factory=list)
+    configs: list[ModelConfig] = field(default_factory=list)
+    dockerfiles: list[Dockerfile] = field(default_factory=list)
+    specs: list[ModelSpecDoc] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    # (check id, subject) for every check that applied, so the catalog can tell passed from not applicable
+    applied: set[tuple[str, str]] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+    tools: dict[str, str] = field(default_factory=dict)
+    rendered: list[tuple[str, str, str, object]] = field(default_factory=list)  # (chart@values-set, template path, text, locator)
+
+    def join(self, other: Loaded) -> None:
+        self.files += other.files
+        self.objects += other.objects
+        self.findings += other.findings
+        self.applied |= other.applied
+        self.rendered += other.rendered
+        self.errors += other.errors
+
+
+def load(found: Discovered, config: Config, root: Path) -> Loaded:
+    from . import charts, files, kustomize
+
+    out = Loaded(root)
+    # Helm renders in Go through ctypes, which releases the GIL: charts render on one core while
+    # plain files parse on another. Each side writes its own value; they are joined in a fixed order.
+    rendered = Loaded(root)
+    worker = threading.Thread(target=_guarded, args=(charts.load, found, config, rendered))
+    worker.start()
+    files.load(found, out)
+    kustomize.load(found, out)
+    worker.join()
+    out.tools["helm"] = rendered.tools.get("helm", "not needed (no charts)")
+    out.join(rendered)
+    return out
+
+
+def _guarded(fn: Callable[[Discovered, Config, Loaded], None], found: Discovered, config: Config, out: Loaded) -> None:
+    """Run a loader in a thread; an exception becomes an internal error of the run, never a lost one."""
+    try:
+        fn(found, config, out)
+    except Exception as e:  # noqa: BLE001
+        out.errors.append(f"chart loader failed: {type(e).__name__}: {e}")

@@ -45,7 +45,7 @@ class ModelConfig:
 
     file: str
     data: dict
-    quantize_config: dict | None = None
+    quantize_config: dict | None = None  # a GPTQ checkpoint's quantize_config.json beside it
 
     @property
     def max_position_embeddings(self) -> int | None:

@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..discover import rel
 from ..findings import Loc
 from .k8s import K8sObject, LoadProblem, parse_objects
 from .yamlsrc import YamlError, load_one
@@ -63,7 +64,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path)
             out.error, out.error_loc = f"values file {vf} cannot be read: {e}", Loc(rel_chart)
             return out
         except YamlError as e:
-            out.error, out.error_loc = f"values file {vf} does not parse: {e}", Loc(_rel(path, root), e.line)
+            out.error, out.error_loc = f"values file {vf} does not parse: {e}", Loc(rel(path, root), e.line)
             return out
         if isinstance(loaded, dict):
             _merge(values, loaded)
@@ -208,10 +209,3 @@ def _merge(base: dict, over: dict) -> None:
             _merge(base[k], v)
         else:
             base[k] = v
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from ..findings import Loc
@@ -21,7 +21,6 @@ class K8sObject:
     # Maps a line of the text the body was parsed from to a Loc in the repository (Helm: template lines).
     locator: Callable[[int], Loc] | None = None
     hook: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def ref(self) -> str:

@@ -91,35 +91,21 @@ class ModelArch:
     def from_config(cls, cfg: dict, quantize_config: dict | None = None, params_by_dtype: dict | None = None) -> "ModelArch | None":
         """A config.json as a ModelArch; None when it lacks the shapes (an encoder-only or a non-transformer)."""
         c = cfg.get("text_config") if isinstance(cfg.get("text_config"), dict) else cfg
-        top = cfg
         try:
             hidden, layers, heads = int(c["hidden_size"]), int(c["num_hidden_layers"]), int(c["num_attention_heads"])
         except (KeyError, TypeError, ValueError):
             return None
-        kv = int(c.get("num_key_value_heads") or heads)
-        head_dim = int(c.get("head_dim") or hidden // heads)
-        mtype = str(c.get("model_type") or top.get("model_type") or "")
-        window = c.get("sliding_window") if isinstance(c.get("sliding_window"), int) else None
-        sliding = _sliding_layers(c, mtype, layers, window)
-        types = c.get("layer_types") if isinstance(c.get("layer_types"), list) else []
-        state = sum(1 for t in types if t not in ("full_attention", "sliding_attention", "attention"))
-        experts = int(c.get("num_local_experts") or c.get("n_routed_experts") or c.get("num_experts") or 0)
-        qc = top.get("quantization_config") if isinstance(top.get("quantization_config"), dict) else quantize_config
-        rope = c.get("rope_scaling") if isinstance(c.get("rope_scaling"), dict) else None
+        mtype = str(c.get("model_type") or cfg.get("model_type") or "")
+        qc = cfg.get("quantization_config") if isinstance(cfg.get("quantization_config"), dict) else quantize_config
         return cls(
-            model_type=mtype, layers=layers, heads=heads, kv_heads=kv, head_dim=head_dim, hidden=hidden,
+            model_type=mtype, layers=layers, heads=heads, kv_heads=int(c.get("num_key_value_heads") or heads),
+            head_dim=int(c.get("head_dim") or hidden // heads), hidden=hidden,
             intermediate=int(c.get("intermediate_size") or 4 * hidden), vocab=int(c.get("vocab_size") or 0),
-            max_position_embeddings=c.get("max_position_embeddings") if isinstance(c.get("max_position_embeddings"), int) else None,
-            rope_scaling=rope, sliding_window=window if sliding else None, sliding_layers=sliding, state_layers=state,
-            kv_lora_rank=c.get("kv_lora_rank") or None, qk_rope_head_dim=c.get("qk_rope_head_dim"),
-            q_lora_rank=c.get("q_lora_rank"), qk_nope_head_dim=c.get("qk_nope_head_dim"), v_head_dim=c.get("v_head_dim"),
-            experts=experts, experts_per_token=int(c.get("num_experts_per_tok") or 0),
-            shared_intermediate=int(c.get("shared_expert_intermediate_size") or
-                                    int(c.get("n_shared_experts") or 0) * int(c.get("moe_intermediate_size") or 0)),
-            moe_intermediate=c.get("moe_intermediate_size"),
-            dense_layers=int(c.get("first_k_dense_replace") or 0) if experts else 0,
-            quant=_quant(qc), dtype=str(c.get("torch_dtype") or top.get("torch_dtype") or c.get("dtype") or top.get("dtype") or "") or None,
-            tie_word_embeddings=bool(top.get("tie_word_embeddings", c.get("tie_word_embeddings", False))),
+            max_position_embeddings=_int(c.get("max_position_embeddings")),
+            rope_scaling=c.get("rope_scaling") if isinstance(c.get("rope_scaling"), dict) else None,
+            **_windows(c, mtype, layers), **_mla(c), **_moe(c),
+            quant=_quant(qc), dtype=_first_str(c.get("torch_dtype"), cfg.get("torch_dtype"), c.get("dtype"), cfg.get("dtype")),
+            tie_word_embeddings=bool(cfg.get("tie_word_embeddings", c.get("tie_word_embeddings", False))),
             params_by_dtype=dict(params_by_dtype or {}),
         )
 
@@ -211,6 +197,35 @@ class ModelArch:
         return float((p.dense + p.experts) * bits + (p.embed + p.head) * 2)
 
 
+def _int(x) -> int | None:
+    return x if isinstance(x, int) and not isinstance(x, bool) else None
+
+
+def _first_str(*values) -> str | None:
+    return next((str(v) for v in values if v), None)
+
+
+def _windows(c: dict, mtype: str, layers: int) -> dict:
+    """Sliding-window layers and the window; linear-attention or state-space layers (a fixed state)."""
+    window = _int(c.get("sliding_window"))
+    sliding = _sliding_layers(c, mtype, layers, window)
+    types = c.get("layer_types") if isinstance(c.get("layer_types"), list) else []
+    state = sum(1 for t in types if t not in ("full_attention", "sliding_attention", "attention"))
+    return {"sliding_window": window if sliding else None, "sliding_layers": sliding, "state_layers": state}
+
+
+def _mla(c: dict) -> dict:
+    return {"kv_lora_rank": c.get("kv_lora_rank") or None, "qk_rope_head_dim": c.get("qk_rope_head_dim"), "q_lora_rank": c.get("q_lora_rank"),
+            "qk_nope_head_dim": c.get("qk_nope_head_dim"), "v_head_dim": c.get("v_head_dim")}
+
+
+def _moe(c: dict) -> dict:
+    experts = int(c.get("num_local_experts") or c.get("n_routed_experts") or c.get("num_experts") or 0)
+    shared = int(c.get("shared_expert_intermediate_size") or int(c.get("n_shared_experts") or 0) * int(c.get("moe_intermediate_size") or 0))
+    return {"experts": experts, "experts_per_token": int(c.get("num_experts_per_tok") or 0), "shared_intermediate": shared,
+            "moe_intermediate": c.get("moe_intermediate_size"), "dense_layers": int(c.get("first_k_dense_replace") or 0) if experts else 0}
+
+
 def _bytes(dtype: str | None) -> float | None:
     return DTYPE_BYTES.get(str(dtype).lower()) if dtype else None
 
@@ -239,18 +254,25 @@ def _quant(qc: dict | None) -> Quant | None:
     method = str(qc.get("quant_method") or qc.get("quant_algo") or ("gptq" if "bits" in qc else "")).lower()
     if not method:
         return None
-    bits = qc.get("bits") or qc.get("w_bit")
-    group = qc.get("group_size") or qc.get("q_group_size")
-    block = qc.get("weight_block_size")
-    if method == "fp8" and isinstance(block, list) and block and isinstance(block[0], int):
-        group = block[0]  # block-wise FP8 (DeepSeek V3): [n, k] weight blocks
-    if method == "compressed-tensors":
-        groups = qc.get("config_groups") or {}
-        first = next(iter(groups.values()), {}) if isinstance(groups, dict) else {}
-        w = first.get("weights") or {} if isinstance(first, dict) else {}
-        bits, group = w.get("num_bits") or bits, w.get("group_size") or group
-    if method == "modelopt" and "fp4" in str(qc.get("quant_algo", "")).lower():
+    bits, group = qc.get("bits") or qc.get("w_bit"), qc.get("group_size") or qc.get("q_group_size")
+    if method == "fp8" and isinstance(qc.get("weight_block_size"), list) and qc["weight_block_size"]:
+        group = qc["weight_block_size"][0]  # block-wise FP8 (DeepSeek V3): [n, k] weight blocks
+    elif method == "compressed-tensors":
+        bits, group = _compressed_tensors(qc, bits, group)
+    elif method == "modelopt" and "fp4" in str(qc.get("quant_algo", "")).lower():
         method = "nvfp4"
-    if method == "bitsandbytes":
+    elif method == "bitsandbytes":
         bits = 4 if qc.get("load_in_4bit") else 8
-    return Quant(method, int(bits) if isinstance(bits, (int, float)) else None, int(group) if isinstance(group, (int, float)) else None)
+    return Quant(method, _number(bits), _number(group))
+
+
+def _compressed_tensors(qc: dict, bits, group):
+    """The first config group's weight scheme (llm-compressor's W4A16, W8A8 ...)."""
+    groups = qc.get("config_groups") if isinstance(qc.get("config_groups"), dict) else {}
+    first = next(iter(groups.values()), {})
+    weights = first.get("weights") if isinstance(first, dict) and isinstance(first.get("weights"), dict) else {}
+    return weights.get("num_bits") or bits, weights.get("group_size") or group
+
+
+def _number(x) -> int | None:
+    return int(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None

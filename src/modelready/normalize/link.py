@@ -5,7 +5,6 @@ from __future__ import annotations
 from ..load.k8s import K8sObject
 from .model import Deployment, Related, Value
 
-MONITOR_KINDS = {"ServiceMonitor", "PodMonitor", "PodMonitoring", "ClusterPodMonitoring"}
 
 
 def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
@@ -15,30 +14,45 @@ def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
         by_scope.setdefault((_scope(o.origin), o.namespace), []).append(o)
     for d in deployments:
         scope = by_scope.get((_scope(d.origin), d.namespace), [])
-        services = []
+        services = [o for o in scope if _link(d, o, _spec(o))]
         for o in scope:
-            spec = o.body.get("spec") if isinstance(o.body.get("spec"), dict) else {}
-            # An InferencePool (Gateway API inference extension) fronts pods the way a Service does.
-            if (o.kind == "Service" and _selects(spec.get("selector"), d.pod_labels, plain=True)) or (
-                    o.kind == "InferencePool" and (_selects(spec.get("selector"), d.pod_labels, plain=True) or _selects(spec.get("selector"), d.pod_labels))):
-                rel = Related(o.kind, o.name, o.loc("metadata", "name"), o.body)
-                d.services.append(rel)
-                services.append(o)
-            elif _targets(spec.get("scaleTargetRef"), d):
-                d.autoscalers.append(Related(o.kind, o.name, o.loc("metadata", "name"), o.body))
-                for key, attr in (("minReplicas", "min_replicas"), ("minReplicaCount", "min_replicas"), ("maxReplicas", "max_replicas"), ("maxReplicaCount", "max_replicas")):
-                    if key in spec and getattr(d, attr) is None:
-                        setattr(d, attr, Value(spec[key], o.loc("spec", key)))
-            elif o.kind == "PodDisruptionBudget" and _selects(spec.get("selector"), d.pod_labels):
-                d.disruption_budgets.append(Related(o.kind, o.name, o.loc("metadata", "name"), o.body))
-            elif o.kind in ("PodMonitor", "PodMonitoring", "ClusterPodMonitoring") and _selects(spec.get("selector"), d.pod_labels):
-                d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), o.body))
-        for o in scope:
-            spec = o.body.get("spec") if isinstance(o.body.get("spec"), dict) else {}
-            if o.kind == "ServiceMonitor" and any(_selects(spec.get("selector"), s.labels) for s in services):
-                d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), o.body))
+            if o.kind == "ServiceMonitor" and any(_selects(_spec(o).get("selector"), s.labels) for s in services):
+                d.monitors.append(_related(o))
         if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
             d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc, {}))
+
+
+def _spec(o: K8sObject) -> dict:
+    spec = o.body.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def _related(o: K8sObject) -> Related:
+    return Related(o.kind, o.name, o.loc("metadata", "name"), o.body)
+
+
+# autoscaler field -> the Deployment attribute it fills when the workload does not say
+SCALE_FIELDS = (("minReplicas", "min_replicas"), ("minReplicaCount", "min_replicas"), ("maxReplicas", "max_replicas"), ("maxReplicaCount", "max_replicas"))
+
+
+def _link(d: Deployment, o: K8sObject, spec: dict) -> bool:
+    """Attach `o` to `d` where it points at it; True when `o` fronts d's pods (a Service or an InferencePool)."""
+    selector = spec.get("selector")
+    # An InferencePool (Gateway API inference extension) fronts pods the way a Service does.
+    if (o.kind == "Service" and _selects(selector, d.pod_labels, plain=True)) or (
+            o.kind == "InferencePool" and (_selects(selector, d.pod_labels, plain=True) or _selects(selector, d.pod_labels))):
+        d.services.append(_related(o))
+        return True
+    if _targets(spec.get("scaleTargetRef"), d):
+        d.autoscalers.append(_related(o))
+        for key, attr in SCALE_FIELDS:
+            if key in spec and getattr(d, attr) is None:
+                setattr(d, attr, Value(spec[key], o.loc("spec", key)))
+    elif o.kind == "PodDisruptionBudget" and _selects(selector, d.pod_labels):
+        d.disruption_budgets.append(_related(o))
+    elif o.kind in ("PodMonitor", "PodMonitoring", "ClusterPodMonitoring") and _selects(selector, d.pod_labels):
+        d.monitors.append(_related(o))
+    return False
 
 
 def _scope(origin: str) -> str:
@@ -62,18 +76,20 @@ def _selects(selector: object, labels: dict, plain: bool = False) -> bool:
     exprs = selector.get("matchExpressions") or []
     if not ml and not exprs:
         return False
-    if not all(labels.get(str(k)) == str(v) for k, v in ml.items()):
+    return all(labels.get(str(k)) == str(v) for k, v in ml.items()) and all(_matches(e, labels) for e in exprs)
+
+
+# matchExpressions operator -> whether (key, values, labels) passes; an unknown operator passes, as before
+OPERATORS = {
+    "In": lambda key, values, labels: labels.get(key) in values,
+    "NotIn": lambda key, values, labels: labels.get(key) not in values,
+    "Exists": lambda key, values, labels: key in labels,
+    "DoesNotExist": lambda key, values, labels: key not in labels,
+}
+
+
+def _matches(e: object, labels: dict) -> bool:
+    if not isinstance(e, dict):
         return False
-    for e in exprs:
-        if not isinstance(e, dict):
-            return False
-        key, op, values = str(e.get("key")), e.get("operator"), [str(v) for v in e.get("values") or []]
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and labels.get(key) in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
+    test = OPERATORS.get(e.get("operator"))  # type: ignore[arg-type]
+    return test is None or bool(test(str(e.get("key")), [str(v) for v in e.get("values") or []], labels))

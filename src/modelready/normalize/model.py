@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .. import data
 from ..findings import Loc
 
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi", "google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore", "gpu.intel.com/i915")
@@ -153,6 +154,10 @@ class PodSpec:
         name = c.mounts.get(mount_path)
         return self.volumes.get(name) if name else None
 
+    def selected_gpus(self) -> list[tuple[str, str, tuple[str, dict]]]:
+        """(label, value, GPU table entry) for each nodeSelector entry naming a GPU model (nvidia-l4, NVIDIA-H100-80GB-HBM3)."""
+        return [(k, v, named) for k, v in self.node_selector.items() if (named := data.gpu_by_name(v))]
+
 
 @dataclass
 class Engine:
@@ -248,6 +253,10 @@ class Deployment:
             gpus = [c.gpu() or ("", 0, 0) for c in pod.containers]
             total += sum(limit or request for _res, limit, request in gpus) * pod.count
         return total
+
+    def gpu_type(self) -> tuple[str, dict] | None:
+        """The GPU model node selection picks, as the GPU table names it, with its facts; None when none is named."""
+        return next((named for pod in self.pods for _label, _value, named in pod.selected_gpus()), None)
 
     @property
     def serving(self) -> bool:

@@ -110,52 +110,81 @@ def names_of(d: Deployment) -> tuple[str | None, str | None]:
     return hub_id, folder
 
 
+@dataclass
+class _Ask:
+    """What one deployment's model resolution works from."""
+
+    d: Deployment
+    configs: list[ModelConfig]
+    spec: object
+    hub: object
+    hub_id: str | None
+    folder: str | None
+    name: str | None
+    notes: list[str]
+
+
 def resolve(d: Deployment, configs: list[ModelConfig], spec=None, hub=None) -> ResolvedModel | None:
     hub_id, folder = names_of(d)
-    name = str(d.model.uri or d.model.id or "") or None
-    notes: list[str] = []
-    # 1. the repository's own config.json
-    found = _repo_config(d, configs, spec, hub_id, folder)
-    if found is not None:
-        cfg, why = found
-        arch = ModelArch.from_config(cfg.data, cfg.quantize_config)
-        if arch is not None:
-            return ResolvedModel(name or cfg.file, arch, f"config.json at {cfg.file}{why}", "repo", True)
-    # 2. the Hub
-    if hub is not None and hub_id:
-        data, counts, where, note = hub.fetch(hub_id, d.model.revision)
-        if data is not None:
-            arch = ModelArch.from_config(data, None, counts)
-            if arch is not None:
-                exact = "; exact parameters from safetensors headers" if counts else ""
-                return ResolvedModel(name or hub_id, arch, f"config.json from {where}{exact}", "hub", True,
-                                     notes=(note,) if note else ())
-        if note:
-            notes.append(note)
-    # 3. the bundled table
-    entry = _table_entry(hub_id, folder)
-    if entry is not None:
-        key, row, by_folder = entry
-        arch = ModelArch.from_config(row["config"])
-        if arch is not None:
-            confirmed = row["status"] == "corroborated"
-            how = f"bundled table entry {key}" + (", matched by the folder name" if by_folder else "")
-            how += "" if confirmed else ", not confirmed from a real config.json"
-            return ResolvedModel(name or key, arch, how, "table", confirmed and not by_folder, notes=tuple(notes))
-    # 4. what a ModelSpec states, then the name alone
-    stated = _spec_params(spec)
-    if stated is not None:
-        return ResolvedModel(name or spec.file, None, f"{stated:g}B parameters as {spec.file} states (model.parameters)", "spec", False,
-                             params_b=stated, name_quant=quant_from_name(name or ""), notes=tuple(notes))
-    shown = hub_id or folder or name
-    if shown:
-        size = params_from_name(shown)
-        if size is not None:
-            return ResolvedModel(name or shown, None, f"assumed {size:g}B parameters from the name {shown!r}", "name", False,
-                                 params_b=size, name_quant=quant_from_name(shown), notes=tuple(notes))
-    if shown and notes:  # nothing known, but what was tried is worth saying
-        return ResolvedModel(name or shown, None, "not resolved", "unknown", False, notes=tuple(notes))
+    ask = _Ask(d, configs, spec, hub, hub_id, folder, str(d.model.uri or d.model.id or "") or None, [])
+    for source in (_from_repository, _from_hub, _from_table, _from_spec, _from_name):
+        found = source(ask)
+        if found is not None:
+            return found
+    shown = hub_id or folder or ask.name
+    if shown and ask.notes:  # nothing known, but what was tried is worth saying
+        return ResolvedModel(ask.name or shown, None, "not resolved", "unknown", False, notes=tuple(ask.notes))
     return None
+
+
+def _from_repository(ask: _Ask) -> ResolvedModel | None:
+    found = _repo_config(ask.d, ask.configs, ask.spec, ask.hub_id, ask.folder)
+    if found is None:
+        return None
+    cfg, why = found
+    arch = ModelArch.from_config(cfg.data, cfg.quantize_config)
+    return ResolvedModel(ask.name or cfg.file, arch, f"config.json at {cfg.file}{why}", "repo", True) if arch else None
+
+
+def _from_hub(ask: _Ask) -> ResolvedModel | None:
+    if ask.hub is None or not ask.hub_id:
+        return None
+    data, counts, where, note = ask.hub.fetch(ask.hub_id, ask.d.model.revision)
+    arch = ModelArch.from_config(data, None, counts) if data is not None else None
+    if arch is None:
+        ask.notes += [note] if note else []
+        return None
+    exact = "; exact parameters from safetensors headers" if counts else ""
+    return ResolvedModel(ask.name or ask.hub_id, arch, f"config.json from {where}{exact}", "hub", True, notes=(note,) if note else ())
+
+
+def _from_table(ask: _Ask) -> ResolvedModel | None:
+    entry = _table_entry(ask.hub_id, ask.folder)
+    if entry is None:
+        return None
+    key, row, by_folder = entry
+    arch = ModelArch.from_config(row["config"])
+    confirmed = row["status"] == "corroborated"
+    how = f"bundled table entry {key}" + (", matched by the folder name" if by_folder else "")
+    how += "" if confirmed else ", not confirmed from a real config.json"
+    return ResolvedModel(ask.name or key, arch, how, "table", confirmed and not by_folder, notes=tuple(ask.notes)) if arch else None
+
+
+def _from_spec(ask: _Ask) -> ResolvedModel | None:
+    stated = _spec_params(ask.spec)
+    if stated is None:
+        return None
+    return ResolvedModel(ask.name or ask.spec.file, None, f"{stated:g}B parameters as {ask.spec.file} states (model.parameters)", "spec",
+                         False, params_b=stated, name_quant=quant_from_name(ask.name or ""), notes=tuple(ask.notes))
+
+
+def _from_name(ask: _Ask) -> ResolvedModel | None:
+    shown = ask.hub_id or ask.folder or ask.name
+    size = params_from_name(shown) if shown else None
+    if size is None:
+        return None
+    return ResolvedModel(ask.name or shown, None, f"assumed {size:g}B parameters from the name {shown!r}", "name", False,
+                         params_b=size, name_quant=quant_from_name(shown), notes=tuple(ask.notes))
 
 
 def _spec_params(spec) -> float | None:

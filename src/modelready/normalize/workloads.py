@@ -56,52 +56,65 @@ def to_deployments(obj: K8sObject) -> list[Deployment]:
 
 def _pod_groups(obj: K8sObject):
     """(name suffix, pod specs, replicas, replicas loc, extra) for each serving group in the object."""
-    b, L = obj.body, obj.loc
-    spec = _m(b.get("spec"))
-    kind, group = obj.kind, obj.api_version.split("/")[0]
-    if kind in POD_OWNERS or kind == "CronJob":
-        root = _m(_m(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
-        tmpl = _m(root.get("template"))
-        replicas = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
-        return [("", [_pod(obj, "main", 1, _m(tmpl.get("spec")))], as_int(replicas), L("spec", "replicas"),
-                 {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
-    if kind == "Pod":
-        return [("", [_pod(obj, "main", 1, spec)], 1, L("metadata"), {"pod_labels": obj.labels})]
-    if kind == "LeaderWorkerSet":
-        lwt = _m(spec.get("leaderWorkerTemplate"))
-        size = as_int(lwt.get("size")) or 1
-        pods = []
-        if lwt.get("leaderTemplate"):
-            pods.append(_pod(obj, "leader", 1, _m(_m(lwt["leaderTemplate"]).get("spec"))))
-            pods.append(_pod(obj, "worker", size - 1, _m(_m(lwt.get("workerTemplate")).get("spec"))))
-        else:
-            pods.append(_pod(obj, "worker", size, _m(_m(lwt.get("workerTemplate")).get("spec"))))
-        tmpl = _m(lwt.get("leaderTemplate") or lwt.get("workerTemplate"))
-        # The LWS controller labels every pod with its set's name; Services select on it.
-        labels = {**_labels(tmpl), "leaderworkerset.sigs.k8s.io/name": obj.name, "leaderworkerset.sigs.k8s.io/worker-index": "0"}
-        return [("", [p for p in pods if p.count > 0], as_int(spec.get("replicas", 1)), L("spec", "replicas"), {"pod_labels": labels})]
-    if group == "serving.kserve.io" and kind == "InferenceService":
-        return [_kserve_isvc(obj, spec)]
-    if group == "serving.kserve.io" and kind in ("LLMInferenceService", "LLMInferenceServiceConfig"):
-        out = []
-        for suffix, part in (("", spec), ("/prefill", _m(spec.get("prefill")))):
-            pods = []
-            if isinstance(part.get("template"), dict):
-                pods.append(_pod(obj, "main", 1, part["template"]))
-            if isinstance(part.get("worker"), dict):
-                pods.append(_pod(obj, "worker", 1, part["worker"]))
-            extra = {"managed_service": True, "partial": True}  # merged with LLMInferenceServiceConfig templates
-            model = _m(spec.get("model"))
-            if model.get("uri"):
-                extra["model_uri"] = Value(model["uri"], L("uri", at=model))
-            out.append((suffix, pods, as_int(part.get("replicas", 1)), L("replicas", at=part) if part else L("spec"), extra))
-        return out
-    if kind in ("ServingRuntime", "ClusterServingRuntime"):
-        pods = [_pod(obj, "main", 1, spec)]
-        if isinstance(spec.get("workerSpec"), dict):
-            pods.append(_pod(obj, "worker", 1, spec["workerSpec"]))
-        return [("", pods, None, L("spec"), {"managed_service": True})]
+    spec = _m(obj.body.get("spec"))
+    if obj.kind in POD_OWNERS or obj.kind == "CronJob":
+        return _owned(obj, spec)
+    group, reader = READERS.get(obj.kind, (None, None))
+    if reader is not None and group in (None, obj.api_version.split("/")[0]):
+        return reader(obj, spec)
     return _generic(obj)
+
+
+def _owned(obj: K8sObject, spec: YMap):
+    kind = obj.kind
+    root = _m(_m(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
+    tmpl = _m(root.get("template"))
+    replicas = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
+    return [("", [_pod(obj, "main", 1, _m(tmpl.get("spec")))], as_int(replicas), obj.loc("spec", "replicas"),
+             {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
+
+
+def _bare_pod(obj: K8sObject, spec: YMap):
+    return [("", [_pod(obj, "main", 1, spec)], 1, obj.loc("metadata"), {"pod_labels": obj.labels})]
+
+
+def _lws(obj: K8sObject, spec: YMap):
+    lwt = _m(spec.get("leaderWorkerTemplate"))
+    size = as_int(lwt.get("size")) or 1
+    pods = []
+    if lwt.get("leaderTemplate"):
+        pods.append(_pod(obj, "leader", 1, _m(_m(lwt["leaderTemplate"]).get("spec"))))
+        pods.append(_pod(obj, "worker", size - 1, _m(_m(lwt.get("workerTemplate")).get("spec"))))
+    else:
+        pods.append(_pod(obj, "worker", size, _m(_m(lwt.get("workerTemplate")).get("spec"))))
+    tmpl = _m(lwt.get("leaderTemplate") or lwt.get("workerTemplate"))
+    # The LWS controller labels every pod with its set's name; Services select on it.
+    labels = {**_labels(tmpl), "leaderworkerset.sigs.k8s.io/name": obj.name, "leaderworkerset.sigs.k8s.io/worker-index": "0"}
+    return [("", [p for p in pods if p.count > 0], as_int(spec.get("replicas", 1)), obj.loc("spec", "replicas"), {"pod_labels": labels})]
+
+
+def _llm_isvc(obj: K8sObject, spec: YMap):
+    L = obj.loc
+    out = []
+    for suffix, part in (("", spec), ("/prefill", _m(spec.get("prefill")))):
+        pods = []
+        if isinstance(part.get("template"), dict):
+            pods.append(_pod(obj, "main", 1, part["template"]))
+        if isinstance(part.get("worker"), dict):
+            pods.append(_pod(obj, "worker", 1, part["worker"]))
+        extra = {"managed_service": True, "partial": True}  # merged with LLMInferenceServiceConfig templates
+        model = _m(spec.get("model"))
+        if model.get("uri"):
+            extra["model_uri"] = Value(model["uri"], L("uri", at=model))
+        out.append((suffix, pods, as_int(part.get("replicas", 1)), L("replicas", at=part) if part else L("spec"), extra))
+    return out
+
+
+def _serving_runtime(obj: K8sObject, spec: YMap):
+    pods = [_pod(obj, "main", 1, spec)]
+    if isinstance(spec.get("workerSpec"), dict):
+        pods.append(_pod(obj, "worker", 1, spec["workerSpec"]))
+    return [("", pods, None, obj.loc("spec"), {"managed_service": True})]
 
 
 def _kserve_isvc(obj: K8sObject, spec: YMap):
@@ -127,7 +140,19 @@ def _kserve_isvc(obj: K8sObject, spec: YMap):
                 break
     if isinstance(pred.get("workerSpec"), dict):
         pods.append(_pod(obj, "worker", 1, pred["workerSpec"]))
-    return ("", pods, as_int(pred.get("minReplicas", 1)), L("minReplicas", at=pred) if pred else L("spec"), extra)
+    return [("", pods, as_int(pred.get("minReplicas", 1)), L("minReplicas", at=pred) if pred else L("spec"), extra)]
+
+
+# kind -> (API group it must have, or None for any; the reader of its serving groups)
+READERS = {
+    "Pod": (None, _bare_pod),
+    "LeaderWorkerSet": (None, _lws),
+    "InferenceService": ("serving.kserve.io", _kserve_isvc),
+    "LLMInferenceService": ("serving.kserve.io", _llm_isvc),
+    "LLMInferenceServiceConfig": ("serving.kserve.io", _llm_isvc),
+    "ServingRuntime": (None, _serving_runtime),
+    "ClusterServingRuntime": (None, _serving_runtime),
+}
 
 
 def _generic(obj: K8sObject):
@@ -210,6 +235,30 @@ def _container(obj: K8sObject, c: YMap, init: bool) -> Container:
     L = obj.loc
     image = Image.parse(str(c["image"]), L("image", at=c)) if c.get("image") is not None else None
     res = _m(c.get("resources"))
+    ports = {}
+    for p in _l(c.get("ports")):
+        if isinstance(p, dict) and isinstance(p.get("containerPort"), int):
+            ports[str(p.get("name") or p["containerPort"])] = p["containerPort"]
+    arg_locs = {part: [L(i, at=c[part]) for i in range(len(c[part]))] for part in ("command", "args") if isinstance(c.get(part), YList)}
+    return Container(
+        name=str(c.get("name", "")),
+        image=image,
+        command=[str(x) for x in _l(c.get("command"))],
+        args=[str(x) for x in _l(c.get("args"))],
+        env=_env(obj, c),
+        requests={str(k): Value(v, L("requests", k, at=res)) for k, v in _m(res.get("requests")).items()},
+        limits={str(k): Value(v, L("limits", k, at=res)) for k, v in _m(res.get("limits")).items()},
+        probes=_probes(obj, c),
+        ports=ports,
+        mounts={str(m.get("mountPath")): str(m.get("name")) for m in _l(c.get("volumeMounts")) if isinstance(m, dict)},
+        loc=L(at=c),
+        resources_loc=L("resources", at=c),
+        init=init,
+        arg_locs=arg_locs,
+    )
+
+
+def _probes(obj: K8sObject, c: YMap) -> dict[str, Probe]:
     probes = {}
     for kind in ("startup", "readiness", "liveness"):
         p = c.get(f"{kind}Probe")
@@ -218,35 +267,18 @@ def _container(obj: K8sObject, c: YMap, init: bool) -> Container:
             h = _m(p.get(handler))
             probes[kind] = Probe(kind, handler, h.get("path"), h.get("port"), as_int(p.get("initialDelaySeconds")) or 0,
                                  as_int(p.get("periodSeconds")) or 10, as_int(p.get("failureThreshold")) or 3,
-                                 as_int(p.get("timeoutSeconds")) or 1, L(f"{kind}Probe", at=c))
+                                 as_int(p.get("timeoutSeconds")) or 1, obj.loc(f"{kind}Probe", at=c))
+    return probes
+
+
+def _env(obj: K8sObject, c: YMap) -> list[EnvVar]:
     env = []
     for i, e in enumerate(_l(c.get("env"))):
         if isinstance(e, dict) and e.get("name"):
             val = e.get("value")
-            env.append(EnvVar(str(e["name"]), None if val is None else str(val), e.get("valueFrom"), L(i, "value", at=c["env"]) if "value" in e else L(i, at=c["env"])))
-    ports = {}
-    for p in _l(c.get("ports")):
-        if isinstance(p, dict) and isinstance(p.get("containerPort"), int):
-            ports[str(p.get("name") or p["containerPort"])] = p["containerPort"]
-    command = [str(x) for x in _l(c.get("command"))]
-    args = [str(x) for x in _l(c.get("args"))]
-    arg_locs = {part: [L(i, at=c[part]) for i in range(len(c[part]))] for part in ("command", "args") if isinstance(c.get(part), YList)}
-    return Container(
-        name=str(c.get("name", "")),
-        image=image,
-        command=command,
-        args=args,
-        env=env,
-        requests={str(k): Value(v, L("requests", k, at=res)) for k, v in _m(res.get("requests")).items()},
-        limits={str(k): Value(v, L("limits", k, at=res)) for k, v in _m(res.get("limits")).items()},
-        probes=probes,
-        ports=ports,
-        mounts={str(m.get("mountPath")): str(m.get("name")) for m in _l(c.get("volumeMounts")) if isinstance(m, dict)},
-        loc=L(at=c),
-        resources_loc=L("resources", at=c),
-        init=init,
-        arg_locs=arg_locs,
-    )
+            env.append(EnvVar(str(e["name"]), None if val is None else str(val), e.get("valueFrom"),
+                              obj.loc(i, "value", at=c["env"]) if "value" in e else obj.loc(i, at=c["env"])))
+    return env
 
 
 def _find_engine(dep: Deployment) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MARKER = "<!-- modelready:checklist -->"
+from ..report.markdown import MARKER
+
 ANNOTATION_BATCH = 50  # the Checks API takes at most 50 annotations per request
 LEVEL = {"error": "failure", "warning": "warning", "info": "notice"}
 

@@ -27,13 +27,6 @@ class Runner:
         return self.inputs.get(name, default) or default
 
     @property
-    def pull_request(self) -> dict | None:
-        pr = self.event.get("pull_request")
-        if pr is None and self.event_name == "issue_comment":
-            pr = (self.event.get("issue") or {}).get("pull_request") and self.event.get("issue")
-        return pr
-
-    @property
     def from_fork(self) -> bool:
         """A PR from a fork runs with a read-only token: no write is attempted."""
         pr = self.event.get("pull_request") or {}

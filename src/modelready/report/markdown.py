@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Callable
 
 GITHUB_LIMIT = 65536
+# Opens every checklist comment: how the publisher finds its own comment to update, and an edit of it to reconcile.
+MARKER = "<!-- modelready:checklist -->"
 BADGE = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 
 
@@ -33,7 +35,7 @@ def render(doc: dict, link: Callable[[str, int], str | None] = lambda f, l: None
     # Shrink in steps that never drop a failure: summarise passed items, then cap findings listed per item.
     # The last steps fold attestation boxes and quiet items into counts; failures always stay.
     for summarise, max_findings, compact in ((False, 50, False), (True, 50, False), (True, 10, False), (True, 3, False), (True, 1, True), (True, 0, True)):
-        body = template.render(doc=doc, sections=list(sections.items()), counts=counts, link=link, badge=BADGE,
+        body = template.render(marker=MARKER, doc=doc, sections=list(sections.items()), counts=counts, link=link, badge=BADGE,
                                summarise_passed=summarise, max_findings=max_findings, compact=compact, ticked=ticked or {})
         if len(body) <= limit:
             return body

@@ -8,20 +8,11 @@ RESET, BOLD, GREEN = "\033[0m", "\033[1m", "\033[32m"
 
 def render(doc: dict, color: bool = False) -> str:
     c = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
-    lines = []
     groups: dict[str, list[dict]] = {}
     for f in doc["findings"]:
         if not f["suppressed"]:
             groups.setdefault(f["subject"], []).append(f)
-    for subject in sorted(groups):
-        lines.append(c(BOLD, subject))
-        for f in sorted(groups[subject], key=lambda f: (-_rank(f["severity"]), f["file"], f["line"])):
-            where = f"{f['file']}:{f['line']}" if f["line"] else f["file"]
-            if f["values_key"]:
-                where += f" (values: {f['values_key']})"
-            lines.append(f"  {c(COLORS[f['severity']], f['severity']):<7} {f['check']}  {where}")
-            lines.append(f"          {f['message']}")
-        lines.append("")
+    lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c)]
     # clean: nothing about the deployment, and nothing in its file (a ModelSpec's finding may point there)
     blamed = {f["file"] for f in doc["findings"] if not f["suppressed"]}
     clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in groups and d["file"] not in blamed)
@@ -29,21 +20,33 @@ def render(doc: dict, color: bool = False) -> str:
         lines.append(f"{c(BOLD, dep)}\n  {c(GREEN, 'ok')}      no findings")
     if clean:
         lines.append("")
-    s = doc["summary"]
-    cat = doc["catalog"]
-    statuses = {}
+    return "\n".join(lines + _summary(doc, c)) + "\n"
+
+
+def _group(subject: str, findings: list[dict], c) -> list[str]:  # type: ignore[no-untyped-def]
+    lines = [c(BOLD, subject)]
+    for f in sorted(findings, key=lambda f: (-_rank(f["severity"]), f["file"], f["line"])):
+        where = f"{f['file']}:{f['line']}" if f["line"] else f["file"]
+        if f["values_key"]:
+            where += f" (values: {f['values_key']})"
+        lines.append(f"  {c(COLORS[f['severity']], f['severity']):<7} {f['check']}  {where}")
+        lines.append(f"          {f['message']}")
+    return lines + [""]
+
+
+def _summary(doc: dict, c) -> list[str]:  # type: ignore[no-untyped-def]
+    s, cat = doc["summary"], doc["catalog"]
+    statuses: dict[str, int] = {}
     for item in cat["items"]:
         statuses[item["status"]] = statuses.get(item["status"], 0) + 1
     n = s["findings"]
-    lines.append(f"{s['files']} files ({s['files_checked']} checked, {s['files_skipped']} skipped, {s['files_error']} unreadable), "
-                 f"{s['deployments']} deployments; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
-                 + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""))
-    lines.append(f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())))
     verdict = "FAIL" if s["result"] == "fail" else "PASS"
-    lines.append(c(COLORS["error"] if verdict == "FAIL" else GREEN, f"{verdict} (fail on {s['fail_on']})"))
-    for e in doc["errors"]:
-        lines.append(c(COLORS["error"], f"internal error: {e}"))
-    return "\n".join(lines) + "\n"
+    return [f"{s['files']} files ({s['files_checked']} checked, {s['files_skipped']} skipped, {s['files_error']} unreadable), "
+            f"{s['deployments']} deployments; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
+            + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""),
+            f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())),
+            c(COLORS["error"] if verdict == "FAIL" else GREEN, f"{verdict} (fail on {s['fail_on']})"),
+            *(c(COLORS["error"], f"internal error: {e}") for e in doc["errors"])]
 
 
 def _rank(sev: str) -> int:

@@ -130,7 +130,29 @@ def redact(text: str) -> str:
 
 def _config(rep: Report, binary: str, result, tmp: Path, opts: Options) -> None:
     """Scan copies of the raw manifests and Dockerfiles and of every rendered template, then map back."""
-    where: dict[str, tuple[str, object]] = {}  # path under tmp -> (repo file or origin, locator or None)
+    where = _copy_for_config(result, tmp)
+    if not where:
+        rep.items["pod-permissions"] = ("skipped", "nothing for a config scan", [])
+        return
+    proc = _run(rep, "config", "loaded manifests", [binary, "config", "--skip-check-update", "--quiet", "--format", "json",
+                                                    "--timeout", f"{opts.timeout}s", str(tmp)], opts.timeout + 30)
+    doc = _json(proc)
+    if doc is None:
+        rep.items["pod-permissions"] = ("skipped", f"skipped: trivy config failed ({_reason(rep)})", [])
+        return
+    for res in doc.get("Results") or []:
+        source = where.get(res.get("Target", ""))
+        if source is not None:
+            rep.findings += [_misconfiguration(m, *source) for m in res.get("Misconfigurations") or [] if m.get("Status") == "FAIL"]
+    # The same template line rendered with several values sets gives the same finding: keep one.
+    seen: set = set()
+    rep.findings = [f for f in rep.findings if not ((f.check, f.loc.file, f.loc.line, f.message) in seen or seen.add((f.check, f.loc.file, f.loc.line, f.message)))]
+    rep.items["pod-permissions"] = ("ran", f"trivy {rep.version} config scan of {len(where)} file(s)", [f"trivy config: {len(where)} files"])
+
+
+def _copy_for_config(result, tmp: Path) -> dict[str, tuple[str, object]]:
+    """path under tmp -> (repo file or origin, locator or None)"""
+    where: dict[str, tuple[str, object]] = {}
     for rec in result.files:
         if rec.status == "checked" and rec.kind in ("kubernetes", "dockerfile"):
             dest = tmp / "raw" / rec.path
@@ -142,36 +164,18 @@ def _config(rep: Report, binary: str, result, tmp: Path, opts: Options) -> None:
         (tmp / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp / name).write_text(text, encoding="utf-8")
         where[name] = (origin, locator)
-    if not where:
-        rep.items["pod-permissions"] = ("skipped", "nothing for a config scan", [])
-        return
-    proc = _run(rep, "config", "loaded manifests", [binary, "config", "--skip-check-update", "--quiet", "--format", "json",
-                                                    "--timeout", f"{opts.timeout}s", str(tmp)], opts.timeout + 30)
-    doc = _json(proc)
-    if doc is None:
-        rep.items["pod-permissions"] = ("skipped", f"skipped: trivy config failed ({_reason(rep)})", [])
-        return
-    for res in doc.get("Results") or []:
-        target = res.get("Target", "")
-        source = where.get(target)
-        if source is None:
-            continue
-        subject, locator = source
-        for m in res.get("Misconfigurations") or []:
-            if m.get("Status") != "FAIL":
-                continue
-            cause = m.get("CauseMetadata") or {}
-            start, end = int(cause.get("StartLine") or 0), int(cause.get("EndLine") or 0)
-            loc = locator(start) if locator else Loc(subject, start)
-            end_loc = locator(end) if locator else Loc(subject, end)
-            f = Finding(f"trivy/{m.get('ID')}", CONFIG_SEVERITY.get(m.get("Severity", "UNKNOWN"), Severity.info),
-                        f"{m.get('Title')}: {m.get('Message')}", loc, ("pod-permissions",), subject=subject, rule_url=m.get("PrimaryURL"))
-            f.span = (min(loc.line, end_loc.line or loc.line), max(loc.line, end_loc.line))
-            rep.findings.append(f)
-    # The same template line rendered with several values sets gives the same finding: keep one.
-    seen: set = set()
-    rep.findings = [f for f in rep.findings if not ((f.check, f.loc.file, f.loc.line, f.message) in seen or seen.add((f.check, f.loc.file, f.loc.line, f.message)))]
-    rep.items["pod-permissions"] = ("ran", f"trivy {rep.version} config scan of {len(where)} file(s)", [f"trivy config: {len(where)} files"])
+    return where
+
+
+def _misconfiguration(m: dict, subject: str, locator) -> Finding:  # type: ignore[no-untyped-def]
+    cause = m.get("CauseMetadata") or {}
+    start, end = int(cause.get("StartLine") or 0), int(cause.get("EndLine") or 0)
+    loc = locator(start) if locator else Loc(subject, start)
+    end_loc = locator(end) if locator else Loc(subject, end)
+    f = Finding(f"trivy/{m.get('ID')}", CONFIG_SEVERITY.get(m.get("Severity", "UNKNOWN"), Severity.info),
+                f"{m.get('Title')}: {m.get('Message')}", loc, ("pod-permissions",), subject=subject, rule_url=m.get("PrimaryURL"))
+    f.span = (min(loc.line, end_loc.line or loc.line), max(loc.line, end_loc.line))
+    return f
 
 
 def _secrets(rep: Report, binary: str, result, tmp: Path, opts: Options) -> None:

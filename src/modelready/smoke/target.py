@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 from ..data import engines
 from ..normalize.engine import expand
-from ..data import gpu_by_name
-from ..normalize.model import Deployment, secret_name
+from ..normalize.model import Container, Deployment, secret_name
 
 _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T|k)?$")
 _UNITS = {None: 1, "k": 1000, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
@@ -67,6 +66,41 @@ def from_deployment(d: Deployment) -> Target:
         raise ValueError(f"{d.ref}: no container to start")
     pod = d.pod_of(c)
     facts = engines().get(d.engine.name, {}) if d.engine else {}
+    literal, secrets, notes = _environment(c)
+    pods = sum(p.count for p in d.pods)
+    if pods > 1:  # LeaderWorkerSet, Ray, prefill/decode: one machine starts one container
+        notes.append(f"a serving group of {pods} pods: only container {c.name} of the {pod.role} pod is started")
+    if d.partial:
+        notes.append("the operator completes this pod at run time (e.g. a KServe runtime): what it adds is not started")
+    startup = c.probes.get("startup") or c.probes.get("liveness")
+    shm = pod.volume_at(c, "/dev/shm")
+    return Target(
+        name=d.name, subject=f"{d.ref}@{d.origin}", engine=d.engine.name if d.engine else "openai",
+        port=(d.engine.port if d.engine and d.engine.port else 8000), health_path=_health_path(c, facts),
+        # the kubelet expands $(VAR) from the container's env before it starts the process; so do we
+        command=[expand(t, literal) for t in c.command], args=[expand(t, literal) for t in c.args],
+        image=c.image.ref if c.image else None, env=literal, secret_env=secrets, gpus=_gpus(c),
+        shm_bytes=quantity_bytes(shm.size_limit) if shm and shm.medium == "Memory" else None,
+        model=_served_model(d), metrics_path=facts.get("metrics_path", "/metrics"),
+        startup_budget_s=startup.budget_seconds if startup is not None else None, notes=notes,
+    )
+
+
+def _health_path(c: Container, facts: dict) -> str:
+    """The readiness (else startup) probe's HTTP path, else the engine's first health path."""
+    ready = c.probes.get("readiness") or c.probes.get("startup")
+    if ready is not None and ready.handler == "httpGet" and ready.path:
+        return ready.path
+    return (facts.get("health_paths") or ["/health"])[0]
+
+
+def _gpus(c: Container) -> int:
+    gpu = c.gpu()
+    return (gpu[1] or gpu[2]) if gpu else 0
+
+
+def _environment(c: Container) -> tuple[dict[str, str], list[str], list[str]]:
+    """The literal env values the run sets, the names it fills from the runner's environment, and notes."""
     literal = {e.name: e.value for e in c.env if e.value is not None}
     notes, secrets = [], []
     for name in [n for n in literal if secret_name(n)]:  # a credential written in the manifest is not used
@@ -79,45 +113,17 @@ def from_deployment(d: Deployment) -> Target:
             secrets.append(e.name)
         elif e.value is None and ref:
             notes.append(f"env {e.name} comes from {next(iter(ref))}: not set in the smoke run")
-    pods = sum(p.count for p in d.pods)
-    if pods > 1:  # LeaderWorkerSet, Ray, prefill/decode: one machine starts one container
-        notes.append(f"a serving group of {pods} pods: only container {c.name} of the {pod.role} pod is started")
-    if d.partial:
-        notes.append("the operator completes this pod at run time (e.g. a KServe runtime): what it adds is not started")
-    # the kubelet expands $(VAR) from the container's env before it starts the process; so do we
-    command = [expand(t, literal) for t in c.command]
-    args = [expand(t, literal) for t in c.args]
-    probes = c.probes
-    ready = probes.get("readiness") or probes.get("startup")
-    health = ready.path if ready is not None and ready.handler == "httpGet" and ready.path else (facts.get("health_paths") or ["/health"])[0]
-    startup = probes.get("startup") or probes.get("liveness")
-    gpu = c.gpu()
-    shm = pod.volume_at(c, "/dev/shm")
-    model = None
+    return literal, secrets, notes
+
+
+def _served_model(d: Deployment) -> str | None:
+    """The name requests carry: the engine's served model name, else its model, else the deployment's model id."""
     if d.engine is not None:
         for key in ("served_model_name", "model"):
             v = d.engine.setting(key)
             if v is not None and isinstance(v.value, str):
-                model = v.value.split()[0]
-                break
-    return Target(
-        name=d.name, subject=f"{d.ref}@{d.origin}", engine=d.engine.name if d.engine else "openai",
-        port=(d.engine.port if d.engine and d.engine.port else 8000), health_path=health,
-        command=command, args=args, image=c.image.ref if c.image else None, env=literal, secret_env=secrets,
-        gpus=(gpu[1] or gpu[2]) if gpu else 0, shm_bytes=quantity_bytes(shm.size_limit) if shm and shm.medium == "Memory" else None,
-        model=model or (d.model.id if d.model else None), metrics_path=facts.get("metrics_path", "/metrics"),
-        startup_budget_s=startup.budget_seconds if startup is not None else None, notes=notes,
-    )
-
-
-def gpu_type(d: Deployment) -> str | None:
-    """The GPU model a nodeSelector value names (nvidia-l4, NVIDIA-H100-80GB-HBM3), as the GPU table calls it."""
-    for pod in d.pods:
-        for value in pod.node_selector.values():
-            found = gpu_by_name(str(value))
-            if found:
-                return found[0]
-    return None
+                return v.value.split()[0]
+    return d.model.id if d.model else None
 
 
 def from_command(command: str | None, image: str | None, port: int, health_path: str, engine: str = "openai") -> Target:
@@ -137,5 +143,5 @@ def plan(deployments: list[Deployment], gpu_only: bool) -> list[dict]:
             continue
         seen.add((d.ref, where))
         include.append({"id": f"{d.ref}@{d.origin}", "name": d.name, "path": where,
-                        "engine": d.engine.name if d.engine else None, "gpus": d.gpus_per_group(), "gpu_type": gpu_type(d)})
+                        "engine": d.engine.name if d.engine else None, "gpus": d.gpus_per_group(), "gpu_type": (d.gpu_type() or (None,))[0]})
     return include

@@ -4,6 +4,10 @@ Works on the smoke-result document alone, so a result made on a GPU runner can b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable
+
 # spec.slo.latency operation -> the measured distribution that answers it
 LATENCY = {"ttft": "ttft_ms", "itl": "itl_ms", "e2e": "latency_ms", "request": "latency_ms"}
 MAX_ERROR_RATE = 0.01
@@ -48,128 +52,217 @@ def figures(result: dict) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class Run:
+    """One smoke-result document, read once for the functions that decide the items."""
+
+    result: dict
+
+    def part(self, name: str) -> dict:
+        return self.result.get(name) or {}
+
+    @property
+    def is_ready(self) -> bool:
+        return bool(self.part("ready").get("ok"))
+
+    @property
+    def cold(self) -> float:
+        return self.part("ready").get("cold_start_s")  # type: ignore[no-any-return]
+
+    @property
+    def not_ready(self) -> str:
+        return f"never became ready: {self.part('ready').get('error') or 'not started'}"
+
+    @property
+    def prompts(self) -> list[dict]:
+        return self.part("canary").get("prompts", [])  # type: ignore[no-any-return]
+
+    def slos(self, failed: bool | None = None) -> list[dict]:
+        return [s for s in self.result.get("slo", []) if failed is None or s["ok"] is (not failed)]
+
+
+def decision(status: str, why: str, *evidence: str | None) -> dict:
+    return {"status": status, "why": why, "evidence": [e for e in evidence if e]}
+
+
+def _entrypoint(r: Run) -> dict:
+    if not r.is_ready:
+        return decision("failed", r.not_ready, *r.part("ready").get("log_tail", [])[-3:])
+    answered = [p for p in r.prompts if p.get("ok")]
+    if r.prompts and len(answered) == len(r.prompts):
+        return decision("passed", f"started and answered {len(answered)} canary prompt(s)", f"served model {r.part('canary').get('model')}")
+    bad = [p for p in r.prompts if not p.get("ok")]
+    return decision("failed", f"{len(bad)} of {len(r.prompts)} canary prompt(s) unanswered: {bad[0].get('error') if bad else 'none sent'}")
+
+
+def _storage_access(r: Run) -> dict:
+    if not r.is_ready:
+        return decision("failed", r.not_ready)
+    return decision("passed", f"the engine read the model ({r.part('target').get('model') or 'from its args'}) and served it")
+
+
+def _cold_start(r: Run) -> dict:
+    if not r.is_ready:
+        return decision("failed", r.not_ready)
+    budget = r.part("target").get("startup_budget_s")
+    over = [s for s in r.slos(failed=True) if s["slo"] == "coldStartSeconds"]
+    if over:
+        return decision("failed", f"cold start {r.cold:.1f} s is over the spec's {over[0]['target']} s")
+    if budget is not None and r.cold > budget:
+        return decision("failed", f"cold start {r.cold:.1f} s is over the {budget} s the probes allow: Kubernetes would restart it before it is ready")
+    return decision("passed", f"cold start {r.cold:.1f} s" + (f" (probes allow {budget} s)" if budget is not None else ""))
+
+
+def _storage_bandwidth(r: Run) -> dict:
+    if not r.is_ready:
+        return decision("failed", r.not_ready)
+    size, cold = r.part("target").get("model_bytes"), r.cold
+    return decision("passed", f"model loaded and ready in {cold:.1f} s" + (f", {size / 2**20 / cold:.1f} MiB/s over {size / 2**20:.1f} MiB" if size and cold else ""))
+
+
+def _warmup(r: Run) -> dict:
+    first = (r.prompts or [{}])[0].get("latency_ms")
+    steady = (r.part("load").get("latency_ms") or {}).get("p50")
+    if first is not None and steady is not None:
+        return decision("passed", f"first request {first:.0f} ms after ready; steady-state p50 {steady:.0f} ms")
+    if not r.is_ready:
+        return decision("failed", r.not_ready)
+    if first is None:
+        return decision("failed", "no canary answer to time")
+    return decision("skipped", "no load run to compare with")
+
+
+def _no_load(r: Run) -> dict | None:
+    """The decision of a load item when no load ran, else None."""
+    if r.result.get("load") is not None:
+        return None
+    return decision("failed", r.not_ready) if not r.is_ready else decision("skipped", "no load run (load.duration 0)")
+
+
+def _errors(load: dict) -> str:
+    classes = f" ({', '.join(f'{k} ×{v}' for k, v in load['error_classes'].items())})" if load.get("error_classes") else ""
+    return f"{load['errors']} of {load['requests']} requests failed" + classes
+
+
+def _load_tested(r: Run) -> dict:
+    load = r.part("load")
+    rate = load.get("error_rate")
+    if (none := _no_load(r)) is not None:
+        return none
+    if not load["requests"]:
+        return decision("failed", "the load sent no request")
+    if rate is not None and rate > MAX_ERROR_RATE:
+        return decision("failed", _errors(load))
+    lat = load.get("latency_ms") or {}
+    measured = (f"p50 {lat.get('p50')} ms, p95 {lat.get('p95')} ms, p99 {lat.get('p99')} ms; "
+                f"{load.get('output_tokens_per_s')} tokens/s at concurrency {load['concurrency']}")
+    missed = [s for s in r.slos(failed=True) if s["slo"] != "coldStartSeconds"]
+    if missed:
+        return decision("failed", "misses " + "; ".join(f"{s['slo']} {s['measured']} vs {s['target']}{s['unit']}" for s in missed), measured)
+    return decision("passed", measured, *(f"{s['slo']}: {s['measured']} ≤ {s['target']}" for s in r.slos(failed=False)))
+
+
+def _batching(r: Run) -> dict:
+    if (none := _no_load(r)) is not None:
+        return none
+    load = r.part("load")
+    running, in_flight = load.get("engine_max_running"), load.get("max_in_flight", 0)
+    if load["concurrency"] < 2:
+        return decision("failed", "concurrency 1 never batches: set load.concurrency ≥ 2")
+    if running is not None and running < 2 <= in_flight:
+        return decision("failed", f"{in_flight} requests in flight but the engine ran at most {running:g} at a time: requests queue instead of batching")
+    if in_flight >= 2 and (load.get("error_rate") or 0) <= MAX_ERROR_RATE:
+        return decision("passed", f"{in_flight} requests in flight at once"
+                        + (f", the engine batched up to {running:g}" if running is not None else " (the engine reports no batch size)")
+                        + f"; {_errors(load)}")
+    return decision("failed", f"at most {in_flight} request(s) in flight; {_errors(load)}")
+
+
+# metric item -> the metric groups (smoke/metrics.py) it needs, and what they are called in a message
+METRIC_ITEMS = {
+    "metrics-exported": (("latency", "tokens"), "latency histogram or token counter"),
+    "error-metrics": (("errors",), "error-count"),
+    "latency-decomposition": (("ttft", "itl"), "TTFT or inter-token"),
+    "cache-metrics": (("kv_cache",), "KV-cache"),
+}
+
+
+def _metric(item: str, r: Run) -> dict:
+    wanted, label = METRIC_ITEMS[item]
+    metrics = r.part("metrics")
+    groups = metrics.get("groups") or {}
+    if not r.is_ready:
+        return decision("failed", r.not_ready)
+    if metrics.get("error"):
+        return decision("failed", metrics["error"])
+    if any(groups.get(g) is None for g in wanted):
+        return decision("skipped", f"no {label} metric names known for engine {r.part('target').get('engine')}; /metrics has {metrics.get('names')} names")
+    missing = [g for g in wanted if not groups.get(g)]
+    if missing:
+        return decision("failed", f"/metrics exports no {', '.join(missing)} metric")
+    ttft, itl = r.part("load").get("ttft_ms") or {}, r.part("load").get("itl_ms") or {}
+    measured = f"measured TTFT p50 {ttft.get('p50')} ms, inter-token p50 {itl.get('p50')} ms" if ttft and item == "latency-decomposition" else ""
+    return decision("passed", "exports " + ", ".join(n for g in wanted for n in groups[g]), measured)
+
+
+def _no_gpu(r: Run) -> dict | None:
+    """The decision of a GPU item when the target asks for none or none can be seen, else None."""
+    gpus, gpu = r.part("target").get("gpus") or 0, r.part("gpu")
+    if not gpus:
+        return decision("skipped", "the target asks for no GPU: nothing to prove about GPUs")
+    if not gpu.get("available"):
+        return decision("failed", f"the target asks for {gpus} GPU(s) but {gpu.get('reason')}")
+    return None
+
+
+def _devices(r: Run) -> tuple[list[dict], str]:
+    devices = r.part("gpu").get("devices") or []
+    return devices, ", ".join(sorted({d["name"] for d in devices}))
+
+
+def _gpu_drivers(r: Run) -> dict:
+    if (none := _no_gpu(r)) is not None:
+        return none
+    devices, names = _devices(r)
+    gpus = r.part("target").get("gpus")
+    if len(devices) < gpus:
+        return decision("failed", f"the target asks for {gpus} GPU(s), NVML sees {len(devices)} ({names})")
+    return decision("passed", f"driver {r.part('gpu').get('driver')}, {len(devices)} × {names}")
+
+
+def _gpu_compat(r: Run) -> dict:
+    if (none := _no_gpu(r)) is not None:
+        return none
+    devices, names = _devices(r)
+    peak = sum(d["peak_memory_used_mib"] - d["memory_used_at_start_mib"] for d in devices)
+    if r.is_ready and peak > 0:
+        return decision("passed", f"served on {names}; peak GPU memory +{peak} MiB",
+                        *(f"GPU {d['index']}: peak {d['peak_memory_used_mib']} of {d['memory_total_mib']} MiB, mean utilisation {d['mean_utilization_pct']} %" for d in devices))
+    return decision("failed", r.not_ready if not r.is_ready else f"the engine served but allocated no GPU memory on {names}: it ran on the CPU")
+
+
+# catalog item -> the function deciding it from one run
+ITEMS: dict[str, Callable[[Run], dict]] = {
+    "entrypoint-tested": _entrypoint,
+    "storage-access-tested": _storage_access,
+    "cold-start-measured": _cold_start,
+    "storage-bandwidth": _storage_bandwidth,
+    "warmup-documented": _warmup,
+    "load-tested": _load_tested,
+    "batch-scheduling-validated": _batching,
+    **{item: partial(_metric, item) for item in METRIC_ITEMS},
+    "gpu-drivers-working": _gpu_drivers,
+    "gpu-compat-tested": _gpu_compat,
+}
+
+
 def items(result: dict) -> dict[str, dict]:
     """Catalog item id -> {status, why, evidence}; status passed, failed or skipped."""
-    out: dict[str, dict] = {}
-    target, ready, canary = result.get("target") or {}, result.get("ready") or {}, result.get("canary") or {}
-    load, gpu, metrics = result.get("load"), result.get("gpu") or {}, result.get("metrics") or {}
-    is_ready = bool(ready.get("ok"))
-    cold = ready.get("cold_start_s")
-    not_ready = f"never became ready: {ready.get('error') or 'not started'}"
-
-    def put(item, status, why, *evidence):
-        out[item] = {"status": status, "why": why, "evidence": [e for e in evidence if e]}
-
-    answered = [p for p in canary.get("prompts", []) if p.get("ok")]
-    if not is_ready:
-        put("entrypoint-tested", "failed", not_ready, *ready.get("log_tail", [])[-3:])
-    elif canary.get("prompts") and len(answered) == len(canary["prompts"]):
-        put("entrypoint-tested", "passed", f"started and answered {len(answered)} canary prompt(s)", f"served model {canary.get('model')}")
-    else:
-        bad = [p for p in canary.get("prompts", []) if not p.get("ok")]
-        put("entrypoint-tested", "failed", f"{len(bad)} of {len(canary.get('prompts', []))} canary prompt(s) unanswered: {bad[0].get('error') if bad else 'none sent'}")
-
-    if is_ready:
-        put("storage-access-tested", "passed", f"the engine read the model ({target.get('model') or 'from its args'}) and served it")
-        budget = target.get("startup_budget_s")
-        over = [s for s in result.get("slo", []) if s["slo"] == "coldStartSeconds" and s["ok"] is False]
-        if over:
-            put("cold-start-measured", "failed", f"cold start {cold:.1f} s is over the spec's {over[0]['target']} s")
-        elif budget is not None and cold > budget:
-            put("cold-start-measured", "failed", f"cold start {cold:.1f} s is over the {budget} s the probes allow: Kubernetes would restart it before it is ready")
-        else:
-            put("cold-start-measured", "passed", f"cold start {cold:.1f} s" + (f" (probes allow {budget} s)" if budget is not None else ""))
-        size = target.get("model_bytes")
-        put("storage-bandwidth", "passed", f"model loaded and ready in {cold:.1f} s" + (f", {size / 2**20 / cold:.1f} MiB/s over {size / 2**20:.1f} MiB" if size and cold else ""))
-    else:
-        for item in ("storage-access-tested", "cold-start-measured", "storage-bandwidth"):
-            put(item, "failed", not_ready)
-
-    summary = load or {}
-    first = (canary.get("prompts") or [{}])[0].get("latency_ms")
-    steady = (summary.get("latency_ms") or {}).get("p50")
-    if first is not None and steady is not None:
-        put("warmup-documented", "passed", f"first request {first:.0f} ms after ready; steady-state p50 {steady:.0f} ms")
-    else:
-        put("warmup-documented", "failed" if not is_ready or first is None else "skipped",
-            not_ready if not is_ready else ("no canary answer to time" if first is None else "no load run to compare with"))
-
-    if load is None:
-        for item in ("batch-scheduling-validated", "load-tested"):
-            put(item, "failed" if not is_ready else "skipped", not_ready if not is_ready else "no load run (load.duration 0)")
-    else:
-        rate = summary.get("error_rate")
-        errs = f"{summary['errors']} of {summary['requests']} requests failed" + (f" ({', '.join(f'{k} ×{v}' for k, v in summary['error_classes'].items())})" if summary.get("error_classes") else "")
-        if not summary["requests"]:
-            put("load-tested", "failed", "the load sent no request")
-        elif rate is not None and rate > MAX_ERROR_RATE:
-            put("load-tested", "failed", errs)
-        else:
-            missed = [s for s in result.get("slo", []) if s["ok"] is False and s["slo"] != "coldStartSeconds"]
-            lat = summary.get("latency_ms") or {}
-            figures = (f"p50 {lat.get('p50')} ms, p95 {lat.get('p95')} ms, p99 {lat.get('p99')} ms; "
-                       f"{summary.get('output_tokens_per_s')} tokens/s at concurrency {summary['concurrency']}")
-            if missed:
-                put("load-tested", "failed", "misses " + "; ".join(f"{s['slo']} {s['measured']} vs {s['target']}{s['unit']}" for s in missed), figures)
-            else:
-                put("load-tested", "passed", figures, *(f"{s['slo']}: {s['measured']} ≤ {s['target']}" for s in result.get("slo", []) if s["ok"]))
-        engine_running = summary.get("engine_max_running")
-        if summary["concurrency"] < 2:
-            put("batch-scheduling-validated", "failed", "concurrency 1 never batches: set load.concurrency ≥ 2")
-        elif engine_running is not None and engine_running < 2 <= summary.get("max_in_flight", 0):
-            put("batch-scheduling-validated", "failed", f"{summary['max_in_flight']} requests in flight but the engine ran at most "
-                f"{engine_running:g} at a time: requests queue instead of batching")
-        elif summary.get("max_in_flight", 0) >= 2 and (rate or 0) <= MAX_ERROR_RATE:
-            put("batch-scheduling-validated", "passed", f"{summary['max_in_flight']} requests in flight at once"
-                + (f", the engine batched up to {engine_running:g}" if engine_running is not None else " (the engine reports no batch size)")
-                + f"; {errs}")
-        else:
-            put("batch-scheduling-validated", "failed", f"at most {summary.get('max_in_flight', 0)} request(s) in flight; {errs}")
-
-    ttft, itl = (summary.get("ttft_ms") or {}), (summary.get("itl_ms") or {})
-    measured = f"measured TTFT p50 {ttft.get('p50')} ms, inter-token p50 {itl.get('p50')} ms" if ttft else ""
-    groups = metrics.get("groups") or {}
-
-    def metric_item(item, wanted, label):
-        if not is_ready:
-            return put(item, "failed", not_ready)
-        if metrics.get("error"):
-            return put(item, "failed", metrics["error"])
-        if any(groups.get(g) is None for g in wanted):
-            return put(item, "skipped", f"no {label} metric names known for engine {target.get('engine')}; /metrics has {metrics.get('names')} names")
-        missing = [g for g in wanted if not groups.get(g)]
-        if missing:
-            return put(item, "failed", f"/metrics exports no {', '.join(missing)} metric")
-        put(item, "passed", "exports " + ", ".join(n for g in wanted for n in groups[g]), measured if item == "latency-decomposition" else "")
-
-    metric_item("metrics-exported", ("latency", "tokens"), "latency histogram or token counter")
-    metric_item("error-metrics", ("errors",), "error-count")
-    metric_item("latency-decomposition", ("ttft", "itl"), "TTFT or inter-token")
-    metric_item("cache-metrics", ("kv_cache",), "KV-cache")
-
-    gpus = target.get("gpus") or 0
-    devices = gpu.get("devices") or []
-    if not gpus:
-        for item in ("gpu-drivers-working", "gpu-compat-tested"):
-            put(item, "skipped", "the target asks for no GPU: nothing to prove about GPUs")
-    elif not gpu.get("available"):
-        for item in ("gpu-drivers-working", "gpu-compat-tested"):
-            put(item, "failed", f"the target asks for {gpus} GPU(s) but {gpu.get('reason')}")
-    else:
-        names = ", ".join(sorted({d["name"] for d in devices}))
-        if len(devices) < gpus:
-            put("gpu-drivers-working", "failed", f"the target asks for {gpus} GPU(s), NVML sees {len(devices)} ({names})")
-        else:
-            put("gpu-drivers-working", "passed", f"driver {gpu.get('driver')}, {len(devices)} × {names}")
-        peak = sum(d["peak_memory_used_mib"] - d["memory_used_at_start_mib"] for d in devices)
-        if is_ready and peak > 0:
-            put("gpu-compat-tested", "passed", f"served on {names}; peak GPU memory +{peak} MiB",
-                *(f"GPU {d['index']}: peak {d['peak_memory_used_mib']} of {d['memory_total_mib']} MiB, mean utilisation {d['mean_utilization_pct']} %" for d in devices))
-        else:
-            put("gpu-compat-tested", "failed", not_ready if not is_ready else f"the engine served but allocated no GPU memory on {names}: it ran on the CPU")
+    run = Run(result)
+    out = {item: decide(run) for item, decide in ITEMS.items()}
     crash = result.get("crash")
     if crash:  # a server that dies under the smoke run is not ready, whatever it answered before
         why = f"exited with code {crash['exit_code']} during {crash['during']}"
-        put("entrypoint-tested", "failed", why, *crash.get("log_tail", [])[-3:])
-        put("load-tested", "failed", why)
+        out["entrypoint-tested"] = decision("failed", why, *crash.get("log_tail", [])[-3:])
+        out["load-tested"] = decision("failed", why)
     return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import yaml
 
-from .. import data
 from ..normalize.model import Deployment, as_int
 
 TODO = {
@@ -25,28 +24,54 @@ TODO = {
 
 
 def scaffold(d: Deployment, params: float | None = None) -> str:
-    e = d.engine
-    setting = (lambda name: e.setting(name).value if e and e.setting(name) is not None else None)
     spec: dict = {"deploymentRef": {"kind": d.kind, "name": d.name}}
-    model = {k: v for k, v in {"id": d.model.id, "revision": d.model.revision, "uri": d.model.uri,
-                               "maxContextTokens": as_int(setting("max_model_len"))}.items() if v is not None}
+    for section, build in SECTIONS.items():
+        spec[section] = build(d, params)
+    doc = {"apiVersion": "modelready.io/v1alpha1", "kind": "ModelSpec", "metadata": {"name": d.name.removeprefix("release-")}, "spec": spec}
+    text = yaml.safe_dump(doc, sort_keys=False, width=120)
+    lines = [f"# ModelSpec scaffolded by `modelready init` from {d.kind} {d.name} ({d.origin}).",
+             "# Filled from the files; every TODO below is a field the checklist still waits for.", text.rstrip()]
+    lines += [f"  # TODO {section}: {what}" for section, what in TODO.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _setting(d: Deployment, name: str):  # type: ignore[no-untyped-def]
+    v = d.engine.setting(name) if d.engine else None
+    return v.value if v is not None else None
+
+
+def _present(values: dict) -> dict:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _model(d: Deployment, params: float | None) -> dict:
+    model = _present({"id": d.model.id, "revision": d.model.revision, "uri": d.model.uri,
+                      "maxContextTokens": as_int(_setting(d, "max_model_len"))})
     if params:
         model["parameters"] = f"{params / 1e9:.1f}B"
-    spec["model"] = model or {"id": "TODO"}
-    precision = {"dtype": _dtype(setting("dtype")), "quantization": setting("quantization") or "none"}
-    spec["precision"] = {k: v for k, v in precision.items() if v is not None}
-    c = d.engine_container
-    runtime = {"engine": e.name if e else "other", "version": e.version if e else None, "image": c.image.ref if c and c.image else None}
-    spec["runtime"] = {k: v for k, v in runtime.items() if v is not None}
-    gpu = None
-    for pod in d.pods:
-        for value in pod.node_selector.values():
-            gpu = gpu or data.gpu_by_name(value)
-    hardware: dict = {"gpu": {k: v for k, v in {"type": gpu[0] if gpu else None, "count": d.gpus_per_group()}.items() if v is not None}}
-    if e:
-        hardware["tensorParallel"] = e.int_setting("tensor_parallel", 1)
-        hardware["pipelineParallel"] = e.int_setting("pipeline_parallel", 1)
-    spec["hardware"] = hardware
+    return model or {"id": "TODO"}
+
+
+def _precision(d: Deployment, _params: float | None) -> dict:
+    return _present({"dtype": _dtype(_setting(d, "dtype")), "quantization": _setting(d, "quantization") or "none"})
+
+
+def _runtime(d: Deployment, _params: float | None) -> dict:
+    e, c = d.engine, d.engine_container
+    return _present({"engine": e.name if e else "other", "version": e.version if e else None, "image": c.image.ref if c and c.image else None})
+
+
+def _hardware(d: Deployment, _params: float | None) -> dict:
+    gpu = d.gpu_type()
+    hardware: dict = {"gpu": _present({"type": gpu[0] if gpu else None, "count": d.gpus_per_group()})}
+    if d.engine:
+        hardware["tensorParallel"] = d.engine.int_setting("tensor_parallel", 1)
+        hardware["pipelineParallel"] = d.engine.int_setting("pipeline_parallel", 1)
+    return hardware
+
+
+def _serving(d: Deployment, _params: float | None) -> dict:
+    e, c = d.engine, d.engine_container
     serving: dict = {"protocol": "http"}
     if e and e.name in ("vllm", "sglang", "tgi"):
         serving["api"] = "openai"
@@ -54,16 +79,16 @@ def scaffold(d: Deployment, params: float | None = None) -> str:
     probe = c.probes.get("readiness") if c else None
     if probe is not None and probe.path:
         serving["healthPath"] = probe.path
-    spec["serving"] = serving
-    scaling = {"minReplicas": as_int(d.min_replicas.value) if d.min_replicas else d.replicas,
-               "maxReplicas": as_int(d.max_replicas.value) if d.max_replicas else d.replicas}
-    spec["scaling"] = {k: v for k, v in scaling.items() if v is not None}
-    doc = {"apiVersion": "modelready.io/v1alpha1", "kind": "ModelSpec", "metadata": {"name": d.name.removeprefix("release-")}, "spec": spec}
-    text = yaml.safe_dump(doc, sort_keys=False, width=120)
-    lines = [f"# ModelSpec scaffolded by `modelready init` from {d.kind} {d.name} ({d.origin}).",
-             "# Filled from the files; every TODO below is a field the checklist still waits for.", text.rstrip()]
-    lines += [f"  # TODO {section}: {what}" for section, what in TODO.items()]
-    return "\n".join(lines) + "\n"
+    return serving
+
+
+def _scaling(d: Deployment, _params: float | None) -> dict:
+    return _present({"minReplicas": as_int(d.min_replicas.value) if d.min_replicas else d.replicas,
+                     "maxReplicas": as_int(d.max_replicas.value) if d.max_replicas else d.replicas})
+
+
+# spec section -> what the files say of it, in the order the scaffold writes them
+SECTIONS = {"model": _model, "precision": _precision, "runtime": _runtime, "hardware": _hardware, "serving": _serving, "scaling": _scaling}
 
 
 def _dtype(x):

@@ -16,10 +16,10 @@ import json
 from pathlib import Path
 
 from ..config import find_config, load_config
-from ..discover import classify_name
 from ..findings import Severity
-from . import attest
-from .runner import Runner
+from ..publish import attest
+from ..publish.runner import Runner
+from .scope import narrow_to, relevant
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
 RESULT_MARK = "<!-- modelready:result:{} -->"
@@ -30,15 +30,13 @@ def _attestation(r: Runner) -> int:
     and re-issue the check with the attestations counted. Edits by bots (our own included) are ignored."""
     import datetime as dt
 
-    from .github import MARKER, Publisher
+    from ..publish.github import Publisher
 
     comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
     sender = r.event.get("sender") or {}
-    if r.event.get("action") != "edited" or MARKER not in (comment.get("body") or "") or not issue.get("pull_request"):
-        print("modelready: not an edit of the checklist comment: nothing to do")
-        return 0
-    if sender.get("type") == "Bot" or not r.token or r.from_fork:
-        print("modelready: edit by a bot or without a write token: nothing to do")
+    ignored = _not_an_attestation(r, comment, issue, sender)
+    if ignored:
+        print(f"modelready: {ignored}: nothing to do")
         return 0
     old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
     new = comment["body"]
@@ -54,25 +52,36 @@ def _attestation(r: Runner) -> int:
     boxes = attest.state(body)
     done = sum(1 for ticked, _ in boxes.values() if ticked)
     title = f"{done} of {len(boxes)} attestations; " + ("findings fail the gate" if failed else "no failing findings")
-    lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
-    if reverted:
-        lines.append(f"reverted {', '.join(reverted)}: attesting needs write access")
+    lines = _attestation_lines(login, permission, accepted, reverted)
     pub.check_run(r.input("check-name", "modelready"), pub.head_sha(number), "failure" if failed else "success", title, "\n\n".join(lines), [])
     r.write_summary("\n\n".join(lines))
     r.write_output(result="fail" if failed else "pass")
     return 1 if failed else 0
 
 
-def run(r: Runner) -> int:
-    from ..report import sarif
-    from ..run import run as check_run
+def _not_an_attestation(r: Runner, comment: dict, issue: dict, sender: dict) -> str | None:
+    """Why this issue_comment event is not a person's edit of the checklist to reconcile; None when it is."""
+    from ..report.markdown import MARKER
 
+    if r.event.get("action") != "edited" or MARKER not in (comment.get("body") or "") or not issue.get("pull_request"):
+        return "not an edit of the checklist comment"
+    if sender.get("type") == "Bot" or not r.token or r.from_fork:
+        return "edit by a bot or without a write token"
+    return None
+
+
+def _attestation_lines(login: str, permission: str, accepted: list[str], reverted: list[str]) -> list[str]:
+    lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
+    if reverted:
+        lines.append(f"reverted {', '.join(reverted)}: attesting needs write access")
+    return lines
+
+
+def run(r: Runner) -> int:
     root = r.workspace.resolve()
     config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
     config.online = r.input("offline", "false").strip().lower() != "true"
     fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
-    check_name = r.input("check-name", "modelready")
-    pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
     if r.event_name == "issue_comment":
         return _attestation(r)
     if r.event_name == "workflow_run":
@@ -82,37 +91,55 @@ def run(r: Runner) -> int:
     if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
         print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
         return 0
-    publisher = None
-    if r.token:
-        from .github import Publisher
+    return _check(r, root, config, fail_on)
 
-        publisher = Publisher(r.api_url, r.token, r.repository)
-    changed: list[str] | None = None
-    if pr is not None and publisher is not None:
-        changed = publisher.changed_files(int(pr["number"]))
+
+def _check(r: Runner, root: Path, config, fail_on: Severity) -> int:  # type: ignore[no-untyped-def]
+    """pull_request or an audit: check, write the report, SARIF, summary and outputs, then publish."""
+    from .run import run as check_run
+
+    pr = r.event.get("pull_request") if r.event_name == "pull_request" else None
+    publisher = _publisher(r)
+    number = int(pr["number"]) if pr is not None else None
+    changed = publisher.changed_files(number) if number is not None and publisher is not None else None
     result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, trivy=_trivy(r, config),
                             keep=_scope(changed))
-    existing = publisher.find_comment(int(pr["number"])) if pr is not None and publisher is not None else None
+    existing = publisher.find_comment(number) if number is not None and publisher is not None else None
     body = _comment(r, doc, existing)
-    report_path = root / r.input("report-path", "modelready-report.json")
-    sarif_path = root / r.input("sarif-path", "modelready.sarif")
     if pr is not None:  # what a workflow_run job needs to publish for a fork; checked there, never trusted
-        doc["github"] = {"pull_request": int(pr["number"]), "head_sha": r.sha}
-    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+        doc["github"] = {"pull_request": number, "head_sha": r.sha}
+    report_path, sarif_path = _write_reports(r, root, doc)
     result_word = doc["summary"]["result"]
     touched = changed is None or bool(relevant(changed))
     r.write_summary(body if touched else "modelready: this pull request touches no deployment file.")
     counts = doc["summary"]["findings"]
     r.write_output(result=result_word if touched else "neutral", errors=counts["error"], warnings=counts["warning"],
                    sarif_path=sarif_path, report_path=report_path)
-    if pr is not None and publisher is not None and not r.from_fork:
-        _publish(publisher, r, int(pr["number"]), check_name, doc, body, touched, existing)
+    if number is not None and publisher is not None and not r.from_fork:
+        _publish(publisher, r, number, r.input("check-name", "modelready"), doc, body, touched, existing)
         if touched and r.input("smoke", "off") == "dispatch":
             _dispatch_smoke(publisher, r, pr, result)
     elif pr is not None:
         print("modelready: read-only token (fork pull request): results are in the job summary and SARIF; no comment or check written")
     return 1 if touched and result_word == "fail" else 0
+
+
+def _publisher(r: Runner):  # type: ignore[no-untyped-def]
+    if not r.token:
+        return None
+    from ..publish.github import Publisher
+
+    return Publisher(r.api_url, r.token, r.repository)
+
+
+def _write_reports(r: Runner, root: Path, doc: dict) -> tuple[Path, Path]:
+    from ..report import sarif
+
+    report_path = root / r.input("report-path", "modelready-report.json")
+    sarif_path = root / r.input("sarif-path", "modelready.sarif")
+    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+    return report_path, sarif_path
 
 
 def _from_artifact(r: Runner) -> int:
@@ -124,7 +151,7 @@ def _from_artifact(r: Runner) -> int:
 
     import jsonschema
 
-    from .github import Publisher
+    from ..publish.github import Publisher
 
     run = r.event.get("workflow_run") or {}
     if r.event.get("action") != "completed" or run.get("event") != "pull_request" or not r.token:
@@ -152,7 +179,7 @@ def _from_artifact(r: Runner) -> int:
 
 
 def _publish(publisher, r: Runner, number: int, check_name: str, doc: dict, body: str, touched: bool, existing=None) -> None:
-    from .github import annotations
+    from ..publish.github import annotations
 
     if not touched:
         publisher.check_run(check_name, r.sha, "neutral", "No deployment files changed", "This pull request touches no file modelready checks.", [])
@@ -197,9 +224,9 @@ def _dispatch_smoke(publisher, r: Runner, pr: dict, result) -> None:
 def _smoke_report(r: Runner, config, fail_on) -> int:
     """The smoke workflow reports back: its results decide the smoke items of the same sticky comment,
     and a `<check-name> / smoke` check run goes on the commit that was measured."""
-    from ..run import load_smoke_results, run as check_run
+    from .run import load_smoke_results, run as check_run
     from ..smoke.verdict import figures
-    from .github import Publisher
+    from ..publish.github import Publisher
 
     root = r.workspace.resolve()
     files = sorted({p for pattern in r.input("smoke-result").split() for p in root.glob(pattern)})
@@ -248,34 +275,6 @@ def _comment(r: Runner, doc: dict, existing) -> str:
     ticks = attest.attested(existing.body) if existing is not None else {}
     attest.apply(doc, ticks)
     return markdown.render(doc, link=_linker(r), ticked=ticks) + f"\n{RESULT_MARK.format(doc['summary']['result'])}\n"
-
-
-def relevant(changed: list[str]) -> list[str]:
-    """Changed files modelready reads: YAML, Dockerfiles, model cards, config.json, chart files."""
-    return [f for f in changed if classify_name(Path(f).name) or "/templates/" in f or f.endswith(("Chart.yaml", ".tpl"))]
-
-
-def narrow_to(result, changed: list[str]) -> None:
-    """Keep what the PR touched: a changed file inside a chart re-checks the chart (every values set),
-    a changed ModelSpec re-checks the deployments it describes, and a changed deployment its specs."""
-    files = set(changed)
-    charts = {rec.path.rsplit("/Chart.yaml", 1)[0] for rec in result.files if rec.path.endswith("Chart.yaml") and rec.kind == "helm-chart"}
-    touched_charts = {c for c in charts if any(f.startswith(c + "/") for f in files)}
-
-    def origin_touched(origin: str) -> bool:
-        return origin in files or origin.split("@")[0] in touched_charts
-
-    subjects = {f"{d.ref}@{d.origin}" for d in result.deployments if origin_touched(d.origin)}
-    for v in result.spec_views:
-        linked = {f"{d.ref}@{d.origin}" for d in v.deployments}
-        if v.file in files or linked & subjects:
-            subjects |= linked | {v.file}
-    subjects |= {c.file for c in result.cards if c.file in files} | {d.file for d in result.dockerfiles if d.file in files}
-    subjects |= {f"{c}@" for c in touched_charts}
-    keep = lambda subject, file: subject in subjects or file in files or any(subject.startswith(p) for p in subjects if p.endswith("@"))
-    result.findings = [f for f in result.findings if keep(f.subject, f.loc.file)]
-    result.applied = {(c, s) for c, s in result.applied if keep(s, s)}
-    result.deployments = [d for d in result.deployments if f"{d.ref}@{d.origin}" in subjects]
 
 
 def _linker(r: Runner):

