@@ -151,6 +151,10 @@ def fit(d, tp: int | None = None, kv_elem: float | None = None, gpu=None) -> Fit
     batch = e.int_setting("max_num_batched_tokens") or (8192 if g.usable_gib >= 70 else 2048)
     activation = ACTIVATION_GIB["moe" if a.experts else "dense"] * batch / MEASURED_BATCH
     weights = a.weight_bytes(engine_dtype(e), serving_quant(e, r)) / GIB / (tp * pp)
+    if a.experts and "--enable-expert-parallel" in e.flags:  # experts spread over TP × DP ranks, not sliced over TP alone
+        dp = e.int_setting("data_parallel", 1) or 1
+        share = a.expert_share(engine_dtype(e), serving_quant(e, r))
+        weights *= (1 - share) + share / dp
     return Fit(r.name, g.name, tp, pp, util, util_note, g.usable_gib * util, weights, NON_TORCH_GIB[1 if tp * pp == 1 else 2],
                activation, a.kv_bytes_per_token(tp, elem, pp), a.kv_bytes_for(max_len, tp, elem, pp) / GIB,
                max_len, len_note, elem, a)

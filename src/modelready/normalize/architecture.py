@@ -187,14 +187,23 @@ class ModelArch:
         exact = self.exact_weight_bytes()
         if exact is not None and (q is not None or served in (None, stored)):
             return float(exact)
+        return float(sum(self._counted_bytes(served, stored, q)))
+
+    def expert_share(self, dtype: str | None = None, quant: Quant | None = None) -> float:
+        """The fraction of the weight bytes in routed and shared experts (what expert parallelism spreads over EP ranks)."""
+        experts, rest = self._counted_bytes(_bytes(dtype) if dtype and dtype != "auto" else None, _bytes(self.dtype) or 2, quant or self.quant)
+        return experts / (experts + rest) if experts + rest else 0.0
+
+    def _counted_bytes(self, served: float | None, stored: float, q: Quant | None) -> tuple[float, float]:
+        """(expert bytes, other bytes) counted from the shapes."""
         p = self.params()
         half = served or (2 if stored >= 4 else stored)  # vLLM casts float32 checkpoints to a 16-bit type
         if q is None:
-            return float(p.total * half)
+            return p.experts * half, (p.dense + p.embed + p.head) * half
         bits = q.bits_per_weight / 8
         if q.method == "mxfp4":  # gpt-oss: experts in MXFP4, attention, router and embeddings in bf16
-            return float(p.experts * bits + (p.dense + p.embed + p.head) * 2)
-        return float((p.dense + p.experts) * bits + (p.embed + p.head) * 2)
+            return p.experts * bits, (p.dense + p.embed + p.head) * 2
+        return p.experts * bits, p.dense * bits + (p.embed + p.head) * 2
 
 
 def _int(x) -> int | None:
