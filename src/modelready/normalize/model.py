@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import data
 from ..findings import Loc
+
+if TYPE_CHECKING:  # set by the resolution stage (resolve.py), which imports this module
+    from .accelerator import Gpu
+    from .resolve import ResolvedModel
 
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi", "google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore", "gpu.intel.com/i915")
 
@@ -231,8 +236,8 @@ class Deployment:
     partial: bool = False  # an operator completes the pod (KServe runtimes): missing volumes and probes prove nothing
     pod_labels: dict[str, str] = field(default_factory=dict)
     pod_annotations: dict[str, str] = field(default_factory=dict)
-    resolved: object = None  # normalize.resolve.ResolvedModel: the model's architecture and its source
-    gpu: object = None  # normalize.accelerator.Gpu: the GPU it is scheduled on, when the files tell
+    resolved: ResolvedModel | None = None  # the model's architecture and where it was learnt
+    gpu: Gpu | None = None  # the GPU it is scheduled on, when the files tell
     typical_tokens: int | None = None  # prompt + response of a typical request (p50), as a ModelSpec's load profile states
 
     @property
