@@ -136,9 +136,13 @@ def test_offline_asks_nothing(hub, run, tmp_path, monkeypatch):
 def test_slow_hub_is_bounded(hub, run, tmp_path):
     hub.state.delay = 3.0
     started = time.monotonic()
-    r, _ = _resolved(run, _deploy(tmp_path, "acme/tiny-llama", COMMIT), Hub(cache_dir=str(hub.state.cache), timeout=0.5, budget=5))
+    slow = Hub(cache_dir=str(hub.state.cache), timeout=0.5, budget=5)
+    r, _ = _resolved(run, _deploy(tmp_path, "acme/tiny-llama", COMMIT), slow)
     assert time.monotonic() - started < 15
     assert r.kind == "unknown" and any("unreachable" in n for n in r.notes)
+    asked = len(hub.state.requests)
+    again = slow.fetch("acme/gated-llama", COMMIT)  # the rest of the run does not wait on it again
+    assert again[3].endswith("not asked, the Hub was unreachable earlier in this run") and len(hub.state.requests) == asked
 
 
 def test_pipeline_goes_online_and_names_the_source(hub, run, tmp_path, monkeypatch):

@@ -30,6 +30,7 @@ class Hub:
     timeout: float = TIMEOUT_S
     budget: float = BUDGET_S
     _spent: float = 0.0
+    _down: str | None = None  # why the Hub could not be reached: the rest of the run does not ask again
     _memo: dict = field(default_factory=dict)
 
     def fetch(self, repo_id: str, revision: str | None) -> tuple[dict | None, dict | None, str, str | None]:
@@ -44,6 +45,8 @@ class Hub:
         where = f"Hugging Face Hub {repo_id}@{rev}"
         if not _REPO_ID.match(repo_id) or ".." in repo_id:
             return None, None, where, f"{repo_id!r} is not a Hub repository id"
+        if self._down:
+            return None, None, where, f"{where}: not asked, the Hub was unreachable earlier in this run"
         if self._spent >= self.budget:
             return None, None, where, f"{where}: not asked, {self.budget:.0f} s spent on the Hub already in this run"
         # huggingface_hub retries a timed-out request with a 60 s timeout: the wall clock is bounded here
@@ -54,7 +57,10 @@ class Hub:
         worker.join(min(3 * self.timeout, self.budget - self._spent))
         self._spent += time.monotonic() - started
         if not box:
-            return None, None, where, f"{where}: unreachable (no answer in {time.monotonic() - started:.0f} s)"
+            box.append((None, None, where, f"{where}: unreachable (no answer in {time.monotonic() - started:.0f} s)"))
+        note = box[0][3] or ""
+        if "unreachable" in note:
+            self._down = note
         return box[0]
 
     def _ask(self, repo_id: str, rev: str, where: str):
