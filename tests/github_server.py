@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,13 @@ class FakeGitHub:
     permissions: dict[str, str] = field(default_factory=dict)
     pull_head_sha: str | None = None  # head of every pull request this API reports
     artifact_zip: bytes | None = None  # the report artifact of the workflow run
-    fail_next: int = 0  # answer this many requests with 502 Bad Gateway first  # login -> admin | maintain | write | triage | read | none
+    fail_next: int = 0  # answer this many requests with 502 Bad Gateway first
+    identity: str = "github-actions[bot]"  # who the token writes as (GET /user is 403, as for GITHUB_TOKEN)
+    read_only: bool = False  # every write answered 403, as for Dependabot's or a read-only default token
+    fail_after_commit: set[str] = field(default_factory=set)  # "METHOD path-regex": the write lands, the answer is a 502 (once)
+    rate_limited: set[str] = field(default_factory=set)  # "METHOD path-regex": answered 403 with Retry-After: 3600
+    answer: dict[str, tuple[int, str]] = field(default_factory=dict)  # "METHOD path-regex" -> (status, raw body), before anything else
+    list_barrier: threading.Barrier | None = None  # hold the first comment listings until this many runs list at once
     comments: dict[int, dict] = field(default_factory=dict)
     check_runs: dict[int, dict] = field(default_factory=dict)
     statuses: list[dict] = field(default_factory=list)
@@ -35,6 +42,8 @@ class FakeGitHub:
     dispatches: list[tuple[str, dict]] = field(default_factory=list)  # workflow, body
 
     def __post_init__(self):
+        self.lock = threading.RLock()
+        self._held = 0
         spec = json.loads(SPEC.read_text())
         spec["servers"] = [{"url": self.base}]
         # checks/create discriminates its oneOf by `status` with no mapping, so openapi-core looks for a schema
@@ -42,7 +51,7 @@ class FakeGitHub:
         # (completed requires conclusion; queued/in_progress) still state the contract, and are validated.
         body = spec["paths"]["/repos/{owner}/{repo}/check-runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
         body.pop("discriminator", None)
-        for name in ("collaborator-permission.json", "artifacts.json"):
+        for name in ("collaborator-permission.json", "artifacts.json", "authenticated-user.json", "check-runs-for-ref.json"):
             extra = json.loads((Path(__file__).parent / "fixtures" / "github" / name).read_text())
             spec["paths"].update(extra["paths"])
         self.examples = spec["components"]["examples"]
@@ -51,8 +60,45 @@ class FakeGitHub:
     def example(self, name: str) -> dict:
         return copy.deepcopy(self.examples[name]["value"])
 
+    def comment_by(self, login: str, body: str, type_: str = "User") -> dict:
+        """A comment someone else wrote (before or after the bot's first run)."""
+        with self.lock:
+            c = self.example("issue-comment")
+            c["id"] = 1000 + len(self.comments)
+            c["body"], c["user"] = body, {**c["user"], "login": login, "type": type_}
+            self.comments[c["id"]] = c
+            return c
+
+    @staticmethod
+    def _matches(rules, request) -> str | None:
+        return next((rule for rule in rules if rule.split(" ", 1)[0] == request.method and re.fullmatch(rule.split(" ", 1)[1], request.path)), None)
+
     def handle(self, request) -> Response:
+        if self.list_barrier is not None and request.method == "GET" and request.path.endswith("/comments"):
+            with self.lock:
+                hold = self._held < self.list_barrier.parties
+                self._held += 1
+            if hold:  # the first listing of each run waits for the others: none has seen another's comment yet
+                try:
+                    self.list_barrier.wait(timeout=30)
+                except threading.BrokenBarrierError:
+                    pass
+        with self.lock:
+            response = self._handle(request)
+            if (rule := self._matches(self.fail_after_commit, request)) and response.status_code < 300:
+                self.fail_after_commit.discard(rule)
+                return Response(json.dumps({"message": "Server Error"}), 502, content_type="application/json")
+            return response
+
+    def _handle(self, request) -> Response:
         self.requests.append((request.method, request.path))
+        if (rule := self._matches(self.answer, request)):
+            status, raw = self.answer[rule]
+            return Response(raw, status, content_type="application/json")
+        if self._matches(self.rate_limited, request):
+            return Response(json.dumps({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                                        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}),
+                            403, headers={"Retry-After": "3600"}, content_type="application/json")
         if self.fail_next > 0:
             self.fail_next -= 1
             return Response(json.dumps({"message": "Server Error"}), 502, content_type="application/json")
@@ -64,22 +110,34 @@ class FakeGitHub:
             self.invalid.append(f"{request.method} {request.path}: {type(e).__name__}: {e}")
             return Response(json.dumps({"message": "request does not match the OpenAPI description"}), 422, content_type="application/json")
         if request.method != "GET":
+            if self.read_only:
+                return self._json({"message": "Resource not accessible by integration", "status": "403"}, 403)
             self.writes.append((request.method, request.path))
+        if request.path == "/user":  # an installation token has no user
+            return self._json({"message": "Resource not accessible by integration", "status": "403"}, 403)
         body = request.get_json(silent=True) or {}
         path, m = request.path, None
         if request.method == "GET" and (m := re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)/files", path)):
+            per_page, page = int(request.args.get("per_page", 30)), int(request.args.get("page", 1))
+            listed = self.changed_files[:3000]  # GitHub lists at most 3,000 files of a pull request
             items = []
-            for name in self.changed_files:
+            for name in listed[(page - 1) * per_page:page * per_page]:
                 item = self.example("diff-entry-items")[0]
                 item["filename"] = name
                 items.append(item)
-            return self._json(items)
+            last = max(1, -(-len(listed) // per_page))
+            headers = {}
+            if page < last:
+                url = f"{self.base}{path}?per_page={per_page}&page="
+                headers["Link"] = f'<{url}{page + 1}>; rel="next", <{url}{last}>; rel="last"'
+            return Response(json.dumps(items), 200, headers=headers, content_type="application/json")
         if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", path)):
             if request.method == "GET":
                 return self._json(list(self.comments.values()))
             c = self.example("issue-comment")
             c["id"] = 1000 + len(self.comments)
             c["body"] = body["body"]
+            c["user"] = {**c["user"], "login": self.identity, "type": "Bot"}
             c["url"] = f"{self.base}/repos/{m.group(1)}/{m.group(2)}/issues/comments/{c['id']}"
             self.comments[c["id"]] = c
             return self._json(c, 201)
@@ -102,10 +160,18 @@ class FakeGitHub:
             return Response("", 302, headers={"Location": f"{self.base}/storage/report.zip"})
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)) and request.method == "GET":
             return self._json(self.comments[int(m.group(1))])
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)) and request.method == "DELETE":
+            if self.comments.pop(int(m.group(1)), None) is None:
+                return self._json({"message": "Not Found"}, 404)
+            return Response(status=204)
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)) and request.method == "PATCH":
             c = self.comments[int(m.group(1))]
             c["body"] = body["body"]
             return self._json(c)
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/commits/([^/]+)/check-runs", path)):
+            runs = [run for run in self.check_runs.values() if run["head_sha"] == m.group(1)
+                    and run["name"] == request.args.get("check_name", run["name"]) and run["status"] == request.args.get("status", run["status"])]
+            return self._json({"total_count": len(runs), "check_runs": sorted(runs, key=lambda run: -run["id"])})
         if re.fullmatch(r"/repos/([^/]+)/([^/]+)/check-runs", path):
             if self.checks_forbidden:
                 return self._json({"message": "Resource not accessible by integration"}, 403)
@@ -119,6 +185,8 @@ class FakeGitHub:
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/check-runs/(\d+)", path)) and request.method == "PATCH":
             run = self.check_runs[int(m.group(1))]
             run["annotations_sent"] += len((body.get("output") or {}).get("annotations") or [])
+            run.update({k: body[k] for k in ("status", "conclusion") if k in body})
+            run["output"] = {**run["output"], **{k: v for k, v in (body.get("output") or {}).items() if k != "annotations"}}
             return self._json(run)
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/actions/workflows/([^/]+)/dispatches", path)):
             self.dispatches.append((m.group(1), body))

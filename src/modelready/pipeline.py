@@ -13,6 +13,7 @@ from .discover import discover
 from .findings import Finding
 from .load import Loaded, load
 from .normalize import specs as spec_views
+from .normalize.artifacts import Build, Card
 from .normalize.hub import Hub
 from .normalize.link import link
 from .normalize.model import Deployment
@@ -36,7 +37,7 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     res.deployments = [d for obj in res.objects for d in to_deployments(obj)]
     link(res.deployments, res.objects)
     res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
-    resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub() if config.online else None)
+    resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub(token=config.hf_token) if config.online else None)
     checked = runner.run(_subjects(res), config, today or dt.date.today())
     # the loaders' own checks ran on every file read and every values set rendered
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"} | checked.applied
@@ -47,6 +48,6 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
 
 def _subjects(res: Result) -> list[Subject]:
     return ([Subject("deployment", d, f"{d.ref}@{d.origin}", d.annotations) for d in res.deployments]
-            + [Subject("modelcard", c, c.file) for c in res.cards]
-            + [Subject("dockerfile", f, f.file) for f in res.dockerfiles]
+            + [Subject("modelcard", Card.of(c), c.file) for c in res.cards]
+            + [Subject("dockerfile", Build.of(f), f.file) for f in res.dockerfiles]
             + [Subject("spec", v, v.file) for v in res.spec_views])

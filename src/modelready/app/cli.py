@@ -13,6 +13,21 @@ from . import UsageError
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Everything written to stdout and stderr passes `inert.StreamGuard`: content can neither start a
+    workflow command on a runner's log nor leak a token, whichever code prints it."""
+    from ..report.inert import StreamGuard
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = StreamGuard(sys.stdout), StreamGuard(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _command(args.subcommand)(args)

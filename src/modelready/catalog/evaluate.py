@@ -6,12 +6,9 @@ from __future__ import annotations
 from ..findings import Finding, Severity
 from . import Item, ItemResult
 
-LLM_ENGINES = {"vllm", "tgi", "sglang", "nim"}
-
-
 def default_profile(result) -> str:
     """What was detected chooses: LLM serving on Kubernetes gets checklist 002, a ModelSpec repo 000."""
-    if any(d.engine is not None and d.engine.name in LLM_ENGINES for d in result.deployments):
+    if any(d.engine is not None and d.engine.capability("llm_server") for d in result.deployments):
         return "llm-k8s-vllm"
     if result.specs:
         return "modelspec"
@@ -91,7 +88,7 @@ def _spec(item: Item, result, findings: list[Finding], applied: dict[str, set[st
     evidence, missing = [], {}
     for doc in docs:
         for path in item.spec:
-            found = _lookup(doc.body, path)
+            found = doc.declared_at(path)
             if found is None:
                 missing.setdefault(path, []).append(doc.file)
             else:
@@ -100,18 +97,3 @@ def _spec(item: Item, result, findings: list[Finding], applied: dict[str, set[st
         parts = [f"spec.{path} in {files[0]}" + (f" and {len(files) - 1} more" if len(files) > 1 else "") for path, files in missing.items()]
         return ItemResult(item, "failed", "not declared: " + "; ".join(parts))
     return ItemResult(item, "passed", "declared in the ModelSpec", evidence=evidence)
-
-
-def _lookup(body: dict, path: str) -> int | None:
-    """Line of `path` under the document's `spec` (or at its top level), None when absent."""
-    for root in (body.get("spec") if isinstance(body.get("spec"), dict) else None, body):
-        cur, line = root, getattr(root, "line", 0)
-        for key in path.split("."):
-            if not isinstance(cur, dict) or key not in cur:
-                cur = None
-                break
-            line = getattr(cur, "lines", {}).get(key, line)
-            cur = cur[key]
-        if cur is not None and cur != "" and cur != []:
-            return line
-    return None

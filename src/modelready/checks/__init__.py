@@ -1,20 +1,28 @@
 """Checks: small pure functions over the normalized model.
 
 Each module declares `CHECKS`, a list of `Check` values (one, or a family built from a table beside it).
-`registry()` walks this package once, visibly, and fails fast on a duplicate ID.
+A check is typed by its subject: Check[Deployment], Check[SpecView], Check[Card] or Check[Build], all built
+in normalize/; it asks traits and engine capabilities, never kinds, engine names or raw documents.
+`registry()` walks this package once, visibly, and fails fast on a duplicate ID; runner.py runs them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import cache
 import importlib
 import pkgutil
 import re
-from dataclasses import dataclass, field
-from functools import cache
-from typing import Callable, Iterable
+from typing import Any, Callable, Generic, Iterable, TypeVar, overload
 
 from ..findings import Loc, Severity
+from ..normalize.artifacts import Build, Card
 from ..normalize.model import Deployment
+from ..normalize.specs import SpecView
+
+S = TypeVar("S")
+# the subject type a check is written for -> the runner's scope that hands it such subjects
+SCOPES: dict[type, str] = {Deployment: "deployment", SpecView: "spec", Card: "modelcard", Build: "dockerfile"}
 
 
 @dataclass(frozen=True)
@@ -25,17 +33,21 @@ class Hit:
     loc: Loc
 
 
+def _serving(d: Any) -> bool:
+    return bool(d.serving)
+
+
 @dataclass(frozen=True)
-class Check:
+class Check(Generic[S]):
     id: str
     severity: Severity
     items: tuple[str, ...]
     doc: str
     passed: str  # the ticked line on the checklist
     failed: str  # the failing line on the checklist
-    run: Callable[[Deployment], Iterable[Hit]]
-    applies: Callable[[Deployment], bool] = field(default=lambda d: d.serving)
-    scope: str = "deployment"  # deployment | modelcard | dockerfile
+    run: Callable[[S], Iterable[Hit]]
+    applies: Callable[[S], bool] = field(default=_serving)  # by default: serving deployments
+    scope: str = "deployment"  # deployment | spec | modelcard | dockerfile | pipeline (raised by the pipeline itself)
     enabled: bool = True
 
     def section(self, name: str) -> str:
@@ -44,22 +56,32 @@ class Check:
         return m.group(1).strip() if m else ""
 
 
+@overload
 def declare(id: str, severity: str, items: list[str], passed: str, failed: str, *, doc: str,
-            applies: Callable[[Deployment], bool] | None = None, scope: str = "deployment", enabled: bool = True):
-    """Decorator: the function below becomes a Check with this declaration."""
+            applies: Callable[[Deployment], bool] | None = None, enabled: bool = True) -> Callable[[Callable[[Deployment], Iterable[Hit]]], Check[Deployment]]: ...
 
-    def wrap(fn):
-        kwargs = {"applies": applies} if applies else {}
-        return Check(id, Severity.parse(severity), tuple(items), doc, passed, failed, fn, scope=scope, enabled=enabled, **kwargs)
+
+@overload
+def declare(id: str, severity: str, items: list[str], passed: str, failed: str, *, doc: str, subject: type[S],
+            applies: Callable[[S], bool] | None = None, enabled: bool = True) -> Callable[[Callable[[S], Iterable[Hit]]], Check[S]]: ...
+
+
+def declare(id: str, severity: str, items: list[str], passed: str, failed: str, *, doc: str, subject: type[Any] = Deployment,
+            applies: Callable[[Any], bool] | None = None, enabled: bool = True) -> Callable[[Callable[[Any], Iterable[Hit]]], Check[Any]]:
+    """Decorator: the function below becomes a Check of `subject`s (default: Deployment) with this declaration."""
+
+    def wrap(fn: Callable[[Any], Iterable[Hit]]) -> Check[Any]:
+        return Check(id, Severity.parse(severity), tuple(items), doc, passed, failed, fn, applies=applies or _serving,
+                     scope=SCOPES[subject], enabled=enabled)
 
     return wrap
 
 
 @cache
-def registry() -> dict[str, Check]:
-    found: dict[str, Check] = {}
+def registry() -> dict[str, Check[Any]]:
+    found: dict[str, Check[Any]] = {}
     for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if mod.name.startswith("_"):
+        if mod.name.startswith("_") or mod.name == "runner":
             continue
         module = importlib.import_module(f"{__name__}.{mod.name}")
         for check in getattr(module, "CHECKS", []):
@@ -69,8 +91,9 @@ def registry() -> dict[str, Check]:
     return found
 
 
-def engine_is(*names: str) -> Callable[[Deployment], bool]:
-    return lambda d: d.engine is not None and d.engine.name in names
+def has_flag_table(d: Deployment) -> bool:
+    """The engine's flags are known per release (data/vllm_flags.json): unknown, deprecated and bad values can be told."""
+    return d.engine is not None and d.engine.capability("flag_table") is not None
 
 
 def has_engine_args(d: Deployment) -> bool:

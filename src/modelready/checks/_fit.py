@@ -17,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import data
-from ..normalize.architecture import DTYPE_BYTES, Quant
-from ..normalize.resolve import quant_from_name
+from ..normalize.accelerator import Gpu
+from ..normalize.architecture import DTYPE_BYTES, ModelArch, Quant
+from ..normalize.model import Deployment, Engine
+from ..normalize.resolve import ResolvedModel, quant_from_name
 
 GIB = 2**30
 ACTIVATION_GIB = {"dense": 4.8, "moe": 7.4}  # lower ends of the measured ranges
@@ -52,7 +54,7 @@ class Fit:
     max_len: int
     max_len_note: str
     kv_elem: float
-    arch: object
+    arch: ModelArch
 
     @property
     def floor(self) -> float:
@@ -89,22 +91,22 @@ class Fit:
         return int(n) // 16 * 16
 
 
-def engine_dtype(e) -> str | None:
-    v = e.setting("dtype")
+def engine_dtype(e: Engine | None) -> str | None:
+    v = e.setting("dtype") if e is not None else None
     return str(v.value).lower() if v is not None else None
 
 
-def serving_quant(e, r) -> Quant | None:
+def serving_quant(e: Engine | None, r: ResolvedModel) -> Quant | None:
     """The checkpoint's quantization; else the flag's (an online FP8 quantization); else the name's."""
     if r.arch is not None and r.arch.quant is not None:
         return r.arch.quant
-    flag = e.setting("quantization")
+    flag = e.setting("quantization") if e is not None else None
     if flag is not None and str(flag.value).lower() in _QUANT_FLAGS:
         return _QUANT_FLAGS[str(flag.value).lower()]
     return r.name_quant or quant_from_name(r.name)
 
 
-def kv_elem_bytes(e, r) -> float:
+def kv_elem_bytes(e: Engine, r: ResolvedModel) -> float:
     v = e.setting("kv_cache_dtype")
     if v is not None and str(v.value).lower().startswith("fp8"):
         return 1
@@ -112,14 +114,14 @@ def kv_elem_bytes(e, r) -> float:
     return 4 if DTYPE_BYTES.get(dtype, 2) == 4 and engine_dtype(e) in ("float32", "float") else 2
 
 
-def utilization(e) -> tuple[float, str]:
+def utilization(e: Engine) -> tuple[float, str]:
     v = e.setting("gpu_memory_utilization")
     if v is not None:
         try:
             return float(v.value), f"--gpu-memory-utilization {v.value}"
         except (TypeError, ValueError):
             pass
-    defaults = data.vllm_flags()["gpu_memory_utilization_default"]
+    defaults: dict[str, float] = data.vllm_flags()["gpu_memory_utilization_default"]
     release = data.vllm_release_for(e.version)
     if release in defaults:
         return defaults[release], f"vLLM {release}'s default {defaults[release]:g}"
@@ -127,15 +129,15 @@ def utilization(e) -> tuple[float, str]:
     return high, f"the default of recent vLLM releases, {high:g} (the image's release is not pinned)"
 
 
-def model_len(e, arch) -> tuple[int | None, str]:
+def model_len(e: Engine, arch: ModelArch | None) -> tuple[int | None, str]:
     n = e.int_setting("max_model_len")
     if n:
         return n, f"--max-model-len {n}"
-    limit = arch.max_context() if arch is not None else None
+    limit = arch.context_length if arch is not None else None
     return limit, (f"no --max-model-len: vLLM takes the model's {limit} tokens" if limit else "")
 
 
-def fit(d, tp: int | None = None, kv_elem: float | None = None, gpu=None) -> Fit | None:
+def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu: Gpu | None = None) -> Fit | None:
     """vLLM's arithmetic for deployment `d` (optionally at another TP, KV dtype or GPU); None when it cannot be done."""
     e, r, g = d.engine, d.resolved, gpu or d.gpu
     if e is None or r is None or r.arch is None or g is None:
@@ -160,7 +162,7 @@ def fit(d, tp: int | None = None, kv_elem: float | None = None, gpu=None) -> Fit
                max_len, len_note, elem, a)
 
 
-def fixes(d, f: Fit) -> list[str]:
+def fixes(d: Deployment, f: Fit) -> list[str]:
     """What would make it start: a shorter context, more GPUs, an fp8 KV cache."""
     out = []
     longest = f.longest_len(f.kv)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from ..normalize.model import Deployment
 from ._fit import GIB, engine_dtype, serving_quant
 
 LOAD_GIB_PER_S = 1.0  # per pod, from a local or network volume; hub downloads are slower
 ENGINE_START_S = 60  # process start, CUDA graphs and warm-up on top of reading weights
 
 
-def load_seconds(d) -> tuple[int, str]:
+def load_seconds(d: Deployment) -> tuple[int, str]:
     """Estimated seconds from container start to ready, and how it was estimated."""
     e, r = d.engine, d.resolved
     if r is not None and r.arch is not None:

@@ -26,32 +26,34 @@ args: ["--model", "Qwen/Qwen2.5-7B-Instruct", "--max-model-len", "32768"]
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from ..findings import Severity
+from ..normalize.specs import SpecView
 from . import Check, Hit
-from ..normalize.architecture import ModelArch
 from ._spec import engines
 
 
-def beyond_model(v):
-    arch = ModelArch.from_config(v.model_config.data)
-    limit = arch.max_context() if arch is not None else None
-    spec_len = v.get("model", "maxContextTokens")
-    if spec_len is not None and limit is not None and int(spec_len) > limit:
-        yield Hit(f"spec model.maxContextTokens {spec_len} exceeds the model's {limit} tokens ({v.model_config.file})", v.loc("model", "maxContextTokens"))
+def beyond_model(v: SpecView) -> Iterator[Hit]:
+    limit = v.arch.context_length if v.arch else None
+    spec_len = v.spec.max_context
+    if spec_len is not None and limit is not None and spec_len > limit:
+        yield Hit(f"spec model.maxContextTokens {spec_len} exceeds the model's {limit} tokens ({v.arch_file})", v.loc("model", "maxContextTokens"))
     # what the engine serves against the model is max-model-len-exceeds-model's, for every deployment
 
-def spec_vs_engine(v):
-    want = int(v.get("model", "maxContextTokens"))
+
+def spec_vs_engine(v: SpecView) -> Iterator[Hit]:
+    want = v.spec.max_context
     for d, e in engines(v):
-        got = e.int_setting("max_model_len")
-        if got is not None and got != want:
-            yield Hit(f"spec model.maxContextTokens is {want} but {d.name} runs with {got}", e.setting("max_model_len").loc)
+        got, where = e.int_setting("max_model_len"), e.setting("max_model_len")
+        if got is not None and where is not None and got != want:
+            yield Hit(f"spec model.maxContextTokens is {want} but {d.name} runs with {got}", where.loc)
 
 
 CHECKS = [
-    Check("context-exceeds-model", Severity.error, ("max-context-defined",), __doc__, "the context fits what the model supports",
-          "the context is longer than the model supports", beyond_model, applies=lambda v: v.model_config is not None, scope="spec"),
-    Check("spec-context-mismatch", Severity.error, ("max-context-defined", "config-matches-intent"), __doc__, "the engine serves the spec's context",
+    Check[SpecView]("context-exceeds-model", Severity.error, ("max-context-defined",), __doc__, "the context fits what the model supports",
+          "the context is longer than the model supports", beyond_model, applies=lambda v: v.arch is not None, scope="spec"),
+    Check[SpecView]("spec-context-mismatch", Severity.error, ("max-context-defined", "config-matches-intent"), __doc__, "the engine serves the spec's context",
           "the engine's context differs from the spec's", spec_vs_engine,
-          applies=lambda v: v.get("model", "maxContextTokens") is not None and bool(engines(v)), scope="spec"),
+          applies=lambda v: v.spec.max_context is not None and bool(engines(v)), scope="spec"),
 ]

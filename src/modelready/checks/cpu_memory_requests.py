@@ -25,13 +25,16 @@ resources:
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("gpu-pod-without-cpu-memory-requests", "warning", ["cpu-memory-allocated"],
          "GPU containers request CPU and memory", "a GPU container requests no CPU or no memory",
          doc=__doc__, applies=lambda d: any(c.gpu() for _p, c in d.containers()))
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     for _pod, c in d.containers():
         if not c.gpu():
             continue

@@ -25,26 +25,29 @@ slo: {latency: {e2e: {p95Ms: 2000}}}
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.specs import SpecView
 from . import Hit, declare
 
 
-def target(v):
-    lat = v.get("slo", "latency") or {}
-    for op in ("e2e", "request"):
-        if isinstance(lat.get(op), dict) and lat[op].get("p95Ms") is not None:
-            return op, float(lat[op]["p95Ms"])
-    return None
+def target(v: SpecView) -> tuple[str, float] | None:
+    """The end-to-end p95 latency target: (operation, milliseconds)."""
+    return next(((op, v.spec.latency_p95_ms[op]) for op in ("e2e", "request") if op in v.spec.latency_p95_ms), None)
 
 
 @declare("dependency-latency-over-slo", "warning", ["dependency-latency-budgets"],
          "required dependencies fit in the latency target", "required dependencies' budgets exceed the latency target",
-         doc=__doc__, scope="spec", applies=lambda v: bool(v.refs) and target(v) is not None)
-def check(v):
-    op, p95 = target(v)
-    required = [r for r in v.refs if not r.optional and r.latency_budget_ms is not None]
-    total = sum(float(r.latency_budget_ms) for r in required)
+         doc=__doc__, subject=SpecView, applies=lambda v: bool(v.refs) and target(v) is not None)
+def check(v: SpecView) -> Iterator[Hit]:
+    slo = target(v)
+    if slo is None:
+        return
+    op, p95 = slo
+    required = [(r, float(r.latency_budget_ms)) for r in v.refs if not r.optional and r.latency_budget_ms is not None]
+    total = sum(budget for _r, budget in required)
     if total > p95:
-        parts = " + ".join(f"{r.name} {r.latency_budget_ms:g}" for r in required)
+        parts = " + ".join(f"{r.name} {budget:g}" for r, budget in required)
         yield Hit(f"required dependencies may take {total:g} ms ({parts}) but the {op} p95 target is {p95:g} ms", v.loc("slo", "latency", op))
 
 

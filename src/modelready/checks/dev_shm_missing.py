@@ -26,13 +26,16 @@ volumes: [{name: dshm, emptyDir: {medium: Memory, sizeLimit: 16Gi}}]
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 NCCL_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")  # NCCL / RCCL exchange through /dev/shm
 
 
-def _applies(d) -> bool:
+def _applies(d: Deployment) -> bool:
     if d.engine_container is None or d.partial:
         return False
     g = d.engine_container.gpu()
@@ -46,8 +49,10 @@ def _applies(d) -> bool:
 @declare("dev-shm-missing", "error", ["shm-configured"],
          "/dev/shm is memory-backed for multi-GPU serving", "multi-GPU serving without a memory-backed /dev/shm",
          doc=__doc__, applies=_applies)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
+    if c is None:
+        return
     pod = d.pod_of(c)
     if pod.host_ipc:
         return

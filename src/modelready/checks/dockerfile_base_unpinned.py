@@ -24,32 +24,20 @@ FROM vllm/vllm-openai:v0.10.2
 
 from __future__ import annotations
 
+from typing import Iterator
 
-from ..findings import Loc
+from ..normalize.artifacts import Build
 from . import Hit, declare
 from .image_tag_mutable import MUTABLE
 
 
 @declare("dockerfile-base-unpinned", "warning", ["container-deps-pinned", "image-immutable"],
          "Dockerfile base images are pinned", "a Dockerfile base image is not pinned",
-         doc=__doc__, scope="dockerfile", applies=lambda df: True)
-def check(df):
-    stages: set[str] = set()
-    for ins in df.all("FROM"):
-        words = [w for w in ins.value.split() if not w.startswith("--")]
-        if not words:
-            continue
-        image = words[0]
-        if len(words) >= 3 and words[1].lower() == "as":
-            stages.add(words[2].lower())
-        if image.lower() in stages or image == "scratch" or "$" in image:
-            continue
-        name, _, digest = image.partition("@")
-        tag = name.rsplit(":", 1)[1] if ":" in name.rsplit("/", 1)[-1] else None
-        if digest:
-            continue
-        if tag is None or tag.lower() in MUTABLE:
-            yield Hit(f"FROM {image} {'has no tag' if tag is None else f'uses the mutable tag :{tag}'}", Loc(df.file, ins.line))
+         doc=__doc__, subject=Build, applies=lambda build: True)
+def check(build: Build) -> Iterator[Hit]:
+    for base in build.bases:
+        if base.digest is None and (base.tag is None or base.tag.lower() in MUTABLE):
+            yield Hit(f"FROM {base.ref} {'has no tag' if base.tag is None else f'uses the mutable tag :{base.tag}'}", base.loc)
 
 
 CHECKS = [check]

@@ -24,8 +24,11 @@ args: ["--model", "Qwen/Qwen2.5-7B-Instruct"]   # requests are not logged by def
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from .. import data
-from . import Hit, declare, engine_is
+from ..normalize.model import Deployment
+from . import Hit, declare, has_flag_table
 
 # The reference's deprecation lists come from a text heuristic; these two are known false positives.
 NOT_DEPRECATED = {"--show-hidden-metrics-for-version", "--allow-deprecated-quantization"}
@@ -33,11 +36,14 @@ NOT_DEPRECATED = {"--show-hidden-metrics-for-version", "--allow-deprecated-quant
 
 @declare("engine-flag-deprecated", "warning", ["engine-args-valid"],
          "no deprecated engine flags", "an engine flag is deprecated in the pinned release",
-         doc=__doc__, applies=lambda d: engine_is("vllm")(d) and data.vllm_release_for(d.engine.version) is not None)
-def check(d):
-    release = data.vllm_release_for(d.engine.version)
+         doc=__doc__, applies=lambda d: d.engine is not None and has_flag_table(d) and data.vllm_release_for(d.engine.version) is not None)
+def check(d: Deployment) -> Iterator[Hit]:
+    e = d.engine
+    if e is None:
+        return
+    release = data.vllm_release_for(e.version)
     deprecated = set(data.vllm_flags()["deprecated"].get(release, [])) - NOT_DEPRECATED
-    for flag, val in d.engine.flags.items():
+    for flag, val in e.flags.items():
         if flag in deprecated:
             yield Hit(f"{flag} is deprecated in vLLM {release}; a later release removes it", val.loc)
 

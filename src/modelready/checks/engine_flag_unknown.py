@@ -26,9 +26,11 @@ args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--max-model-len", "8192"]
 from __future__ import annotations
 
 import difflib
+from typing import Iterator
 
 from .. import data
-from . import Hit, declare, engine_is
+from ..normalize.model import Deployment
+from . import Hit, declare, has_flag_table
 
 
 def known_flags(release: str | None) -> set[str]:
@@ -45,17 +47,20 @@ def where_else(flag: str) -> list[str]:
 @declare("engine-flag-unknown", "error", ["engine-args-valid"],
          "every engine flag exists in the pinned vLLM release",
          "an engine flag does not exist in the pinned vLLM release",
-         doc=__doc__, applies=engine_is("vllm"))
-def check(d):
-    release = data.vllm_release_for(d.engine.version)
+         doc=__doc__, applies=has_flag_table)
+def check(d: Deployment) -> Iterator[Hit]:
+    e = d.engine
+    if e is None:
+        return
+    release = data.vllm_release_for(e.version)
     flags = known_flags(release)
     where = f"vLLM {release}" if release else "any vLLM release from 0.4.3 to 0.33.0"
-    for flag, val in d.engine.flags.items():
+    for flag, val in e.flags.items():
         if not flag.startswith("-") or flag in flags:
             continue
         other = where_else(flag)
         if other:
-            msg = f"{val.raw.split('=')[0]} is not a flag of {where}; it exists in vLLM {', '.join(sorted(other, key=data.version_key))}"
+            msg = f"{val.raw.split('=')[0]} is not a flag of {where}; it exists in vLLM {', '.join(sorted(other, key=lambda v: data.version_key(v) or (0, 0, 0)))}"
         else:
             close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.75)
             msg = f"{val.raw.split('=')[0]} is not a flag of {where}" + (f"; did you mean {close[0]}?" if close else "")

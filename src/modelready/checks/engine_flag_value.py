@@ -23,17 +23,23 @@ args: ["--model", "mistralai/Mistral-7B-v0.3", "--dtype", "bfloat16", "--gpu-mem
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from .. import data
-from . import Hit, declare, engine_is
+from ..normalize.model import Deployment
+from . import Hit, declare, has_flag_table
 
 
 @declare("engine-flag-value-invalid", "error", ["engine-args-valid", "precision-explicit"],
          "engine flag values are valid choices", "an engine flag has a value the engine rejects",
-         doc=__doc__, applies=engine_is("vllm"))
-def check(d):
-    release = data.vllm_release_for(d.engine.version)
+         doc=__doc__, applies=has_flag_table)
+def check(d: Deployment) -> Iterator[Hit]:
+    e = d.engine
+    if e is None:
+        return
+    release = data.vllm_release_for(e.version)
     versions = data.vllm_flags()["versions"]
-    for flag, val in d.engine.flags.items():
+    for flag, val in e.flags.items():
         if val.value is True or "$" in str(val.value) or "{" in str(val.value):
             continue
         if flag == "--gpu-memory-utilization":

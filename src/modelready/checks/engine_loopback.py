@@ -24,7 +24,9 @@ command: [python3, -m, sglang.launch_server, --model-path, Qwen/Qwen2.5-7B-Instr
 
 from __future__ import annotations
 
-from .. import data
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare, has_engine_args
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -32,14 +34,16 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 @declare("engine-listens-on-loopback", "error", ["port-configured"],
          "the engine listens on the pod's address", "the engine listens on loopback only",
-         doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.name in data.engines())
-def check(d):
-    host = d.engine.setting("host")
-    c = d.engine_container
+         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.known)
+def check(d: Deployment) -> Iterator[Hit]:
+    e, c = d.engine, d.engine_container
+    if e is None or c is None:
+        return
+    host = e.setting("host")
     if host is not None and str(host.value) in LOOPBACK:
-        yield Hit(f"{d.engine.name} listens on {host.value}: probes and the Service cannot reach it", host.loc)
-    elif host is None and data.engines()[d.engine.name].get("default_host") in LOOPBACK:
-        yield Hit(f"{d.engine.name} listens on 127.0.0.1 unless --host 0.0.0.0 is given", c.loc_of_arg("args", 0) if c.args else c.loc)
+        yield Hit(f"{e.name} listens on {host.value}: probes and the Service cannot reach it", host.loc)
+    elif host is None and e.capability("default_host") in LOOPBACK:
+        yield Hit(f"{e.name} listens on 127.0.0.1 unless --host 0.0.0.0 is given", c.loc_of_arg("args", 0) if c.args else c.loc)
 
 
 CHECKS = [check]

@@ -25,13 +25,16 @@ args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("engine-not-recognised", "info", ["runtime-chosen"],
          "a known serving engine runs the model", "the GPU workload runs no recognised serving engine",
          doc=__doc__, applies=lambda d: d.gpus_per_group() > 0 and not d.partial)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     if d.engine is None:
         c = d.engine_container
         yield Hit(f"container {c.name if c else '?'} ({c.image.ref if c and c.image else 'no image'}) takes GPUs but runs no recognised engine", c.loc if c else d.loc)

@@ -24,17 +24,23 @@ image: vllm/vllm-openai:v0.10.2
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("engine-version-unknown", "warning", ["runtime-version-pinned"],
          "the serving engine version is pinned", "the serving engine version cannot be told",
-         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.name in ("vllm", "tgi", "sglang", "triton"))
-def check(d):
-    if d.engine.version is None:
-        image = d.engine_container.image
+         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.capability("version_from_image"))
+def check(d: Deployment) -> Iterator[Hit]:
+    e, c = d.engine, d.engine_container
+    if e is None or c is None:
+        return
+    if e.version is None:
+        image = c.image
         shown = image.ref if image else "(no image)"
-        yield Hit(f"{d.engine.name} version unknown from image {shown}; pin a release tag or a digest", d.engine.version_loc or d.loc)
+        yield Hit(f"{e.name} version unknown from image {shown}; pin a release tag or a digest", e.version_loc or d.loc)
 
 
 CHECKS = [check]

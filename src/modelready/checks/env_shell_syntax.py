@@ -26,7 +26,9 @@ env:
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
+from ..normalize.model import Container, Deployment
 from . import Hit, declare
 
 SHELL_REF = re.compile(r"(?<![$\\])\$(\{\w+\}|[A-Za-z_]\w*)")
@@ -35,7 +37,7 @@ WHOLE_REF = re.compile(r"^\s*\$(\{\w+\}|[A-Za-z_]\w*)\s*$")
 SHELLS = ("sh", "bash", "ash", "zsh", "dash")
 
 
-def _exec_form(c) -> bool:
+def _exec_form(c: Container) -> bool:
     first = (c.command or [""])[0].rsplit("/", 1)[-1]
     return first not in SHELLS and not (first == "env" and len(c.command) > 1 and c.command[1].rsplit("/", 1)[-1] in SHELLS)
 
@@ -43,11 +45,12 @@ def _exec_form(c) -> bool:
 @declare("env-shell-syntax", "error", ["env-vars-set", "secrets-handled"],
          "variable references use Kubernetes' $(VAR) syntax", "a $VAR reference reaches the process as literal text",
          doc=__doc__, applies=lambda d: True)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     for _pod, c in d.containers():
         for ev in c.env:
-            if ev.value and WHOLE_REF.match(ev.value):
-                ref = SHELL_REF.search(ev.value).group(0)
+            ref_m = SHELL_REF.search(ev.value) if ev.value and WHOLE_REF.match(ev.value) else None
+            if ref_m:
+                ref = ref_m.group(0)
                 yield Hit(f"env {ev.name} of container {c.name} is the literal text {ref}: Kubernetes expands only $(VAR)", ev.loc)
         # Args go to the image's entrypoint unchanged; only for a known engine image is that entrypoint known not to be a shell.
         if _exec_form(c) and (c.command or c is d.engine_container and d.engine is not None):

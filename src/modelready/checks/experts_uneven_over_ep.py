@@ -27,32 +27,39 @@ args: ["--model", "mistralai/Mixtral-8x7B-Instruct-v0.1", "--tensor-parallel-siz
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment, Engine
 from . import Hit, declare
 
+_FLAG = "--enable-expert-parallel"  # vLLM's switch: experts spread over TP × DP ranks
 
-def _ep(d) -> int:
-    e = d.engine
+
+def _ep(e: Engine) -> int:
     return (e.int_setting("tensor_parallel", 1) or 1) * (e.int_setting("data_parallel", 1) or 1)
 
 
-def _applies(d) -> bool:
+def _applies(d: Deployment) -> bool:
     e, r = d.engine, d.resolved
-    return (e is not None and e.name == "vllm" and "--enable-expert-parallel" in e.flags and r is not None and r.certain
+    return (e is not None and _FLAG in e.flags and r is not None and r.certain
             and r.arch is not None and r.arch.experts > 0)
 
 
 @declare("experts-uneven-over-ep", "warning", ["parallelism-valid"],
          "the experts divide evenly over the expert-parallel ranks", "the experts do not divide evenly over the expert-parallel ranks",
          doc=__doc__, applies=_applies)
-def check(d):
-    experts, ep = d.resolved.arch.experts, _ep(d)
+def check(d: Deployment) -> Iterator[Hit]:
+    e, r = d.engine, d.resolved
+    if e is None or r is None or r.arch is None or _FLAG not in e.flags:
+        return
+    experts, ep = r.arch.experts, _ep(e)
     if experts % ep == 0:
         return
     base = experts // ep
     last = experts - base * (ep - 1)
-    where = d.engine.flags["--enable-expert-parallel"].loc
-    yield Hit(f"{d.resolved.label}: {experts} experts per layer over {ep} expert-parallel ranks (TP × DP): {ep - 1} ranks hold {base} "
-              f"and the last holds {last}, which sets the group's memory and step time; an EP size dividing {experts} balances them", where)
+    yield Hit(f"{r.label}: {experts} experts per layer over {ep} expert-parallel ranks (TP × DP): {ep - 1} ranks hold {base} "
+              f"and the last holds {last}, which sets the group's memory and step time; an EP size dividing {experts} balances them",
+              e.flags[_FLAG].loc)
 
 
 CHECKS = [check]

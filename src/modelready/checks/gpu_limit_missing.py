@@ -24,13 +24,16 @@ resources: {limits: {nvidia.com/gpu: 1}}
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("gpu-limit-missing", "error", ["gpu-resources-correct"],
          "GPU resources are set in limits (requests, if any, equal them)", "GPU resources the scheduler will reject",
          doc=__doc__, applies=lambda d: any(c.gpu() for _p, c in d.containers()))
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     for _pod, c in d.containers():
         g = c.gpu()
         if not g:

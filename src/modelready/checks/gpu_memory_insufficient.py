@@ -43,57 +43,70 @@ resources: {limits: {nvidia.com/gpu: 4}}
 
 from __future__ import annotations
 
-from . import Hit, declare
-from ._fit import GIB, NON_TORCH_GIB, engine_dtype, figures, fit, fixes, serving_quant, utilization
+from typing import Iterator
 
-def _where(d):
-    e = d.engine
+from ..findings import Loc
+from ..normalize.accelerator import Gpu
+from ..normalize.model import Deployment, Engine
+from ..normalize.resolve import ResolvedModel
+from . import Hit, declare
+from ._fit import GIB, NON_TORCH_GIB, Fit, engine_dtype, figures, fit, fixes, serving_quant, utilization
+
+
+def _where(d: Deployment, e: Engine) -> Loc:
     return (e.setting("max_model_len") or e.setting("tensor_parallel") or e.setting("model") or d.model).loc or d.loc
 
 
-def _gpu(d) -> str:
-    return f"GPU from {d.gpu.source}"
+def _known(d: Deployment) -> tuple[Engine, ResolvedModel, Gpu] | None:
+    """The engine (one that must hold a KV cache to start), the resolved model and the GPU, when all are known."""
+    e, r, g = d.engine, d.resolved, d.gpu
+    if e is None or not e.capability("kv_cache_at_start") or r is None or g is None:
+        return None
+    return e, r, g
 
 
-def _known(d) -> bool:
-    r = d.resolved
-    return d.engine is not None and d.engine.name in ("vllm", "sglang", "tgi") and r is not None and d.gpu is not None
+def _tp(e: Engine) -> int:
+    return (e.int_setting("tensor_parallel", 1) or 1) * (e.int_setting("pipeline_parallel", 1) or 1)
 
 
-def _weights_only(d) -> tuple[float, float] | None:
-    """(weights per GPU, usable per GPU) for engines whose KV sizing differs from vLLM's (SGLang, TGI)."""
-    e, r = d.engine, d.resolved
-    tp = (e.int_setting("tensor_parallel", 1) or 1) * (e.int_setting("pipeline_parallel", 1) or 1)
-    return r.arch.weight_bytes(engine_dtype(e), serving_quant(e, r)) / GIB / tp, d.gpu.usable_gib
+def _certain(d: Deployment) -> bool:
+    return _known(d) is not None and d.resolved is not None and d.resolved.certain and d.resolved.arch is not None
 
 
 @declare("gpu-memory-insufficient", "error", ["gpu-memory-fit"],
          "weights and KV cache fit in GPU memory", "the model does not fit in the GPUs given",
-         doc=__doc__, applies=lambda d: _known(d) and d.resolved.certain and d.resolved.arch is not None)
-def check(d):
-    r = d.resolved
-    if d.engine.name != "vllm":
-        weights, usable = _weights_only(d)
-        if weights + NON_TORCH_GIB[1] > usable:
-            yield Hit(f"{r.label} does not fit: {weights:.1f} GiB of weights on each {d.gpu.name}, which has {usable:.1f} GiB "
-                      f"({_gpu(d)}); {d.engine.name} cannot load it", _where(d))
+         doc=__doc__, applies=_certain)
+def check(d: Deployment) -> Iterator[Hit]:
+    known = _known(d)
+    if known is None or known[1].arch is None:
+        return
+    e, r, g = known
+    arch = known[1].arch
+    if not e.capability("memory_profiled_at_start"):  # SGLang, TGI size their KV cache their own way: the weights alone
+        weights = arch.weight_bytes(engine_dtype(e), serving_quant(e, r)) / GIB / _tp(e)
+        if weights + NON_TORCH_GIB[1] > g.usable_gib:
+            yield Hit(f"{r.label} does not fit: {weights:.1f} GiB of weights on each {g.name}, which has {g.usable_gib:.1f} GiB "
+                      f"(GPU from {g.source}); {e.name} cannot load it", _where(d, e))
         return
     f = fit(d)
     if f is None or not f.certain_misfit:
         return
     what = "the weights alone do not fit" if f.weights + f.non_torch > f.budget else "one sequence of the context does not fit in the KV cache"
     fix = fixes(d, f)
-    yield Hit(f"{r.label}: vLLM will not start, {what}: {figures(f)}; {f.max_len_note}; {_gpu(d)}."
-              + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d))
+    yield Hit(f"{r.label}: vLLM will not start, {what}: {figures(f)}; {f.max_len_note}; GPU from {g.source}."
+              + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d, e))
 
 
 @declare("gpu-memory-tight", "warning", ["gpu-memory-fit"],
          "the KV cache holds the configured concurrency", "the model may not start or holds few sequences",
-         doc=__doc__, applies=_known)
-def tight(d):
-    r, e = d.resolved, d.engine
-    if r.arch is None or e.name != "vllm":  # a size, or an engine whose KV sizing is its own: the weights alone
-        yield from _weights_assumed(d)
+         doc=__doc__, applies=lambda d: _known(d) is not None)
+def tight(d: Deployment) -> Iterator[Hit]:
+    known = _known(d)
+    if known is None:
+        return
+    e, r, g = known
+    if r.arch is None or not e.capability("memory_profiled_at_start"):  # a size, or an engine whose KV sizing is its own
+        yield from _weights_assumed(d, e, r, g)
         return
     f = fit(d)
     if f is None or (f.certain_misfit and r.certain):  # gpu-memory-insufficient's error says it
@@ -102,42 +115,40 @@ def tight(d):
     fix = fixes(d, f) if f.likely_misfit else []
     tail = f" Fix: {'; '.join(fix)}." if fix else ""
     if f.certain_misfit:
-        yield Hit(f"{r.label}: vLLM would not start{assumed}: {figures(f)}; {f.max_len_note}; {_gpu(d)}.{tail}", _where(d))
+        yield Hit(f"{r.label}: vLLM would not start{assumed}: {figures(f)}; {f.max_len_note}; GPU from {g.source}.{tail}", _where(d, e))
     elif f.likely_misfit:
         yield Hit(f"{r.label}: one {f.max_len}-token sequence fits only if the activation peak stays under "
                   f"{f.floor - f.seq:.1f} GiB (measured {f.activation:.1f} GiB or more for this kind of model){assumed}: {figures(f)}; "
-                  f"{_gpu(d)}.{tail}", _where(d))
+                  f"GPU from {g.source}.{tail}", _where(d, e))
     elif d.typical_tokens:  # how long a typical request is, only a ModelSpec's load profile says
-        yield from _concurrency(d, f, assumed)
+        yield from _concurrency(d, e, r, g, f, assumed)
 
 
-def _weights_assumed(d):
+def _weights_assumed(d: Deployment, e: Engine, r: ResolvedModel, g: Gpu) -> Iterator[Hit]:
     """A model known only by its size or by a table entry not confirmed: its weights alone against the GPU."""
-    r, e = d.resolved, d.engine
     if r.certain or (r.arch is None and r.params_b is None):
         return
-    tp = (e.int_setting("tensor_parallel", 1) or 1) * (e.int_setting("pipeline_parallel", 1) or 1)
-    quant = serving_quant(e, r)
+    tp, quant = _tp(e), serving_quant(e, r)
     if r.arch is not None:
         weights = r.arch.weight_bytes(engine_dtype(e), quant) / GIB / tp
     else:
-        weights = r.params_b * 1e9 * (quant.bits_per_weight / 8 if quant else 2) / GIB / tp
-    util, util_note = utilization(e) if e.name == "vllm" else (1.0, f"all of {e.name}'s share")
-    if weights > d.gpu.usable_gib * util:
+        weights = (r.params_b or 0) * 1e9 * (quant.bits_per_weight / 8 if quant else 2) / GIB / tp
+    util, util_note = utilization(e) if e.capability("memory_profiled_at_start") else (1.0, f"all of {e.name}'s share")
+    if weights > g.usable_gib * util:
         yield Hit(f"{r.name}: {r.source}{', ' + quant.method if quant else ', 16 bit'}: about {weights:.1f} GiB of weights per "
-                  f"{d.gpu.name} (TP {tp}), more than its {d.gpu.usable_gib * util:.1f} GiB at {util_note}; {_gpu(d)}. "
-                  "The model's own config.json (in the repository, or read from the Hub) would make this exact", _where(d))
+                  f"{g.name} (TP {tp}), more than its {g.usable_gib * util:.1f} GiB at {util_note}; GPU from {g.source}. "
+                  "The model's own config.json (in the repository, or read from the Hub) would make this exact", _where(d, e))
 
 
-def _concurrency(d, f, assumed: str):
-    seqs = d.engine.int_setting("max_num_seqs")
-    typical = min(f.max_len, d.typical_tokens)
+def _concurrency(d: Deployment, e: Engine, r: ResolvedModel, g: Gpu, f: Fit, assumed: str) -> Iterator[Hit]:
+    seqs, where = e.int_setting("max_num_seqs"), e.setting("max_num_seqs")
+    typical = min(f.max_len, d.typical_tokens or f.max_len)
     tokens = f.tokens()
-    if seqs and tokens < seqs * typical:
-        yield Hit(f"{d.resolved.label}: the KV cache holds about {tokens} tokens ({f.kv:.1f} GiB per {f.gpu} at "
+    if seqs and where is not None and tokens < seqs * typical:
+        yield Hit(f"{r.label}: the KV cache holds about {tokens} tokens ({f.kv:.1f} GiB per {f.gpu} at "
                   f"{f.kv_per_token / 1024:.0f} KiB per token), {tokens // typical} requests of {typical} tokens (the spec's p50 "
-                  f"prompt + response), fewer than --max-num-seqs {seqs}: the rest queue or are preempted{assumed}; {_gpu(d)}",
-                  d.engine.setting("max_num_seqs").loc)
+                  f"prompt + response), fewer than --max-num-seqs {seqs}: the rest queue or are preempted{assumed}; GPU from {g.source}",
+                  where.loc)
 
 
 CHECKS = [check, tight]

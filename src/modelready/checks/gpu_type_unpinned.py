@@ -26,21 +26,23 @@ resources: {limits: {nvidia.com/gpu: 1}}
 from __future__ import annotations
 
 import json
+from typing import Iterator
 
+from ..normalize.model import Deployment, PodSpec
 from . import Hit, declare
 
 HINTS = ("gpu", "accelerator", "instance-type", "instance_type", "nodepool", "nodegroup", "agentpool", "tpu", "node.kubernetes.io/instance-type")
 
 
-def states_gpu_type(pod) -> bool:
+def states_gpu_type(pod: PodSpec) -> bool:
     text = json.dumps([pod.node_selector, pod.affinity, pod.tolerations], default=str).lower()
     return any(h in text for h in HINTS)
 
 
 @declare("gpu-type-unpinned", "info", ["gpu-type-matches"],
          "the pods state which GPU type they need", "any GPU type may be used",
-         doc=__doc__, applies=lambda d: d.gpus_per_group() > 0 and d.kind not in ("ServingRuntime", "ClusterServingRuntime", "LLMInferenceServiceConfig"))
-def check(d):
+         doc=__doc__, applies=lambda d: d.gpus_per_group() > 0 and not d.template_only)
+def check(d: Deployment) -> Iterator[Hit]:
     for pod in d.pods:
         if any(c.gpu() for c in pod.containers) and not states_gpu_type(pod):
             yield Hit(f"{pod.role} pods ask for GPUs but no node selector, affinity or toleration names a GPU type", pod.loc)

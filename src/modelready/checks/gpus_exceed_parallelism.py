@@ -24,22 +24,27 @@ resources: {limits: {nvidia.com/gpu: 2}}
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare, has_engine_args
 from .parallelism_exceeds_gpus import ranks
 
 
-def _applies(d) -> bool:
+def _applies(d: Deployment) -> bool:
     # TGI shards over all visible GPUs when --num-shard is absent; only explicit settings count there.
-    if not has_engine_args(d) or d.engine.name not in ("vllm", "sglang", "tgi"):
+    if d.engine is None or not has_engine_args(d) or not d.engine.capability("llm_args"):
         return False
-    return d.engine.name != "tgi" or d.engine.setting("tensor_parallel") is not None
+    return not d.engine.capability("shards_over_all_gpus") or d.engine.setting("tensor_parallel") is not None
 
 
 @declare("gpus-exceed-parallelism", "warning", ["gpu-count-matches"],
          "every GPU requested is used by a parallel rank", "GPUs are requested that no rank uses",
          doc=__doc__, applies=_applies)
-def check(d):
-    need, text, where = ranks(d)
+def check(d: Deployment) -> Iterator[Hit]:
+    if d.engine is None:
+        return
+    need, text, _where = ranks(d.engine)
     have = d.gpus_per_group()
     if have > need:
         loc = d.engine_container.resources_loc if d.engine_container else d.loc

@@ -26,30 +26,28 @@ metrics:
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
-def resource_only(spec: dict) -> bool:
-    metrics = spec.get("metrics")
-    if not metrics:
-        return True  # autoscaling/v1, or v2 with no metrics: 80 % CPU
-    return all(isinstance(m, dict) and m.get("type") in ("Resource", "ContainerResource") for m in metrics)
+def resource_only(signals: tuple[str, ...]) -> bool:
+    # autoscaling/v1, or v2 with no metrics, scales on 80 % CPU
+    return all(s in ("Resource", "ContainerResource") for s in signals)
 
 
 @declare("hpa-cpu-only", "warning", ["scaling-ml-metrics"],
          "autoscaling follows an ML load signal", "autoscaling follows CPU or memory only",
-         doc=__doc__, applies=lambda d: bool(d.autoscalers) or (d.kind == "InferenceService" and d.serving))
-def check(d):
+         doc=__doc__, applies=lambda d: bool(d.autoscalers) or (d.completed_by_operator and d.serving))
+def check(d: Deployment) -> Iterator[Hit]:
     for a in d.autoscalers:
-        spec = a.body.get("spec") or {}
-        if a.kind == "HorizontalPodAutoscaler" and resource_only(spec):
+        if a.kind == "HorizontalPodAutoscaler" and resource_only(a.signals):
             yield Hit(f"HorizontalPodAutoscaler {a.name} scales {d.name} on CPU/memory only", a.loc)
-        if a.kind == "ScaledObject":
-            triggers = spec.get("triggers") or []
-            if triggers and all(isinstance(t, dict) and t.get("type") in ("cpu", "memory") for t in triggers):
-                yield Hit(f"ScaledObject {a.name} scales {d.name} on CPU/memory only", a.loc)
+        if a.kind == "ScaledObject" and a.signals and all(t in ("cpu", "memory") for t in a.signals):
+            yield Hit(f"ScaledObject {a.name} scales {d.name} on CPU/memory only", a.loc)
     metric = d.annotations.get("serving.kserve.io/metric")
-    if d.kind == "InferenceService" and metric in ("cpu", "memory"):
+    if d.completed_by_operator and metric in ("cpu", "memory"):
         yield Hit(f"InferenceService scales on {metric}", d.loc)
 
 

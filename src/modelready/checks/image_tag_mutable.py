@@ -24,6 +24,9 @@ image: vllm/vllm-openai:v0.10.2
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 MUTABLE = {"latest", "nightly", "main", "master", "dev", "edge", "stable", "latest-nightly", "head"}
@@ -32,7 +35,7 @@ MUTABLE = {"latest", "nightly", "main", "master", "dev", "edge", "stable", "late
 @declare("image-tag-mutable", "error", ["image-immutable", "runtime-version-pinned"],
          "every image is pinned to a fixed tag or digest", "an image uses a mutable tag",
          doc=__doc__)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     for pod in d.pods:
         for c in pod.init_containers + pod.containers:
             img = c.image

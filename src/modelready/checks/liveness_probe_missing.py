@@ -24,14 +24,19 @@ livenessProbe: {httpGet: {path: /health, port: 8000}, periodSeconds: 10, failure
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("liveness-probe-missing", "warning", ["liveness-probe"],
          "the serving container has a liveness probe", "the serving container has no liveness probe",
-         doc=__doc__, applies=lambda d: d.engine_container is not None and d.kind not in ("InferenceService",))
-def check(d):
+         doc=__doc__, applies=lambda d: d.engine_container is not None and not d.completed_by_operator)
+def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
+    if c is None:
+        return
     if "liveness" not in c.probes:
         yield Hit(f"container {c.name} has no livenessProbe: a hung engine is never restarted", c.loc)
 

@@ -28,38 +28,45 @@ args: ["--model", "Qwen/Qwen2.5-7B-Instruct", "--max-model-len", "32768"]
 
 from __future__ import annotations
 
-from .. import data
+from typing import Iterator
+
+from ..normalize.model import Deployment, Engine
 from . import Hit, declare
 
-_OVERRIDE = {"vllm": "VLLM_ALLOW_LONG_MAX_MODEL_LEN", "sglang": "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN"}
 
-
-def _applies(d) -> bool:
+def _applies(d: Deployment) -> bool:
     r, e = d.resolved, d.engine
-    return (e is not None and e.name in ("vllm", "sglang", "tgi") and e.setting("max_model_len") is not None and r is not None
-            and r.certain and r.arch is not None and r.arch.max_context() is not None)
+    return (e is not None and bool(e.capability("kv_cache_at_start")) and e.setting("max_model_len") is not None and r is not None
+            and r.certain and r.arch is not None and r.arch.context_length is not None)
 
 
 @declare("max-model-len-exceeds-model", "error", ["max-context-defined"],
          "the served context fits what the model supports", "the served context is longer than the model supports",
          doc=__doc__, applies=_applies)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     e, r = d.engine, d.resolved
-    got, limit = e.int_setting("max_model_len"), r.arch.max_context()
-    env = d.engine_container.env_map() if d.engine_container else {}
-    override = _OVERRIDE.get(e.name)
-    if got is None or got <= limit or (override and override in env and str(env[override].value).lower() in ("1", "true")):
+    arch = r.arch if r is not None else None
+    where = e.setting("max_model_len") if e is not None else None
+    got, limit = (e.int_setting("max_model_len") if e is not None else None), (arch.context_length if arch is not None else None)
+    if e is None or r is None or arch is None or where is None or got is None or limit is None or got <= limit or _overridden(d, e):
         return
-    rope = r.arch.rope_scaling or {}
-    how = (f"max_position_embeddings {r.arch.max_position_embeddings}"
-           + (f" with {rope.get('rope_type') or rope.get('type')} rope scaling" if limit != r.arch.max_position_embeddings else ""))
+    rope = arch.rope_scaling
+    how = (f"max_position_embeddings {arch.max_position_embeddings}"
+           + (f" with {rope.kind} rope scaling" if rope is not None and limit != arch.max_position_embeddings else ""))
     yield Hit(f"{e.name} serves {got} tokens of context but {r.label} supports {limit} ({how}); "
-              f"set {_flag(e)} to {limit} or less", e.setting("max_model_len").loc)
+              f"set {_flag(e)} to {limit} or less", where.loc)
 
 
-def _flag(e) -> str:
-    names = data.engines()[e.name]["settings"].get("max_model_len") or ["the context flag"]
-    return names[0]
+def _overridden(d: Deployment, e: Engine) -> bool:
+    """The engine's own switch to serve past the model's context is set (it then warns, and starts)."""
+    override = e.capability("long_context_env")
+    env = d.engine_container.env_map() if d.engine_container else {}
+    return bool(override) and override in env and str(env[override].value).lower() in ("1", "true")
+
+
+def _flag(e: Engine) -> str:
+    names = e.capability("settings", {}).get("max_model_len") or ["the context flag"]
+    return str(names[0])
 
 
 CHECKS = [check]

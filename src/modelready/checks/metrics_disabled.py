@@ -23,18 +23,22 @@ command: [python3, -m, sglang.launch_server, --model-path, Qwen/Qwen2.5-7B-Instr
 
 from __future__ import annotations
 
-from .. import data
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare, has_engine_args
 
 
 @declare("metrics-disabled", "warning", ["metrics-endpoint"],
          "the engine exports Prometheus metrics", "the engine exports no metrics",
-         doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.name in data.engines())
-def check(d):
-    spec = data.engines()[d.engine.name]
-    if not spec.get("metrics_always_on") and d.engine.setting("enable_metrics") is None and spec["settings"].get("enable_metrics"):
-        c = d.engine_container
-        yield Hit(f"{d.engine.name} serves no /metrics unless started with {spec['settings']['enable_metrics'][0]}", c.loc_of_arg("args", 0) if c.args else c.loc)
+         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.known)
+def check(d: Deployment) -> Iterator[Hit]:
+    e, c = d.engine, d.engine_container
+    if e is None or c is None:
+        return
+    switch = e.capability("settings", {}).get("enable_metrics")
+    if not e.capability("metrics_always_on") and e.setting("enable_metrics") is None and switch:
+        yield Hit(f"{e.name} serves no /metrics unless started with {switch[0]}", c.loc_of_arg("args", 0) if c.args else c.loc)
 
 
 CHECKS = [check]

@@ -25,13 +25,16 @@ spec: {selector: {matchLabels: {app: vllm}}, endpoints: [{port: http, path: /met
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("metrics-not-scraped", "warning", ["metrics-scraped"],
          "the engine's metrics are scraped", "nothing scrapes the engine's metrics",
-         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.name != "other" and d.kind in ("Deployment", "StatefulSet", "LeaderWorkerSet"))
-def check(d):
+         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.name != "other" and d.owns_pods)
+def check(d: Deployment) -> Iterator[Hit]:
     if not d.monitors:
         yield Hit(f"no ServiceMonitor, PodMonitor or prometheus.io/scrape annotation covers {d.kind} {d.name}", d.loc)
 

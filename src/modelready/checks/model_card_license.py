@@ -29,21 +29,23 @@ tags: [text-generation]
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from ..findings import Loc
+from ..normalize.artifacts import Card
 from . import Hit, declare
 
 
 @declare("model-card-license-missing", "warning", ["model-license"],
          "the model card states its license", "the model card states no license",
-         doc=__doc__, scope="modelcard", applies=lambda card: True)
-def check(card):
-    meta = card.metadata
-    if not meta:
+         doc=__doc__, subject=Card, applies=lambda card: True)
+def check(card: Card) -> Iterator[Hit]:
+    if not card.has_metadata:
         yield Hit("model card has no YAML metadata block, so no license", Loc(card.file, 1))
-    elif not meta.get("license"):
-        yield Hit("model card metadata has no license", Loc(card.file, card.metadata_line))
-    elif str(meta.get("license")) == "other" and not meta.get("license_name") and not meta.get("license_link"):
-        yield Hit("license is 'other' but neither license_name nor license_link says which", Loc(card.file, card.metadata_line))
+    elif card.license is None:
+        yield Hit("model card metadata has no license", card.metadata_loc)
+    elif card.license == "other" and card.license_name is None and card.license_link is None:
+        yield Hit("license is 'other' but neither license_name nor license_link says which", card.metadata_loc)
 
 
 CHECKS = [check]

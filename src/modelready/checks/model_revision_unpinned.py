@@ -24,13 +24,16 @@ args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--revision", "0e9e39f249a
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("model-revision-unpinned", "warning", ["model-artifacts-versioned"],
          "the model revision is pinned", "the model is pulled from the Hub without a pinned revision",
          doc=__doc__, applies=lambda d: d.model.scheme == "hf" and d.model.id is not None and "$" not in d.model.id and "{" not in d.model.id)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     if not d.model.revision and "@" not in (d.model.uri or ""):
         yield Hit(f"model {d.model.id} is pulled from the Hub at its current revision; pin --revision", d.model.loc or d.loc)
 

@@ -23,16 +23,21 @@ args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--dtype", "bfloat16", "--
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare, has_engine_args
 
 
 @declare("model-unset", "error", ["model-uri-defined"],
          "the model to serve is named", "no model is named: the engine serves its default",
-         doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.name in ("vllm", "sglang", "tgi"))
-def check(d):
+         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.capability("llm_args"))
+def check(d: Deployment) -> Iterator[Hit]:
+    e, c = d.engine, d.engine_container
+    if e is None or c is None:
+        return
     if d.model.id is None and d.model.uri is None:
-        c = d.engine_container
-        yield Hit(f"{d.engine.name} is started without a model and serves its built-in default", c.loc_of_arg("args", 0) if c.args else c.loc)
+        yield Hit(f"{e.name} is started without a model and serves its built-in default", c.loc_of_arg("args", 0) if c.args else c.loc)
 
 
 CHECKS = [check]

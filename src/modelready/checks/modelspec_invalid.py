@@ -26,18 +26,18 @@ spec:
 
 from __future__ import annotations
 
-from ..findings import Loc
-from ..load.yamlsrc import line_of
-from ..spec import validate
+from typing import Iterator
+
+from ..normalize.specs import SpecView
 from . import Hit, declare
 
 
 @declare("modelspec-invalid", "error", ["modelspec-valid"],
          "the ModelSpec is valid against its schema", "the ModelSpec does not validate",
-         doc=__doc__, scope="spec", applies=lambda v: True)
-def check(v):
-    for message, path in validate(v.body):
-        yield Hit(message, Loc(v.file, line_of(v.body, *path)))
+         doc=__doc__, subject=SpecView, applies=lambda v: True)
+def check(v: SpecView) -> Iterator[Hit]:
+    for message, loc in v.problems:
+        yield Hit(message, loc)
 
 
 CHECKS = [check]

@@ -23,17 +23,20 @@ image: vllm/vllm-openai:v0.10.2
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
-
-CONTINUOUS = {"vllm", "tgi", "sglang", "nim"}
-
 
 @declare("no-continuous-batching", "info", ["continuous-batching"],
          "the engine batches continuously", "the engine does not batch continuously",
          doc=__doc__, applies=lambda d: d.engine is not None)
-def check(d):
-    if d.engine.name not in CONTINUOUS:
-        yield Hit(f"{d.engine.name} does not schedule LLM requests with continuous batching by default", d.engine_container.loc)
+def check(d: Deployment) -> Iterator[Hit]:
+    e, c = d.engine, d.engine_container
+    if e is None or c is None:
+        return
+    if not e.capability("continuous_batching"):
+        yield Hit(f"{e.name} does not schedule LLM requests with continuous batching by default", c.loc)
 
 
 CHECKS = [check]

@@ -26,31 +26,35 @@ resources: {limits: {nvidia.com/gpu: 4}}
 
 from __future__ import annotations
 
-from . import Hit, declare, engine_is
+from typing import Iterator
+
+from ..normalize.model import Deployment, Engine, Value
+from . import Hit, declare
 
 
-def ranks(d) -> tuple[int, str, object]:
-    e = d.engine
+def ranks(e: Engine) -> tuple[int, str, Value | None]:
     tp, pp, dp = e.int_setting("tensor_parallel", 1), e.int_setting("pipeline_parallel", 1), e.int_setting("data_parallel", 1)
     where = e.setting("tensor_parallel") or e.setting("pipeline_parallel") or e.setting("data_parallel")
     parts = [f"TP {tp}"] + ([f"PP {pp}"] if pp > 1 else []) + ([f"DP {dp}"] if dp > 1 else [])
     return tp * pp * dp, " × ".join(parts), where
 
 
-def _applies(d) -> bool:
-    return engine_is("vllm", "tgi", "sglang")(d) and any(
+def _applies(d: Deployment) -> bool:
+    return d.engine is not None and bool(d.engine.capability("llm_args")) and any(
         d.engine.setting(s) is not None for s in ("tensor_parallel", "pipeline_parallel", "data_parallel"))
 
 
 @declare("parallelism-exceeds-gpus", "error", ["parallelism-valid", "gpu-count-matches"],
          "parallel ranks fit the GPUs requested", "the engine needs more GPUs than the group requests",
          doc=__doc__, applies=_applies)
-def check(d):
-    need, text, where = ranks(d)
+def check(d: Deployment) -> Iterator[Hit]:
+    if d.engine is None:
+        return
+    need, text, where = ranks(d.engine)
     have = d.gpus_per_group()
     if need > have:
         pods = sum(p.count for p in d.pods)
-        yield Hit(f"{text} needs {need} GPUs but the group requests {have} ({pods} pod{'s' if pods != 1 else ''})", where.loc)
+        yield Hit(f"{text} needs {need} GPUs but the group requests {have} ({pods} pod{'s' if pods != 1 else ''})", where.loc if where else d.loc)
 
 
 CHECKS = [check]

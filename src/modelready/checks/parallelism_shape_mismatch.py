@@ -30,28 +30,39 @@ args: ["--model", "Qwen/Qwen2.5-7B-Instruct", "--tensor-parallel-size", "4"]
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..findings import Loc
+from ..normalize.architecture import ModelArch
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
-def _applies(d) -> bool:
+def _applies(d: Deployment) -> bool:
     r, e = d.resolved, d.engine
-    return (e is not None and e.name in ("vllm", "sglang", "tgi") and r is not None and r.certain and r.arch is not None
+    return (e is not None and bool(e.capability("kv_cache_at_start")) and r is not None and r.certain and r.arch is not None
             and (e.int_setting("tensor_parallel", 1) or 1) > 1)
 
 
 @declare("parallelism-shape-mismatch", "error", ["parallelism-valid"],
          "the model's shapes divide over the tensor-parallel size", "the model's shapes do not divide over the tensor-parallel size",
          doc=__doc__, applies=_applies)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     e, r = d.engine, d.resolved
-    a, tp = r.arch, e.int_setting("tensor_parallel", 1)
-    where = e.setting("tensor_parallel").loc
-    name = r.label
+    setting = e.setting("tensor_parallel") if e is not None else None
+    if e is None or r is None or r.arch is None or setting is None:
+        return
+    a, tp, name, where = r.arch, e.int_setting("tensor_parallel", 1), r.label, setting.loc
     if a.heads % tp:
         yield Hit(f"{name}: {a.heads} attention heads do not divide over TP {tp}; engines require heads divisible by TP "
                   f"(TP sizes that work: {_divisors(a.heads)})", where)
     elif not a.mla and (a.kv_heads % tp if a.kv_heads >= tp else tp % a.kv_heads):
         yield Hit(f"{name}: {a.kv_heads} KV heads and TP {tp}: TP must divide the KV heads or be a multiple of them", where)
+    yield from _mlp(a, tp, name, where)
+
+
+def _mlp(a: ModelArch, tp: int, name: str, where: Loc) -> Iterator[Hit]:
+    """The MLP's (or the experts') intermediate size over TP, and the quantized groups or FP8 blocks in each shard."""
     inter = a.moe_intermediate if a.experts and a.moe_intermediate else a.intermediate
     label = "expert intermediate size" if a.experts and a.moe_intermediate else "intermediate size"
     if inter % tp:
@@ -71,7 +82,7 @@ def check(d):
                   f"{block}; vLLM stops at load (TP sizes that work: {_aligned(inter, block, a.heads)})", where)
 
 
-def _fp8_block(a) -> int | None:
+def _fp8_block(a: ModelArch) -> int | None:
     return a.quant.group_size if a.quant and a.quant.method == "fp8" and a.quant.group_size else None
 
 

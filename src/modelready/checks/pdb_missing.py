@@ -27,10 +27,13 @@ spec: {maxUnavailable: 1, selector: {matchLabels: {app: vllm}}}
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
-def _replicas(d) -> int:
+def _replicas(d: Deployment) -> int:
     vals = [d.replicas or 0]
     for v in (d.min_replicas, d.max_replicas):
         try:
@@ -42,8 +45,8 @@ def _replicas(d) -> int:
 
 @declare("pdb-missing", "warning", ["disruption-budget"],
          "a PodDisruptionBudget protects the replicas", "no PodDisruptionBudget for a multi-replica deployment",
-         doc=__doc__, applies=lambda d: d.kind in ("Deployment", "StatefulSet", "LeaderWorkerSet") and _replicas(d) > 1)
-def check(d):
+         doc=__doc__, applies=lambda d: d.owns_pods and _replicas(d) > 1)
+def check(d: Deployment) -> Iterator[Hit]:
     if not d.disruption_budgets:
         yield Hit(f"{d.kind} {d.name} runs up to {_replicas(d)} replicas and no PodDisruptionBudget selects its pods", d.replicas_loc)
 

@@ -24,11 +24,13 @@ args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from ..findings import Severity
-from . import Check
+from . import Check, Hit
 
 
-def _none(_):
+def _none(_: object) -> Iterable[Hit]:
     return ()
 
 

@@ -25,16 +25,20 @@ readinessProbe: {httpGet: {path: /health, port: 8080}}
 
 from __future__ import annotations
 
-from ..normalize.model import as_int
+from typing import Iterator
+
+from ..normalize.model import Deployment, as_int
 from . import Hit, declare, has_engine_args
 
 
 @declare("probe-port-mismatch", "error", ["port-configured", "readiness-probe-health"],
          "probes call the port the engine listens on", "a probe calls a port the engine does not listen on",
-         doc=__doc__, applies=lambda d: has_engine_args(d) and d.engine.name in ("vllm", "tgi", "sglang") and bool(d.engine_container.probes))
-def check(d):
-    want = d.engine.port
-    c = d.engine_container
+         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.capability("llm_args") and d.engine_container is not None and bool(d.engine_container.probes))
+def check(d: Deployment) -> Iterator[Hit]:
+    e, c = d.engine, d.engine_container
+    if e is None or c is None:
+        return
+    want = e.port
     if want is None:
         return
     for probe in c.probes.values():
@@ -42,7 +46,7 @@ def check(d):
             continue
         port = c.ports.get(str(probe.port)) if as_int(probe.port) is None else as_int(probe.port)
         if port is not None and port != want:
-            yield Hit(f"{probe.kind}Probe calls port {probe.port}{f' ({port})' if str(port) != str(probe.port) else ''} but {d.engine.name} listens on {want}", probe.loc)
+            yield Hit(f"{probe.kind}Probe calls port {probe.port}{f' ({port})' if str(port) != str(probe.port) else ''} but {e.name} listens on {want}", probe.loc)
 
 
 CHECKS = [check]

@@ -22,14 +22,19 @@ readinessProbe: {httpGet: {path: /health, port: 8000}, periodSeconds: 5}
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("readiness-probe-missing", "warning", ["readiness-probe-health", "readiness-waits-for-load"],
          "the serving container has a readiness probe", "the serving container has no readiness probe",
-         doc=__doc__, applies=lambda d: d.engine_container is not None and d.kind not in ("InferenceService",))
-def check(d):
+         doc=__doc__, applies=lambda d: d.engine_container is not None and not d.completed_by_operator)
+def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
+    if c is None:
+        return
     if "readiness" not in c.probes:
         yield Hit(f"container {c.name} has no readinessProbe: traffic arrives before the model is loaded", c.loc)
 

@@ -24,24 +24,29 @@ readinessProbe: {httpGet: {path: /health, port: 8000}}
 
 from __future__ import annotations
 
-from .. import data
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
-def _applies(d) -> bool:
+def _applies(d: Deployment) -> bool:
     c = d.engine_container
-    return d.engine is not None and d.engine.name in data.engines() and c is not None and c.probes.get("readiness") is not None and c.probes["readiness"].handler == "httpGet"
+    return d.engine is not None and d.engine.known and c is not None and c.probes.get("readiness") is not None and c.probes["readiness"].handler == "httpGet"
 
 
 @declare("readiness-probe-wrong-path", "warning", ["readiness-probe-health"],
          "the readiness probe calls the engine's health endpoint", "the readiness probe does not call the engine's health endpoint",
          doc=__doc__, applies=_applies)
-def check(d):
-    probe = d.engine_container.probes["readiness"]
-    paths = data.engines()[d.engine.name]["health_paths"]
+def check(d: Deployment) -> Iterator[Hit]:
+    e, c = d.engine, d.engine_container
+    if e is None or c is None:
+        return
+    probe = c.probes["readiness"]
+    paths = e.capability("health_paths")
     path = str(probe.path or "/").split("?")[0].rstrip("/") or "/"
     if path not in paths and not any(path.endswith(p) for p in paths if p != "/"):
-        yield Hit(f"readinessProbe calls {probe.path or '/'}; {d.engine.name} reports health on {', '.join(paths)}", probe.loc)
+        yield Hit(f"readinessProbe calls {probe.path or '/'}; {e.name} reports health on {', '.join(paths)}", probe.loc)
 
 
 CHECKS = [check]

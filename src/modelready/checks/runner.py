@@ -8,8 +8,8 @@ with `skip-reason` and an optional `skip-until` expiry; a name that is no check 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
+import datetime as dt
 from typing import Any, Iterable, Mapping
 
 from ..config import Config

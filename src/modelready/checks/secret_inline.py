@@ -26,8 +26,9 @@ env: [{name: HF_TOKEN, valueFrom: {secretKeyRef: {name: hf-token, key: token}}}]
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
-from ..normalize.model import secret_name
+from ..normalize.model import Deployment, secret_name
 from . import Hit, declare
 
 SECRET_FLAGS = ("--api-key", "--hf-token", "--token")
@@ -42,7 +43,7 @@ def describe(value: str) -> str:
 @declare("secret-inline", "error", ["secrets-handled"],
          "no credential is written into the manifest", "a credential is written into the manifest",
          doc=__doc__, applies=lambda d: True)
-def check(d):
+def check(d: Deployment) -> Iterator[Hit]:
     for _pod, c in d.containers():
         for ev in c.env:
             if ev.value is None or not secret_name(ev.name):

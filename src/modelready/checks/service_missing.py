@@ -24,13 +24,16 @@ spec: {selector: {app: vllm}, ports: [{port: 8000, targetPort: 8000}]}
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 @declare("service-missing", "warning", ["service-defined"],
          "a Service selects the serving pods", "no Service selects the serving pods",
-         doc=__doc__, applies=lambda d: not d.managed_service and d.kind in ("Deployment", "StatefulSet", "LeaderWorkerSet") and d.engine is not None)
-def check(d):
+         doc=__doc__, applies=lambda d: not d.managed_service and d.owns_pods and d.engine is not None)
+def check(d: Deployment) -> Iterator[Hit]:
     if not d.services:
         labels = ", ".join(f"{k}={v}" for k, v in sorted(d.pod_labels.items())) or "no labels"
         yield Hit(f"no Service selects the pods of {d.kind} {d.name} ({labels})", d.loc)

@@ -23,13 +23,16 @@ order in which the services can start; one slow node stalls all of them.
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.specs import SpecView
 from . import Hit, declare
 
 
 @declare("spec-dependency-cycle", "error", ["no-circular-dependencies"],
          "the dependency graph has no cycle", "ModelSpecs depend on each other in a cycle",
-         doc=__doc__, scope="spec", applies=lambda v: bool(v.refs))
-def check(v):
+         doc=__doc__, subject=SpecView, applies=lambda v: bool(v.refs))
+def check(v: SpecView) -> Iterator[Hit]:
     for cycle in v.cycles:
         if v.file == min(cycle):  # report each cycle once, from its smallest file
             ref = next(r for r in v.refs if r.resolved == cycle[1])

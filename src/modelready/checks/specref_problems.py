@@ -26,15 +26,18 @@ dependencies: [{name: guard, specRef: specs/guard.modelspec.yaml}]
 
 from __future__ import annotations
 
-from . import Check, Hit
+from typing import Callable, Iterator
+
 from ..findings import Severity
+from ..normalize.specs import SpecView
+from . import Check, Hit
 
 WHY = {"absolute": "is an absolute path", "escapes": "climbs out of the repository", "symlink-outside": "is a symlink that leads outside the repository",
        "missing": "does not exist", "not-a-modelspec": "is not a ModelSpec"}
 
 
-def _hits(kinds: set[str], optional: bool | None):
-    def run(v):
+def _hits(kinds: set[str], optional: bool | None) -> Callable[[SpecView], Iterator[Hit]]:
+    def run(v: SpecView) -> Iterator[Hit]:
         for r in v.refs:
             if r.problem in kinds and (optional is None or r.optional == optional):
                 yield Hit(f"dependency {r.name}: specRef {r.target} {WHY[r.problem]}", r.loc)
@@ -42,10 +45,10 @@ def _hits(kinds: set[str], optional: bool | None):
 
 
 CHECKS = [
-    Check("specref-outside-repo", Severity.error, ("specref-resolves",), __doc__, "specRefs stay inside the repository",
+    Check[SpecView]("specref-outside-repo", Severity.error, ("specref-resolves",), __doc__, "specRefs stay inside the repository",
           "a specRef points outside the repository", _hits({"absolute", "escapes", "symlink-outside"}, None), applies=lambda v: bool(v.refs), scope="spec"),
-    Check("specref-unresolved", Severity.error, ("specref-resolves", "dependencies-defined"), __doc__, "every required dependency's specRef resolves",
+    Check[SpecView]("specref-unresolved", Severity.error, ("specref-resolves", "dependencies-defined"), __doc__, "every required dependency's specRef resolves",
           "a required dependency's specRef does not resolve", _hits({"missing", "not-a-modelspec"}, False), applies=lambda v: bool(v.refs), scope="spec"),
-    Check("specref-optional-unresolved", Severity.warning, ("specref-resolves", "optional-dependencies"), __doc__, "optional dependencies' specRefs resolve",
+    Check[SpecView]("specref-optional-unresolved", Severity.warning, ("specref-resolves", "optional-dependencies"), __doc__, "optional dependencies' specRefs resolve",
           "an optional dependency's specRef does not resolve", _hits({"missing", "not-a-modelspec"}, True), applies=lambda v: bool(v.refs), scope="spec"),
 ]

@@ -26,18 +26,21 @@ livenessProbe: {httpGet: {path: /health, port: 8000}, periodSeconds: 10}
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..normalize.model import Deployment
 from . import Hit, declare
 from ._sizing import load_seconds
 
 
-LOADS_AT_START = ("vllm", "tgi", "sglang", "triton", "nim")  # Ollama pulls and loads lazily, per request
-
-
 @declare("startup-too-short", "error", ["readiness-waits-for-load"],
          "probes give the model time to load", "a probe gives up before the model can load",
-         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.name in LOADS_AT_START and bool(d.engine_container.probes))
-def check(d):
-    probes = d.engine_container.probes
+         doc=__doc__, applies=lambda d: d.engine is not None and d.engine.capability("loads_weights_at_start") and d.engine_container is not None and bool(d.engine_container.probes))
+def check(d: Deployment) -> Iterator[Hit]:
+    c = d.engine_container
+    if c is None:
+        return
+    probes = c.probes
     need, how = load_seconds(d)
     startup, liveness = probes.get("startup"), probes.get("liveness")
     if startup is not None:

@@ -66,7 +66,7 @@ def vllm_release_for(version: str | None) -> str | None:
     return at_or_before[-1] if at_or_before else known[0]
 
 
-def version_key(text: str) -> tuple | None:
+def version_key(text: str) -> tuple[int, int, int] | None:
     import re
 
     m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", text)

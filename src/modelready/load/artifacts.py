@@ -47,11 +47,6 @@ class ModelConfig:
     data: dict
     quantize_config: dict | None = None  # a GPTQ checkpoint's quantize_config.json beside it
 
-    @property
-    def max_position_embeddings(self) -> int | None:
-        v = self.data.get("max_position_embeddings") or self.data.get("text_config", {}).get("max_position_embeddings")
-        return v if isinstance(v, int) else None
-
 
 def is_model_config(data: object) -> bool:
     return isinstance(data, dict) and ("model_type" in data or "architectures" in data)

@@ -73,7 +73,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path)
     except _NoEngine:
         manifests = _render_cli(chart_dir, values_files)
     except _HelmFailed as e:
-        out.error = str(e)
+        out.error = _masked(str(e), [_defaults(chart_dir), values])  # a `fail` message may quote a secret from the values
         m = _HELM_POS.search(out.error)
         if m:
             out.error_loc = Loc(_template_path(m.group(1), rel_chart), int(m.group(2)))
@@ -97,6 +97,33 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path)
         if kept:
             out.texts.append((rel_tpl, text, locate))
     return out
+
+
+_SECRET_KEY = re.compile(r"token|secret|password|passwd|api[_-]?key|credential|private[_-]?key", re.I)
+
+
+def _defaults(chart_dir: Path):
+    try:
+        return load_one((chart_dir / "values.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError):
+        return None
+
+
+def _masked(message: str, values) -> str:
+    """`message` with the value of every secret-named values key masked (tokens of known formats and URL
+    credentials are masked later, with everything else, by `report.inert.redact`)."""
+    def walk(node, secret=False):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from walk(v, secret or bool(_SECRET_KEY.search(str(k))))
+        elif isinstance(node, list):
+            for v in node:
+                yield from walk(v, secret)
+        elif secret and isinstance(node, str) and len(node) >= 4:
+            yield node
+    for value in sorted(set(walk(values)), key=len, reverse=True):
+        message = message.replace(value, "[redacted]")
+    return message
 
 
 class _NoEngine(Exception):

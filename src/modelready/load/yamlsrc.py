@@ -6,6 +6,8 @@ along on dict and list subclasses (`YMap.lines[key]`, `YList.lines[i]`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 
 try:
@@ -14,12 +16,16 @@ except AttributeError:  # PyYAML built without libyaml
     _Base = yaml.SafeLoader
 
 
-class YMap(dict):
+class YMap(dict[Any, Any]):
     __slots__ = ("line", "lines")
+    line: int
+    lines: dict[Any, int]
 
 
-class YList(list):
+class YList(list[Any]):
     __slots__ = ("line", "lines")
+    line: int
+    lines: dict[Any, int]
 
 
 class _Loader(_Base):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Iterator
 
 from .. import data
 from .model import Deployment
@@ -72,7 +73,7 @@ def _by_label(key: str, value: str) -> Gpu | None:
     return None
 
 
-def _required_affinity(affinity: dict):
+def _required_affinity(affinity: dict[str, Any] | None) -> Iterator[tuple[str, list[str]]]:
     node = (affinity or {}).get("nodeAffinity") or {}
     req = node.get("requiredDuringSchedulingIgnoredDuringExecution") or {}
     for term in req.get("nodeSelectorTerms") or []:

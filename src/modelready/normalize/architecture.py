@@ -1,5 +1,10 @@
 """The model's architecture as memory and parallelism arithmetic needs it, read once from a Hugging Face
-config.json (repository, Hub or the bundled table) into a typed value.
+config.json (repository, Hub or the bundled table) into a typed value: the one ModelArch every check reads.
+
+`ModelArch.from_config` reads the keys transformers configs use across families (Llama, Mistral, Mixtral,
+Qwen2/3 and their MoE, Gemma 2/3, Phi-3, DeepSeek V2/V3 MLA, gpt-oss; GPT-2 / GPT-NeoX aliases); a
+multimodal config's `text_config` describes the language model. A shape that is absent, or not of the type
+transformers writes, is not guessed: from_config returns None.
 
 Counting rules follow vLLM's own model code: KV heads per GPU are `max(1, kv_heads // tp)` (replicated
 when TP exceeds them), MLA caches one latent of `kv_lora_rank + qk_rope_head_dim` per layer on every
@@ -9,6 +14,7 @@ rank, sliding-window layers hold at most `sliding_window` tokens.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 DTYPE_BYTES = {"float32": 4, "float": 4, "fp32": 4, "float16": 2, "half": 2, "fp16": 2, "bfloat16": 2, "bf16": 2,
                "fp8": 1, "fp8_e4m3": 1, "fp8_e5m2": 1, "f8_e4m3": 1, "f8_e5m2": 1, "int8": 1, "i8": 1, "u8": 1,
@@ -17,6 +23,27 @@ DTYPE_BYTES = {"float32": 4, "float": 4, "fp32": 4, "float16": 2, "half": 2, "fp
 # Families whose MLP is two matrices (up, down) rather than a gated three (gate, up, down).
 _UNGATED = ("opt", "gpt2", "gpt_neox", "gpt_bigcode", "bloom", "falcon", "phi", "starcoder2", "mpt", "gptj")
 _SWA_OPT_IN = ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen2_5_vl", "qwen2_vl")
+# the first of these keys present names the field (GPT-2 / GPT-NeoX / Falcon spell them differently)
+_ALIASES = {
+    "layers": ("num_hidden_layers", "n_layer", "num_layers"),
+    "hidden_size": ("hidden_size", "n_embd", "d_model"),
+    "attention_heads": ("num_attention_heads", "n_head"),
+    "experts": ("num_local_experts", "n_routed_experts", "num_experts"),
+}
+
+
+@dataclass(frozen=True)
+class RopeScaling:
+    kind: str | None  # rope_type (or the older `type`): linear, dynamic, yarn, llama3, longrope, ...
+    factor: float | None
+    original_max_position_embeddings: int | None
+
+    @classmethod
+    def from_config(cls, raw: object) -> RopeScaling | None:
+        if not isinstance(raw, Mapping):
+            return None
+        kind = raw.get("rope_type") or raw.get("type")
+        return cls(str(kind) if kind else None, _num(raw.get("factor")), _int(raw.get("original_max_position_embeddings")))
 
 
 @dataclass(frozen=True)
@@ -68,7 +95,7 @@ class ModelArch:
     intermediate: int
     vocab: int
     max_position_embeddings: int | None = None
-    rope_scaling: dict | None = None
+    rope_scaling: RopeScaling | None = None
     sliding_window: int | None = None
     sliding_layers: int = 0  # how many layers attend only to the last `sliding_window` tokens
     state_layers: int = 0  # linear-attention or state-space layers (layer_types): a fixed state, no per-token cache
@@ -85,28 +112,32 @@ class ModelArch:
     quant: Quant | None = None
     dtype: str | None = None  # torch_dtype of the checkpoint
     tie_word_embeddings: bool = False
-    params_by_dtype: dict = field(default_factory=dict)  # safetensors metadata: dtype -> parameter count, exact
+    params_by_dtype: dict[str, int] = field(default_factory=dict)  # safetensors metadata: dtype -> parameter count, exact
+    architectures: tuple[str, ...] = ()  # config.json's `architectures` (the transformers class names)
 
     @classmethod
-    def from_config(cls, cfg: dict, quantize_config: dict | None = None, params_by_dtype: dict | None = None) -> "ModelArch | None":
+    def from_config(cls, cfg: Mapping[str, Any], quantize_config: Mapping[str, Any] | None = None,
+                    params_by_dtype: Mapping[str, int] | None = None) -> ModelArch | None:
         """A config.json as a ModelArch; None when it lacks the shapes (an encoder-only or a non-transformer)."""
-        c = cfg.get("text_config") if isinstance(cfg.get("text_config"), dict) else cfg
-        try:
-            hidden, layers, heads = int(c["hidden_size"]), int(c["num_hidden_layers"]), int(c["num_attention_heads"])
-        except (KeyError, TypeError, ValueError):
+        text = cfg.get("text_config")
+        c: Mapping[str, Any] = text if isinstance(text, Mapping) else cfg
+        hidden, layers, heads = _first(c, "hidden_size"), _first(c, "layers"), _first(c, "attention_heads")
+        if not (hidden and layers and heads):
             return None
         mtype = str(c.get("model_type") or cfg.get("model_type") or "")
-        qc = cfg.get("quantization_config") if isinstance(cfg.get("quantization_config"), dict) else quantize_config
+        qc = cfg.get("quantization_config") if isinstance(cfg.get("quantization_config"), Mapping) else quantize_config
+        archs = cfg.get("architectures")
         return cls(
-            model_type=mtype, layers=layers, heads=heads, kv_heads=int(c.get("num_key_value_heads") or heads),
-            head_dim=int(c.get("head_dim") or hidden // heads), hidden=hidden,
-            intermediate=int(c.get("intermediate_size") or 4 * hidden), vocab=int(c.get("vocab_size") or 0),
+            model_type=mtype, layers=layers, heads=heads, kv_heads=_int(c.get("num_key_value_heads")) or heads,
+            head_dim=_int(c.get("head_dim")) or hidden // heads, hidden=hidden,
+            intermediate=_int(c.get("intermediate_size")) or 4 * hidden, vocab=_int(c.get("vocab_size")) or 0,
             max_position_embeddings=_int(c.get("max_position_embeddings")),
-            rope_scaling=c.get("rope_scaling") if isinstance(c.get("rope_scaling"), dict) else None,
+            rope_scaling=RopeScaling.from_config(c.get("rope_scaling")),
             **_windows(c, mtype, layers), **_mla(c), **_moe(c),
             quant=_quant(qc), dtype=_first_str(c.get("torch_dtype"), cfg.get("torch_dtype"), c.get("dtype"), cfg.get("dtype")),
             tie_word_embeddings=bool(cfg.get("tie_word_embeddings", c.get("tie_word_embeddings", False))),
             params_by_dtype=dict(params_by_dtype or {}),
+            architectures=tuple(str(a) for a in archs) if isinstance(archs, list) else (),
         )
 
     # --- shapes -------------------------------------------------------------------------------
@@ -114,16 +145,14 @@ class ModelArch:
     def mla(self) -> bool:
         return bool(self.kv_lora_rank)
 
-    def max_context(self) -> int | None:
+    @property
+    def context_length(self) -> int | None:
         """The longest context, as vLLM derives it: YaRN or dynamic rope scaling extends the original length."""
-        base = self.max_position_embeddings
+        base, rope = self.max_position_embeddings, self.rope_scaling
         if base is None:
             return None
-        rope = self.rope_scaling or {}
-        kind = rope.get("rope_type") or rope.get("type")
-        if kind in ("yarn", "dynamic") and rope.get("factor"):
-            original = rope.get("original_max_position_embeddings") or base
-            return max(base, int(original * float(rope["factor"])))
+        if rope is not None and rope.kind in ("yarn", "dynamic") and rope.factor:
+            return max(base, int((rope.original_max_position_embeddings or base) * rope.factor))
         return base
 
     # --- KV cache -----------------------------------------------------------------------------
@@ -133,7 +162,7 @@ class ModelArch:
     def kv_bytes_per_token_layer(self, tp: int, elem_bytes: float) -> float:
         """One token's cache in one layer on one GPU."""
         if self.mla:
-            return (self.kv_lora_rank + (self.qk_rope_head_dim or 0)) * elem_bytes  # the latent, on every rank
+            return ((self.kv_lora_rank or 0) + (self.qk_rope_head_dim or 0)) * elem_bytes  # the latent, on every rank
         return 2 * self.kv_heads_per_gpu(tp) * self.head_dim * elem_bytes
 
     @property
@@ -157,8 +186,9 @@ class ModelArch:
         h, L = self.hidden, self.layers
         if self.mla:
             nope, rope, v = self.qk_nope_head_dim or 0, self.qk_rope_head_dim or 0, self.v_head_dim or self.head_dim
-            q = h * self.q_lora_rank + self.q_lora_rank * self.heads * (nope + rope) if self.q_lora_rank else h * self.heads * (nope + rope)
-            attn = q + h * (self.kv_lora_rank + rope) + self.kv_lora_rank * self.heads * (nope + v) + self.heads * v * h
+            qr, kr = self.q_lora_rank or 0, self.kv_lora_rank or 0
+            q = h * qr + qr * self.heads * (nope + rope) if qr else h * self.heads * (nope + rope)
+            attn = q + h * (kr + rope) + kr * self.heads * (nope + v) + self.heads * v * h
         else:
             attn = 2 * h * self.heads * self.head_dim + 2 * h * self.kv_heads * self.head_dim
         dense_mlp = (2 if self.model_type in _UNGATED else 3) * h * self.intermediate
@@ -206,40 +236,50 @@ class ModelArch:
         return p.experts * bits, p.dense * bits + (p.embed + p.head) * 2
 
 
-def _int(x) -> int | None:
+def _int(x: object) -> int | None:
     return x if isinstance(x, int) and not isinstance(x, bool) else None
 
 
-def _first_str(*values) -> str | None:
+def _num(x: object) -> float | None:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
+def _first(c: Mapping[str, Any], name: str) -> int | None:
+    return next((v for v in (_int(c.get(k)) for k in _ALIASES[name]) if v), None)
+
+
+def _first_str(*values: object) -> str | None:
     return next((str(v) for v in values if v), None)
 
 
-def _windows(c: dict, mtype: str, layers: int) -> dict:
+def _windows(c: Mapping[str, Any], mtype: str, layers: int) -> dict[str, Any]:
     """Sliding-window layers and the window; linear-attention or state-space layers (a fixed state)."""
     window = _int(c.get("sliding_window"))
     sliding = _sliding_layers(c, mtype, layers, window)
-    types = c.get("layer_types") if isinstance(c.get("layer_types"), list) else []
+    raw = c.get("layer_types")
+    types: list[object] = raw if isinstance(raw, list) else []
     state = sum(1 for t in types if t not in ("full_attention", "sliding_attention", "attention"))
     return {"sliding_window": window if sliding else None, "sliding_layers": sliding, "state_layers": state}
 
 
-def _mla(c: dict) -> dict:
-    return {"kv_lora_rank": c.get("kv_lora_rank") or None, "qk_rope_head_dim": c.get("qk_rope_head_dim"), "q_lora_rank": c.get("q_lora_rank"),
-            "qk_nope_head_dim": c.get("qk_nope_head_dim"), "v_head_dim": c.get("v_head_dim")}
+def _mla(c: Mapping[str, Any]) -> dict[str, Any]:
+    return {"kv_lora_rank": _int(c.get("kv_lora_rank")) or None, "qk_rope_head_dim": _int(c.get("qk_rope_head_dim")),
+            "q_lora_rank": _int(c.get("q_lora_rank")), "qk_nope_head_dim": _int(c.get("qk_nope_head_dim")), "v_head_dim": _int(c.get("v_head_dim"))}
 
 
-def _moe(c: dict) -> dict:
-    experts = int(c.get("num_local_experts") or c.get("n_routed_experts") or c.get("num_experts") or 0)
-    shared = int(c.get("shared_expert_intermediate_size") or int(c.get("n_shared_experts") or 0) * int(c.get("moe_intermediate_size") or 0))
-    return {"experts": experts, "experts_per_token": int(c.get("num_experts_per_tok") or 0), "shared_intermediate": shared,
-            "moe_intermediate": c.get("moe_intermediate_size"), "dense_layers": int(c.get("first_k_dense_replace") or 0) if experts else 0}
+def _moe(c: Mapping[str, Any]) -> dict[str, Any]:
+    experts = _first(c, "experts") or 0
+    moe = _int(c.get("moe_intermediate_size"))
+    shared = _int(c.get("shared_expert_intermediate_size")) or (_int(c.get("n_shared_experts")) or 0) * (moe or 0)
+    return {"experts": experts, "experts_per_token": _int(c.get("num_experts_per_tok")) or 0, "shared_intermediate": shared,
+            "moe_intermediate": moe, "dense_layers": (_int(c.get("first_k_dense_replace")) or 0) if experts else 0}
 
 
 def _bytes(dtype: str | None) -> float | None:
     return DTYPE_BYTES.get(str(dtype).lower()) if dtype else None
 
 
-def _sliding_layers(c: dict, mtype: str, layers: int, window: int | None) -> int:
+def _sliding_layers(c: Mapping[str, Any], mtype: str, layers: int, window: int | None) -> int:
     if not window:
         return 0
     types = c.get("layer_types")
@@ -257,13 +297,14 @@ def _sliding_layers(c: dict, mtype: str, layers: int, window: int | None) -> int
     return layers
 
 
-def _quant(qc: dict | None) -> Quant | None:
-    if not isinstance(qc, dict):
+def _quant(qc: object) -> Quant | None:
+    if not isinstance(qc, Mapping):
         return None
     method = str(qc.get("quant_method") or qc.get("quant_algo") or ("gptq" if "bits" in qc else "")).lower()
     if not method:
         return None
-    bits, group = qc.get("bits") or qc.get("w_bit"), qc.get("group_size") or qc.get("q_group_size")
+    bits: object = qc.get("bits") or qc.get("w_bit")
+    group: object = qc.get("group_size") or qc.get("q_group_size")
     if method == "fp8" and isinstance(qc.get("weight_block_size"), list) and qc["weight_block_size"]:
         group = qc["weight_block_size"][0]  # block-wise FP8 (DeepSeek V3): [n, k] weight blocks
     elif method == "compressed-tensors":
@@ -275,13 +316,15 @@ def _quant(qc: dict | None) -> Quant | None:
     return Quant(method, _number(bits), _number(group))
 
 
-def _compressed_tensors(qc: dict, bits, group):
+def _compressed_tensors(qc: Mapping[str, Any], bits: object, group: object) -> tuple[object, object]:
     """The first config group's weight scheme (llm-compressor's W4A16, W8A8 ...)."""
-    groups = qc.get("config_groups") if isinstance(qc.get("config_groups"), dict) else {}
-    first = next(iter(groups.values()), {})
-    weights = first.get("weights") if isinstance(first, dict) and isinstance(first.get("weights"), dict) else {}
+    groups = qc.get("config_groups")
+    first: object = next(iter(groups.values()), {}) if isinstance(groups, Mapping) else {}
+    weights = first.get("weights") if isinstance(first, Mapping) else None
+    if not isinstance(weights, Mapping):
+        return bits, group
     return weights.get("num_bits") or bits, weights.get("group_size") or group
 
 
-def _number(x) -> int | None:
+def _number(x: object) -> int | None:
     return int(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import shlex
 
+from typing import Any
+
 from .. import data
 from ..findings import Loc
 from .model import Container, Engine, Value, as_int
@@ -14,7 +16,6 @@ from .model import Container, Engine, Value, as_int
 _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash", "ash", "/bin/ash"}
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
 _VERSION_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
-_PIP_PIN = re.compile(r"\bvllm==(\d+\.\d+(?:\.\d+)?)")
 
 
 def detect_engine(c: Container) -> str | None:
@@ -22,10 +23,10 @@ def detect_engine(c: Container) -> str | None:
     image = (c.image.ref if c.image else "").lower()
     for name, spec in data.engines().items():
         if any(ep in argv_text for ep in spec["detect"]["entrypoints"]):
-            return name
+            return str(name)
     for name, spec in data.engines().items():
         if any(pat in image for pat in spec["detect"]["images"]):
-            return name
+            return str(name)
     return None
 
 
@@ -43,7 +44,7 @@ def build_engine(c: Container, name: str) -> Engine:
         eng.argv_seen = True
     else:
         flag_tokens = []
-    _parse_flags(eng, flag_tokens, spec, name)
+    _parse_flags(eng, flag_tokens, spec)
     if any("$" in str(t.value) for t in flag_tokens) or re.search(r"\$\{?\w*ARGS", " ".join(c.command + c.args)):
         eng.dynamic_args = True
     if spec.get("env_twins"):
@@ -54,15 +55,18 @@ def build_engine(c: Container, name: str) -> Engine:
 
 
 def _version(c: Container, name: str) -> tuple[str | None, Loc | None]:
-    m = _PIP_PIN.search(" ".join(c.command + c.args))
-    if m and name == "vllm":
+    package = data.engines()[name].get("pip_package")
+    m = re.search(rf"\b{re.escape(package)}==(\d+\.\d+(?:\.\d+)?)", " ".join(c.command + c.args)) if package else None
+    if m:
         return m.group(1), c.loc
-    engine_image = c.image is not None and any(p in c.image.ref.lower() for p in data.engines()[name]["detect"]["images"])
-    if engine_image and c.image.tag:
-        tm = _VERSION_TAG.match(c.image.tag)
-        if tm and not c.image.templated:
-            return tm.group(1), c.image.loc
-    return None, c.image.loc if c.image else c.loc
+    image = c.image
+    if image is None:
+        return None, c.loc
+    if any(p in image.ref.lower() for p in data.engines()[name]["detect"]["images"]) and image.tag:
+        tm = _VERSION_TAG.match(image.tag)
+        if tm and not image.templated:
+            return tm.group(1), image.loc
+    return None, image.loc
 
 
 def _argv_tokens(c: Container) -> list[Value]:
@@ -89,7 +93,7 @@ _K8S_REF = re.compile(r"\$\$|\$\((\w+)\)")
 
 def expand(text: str, env: dict[str, str]) -> str:
     """Kubernetes' own expansion of command and args: $(VAR) from the container's literal env, $$ escapes."""
-    def sub(m):
+    def sub(m: re.Match[str]) -> str:
         if m.group(0) == "$$":
             return "$"
         return env.get(m.group(1), m.group(0))
@@ -131,8 +135,8 @@ def _entry_index(tokens: list[Value], entrypoints: list[str]) -> tuple[int, int]
     return None
 
 
-def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str) -> None:
-    aliases = data.vllm_aliases() if name == "vllm" else {}
+def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any]) -> None:
+    aliases = data.vllm_aliases() if spec.get("flag_table") == "vllm" else {}
     i = 0
     positional_taken = False
     while i < len(tokens):
@@ -155,7 +159,7 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict, name: str) -> Non
             else:
                 value = True
             eng.flags[flag] = Value(value, loc, word)
-        elif not positional_taken and name in ("vllm", "sglang") and not eng.flags:
+        elif not positional_taken and spec.get("positional_model") and not eng.flags:
             eng.flags["<model>"] = Value(word, tok.loc, word)  # `vllm serve MODEL`
             positional_taken = True
         else:
@@ -175,7 +179,7 @@ def _looks_like_flag(word: str) -> bool:
     return word.startswith("-") and len(word) > 1 and not _is_number(word)
 
 
-def _env_twins(eng: Engine, c: Container, spec: dict) -> None:
+def _env_twins(eng: Engine, c: Container, spec: dict[str, Any]) -> None:
     """TGI: MODEL_ID=x is --model-id x, unless the flag itself is given."""
     flags = {f for names in spec["settings"].values() for f in names if f.startswith("--")}
     for ev in c.env:
@@ -184,7 +188,7 @@ def _env_twins(eng: Engine, c: Container, spec: dict) -> None:
             eng.flags[flag] = Value(ev.value, ev.loc, f"{ev.name}={ev.value}")
 
 
-def _settings(eng: Engine, spec: dict, c: Container) -> None:
+def _settings(eng: Engine, spec: dict[str, Any], c: Container) -> None:
     for setting, names in spec["settings"].items():
         for n in names:
             if n in eng.flags:

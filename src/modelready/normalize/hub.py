@@ -16,10 +16,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 TIMEOUT_S = 10.0  # each request
 BUDGET_S = 60.0  # the whole run: a slow Hub must not stall the gate
+# (config.json, parameters per dtype or None, the source text, a note when it failed)
+Fetched = tuple[dict[str, Any] | None, dict[str, int] | None, str, str | None]
 
 
 @dataclass
@@ -31,16 +34,16 @@ class Hub:
     budget: float = BUDGET_S
     _spent: float = 0.0
     _down: str | None = None  # why the Hub could not be reached: the rest of the run does not ask again
-    _memo: dict = field(default_factory=dict)
+    _memo: dict[tuple[str, str | None], Fetched] = field(default_factory=dict)
 
-    def fetch(self, repo_id: str, revision: str | None) -> tuple[dict | None, dict | None, str, str | None]:
+    def fetch(self, repo_id: str, revision: str | None) -> Fetched:
         """(config.json, parameters per dtype or None, the source text, a note when it failed)."""
         key = (repo_id, revision)
         if key not in self._memo:
             self._memo[key] = self._fetch(repo_id, revision)
         return self._memo[key]
 
-    def _fetch(self, repo_id: str, revision: str | None):
+    def _fetch(self, repo_id: str, revision: str | None) -> Fetched:
         rev = revision or "main"
         where = f"Hugging Face Hub {repo_id}@{rev}"
         if not _REPO_ID.match(repo_id) or ".." in repo_id:
@@ -50,7 +53,7 @@ class Hub:
         if self._spent >= self.budget:
             return None, None, where, f"{where}: not asked, {self.budget:.0f} s spent on the Hub already in this run"
         # huggingface_hub retries a timed-out request with a 60 s timeout: the wall clock is bounded here
-        box: list = []
+        box: list[Fetched] = []
         worker = threading.Thread(target=lambda: box.append(self._ask(repo_id, rev, where)), daemon=True)
         started = time.monotonic()
         worker.start()
@@ -63,7 +66,7 @@ class Hub:
             self._down = note
         return box[0]
 
-    def _ask(self, repo_id: str, rev: str, where: str):
+    def _ask(self, repo_id: str, rev: str, where: str) -> Fetched:
         try:
             import huggingface_hub as hf
             from huggingface_hub import errors
@@ -99,7 +102,8 @@ class Hub:
             why = f"unreachable ({type(e).__name__})"
         return None, None, where, f"{where}: {why}"
 
-    def _counts(self, hf, errors, repo_id, rev, commit, token, endpoint) -> tuple[dict | None, str | None]:
+    def _counts(self, hf: Any, errors: Any, repo_id: str, rev: str, commit: str | None, token: str | None,
+                endpoint: str | None) -> tuple[dict[str, int] | None, str | None]:
         cache = Path(self.cache_dir or hf.constants.HF_HUB_CACHE) / "modelready-params.json"
         key = f"{endpoint or ''}|{repo_id}@{commit or rev}"
         known = _read_json(cache)
@@ -129,7 +133,7 @@ def _commit_of(path: str) -> str | None:
     return parts[-2] if len(parts) >= 3 and parts[-3] == "snapshots" else None
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}

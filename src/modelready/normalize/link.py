@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..load.k8s import K8sObject
 from .model import Deployment, Related, Value
 
@@ -19,23 +21,34 @@ def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
             if o.kind == "ServiceMonitor" and any(_selects(_spec(o).get("selector"), s.labels) for s in services):
                 d.monitors.append(_related(o))
         if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
-            d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc, {}))
+            d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc))
 
 
-def _spec(o: K8sObject) -> dict:
+def _spec(o: K8sObject) -> dict[str, Any]:
     spec = o.body.get("spec")
     return spec if isinstance(spec, dict) else {}
 
 
 def _related(o: K8sObject) -> Related:
-    return Related(o.kind, o.name, o.loc("metadata", "name"), o.body)
+    return Related(o.kind, o.name, o.loc("metadata", "name"), _signals(o))
+
+
+def _signals(o: K8sObject) -> tuple[str, ...]:
+    """What an autoscaler scales on: HPA metric types, KEDA ScaledObject trigger types ("" for an entry without one)."""
+    spec = _spec(o)
+    entries = spec.get("metrics") if o.kind == "HorizontalPodAutoscaler" else spec.get("triggers") if o.kind == "ScaledObject" else None
+    if not entries:
+        return ()
+    if not isinstance(entries, list):
+        return ("",)
+    return tuple(str(e.get("type") or "") if isinstance(e, dict) else "" for e in entries)
 
 
 # autoscaler field -> the Deployment attribute it fills when the workload does not say
 SCALE_FIELDS = (("minReplicas", "min_replicas"), ("minReplicaCount", "min_replicas"), ("maxReplicas", "max_replicas"), ("maxReplicaCount", "max_replicas"))
 
 
-def _link(d: Deployment, o: K8sObject, spec: dict) -> bool:
+def _link(d: Deployment, o: K8sObject, spec: dict[str, Any]) -> bool:
     """Attach `o` to `d` where it points at it; True when `o` fronts d's pods (a Service or an InferencePool)."""
     selector = spec.get("selector")
     # An InferencePool (Gateway API inference extension) fronts pods the way a Service does.
@@ -66,7 +79,7 @@ def _targets(ref: object, d: Deployment) -> bool:
     return ref.get("name") == d.name and kind == d.kind
 
 
-def _selects(selector: object, labels: dict, plain: bool = False) -> bool:
+def _selects(selector: object, labels: dict[str, str], plain: bool = False) -> bool:
     """Label selector semantics: a Service selector is a plain map; others are matchLabels/matchExpressions."""
     if not isinstance(selector, dict) or not labels:
         return False
@@ -88,7 +101,7 @@ OPERATORS = {
 }
 
 
-def _matches(e: object, labels: dict) -> bool:
+def _matches(e: object, labels: dict[str, str]) -> bool:
     if not isinstance(e, dict):
         return False
     test = OPERATORS.get(e.get("operator"))  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterator, overload
 
 from .. import data
 from ..findings import Loc
@@ -13,6 +13,9 @@ if TYPE_CHECKING:  # set by the resolution stage (resolve.py), which imports thi
     from .accelerator import Gpu
     from .resolve import ResolvedModel
 
+POD_OWNING_KINDS = ("Deployment", "StatefulSet", "LeaderWorkerSet")
+OPERATOR_COMPLETED_KINDS = ("InferenceService",)
+TEMPLATE_KINDS = ("ServingRuntime", "ClusterServingRuntime", "LLMInferenceServiceConfig")
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi", "google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore", "gpu.intel.com/i915")
 
 
@@ -20,7 +23,7 @@ GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi", "google.com
 class Value:
     """A setting as found, with where it was found."""
 
-    value: object
+    value: Any  # as written: str, int or float; True for a bare switch
     loc: Loc
     raw: str = ""  # the text as written (e.g. "--max-model-len=8192")
 
@@ -66,7 +69,7 @@ def secret_name(name: str) -> bool:
 class EnvVar:
     name: str
     value: str | None  # a literal value, None when valueFrom or absent
-    value_from: dict | None
+    value_from: dict[str, Any] | None
     loc: Loc
 
 
@@ -149,8 +152,8 @@ class PodSpec:
     init_containers: list[Container]
     volumes: dict[str, Volume]
     node_selector: dict[str, str]
-    tolerations: list
-    affinity: dict
+    tolerations: list[Any]
+    affinity: dict[str, Any]
     host_ipc: bool
     loc: Loc
 
@@ -159,7 +162,7 @@ class PodSpec:
         name = c.mounts.get(mount_path)
         return self.volumes.get(name) if name else None
 
-    def selected_gpus(self) -> list[tuple[str, str, tuple[str, dict]]]:
+    def selected_gpus(self) -> list[tuple[str, str, tuple[str, dict[str, Any]]]]:
         """(label, value, GPU table entry) for each nodeSelector entry naming a GPU model (nvidia-l4, NVIDIA-H100-80GB-HBM3)."""
         return [(k, v, named) for k, v in self.node_selector.items() if (named := data.gpu_by_name(v))]
 
@@ -178,6 +181,28 @@ class Engine:
 
     def setting(self, name: str) -> Value | None:
         return self.settings.get(name)
+
+    @property
+    def known(self) -> bool:
+        """data/engines.yaml has a row for it."""
+        return self.name in data.engines()
+
+    def default(self, setting: str, fallback: Any) -> Any:
+        """The default of `setting` at the pinned release, where it changed by release (data/vllm_flags.json,
+        `<setting>_default`; vLLM's table, read for every engine until others have one), else `fallback`."""
+        table = data.vllm_flags().get(f"{setting}_default", {})
+        return table.get(data.vllm_release_for(self.version) or "", fallback)
+
+    def capability(self, name: str, default: Any = None) -> Any:
+        """What this engine's row in data/engines.yaml says: a capability (llm_server, continuous_batching,
+        loads_weights_at_start, llm_args, ...) or a fact (default_port, default_host, health_paths, ...)."""
+        return data.engines().get(self.name, {}).get(name, default)
+
+    @overload
+    def int_setting(self, name: str, default: int) -> int: ...
+
+    @overload
+    def int_setting(self, name: str, default: None = None) -> int | None: ...
 
     def int_setting(self, name: str, default: int | None = None) -> int | None:
         v = self.settings.get(name)
@@ -206,7 +231,8 @@ class Related:
     kind: str
     name: str
     loc: Loc
-    body: dict
+    # an autoscaler's load signals: HPA metric types (none: autoscaling/v1's CPU), KEDA trigger types
+    signals: tuple[str, ...] = ()
 
 
 @dataclass
@@ -244,7 +270,7 @@ class Deployment:
     def ref(self) -> str:
         return f"{self.kind}/{self.namespace}/{self.name}"
 
-    def containers(self):
+    def containers(self) -> Iterator[tuple[PodSpec, Container]]:
         for pod in self.pods:
             yield from ((pod, c) for c in pod.containers)
 
@@ -259,7 +285,22 @@ class Deployment:
             total += sum(limit or request for _res, limit, request in gpus) * pod.count
         return total
 
-    def gpu_type(self) -> tuple[str, dict] | None:
+    @property
+    def owns_pods(self) -> bool:
+        """The object creates its pods itself: a Service, disruption budget and scraper must select them."""
+        return self.kind in POD_OWNING_KINDS
+
+    @property
+    def completed_by_operator(self) -> bool:
+        """An operator (KServe) completes the pods: it adds the probes and runs the autoscaling."""
+        return self.kind in OPERATOR_COMPLETED_KINDS
+
+    @property
+    def template_only(self) -> bool:
+        """A template other objects instantiate (a KServe runtime or config): node selection is theirs."""
+        return self.kind in TEMPLATE_KINDS
+
+    def gpu_type(self) -> tuple[str, dict[str, Any]] | None:
         """The GPU model node selection picks, as the GPU table names it, with its facts; None when none is named."""
         return next((named for pod in self.pods for _label, _value, named in pod.selected_gpus()), None)
 

@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import PurePosixPath
+from typing import Any
 
 from ..load.artifacts import ModelConfig
 from .accelerator import Gpu, from_table, gpu_of
 from .architecture import ModelArch, Quant
+from .hub import Hub
 from .model import Deployment
+from .specs import SpecView
 
 _SIZE = re.compile(r"(?:(\d+)x)?(\d+(?:\.\d+)?)[bB](?![a-zA-Z])")
 _EXPERTS_IN_NAME = re.compile(r"\d+E(?![a-zA-Z])")  # "17B-128E": active size, not total: the name cannot size it
@@ -50,12 +53,12 @@ class ResolvedModel:
 
 
 @cache
-def table() -> dict:
+def table() -> dict[str, tuple[str, dict[str, Any]]]:
     raw = json.loads(resources.files("modelready.data").joinpath("architectures.json").read_text(encoding="utf-8"))
     return {k.lower(): (k, v) for k, v in raw["models"].items()}
 
 
-def resolve_all(deployments: list[Deployment], configs: list[ModelConfig], spec_views: list, hub=None) -> None:
+def resolve_all(deployments: list[Deployment], configs: list[ModelConfig], spec_views: list[SpecView], hub: Hub | None = None) -> None:
     """Set `d.resolved` and `d.gpu` on every deployment with an engine or accelerators."""
     spec_of = {id(d): v for v in spec_views for d in v.deployments}
     for d in deployments:
@@ -67,7 +70,7 @@ def resolve_all(deployments: list[Deployment], configs: list[ModelConfig], spec_
         d.typical_tokens = _typical(spec)
 
 
-def _typical(spec) -> int | None:
+def _typical(spec: SpecView | None) -> int | None:
     """p50 prompt + p50 response tokens from the spec's slo.loadProfile: the request the KV cache is sized for."""
     if spec is None:
         return None
@@ -75,14 +78,13 @@ def _typical(spec) -> int | None:
     return int(p) + int(r) if isinstance(p, (int, float)) and isinstance(r, (int, float)) else None
 
 
-def _spec_gpu(spec) -> Gpu | None:
+def _spec_gpu(spec: SpecView | None) -> Gpu | None:
     if spec is None:
         return None
-    name = spec.get("hardware", "gpu", "type")
-    g = from_table(str(name), f"{spec.file}: hardware.gpu.type {name}") if name else None
-    mem = spec.get("hardware", "gpu", "memoryGiB")
+    name, mem = spec.spec.gpu_type, spec.spec.gpu_memory_gib
+    g = from_table(name, f"{spec.file}: hardware.gpu.type {name}") if name else None
     if g and mem:
-        return Gpu(g.name, float(mem), f"{spec.file}: hardware.gpu.memoryGiB {mem}")
+        return Gpu(g.name, mem, f"{spec.file}: hardware.gpu.memoryGiB {mem:g}")
     return g
 
 
@@ -116,15 +118,15 @@ class _Ask:
 
     d: Deployment
     configs: list[ModelConfig]
-    spec: object
-    hub: object
+    spec: SpecView | None
+    hub: Hub | None
     hub_id: str | None
     folder: str | None
     name: str | None
     notes: list[str]
 
 
-def resolve(d: Deployment, configs: list[ModelConfig], spec=None, hub=None) -> ResolvedModel | None:
+def resolve(d: Deployment, configs: list[ModelConfig], spec: SpecView | None = None, hub: Hub | None = None) -> ResolvedModel | None:
     hub_id, folder = names_of(d)
     ask = _Ask(d, configs, spec, hub, hub_id, folder, str(d.model.uri or d.model.id or "") or None, [])
     for source in (_from_repository, _from_hub, _from_table, _from_spec, _from_name):
@@ -138,12 +140,15 @@ def resolve(d: Deployment, configs: list[ModelConfig], spec=None, hub=None) -> R
 
 
 def _from_repository(ask: _Ask) -> ResolvedModel | None:
-    found = _repo_config(ask.d, ask.configs, ask.spec, ask.hub_id, ask.folder)
-    if found is None:
-        return None
-    cfg, why = found
-    arch = ModelArch.from_config(cfg.data, cfg.quantize_config)
-    return ResolvedModel(ask.name or cfg.file, arch, f"config.json at {cfg.file}{why}", "repo", True) if arch else None
+    if ask.spec is not None and ask.spec.arch_file:  # the spec's own config.json (specs.py read it)
+        arch, file, why = ask.spec.arch, ask.spec.arch_file, f" (named by {ask.spec.file})"
+    else:
+        found = _repo_config(ask.d, ask.configs, ask.hub_id, ask.folder)
+        if found is None:
+            return None
+        cfg, why = found
+        arch, file = ModelArch.from_config(cfg.data, cfg.quantize_config), cfg.file
+    return ResolvedModel(ask.name or file, arch, f"config.json at {file}{why}", "repo", True) if arch else None
 
 
 def _from_hub(ask: _Ask) -> ResolvedModel | None:
@@ -172,7 +177,7 @@ def _from_table(ask: _Ask) -> ResolvedModel | None:
 
 def _from_spec(ask: _Ask) -> ResolvedModel | None:
     stated = _spec_params(ask.spec)
-    if stated is None:
+    if stated is None or ask.spec is None:
         return None
     return ResolvedModel(ask.name or ask.spec.file, None, f"{stated:g}B parameters as {ask.spec.file} states (model.parameters)", "spec",
                          False, params_b=stated, name_quant=quant_from_name(ask.name or ""), notes=tuple(ask.notes))
@@ -181,18 +186,18 @@ def _from_spec(ask: _Ask) -> ResolvedModel | None:
 def _from_name(ask: _Ask) -> ResolvedModel | None:
     shown = ask.hub_id or ask.folder or ask.name
     size = params_from_name(shown) if shown else None
-    if size is None:
+    if size is None or shown is None:
         return None
     return ResolvedModel(ask.name or shown, None, f"assumed {size:g}B parameters from the name {shown!r}", "name", False,
                          params_b=size, name_quant=quant_from_name(shown), notes=tuple(ask.notes))
 
 
-def _spec_params(spec) -> float | None:
-    text = spec.get("model", "parameters") if spec is not None else None
-    if isinstance(text, (int, float)):
-        return float(text) / 1e9 if text > 1e6 else float(text)
-    m = re.fullmatch(r"([0-9.]+)\s*([BMbm])", str(text or "").strip())
-    return float(m.group(1)) * (1 if m.group(2) in "Bb" else 1e-3) if m else None
+def _spec_params(spec: SpecView | None) -> float | None:
+    """model.parameters in billions: a count ("8B", 8030000000), or a bare small number taken as billions."""
+    count = spec.spec.parameters if spec is not None else None
+    if count is None:
+        return None
+    return count / 1e9 if count > 1e6 else count
 
 
 def params_from_name(name: str) -> float | None:
@@ -212,9 +217,7 @@ def quant_from_name(name: str) -> Quant | None:
     return next((q for key, q in _NAME_QUANT if key in low), None)
 
 
-def _repo_config(d: Deployment, configs: list[ModelConfig], spec, hub_id: str | None, folder: str | None):
-    if spec is not None and getattr(spec, "model_config", None) is not None:
-        return spec.model_config, f" (named by {spec.file})"
+def _repo_config(d: Deployment, configs: list[ModelConfig], hub_id: str | None, folder: str | None) -> tuple[ModelConfig, str] | None:
     wanted = {x.lower() for x in (folder, hub_id.rsplit("/", 1)[-1] if hub_id else None) if x}
     for c in configs:
         parent = PurePosixPath(c.file).parent
@@ -228,7 +231,7 @@ def _repo_config(d: Deployment, configs: list[ModelConfig], spec, hub_id: str | 
     return None
 
 
-def _table_entry(hub_id: str | None, folder: str | None):
+def _table_entry(hub_id: str | None, folder: str | None) -> tuple[str, dict[str, Any], bool] | None:
     rows = table()
     if hub_id and hub_id.lower() in rows:
         key, row = rows[hub_id.lower()]

@@ -6,11 +6,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..findings import Loc
 from ..load.artifacts import ModelConfig, ModelSpecDoc
 from ..load.yamlsrc import line_of
+from .architecture import ModelArch
+from ..spec import validate
 from .model import Deployment
+from .modelspec import ModelSpec
 
 
 @dataclass
@@ -27,15 +31,18 @@ class SpecRef:
 @dataclass
 class SpecView:
     file: str
-    body: dict
+    body: dict[str, Any]
     name: str
+    spec: ModelSpec  # what the spec declares, typed
+    problems: list[tuple[str, Loc]]  # where the document does not validate against the ModelSpec schema
     deployments: list[Deployment] = field(default_factory=list)
-    model_config: ModelConfig | None = None
+    arch: ModelArch | None = None  # of the model config.json the spec names (or that sits beside it)
+    arch_file: str = ""
     refs: list[SpecRef] = field(default_factory=list)
     cycles: list[list[str]] = field(default_factory=list)  # each cycle through this spec, as files, closed
     targets: dict[str, "SpecView"] = field(default_factory=dict)  # resolved path -> the spec it names
 
-    def get(self, *path, default=None):
+    def get(self, *path: str, default: Any = None) -> Any:
         cur = self.body.get("spec", {})
         for key in path:
             if not isinstance(cur, dict) or key not in cur:
@@ -43,17 +50,35 @@ class SpecView:
             cur = cur[key]
         return cur
 
-    def loc(self, *path) -> Loc:
+    def loc(self, *path: str | int) -> Loc:
         return Loc(self.file, line_of(self.body, "spec", *path))
+
+    def declared_at(self, path: str) -> int | None:
+        """Line of the dotted `path` under `spec` (or at the document's top level) when it holds a value, else None."""
+        spec = self.body.get("spec")
+        for root in (spec if isinstance(spec, dict) else None, self.body):
+            cur: Any = root
+            line: int = getattr(root, "line", 0)
+            for key in path.split("."):
+                if not isinstance(cur, dict) or key not in cur:
+                    cur = None
+                    break
+                line = getattr(cur, "lines", {}).get(key, line)
+                cur = cur[key]
+            if cur is not None and cur != "" and cur != []:
+                return line
+        return None
 
 
 def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: list[ModelConfig], root: Path) -> list[SpecView]:
-    views = [SpecView(d.file, d.body, str((d.body.get("metadata") or {}).get("name", "")) if isinstance(d.body.get("metadata"), dict) else "") for d in specs]
+    views = [_view(d) for d in specs]
     by_file = {v.file: v for v in views}
     config_by_file = {c.file: c for c in configs}
     for v in views:
         v.deployments = _linked(v, deployments)
-        v.model_config = _config(v, config_by_file)
+        config = _config(v, config_by_file)
+        if config is not None:
+            v.arch, v.arch_file = ModelArch.from_config(config.data, config.quantize_config), config.file
         for i, dep in enumerate(v.get("dependencies", default=[]) or []):
             if isinstance(dep, dict) and isinstance(dep.get("specRef"), str):
                 v.refs.append(_resolve(v, i, dep, root, by_file))
@@ -61,6 +86,13 @@ def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: lis
     for v in views:
         v.cycles = _cycles_from(v)
     return views
+
+
+def _view(doc: ModelSpecDoc) -> SpecView:
+    meta, spec = doc.body.get("metadata"), doc.body.get("spec")
+    name = str(meta.get("name", "")) if isinstance(meta, dict) else ""
+    problems = [(message, Loc(doc.file, line_of(doc.body, *path))) for message, path in validate(doc.body)]
+    return SpecView(doc.file, doc.body, name, ModelSpec.from_spec(spec if isinstance(spec, dict) else {}), problems)
 
 
 def _linked(v: SpecView, deployments: list[Deployment]) -> list[Deployment]:
@@ -87,7 +119,7 @@ def _config(v: SpecView, configs: dict[str, ModelConfig]) -> ModelConfig | None:
     return configs.get(beside)
 
 
-def _resolve(v: SpecView, i: int, dep: dict, root: Path, by_file: dict[str, SpecView]) -> SpecRef:
+def _resolve(v: SpecView, i: int, dep: dict[str, Any], root: Path, by_file: dict[str, SpecView]) -> SpecRef:
     target = dep["specRef"]
     loc = Loc(v.file, line_of(v.body, "spec", "dependencies", i, "specRef"))
     ref = SpecRef(str(dep.get("name", target)), target, None, bool(dep.get("optional")), None, dep.get("latencyBudgetMs"), loc)
@@ -118,7 +150,7 @@ def _cycles_from(start: SpecView) -> list[list[str]]:
     """Every simple cycle that returns to `start`, as the files along it (first file repeated at the end)."""
     out: list[list[str]] = []
 
-    def walk(v: SpecView, path: list[str]):
+    def walk(v: SpecView, path: list[str]) -> None:
         for _target, nxt in sorted(v.targets.items()):
             if nxt is start:
                 out.append(path + [start.file])

@@ -3,11 +3,16 @@ lives here, so that no check has to know where a pod template sits in a given ki
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..findings import Loc
 from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
 from .engine import build_engine, detect_engine
 from .model import Container, Deployment, EnvVar, Image, ModelRef, PodSpec, Probe, Value, Volume, as_int
 
+# (name suffix, pod templates, replicas, where replicas are set, extra facts) of one serving group
+Group = tuple[str, list[PodSpec], "int | None", Loc, dict[str, Any]]
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 # Kinds that are never workloads even though they may embed pod-like maps.
 NOT_WORKLOADS = {"CustomResourceDefinition", "ConfigMap", "Secret", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget",
@@ -54,7 +59,7 @@ def to_deployments(obj: K8sObject) -> list[Deployment]:
     return out
 
 
-def _pod_groups(obj: K8sObject):
+def _pod_groups(obj: K8sObject) -> list[Group]:
     """(name suffix, pod specs, replicas, replicas loc, extra) for each serving group in the object."""
     spec = _m(obj.body.get("spec"))
     if obj.kind in POD_OWNERS or obj.kind == "CronJob":
@@ -65,7 +70,7 @@ def _pod_groups(obj: K8sObject):
     return _generic(obj)
 
 
-def _owned(obj: K8sObject, spec: YMap):
+def _owned(obj: K8sObject, spec: YMap) -> list[Group]:
     kind = obj.kind
     root = _m(_m(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
     tmpl = _m(root.get("template"))
@@ -74,11 +79,11 @@ def _owned(obj: K8sObject, spec: YMap):
              {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
 
 
-def _bare_pod(obj: K8sObject, spec: YMap):
+def _bare_pod(obj: K8sObject, spec: YMap) -> list[Group]:
     return [("", [_pod(obj, "main", 1, spec)], 1, obj.loc("metadata"), {"pod_labels": obj.labels})]
 
 
-def _lws(obj: K8sObject, spec: YMap):
+def _lws(obj: K8sObject, spec: YMap) -> list[Group]:
     lwt = _m(spec.get("leaderWorkerTemplate"))
     size = as_int(lwt.get("size")) or 1
     pods = []
@@ -93,7 +98,7 @@ def _lws(obj: K8sObject, spec: YMap):
     return [("", [p for p in pods if p.count > 0], as_int(spec.get("replicas", 1)), obj.loc("spec", "replicas"), {"pod_labels": labels})]
 
 
-def _llm_isvc(obj: K8sObject, spec: YMap):
+def _llm_isvc(obj: K8sObject, spec: YMap) -> list[Group]:
     L = obj.loc
     out = []
     for suffix, part in (("", spec), ("/prefill", _m(spec.get("prefill")))):
@@ -102,7 +107,7 @@ def _llm_isvc(obj: K8sObject, spec: YMap):
             pods.append(_pod(obj, "main", 1, part["template"]))
         if isinstance(part.get("worker"), dict):
             pods.append(_pod(obj, "worker", 1, part["worker"]))
-        extra = {"managed_service": True, "partial": True}  # merged with LLMInferenceServiceConfig templates
+        extra: dict[str, Any] = {"managed_service": True, "partial": True}  # merged with LLMInferenceServiceConfig templates
         model = _m(spec.get("model"))
         if model.get("uri"):
             extra["model_uri"] = Value(model["uri"], L("uri", at=model))
@@ -110,17 +115,17 @@ def _llm_isvc(obj: K8sObject, spec: YMap):
     return out
 
 
-def _serving_runtime(obj: K8sObject, spec: YMap):
+def _serving_runtime(obj: K8sObject, spec: YMap) -> list[Group]:
     pods = [_pod(obj, "main", 1, spec)]
     if isinstance(spec.get("workerSpec"), dict):
         pods.append(_pod(obj, "worker", 1, spec["workerSpec"]))
     return [("", pods, None, obj.loc("spec"), {"managed_service": True})]
 
 
-def _kserve_isvc(obj: K8sObject, spec: YMap):
+def _kserve_isvc(obj: K8sObject, spec: YMap) -> list[Group]:
     L = obj.loc
     pred = _m(spec.get("predictor"))
-    extra: dict = {"managed_service": True}
+    extra: dict[str, Any] = {"managed_service": True}
     for key, attr in (("minReplicas", "min_replicas"), ("maxReplicas", "max_replicas")):
         if key in pred:
             extra[attr] = Value(pred[key], L(key, at=pred))
@@ -155,7 +160,7 @@ READERS = {
 }
 
 
-def _generic(obj: K8sObject):
+def _generic(obj: K8sObject) -> list[Group]:
     """Any other kind: each mapping with a `containers` list is a pod template (Ray groups, operator CRs).
 
     Ray head and worker groups form one serving group; other templates (prefill and decode roles of one
@@ -165,7 +170,7 @@ def _generic(obj: K8sObject):
     replicas = None
     replicas_loc = obj.loc("metadata")
 
-    def walk(node, depth, role, count, label):
+    def walk(node: object, depth: int, role: str, count: int, label: str) -> None:
         nonlocal replicas, replicas_loc
         if depth > 12:
             return
@@ -208,7 +213,7 @@ def _kuberay_shm(pod: PodSpec) -> None:
         c.mounts["/dev/shm"] = "kuberay-shared-mem"
 
 
-def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | None = None) -> PodSpec:
+def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list[Any] | None = None) -> PodSpec:
     L = obj.loc
     vols = {}
     for i, v in enumerate(_l(spec.get("volumes"))):
@@ -231,7 +236,7 @@ def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list | N
     )
 
 
-def _container(obj: K8sObject, c: YMap, init: bool) -> Container:
+def _container(obj: K8sObject, c: dict[str, Any], init: bool) -> Container:
     L = obj.loc
     image = Image.parse(str(c["image"]), L("image", at=c)) if c.get("image") is not None else None
     res = _m(c.get("resources"))
@@ -258,7 +263,7 @@ def _container(obj: K8sObject, c: YMap, init: bool) -> Container:
     )
 
 
-def _probes(obj: K8sObject, c: YMap) -> dict[str, Probe]:
+def _probes(obj: K8sObject, c: dict[str, Any]) -> dict[str, Probe]:
     probes = {}
     for kind in ("startup", "readiness", "liveness"):
         p = c.get(f"{kind}Probe")
@@ -271,7 +276,7 @@ def _probes(obj: K8sObject, c: YMap) -> dict[str, Probe]:
     return probes
 
 
-def _env(obj: K8sObject, c: YMap) -> list[EnvVar]:
+def _env(obj: K8sObject, c: dict[str, Any]) -> list[EnvVar]:
     env = []
     for i, e in enumerate(_l(c.get("env"))):
         if isinstance(e, dict) and e.get("name"):
@@ -293,7 +298,7 @@ def _find_engine(dep: Deployment) -> None:
     dep.engine_container = fallback
 
 
-def _find_model(dep: Deployment, extra: dict) -> None:
+def _find_model(dep: Deployment, extra: dict[str, Any]) -> None:
     eng, c = dep.engine, dep.engine_container
     model = eng.setting("model") if eng else None
     revision = eng.setting("revision") if eng else None
@@ -306,19 +311,20 @@ def _find_model(dep: Deployment, extra: dict) -> None:
                 break
     mid = str(model.value) if model else None
     u = str(uri.value) if uri else (mid if mid and "://" in mid else None)
-    dep.model = ModelRef(mid, u, str(revision.value) if revision else None, (model or uri).loc if (model or uri) else None)
+    named = model or uri
+    dep.model = ModelRef(mid, u, str(revision.value) if revision else None, named.loc if named else None)
 
 
-def _labels(tmpl: dict, key: str = "labels") -> dict:
+def _labels(tmpl: dict[str, Any], key: str = "labels") -> dict[str, str]:
     meta = _m(tmpl.get("metadata"))
     return {str(k): str(v) for k, v in _m(meta.get(key)).items()}
 
 
-def _m(x) -> YMap:
+def _m(x: object) -> YMap:
     return x if isinstance(x, YMap) else _EMPTY
 
 
-def _l(x) -> list:
+def _l(x: object) -> list[Any]:
     return x if isinstance(x, list) else []
 
 

@@ -34,10 +34,10 @@ def apply(doc: dict, ticks: dict[str, str]) -> None:
             item["status"], item["evidence"], item["why"] = "passed", [ticks[item["id"]]], ticks[item["id"]]
 
 
-def reconcile(old: str, new: str, login: str, permission: str, now: str) -> tuple[str, list[str], list[str]]:
-    """The comment as it should read after `login` edited it from `old` to `new`; (body, accepted, reverted)."""
+def reconcile(old: str, new: str, login: str, permission: str, now: str, attestable: set[str] | None = None) -> tuple[str, list[str], list[str]]:
+    """The comment as it should read after `login` edited it from `old` to `new`; (body, accepted, reverted).
+    `attestable`: the catalog's `attest` items; a box of any other item is never a person's to tick."""
     before = state(old)
-    allowed = permission in WRITE
     accepted, reverted = [], []
 
     def fix(m: re.Match) -> str:
@@ -45,7 +45,7 @@ def reconcile(old: str, new: str, login: str, permission: str, now: str) -> tupl
         was, old_rest = before.get(item, (False, m.group("rest")))
         if ticked == was:
             return f"- [{'x' if was else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{old_rest}"
-        if not allowed:
+        if permission not in WRITE or (attestable is not None and item not in attestable):
             reverted.append(item)
             note = f" <sub>{'tick' if ticked else 'untick'} by @{login} reverted: attesting needs write access</sub>"
             return f"- [{'x' if was else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{old_rest if was else note}"

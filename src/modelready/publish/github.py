@@ -1,14 +1,59 @@
 """The GitHub side through PyGithub: changed files, one sticky comment, one check run (annotations in
-batches of 50), a commit status when the token cannot write checks. Every write is counted."""
+batches of 50), a commit status when the token cannot write checks.
+
+Every request is bounded. Reads are retried by urllib3 (5xx, secondary rate limits); writes by `_write`,
+which makes a POST idempotent by looking for what it would have created before trying again, and
+retries a PATCH as it is. A `Retry-After` longer than `MAX_WAIT` is not waited for: `RateLimited` says so.
+The sticky comment is only ever one the token's own identity wrote: a marker in anyone else's comment
+is text, nothing more."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from ..report.markdown import MARKER
 
 ANNOTATION_BATCH = 50  # the Checks API takes at most 50 annotations per request
 LEVEL = {"error": "failure", "warning": "warning", "info": "notice"}
+MAX_WAIT = 60.0  # seconds: the longest Retry-After a gate waits for
+ATTEMPTS = 4
+DEFAULT_IDENTITY = "github-actions[bot]"  # who GITHUB_TOKEN (an installation token: GET /user is 403) writes as
+
+
+class RateLimited(Exception):
+    def __init__(self, seconds: float):
+        super().__init__(f"GitHub's rate limit: it asks to wait {seconds:.0f} s (Retry-After), more than the {MAX_WAIT:.0f} s this run waits")
+        self.seconds = seconds
+
+
+def _retry_class():
+    from github import GithubRetry
+
+    class Retry(GithubRetry):
+        """GithubRetry for reads, with Retry-After capped at MAX_WAIT."""
+
+        def get_retry_after(self, response):
+            seconds = super().get_retry_after(response)
+            if seconds is not None and seconds > MAX_WAIT:
+                raise RateLimited(seconds)
+            return seconds
+
+    return Retry
+
+
+def forbidden(e: Exception) -> bool:
+    """The token may not do this (a read-only token: Dependabot, forks, a restrictive default)."""
+    return getattr(e, "status", None) in (401, 403, 404) and not _retry_after(e)
+
+
+def _retry_after(e: Exception) -> float | None:
+    headers = getattr(e, "headers", None) or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -17,69 +62,162 @@ class Publisher:
     token: str
     repository: str
     writes: list[str] = field(default_factory=list)
+    sleep: object = time.sleep
 
     def __post_init__(self):
-        from github import Auth, Github, GithubRetry  # only `modelready github` pays for PyGithub
+        from github import Auth, Github  # only `modelready github` pays for PyGithub
 
         # lazy: repository, issue and commit objects are URLs until used, so no GET precedes a write.
-        # GithubRetry backs off on 5xx and secondary rate limits and honours Retry-After.
-        self.gh = Github(base_url=self.api_url, auth=Auth.Token(self.token), lazy=True,
-                         retry=GithubRetry(total=4, backoff_factor=0.5), seconds_between_writes=0, per_page=100)
+        # Only GETs are retried underneath: a write retried blindly after it landed writes twice.
+        self.gh = Github(base_url=self.api_url, auth=Auth.Token(self.token), lazy=True, timeout=30,
+                         retry=_retry_class()(total=ATTEMPTS, backoff_factor=0.5, allowed_methods={"GET"},
+                                              status_forcelist=[429, *range(500, 600)], max_rate_limit_wait=MAX_WAIT),
+                         seconds_between_writes=0, per_page=100)
         self.repo = self.gh.get_repo(self.repository)
+        self._identity: str | None = None
 
-    def changed_files(self, number: int) -> list[str]:
-        return [f.filename for f in self.repo.get_pull(number).get_files()]
+    @property
+    def identity(self) -> str:
+        """The login the token writes as: GET /user for a user's token, github-actions[bot] for GITHUB_TOKEN."""
+        if self._identity is None:
+            from github import GithubException
 
-    def find_comment(self, number: int):
-        for comment in self.repo.get_issue(number).get_comments():
-            if MARKER in (comment.body or ""):
-                return comment
-        return None
+            try:
+                self._identity = self.gh.requester.requestJsonAndCheck("GET", "/user")[1]["login"]
+            except GithubException as e:
+                if not forbidden(e):
+                    raise
+                self._identity = DEFAULT_IDENTITY
+        return self._identity
+
+    def _write(self, what: str, call, landed=None):
+        """`call()` tried up to ATTEMPTS times on 5xx, connection errors and short rate limits. Before
+        trying a POST again, `landed()` looks for what the failed try may have created anyway."""
+        import requests
+        from github import GithubException
+
+        for attempt in range(ATTEMPTS):
+            try:
+                out = call()
+                self.writes.append(what)
+                return out
+            except GithubException as e:
+                wait = _retry_after(e)
+                if wait is None and (e.status < 500 and e.status != 429):
+                    raise
+                if wait is not None and wait > MAX_WAIT:
+                    raise RateLimited(wait) from None
+                if attempt == ATTEMPTS - 1:
+                    raise
+            except (requests.ConnectionError, requests.Timeout):
+                if attempt == ATTEMPTS - 1:
+                    raise
+                wait = None
+            self.sleep(wait if wait is not None else 0.5 * 2 ** attempt)
+            if landed is not None and (found := landed()) is not None:
+                self.writes.append(what + " (landed)")
+                return found
+        raise AssertionError("unreachable")
+
+    # reads
+    def pull(self, number: int):
+        return self.repo.get_pull(number)
 
     def head_sha(self, number: int) -> str:
-        return self.repo.get_pull(number).head.sha
+        return self.pull(number).head.sha
+
+    def changed_files(self, number: int) -> list[str]:
+        return [f.filename for f in self.pull(number).get_files()]
+
+    def find_comment(self, number: int):
+        """The sticky comment: the oldest carrying the marker among the comments the token's identity wrote."""
+        mine = [c for c in self.repo.get_issue(number).get_comments() if MARKER in (c.body or "") and c.user.login == self.identity]
+        return min(mine, key=lambda c: c.id) if mine else None
+
+    def get_comment(self, number: int, comment_id: int):
+        return self.repo.get_issue(number).get_comment(comment_id)
 
     def permission(self, login: str) -> str:
         return self.repo.get_collaborator_permission(login)
 
-    def edit_comment(self, number: int, comment_id: int, body: str) -> None:
-        self.repo.get_issue(number).get_comment(comment_id).edit(body)
-        self.writes.append("comment.update")
+    def file_at(self, path: str, ref: str) -> str | None:
+        """A file of the repository at `ref` (the base branch's config), None when it is not there."""
+        from github import GithubException
+
+        try:
+            content = self.repo.get_contents(path, ref=ref)
+        except GithubException as e:
+            if e.status == 404:
+                return None
+            raise
+        return content.decoded_content.decode("utf-8") if not isinstance(content, list) else None
+
+    # writes
+    def edit_comment(self, comment, body: str) -> None:
+        self._write("comment.update", lambda: comment.edit(body))
 
     def upsert_comment(self, number: int, body: str, existing=None) -> str:
-        """Update the comment carrying the marker (`existing`, or found here), or create it: never a second one."""
+        """Update the sticky comment, or create it: never a second one. Two runs at once may each create
+        one: both look again afterwards, the oldest stays and a younger one is deleted."""
         comment = existing or self.find_comment(number)
         if comment is not None:
             if comment.body != body:
-                comment.edit(body)
-                self.writes.append("comment.update")
+                self.edit_comment(comment, body)
             return comment.html_url
-        created = self.repo.get_issue(number).create_comment(body)
-        self.writes.append("comment.create")
+        created = self._write("comment.create", lambda: self.repo.get_issue(number).create_comment(body), landed=lambda: self.find_comment(number))
+        first = self.find_comment(number)
+        if first is not None and first.id != created.id:
+            self._delete(created)
+            if first.body != body:
+                self.edit_comment(first, body)
+            return first.html_url
         return created.html_url
 
-    def check_run(self, name: str, sha: str, conclusion: str, title: str, summary: str, annotations: list[dict]) -> bool:
-        """A check run with its annotations; False when the token may not write checks (caller falls back)."""
+    def _delete(self, comment) -> None:
         from github import GithubException
 
-        batches = [annotations[i:i + ANNOTATION_BATCH] for i in range(0, len(annotations), ANNOTATION_BATCH)] or [[]]
         try:
-            run = self.repo.create_check_run(name=name, head_sha=sha, status="completed", conclusion=conclusion,
-                                             output={"title": title, "summary": summary, "annotations": batches[0]})
+            self._write("comment.delete", comment.delete)
         except GithubException as e:
-            if e.status in (403, 404):
+            if e.status != 404:  # already gone: the other run deleted it
+                raise
+
+    def start_check(self, name: str, sha: str):
+        """A check run in progress, completed later by `complete_check`; None when the token may not write checks."""
+        from github import GithubException
+
+        try:
+            return self._write("check_run.create", lambda: self.repo.create_check_run(
+                name=name, head_sha=sha, status="in_progress", output={"title": "Checking", "summary": "modelready is reading the files."}),
+                landed=lambda: self._check_in_progress(name, sha))
+        except GithubException as e:
+            if forbidden(e):
+                return None
+            raise
+
+    def _check_in_progress(self, name: str, sha: str):  # type: ignore[no-untyped-def]
+        """The newest in-progress check run `name` on `sha`: what a POST that failed to answer may have created."""
+        runs = list(self.repo.get_commit(sha).get_check_runs(check_name=name, status="in_progress"))
+        return max(runs, key=lambda run: run.id) if runs else None
+
+    def complete_check(self, run, conclusion: str, title: str, summary: str, annotations: list[dict]) -> None:
+        batches = [annotations[i:i + ANNOTATION_BATCH] for i in range(0, len(annotations), ANNOTATION_BATCH)] or [[]]
+        self._write("check_run.update", lambda: run.edit(status="completed", conclusion=conclusion,
+                                                         output={"title": title, "summary": summary, "annotations": batches[0]}))
+        for batch in batches[1:]:
+            self._write("check_run.update", lambda batch=batch: run.edit(output={"title": title, "summary": summary, "annotations": batch}))
+
+    def commit_status(self, sha: str, context: str, state: str, description: str) -> bool:
+        """A commit status (the latest per context counts, so a retry is harmless); False when forbidden."""
+        from github import GithubException
+
+        try:
+            self._write("status.create", lambda: self.repo.get_commit(sha).create_status(state=state, description=description[:140], context=context))
+        except GithubException as e:
+            if forbidden(e):
                 return False
             raise
-        self.writes.append("check_run.create")
-        for batch in batches[1:]:
-            run.edit(output={"title": title, "summary": summary, "annotations": batch})
-            self.writes.append("check_run.update")
         return True
-
-    def conclude(self, name: str, sha: str, conclusion: str, title: str, summary: str, annotations: list[dict]) -> None:
-        """A check run, or a commit status when the token may not write checks."""
-        if not self.check_run(name, sha, conclusion, title, summary, annotations):
-            self.commit_status(sha, name, "failure" if conclusion == "failure" else "success", title)
 
     def download_report(self, run_id: int, artifact_name: str, member: str, limit: int = 20 * 2**20) -> bytes | None:
         """One member of a workflow run's artifact, read in memory: nothing is extracted or executed."""
@@ -109,14 +247,11 @@ class Publisher:
         return None
 
     def dispatch(self, workflow: str, ref: str, inputs: dict[str, str]) -> None:
-        """workflow_dispatch of `workflow` (file name or id) on branch `ref`: one POST, nothing read first."""
+        """workflow_dispatch of `workflow` (file name or id) on branch `ref`: one POST, nothing read first, not
+        retried (a dispatch cannot be looked for afterwards, and two smoke runs cost GPU hours)."""
         url = f"{self.repo.url}/actions/workflows/{workflow}/dispatches"
         self.gh.requester.requestJsonAndCheck("POST", url, input={"ref": ref, "inputs": inputs})
         self.writes.append("workflow.dispatch")
-
-    def commit_status(self, sha: str, context: str, state: str, description: str) -> None:
-        self.repo.get_commit(sha).create_status(state=state, description=description[:140], context=context)
-        self.writes.append("status.create")
 
 
 def annotations(findings: list[dict]) -> list[dict]:

@@ -58,7 +58,9 @@ def from_env(env: dict[str, str] | None = None) -> Runner:
         event_name=env.get("GITHUB_EVENT_NAME", ""),
         event=event,
         repository=repository,
-        sha=((event.get("pull_request") or {}).get("head") or {}).get("sha") or env.get("GITHUB_SHA", ""),
+        # the commit judged: a PR's head, a merge group's head (GITHUB_SHA is the merge commit / the group's ref)
+        sha=((event.get("pull_request") or {}).get("head") or {}).get("sha") or (event.get("merge_group") or {}).get("head_sha")
+        or env.get("GITHUB_SHA", ""),
         token=token,
         api_url=env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
         server_url=env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/"),

@@ -9,6 +9,7 @@ import re
 
 from .. import __version__
 from ..findings import Finding, Severity
+from .inert import redact_tree
 
 SCHEMA_VERSION = 1
 _SECRET_SETTING = re.compile(r"api_key|token|secret|password", re.I)
@@ -18,7 +19,9 @@ def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fai
     active = [f for f in findings if not f.suppressed]
     counts = {s.name: sum(1 for f in active if f.severity == s) for s in Severity}
     failed = any(f.severity >= fail_on for f in active)
-    return {
+    # one redaction for every output: each renders this document (Helm `fail` messages, engine argv and
+    # model URIs may carry a token from the files)
+    return redact_tree({
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "modelready", "version": __version__, **result.tools},
         "summary": {
@@ -38,7 +41,7 @@ def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fai
         "rules": rules,
         "catalog": catalog,
         "errors": list(result.errors),
-    }
+    })
 
 
 def _finding(f: Finding) -> dict:

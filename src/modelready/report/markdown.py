@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from . import inert
+
 GITHUB_LIMIT = 65536
 # Opens every checklist comment: how the publisher finds its own comment to update, and an edit of it to reconcile.
 MARKER = "<!-- modelready:checklist -->"
@@ -22,6 +24,7 @@ def render(doc: dict, link: Callable[[str, int], str | None] = lambda f, l: None
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir()), autoescape=False, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
+    env.filters.update(text=inert.text, code=inert.code)  # everything from the files goes through one of these
     template = env.get_template("checklist.md.j2")
     sections: dict[str, list[dict]] = {}
     order = {"failed": 0, "awaiting": 1, "passed": 2}  # within a section, what needs a reviewer comes first

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .inert import fold
+
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 RESET, BOLD, GREEN = "\033[0m", "\033[1m", "\033[32m"
 
@@ -17,20 +19,20 @@ def render(doc: dict, color: bool = False) -> str:
     blamed = {f["file"] for f in doc["findings"] if not f["suppressed"]}
     clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in groups and d["file"] not in blamed)
     for dep in clean:
-        lines.append(f"{c(BOLD, dep)}\n  {c(GREEN, 'ok')}      no findings")
+        lines.append(f"{c(BOLD, fold(dep))}\n  {c(GREEN, 'ok')}      no findings")
     if clean:
         lines.append("")
     return "\n".join(lines + _summary(doc, c)) + "\n"
 
 
 def _group(subject: str, findings: list[dict], c) -> list[str]:  # type: ignore[no-untyped-def]
-    lines = [c(BOLD, subject)]
+    lines = [c(BOLD, fold(subject))]
     for f in sorted(findings, key=lambda f: (-_rank(f["severity"]), f["file"], f["line"])):
-        where = f"{f['file']}:{f['line']}" if f["line"] else f["file"]
+        where = fold(f"{f['file']}:{f['line']}" if f["line"] else f["file"])
         if f["values_key"]:
-            where += f" (values: {f['values_key']})"
-        lines.append(f"  {c(COLORS[f['severity']], f['severity']):<7} {f['check']}  {where}")
-        lines.append(f"          {f['message']}")
+            where += f" (values: {fold(f['values_key'])})"
+        lines.append(f"  {c(COLORS[f['severity']], f['severity']):<7} {fold(f['check'])}  {where}")
+        lines.append(f"          {fold(f['message'])}")
     return lines + [""]
 
 
@@ -46,7 +48,7 @@ def _summary(doc: dict, c) -> list[str]:  # type: ignore[no-untyped-def]
             + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""),
             f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())),
             c(COLORS["error"] if verdict == "FAIL" else GREEN, f"{verdict} (fail on {s['fail_on']})"),
-            *(c(COLORS["error"], f"internal error: {e}") for e in doc["errors"])]
+            *(c(COLORS["error"], f"internal error: {fold(e)}") for e in doc["errors"])]
 
 
 def _rank(sev: str) -> int:

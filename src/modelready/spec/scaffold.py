@@ -73,7 +73,7 @@ def _hardware(d: Deployment, _params: float | None) -> dict:
 def _serving(d: Deployment, _params: float | None) -> dict:
     e, c = d.engine, d.engine_container
     serving: dict = {"protocol": "http"}
-    if e and e.name in ("vllm", "sglang", "tgi"):
+    if e and e.capability("llm_args"):
         serving["api"] = "openai"
         serving["port"] = e.port
     probe = c.probes.get("readiness") if c else None

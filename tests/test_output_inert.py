@@ -1,0 +1,117 @@
+"""Outputs that content cannot steer: a PR whose names, values and Helm messages are hostile, through
+`modelready github` (as a runner runs it) and `modelready check` in every format. The comment rendered by
+cmark-gfm has no element the content put there, no line of stdout/stderr starts a workflow command, and a
+token planted in a Helm `fail` message appears in no output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from .test_github_action import REPO, action, github, pr_event, workspace  # noqa: F401 - fixtures
+
+TOKEN = "hf_PlantedTokenAbCdEfGhIjKlMnOpQrStUv"
+PLAIN = "correct-horse-battery"  # no token format: masked because its values key is secret-named
+EVIL_NAME = "x`<img src=y>` @org/team ![i](https://e.test/i.png) [l](https://e.test) <a href=z>a</a> www.e.test :shipit:"
+EVIL_FILE = "manifests/evil\n::error file=a.py::pwned\n##[warning]w.yaml"
+CHART = "charts/leaky"
+
+
+def plant(ws: Path) -> list[str]:
+    """Hostile content: an object name, a file name with workflow commands, URL credentials in an engine
+    flag, and a chart whose `fail` message carries a token from its values."""
+    manifest = (REPO / "examples" / "manifests" / "llama-70b.yaml").read_text()
+    manifest = manifest.replace("name: llama-70b\n  namespace", f"name: {json.dumps(EVIL_NAME)}\n  namespace", 1)
+    manifest = manifest.replace("- --tensor-parallel-size=4", "- --tensor-parallel-size=4\n            - --served-model-name=https://user:s3cretpass@models.e.test/llama")
+    (ws / EVIL_FILE).write_text(manifest)
+    chart = ws / CHART
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: leaky\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(f"hfToken: {TOKEN}\nauth:\n  password: {PLAIN}\n")
+    (chart / "templates" / "deployment.yaml").write_text(
+        '{{- if .Values.hfToken }}{{ fail (printf "refusing to render: token %s (password %s) is set inline" .Values.hfToken .Values.auth.password) }}{{- end }}\n')
+    return [EVIL_FILE, f"{CHART}/values.yaml", f"{CHART}/templates/deployment.yaml", f"{CHART}/Chart.yaml"]
+
+
+class Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.text, self._code = [], [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._code += tag == "code"
+
+    def handle_endtag(self, tag):
+        self._code -= tag == "code"
+
+    def handle_data(self, data):
+        if not self._code:
+            self.text.append(data)
+
+
+def elements(markdown: str) -> Elements:
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)  # raw HTML kept: it must not be there
+    parser = Elements()
+    parser.feed(html)
+    return parser
+
+
+def assert_inert(markdown: str, repo_links: str) -> None:
+    """Only the elements the template makes: no image, no link but ours, no raw HTML but ours, no mention."""
+    found = elements(markdown)
+    ours = {"h2", "h3", "p", "strong", "em", "ul", "li", "code", "sub", "details", "summary", "input", "a", "table", "thead", "tbody", "tr", "th", "td"}
+    assert {t for t, _ in found.tags} <= ours, {t for t, _ in found.tags} - ours
+    assert not [t for t, a in found.tags if t == "img"]
+    links = [a.get("href", "") for t, a in found.tags if t == "a"]
+    assert all(href.startswith(repo_links) for href in links), links
+    import re
+
+    assert not re.search(r"(?<![\w`])@[A-Za-z0-9]", "".join(found.text).replace("@\u200b", "")) or "@maintainer" in "".join(found.text)
+    assert not re.search(r"(?<![\w])@org", "".join(found.text))  # the content's mention is broken
+
+
+def no_command_lines(*outputs: str) -> None:
+    for out in outputs:
+        for line in out.splitlines():
+            assert not line.lstrip().startswith(("::", "##[")), line
+
+
+def test_the_action_renders_hostile_content_inert_and_leaks_no_token(workspace, github):
+    github.changed_files = plant(workspace)
+    proc, out = action(workspace, github, "pull_request", pr_event())
+    assert not github.invalid, github.invalid
+    assert "Traceback" not in proc.stderr
+    (comment,) = github.comments.values()
+    body = comment["body"]
+    assert "refusing to render" in body and "pwned" in body and "@\u200borg/team" in body  # all of it is reported…
+    assert "x`<img" not in body.replace("``", "")  # …and the name is there only fenced or escaped
+    sha = pr_event()["pull_request"]["head"]["sha"]
+    assert_inert(body, f"https://github.com/Codertocat/Hello-World/blob/{sha}/")
+    (run,) = github.check_runs.values()
+    everything = [proc.stdout, proc.stderr, body, out["summary"], json.dumps(run["output"]),
+                  (workspace / "modelready-report.json").read_text(), (workspace / "modelready.sarif").read_text()]
+    for text in everything:
+        assert TOKEN not in text and PLAIN not in text and "s3cretpass" not in text
+    no_command_lines(proc.stdout, proc.stderr)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown"])
+def test_check_in_every_format_starts_no_command_and_leaks_no_token(workspace, fmt):
+    plant(workspace)
+    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", ".", "--format", fmt], cwd=workspace, capture_output=True,
+                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": str(workspace.parent), "GITHUB_ACTIONS": "true"})
+    assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr, proc.stderr
+    assert "pwned" in proc.stdout or fmt in ("sarif", "json", "junit")  # the file is reported, its name folded
+    assert TOKEN not in proc.stdout + proc.stderr and PLAIN not in proc.stdout + proc.stderr and "s3cretpass" not in proc.stdout + proc.stderr
+    no_command_lines(proc.stdout, proc.stderr)
+    if fmt == "markdown":
+        assert_inert(proc.stdout, "\0")  # no links at all without a repository
