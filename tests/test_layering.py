@@ -17,7 +17,7 @@ APP = {"app", "pipeline", "cli"}
 # top-level module or package of modelready -> its place in the pipeline
 STAGE = {
     "__init__": 0, "findings": 0, "data": 0,
-    "discover": 1,
+    "discover": 1, "roots": 1,
     "load": 2, "config": 2,
     "normalize": 3, "spec": 3,
     "checks": 4, "scan": 4, "smoke": 4,

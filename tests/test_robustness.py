@@ -61,12 +61,12 @@ def test_messy_inputs_are_findings_or_skips(messy):
 @pytest.mark.parametrize("args, message", [
     (["does-not-exist"], "no such file"),
     (["--profile", "nope", "."], "unknown profile"),
-    (["--config", "cfg.yaml", "."], "unknown keys"),
-    (["--config", "cfg2.yaml", "."], "unknown checks"),
+    (["--config", "cfg.yaml", "."], "must be a mapping"),
+    (["--config", "cfg2.yaml", "."], "checks.disable must be a list of check IDs"),
 ])
 def test_usage_errors_exit_2_with_a_message(tmp_path, args, message):
-    (tmp_path / "cfg.yaml").write_text("excludes: [x]\n")
-    (tmp_path / "cfg2.yaml").write_text("checks:\n  disable: [no-such-check]\n")
+    (tmp_path / "cfg.yaml").write_text("- excludes\n")
+    (tmp_path / "cfg2.yaml").write_text("checks:\n  disable: no-such-check\n")
     proc = check(*args, cwd=tmp_path)
     assert proc.returncode == 2
     assert message in proc.stderr and "Traceback" not in proc.stderr

@@ -256,7 +256,7 @@ def test_the_charts_deployment_with_its_modelspec(tmp_path, tiny_model):
     assert [p["prompt"] for p in doc["canary"]["prompts"]] == spec["release"]["canaryPrompts"]
     assert {s["slo"] for s in doc["slo"]} >= {"latency.ttft.p50Ms", "latency.e2e.p99Ms", "throughput.tokensPerSecond"}
     target = doc["target"]
-    assert target["subject"] == "Deployment/default/release-vllm-llama@charts/vllm-llama@values.yaml"  # paths relative to the folder given
+    assert target["subject"] == "Deployment/default/release-vllm-llama@examples/charts/vllm-llama@values.yaml"  # paths from the git top level
     assert target["secret_env"] == ["HF_TOKEN"] and target["startup_budget_s"] == 900
     assert doc["items"]["cold-start-measured"]["why"].endswith("(probes allow 900 s)")
     assert group_gone(doc)

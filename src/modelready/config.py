@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import roots
 from .findings import Severity
-from .load.yamlsrc import YamlError, load_one
+from .load.yamlsrc import YamlError, line_of, load_one
 
-CONFIG_NAMES = (".modelready.yaml", ".modelready.yml")
+CONFIG_NAMES = roots.CONFIG_NAMES
+# Every key the file knows, at every depth: a mapping's known keys, or `ANY` where the keys are the
+# user's (chart folders, check IDs). A key not here is a warning with the nearest known one.
+ANY = object()
+KEYS: dict = {
+    "exclude": None,
+    "checks": {"disable": None, "enable": None, "severity": None},
+    "charts": {ANY: {"values": None}},
+    "profile": None,
+    "fail_on": None,
+    "trivy": {"severity": None, "ignore_unfixed": None, "cache_dir": None, "timeout": None, "parallel": None},
+    "smoke": {"concurrency": None, "duration": None, "max_tokens": None, "ready_timeout": None, "request_timeout": None},
+}
 
 
 class ConfigError(ValueError):
@@ -24,38 +38,88 @@ class Config:
     # chart dir (repo-relative) -> list of values sets, each a list of files relative to the chart
     charts: dict[str, list[list[str]]] = field(default_factory=dict)
     profile: str | None = None
-    fail_on: Severity = Severity.error
+    fail_on: Severity | None = Severity.error  # None: never fail (report only)
     trivy: dict = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
     smoke: dict = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
     source: str | None = None
     online: bool = False  # may ask the Hugging Face Hub for a model's config.json (the CLI and Action turn it on; --offline off)
     hf_token: str | None = None  # the Action's hf-token input, never the config file; None: HF_TOKEN from the environment
+    warnings: list[str] = field(default_factory=list)  # unknown keys: said, with the nearest known one, never fatal
+    _id_lines: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def check_ids(self) -> dict[str, int]:
+        """Every check ID the file names, with its line (0 when unknown)."""
+        return {**{c: 0 for c in self.disable | self.enable | set(self.severity)}, **self._id_lines}
+
+    def unknown_checks(self, known) -> list[str]:
+        """Warnings for check IDs the file names that no check has, each with the nearest known ID."""
+        where = self.source or "config"
+        return [f"{where}{f':{line}' if line else ''}: unknown check {cid!r}{did_you_mean(cid, known)}"
+                for cid, line in sorted(self.check_ids().items()) if cid not in known]
+
+    def select_checks(self, select: list[str] | None, ignore: list[str] | None, registry: dict) -> None:
+        """--select (only these run, off-by-default ones included) and --ignore (these do not), as Ruff's;
+        `*` patterns allowed. A name that matches no check is an error with the nearest ID."""
+        import fnmatch
+
+        def expand(names: list[str], flag: str) -> set[str]:
+            out = set()
+            for name in names:
+                hits = fnmatch.filter(registry, name) if any(ch in name for ch in "*?[") else [name] if name in registry else []
+                if not hits:
+                    raise ConfigError(f"{flag} {name}: no such check{did_you_mean(name, registry)}; `modelready checks` lists them")
+                out |= set(hits)
+            return out
+
+        if select is not None:
+            chosen = expand(select, "--select")
+            self.enable |= chosen
+            self.disable |= set(registry) - chosen
+        if ignore is not None:
+            self.disable |= expand(ignore, "--ignore")
 
 
-def find_config(root: Path) -> Path | None:
-    for name in CONFIG_NAMES:
-        if (root / name).is_file():
-            return root / name
-    return None
+def did_you_mean(word: str, choices) -> str:
+    """` (did you mean 'x'?)` for the closest of `choices`, or nothing when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def parse_fail_on(text: str) -> Severity | None:
+    """A severity, or `never` (None): report, and never fail."""
+    return None if str(text).strip().lower() == "never" else Severity.parse(str(text))
+
+
+def find_config(root: Path, start: Path | None = None) -> Path | None:
+    """`.modelready.yaml` beside `start` or the nearest one above it, up to `root`."""
+    return roots.find_config(start or root, root)
+
+
+def _unknown_keys(raw, schema, path: Path, prefix: tuple = ()) -> list[str]:
+    out = []
+    if not isinstance(raw, dict) or not isinstance(schema, dict):
+        return out
+    for key, value in raw.items():
+        if ANY in schema:
+            out += _unknown_keys(value, schema[ANY], path, prefix + (key,))
+        elif key in schema:
+            out += _unknown_keys(value, schema[key], path, prefix + (key,))
+        else:
+            dotted = ".".join(map(str, prefix + (key,)))
+            out.append(f"{path}:{line_of(raw, key) or 1}: unknown key {dotted}{did_you_mean(str(key), [k for k in schema if k is not ANY])}, ignored")
+    return out
 
 
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     raw = _read(path)
-    known = {"exclude", "checks", "charts", "profile", "fail_on", "trivy", "smoke"}
-    unknown = set(raw) - known
-    if unknown:
-        raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
     cfg = Config(source=str(path), exclude=[str(x) for x in raw.get("exclude") or []], profile=raw.get("profile"))
+    cfg.warnings = _unknown_keys(raw, KEYS, path)
     _checks(cfg, raw, path)
     cfg.charts = _charts(raw.get("charts") or {}, path)
-    trivy = raw.get("trivy") or {}
-    allowed = {"severity", "ignore_unfixed", "cache_dir", "timeout", "parallel"}
-    if not isinstance(trivy, dict) or set(trivy) - allowed:
-        raise ConfigError(f"{path}: trivy takes only {sorted(allowed)}")
-    cfg.trivy = dict(trivy)
-    cfg.smoke = _smoke(raw.get("smoke") or {}, path)
+    cfg.trivy = _known(raw.get("trivy") or {}, "trivy", path)
+    cfg.smoke = _smoke(_known(raw.get("smoke") or {}, "smoke", path), path)
     return cfg
 
 
@@ -71,14 +135,30 @@ def _read(path: Path) -> dict:
     return raw
 
 
+def _known(section: object, name: str, path: Path) -> dict:
+    """A mapping section's known keys (the unknown ones were warned about)."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: {name} must be a mapping of {sorted(KEYS[name])}")
+    return {k: v for k, v in section.items() if k in KEYS[name]}
+
+
 def _checks(cfg: Config, raw: dict, path: Path) -> None:
     checks = raw.get("checks") or {}
+    if not isinstance(checks, dict):
+        raise ConfigError(f"{path}:{line_of(raw, 'checks')}: checks must be a mapping (disable, enable, severity)")
+    for key in ("disable", "enable", "severity"):
+        listed = checks.get(key) or ({} if key == "severity" else [])
+        if not isinstance(listed, dict if key == "severity" else list):
+            kind = "a mapping of check ID to severity" if key == "severity" else "a list of check IDs"
+            raise ConfigError(f"{path}:{line_of(raw, 'checks', key)}: checks.{key} must be {kind}")
+        for i, cid in enumerate(listed):
+            cfg._id_lines[str(cid)] = line_of(raw, "checks", key, i if isinstance(listed, list) else cid)
     cfg.disable = {str(x) for x in checks.get("disable") or []}
     cfg.enable = {str(x) for x in checks.get("enable") or []}
     try:
         cfg.severity = {str(k): Severity.parse(str(v)) for k, v in (checks.get("severity") or {}).items()}
         if raw.get("fail_on"):
-            cfg.fail_on = Severity.parse(str(raw["fail_on"]))
+            cfg.fail_on = parse_fail_on(str(raw["fail_on"]))
     except ValueError as e:
         raise ConfigError(f"{path}: {e}") from None
 
@@ -87,15 +167,15 @@ def _charts(charts: dict, path: Path) -> dict[str, list[list[str]]]:
     out = {}
     for chart, spec in charts.items():
         sets = (spec or {}).get("values") if isinstance(spec, dict) else None
+        if sets is None and isinstance(spec, dict):
+            continue  # no values sets named (a misspelt key is warned about): the chart's defaults
         if not isinstance(sets, list):
             raise ConfigError(f"{path}: charts.{chart}.values must be a list of values sets")
         out[str(chart).rstrip("/")] = [[str(f) for f in (s if isinstance(s, list) else [s])] for s in sets]
     return out
 
 
-def _smoke(smoke: object, path: Path) -> dict:
-    if not isinstance(smoke, dict) or set(smoke) - set(SMOKE_KEYS):
-        raise ConfigError(f"{path}: smoke takes only {sorted(SMOKE_KEYS)}")
+def _smoke(smoke: dict, path: Path) -> dict:
     for k, v in smoke.items():
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
             raise ConfigError(f"{path}: smoke.{k} must be a number ≥ 0, not {v!r}")

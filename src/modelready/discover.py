@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .roots import chart_of
+
 MAX_BYTES = 5 * 1024 * 1024
 ALWAYS_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
 MODEL_CARD_NAMES = {"readme.md", "model_card.md", "modelcard.md"}
@@ -24,7 +26,7 @@ class Discovered:
 def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
     spec = _Excludes(exclude)
     out = Discovered(root=root)
-    for start in paths:
+    for start in _starts(paths, root, spec, out):
         if start.is_file():
             _classify_file(start, root, spec, out)
             continue
@@ -55,6 +57,26 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
             for name in sorted(filenames):
                 _classify_file(here / name, root, spec, out)
     return out
+
+
+def _starts(paths: list[Path], root: Path, spec: "_Excludes", out: Discovered) -> list[Path]:
+    """The places to walk: a file or folder inside a chart (a template, a values file, `Chart.yaml`)
+    stands for its chart, which is what renders it; each place once, none inside another."""
+    starts: list[Path] = []
+    for p in paths:
+        chart = chart_of(p if p.is_file() else p / "_", root)
+        if chart is not None and spec.match_file(rel(chart, root) + "/"):
+            out.skipped.append((p, "excluded by config"))
+            continue
+        starts.append(chart or p)
+    resolved = [s.resolve() for s in starts]
+    kept, seen = [], set()
+    for s, r in zip(starts, resolved):
+        inside = any(o != r and o in r.parents and o.is_dir() for o in resolved)
+        if r not in seen and not inside:
+            seen.add(r)
+            kept.append(s)
+    return kept
 
 
 class _Excludes:

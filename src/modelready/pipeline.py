@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .normalize import coverage
 from .checks import runner
 from .checks.runner import Subject
 from .config import Config
@@ -32,10 +33,12 @@ class Result(Loaded):
 
 def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None) -> Result:
     root = root.resolve()
-    loaded = load(discover(paths, root, config.exclude), config, root)
+    found = discover(paths, root, config.exclude)
+    loaded = load(found, config, root)
     res = Result(**vars(loaded))
     res.deployments = [d for obj in res.objects for d in to_deployments(obj)]
     link(res.deployments, res.objects)
+    coverage.account(res, found)  # what was read and yields nothing says why
     res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
     resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub(token=config.hf_token) if config.online else None)
     checked = runner.run(_subjects(res), config, today or dt.date.today())

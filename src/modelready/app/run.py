@@ -30,7 +30,7 @@ def load_smoke_results(paths: list[Path]) -> list[dict]:
     return out
 
 
-def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity, trivy=None,
+def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity | None, trivy=None,
         keep=None, smoke: list[dict] | None = None) -> tuple[pipeline.Result, dict]:
     """`trivy`: scan.trivy.Options, or None; `keep(result)` narrows the result (a PR's scope) before the catalog
     is decided; `smoke`: smoke-result.json documents that decide the smoke items."""
@@ -46,6 +46,8 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
 
         rep = trivy_scan.scan(result, trivy)
         result.findings += rep.findings
+        if not rep.runs:  # asked for and not run: a warning in every format, not a quiet skip
+            result.findings.append(trivy_scan.unavailable(rep, trivy))
         result.tools["trivy"] = rep.version or "not found"
         scans, scan_log = rep.items, {"trivy": rep.as_dict()}
     if keep is not None:

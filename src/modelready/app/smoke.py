@@ -11,7 +11,7 @@ from typing import Any
 
 from ..config import Config, ConfigError, find_config, load_config
 from . import UsageError
-from .commands import default_root, existing, select
+from .commands import config_path, default_root, existing, select, writable, write
 
 # command-line option -> smoke.run.Options field it overrides
 OPTION_FIELDS = {"ready_timeout": "ready_timeout_s", "concurrency": "concurrency", "duration": "duration_s",
@@ -21,10 +21,14 @@ OPTION_FIELDS = {"ready_timeout": "ready_timeout_s", "concurrency": "concurrency
 def command(args: argparse.Namespace) -> int:
     from ..smoke import run as smoke_run
 
+    where = Path(args.path) if Path(args.path).exists() else Path.cwd()
     try:
-        config = load_config(Path(args.config) if args.config else find_config(Path.cwd()))
+        config = load_config(config_path(args.config) or find_config(default_root([where]), where))
     except ConfigError as e:
         raise UsageError(str(e)) from None
+    for w in config.warnings:
+        print(f"modelready: warning: {w}", file=sys.stderr)
+    out = writable(Path(args.output))
     target, spec_view = _target(args, config)
     if args.spec:
         spec_view = _spec_file(Path(args.spec))
@@ -36,9 +40,8 @@ def command(args: argparse.Namespace) -> int:
     if spec_view is not None:
         opts.slo = spec_view.get("slo")
         opts.prompts = [str(p) for p in spec_view.get("release", "canaryPrompts", default=[]) or []]
-    out = Path(args.output)
     doc = smoke_run.smoke(target, _launcher(args.launcher, out), opts, smoke_run.Progress())
-    out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write(out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
     sys.stdout.write(_text(doc))
     if doc["interrupted"]:
         return 130
@@ -55,7 +58,7 @@ def _target(args: argparse.Namespace, config: Config) -> tuple[Any, Any]:
         target = tgt.from_command(args.command, args.image, args.port or 8000, args.health_path or "/health", args.engine or "openai")
     else:
         path, = existing([Path(args.path)])
-        result = pipeline.run([path], Config(charts=config.charts), default_root([path]))
+        result = pipeline.run([path], Config(charts=config.charts, exclude=config.exclude), default_root([path]))
         dep = select(result, args.deployment, path)
         target = tgt.from_deployment(dep)
         spec_view = next((v for v in result.spec_views if dep in v.deployments), None)

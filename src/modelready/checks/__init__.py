@@ -4,6 +4,15 @@ Each module declares `CHECKS`, a list of `Check` values (one, or a family built 
 A check is typed by its subject: Check[Deployment], Check[SpecView], Check[Card] or Check[Build], all built
 in normalize/; it asks traits and engine capabilities, never kinds, engine names or raw documents.
 `registry()` walks this package once, visibly, and fails fast on a duplicate ID; runner.py runs them.
+
+Precision rule (the gate's contract; tests/corpus/ holds the reviewed errors on real deployments):
+- An **error** is certain from the files alone: the pod will not start, will serve the wrong thing, or
+  leaks a secret, whatever the cluster, the operator or the model turns out to be.
+- Where a check assumes (a model's size from its name, an operator's behaviour, an engine release that
+  cannot be told, a default of an unknown version), the finding is a **warning** and its message says
+  what was assumed. Messages name the real model and the pinned release's real defaults, never an example.
+- One finding per deployment and cause: a cause shared by several containers or pods is one finding
+  that lists them.
 """
 
 from __future__ import annotations

@@ -59,7 +59,10 @@ def check(d: Deployment) -> Iterator[Hit]:
         if not flag.startswith("-") or flag in flags:
             continue
         other = where_else(flag)
-        if other:
+        prefixed = sorted(f for f in flags if f.startswith(flag)) if flag.startswith("--") else []
+        if len(prefixed) > 1:  # argparse exits: "ambiguous option: --x could match --x-a, --x-b"
+            msg = f"{val.raw.split('=')[0]} is ambiguous in {where}: it abbreviates {', '.join(prefixed[:4])}; vLLM exits at start"
+        elif other:
             msg = f"{val.raw.split('=')[0]} is not a flag of {where}; it exists in vLLM {', '.join(sorted(other, key=lambda v: data.version_key(v) or (0, 0, 0)))}"
         else:
             close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.75)

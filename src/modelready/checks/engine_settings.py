@@ -53,7 +53,8 @@ def _context(d: Deployment, e: Engine) -> str:
     """What the engine's context defaults to for this model and this release (the max-model-len-unset message)."""
     r = d.resolved
     limit = r.arch.context_length if r is not None and r.arch is not None else None
-    model = f"{limit} tokens for {r.label}" if limit and r is not None else "not known here: no config.json of the model was read"
+    named = d.model.id or d.model.uri or "the model it serves"  # the real model, never an example's
+    model = f"{limit} tokens for {r.label}" if limit and r is not None else f"of {named}, not known here: no config.json of it was read"
     cap = e.capability("default_context_cap")  # TGI before 2.0: 2048 total tokens unless told
     if not cap:
         return f"the context defaults to the model's maximum ({model}), which sizes the KV cache and can keep the engine from starting"

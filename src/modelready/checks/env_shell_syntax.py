@@ -52,6 +52,13 @@ def check(d: Deployment) -> Iterator[Hit]:
             if ref_m:
                 ref = ref_m.group(0)
                 yield Hit(f"env {ev.name} of container {c.name} is the literal text {ref}: Kubernetes expands only $(VAR)", ev.loc)
+            elif ev.value:
+                # inside a longer value, only a reference to a variable this container defines is surely meant to expand
+                defined = {e.name for e in c.env} - {ev.name}  # PATH=${PATH}:... : nothing to expand in Kubernetes either
+                refs = [m.group(0) for m in SHELL_REF.finditer(ev.value) if m.group(1).strip("{}") in defined]
+                if refs:
+                    yield Hit(f"env {ev.name} of container {c.name} contains the literal text {refs[0]}: no shell expands env values; "
+                              f"write $({refs[0].strip('${}')})", ev.loc)
         # Args go to the image's entrypoint unchanged; only for a known engine image is that entrypoint known not to be a shell.
         if _exec_form(c) and (c.command or c is d.engine_container and d.engine is not None):
             for part in ("command", "args"):

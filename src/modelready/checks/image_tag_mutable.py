@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..findings import Loc
 from ..normalize.model import Deployment
 from . import Hit, declare
 
@@ -36,15 +37,27 @@ MUTABLE = {"latest", "nightly", "main", "master", "dev", "edge", "stable", "late
          "every image is pinned to a fixed tag or digest", "an image uses a mutable tag",
          doc=__doc__)
 def check(d: Deployment) -> Iterator[Hit]:
+    # one finding per deployment and cause: every image with a mutable tag, with the containers that run it
+    found: dict[str, tuple[str, list[str], Loc]] = {}
     for pod in d.pods:
         for c in pod.init_containers + pod.containers:
             img = c.image
             if img is None or img.digest or img.templated:
                 continue
+            if d.template_only and img.tag is None and "/" not in img.ref:
+                continue  # a bare name the operator substitutes (ODH's `text-generation-inference`), not an image to pull
             if img.tag is None:
-                yield Hit(f"image {img.ref} of container {c.name} has no tag (pulls :latest)", img.loc)
+                why = "has no tag (pulls :latest)"
             elif img.tag.lower() in MUTABLE:
-                yield Hit(f"image {img.ref} of container {c.name} uses the mutable tag :{img.tag}", img.loc)
+                why = f"uses the mutable tag :{img.tag}"
+            else:
+                continue
+            entry = found.setdefault(img.ref, (why, [], img.loc))
+            if c.name not in entry[1]:
+                entry[1].append(c.name)
+    if found:
+        parts = [f"image {ref} of container{'s' if len(names) > 1 else ''} {', '.join(names)} {why}" for ref, (why, names, _loc) in found.items()]
+        yield Hit("; ".join(parts), next(iter(found.values()))[2])
 
 
 CHECKS = [check]

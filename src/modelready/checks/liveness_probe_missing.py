@@ -2,6 +2,9 @@
 ## What it does
 Requires a liveness probe on the serving container.
 
+Ray containers of a RayService (and of a ray.io/v1 RayCluster) are exempt: KubeRay injects probes
+into them (KubeRay 0.5+ for RayService, 1.1+ for every v1 RayCluster).
+
 ## Why it matters
 An engine whose worker died or hung (NCCL timeout, CUDA error) often keeps its HTTP port open.
 Without a liveness probe, Kubernetes never restarts it and the replica fails every request routed
@@ -32,7 +35,8 @@ from . import Hit, declare
 
 @declare("liveness-probe-missing", "warning", ["liveness-probe"],
          "the serving container has a liveness probe", "the serving container has no liveness probe",
-         doc=__doc__, applies=lambda d: d.engine_container is not None and not d.completed_by_operator)
+         doc=__doc__, applies=lambda d: d.engine_container is not None and not d.completed_by_operator and not d.injected_probes
+         and not d.partial)  # an operator merges probes in (LLMInferenceServiceConfig templates, KServe runtimes, KubeRay)
 def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
     if c is None:

@@ -40,6 +40,8 @@ from . import Hit, declare
          "the model card states its license", "the model card states no license",
          doc=__doc__, subject=Card, applies=lambda card: True)
 def check(card: Card) -> Iterator[Hit]:
+    if not card.has_metadata and card.license_in_text:
+        return  # a repository's MODEL_CARD.md states it in its text ("**License:** ... Community License")
     if not card.has_metadata:
         yield Hit("model card has no YAML metadata block, so no license", Loc(card.file, 1))
     elif card.license is None:

@@ -45,7 +45,7 @@ def _replicas(d: Deployment) -> int:
 
 @declare("pdb-missing", "warning", ["disruption-budget"],
          "a PodDisruptionBudget protects the replicas", "no PodDisruptionBudget for a multi-replica deployment",
-         doc=__doc__, applies=lambda d: d.owns_pods and _replicas(d) > 1)
+         doc=__doc__, applies=lambda d: d.serving and d.owns_pods and _replicas(d) > 1)
 def check(d: Deployment) -> Iterator[Hit]:
     if not d.disruption_budgets:
         yield Hit(f"{d.kind} {d.name} runs up to {_replicas(d)} replicas and no PodDisruptionBudget selects its pods", d.replicas_loc)

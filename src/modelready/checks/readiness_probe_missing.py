@@ -2,6 +2,9 @@
 ## What it does
 Requires a readiness probe on the serving container.
 
+Ray containers of a RayService (and of a ray.io/v1 RayCluster) are exempt: KubeRay injects probes
+into them (KubeRay 0.5+ for RayService, 1.1+ for every v1 RayCluster).
+
 ## Why it matters
 Without one, a pod is sent traffic as soon as its container starts, minutes before the model is
 loaded: clients get connection errors or 503s on every scale-up and rollout.
@@ -30,7 +33,8 @@ from . import Hit, declare
 
 @declare("readiness-probe-missing", "warning", ["readiness-probe-health", "readiness-waits-for-load"],
          "the serving container has a readiness probe", "the serving container has no readiness probe",
-         doc=__doc__, applies=lambda d: d.engine_container is not None and not d.completed_by_operator)
+         doc=__doc__, applies=lambda d: d.engine_container is not None and not d.completed_by_operator and not d.injected_probes
+         and not d.partial)  # an operator merges probes in (LLMInferenceServiceConfig templates, KServe runtimes, KubeRay)
 def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
     if c is None:

@@ -8,6 +8,8 @@ probe's budget (`initialDelaySeconds + periodSeconds × failureThreshold`) shoul
 ## Why it matters
 A liveness probe that fires during model load restarts the container, which starts loading again:
 the pod never becomes ready and the rollout stalls (CrashLoopBackOff with no error in the logs).
+A warning: the load time is an estimate (the resolved model's weights, storage speed assumed), stated in
+the message.
 
 ## Example
 ```yaml
@@ -33,7 +35,7 @@ from . import Hit, declare
 from ._sizing import load_seconds
 
 
-@declare("startup-too-short", "error", ["readiness-waits-for-load"],
+@declare("startup-too-short", "warning", ["readiness-waits-for-load"],
          "probes give the model time to load", "a probe gives up before the model can load",
          doc=__doc__, applies=lambda d: d.engine is not None and d.engine.capability("loads_weights_at_start") and d.engine_container is not None and bool(d.engine_container.probes))
 def check(d: Deployment) -> Iterator[Hit]:

@@ -42,19 +42,12 @@ def engine_name() -> str:
         return "helm CLI" if shutil.which("helm") else "none"
 
 
-def default_values_sets(chart_dir: Path) -> list[list[str]]:
-    """The chart's defaults, then one set per values file in ci/ (as chart-testing does)."""
-    sets: list[list[str]] = [[]]
-    ci = chart_dir / "ci"
-    if ci.is_dir():
-        sets += [[str(p.relative_to(chart_dir))] for p in sorted(ci.glob("*.yaml"))]
-    return sets
-
-
-def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path) -> Rendered:
-    """Render one values set. `values_files` are relative to the chart (or absolute)."""
+def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled=None) -> Rendered:
+    """Render one values set. `values_files` are relative to the chart (or absolute). `assembled`
+    (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any."""
     label = "+".join(values_files) or "values.yaml"
     out = Rendered(values_set=label)
+    render_dir, sources = (assembled.chart_dir, assembled.sources) if assembled else (chart_dir, {})
     values: dict = {}
     for vf in values_files:
         path = (chart_dir / vf) if not Path(vf).is_absolute() else Path(vf)
@@ -69,22 +62,22 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path)
         if isinstance(loaded, dict):
             _merge(values, loaded)
     try:
-        manifests = _render_sdk(chart_dir, values)
+        manifests = _render_sdk(render_dir, values)
     except _NoEngine:
-        manifests = _render_cli(chart_dir, values_files)
+        manifests = _render_cli(render_dir, [str((chart_dir / v).resolve()) for v in values_files])
     except _HelmFailed as e:
         out.error = _masked(str(e), [_defaults(chart_dir), values])  # a `fail` message may quote a secret from the values
         m = _HELM_POS.search(out.error)
         if m:
-            out.error_loc = Loc(_template_path(m.group(1), rel_chart), int(m.group(2)))
+            out.error_loc = Loc(_template_path(m.group(1), rel_chart, sources), int(m.group(2)))
         else:
             out.error_loc = Loc(f"{rel_chart}/Chart.yaml")
         return out
     for tpl_name, text in sorted(manifests.items()):
         if not text.strip() or not tpl_name.endswith((".yaml", ".yml", ".json", ".tpl")):
             continue
-        rel_tpl = _template_path(tpl_name, rel_chart)
-        locate = _Locator(chart_dir, tpl_name, rel_tpl, text)
+        rel_tpl = _template_path(tpl_name, rel_chart, sources)
+        locate = _Locator(render_dir, tpl_name, rel_tpl, text)
         try:
             objects, _ = parse_objects(text, rel_tpl, origin=f"{rel_chart}@{label}", locator=locate)
         except LoadProblem as e:
@@ -168,8 +161,12 @@ def _render_cli(chart_dir: Path, values_files: list[str]) -> dict[str, str]:
     return out
 
 
-def _template_path(tpl_name: str, rel_chart: str) -> str:
-    """'vllm-stack/templates/x.yaml' -> '<chart dir>/templates/x.yaml' (subcharts: charts/<name>/...)."""
+def _template_path(tpl_name: str, rel_chart: str, sources: dict[str, str] | None = None) -> str:
+    """'vllm-stack/templates/x.yaml' -> '<chart dir>/templates/x.yaml' (subcharts: charts/<name>/...);
+    a dependency assembled from elsewhere in the repository points at its own folder."""
+    for prefix in sorted(sources or {}, key=len, reverse=True):
+        if tpl_name.startswith(prefix + "/"):
+            return f"{sources[prefix]}/{tpl_name[len(prefix) + 1:]}"
     parts = tpl_name.split("/", 1)
     return f"{rel_chart}/{parts[1]}" if len(parts) == 2 else f"{rel_chart}/{tpl_name}"
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..findings import Loc
+from . import openshift
 from .yamlsrc import YamlError, YMap, line_of, load_all
 
 
@@ -93,5 +94,7 @@ def _flatten(doc: object):
     """A `kind: List` holds its objects under items; anything else is itself."""
     if isinstance(doc, YMap) and doc.get("kind") == "List" and isinstance(doc.get("items"), list):
         yield from doc["items"]
+    elif openshift.is_template(doc):  # analysed as `oc process` would create them, with parameter defaults
+        yield from openshift.unwrap(doc)
     else:
         yield doc

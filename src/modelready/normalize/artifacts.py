@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..findings import Loc
 from ..load.artifacts import Dockerfile, ModelCard
+
+# a "License:" field or a "## License" section with words after it, in a card without YAML metadata
+_PROSE_LICENSE = re.compile(r"^\s*(?:\*\*|__)?Licen[cs]e(?:\*\*|__)?\s*:?(?:\*\*|__)?\s*\S.{8,}|^#+\s*Licen[cs]e\s*$\n+\s*\S", re.I | re.M)
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,7 @@ class Card:
     license_name: str | None
     license_link: str | None
     metadata_loc: Loc
+    license_in_text: bool = False  # a "License:" field or "## License" section in the prose (Meta's MODEL_CARD.md)
 
     @classmethod
     def of(cls, card: ModelCard) -> Card:
@@ -24,7 +29,8 @@ class Card:
         def text(key: str) -> str | None:
             return str(meta[key]) if meta.get(key) else None
 
-        return cls(card.file, bool(meta), text("license"), text("license_name"), text("license_link"), Loc(card.file, card.metadata_line))
+        return cls(card.file, bool(meta), text("license"), text("license_name"), text("license_link"), Loc(card.file, card.metadata_line),
+                   bool(_PROSE_LICENSE.search(card.body)))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from .model import Container, Engine, Value, as_int
 _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash", "ash", "/bin/ash"}
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
 _VERSION_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
+_NAMED_VERSION = re.compile(r"(?:vllm|tgi|sglang)[_-]v?(\d+\.\d+(?:\.\d+)?)")  # rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103
 
 
 def detect_engine(c: Container) -> str | None:
@@ -28,6 +29,12 @@ def detect_engine(c: Container) -> str | None:
         if any(pat in image for pat in spec["detect"]["images"]):
             return str(name)
     return None
+
+
+def detect_image(c: Container) -> str | None:
+    """The engine an image is a build of, from its name alone."""
+    image = (c.image.ref if c.image else "").lower()
+    return next((name for name, spec in data.engines().items() if any(p in image for p in spec["detect"]["images"])), None)
 
 
 def build_engine(c: Container, name: str) -> Engine:
@@ -44,11 +51,12 @@ def build_engine(c: Container, name: str) -> Engine:
         eng.argv_seen = True
     else:
         flag_tokens = []
-    _parse_flags(eng, flag_tokens, spec)
+    _parse_flags(eng, flag_tokens, spec, _vllm_flags(version) if spec.get("flag_table") == "vllm" else None)
     if any("$" in str(t.value) for t in flag_tokens) or re.search(r"\$\{?\w*ARGS", " ".join(c.command + c.args)):
         eng.dynamic_args = True
     if spec.get("env_twins"):
         _env_twins(eng, c, spec)
+    _env_args(eng, c, spec)
     _settings(eng, spec, c)
     eng.port = as_int(eng.settings["port"].value) if "port" in eng.settings else spec.get("default_port")
     return eng
@@ -63,7 +71,7 @@ def _version(c: Container, name: str) -> tuple[str | None, Loc | None]:
     if image is None:
         return None, c.loc
     if any(p in image.ref.lower() for p in data.engines()[name]["detect"]["images"]) and image.tag:
-        tm = _VERSION_TAG.match(image.tag)
+        tm = _VERSION_TAG.match(image.tag) or _NAMED_VERSION.search(image.tag)
         if tm and not image.templated:
             return tm.group(1), image.loc
     return None, image.loc
@@ -135,7 +143,23 @@ def _entry_index(tokens: list[Value], entrypoints: list[str]) -> tuple[int, int]
     return None
 
 
-def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any]) -> None:
+def _vllm_flags(version: str | None) -> set[str]:
+    """The flags of the pinned vLLM release; every known release's when the version cannot be told."""
+    versions = data.vllm_flags()["versions"]
+    release = data.vllm_release_for(version)
+    return set(versions[release]["flags"]) if release else {f for v in versions.values() for f in v["flags"]}
+
+
+def expand_prefix(flag: str, known: set[str]) -> str:
+    """argparse's prefix matching (allow_abbrev, on in vLLM's parser): `--max-num-seq` is `--max-num-seqs`
+    when exactly one flag starts with it. An ambiguous or unknown prefix stays as written."""
+    if not flag.startswith("--") or flag in known:
+        return flag
+    matches = [f for f in known if f.startswith(flag)]
+    return matches[0] if len(matches) == 1 else flag
+
+
+def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: set[str] | None = None) -> None:
     aliases = data.vllm_aliases() if spec.get("flag_table") == "vllm" else {}
     i = 0
     positional_taken = False
@@ -149,6 +173,8 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any]) -> None
             flag = aliases.get(flag, flag)
             if flag.startswith("--"):
                 flag = "--" + flag[2:].replace("_", "-")  # vLLM and SGLang accept underscores
+                if known:
+                    flag = expand_prefix(flag, known)
             loc = tok.loc
             if eq:
                 value: object = val
@@ -177,6 +203,24 @@ def _is_number(word: str) -> bool:
 
 def _looks_like_flag(word: str) -> bool:
     return word.startswith("-") and len(word) > 1 and not _is_number(word)
+
+
+def _env_args(eng: Engine, c: Container, spec: dict[str, Any]) -> None:
+    """Flags from the env variables a launch script splices into the command line (the engine row's
+    env_args). Only where a shell expands the reference: exec-form $(VAR) would hand the engine one
+    unsplit argument. Flags on the command line itself win."""
+    argv = " ".join(c.command + c.args)
+    shell = bool(c.command) and c.command[0].rsplit("/", 1)[-1] in ("sh", "bash")
+    names = spec.get("env_args") or []
+    if not names or not shell:
+        return
+    for ev in c.env:
+        if ev.name in names and ev.value and re.search(rf"\$\{{?{ev.name}\b", argv):
+            before = dict(eng.flags)
+            _parse_flags(eng, _split_script(ev.value, ev.loc), spec)
+            eng.flags = {**eng.flags, **before}  # what the argv says stays
+            if "<model>" not in before:
+                eng.flags.pop("<model>", None)
 
 
 def _env_twins(eng: Engine, c: Container, spec: dict[str, Any]) -> None:

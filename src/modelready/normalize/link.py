@@ -19,7 +19,10 @@ def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
         services = [o for o in scope if _link(d, o, _spec(o))]
         for o in scope:
             if o.kind == "ServiceMonitor" and any(_selects(_spec(o).get("selector"), s.labels) for s in services):
-                d.monitors.append(_related(o))
+                d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_service_monitor_ports(o, services)))
+        wanted = _secret_names(d)
+        d.secrets += [Related(o.kind, o.name, o.loc("metadata", "name"), entries=_entries(o))
+                      for o in scope if o.kind == "Secret" and o.name in wanted and _near(o, d)]
         if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
             d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc))
 
@@ -30,7 +33,48 @@ def _spec(o: K8sObject) -> dict[str, Any]:
 
 
 def _related(o: K8sObject) -> Related:
-    return Related(o.kind, o.name, o.loc("metadata", "name"), _signals(o))
+    return Related(o.kind, o.name, o.loc("metadata", "name"), _signals(o), public=_public(o))
+
+
+def _entries(o: K8sObject) -> dict[tuple[str, str], Value]:
+    """A Secret's data and stringData keys with their values and lines."""
+    return {(sec, str(k)): Value(v, o.loc(sec, k)) for sec in ("data", "stringData")
+            if isinstance(o.body.get(sec), dict) for k, v in o.body[sec].items()}
+
+
+# annotations that make a cloud load balancer internal (GKE, AWS, Azure, OCI, IBM)
+INTERNAL_LB = ("networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type", "service.beta.kubernetes.io/aws-load-balancer-internal",
+               "service.beta.kubernetes.io/azure-load-balancer-internal", "service.beta.kubernetes.io/oci-load-balancer-internal",
+               "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type")
+
+
+def _public(o: K8sObject) -> bool:
+    """A Service on a public load balancer: type LoadBalancer, no source ranges, no internal-LB annotation."""
+    spec = _spec(o)
+    if o.kind != "Service" or spec.get("type") != "LoadBalancer" or spec.get("loadBalancerSourceRanges"):
+        return False
+    ann = {str(k): str(v).lower() for k, v in o.annotations.items()}
+    return not any(k in ann for k in INTERNAL_LB) and ann.get("service.beta.kubernetes.io/aws-load-balancer-scheme") != "internal"
+
+
+def _service_monitor_ports(o: K8sObject, services: list[K8sObject]) -> tuple[int | str, ...]:
+    """The pod ports a ServiceMonitor scrapes: each endpoint's Service port (by name or number) to its targetPort."""
+    out: list[int | str] = []
+    for ep in _spec(o).get("endpoints") or []:
+        if not isinstance(ep, dict):
+            continue
+        for svc in services:
+            for sp in (_spec(svc).get("ports") or []) if svc.kind == "Service" else []:
+                if isinstance(sp, dict) and (sp.get("name") == ep.get("port") or str(sp.get("port")) == str(ep.get("targetPort", ""))):
+                    out += [p for p in [sp.get("targetPort", sp.get("port"))] if isinstance(p, (int, str))]
+    return tuple(out)
+
+
+def _pod_monitor_ports(o: K8sObject) -> tuple[int | str, ...]:
+    spec = _spec(o)
+    endpoints = spec.get("podMetricsEndpoints") or spec.get("endpoints") or []
+    ports = [ep.get("port", ep.get("targetPort")) for ep in endpoints if isinstance(ep, dict)]
+    return tuple(p for p in ports if isinstance(p, (int, str)))
 
 
 def _signals(o: K8sObject) -> tuple[str, ...]:
@@ -64,8 +108,23 @@ def _link(d: Deployment, o: K8sObject, spec: dict[str, Any]) -> bool:
     elif o.kind == "PodDisruptionBudget" and _selects(selector, d.pod_labels):
         d.disruption_budgets.append(_related(o))
     elif o.kind in ("PodMonitor", "PodMonitoring", "ClusterPodMonitoring") and _selects(selector, d.pod_labels):
-        d.monitors.append(_related(o))
+        d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_pod_monitor_ports(o)))
     return False
+
+
+def _near(o: K8sObject, d: Deployment) -> bool:
+    """A Secret read by value belongs with the deployment: the same render, or the same folder of plain files."""
+    return "@" in d.origin or o.file.rsplit("/", 1)[0] == d.loc.file.rsplit("/", 1)[0]
+
+
+def _secret_names(d: Deployment) -> set[str]:
+    names = set()
+    for _pod, c in d.containers():
+        for ev in c.env:
+            ref = (ev.value_from or {}).get("secretKeyRef") if isinstance(ev.value_from, dict) else None
+            if isinstance(ref, dict) and ref.get("name"):
+                names.add(str(ref["name"]))
+    return names
 
 
 def _scope(origin: str) -> str:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # set by the resolution stage (resolve.py), which imports thi
 
 POD_OWNING_KINDS = ("Deployment", "StatefulSet", "LeaderWorkerSet")
 OPERATOR_COMPLETED_KINDS = ("InferenceService",)
+# Operator templates instantiated once per model: the model comes from the object that uses them
+# (KServe mounts the InferenceService's storageUri at /mnt/models and passes its name).
 TEMPLATE_KINDS = ("ServingRuntime", "ClusterServingRuntime", "LLMInferenceServiceConfig")
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi", "google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore", "gpu.intel.com/i915")
 
@@ -106,6 +108,7 @@ class Container:
     loc: Loc
     resources_loc: Loc
     init: bool = False
+    privileged: Value | None = None  # securityContext.privileged: true, where it is written
     arg_locs: dict[str, list[Loc]] = field(default_factory=dict)  # "command"/"args" -> Loc per item
 
     def loc_of_arg(self, part: str, i: int) -> Loc:
@@ -156,6 +159,8 @@ class PodSpec:
     affinity: dict[str, Any]
     host_ipc: bool
     loc: Loc
+    host_namespaces: dict[str, Loc] = field(default_factory=dict)  # hostNetwork / hostIPC / hostPID set true -> where
+    host_paths: dict[str, str] = field(default_factory=dict)  # volume name -> hostPath path
 
     def volume_at(self, c: Container, mount_path: str) -> Volume | None:
         """The volume container `c` mounts at `mount_path` (e.g. /dev/shm), None when nothing is mounted there."""
@@ -233,6 +238,10 @@ class Related:
     loc: Loc
     # an autoscaler's load signals: HPA metric types (none: autoscaling/v1's CPU), KEDA trigger types
     signals: tuple[str, ...] = ()
+    # a Secret's data and stringData: (section, key) -> the value as written, where it is written
+    entries: dict[tuple[str, str], Value] = field(default_factory=dict)
+    public: bool = False  # a Service on a public load balancer (no source ranges, no internal-LB annotation)
+    scrapes: tuple[int | str, ...] = ()  # a metrics scraper's pod ports, number or container port name
 
 
 @dataclass
@@ -260,6 +269,10 @@ class Deployment:
     max_replicas: Value | None = None
     managed_service: bool = False  # KServe & co. create the Service themselves
     partial: bool = False  # an operator completes the pod (KServe runtimes): missing volumes and probes prove nothing
+    max_surge: Value | None = None  # extra pods (or groups) a rolling update starts before stopping old ones
+    secrets: list[Related] = field(default_factory=list)  # Secrets the containers read (env secretKeyRef, envFrom)
+    declared_loading: str | None = None  # a ModelSpec's model.loading for it: runtime-pull, baked-image, storage-mount
+    injected_probes: str | None = None  # why an operator adds probes the files do not spell out (KubeRay)
     pod_labels: dict[str, str] = field(default_factory=dict)
     pod_annotations: dict[str, str] = field(default_factory=dict)
     resolved: ResolvedModel | None = None  # the model's architecture and where it was learnt
@@ -297,7 +310,8 @@ class Deployment:
 
     @property
     def template_only(self) -> bool:
-        """A template other objects instantiate (a KServe runtime or config): node selection is theirs."""
+        """A template other objects instantiate (a KServe runtime or config): node selection and the model
+        are theirs to name."""
         return self.kind in TEMPLATE_KINDS
 
     def gpu_type(self) -> tuple[str, dict[str, Any]] | None:

@@ -36,6 +36,7 @@ class ModelSpec:
     sections: frozenset[str]  # the top-level sections of `spec` that are declared (precision, hardware, ...)
     parameters: float | None  # model.parameters
     max_context: int | None  # model.maxContextTokens
+    loading: str | None  # model.loading: how the weights reach the pod (checks on weight storage respect it)
     dtype: str | None  # precision.dtype
     quantization: str | None  # precision.quantization ("none" when declared as none)
     gpu_type: str | None  # hardware.gpu.type
@@ -61,6 +62,7 @@ class ModelSpec:
             sections=frozenset(k for k, v in spec.items() if v is not None),
             parameters=parameters(model.get("parameters")),
             max_context=as_int(model.get("maxContextTokens")),
+            loading=_str(model.get("loading")),
             dtype=_str(precision.get("dtype")),
             quantization=_str(precision.get("quantization")),
             gpu_type=_str(gpu.get("type")),

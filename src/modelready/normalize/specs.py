@@ -76,6 +76,7 @@ def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: lis
     config_by_file = {c.file: c for c in configs}
     for v in views:
         v.deployments = _linked(v, deployments)
+        _declare_loading(v)
         config = _config(v, config_by_file)
         if config is not None:
             v.arch, v.arch_file = ModelArch.from_config(config.data, config.quantize_config), config.file
@@ -86,6 +87,12 @@ def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: lis
     for v in views:
         v.cycles = _cycles_from(v)
     return views
+
+
+def _declare_loading(v: SpecView) -> None:
+    """The spec's model.loading on its deployments: the declared intent checks on weight storage respect."""
+    for d in v.deployments if v.spec.loading else []:
+        d.declared_loading = v.spec.loading
 
 
 def _view(doc: ModelSpecDoc) -> SpecView:

@@ -8,6 +8,7 @@ from typing import Any
 from ..findings import Loc
 from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
+from . import rayserve
 from .engine import build_engine, detect_engine
 from .model import Container, Deployment, EnvVar, Image, ModelRef, PodSpec, Probe, Value, Volume, as_int
 
@@ -23,8 +24,11 @@ NOT_WORKLOADS = {"CustomResourceDefinition", "ConfigMap", "Secret", "Service", "
 
 
 
+KNATIVE_MIN, KNATIVE_MAX = ("autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/minScale"), ("autoscaling.knative.dev/max-scale", "autoscaling.knative.dev/maxScale")
+
+
 def to_deployments(obj: K8sObject) -> list[Deployment]:
-    if obj.kind in NOT_WORKLOADS:
+    if obj.kind in NOT_WORKLOADS and not obj.api_version.startswith("serving.knative.dev/"):  # a Knative Service runs pods
         return []
     groups = _pod_groups(obj)
     out = []
@@ -47,11 +51,18 @@ def to_deployments(obj: K8sObject) -> list[Deployment]:
             annotations={str(k): str(v) for k, v in obj.annotations.items()},
         )
         _find_engine(dep)
+        if dep.engine is None:
+            rayserve.serve_engine(obj, dep)
+        if any(p.role in ("head", "worker") for p in pods):
+            dep.injected_probes = rayserve.probes_injected(obj)
+        _multi_node(dep)
         _find_model(dep, extra)
         for key in ("min_replicas", "max_replicas"):
             if extra.get(key):
                 setattr(dep, key, extra[key])
-        dep.managed_service = extra.get("managed_service", False)
+        _knative_bounds(obj, dep)
+        dep.max_surge = _max_surge(obj)
+        dep.managed_service = extra.get("managed_service", False) or obj.api_version.startswith("serving.knative.dev/")
         dep.partial = extra.get("partial", False)
         dep.pod_labels = extra.get("pod_labels", {})
         dep.pod_annotations = extra.get("pod_annotations", {})
@@ -75,8 +86,11 @@ def _owned(obj: K8sObject, spec: YMap) -> list[Group]:
     root = _m(_m(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
     tmpl = _m(root.get("template"))
     replicas = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
+    labels = _labels(tmpl)
+    if kind == "StatefulSet":  # the controller labels each pod with its ordinal (Kubernetes 1.28+) and name
+        labels = {**labels, "apps.kubernetes.io/pod-index": "0", "statefulset.kubernetes.io/pod-name": f"{obj.name}-0"}
     return [("", [_pod(obj, "main", 1, _m(tmpl.get("spec")))], as_int(replicas), obj.loc("spec", "replicas"),
-             {"pod_labels": _labels(tmpl), "pod_annotations": _labels(tmpl, "annotations")})]
+             {"pod_labels": labels, "pod_annotations": _labels(tmpl, "annotations")})]
 
 
 def _bare_pod(obj: K8sObject, spec: YMap) -> list[Group]:
@@ -233,6 +247,9 @@ def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list[Any
         affinity=_m(spec.get("affinity")),
         host_ipc=bool(spec.get("hostIPC")),
         loc=L(at=spec),
+        host_namespaces={k: L(k, at=spec) for k in ("hostNetwork", "hostIPC", "hostPID") if spec.get(k) is True},
+        host_paths={str(v.get("name")): str(_m(v.get("hostPath")).get("path", "")) for v in _l(spec.get("volumes"))
+                    if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)},
     )
 
 
@@ -259,6 +276,7 @@ def _container(obj: K8sObject, c: dict[str, Any], init: bool) -> Container:
         loc=L(at=c),
         resources_loc=L("resources", at=c),
         init=init,
+        privileged=Value(True, L("securityContext", "privileged", at=c)) if _m(c.get("securityContext")).get("privileged") is True else None,
         arg_locs=arg_locs,
     )
 
@@ -296,6 +314,47 @@ def _find_engine(dep: Deployment) -> None:
         if fallback is None and c.gpu():
             fallback = c
     dep.engine_container = fallback
+
+
+def _max_surge(obj: K8sObject) -> Value | None:
+    """The rolling update's surge as the controller applies it: a Deployment's default is 25%; a
+    LeaderWorkerSet surges whole groups (default 0); a StatefulSet never surges."""
+    spec = _m(obj.body.get("spec"))
+    if obj.kind == "Deployment":
+        strategy = _m(spec.get("strategy"))
+        if strategy.get("type") == "Recreate":
+            return None
+        ru = _m(strategy.get("rollingUpdate"))
+        if "maxSurge" in ru:
+            return Value(ru["maxSurge"], obj.loc("maxSurge", at=ru))
+        return Value("25%", obj.loc("spec", "strategy") if strategy else obj.loc("spec"), "default")
+    if obj.kind == "LeaderWorkerSet":
+        cfg = _m(_m(spec.get("rolloutStrategy")).get("rollingUpdateConfiguration"))
+        if "maxSurge" in cfg:
+            return Value(cfg["maxSurge"], obj.loc("maxSurge", at=cfg))
+    return None
+
+
+def _knative_bounds(obj: K8sObject, dep: Deployment) -> None:
+    """Knative's autoscaler reads min/max scale from annotations: on a KServe InferenceService (serverless
+    mode, passed down to the Knative revision) or a Knative Service's revision template."""
+    spec = _m(obj.body.get("spec"))
+    meta = _m(_m(spec.get("template")).get("metadata"))
+    places = [(obj.annotations, obj.body.get("metadata")), (_m(meta.get("annotations")), meta)]
+    for attr, keys in (("min_replicas", KNATIVE_MIN), ("max_replicas", KNATIVE_MAX)):
+        for ann, where in places:
+            key = next((k for k in keys if k in ann), None)
+            if key is not None and isinstance(where, dict):
+                setattr(dep, attr, Value(str(ann[key]), obj.loc("annotations", key, at=where)))
+                break
+
+
+def _multi_node(dep: Deployment) -> None:
+    """An engine started with `--nnodes N` on a StatefulSet or Deployment spans N of its pods (rank from the
+    pod index): one serving group of N pods, as a LeaderWorkerSet of size N would be."""
+    nodes = dep.engine.int_setting("nnodes") if dep.engine else None
+    if dep.kind in ("StatefulSet", "Deployment") and nodes and nodes > 1 and len(dep.pods) == 1:
+        dep.pods[0].count = nodes
 
 
 def _find_model(dep: Deployment, extra: dict[str, Any]) -> None:

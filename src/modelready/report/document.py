@@ -15,10 +15,11 @@ SCHEMA_VERSION = 1
 _SECRET_SETTING = re.compile(r"api_key|token|secret|password", re.I)
 
 
-def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fail_on: Severity) -> dict:
+def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fail_on: Severity | None) -> dict:
+    """`fail_on` None: never fail (`--fail-on never`): the report is the same, the result is pass."""
     active = [f for f in findings if not f.suppressed]
     counts = {s.name: sum(1 for f in active if f.severity == s) for s in Severity}
-    failed = any(f.severity >= fail_on for f in active)
+    failed = fail_on is not None and any(f.severity >= fail_on for f in active)
     # one redaction for every output: each renders this document (Helm `fail` messages, engine argv and
     # model URIs may carry a token from the files)
     return redact_tree({
@@ -26,22 +27,33 @@ def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fai
         "tool": {"name": "modelready", "version": __version__, **result.tools},
         "summary": {
             "result": "fail" if failed else "pass",
-            "fail_on": fail_on.name,
+            "fail_on": fail_on.name if fail_on is not None else "never",
             "files": len(result.files),
             "files_checked": sum(1 for f in result.files if f.status == "checked"),
             "files_skipped": sum(1 for f in result.files if f.status == "skipped"),
             "files_error": sum(1 for f in result.files if f.status == "error"),
             "deployments": len(result.deployments),
+            # what was read and not analysed: charts/templates/overlays (findings) and operator-run files
+            "not_analysed": _not_analysed(result, findings),
             "findings": counts,
             "suppressed": len(findings) - len(active),
         },
-        "files": [{"path": f.path, "kind": f.kind, "status": f.status, "reason": f.reason, "objects": f.objects, **f.extra} for f in result.files],
+        "files": [_file(f) for f in result.files],
         "deployments": [_deployment(d) for d in result.deployments],
         "findings": [_finding(f) for f in findings],
         "rules": rules,
         "catalog": catalog,
         "errors": list(result.errors),
     })
+
+
+def _not_analysed(result, findings: list[Finding]) -> int:
+    return sum(1 for f in findings if f.check == "not-analysed") + sum(1 for f in result.files if f.extra.get("not_analysed"))
+
+
+def _file(f) -> dict:
+    extra = {k: v for k, v in f.extra.items() if k != "not_analysed"}  # counted in the summary, said in the reason
+    return {"path": f.path, "kind": f.kind, "status": f.status, "reason": f.reason, "objects": f.objects, **extra}
 
 
 def _finding(f: Finding) -> dict:

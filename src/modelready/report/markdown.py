@@ -35,10 +35,13 @@ def render(doc: dict, link: Callable[[str, int], str | None] = lambda f, l: None
     counts = {s: 0 for s in ("passed", "failed", "awaiting", "skipped", "not_applicable")}
     for item in doc["catalog"]["items"]:
         counts[item["status"]] += 1
+    # A warning no shown item carries (a requested scanner that did not run: its items are skipped) goes on top.
+    listed = {i for item in doc["catalog"]["items"] if item["status"] == "failed" for i in item["findings"]}
+    loose = [f for i, f in enumerate(doc["findings"]) if i not in listed and not f["suppressed"] and f["check"] == "trivy/unavailable"]
     # Shrink in steps that never drop a failure: summarise passed items, then cap findings listed per item.
     # The last steps fold attestation boxes and quiet items into counts; failures always stay.
     for summarise, max_findings, compact in ((False, 50, False), (True, 50, False), (True, 10, False), (True, 3, False), (True, 1, True), (True, 0, True)):
-        body = template.render(marker=MARKER, doc=doc, sections=list(sections.items()), counts=counts, link=link, badge=BADGE,
+        body = template.render(marker=MARKER, doc=doc, sections=list(sections.items()), counts=counts, link=link, badge=BADGE, loose=loose,
                                summarise_passed=summarise, max_findings=max_findings, compact=compact, ticked=ticked or {})
         if len(body) <= limit:
             return body

@@ -1,55 +1,83 @@
-"""Terminal output: findings grouped by what they are about, with file:line; colours on a TTY."""
+"""Terminal output: findings grouped by what they are about, with file:line; colours on a TTY.
+
+Columns are padded before they are coloured (escape codes have no width), and messages wrap at word
+boundaries to the terminal's width, indented under their finding."""
 
 from __future__ import annotations
+
+import textwrap
+from typing import Callable
 
 from .inert import fold
 
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 RESET, BOLD, GREEN = "\033[0m", "\033[1m", "\033[32m"
+RANK = {"info": 1, "warning": 2, "error": 3}
+INDENT = 10  # the message line sits under the check ID
+
+Paint = Callable[[str, str], str]
 
 
-def render(doc: dict, color: bool = False) -> str:
-    c = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
+def render(doc: dict, color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False) -> str:
+    """`min_severity`: findings below it are counted in the summary, not listed; `quiet`: the findings
+    only, no summary, no clean deployments (as Ruff's --quiet)."""
+    c: Paint = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
     groups: dict[str, list[dict]] = {}
-    for f in doc["findings"]:
-        if not f["suppressed"]:
+    shown = [f for f in doc["findings"] if not f["suppressed"]]
+    for f in shown:
+        if RANK[f["severity"]] >= RANK[min_severity]:
             groups.setdefault(f["subject"], []).append(f)
-    lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c)]
-    # clean: nothing about the deployment, and nothing in its file (a ModelSpec's finding may point there)
-    blamed = {f["file"] for f in doc["findings"] if not f["suppressed"]}
-    clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in groups and d["file"] not in blamed)
-    for dep in clean:
-        lines.append(f"{c(BOLD, fold(dep))}\n  {c(GREEN, 'ok')}      no findings")
-    if clean:
-        lines.append("")
-    return "\n".join(lines + _summary(doc, c)) + "\n"
+    hidden = len(shown) - sum(len(fs) for fs in groups.values())
+    id_width = max((len(fold(f["check"])) for fs in groups.values() for f in fs), default=0)
+    wrap = textwrap.TextWrapper(width=max(width, INDENT + 30), initial_indent=" " * INDENT, subsequent_indent=" " * INDENT,
+                                break_long_words=False, break_on_hyphens=False)
+    lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c, id_width, wrap)]
+    if quiet:
+        return "\n".join(lines) + ("\n" if lines else "")
+    lines += _clean(doc, shown, set(groups), c) + _summary(doc, c)
+    if hidden:
+        lines.append(f"({hidden} finding(s) below {min_severity} not listed)")
+    return "\n".join(lines) + "\n"
 
 
-def _group(subject: str, findings: list[dict], c) -> list[str]:  # type: ignore[no-untyped-def]
+def _clean(doc: dict, shown: list[dict], listed: set[str], c: Paint) -> list[str]:
+    """Deployments with nothing about them, and nothing in their file (a ModelSpec's finding may point there)."""
+    blamed = {f["file"] for f in shown}
+    clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in listed and d["file"] not in blamed)
+    return [f"{c(BOLD, fold(dep))}\n  {c(GREEN, 'ok'.ljust(7))} no findings" for dep in clean] + ([""] if clean else [])
+
+
+def _group(subject: str, findings: list[dict], c: Paint, id_width: int, wrap: textwrap.TextWrapper) -> list[str]:
     lines = [c(BOLD, fold(subject))]
-    for f in sorted(findings, key=lambda f: (-_rank(f["severity"]), f["file"], f["line"])):
+    for f in sorted(findings, key=lambda f: (-RANK[f["severity"]], f["file"], f["line"])):
         where = fold(f"{f['file']}:{f['line']}" if f["line"] else f["file"])
         if f["values_key"]:
             where += f" (values: {fold(f['values_key'])})"
-        lines.append(f"  {c(COLORS[f['severity']], f['severity']):<7} {fold(f['check'])}  {where}")
-        lines.append(f"          {fold(f['message'])}")
+        lines.append(f"  {c(COLORS[f['severity']], f['severity'].ljust(7))} {fold(f['check']).ljust(id_width)}  {where}")
+        lines += wrap.wrap(fold(f["message"])) or [" " * INDENT]
     return lines + [""]
 
 
-def _summary(doc: dict, c) -> list[str]:  # type: ignore[no-untyped-def]
+def _summary(doc: dict, c: Paint) -> list[str]:
     s, cat = doc["summary"], doc["catalog"]
     statuses: dict[str, int] = {}
     for item in cat["items"]:
         statuses[item["status"]] = statuses.get(item["status"], 0) + 1
     n = s["findings"]
-    verdict = "FAIL" if s["result"] == "fail" else "PASS"
     return [f"{s['files']} files ({s['files_checked']} checked, {s['files_skipped']} skipped, {s['files_error']} unreadable), "
-            f"{s['deployments']} deployments; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
+            f"{s['deployments']} deployments" + (f" ({s['not_analysed']} not analysed)" if s.get("not_analysed") else "") + f"; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
             + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""),
             f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())),
-            c(COLORS["error"] if verdict == "FAIL" else GREEN, f"{verdict} (fail on {s['fail_on']})"),
+            c(COLORS["error"] if s["result"] == "fail" else GREEN, verdict(doc)),
             *(c(COLORS["error"], f"internal error: {fold(e)}") for e in doc["errors"])]
 
 
-def _rank(sev: str) -> int:
-    return {"info": 1, "warning": 2, "error": 3}[sev]
+def verdict(doc: dict) -> str:
+    s = doc["summary"]
+    return f"{'FAIL' if s['result'] == 'fail' else 'PASS'} (fail on {s['fail_on']})"
+
+
+def one_line(doc: dict) -> str:
+    """What `-o FILE` says on stderr, so a run that writes files is not silent."""
+    n = doc["summary"]["findings"]
+    return f"{verdict(doc)}: {n['error']} errors, {n['warning']} warnings, {n['info']} info in {doc['summary']['files_checked']} files"

@@ -85,6 +85,13 @@ def locate(explicit: str | None = None) -> str | None:
     return str(wheel) if wheel.is_file() else None
 
 
+def unavailable(rep: Report, opts: Options) -> Finding:
+    """The finding that says a requested scan did not run (no binary, or one that does not answer)."""
+    why = next((w for s, w, _ in rep.items.values() if s == "skipped"), "") or "Trivy not found"
+    return Finding("trivy/unavailable", Severity.warning, f"--trivy {','.join(opts.kinds)} was requested and did not run: {why.removeprefix('skipped: ')}",
+                   Loc("."), ("pod-permissions", "image-scanned"), subject="trivy", rule_url="https://trivy.dev/")
+
+
 def scan(result, opts: Options) -> Report:
     rep = Report()
     binary = locate(opts.binary)

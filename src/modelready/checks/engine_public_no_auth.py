@@ -1,0 +1,44 @@
+"""
+## What it does
+Finds an engine reachable through a public `LoadBalancer` Service (no internal-load-balancer
+annotation, no source ranges) while the engine itself requires no API key.
+
+## Why it matters
+vLLM, SGLang and TGI serve anyone who can reach the port: a public load balancer in front of a
+keyless engine is a free GPU endpoint for the internet, and its `/v1/models` tells scanners what it
+serves.
+
+## Example
+```yaml
+kind: Service
+spec: {type: LoadBalancer, selector: {app: llama}, ports: [{port: 80, targetPort: 8000}]}
+```
+
+## Instead
+```yaml
+spec: {type: ClusterIP}   # behind an authenticating gateway; or --api-key from a Secret
+```
+
+## References
+- vLLM security (API key): https://docs.vllm.ai/en/latest/usage/security.html
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..normalize.model import Deployment
+from . import Hit, declare
+
+@declare("engine-public-no-auth", "warning", ["auth-implemented"],
+         "the engine is not exposed publicly without authentication", "a keyless engine is exposed through a public load balancer",
+         doc=__doc__, applies=lambda d: d.engine is not None and "api_key" in (d.engine.capability("settings") or {}) and bool(d.services))
+def check(d: Deployment) -> Iterator[Hit]:
+    if d.engine is None or d.engine.setting("api_key") is not None:
+        return  # an engine that can require a key (its row names an api_key setting) and is given one
+    for svc in d.services:
+        if svc.public:
+            yield Hit(f"Service {svc.name} exposes {d.engine.name} on a public LoadBalancer and the engine requires no API key", svc.loc)
+
+
+CHECKS = [check]

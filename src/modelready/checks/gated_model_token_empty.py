@@ -1,0 +1,83 @@
+"""
+## What it does
+Finds a gated Hugging Face model (Meta Llama, Google Gemma) pulled with a Hub token that is set to
+the empty string, in the container env or in the Secret it reads.
+
+## Why it matters
+Gated repositories answer 401 without a token of an account that accepted the licence. An empty
+token is no token: the engine fails at start-up on a GPU node, after the image pull.
+
+## Example
+```yaml
+args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]
+env: [{name: HF_TOKEN, value: ""}]
+```
+
+## Instead
+```yaml
+env: [{name: HF_TOKEN, valueFrom: {secretKeyRef: {name: hf-token, key: token}}}]   # a real token
+```
+
+## References
+- Gated models: https://huggingface.co/docs/hub/models-gated
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..findings import Loc
+
+from ..normalize.model import Deployment
+import base64
+
+from . import Hit, declare
+
+GATED = ("meta-llama/", "google/gemma")  # every repository under these needs an accepted licence
+TOKEN_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACEHUB_API_TOKEN")
+
+
+def _applies(d: Deployment) -> bool:
+    return d.engine_container is not None and d.model.id is not None and d.model.id.lower().startswith(GATED) and d.model.uri is None
+
+
+def _secret_value(d: Deployment, ref: dict[str, Any]) -> tuple[str | None, Loc | None]:
+    for s in d.secrets:
+        if s.name == ref.get("name"):
+            key = str(ref.get("key"))
+            for section in ("stringData", "data"):
+                entry = s.entries.get((section, key))
+                if entry is not None and isinstance(entry.value, str):
+                    raw = entry.value if section == "stringData" else _decode(entry.value)
+                    return raw, entry.loc
+    return None, None
+
+
+def _decode(text: str) -> str | None:
+    try:
+        return base64.b64decode(text, validate=True).decode("utf-8")
+    except Exception:  # noqa: BLE001 - not base64: another check reports it
+        return None
+
+
+@declare("gated-model-token-empty", "error", ["secrets-handled", "model-uri-defined"],
+         "a gated model is pulled with a token", "a gated model is pulled with an empty token",
+         doc=__doc__, applies=_applies)
+def check(d: Deployment) -> Iterator[Hit]:
+    c = d.engine_container
+    if c is None:
+        return
+    for ev in c.env:
+        if ev.name not in TOKEN_ENV:
+            continue
+        value, loc = ev.value, ev.loc
+        ref = (ev.value_from or {}).get("secretKeyRef") if isinstance(ev.value_from, dict) else None
+        if isinstance(ref, dict):
+            value, secret_loc = _secret_value(d, ref)
+            loc = secret_loc or ev.loc
+        if value is not None and not value.strip():
+            yield Hit(f"{d.model.id} is a gated model and {ev.name} of container {c.name} is empty: the Hub answers 401", loc)
+            return
+
+
+CHECKS = [check]

@@ -1,0 +1,48 @@
+"""
+## What it does
+Finds model weights or the model cache of the engine container on a `hostPath` volume.
+
+## Why it matters
+A hostPath is one node's disk. The weights are there only on the node someone prepared; on any other
+node the pod starts on an empty (or `DirectoryOrCreate`-made) folder and fails to load, or downloads
+again into the node's root disk. Rescheduling, autoscaling and node replacement all break it.
+
+## Example
+```yaml
+volumes: [{name: llm, hostPath: {path: /llm-folder, type: DirectoryOrCreate}}]
+```
+
+## Instead
+```yaml
+volumes: [{name: llm, persistentVolumeClaim: {claimName: llama-weights}}]   # ReadOnlyMany, or a model cache operator
+```
+
+## References
+- Kubernetes hostPath caveats: https://kubernetes.io/docs/concepts/storage/volumes/#hostpath
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..normalize.model import Deployment
+from . import Hit, declare
+from ._weights import mounts_under, weight_paths
+
+
+@declare("weights-on-host-path", "warning", ["model-loading-strategy"],
+         "model weights live on shared storage", "model weights live on one node's disk (hostPath)",
+         doc=__doc__, applies=lambda d: d.engine_container is not None and d.serving)
+def check(d: Deployment) -> Iterator[Hit]:
+    c = d.engine_container
+    if c is None:
+        return
+    pod = d.pod_of(c)
+    for mount, vol in mounts_under(c, weight_paths(d)):
+        if vol in pod.host_paths:
+            volume = pod.volumes.get(vol)
+            yield Hit(f"container {c.name} reads weights or its model cache at {mount} from hostPath {pod.host_paths[vol]}: "
+                      "present only on the node someone prepared", volume.loc if volume else c.loc)
+
+
+CHECKS = [check]

@@ -1,0 +1,145 @@
+"""Local chart dependencies assembled before rendering, as `helm dependency build` would do offline.
+
+An umbrella chart lists its children in Chart.yaml `dependencies`; `repository: file://../x` points at a
+chart elsewhere in the same repository. Helm renders only what sits in the chart's `charts/` folder, so an
+unbuilt umbrella renders nothing (or fails on a helper its `common` child defines). Here such a chart is
+copied to a scratch folder with each file:// dependency placed under `charts/<name>`, recursively. Nothing
+is fetched: a dependency from a remote repository that is not vendored is named as missing.
+Bounds: paths never leave the repository, symlinks are not followed, depth and size are capped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .yamlsrc import YamlError, load_one
+
+MAX_DEPTH = 5
+MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Assembled:
+    chart_dir: Path  # what to render: the chart itself, or the scratch copy with its dependencies in place
+    # rendered template prefix ("<chart>/charts/<dep>") -> the dependency's folder relative to the repository
+    sources: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # one sentence per dependency that could not be assembled
+    scratch: Path | None = None
+
+    def cleanup(self) -> None:
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def dependencies(chart_dir: Path) -> list[dict]:
+    try:
+        meta = load_one((chart_dir / "Chart.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError):
+        return []
+    deps = meta.get("dependencies") if isinstance(meta, dict) else None
+    return [d for d in deps if isinstance(d, dict) and d.get("name")] if isinstance(deps, list) else []
+
+
+def _vendored(chart_dir: Path, name: str) -> bool:
+    charts = chart_dir / "charts"
+    return (charts / name).is_dir() or any(charts.glob(f"{name}-*.tgz"))
+
+
+def assemble(chart_dir: Path, root: Path) -> Assembled:
+    """The chart ready to render. Without file:// dependencies to place, the chart itself."""
+    root = root.resolve()
+    out = Assembled(chart_dir)
+    todo = [d for d in dependencies(chart_dir) if not _vendored(chart_dir, str(d["name"])) and _enabled(chart_dir, d)]
+    if not todo:
+        return out
+    if not any(str(d.get("repository", "")).startswith("file://") for d in todo):
+        out.missing += [_remote(d) for d in todo]
+        return out
+    out.scratch = Path(tempfile.mkdtemp(prefix="modelready-chart-"))
+    target = out.scratch / chart_dir.name
+    budget = [MAX_BYTES]
+    _copy(chart_dir, target, budget)
+    name = _chart_name(chart_dir)
+    _place(chart_dir, target, name, root, out, budget, 0)
+    out.chart_dir = target
+    return out
+
+
+def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, budget: list[int], depth: int) -> None:
+    for dep in dependencies(src):
+        name, repo = str(dep["name"]), str(dep.get("repository", ""))
+        if _vendored(src, name) or not _enabled(src, dep):
+            continue
+        if not repo.startswith("file://"):
+            out.missing.append(_remote(dep))
+            continue
+        where = (src / repo[len("file://"):]).resolve()
+        try:
+            rel = where.relative_to(root).as_posix()
+        except ValueError:
+            out.missing.append(f"dependency {name} ({repo}) points outside the repository: not rendered")
+            continue
+        if depth >= MAX_DEPTH:
+            out.missing.append(f"dependency {name} ({repo}) is nested more than {MAX_DEPTH} deep: not rendered")
+            continue
+        if not (where / "Chart.yaml").is_file():
+            out.missing.append(f"dependency {name} ({repo}): no chart at {rel}: not rendered")
+            continue
+        dest = target / "charts" / name
+        if not _copy(where, dest, budget):
+            out.missing.append(f"dependency {name} ({repo}) is larger than {MAX_BYTES // 2**20} MiB: not rendered")
+            shutil.rmtree(dest, ignore_errors=True)
+            continue
+        # Helm names a subchart's templates "<parent>/charts/<chart name>/...", the name from its Chart.yaml
+        out.sources[f"{prefix}/charts/{_chart_name(where) or name}"] = rel
+        _place(where, dest, f"{prefix}/charts/{_chart_name(where) or name}", root, out, budget, depth + 1)
+
+
+def _enabled(chart_dir: Path, dep: dict) -> bool:
+    """Helm skips a dependency whose `condition` is false in the parent's values; a missing one then matters not."""
+    cond = str(dep.get("condition") or "").split(",")[0].strip()
+    if not cond:
+        return True
+    try:
+        node = load_one((chart_dir / "values.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError):
+        return True
+    for key in cond.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return True  # Helm too treats an unresolvable condition as enabled
+        node = node[key]
+    return node is not False
+
+
+def _remote(dep: dict) -> str:
+    return (f"dependency {dep['name']} ({dep.get('repository') or 'no repository'}) is not vendored in charts/ and is "
+            "not fetched (no network): its templates are not rendered")
+
+
+def _chart_name(chart_dir: Path) -> str:
+    try:
+        meta = load_one((chart_dir / "Chart.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError):
+        return chart_dir.name
+    return str(meta.get("name") or chart_dir.name) if isinstance(meta, dict) else chart_dir.name
+
+
+def _copy(src: Path, dest: Path, budget: list[int]) -> bool:
+    """Copy a chart folder without following symlinks; False when the size budget runs out."""
+    for path in sorted(src.rglob("*")):
+        if path.is_symlink() or any(p in (".git",) for p in path.relative_to(src).parts):
+            continue
+        to = dest / path.relative_to(src)
+        if path.is_dir():
+            to.mkdir(parents=True, exist_ok=True)
+            continue
+        budget[0] -= path.stat().st_size
+        if budget[0] < 0:
+            return False
+        to.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, to)
+    dest.mkdir(parents=True, exist_ok=True)
+    return True

@@ -1,0 +1,77 @@
+"""Which values sets render a chart when the repository's config does not say.
+
+Charts often ship defaults that render nothing useful (no model, `required` values unset) and keep their
+real configurations beside them: chart-testing's `ci/*.yaml`, `values-<env>.yaml`, `<model>_values.yaml`,
+`models/*/values.yaml`, `examples/*/values.yaml`, recipe folders (`overrides/models/*.yaml`), or values
+files elsewhere in the repository (a tutorial's `values-01-minimal.yaml`). Each found set is rendered on
+its own, on top of the chart's defaults, as `helm install -f <file>` would.
+
+A file outside the chart counts only when it reads as values for this chart: a YAML mapping named like a
+values file whose top-level keys are all keys of the chart's values.yaml, within the chart's project
+(its grandparent folder).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .yamlsrc import YamlError, load_one
+
+MAX_SETS = 16
+_IN_CHART = ("ci/*.yaml", "values-*.yaml", "values_*.yaml", "*-values.yaml", "*_values.yaml", "*.values.yaml",
+             "models/*/values.yaml", "examples/*/values.yaml", "examples/*values*.yaml", "overrides/models/*.yaml",
+             "recipes/*/values.yaml", "recipes/*.yaml")
+_VALUES_NAME = re.compile(r"(^|[-_.])values([-_.]|$)", re.I)
+
+
+def discover(chart_dir: Path, candidates: list[Path]) -> tuple[list[list[str]], list[str]]:
+    """(values sets relative to the chart, sets found but left out with why). The defaults come first.
+
+    `candidates` are YAML files outside every chart that hold no Kubernetes objects."""
+    sets: list[list[str]] = [[]]
+    found: list[Path] = []
+    for pattern in _IN_CHART:
+        found += [p for p in sorted(chart_dir.glob(pattern)) if p.is_file() and not p.is_symlink() and p not in found]
+    keys = _keys(chart_dir / "values.yaml")
+    project = chart_dir.parent.parent
+    for p in candidates:
+        if p in found or not _VALUES_NAME.search(p.stem) or not _under(p, project):
+            continue
+        theirs = _keys(p)
+        if keys and theirs and theirs <= keys:
+            found.append(p)
+    rel = [_relative(p, chart_dir) for p in found]
+    left_out = [f"{r}: more than {MAX_SETS} values sets" for r in rel[MAX_SETS:]]
+    return sets + [[r] for r in rel[:MAX_SETS]], left_out
+
+
+def pin_line(rel_chart: str, sets: list[list[str]]) -> str:
+    """The .modelready.yaml line that renders exactly these sets."""
+    shown = ", ".join("[" + ", ".join(s) + "]" for s in sets if s) or "[]"
+    return f"charts: {{{rel_chart}: [[], {shown}]}}" if any(sets) else f"charts: {{{rel_chart}: [[]]}}"
+
+
+def _keys(path: Path) -> set[str]:
+    try:
+        data = load_one(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError, ValueError):
+        return set()
+    return {str(k) for k in data} if isinstance(data, dict) else set()
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _relative(path: Path, chart_dir: Path) -> str:
+    try:
+        return path.relative_to(chart_dir).as_posix()
+    except ValueError:
+        import os
+
+        return Path(os.path.relpath(path, chart_dir)).as_posix()
