@@ -43,6 +43,8 @@ class Config:
     trivy: dict = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
     smoke: dict = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
     source: str | None = None
+    online: bool = False  # may ask the Hugging Face Hub for a model's config.json (the CLI and Action turn it on; --offline off)
+    hf_token: str | None = None  # the Action's hf-token input, never the config file; None: HF_TOKEN from the environment
     warnings: list[str] = field(default_factory=list)  # unknown keys: said, with the nearest known one, never fatal
     _id_lines: dict[str, int] = field(default_factory=dict, repr=False)
 

@@ -17,8 +17,10 @@ from .findings import Finding, Severity
 from .load import Loaded, load
 from .normalize import specs as spec_views
 from .normalize.artifacts import Build, Card
+from .normalize.hub import Hub
 from .normalize.link import link
 from .normalize.model import Deployment
+from .normalize.resolve import resolve_all
 from .normalize.workloads import to_deployments
 
 
@@ -49,7 +51,7 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None) -
     found = discover(paths, root, config.exclude)
     loaded = load(found, config, root)
     res = Result(**vars(loaded))
-    _normalize(res, root, found)
+    _normalize(res, root, found, config)
     checked = runner.run(_subjects(res), config, today or dt.date.today())
     # the loaders' own checks ran on every file read and every values set rendered
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"} | checked.applied
@@ -58,8 +60,8 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None) -
     return res
 
 
-def _normalize(res: Result, root: Path, found: Discovered) -> None:
-    """One object, one deployment's links, the spec graph: each fails alone (an internal-error finding)."""
+def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> None:
+    """One object, one deployment's links or model, the spec graph: each fails alone (an internal-error finding)."""
     for obj in res.objects:
         with isolate.guard(res, "normalizing " + obj.ref, obj.file):
             res.deployments += to_deployments(obj)
@@ -69,6 +71,9 @@ def _normalize(res: Result, root: Path, found: Discovered) -> None:
         coverage.account(res, found)  # what was read and yields nothing says why
     with isolate.guard(res, "building the ModelSpec graph"):
         res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
+    with isolate.guard(res, "resolving models"):
+        resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub(token=config.hf_token) if config.online else None,
+                    guard=lambda d: isolate.guard(res, "resolving the model of " + d.ref, d.loc.file))
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
                      for o in res.objects for message, loc in o.problems]
 

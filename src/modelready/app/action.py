@@ -106,6 +106,7 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
 
     config, base_config, own, own_applied, config_source = _config(r, root, base, publisher, scoped)
     _warn(config)
+    _hub_inputs(r, config)
     fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     changes = _changes(r, root, base, publisher, number, config_source) if scoped else None
     files = changes.files if changes is not None else None
@@ -281,6 +282,13 @@ def _fork(r: Runner) -> int:
     return _guarded(r, gate, judge)
 
 
+def _hub_inputs(r: Runner, config) -> None:  # type: ignore[no-untyped-def]
+    """The `offline` and `hf-token` inputs: run inputs, never the config file's (a PR's config cannot change where
+    the run reads from, nor carry a token)."""
+    config.online = r.input("offline", "false").strip().lower() != "true"
+    config.hf_token = r.input("hf-token") or None
+
+
 def _refuse(r: Runner, gate: Gate, why: str) -> int:
     gate.fail(why)
     print(f"modelready: {why}", flush=True)
@@ -334,6 +342,7 @@ def _smoke_report(r: Runner) -> int:
     root = r.workspace.resolve()
     config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
     _warn(config)
+    _hub_inputs(r, config)
     fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     files = sorted({p for pattern in r.input("smoke-result").split() for p in root.glob(pattern)})
     if not files:

