@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_STAMP := $(VENV)/.installed-demo
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench docs clean
+.PHONY: demo test bench fuzz docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test: $(TEST_STAMP) node_modules/.installed
 bench: $(TEST_STAMP)
 	test -x .bench-venv/bin/checkov || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install -q checkov)
 	$(BIN)/python bench/corpus_speed.py
+
+# Long fuzzing run (the suite runs a short one): mutated corpus files, each case in a forked, resource-limited child.
+FUZZ_CASES ?= 10000
+FUZZ_SEED ?= 14
+fuzz: $(STAMP)
+	$(BIN)/python tools/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
 
 # Regenerates docs/ (checks.md, catalog.md, the published schemas) from the package; a test diffs them.
 docs: $(DEMO_STAMP)

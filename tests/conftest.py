@@ -5,6 +5,10 @@ from pathlib import Path
 
 import pytest
 
+# The suite never reaches the real Hugging Face Hub: a CLI run that may go online finds it offline
+# (tests/test_model_resolution.py turns it back on against its local Hub server).
+os.environ["HF_HUB_OFFLINE"] = "1"
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 

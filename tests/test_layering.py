@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "modelready"
 APP = {"app", "pipeline", "cli"}
 # top-level module or package of modelready -> its place in the pipeline
 STAGE = {
-    "__init__": 0, "findings": 0, "data": 0,
+    "__init__": 0, "findings": 0, "data": 0, "isolate": 0,
     "discover": 1, "roots": 1,
     "load": 2, "config": 2,
     "normalize": 3, "spec": 3,

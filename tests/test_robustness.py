@@ -96,8 +96,11 @@ def test_alias_bomb_does_not_amplify(tmp_path):
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]  # 10^9 leaves if copied
     (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
     proc = check(str(tmp_path), "--format", "json", cwd=tmp_path)
-    assert proc.returncode in (0, 1)
-    assert json.loads(proc.stdout)["files"][0]["status"] == "skipped"  # YAML, but no Kubernetes objects
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert doc["files"][0]["status"] == "error"
+    found = [f for f in doc["findings"] if f["check"] == "input-unreadable"]
+    assert [(f["file"], f["line"]) for f in found] == [("bomb.yaml", 7)] and "aliases expand" in found[0]["message"]
 
 
 def test_kustomize_overlay_without_kubectl_is_a_clear_skip(tmp_path, monkeypatch):

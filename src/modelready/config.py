@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import roots
 from .findings import Severity
+from .discover import read_bounded
 from .load.yamlsrc import YamlError, line_of, load_one
 
 CONFIG_NAMES = roots.CONFIG_NAMES
@@ -42,6 +43,8 @@ class Config:
     trivy: dict = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
     smoke: dict = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
     source: str | None = None
+    online: bool = False  # may ask the Hugging Face Hub for a model's config.json (the CLI and Action turn it on; --offline off)
+    hf_token: str | None = None  # the Action's hf-token input, never the config file; None: HF_TOKEN from the environment
     warnings: list[str] = field(default_factory=list)  # unknown keys: said, with the nearest known one, never fatal
     _id_lines: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -123,9 +126,9 @@ def load_config(path: Path | None) -> Config:
 
 def _read(path: Path) -> dict:
     try:
-        raw = load_one(path.read_text(encoding="utf-8")) or {}
+        raw = load_one(read_bounded(path).decode("utf-8")) or {}
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot be read: {e}") from None
+        raise ConfigError(f"{path}: cannot be read: {e.strerror if isinstance(e, OSError) else e}") from None
     except YamlError as e:
         raise ConfigError(f"{path}:{e.line}: does not parse: {e}") from None
     if not isinstance(raw, dict):

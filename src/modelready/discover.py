@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,22 +21,29 @@ class Discovered:
     kustomizations: list[Path] = field(default_factory=list)
     files: list[tuple[Path, str]] = field(default_factory=list)  # (path, kind) outside charts
     chart_files: dict[Path, list[Path]] = field(default_factory=dict)
+    # chart files Helm must not see (links out of the repository, devices, oversized files): rendered from a copy without them
+    chart_refused: dict[Path, list[Path]] = field(default_factory=dict)
     skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, reason)
 
 
 def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
     spec = _Excludes(exclude)
+    root = root.resolve()
     out = Discovered(root=root)
     for start in _starts(paths, root, spec, out):
-        if start.is_file():
-            _classify_file(start, root, spec, out)
+        start = Path(os.path.abspath(start))
+        if not start.is_dir():  # a file, or a device, FIFO or dangling link given by name: refused with why
+            _classify_file(start, rel(start, root), root, spec, out)
             continue
         for dirpath, dirnames, filenames in os.walk(start):
             here = Path(dirpath)
-            rel_dir = rel(here, root)
+            rel_dir = rel(here, root)  # once per folder; files below it are joined to it
             kept = []
             for d in sorted(dirnames):
                 if d in ALWAYS_SKIP_DIRS:
+                    continue
+                if os.path.islink(here / d):
+                    out.skipped.append((here / d, "symbolic link to a folder: not followed"))
                     continue
                 if spec.match_file(f"{rel_dir}/{d}/".removeprefix("./")):
                     # excluded, yet accounted for: every file under it is listed as skipped
@@ -44,19 +52,70 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
                     kept.append(d)
             dirnames[:] = kept
             if "Chart.yaml" in filenames:
-                out.charts.append(here)
-                files = []
-                for cdir, cdirs, cfiles in os.walk(here):
-                    cdirs[:] = sorted(cdirs)
-                    files += [Path(cdir) / f for f in sorted(cfiles)]
-                out.chart_files[here] = files
+                _chart(here, root, out)
                 dirnames[:] = []  # the chart owns everything below it
                 continue
             if {"kustomization.yaml", "kustomization.yml", "Kustomization"} & set(filenames):
                 out.kustomizations.append(here)
             for name in sorted(filenames):
-                _classify_file(here / name, root, spec, out)
+                _classify_file(here / name, f"{rel_dir}/{name}".removeprefix("./"), root, spec, out)
     return out
+
+
+def _chart(here: Path, root: Path, out: Discovered) -> None:
+    """A chart and its files; those Helm must not see (links out, devices, oversized) are refused with why."""
+    out.charts.append(here)
+    files, refused = [], []
+    for cdir, cdirs, cfiles in os.walk(here):
+        cdirs[:] = sorted(cdirs)
+        for f in sorted(cfiles) + sorted(d for d in cdirs if os.path.islink(os.path.join(cdir, d))):
+            path = Path(cdir) / f
+            why = refuse(path, root)
+            if why is None and path.stat().st_size > MAX_BYTES:
+                why = f"too large ({path.stat().st_size} bytes > {MAX_BYTES})"
+            if why:
+                refused.append(path)
+                out.skipped.append((path, f"{why}; left out of the chart"))
+            elif path.is_file():
+                files.append(path)
+    out.chart_files[here] = files
+    out.chart_refused[here] = refused
+
+
+def refuse(path: Path, root: Path) -> str | None:
+    """Why `path` must not be read: a link leaving the repository, or no regular file. None when it may be."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            target = path.resolve()
+            try:
+                target.relative_to(root)
+            except ValueError:
+                return "symbolic link to outside the repository: not read"
+            st = os.stat(target)
+    except (OSError, RuntimeError) as e:  # a dangling link, a loop of links
+        return f"cannot be read: {getattr(e, 'strerror', None) or 'symbolic link loop'}"
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        return "not a regular file (a device, FIFO or socket): not read"
+    return None
+
+
+def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError otherwise (checked before anything is read)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, "not a regular file")
+        if st.st_size > limit:
+            raise OSError(0, f"too large ({st.st_size} bytes > {limit})")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise OSError(0, f"too large (more than {limit} bytes)")
+        return data
+    finally:
+        os.close(fd)
 
 
 def _starts(paths: list[Path], root: Path, spec: "_Excludes", out: Discovered) -> list[Path]:
@@ -93,16 +152,15 @@ class _Excludes:
         return bool(self.spec and self.spec.match_file(path))
 
 
-def _classify_file(path: Path, root: Path, spec: _Excludes, out: Discovered) -> None:
-    name = rel(path, root)
+def _classify_file(path: Path, name: str, root: Path, spec: _Excludes, out: Discovered) -> None:
     if spec.match_file(name):
         out.skipped.append((path, "excluded by config"))
         return
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        out.skipped.append((path, f"cannot be read: {e.strerror}"))
+    why = refuse(path, root)
+    if why:
+        out.skipped.append((path, why))
         return
+    size = path.stat().st_size
     kind = classify_name(path.name)
     if kind is None:
         out.skipped.append((path, "not a deployment file"))
@@ -127,7 +185,15 @@ def classify_name(name: str) -> str | None:
 
 
 def rel(path: Path, root: Path) -> str:
-    """`path` as the report names it: relative to the root, with forward slashes (as given when outside it)."""
+    """`path` as the report names it: relative to the root, with forward slashes (as given when outside it).
+
+    Discovered paths are absolute under the resolved root: no system call for them (a path with `..`,
+    such as a values file beside its chart, is resolved)."""
+    if ".." not in path.parts:
+        try:
+            return path.relative_to(root).as_posix() or "."
+        except ValueError:
+            pass
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:

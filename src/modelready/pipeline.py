@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import isolate
 from .normalize import coverage
 from .checks import runner
 from .checks.runner import Subject
 from .config import Config
-from .discover import discover, rel
-from .findings import Finding
+from .discover import Discovered, discover, rel
+from .findings import Finding, Severity
 from .load import Loaded, load
 from .normalize import specs as spec_views
 from .normalize.artifacts import Build, Card
+from .normalize.hub import Hub
 from .normalize.link import link
 from .normalize.model import Deployment
+from .normalize.resolve import resolve_all
 from .normalize.workloads import to_deployments
 
 
@@ -34,6 +38,19 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     """`charts`: render only these chart dirs (repository-relative), `wants(rel)`: load only the plain files and
     kustomizations it accepts; `focus(result)`: a predicate on (subject, file) choosing what checks run on;
     None: everything found (app.scope decides these for a pull request)."""
+    # The parsed trees hold no reference cycles, yet every collection would walk them (a third of a
+    # 10,000-manifest run): the collector is off while they are built, and they are frozen afterwards.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(paths, config, root, today, charts, wants, focus)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, charts: set[str] | None, wants, focus) -> Result:  # type: ignore[no-untyped-def]
     root = root.resolve()
     found = discover(paths, root, config.exclude)
     if charts is not None:  # a pull request's scope: the other charts are not its business
@@ -43,10 +60,7 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
         found.kustomizations = [d for d in found.kustomizations if wants(rel(d, root) + "/kustomization.yaml")]
     loaded = load(found, config, root)
     res = Result(**vars(loaded))
-    res.deployments = [d for obj in res.objects for d in to_deployments(obj)]
-    link(res.deployments, res.objects)
-    coverage.account(res, found)  # what was read and yields nothing says why
-    res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
+    _normalize(res, root, found, config)
     subjects = _subjects(res)
     if focus is not None:
         keep = focus(res)
@@ -57,6 +71,24 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
     res.errors += checked.errors
     res.findings = runner.dedupe(res.findings + checked.findings)
     return res
+
+
+def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> None:
+    """One object, one deployment's links or model, the spec graph: each fails alone (an internal-error finding)."""
+    for obj in res.objects:
+        with isolate.guard(res, "normalizing " + obj.ref, obj.file):
+            res.deployments += to_deployments(obj)
+    with isolate.guard(res, "indexing objects for linking"):
+        link(res.deployments, res.objects, guard=lambda d: isolate.guard(res, "linking " + d.ref, d.loc.file))
+    with isolate.guard(res, "accounting for what was read"):
+        coverage.account(res, found)  # what was read and yields nothing says why
+    with isolate.guard(res, "building the ModelSpec graph"):
+        res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
+    with isolate.guard(res, "resolving models"):
+        resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub(token=config.hf_token) if config.online else None,
+                    guard=lambda d: isolate.guard(res, "resolving the model of " + d.ref, d.loc.file))
+    res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
+                     for o in res.objects for message, loc in o.problems]
 
 
 def _subjects(res: Result) -> list[Subject]:

@@ -42,8 +42,8 @@ def find_config(start: Path, root: Path) -> Path | None:
     root = root.resolve()
     for d in (here, *here.parents):
         for name in CONFIG_NAMES:
-            if (d / name).is_file():
-                return d / name
+            if (d / name).is_symlink() or (d / name).exists():
+                return d / name  # a device or a link is refused when it is read, not passed over in silence
         if d == root:
             break
     return None

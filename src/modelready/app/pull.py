@@ -168,6 +168,20 @@ def attestations(publisher, r: Runner, done: int, total: int, require: bool, sum
     return title
 
 
+def tell_attestations(r: Runner, publisher, body: str, boxes: dict, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """The log, job summary and outputs of an attestation; with require-attestations, its own check."""
+    from ..report.comment import HEAD_RE, state as comment_state
+    from ..report.inert import text
+
+    done = sum(1 for ticked, _ in boxes.values() if ticked)
+    if bool((comment_state(body) or {}).get("require")) or flag(r, "require-attestations"):
+        r.sha = HEAD_RE.search(body).group(1)  # the head the comment shows (checked before reconciling)
+        lines.append(attestations(publisher, r, done, len(boxes), True, "\n\n".join(text(line) for line in lines)))
+    print("modelready: " + "; ".join(lines) + "; the check run stays as the files decided")
+    r.write_summary("\n\n".join(text(line) for line in lines))
+    r.write_output(attested=done, attestations=len(boxes))
+
+
 def best_effort(gate: Gate, e: Exception, what: str) -> None:
     from ..publish.github import RateLimited
 

@@ -16,6 +16,8 @@ def load_smoke_results(paths: list[Path]) -> list[dict]:
     import json
     from importlib import resources
 
+    if not paths:
+        return []  # jsonschema costs 50-75 ms to import: only when there is something to validate
     import jsonschema
 
     schema = json.loads(resources.files("modelready.smoke").joinpath("smoke-result.schema.json").read_text(encoding="utf-8"))
@@ -54,12 +56,15 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     if trivy is not None:
         from ..scan import trivy as trivy_scan
 
-        rep = trivy_scan.scan(result, trivy, only=set(scope.changed) if scope is not None else None)
-        result.findings += rep.findings
-        if not rep.runs:  # asked for and not run: a warning in every format, not a quiet skip
-            result.findings.append(trivy_scan.unavailable(rep, trivy))
-        result.tools["trivy"] = rep.version or "not found"
-        scans, scan_log = rep.items, {"trivy": rep.as_dict()}
+        from ..isolate import guard
+
+        with guard(result, "scanning with Trivy"):
+            rep = trivy_scan.scan(result, trivy, only=set(scope.changed) if scope is not None else None)
+            result.findings += rep.findings
+            if not rep.runs:  # asked for and not run: a warning in every format, not a quiet skip
+                result.findings.append(trivy_scan.unavailable(rep, trivy))
+            result.tools["trivy"] = rep.version or "not found"
+            scans, scan_log = rep.items, {"trivy": rep.as_dict()}
     if keep is not None:
         keep(result)
     catalog = load_catalog()

@@ -1,96 +1,154 @@
 """
 ## What it does
-Adds up what one engine instance needs on its GPUs — the weights (parameters × bytes for the dtype
-or quantization), the KV cache of one full-length sequence (2 × layers × KV heads × head dim × bytes
-per element × `--max-model-len`; DeepSeek MLA caches one latent instead), and 2 GiB of overhead per
-GPU — and compares it with GPU memory × `--gpu-memory-utilization` × TP × PP. Parameters and shapes
-come from the model's config.json (named by the spec, or beside it), else the spec's
-`model.parameters`; the GPU from the spec or the node selector.
+Runs vLLM's own start-up arithmetic for the deployment's model on its GPUs: usable GPU memory ×
+`--gpu-memory-utilization` (the pinned release's default when unset), minus the weights on each GPU
+(exact bytes from safetensors headers when the Hub gave them; else counted from config.json with the
+quantization's bits, embeddings kept at 16 bit), minus non-torch memory, must hold the KV cache of one
+`--max-model-len` sequence (the model's own context when unset). The KV cache per token per GPU
+follows the model: GQA heads split over TP and replicated beyond the KV heads, the MLA latent on every
+rank, sliding-window layers held at the window, `--kv-cache-dtype fp8` halving it. The model comes
+from a config.json in the repository, the Hugging Face Hub at the pinned revision, or the bundled
+table of widely deployed models; the GPU from the node selector, node affinity, a MIG resource or the
+ModelSpec. An error only when it does not fit even with no activation memory counted; the message
+gives the figures and what would fit.
+
+`gpu-memory-tight` warns where it fits only without the activation peak vLLM measures (published
+measured figures), where the model is known only from a table entry not confirmed from a real
+config.json or from its name, and where the KV cache holds fewer typical requests (the ModelSpec's p50
+prompt + response tokens) than an explicit `--max-num-seqs`.
 
 ## Why it matters
 A model that does not fit is found only after a GPU node is provisioned, the image pulled and the
-weights downloaded: the engine then dies with an out-of-memory error or refuses to start because
-one sequence of the configured length no longer fits in the KV cache.
+weights downloaded: vLLM then refuses to start ("The model's max seq len is larger than the maximum
+number of tokens that can be stored in KV cache") or dies out of memory, and the pod crash-loops.
 
 ## Example
 ```yaml
-# Llama 3.1 70B in bfloat16 (141 GB of weights)
-args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--dtype", "bfloat16"]
-resources: {limits: {nvidia.com/gpu: 1}}      # one A100-80GB
+# Llama 3.1 70B in bfloat16 (131 GiB of weights) on one A100-80GB
+nodeSelector: {nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB}
+args: ["--model", "meta-llama/Llama-3.1-70B-Instruct"]
+resources: {limits: {nvidia.com/gpu: 1}}
 ```
 
 ## Instead
 ```yaml
-args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--dtype", "bfloat16", "--tensor-parallel-size", "4"]
+args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size", "4", "--max-model-len", "32768"]
 resources: {limits: {nvidia.com/gpu: 4}}
 ```
 
 ## References
-- vLLM memory: https://docs.vllm.ai/en/latest/configuration/conserving_memory.html
+- vLLM memory profiling: https://docs.vllm.ai/en/latest/configuration/conserving_memory.html
+- llm-d capacity planner (measured activation and non-torch memory): https://github.com/llm-d-incubation/llm-d-planner
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Iterator
 
-from .. import data
-from ..normalize.architecture import ModelArch
+from ..findings import Loc
+from ..normalize.accelerator import Gpu
 from ..normalize.model import Deployment, Engine
-from ..normalize.specs import SpecView
+from ..normalize.resolve import ResolvedModel
 from . import Hit, declare
-from ._memory import DTYPE_BYTES, fit, weight_bytes_per_param
-from ._spec import engines
+from ._fit import GIB, NON_TORCH_GIB, Fit, engine_dtype, figures, fit, fixes, serving_quant, utilization
 
 
-def gpu_of(v: SpecView, d: Deployment) -> tuple[str, dict[str, Any]] | None:
-    return data.gpu_by_name(v.spec.gpu_type) or d.gpu_type()
+def _where(d: Deployment, e: Engine) -> Loc:
+    return (e.setting("max_model_len") or e.setting("tensor_parallel") or e.setting("model") or d.model).loc or d.loc
 
 
-def _applies(v: SpecView) -> bool:
-    return any(e.capability("kv_cache_at_start") for _d, e in engines(v)) and (v.arch is not None or bool(v.spec.parameters))
+def _known(d: Deployment) -> tuple[Engine, ResolvedModel, Gpu] | None:
+    """The engine (one that must hold a KV cache to start), the resolved model and the GPU, when all are known."""
+    e, r, g = d.engine, d.resolved, d.gpu
+    if e is None or not e.capability("kv_cache_at_start") or r is None or g is None:
+        return None
+    return e, r, g
+
+
+def _tp(e: Engine) -> int:
+    return (e.int_setting("tensor_parallel", 1) or 1) * (e.int_setting("pipeline_parallel", 1) or 1)
+
+
+def _certain(d: Deployment) -> bool:
+    return _known(d) is not None and d.resolved is not None and d.resolved.certain and d.resolved.arch is not None
 
 
 @declare("gpu-memory-insufficient", "error", ["gpu-memory-fit"],
          "weights and KV cache fit in GPU memory", "the model does not fit in the GPUs given",
-         doc=__doc__, subject=SpecView, applies=_applies)
-def check(v: SpecView) -> Iterator[Hit]:
-    arch = v.arch
-    for d, e in engines(v):
-        gpu = gpu_of(v, d)
-        sizes = _sizes(v, e, arch)
-        if gpu is None or sizes is None:
-            continue
-        (name, spec), (params, bpp, per_token, max_len) = gpu, sizes
-        gpus = e.int_setting("tensor_parallel", 1) * e.int_setting("pipeline_parallel", 1)
-        util = _utilization(v, e)
-        gib = float(v.spec.gpu_memory_gib or spec["memory_gib"])
-        f = fit(params, bpp, per_token or 0.0, int(max_len), gpus, gib, util, v.spec.overhead_gib or 2.0)
-        if not f.fits:
-            where = e.setting("tensor_parallel") or e.setting("max_model_len") or e.setting("model")
-            yield Hit(f"needs {f.need_gib:.0f} GiB (weights {f.weights_gib:.0f} + KV cache {f.kv_gib:.1f} for one {max_len}-token sequence + "
-                      f"overhead {f.overhead_gib:.0f}), has {f.have_gib:.0f} GiB on {gpus}× {name} at {util:g}", where.loc if where else d.loc)
+         doc=__doc__, applies=_certain)
+def check(d: Deployment) -> Iterator[Hit]:
+    known = _known(d)
+    if known is None or known[1].arch is None:
+        return
+    e, r, g = known
+    arch = known[1].arch
+    if not e.capability("memory_profiled_at_start"):  # SGLang, TGI size their KV cache their own way: the weights alone
+        weights = arch.weight_bytes(engine_dtype(e), serving_quant(e, r)) / GIB / _tp(e)
+        if weights + NON_TORCH_GIB[1] > g.usable_gib:
+            yield Hit(f"{r.label} does not fit: {weights:.1f} GiB of weights on each {g.name}, which has {g.usable_gib:.1f} GiB "
+                      f"(GPU from {g.source}); {e.name} cannot load it", _where(d, e))
+        return
+    f = fit(d)
+    if f is None or not f.certain_misfit:
+        return
+    what = "the weights alone do not fit" if f.weights + f.non_torch > f.budget else "one sequence of the context does not fit in the KV cache"
+    fix = fixes(d, f)
+    yield Hit(f"{r.label}: vLLM will not start, {what}: {figures(f)}; {f.max_len_note}; GPU from {g.source}."
+              + (f" Fix: {'; '.join(fix)}." if fix else ""), _where(d, e))
 
 
-def _sizes(v: SpecView, e: Engine, arch: ModelArch | None) -> tuple[float, float, float | None, int] | None:
-    """(parameters, bytes per parameter, KV bytes per token, max sequence length), None when one is not known."""
-    params = (arch.parameters() if arch else None) or v.spec.parameters
-    quant_v, dtype_v = e.setting("quantization"), e.setting("dtype")
-    quant = quant_v.value if quant_v else v.spec.quantization
-    dtype = dtype_v.value if dtype_v else v.spec.dtype or (arch.torch_dtype if arch else None)
-    kv_dtype = e.setting("kv_cache_dtype")
-    elem = 1 if kv_dtype is not None and str(kv_dtype.value).startswith("fp8") else (4 if DTYPE_BYTES.get(str(dtype)) == 4 else 2)
-    per_token = arch.kv_bytes_per_token(elem) if arch else None
-    max_len = e.int_setting("max_model_len") or v.spec.max_context or (arch.context_length if arch else None)
-    if params is None or per_token is None and arch is not None or max_len is None:
-        return None
-    return params, weight_bytes_per_param(quant, dtype), per_token, max_len
+@declare("gpu-memory-tight", "warning", ["gpu-memory-fit"],
+         "the KV cache holds the configured concurrency", "the model may not start or holds few sequences",
+         doc=__doc__, applies=lambda d: _known(d) is not None)
+def tight(d: Deployment) -> Iterator[Hit]:
+    known = _known(d)
+    if known is None:
+        return
+    e, r, g = known
+    if r.arch is None or not e.capability("memory_profiled_at_start"):  # a size, or an engine whose KV sizing is its own
+        yield from _weights_assumed(d, e, r, g)
+        return
+    f = fit(d)
+    if f is None or (f.certain_misfit and r.certain):  # gpu-memory-insufficient's error says it
+        return
+    assumed = "" if r.certain else " (the model's shapes are assumed: no config.json of its own was read)"
+    fix = fixes(d, f) if f.likely_misfit else []
+    tail = f" Fix: {'; '.join(fix)}." if fix else ""
+    if f.certain_misfit:
+        yield Hit(f"{r.label}: vLLM would not start{assumed}: {figures(f)}; {f.max_len_note}; GPU from {g.source}.{tail}", _where(d, e))
+    elif f.likely_misfit:
+        yield Hit(f"{r.label}: one {f.max_len}-token sequence fits only if the activation peak stays under "
+                  f"{f.floor - f.seq:.1f} GiB (measured {f.activation:.1f} GiB or more for this kind of model){assumed}: {figures(f)}; "
+                  f"GPU from {g.source}.{tail}", _where(d, e))
+    elif d.typical_tokens:  # how long a typical request is, only a ModelSpec's load profile says
+        yield from _concurrency(d, e, r, g, f, assumed)
 
 
-def _utilization(v: SpecView, e: Engine) -> float:
-    util_v = e.setting("gpu_memory_utilization")
-    if util_v:
-        return float(util_v.value)
-    return float(v.spec.gpu_memory_utilization or e.default("gpu_memory_utilization", 0.9))
+def _weights_assumed(d: Deployment, e: Engine, r: ResolvedModel, g: Gpu) -> Iterator[Hit]:
+    """A model known only by its size or by a table entry not confirmed: its weights alone against the GPU."""
+    if r.certain or (r.arch is None and r.params_b is None):
+        return
+    tp, quant = _tp(e), serving_quant(e, r)
+    if r.arch is not None:
+        weights = r.arch.weight_bytes(engine_dtype(e), quant) / GIB / tp
+    else:
+        weights = (r.params_b or 0) * 1e9 * (quant.bits_per_weight / 8 if quant else 2) / GIB / tp
+    util, util_note = utilization(e) if e.capability("memory_profiled_at_start") else (1.0, f"all of {e.name}'s share")
+    if weights > g.usable_gib * util:
+        yield Hit(f"{r.name}: {r.source}{', ' + quant.method if quant else ', 16 bit'}: about {weights:.1f} GiB of weights per "
+                  f"{g.name} (TP {tp}), more than its {g.usable_gib * util:.1f} GiB at {util_note}; GPU from {g.source}. "
+                  "The model's own config.json (in the repository, or read from the Hub) would make this exact", _where(d, e))
 
 
-CHECKS = [check]
+def _concurrency(d: Deployment, e: Engine, r: ResolvedModel, g: Gpu, f: Fit, assumed: str) -> Iterator[Hit]:
+    seqs, where = e.int_setting("max_num_seqs"), e.setting("max_num_seqs")
+    typical = min(f.max_len, d.typical_tokens or f.max_len)
+    tokens = f.tokens()
+    if seqs and where is not None and tokens < seqs * typical:
+        yield Hit(f"{r.label}: the KV cache holds about {tokens} tokens ({f.kv:.1f} GiB per {f.gpu} at "
+                  f"{f.kv_per_token / 1024:.0f} KiB per token), {tokens // typical} requests of {typical} tokens (the spec's p50 "
+                  f"prompt + response), fewer than --max-num-seqs {seqs}: the rest queue or are preempted{assumed}; GPU from {g.source}",
+                  where.loc)
+
+
+CHECKS = [check, tight]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
+from .. import isolate
 from ..config import Config, did_you_mean
 from ..findings import Finding, Loc, Severity
 from . import Check, registry
@@ -58,7 +59,10 @@ def _apply(check: Check[Any], subject: Subject, config: Config, out: Checked) ->
         out.applied.add((check.id, subject.name))
         hits = list(check.run(subject.value))
     except Exception as e:  # noqa: BLE001 - a bug in one check must not hide the others' findings
-        out.errors.append(f"check {check.id} failed on {subject.name}: {type(e).__name__}: {e}")
+        loc = getattr(subject.value, "loc", None)
+        f = isolate.finding("checking " + subject.name, e, loc.file if isinstance(loc, Loc) else getattr(subject.value, "file", subject.name), check.id)
+        out.findings.append(f)
+        out.errors.append(f.message)
         return []
     severity = config.severity.get(check.id, check.severity)
     return [Finding(check.id, severity, hit.message, hit.loc, check.items, subject=subject.name) for hit in hits]

@@ -8,7 +8,7 @@ probe's budget (`initialDelaySeconds + periodSeconds × failureThreshold`) shoul
 ## Why it matters
 A liveness probe that fires during model load restarts the container, which starts loading again:
 the pod never becomes ready and the rollout stalls (CrashLoopBackOff with no error in the logs).
-A warning: the load time is an estimate (model size from its name, storage speed assumed), stated in
+A warning: the load time is an estimate (the resolved model's weights, storage speed assumed), stated in
 the message.
 
 ## Example

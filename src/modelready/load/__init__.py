@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from .. import isolate
 from ..discover import Discovered
 from ..findings import FileRecord, Finding
 from .artifacts import Dockerfile, ModelCard, ModelConfig, ModelSpecDoc
@@ -73,4 +74,4 @@ def _guarded(fn: Callable[[Discovered, Config, Loaded], None], found: Discovered
     try:
         fn(found, config, out)
     except Exception as e:  # noqa: BLE001
-        out.errors.append(f"chart loader failed: {type(e).__name__}: {e}")
+        isolate.record(out, "loading charts", e)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -45,17 +46,43 @@ class ModelConfig:
 
     file: str
     data: dict
+    quantize_config: dict | None = None  # a GPTQ checkpoint's quantize_config.json beside it
 
 
 def is_model_config(data: object) -> bool:
     return isinstance(data, dict) and ("model_type" in data or "architectures" in data)
 
 
+MAX_JSON_DIGITS = 100  # no model setting needs more; Python refuses past 4,300 and slows long before
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_JSON_DIGITS:
+        raise ArtifactProblem(f"JSON holds an integer of {len(text)} digits (more than {MAX_JSON_DIGITS})", 0)
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses as infinity; no model setting is one, and arithmetic on it fails
+        raise ArtifactProblem(f"JSON holds a number out of range ({text[:40]})", 0)
+    return value
+
+
+def _json_constant(name: str) -> float:
+    raise ArtifactProblem(f"JSON holds {name}, which is not JSON (RFC 8259) and no model setting", 0)
+
+
 def load_json(text: str) -> object:
+    """Parsed JSON; ArtifactProblem for JSON that does not parse, nests past the parser's depth or holds huge integers."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
     except json.JSONDecodeError as e:
         raise ArtifactProblem(f"JSON does not parse: {e.msg}", e.lineno) from None
+    except RecursionError:
+        raise ArtifactProblem("JSON nests deeper than the parser allows", 1) from None
+    except ValueError as e:  # a float or constant the parser refuses
+        raise ArtifactProblem(f"JSON does not parse: {e}", 1) from None
 
 
 @dataclass

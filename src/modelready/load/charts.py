@@ -1,52 +1,93 @@
 """Every chart discovery found, rendered once per values set: config's, else the sets the chart ships
 (ci/, values-*.yaml, recipe folders, values files elsewhere in its project: load/values_sets.py), with
-its local file:// dependencies assembled first (load/chart_deps.py). What cannot be rendered is said."""
+its local file:// dependencies assembled first (load/chart_deps.py). What cannot be rendered is said.
+
+Charts render in parallel on the pool of bounded Helm workers (load/helm_worker.py); results are joined
+in discovery order, so the report does not depend on which chart finished first."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import isolate
 from ..discover import Discovered, rel
 from ..findings import FileRecord, Finding, Loc, Severity
-from . import chart_deps, helm, values_sets
+from . import chart_deps, helm, helm_worker, values_sets
 
 if TYPE_CHECKING:
     from ..config import Config
     from . import Loaded
 
 
+@dataclass
+class _Chart:
+    rel_chart: str
+    sets: list[list[str]]
+    pinned: bool
+    left_out: list[str]
+
+
 def load(found: Discovered, config: Config, out: Loaded) -> None:
-    if found.charts:
-        out.tools["helm"] = helm.engine_name()
     candidates = [p for p, kind in found.files if kind == "yaml"]
-    for chart_dir in found.charts:
-        rel_chart = rel(chart_dir, out.root)
-        pinned = config.charts.get(rel_chart)
-        sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates)
-        assembled = chart_deps.assemble(chart_dir, out.root)
-        for why in assembled.missing + [f"values set {w}: not rendered" for w in left_out]:
-            not_analysed(out, f"chart {rel_chart}: {why}", Loc(f"{rel_chart}/Chart.yaml"), rel_chart)
-        rendered_sets, failed = [], []
-        try:
-            for values in sets:
-                r = helm.render(chart_dir, rel_chart, values, out.root, assembled)
-                rendered_sets.append(r.values_set)
-                subject = f"{rel_chart}@{r.values_set}"
-                out.applied.add(("helm-render-failed", subject))
-                if r.error:
-                    failed.append((r, values))
-                out.objects += r.objects
-                out.rendered += [(subject, *t) for t in r.texts]
-        finally:
-            assembled.cleanup()
-        _render_failures(out, rel_chart, failed, len(sets))
-        extra = {"values_sets": rendered_sets} if pinned else {"values_sets": rendered_sets, "pin": values_sets.pin_line(rel_chart, sets)}
-        for path in found.chart_files[chart_dir]:
-            out.files.append(FileRecord(rel(path, out.root), "helm-chart", "checked", f"rendered as part of chart {rel_chart}",
-                                        extra=extra if path.name == "Chart.yaml" else {}))
-        for values in sets:
-            out.values_files.update({rel(chart_dir / v, out.root): rel_chart for v in values if v.startswith("../")})
+    with ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE) as pool:
+        jobs = []
+        for chart_dir in found.charts:
+            rel_chart = rel(chart_dir, out.root)
+            pinned = config.charts.get(rel_chart)
+            sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates)
+            chart = _Chart(rel_chart, sets, bool(pinned), left_out)
+            jobs.append((chart_dir, chart, pool.submit(_render, chart_dir, chart, found.chart_refused.get(chart_dir, []), out.root)))
+        for chart_dir, chart, job in jobs:
+            _record(chart_dir, chart, job, found, out)
+    if found.charts:
+        out.tools["helm"] = helm.engine_name()  # asked of a worker the renders left warm
+
+
+def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path) -> tuple[list[str], list[helm.Rendered]]:
+    """(dependencies that could not be assembled, one render per values set). Helm sees the chart without
+    its refused files (links out of the repository, oversized files), so `.Files.Get` cannot read them."""
+    assembled = chart_deps.assemble(chart_dir, root)
+    try:
+        if assembled.scratch is not None:  # already a copy, made without symlinks; the other refused files go too
+            for path in refused:
+                if path.is_relative_to(chart_dir):
+                    (assembled.chart_dir / path.relative_to(chart_dir)).unlink(missing_ok=True)
+            return assembled.missing, [helm.render(chart_dir, chart.rel_chart, v, root, assembled) for v in chart.sets]
+        with helm_worker.chart_without(chart_dir, refused) as seen:
+            plain = assembled if seen == chart_dir else replace(assembled, chart_dir=seen)
+            return assembled.missing, [helm.render(chart_dir, chart.rel_chart, v, root, plain) for v in chart.sets]
+    finally:
+        assembled.cleanup()
+
+
+def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[helm.Rendered]]], found: Discovered, out: Loaded) -> None:
+    rel_chart = chart.rel_chart
+    try:
+        missing, renders = job.result()
+    except Exception as e:  # noqa: BLE001 - one chart's failure is that chart's finding
+        isolate.record(out, "rendering", e, rel_chart + "/Chart.yaml")
+        missing, renders = [], []
+    for why in missing + [f"values set {w}: not rendered" for w in chart.left_out]:
+        not_analysed(out, f"chart {rel_chart}: {why}", Loc(f"{rel_chart}/Chart.yaml"), rel_chart)
+    rendered_sets, failed = [], []
+    for r, values in zip(renders, chart.sets):
+        rendered_sets.append(r.values_set)
+        subject = f"{rel_chart}@{r.values_set}"
+        out.applied.add(("helm-render-failed", subject))
+        if r.error:
+            failed.append((r, values))
+        out.objects += r.objects
+        out.rendered += [(subject, *t) for t in r.texts]
+    _render_failures(out, rel_chart, failed, len(renders))
+    extra = {"values_sets": rendered_sets} if chart.pinned else {"values_sets": rendered_sets, "pin": values_sets.pin_line(rel_chart, chart.sets)}
+    for path in found.chart_files[chart_dir]:
+        out.files.append(FileRecord(rel(path, out.root), "helm-chart", "checked", f"rendered as part of chart {rel_chart}",
+                                    extra=extra if path.name == "Chart.yaml" else {}))
+    for values in chart.sets:
+        out.values_files.update({rel(chart_dir / v, out.root): rel_chart for v in values if v.startswith("../")})
 
 
 def _render_failures(out: Loaded, rel_chart: str, failed: list, n_sets: int) -> None:

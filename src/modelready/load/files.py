@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..discover import Discovered, rel
+from .. import isolate
+from ..discover import Discovered, read_bounded, rel
 from ..findings import FileRecord, Finding, Loc, Severity
 from .artifacts import ArtifactProblem, ModelConfig, ModelSpecDoc, is_model_config, is_modelspec, load_dockerfile, load_json, load_model_card
 from .k8s import LoadProblem, objects_from_docs
@@ -29,6 +30,9 @@ def load(found: Discovered, out: Loaded) -> None:
         except (LoadProblem, ArtifactProblem) as e:
             rec.status, rec.reason = "error", str(e)
             unreadable(out, rec.path, str(e), e.line)
+        except Exception as e:  # noqa: BLE001 - one file's failure is that file's finding
+            rec.status, rec.reason = "error", f"internal error: {type(e).__name__}"
+            isolate.record(out, "loading", e, rec.path)
     _quantize_configs(out)
 
 
@@ -38,7 +42,7 @@ def unreadable(out: Loaded, file: str, message: str, line: int) -> None:
 
 def _read(path: Path, rec: FileRecord) -> str | None:
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)
     except OSError as e:
         rec.status, rec.reason = "skipped", f"cannot be read: {e.strerror}"
         return None
@@ -102,4 +106,9 @@ def _quantize_configs(out: Loaded) -> None:
         if rec.path.endswith("quantize_config.json") and rec.status == "skipped":
             parent = by_dir.get(str(Path(rec.path).parent))
             if parent is not None:
+                try:
+                    data = load_json((out.root / rec.path).read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, ArtifactProblem):
+                    continue  # left as skipped: the config.json stands without it
+                parent.quantize_config = data if isinstance(data, dict) else None
                 rec.status, rec.kind, rec.reason = "checked", "model-config", f"quantization of {parent.file}"

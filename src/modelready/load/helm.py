@@ -34,12 +34,13 @@ class Rendered:
 
 
 def engine_name() -> str:
-    try:
-        import helm_python
+    from . import helm_worker
 
-        return f"helm-python-sdk {helm_python.__version__} (Helm {helm_python.helm_sdk_version()})"
-    except Exception:  # noqa: BLE001 - any failure to load the native library means: not usable
-        return "helm CLI" if shutil.which("helm") else "none"
+    try:
+        name = helm_worker.engine_name()  # asked of a Helm worker: the Go runtime is never loaded in this process
+    except helm_worker.RenderFailed:
+        name = None
+    return name or ("helm CLI" if shutil.which("helm") else "none")
 
 
 def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled=None) -> Rendered:
@@ -128,14 +129,14 @@ class _HelmFailed(Exception):
 
 
 def _render_sdk(chart_dir: Path, values: dict) -> dict[str, str]:
+    """helm-python-sdk in a bounded worker process (load/helm_worker.py): wall, CPU and memory limits."""
+    from . import helm_worker
+
     try:
-        import helm_python
-    except Exception as e:  # noqa: BLE001
+        return helm_worker.render(chart_dir, values, RELEASE, NAMESPACE)
+    except helm_worker.NoEngine as e:
         raise _NoEngine(str(e)) from None
-    try:
-        with helm_python.Chart.load(str(chart_dir)) as chart:
-            return chart.render(values or None, name=RELEASE, namespace=NAMESPACE, is_install=True)
-    except helm_python.HelmError as e:
+    except helm_worker.RenderFailed as e:
         raise _HelmFailed(str(e)) from None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ..findings import Loc
@@ -22,6 +22,7 @@ class K8sObject:
     # Maps a line of the text the body was parsed from to a Loc in the repository (Helm: template lines).
     locator: Callable[[int], Loc] | None = None
     hook: str = ""
+    problems: list = field(default_factory=list)  # (message, Loc): fields of the wrong type, found by normalize
 
     @property
     def ref(self) -> str:

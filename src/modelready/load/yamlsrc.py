@@ -35,44 +35,104 @@ class _Loader(_Base):
 _SCALARS = {tag: fn for tag, fn in yaml.SafeLoader.yaml_constructors.items() if tag and tag.startswith("tag:yaml.org,2002:")}
 # Kubernetes YAML never means a timestamp; keep such scalars as strings (the way kubectl does).
 _SCALARS["tag:yaml.org,2002:timestamp"] = yaml.SafeLoader.construct_yaml_str
+for _tag in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:set"):
+    _SCALARS.pop(_tag, None)  # a collection tag on a scalar: keep the text
+_STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 
+# Bounds on what one file may expand to. libyaml itself refuses nesting past 1,000 levels before its
+# composer recurses; values nest far less than that in any real manifest.
+MAX_DEPTH = 200
+# Aliases share one value, so memory never amplifies, but every consumer that walks or copies a value
+# (argv, env, JSON for Helm, reports) would: the expanded size of each file is counted in nodes.
+MAX_EXPANDED_NODES = 2_000_000
 
-def _convert(loader: _Loader, node: yaml.Node, memo: dict, depth: int = 0):
+
+class _Walk:
     """Node -> plain value with lines; a direct walk, faster than PyYAML's generic constructor.
 
-    Aliases point at the same node, so results are memoised per node: an alias bomb cannot amplify.
+    Aliases point at the same node, so results are memoised per node, each with its expanded size.
     """
-    if isinstance(node, yaml.ScalarNode):
+
+    def __init__(self, loader: _Loader):
+        self.loader = loader
+        self.memo: dict[int, tuple[object, int]] = {}  # node id -> (value, expanded size)
+        self.sizes: dict[int, int] = {}  # value id -> expanded size, for merged keys
+        self.expanded = 0
+
+    def doc(self, node: yaml.Node):
+        self.memo.clear()  # anchors never cross documents, and a finished document's node ids are reused
+        value, size = self.convert(node, 0)
+        self.expanded += size
+        if self.expanded > MAX_EXPANDED_NODES:
+            raise YamlError(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values", node.start_mark.line + 1)
+        return value
+
+    def convert(self, node: yaml.Node, depth: int) -> tuple[object, int]:
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node), 1
+        key = id(node)
+        if key in self.memo:
+            return self.memo[key]
+        if depth > MAX_DEPTH:
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            out = YList()
+            out.line, out.lines = node.start_mark.line + 1, []
+            for child in node.value:
+                v, n = self.convert(child, depth + 1)
+                size += n
+                out.append(v)
+                out.lines.append(child.start_mark.line + 1)
+            return self.remember(node, out, size)
+        out = YMap()
+        out.line, out.lines = node.start_mark.line + 1, {}
+        merges = []
+        for knode, vnode in node.value:
+            if knode.tag == _MERGE:
+                merges.append(vnode)
+                continue
+            k, kn = self.convert(knode, depth + 1)
+            try:
+                hash(k)
+            except TypeError:
+                k = f"<{type(k).__name__} key at line {knode.start_mark.line + 1}>"
+            v, vn = self.convert(vnode, depth + 1)
+            size += kn + vn
+            out[k] = v
+            out.lines[k] = knode.start_mark.line + 1
+        for vnode in merges:  # `<<: *base` or `<<: [*a, *b]`: keys written here win, then earlier merges
+            v, _ = self.convert(vnode, depth + 1)
+            for src in (v if isinstance(v, list) else [v]):
+                if not isinstance(src, YMap):
+                    raise YamlError("a merge key (<<) takes a mapping or a list of mappings", vnode.start_mark.line + 1)
+                for k, item in src.items():
+                    if k not in out:
+                        out[k] = item
+                        out.lines[k] = src.lines.get(k, src.line)
+                        size += 1 + self.sizes.get(id(item), 1)
+        return self.remember(node, out, size)
+
+    def remember(self, node: yaml.Node, value: object, size: int) -> tuple[object, int]:
+        if size > MAX_EXPANDED_NODES:
+            raise YamlError(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values", node.start_mark.line + 1)
+        self.memo[id(node)] = (value, size)
+        self.sizes[id(value)] = size
+        return value, size
+
+    def scalar(self, node: yaml.ScalarNode):
+        if node.tag == _STR:
+            return node.value
         fn = _SCALARS.get(node.tag)
-        return fn(loader, node) if fn and node.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq") else node.value
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    if depth > 200:
-        raise YamlError("nesting deeper than 200 levels", node.start_mark.line + 1)
-    if isinstance(node, yaml.SequenceNode):
-        out = memo[key] = YList()
-        out.line = node.start_mark.line + 1
-        out.lines = []
-        for child in node.value:
-            out.append(_convert(loader, child, memo, depth + 1))
-            out.lines.append(child.start_mark.line + 1)
-        return out
-    out = memo[key] = YMap()
-    out.line = node.start_mark.line + 1
-    out.lines = {}
-    if any(k.tag == _MERGE for k, _ in node.value):
-        loader.flatten_mapping(node)
-    for knode, vnode in node.value:
-        k = _convert(loader, knode, memo, depth + 1)
+        if fn is None:
+            return node.value  # an application tag (!Ref, !vault): its text
         try:
-            hash(k)
-        except TypeError:
-            k = str(k)
-        out[k] = _convert(loader, vnode, memo, depth + 1)
-        out.lines[k] = knode.start_mark.line + 1
-    return out
+            return fn(self.loader, node)
+        except Exception as e:  # noqa: BLE001 - `!!int ""`, `!!bool maybe`, a 5,000-digit integer: a finding, not a crash
+            short = node.tag.rsplit(":", 1)[-1]
+            text = node.value if len(node.value) <= 40 else node.value[:40] + "…"
+            raise YamlError(f"{text!r} is not a valid {short} ({type(e).__name__})", node.start_mark.line + 1) from None
 
 
 class YamlError(ValueError):
@@ -85,10 +145,11 @@ def load_all(text: str) -> list[tuple[object, int]]:
     """Every document of a multi-document stream with the line it starts on. Raises YamlError."""
     docs = []
     loader = _Loader(text)
+    walk = _Walk(loader)
     try:
         while loader.check_node():
             node = loader.get_node()
-            docs.append((_convert(loader, node, {}) if node is not None else None, node.start_mark.line + 1 if node else 0))
+            docs.append((walk.doc(node) if node is not None else None, node.start_mark.line + 1 if node else 0))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 0

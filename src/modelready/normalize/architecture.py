@@ -1,17 +1,29 @@
-"""A model's architecture, typed, from its Hugging Face config.json: what memory and shape arithmetic needs.
+"""The model's architecture as memory and parallelism arithmetic needs it, read once from a Hugging Face
+config.json (repository, Hub or the bundled table) into a typed value: the one ModelArch every check reads.
 
-`ModelArch.from_config` reads the keys the transformers configs use across families (Llama, Mistral,
-Mixtral, Qwen2/3 and their MoE, Gemma 2/3, Phi-3, DeepSeek V2/V3 MLA, GPT-NeoX / GPT-2 aliases);
-a multimodal config's `text_config` describes the language model. A value that is absent, or not of
-the type the key has in transformers, is None: the arithmetic then says it cannot tell, never guesses.
-Formulas and examples: ../shared/reference/model-configs.yaml (kv_cache_formula).
+`ModelArch.from_config` reads the keys transformers configs use across families (Llama, Mistral, Mixtral,
+Qwen2/3 and their MoE, Gemma 2/3, Phi-3, DeepSeek V2/V3 MLA, gpt-oss; GPT-2 / GPT-NeoX aliases); a
+multimodal config's `text_config` describes the language model. A shape that is absent, or not of the type
+transformers writes, is not guessed: from_config returns None.
+
+Counting rules follow vLLM's own model code: KV heads per GPU are `max(1, kv_heads // tp)` (replicated
+when TP exceeds them), MLA caches one latent of `kv_lora_rank + qk_rope_head_dim` per layer on every
+rank, sliding-window layers hold at most `sliding_window` tokens.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+DTYPE_BYTES = {"float32": 4, "float": 4, "fp32": 4, "float16": 2, "half": 2, "fp16": 2, "bfloat16": 2, "bf16": 2,
+               "fp8": 1, "fp8_e4m3": 1, "fp8_e5m2": 1, "f8_e4m3": 1, "f8_e5m2": 1, "int8": 1, "i8": 1, "u8": 1,
+               "i32": 4, "f32": 4, "f16": 2, "i64": 8, "f64": 8, "bool": 1, "i16": 2}
+# Models whose config.json carries `sliding_window` but only uses it when `use_sliding_window` is true.
+# Families whose MLP is two matrices (up, down) rather than a gated three (gate, up, down).
+_UNGATED = ("opt", "gpt2", "gpt_neox", "gpt_bigcode", "bloom", "falcon", "phi", "starcoder2", "mpt", "gptj")
+_SWA_OPT_IN = ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen2_5_vl", "qwen2_vl")
 # the first of these keys present names the field (GPT-2 / GPT-NeoX / Falcon spell them differently)
 _ALIASES = {
     "layers": ("num_hidden_layers", "n_layer", "num_layers"),
@@ -19,18 +31,6 @@ _ALIASES = {
     "attention_heads": ("num_attention_heads", "n_head"),
     "experts": ("num_local_experts", "n_routed_experts", "num_experts"),
 }
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _num(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _first(c: Mapping[str, Any], field: str) -> int | None:
-    return next((v for v in (_int(c.get(k)) for k in _ALIASES[field]) if v), None)
 
 
 @dataclass(frozen=True)
@@ -48,88 +48,107 @@ class RopeScaling:
 
 
 @dataclass(frozen=True)
-class Quantization:
-    """`quantization_config` of a pre-quantized checkpoint (AWQ, GPTQ, FP8, compressed-tensors, bitsandbytes, MXFP4)."""
+class Quant:
+    """A checkpoint's quantization_config (or quantize_config.json beside it)."""
 
-    method: str | None  # quant_method
-    bits: int | None
-    group_size: int | None
+    method: str  # gptq | awq | fp8 | mxfp4 | nvfp4 | compressed-tensors | bitsandbytes ...
+    bits: int | None = None
+    group_size: int | None = None
 
-    @classmethod
-    def from_config(cls, raw: object) -> Quantization | None:
-        if not isinstance(raw, Mapping):
-            return None
-        method = raw.get("quant_method")
-        return cls(str(method).lower() if method else None, _int(raw.get("bits")), _int(raw.get("group_size")))
+    @property
+    def bits_per_weight(self) -> float:
+        """Storage per quantized weight, scales included (GPTQ/AWQ: an fp16 scale and a packed zero per group)."""
+        m = self.method
+        if m in ("gptq", "awq", "gptq_marlin", "awq_marlin", "marlin") or (m == "compressed-tensors" and self.bits == 4):
+            b, g = self.bits or 4, self.group_size if self.group_size and self.group_size > 0 else 0
+            return b + ((16 + b) / g if g else 0)  # 4-bit group 128: 4.156
+        if m == "mxfp4":
+            return 4.25  # OCP MX: 32 four-bit values share one 8-bit scale
+        if m in ("nvfp4", "modelopt_fp4"):
+            return 4.5  # 16 four-bit values share one fp8 scale
+        if m == "bitsandbytes":
+            return 4.0 + 32 / 64 if (self.bits or 4) == 4 else 8.0
+        return 8.0  # fp8, fbgemm_fp8, int8 / w8a8, compressed-tensors 8-bit
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameter counts by part: quantization formats keep embeddings and lm_head in 16 bits."""
+
+    embed: int
+    head: int
+    dense: int  # attention and dense MLP weights (quantized by GPTQ/AWQ/FP8/NVFP4)
+    experts: int  # routed and shared expert weights (MXFP4 in gpt-oss quantizes only these)
+
+    @property
+    def total(self) -> int:
+        return self.embed + self.head + self.dense + self.experts
 
 
 @dataclass(frozen=True)
 class ModelArch:
-    model_type: str | None
-    architectures: tuple[str, ...]
-    layers: int | None
-    hidden_size: int | None
-    intermediate_size: int | None  # the dense MLP's
-    attention_heads: int | None
-    kv_heads: int | None  # num_key_value_heads; MHA (absent) has as many as attention heads
-    head_dim: int | None  # head_dim, else hidden_size // attention heads
-    vocab_size: int | None
-    tie_word_embeddings: bool
-    max_position_embeddings: int | None
-    rope_scaling: RopeScaling | None
-    sliding_window: int | None
-    torch_dtype: str | None
-    # DeepSeek multi-head latent attention: the KV cache holds one latent of kv_lora_rank + qk_rope_head_dim
-    kv_lora_rank: int | None
-    q_lora_rank: int | None
-    qk_rope_head_dim: int | None
-    # mixture of experts
-    experts: int | None  # routed experts per MoE layer; None for a dense model
-    experts_per_token: int | None
-    shared_experts: int | None
-    moe_intermediate_size: int | None
-    quantization: Quantization | None
+    model_type: str
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    hidden: int
+    intermediate: int
+    vocab: int
+    max_position_embeddings: int | None = None
+    rope_scaling: RopeScaling | None = None
+    sliding_window: int | None = None
+    sliding_layers: int = 0  # how many layers attend only to the last `sliding_window` tokens
+    state_layers: int = 0  # linear-attention or state-space layers (layer_types): a fixed state, no per-token cache
+    kv_lora_rank: int | None = None  # MLA (DeepSeek V2/V3/R1)
+    qk_rope_head_dim: int | None = None
+    q_lora_rank: int | None = None
+    qk_nope_head_dim: int | None = None
+    v_head_dim: int | None = None
+    experts: int = 0
+    experts_per_token: int = 0
+    shared_intermediate: int = 0  # all shared experts of a layer together (DeepSeek n_shared × moe size, Qwen2-MoE's own size)
+    moe_intermediate: int | None = None
+    dense_layers: int = 0  # leading dense layers of an MoE (DeepSeek first_k_dense_replace)
+    quant: Quant | None = None
+    dtype: str | None = None  # torch_dtype of the checkpoint
+    tie_word_embeddings: bool = False
+    params_by_dtype: dict[str, int] = field(default_factory=dict)  # safetensors metadata: dtype -> parameter count, exact
+    architectures: tuple[str, ...] = ()  # config.json's `architectures` (the transformers class names)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> ModelArch:
-        text = config.get("text_config")
-        c: Mapping[str, Any] = text if isinstance(text, Mapping) else config
-        hidden, heads = _first(c, "hidden_size"), _first(c, "attention_heads")
-        head_dim = _int(c.get("head_dim")) or (hidden // heads if hidden and heads else None)
-        archs = config.get("architectures")
-        dtype = config.get("torch_dtype") or config.get("dtype") or c.get("torch_dtype")
+    def from_config(cls, cfg: Mapping[str, Any], quantize_config: Mapping[str, Any] | None = None,
+                    params_by_dtype: Mapping[str, int] | None = None) -> ModelArch | None:
+        """A config.json as a ModelArch; None when it lacks the shapes (an encoder-only or a non-transformer)."""
+        text = cfg.get("text_config")
+        c: Mapping[str, Any] = text if isinstance(text, Mapping) else cfg
+        hidden, layers, heads = _first(c, "hidden_size"), _first(c, "layers"), _first(c, "attention_heads")
+        if not (hidden and layers and heads):
+            return None
+        mtype = str(c.get("model_type") or cfg.get("model_type") or "")
+        qc = cfg.get("quantization_config") if isinstance(cfg.get("quantization_config"), Mapping) else quantize_config
+        archs = cfg.get("architectures")
         return cls(
-            model_type=str(c.get("model_type") or config.get("model_type") or "") or None,
-            architectures=tuple(str(a) for a in archs) if isinstance(archs, list) else (),
-            layers=_first(c, "layers"),
-            hidden_size=hidden,
-            intermediate_size=_int(c.get("intermediate_size")),
-            attention_heads=heads,
-            kv_heads=_int(c.get("num_key_value_heads")) or heads,
-            head_dim=head_dim,
-            vocab_size=_int(c.get("vocab_size")),
-            tie_word_embeddings=bool(c.get("tie_word_embeddings")),
+            model_type=mtype, layers=layers, heads=heads, kv_heads=_int(c.get("num_key_value_heads")) or heads,
+            head_dim=_int(c.get("head_dim")) or hidden // heads, hidden=hidden,
+            intermediate=_int(c.get("intermediate_size")) or 4 * hidden, vocab=_int(c.get("vocab_size")) or 0,
             max_position_embeddings=_int(c.get("max_position_embeddings")),
             rope_scaling=RopeScaling.from_config(c.get("rope_scaling")),
-            sliding_window=_int(c.get("sliding_window")),
-            torch_dtype=str(dtype) if dtype else None,
-            kv_lora_rank=_int(c.get("kv_lora_rank")),
-            q_lora_rank=_int(c.get("q_lora_rank")),
-            qk_rope_head_dim=_int(c.get("qk_rope_head_dim")),
-            experts=_first(c, "experts"),
-            experts_per_token=_int(c.get("num_experts_per_tok")),
-            shared_experts=_int(c.get("n_shared_experts")),
-            moe_intermediate_size=_int(c.get("moe_intermediate_size")),
-            quantization=Quantization.from_config(config.get("quantization_config") or c.get("quantization_config")),
+            **_windows(c, mtype, layers), **_mla(c), **_moe(c),
+            quant=_quant(qc), dtype=_first_str(c.get("torch_dtype"), cfg.get("torch_dtype"), c.get("dtype"), cfg.get("dtype")),
+            tie_word_embeddings=bool(cfg.get("tie_word_embeddings", c.get("tie_word_embeddings", False))),
+            params_by_dtype=dict(params_by_dtype or {}),
+            architectures=tuple(str(a) for a in archs) if isinstance(archs, list) else (),
         )
 
+    # --- shapes -------------------------------------------------------------------------------
     @property
     def mla(self) -> bool:
         return bool(self.kv_lora_rank)
 
     @property
     def context_length(self) -> int | None:
-        """The longest context the model supports, as vLLM derives it (YaRN/dynamic rope scaling extends it)."""
+        """The longest context, as vLLM derives it: YaRN or dynamic rope scaling extends the original length."""
         base, rope = self.max_position_embeddings, self.rope_scaling
         if base is None:
             return None
@@ -137,25 +156,183 @@ class ModelArch:
             return max(base, int((rope.original_max_position_embeddings or base) * rope.factor))
         return base
 
-    def parameters(self) -> float | None:
-        """Decoder-only transformer parameter count: embeddings (+ untied head) + per-layer attention and MLP (MoE: all experts)."""
-        h, layers, vocab, heads = self.hidden_size, self.layers, self.vocab_size, self.attention_heads
-        if not (h and layers and vocab and heads and self.head_dim and self.kv_heads):
-            return None
-        hd, kv = self.head_dim, self.kv_heads
-        inter = self.intermediate_size or 4 * h
-        attn = h * heads * hd + 2 * h * kv * hd + heads * hd * h
-        experts = self.experts or 1
-        mlp = 3 * h * ((self.moe_intermediate_size or inter) * experts if experts > 1 else inter)
-        embed = vocab * h * (1 if self.tie_word_embeddings else 2)
-        return float(embed + layers * (attn + mlp))
+    # --- KV cache -----------------------------------------------------------------------------
+    def kv_heads_per_gpu(self, tp: int) -> int:
+        return max(1, self.kv_heads // max(1, tp))
 
-    def kv_bytes_per_token(self, elem_bytes: float) -> float | None:
-        """KV cache one token needs across all layers: 2 (K and V) × layers × KV heads × head dim; MLA one latent."""
-        if not self.layers:
+    def kv_bytes_per_token_layer(self, tp: int, elem_bytes: float) -> float:
+        """One token's cache in one layer on one GPU."""
+        if self.mla:
+            return ((self.kv_lora_rank or 0) + (self.qk_rope_head_dim or 0)) * elem_bytes  # the latent, on every rank
+        return 2 * self.kv_heads_per_gpu(tp) * self.head_dim * elem_bytes
+
+    @property
+    def cache_layers(self) -> int:
+        return self.layers - self.state_layers
+
+    def kv_bytes_per_token(self, tp: int = 1, elem_bytes: float = 2, pp: int = 1) -> float:
+        """Per GPU, for a token in every attention layer (what a long sequence costs per token)."""
+        return self.kv_bytes_per_token_layer(tp, elem_bytes) * self.cache_layers / max(1, pp)
+
+    def kv_bytes_for(self, tokens: int, tp: int = 1, elem_bytes: float = 2, pp: int = 1) -> float:
+        """One sequence of `tokens` on one GPU: sliding-window layers hold at most the window."""
+        per_layer = self.kv_bytes_per_token_layer(tp, elem_bytes)
+        full = self.cache_layers - self.sliding_layers
+        windowed = min(tokens, self.sliding_window) if self.sliding_window else tokens
+        return per_layer * (full * tokens + self.sliding_layers * windowed) / max(1, pp)
+
+    # --- weights ------------------------------------------------------------------------------
+    def params(self) -> Params:
+        """Counted from the shapes (norms and biases left out: well under 0.1 %)."""
+        h, L = self.hidden, self.layers
+        if self.mla:
+            nope, rope, v = self.qk_nope_head_dim or 0, self.qk_rope_head_dim or 0, self.v_head_dim or self.head_dim
+            qr, kr = self.q_lora_rank or 0, self.kv_lora_rank or 0
+            q = h * qr + qr * self.heads * (nope + rope) if qr else h * self.heads * (nope + rope)
+            attn = q + h * (kr + rope) + kr * self.heads * (nope + v) + self.heads * v * h
+        else:
+            attn = 2 * h * self.heads * self.head_dim + 2 * h * self.kv_heads * self.head_dim
+        dense_mlp = (2 if self.model_type in _UNGATED else 3) * h * self.intermediate
+        if self.experts:
+            moe_layers = L - self.dense_layers
+            per_expert = 3 * h * (self.moe_intermediate or self.intermediate)
+            experts = moe_layers * (self.experts * per_expert + 3 * h * self.shared_intermediate)
+            dense = L * attn + self.dense_layers * dense_mlp + moe_layers * h * self.experts  # + routers
+        else:
+            experts, dense = 0, L * (attn + dense_mlp)
+        embed = self.vocab * h
+        return Params(embed, 0 if self.tie_word_embeddings else embed, dense, experts)
+
+    def exact_weight_bytes(self) -> int | None:
+        """From safetensors metadata, when the resolver had it: the checkpoint's bytes, packing included."""
+        if not self.params_by_dtype:
             return None
-        if self.kv_lora_rank:
-            return float(self.layers * (self.kv_lora_rank + (self.qk_rope_head_dim or 0)) * elem_bytes)
-        if not (self.kv_heads and self.head_dim):
-            return None
-        return float(2 * self.layers * self.kv_heads * self.head_dim * elem_bytes)
+        return int(sum(n * DTYPE_BYTES.get(str(d).lower(), 2) for d, n in self.params_by_dtype.items()))
+
+    def weight_bytes(self, dtype: str | None = None, quant: Quant | None = None) -> float:
+        """Bytes of weights in memory: the checkpoint's exact bytes when known and served as stored, else
+        counted from the shapes with the format's bits per weight (embeddings and lm_head at 16 bits)."""
+        q = quant or self.quant
+        served = _bytes(dtype) if dtype and dtype != "auto" else None
+        stored = _bytes(self.dtype) or 2
+        exact = self.exact_weight_bytes()
+        if exact is not None and (q is not None or served in (None, stored)):
+            return float(exact)
+        return float(sum(self._counted_bytes(served, stored, q)))
+
+    def expert_share(self, dtype: str | None = None, quant: Quant | None = None) -> float:
+        """The fraction of the weight bytes in routed and shared experts (what expert parallelism spreads over EP ranks)."""
+        experts, rest = self._counted_bytes(_bytes(dtype) if dtype and dtype != "auto" else None, _bytes(self.dtype) or 2, quant or self.quant)
+        return experts / (experts + rest) if experts + rest else 0.0
+
+    def _counted_bytes(self, served: float | None, stored: float, q: Quant | None) -> tuple[float, float]:
+        """(expert bytes, other bytes) counted from the shapes."""
+        p = self.params()
+        half = served or (2 if stored >= 4 else stored)  # vLLM casts float32 checkpoints to a 16-bit type
+        if q is None:
+            return p.experts * half, (p.dense + p.embed + p.head) * half
+        bits = q.bits_per_weight / 8
+        if q.method == "mxfp4":  # gpt-oss: experts in MXFP4, attention, router and embeddings in bf16
+            return p.experts * bits, (p.dense + p.embed + p.head) * 2
+        return p.experts * bits, p.dense * bits + (p.embed + p.head) * 2
+
+
+def _int(x: object) -> int | None:
+    return x if isinstance(x, int) and not isinstance(x, bool) else None
+
+
+def _num(x: object) -> float | None:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    try:
+        f = float(x)
+    except OverflowError:  # an integer past float's range
+        return None
+    return f if math.isfinite(f) else None  # infinity and NaN take no part in arithmetic
+
+
+def _first(c: Mapping[str, Any], name: str) -> int | None:
+    return next((v for v in (_int(c.get(k)) for k in _ALIASES[name]) if v), None)
+
+
+def _first_str(*values: object) -> str | None:
+    return next((str(v) for v in values if v), None)
+
+
+def _windows(c: Mapping[str, Any], mtype: str, layers: int) -> dict[str, Any]:
+    """Sliding-window layers and the window; linear-attention or state-space layers (a fixed state)."""
+    window = _int(c.get("sliding_window"))
+    sliding = _sliding_layers(c, mtype, layers, window)
+    raw = c.get("layer_types")
+    types: list[object] = raw if isinstance(raw, list) else []
+    state = sum(1 for t in types if t not in ("full_attention", "sliding_attention", "attention"))
+    return {"sliding_window": window if sliding else None, "sliding_layers": sliding, "state_layers": state}
+
+
+def _mla(c: Mapping[str, Any]) -> dict[str, Any]:
+    return {"kv_lora_rank": _int(c.get("kv_lora_rank")) or None, "qk_rope_head_dim": _int(c.get("qk_rope_head_dim")),
+            "q_lora_rank": _int(c.get("q_lora_rank")), "qk_nope_head_dim": _int(c.get("qk_nope_head_dim")), "v_head_dim": _int(c.get("v_head_dim"))}
+
+
+def _moe(c: Mapping[str, Any]) -> dict[str, Any]:
+    experts = _first(c, "experts") or 0
+    moe = _int(c.get("moe_intermediate_size"))
+    shared = _int(c.get("shared_expert_intermediate_size")) or (_int(c.get("n_shared_experts")) or 0) * (moe or 0)
+    return {"experts": experts, "experts_per_token": _int(c.get("num_experts_per_tok")) or 0, "shared_intermediate": shared,
+            "moe_intermediate": moe, "dense_layers": (_int(c.get("first_k_dense_replace")) or 0) if experts else 0}
+
+
+def _bytes(dtype: str | None) -> float | None:
+    return DTYPE_BYTES.get(str(dtype).lower()) if dtype else None
+
+
+def _sliding_layers(c: Mapping[str, Any], mtype: str, layers: int, window: int | None) -> int:
+    if not window:
+        return 0
+    types = c.get("layer_types")
+    if isinstance(types, list) and types:
+        return sum(1 for t in types if t == "sliding_attention")
+    if mtype in _SWA_OPT_IN:
+        if not c.get("use_sliding_window"):
+            return 0
+        return max(0, layers - int(c.get("max_window_layers") or 0))
+    if mtype.startswith("gemma2"):
+        return layers // 2  # every other layer is local
+    if mtype.startswith("gemma3"):
+        pattern = int(c.get("sliding_window_pattern") or 6)  # five local layers, then a global one
+        return layers - layers // pattern
+    return layers
+
+
+def _quant(qc: object) -> Quant | None:
+    if not isinstance(qc, Mapping):
+        return None
+    method = str(qc.get("quant_method") or qc.get("quant_algo") or ("gptq" if "bits" in qc else "")).lower()
+    if not method:
+        return None
+    bits: object = qc.get("bits") or qc.get("w_bit")
+    group: object = qc.get("group_size") or qc.get("q_group_size")
+    if method == "fp8" and isinstance(qc.get("weight_block_size"), list) and qc["weight_block_size"]:
+        group = qc["weight_block_size"][0]  # block-wise FP8 (DeepSeek V3): [n, k] weight blocks
+    elif method == "compressed-tensors":
+        bits, group = _compressed_tensors(qc, bits, group)
+    elif method == "modelopt" and "fp4" in str(qc.get("quant_algo", "")).lower():
+        method = "nvfp4"
+    elif method == "bitsandbytes":
+        bits = 4 if qc.get("load_in_4bit") else 8
+    return Quant(method, _number(bits), _number(group))
+
+
+def _compressed_tensors(qc: Mapping[str, Any], bits: object, group: object) -> tuple[object, object]:
+    """The first config group's weight scheme (llm-compressor's W4A16, W8A8 ...)."""
+    groups = qc.get("config_groups")
+    first: object = next(iter(groups.values()), {}) if isinstance(groups, Mapping) else {}
+    weights = first.get("weights") if isinstance(first, Mapping) else None
+    if not isinstance(weights, Mapping):
+        return bits, group
+    return weights.get("num_bits") or bits, weights.get("group_size") or group
+
+
+def _number(x: object) -> int | None:
+    f = _num(x)
+    return (x if isinstance(x, int) else int(f)) if f is not None else None

@@ -1,35 +1,137 @@
-"""Link what points at a deployment: Services, autoscalers, disruption budgets, metrics scrapers."""
+"""Link what points at a deployment: Services, autoscalers, disruption budgets, metrics scrapers.
+
+Linking is indexed, never a scan of every object per deployment: selectors by one of their label
+pairs (every pair must match, so any one finds all candidates), autoscalers by the name they target.
+A selector of the wrong shape is reported once on its object and selects nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..load.k8s import K8sObject
+from .fields import kind_of as _kind
 from .model import Deployment, Related, Value
 
+_POD_MONITORS = ("PodMonitor", "PodMonitoring", "ClusterPodMonitoring")
+_OPS = {"In", "NotIn", "Exists", "DoesNotExist"}
+
+# autoscaler field -> the Deployment attribute it fills when the workload does not say
+SCALE_FIELDS = (("minReplicas", "min_replicas"), ("minReplicaCount", "min_replicas"), ("maxReplicas", "max_replicas"), ("maxReplicaCount", "max_replicas"))
+
+Guard = Callable[[Deployment], AbstractContextManager[object]]
 
 
-def link(deployments: list[Deployment], objects: list[K8sObject]) -> None:
-    """Objects link within their own origin (one chart render, or all plain files of the run) and namespace."""
-    by_scope: dict[tuple[str, str], list[K8sObject]] = {}
-    for o in objects:
-        by_scope.setdefault((_scope(o.origin), o.namespace), []).append(o)
+@dataclass
+class _Selector:
+    labels: dict[str, str]
+    exprs: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        if not labels or not all(labels.get(k) == v for k, v in self.labels.items()):
+            return False
+        for key, op, values in self.exprs:
+            if (op == "In" and labels.get(key) not in values) or (op == "NotIn" and labels.get(key) in values) or \
+                    (op == "Exists" and key not in labels) or (op == "DoesNotExist" and key in labels):
+                return False
+        return True
+
+
+_Entry = tuple[int, K8sObject, _Selector]
+
+
+class _Index:
+    """Objects of one scope (origin and namespace) that select pods or services, by label pair."""
+
+    def __init__(self) -> None:
+        self.by_pair: dict[str, dict[tuple[str, str], list[_Entry]]] = {}
+        self.unpaired: dict[str, list[_Entry]] = {}  # expressions only
+        self.by_target: dict[tuple[str, str], list[tuple[int, K8sObject]]] = {}
+        self.secrets: dict[str, list[tuple[int, K8sObject]]] = {}  # by name
+
+    def add(self, role: str, pos: int, o: K8sObject, sel: _Selector | None) -> None:
+        if sel is None or (not sel.labels and not sel.exprs):
+            return  # an empty selector selects nothing here (as before): no workload is meant by it
+        entry = (pos, o, sel)
+        if sel.labels:
+            self.by_pair.setdefault(role, {}).setdefault(next(iter(sel.labels.items())), []).append(entry)
+        else:
+            self.unpaired.setdefault(role, []).append(entry)
+
+    def selecting(self, role: str, labels: dict[str, str]) -> list[K8sObject]:
+        pairs = self.by_pair.get(role, {})
+        found = {pos: (o, sel) for item in labels.items() for pos, o, sel in pairs.get(item, ())}
+        found.update({pos: (o, sel) for pos, o, sel in self.unpaired.get(role, ())})
+        return [o for pos, (o, sel) in sorted(found.items(), key=lambda kv: kv[0]) if sel.matches(labels)]
+
+
+def link(deployments: list[Deployment], objects: list[K8sObject], guard: Guard | None = None) -> None:
+    """Objects link within their own origin (one chart render, or all plain files of the run) and namespace.
+
+    `guard(deployment)` gives a context in which one deployment's linking may fail alone.
+    """
+    scopes: dict[tuple[str, str], _Index] = {}
+    for pos, o in enumerate(objects):
+        _index(scopes.setdefault((_scope(o.origin), o.namespace), _Index()), pos, o)
+    empty = _Index()
     for d in deployments:
-        scope = by_scope.get((_scope(d.origin), d.namespace), [])
-        services = [o for o in scope if _link(d, o, _spec(o))]
-        for o in scope:
-            if o.kind == "ServiceMonitor" and any(_selects(_spec(o).get("selector"), s.labels) for s in services):
-                d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_service_monitor_ports(o, services)))
-        wanted = _secret_names(d)
-        d.secrets += [Related(o.kind, o.name, o.loc("metadata", "name"), entries=_entries(o))
-                      for o in scope if o.kind == "Secret" and o.name in wanted and _near(o, d)]
-        if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
-            d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc))
+        with (guard(d) if guard else nullcontext()):
+            _link_one(d, scopes.get((_scope(d.origin), d.namespace), empty))
 
 
 def _spec(o: K8sObject) -> dict[str, Any]:
     spec = o.body.get("spec")
     return spec if isinstance(spec, dict) else {}
+
+
+def _index(ix: _Index, pos: int, o: K8sObject) -> None:
+    if o.kind == "Secret":
+        ix.secrets.setdefault(o.name, []).append((pos, o))
+        return
+    spec = o.body.get("spec")
+    if not isinstance(spec, dict):
+        return
+    if o.kind == "Service" or o.kind == "InferencePool":
+        # An InferencePool (Gateway API inference extension) fronts pods the way a Service does, in either form.
+        sel = spec.get("selector")
+        matchy = o.kind == "InferencePool" and isinstance(sel, dict) and ("matchLabels" in sel or "matchExpressions" in sel)
+        ix.add("service", pos, o, _label_selector(o, sel) if matchy else _plain_selector(o, sel))
+    elif isinstance(spec.get("scaleTargetRef"), dict):
+        ref = spec["scaleTargetRef"]
+        ix.by_target.setdefault((str(ref.get("kind", "Deployment")), str(ref.get("name"))), []).append((pos, o))
+    elif o.kind == "PodDisruptionBudget":
+        ix.add("pdb", pos, o, _label_selector(o, spec.get("selector")))
+    elif o.kind in _POD_MONITORS:
+        ix.add("podmonitor", pos, o, _label_selector(o, spec.get("selector")))
+    elif o.kind == "ServiceMonitor":
+        ix.add("servicemonitor", pos, o, _label_selector(o, spec.get("selector")))
+
+
+def _link_one(d: Deployment, ix: _Index) -> None:
+    labels = d.pod_labels
+    services = ix.selecting("service", labels)
+    d.services += [_related(o) for o in services]
+    for _pos, o in ix.by_target.get((d.kind, d.name), ()):
+        d.autoscalers.append(_related(o))
+        spec = _spec(o)
+        for key, attr in SCALE_FIELDS:
+            if key in spec and getattr(d, attr) is None:
+                setattr(d, attr, Value(spec[key], o.loc("spec", key)))
+    d.disruption_budgets += [_related(o) for o in ix.selecting("pdb", labels)]
+    d.monitors += [Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_pod_monitor_ports(o)) for o in ix.selecting("podmonitor", labels)]
+    seen: set[int] = set()
+    for s in services:
+        for o in ix.selecting("servicemonitor", s.labels):
+            if id(o) not in seen:
+                seen.add(id(o))
+                d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_service_monitor_ports(o, services)))
+    secrets = sorted((e for name in _secret_names(d) for e in ix.secrets.get(name, ())), key=lambda e: e[0])
+    d.secrets += [Related(o.kind, o.name, o.loc("metadata", "name"), entries=_entries(o)) for _pos, o in secrets if _near(o, d)]
+    if str(d.pod_annotations.get("prometheus.io/scrape", "")).lower() == "true":
+        d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc))
 
 
 def _related(o: K8sObject) -> Related:
@@ -60,11 +162,11 @@ def _public(o: K8sObject) -> bool:
 def _service_monitor_ports(o: K8sObject, services: list[K8sObject]) -> tuple[int | str, ...]:
     """The pod ports a ServiceMonitor scrapes: each endpoint's Service port (by name or number) to its targetPort."""
     out: list[int | str] = []
-    for ep in _spec(o).get("endpoints") or []:
+    for ep in _list(_spec(o).get("endpoints")):
         if not isinstance(ep, dict):
             continue
         for svc in services:
-            for sp in (_spec(svc).get("ports") or []) if svc.kind == "Service" else []:
+            for sp in _list(_spec(svc).get("ports")) if svc.kind == "Service" else []:
                 if isinstance(sp, dict) and (sp.get("name") == ep.get("port") or str(sp.get("port")) == str(ep.get("targetPort", ""))):
                     out += [p for p in [sp.get("targetPort", sp.get("port"))] if isinstance(p, (int, str))]
     return tuple(out)
@@ -72,9 +174,14 @@ def _service_monitor_ports(o: K8sObject, services: list[K8sObject]) -> tuple[int
 
 def _pod_monitor_ports(o: K8sObject) -> tuple[int | str, ...]:
     spec = _spec(o)
-    endpoints = spec.get("podMetricsEndpoints") or spec.get("endpoints") or []
+    endpoints = _list(spec.get("podMetricsEndpoints") or spec.get("endpoints"))
     ports = [ep.get("port", ep.get("targetPort")) for ep in endpoints if isinstance(ep, dict)]
     return tuple(p for p in ports if isinstance(p, (int, str)))
+
+
+def _list(x: object) -> list[Any]:
+    """A list field, or nothing: scraper endpoints and ports of another type link no port."""
+    return x if isinstance(x, list) else []
 
 
 def _signals(o: K8sObject) -> tuple[str, ...]:
@@ -86,30 +193,6 @@ def _signals(o: K8sObject) -> tuple[str, ...]:
     if not isinstance(entries, list):
         return ("",)
     return tuple(str(e.get("type") or "") if isinstance(e, dict) else "" for e in entries)
-
-
-# autoscaler field -> the Deployment attribute it fills when the workload does not say
-SCALE_FIELDS = (("minReplicas", "min_replicas"), ("minReplicaCount", "min_replicas"), ("maxReplicas", "max_replicas"), ("maxReplicaCount", "max_replicas"))
-
-
-def _link(d: Deployment, o: K8sObject, spec: dict[str, Any]) -> bool:
-    """Attach `o` to `d` where it points at it; True when `o` fronts d's pods (a Service or an InferencePool)."""
-    selector = spec.get("selector")
-    # An InferencePool (Gateway API inference extension) fronts pods the way a Service does.
-    if (o.kind == "Service" and _selects(selector, d.pod_labels, plain=True)) or (
-            o.kind == "InferencePool" and (_selects(selector, d.pod_labels, plain=True) or _selects(selector, d.pod_labels))):
-        d.services.append(_related(o))
-        return True
-    if _targets(spec.get("scaleTargetRef"), d):
-        d.autoscalers.append(_related(o))
-        for key, attr in SCALE_FIELDS:
-            if key in spec and getattr(d, attr) is None:
-                setattr(d, attr, Value(spec[key], o.loc("spec", key)))
-    elif o.kind == "PodDisruptionBudget" and _selects(selector, d.pod_labels):
-        d.disruption_budgets.append(_related(o))
-    elif o.kind in ("PodMonitor", "PodMonitoring", "ClusterPodMonitoring") and _selects(selector, d.pod_labels):
-        d.monitors.append(Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_pod_monitor_ports(o)))
-    return False
 
 
 def _near(o: K8sObject, d: Deployment) -> bool:
@@ -131,37 +214,53 @@ def _scope(origin: str) -> str:
     return origin if "@" in origin else ""
 
 
-def _targets(ref: object, d: Deployment) -> bool:
-    if not isinstance(ref, dict):
-        return False
-    kind = ref.get("kind", "Deployment")
-    return ref.get("name") == d.name and kind == d.kind
+def _problem(o: K8sObject, message: str, *path: object) -> None:
+    o.problems.append((message, o.loc("spec", *path)))
 
 
-def _selects(selector: object, labels: dict[str, str], plain: bool = False) -> bool:
-    """Label selector semantics: a Service selector is a plain map; others are matchLabels/matchExpressions."""
-    if not isinstance(selector, dict) or not labels:
-        return False
-    if plain:
-        return bool(selector) and all(labels.get(str(k)) == str(v) for k, v in selector.items())
-    ml = selector.get("matchLabels") or {}
-    exprs = selector.get("matchExpressions") or []
-    if not ml and not exprs:
-        return False
-    return all(labels.get(str(k)) == str(v) for k, v in ml.items()) and all(_matches(e, labels) for e in exprs)
+def _plain_selector(o: K8sObject, sel: object) -> _Selector | None:
+    """A Service selector: a map of label to value."""
+    if sel is None:
+        return None
+    if not isinstance(sel, dict):
+        _problem(o, f"spec.selector must be a map of labels, not {_kind(sel)}", "selector")
+        return None
+    return _Selector(_string_map(o, sel, "spec.selector", "selector"))
 
 
-# matchExpressions operator -> whether (key, values, labels) passes; an unknown operator passes, as before
-OPERATORS = {
-    "In": lambda key, values, labels: labels.get(key) in values,
-    "NotIn": lambda key, values, labels: labels.get(key) not in values,
-    "Exists": lambda key, values, labels: key in labels,
-    "DoesNotExist": lambda key, values, labels: key not in labels,
-}
+def _label_selector(o: K8sObject, sel: object) -> _Selector | None:
+    """A LabelSelector: matchLabels (a map) and matchExpressions (a list of {key, operator, values})."""
+    if sel is None:
+        return None
+    if not isinstance(sel, dict):
+        _problem(o, f"spec.selector must be a map (matchLabels, matchExpressions), not {_kind(sel)}", "selector")
+        return None
+    ml = sel.get("matchLabels")
+    if ml is not None and not isinstance(ml, dict):
+        _problem(o, f"spec.selector.matchLabels must be a map, not {_kind(ml)}", "selector", "matchLabels")
+        return None
+    out = _Selector(_string_map(o, ml or {}, "spec.selector.matchLabels", "selector", "matchLabels"))
+    exprs = sel.get("matchExpressions")
+    if exprs is None:
+        return out
+    if not isinstance(exprs, list):
+        _problem(o, f"spec.selector.matchExpressions must be a list, not {_kind(exprs)}", "selector", "matchExpressions")
+        return None
+    for i, e in enumerate(exprs):
+        values = e.get("values") if isinstance(e, dict) else None
+        if not isinstance(e, dict) or e.get("operator") not in _OPS or not isinstance(values or [], list):
+            _problem(o, f"spec.selector.matchExpressions[{i}] must be {{key, operator: In|NotIn|Exists|DoesNotExist, values: [...]}}",
+                     "selector", "matchExpressions", i)
+            return None
+        out.exprs.append((str(e.get("key")), str(e["operator"]), [str(v) for v in values or []]))
+    return out
 
 
-def _matches(e: object, labels: dict[str, str]) -> bool:
-    if not isinstance(e, dict):
-        return False
-    test = OPERATORS.get(e.get("operator"))  # type: ignore[arg-type]
-    return test is None or bool(test(str(e.get("key")), [str(v) for v in e.get("values") or []], labels))
+def _string_map(o: K8sObject, m: dict[Any, Any], name: str, *path: object) -> dict[str, str]:
+    out = {}
+    for k, v in m.items():
+        if isinstance(v, (dict, list)):
+            _problem(o, f"{name}.{k} must be a string, not {_kind(v)}", *path, k)
+            continue
+        out[str(k)] = str(v)
+    return out

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, overload
+from typing import TYPE_CHECKING, Any, Iterator, overload
 
 from .. import data
 from ..findings import Loc
+
+if TYPE_CHECKING:  # set by the resolution stage (resolve.py), which imports this module
+    from .accelerator import Gpu
+    from .resolve import ResolvedModel
 
 POD_OWNING_KINDS = ("Deployment", "StatefulSet", "LeaderWorkerSet")
 OPERATOR_COMPLETED_KINDS = ("InferenceService",)
@@ -271,6 +275,9 @@ class Deployment:
     injected_probes: str | None = None  # why an operator adds probes the files do not spell out (KubeRay)
     pod_labels: dict[str, str] = field(default_factory=dict)
     pod_annotations: dict[str, str] = field(default_factory=dict)
+    resolved: ResolvedModel | None = None  # the model's architecture and where it was learnt
+    gpu: Gpu | None = None  # the GPU it is scheduled on, when the files tell
+    typical_tokens: int | None = None  # prompt + response of a typical request (p50), as a ModelSpec's load profile states
 
     @property
     def ref(self) -> str:

@@ -39,7 +39,7 @@ class SpecView:
     arch: ModelArch | None = None  # of the model config.json the spec names (or that sits beside it)
     arch_file: str = ""
     refs: list[SpecRef] = field(default_factory=list)
-    cycles: list[list[str]] = field(default_factory=list)  # each cycle through this spec, as files, closed
+    cycles: list[list[str]] = field(default_factory=list)  # the shortest cycle through this spec, as files, closed
     targets: dict[str, "SpecView"] = field(default_factory=dict)  # resolved path -> the spec it names
 
     def get(self, *path: str, default: Any = None) -> Any:
@@ -79,13 +79,15 @@ def build(specs: list[ModelSpecDoc], deployments: list[Deployment], configs: lis
         _declare_loading(v)
         config = _config(v, config_by_file)
         if config is not None:
-            v.arch, v.arch_file = ModelArch.from_config(config.data), config.file
-        for i, dep in enumerate(v.get("dependencies", default=[]) or []):
+            v.arch, v.arch_file = ModelArch.from_config(config.data, config.quantize_config), config.file
+        deps = v.get("dependencies")
+        for i, dep in enumerate(deps if isinstance(deps, list) else []):  # another type: modelspec-invalid says so
             if isinstance(dep, dict) and isinstance(dep.get("specRef"), str):
                 v.refs.append(_resolve(v, i, dep, root, by_file))
         v.targets = {r.resolved: by_file[r.resolved] for r in v.refs if r.resolved in by_file}
     for v in views:
-        v.cycles = _cycles_from(v)
+        cycle = _shortest_cycle(v)
+        v.cycles = [cycle] if cycle else []
     return views
 
 
@@ -141,10 +143,13 @@ def _resolve(v: SpecView, i: int, dep: dict[str, Any], root: Path, by_file: dict
     try:
         real = path.resolve()
         real.relative_to(root.resolve())
+        exists = path.exists()
     except ValueError:
         ref.problem = "symlink-outside"
         return ref
-    if not path.exists():
+    except OSError:  # a name too long for the file system, a loop of links: it names no file here
+        exists = False
+    if not exists:
         ref.problem = "missing"
     elif joined not in by_file:
         ref.problem = "not-a-modelspec"
@@ -153,16 +158,24 @@ def _resolve(v: SpecView, i: int, dep: dict[str, Any], root: Path, by_file: dict
     return ref
 
 
-def _cycles_from(start: SpecView) -> list[list[str]]:
-    """Every simple cycle that returns to `start`, as the files along it (first file repeated at the end)."""
-    out: list[list[str]] = []
+def _shortest_cycle(start: SpecView) -> list[str]:
+    """The shortest cycle back to `start` (breadth first), [] when there is none.
 
-    def walk(v: SpecView, path: list[str]) -> None:
+    One cycle per spec, not every simple cycle: ten specs that all name each other have millions of
+    those. The smallest file of each cyclic group still reports its own cycle, so no group goes unreported.
+    """
+    parent: dict[int, SpecView | None] = {id(start): None}
+    queue = [start]
+    for v in queue:
         for _target, nxt in sorted(v.targets.items()):
             if nxt is start:
-                out.append(path + [start.file])
-            elif nxt.file not in path and len(path) < 50:
-                walk(nxt, path + [nxt.file])
-
-    walk(start, [start.file])
-    return out
+                path: list[SpecView] = []
+                back: SpecView | None = v
+                while back is not None:
+                    path.append(back)
+                    back = parent[id(back)]
+                return [p.file for p in reversed(path)] + [start.file]
+            if id(nxt) not in parent:
+                parent[id(nxt)] = v
+                queue.append(nxt)
+    return []

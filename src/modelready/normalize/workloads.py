@@ -10,6 +10,7 @@ from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
 from . import rayserve
 from .engine import build_engine, detect_engine
+from .fields import EMPTY, kind_of, want_list, want_map, want_scalars
 from .model import Container, Deployment, EnvVar, Image, ModelRef, PodSpec, Probe, Value, Volume, as_int
 
 # (name suffix, pod templates, replicas, where replicas are set, extra facts) of one serving group
@@ -81,20 +82,26 @@ def _pod_groups(obj: K8sObject) -> list[Group]:
     return _generic(obj)
 
 
-def _owned(obj: K8sObject, spec: YMap) -> list[Group]:
+def _owned(obj: K8sObject, _spec: YMap) -> list[Group]:
     kind = obj.kind
-    root = _m(_m(spec.get("jobTemplate")).get("spec")) if kind == "CronJob" else spec
-    tmpl = _m(root.get("template"))
+    spec = want_map(obj, obj.body, "spec", "spec")
+    where = "spec.jobTemplate.spec" if kind == "CronJob" else "spec"
+    root = want_map(obj, want_map(obj, spec, "jobTemplate", "spec.jobTemplate"), "spec", where) if kind == "CronJob" else spec
+    tmpl = want_map(obj, root, "template", f"{where}.template")
     replicas = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
+    if replicas is not None and (as_int(replicas) is None or isinstance(replicas, (bool, float))):
+        obj.problems.append((f"spec.replicas must be an integer, not {replicas!r:.40}", obj.loc("spec", "replicas")))
+    if kind not in ("CronJob", "Job"):
+        want_map(obj, want_map(obj, spec, "selector", "spec.selector"), "matchLabels", "spec.selector.matchLabels")
+    pod = _pod(obj, "main", 1, want_map(obj, tmpl, "spec", f"{where}.template.spec"), where=f"{where}.template.spec")
     labels = _labels(tmpl)
     if kind == "StatefulSet":  # the controller labels each pod with its ordinal (Kubernetes 1.28+) and name
         labels = {**labels, "apps.kubernetes.io/pod-index": "0", "statefulset.kubernetes.io/pod-name": f"{obj.name}-0"}
-    return [("", [_pod(obj, "main", 1, _m(tmpl.get("spec")))], as_int(replicas), obj.loc("spec", "replicas"),
-             {"pod_labels": labels, "pod_annotations": _labels(tmpl, "annotations")})]
+    return [("", [pod], as_int(replicas), obj.loc("spec", "replicas"), {"pod_labels": labels, "pod_annotations": _labels(tmpl, "annotations")})]
 
 
-def _bare_pod(obj: K8sObject, spec: YMap) -> list[Group]:
-    return [("", [_pod(obj, "main", 1, spec)], 1, obj.loc("metadata"), {"pod_labels": obj.labels})]
+def _bare_pod(obj: K8sObject, _spec: YMap) -> list[Group]:
+    return [("", [_pod(obj, "main", 1, want_map(obj, obj.body, "spec", "spec"))], 1, obj.loc("metadata"), {"pod_labels": obj.labels})]
 
 
 def _lws(obj: K8sObject, spec: YMap) -> list[Group]:
@@ -227,22 +234,19 @@ def _kuberay_shm(pod: PodSpec) -> None:
         c.mounts["/dev/shm"] = "kuberay-shared-mem"
 
 
-def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list[Any] | None = None) -> PodSpec:
+def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list[Any] | None = None, where: str = "spec") -> PodSpec:
+    """A pod spec; `where` names its path for problems ("spec.template.spec")."""
     L = obj.loc
-    vols = {}
-    for i, v in enumerate(_l(spec.get("volumes"))):
-        if not isinstance(v, dict):
-            continue
-        vkind = next((k for k in v if k != "name"), "unknown")
-        src = _m(v.get(vkind))
-        vols[str(v.get("name"))] = Volume(str(v.get("name")), vkind, src.get("medium"), src.get("sizeLimit"), L(i, at=spec["volumes"]))
+    if containers is None:
+        containers = _maps(obj, want_list(obj, spec, "containers", f"{where}.containers"), f"{where}.containers")
+    inits = _maps(obj, want_list(obj, spec, "initContainers", f"{where}.initContainers"), f"{where}.initContainers")
     return PodSpec(
         role=role,
         count=count,
-        containers=[_container(obj, c, False) for c in (containers if containers is not None else _l(spec.get("containers"))) if isinstance(c, dict)],
-        init_containers=[_container(obj, c, True) for c in _l(spec.get("initContainers")) if isinstance(c, dict)],
-        volumes=vols,
-        node_selector={str(k): str(v) for k, v in _m(spec.get("nodeSelector")).items()},
+        containers=[_container(obj, c, False, f"{where}.containers[{i}]") for i, c in enumerate(containers) if isinstance(c, dict)],
+        init_containers=[_container(obj, c, True, f"{where}.initContainers[{i}]") for i, c in enumerate(inits) if isinstance(c, dict)],
+        volumes=_volumes(obj, spec, where),
+        node_selector={str(k): str(v) for k, v in want_map(obj, spec, "nodeSelector", f"{where}.nodeSelector").items()},
         tolerations=list(_l(spec.get("tolerations"))),
         affinity=_m(spec.get("affinity")),
         host_ipc=bool(spec.get("hostIPC")),
@@ -253,26 +257,53 @@ def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list[Any
     )
 
 
-def _container(obj: K8sObject, c: dict[str, Any], init: bool) -> Container:
+def _volumes(obj: K8sObject, spec: YMap, where: str) -> dict[str, Volume]:
+    vols: dict[str, Volume] = {}
+    volumes = want_list(obj, spec, "volumes", f"{where}.volumes")
+    for i, v in enumerate(_maps(obj, volumes, f"{where}.volumes")):
+        if v is None:
+            continue
+        vkind = next((k for k in v if k != "name"), "unknown")
+        src = _m(v.get(vkind))
+        vols[str(v.get("name"))] = Volume(str(v.get("name")), vkind, src.get("medium"), src.get("sizeLimit"), obj.loc(i, at=volumes))
+    return vols
+
+
+def _maps(obj: K8sObject, items: list[Any], name: str) -> list[dict[str, Any] | None]:
+    """The items of a list in place, None where an item is not a map (a problem at its line)."""
+    for i, x in enumerate(items):
+        if not isinstance(x, dict):
+            obj.problems.append((f"{name}[{i}] must be a map, not {kind_of(x)}", obj.loc(i, at=items)))
+    return [x if isinstance(x, dict) else None for x in items]
+
+
+def _image(obj: K8sObject, c: dict[str, Any], where: str) -> Image | None:
+    raw = c.get("image")
+    if raw is not None and not isinstance(raw, str):
+        obj.problems.append((f"{where}.image must be a string, not {kind_of(raw)}", obj.loc("image", at=c)))
+    return Image.parse(str(raw), obj.loc("image", at=c)) if raw is not None and not isinstance(raw, (dict, list)) else None
+
+
+def _container(obj: K8sObject, c: dict[str, Any], init: bool, where: str = "container") -> Container:
     L = obj.loc
-    image = Image.parse(str(c["image"]), L("image", at=c)) if c.get("image") is not None else None
-    res = _m(c.get("resources"))
+    image = _image(obj, c, where)
+    res = want_map(obj, c, "resources", f"{where}.resources")
     ports = {}
-    for p in _l(c.get("ports")):
+    for p in want_list(obj, c, "ports", f"{where}.ports"):
         if isinstance(p, dict) and isinstance(p.get("containerPort"), int):
             ports[str(p.get("name") or p["containerPort"])] = p["containerPort"]
     arg_locs = {part: [L(i, at=c[part]) for i in range(len(c[part]))] for part in ("command", "args") if isinstance(c.get(part), YList)}
     return Container(
         name=str(c.get("name", "")),
         image=image,
-        command=[str(x) for x in _l(c.get("command"))],
-        args=[str(x) for x in _l(c.get("args"))],
-        env=_env(obj, c),
-        requests={str(k): Value(v, L("requests", k, at=res)) for k, v in _m(res.get("requests")).items()},
-        limits={str(k): Value(v, L("limits", k, at=res)) for k, v in _m(res.get("limits")).items()},
+        command=want_scalars(obj, c, "command", f"{where}.command"),
+        args=want_scalars(obj, c, "args", f"{where}.args"),
+        env=_env(obj, c, where),
+        requests={str(k): Value(v, L("requests", k, at=res)) for k, v in want_map(obj, res, "requests", f"{where}.resources.requests").items()},
+        limits={str(k): Value(v, L("limits", k, at=res)) for k, v in want_map(obj, res, "limits", f"{where}.resources.limits").items()},
         probes=_probes(obj, c),
         ports=ports,
-        mounts={str(m.get("mountPath")): str(m.get("name")) for m in _l(c.get("volumeMounts")) if isinstance(m, dict)},
+        mounts={str(m.get("mountPath")): str(m.get("name")) for m in want_list(obj, c, "volumeMounts", f"{where}.volumeMounts") if isinstance(m, dict)},
         loc=L(at=c),
         resources_loc=L("resources", at=c),
         init=init,
@@ -294,9 +325,9 @@ def _probes(obj: K8sObject, c: dict[str, Any]) -> dict[str, Probe]:
     return probes
 
 
-def _env(obj: K8sObject, c: dict[str, Any]) -> list[EnvVar]:
+def _env(obj: K8sObject, c: dict[str, Any], where: str) -> list[EnvVar]:
     env = []
-    for i, e in enumerate(_l(c.get("env"))):
+    for i, e in enumerate(want_list(obj, c, "env", f"{where}.env")):
         if isinstance(e, dict) and e.get("name"):
             val = e.get("value")
             env.append(EnvVar(str(e["name"]), None if val is None else str(val), e.get("valueFrom"),
@@ -380,12 +411,8 @@ def _labels(tmpl: dict[str, Any], key: str = "labels") -> dict[str, str]:
 
 
 def _m(x: object) -> YMap:
-    return x if isinstance(x, YMap) else _EMPTY
+    return x if isinstance(x, YMap) else EMPTY
 
 
 def _l(x: object) -> list[Any]:
     return x if isinstance(x, list) else []
-
-
-_EMPTY = YMap()
-_EMPTY.line, _EMPTY.lines = 0, {}

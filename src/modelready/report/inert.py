@@ -10,6 +10,7 @@ renders content through these functions, and nothing else decides how:
   command values, and a stream filter so that no line written to stdout/stderr starts a command, but for
   the commands modelready itself writes through `command()` (`::error` / `::warning` with every value
   escaped, `::stop-commands::`), given to `StreamGuard.command`;
+- `xml_text(s)`: characters XML 1.0 cannot carry at all replaced, for JUnit;
 - `redact(s)` and `redact_tree(value)`: tokens and URL credentials masked, wherever they came from.
 """
 
@@ -85,6 +86,15 @@ def code(s: object) -> str:
     fence = "`" * (longest + 1)
     pad = " " if s.startswith(("`", " ")) or s.endswith(("`", " ")) else ""
     return f"{fence}{pad}{s}{pad}{fence}"
+
+
+# Characters XML 1.0 cannot carry at all (a NUL in an engine argument would make a whole JUnit file invalid).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(s: object) -> str:
+    """Text an XML 1.0 document can hold (ElementTree escapes markup, not these): each such character as \ufffd."""
+    return _NOT_XML.sub("\ufffd", str(s))
 
 
 def table_cell(s: object) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from .inert import xml_text as _x
+
 
 def render(doc: dict, applied: dict[str, list[str]]) -> str:
     """`applied`: subject -> check IDs that ran on it."""
@@ -16,15 +18,15 @@ def render(doc: dict, applied: dict[str, list[str]]) -> str:
     total = fails = 0
     for subject in sorted(set(applied) | set(by_subject)):
         found = by_subject.get(subject, [])
-        suite = ET.SubElement(suites, "testsuite", name=subject)
+        suite = ET.SubElement(suites, "testsuite", name=_x(subject))
         failed_checks = {f["check"] for f in found}
         for check in sorted(set(applied.get(subject, [])) - failed_checks):
-            ET.SubElement(suite, "testcase", classname=subject, name=check)
+            ET.SubElement(suite, "testcase", classname=_x(subject), name=check)
         for f in found:
-            case = ET.SubElement(suite, "testcase", classname=subject, name=f["check"])
+            case = ET.SubElement(suite, "testcase", classname=_x(subject), name=f["check"])
             where = f"{f['file']}:{f['line']}"
-            el = ET.SubElement(case, "failure" if f["severity"] != "info" else "skipped", message=f["message"], type=f["severity"])
-            el.text = f"{where}\n{f['message']}"
+            el = ET.SubElement(case, "failure" if f["severity"] != "info" else "skipped", message=_x(f["message"]), type=f["severity"])
+            el.text = _x(f"{where}\n{f['message']}")
         n, k = len(suite), sum(1 for f in found if f["severity"] != "info")
         suite.set("tests", str(n))
         suite.set("failures", str(k))

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -64,6 +65,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     items: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)  # item -> (ran|skipped, why, evidence)
     runs: list[Run] = field(default_factory=list)
+    deadline: float | None = None  # time.monotonic() by which every Trivy run of the scan has ended
 
     def as_dict(self) -> dict:
         return {"version": self.version, "runs": [r.__dict__ for r in self.runs],
@@ -100,6 +102,9 @@ def scan(result, opts: Options, only: set[str] | None = None) -> Report:
 
         result = copy.copy(result)
         result.files = [f for f in result.files if f.path in only]
+    # One budget for every Trivy run of this scan (Trivy's own --timeout, and a little to exit): a hanging
+    # Trivy costs at most this, never once per kind.
+    rep.deadline = time.monotonic() + opts.timeout + min(30, opts.timeout)
     binary = locate(opts.binary)
     if binary is None:
         for item in ("pod-permissions", "image-scanned"):
@@ -107,8 +112,8 @@ def scan(result, opts: Options, only: set[str] | None = None) -> Report:
         return rep
     proc = _run(rep, "version", "", [binary, "version", "--format", "json"], 30)
     try:
-        rep.version = json.loads(proc.stdout)["Version"] if proc and proc.returncode == 0 else None
-    except (ValueError, KeyError):
+        rep.version = str(json.loads(proc.stdout)["Version"]) if proc and proc.returncode == 0 else None
+    except (ValueError, KeyError, TypeError):
         rep.version = None
     with tempfile.TemporaryDirectory(prefix="modelready-trivy-") as tmp:
         if "config" in opts.kinds:
@@ -124,15 +129,27 @@ def scan(result, opts: Options, only: set[str] | None = None) -> Report:
 
 
 def _run(rep: Report, kind: str, target: str, cmd: list[str], timeout: int) -> subprocess.CompletedProcess | None:
+    """Trivy in its own process group: at the timeout (or the scan's total budget) the group is killed, children too."""
     t0 = time.perf_counter()
+    if rep.deadline is not None:
+        timeout = min(timeout, rep.deadline - time.monotonic())
+        if timeout <= 0:
+            rep.runs.append(Run(kind, target, None, 0.0, "not run: the total Trivy budget is spent"))
+            return None
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        rep.runs.append(Run(kind, target, None, time.perf_counter() - t0, f"timed out after {timeout} s"))
-        return None
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+                              start_new_session=True) as p:
+            try:
+                out, err = p.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.communicate()
+                rep.runs.append(Run(kind, target, None, round(time.perf_counter() - t0, 3), f"timed out after {timeout:.0f} s: stopped with its process group"))
+                return None
     except OSError as e:
         rep.runs.append(Run(kind, target, None, time.perf_counter() - t0, f"cannot run {cmd[0]}: {e}"))
         return None
+    proc = subprocess.CompletedProcess(cmd, p.returncode, out, err)
     rep.runs.append(Run(kind, target, proc.returncode, round(time.perf_counter() - t0, 3), redact(proc.stderr[-4000:])))
     return proc
 
@@ -297,12 +314,22 @@ def vulnerability_findings(doc: dict, ref: str, loc: Loc, severity: str) -> list
 
 
 def _json(proc) -> dict | None:
+    """Trivy's report, its shape checked before use: Results a list of maps, each list in them a list of maps."""
     if proc is None or proc.returncode != 0:
         return None
     try:
-        return json.loads(proc.stdout or "{}")
-    except ValueError:
+        doc = json.loads(proc.stdout or "{}")
+    except (ValueError, RecursionError):
         return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("Results") or [], list):
+        return None
+    results = [r for r in doc.get("Results") or [] if isinstance(r, dict)]
+    for r in results:
+        for key in ("Misconfigurations", "Secrets", "Vulnerabilities"):
+            items = r.get(key)
+            r[key] = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    doc["Results"] = results
+    return doc
 
 
 def _reason(rep: Report) -> str:

@@ -1,0 +1,229 @@
+"""Helm renders in worker processes, bounded in wall time, CPU time and memory.
+
+The Go engine cannot be interrupted from a Python thread: `range until 100000000` or `tpl` recursion in a
+chart would take the whole run with it. So each render goes to a worker process (this module run as
+`python helm_worker.py`) that loads helm-python-sdk once and stays alive for the next
+chart: a pool, so charts also render in parallel. A worker over a limit is killed with its process group
+and replaced; the values set gets a finding saying which limit it passed.
+
+Protocol: one JSON line per request on stdin ({"chart", "values", "name", "namespace"}), one JSON line per
+answer on the worker's protocol fd ({"manifests": {...}} or {"error": "...", "kind": "helm"|"noengine"}).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+WALL_S = float(os.environ.get("MODELREADY_HELM_WALL_S", "30"))  # one values set
+CPU_S = float(os.environ.get("MODELREADY_HELM_CPU_S", "20"))
+MEMORY_BYTES = int(os.environ.get("MODELREADY_HELM_MEMORY_MB", "1024")) * 1024 * 1024
+POOL_SIZE = max(1, min(4, os.cpu_count() or 1))
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+class NoEngine(Exception):
+    pass
+
+
+class RenderFailed(Exception):
+    pass
+
+
+class _Worker:
+    def __init__(self):
+        # GOMEMLIMIT makes Go collect before the hard limit (RLIMIT_AS, set by the worker itself) is reached.
+        env = {**os.environ, "GOMEMLIMIT": f"{MEMORY_BYTES * 3 // 4 // (1024 * 1024)}MiB", "GOMAXPROCS": "2"}
+        # Run as a script, not `-m`: the worker needs none of modelready's packages, and starts 50 ms sooner without them.
+        self.proc = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        self.buf = b""
+
+    def render(self, request: dict) -> dict:
+        try:
+            self.proc.stdin.write(json.dumps(request, default=str).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError:
+            raise RenderFailed(self._death()) from None
+        start, cpu0 = time.monotonic(), self._cpu()
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buf:
+            if time.monotonic() - start > WALL_S:
+                self.kill()
+                raise RenderFailed(f"rendering took more than {WALL_S:g} s of wall time: stopped")
+            if self._cpu() - cpu0 > CPU_S:
+                self.kill()
+                raise RenderFailed(f"rendering used more than {CPU_S:g} s of CPU time: stopped")
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise RenderFailed(self._death())
+                self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return json.loads(line)
+
+    def _cpu(self) -> float:
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _TICKS
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def _death(self) -> str:
+        code = self.proc.wait(timeout=5)
+        self.kill()
+        why = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
+        return (f"the Helm engine died while rendering ({why}): the chart passed the memory limit of "
+                f"{MEMORY_BYTES // (1024 * 1024)} MiB or recursed without end")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.proc.wait()
+
+
+def _limit_memory() -> None:
+    """Address space for the render: MEMORY_BYTES beyond what the loaded engine has reserved already.
+
+    The Go runtime reserves ~900 MB of address space it never touches (about 70 MB resident): a bare
+    1 GiB RLIMIT_AS left a render ~40 MB and the engine died of SIGABRT at random on an ordinary chart."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _reserved() + MEMORY_BYTES
+    limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if soft == resource.RLIM_INFINITY else min(limit, soft), hard))
+
+
+def _reserved() -> int:
+    """This process's address space now (VmSize), 0 when /proc cannot say."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+class _Pool:
+    def __init__(self):
+        self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self.lock = threading.Lock()
+        self.all: list[_Worker] = []
+
+    def render(self, request: dict) -> dict:
+        worker = self._take()
+        try:
+            answer = worker.render(request)
+        except BaseException:
+            worker.kill()
+            raise
+        self.idle.put(worker)
+        return answer
+
+    def _take(self) -> _Worker:
+        while True:
+            try:
+                w = self.idle.get_nowait()
+            except queue.Empty:
+                with self.lock:
+                    w = _Worker()
+                    self.all.append(w)
+                return w
+            if w.alive():
+                return w
+
+    def close(self) -> None:
+        for w in self.all:
+            if w.alive():
+                w.kill()
+
+
+_POOL = _Pool()
+atexit.register(_POOL.close)
+
+
+def render(chart_dir: Path, values: dict, name: str, namespace: str) -> dict[str, str]:
+    """Template name -> rendered text. Raises NoEngine (no helm-python-sdk) or RenderFailed (Helm's message, or a limit)."""
+    answer = _POOL.render({"chart": str(chart_dir), "values": values, "name": name, "namespace": namespace})
+    if "manifests" in answer and isinstance(answer["manifests"], dict):
+        return {str(k): str(v) for k, v in answer["manifests"].items()}
+    if answer.get("kind") == "noengine":
+        raise NoEngine(str(answer.get("error")))
+    raise RenderFailed(str(answer.get("error", "the Helm worker gave no answer")))
+
+
+def engine_name() -> str | None:
+    """helm-python-sdk's version as the worker loads it, None when it cannot (the Go runtime stays out of this process)."""
+    answer = _POOL.render({"op": "version"})
+    return answer.get("version") if isinstance(answer.get("version"), str) else None
+
+
+@contextmanager
+def chart_without(chart_dir: Path, refused: list[Path]):
+    """The chart as Helm may see it: itself, or a copy without the refused files (links out of the
+    repository, devices, oversized files), so `.Files.Get` cannot read them either."""
+    if not refused:
+        yield chart_dir
+        return
+    skip = set(refused)
+    with tempfile.TemporaryDirectory(prefix="modelready-chart-") as tmp:
+        dest = Path(tmp) / chart_dir.name
+
+        def ignore(folder: str, names: list[str]) -> list[str]:
+            return [n for n in names if Path(folder) / n in skip]
+
+        shutil.copytree(chart_dir, dest, symlinks=False, ignore=ignore)
+        yield dest
+
+
+def _serve() -> None:
+    """The worker's loop: answers on a private copy of stdout, so nothing the engine prints can corrupt it."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    try:
+        import helm_python
+    except Exception as e:  # noqa: BLE001 - any failure to load the native library means: not usable
+        helm_python, missing = None, f"{type(e).__name__}: {e}"
+    _limit_memory()  # after the engine is loaded: its runtime's reservations are not the chart's
+    for line in sys.stdin.buffer:
+        req = json.loads(line)
+        if req.get("op") == "version":
+            answer = {"version": None if helm_python is None else f"helm-python-sdk {helm_python.__version__} (Helm {helm_python.helm_sdk_version()})"}
+        elif helm_python is None:
+            answer = {"error": missing, "kind": "noengine"}
+        else:
+            try:
+                with helm_python.Chart.load(req["chart"]) as chart:
+                    answer = {"manifests": chart.render(req["values"] or None, name=req["name"], namespace=req["namespace"], is_install=True)}
+            except helm_python.HelmError as e:
+                answer = {"error": str(e), "kind": "helm"}
+            except Exception as e:  # noqa: BLE001 - any other failure is this chart's, not the worker's
+                answer = {"error": f"{type(e).__name__}: {e}", "kind": "helm"}
+        out.write(json.dumps(answer).encode() + b"\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    del sys.path[0]  # this file's folder: its modules (helm.py, files.py) must not shadow anything helm_python imports
+    _serve()

@@ -1,0 +1,267 @@
+"""Hostile and huge input, one class per case: each run ends within 30 s of CPU and wall time (resource
+limits on the child, not timed assertions) and 1.5 GB of resident memory at its peak, Helm workers
+included, by no signal, with no traceback, a report, and a finding or a file record that names the
+offending file.
+
+Memory is measured as peak RSS, not capped by RLIMIT_AS: the Go runtime in a Helm worker reserves ~1.5 GB
+of address space it never touches (~70 MB resident), and under a 1.5 GB address-space cap it died of
+SIGABRT at random on an ordinary render. A 4 GB cap stays as a backstop against a runaway."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+LIMIT_S, LIMIT_BYTES, BACKSTOP_BYTES = 30, 1536 * 1024 * 1024, 4096 * 1024 * 1024
+EXITS = {0, 1, 3}  # README: 0 clean, 1 findings, 3 internal error (report still written)
+VLLM = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, labels: {{app: {name}}}}}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+      - name: vllm
+        image: vllm/vllm-openai:v0.8.5
+        args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"{extra}]
+        resources: {{limits: {{nvidia.com/gpu: 1}}}}
+"""
+LOL = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 9))
+
+
+def _limits() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (BACKSTOP_BYTES, BACKSTOP_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (LIMIT_S, LIMIT_S))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def run_check(folder: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    cmd = [sys.executable, "-m", "modelready.cli", "check", ".", "--format", "json", *args]
+    with open(folder.parent / f"{folder.name}.out", "w+") as out, open(folder.parent / f"{folder.name}.err", "w+") as err:
+        child = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=err, preexec_fn=_limits)
+        wall = threading.Timer(LIMIT_S, child.kill)  # a hang uses no CPU: wall time is bounded apart
+        wall.start()
+        # wait4, not wait: its usage covers the run and the Helm workers it reaped (peak RSS of any of them)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        wall.cancel()
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        proc = subprocess.CompletedProcess(cmd, child.returncode, out.read(), err.read())
+    assert proc.returncode >= 0, f"killed by signal {-proc.returncode}"
+    assert usage.ru_maxrss * 1024 < LIMIT_BYTES, f"peak resident memory {usage.ru_maxrss // 1024} MB"
+    assert proc.returncode in EXITS, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr + proc.stdout
+    return proc, json.loads(proc.stdout)
+
+
+def named(doc: dict, file: str, check: str | None = None) -> list[str]:
+    """Messages of findings on `file` (of `check`), and the reason of its file record when it was not checked."""
+    out = [f["message"] for f in doc["findings"] if f["file"] == file and (check is None or f["check"] == check)]
+    out += [r["reason"] for r in doc["files"] if r["path"] == file and r["status"] != "checked" and check is None]
+    return out
+
+
+def chart(folder: Path, template: str, values: str = "", ci: dict | None = None) -> Path:
+    (folder / "templates").mkdir(parents=True)
+    (folder / "Chart.yaml").write_text(f"apiVersion: v2\nname: {folder.name}\nversion: 0.1.0\n")
+    (folder / "values.yaml").write_text(values)
+    (folder / "templates" / "x.yaml").write_text(template)
+    for name, text in (ci or {}).items():
+        (folder / "ci").mkdir(exist_ok=True)
+        (folder / "ci" / name).write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize("literal", ["replicas: " + "9" * 5000, 'replicas: !!int ""', "replicas: !!bool maybe", "replicas: !!float abc"])
+def test_scalars_that_do_not_construct(tmp_path, literal):
+    (tmp_path / "ok.yaml").write_text(VLLM.format(name="ok", extra=""))
+    (tmp_path / "bad.yaml").write_text(VLLM.format(name="bad", extra="").replace("spec:\n  selector", f"spec:\n  {literal}\n  selector"))
+    proc, doc = run_check(tmp_path)
+    assert any("is not a valid" in m for m in named(doc, "bad.yaml", "input-unreadable"))
+    assert any(d.startswith("Deployment/default/ok") for d in {f["subject"] for f in doc["findings"]})  # the other file stays
+
+
+def test_selector_of_the_wrong_type_meets_a_labelled_deployment(tmp_path):
+    (tmp_path / "deploy.yaml").write_text(VLLM.format(name="llm", extra=""))
+    (tmp_path / "svc.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {selector: app}\n---\n"
+                                       "apiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {selector: 7}\n---\n"
+                                       "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p}\n"
+                                       "spec: {selector: {matchLabels: [app]}}\n")
+    proc, doc = run_check(tmp_path)
+    assert proc.returncode == 1
+    assert len(named(doc, "svc.yaml", "field-type-invalid")) == 3
+    assert any(f["check"] == "service-missing" and f["subject"].startswith("Deployment/default/llm") for f in doc["findings"])
+
+
+def test_modelspec_graph_bounded(tmp_path):
+    names = [f"spec{i}.yaml" for i in range(10)]
+    for n in names:  # ten specs that all name each other: millions of simple cycles
+        deps = "".join(f"  - {{name: {o[:-5]}, specRef: {o}}}\n" for o in names if o != n)
+        (tmp_path / n).write_text(f"apiVersion: modelready.io/v1alpha1\nkind: ModelSpec\nmetadata: {{name: {n[:-5]}}}\nspec:\n  dependencies:\n{deps}")
+    (tmp_path / "odd.yaml").write_text("apiVersion: modelready.io/v1alpha1\nkind: ModelSpec\nmetadata: {name: odd}\nspec:\n"
+                                       f"  dependencies: 5\n---\napiVersion: modelready.io/v1alpha1\nkind: ModelSpec\nmetadata: {{name: long}}\n"
+                                       f"spec:\n  dependencies:\n  - {{name: x, specRef: {'a' * 300}.yaml}}\n")
+    proc, doc = run_check(tmp_path)
+    assert named(doc, "spec0.yaml", "spec-dependency-cycle")
+    assert named(doc, "odd.yaml") and not doc["errors"]
+
+
+@pytest.mark.parametrize("text, message", [("[" * 100_000 + "]" * 100_000, "nests deeper"),
+                                           ('{"model_type": "llama", "max_position_embeddings": ' + "9" * 5000 + "}", "digits"),
+                                           ('{"model_type": "llama", "rope_scaling": {"type": "yarn", "factor": 1e400}}', "out of range"),
+                                           ('{"model_type": "llama", "rope_scaling": {"type": "yarn", "factor": Infinity}}', "Infinity")])
+def test_config_json_bounded(tmp_path, text, message):
+    (tmp_path / "config.json").write_text(text)
+    _proc, doc = run_check(tmp_path)
+    assert any(message in m for m in named(doc, "config.json", "input-unreadable"))
+
+
+@pytest.mark.parametrize("where", ["plain", "card", "template"])
+def test_deep_nesting(tmp_path, where):
+    deep = "[" * 30_000 + "]" * 30_000
+    if where == "plain":
+        (tmp_path / "deep.yaml").write_text("a: " + deep + "\n")
+        file, check = "deep.yaml", "input-unreadable"
+    elif where == "card":
+        (tmp_path / "README.md").write_text(f"---\nlicense: {deep}\n---\n# card\n")
+        file, check = "README.md", "input-unreadable"
+    else:
+        chart(tmp_path / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: " + deep + "}\n")
+        file, check = "c/templates/x.yaml", "helm-render-failed"
+    _proc, doc = run_check(tmp_path)
+    assert named(doc, file, check)
+
+
+@pytest.mark.parametrize("where", ["args", "env", "card", "ci-values"])
+def test_alias_bombs(tmp_path, where):
+    indented = "".join("  " + line + "\n" for line in LOL.splitlines())
+    if where in ("args", "env"):
+        use = "        args: *a8\n" if where == "args" else "        env: [{name: X, value: *a8}]\n"
+        text = VLLM.format(name="b", extra="").replace('        args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]\n', use)
+        (tmp_path / "bomb.yaml").write_text(text.replace("spec:\n  selector", "x-anchors:\n" + indented + "spec:\n  selector", 1))
+        file, check = "bomb.yaml", "input-unreadable"
+    elif where == "card":
+        (tmp_path / "README.md").write_text("---\n" + LOL + "tags: *a8\n---\n# card\n")
+        file, check = "README.md", "input-unreadable"
+    else:
+        chart(tmp_path / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: {{ .Values.b | toJson | quote }}}\n",
+              ci={"bomb.yaml": LOL + "b: *a8\n"})
+        file, check = "c/ci/bomb.yaml", "helm-render-failed"
+    _proc, doc = run_check(tmp_path)
+    assert any("aliases expand" in m for m in named(doc, file, check))
+
+
+def test_devices_and_links_out_of_the_repository(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret-deploy.yaml").write_text(VLLM.format(name="outside", extra=""))
+    (outside / "creds.txt").write_text("TOP-SECRET-CONTENT\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "zero.yaml").symlink_to("/dev/zero")
+    (repo / "outside.yaml").symlink_to(outside / "secret-deploy.yaml")
+    c = chart(repo / "c", 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: {{ .Files.Get "creds.txt" | quote }}, b: {{ required "creds" (.Files.Get "creds.txt") | quote }}}\n')
+    (c / "creds.txt").symlink_to(outside / "creds.txt")
+    proc, doc = run_check(repo)
+    files = {r["path"]: r for r in doc["files"]}
+    assert files["zero.yaml"]["status"] == "skipped" and "outside the repository" in files["zero.yaml"]["reason"]
+    assert files["outside.yaml"]["status"] == "skipped" and "outside the repository" in files["outside.yaml"]["reason"]
+    assert files["c/creds.txt"]["status"] == "skipped"
+    assert "TOP-SECRET" not in proc.stdout and not any(d["name"] == "outside" for d in doc.get("deployments", []))
+
+
+def test_config_file_that_is_a_device_is_a_usage_error(tmp_path):
+    (tmp_path / ".modelready.yaml").symlink_to("/dev/zero")
+    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", "."], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=LIMIT_S, preexec_fn=_limits)
+    assert proc.returncode == 2 and ".modelready.yaml: cannot be read: not a regular file" in proc.stderr
+
+
+@pytest.mark.parametrize("template, values", [
+    ("{{- range until 100000000 }}\n# {{ . }}\n{{- end }}\n", ""),  # 6 GB in 9 s, unbounded
+    ("{{ tpl .Values.a . }}\n", 'a: "{{ tpl .Values.a . }}"\n'),  # Go stack overflow
+])
+def test_helm_runaway_is_stopped(tmp_path, template, values):
+    chart(tmp_path / "c", template, values)
+    (tmp_path / "ok.yaml").write_text(VLLM.format(name="ok", extra=""))
+    _proc, doc = run_check(tmp_path)
+    assert any("Helm engine died" in m or "more than" in m for m in named(doc, "c/Chart.yaml", "helm-render-failed"))
+    assert any(f["subject"].startswith("Deployment/default/ok") for f in doc["findings"])
+
+
+def test_huge_int_in_a_rendered_template(tmp_path):
+    chart(tmp_path / "c", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: {{ .Release.Name }}}\nspec: {replicas: " + "9" * 5000 + "}\n")
+    _proc, doc = run_check(tmp_path)
+    assert any("is not a valid int" in m for m in named(doc, "c/templates/x.yaml", "helm-render-failed"))
+
+
+def test_many_deployments_in_one_file(tmp_path):
+    docs = [VLLM.format(name=f"llm-{i}", extra=', "--max-model-len", "8192"') for i in range(1700)]
+    (tmp_path / "many.yaml").write_text("---\n".join(docs))
+    assert (tmp_path / "many.yaml").stat().st_size < 5 * 1024 * 1024
+    _proc, doc = run_check(tmp_path)
+    assert doc["summary"]["deployments"] == 1700
+
+
+def test_nul_in_an_argument_keeps_junit_valid(tmp_path):
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="nul", extra=', "--served-model-name=a\\0b"'))
+    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", ".", "-o", "r.xml"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=LIMIT_S, preexec_fn=_limits)
+    assert proc.returncode in EXITS
+    ElementTree.parse(tmp_path / "r.xml")
+
+
+def _fake_trivy(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "trivy"
+    script.write_text("#!/bin/sh\nif [ \"$1\" = version ]; then echo '{\"Version\": \"0.59.1\"}'; exit 0; fi\n" + body)
+    script.chmod(0o755)
+    return script
+
+
+@pytest.mark.parametrize("body, says", [
+    ("sleep 600 & sleep 600\n", "timed out"),  # a child of Trivy must die with it
+    ("echo '{\"Results\": [7, {\"Target\": 1, \"Misconfigurations\": {\"a\": 1}}]}'\n", None),
+    ("echo '[1, 2]'\n", None),
+])
+def test_trivy_hanging_or_malformed(tmp_path, body, says):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "d.yaml").write_text(VLLM.format(name="t", extra=""))
+    (repo / ".modelready.yaml").write_text("trivy: {timeout: 2}\n")
+    proc, doc = run_check(repo, "--trivy", "config", "--trivy-bin", str(_fake_trivy(tmp_path, body)))
+    runs = doc["scans"]["trivy"]["runs"]
+    assert says is None or any(says in r["stderr"] for r in runs)
+    assert not doc["errors"]
+    leftover = subprocess.run(["pgrep", "-f", "sleep 600"], capture_output=True, text=True).stdout.split()
+    assert not [pid for pid in leftover if Path(f"/proc/{pid}/cwd").exists() and os.readlink(f"/proc/{pid}/cwd") == str(repo)]
+
+
+def test_a_failing_check_is_an_internal_error_and_the_rest_stays(tmp_path, monkeypatch, capsys):
+    from modelready import cli
+    from modelready.checks import registry
+
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra=""))
+    def boom(_subject):
+        raise OverflowError("cannot convert float infinity to integer")
+
+    monkeypatch.setitem(registry(), "readiness-probe-missing", dataclasses.replace(registry()["readiness-probe-missing"], run=boom))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", ".", "-o", "r.json"]) == 3
+    doc = json.loads((tmp_path / "r.json").read_text())
+    errors = [f for f in doc["findings"] if f["check"] == "internal-error"]
+    assert len(errors) == 1 and errors[0]["file"] == "d.yaml"
+    assert "readiness-probe-missing" in errors[0]["message"] and "OverflowError" in errors[0]["message"]
+    assert any(f["check"] == "service-missing" for f in doc["findings"])
+    assert "Traceback" not in capsys.readouterr().err
