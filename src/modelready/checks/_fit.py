@@ -122,7 +122,7 @@ def utilization(e: Engine) -> tuple[float, str]:
         except (TypeError, ValueError):
             pass
     defaults: dict[str, float] = data.vllm_flags()["gpu_memory_utilization_default"]
-    release = data.vllm_release_for(e.version)
+    release = e.release
     if release in defaults:
         return defaults[release], f"vLLM {release}'s default {defaults[release]:g}"
     high = max(defaults.values())

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .. import data
 
 from ..normalize.model import Deployment
 from . import Hit, declare, has_flag_table
@@ -46,7 +45,7 @@ def written(raw: str) -> str:
 def check(d: Deployment) -> Iterator[Hit]:
     if d.engine is None:
         return
-    release = data.vllm_release_for(d.engine.version)
+    release = d.engine.release
     where = f"vLLM {release}" if release else "vLLM (release unknown: every known release checked)"
     for flag, val in d.engine.flags.items():
         raw = written(val.raw)

@@ -36,12 +36,12 @@ NOT_DEPRECATED = {"--show-hidden-metrics-for-version", "--allow-deprecated-quant
 
 @declare("engine-flag-deprecated", "warning", ["engine-args-valid"],
          "no deprecated engine flags", "an engine flag is deprecated in the pinned release",
-         doc=__doc__, applies=lambda d: d.engine is not None and has_flag_table(d) and data.vllm_release_for(d.engine.version) is not None)
+         doc=__doc__, applies=lambda d: d.engine is not None and has_flag_table(d) and d.engine.release is not None)
 def check(d: Deployment) -> Iterator[Hit]:
     e = d.engine
     if e is None:
         return
-    release = data.vllm_release_for(e.version)
+    release = e.release
     deprecated = set(data.vllm_flags()["deprecated"].get(release, [])) - NOT_DEPRECATED
     for flag, val in e.flags.items():
         if flag in deprecated:

@@ -52,7 +52,7 @@ def check(d: Deployment) -> Iterator[Hit]:
     e = d.engine
     if e is None:
         return
-    release = data.vllm_release_for(e.version)
+    release = e.release
     flags = known_flags(release)
     where = f"vLLM {release}" if release else "any vLLM release from 0.4.3 to 0.33.0"
     for flag, val in e.flags.items():

@@ -37,7 +37,7 @@ def check(d: Deployment) -> Iterator[Hit]:
     e = d.engine
     if e is None:
         return
-    release = data.vllm_release_for(e.version)
+    release = e.release
     versions = data.vllm_flags()["versions"]
     for flag, val in e.flags.items():
         if val.value is True or "$" in str(val.value) or "{" in str(val.value):

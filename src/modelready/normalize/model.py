@@ -192,11 +192,16 @@ class Engine:
         """data/engines.yaml has a row for it."""
         return self.name in data.engines()
 
+    @property
+    def release(self) -> str | None:
+        """The known vLLM release whose flag table applies to the pinned version (None when unpinned)."""
+        return data.vllm_release_for(self.version)
+
     def default(self, setting: str, fallback: Any) -> Any:
         """The default of `setting` at the pinned release, where it changed by release (data/vllm_flags.json,
         `<setting>_default`; vLLM's table, read for every engine until others have one), else `fallback`."""
         table = data.vllm_flags().get(f"{setting}_default", {})
-        return table.get(data.vllm_release_for(self.version) or "", fallback)
+        return table.get(self.release or "", fallback)
 
     def capability(self, name: str, default: Any = None) -> Any:
         """What this engine's row in data/engines.yaml says: a capability (llm_server, continuous_batching,
