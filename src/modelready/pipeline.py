@@ -92,7 +92,7 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
 
 
 def _subjects(res: Result) -> list[Subject]:
-    return ([Subject("deployment", d, f"{d.ref}@{d.origin}", d.annotations) for d in res.deployments]
+    return ([Subject("deployment", d, d.id, d.annotations) for d in res.deployments]
             + [Subject("modelcard", Card.of(c), c.file) for c in res.cards]
             + [Subject("dockerfile", Build.of(f), f.file) for f in res.dockerfiles]
             + [Subject("spec", v, v.file) for v in res.spec_views])

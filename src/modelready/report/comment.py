@@ -166,40 +166,47 @@ class _Parts:
         1 checklist as counts, 2 pre-existing as counts, 3 warnings without hints and notices as counts,
         4 at most WARNINGS_CAPPED warnings, 5 warnings as counts, 6 errors without hints."""
         out: list[str] = []
-        errors, warnings, infos = self.new("error"), self.new("warning"), self.new("info")
+        errors, infos = self.new("error"), self.new("info")
         if full:
             level = min(level, 0) if level < 6 else level
         if errors:
             out += ["", f"### New errors ({len(errors)})", "", *(self.finding(f, compact=level >= 6) for f in errors)]
-        if warnings:
-            shown = warnings[:WARNINGS_CAPPED] if level == 4 else warnings
-            lines = [self.finding(f, compact=level >= 3) for f in shown]
-            if len(shown) < len(warnings):
-                lines.append(f"- … and {len(warnings) - len(shown)} more, listed in the {self.summary_link()}")
-            if level >= 5:
-                out += ["", f"**{len(warnings)} new warning(s)**: listed in the {self.summary_link()}."]
-            elif len(warnings) > FOLD_WARNINGS:
-                out += ["", f"<details><summary><strong>New warnings ({len(warnings)})</strong></summary>", "", *lines, "", "</details>"]
-            else:
-                out += ["", f"### New warnings ({len(warnings)})", "", *lines]
+        out += self.warnings(level)
         if infos:
             if level >= 3:
                 out += ["", f"{len(infos)} new notice(s): listed in the {self.summary_link()}."]
             else:
                 out += self._fold(f"New notices ({len(infos)})", infos)
-        pre = self.pre()
-        if pre:
-            counts = ", ".join(f"{sum(1 for f in pre if f['severity'] == s)} {s}" for s in ("error", "warning", "info") if any(f["severity"] == s for f in pre))
-            title = f"Pre-existing findings, not introduced by this pull request ({counts})"
-            if level >= 2:
-                out += ["", f"**{title}**: listed in the {self.summary_link()}."]
-            else:
-                out += self._fold(title, pre)
+        out += self.pre_existing(level)
         out += self.smoke()
         out += self.attestations()
         out += self.spec_fields()
         out += self.checklist(summary_only=level >= 1)
         return out
+
+    def warnings(self, level: int) -> list[str]:
+        warnings = self.new("warning")
+        if not warnings:
+            return []
+        if level >= 5:
+            return ["", f"**{len(warnings)} new warning(s)**: listed in the {self.summary_link()}."]
+        shown = warnings[:WARNINGS_CAPPED] if level == 4 else warnings
+        lines = [self.finding(f, compact=level >= 3) for f in shown]
+        if len(shown) < len(warnings):
+            lines.append(f"- … and {len(warnings) - len(shown)} more, listed in the {self.summary_link()}")
+        if len(warnings) > FOLD_WARNINGS:
+            return ["", f"<details><summary><strong>New warnings ({len(warnings)})</strong></summary>", "", *lines, "", "</details>"]
+        return ["", f"### New warnings ({len(warnings)})", "", *lines]
+
+    def pre_existing(self, level: int) -> list[str]:
+        pre = self.pre()
+        if not pre:
+            return []
+        counts = ", ".join(f"{sum(1 for f in pre if f['severity'] == s)} {s}" for s in ("error", "warning", "info") if any(f["severity"] == s for f in pre))
+        title = f"Pre-existing findings, not introduced by this pull request ({counts})"
+        if level >= 2:
+            return ["", f"**{title}**: listed in the {self.summary_link()}."]
+        return self._fold(title, pre)
 
     def smoke(self) -> list[str]:
         runs = self.doc.get("smoke") or []

@@ -5,39 +5,23 @@ Schema: docs/report-schema.json. `schema_version` changes only when a field chan
 
 from __future__ import annotations
 
-import re
-
 from .. import __version__
 from ..findings import Finding, Severity
+from ..masking import MASK, is_secret_name
 from . import verdict
 from .inert import redact_tree
 
 SCHEMA_VERSION = 1
-_SECRET_SETTING = re.compile(r"api_key|token|secret|password", re.I)
 
 
 def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fail_on: Severity | None) -> dict:
     """`fail_on` None: never fail (`--fail-on never`): the report is the same, the result is pass."""
-    active = [f for f in findings if not f.suppressed]
-    counts = {s.name: sum(1 for f in active if f.severity == s) for s in Severity}
     # one redaction for every output: each renders this document (Helm `fail` messages, engine argv and
     # model URIs may carry a token from the files)
     doc = redact_tree({
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "modelready", "version": __version__, **result.tools},
-        "summary": {
-            "result": "pass",  # decided below, by the one verdict
-            "fail_on": fail_on.name if fail_on is not None else "never",
-            "files": len(result.files),
-            "files_checked": sum(1 for f in result.files if f.status == "checked"),
-            "files_skipped": sum(1 for f in result.files if f.status == "skipped"),
-            "files_error": sum(1 for f in result.files if f.status == "error"),
-            "deployments": len(result.deployments),
-            # what was read and not analysed: charts/templates/overlays (findings) and operator-run files
-            "not_analysed": _not_analysed(result, findings),
-            "findings": counts,
-            "suppressed": len(findings) - len(active),
-        },
+        "summary": _summary(result, findings, fail_on),
         "files": [_file(f) for f in result.files],
         "deployments": [_deployment(d) for d in result.deployments],
         "findings": [_finding(f) for f in findings],
@@ -47,6 +31,24 @@ def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fai
     })
     doc["summary"]["result"] = verdict.of(doc).result
     return doc
+
+
+def _summary(result, findings: list[Finding], fail_on: Severity | None) -> dict:
+    active = [f for f in findings if not f.suppressed]
+    files = [f.status for f in result.files]
+    return {
+        "result": "pass",  # decided by the one verdict once the document is whole
+        "fail_on": fail_on.name if fail_on is not None else "never",
+        "files": len(result.files),
+        "files_checked": files.count("checked"),
+        "files_skipped": files.count("skipped"),
+        "files_error": files.count("error"),
+        "deployments": len(result.deployments),
+        # what was read and not analysed: charts/templates/overlays (findings) and operator-run files
+        "not_analysed": _not_analysed(result, findings),
+        "findings": {s.name: sum(1 for f in active if f.severity == s) for s in Severity},
+        "suppressed": len(findings) - len(active),
+    }
 
 
 def _not_analysed(result, findings: list[Finding]) -> int:
@@ -69,8 +71,8 @@ def _deployment(d) -> dict:
     engine = None
     if e is not None:
         engine = {"name": e.name, "version": e.version,
-                  "settings": {k: ("<redacted>" if _SECRET_SETTING.search(k) else v.value) for k, v in sorted(e.settings.items())}}
-    return {"id": f"{d.ref}@{d.origin}", "kind": d.kind, "name": d.name, "namespace": d.namespace, "origin": d.origin,
+                  "settings": {k: (MASK if is_secret_name(k) else v.value) for k, v in sorted(e.settings.items())}}
+    return {"id": d.id, "kind": d.kind, "name": d.name, "namespace": d.namespace, "origin": d.origin,
             "file": d.loc.file, "line": d.loc.line, "serving": d.serving, "replicas": d.replicas, "gpus_per_group": d.gpus_per_group(),
             "engine": engine, "model": {"id": d.model.id, "uri": d.model.uri, "revision": d.model.revision},
             "related": {"services": [s.name for s in d.services], "autoscalers": [a.name for a in d.autoscalers],

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..checks.runner import suppression
+
 if TYPE_CHECKING:
     from ..checks import Check
 
@@ -37,7 +39,7 @@ def explain(c: Check, titles: dict[str, str]) -> str:
     Example, Instead, References)."""
     items = "; ".join(f"{i} ({titles[i]})" if i in titles else i for i in c.items)
     head = [c.id, "=" * len(c.id), "", f"Severity: {c.severity.name}" + ("" if c.enabled else " (off by default: --select it or list it in checks.enable)"),
-            f"Catalog items: {items}", f"Passes: {c.passed}", f"Fails: {c.failed}", f"Suppress: modelready.io/skip: \"{c.id}\"",
+            f"Catalog items: {items}", f"Passes: {c.passed}", f"Fails: {c.failed}", f"Suppress: {suppression(c.id)}",
             f"Docs: {DOC_URL.format(c.id)}", ""]
     return "\n".join(head) + "\n" + str(c.doc).strip() + "\n"
 
