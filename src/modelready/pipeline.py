@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from . import isolate
 from .normalize import coverage
@@ -34,7 +35,7 @@ class Result(Loaded):
 
 
 def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None, charts: set[str] | None = None,
-        wants=None, focus=None) -> Result:
+        wants: Callable[[str], bool] | None = None, focus: Any = None) -> Result:
     """`charts`: render only these chart dirs (repository-relative), `wants(rel)`: load only the plain files and
     kustomizations it accepts; `focus(result)`: a predicate on (subject, file) choosing what checks run on;
     None: everything found (app.scope decides these for a pull request)."""

@@ -45,18 +45,19 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     from ..catalog.evaluate import default_profile, evaluate
     from ..checks import registry
     from ..report import document
-    from . import baseline, scope as scoping
+    from . import baseline
+    from .scope import focus as focus_of, narrow_to, needs_all
 
     charts = None if scope is None or scope.all_charts else scope.charts
     wants = None if scope is None else scope.wants
-    focus = None if scope is None else (lambda res: scoping.focus(res, scope.changed))
+    focus = None if scope is None else (lambda res: focus_of(res, scope.changed))
     result = pipeline.run(paths, config, root, charts=charts, wants=wants, focus=focus)
-    if scope is not None and scoping.needs_all(scope, result):
+    if scope is not None and needs_all(scope, result):
         scope.all_charts = True
         result = pipeline.run(paths, config, root)
     scans, scan_log = _scan(result, trivy, scope) if trivy is not None else ({}, {})
     if scope is not None:
-        scoping.narrow_to(result, scope.changed)
+        narrow_to(result, scope.changed)
     catalog = load_catalog()
     profile = profile or config.profile or default_profile(result)
     items = catalog.select(profile)

@@ -23,11 +23,8 @@ class Runner:
     workspace: Path
     summary_path: Path | None
     output_path: Path | None
-    inputs: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # raw INPUT_* values: app/inputs.py reads them, once
     run_id: str = ""
-
-    def input(self, name: str, default: str = "") -> str:
-        return self.inputs.get(name, default) or default
 
     @property
     def from_fork(self) -> bool:

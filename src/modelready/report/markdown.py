@@ -4,12 +4,12 @@ unless a caller gives another budget (the job summary has its own)."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from .comment import COMMENT_LIMIT as GITHUB_LIMIT, build
 
 
-def render(doc: dict, link: Callable[[str, int], str | None] = lambda f, l: None, ticked: dict[str, str] | None = None,
+def render(doc: dict[str, Any], link: Callable[[str, int], str | None] = lambda f, l: None, ticked: dict[str, str] | None = None,
            limit: int = GITHUB_LIMIT) -> str:
     """`ticked`: attested item id -> who attested it and when; those items show as ticked boxes."""
     return build(doc, link, ticked=ticked, limit=limit)

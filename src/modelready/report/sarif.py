@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def render(doc: dict) -> dict:
+def render(doc: dict[str, Any]) -> dict[str, Any]:
     rules = doc["rules"]
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
