@@ -145,6 +145,20 @@ def test_workflow_dispatch_audits_the_repository_into_the_summary(workspace, git
     assert report["summary"]["deployments"] >= 5 and out["summary"].startswith("<!-- modelready:checklist -->")
 
 
+def test_the_configs_fail_on_applies_under_action_yml_s_default(workspace, github):
+    """The drift of 07194c6: action.yml's `fail-on: error` reached the program on every run, so a repository's
+    `fail_on` never applied in the Action. The input as action.yml passes it by default leaves it to the config."""
+    import yaml
+
+    default = yaml.safe_load((REPO / "action.yml").read_text())["inputs"]["fail-on"]["default"]
+    payload = json.loads((WEBHOOKS / "workflow_dispatch" / "payload.json").read_text())
+    (workspace / ".modelready.yaml").write_text("fail_on: never\n")
+    proc, out = action(workspace, github, "workflow_dispatch", payload, fail_on=default)
+    assert int(out["errors"]) > 0 and out["result"] == "pass" and proc.returncode == 0, proc.stderr
+    proc, out = action(workspace, github, "workflow_dispatch", payload, fail_on="error")  # the input, when given, decides
+    assert out["result"] == "fail" and proc.returncode == 1
+
+
 def test_smoke_dispatch_sends_the_prs_deployments_as_a_matrix(workspace, github):
     github.changed_files = ["charts/vllm-llama/values.yaml"]
     proc, _ = action(workspace, github, "pull_request", pr_event(), smoke="dispatch")
