@@ -3,7 +3,7 @@ Check[Card] or Check[Build]; a check that reads a field its subject does not hav
 engine may be absent, fails here; so does an app/ function passing an untyped dict around.
 
 `NOT_YET_STRICT` lists the modules that still had errors when the guard went from checks/ and normalize/
-to all of src/ (280 errors in these 28 modules, from 368 in 52; most of them a bare `dict` for the report document): a module leaves the list
+to all of src/ (243 errors in these 25 modules, from 368 in 52; most of them a bare `dict` for the report document): a module leaves the list
 once it is clean, and every module not listed (app/, checks/, normalize/, every new one) must stay clean."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "modelready"
 NOT_YET_STRICT = set("""
 catalog/__init__.py catalog/evaluate.py config.py data/__init__.py load/artifacts.py load/chart_deps.py load/files.py
 load/helm.py load/helm_worker.py load/k8s.py load/kustomize.py load/openshift.py load/yamlsrc.py publish/github.py
-report/comment.py report/document.py report/inert.py report/text.py scan/trivy.py smoke/gpu.py smoke/launch.py
+report/inert.py scan/trivy.py smoke/gpu.py smoke/launch.py
 smoke/measure.py smoke/metrics.py smoke/run.py smoke/target.py smoke/verdict.py spec/__init__.py spec/scaffold.py
 """.split())
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable
+from typing import Any, Callable
 
 from .. import __version__
 from ..findings import Severity
@@ -29,7 +29,7 @@ DOCS = "https://github.com/modelready/modelready/blob/v{version}/docs/checks.md#
 _SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/#%?=&+-]*")  # a scanner's rule page: linked only when plainly a URL
 
 
-def state_of(doc: dict, require_attestations: bool) -> dict:
+def state_of(doc: dict[str, Any], require_attestations: bool) -> dict[str, Any]:
     """The numbers the headline is made of, kept in the comment so a tick can re-title it."""
     v = verdict.of(doc)
     attest = [i for i in doc["catalog"]["items"] if i["mode"] == "attest"]
@@ -39,7 +39,7 @@ def state_of(doc: dict, require_attestations: bool) -> dict:
             "require": bool(require_attestations)}
 
 
-def headline(s: dict) -> str:
+def headline(s: dict[str, Any]) -> str:
     waiting = s["attest"] - s["attested"]
     pre = f" ({s['pre_existing']} pre-existing)" if s["pre_existing"] else ""
     if s["blocking"]:
@@ -55,7 +55,7 @@ def headline(s: dict) -> str:
     return f"## ✅ modelready: no blocking findings{pre}, nothing waits for a person"
 
 
-def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | None = None, ticked: dict[str, str] | None = None,
+def build(doc: dict[str, Any], link: Callable[[str, int], str | None], summary_url: str | None = None, ticked: dict[str, str] | None = None,
           require_attestations: bool = False, limit: int = COMMENT_LIMIT, full: bool = False, notes: str = "", head_sha: str = "") -> str:
     """The comment body (`full`: the job summary's, every finding listed; `limit` then counts UTF-8 bytes).
     `notes`: Markdown the caller adds (what the PR's config switches off; where the changed files and the
@@ -105,22 +105,22 @@ def retitle(body: str, boxes: dict[str, tuple[bool, str]]) -> str:
     return Hidden.restate(body, s)
 
 
-def state(body: str) -> dict | None:
+def state(body: str) -> dict[str, Any] | None:
     return Hidden.read(body).state or None
 
 
 class _Parts:
-    def __init__(self, doc: dict, link, ticked: dict[str, str], summary_url: str | None):
+    def __init__(self, doc: dict[str, Any], link: Callable[[str, int], str | None], ticked: dict[str, str], summary_url: str | None):
         self.doc, self.link, self.ticked, self.summary_url = doc, link, ticked, summary_url
         self.names = {d["id"]: d["name"] for d in doc["deployments"]}
         self.rules = {r["id"]: r for r in doc["rules"]}
         active = [f for f in doc["findings"] if not f["suppressed"]]
         self.active = sorted(active, key=lambda f: (-Severity[f["severity"]], f["file"], f["line"], f["check"]))
 
-    def new(self, severity: str) -> list[dict]:
+    def new(self, severity: str) -> list[dict[str, Any]]:
         return [f for f in self.active if f["severity"] == severity and f.get("baseline", "new") == "new"]
 
-    def pre(self) -> list[dict]:
+    def pre(self) -> list[dict[str, Any]]:
         return [f for f in self.active if f.get("baseline") == "pre-existing"]
 
     def summary_link(self) -> str:
@@ -144,7 +144,7 @@ class _Parts:
             line += f"\n\n⚠️ **No baseline** ({text(b.get('why', ''))}): every finding counts as new."
         return line
 
-    def finding(self, f: dict, compact: bool = False) -> str:
+    def finding(self, f: dict[str, Any], compact: bool = False) -> str:
         where = f["file"] + (f":{f['line']}" if f["line"] else "")
         url = self.link(f["file"], f["line"])
         loc = f"[{code(where)}]({url})" if url else code(where)
@@ -158,7 +158,7 @@ class _Parts:
             line += f"\n  <sub>↳ expected: {text(fix)}</sub>"
         return line
 
-    def _fold(self, title: str, findings: list[dict], open_: bool = False) -> list[str]:
+    def _fold(self, title: str, findings: list[dict[str, Any]], open_: bool = False) -> list[str]:
         return ["", f"<details{' open' if open_ else ''}><summary>{title}</summary>", "", *(self.finding(f) for f in findings), "", "</details>"]
 
     def sections(self, level: int, full: bool) -> list[str]:
@@ -269,7 +269,7 @@ class _Parts:
         return out
 
     def checklist(self, summary_only: bool) -> list[str]:
-        sections: dict[str, list[dict]] = {}
+        sections: dict[str, list[dict[str, Any]]] = {}
         for i in self.doc["catalog"]["items"]:
             if i["mode"] == "attest" or (i["mode"] == "spec" and not i["findings"] and i["status"] in ("awaiting", "failed")):
                 continue  # listed above
@@ -289,14 +289,14 @@ class _Parts:
             out += ["", "</details>"]
         return out
 
-    def _mark(self, item: dict) -> str:
+    def _mark(self, item: dict[str, Any]) -> str:
         """Only error findings make an item ❌; warnings ⚠️; an item failed by info findings alone passes."""
         if item["status"] == "failed":
             sev = {self.doc["findings"][k]["severity"] for k in item["findings"]}
             return "❌" if "error" in sev or not sev else "⚠️" if "warning" in sev else "✅"
         return {"passed": "✅", "skipped": "⏭️", "not_applicable": "➖", "awaiting": "⏭️"}.get(item["status"], "➖")
 
-    def _why(self, item: dict, mark: str) -> str:
+    def _why(self, item: dict[str, Any], mark: str) -> str:
         if item["findings"]:
             fs = [self.doc["findings"][k] for k in item["findings"]]
             return ", ".join(f"{sum(1 for f in fs if f['severity'] == s)} {s}" for s in ("error", "warning", "info") if any(f["severity"] == s for f in fs))
