@@ -11,6 +11,7 @@ from ..findings import Loc
 
 if TYPE_CHECKING:  # set by the resolution stage (resolve.py), which imports this module
     from .accelerator import Gpu
+    from .cost import Cost
     from .resolve import ResolvedModel
 
 POD_OWNING_KINDS = ("Deployment", "StatefulSet", "LeaderWorkerSet")
@@ -283,6 +284,7 @@ class Deployment:
     resolved: ResolvedModel | None = None  # the model's architecture and where it was learnt
     gpu: Gpu | None = None  # the GPU it is scheduled on, when the files tell
     typical_tokens: int | None = None  # prompt + response of a typical request (p50), as a ModelSpec's load profile states
+    cost: Cost | None = None  # its GPUs' monthly cost (normalize/cost.py), for deployments asking for accelerators
 
     @property
     def ref(self) -> str:
