@@ -123,12 +123,31 @@ def read(path: Path) -> list[str]:
     return [f["fingerprint"] for f in findings if not f.get("suppressed")]
 
 
+def report_of(path: Path) -> dict | None:
+    """A saved JSON report's document when `path` is one (its deployments carry their costs), else None."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("deployments"), list) else None
+
+
 def is_ref(root: Path, ref: str) -> bool:
     return _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode == 0
 
 
 def at_ref(root: Path, ref: str, check) -> list[str]:
     """Fingerprints of `check(tree_root)` run on a temporary worktree of `ref`, removed afterwards."""
+    return fingerprints(at_ref_doc(root, ref, check))
+
+
+def fingerprints(doc: dict) -> list[str]:
+    return [f["fingerprint"] for f in doc["findings"] if not f["suppressed"]]
+
+
+def at_ref_doc(root: Path, ref: str, check) -> dict:
+    """The report of `check(tree_root)` run on a temporary worktree of `ref` (its findings fingerprinted),
+    the worktree removed afterwards: its findings and its deployments' costs are the base's."""
     top = _git(root, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise BaselineError(f"{root} is not in a git clone: no base to compare with")
@@ -145,7 +164,7 @@ def at_ref(root: Path, ref: str, check) -> list[str]:
             base_root = tree / sub
             doc = check(base_root)
             stamp(doc, base_root)
-            return [f["fingerprint"] for f in doc["findings"] if not f["suppressed"]]
+            return doc
         finally:
             _git(toplevel, "worktree", "remove", "--force", str(tree))
 

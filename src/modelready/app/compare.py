@@ -30,8 +30,17 @@ def compare(spec: str, doc: dict, root: Path, out: TextIO, check_tree: Callable[
     try:
         if Path(spec).is_file():
             baseline.compare(doc, baseline.read(Path(spec)), spec)
+            saved = baseline.report_of(Path(spec))  # a saved JSON report carries its deployments' costs
+            if saved is not None:
+                from .pull import cost_diff
+
+                cost_diff(doc, saved, spec)
         elif baseline.is_ref(root, spec):
-            baseline.compare(doc, baseline.at_ref(root, spec, check_tree), spec)
+            from .pull import cost_diff
+
+            base = baseline.at_ref_doc(root, spec, check_tree)
+            baseline.compare(doc, baseline.fingerprints(base), spec)
+            cost_diff(doc, base, spec)
         else:
             raise UsageError(f"--baseline {spec}: neither a file nor a commit of this clone")
     except baseline.BaselineError as e:
@@ -40,6 +49,9 @@ def compare(spec: str, doc: dict, root: Path, out: TextIO, check_tree: Callable[
     b = doc["baseline"]
     print(f"baseline {spec}: {sum(b['new'].values())} new ({b['new']['error']} error(s)), "
           f"{sum(b['pre_existing'].values())} pre-existing, {b['fixed']} fixed", file=out)
+    line = (doc.get("cost_diff") or {}).get("line")
+    if line:
+        print(line.replace("💰 ", "").replace("**", ""), file=out)
 
 
 def command(args: argparse.Namespace) -> int:

@@ -54,12 +54,21 @@ def compare(r: Runner, root: Path, doc: dict, base_sha: str, check_tree, touched
         elif not touched:
             baseline.unavailable(doc, "no deployment file touched")
         elif base_sha:
-            baseline.compare(doc, baseline.at_ref(root, base_sha, check_tree), base_sha[:12])
+            base = baseline.at_ref_doc(root, base_sha, check_tree)
+            baseline.compare(doc, baseline.fingerprints(base), base_sha[:12])
+            cost_diff(doc, base, base_sha[:12])
         else:
             baseline.unavailable(doc, "the event names no base commit")
     except baseline.BaselineError as e:
         print(f"modelready: no baseline: {e}", flush=True)
         baseline.unavailable(doc, str(e))
+
+
+def cost_diff(doc: dict, base: dict, source: str) -> None:
+    """doc["cost_diff"]: the GPU cost the change adds or removes (the comment's first lines say it when it moves)."""
+    from ..report import cost
+
+    doc["cost_diff"] = cost.diff(doc, base, source)
 
 
 def annotated_lines(r: Runner, root: Path, base_sha: str, publisher, number: int | None, where: str) -> dict[str, set[int]] | None:  # type: ignore[no-untyped-def]

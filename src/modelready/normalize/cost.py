@@ -40,7 +40,7 @@ class Price:
     region: str
     source: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"usd_per_gpu_hour": self.usd_per_gpu_hour, "capacity": self.capacity, "cloud": self.cloud, "region": self.region,
                 "source": self.source}
 
@@ -78,7 +78,7 @@ class Cost:
     def replica_usd_per_hour(self) -> float | None:
         return None if self.price is None else self.gpus_per_replica * self.price.usd_per_gpu_hour
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         points = {"min": self.min, "expected": self.expected, "max": self.max}
         return {"gpu": self.gpu, "gpu_source": self.gpu_source, "gpus_per_replica": self.gpus_per_replica,
                 "replicas": {**points, "unbounded": self.max is None, "expected_basis": self.expected_basis, "max_basis": self.max_basis},
@@ -198,7 +198,7 @@ def _expected(low: int, high: int | None, autoscaled: bool, spec: "SpecView | No
         return low, "the minimum" if autoscaled else "replicas"
     steady = spec.get("slo", "loadProfile", "steadyRps") if spec is not None else None
     peak = spec.get("slo", "loadProfile", "peakRps") if spec is not None else None
-    if _number(steady) and _number(peak) and peak > 0:
+    if isinstance(steady, (int, float)) and isinstance(peak, (int, float)) and _number(steady) and _number(peak) and peak > 0:
         n = min(high, max(low, math.ceil(high * float(steady) / float(peak))))
         return n, f"steady {steady:g} of peak {peak:g} requests/s ({spec.file} slo.loadProfile) × {high} replicas at peak"  # type: ignore[union-attr]
     return low, "the minimum (no ModelSpec slo.loadProfile with steadyRps and peakRps)"

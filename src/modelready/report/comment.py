@@ -80,12 +80,13 @@ def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | 
     tail = f"\n<!-- modelready:state {json.dumps(state, separators=(',', ':'))} -->{shown}\n{RESULT_MARK.format(doc['summary']['result'])}\n"
     levels = range(0, 7)
     body = ""
+    top = [MARKER, headline(state), "", *parts.cost_line()]
     for level in levels:
-        body = "\n".join([MARKER, headline(state), "", parts.subline(), *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
+        body = "\n".join([*top, parts.subline(), *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
         if size(body) <= limit:
             return body
     # Only new errors remain and they still do not fit: list those that do, the rest are in the job summary.
-    head = "\n".join([MARKER, headline(state), "", parts.subline(), ""])
+    head = "\n".join([*top, parts.subline(), ""])
     tail = notes + "\n" + tail
     room = limit - size(head) - size(tail) - 300
     lines, shown = [], 0
@@ -158,6 +159,24 @@ class _Parts:
             line += f"\n\n⚠️ **No baseline** ({text(b.get('why', ''))}): every finding counts as new."
         return line
 
+    def cost_line(self) -> list[str]:
+        """What the change does to the GPU bill, first (as Infracost's comment); nothing when it does not move."""
+        line = (self.doc.get("cost_diff") or {}).get("line")
+        return [line, ""] if line else []
+
+    def cost(self, full: bool, level: int) -> list[str]:
+        """The job summary: every deployment's GPU cost; the comment: the changed ones, folded."""
+        from . import cost
+
+        changed = bool((self.doc.get("cost_diff") or {}).get("changed"))
+        if full:
+            rows = cost.table(self.doc)
+            return ["", "### GPU cost per deployment", "", *rows] if rows else []
+        if not changed or level >= 3:
+            return []
+        rows = cost.table(self.doc, only_changed=True)
+        return ["", "<details><summary>GPU cost of the changed deployments</summary>", "", *rows, "", "</details>"] if rows else []
+
     def finding(self, f: dict, compact: bool = False) -> str:
         where = f["file"] + (f":{f['line']}" if f["line"] else "")
         url = self.link(f["file"], f["line"])
@@ -209,6 +228,7 @@ class _Parts:
                 out += ["", f"**{title}**: listed in the {self.summary_link()}."]
             else:
                 out += self._fold(title, pre)
+        out += self.cost(full, level)
         out += self.smoke()
         out += self.attestations()
         out += self.spec_fields()

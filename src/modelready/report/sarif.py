@@ -38,6 +38,9 @@ def render(doc: dict) -> dict:
             }},
             "results": results,
             "columnKind": "utf16CodeUnits",
+            # the GPU cost per deployment, and what the change adds (SARIF's property bag: no result, no alert)
+            "properties": {"modelready": {"cost": {d["id"]: d["cost"] for d in doc.get("deployments") or [] if d.get("cost")},
+                                          "costDiff": doc.get("cost_diff")}},
         }],
     }
 
