@@ -173,9 +173,7 @@ def _bounds(d: Deployment) -> tuple[int, int | None, str, bool, Loc | None]:
     base = d.replicas if d.replicas is not None else 1
     if not autoscaled:
         return base, base, "replicas (no autoscaler)", False, d.replicas_loc
-    lo = as_int(d.min_replicas.value) if d.min_replicas is not None else None
-    if lo is None:
-        lo = 0 if ("ScaledObject" in kinds or d.api_version.startswith("serving.knative.dev/")) else base
+    lo = _minimum(d, kinds, base)
     hi_v = d.max_replicas
     hi = as_int(hi_v.value) if hi_v is not None else None
     if hi_v is not None and hi is not None and hi > 0:
@@ -187,6 +185,14 @@ def _bounds(d: Deployment) -> tuple[int, int | None, str, bool, Loc | None]:
     if knative:
         return lo, None, "no max-scale: Knative's default sets no upper bound", True, d.loc
     return lo, None, "no maxReplicas", True, d.autoscalers[0].loc if d.autoscalers else d.loc
+
+
+def _minimum(d: Deployment, kinds: set[str], base: int) -> int:
+    """The autoscaler's minimum; unset, KEDA's and Knative's default 0, else the workload's replicas."""
+    lo = as_int(d.min_replicas.value) if d.min_replicas is not None else None
+    if lo is not None:
+        return lo
+    return 0 if ("ScaledObject" in kinds or d.api_version.startswith("serving.knative.dev/")) else base
 
 
 def _raw_mode(d: Deployment) -> bool:

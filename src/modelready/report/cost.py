@@ -31,34 +31,42 @@ def diff(head: dict, base: dict, source: str) -> dict:
 def _row(key: str, b: dict | None, a: dict | None) -> dict:
     bc, ac = (b or {}).get("cost") or {}, (a or {}).get("cost") or {}
     name = (a or b or {}).get("name", key)
-
-    def gpus(c: dict, point: str) -> int | None:
-        n = (c.get("replicas") or {}).get(point)
-        return None if n is None or not c else c["gpus_per_replica"] * n
-
-    def usd(c: dict, point: str) -> float | None:
-        return ((c.get("usd_per_month") or {}).get(point)) if c else 0.0
-
-    def hours(c: dict, point: str) -> int | None:
-        return (c.get("gpu_hours_per_month") or {}).get(point) if c else 0
-
     row: dict = {"id": key, "name": name, "status": "added" if b is None else "removed" if a is None else "changed",
                  "gpu": ac.get("gpu") or bc.get("gpu"), "gpu_before": bc.get("gpu"), "gpu_after": ac.get("gpu"),
-                 "gpus_before": gpus(bc, "expected") or 0, "gpus_after": gpus(ac, "expected") or 0,
+                 "gpus_before": _gpus(bc, "expected") or 0, "gpus_after": _gpus(ac, "expected") or 0,
                  "max_replicas": (ac.get("replicas") or {}).get("max"), "unbounded": bool((ac.get("replicas") or {}).get("unbounded")),
                  "price_source": ac.get("price_source") or bc.get("price_source"),
-                 "usd_before": usd(bc, "expected"), "usd_after": usd(ac, "expected"),
+                 "usd_before": _usd(bc, "expected"), "usd_after": _usd(ac, "expected"),
                  "gpu_hours_per_month": {}, "usd_per_month": {}}
+    row["changed"] = _deltas(row, bc, ac)
+    return row
+
+
+def _deltas(row: dict, bc: dict, ac: dict) -> bool:
+    """Fill the row's GPU-hour and USD deltas; whether anything moved."""
     moved = False
     for point in ("expected", "max"):
-        hb, ha = hours(bc, point), hours(ac, point)
+        hb, ha = _hours(bc, point), _hours(ac, point)
         row["gpu_hours_per_month"][point] = None if hb is None or ha is None else ha - hb
-        ub, ua = usd(bc, point), usd(ac, point)
+        ub, ua = _usd(bc, point), _usd(ac, point)
         row["usd_per_month"][point] = None if ub is None or ua is None else round(ua - ub, 2)
         # None: unbounded (hours) or unpriced (USD) on one side; changed unless it is so on both alike
         moved |= (hb != ha) or (ub != ua)
-    row["changed"] = moved
-    return row
+    return moved
+
+
+def _gpus(c: dict, point: str) -> int | None:
+    n = (c.get("replicas") or {}).get(point)
+    return None if n is None or not c else c["gpus_per_replica"] * n
+
+
+def _usd(c: dict, point: str) -> float | None:
+    """A side without GPUs costs 0; a side whose GPUs have no price, None."""
+    return ((c.get("usd_per_month") or {}).get(point)) if c else 0.0
+
+
+def _hours(c: dict, point: str) -> int | None:
+    return (c.get("gpu_hours_per_month") or {}).get(point) if c else 0
 
 
 def _sum(values: list) -> float | None:
@@ -115,24 +123,30 @@ def table(doc: dict, only_changed: bool = False) -> list[str]:
         return []
     out = ["| deployment | GPUs × replicas (min / expected / max) | GPU-hours/month (expected) | USD/month min / expected / max | price | change |",
            "|---|---|---|---|---|---|"]
-    for d in deps[:200]:
-        c = d["cost"]
-        r = c["replicas"]
-        top = "∞" if r["unbounded"] else r["max"]
-        usd = c.get("usd_per_month")
-        dollars = " / ".join("∞" if v is None and k == "max" and r["unbounded"] else f"${v:,.0f}" for k, v in usd.items()) if usd else "no price"
-        price = (f"${c['price']['usd_per_gpu_hour']:.2f}/GPU-h {c['capacity']} ({text(c['price']['cloud'])} {text(c['price']['region'])})"
-                 if c.get("price") else text(c["price_source"])[:120])
-        ch = changes.get(d["id"])
-        change = "–"
-        if ch:
-            e = ch["usd_per_month"]["expected"]
-            change = f"{money(e)}/month" if e is not None else f"{hours(ch['gpu_hours_per_month']['expected'] or 0)} GPU-h"
-        out.append(f"| {text(d['name'])} | {c['gpus_per_replica']} {text(c['gpu'] or 'GPU (type not named)')} × {r['min']} / {r['expected']} / {top} "
-                   f"| {c['gpu_hours_per_month']['expected']:,} | {dollars} | {price} | {change} |")
+    out += [_table_row(d, changes.get(d["id"])) for d in deps[:200]]
     for ch in changes.values():
         if ch["status"] == "removed":
-            out.append(f"| {text(ch['name'])} (removed) | – | – | – | – | {money(ch['usd_per_month']['expected']) if ch['usd_per_month']['expected'] is not None else '–'} |")
+            e = ch["usd_per_month"]["expected"]
+            out.append(f"| {text(ch['name'])} (removed) | – | – | – | – | {money(e) if e is not None else '–'} |")
     if len(deps) > 200:
         out.append(f"| … {len(deps) - 200} more in the JSON report | | | | | |")
     return out
+
+
+def _table_row(d: dict, ch: dict | None) -> str:
+    c = d["cost"]
+    r = c["replicas"]
+    top = "∞" if r["unbounded"] else r["max"]
+    usd = c.get("usd_per_month")
+    dollars = " / ".join("∞" if v is None else f"${v:,.0f}" for v in usd.values()) if usd else "no price"
+    price = (f"${c['price']['usd_per_gpu_hour']:.2f}/GPU-h {c['capacity']} ({text(c['price']['cloud'])} {text(c['price']['region'])})"
+             if c.get("price") else text(c["price_source"])[:120])
+    return (f"| {text(d['name'])} | {c['gpus_per_replica']} {text(c['gpu'] or 'GPU (type not named)')} × {r['min']} / {r['expected']} / {top} "
+            f"| {c['gpu_hours_per_month']['expected']:,} | {dollars} | {price} | {_change(ch)} |")
+
+
+def _change(ch: dict | None) -> str:
+    if not ch:
+        return "–"
+    e = ch["usd_per_month"]["expected"]
+    return f"{money(e)}/month" if e is not None else f"{hours(ch['gpu_hours_per_month']['expected'] or 0)} GPU-h"
