@@ -39,6 +39,7 @@ class Price:
     cloud: str
     region: str
     source: str
+    label: str = ""  # short, for messages: "AWS us on-demand list price (2026-12-06)" or the team's own
 
     def as_dict(self) -> dict[str, Any]:
         return {"usd_per_gpu_hour": self.usd_per_gpu_hour, "capacity": self.capacity, "cloud": self.cloud, "region": self.region,
@@ -67,6 +68,7 @@ class Cost:
     target_per_1m_tokens: float | None = None  # ModelSpec cost.targetPer1MTokens, USD per 1M output tokens
     spec_file: str | None = None
     notes: list[str] = field(default_factory=list)
+    alternatives: dict[str, Price] = field(default_factory=dict)  # other GPUs priced at the same cloud, region and capacity
 
     def gpu_hours(self, replicas: int | None) -> int | None:
         return None if replicas is None else self.gpus_per_replica * replicas * HOURS_PER_MONTH
@@ -114,6 +116,8 @@ def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None) -> C
         c.why_no_price = "the GPU type is not named (no GPU node selector, node affinity, instance type or ModelSpec hardware.gpu.type)"
     else:
         c.price, c.why_no_price = price_of(g.name, capacity, config)
+        if c.price is not None:
+            c.alternatives = {n: p for n, p in table_gpus(config, capacity).items() if n != g.name}
     if allowed and capacity == "on-demand":
         c.notes.append(f"may run on spot ({capacity_source}): priced on-demand, the upper bound")
     if spec is not None:
@@ -132,7 +136,7 @@ def price_of(gpu: str, capacity: str, config: "CostConfig") -> tuple[Price | Non
     own = _own(gpu, config)
     if own is not None and key in own:
         label = config.source or f"cost.prices.{gpu}"
-        return Price(own[key], capacity, config.cloud, config.region, f"{config.where or '.modelready.yaml'}: {label}"), None
+        return Price(own[key], capacity, config.cloud, config.region, f"{config.where or '.modelready.yaml'}: {label}", f"{label} (config)"), None
     if config.cloud == "on-prem":
         return None, f"cost.prices names no on-premises price for {gpu}"
     table = data.gpu_prices()
@@ -142,7 +146,8 @@ def price_of(gpu: str, capacity: str, config: "CostConfig") -> tuple[Price | Non
         more = f" ({config.cloud} prices the VM apart: the table has its VM share only)" if share else ""
         return None, f"the price table ({table['date']}) has no {capacity} price for {gpu} on {config.cloud} {config.region}{more}"
     return (Price(float(entry[key]), capacity, config.cloud, config.region,
-                  f"{table['source']}, {config.cloud} {config.region} {capacity} ({', '.join(entry.get('instances', []))}), {table['date']}"),
+                  f"{table['source']}, {config.cloud} {config.region} {capacity} ({', '.join(entry.get('instances', []))}), {table['date']}",
+                  f"{config.cloud.upper()} {config.region} {capacity} list price of {table['date']}"),
             None)
 
 
