@@ -270,3 +270,31 @@ def test_every_gpu_deployment_of_the_corpus_has_a_cost_naming_its_price_source()
     priced = [d for d in gpu if d["cost"]["price"]]
     assert priced and all(d["cost"]["usd_per_month"]["min"] is not None for d in priced)
     assert all(d["cost"]["price_source"].startswith("none: ") for d in gpu if not d["cost"]["price"])
+
+
+def test_cost_per_token_from_a_smoke_run_is_held_against_the_modelspec_target(tmp_path, capsys):
+    from modelready.cli import main
+
+    (tmp_path / "deploy.yaml").write_text(H100_DEPLOYMENT)
+    (tmp_path / "modelspec.yaml").write_text("apiVersion: modelready.io/v1alpha1\nkind: ModelSpec\nmetadata: {name: llama-70b}\n"
+                                             "spec:\n  deploymentRef: {kind: Deployment, name: llama-70b-h100}\n"
+                                             "  cost: {targetPer1MTokens: 2.0}\n")
+    smoke = json.loads((REPO / "tests" / "fixtures" / "smoke" / "transformers-serve-cpu.json").read_text())
+    # the recorded run's load, as if it had run the deployment on one node of its 8 H100s
+    smoke["target"]["subject"] = "Deployment/inference/llama-70b-h100@deploy.yaml"
+    smoke["target"]["gpus"] = 8
+    smoke["gpu"] = {"available": True, "reason": None, "driver": "570.86.15", "devices": [
+        {"index": i, "name": "NVIDIA H100 80GB HBM3", "memory_total_mib": 81559, "memory_used_at_start_mib": 0, "peak_memory_used_mib": 75000,
+         "peak_utilization_pct": 99.0, "mean_utilization_pct": 80.0, "samples": 100} for i in range(8)]}
+    smoke["load"]["output_tokens_per_s"] = 2500.0
+    result = tmp_path.parent / "smoke-result.json"
+    result.write_text(json.dumps(smoke))
+    main(["check", str(tmp_path), "--offline", "--format", "json", "--smoke-result", str(result)])
+    doc = json.loads(capsys.readouterr().out)
+    (run,) = doc["smoke"]
+    # 8 × $6.88 = $55.04 an hour; 2,500 tokens/s = 9M tokens an hour: $6.12 per 1M, above the $2 target
+    assert run["cost"]["usd_per_replica_hour"] == pytest.approx(55.04)
+    assert run["cost"]["usd_per_1m_output_tokens"] == pytest.approx(55.04 / 9.0, abs=1e-3)
+    assert run["cost"]["target_usd_per_1m_tokens"] == 2.0 and run["cost"]["over_target"] is True
+    main(["check", str(tmp_path), "--offline", "--format", "markdown", "--smoke-result", str(result)])
+    assert "**$6.116 per 1M output tokens** at 2500.0 tokens/s on 8 × H100-80GB (target $2: over)" in capsys.readouterr().out

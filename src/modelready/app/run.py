@@ -34,6 +34,16 @@ def load_smoke_results(paths: list[Path]) -> list[dict]:
     return out
 
 
+def _per_token(r: dict, result: pipeline.Result, config: Config) -> dict | None:
+    """USD per 1M output tokens at the smoke run's measured tokens/s (normalize.cost.per_token)."""
+    from ..normalize.cost import per_token
+
+    by_id = {f"{d.ref}@{d.origin}": d for d in result.deployments}
+    devices = (r.get("gpu") or {}).get("devices") or []
+    return per_token((r.get("load") or {}).get("output_tokens_per_s"), int(r["target"].get("gpus") or len(devices)),
+                     devices[0]["name"] if devices else None, by_id.get(r["target"]["subject"]), config.cost)
+
+
 def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity | None, trivy=None,
         keep=None, smoke: list[dict] | None = None, scope=None) -> tuple[pipeline.Result, dict]:
     """`trivy`: scan.trivy.Options, or None; `keep(result)` narrows the result (a PR's scope) before the catalog
@@ -82,5 +92,6 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     baseline.stamp(doc, root)
     if smoke:
         doc["smoke"] = [{"target": r["target"]["name"], "subject": r["target"]["subject"], "result": r["result"],
-                         "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu")} for r in smoke]
+                         "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu"),
+                         "cost": _per_token(r, result, config)} for r in smoke]
     return result, doc

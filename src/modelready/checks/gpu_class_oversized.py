@@ -59,12 +59,12 @@ def check(d: Deployment) -> Iterator[Hit]:
     if best is None:
         return
     name, price, alt = best
-    n = c.expected or c.min or 1
-    saving = (c.price.usd_per_gpu_hour - price.usd_per_gpu_hour) * c.gpus_per_replica * n * 730
+    # per replica: a message that changes with the replica count would be a new finding at every scaling change
+    saving = (c.price.usd_per_gpu_hour - price.usd_per_gpu_hour) * c.gpus_per_replica * 730
     yield Hit(f"{now.model} on {c.gpus_per_replica} × {c.gpu} (${c.price.usd_per_gpu_hour:.2f}/GPU-hour) also fits "
               f"{c.gpus_per_replica} × {name} (${price.usd_per_gpu_hour:.2f}/GPU-hour) at TP {alt.tp}: {alt.weights:.1f} GiB of weights "
               f"per GPU, KV cache for {alt.tokens():,} tokens ({alt.tokens() // max(1, alt.max_len)} × {alt.max_len}); "
-              f"${saving:,.0f}/month less at {n} replica(s) ({price.label}); compare throughput before switching", _where(d))
+              f"${saving:,.0f}/month less per replica ({price.label}); compare throughput before switching", _where(d))
 
 
 def _cheapest_fit(d: Deployment, usd: float, alternatives: dict[str, Price], now: Fit) -> tuple[str, Price, Fit] | None:

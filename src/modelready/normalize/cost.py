@@ -251,3 +251,27 @@ def _required(affinity: dict[str, Any] | None) -> Iterator[tuple[str, list[str]]
 
 def _number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
+
+
+def per_token(tokens_per_s: float | None, gpus: int, gpu_name: str | None, deployment: Deployment | None,
+              config: "CostConfig") -> dict[str, Any] | None:
+    """USD per 1M output tokens at a smoke run's measured throughput: the GPUs it ran on (their price at the
+    configured cloud and region), else the deployment's own; held against the ModelSpec's cost.targetPer1MTokens."""
+    if not tokens_per_s or tokens_per_s <= 0:
+        return None
+    c = deployment.cost if deployment is not None else None
+    named = data.gpu_by_name(gpu_name.replace(" ", "-")) if gpu_name else None
+    price, n, on = None, gpus, None
+    if named is not None and gpus > 0:
+        price, _ = price_of(named[0], "on-demand", config)
+        on = named[0]
+    if price is None and c is not None and c.price is not None:
+        price, n, on = c.price, c.gpus_per_replica, c.gpu
+    if price is None or not n:
+        return None
+    hourly = n * price.usd_per_gpu_hour
+    usd = round(hourly / (tokens_per_s * 3600) * 1_000_000, 4)
+    target = c.target_per_1m_tokens if c is not None else None
+    return {"usd_per_1m_output_tokens": usd, "output_tokens_per_s": tokens_per_s, "usd_per_replica_hour": round(hourly, 4),
+            "gpus": f"{n} × {on}", "target_usd_per_1m_tokens": target, "over_target": None if target is None else usd > target,
+            "price_source": price.source}
