@@ -51,6 +51,9 @@ def compare(r: Runner, root: Path, doc: dict, base_sha: str, check_tree, touched
     try:
         if spec and (root / spec).is_file():
             baseline.compare(doc, baseline.read(root / spec), spec)
+            saved = baseline.report_of(root / spec)  # a saved JSON report also has the base's costs
+            if saved is not None:
+                cost_diff(doc, saved, spec)
         elif not touched:
             baseline.unavailable(doc, "no deployment file touched")
         elif base_sha:

@@ -100,10 +100,15 @@ def headline(d: dict) -> str:
     rows, t = d["deployments"], d["total"]
     what = _what(rows[0]) if len(rows) == 1 else f"{len(rows)} deployments"
     usd_e, hrs_e = t["usd_per_month"]["expected"], t["gpu_hours_per_month"]["expected"]
+    unpriced = [r for r in rows if r["usd_per_month"]["expected"] is None]
     if usd_e is not None:
         line = f"💰 **GPU cost {money(usd_e)}/month** ({hours(hrs_e)} GPU-hours: {what})"
-    else:
+    elif len(unpriced) == len(rows):
         line = f"💰 **GPU cost {hours(hrs_e)} GPU-hours/month** ({what}; no price without the GPU type: see the job summary)"
+    else:
+        known = sum(r["usd_per_month"]["expected"] for r in rows if r not in unpriced)
+        line = (f"💰 **GPU cost {money(known)}/month** for the priced GPUs ({hours(hrs_e)} GPU-hours in all: {what}; "
+                f"{len(unpriced)} without a price: GPU type not named)")
     if t["unbounded"]:
         line += ", no upper bound if it scales (no maximum replicas)"
     else:
