@@ -253,15 +253,21 @@ class _Parts:
                      f"{load.get('errors')}/{load.get('requests')}" if load else "–",
                      f"{max(d['peak_memory_used_mib'] for d in devs)} MiB" if devs else "no GPU"]
             out.append("| " + " | ".join(cells) + " |")
-        priced = [(r, r["cost"]) for r in runs if r.get("cost")]
-        if priced:
-            out.append("")
-        for r, c in priced:
+        return out + self.per_token(runs) + ["", "</details>"]
+
+    @staticmethod
+    def per_token(runs: list[dict]) -> list[str]:
+        """USD per 1M output tokens at each run's measured throughput, against the ModelSpec's target."""
+        out = []
+        for r in runs:
+            c = r.get("cost")
+            if not c:
+                continue
             target = c.get("target_usd_per_1m_tokens")
             held = "" if target is None else f" (target ${target:,.4g}: {'over' if c['over_target'] else 'within'})"
             out.append(f"- {text(r['target'])}: **${c['usd_per_1m_output_tokens']:,.4g} per 1M output tokens** at {c['output_tokens_per_s']:,.1f} "
                        f"tokens/s on {text(c['gpus'])} (${c['usd_per_replica_hour']:,.2f}/hour){held}")
-        return out + ["", "</details>"]
+        return ["", *out] if out else []
 
     def attestations(self) -> list[str]:
         items = [i for i in self.doc["catalog"]["items"] if i["mode"] == "attest"]

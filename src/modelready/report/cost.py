@@ -109,15 +109,19 @@ def headline(d: dict) -> str:
         known = sum(r["usd_per_month"]["expected"] for r in rows if r not in unpriced)
         line = (f"💰 **GPU cost {money(known)}/month** for the priced GPUs ({hours(hrs_e)} GPU-hours in all: {what}; "
                 f"{len(unpriced)} without a price: GPU type not named)")
+    return line + _at_most(rows, t)
+
+
+def _at_most(rows: list[dict], t: dict) -> str:
+    """`, max +$X if it scales to N replicas` when the autoscaler's maximum costs more than the expected."""
     if t["unbounded"]:
-        line += ", no upper bound if it scales (no maximum replicas)"
-    else:
-        usd_m, hrs_m = t["usd_per_month"]["max"], t["gpu_hours_per_month"]["max"]
-        if hrs_m != hrs_e:
-            top = rows[0]["max_replicas"] if len(rows) == 1 else None
-            at = f" if it scales to {top} replicas" if top else " at the autoscalers' maximum"
-            line += f", max {money(usd_m)}{at}" if usd_m is not None else f", max {hours(hrs_m)} GPU-hours{at}"
-    return line
+        return ", no upper bound if it scales (no maximum replicas)"
+    usd_m, hrs_m = t["usd_per_month"]["max"], t["gpu_hours_per_month"]["max"]
+    if hrs_m == t["gpu_hours_per_month"]["expected"]:
+        return ""
+    top = rows[0]["max_replicas"] if len(rows) == 1 else None
+    at = f" if it scales to {top} replicas" if top else " at the autoscalers' maximum"
+    return f", max {money(usd_m)}{at}" if usd_m is not None else f", max {hours(hrs_m)} GPU-hours{at}"
 
 
 def table(doc: dict, only_changed: bool = False) -> list[str]:
