@@ -209,6 +209,13 @@ def test_config_prices_win_over_the_table_and_pick_cloud_and_region(run, tmp_pat
     cfg.write_text("cost:\n  region: eu\n")
     (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
     assert cost.price.usd_per_gpu_hour == 8.944 and "aws eu on-demand" in cost.price.source
+    cfg.write_text("cost:\n  cloud: gcp\n")
+    (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
+    assert cost.price.usd_per_gpu_hour == 5.3833  # the GPU's own price and the a3 VM's share per GPU
+    from modelready.normalize.cost import price_of
+
+    assert price_of("L4", "on-demand", load_config(cfg).cost) == (None, "the price table (2026-12-06) has no on-demand price for L4 on gcp us "
+                                                                   "(gcp prices the VM apart: the table has the GPU's own price only, not its VM's share)")
     cfg.write_text("cost:\n  cloud: on-prem\n  prices:\n    nvidia-h100-80gb: {on_demand: 1.4}\n")
     (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
     assert cost.price.usd_per_gpu_hour == 1.4 and cost.price.cloud == "on-prem"
@@ -245,6 +252,14 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
     assert l4["us"]["on_demand"] == 0.8048 and l4["us"]["instances"] == ["g6.xlarge"]  # g6f's eighth of a GPU left out
     assert l4["eu"]["on_demand"] == 1.0064 and doc["prices"]["H100-80GB"]["aws"]["us"]["on_demand"] == 6.88
     assert doc["vm_share"]["gcp"]["H100-80GB"]["us"]["on_demand"] == round(9.46 / 8, 4)
+    # GCP prices the GPU apart from its VM: a GPU-hour is both, and neither alone is called one
+    gcp.write_text(gcp.read_text() + ",,,H100,1,,us-central1,us-central1-a,4.20076,2.9926\n,,,L4,1,,us-central1,us-central1-a,0.61666,0.2521\n")
+    subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", "2026-12-06", f"gcp={gcp}", "--output", str(out)],
+                   check=True, capture_output=True, timeout=60)
+    doc = yaml.safe_load(out.read_text())
+    h100 = doc["prices"]["H100-80GB"]["gcp"]["us"]
+    assert h100["gpu_only"]["on_demand"] == 4.2008 and h100["vm_share"]["on_demand"] == 1.1825 and h100["on_demand"] == 5.3833
+    assert "on_demand" not in doc["prices"]["L4"]["gcp"]["us"]  # no g2 VM rows read: no total claimed
 
 
 def test_shipped_table_is_dated_and_sourced():

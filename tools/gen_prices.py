@@ -99,6 +99,27 @@ def summarise(found: dict) -> dict:
     return out
 
 
+def combine(gpus: dict, shares: dict) -> dict:
+    """Where the cloud prices the GPU apart from its VM (GCP's a2/a3 rows), a GPU-hour is the GPU's own price
+    plus the VM's share per GPU: both are kept (`gpu_only`, `vm_share`), and no total is claimed without both."""
+    if not shares:
+        return gpus
+    out: dict = {}
+    for name, classes in gpus.items():
+        for cls, entry in classes.items():
+            share = (shares.get(name) or {}).get(cls)
+            merged = {"gpu_only": {k: entry[k] for k in ("on_demand", "spot") if k in entry}, "zones": entry["zones"],
+                      "instances": entry["instances"]}
+            if share:
+                merged["vm_share"] = {k: share[k] for k in ("on_demand", "spot") if k in share}
+                for k in ("on_demand", "spot"):
+                    if k in entry and k in share:
+                        merged[k] = round(entry[k] + share[k], 4)
+                merged["instances"] = sorted(set(entry["instances"]) | set(share["instances"]))
+            out.setdefault(name, {})[cls] = merged
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("files", nargs="+", help="cloud=path/to/vms.csv")
@@ -113,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.files:
         cloud, _, path = spec.partition("=")
         gpu, share, rows = read(cloud, Path(path))
-        for name, classes in summarise(gpu).items():
+        shared = summarise(share)
+        for name, classes in combine(summarise(gpu), shared).items():
             prices.setdefault(name, {})[cloud] = classes
         for name, classes in summarise(share).items():
             shares.setdefault(cloud, {})[name] = classes

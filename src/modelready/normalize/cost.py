@@ -142,8 +142,12 @@ def price_of(gpu: str, capacity: str, config: "CostConfig") -> tuple[Price | Non
     table = data.gpu_prices()
     entry = ((table.get("prices") or {}).get(gpu) or {}).get(config.cloud, {}).get(config.region) or {}
     if key not in entry:
-        share = ((table.get("vm_share") or {}).get(config.cloud) or {}).get(gpu)
-        more = f" ({config.cloud} prices the VM apart: the table has its VM share only)" if share else ""
+        share = (((table.get("vm_share") or {}).get(config.cloud) or {}).get(gpu) or {}).get(config.region)
+        more = ""
+        if entry.get("gpu_only") and not share:  # GCP: the GPU is priced apart from its VM, and the VM's part is missing
+            more = f" ({config.cloud} prices the VM apart: the table has the GPU's own price only, not its VM's share)"
+        elif share:
+            more = f" ({config.cloud} prices the VM apart: the table has the VM's share only, not the GPU's own price)"
         return None, f"the price table ({table['date']}) has no {capacity} price for {gpu} on {config.cloud} {config.region}{more}"
     return (Price(float(entry[key]), capacity, config.cloud, config.region,
                   f"{table['source']}, {config.cloud} {config.region} {capacity} ({', '.join(entry.get('instances', []))}), {table['date']}",
