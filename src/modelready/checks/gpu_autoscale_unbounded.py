@@ -50,7 +50,7 @@ def check(d: Deployment) -> Iterator[Hit]:
     c = d.cost
     if c is None:
         return
-    per = f"{c.gpus_per_replica} × {c.gpu or 'GPU'} per replica"
+    per = f"{c.gpus_per_replica} × {c.gpu} per replica" if c.gpu else f"{c.gpus_per_replica} GPU(s) of a type not named per replica"
     usd = c.replica_usd_per_hour()
     each = f", ${usd * 730:,.0f}/month each at {c.price.label}" if usd is not None and c.price else ""
     loc = c.max_loc or d.loc

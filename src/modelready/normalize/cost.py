@@ -191,6 +191,9 @@ def _bounds(d: Deployment) -> tuple[int, int | None, str, bool, Loc | None]:
         return lo, None, "a maximum of 0: no upper bound", True, hi_v.loc
     if "ScaledObject" in kinds:
         return lo, max(KEDA_MAX_DEFAULT, lo), f"KEDA's default maxReplicaCount {KEDA_MAX_DEFAULT} (none set)", True, d.autoscalers[0].loc
+    if knative and d.kind == "InferenceService":
+        return (lo, None, "no maxReplicas: in KServe's Serverless mode (assumed: no serving.kserve.io/deploymentMode annotation) "
+                "Knative sets no upper bound", True, d.loc)
     if knative:
         return lo, None, "no max-scale: Knative's default sets no upper bound", True, d.loc
     return lo, None, "no maxReplicas", True, d.autoscalers[0].loc if d.autoscalers else d.loc
