@@ -191,6 +191,27 @@ def test_spot_from_a_karpenter_requirement_is_priced_at_spot(run, tmp_path):
     assert cost.capacity == "on-demand" and cost.spot_allowed and "may run on spot" in cost.notes[0]
 
 
+def test_spot_from_the_karpenter_nodepool_a_deployment_selects(run, tmp_path):
+    pool = """\
+---
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {name: gpu-spot}
+spec:
+  template:
+    spec:
+      requirements:
+        - {key: karpenter.sh/capacity-type, operator: In, values: [spot]}
+        - {key: karpenter.k8s.aws/instance-family, operator: In, values: [p5]}
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+"""
+    text = H100_DEPLOYMENT.replace("      nodeSelector:\n", "      nodeSelector:\n        karpenter.sh/nodepool: gpu-spot\n") + pool
+    (cost,) = _costs(run, tmp_path, text)
+    assert cost.capacity == "spot" and cost.capacity_source.startswith("Karpenter NodePool gpu-spot requires")
+    res = run(tmp_path)
+    assert any(f.check == "spot-without-disruption-budget" for f in res.findings)
+
+
 def test_unknown_gpu_type_says_so_and_invents_no_price(run, tmp_path):
     (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT.replace("      nodeSelector:\n        nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3\n", ""))
     d = cost.as_dict()

@@ -90,7 +90,8 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
     with isolate.guard(res, "pricing GPUs"):
         from .normalize import cost
 
-        cost.attach(res.deployments, res.spec_views, config.cost, guard=lambda d: isolate.guard(res, "pricing the GPUs of " + d.ref, d.loc.file))
+        cost.attach(res.deployments, res.spec_views, config.cost, guard=lambda d: isolate.guard(res, "pricing the GPUs of " + d.ref, d.loc.file),
+                    objects=res.objects)
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
                      for o in res.objects for message, loc in o.problems]
 

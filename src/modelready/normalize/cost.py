@@ -93,22 +93,38 @@ class Cost:
                 "budget_usd_per_month": self.budget, "target_usd_per_1m_tokens": self.target_per_1m_tokens, "notes": list(self.notes)}
 
 
-def attach(deployments: list[Deployment], spec_views: list["SpecView"], config: "CostConfig", guard=None) -> None:  # type: ignore[no-untyped-def]
-    """Set `d.cost` on every serving deployment that asks for accelerators (templates name no replicas)."""
+def attach(deployments: list[Deployment], spec_views: list["SpecView"], config: "CostConfig", guard=None,  # type: ignore[no-untyped-def]
+           objects: list[Any] = ()) -> None:  # type: ignore[assignment]
+    """Set `d.cost` on every serving deployment that asks for accelerators (templates name no replicas).
+    `objects`: the files' Kubernetes objects, for the Karpenter NodePools a deployment selects by name."""
     from contextlib import nullcontext
 
     spec_of = {id(d): v for v in spec_views for d in v.deployments}
+    pools = nodepools(objects)
     for d in deployments:
         if not d.serving or d.template_only or d.gpus_per_group() <= 0:
             continue
         with (guard(d) if guard else nullcontext()):
-            d.cost = of(d, config, spec_of.get(id(d)))
+            d.cost = of(d, config, spec_of.get(id(d)), pools)
 
 
-def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None) -> Cost:
+def nodepools(objects: Any) -> dict[str, list[str]]:
+    """Karpenter NodePool name -> the capacity types its requirements allow (karpenter.sh/capacity-type In [...])."""
+    out: dict[str, list[str]] = {}
+    for o in objects:
+        if o.kind != "NodePool" or not str(o.api_version).startswith("karpenter.sh/"):
+            continue
+        spec = ((o.body.get("spec") or {}).get("template") or {}).get("spec") or {}
+        for req in spec.get("requirements") or []:
+            if isinstance(req, dict) and req.get("key") == "karpenter.sh/capacity-type" and req.get("operator") == "In":
+                out[o.name] = [str(v).lower() for v in req.get("values") or []]
+    return out
+
+
+def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None, pools: dict[str, list[str]] | None = None) -> Cost:
     low, high, high_basis, autoscaled, high_loc = _bounds(d)
     expected, basis = _expected(low, high, autoscaled, spec)
-    capacity, capacity_source, allowed = _capacity(d)
+    capacity, capacity_source, allowed = _capacity(d, pools or {})
     g = d.gpu
     c = Cost(g.name if g else None, g.source if g else None, d.gpus_per_group(), low, expected, high, basis, high_basis,
              capacity, capacity_source, allowed, autoscaled=autoscaled, max_loc=high_loc)
@@ -222,25 +238,41 @@ def _expected(low: int, high: int | None, autoscaled: bool, spec: "SpecView | No
     return low, "the minimum (no ModelSpec slo.loadProfile with steadyRps and peakRps)"
 
 
-def _capacity(d: Deployment) -> tuple[str, str | None, bool]:
+def _capacity(d: Deployment, pools: dict[str, list[str]]) -> tuple[str, str | None, bool]:
     """("spot" when every pod must land on spot capacity, else "on-demand"; what says so; spot allowed)."""
     required, allowed = None, None
     for pod in d.pods:
-        for key, value in pod.node_selector.items():
-            if _is_spot(key, value):
-                required = required or f"nodeSelector {key}={value}"
-        for key, values in _required(pod.affinity):
-            spot = [v for v in values if _is_spot(key, v)]
-            if spot and len(spot) == len(values):
-                required = required or f"node affinity {key} in {values}"
-            elif spot:
-                allowed = allowed or f"node affinity {key} in {values}"
-        for t in pod.tolerations or []:
-            if isinstance(t, dict) and str(t.get("key")) in SPOT_LABELS:
-                allowed = allowed or f"toleration {t.get('key')}"
+        for req, may in (_pool_capacity(pod.node_selector.get("karpenter.sh/nodepool"), pools), _pod_capacity(pod)):
+            required, allowed = required or req, allowed or may
     if required:
         return "spot", required, True
     return "on-demand", allowed, bool(allowed)
+
+
+def _pod_capacity(pod: Any) -> tuple[str | None, str | None]:
+    """(required, allowed) from a pod's node selector, required node affinity and tolerations."""
+    required, allowed = None, None
+    for key, value in pod.node_selector.items():
+        if _is_spot(key, value):
+            required = required or f"nodeSelector {key}={value}"
+    for key, values in _required(pod.affinity):
+        spot = [v for v in values if _is_spot(key, v)]
+        if spot and len(spot) == len(values):
+            required = required or f"node affinity {key} in {values}"
+        elif spot:
+            allowed = allowed or f"node affinity {key} in {values}"
+    for t in pod.tolerations or []:
+        if isinstance(t, dict) and str(t.get("key")) in SPOT_LABELS:
+            allowed = allowed or f"toleration {t.get('key')}"
+    return required, allowed
+
+
+def _pool_capacity(pool: str | None, pools: dict[str, list[str]]) -> tuple[str | None, str | None]:
+    """(required, allowed): what the selected Karpenter NodePool's capacity-type requirement says of spot."""
+    if pool is None or "spot" not in pools.get(pool, []):
+        return None, None
+    where = f"Karpenter NodePool {pool} requires karpenter.sh/capacity-type in {pools[pool]}"
+    return (where, None) if pools[pool] == ["spot"] else (None, where)
 
 
 def _is_spot(key: str, value: object) -> bool:
