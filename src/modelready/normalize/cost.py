@@ -4,8 +4,9 @@ Replicas at three points: the minimum (the workload's replicas, or its autoscale
 expected steady state (the minimum, unless a ModelSpec's slo.loadProfile gives steady and peak request
 rates: the autoscaler's range scaled by their ratio), and the most an autoscaler allows (HPA, KEDA,
 Knative, KServe; None when nothing bounds it). The GPU is the one the memory fit uses (resolve.py sets
-`d.gpu` through accelerator.gpu_of); spot when node selectors or required node affinity ask for spot
-capacity (Karpenter, EKS, GKE, AKS labels). The price is the team's own (.modelready.yaml cost.prices),
+`d.gpu` through accelerator.gpu_of); spot when node selectors, required node affinity or the Karpenter
+NodePool a pod selects ask for spot capacity only (Karpenter, EKS, GKE, AKS labels; a toleration or a
+mixed requirement only allows it: priced on-demand, noted). The price is the team's own (.modelready.yaml cost.prices),
 else the dated table (data/gpu_prices.yaml); with no GPU type or no price, the GPU-hours stand alone and
 the cost says why, never a guessed dollar figure.
 """
