@@ -32,12 +32,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..normalize.cost import Cost
 from ..normalize.model import Deployment
 from . import Hit, declare
 
 
 def _applies(d: Deployment) -> bool:
-    c = d.cost
+    c: Cost | None = d.cost
     return c is not None and c.budget is not None and (c.price is not None or c.max is None)
 
 
@@ -45,7 +46,7 @@ def _applies(d: Deployment) -> bool:
          "the maximum monthly GPU cost is within the ModelSpec's budget", "the maximum monthly GPU cost exceeds the ModelSpec's budget",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.cost
+    c: Cost | None = d.cost
     if c is None or c.budget is None:
         return
     loc = c.max_loc or d.replicas_loc

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..normalize.cost import KEDA_MAX_DEFAULT
+from ..normalize.cost import KEDA_MAX_DEFAULT, Cost
 from ..normalize.model import Deployment
 from . import Hit, declare
 
@@ -47,7 +47,7 @@ from . import Hit, declare
          "the GPU autoscaler has an upper bound", "a GPU deployment autoscales with no upper bound",
          doc=__doc__, applies=lambda d: d.cost is not None and d.cost.autoscaled)
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.cost
+    c: Cost | None = d.cost
     if c is None:
         return
     per = f"{c.gpus_per_replica} × {c.gpu} per replica" if c.gpu else f"{c.gpus_per_replica} GPU(s) of a type not named per replica"

@@ -36,7 +36,7 @@ from ..findings import Loc
 from ..normalize.accelerator import from_table
 from ..normalize.model import Deployment
 from . import Hit, declare
-from ..normalize.cost import Price
+from ..normalize.cost import Cost, Price
 from ._fit import Fit, engine_dtype, fit
 
 CHEAPER = 0.75  # only a card at most three quarters of the price is "far" cheaper
@@ -52,7 +52,8 @@ def _applies(d: Deployment) -> bool:
          "the GPU class is no larger than the model needs", "a cheaper GPU the price table knows holds the model",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    c, now = d.cost, fit(d)
+    c: Cost | None = d.cost
+    now = fit(d)
     if c is None or c.price is None or now is None or now.likely_misfit:
         return
     best = _cheapest_fit(d, c.price.usd_per_gpu_hour, c.alternatives, now)

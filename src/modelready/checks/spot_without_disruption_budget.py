@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..normalize.cost import Cost
 from ..normalize.model import Deployment
 from . import Hit, declare
 
@@ -43,7 +44,7 @@ from . import Hit, declare
          "a spot deployment keeps replicas through reclaims", "a spot deployment runs one replica or has no PodDisruptionBudget",
          doc=__doc__, applies=lambda d: d.cost is not None and d.cost.capacity == "spot")
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.cost
+    c: Cost | None = d.cost
     if c is None:
         return
     top = c.max if c.max is not None else None

@@ -11,7 +11,6 @@ from ..findings import Loc
 
 if TYPE_CHECKING:  # set by the resolution stage (resolve.py), which imports this module
     from .accelerator import Gpu
-    from .cost import Cost
     from .resolve import ResolvedModel
 
 POD_OWNING_KINDS = ("Deployment", "StatefulSet", "LeaderWorkerSet")
@@ -284,7 +283,8 @@ class Deployment:
     resolved: ResolvedModel | None = None  # the model's architecture and where it was learnt
     gpu: Gpu | None = None  # the GPU it is scheduled on, when the files tell
     typical_tokens: int | None = None  # prompt + response of a typical request (p50), as a ModelSpec's load profile states
-    cost: Cost | None = None  # its GPUs' monthly cost (normalize/cost.py), for deployments asking for accelerators
+    # its GPUs' monthly cost, a normalize.cost.Cost (typed loosely: cost.py builds on this module, not the reverse)
+    cost: Any = None
 
     @property
     def ref(self) -> str:
