@@ -368,3 +368,16 @@ def test_cost_diff_added_removed_scaled_unbounded_and_unpriced():
     # names from the files are text, never Markdown
     evil = diff({"deployments": [_dep("x](https://evil)@team", 1, (1, 1, 1), 1.0)]}, {"deployments": []}, "abc")
     assert "](https://evil)" not in evil["line"] and "@team" not in evil["line"].replace("\\@team", "")
+
+
+def test_markdown_report_lists_each_deployments_gpu_cost(tmp_path, capsys):
+    from modelready.cli import main
+
+    (tmp_path / "deploy.yaml").write_text(H100_DEPLOYMENT)
+    (tmp_path / "unnamed.yaml").write_text(H100_DEPLOYMENT.replace("llama-70b-h100", "llama-70b-any")
+                                           .replace("      nodeSelector:\n        nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3\n", ""))
+    main(["check", str(tmp_path), "--offline", "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert "| llama-70b-h100 | 8 H100-80GB × 1 / 1 / 1 | 5,840 | $40,179 / $40,179 | $6.88/GPU-h on-demand (aws us) |" in out
+    row = next(ln for ln in out.splitlines() if ln.startswith("| llama-70b-any |"))
+    assert "| 5,840 | no price | none: the GPU type is not named" in row, row
