@@ -46,6 +46,7 @@ def action(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[
            "GITHUB_API_URL": github.base, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_WORKSPACE": str(ws),
            "GITHUB_STEP_SUMMARY": str(files["summary.md"]), "GITHUB_OUTPUT": str(files["output.txt"]),
            "HF_HUB_OFFLINE": "1",  # the Action reads the Hub by default; a test never reaches the internet
+           "PYTHONPATH": str(REPO / "src"),  # this checkout's code, not whichever the environment installed
            **{f"INPUT_{k.upper().replace('_', '-')}": v for k, v in inputs.items()}}
     proc = subprocess.run([sys.executable, "-m", "modelready.cli", "github"], env=env, cwd=ws, capture_output=True, text=True, timeout=120)
     outputs = dict(line.split("=", 1) for line in files["output.txt"].read_text().splitlines() if "=" in line)

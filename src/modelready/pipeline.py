@@ -88,6 +88,11 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
     with isolate.guard(res, "resolving models"):
         resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub(token=config.hf_token) if config.online else None,
                     guard=lambda d: isolate.guard(res, "resolving the model of " + d.ref, d.loc.file))
+    with isolate.guard(res, "pricing GPUs"):
+        from .normalize import cost
+
+        cost.attach(res.deployments, res.spec_views, config.cost, guard=lambda d: isolate.guard(res, "pricing the GPUs of " + d.ref, d.loc.file),
+                    objects=res.objects)
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
                      for o in res.objects for message, loc in o.problems]
 

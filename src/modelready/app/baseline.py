@@ -114,6 +114,15 @@ def read(path: Path) -> list[str]:
     return [f["fingerprint"] for f in findings if not f.get("suppressed")]
 
 
+def report_of(path: Path) -> dict[str, Any] | None:
+    """A saved JSON report's document when `path` is one (its deployments carry their costs), else None."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("deployments"), list) else None
+
+
 def fingerprints(doc: dict[str, Any], root: Path) -> list[str]:
     """The active findings' fingerprints of a report made from the files under `root` (a base commit's tree)."""
     stamp(doc, root)

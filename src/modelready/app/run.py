@@ -36,6 +36,16 @@ def load_smoke_results(paths: list[Path]) -> list[dict[str, Any]]:
     return out
 
 
+def _per_token(r: dict[str, Any], result: pipeline.Result, config: Config) -> dict[str, Any] | None:
+    """USD per 1M output tokens at the smoke run's measured tokens/s (normalize.cost.per_token)."""
+    from ..normalize.cost import per_token
+
+    by_id = {f"{d.ref}@{d.origin}": d for d in result.deployments}
+    devices = (r.get("gpu") or {}).get("devices") or []
+    return per_token((r.get("load") or {}).get("output_tokens_per_s"), int(r["target"].get("gpus") or len(devices)),
+                     devices[0]["name"] if devices else None, by_id.get(r["target"]["subject"]), config.cost)
+
+
 def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity | None, trivy: Any = None,
         smoke: list[dict[str, Any]] | None = None, scope: Any = None) -> tuple[pipeline.Result, dict[str, Any]]:
     """`trivy`: scan.trivy.Options, or None; `smoke`: smoke-result.json documents that decide the smoke items;
@@ -65,7 +75,7 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     rules = document.rules_of(registry()) + document.scanner_rules(result.findings)
     doc = document.build(result, result.findings, rules,
                          document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
-    _extras(doc, scan_log, scope, smoke)
+    _extras(doc, scan_log, scope, smoke, [_per_token(r, result, config) for r in smoke or []])
     baseline.stamp(doc, root)
     return result, doc
 
@@ -87,7 +97,8 @@ def _scan(result: pipeline.Result, trivy, scope) -> tuple[dict[str, Any], dict[s
     return scans, scan_log
 
 
-def _extras(doc: dict[str, Any], scan_log: dict[str, Any], scope, smoke: list[dict[str, Any]] | None) -> None:  # type: ignore[no-untyped-def]
+def _extras(doc: dict[str, Any], scan_log: dict[str, Any], scope, smoke: list[dict[str, Any]] | None,  # type: ignore[no-untyped-def]
+            costs: list[dict[str, Any] | None]) -> None:  # type: ignore[no-untyped-def]
     """What a run adds to the report beyond the pipeline's: the scans, a change's scope, the smoke runs."""
     if scan_log:
         doc["scans"] = scan_log
@@ -96,4 +107,5 @@ def _extras(doc: dict[str, Any], scan_log: dict[str, Any], scope, smoke: list[di
                         "charts_rendered": "all" if scope.all_charts else sorted(scope.charts)}
     if smoke:
         doc["smoke"] = [{"target": r["target"]["name"], "subject": r["target"]["subject"], "result": r["result"],
-                         "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu")} for r in smoke]
+                         "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu"),
+                         "cost": cost} for r, cost in zip(smoke, costs)]

@@ -280,6 +280,8 @@ class Deployment:
     resolved: ResolvedModel | None = None  # the model's architecture and where it was learnt
     gpu: Gpu | None = None  # the GPU it is scheduled on, when the files tell
     typical_tokens: int | None = None  # prompt + response of a typical request (p50), as a ModelSpec's load profile states
+    # its GPUs' monthly cost, a normalize.cost.Cost (typed loosely: cost.py builds on this module, not the reverse)
+    cost: Any = None
 
     @property
     def ref(self) -> str:

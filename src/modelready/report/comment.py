@@ -68,12 +68,13 @@ def build(doc: dict[str, Any], link: Callable[[str, int], str | None], summary_u
     tail = Hidden(state, head_sha, verdict.of(doc).result).render()
     levels = range(0, 7)
     body = ""
+    top = [MARKER, headline(state), "", *parts.cost_line()]
     for level in levels:
-        body = "\n".join([MARKER, headline(state), "", parts.subline(), *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
+        body = "\n".join([*top, parts.subline(), *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
         if size(body) <= limit:
             return body
     # Only new errors remain and they still do not fit: list those that do, the rest are in the job summary.
-    head = "\n".join([MARKER, headline(state), "", parts.subline(), ""])
+    head = "\n".join([*top, parts.subline(), ""])
     tail = notes + "\n" + tail
     room = limit - size(head) - size(tail) - 300
     lines, shown = [], 0
@@ -144,6 +145,24 @@ class _Parts:
             line += f"\n\n⚠️ **No baseline** ({text(b.get('why', ''))}): every finding counts as new."
         return line
 
+    def cost_line(self) -> list[str]:
+        """What the change does to the GPU bill, first (as Infracost's comment); nothing when it does not move."""
+        line = (self.doc.get("cost_diff") or {}).get("line")
+        return [line, ""] if line else []
+
+    def cost(self, full: bool, level: int) -> list[str]:
+        """The job summary: every deployment's GPU cost; the comment: the changed ones, folded."""
+        from . import cost
+
+        changed = bool((self.doc.get("cost_diff") or {}).get("changed"))
+        if full:
+            rows = cost.table(self.doc)
+            return ["", "### GPU cost per deployment", "", *rows] if rows else []
+        if not changed or level >= 3:
+            return []
+        rows = cost.table(self.doc, only_changed=True)
+        return ["", "<details><summary>GPU cost of the changed deployments</summary>", "", *rows, "", "</details>"] if rows else []
+
     def finding(self, f: dict[str, Any], compact: bool = False) -> str:
         where = f["file"] + (f":{f['line']}" if f["line"] else "")
         url = self.link(f["file"], f["line"])
@@ -178,6 +197,7 @@ class _Parts:
             else:
                 out += self._fold(f"New notices ({len(infos)})", infos)
         out += self.pre_existing(level)
+        out += self.cost(full, level)
         out += self.smoke()
         out += self.attestations()
         out += self.spec_fields()
@@ -226,7 +246,21 @@ class _Parts:
                      f"{load.get('errors')}/{load.get('requests')}" if load else "–",
                      f"{max(d['peak_memory_used_mib'] for d in devs)} MiB" if devs else "no GPU"]
             out.append("| " + " | ".join(cells) + " |")
-        return out + ["", "</details>"]
+        return out + self.per_token(runs) + ["", "</details>"]
+
+    @staticmethod
+    def per_token(runs: list[dict]) -> list[str]:
+        """USD per 1M output tokens at each run's measured throughput, against the ModelSpec's target."""
+        out = []
+        for r in runs:
+            c = r.get("cost")
+            if not c:
+                continue
+            target = c.get("target_usd_per_1m_tokens")
+            held = "" if target is None else f" (target ${target:,.4g}: {'over' if c['over_target'] else 'within'})"
+            out.append(f"- {text(r['target'])}: **${c['usd_per_1m_output_tokens']:,.4g} per 1M output tokens** at {c['output_tokens_per_s']:,.1f} "
+                       f"tokens/s on {text(c['gpus'])} (${c['usd_per_replica_hour']:,.2f}/hour){held}")
+        return ["", *out] if out else []
 
     def attestations(self) -> list[str]:
         items = [i for i in self.doc["catalog"]["items"] if i["mode"] == "attest"]

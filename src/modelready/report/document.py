@@ -78,7 +78,8 @@ def _deployment(d: Any) -> dict[str, Any]:
             "file": d.loc.file, "line": d.loc.line, "serving": d.serving, "replicas": d.replicas, "gpus_per_group": d.gpus_per_group(),
             "engine": engine, "model": {"id": d.model.id, "uri": d.model.uri, "revision": d.model.revision},
             "related": {"services": [s.name for s in d.services], "autoscalers": [a.name for a in d.autoscalers],
-                        "disruption_budgets": [p.name for p in d.disruption_budgets], "monitors": [m.name for m in d.monitors]}}
+                        "disruption_budgets": [p.name for p in d.disruption_budgets], "monitors": [m.name for m in d.monitors]},
+            "cost": d.cost.as_dict() if d.cost is not None else None}
 
 
 def rules_of(registry: dict[str, Any]) -> list[dict[str, Any]]:

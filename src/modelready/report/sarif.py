@@ -40,6 +40,9 @@ def render(doc: dict[str, Any]) -> dict[str, Any]:
             }},
             "results": results,
             "columnKind": "utf16CodeUnits",
+            # the GPU cost per deployment, and what the change adds (SARIF's property bag: no result, no alert)
+            "properties": {"modelready": {"cost": {d["id"]: d["cost"] for d in doc.get("deployments") or [] if d.get("cost")},
+                                          "costDiff": doc.get("cost_diff")}},
         }],
     }
 
