@@ -66,3 +66,30 @@ def test_engine_arguments_a_shell_expands_from_env_are_read(run):
     assert (d.engine.int_setting("tensor_parallel"), d.engine.int_setting("max_model_len")) == (4, 32768)
     assert d.engine.setting("tensor_parallel").loc.line == 26  # the env value's line
     assert "parallelism-exceeds-gpus" in {f.check for f in result.findings if f.severity.name == "error"}  # TP 4 on 2 GPUs
+
+
+def test_a_kind_is_a_file_and_the_kind_lists_derive_from_the_declarations():
+    from modelready.normalize import kinds
+
+    reg = kinds.registry()
+    assert reg["LeaderWorkerSet"][0].family == "lws" and reg["RayService"][0].family == "ray"
+    # Knative's Service runs pods; the core Service never does: one name, two groups, two declarations
+    assert kinds.lookup("Service", "serving.knative.dev/v1").read is not None
+    assert kinds.lookup("Service", "v1").read is None
+    assert kinds.lookup("InferenceService", "serving.kserve.io/v1beta1").traits.completed_by_operator
+    assert kinds.lookup("SomeOperatorCR", "example.com/v1") is None  # read by the generic template walk
+    assert "Service" not in kinds.pod_creating() and "LeaderWorkerSet" in kinds.pod_creating()
+
+
+def test_the_normalized_model_imports_no_stage_that_fills_it():
+    """model.py holds the types; the stages import it, never the other way round (no import circle)."""
+    from .test_layering import SRC, imports
+
+    normalize = {p.stem: p for p in (SRC / "normalize").glob("*.py")}
+    graph = {name: {t.rsplit(".", 1)[-1] for _line, t in imports(p) if t.startswith("modelready.normalize.")} for name, p in normalize.items()}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and not seen.add(n) and reaches(n, goal, seen)) for n in graph.get(start, ()))
+
+    circles = sorted(n for n in graph if reaches(n, n, set()))
+    assert circles == []
