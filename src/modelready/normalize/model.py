@@ -109,6 +109,17 @@ class EnvVar:
 
 
 @dataclass
+class EnvFrom:
+    """An envFrom source: every key of a ConfigMap or Secret becomes a variable (prefixed)."""
+
+    kind: str  # ConfigMap | Secret
+    name: str
+    prefix: str
+    optional: bool
+    loc: Loc
+
+
+@dataclass
 class Probe:
     kind: str  # startup | readiness | liveness
     handler: str  # httpGet | tcpSocket | exec | grpc | none
@@ -143,6 +154,7 @@ class Container:
     init: bool = False
     privileged: Value | None = None  # securityContext.privileged: true, where it is written
     arg_locs: dict[str, list[Loc]] = field(default_factory=dict)  # "command"/"args" -> Loc per item
+    env_from: list[EnvFrom] = field(default_factory=list)
 
     def loc_of_arg(self, part: str, i: int) -> Loc:
         locs = self.arg_locs.get(part) or []
@@ -335,6 +347,9 @@ class Deployment:
     gpu: Gpu | None = None  # the GPU it is scheduled on, when the files tell
     typical_tokens: int | None = None  # prompt + response of a typical request (p50), as a ModelSpec's load profile states
     traits: Traits = field(default_factory=Traits)  # its kind's, from normalize/kinds/
+    # why the operator, not the files, sizes the pods (KubeAI resource profiles, KAITO instance types): GPU
+    # counts and cpu/memory requests absent from the files prove nothing
+    resources_by_operator: str | None = None
 
     @property
     def ref(self) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..findings import Loc
 from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
 from .fields import EMPTY, kind_of, want_list, want_map, want_scalars
-from .model import Container, EnvVar, Image, PodSpec, Probe, Value, Volume, as_int
+from .model import Container, EnvFrom, EnvVar, Image, PodSpec, Probe, Value, Volume, as_int
 
 
 def read_pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list[Any] | None = None, where: str = "spec") -> PodSpec:
@@ -86,6 +87,7 @@ def read_container(obj: K8sObject, c: dict[str, Any], init: bool, where: str = "
         init=init,
         privileged=Value(True, L("securityContext", "privileged", at=c)) if m(c.get("securityContext")).get("privileged") is True else None,
         arg_locs=arg_locs,
+        env_from=read_env_from(obj, c, where),
     )
 
 
@@ -112,18 +114,16 @@ def read_env(obj: K8sObject, c: dict[str, Any], where: str) -> list[EnvVar]:
     return env
 
 
-def env_from(obj: K8sObject, c: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
-    """(kind, name, prefix, optional) of each envFrom source: ConfigMaps and Secrets the container reads whole."""
+def read_env_from(obj: K8sObject, c: dict[str, Any], where: str) -> list[EnvFrom]:
+    """Each envFrom source: the ConfigMaps and Secrets the container reads whole."""
     out = []
-    for e in want_list(obj, c, "envFrom", "container.envFrom"):
-        if not isinstance(e, dict):
-            continue
+    items = want_list(obj, c, "envFrom", f"{where}.envFrom")
+    for i, e in enumerate(items):
         for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-            ref = e.get(key)
+            ref = e.get(key) if isinstance(e, dict) else None
             if isinstance(ref, dict) and ref.get("name"):
-                out.append((kind, str(ref["name"]), str(e.get("prefix") or ""), bool(ref.get("optional"))))
+                out.append(EnvFrom(kind, str(ref["name"]), str(e.get("prefix") or ""), bool(ref.get("optional")), obj.loc(i, at=items)))
     return out
-
 
 def labels(tmpl: dict[str, Any], key: str = "labels") -> dict[str, str]:
     meta = m(tmpl.get("metadata"))
@@ -136,3 +136,27 @@ def m(x: object) -> YMap:
 
 def ls(x: object) -> list[Any]:
     return x if isinstance(x, list) else []
+
+
+def operator_pod(loc: Loc, image: Image | None, command: list[str], args: list[tuple[str, Loc]], env: list[EnvVar],
+                 limits: dict[str, Value] | None = None, node_selector: dict[str, str] | None = None, name: str = "main") -> PodSpec:
+    """The pod an operator builds from its CR's fields (KubeAI, NIM, KAITO, llmaz): the container it starts,
+    with the line of each field it comes from. Probes, volumes and the Service are the operator's."""
+    c = Container(name=name, image=image, command=command, args=[a for a, _ in args], env=env, requests={}, limits=limits or {},
+                  probes={}, ports={}, mounts={}, loc=loc, resources_loc=loc,
+                  arg_locs={"command": [loc] * len(command), "args": [al for _, al in args]})
+    return PodSpec(role="main", count=1, containers=[c], init_containers=[], volumes={}, node_selector=node_selector or {},
+                   tolerations=[], affinity={}, host_ipc=False, loc=loc)
+
+
+def env_list(obj: K8sObject, items: object) -> list[EnvVar]:
+    """An env list (name/value maps) or an env map (name: value) of a CR, with lines."""
+    out = []
+    if isinstance(items, YList):
+        for i, e in enumerate(items):
+            if isinstance(e, dict) and e.get("name"):
+                val = e.get("value")
+                out.append(EnvVar(str(e["name"]), None if val is None else str(val), e.get("valueFrom"), obj.loc(i, at=items)))
+    elif isinstance(items, YMap):
+        out = [EnvVar(str(k), str(v), None, obj.loc(k, at=items)) for k, v in items.items() if not isinstance(v, (dict, list))]
+    return out

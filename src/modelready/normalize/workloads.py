@@ -6,20 +6,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..findings import Finding, Severity
 from ..load.k8s import K8sObject
-from . import kinds
+from . import invocation, kinds
 from .engine import build_engine, detect_engine
-from .kinds import Group, knative
+from .kinds import Group, Near, knative
 from .kinds.operators import read_generic
 from .model import Deployment, ModelRef, Value
 from .pods import m
 
 
-def to_deployments(obj: K8sObject) -> list[Deployment]:
+def to_deployments(obj: K8sObject, near: Near | None = None) -> list[Deployment]:
+    """The serving units of `obj`; `near`: the objects beside it (ConfigMaps, Secrets, an operator's other CRs)."""
+    near = near or Near()
     kind = kinds.lookup(obj.kind, obj.api_version)
     if kind is not None and kind.read is None:
         return []
-    groups = kind.read(obj, m(obj.body.get("spec"))) if kind is not None and kind.read is not None else read_generic(obj)
+    groups = kind.read(obj, m(obj.body.get("spec")), near) if kind is not None and kind.read is not None else read_generic(obj)
     traits = kind.traits if kind is not None else kinds.Traits()
     out = []
     for g in groups:
@@ -41,8 +44,15 @@ def to_deployments(obj: K8sObject) -> list[Deployment]:
             annotations={str(k): str(v) for k, v in obj.annotations.items()},
             traits=replace(traits, partial=traits.partial or g.partial),
         )
+        for pod, c in dep.containers():
+            invocation.complete(obj, pod, c, near)
         _find_engine(dep, g)
+        if dep.engine is not None and g.notes and dep.engine.assumed is None:
+            dep.engine.assumed = "; ".join(g.notes)
+        if dep.engine is not None and g.more_args:
+            dep.engine.dynamic_args, dep.engine.unparsed = True, g.more_args
         dep.injected_probes = g.injected_probes
+        dep.resources_by_operator = g.resources_by_operator
         _multi_node(dep)
         _find_model(dep, g)
         dep.min_replicas, dep.max_replicas = g.min_replicas, g.max_replicas
@@ -92,3 +102,13 @@ def _find_model(dep: Deployment, g: Group) -> None:
     u = str(uri.value) if uri else (mid if mid and "://" in mid else None)
     named = model or uri
     dep.model = ModelRef(mid, u, str(revision.value) if revision else None, named.loc if named else None)
+
+
+def not_read(obj: K8sObject) -> list[Finding]:
+    """A kind that runs pods, read to no serving unit: said, never a silent pass."""
+    kind = kinds.lookup(obj.kind, obj.api_version)
+    if kind is None or kind.read is None or not kind.creates_pods:
+        return []
+    why = kind.unread or "no pod template with a container image was found where its controller reads one"
+    return [Finding("not-analysed", Severity.warning, f"{obj.kind} {obj.name} runs pods, but {why}: nothing of it was checked",
+                    obj.loc("metadata", "name"), ("manifests-render",), subject=obj.file)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Callable
 
@@ -41,10 +41,32 @@ class Group:
     injected_probes: str | None = None  # why the operator adds probes the files do not spell out
     max_surge: Value | None = None  # extra pods (or groups) a rolling update starts before stopping old ones
     partial: bool = False  # this group's pods are completed by an operator (beyond what the kind's traits say)
+    resources_by_operator: str | None = None  # why the operator sizes the pods (see Deployment)
+    # why the operator adds engine arguments of its own (a KAITO preset's dtype and probed context): the
+    # absence of a flag in the files then proves nothing
+    more_args: str | None = None
     notes: list[str] = field(default_factory=list)  # what the reading assumed, said by engine-not-recognised & co.
 
 
-Reader = Callable[[K8sObject, YMap], list[Group]]
+class Near:
+    """The objects a kind may read beside its own, by kind and name: those of the same render (one chart
+    values set) or, for plain files, of the same folder, in the same namespace (a KAITO Workspace's
+    inference ConfigMap, an llmaz Playground's OpenModel, a container's envFrom ConfigMap)."""
+
+    def __init__(self, objects: list[K8sObject] = []) -> None:  # noqa: B006 (never mutated)
+        self._by: dict[tuple[str, str, str, str], K8sObject] = {}
+        for o in objects:
+            self._by.setdefault((_scope(o), o.namespace, o.kind, o.name), o)
+
+    def get(self, beside: K8sObject, kind: str, name: str) -> K8sObject | None:
+        return self._by.get((_scope(beside), beside.namespace, kind, name))
+
+
+def _scope(o: K8sObject) -> str:
+    return o.origin if "@" in o.origin else o.file.rsplit("/", 1)[0]
+
+
+Reader = Callable[[K8sObject, YMap, Near], list[Group]]
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,7 @@ class Kind:
     # a pod-creating kind its reader may fail to read (an operator CR of an unknown shape): say so, never pass
     creates_pods: bool = True
     family: str = ""
+    unread: str = ""  # what a not-analysed finding says when its reader finds nothing to read
 
     def matches(self, api_version: str) -> bool:
         return self.group is None or api_version.split("/")[0] == self.group
@@ -72,7 +95,7 @@ def registry() -> dict[str, tuple[Kind, ...]]:
             if (k.name, k.group) in seen:
                 raise ValueError(f"kind {k.name} ({k.group or 'any group'}) declared twice (in {info.name}.py)")
             seen.add((k.name, k.group))
-            out.setdefault(k.name, []).append(Kind(k.name, k.group, k.read, k.traits, k.creates_pods, info.name))
+            out.setdefault(k.name, []).append(replace(k, family=info.name))
     # a group-specific declaration wins over one for any group
     return {name: tuple(sorted(ks, key=lambda k: k.group is None)) for name, ks in out.items()}
 

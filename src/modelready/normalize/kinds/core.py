@@ -7,10 +7,10 @@ from ...load.yamlsrc import YMap
 from ..fields import want_map
 from ..model import Traits, Value, as_int
 from ..pods import labels, m, read_pod
-from . import Group, Kind
+from . import Group, Kind, Near
 
 
-def _owned(obj: K8sObject, _spec: YMap) -> list[Group]:
+def _owned(obj: K8sObject, _spec: YMap, _near: Near) -> list[Group]:
     kind = obj.kind
     spec = want_map(obj, obj.body, "spec", "spec")
     where = "spec.jobTemplate.spec" if kind == "CronJob" else "spec"
@@ -42,7 +42,7 @@ def _max_surge(obj: K8sObject) -> Value | None:
     return Value("25%", obj.loc("spec", "strategy") if strategy else obj.loc("spec"), "default")
 
 
-def _bare_pod(obj: K8sObject, _spec: YMap) -> list[Group]:
+def _bare_pod(obj: K8sObject, _spec: YMap, _near: Near) -> list[Group]:
     pod = read_pod(obj, "main", 1, want_map(obj, obj.body, "spec", "spec"))
     return [Group([pod], 1, obj.loc("metadata"), pod_labels={str(k): str(v) for k, v in obj.labels.items()})]
 

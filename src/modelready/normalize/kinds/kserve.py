@@ -11,19 +11,19 @@ from ...load.k8s import K8sObject
 from ...load.yamlsrc import YMap
 from ..model import Traits, Value, as_int
 from ..pods import m, read_pod
-from . import Group, Kind
+from . import Group, Kind, Near
 
 _FRAMEWORKS = ("model", "huggingface", "pytorch", "tensorflow", "sklearn", "xgboost", "onnx", "triton", "lightgbm", "paddle", "pmml")
 
 
-def _serving_runtime(obj: K8sObject, spec: YMap) -> list[Group]:
+def _serving_runtime(obj: K8sObject, spec: YMap, _near: Near) -> list[Group]:
     pods = [read_pod(obj, "main", 1, spec)]
     if isinstance(spec.get("workerSpec"), dict):
         pods.append(read_pod(obj, "worker", 1, spec["workerSpec"]))
     return [Group(pods, None, obj.loc("spec"))]
 
 
-def _isvc(obj: K8sObject, spec: YMap) -> list[Group]:
+def _isvc(obj: K8sObject, spec: YMap, _near: Near) -> list[Group]:
     L = obj.loc
     pred = m(spec.get("predictor"))
     group = Group([], as_int(pred.get("minReplicas", 1)), L("minReplicas", at=pred) if pred else L("spec"))

@@ -11,10 +11,10 @@ from ...load.k8s import K8sObject
 from ...load.yamlsrc import YMap
 from ..model import Traits, Value, as_int
 from ..pods import m, read_pod
-from . import Group, Kind
+from . import Group, Kind, Near
 
 
-def _llm_isvc(obj: K8sObject, spec: YMap) -> list[Group]:
+def _llm_isvc(obj: K8sObject, spec: YMap, _near: Near) -> list[Group]:
     L = obj.loc
     out = []
     model = m(spec.get("model"))

@@ -6,10 +6,10 @@ from ...load.k8s import K8sObject
 from ...load.yamlsrc import YMap
 from ..model import Traits, Value, as_int
 from ..pods import labels, m, read_pod
-from . import Group, Kind
+from . import Group, Kind, Near
 
 
-def _lws(obj: K8sObject, spec: YMap) -> list[Group]:
+def _lws(obj: K8sObject, spec: YMap, _near: Near) -> list[Group]:
     lwt = m(spec.get("leaderWorkerTemplate"))
     size = as_int(lwt.get("size")) or 1
     pods = []

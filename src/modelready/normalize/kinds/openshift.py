@@ -8,10 +8,10 @@ from ...load.k8s import K8sObject
 from ...load.yamlsrc import YMap
 from ..model import Traits, as_int
 from ..pods import labels, m, read_pod
-from . import Group, Kind
+from . import Group, Kind, Near
 
 
-def _deployment_config(obj: K8sObject, spec: YMap) -> list[Group]:
+def _deployment_config(obj: K8sObject, spec: YMap, _near: Near) -> list[Group]:
     tmpl = m(spec.get("template"))
     pod = read_pod(obj, "main", 1, m(tmpl.get("spec")), where="spec.template.spec")
     return [Group([pod], as_int(spec.get("replicas", 1)), obj.loc("spec", "replicas"), pod_labels=labels(tmpl),

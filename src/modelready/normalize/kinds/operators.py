@@ -12,10 +12,10 @@ from ...load.k8s import K8sObject
 from ...load.yamlsrc import YList, YMap
 from ..model import PodSpec, Volume, as_int
 from ..pods import read_pod
-from . import Group
+from . import Group, Near
 
 
-def read_generic(obj: K8sObject, _spec: YMap | None = None) -> list[Group]:
+def read_generic(obj: K8sObject, _spec: YMap | None = None, _near: Near | None = None) -> list[Group]:
     found: list[tuple[PodSpec, str]] = []
     replicas: int | None = None
     replicas_loc = obj.loc("metadata")

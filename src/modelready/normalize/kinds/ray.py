@@ -18,7 +18,7 @@ from ...findings import Loc
 from ...load.k8s import K8sObject
 from ...load.yamlsrc import YamlError, YMap, load_one
 from ..model import Engine, EnvVar, Invocation, Value
-from . import Group, Kind
+from . import Group, Kind, Near
 from .operators import read_generic
 
 # engine_kwargs key -> normalized setting (vLLM's own argument names, as Ray Serve passes them)
@@ -40,7 +40,7 @@ def probes_injected(obj: K8sObject) -> str | None:
     return None
 
 
-def _ray(obj: K8sObject, spec: YMap) -> list[Group]:
+def _ray(obj: K8sObject, spec: YMap, _near: Near) -> list[Group]:
     groups = read_generic(obj, spec)
     for g in groups:
         if any(p.role in ("head", "worker") for p in g.pods):
