@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import data
 from ..findings import Loc
-from .model import Container, Engine, Value, as_int
+from .model import Container, Engine, Invocation, Value, as_int
 
 _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash", "ash", "/bin/ash"}
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
@@ -19,7 +19,22 @@ _VERSION_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
 _NAMED_VERSION = re.compile(r"(?:vllm|tgi|sglang)[_-]v?(\d+\.\d+(?:\.\d+)?)")  # rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103
 
 
+def host_of(c: Container) -> tuple[str, dict[str, Any]] | None:
+    """(engine, host row) when the container runs a server that hosts the engine in-process (KServe's
+    huggingface server with --backend=vllm): the engine's flags go on the host's command line."""
+    image = (c.image.ref if c.image else "").lower()
+    argv = " ".join(c.command + c.args).replace("--backend ", "--backend=")
+    for name, spec in data.engines().items():
+        for host in spec.get("hosts") or []:
+            if (any(p in image for p in host["images"]) or c.model_format == host.get("model_format")) and any(s in argv for s in host["select"]):
+                return str(name), host
+    return None
+
+
 def detect_engine(c: Container) -> str | None:
+    hosted = host_of(c)
+    if hosted:
+        return hosted[0]
     argv_text = " ".join(c.command + c.args)
     image = (c.image.ref if c.image else "").lower()
     for name, spec in data.engines().items():
@@ -43,7 +58,15 @@ def build_engine(c: Container, name: str) -> Engine:
     eng = Engine(name=name, version=version, version_loc=vloc)
     tokens = _argv_tokens(c)
     entry = _entry_index(tokens, spec["detect"]["entrypoints"])
-    if entry is not None:
+    hosted = host_of(c)
+    known = _vllm_flags(version) if spec.get("flag_table") == "vllm" else None
+    if hosted is not None:  # the host's own entrypoint: every argument is a flag of it or of the engine
+        host = hosted[1]
+        flag_tokens, eng.argv_seen, eng.version, eng.version_loc = tokens, True, None, None  # the image tag is the host's release
+        known = (known or set()) | set(host["flags"])
+        eng.drops_unknown_flags = f"{host['name']} parses with parse_known_args" if host.get("drops_unknown_flags") else None
+        eng.hosted_flags = frozenset(host["flags"])
+    elif entry is not None:
         flag_tokens = tokens[entry[1]:]
         eng.argv_seen = True
     elif c.command == [] and c.args:
@@ -51,13 +74,19 @@ def build_engine(c: Container, name: str) -> Engine:
         eng.argv_seen = True
     else:
         flag_tokens = []
-    _parse_flags(eng, flag_tokens, spec, _vllm_flags(version) if spec.get("flag_table") == "vllm" else None)
+    _parse_flags(eng, flag_tokens, spec, known)
     if any("$" in str(t.value) for t in flag_tokens) or re.search(r"\$\{?\w*ARGS", " ".join(c.command + c.args)):
         eng.dynamic_args = True
     if spec.get("env_twins"):
         _env_twins(eng, c, spec)
     _env_args(eng, c, spec)
     _settings(eng, spec, c)
+    if hosted is not None:
+        for flag, setting in (("--model-id", "model"), ("--model-revision", "revision")):
+            if flag in eng.flags and setting not in eng.settings:
+                eng.settings[setting] = eng.flags[flag]
+        eng.settings["port"] = eng.flags.get("--http-port") or Value(8080, c.loc, "KServe's default --http_port")
+    eng.invocation = Invocation(f"container {c.name}", tokens, c.env, c.loc)
     eng.port = as_int(eng.settings["port"].value) if "port" in eng.settings else spec.get("default_port")
     return eng
 

@@ -155,6 +155,8 @@ class Container:
     privileged: Value | None = None  # securityContext.privileged: true, where it is written
     arg_locs: dict[str, list[Loc]] = field(default_factory=dict)  # "command"/"args" -> Loc per item
     env_from: list[EnvFrom] = field(default_factory=list)
+    model_format: str | None = None  # a KServe predictor's modelFormat.name: the runtime it selects
+    borrowed_from: str | None = None  # the template its image and command come from (a ServingRuntime), judged there
 
     def loc_of_arg(self, part: str, i: int) -> Loc:
         locs = self.arg_locs.get(part) or []
@@ -248,6 +250,7 @@ class Engine:
     unparsed: str | None = None  # why its arguments could not be read (a custom entrypoint): absence proves nothing
     # the parser drops flags it does not know instead of failing (KServe's huggingface server: parse_known_args)
     drops_unknown_flags: str | None = None
+    hosted_flags: frozenset[str] = frozenset()  # the host server's own flags, known beside the engine's
 
     def setting(self, name: str) -> Value | None:
         return self.settings.get(name)
