@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import isolate
-from .normalize import coverage
+from .normalize import coverage, images
 from .checks import runner
 from .checks.runner import Subject
 from .config import Config
@@ -82,6 +82,8 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
             deps = to_deployments(obj, near)
             res.deployments += deps
             res.findings += [] if deps else not_read(obj)
+    with isolate.guard(res, "reading how images start"):
+        res.deployments += images.deployments(res.dockerfiles, root)
     with isolate.guard(res, "indexing objects for linking"):
         link(res.deployments, res.objects, guard=lambda d: isolate.guard(res, "linking " + d.ref, d.loc.file))
     with isolate.guard(res, "accounting for what was read"):

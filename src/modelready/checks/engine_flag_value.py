@@ -52,10 +52,10 @@ def check(d: Deployment) -> Iterator[Hit]:
                 yield Hit(f"--gpu-memory-utilization {frac} is outside (0, 1]: it is a fraction of GPU memory", val.loc)
             continue
         if release:
-            choices = versions[release]["choices"].get(flag)
+            choices = [str(c) for c in versions[release]["choices"].get(flag) or [] if c is not None] or None
         else:
             all_choices = [v["choices"][flag] for v in versions.values() if flag in v["choices"]]
-            choices = sorted({c for cs in all_choices for c in cs}) if all_choices else None
+            choices = sorted({str(c) for cs in all_choices for c in cs if c is not None}) if all_choices else None
         if choices and str(val.value) not in choices:
             yield Hit(f"{flag} {val.value} is not one of {', '.join(choices)} (vLLM {release or 'any release'})", val.loc)
 

@@ -43,7 +43,16 @@ def detect_engine(c: Container) -> str | None:
     for name, spec in data.engines().items():
         if any(pat in image for pat in spec["detect"]["images"]):
             return str(name)
-    return None
+    return named_by_image(c)
+
+
+def named_by_image(c: Container) -> str | None:
+    """An engine a custom image names (`opea/vllm`, `…/vllm-mistral-7b`): a word of its repository path
+    (detect.name_words), not an official image; recognised on that assumption, said as such."""
+    if c.image is None or c.image.templated:
+        return None
+    words = set(re.split(r"[/_.:-]+", c.image.repository.lower()))
+    return next((str(name) for name, spec in data.engines().items() if words & set(spec["detect"].get("name_words") or [])), None)
 
 
 def detect_image(c: Container) -> str | None:
@@ -87,6 +96,11 @@ def build_engine(c: Container, name: str) -> Engine:
                 eng.settings[setting] = eng.flags[flag]
         eng.settings["port"] = eng.flags.get("--http-port") or Value(8080, c.loc, "KServe's default --http_port")
     eng.invocation = Invocation(f"container {c.name}", tokens, c.env, c.loc)
+    if detect_image(c) is None and entry is None and hosted is None and named_by_image(c) == name:
+        eng.assumed = f"image {c.image.ref if c.image else '?'} is read as a {spec.get('release_name', name)} build from its name (not an official image)"
+        if c.command:  # a wrapper starts it: what it passes on is not in the files
+            eng.unparsed = f"command {c.command[0]} is not {name}'s entrypoint: the engine's arguments it passes were not read"
+            eng.argv_seen = False
     eng.port = as_int(eng.settings["port"].value) if "port" in eng.settings else spec.get("default_port")
     return eng
 
@@ -118,7 +132,7 @@ def _argv_tokens(c: Container) -> list[Value]:
         base = text.rsplit("/", 1)[-1]
         if (text in _SHELLS or base in ("sh", "bash")) and i + 1 < len(items) and items[i + 1][0] in ("-c", "-ec", "-xc", "-lc", "-exc", "-euc", "-ceu"):
             for script, sloc in items[i + 2 :]:
-                out += _split_script(script, sloc)
+                out += _split_script(script, sloc, c.script_first_line)
             return out
         out.append(Value(text, loc, text))
         i += 1
@@ -137,9 +151,13 @@ def expand(text: str, env: dict[str, str]) -> str:
     return _K8S_REF.sub(sub, text)
 
 
-def _split_script(script: str, loc: Loc) -> list[Value]:
+def _split_script(script: str, loc: Loc, first_line: int | None = None) -> list[Value]:
+    """Shell words with their lines: a YAML block scalar's first line is the line after its key (`loc`);
+    a script file's is `first_line`."""
     script = script.replace("\\\n", " ")
     block = 1 if "\n" in script else 0
+    if first_line is not None:
+        loc, block = Loc(loc.file, first_line), 0
     out: list[Value] = []
     offset_line = 0
     for raw_line in script.split("\n"):

@@ -156,6 +156,7 @@ class Container:
     arg_locs: dict[str, list[Loc]] = field(default_factory=dict)  # "command"/"args" -> Loc per item
     env_from: list[EnvFrom] = field(default_factory=list)
     model_format: str | None = None  # a KServe predictor's modelFormat.name: the runtime it selects
+    script_first_line: int | None = None  # args[0] is a script file's text (not a YAML block): its first line
     borrowed_from: str | None = None  # the template its image and command come from (a ServingRuntime), judged there
 
     def loc_of_arg(self, part: str, i: int) -> Loc:
