@@ -152,27 +152,48 @@ def expand(text: str, env: dict[str, str]) -> str:
 
 
 def _split_script(script: str, loc: Loc, first_line: int | None = None) -> list[Value]:
-    """Shell words with their lines: a YAML block scalar's first line is the line after its key (`loc`);
-    a script file's is `first_line`."""
-    script = script.replace("\\\n", " ")
-    block = 1 if "\n" in script else 0
+    """Shell words, each at the line it is written on: a YAML block scalar's first line is the line after
+    its key (`loc`); a script file's is `first_line`. A line ending in a backslash continues the command
+    (one command, one separator after it); a quoted word may span lines."""
+    block = 1 if "\n" in script.rstrip("\n") else 0
     if first_line is not None:
         loc, block = Loc(loc.file, first_line), 0
     out: list[Value] = []
-    offset_line = 0
-    for raw_line in script.split("\n"):
+    for text, starts in _commands(script):
         try:
-            lex = shlex.shlex(raw_line, posix=True, punctuation_chars=";&|")
+            lex = shlex.shlex(text, posix=True, punctuation_chars=";&|")
             lex.whitespace_split = True
             lex.commenters = "#"
             words = list(lex)
         except ValueError:
-            words = raw_line.split()
-        line = loc.line + block + offset_line if loc.line else 0
+            words = text.split()
+        cursor, offset = 0, starts[0][1]
         for w in words:
+            at = text.find(w[:24], cursor)
+            if at >= 0:
+                cursor = at + len(w[:24])
+                offset = next(o for pos, o in reversed(starts) if pos <= at)
+            line = loc.line + block + offset if loc.line else 0
             out.append(Value(w, Loc(loc.file, line, loc.values_key), w))
-        out.append(Value(";", Loc(loc.file, line), ";"))
-        offset_line += 1
+        out.append(Value(";", Loc(loc.file, loc.line + block + offset if loc.line else 0), ";"))
+    return out
+
+
+def _commands(script: str) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Logical lines of a script (continuations joined) with (position in it, physical line offset) of
+    each physical line they join."""
+    out: list[tuple[str, list[tuple[int, int]]]] = []
+    text, starts = "", []  # type: ignore[var-annotated]
+    for offset, raw in enumerate(script.split("\n")):
+        starts.append((len(text), offset))
+        stripped = raw.rstrip()
+        if stripped.endswith("\\"):
+            text += stripped[:-1] + " "
+            continue
+        out.append((text + raw, starts))
+        text, starts = "", []
+    if starts:
+        out.append((text, starts))
     return out
 
 
