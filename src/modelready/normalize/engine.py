@@ -183,7 +183,7 @@ def _commands(script: str) -> list[tuple[str, list[tuple[int, int]]]]:
     """Logical lines of a script (continuations joined) with (position in it, physical line offset) of
     each physical line they join."""
     out: list[tuple[str, list[tuple[int, int]]]] = []
-    text, starts = "", []  # type: ignore[var-annotated]
+    text, starts = "", []
     for offset, raw in enumerate(script.split("\n")):
         starts.append((len(text), offset))
         stripped = raw.rstrip()
