@@ -63,7 +63,7 @@ class Near:
 
 
 def _scope(o: K8sObject) -> str:
-    return o.origin if "@" in o.origin else o.file.rsplit("/", 1)[0]
+    return o.origin if "@" in o.origin else (o.file.rsplit("/", 1)[0] if "/" in o.file else "")
 
 
 Reader = Callable[[K8sObject, YMap, Near], list[Group]]

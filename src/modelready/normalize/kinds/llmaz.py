@@ -21,11 +21,10 @@ _BACKENDS = {"vllm": "vllm", "sglang": "sglang", "tgi": "tgi", "ollama": "ollama
 
 
 def _playground(obj: K8sObject, spec: YMap, near: Near) -> list[Group]:
-    cfg = m(spec.get("backendRuntimeConfig"))
+    cfg = m(spec.get("backendRuntimeConfig") or spec.get("backendConfig"))  # backendConfig before llmaz 0.1
     backend = _BACKENDS.get(str(cfg.get("backendName") or cfg.get("name") or "vllm").lower())
-    claim = m(spec.get("modelClaim")).get("modelName") or next(
-        (x.get("modelName") for x in m(spec.get("modelClaims")).get("models") or [] if isinstance(x, YMap)), None)
-    model = _open_model(obj, near, str(claim)) if claim else None
+    claim = _claim(spec)
+    model, om = _open_model(obj, near, claim) if claim else (None, None)
     args: list[tuple[str, Loc]] = []
     if model is not None and backend in ("vllm", "sglang"):
         args.append((f"--model={model.value}", model.loc))
@@ -35,6 +34,10 @@ def _playground(obj: K8sObject, spec: YMap, near: Near) -> list[Group]:
     args += [(str(a), obj.loc(i, at=items)) for i, a in enumerate(items)] if isinstance(items, YList) else []
     res = m(cfg.get("resources"))
     limits = {str(k): Value(v, obj.loc("limits", k, at=res)) for k, v in m(res.get("limits")).items()}
+    if not limits and om is not None:  # the OpenModel's first inference flavor sizes the pod
+        flavors = m(m(om.body.get("spec")).get("inferenceConfig")).get("flavors")
+        first = m(flavors[0]) if isinstance(flavors, list) and flavors else m(None)
+        limits = {str(k): Value(v, om.loc("limits", k, at=first)) for k, v in m(first.get("limits")).items()}
     entry = data.engines().get(backend or "", {}).get("image_entrypoint") if backend in ("vllm", "sglang", "tgi") else None
     pod = operator_pod(obj.loc("metadata", "name"), None, list(entry or []), args, env_list(obj, cfg.get("envs")), limits, name="model-runner")
     group = Group([pod], as_int(spec.get("replicas", 1)), obj.loc("spec", "replicas") if "replicas" in spec else obj.loc("spec"),
@@ -43,17 +46,27 @@ def _playground(obj: K8sObject, spec: YMap, near: Near) -> list[Group]:
     return [group]
 
 
-def _open_model(obj: K8sObject, near: Near, name: str) -> Value | None:
+def _claim(spec: YMap) -> str | None:
+    """The (target) model a Playground claims: modelClaim, modelClaims.models[0] or multiModelsClaim.modelNames[0]."""
+    one = m(spec.get("modelClaim")).get("modelName")
+    models = m(spec.get("modelClaims")).get("models")
+    names = m(spec.get("multiModelsClaim")).get("modelNames")
+    first = one or (m(models[0]).get("name") if isinstance(models, list) and models else None) or (
+        names[0] if isinstance(names, list) and names else None)
+    return str(first) if first else None
+
+
+def _open_model(obj: K8sObject, near: Near, name: str) -> tuple[Value | None, K8sObject | None]:
     om = near.get(obj, "OpenModel", name)
     if om is None:
-        return Value(name, obj.loc("spec", "modelClaim"))  # the claim's name, when the OpenModel is not beside it
+        return Value(name, obj.loc("spec")), None  # the claim's name, when the OpenModel is not beside it
     source = m(m(om.body.get("spec")).get("source"))
     hub = m(source.get("modelHub"))
     if hub.get("modelID"):
-        return Value(str(hub["modelID"]), om.loc("modelID", at=hub))
+        return Value(str(hub["modelID"]), om.loc("modelID", at=hub)), om
     if source.get("uri"):
-        return Value(str(source["uri"]), om.loc("uri", at=source))
-    return None
+        return Value(str(source["uri"]), om.loc("uri", at=source)), om
+    return None, om
 
 
 _OPERATED = Traits(managed_service=True, partial=True, completed_by_operator=True)

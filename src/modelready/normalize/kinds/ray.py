@@ -69,8 +69,39 @@ def serve_engine(obj: K8sObject, spec: YMap) -> Engine | None:
         if "model" in args and any(k in args for k in KWARGS if k != "model"):
             eng = _kwargs_engine(obj, offset, args, env)
             eng.assumed = f"Ray Serve application {app.get('name') or app.get('import_path')!s:.60} passes vLLM's argument names: read as vLLM"
-            return eng
+            return _pinned(eng, app)
+    for app in (conf.get("applications") or []) if isinstance(conf, dict) else []:
+        env = _runtime_env(obj, offset, app)
+        if isinstance(app, YMap) and "vllm" in str(app.get("import_path", "")).lower() and any(e.name in ENV_SETTINGS for e in env):
+            return _pinned(_env_engine(app, env), app)
     return None
+
+
+# runtime_env variables a vLLM Serve application reads (KubeRay's samples/vllm/serve.py) -> setting
+ENV_SETTINGS = {"MODEL_ID": "model", "TENSOR_PARALLELISM": "tensor_parallel", "PIPELINE_PARALLELISM": "pipeline_parallel",
+                "MAX_MODEL_LEN": "max_model_len", "DTYPE": "dtype"}
+
+
+def _env_engine(app: YMap, env: list[EnvVar]) -> Engine:
+    eng = Engine(name="vllm", version=None, version_loc=None)
+    for e in env:
+        if e.name in ENV_SETTINGS and e.value is not None and "$" not in e.value:
+            eng.settings[ENV_SETTINGS[e.name]] = Value(e.value, e.loc, f"{e.name}={e.value}")
+    eng.invocation = Invocation("Ray Serve application runtime_env", [], env, env[0].loc if env else None)
+    eng.assumed = (f"Ray Serve application {app.get('name') or app.get('import_path')!s:.60} imports a vLLM deployment configured by "
+                   f"runtime_env variables ({', '.join(sorted(e.name for e in env if e.name in ENV_SETTINGS))}): read as vLLM")
+    return eng
+
+
+def _pinned(eng: Engine, app: YMap) -> Engine:
+    """The vLLM release a `runtime_env.pip: [vllm==X]` installs."""
+    renv = app.get("runtime_env")
+    pip = renv.get("pip") if isinstance(renv, YMap) else None
+    for spec in pip if isinstance(pip, list) else []:
+        name, _, version = str(spec).partition("==")
+        if name.strip().lower() == "vllm" and version:
+            eng.version = version.strip()
+    return eng
 
 
 def _llm_config(obj: K8sObject, offset: int, llm: YMap, env: list[EnvVar]) -> Engine:
