@@ -54,7 +54,8 @@ def check(d: Deployment) -> Iterator[Hit]:
         return
     release = e.release
     flags = known_flags(release) | e.hosted_flags
-    where = f"vLLM {release}" if release else "any vLLM release from 0.4.3 to 0.33.0"
+    known = sorted(data.vllm_flags()["versions"], key=lambda v: data.version_key(v) or (0, 0, 0))
+    where = f"vLLM {release}" if release else f"any vLLM release from {known[0]} to {known[-1]}"
     for flag, val in e.flags.items():
         if not flag.startswith("-") or flag in flags:
             continue

@@ -15,6 +15,7 @@ from .model import Container, Engine, Invocation, Value, as_int
 
 _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash", "ash", "/bin/ash"}
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
+_OPT_LEVEL = re.compile(r"-O=?(\w+)")
 _VERSION_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
 _NAMED_VERSION = re.compile(r"(?:vllm|tgi|sglang)[_-]v?(\d+\.\d+(?:\.\d+)?)")  # rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103
 
@@ -69,18 +70,12 @@ def build_engine(c: Container, name: str) -> Engine:
     entry = _entry_index(tokens, spec["detect"]["entrypoints"])
     hosted = host_of(c)
     known = _vllm_flags(version) if spec.get("flag_table") == "vllm" else None
-    if hosted is not None:  # the host's own entrypoint: every argument is a flag of it or of the engine
-        host = hosted[1]
-        flag_tokens, eng.argv_seen, eng.version, eng.version_loc = tokens, True, None, None  # the image tag is the host's release
-        known = (known or set()) | set(host["flags"])
-        eng.drops_unknown_flags = f"{host['name']} parses with parse_known_args" if host.get("drops_unknown_flags") else None
-        eng.hosted_flags = frozenset(host["flags"])
+    if hosted is not None:
+        flag_tokens, known = tokens, _hosted(eng, hosted[1], known)
     elif entry is not None:
-        flag_tokens = tokens[entry[1]:]
-        eng.argv_seen = True
+        flag_tokens, eng.argv_seen = tokens[entry[1]:], True
     elif c.command == [] and c.args:
-        flag_tokens = tokens  # the image's ENTRYPOINT is the engine; args are its flags
-        eng.argv_seen = True
+        flag_tokens, eng.argv_seen = tokens, True  # the image's ENTRYPOINT is the engine; args are its flags
     else:
         flag_tokens = []
     _parse_flags(eng, flag_tokens, spec, known)
@@ -91,18 +86,37 @@ def build_engine(c: Container, name: str) -> Engine:
     _env_args(eng, c, spec)
     _settings(eng, spec, c)
     if hosted is not None:
-        for flag, setting in (("--model-id", "model"), ("--model-revision", "revision")):
-            if flag in eng.flags and setting not in eng.settings:
-                eng.settings[setting] = eng.flags[flag]
-        eng.settings["port"] = eng.flags.get("--http-port") or Value(8080, c.loc, "KServe's default --http_port")
+        _hosted_settings(eng, c)
     eng.invocation = Invocation(f"container {c.name}", tokens, c.env, c.loc)
-    if detect_image(c) is None and entry is None and hosted is None and named_by_image(c) == name:
-        eng.assumed = f"image {c.image.ref if c.image else '?'} is read as a {spec.get('release_name', name)} build from its name (not an official image)"
-        if c.command:  # a wrapper starts it: what it passes on is not in the files
-            eng.unparsed = f"command {c.command[0]} is not {name}'s entrypoint: the engine's arguments it passes were not read"
-            eng.argv_seen = False
+    if entry is None and hosted is None:
+        _assumed(eng, c, spec)
     eng.port = as_int(eng.settings["port"].value) if "port" in eng.settings else spec.get("default_port")
     return eng
+
+
+def _hosted(eng: Engine, host: dict[str, Any], known: set[str] | None) -> set[str]:
+    """A host server's own entrypoint: every argument is a flag of it or of the engine it runs in-process."""
+    eng.argv_seen, eng.version, eng.version_loc = True, None, None  # the image tag is the host's release
+    eng.drops_unknown_flags = f"{host['name']} parses with parse_known_args" if host.get("drops_unknown_flags") else None
+    eng.hosted_flags = frozenset(host["flags"])
+    return (known or set()) | set(host["flags"])
+
+
+def _hosted_settings(eng: Engine, c: Container) -> None:
+    for flag, setting in (("--model-id", "model"), ("--model-revision", "revision")):
+        if flag in eng.flags and setting not in eng.settings:
+            eng.settings[setting] = eng.flags[flag]
+    eng.settings["port"] = eng.flags.get("--http-port") or Value(8080, c.loc, "KServe's default --http_port")
+
+
+def _assumed(eng: Engine, c: Container, spec: dict[str, Any]) -> None:
+    """A custom image recognised by its name alone: said as assumed; a wrapper command's arguments unread."""
+    if detect_image(c) is not None or named_by_image(c) != eng.name:
+        return
+    eng.assumed = f"image {c.image.ref if c.image else '?'} is read as a {spec.get('release_name', eng.name)} build from its name (not an official image)"
+    if c.command:  # a wrapper starts it: what it passes on is not in the files
+        eng.unparsed = f"command {c.command[0]} is not {eng.name}'s entrypoint: the engine's arguments it passes were not read"
+        eng.argv_seen = False
 
 
 def _version(c: Container, name: str) -> tuple[str | None, Loc | None]:
@@ -236,7 +250,9 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: 
         word = str(tok.value)
         if word in _SEPARATORS:
             break  # the engine's command ends here
-        if word.startswith("-") and len(word) > 1 and not _is_number(word):
+        if aliases and _optimization_level(eng, tok, known):
+            pass
+        elif word.startswith("-") and len(word) > 1 and not _is_number(word):
             flag, eq, val = word.partition("=")
             flag = aliases.get(flag, flag)
             if flag.startswith("--"):
@@ -259,6 +275,15 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: 
         else:
             eng.unknown_tokens.append(tok)
         i += 1
+
+
+def _optimization_level(eng: Engine, tok: Value, known: set[str] | None) -> bool:
+    """vLLM's -O3 / -O=3: the optimization level (the compilation level before --optimization-level existed)."""
+    opt = _OPT_LEVEL.fullmatch(str(tok.value))
+    if opt:
+        flag = "--optimization-level" if known is None or "--optimization-level" in known else "--compilation-config"
+        eng.flags[flag] = Value(opt.group(1), tok.loc, str(tok.value))
+    return opt is not None
 
 
 def _is_number(word: str) -> bool:

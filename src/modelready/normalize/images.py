@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from ..findings import Loc
 from ..load.artifacts import Dockerfile, Instruction
 from .engine import build_engine, detect_engine
-from .model import Container, Deployment, EnvVar, Image, ModelRef, PodSpec, Traits, Value
+from .model import Container, Deployment, Engine, EnvVar, Image, ModelRef, PodSpec, Traits, Value
 
 _MAX_SCRIPT = 64 * 1024
 IMAGE_TRAITS = Traits(partial=True, image_only=True)
@@ -76,76 +76,86 @@ def _env(ins: Instruction, file: str) -> list[EnvVar]:
     return [EnvVar(k, v, None, loc) for k, _, v in (w.partition("=") for w in words) if k]
 
 
-def _deployment(df: Dockerfile, root: Path) -> Deployment | None:
-    instructions, image = _stage(df)
+def _start(df: Dockerfile, instructions: list[Instruction]) -> tuple[Container, bool] | None:
+    """The container the image starts (ENTRYPOINT, then CMD as its arguments; a shell-form ENTRYPOINT
+    ignores CMD), and whether an ENTRYPOINT alone starts it (its arguments come from whoever runs it)."""
     entry = next((i for i in reversed(instructions) if i.cmd == "ENTRYPOINT"), None)
     cmd = next((i for i in reversed(instructions) if i.cmd == "CMD"), None)
-    if entry is None and cmd is None:
+    first = entry or cmd
+    if first is None:
         return None
-    env = [e for i in instructions if i.cmd == "ENV" for e in _env(i, df.file)]
-    command, args, locs = [], [], {"command": [], "args": []}  # type: ignore[var-annotated]
-    if entry is not None:
-        command, exec_form = _words(entry)
-        locs["command"] = [Loc(df.file, entry.line)] * len(command)
-        if not exec_form:
-            cmd = None  # a shell-form ENTRYPOINT ignores CMD
-    if cmd is not None:
-        args = _words(cmd)[0]
-        locs["args"] = [Loc(df.file, cmd.line)] * len(args)
-    anchor = Loc(df.file, (entry or cmd).line)  # type: ignore[union-attr]
-    c = Container(name=PurePosixPath(df.file).name, image=image, command=command, args=args, env=env, requests={}, limits={}, probes={},
+    command, exec_form = _words(entry) if entry is not None else ([], True)
+    args = _words(cmd)[0] if cmd is not None and exec_form else []
+    locs = {"command": [Loc(df.file, first.line)] * len(command), "args": [Loc(df.file, cmd.line)] * len(args) if cmd else []}
+    anchor = Loc(df.file, first.line)
+    c = Container(name=PurePosixPath(df.file).name, image=None, command=command, args=args,
+                  env=[e for i in instructions if i.cmd == "ENV" for e in _env(i, df.file)], requests={}, limits={}, probes={},
                   ports={}, mounts={}, loc=anchor, resources_loc=anchor, arg_locs=locs,
                   borrowed_from="its FROM line")  # the base image is judged as a build's (dockerfile-base-unpinned)
+    return c, entry is not None and not args
+
+
+def _deployment(df: Dockerfile, root: Path) -> Deployment | None:
+    instructions, image = _stage(df)
+    started = _start(df, instructions)
+    if started is None:
+        return None
+    c, entry_alone = started
+    c.image = image
     _copied_script(c, instructions, df.file, root)
     name = detect_engine(c)
     if name is None:
         return None
-    pod = PodSpec("main", 1, [c], [], {}, {}, [], {}, False, anchor)
-    d = Deployment(kind="Image", name=df.file, namespace="-", api_version="", replicas=None, replicas_loc=anchor, pods=[pod],
-                   engine=build_engine(c, name), engine_container=c, model=ModelRef(None, None, None, None), loc=anchor, origin=df.file,
-                   traits=IMAGE_TRAITS)
-    if d.engine is not None and cmd is None and entry is not None and not d.engine.flags and c.script_first_line is None:
-        # an ENTRYPOINT alone: the engine's arguments come from whoever runs the image (a pod's args)
-        d.engine.dynamic_args, d.engine.unparsed = True, "the image's ENTRYPOINT takes its arguments from whoever runs it"
-    m = d.engine.setting("model") if d.engine else None
+    engine = build_engine(c, name)
+    if entry_alone and not engine.flags and c.script_first_line is None:
+        engine.dynamic_args, engine.unparsed = True, "the image's ENTRYPOINT takes its arguments from whoever runs it"
+    pod = PodSpec("main", 1, [c], [], {}, {}, [], {}, False, c.loc)
+    return Deployment(kind="Image", name=df.file, namespace="-", api_version="", replicas=None, replicas_loc=c.loc, pods=[pod],
+                      engine=engine, engine_container=c, model=_model(engine, c), loc=c.loc, origin=df.file, traits=IMAGE_TRAITS)
+
+
+def _model(engine: Engine, c: Container) -> ModelRef:
+    """The model the start names: the engine's model flag, else an ENV the image sets (MODEL_ID, MODEL_NAME, MODEL)."""
+    m = engine.setting("model")
     envs = c.env_map()
     var = next((v for v in ("MODEL_ID", "MODEL_NAME", "MODEL") if v in envs and envs[v].value), None)
     if m is None and var is not None:
         m = Value(envs[var].value, envs[var].loc, var)
-    if m is not None:
-        mid = str(m.value)
-        d.model = ModelRef(mid, mid if "://" in mid else None, None, m.loc)
-    return d
+    if m is None:
+        return ModelRef(None, None, None, None)
+    mid = str(m.value)
+    return ModelRef(mid, mid if "://" in mid else None, None, m.loc)
 
 
 def _copied_script(c: Container, instructions: list[Instruction], file: str, root: Path) -> None:
     """`ENTRYPOINT ["/app/start.sh"]` (or `bash start.sh`): the script a COPY put there, read from the repository."""
     argv = c.command + c.args
-    if not argv:
-        return
-    first = 1 if argv[0].rsplit("/", 1)[-1] in ("sh", "bash") and len(argv) > 1 and not argv[1].startswith("-") else 0
-    target = argv[first]
-    if not target.endswith(".sh"):
+    first = 1 if argv and argv[0].rsplit("/", 1)[-1] in ("sh", "bash") and len(argv) > 1 and not argv[1].startswith("-") else 0
+    if not argv or not argv[first].endswith(".sh"):
         return
     workdir = next((i.value.strip() for i in reversed(instructions) if i.cmd == "WORKDIR"), "/")
-    dest = str(PurePosixPath(workdir) / target)
+    src = _copied_from(instructions, workdir, str(PurePosixPath(workdir) / argv[first]))
+    rel = str(PurePosixPath(file).parent / src) if src else None
+    text = _repo_text(root, rel) if rel else None
+    if rel and text is not None:
+        c.command, c.args = ["/bin/sh", "-c"], [text]
+        c.arg_locs = {"command": [c.loc, c.loc], "args": [Loc(rel, 1)]}
+        c.script_first_line = 1
+
+
+def _copied_from(instructions: list[Instruction], workdir: str, dest: str) -> str | None:
+    """The build-context source a COPY or ADD places at `dest`."""
     for ins in instructions:
-        if ins.cmd not in ("COPY", "ADD"):
-            continue
-        words = [w for w in ins.value.split() if not w.startswith("--")]
+        words = [w for w in ins.value.split() if not w.startswith("--")] if ins.cmd in ("COPY", "ADD") else []
         if len(words) < 2:
             continue
         *sources, to = words
-        to_path = str(PurePosixPath(workdir) / to)
+        to_path = PurePosixPath(workdir) / to
         for src in sources:
-            placed = to_path if not to.endswith("/") and len(sources) == 1 else str(PurePosixPath(to_path) / PurePosixPath(src).name)
-            if placed == dest or (PurePosixPath(to_path) / PurePosixPath(src).name).as_posix() == dest:
-                text = _repo_text(root, str(PurePosixPath(file).parent / src))
-                if text is not None:
-                    c.command, c.args = ["/bin/sh", "-c"], [text]
-                    c.arg_locs = {"command": [c.loc, c.loc], "args": [Loc(str(PurePosixPath(file).parent / src), 1)]}
-                    c.script_first_line = 1
-                    return
+            exact = not to.endswith("/") and len(sources) == 1 and str(to_path) == dest
+            if exact or str(to_path / PurePosixPath(src).name) == dest:
+                return src
+    return None
 
 
 def _repo_text(root: Path, rel: str) -> str | None:

@@ -24,43 +24,30 @@ def to_deployments(obj: K8sObject, near: Near | None = None) -> list[Deployment]
         return []
     groups = kind.read(obj, m(obj.body.get("spec")), near) if kind is not None and kind.read is not None else read_generic(obj)
     traits = kind.traits if kind is not None else kinds.Traits()
-    out = []
-    for g in groups:
-        if not g.pods:
-            continue
-        dep = Deployment(
-            kind=obj.kind,
-            name=obj.name + g.suffix,
-            namespace=obj.namespace,
-            api_version=obj.api_version,
-            replicas=g.replicas,
-            replicas_loc=g.replicas_loc,
-            pods=g.pods,
-            engine=None,
-            engine_container=None,
-            model=ModelRef(None, None, None, None),
-            loc=obj.loc("metadata", "name"),
-            origin=obj.origin or obj.file,
-            annotations={str(k): str(v) for k, v in obj.annotations.items()},
-            traits=replace(traits, partial=traits.partial or g.partial),
-        )
-        for pod, c in dep.containers():
-            invocation.complete(obj, pod, c, near)
-        _find_engine(dep, g)
-        if dep.engine is not None and g.notes and dep.engine.assumed is None:
-            dep.engine.assumed = "; ".join(g.notes)
-        if dep.engine is not None and g.more_args:
+    return [_deployment(obj, g, traits, near) for g in groups if g.pods]
+
+
+def _deployment(obj: K8sObject, g: Group, traits: kinds.Traits, near: Near) -> Deployment:
+    dep = Deployment(kind=obj.kind, name=obj.name + g.suffix, namespace=obj.namespace, api_version=obj.api_version,
+                     replicas=g.replicas, replicas_loc=g.replicas_loc, pods=g.pods, engine=None, engine_container=None,
+                     model=ModelRef(None, None, None, None), loc=obj.loc("metadata", "name"), origin=obj.origin or obj.file,
+                     annotations={str(k): str(v) for k, v in obj.annotations.items()},
+                     traits=replace(traits, partial=traits.partial or g.partial))
+    for pod, c in dep.containers():
+        invocation.complete(obj, pod, c, near)
+    _find_engine(dep, g)
+    if dep.engine is not None:
+        dep.engine.assumed = dep.engine.assumed or ("; ".join(g.notes) or None)
+        if g.more_args:
             dep.engine.dynamic_args, dep.engine.unparsed = True, g.more_args
-        dep.injected_probes = g.injected_probes
-        dep.resources_by_operator = g.resources_by_operator
-        _multi_node(dep)
-        _find_model(dep, g)
-        dep.min_replicas, dep.max_replicas = g.min_replicas, g.max_replicas
-        knative.scale_bounds(obj, dep)
-        dep.max_surge = g.max_surge
-        dep.pod_labels, dep.pod_annotations = g.pod_labels, g.pod_annotations
-        out.append(dep)
-    return out
+    dep.injected_probes, dep.resources_by_operator = g.injected_probes, g.resources_by_operator
+    _multi_node(dep)
+    _find_model(dep, g)
+    dep.min_replicas, dep.max_replicas = g.min_replicas, g.max_replicas
+    knative.scale_bounds(obj, dep)
+    dep.max_surge = g.max_surge
+    dep.pod_labels, dep.pod_annotations = g.pod_labels, g.pod_annotations
+    return dep
 
 
 def _find_engine(dep: Deployment, g: Group) -> None:

@@ -55,14 +55,10 @@ def _isvc(obj: K8sObject, spec: YMap, near: Near) -> list[Group]:
 def _with_runtime(obj: K8sObject, c: Container, near: Near, runtime: object) -> None:
     """The predictor's container as KServe builds it from the ServingRuntime the files hold beside it:
     the runtime container's image, command, args then the predictor's args, env (the predictor's wins)."""
-    if not isinstance(runtime, str):
+    found = _runtime_container(obj, near, runtime)
+    if found is None:
         return
-    rt = near.get(obj, "ServingRuntime", runtime) or near.get(obj, "ClusterServingRuntime", runtime)
-    containers = m(rt.body.get("spec")).get("containers") if rt is not None else None
-    base = next((x for x in containers if isinstance(x, YMap)), None) if isinstance(containers, list) else None
-    if rt is None or base is None:
-        return
-    r = read_container(rt, base, False, "spec.containers[0]")
+    rt, r = found
     if c.image is None and r.image is not None:
         c.image, c.borrowed_from = r.image, f"{rt.kind} {rt.name}"
     c.name = c.name or r.name
@@ -73,6 +69,14 @@ def _with_runtime(obj: K8sObject, c: Container, near: Near, runtime: object) -> 
     have = {e.name for e in c.env}
     c.env = [e for e in r.env if e.name not in have] + c.env
     c.ports = c.ports or r.ports
+
+
+def _runtime_container(obj: K8sObject, near: Near, runtime: object) -> tuple[K8sObject, Container] | None:
+    """The first container of the (Cluster)ServingRuntime named `runtime` beside the object."""
+    rt = (near.get(obj, "ServingRuntime", runtime) or near.get(obj, "ClusterServingRuntime", runtime)) if isinstance(runtime, str) else None
+    containers = m(rt.body.get("spec")).get("containers") if rt is not None else None
+    base = next((x for x in containers if isinstance(x, YMap)), None) if isinstance(containers, list) else None
+    return (rt, read_container(rt, base, False, "spec.containers[0]")) if rt is not None and base is not None else None
 
 
 _RUNTIME = Traits(managed_service=True, template_only=True)

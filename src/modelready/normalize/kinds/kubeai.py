@@ -9,6 +9,7 @@ not in the files. Probes, volumes and the Service are the operator's.
 from __future__ import annotations
 
 from ... import data
+from ...findings import Loc
 from ...load.k8s import K8sObject
 from ...load.yamlsrc import YList, YMap
 from ..model import Image, Traits, Value, as_int
@@ -24,15 +25,10 @@ def _model(obj: K8sObject, spec: YMap, _near: Near) -> list[Group]:
     engine = _ENGINES.get(str(spec.get("engine", "")).lower())
     url = str(spec.get("url") or "")
     image = Image.parse(str(spec["image"]), L("spec", "image")) if isinstance(spec.get("image"), str) else None
-    args: list[tuple[str, object]] = []
-    if engine == "vllm":
-        path = url.split("://", 1)[1] if url.startswith("hf://") else "/model" if url else ""
-        args = [(f"--model={path}", L("spec", "url")), (f"--served-model-name={obj.name}", L("metadata", "name"))]
-    items = spec.get("args")
-    args += [(str(a), L(i, at=items)) for i, a in enumerate(items)] if isinstance(items, YList) else []
     limits, selector = _profile(obj, spec)
     command = list(data.engines().get(engine, {}).get("image_entrypoint") or []) if engine in ("vllm", "sglang") else []
-    pod = operator_pod(L("metadata", "name"), image, command, args, env_list(obj, spec.get("env")), limits, selector, name="server")  # type: ignore[arg-type]
+    pod = operator_pod(L("metadata", "name"), image, command, _args(obj, spec, engine, url), env_list(obj, spec.get("env")), limits, selector,
+                       name="server")
     group = Group([pod], as_int(spec.get("replicas", spec.get("minReplicas", 1))), L("spec", "minReplicas") if "minReplicas" in spec else L("spec"),
                   model=Value(url, L("spec", "url")) if url and not url.startswith("hf://") else None,
                   model_uri=Value(url, L("spec", "url")) if url else None,
@@ -43,6 +39,17 @@ def _model(obj: K8sObject, spec: YMap, _near: Near) -> list[Group]:
     if engine is None:
         group.notes.append(f"KubeAI engine {spec.get('engine')!s:.30} is not one modelready reads")
     return [group]
+
+
+def _args(obj: K8sObject, spec: YMap, engine: str | None, url: str) -> list[tuple[str, Loc]]:
+    """KubeAI's own vLLM arguments (the model, its served name), then the Model's args, each at its line."""
+    L = obj.loc
+    args: list[tuple[str, Loc]] = []
+    if engine == "vllm":
+        path = url.split("://", 1)[1] if url.startswith("hf://") else "/model" if url else ""
+        args = [(f"--model={path}", L("spec", "url")), (f"--served-model-name={obj.name}", L("metadata", "name"))]
+    items = spec.get("args")
+    return args + ([(str(a), L(i, at=items)) for i, a in enumerate(items)] if isinstance(items, YList) else [])
 
 
 def _profile(obj: K8sObject, spec: YMap) -> tuple[dict[str, Value], dict[str, str]]:

@@ -32,18 +32,24 @@ def _playground(obj: K8sObject, spec: YMap, near: Near) -> list[Group]:
     if isinstance(items, YMap):  # v1alpha1 before 0.1: args: {name: default, flags: [...]}
         items = items.get("flags")
     args += [(str(a), obj.loc(i, at=items)) for i, a in enumerate(items)] if isinstance(items, YList) else []
-    res = m(cfg.get("resources"))
-    limits = {str(k): Value(v, obj.loc("limits", k, at=res)) for k, v in m(res.get("limits")).items()}
-    if not limits and om is not None:  # the OpenModel's first inference flavor sizes the pod
-        flavors = m(m(om.body.get("spec")).get("inferenceConfig")).get("flavors")
-        first = m(flavors[0]) if isinstance(flavors, list) and flavors else m(None)
-        limits = {str(k): Value(v, om.loc("limits", k, at=first)) for k, v in m(first.get("limits")).items()}
+    limits = _limits(obj, cfg, om)
     entry = data.engines().get(backend or "", {}).get("image_entrypoint") if backend in ("vllm", "sglang", "tgi") else None
     pod = operator_pod(obj.loc("metadata", "name"), None, list(entry or []), args, env_list(obj, cfg.get("envs")), limits, name="model-runner")
     group = Group([pod], as_int(spec.get("replicas", 1)), obj.loc("spec", "replicas") if "replicas" in spec else obj.loc("spec"),
                   model=model, partial=True, more_args="llmaz's BackendRuntime adds the arguments of its recommended config")
     group.notes.append(f"llmaz's {backend or cfg.get('backendName')} BackendRuntime starts the engine; its image and release are not in the files")
     return [group]
+
+
+def _limits(obj: K8sObject, cfg: YMap, om: K8sObject | None) -> dict[str, Value]:
+    """The backend config's resource limits, else the OpenModel's first inference flavor's."""
+    res = m(cfg.get("resources"))
+    limits = {str(k): Value(v, obj.loc("limits", k, at=res)) for k, v in m(res.get("limits")).items()}
+    if limits or om is None:
+        return limits
+    flavors = m(m(om.body.get("spec")).get("inferenceConfig")).get("flavors")
+    first = m(flavors[0]) if isinstance(flavors, list) and flavors else m(None)
+    return {str(k): Value(v, om.loc("limits", k, at=first)) for k, v in m(first.get("limits")).items()}
 
 
 def _claim(spec: YMap) -> str | None:

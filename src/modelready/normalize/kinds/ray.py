@@ -58,22 +58,31 @@ def serve_engine(obj: K8sObject, spec: YMap) -> Engine | None:
         conf = load_one(spec["serveConfigV2"])
     except (YamlError, ValueError):
         return None
-    for app in (conf.get("applications") or []) if isinstance(conf, dict) else []:
-        args = app.get("args") if isinstance(app, YMap) else None
-        if not isinstance(args, YMap):
-            continue
-        env = _runtime_env(obj, offset, app)
-        for llm in args.get("llm_configs") or []:
-            if isinstance(llm, YMap):
-                return _llm_config(obj, offset, llm, env)
-        if "model" in args and any(k in args for k in KWARGS if k != "model"):
-            eng = _kwargs_engine(obj, offset, args, env)
-            eng.assumed = f"Ray Serve application {app.get('name') or app.get('import_path')!s:.60} passes vLLM's argument names: read as vLLM"
-            return _pinned(eng, app)
-    for app in (conf.get("applications") or []) if isinstance(conf, dict) else []:
-        env = _runtime_env(obj, offset, app)
-        if isinstance(app, YMap) and "vllm" in str(app.get("import_path", "")).lower() and any(e.name in ENV_SETTINGS for e in env):
-            return _pinned(_env_engine(app, env), app)
+    apps = [a for a in (conf.get("applications") or []) if isinstance(a, YMap)] if isinstance(conf, dict) else []
+    found = next((e for a in apps if (e := _args_engine(obj, offset, a)) is not None), None)
+    return found or next((e for a in apps if (e := _env_configured(obj, offset, a)) is not None), None)
+
+
+def _args_engine(obj: K8sObject, offset: int, app: YMap) -> Engine | None:
+    """Ray Serve LLM's llm_configs, or vLLM's own argument names in the application's args."""
+    args = app.get("args")
+    if not isinstance(args, YMap):
+        return None
+    env = _runtime_env(obj, offset, app)
+    llm = next((x for x in args.get("llm_configs") or [] if isinstance(x, YMap)), None)
+    if llm is not None:
+        return _llm_config(obj, offset, llm, env)
+    if "model" in args and any(k in args for k in KWARGS if k != "model"):
+        eng = _kwargs_engine(obj, offset, args, env)
+        eng.assumed = f"Ray Serve application {app.get('name') or app.get('import_path')!s:.60} passes vLLM's argument names: read as vLLM"
+        return _pinned(eng, app)
+    return None
+
+
+def _env_configured(obj: K8sObject, offset: int, app: YMap) -> Engine | None:
+    env = _runtime_env(obj, offset, app)
+    if "vllm" in str(app.get("import_path", "")).lower() and any(e.name in ENV_SETTINGS for e in env):
+        return _pinned(_env_engine(app, env), app)
     return None
 
 
