@@ -220,3 +220,21 @@ def test_a_custom_image_named_for_an_engine_is_recognised_as_assumed():
     wrapped = container(image="registry.example.com/team/vllm-mistral-7b:1.0", command=["/opt/start.sh"])
     e = build_engine(wrapped, detect_engine(wrapped))
     assert e.name == "vllm" and not e.argv_seen and "not vllm's entrypoint" in e.unparsed
+
+
+def test_vllm_0_34_facts_come_from_its_released_package():
+    from modelready import data
+
+    table = data.vllm_flags()
+    rel = table["versions"]["0.34.0"]
+    assert "vllm-0.34.0" in rel["source"] and "gen_vllm_release.py" in rel["source"]
+    assert table["block_size_default"]["0.34.0"] == 64 and table["gpu_memory_utilization_default"]["0.34.0"] == 1.0
+    assert set(table["versions"]["0.33.0"]["flags"]) <= set(rel["flags"])  # nothing removed; 17 added
+
+
+@pytest.mark.parametrize("word", ["-O0", "-O3", "-O=2"])
+def test_vllm_optimization_levels_are_flags_not_unknown(word):
+    e = build_engine(container(image="vllm/vllm-openai:v0.34.0", args=["--model", "Qwen/Qwen3-8B", word]), "vllm")
+    assert e.flags["--optimization-level"].value == word.lstrip("-O=") and "--optimization-level" in e.flags
+    from modelready.checks.engine_flag_unknown import known_flags
+    assert set(e.flags) <= known_flags(e.release) | {"<model>"}
