@@ -36,6 +36,7 @@ def workspace(tmp_path):
 
 
 def action(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[subprocess.CompletedProcess, dict]:
+    github.saw(payload)  # GitHub's view of the pull request is the event's, unless the test moved it on
     event_path = ws.parent / "event.json"
     event_path.write_text(json.dumps(payload))
     files = {name: ws.parent / name for name in ("summary.md", "output.txt")}
@@ -153,7 +154,7 @@ def test_smoke_dispatch_sends_the_prs_deployments_as_a_matrix(workspace, github)
     assert [w[1].rsplit("/", 1)[-1] for w in github.writes] == ["check-runs", "comments", "5000", "dispatches"]
     ((workflow, body),) = github.dispatches
     event = pr_event()
-    assert workflow == "modelready-smoke.yml" and body["ref"] == event["pull_request"]["head"]["ref"]
+    assert workflow == "modelready-smoke.yml" and body["ref"] == event["repository"]["default_branch"]  # never the PR's copy
     assert body["inputs"]["pr"] == str(event["number"]) and body["inputs"]["sha"] == event["pull_request"]["head"]["sha"]
     matrix = json.loads(body["inputs"]["matrix"])
     assert [(e["name"], e["path"], e["gpus"], e["gpu_type"]) for e in matrix["include"]] == [("release-vllm-llama", "charts/vllm-llama", 1, "L4")]
@@ -301,6 +302,7 @@ def test_workflow_run_recomputes_a_fork_prs_verdict_from_its_files(workspace, gi
     event, run_event = fork_pr(workspace, github)
     sha = event["pull_request"]["head"]["sha"]
     # the report names PR 2; the API says PR 2's head is another commit: a failing check says so, no comment
+    github.pin(2, head="6dcb09b5b57875f334f61aebed695e2e4193db5e")
     proc, _ = action(workspace, github, "workflow_run", run_event)
     assert proc.returncode == 1 and "whose head is" in proc.stdout and not github.comments
     (refused,) = github.check_runs.values()

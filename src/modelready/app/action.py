@@ -31,7 +31,7 @@ from . import changes as scope
 from . import scope as scoping
 from .scope import narrow_to
 
-PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
+PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}  # and `edited` with a new base
 
 
 def run(r: Runner) -> int:
@@ -41,10 +41,15 @@ def run(r: Runner) -> int:
         return _fork(r)
     if r.event_name == "workflow_dispatch" and r.input("smoke-result"):
         return _smoke_report(r)
-    if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
+    if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS and not _rebased(r.event):
         print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
         return 0
     return _gate(r)
+
+
+def _rebased(event: dict) -> bool:
+    """`edited` with a new base branch: the verdict was against the old base, so it is judged again."""
+    return event.get("action") == "edited" and "base" in (event.get("changes") or {})
 
 
 def _gate(r: Runner) -> int:
@@ -117,9 +122,14 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
     checker = _checker(r, root, config, fail_on, files, whole=opts.gate == "all")
     result, doc = checker(root)
     if scoped:
+        seen = set(checker.linked)
         pull.compare(r, root, doc, base, lambda tree: checker(tree)[1], touched)
+        if checker.linked - seen:  # the base links a deployment to an object the PR removed: the head checks it too
+            result, doc = checker(root)
+            pull.compare(r, root, doc, base, lambda tree: checker(tree)[1], touched)
     baseline.gate(doc, opts.gate if scoped else "all")  # an audit has no base: everything counts
-    existing = _existing_comment(gate, publisher, number, newest=opts.comment in ("new", "hide-and-new"))
+    view = _view(r, gate, publisher, number)
+    existing = view.comment if view is not None else None
     notes = ""
     if changes is not None:
         notes = scope.section(scope.switched_off(base_config, own, doc, files), own_applied)
@@ -129,8 +139,8 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
         doc["github"] = {"pull_request": number, "head_sha": r.sha}
     _record(r, root, doc, existing, touched, notes)
     lines = pull.annotated_lines(r, root, base, publisher, number, opts.annotations) if scoped else None
-    pull.publish(publisher, gate, r, number, doc, body, touched, existing, opts.comment, lines)
-    if touched and number and publisher is not None and r.input("smoke", "off") == "dispatch" and not r.from_fork:
+    pull.publish(publisher, gate, r, number, doc, body, touched, existing, opts.comment, lines, view=view)
+    if touched and view is not None and view.current and r.input("smoke", "off") == "dispatch" and not r.from_fork:
         _dispatch_smoke(publisher, r, r.event.get("pull_request") or {}, result)
     return 1 if touched and doc["summary"]["result"] == "fail" else 0
 
@@ -154,12 +164,16 @@ def _checker(r: Runner, root: Path, config, fail_on: Severity | None, changed: l
 
     trivy = _trivy(r, config) if smoke is None else None
     paths = [p.relative_to(root) for p in _paths(r, root)]
+    linked: set[str] = set()  # deployments linked to a touched object, in either tree (scope.Scope.linked)
 
     def check(tree: Path):  # type: ignore[no-untyped-def]
         part = scoping.of_change(tree, changed, config) if changed is not None and not whole else None
+        if part is not None:
+            part.linked = linked
         return check_run([tree / p for p in paths], tree, config, r.input("profile") or None, fail_on, trivy=trivy,
-                         keep=_scope(changed) if not whole else None, scope=part, smoke=smoke)
+                         keep=_scope(changed, linked) if not whole else None, scope=part, smoke=smoke)
 
+    check.linked = linked  # type: ignore[attr-defined]
     return check
 
 
@@ -178,13 +192,17 @@ def _changes(r: Runner, root: Path, base: str, publisher, number: int | None, co
     return changes
 
 
-def _existing_comment(gate: Gate, publisher, number: int | None, newest: bool = False):  # type: ignore[no-untyped-def]
+def _view(r: Runner, gate: Gate, publisher, number: int | None):  # type: ignore[no-untyped-def]
+    """The pull request read again just before anything is written (None: no PR, or it could not be read,
+    and then only the check run is written)."""
+    from .ledger import View
+
     if publisher is None or not number:
         return None
     try:
-        return publisher.find_comment(number, newest=newest)
+        return View.of(publisher, r.input("check-name", "modelready"), number, r.sha, r.event.get("before") or "")
     except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
-        pull.best_effort(gate, e, "comments could not be listed")
+        pull.best_effort(gate, e, "the pull request could not be read again, so only the check run is written")
         return None
 
 
@@ -325,30 +343,33 @@ def _trivy(r: Runner, config):
 
 def _dispatch_smoke(publisher, r: Runner, pr: dict, result) -> None:
     """Send the PR's serving deployments to the smoke workflow as a matrix (Actions fans them out over
-    GPU runners). Only for branches of this repository: a fork's code never reaches a GPU runner."""
+    GPU runners). Only for branches of this repository: a fork's code never reaches a GPU runner. The
+    workflow that runs is the default branch's (a PR's copy of it would run with HF_TOKEN on the GPU
+    runner); the PR's commit travels as data, in the `sha` input."""
     from ..smoke.target import plan
 
     include = plan(result.deployments, gpu_only=False)
     if not include:
         print("modelready: no serving deployment in this pull request: no smoke run")
         return
-    ref = (pr.get("head") or {}).get("ref", "")
+    ref = (r.event.get("repository") or {}).get("default_branch")
+    if not ref:
+        print("modelready: the event names no default branch: no smoke run (its workflow must be the default branch's)")
+        return
     inputs = {"pr": str(pr["number"]), "sha": r.sha, "matrix": json.dumps({"include": include}, separators=(",", ":"))}
     publisher.dispatch(r.input("smoke-workflow", "modelready-smoke.yml"), ref, inputs)
-    print(f"modelready: smoke run dispatched for {len(include)} deployment(s) on {ref}")
+    print(f"modelready: smoke run dispatched for {len(include)} deployment(s) of {r.sha[:12]}, with the workflow of {ref}")
 
 
 def _smoke_report(r: Runner) -> int:
     """The smoke workflow reports back: its results decide the smoke items of the same sticky comment,
-    and a `<check-name> / smoke` check run goes on the commit that was measured."""
+    and a `<check-name> / smoke` check run goes on the commit that was measured. The config applied is the
+    base commit's, as in the pull request's own run (never the measured commit's own); the comment is
+    written only while the measured commit is still the pull request's head."""
     from ..smoke.verdict import figures
     from .run import load_smoke_results
 
     root = r.workspace.resolve()
-    config = load_config(Path(r.input("config")) if r.input("config") else find_config(root))
-    _warn(config)
-    _hub_inputs(r, config)
-    fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
     files = sorted({p for pattern in r.input("smoke-result").split() for p in root.glob(pattern)})
     if not files:
         print(f"modelready: no smoke result matches {r.input('smoke-result')!r}", flush=True)
@@ -356,16 +377,24 @@ def _smoke_report(r: Runner) -> int:
     smoke = load_smoke_results(files)
     inputs = r.event.get("inputs") or {}
     number, r.sha = int(inputs.get("pr") or 0), inputs.get("sha") or r.sha
+    data = (root / r.input("pr-path", "pull-request")).resolve()
+    tree = data if data.is_dir() and data.is_relative_to(root) else root  # the measured commit, checked out as data
     publisher = _publisher(r) if number else None
     gate = Gate(publisher, f"{r.input('check-name', 'modelready')} / smoke", r.sha)
     gate.start()
 
     def report() -> int:
+        pr = publisher.pull(number) if publisher is not None else None
+        config = scope.base_config(tree, pr.base.sha, publisher)[0] if pr is not None else load_config(
+            Path(r.input("config")) if r.input("config") else find_config(root))
+        _warn(config)
+        _hub_inputs(r, config)
+        fail_on = parse_fail_on(r.input("fail-on", config.fail_on.name if config.fail_on else "never"))
         changed = publisher.changed_files(number) if publisher is not None else None
-        checker = _checker(r, root, config, fail_on, changed, smoke=smoke)
-        _result, doc = checker(root)
-        if publisher is not None:  # the same verdict as the PR's own run: against its base, by the same gate
-            pull.compare(r, root, doc, publisher.pull(number).base.sha, lambda tree: checker(tree)[1], True)
+        checker = _checker(r, tree, config, fail_on, changed, smoke=smoke)
+        _result, doc = checker(tree)
+        if pr is not None:  # the same verdict as the PR's own run: against its base, by the same gate
+            pull.compare(r, tree, doc, pr.base.sha, lambda t: checker(t)[1], True)
             baseline.gate(doc, pull.Options.of(r).gate)
         failed = [s for s in smoke if s["result"] == "fail"]
         lines = [f"- {'❌' if s['result'] == 'fail' else '✅'} **{text(s['target']['name'])}**: " + text("; ".join(figures(s) + _failed_items(s)))
@@ -374,11 +403,14 @@ def _smoke_report(r: Runner) -> int:
         r.write_summary(f"### modelready smoke\n\n{title}\n\n" + "\n".join(lines))
         r.write_output(result="fail" if failed else "pass")
         if publisher is not None and pull.Options.of(r).comment != "off":
-            try:
-                existing = publisher.find_comment(number)
-                publisher.upsert_comment(number, pull.comment(r, doc, existing), existing)
-            except Exception as e:  # noqa: BLE001
-                pull.best_effort(gate, e, "the comment was not written")
+            view = _view(r, gate, publisher, number)
+            if view is not None and not view.current:
+                gate.say(f"pull request #{number}'s head is now {view.head[:12]}: the measurements of {r.sha[:12]} stay in this check run, the comment is the newer head's")
+            elif view is not None:
+                try:
+                    publisher.upsert_comment(number, pull.comment(r, doc, view.comment), view.comment)
+                except Exception as e:  # noqa: BLE001
+                    pull.best_effort(gate, e, "the comment was not written")
         gate.finish("failure" if failed else "success", title, "\n".join(lines))
         return 1 if failed else 0
 
@@ -394,6 +426,6 @@ def _paths(r: Runner, root: Path) -> list[Path]:
     return [root / p for p in (r.input("paths", ".").split() or ["."])]
 
 
-def _scope(changed: list[str] | None):
+def _scope(changed: list[str] | None, linked: set[str] | None = None):
     """What a pull request's run keeps of the result: what it touched (None: everything)."""
-    return (lambda res: narrow_to(res, changed)) if changed is not None else None
+    return (lambda res: narrow_to(res, changed, linked)) if changed is not None else None

@@ -128,18 +128,25 @@ NO_LONGER = MARKER + "\nmodelready: this pull request no longer touches deployme
 
 
 def publish(publisher, gate: Gate, r: Runner, number: int | None, doc: dict, body: str, touched: bool, existing=None,  # type: ignore[no-untyped-def]
-            behaviour: str = "update", lines: dict[str, set[int]] | None = None) -> None:
+            behaviour: str = "update", lines: dict[str, set[int]] | None = None, view=None) -> None:
     """The comment (a PR's, best effort), then the check run completed (annotations on `lines`, the lines
-    the PR changed; None: every finding's line) and, with require-attestations, the attestations check."""
-    if publisher is not None and number is not None and behaviour != "off":
+    the PR changed; None: every finding's line) and, with require-attestations, the attestations check.
+    `view` (app.ledger.View): the pull request read again; when this commit is no longer its head, only
+    this commit's own check run is written."""
+    if view is not None and not view.current:
+        gate.say(f"pull request #{number}'s head is now {view.head[:12]}, not {r.sha[:12]}: only this commit's check run is written")
+        conclude(gate, r, doc, body, touched, existing, lines)
+        return
+    written = existing
+    if publisher is not None and number is not None and behaviour != "off" and view is not None:
         try:
             if touched:
-                publisher.post_comment(number, body, existing, behaviour, skip_unchanged=flag(r, "skip-if-unchanged", "true"))
+                written = publisher.post_comment(number, body, existing, behaviour, skip_unchanged=flag(r, "skip-if-unchanged", "true"))
             elif existing is not None:  # it touched deployment files before: its verdict is stale
-                publisher.upsert_comment(number, NO_LONGER, existing)
+                written = publisher.upsert_comment(number, NO_LONGER, existing)
         except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
             best_effort(gate, e, "the comment was not written")
-    conclude(gate, r, doc, body, touched, existing, lines)
+    conclude(gate, r, doc, body, touched, existing, lines, view, getattr(written, "id", None))
     if touched and publisher is not None and number is not None and flag(r, "require-attestations"):
         from ..report.comment import state_of
 
@@ -147,15 +154,36 @@ def publish(publisher, gate: Gate, r: Runner, number: int | None, doc: dict, bod
         attestations(publisher, r, st["attested"], st["attest"], True, "Tick the boxes in the pull request's modelready comment (people with write access).")
 
 
-def conclude(gate: Gate, r: Runner, doc: dict, body: str, touched: bool, existing=None, lines: dict[str, set[int]] | None = None) -> None:  # type: ignore[no-untyped-def]
+def conclude(gate: Gate, r: Runner, doc: dict, body: str, touched: bool, existing=None, lines: dict[str, set[int]] | None = None,  # type: ignore[no-untyped-def]
+             view=None, comment_id: int | None = None) -> None:
+    """The check run on this commit. With `view`, its conclusion is the strictest over every open pull
+    request whose head this commit is, and it records this one's verdict and comment (app.ledger)."""
     from ..publish.github import annotations
 
     if not touched:
-        gate.finish("neutral", "No deployment files changed", "This change touches no file modelready checks.")
-        return
-    text = body if len(body) < 65000 else comment(r, doc, existing, limit=60000)
-    gate.finish("failure" if doc["summary"]["result"] == "fail" else "success", _title(doc), text,
-                annotations(doc["findings"], lines=lines, notices=flag(r, "annotation-notices")))
+        own, title, text, notes = "neutral", "No deployment files changed", "This change touches no file modelready checks.", []
+    else:
+        own, title = ("failure" if doc["summary"]["result"] == "fail" else "success"), _title(doc)
+        text = unticked(body if len(body) < 60000 else comment(r, doc, existing, limit=55000))
+        notes = annotations(doc["findings"], lines=lines, notices=flag(r, "annotation-notices"))
+    conclusion = own
+    if view is not None:
+        conclusion, others = view.combined(own)
+        if others:
+            from ..report.inert import text as inert
+
+            title = (title + f"; strictest of {len(others) + 1} pull requests" if conclusion != own else title)[:200]
+            text += "\n\n**This commit is the head of other open pull requests too**; the check is the strictest verdict:\n" + "\n".join(
+                f"- {inert(line)}" for line in others)
+        text += "\n" + view.record(own, comment_id)
+    gate.finish(conclusion, title, text, notes or None)
+
+
+def unticked(body: str) -> str:
+    """The comment as a check run's summary: boxes there cannot be ticked, so they are plain marks."""
+    import re
+
+    return re.sub(r"^(\s*)- \[([ xX])\] ", lambda m: f"{m.group(1)}- {'☑' if m.group(2) != ' ' else '☐'} ", body, flags=re.M)
 
 
 def attestations(publisher, r: Runner, done: int, total: int, require: bool, summary: str) -> str:  # type: ignore[no-untyped-def]

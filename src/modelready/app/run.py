@@ -47,7 +47,7 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
 
     charts = None if scope is None or scope.all_charts else scope.charts
     wants = None if scope is None else scope.wants
-    focus = None if scope is None else (lambda res: scoping.focus(res, scope.changed))
+    focus = None if scope is None else (lambda res: scoping.focus(res, scope.changed, scope.linked))
     result = pipeline.run(paths, config, root, charts=charts, wants=wants, focus=focus)
     if scope is not None and scoping.needs_all(scope, result):
         scope.all_charts = True

@@ -1,0 +1,205 @@
+"""Gate integrity II (issue 25): a verdict bound to its pull request, head and base; the sticky comment
+found by what only this bot records; no stale writes; the workflows. Each class is a pull request's life
+played through `modelready github` as a runner runs it, on a real git history, against the local GitHub
+that validates every request against GitHub's OpenAPI description."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from .test_gate_integrity import FAILING, git, without_failing
+from .test_github_action import REPO, WEBHOOKS, action, edit_event, github, pr_event, workspace  # noqa: F401 - fixtures
+
+HEAD_LABEL = "Codertocat:changes"
+
+
+def commit(ws: Path, message: str) -> str:
+    git(ws, "add", "-A")
+    git(ws, "commit", "-qm", message)
+    return git(ws, "rev-parse", "HEAD")
+
+
+def pr(number: int, base: str, head: str, base_ref: str = "master", name: str = "synchronize") -> dict:
+    """The runner's event for pull request `number` (GitHub's webhook example, with this history's commits)."""
+    event = pr_event(name)
+    event["number"] = event["pull_request"]["number"] = number
+    event["pull_request"]["base"].update(sha=base, ref=base_ref)
+    event["pull_request"]["head"]["sha"] = head
+    return event
+
+
+def check_on(github, sha: str, name: str = "modelready") -> dict:
+    return max((r for r in github.check_runs.values() if r["head_sha"] == sha and r["name"] == name), key=lambda r: r["id"])
+
+
+def two_bases(ws: Path) -> tuple[str, str, str]:
+    """main (A) without the failing manifest; branch legacy (L) where it already is; the PR's head (H) adds it to A."""
+    without_failing(ws)
+    git(ws, "init", "-q", "-b", "main")
+    a = commit(ws, "base")
+    git(ws, "checkout", "-qb", "legacy")
+    shutil.copy(REPO / "examples" / FAILING, ws / FAILING)
+    legacy = commit(ws, "legacy has it")
+    git(ws, "checkout", "-q", a)
+    git(ws, "checkout", "-qb", "changes")
+    shutil.copy(REPO / "examples" / FAILING, ws / FAILING)
+    (ws / FAILING).write_text((ws / FAILING).read_text() + "# the same manifest, on its own branch\n")
+    head = commit(ws, "add llama-70b")
+    return a, legacy, head
+
+
+# 1. A verdict belongs to a head and a base; a check run to a commit.
+
+def test_one_head_in_two_pull_requests_gets_the_strictest_check_and_a_base_change_rejudges(workspace, github):
+    a, legacy, head = two_bases(workspace)
+    github.changed_files = [FAILING]
+    github.pin(2, head=head, base=a, base_ref="master", label=HEAD_LABEL)
+    github.pin(3, head=head, base=legacy, base_ref="legacy", label=HEAD_LABEL)
+    proc, out = action(workspace, github, "pull_request", pr(2, a, head))
+    assert not github.invalid, github.invalid
+    assert proc.returncode == 1 and check_on(github, head)["conclusion"] == "failure"
+    # the second PR, into a branch where the errors already are, passes on its own; the commit's check stays red
+    proc, out = action(workspace, github, "pull_request", pr(3, legacy, head, "legacy", "opened"))
+    assert not github.invalid, github.invalid
+    assert out["result"] == "pass" and proc.returncode == 0
+    run = check_on(github, head)
+    assert run["conclusion"] == "failure", run["output"]["title"]
+    assert "pull request #2 into master: failure" in run["output"]["summary"]
+    # PR 2's base changes to legacy (`edited`): judged again, and now every PR of this head passes
+    github.pin(2, base=legacy, base_ref="legacy")
+    edited = pr(2, legacy, head, "legacy", "opened")
+    edited.update(action="edited", changes={"base": {"ref": {"from": "master"}, "sha": {"from": a}}})
+    proc, out = action(workspace, github, "pull_request", edited)
+    assert "nothing to do" not in proc.stdout and out["result"] == "pass"
+    run = check_on(github, head)
+    assert run["conclusion"] == "success" and "pull request #3 into legacy: success" in run["output"]["summary"]
+    # an edit of the title alone judges nothing
+    titled = pr(2, legacy, head, "legacy", "opened")
+    titled.update(action="edited", changes={"title": {"from": "Update the README"}})
+    runs = len(github.check_runs)
+    proc, _ = action(workspace, github, "pull_request", titled)
+    assert "nothing to do" in proc.stdout and len(github.check_runs) == runs
+    # and the shipped workflow listens for the base change
+    wf = yaml.safe_load((REPO / ".github" / "workflows" / "modelready.yml").read_text())
+    assert "edited" in wf[True]["pull_request"]["types"]
+
+
+# 4. Who owns the sticky comment.
+
+FORGED = "".join(f"- [x] item {i} <!-- modelready:attest:{item} --> <sub>attested by @maintainer on 2026-11-20T10:00:00Z</sub>\n"
+                 for i, item in enumerate(["cuda-base-image", "model-license", "eval-results", "rollback-plan", "owner", "slo", "data-privacy"]))
+
+
+def test_a_marker_comment_by_github_actions_is_not_the_sticky_one_and_an_app_token_finds_its_own(workspace, github):
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    shutil.copy(REPO / "examples" / FAILING, workspace / FAILING)
+    head = commit(workspace, "add llama-70b")
+    github.changed_files = [FAILING]
+    # another workflow of the repository, with the same GITHUB_TOKEN identity, comments first with the marker
+    forged = github.comment_by("github-actions[bot]", "<!-- modelready:checklist -->\n## ✅ modelready: ready\n" + FORGED
+                               + f"<!-- modelready:head:{head} -->\n", type_="Bot")
+    forged_body = forged["body"]
+    proc, out = action(workspace, github, "pull_request", pr(2, base, head), require_attestations="true")
+    assert not github.invalid, github.invalid
+    assert forged["body"] == forged_body  # neither adopted nor rewritten
+    mine = [c for c in github.comments.values() if c["id"] != forged["id"]]
+    assert len(mine) == 1 and "attested by @maintainer" not in mine[0]["body"]
+    att = check_on(github, head, "modelready / attestations")
+    assert att["conclusion"] == "failure" and att["output"]["title"].startswith("0 of ")
+    # the next run edits the bot's own comment, not the forged one
+    proc, _ = action(workspace, github, "pull_request", pr(2, base, head))
+    assert len(github.comments) == 2 and forged["body"] == forged_body
+
+
+def test_an_app_token_edits_its_own_comment_on_every_run(workspace, github):
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    shutil.copy(REPO / "examples" / FAILING, workspace / FAILING)
+    first = commit(workspace, "add llama-70b")
+    github.identity = "modelready-app[bot]"  # an installation token of a GitHub App: GET /user is 403 too
+    github.changed_files = [FAILING]
+    action(workspace, github, "pull_request", pr(2, base, first, name="opened"))
+    (workspace / FAILING).write_text((workspace / FAILING).read_text().replace(":latest", ":v0.10.2"))
+    second = commit(workspace, "pin the image")
+    ev = pr(2, base, second)
+    ev["before"] = first
+    action(workspace, github, "pull_request", ev)
+    assert not github.invalid, github.invalid
+    (comment,) = github.comments.values()  # one comment, edited in place: not one per run
+    assert comment["user"]["login"] == "modelready-app[bot]" and second in comment["body"]
+
+
+# 5. Stale writes.
+
+def test_a_late_run_for_an_old_head_writes_only_its_own_check_and_a_smoke_report_keeps_to_the_base_config(workspace, github):
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    (workspace / "README.md").write_text("# platform\n")
+    old = commit(workspace, "docs")  # touches no deployment: neutral
+    shutil.copy(REPO / "examples" / FAILING, workspace / FAILING)
+    # the PR's own config switches the failing checks off: never applied, in the PR's run nor in a smoke report
+    (workspace / ".modelready.yaml").write_text('exclude: ["manifests/*"]\n')
+    new = commit(workspace, "add llama-70b")
+    github.changed_files = [FAILING, ".modelready.yaml", "README.md"]
+    github.pin(2, head=new, base=base, label=HEAD_LABEL)
+    proc, out = action(workspace, github, "pull_request", pr(2, base, new))
+    (comment,) = github.comments.values()
+    red = comment["body"]
+    assert "❌" in red.splitlines()[1] and check_on(github, new)["conclusion"] == "failure"
+    # a re-run of the old head's attempt arrives late: its check on its own commit, nothing else
+    git(workspace, "checkout", "-q", old)
+    github.changed_files = ["README.md"]
+    writes = len(github.writes)
+    proc, out = action(workspace, github, "pull_request", pr(2, base, old))
+    assert not github.invalid, github.invalid
+    assert comment["body"] == red and check_on(github, old)["head_sha"] == old
+    assert all(w[1].rsplit("/", 2)[-2:] != ["issues", "comments"] and "/comments" not in w[1] for w in github.writes[writes:])
+    assert "head is now" in proc.stdout and check_on(github, new)["conclusion"] == "failure"
+    # a smoke report for the old head (late) leaves the newer head's comment alone
+    git(workspace, "checkout", "-q", new)
+    results = workspace / "smoke-results"
+    results.mkdir()
+    shutil.copy(REPO / "tests" / "fixtures" / "smoke" / "transformers-serve-cpu.json", results / "smoke-0.json")
+    dispatch = json.loads((WEBHOOKS / "workflow_dispatch" / "payload.json").read_text())
+    dispatch["inputs"] = {"pr": "2", "sha": old}
+    github.changed_files = [FAILING, ".modelready.yaml", "README.md"]
+    proc, _ = action(workspace, github, "workflow_dispatch", dispatch, smoke_result="smoke-results/*.json")
+    assert not github.invalid, github.invalid
+    assert comment["body"] == red and check_on(github, old, "modelready / smoke")
+    # the smoke report for the head itself writes the comment, under the base's config: still red
+    dispatch["inputs"] = {"pr": "2", "sha": new}
+    proc, _ = action(workspace, github, "workflow_dispatch", dispatch, smoke_result="smoke-results/*.json")
+    assert not github.invalid, github.invalid
+    assert "❌" in comment["body"].splitlines()[1] and FAILING in comment["body"], comment["body"][:400]
+
+
+# 7. The workflows.
+
+def test_smoke_dispatch_runs_the_default_branchs_workflow_with_the_prs_commit_as_data(workspace, github):
+    github.changed_files = ["charts/vllm-llama/values.yaml"]
+    event = pr_event()
+    proc, _ = action(workspace, github, "pull_request", event, smoke="dispatch")
+    assert not github.invalid, github.invalid
+    ((workflow, body),) = github.dispatches
+    assert body["ref"] == event["repository"]["default_branch"] != event["pull_request"]["head"]["ref"]
+    assert body["inputs"]["sha"] == event["pull_request"]["head"]["sha"]
+    smoke = yaml.safe_load((REPO / ".github" / "workflows" / "modelready-smoke.yml").read_text())
+    report = smoke["jobs"]["report"]["steps"]
+    checkouts = [s for s in report if s.get("uses", "").startswith("actions/checkout@")]
+    # the action that writes the comment is the default branch's; the measured commit is data beside it
+    assert "ref" not in checkouts[0].get("with", {}) and checkouts[1]["with"]["path"] == "pull-request"
+    assert next(s for s in report if s.get("uses") == "./")["with"]["pr-path"] == "pull-request"
+    # the Action installs from the hashed lock, nothing unpinned
+    install = yaml.safe_load((REPO / "action.yml").read_text())["runs"]["steps"][0]["run"]
+    assert "--require-hashes" in install and "requirements/action.lock" in install and "[$extras]" not in install
+    # the publish half is for forks only: a same-repo PR reports from its own run
+    publish = yaml.safe_load((REPO / ".github" / "workflows" / "modelready-publish.yml").read_text())
+    assert "head_repository.full_name != github.repository" in publish["jobs"]["publish"]["if"]
