@@ -72,6 +72,7 @@ def test_composite_steps_run_as_the_runner_runs_them(workspace, github, tmp_path
     action = metadata()
     github.changed_files = ["manifests/llama-70b.yaml"]
     event = pr_event()
+    github.saw(event)  # GitHub's view of the pull request: the event's
     event_path = tmp_path / "event.json"
     event_path.write_text(json.dumps(event))
     out, summary = tmp_path / "output.txt", tmp_path / "summary.md"

@@ -17,6 +17,11 @@ from .test_github_action import REPO, WEBHOOKS, action, edit_event, github, pr_e
 HEAD_LABEL = "Codertocat:changes"
 
 
+def put_failing(ws: Path) -> None:
+    (ws / FAILING).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "examples" / FAILING, ws / FAILING)
+
+
 def commit(ws: Path, message: str) -> str:
     git(ws, "add", "-A")
     git(ws, "commit", "-qm", message)
@@ -42,11 +47,11 @@ def two_bases(ws: Path) -> tuple[str, str, str]:
     git(ws, "init", "-q", "-b", "main")
     a = commit(ws, "base")
     git(ws, "checkout", "-qb", "legacy")
-    shutil.copy(REPO / "examples" / FAILING, ws / FAILING)
+    put_failing(ws)
     legacy = commit(ws, "legacy has it")
     git(ws, "checkout", "-q", a)
     git(ws, "checkout", "-qb", "changes")
-    shutil.copy(REPO / "examples" / FAILING, ws / FAILING)
+    put_failing(ws)
     (ws / FAILING).write_text((ws / FAILING).read_text() + "# the same manifest, on its own branch\n")
     head = commit(ws, "add llama-70b")
     return a, legacy, head
@@ -98,7 +103,7 @@ def test_a_marker_comment_by_github_actions_is_not_the_sticky_one_and_an_app_tok
     without_failing(workspace)
     git(workspace, "init", "-q", "-b", "main")
     base = commit(workspace, "base")
-    shutil.copy(REPO / "examples" / FAILING, workspace / FAILING)
+    put_failing(workspace)
     head = commit(workspace, "add llama-70b")
     github.changed_files = [FAILING]
     # another workflow of the repository, with the same GITHUB_TOKEN identity, comments first with the marker
@@ -121,7 +126,7 @@ def test_an_app_token_edits_its_own_comment_on_every_run(workspace, github):
     without_failing(workspace)
     git(workspace, "init", "-q", "-b", "main")
     base = commit(workspace, "base")
-    shutil.copy(REPO / "examples" / FAILING, workspace / FAILING)
+    put_failing(workspace)
     first = commit(workspace, "add llama-70b")
     github.identity = "modelready-app[bot]"  # an installation token of a GitHub App: GET /user is 403 too
     github.changed_files = [FAILING]
@@ -144,7 +149,7 @@ def test_a_late_run_for_an_old_head_writes_only_its_own_check_and_a_smoke_report
     base = commit(workspace, "base")
     (workspace / "README.md").write_text("# platform\n")
     old = commit(workspace, "docs")  # touches no deployment: neutral
-    shutil.copy(REPO / "examples" / FAILING, workspace / FAILING)
+    put_failing(workspace)
     # the PR's own config switches the failing checks off: never applied, in the PR's run nor in a smoke report
     (workspace / ".modelready.yaml").write_text('exclude: ["manifests/*"]\n')
     new = commit(workspace, "add llama-70b")
@@ -203,3 +208,72 @@ def test_smoke_dispatch_runs_the_default_branchs_workflow_with_the_prs_commit_as
     # the publish half is for forks only: a same-repo PR reports from its own run
     publish = yaml.safe_load((REPO / ".github" / "workflows" / "modelready-publish.yml").read_text())
     assert "head_repository.full_name != github.repository" in publish["jobs"]["publish"]["if"]
+
+
+# 3. Findings the PR causes outside the files it touches.
+
+PDB = """apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: llama-70b
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app: llama-70b
+"""
+
+
+def test_deleting_a_pdb_reports_the_untouched_deployments_new_finding(workspace, github):
+    (workspace / "manifests" / "pdb.yaml").write_text(PDB)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base: llama-70b with its PodDisruptionBudget")
+    (workspace / "manifests" / "pdb.yaml").unlink()
+    head = commit(workspace, "drop the PDB")
+    github.changed_files = ["manifests/pdb.yaml"]
+    proc, out = action(workspace, github, "pull_request", pr(2, base, head))
+    assert not github.invalid, github.invalid
+    report = json.loads((workspace / "modelready-report.json").read_text())
+    new = [(f["check"], f["file"]) for f in report["findings"] if f.get("baseline") == "new"]
+    assert new == [("pdb-missing", FAILING)], new  # the Deployment's file is untouched; the PR caused it
+    (comment,) = github.comments.values()
+    assert "pdb-missing" in comment["body"] and out["new_warnings"] == "1"
+    assert check_on(github, head)["conclusion"] != "neutral"
+
+
+# 9. Baselines that hold.
+
+def overlay_repo(ws: Path) -> None:
+    """A kustomize base (the failing manifest's Deployment) and a prod overlay over it."""
+    (ws / "deploy" / "base").mkdir(parents=True)
+    (ws / "deploy" / "overlays" / "prod").mkdir(parents=True)
+    shutil.move(ws / FAILING, ws / "deploy" / "base" / "llama-70b.yaml")
+    (ws / "deploy" / "base" / "kustomization.yaml").write_text("resources:\n  - llama-70b.yaml\n")
+    (ws / "deploy" / "overlays" / "prod" / "kustomization.yaml").write_text("resources:\n  - ../../base\nnamespace: prod\n")
+
+
+def test_an_overlay_that_fails_to_build_fails_the_pr_that_breaks_it_and_stays_pre_existing_after(workspace, github):
+    overlay_repo(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    prod = workspace / "deploy" / "overlays" / "prod" / "kustomization.yaml"
+    prod.write_text("resources:\n  - ../../base\n  - hpa.yaml\nnamespace: prod\n")  # hpa.yaml is not there: the build fails
+    broken = commit(workspace, "prod overlay: add the HPA")
+    github.changed_files = ["deploy/overlays/prod/kustomization.yaml"]
+    proc, out = action(workspace, github, "pull_request", pr(2, base, broken))
+    assert not github.invalid, github.invalid
+    assert proc.returncode == 1 and out["result"] == "fail", proc.stdout[-2000:]
+    report = json.loads((workspace / "modelready-report.json").read_text())
+    (failed,) = [f for f in report["findings"] if f["check"] == "input-unreadable"]
+    assert failed["file"] == "deploy/overlays/prod" and failed["baseline"] == "new"
+    assert check_on(github, broken)["conclusion"] == "failure"
+    # the broken overlay is on main now; the next PR touches the overlay again: the failure is pre-existing,
+    # although kubectl's message carries another time, process id and absolute path in the base's worktree
+    prod.write_text("# prod: the HPA comes later\n" + prod.read_text())
+    head = commit(workspace, "comment")
+    proc, out = action(workspace, github, "pull_request", pr(3, broken, head))
+    assert not github.invalid, github.invalid
+    report = json.loads((workspace / "modelready-report.json").read_text())
+    (failed,) = [f for f in report["findings"] if f["check"] == "input-unreadable"]
+    assert failed["baseline"] == "pre-existing" and out["result"] == "pass", failed
+    assert str(workspace) not in failed["fingerprint"]

@@ -26,7 +26,7 @@ from ..publish.gate import Gate, cause
 from ..publish.runner import Runner
 from ..report.comment import HEAD_RE
 from ..report.inert import text
-from . import baseline, pull
+from . import baseline, gatefiles, pull
 from . import changes as scope
 from . import scope as scoping
 from .scope import narrow_to
@@ -121,34 +121,44 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
     touched = files is None or scoping.of_change(root, files, config).touches_deployments
     checker = _checker(r, root, config, fail_on, files, whole=opts.gate == "all")
     result, doc = checker(root)
+    base_docs: list[dict] = []  # the base's report, for what the PR changes of its suppressions
+    base_check = lambda tree: base_docs.append(checker(tree)[1]) or base_docs[-1]  # noqa: E731
     if scoped:
         seen = set(checker.linked)
-        pull.compare(r, root, doc, base, lambda tree: checker(tree)[1], touched)
+        pull.compare(r, root, doc, base, base_check, touched)
         if checker.linked - seen:  # the base links a deployment to an object the PR removed: the head checks it too
             result, doc = checker(root)
-            pull.compare(r, root, doc, base, lambda tree: checker(tree)[1], touched)
+            pull.compare(r, root, doc, base, base_check, touched)
     baseline.gate(doc, opts.gate if scoped else "all")  # an audit has no base: everything counts
     view = _view(r, gate, publisher, number)
     existing = view.comment if view is not None else None
-    notes = ""
+    notes, top, record, ticks = "", "", {}, {}
     if changes is not None:
+        top, record = gatefiles.review(root, base, files, doc, base_docs[-1] if base_docs else None, base_config, own, view, opts.gate)
         notes = scope.section(scope.switched_off(base_config, own, doc, files), own_applied)
         notes += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(config_source)}.</sub>\n"
-    body = pull.comment(r, doc, existing, notes=notes)
+        digest = gatefiles.files_digest(root, scoping.of_change(root, files, config).deployment_files)
+        record["files"] = digest
+        if view is not None:
+            record["attested"] = view.attested(digest)
+            ticks = attest.records(record["attested"])
+            if view.dropped(digest):
+                notes += f"\n<sub>Attestations dropped, the deployment files changed since: {text(', '.join(view.dropped(digest)))}.</sub>\n"
+    body = pull.comment(r, doc, existing, notes=notes, ticks=ticks, top=top)
     if number:  # what modelready-publish.yml reads for a fork: which PR; a hint it checks, never a verdict
         doc["github"] = {"pull_request": number, "head_sha": r.sha}
-    _record(r, root, doc, existing, touched, notes)
+    _record(r, root, doc, touched, pull.summary(r, doc, existing, notes, ticks, top))
     lines = pull.annotated_lines(r, root, base, publisher, number, opts.annotations) if scoped else None
-    pull.publish(publisher, gate, r, number, doc, body, touched, existing, opts.comment, lines, view=view)
+    pull.publish(publisher, gate, r, number, doc, body, touched, existing, opts.comment, lines, view=view, record=record)
     if touched and view is not None and view.current and r.input("smoke", "off") == "dispatch" and not r.from_fork:
         _dispatch_smoke(publisher, r, r.event.get("pull_request") or {}, result)
     return 1 if touched and doc["summary"]["result"] == "fail" else 0
 
 
-def _record(r: Runner, root: Path, doc: dict, existing, touched: bool, notes: str) -> None:  # type: ignore[no-untyped-def]
+def _record(r: Runner, root: Path, doc: dict, touched: bool, summary: str) -> None:
     """What every run leaves, token or not: report and SARIF files, the job summary, outputs, the log."""
     report_path, sarif_path = _write_reports(r, root, doc)
-    r.write_summary(pull.summary(r, doc, existing, notes) if touched else "modelready: this change touches no deployment file.")
+    r.write_summary(summary if touched else "modelready: this change touches no deployment file.")
     counts = doc["summary"]["findings"]
     new = (doc.get("baseline") or {}).get("new") or counts
     r.write_output(result=doc["summary"]["result"] if touched else "neutral", errors=counts["error"], warnings=counts["warning"],
@@ -217,57 +227,85 @@ def _write_reports(r: Runner, root: Path, doc: dict) -> tuple[Path, Path]:
 
 
 def _attestation(r: Runner) -> int:
-    """Someone edited a comment. Only an edit of the bot's own sticky comment, showing the PR's current
-    head, by someone else, counts: ticks on `attest` items by people with write access are recorded by
-    the bot (who and when), other changes reverted, the headline and counts re-titled. The check run is
-    the files' and is not touched; with require-attestations, `<check-name> / attestations` says what waits."""
+    """Someone edited a comment. Only an edit of the bot's own sticky comment (the one its check runs
+    recorded), showing the PR's current head, by a person, counts. Reconciled from stored state: what the
+    bot recorded so far (in its check runs) plus this edit's own ticks by `sender`, who needs write access
+    and may not attest their own pull request (unless the base config allows it); the comment is rendered
+    from the result, and `<check-name> / attestations` records it (failing while required items wait, with
+    require-attestations). Approving the suppressions a PR adds re-concludes the gate's check as recorded."""
     import datetime as dt
 
     from ..catalog import load as load_catalog
     from ..report.comment import retitle
+    from . import gatefiles, ledger
 
     event_comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
     if r.event.get("action") != "edited" or not issue.get("pull_request") or not r.token or not event_comment.get("id"):
         print("modelready: not an edit of a pull request comment: nothing to do")
         return 0
     publisher = _publisher(r)
-    number = int(issue["number"])
-    comment = publisher.get_comment(number, int(event_comment["id"]))  # re-read: the payload is a claim
-    ignored = _not_an_attestation(r, publisher, number, comment, event_comment)
+    number, name = int(issue["number"]), r.input("check-name", "modelready")
+    pr = publisher.pull(number)  # re-read: the payload is a claim
+    head = pr.head.sha
+    comment, entry = ledger.sticky(publisher, name, number, [head])
+    ignored = _not_an_attestation(r, comment, event_comment, head)
     if ignored:
         print(f"modelready: {ignored}: ignored")
         return 0
     login = (r.event.get("sender") or {}).get("login", "")
-    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
-    attestable = {i.id for i in load_catalog().items if i.mode == "attest"}
     permission = publisher.permission(login)
+    config = load_config(find_config(r.workspace.resolve()))  # this workflow runs the default branch's checkout
+    allowed = None
+    if permission not in attest.WRITE:
+        allowed = "attesting needs write access"
+    elif login == (pr.user.login if pr.user else "") and not config.self_attestation:
+        allowed = "the pull request's author cannot attest it (pull_requests.self_attestation: allow in the base config)"
+    attestable = {i.id for i in load_catalog().items if i.mode == "attest"} | {gatefiles.APPROVAL}
+    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body, accepted, reverted = attest.reconcile(old, comment.body, login, permission, now, attestable)
-    boxes = attest.state(body)
-    body = retitle(body, boxes)
+    body, stored, accepted, reverted = attest.settle(comment.body or "", old, event_comment.get("body") or "", entry.get("attested") or {},
+                                                     login, allowed, now, entry.get("files", ""), attestable)
+    boxes = {k: v for k, v in attest.state(body).items() if k != gatefiles.APPROVAL}
+    body = retitle(body, {k: (k in stored, rest) for k, (_t, rest) in boxes.items()})
     if body != comment.body:
         publisher.edit_comment(comment, body)
-    lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
+    lines = [f"@{login} ({permission}) " + (f"changed {', '.join(accepted)}" if accepted else "changed no attestation")]
     if reverted:
-        lines.append(f"reverted {', '.join(reverted)}: attesting needs write access, on an attest item")
-    pull.tell_attestations(r, publisher, body, boxes, lines)
+        lines.append(f"reverted {', '.join(reverted)}: {allowed or 'not an item a person attests'}")
+    entry = {**entry, "attested": stored}
+    if gatefiles.APPROVAL in stored and entry.get("pending") and (entry.get("approved") or {}).get("digest") != entry["pending"]:
+        entry["approved"] = {"digest": entry["pending"], "by": login}
+        _approve(r, publisher, name, number, head, entry, login)
+    done = sum(1 for k in boxes if k in stored)
+    r.sha = head
+    state = ledger.mark({"v": 1, "prs": {**ledger.merged(publisher, name, head)["prs"], str(number): entry}})
+    pull.tell_attestations(r, publisher, body, done, len(boxes), lines, state)
     return 0
 
 
-def _not_an_attestation(r: Runner, publisher, number: int, comment, event_comment: dict) -> str | None:  # type: ignore[no-untyped-def]
-    """Why this edit is not one to reconcile (None when it is): not the bot's sticky comment, made by a
-    bot, about a rendering of an older head, or overtaken by a later edit."""
-    current = publisher.find_comment(number, newest=True)  # the sticky one, or the latest under `new` behaviours
-    if current is None or comment.id != current.id or comment.user.login != publisher.identity:
+def _approve(r: Runner, publisher, name: str, number: int, head: str, entry: dict, login: str) -> None:  # type: ignore[no-untyped-def]
+    """The suppressions a PR adds were approved: the gate's check on the head, as its run recorded it would be."""
+    from . import ledger
+
+    conclusion = entry.get("if_approved") or "success"
+    check = Gate(publisher, name, head)
+    check.start()
+    summary = f"The suppressions pull request #{number} adds were approved by @{text(login)}; the files' verdict otherwise stands.\n"
+    state = ledger.mark({"v": 1, "prs": {**ledger.merged(publisher, name, head)["prs"], str(number): {**entry, "conclusion": conclusion}}})
+    check.finish(conclusion, f"suppressions approved by @{login}"[:200], summary + state)
+
+
+def _not_an_attestation(r: Runner, comment, event_comment: dict, head: str) -> str | None:  # type: ignore[no-untyped-def]
+    """Why this edit is not one to reconcile (None when it is): not the comment this bot's check runs
+    recorded, made by a bot, or about a rendering of an older head."""
+    if comment is None or comment.id != event_comment.get("id"):
         return "the edited comment is not modelready's own checklist"
     sender = r.event.get("sender") or {}
-    if sender.get("login") == publisher.identity or sender.get("type") == "Bot":
+    if sender.get("type") == "Bot" or str(sender.get("login", "")).endswith("[bot]"):
         return "edit by a bot"
-    shown, head = HEAD_RE.search(comment.body or ""), publisher.head_sha(number)
+    shown = HEAD_RE.search(comment.body or "")
     if shown is None or shown.group(1) != head:
         return f"the comment does not show the pull request's head {head[:12]} (a newer run rewrites it)"
-    if comment.body != event_comment.get("body"):
-        return "the comment changed again since this event: the later event decides"
     return None
 
 
@@ -408,7 +446,8 @@ def _smoke_report(r: Runner) -> int:
                 gate.say(f"pull request #{number}'s head is now {view.head[:12]}: the measurements of {r.sha[:12]} stay in this check run, the comment is the newer head's")
             elif view is not None:
                 try:
-                    publisher.upsert_comment(number, pull.comment(r, doc, view.comment), view.comment)
+                    ticks = attest.records(view.attested(view.entry.get("files", "")))
+                    publisher.upsert_comment(number, pull.comment(r, doc, view.comment, ticks=ticks), view.comment)
                 except Exception as e:  # noqa: BLE001
                     pull.best_effort(gate, e, "the comment was not written")
         gate.finish("failure" if failed else "success", title, "\n".join(lines))

@@ -50,6 +50,7 @@ class View:
     recorded: dict = field(default_factory=dict)  # the merged state on `sha`: {"prs": {number: {...}}}
     others: list = field(default_factory=list)  # (number, base ref, base sha) of the other open PRs of `sha`
     comment: object | None = None
+    entry: dict = field(default_factory=dict)  # this PR's newest entry: its comment, attestations, approvals
 
     @property
     def current(self) -> bool:
@@ -62,25 +63,35 @@ class View:
         view.recorded = merged(publisher, name, sha)
         if view.current:
             view.others = [(p.number, p.base.ref, p.base.sha) for p in publisher.open_pulls(sha, pull.head.label) if p.number != number]
-            view.comment = sticky(publisher, name, number, [sha, before])
+            view.comment, view.entry = sticky(publisher, name, number, [sha, before])
         return view
 
+    def attested(self, files: str) -> dict[str, dict]:
+        """The attestations recorded for this PR that still hold: made on deployment files that read as now."""
+        return {k: v for k, v in (self.entry.get("attested") or {}).items() if isinstance(v, dict) and v.get("files") == files}
+
+    def dropped(self, files: str) -> list[str]:
+        return sorted(k for k, v in (self.entry.get("attested") or {}).items() if not isinstance(v, dict) or v.get("files") != files)
+
     def combined(self, own: str) -> tuple[str, list[str]]:
-        """The conclusion over every open pull request whose head this commit is, and a line per other one."""
+        """The conclusion over every open pull request whose head this commit is, and a line per other one
+        (Markdown: the branch name is inert)."""
+        from ..report.inert import text
+
         prs = self.recorded.get("prs", {})
         conclusions, lines = [own], []
         for number, ref, base in self.others:
             seen = prs.get(str(number)) or {}
             if seen.get("base") == base and seen.get("conclusion") in ORDER:
                 conclusions.append(seen["conclusion"])
-                lines.append(f"pull request #{number} into {ref}: {seen['conclusion']}")
+                lines.append(f"pull request #{number} into {text(ref)}: {seen['conclusion']}")
             else:
-                lines.append(f"pull request #{number} into {ref}: not judged against its base {base[:12]} yet (its own run does)")
+                lines.append(f"pull request #{number} into {text(ref)}: not judged against its base {base[:12]} yet (its own run does)")
         return strictest(conclusions), lines
 
     def record(self, own: str, comment_id: int | None, **extra) -> str:  # type: ignore[no-untyped-def]
         prs = dict(self.recorded.get("prs", {}))
-        entry = {"base": self.base, "conclusion": own, **extra}
+        entry = {"base": self.base, "conclusion": own, **{k: v for k, v in extra.items() if v is not None}}
         if comment_id is not None:
             entry["comment"] = comment_id
         elif (prs.get(str(self.number)) or {}).get("comment"):
@@ -89,10 +100,16 @@ class View:
         return mark({"v": 1, "prs": prs})
 
 
+def names(name: str) -> list[str]:
+    """The check runs this gate writes state into: its own, and `<name> / attestations` (the attestation handler's)."""
+    return [name, f"{name} / attestations"]
+
+
 def merged(publisher, name: str, sha: str) -> dict:  # type: ignore[no-untyped-def]
-    """Every pull request's newest entry among the check runs `name` on `sha`."""
+    """Every pull request's newest entry among the check runs `name` and `name / attestations` on `sha`."""
     prs: dict = {}
-    for _id, summary in publisher.check_summaries(sha, name):
+    runs = sorted((run for n in names(name) for run in publisher.check_summaries(sha, n)), reverse=True)
+    for _id, summary in runs:
         for number, entry in ((read(summary) or {}).get("prs") or {}).items():
             if isinstance(entry, dict):
                 prs.setdefault(number, entry)
@@ -101,7 +118,7 @@ def merged(publisher, name: str, sha: str) -> dict:  # type: ignore[no-untyped-d
 
 def sticky(publisher, name: str, number: int, shas: list[str]):  # type: ignore[no-untyped-def]
     """The comment this gate recorded for pull request `number`: on this commit, the one before it, then the
-    pull request's commits, newest first. None: not one (a new one is written)."""
+    pull request's commits, newest first; with the entry that recorded it. None: not one (a new one is written)."""
     seen: set[str] = set()
 
     def candidates():  # type: ignore[no-untyped-def]
@@ -114,5 +131,5 @@ def sticky(publisher, name: str, number: int, shas: list[str]):  # type: ignore[
         seen.add(sha)
         entry = merged(publisher, name, sha)["prs"].get(str(number)) or {}
         if isinstance(entry.get("comment"), int):
-            return publisher.comment_by_id(number, entry["comment"])
-    return None
+            return publisher.comment_by_id(number, entry["comment"]), entry
+    return None, {}

@@ -89,24 +89,24 @@ def changed_lines(r: Runner, root: Path, base_sha: str, publisher, number: int |
     return lines
 
 
-def comment(r: Runner, doc: dict, existing, limit: int | None = None, notes: str = "") -> str:  # type: ignore[no-untyped-def]
-    """The sticky comment for `doc`. Attestations recorded in the comment so far stay ticked, with who
-    and when, whichever event writes it next."""
+def comment(r: Runner, doc: dict, existing, limit: int | None = None, notes: str = "", ticks: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
+            top: str = "") -> str:
+    """The sticky comment for `doc`. `ticks`: the attestations stored for this pull request that still hold
+    (app.ledger; never read from a comment, which anyone with write access can edit), kept with who and when."""
     from ..report import comment as builder
 
-    ticks = attest.attested(existing.body) if existing is not None else {}
+    ticks = ticks or {}
     attest.apply(doc, ticks)
     return builder.build(doc, linker(r), summary_url=run_url(r), ticked=ticks, require_attestations=flag(r, "require-attestations"),
-                         limit=limit or builder.COMMENT_LIMIT, notes=notes, head_sha=r.sha)
+                         limit=limit or builder.COMMENT_LIMIT, notes=notes, head_sha=r.sha, top=top)
 
 
-def summary(r: Runner, doc: dict, existing, notes: str = "") -> str:  # type: ignore[no-untyped-def]
+def summary(r: Runner, doc: dict, existing, notes: str = "", ticks: dict[str, str] | None = None, top: str = "") -> str:  # type: ignore[no-untyped-def]
     """The job summary: the same story with every finding listed, within its own 1 MiB."""
     from ..report import comment as builder
 
-    ticks = attest.attested(existing.body) if existing is not None else {}
-    return builder.build(doc, linker(r), summary_url=None, ticked=ticks, require_attestations=flag(r, "require-attestations"),
-                         limit=builder.SUMMARY_LIMIT - 1024, full=True, notes=notes)
+    return builder.build(doc, linker(r), summary_url=None, ticked=ticks or {}, require_attestations=flag(r, "require-attestations"),
+                         limit=builder.SUMMARY_LIMIT - 1024, full=True, notes=notes, top=top)
 
 
 def run_url(r: Runner) -> str | None:
@@ -128,7 +128,7 @@ NO_LONGER = MARKER + "\nmodelready: this pull request no longer touches deployme
 
 
 def publish(publisher, gate: Gate, r: Runner, number: int | None, doc: dict, body: str, touched: bool, existing=None,  # type: ignore[no-untyped-def]
-            behaviour: str = "update", lines: dict[str, set[int]] | None = None, view=None) -> None:
+            behaviour: str = "update", lines: dict[str, set[int]] | None = None, view=None, record: dict | None = None) -> None:
     """The comment (a PR's, best effort), then the check run completed (annotations on `lines`, the lines
     the PR changed; None: every finding's line) and, with require-attestations, the attestations check.
     `view` (app.ledger.View): the pull request read again; when this commit is no longer its head, only
@@ -146,7 +146,7 @@ def publish(publisher, gate: Gate, r: Runner, number: int | None, doc: dict, bod
                 written = publisher.upsert_comment(number, NO_LONGER, existing)
         except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
             best_effort(gate, e, "the comment was not written")
-    conclude(gate, r, doc, body, touched, existing, lines, view, getattr(written, "id", None))
+    conclude(gate, r, doc, body, touched, existing, lines, view, getattr(written, "id", None), record)
     if touched and publisher is not None and number is not None and flag(r, "require-attestations"):
         from ..report.comment import state_of
 
@@ -155,7 +155,7 @@ def publish(publisher, gate: Gate, r: Runner, number: int | None, doc: dict, bod
 
 
 def conclude(gate: Gate, r: Runner, doc: dict, body: str, touched: bool, existing=None, lines: dict[str, set[int]] | None = None,  # type: ignore[no-untyped-def]
-             view=None, comment_id: int | None = None) -> None:
+             view=None, comment_id: int | None = None, record: dict | None = None) -> None:
     """The check run on this commit. With `view`, its conclusion is the strictest over every open pull
     request whose head this commit is, and it records this one's verdict and comment (app.ledger)."""
     from ..publish.github import annotations
@@ -170,12 +170,10 @@ def conclude(gate: Gate, r: Runner, doc: dict, body: str, touched: bool, existin
     if view is not None:
         conclusion, others = view.combined(own)
         if others:
-            from ..report.inert import text as inert
-
             title = (title + f"; strictest of {len(others) + 1} pull requests" if conclusion != own else title)[:200]
             text += "\n\n**This commit is the head of other open pull requests too**; the check is the strictest verdict:\n" + "\n".join(
-                f"- {inert(line)}" for line in others)
-        text += "\n" + view.record(own, comment_id)
+                f"- {line}" for line in others)
+        text += "\n" + view.record(own, comment_id, **(record or {}))
     gate.finish(conclusion, title, text, notes or None)
 
 
@@ -196,18 +194,17 @@ def attestations(publisher, r: Runner, done: int, total: int, require: bool, sum
     return title
 
 
-def tell_attestations(r: Runner, publisher, body: str, boxes: dict, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """The log, job summary and outputs of an attestation; with require-attestations, its own check."""
-    from ..report.comment import HEAD_RE, state as comment_state
+def tell_attestations(r: Runner, publisher, body: str, done: int, total: int, lines: list[str], state: str) -> None:  # type: ignore[no-untyped-def]
+    """The log, job summary and outputs of an attestation, and `<check-name> / attestations` on the head
+    (where the attestations are stored; failing while items wait, with require-attestations)."""
+    from ..report.comment import state as comment_state
     from ..report.inert import text
 
-    done = sum(1 for ticked, _ in boxes.values() if ticked)
-    if bool((comment_state(body) or {}).get("require")) or flag(r, "require-attestations"):
-        r.sha = HEAD_RE.search(body).group(1)  # the head the comment shows (checked before reconciling)
-        lines.append(attestations(publisher, r, done, len(boxes), True, "\n\n".join(text(line) for line in lines)))
+    require = bool((comment_state(body) or {}).get("require")) or flag(r, "require-attestations")
+    lines.append(attestations(publisher, r, done, total, require, "\n\n".join(text(line) for line in lines) + "\n" + state))
     print("modelready: " + "; ".join(lines) + "; the check run stays as the files decided")
     r.write_summary("\n\n".join(text(line) for line in lines))
-    r.write_output(attested=done, attestations=len(boxes))
+    r.write_output(attested=done, attestations=total)
 
 
 def best_effort(gate: Gate, e: Exception, what: str) -> None:

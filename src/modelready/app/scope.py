@@ -130,7 +130,9 @@ def focus(result, changed: list[str], linked: set[str] | None = None):  # type: 
         here = linked
     subjects = _subjects(result, files, touched_charts, here)
     prefixes = tuple(f"{c}@" for c in touched_charts)
-    return lambda subject, file: subject in subjects or file in files or (bool(prefixes) and subject.startswith(prefixes))
+    # a finding on a folder (an overlay that fails to build) is the business of a change inside it
+    holds = lambda file: bool(file) and any(f.startswith(file.rstrip("/") + "/") for f in files)  # noqa: E731
+    return lambda subject, file: subject in subjects or file in files or (bool(prefixes) and subject.startswith(prefixes)) or holds(file)
 
 
 def _linked_files(d) -> set[str]:  # type: ignore[no-untyped-def]

@@ -67,7 +67,8 @@ def headline(s: dict) -> str:
 
 
 def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | None = None, ticked: dict[str, str] | None = None,
-          require_attestations: bool = False, limit: int = COMMENT_LIMIT, full: bool = False, notes: str = "", head_sha: str = "") -> str:
+          require_attestations: bool = False, limit: int = COMMENT_LIMIT, full: bool = False, notes: str = "", head_sha: str = "",
+          top: str = "") -> str:
     """The comment body (`full`: the job summary's, every finding listed; `limit` then counts UTF-8 bytes).
     `notes`: Markdown the caller adds (what the PR's config switches off; where the changed files and the
     config came from), kept at every level; `head_sha`: the commit this body shows, marked for attestations."""
@@ -76,16 +77,18 @@ def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | 
     size = (lambda s: len(s.encode("utf-8"))) if full else len
     if size(notes) > limit // 4:  # the notes never push a new error out
         notes = notes[: limit // 8] + f"\n\n… (more in the {parts.summary_link()})\n"
+    if size(top) > limit // 4:  # `top`: what the PR changes of the gate itself, first under the headline
+        top = top[: limit // 8] + f"\n\n… (more in the {parts.summary_link()})\n"
     shown = f"\n{HEAD_MARK.format(head_sha)}" if head_sha else ""
     tail = f"\n<!-- modelready:state {json.dumps(state, separators=(',', ':'))} -->{shown}\n{RESULT_MARK.format(doc['summary']['result'])}\n"
     levels = range(0, 7)
     body = ""
     for level in levels:
-        body = "\n".join([MARKER, headline(state), "", parts.subline(), *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
+        body = "\n".join([MARKER, headline(state), "", parts.subline(), top, *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
         if size(body) <= limit:
             return body
     # Only new errors remain and they still do not fit: list those that do, the rest are in the job summary.
-    head = "\n".join([MARKER, headline(state), "", parts.subline(), ""])
+    head = "\n".join([MARKER, headline(state), "", parts.subline(), top, ""])
     tail = notes + "\n" + tail
     room = limit - size(head) - size(tail) - 300
     lines, shown = [], 0
