@@ -216,6 +216,7 @@ PDB = """apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
   name: llama-70b
+  namespace: inference
 spec:
   minAvailable: 1
   selector:
@@ -277,3 +278,71 @@ def test_an_overlay_that_fails_to_build_fails_the_pr_that_breaks_it_and_stays_pr
     (failed,) = [f for f in report["findings"] if f["check"] == "input-unreadable"]
     assert failed["baseline"] == "pre-existing" and out["result"] == "pass", failed
     assert str(workspace) not in failed["fingerprint"]
+
+
+# 2. The gate's own files.
+
+SKIPS = ("  annotations:\n    modelready.io/skip: dev-shm-missing,engine-flag-unknown,env-shell-syntax,image-tag-mutable,parallelism-exceeds-gpus\n"
+         "    modelready.io/skip-reason: tracked elsewhere\n    modelready.io/skip-until: \"2099-01-01\"\n")
+
+
+def box_tick(github, comment: dict, item: str, login: str) -> dict:
+    """`login` ticks the box of `item` in the comment (GitHub stores the edit, then sends the event)."""
+    lines = comment["body"].split("\n")
+    i = next(n for n, ln in enumerate(lines) if f"<!-- modelready:attest:{item} -->" in ln)
+    lines[i] = lines[i].replace("- [ ] ", "- [x] ", 1)
+    event = edit_event(comment, "\n".join(lines), login)
+    github.comments[comment["id"]]["body"] = event["comment"]["body"]
+    return event
+
+
+def test_changes_to_the_gate_are_at_the_top_and_added_suppressions_block_until_approved(workspace, github):
+    without_failing(workspace)
+    (workspace / ".github" / "workflows").mkdir(parents=True)
+    shutil.copy(REPO / ".github" / "workflows" / "modelready.yml", workspace / ".github" / "workflows" / "modelready.yml")
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    # the PR edits the gate's workflow (its own copy is what runs for it: fail-on never)
+    wf = workspace / ".github" / "workflows" / "modelready.yml"
+    wf.write_text(wf.read_text().replace("          paths: examples\n", "          paths: examples\n          fail-on: never\n          config-from: head\n"))
+    edited = commit(workspace, "ci: quieter")
+    github.changed_files = [".github/workflows/modelready.yml"]
+    proc, out = action(workspace, github, "pull_request", pr(2, base, edited), fail_on="never", config_from="head")
+    assert not github.invalid, github.invalid
+    (comment,) = github.comments.values()
+    # touching only the workflow, it is still said at the top, with what it switches off
+    top = comment["body"].split("### ⚠️ This pull request changes the gate itself", 1)
+    assert len(top) == 2, comment["body"][:600]
+    assert "sets the modelready input `fail-on` to `never` (was unset)" in top[1]
+    assert "sets the modelready input `config-from` to `head` (was unset)" in top[1]
+    # another PR adds the failing manifest with suppressions of its five errors: red until approved
+    git(workspace, "checkout", "-q", base)
+    put_failing(workspace)
+    path = workspace / FAILING
+    path.write_text(path.read_text().replace("  namespace: inference\n", "  namespace: inference\n" + SKIPS, 1))
+    head = commit(workspace, "llama-70b, errors suppressed")
+    github.changed_files = [FAILING]
+    github.permissions = {"maintainer": "write", "Codertocat": "write"}
+    github.pin(3, head=head, base=base, user="Codertocat")
+    proc, out = action(workspace, github, "pull_request", pr(3, base, head))
+    assert not github.invalid, github.invalid
+    assert proc.returncode == 1 and out["result"] == "fail" and check_on(github, head)["conclusion"] == "failure"
+    body = github.comments[max(github.comments)]["body"]
+    lines = body.split("\n")
+    gate_at = next(i for i, ln in enumerate(lines) if ln.startswith("### ⚠️ This pull request changes the gate itself"))
+    assert gate_at < 8 and "it adds 5 suppression(s)" in body and "suppression-unapproved" in body
+    mine = github.comments[max(github.comments)]
+    # the PR's author may not approve their own suppressions; a maintainer does, and the check turns green
+    proc, _ = action(workspace, github, "issue_comment", box_tick(github, mine, "gate-suppressions", "Codertocat") | {"issue": {**edit_event(mine, "", "x")["issue"], "number": 3}})
+    assert not github.invalid, github.invalid
+    assert check_on(github, head)["conclusion"] == "failure" and "cannot attest" in mine["body"]
+    event = box_tick(github, mine, "gate-suppressions", "maintainer")
+    event["issue"]["number"] = 3
+    proc, _ = action(workspace, github, "issue_comment", event)
+    assert not github.invalid, github.invalid
+    run = check_on(github, head)
+    assert run["conclusion"] == "success" and "approved by @maintainer" in run["output"]["title"]
+    # the next run of the same head keeps the approval: green, and says who approved
+    proc, out = action(workspace, github, "pull_request", pr(3, base, head))
+    assert out["result"] == "pass" and check_on(github, head)["conclusion"] == "success"
+    assert "approved by @maintainer" in mine["body"]

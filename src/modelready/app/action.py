@@ -118,7 +118,8 @@ def _judge(r: Runner, gate: Gate, publisher, number: int | None, base: str, root
     opts = pull.Options.of(r)
     changes = _changes(r, root, base, publisher, number, config_source) if scoped else None
     files = changes.files if changes is not None else None
-    touched = files is None or scoping.of_change(root, files, config).touches_deployments
+    # a change to the gate itself (workflows, action.yml, the config) is reported as a change to deployments is
+    touched = files is None or scoping.of_change(root, files, config).touches_deployments or gatefiles.touches(files)
     checker = _checker(r, root, config, fail_on, files, whole=opts.gate == "all")
     result, doc = checker(root)
     base_docs: list[dict] = []  # the base's report, for what the PR changes of its suppressions

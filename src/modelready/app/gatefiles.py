@@ -20,6 +20,10 @@ BOX = "- [ ] Approve the suppressions this pull request adds (write access) <!--
 CHECK = "suppression-unapproved"
 
 
+def touches(files: list[str]) -> bool:
+    return any(f.startswith(WORKFLOWS) and f.endswith((".yml", ".yaml")) or f in ACTION_FILES or f in changes.CONFIG_NAMES for f in files)
+
+
 def lines(root: Path, base: str, files: list[str]) -> list[str]:
     """One Markdown line per change to the workflows or the action's metadata."""
     out: list[str] = []
@@ -133,7 +137,7 @@ def block(doc: dict, found: list[dict]) -> None:
     for f in found:
         doc["findings"].insert(0, {
             **{k: f.get(k) for k in ("file", "line", "end_line", "subject", "values_key")},
-            "check": CHECK, "severity": "error", "suppressed": None, "baseline": "new", "items": [],
+            "check": CHECK, "severity": "error", "suppressed": None, "baseline": "new", "catalog_items": [], "rule_url": None,
             "message": f"this pull request suppresses {f['check']} on {f['subject']} ({f['suppressed']}): "
                        "it applies once someone with write access approves it in the modelready comment",
             "fingerprint": "unapproved-" + f["fingerprint"]})

@@ -43,8 +43,11 @@ def state_of(doc: dict, require_attestations: bool) -> dict:
     active = [f for f in doc["findings"] if not f["suppressed"]]
     blocking = [f for f in active if RANK[f["severity"]] >= floor and (gate != "new" or f.get("baseline", "new") == "new")]
     attest = [i for i in doc["catalog"]["items"] if i["mode"] == "attest"]
-    return {"gate": gate, "fail_on": doc["summary"]["fail_on"], "blocking": len(blocking),
-            "blocking_errors": sum(1 for f in blocking if f["severity"] == "error"),
+    # one problem in a chart is one, however many values sets render it
+    once = {(f["check"], f["file"], f["line"], f["severity"]): f for f in blocking}.values()
+    return {"gate": gate, "fail_on": doc["summary"]["fail_on"], "blocking": len(once),
+            "blocking_errors": sum(1 for f in once if f["severity"] == "error"),
+            "audit": "baseline" not in doc, "smoke_failed": sum(1 for r in doc.get("smoke") or [] if r.get("result") == "fail"),
             "pre_existing": sum(1 for f in active if f.get("baseline") == "pre-existing"),
             "attest": len(attest), "attested": sum(1 for i in attest if i["status"] == "passed"),
             "require": bool(require_attestations)}
@@ -56,9 +59,14 @@ def headline(s: dict) -> str:
     if s["blocking"]:
         n = s["blocking"]
         what = f"{n} new error{'s' if n != 1 else ''}" if s["blocking"] == s["blocking_errors"] else f"{n} new finding{'s' if n != 1 else ''} at {s['fail_on']} or above"
-        if s["gate"] != "new":
+        if s["gate"] != "new" or s.get("audit"):
             what = what.replace(" new ", " ")
+        if s.get("audit"):  # a repository's audit: nothing to block
+            return f"## ❌ modelready: {what} in this repository"
         return f"## ❌ modelready: {what} block{'s' if n == 1 else ''} this pull request"
+    if s.get("smoke_failed"):  # the smoke table below says which
+        n = s["smoke_failed"]
+        return f"## ❌ modelready: {n} smoke run{'s' if n != 1 else ''} failed on a GPU"
     if waiting and s["require"]:
         return f"## ⏳ modelready: no new blocking findings{pre}; {waiting} attestation{'s' if waiting != 1 else ''} required"
     if waiting:
@@ -302,7 +310,9 @@ class _Parts:
     def _mark(self, item: dict) -> str:
         """Only error findings make an item ❌; warnings ⚠️; an item failed by info findings alone passes."""
         if item["status"] == "failed":
-            sev = {self.doc["findings"][k]["severity"] for k in item["findings"]}
+            found = [self.doc["findings"][k] for k in item["findings"]]
+            # ❌ only for an error this pull request introduces: a pre-existing one does not block, nor reads as if
+            sev = {f["severity"] if f.get("baseline") != "pre-existing" or f["severity"] != "error" else "warning" for f in found}
             return "❌" if "error" in sev or not sev else "⚠️" if "warning" in sev else "✅"
         return {"passed": "✅", "skipped": "⏭️", "not_applicable": "➖", "awaiting": "⏭️"}.get(item["status"], "➖")
 
