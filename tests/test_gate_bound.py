@@ -346,3 +346,113 @@ def test_changes_to_the_gate_are_at_the_top_and_added_suppressions_block_until_a
     proc, out = action(workspace, github, "pull_request", pr(3, base, head))
     assert out["result"] == "pass" and check_on(github, head)["conclusion"] == "success"
     assert "approved by @maintainer" in mine["body"]
+
+
+# 6. Attestations.
+
+def attest_items(body: str) -> list[str]:
+    import re
+
+    return re.findall(r"^- \[ \] .*?<!-- modelready:attest:([a-z0-9-]+) -->", body, re.M)
+
+
+def test_attestations_are_reconciled_from_stored_state_never_by_the_author_and_lost_when_the_deployment_changes(workspace, github):
+    from modelready.publish.attest import attested
+
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    put_failing(workspace)
+    head = commit(workspace, "add llama-70b")
+    github.changed_files = [FAILING]
+    github.permissions = {"alice": "write", "bob": "maintain", "Codertocat": "admin"}
+    github.pin(2, head=head, base=base, user="Codertocat")
+    action(workspace, github, "pull_request", pr(2, base, head), require_attestations="true")
+    (comment,) = github.comments.values()
+    first, second, third = attest_items(comment["body"])[:3]
+    # alice and bob tick a box each, quickly: both events arrive after both edits
+    e1 = box_tick(github, comment, first, "alice")
+    e2 = box_tick(github, comment, second, "bob")
+    for event in (e1, e2):
+        proc, _ = action(workspace, github, "issue_comment", event)
+        assert not github.invalid, github.invalid
+    got = attested(comment["body"])
+    assert got[first].startswith("attested by @alice") and got[second].startswith("attested by @bob"), got
+    # the PR's author (an admin) may not attest their own pull request
+    proc, _ = action(workspace, github, "issue_comment", box_tick(github, comment, third, "Codertocat"))
+    assert third not in attested(comment["body"]) and "cannot attest" in comment["body"]
+    assert check_on(github, head, "modelready / attestations")["output"]["title"].startswith("2 of ")
+    # a forged record typed into the comment by a writer is not stored state: the next run does not carry it
+    comment["body"] = comment["body"].replace(f"<!-- modelready:attest:{third} -->", f"<!-- modelready:attest:{third} --> <sub>attested by @alice on 2026-11-20T10:00:00Z</sub>")
+    # a push that leaves the deployment alone keeps the attestations; one that changes it loses them
+    (workspace / "README.md").write_text("# docs\n")
+    docs = commit(workspace, "docs")
+    github.pin(2, head=docs)
+    ev = pr(2, base, docs)
+    ev["before"] = head
+    github.changed_files = [FAILING, "README.md"]
+    action(workspace, github, "pull_request", ev, require_attestations="true")
+    assert set(attested(comment["body"])) == {first, second}
+    (workspace / FAILING).write_text((workspace / FAILING).read_text().replace("replicas: 2", "replicas: 3"))
+    bumped = commit(workspace, "three replicas")
+    github.pin(2, head=bumped)
+    ev = pr(2, base, bumped)
+    ev["before"] = docs
+    action(workspace, github, "pull_request", ev, require_attestations="true")
+    assert attested(comment["body"]) == {} and "Attestations dropped" in comment["body"]
+
+
+# 8. One headline: the checklist, the smoke table, the summary and the check run agree with it.
+
+def test_the_comment_check_run_and_summary_agree_with_one_headline(workspace, github):
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    path = workspace / FAILING
+    path.write_text("# owner: platform-inference\n" + path.read_text())  # only a comment: the errors are pre-existing
+    hostile = "manifests/llama-\u202eyaml.70b.yaml"  # a right-to-left override in a file name
+    shutil.copy(path, workspace / hostile)
+    (workspace / hostile).write_text((workspace / hostile).read_text().replace("name: llama-70b", "name: llama-rtl"))
+    head = commit(workspace, "comment; a copy")
+    github.changed_files = [FAILING, hostile]
+    proc, out = action(workspace, github, "pull_request", pr(2, base, head))
+    assert not github.invalid, github.invalid
+    (comment,) = github.comments.values()
+    body, run = comment["body"], check_on(github, head)
+    headline = body.splitlines()[1]
+    # the copy's errors are new, the original's pre-existing: red, and no pre-existing error reads as ❌ blocking
+    assert headline.startswith("## ❌") and run["conclusion"] == "failure"
+    assert "\u202e" not in body and "\u202e" not in run["output"]["summary"] and "<U+202E>" in body
+    assert all("\u202e" not in (a or "") for a in [run["output"]["title"]])
+    # boxes are for the comment: the check run's summary has none that cannot be ticked there
+    assert "- [ ]" not in run["output"]["summary"] and "- ☐ " in run["output"]["summary"]
+    # an audit of the repository is not a pull request
+    audit = json.loads((WEBHOOKS / "workflow_dispatch" / "payload.json").read_text())
+    proc, out = action(workspace, github, "workflow_dispatch", audit)
+    first = out["summary"].splitlines()[1]
+    assert first.startswith("## ❌") and "this pull request" not in first and "in this repository" in first
+
+
+def test_pre_existing_errors_do_not_show_as_failed_items_under_a_green_headline_and_a_failed_smoke_run_is_red(workspace, github):
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    path = workspace / FAILING
+    path.write_text("# owner: platform-inference\n" + path.read_text())
+    head = commit(workspace, "comment")
+    github.changed_files = [FAILING]
+    github.pin(2, head=head, base=base)
+    proc, out = action(workspace, github, "pull_request", pr(2, base, head))
+    (comment,) = github.comments.values()
+    lines = comment["body"].splitlines()
+    assert lines[1].startswith("## ✅")
+    checklist = [ln for ln in lines if "❌" in ln and not ln.startswith("<sub>🔴")]
+    assert checklist == [], checklist  # a ❌ item would contradict the green headline
+    # the smoke report of the head: its table fails, and so does the headline above it
+    results = workspace / "smoke-results"
+    results.mkdir()
+    shutil.copy(REPO / "tests" / "fixtures" / "smoke" / "transformers-serve-cpu.json", results / "smoke-0.json")
+    dispatch = json.loads((WEBHOOKS / "workflow_dispatch" / "payload.json").read_text())
+    dispatch["inputs"] = {"pr": "2", "sha": head}
+    proc, _ = action(workspace, github, "workflow_dispatch", dispatch, smoke_result="smoke-results/*.json")
+    assert not github.invalid, github.invalid
+    body = comment["body"]
+    assert "| command-line | ❌ fail |" in body and body.splitlines()[1].startswith("## ❌"), body.splitlines()[1]
