@@ -11,7 +11,8 @@ import hashlib
 from pathlib import Path
 
 from ..report.inert import code, text
-from . import changes
+from ..config import CONFIG_NAMES
+from . import configs, git
 
 WORKFLOWS = ".github/workflows/"
 ACTION_FILES = ("action.yml", "action.yaml")
@@ -21,7 +22,7 @@ CHECK = "suppression-unapproved"
 
 
 def touches(files: list[str]) -> bool:
-    return any(f.startswith(WORKFLOWS) and f.endswith((".yml", ".yaml")) or f in ACTION_FILES or f in changes.CONFIG_NAMES for f in files)
+    return any(f.startswith(WORKFLOWS) and f.endswith((".yml", ".yaml")) or f in ACTION_FILES or f in CONFIG_NAMES for f in files)
 
 
 def lines(root: Path, base: str, files: list[str]) -> list[str]:
@@ -29,9 +30,9 @@ def lines(root: Path, base: str, files: list[str]) -> list[str]:
     out: list[str] = []
     for f in sorted(set(files)):
         if f.startswith(WORKFLOWS) and f.endswith((".yml", ".yaml")):
-            out += _workflow(f, _yaml(changes._git(root, "show", f"{base}:{f}") if base else None), _yaml(_read(root / f)))
+            out += _workflow(f, _yaml(git.show(root, base, f) if base else None), _yaml(_read(root / f)))
         elif f in ACTION_FILES:
-            out += _action(f, _yaml(changes._git(root, "show", f"{base}:{f}") if base else None), _yaml(_read(root / f)))
+            out += _action(f, _yaml(git.show(root, base, f) if base else None), _yaml(_read(root / f)))
     return out
 
 
@@ -187,11 +188,11 @@ def files_digest(root: Path, files: list[str]) -> str:
 
 def review(root: Path, base: str, files: list[str], doc: dict, base_doc: dict | None, base_config, head_config, view, mode: str):  # type: ignore[no-untyped-def]
     """The changes to the gate and the suppressions awaiting approval (blocked in `doc`); (top section, record)."""
-    from . import baseline
+    from ..report import verdict
 
     found = lines(root, base, files)
     if head_config is not None:
-        found += changes._config_lines(base_config, head_config)
+        found += configs._config_lines(base_config, head_config)
     added = added_suppressions(doc, base_doc) if base_doc is not None else [f for f in doc["findings"] if f["suppressed"] and f["file"] in files]
     record: dict = {}
     pending: list[dict] = []
@@ -204,8 +205,8 @@ def review(root: Path, base: str, files: list[str], doc: dict, base_doc: dict | 
             record["approved"] = approval
         else:
             pending = added
-            record["if_approved"] = "failure" if doc["summary"]["result"] == "fail" else "success"
+            record["if_approved"] = "failure" if verdict.of(doc).fails else "success"
             block(doc, pending)
-            baseline.gate(doc, mode)
+            verdict.decide(doc, mode)
         record["pending"] = key
     return section(found, pending, approved_by), record
