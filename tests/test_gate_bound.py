@@ -456,3 +456,17 @@ def test_pre_existing_errors_do_not_show_as_failed_items_under_a_green_headline_
     assert not github.invalid, github.invalid
     body = comment["body"]
     assert "| command-line | ❌ fail |" in body and body.splitlines()[1].startswith("## ❌"), body.splitlines()[1]
+
+
+def test_a_new_values_file_no_values_set_names_is_said_not_shown_as_checked(workspace, github):
+    chart = workspace / "charts" / "vllm-llama"
+    (workspace / ".modelready.yaml").write_text("charts:\n  charts/vllm-llama:\n    values: [[values.yaml]]\n")
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    (chart / "values-prod.yaml").write_text("replicaCount: 3\n")
+    head = commit(workspace, "prod values")
+    github.changed_files = ["charts/vllm-llama/values-prod.yaml"]
+    proc, out = action(workspace, github, "pull_request", pr(2, base, head))
+    assert not github.invalid, github.invalid
+    (comment,) = github.comments.values()
+    assert "Not analysed: charts/vllm-llama/values-prod.yaml is in no values set" in comment["body"].replace("\\", "")

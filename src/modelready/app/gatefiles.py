@@ -21,15 +21,22 @@ BOX = "- [ ] Approve the suppressions this pull request adds (write access) <!--
 CHECK = "suppression-unapproved"
 
 
-def touches(files: list[str]) -> bool:
-    return any(f.startswith(WORKFLOWS) and f.endswith((".yml", ".yaml")) or f in ACTION_FILES or f in CONFIG_NAMES for f in files)
+def touches(root: Path, base: str, files: list[str]) -> bool:
+    """The change touches the gate: a workflow that runs modelready (before or after), action.yml, the config."""
+    return any(f in ACTION_FILES or f in CONFIG_NAMES or _is_gate_workflow(root, base, f) for f in files)
+
+
+def _is_gate_workflow(root: Path, base: str, f: str) -> bool:
+    if not (f.startswith(WORKFLOWS) and f.endswith((".yml", ".yaml"))):
+        return False
+    return any(doc is not None and _uses(doc) for doc in (_yaml(git.show(root, base, f) if base else None), _yaml(_read(root / f))))
 
 
 def lines(root: Path, base: str, files: list[str]) -> list[str]:
     """One Markdown line per change to the workflows or the action's metadata."""
     out: list[str] = []
     for f in sorted(set(files)):
-        if f.startswith(WORKFLOWS) and f.endswith((".yml", ".yaml")):
+        if _is_gate_workflow(root, base, f):
             out += _workflow(f, _yaml(git.show(root, base, f) if base else None), _yaml(_read(root / f)))
         elif f in ACTION_FILES:
             out += _action(f, _yaml(git.show(root, base, f) if base else None), _yaml(_read(root / f)))

@@ -62,7 +62,7 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
     changes = changed_files(publisher, pr, chosen.source)
     # a change to the gate itself (workflows, action.yml, the config) is reported as a change to deployments is
     touched = (changes.files is None or scope.of_change(pr.root, changes.files, judge.config).touches_deployments
-               or gatefiles.touches(changes.files))
+               or gatefiles.touches(pr.root, pr.base, changes.files))
     changed = None if inputs.gate == "all" else changes.files  # gate all: the whole repository is judged
     result, doc = judge.tree(pr.root, changed)
     seen = set(judge.linked)
@@ -76,6 +76,9 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
     notes = configs.section(configs.switched_off(chosen.base, chosen.own, doc, changes.files), chosen.own_applied)
     notes += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(chosen.source)}.</sub>\n"
     if changes.files is not None:
+        for f in scope.unrendered(pr.root, changes.files, judge.config):
+            notes += (f"\n⚠️ Not analysed: {text(f)} is in no values set `.modelready.yaml` names for its chart, so it was "
+                      "never rendered; add it to `charts.<chart>.values` to check it.\n")
         top, record = gatefiles.review(pr.root, pr.base, changes.files, doc, base.doc, chosen.base, chosen.own, view, inputs.gate)
         v = verdict.of(doc)
         digest = gatefiles.files_digest(pr.root, scope.of_change(pr.root, changes.files, judge.config).deployment_files)

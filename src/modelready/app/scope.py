@@ -90,6 +90,23 @@ def of_change(root: Path, changed: list[str], config) -> Scope:
     return Scope(changed=files, deployment_files=deployment, charts=charts)
 
 
+def unrendered(root: Path, changed: list[str], config) -> list[str]:  # type: ignore[no-untyped-def]
+    """Changed values files of a chart whose values sets the config names, in none of those sets: never
+    rendered, so said (a new values-prod.yaml must not read as checked)."""
+    out = []
+    for f in changed:
+        chart = _chart_of(root, f)
+        if chart is None or chart not in config.charts or not (root / f).is_file() or Path(f).suffix.lower() not in (".yaml", ".yml"):
+            continue
+        inside = Path(f).relative_to(chart).as_posix()
+        if inside.startswith("templates/") or inside in ("Chart.yaml", "values.yaml") or "/charts/" in f"/{inside}":
+            continue
+        named = {os.path.normpath(v) for s in config.charts[chart] for v in s}
+        if inside not in named:
+            out.append(f)
+    return out
+
+
 def needs_all(scope: Scope, result) -> bool:
     """A touched ModelSpec whose deployment is not among the rendered ones may describe a chart left out:
     then every chart is rendered (once more), rather than pass the spec unlinked."""
