@@ -25,7 +25,10 @@ class FakeGitHub:
     patches: dict[str, str] = field(default_factory=dict)  # changed file -> its patch (default: the description's example)
     checks_forbidden: bool = False
     permissions: dict[str, str] = field(default_factory=dict)
-    pull_head_sha: str | None = None  # head of every pull request this API reports
+    pull_head_sha: str | None = None  # head of every pull request this API reports (overrides `pulls`)
+    pulls: dict[int, dict] = field(default_factory=dict)  # number -> {head, base, base_ref, head_ref, label, user, state}: GitHub's view
+    pinned: set[int] = field(default_factory=set)  # pulls a test set itself: a runner's event does not update them
+    pull_commits: dict[int, list[str]] = field(default_factory=dict)  # number -> its commits, oldest first
     artifact_zip: bytes | None = None  # the report artifact of the workflow run
     fail_next: int = 0  # answer this many requests with 502 Bad Gateway first
     identity: str = "github-actions[bot]"  # who the token writes as (GET /user is 403, as for GITHUB_TOKEN)
@@ -53,7 +56,7 @@ class FakeGitHub:
         # (completed requires conclusion; queued/in_progress) still state the contract, and are validated.
         body = spec["paths"]["/repos/{owner}/{repo}/check-runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
         body.pop("discriminator", None)
-        for name in ("collaborator-permission.json", "artifacts.json", "authenticated-user.json", "check-runs-for-ref.json"):
+        for name in ("collaborator-permission.json", "artifacts.json", "authenticated-user.json", "check-runs-for-ref.json", "pulls-list.json"):
             extra = json.loads((Path(__file__).parent / "fixtures" / "github" / name).read_text())
             spec["paths"].update(extra["paths"])
         self.examples = spec["components"]["examples"]
@@ -62,12 +65,46 @@ class FakeGitHub:
     def example(self, name: str) -> dict:
         return copy.deepcopy(self.examples[name]["value"])
 
+    def saw(self, payload: dict) -> None:
+        """GitHub's view of a pull request follows the event a runner was given, unless the test pinned it (a
+        push, a base change or a second pull request the event does not know of)."""
+        pr = payload.get("pull_request")
+        if not pr or pr.get("number") in self.pinned:
+            return
+        with self.lock:
+            commits = self.pull_commits.setdefault(pr["number"], [])
+            if pr["head"]["sha"] not in commits:
+                commits.append(pr["head"]["sha"])
+            self.pulls[pr["number"]] = {"head": pr["head"]["sha"], "base": pr["base"]["sha"], "base_ref": pr["base"]["ref"],
+                                        "head_ref": pr["head"]["ref"], "label": pr["head"]["label"], "user": pr["user"]["login"], "state": "open"}
+
+    def pin(self, number: int, **view: str) -> None:
+        """Set GitHub's view of pull request `number` (what a later event would not say)."""
+        with self.lock:
+            self.pulls[number] = {**self.pulls.get(number, {"state": "open", "base_ref": "master", "head_ref": "changes",
+                                                               "label": "Codertocat:changes", "user": "Codertocat"}), **view}
+            self.pinned.add(number)
+
+    def pull(self, number: int) -> dict:
+        pull = self.example("pull-request")
+        view = self.pulls.get(number, {})
+        pull["number"] = number
+        pull["url"] = f"{self.base}/repos/Codertocat/Hello-World/pulls/{number}"
+        pull["state"] = view.get("state", pull["state"])
+        pull["head"].update(sha=view.get("head", pull["head"]["sha"]), ref=view.get("head_ref", pull["head"]["ref"]), label=view.get("label", pull["head"]["label"]))
+        pull["base"].update(sha=view.get("base", pull["base"]["sha"]), ref=view.get("base_ref", pull["base"]["ref"]))
+        pull["user"] = {**pull["user"], "login": view.get("user", pull["user"]["login"])}
+        if self.pull_head_sha:
+            pull["head"]["sha"] = self.pull_head_sha
+        return pull
+
     def comment_by(self, login: str, body: str, type_: str = "User") -> dict:
         """A comment someone else wrote (before or after the bot's first run)."""
         with self.lock:
             c = self.example("issue-comment")
             c["id"] = 1000 + len(self.comments)
             c["body"], c["user"] = body, {**c["user"], "login": login, "type": type_}
+            c["issue_url"] = f"{self.base}/repos/Codertocat/Hello-World/issues/2"
             self.comments[c["id"]] = c
             return c
 
@@ -146,15 +183,21 @@ class FakeGitHub:
             c["body"] = body["body"]
             c["user"] = {**c["user"], "login": self.identity, "type": "Bot"}
             c["url"] = f"{self.base}/repos/{m.group(1)}/{m.group(2)}/issues/comments/{c['id']}"
+            c["issue_url"] = f"{self.base}/repos/{m.group(1)}/{m.group(2)}/issues/{m.group(3)}"
             self.comments[c["id"]] = c
             return self._json(c, 201)
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/collaborators/([^/]+)/permission", path)):
             perm = self.permissions.get(m.group(1), "read")
             return self._json({"permission": perm, "role_name": perm, "user": self.example("issue-comment")["user"]})
-        if re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/\d+", path):
-            pull = self.example("pull-request")
-            pull["head"]["sha"] = self.pull_head_sha or pull["head"]["sha"]
-            return self._json(pull)
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)", path)):
+            return self._json(self.pull(int(m.group(1))))
+        if re.fullmatch(r"/repos/[^/]+/[^/]+/pulls", path):
+            want, head = request.args.get("state", "open"), request.args.get("head")
+            listed = [self.pull(n) for n in sorted(self.pulls)]
+            return self._json([p for p in listed if want in (p["state"], "all") and head in (None, p["head"]["label"])])
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)/commits", path)):
+            shas = self.pull_commits.get(int(m.group(1))) or [self.pull(int(m.group(1)))["head"]["sha"]]
+            return self._json([{"sha": sha, "url": f"{self.base}/repos/Codertocat/Hello-World/commits/{sha}"} for sha in shas])
         if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/actions/runs/(\d+)/artifacts", path)):
             arts = []
             if self.artifact_zip is not None:

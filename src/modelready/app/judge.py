@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,9 @@ class Judge:
     fail_on: Severity | None
     trivy: Any = None  # scan.trivy.Options, or None
     smoke: list[dict[str, Any]] | None = None
+    # deployments linked to a touched object, in any tree this judge checked (scope.Scope.linked): a deployment
+    # linked to an object the PR removed is judged in the head too
+    linked: set[str] = field(default_factory=set, compare=False)
 
     @classmethod
     def for_action(cls, inputs: Inputs, config: Config, smoke: list[dict[str, Any]] | None = None) -> "Judge":
@@ -42,6 +45,8 @@ class Judge:
         from .run import run
 
         part = scope.of_change(tree, changed, self.config) if changed is not None else None
+        if part is not None:
+            part.linked = self.linked
         return run([tree / p for p in self.paths], tree, self.config, self.profile, self.fail_on, trivy=self.trivy,
                    scope=part, smoke=self.smoke)
 

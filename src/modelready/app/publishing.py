@@ -74,24 +74,26 @@ def write_reports(inputs: Inputs, root: Path, doc: dict[str, Any]) -> tuple[Path
     return report_path, sarif_path
 
 
-def comment(r: Runner, inputs: Inputs, doc: dict[str, Any], existing: Any, limit: int | None = None, notes: str = "") -> str:
-    """The sticky comment for `doc`. Attestations recorded in the comment so far stay ticked, with who
-    and when, whichever event writes it next."""
+def comment(r: Runner, inputs: Inputs, doc: dict[str, Any], existing: Any, limit: int | None = None, notes: str = "",
+            ticks: dict[str, str] | None = None, top: str = "") -> str:
+    """The sticky comment for `doc`. `ticks`: the attestations stored for this pull request that still hold
+    (app.ledger; never read from a comment, which anyone with write access can edit), kept with who and when;
+    `top`: what the pull request changes of the gate itself, first under the headline."""
     from ..report import comment as builder
 
-    ticks = attest.attested(existing.body) if existing is not None else {}
+    ticks = ticks or {}
     attest.apply(doc, ticks)
     return builder.build(doc, linker(r), summary_url=run_url(r), ticked=ticks, require_attestations=inputs.require_attestations,
-                         limit=limit or builder.COMMENT_LIMIT, notes=notes, head_sha=r.sha)
+                         limit=limit or builder.COMMENT_LIMIT, notes=notes, head_sha=r.sha, top=top)
 
 
-def summary(r: Runner, inputs: Inputs, doc: dict[str, Any], existing: Any, notes: str = "") -> str:
+def summary(r: Runner, inputs: Inputs, doc: dict[str, Any], existing: Any, notes: str = "", ticks: dict[str, str] | None = None,
+            top: str = "") -> str:
     """The job summary: the same story with every finding listed, within its own 1 MiB."""
     from ..report import comment as builder
 
-    ticks = attest.attested(existing.body) if existing is not None else {}
-    return builder.build(doc, linker(r), summary_url=None, ticked=ticks, require_attestations=inputs.require_attestations,
-                         limit=builder.SUMMARY_LIMIT - 1024, full=True, notes=notes)
+    return builder.build(doc, linker(r), summary_url=None, ticked=ticks or {}, require_attestations=inputs.require_attestations,
+                         limit=builder.SUMMARY_LIMIT - 1024, full=True, notes=notes, top=top)
 
 
 def run_url(r: Runner) -> str | None:
@@ -109,43 +111,66 @@ def linker(r: Runner) -> Callable[[str, int], str | None]:
     return lambda path, line: base + quote(path, safe="/") + (f"#L{line}" if line else "")
 
 
-def existing_comment(gate: Gate, publisher: Any, number: int | None, behaviour: str) -> Any:
-    """The comment an earlier run left (the newest under the `new` behaviours), or None."""
+def view_of(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, number: int | None) -> Any:
+    """The pull request read again just before anything is written, with what this gate recorded about it
+    (ledger.View); None: no PR, or it could not be read, and then only the check run is written."""
+    from .ledger import View
+
     if publisher is None or not number:
         return None
     try:
-        return publisher.find_comment(number, newest=behaviour in ("new", "hide-and-new"))
+        return View.of(publisher, inputs.check_name, number, r.sha, r.event.get("before") or "")
     except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
-        best_effort(gate, e, "comments could not be listed")
+        best_effort(gate, e, "the pull request could not be read again, so only the check run is written")
         return None
 
 
-def post_comment(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, number: int | None, body: str, touched: bool, existing: Any) -> None:
-    """The PR's comment, by its behaviour, best effort; a PR that no longer touches deployment files gets
-    its old comment replaced by one line."""
+def post_comment(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, number: int | None, body: str, touched: bool, existing: Any) -> Any:
+    """The PR's comment, by its behaviour, best effort (the comment written, or None); a PR that no longer
+    touches deployment files gets its old comment replaced by one line."""
     if publisher is None or number is None or inputs.comment == "off":
-        return
+        return existing
     try:
         if touched:
-            publisher.post_comment(number, body, existing, inputs.comment, skip_unchanged=inputs.skip_if_unchanged)
-        elif existing is not None:  # it touched deployment files before: its verdict is stale
-            publisher.upsert_comment(number, NO_LONGER, existing)
+            return publisher.post_comment(number, body, existing, inputs.comment, skip_unchanged=inputs.skip_if_unchanged)
+        if existing is not None:  # it touched deployment files before: its verdict is stale
+            return publisher.upsert_comment(number, NO_LONGER, existing)
     except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
         best_effort(gate, e, "the comment was not written")
+    return existing
 
 
 def conclude(r: Runner, inputs: Inputs, gate: Gate, doc: dict[str, Any], body: str, touched: bool, existing: Any = None,
-             lines: dict[str, set[int]] | None = None) -> None:
-    """The check run completed: annotations on `lines` (the lines the PR changed; None: every finding's line)."""
+             lines: dict[str, set[int]] | None = None, view: Any = None, comment_id: int | None = None,
+             record: dict[str, Any] | None = None) -> None:
+    """The check run on this commit: annotations on `lines` (the lines the PR changed; None: every finding's
+    line). With `view`, its conclusion is the strictest over every open pull request whose head this commit
+    is, and it records this one's verdict, comment and attestations (app.ledger)."""
     from ..publish import github
 
     if not touched:
-        gate.finish("neutral", "No deployment files changed", "This change touches no file modelready checks.")
-        return
-    v = verdict.of(doc)
-    body = body if len(body) < 65000 else comment(r, inputs, doc, existing, limit=60000)
-    gate.finish("failure" if v.fails else "success", v.title(doc["summary"]["deployments"]), body,
-                github.annotations(doc["findings"], lines=lines, notices=inputs.annotation_notices))  # type: ignore[attr-defined,operator]
+        own, title, text_, notes = "neutral", "No deployment files changed", "This change touches no file modelready checks.", []
+    else:
+        v = verdict.of(doc)
+        own, title = ("failure" if v.fails else "success"), v.title(doc["summary"]["deployments"])
+        text_ = unticked(body if len(body) < 60000 else comment(r, inputs, doc, existing, limit=55000))
+        notes = github.annotations(doc["findings"], lines=lines, notices=inputs.annotation_notices)  # type: ignore[attr-defined,operator]
+    conclusion = own
+    if view is not None:
+        conclusion, others = view.combined(own)
+        if others:
+            title = (title + f"; strictest of {len(others) + 1} pull requests" if conclusion != own else title)[:200]
+            text_ += "\n\n**This commit is the head of other open pull requests too**; the check is the strictest verdict:\n" + "\n".join(
+                f"- {line}" for line in others)
+        text_ += "\n" + view.record(own, comment_id, **(record or {}))
+    gate.finish(conclusion, title, text_, notes or None)
+
+
+def unticked(body: str) -> str:
+    """The comment as a check run's summary: boxes there cannot be ticked, so they are plain marks."""
+    import re
+
+    return re.sub(r"^(\s*)- \[([ xX])\] ", lambda m: f"{m.group(1)}- {'☑' if m.group(2) != ' ' else '☐'} ", body, flags=re.M)
 
 
 def best_effort(gate: Gate, e: Exception, what: str) -> None:

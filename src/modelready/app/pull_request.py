@@ -17,7 +17,8 @@ from ..publish.gate import Gate
 from ..publish.runner import Runner
 from ..report import verdict
 from ..report.inert import text
-from . import baseline, configs, git, publishing, scope
+from ..publish import attest
+from . import baseline, configs, gatefiles, git, publishing, scope
 from .inputs import Inputs
 from .judge import Judge
 
@@ -52,7 +53,7 @@ class Base:
 
     fingerprints: list[str] | None
     source: str
-    doc: dict[str, Any] | None = None
+    doc: dict[str, Any] | None = None  # the base's report (what it suppressed), when checked
 
 
 def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) -> int:
@@ -60,32 +61,57 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
     chosen = configs.for_change(pr.root, inputs.config, inputs.config_from, pr.base, publisher)
     judge = Judge.for_action(inputs, chosen.applied)
     changes = changed_files(publisher, pr, chosen.source)
-    touched = changes.files is None or scope.of_change(pr.root, changes.files, judge.config).touches_deployments
+    # a change to the gate itself (workflows, action.yml, the config) is reported as a change to deployments is
+    touched = (changes.files is None or scope.of_change(pr.root, changes.files, judge.config).touches_deployments
+               or gatefiles.touches(pr.root, pr.base, changes.files))
     changed = None if inputs.gate == "all" else changes.files  # gate all: the whole repository is judged
     result, doc = judge.tree(pr.root, changed)
+    seen = set(judge.linked)
     base = judge_base(inputs, pr, judge, changed, touched)
+    if judge.linked - seen:  # the base links a deployment to an object the PR removed: the head judges it too
+        result, doc = judge.tree(pr.root, changed)
     compare(doc, base)
     v = verdict.decide(doc, inputs.gate)
+    view = publishing.view_of(r, inputs, gate, publisher, pr.number)
+    top, record, ticks = "", {}, {}
     notes = configs.section(configs.switched_off(chosen.base, chosen.own, doc, changes.files), chosen.own_applied)
     notes += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(chosen.source)}.</sub>\n"
-    publish(r, inputs, gate, publisher, pr, doc, touched, notes)
-    if touched and pr.number and publisher is not None and inputs.smoke == "dispatch" and not pr.fork:
-        dispatch_smoke(publisher, inputs, pr, result)
+    if changes.files is not None:
+        for f in scope.unrendered(pr.root, changes.files, judge.config):
+            notes += (f"\n⚠️ Not analysed: {text(f)} is in no values set `.modelready.yaml` names for its chart, so it was "
+                      "never rendered; add it to `charts.<chart>.values` to check it.\n")
+        top, record = gatefiles.review(pr.root, pr.base, changes.files, doc, base.doc, chosen.base, chosen.own, view, inputs.gate)
+        v = verdict.of(doc)
+        digest = gatefiles.files_digest(pr.root, scope.of_change(pr.root, changes.files, judge.config).deployment_files)
+        record["files"] = digest
+        if view is not None:
+            record["attested"] = view.attested(digest)
+            ticks = attest.records(record["attested"])
+            if view.dropped(digest):
+                notes += f"\n<sub>Attestations dropped, the deployment files changed since: {text(', '.join(view.dropped(digest)))}.</sub>\n"
+    publish(r, inputs, gate, publisher, pr, doc, touched, notes, view=view, record=record, ticks=ticks, top=top)
+    if touched and pr.number and view is not None and view.current and inputs.smoke == "dispatch" and not pr.fork:
+        dispatch_smoke(publisher, inputs, pr, result, (r.event.get("repository") or {}).get("default_branch") or "")
     return 1 if touched and v.fails else 0
 
 
-def dispatch_smoke(publisher: Any, inputs: Inputs, pr: PullRequest, result: Any) -> None:
+def dispatch_smoke(publisher: Any, inputs: Inputs, pr: PullRequest, result: Any, default_branch: str) -> None:
     """Send the PR's serving deployments to the smoke workflow as a matrix (Actions fans them out over GPU
-    runners). Only for branches of this repository: a fork's code never reaches a GPU runner."""
+    runners). Only for branches of this repository: a fork's code never reaches a GPU runner. The workflow
+    that runs is the default branch's (a PR's own copy would run with HF_TOKEN on the GPU runner); the PR's
+    commit travels as data, in the `sha` input."""
     from ..smoke.target import plan
 
     include = plan(result.deployments, gpu_only=False)
     if not include:
         print("modelready: no serving deployment in this pull request: no smoke run")
         return
+    if not default_branch:
+        print("modelready: the event names no default branch: no smoke run (its workflow must be the default branch's)")
+        return
     matrix = json.dumps({"include": include}, separators=(",", ":"))
-    publisher.dispatch(inputs.smoke_workflow, pr.head_ref, {"pr": str(pr.number), "sha": pr.head, "matrix": matrix})
-    print(f"modelready: smoke run dispatched for {len(include)} deployment(s) on {pr.head_ref}")
+    publisher.dispatch(inputs.smoke_workflow, default_branch, {"pr": str(pr.number), "sha": pr.head, "matrix": matrix})
+    print(f"modelready: smoke run dispatched for {len(include)} deployment(s) of {pr.head[:12]}, with the workflow of {default_branch}")
 
 
 def changed_files(publisher: Any, pr: PullRequest, config_source: str) -> scope.Changes:
@@ -124,17 +150,23 @@ def compare(doc: dict[str, Any], base: Base) -> None:
         doc["cost_diff"] = cost.diff(doc, base.doc, base.source)
 
 
-def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest, doc: dict[str, Any], touched: bool, notes: str) -> None:
+def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest, doc: dict[str, Any], touched: bool, notes: str,
+            view: Any = None, record: dict[str, Any] | None = None, ticks: dict[str, str] | None = None, top: str = "") -> None:
     """The comment (best effort), the files, summary, outputs and log, then the check run completed (annotations
-    on the changed lines) and, with require-attestations, the attestations check."""
-    existing = publishing.existing_comment(gate, publisher, pr.number, inputs.comment)
-    body = publishing.comment(r, inputs, doc, existing, notes=notes)
+    on the changed lines) and, with require-attestations, the attestations check. `view` (ledger.View): the
+    pull request read again; when this commit is no longer its head, only this commit's check run is written."""
+    existing = view.comment if view is not None else None
+    body = publishing.comment(r, inputs, doc, existing, notes=notes, ticks=ticks, top=top)
     if pr.number:  # what modelready-publish.yml reads for a fork: which PR; a hint it checks, never a verdict
         doc["github"] = {"pull_request": pr.number, "head_sha": r.sha}
-    publishing.record(r, inputs, pr.root, doc, publishing.summary(r, inputs, doc, existing, notes) if touched else None)
+    publishing.record(r, inputs, pr.root, doc, publishing.summary(r, inputs, doc, existing, notes, ticks, top) if touched else None)
     lines = annotated_lines(inputs.annotations, publisher, pr)
-    publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, existing)
-    publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines)
+    if view is not None and not view.current:
+        gate.say(f"pull request #{pr.number}'s head is now {view.head[:12]}, not {r.sha[:12]}: only this commit's check run is written")
+        publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines)
+        return
+    written = publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, existing) if view is not None else None
+    publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines, view, getattr(written, "id", None), record)
     if touched and publisher is not None and pr.number is not None and inputs.require_attestations:
         from ..report.comment import state_of
         from .attestation import attestations

@@ -60,14 +60,14 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
 
     charts = None if scope is None or scope.all_charts else scope.charts
     wants = None if scope is None else scope.wants
-    focus = None if scope is None else (lambda res: focus_of(res, scope.changed))
+    focus = None if scope is None else (lambda res: focus_of(res, scope.changed, scope.linked))
     result = pipeline.run(paths, config, root, charts=charts, wants=wants, focus=focus)
     if scope is not None and needs_all(scope, result):
         scope.all_charts = True
         result = pipeline.run(paths, config, root)
     scans, scan_log = _scan(result, trivy, scope) if trivy is not None else ({}, {})
     if scope is not None:
-        narrow_to(result, scope.changed)
+        narrow_to(result, scope.changed, scope.linked)
     catalog = load_catalog()
     profile = profile or config.profile or default_profile(result)
     items = catalog.select(profile)

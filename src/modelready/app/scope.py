@@ -62,6 +62,9 @@ class Scope:
     deployment_files: list[str]
     charts: set[str] = field(default_factory=set)  # chart dirs to render, repository-relative
     all_charts: bool = False
+    # deployments linked to a touched object, in either tree: shared by the head's and the base's runs, so a
+    # deployment that lost its PodDisruptionBudget (the object is gone from the head) is checked in both
+    linked: set[str] = field(default_factory=set)
 
     @property
     def touches_deployments(self) -> bool:
@@ -85,6 +88,23 @@ def of_change(root: Path, changed: list[str], config: Any) -> Scope:
             charts.add(chart)
     deployment = [f for f in files if f in values or _chart_of(root, f) is not None or _is_deployment(root, f)]
     return Scope(changed=files, deployment_files=deployment, charts=charts)
+
+
+def unrendered(root: Path, changed: list[str], config) -> list[str]:  # type: ignore[no-untyped-def]
+    """Changed values files of a chart whose values sets the config names, in none of those sets: never
+    rendered, so said (a new values-prod.yaml must not read as checked)."""
+    out = []
+    for f in changed:
+        chart = _chart_of(root, f)
+        if chart is None or chart not in config.charts or not (root / f).is_file() or Path(f).suffix.lower() not in (".yaml", ".yml"):
+            continue
+        inside = Path(f).relative_to(chart).as_posix()
+        if inside.startswith("templates/") or inside in ("Chart.yaml", "values.yaml") or "/charts/" in f"/{inside}":
+            continue
+        named = {os.path.normpath(v) for s in config.charts[chart] for v in s}
+        if inside not in named:
+            out.append(f)
+    return out
 
 
 def needs_all(scope: Scope, result: Any) -> bool:
@@ -146,20 +166,33 @@ def _is_deployment(root: Path, rel: str) -> bool:
     return False
 
 
-def focus(result, changed: list[str]):  # type: ignore[no-untyped-def]
+def focus(result, changed: list[str], linked: set[str] | None = None):  # type: ignore[no-untyped-def]
     """(subject, file) -> is it this change's business: a deployment from a touched file or touched chart,
-    the ModelSpecs linked to those (and the deployments a touched spec describes), touched cards and
+    every deployment linked to an object in a touched file (a Service, autoscaler, PodDisruptionBudget,
+    monitor or Secret; `linked` gathers them over both trees, so a removed object counts too), the
+    ModelSpecs linked to those (and the deployments a touched spec describes), touched cards and
     Dockerfiles, and anything located in a touched file."""
     files = set(changed)
     charts = {rec.path.rsplit("/Chart.yaml", 1)[0] for rec in result.files if rec.path.endswith("Chart.yaml") and rec.kind == "helm-chart"}
     touched_charts = {c for c in charts if any(f.startswith(c + "/") for f in files)}
-    subjects = _subjects(result, files, touched_charts)
+    here = {f"{d.ref}@{d.origin}" for d in result.deployments if _linked_files(d) & files}
+    if linked is not None:
+        linked |= here
+        here = linked
+    subjects = _subjects(result, files, touched_charts, here)
     prefixes = tuple(f"{c}@" for c in touched_charts)
-    return lambda subject, file: subject in subjects or file in files or (bool(prefixes) and subject.startswith(prefixes))
+    # a finding on a folder (an overlay that fails to build) is the business of a change inside it
+    holds = lambda file: bool(file) and any(f.startswith(file.rstrip("/") + "/") for f in files)  # noqa: E731
+    return lambda subject, file: subject in subjects or file in files or (bool(prefixes) and subject.startswith(prefixes)) or holds(file)
 
 
-def _subjects(result, files: set[str], touched_charts: set[str]) -> set[str]:  # type: ignore[no-untyped-def]
+def _linked_files(d) -> set[str]:  # type: ignore[no-untyped-def]
+    return {r.loc.file for rel in (d.services, d.autoscalers, d.disruption_budgets, d.monitors, d.secrets) for r in rel if r.loc is not None}
+
+
+def _subjects(result, files: set[str], touched_charts: set[str], linked: set[str] = frozenset()) -> set[str]:  # type: ignore[no-untyped-def, assignment]
     subjects = {d.id for d in result.deployments if d.origin in files or d.origin.split("@")[0] in touched_charts}
+    subjects |= {d.id for d in result.deployments if d.id in linked}
     for v in result.spec_views:
         linked = {d.id for d in v.deployments}
         if v.file in files or linked & subjects:
@@ -167,10 +200,10 @@ def _subjects(result, files: set[str], touched_charts: set[str]) -> set[str]:  #
     return subjects | {c.file for c in result.cards if c.file in files} | {d.file for d in result.dockerfiles if d.file in files}
 
 
-def narrow_to(result, changed: list[str]) -> None:  # type: ignore[no-untyped-def]
+def narrow_to(result, changed: list[str], linked: set[str] | None = None) -> None:  # type: ignore[no-untyped-def]
     """Keep what the PR touched: a changed file inside a chart re-checks the chart (every values set),
     a changed ModelSpec re-checks the deployments it describes, and a changed deployment its specs."""
-    keep = focus(result, changed)
+    keep = focus(result, changed, linked)
     result.findings = [f for f in result.findings if keep(f.subject, f.loc.file)]
     result.applied = {(c, s) for c, s in result.applied if keep(s, s)}
     result.deployments = [d for d in result.deployments if keep(d.id, "")]

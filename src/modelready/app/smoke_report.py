@@ -1,7 +1,9 @@
 """The GPU smoke run reporting back. `smoke: dispatch` sent a pull request's serving deployments, as a
 matrix, to the smoke workflow on a self-hosted GPU runner (pull_request.dispatch_smoke); that workflow's
 last job runs the Action again (workflow_dispatch with inputs pr and sha, `smoke-result` files) to put the
-measurements into the same sticky comment and a `<check-name> / smoke` check on the commit measured."""
+measurements into the same sticky comment and a `<check-name> / smoke` check on the commit measured. The
+config applied is the base commit's (never the measured commit's own); the comment is written only while
+the measured commit is still the pull request's head."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from ..publish.gate import Gate
 from ..publish.runner import Runner
 from ..report import verdict
 from ..report.inert import text
-from . import publishing
+from ..publish import attest
+from . import configs, publishing
 from .inputs import Inputs
 from .judge import Judge
 from .pull_request import PullRequest, compare, judge_base
@@ -27,7 +30,15 @@ def run(r: Runner, inputs: Inputs) -> int:
     from .run import load_smoke_results
 
     root = r.workspace.resolve()
-    config = load_config(Path(inputs.config) if inputs.config else find_config(root))
+    event_inputs = r.event.get("inputs") or {}
+    number, r.sha = int(event_inputs.get("pr") or 0), event_inputs.get("sha") or r.sha
+    publisher = publishing.publisher_of(r) if number else None
+    data = (root / inputs.pr_path).resolve()
+    tree = data if data.is_dir() and data.is_relative_to(root) else root  # the measured commit, checked out as data
+    pull = publisher.pull(number) if publisher is not None else None
+    # the base commit's config, as in the pull request's own run: never the measured commit's own
+    config = (configs.base_config(tree, pull.base.sha, publisher)[0] if pull is not None
+              else load_config(Path(inputs.config) if inputs.config else find_config(root)))
     judge = Judge.for_action(inputs, config, smoke=[])  # no Trivy: the smoke results decide this run
     files = sorted({p for pattern in inputs.smoke_result for p in root.glob(pattern)})
     if not files:
@@ -35,18 +46,15 @@ def run(r: Runner, inputs: Inputs) -> int:
         return 1
     smoke = load_smoke_results(files)
     judge = replace(judge, smoke=smoke)
-    event_inputs = r.event.get("inputs") or {}
-    number, r.sha = int(event_inputs.get("pr") or 0), event_inputs.get("sha") or r.sha
-    publisher = publishing.publisher_of(r) if number else None
     gate = Gate(publisher, f"{inputs.check_name} / smoke", r.sha)
     gate.start()
 
     def report() -> int:
         checked = inputs.checked()
         changed = publisher.changed_files(number) if publisher is not None else None
-        _result, doc = judge.tree(root, changed)
-        if publisher is not None:  # the same verdict as the PR's own run: against its base, by the same gate
-            pr = PullRequest(number, publisher.pull(number).base.sha, r.sha, root)
+        _result, doc = judge.tree(tree, changed)
+        if pull is not None:  # the same verdict as the PR's own run: against its base, by the same gate
+            pr = PullRequest(number, pull.base.sha, r.sha, tree)
             compare(doc, judge_base(checked, pr, judge, changed, True))
             verdict.decide(doc, checked.gate)
         failed = [s for s in smoke if s["result"] == "fail"]
@@ -56,11 +64,15 @@ def run(r: Runner, inputs: Inputs) -> int:
         r.write_summary(f"### modelready smoke\n\n{title}\n\n" + "\n".join(lines))
         r.write_output(result="fail" if failed else "pass")
         if publisher is not None and checked.comment != "off":
-            try:
-                existing = publisher.find_comment(number)
-                publisher.upsert_comment(number, publishing.comment(r, checked, doc, existing), existing)
-            except Exception as e:  # noqa: BLE001
-                publishing.best_effort(gate, e, "the comment was not written")
+            view = publishing.view_of(r, checked, gate, publisher, number)
+            if view is not None and not view.current:
+                gate.say(f"pull request #{number}'s head is now {view.head[:12]}: the measurements of {r.sha[:12]} stay in this check run, the comment is the newer head's")
+            elif view is not None:
+                try:
+                    ticks = attest.records(view.attested(view.entry.get("files", "")))
+                    publisher.upsert_comment(number, publishing.comment(r, checked, doc, view.comment, ticks=ticks), view.comment)
+                except Exception as e:  # noqa: BLE001
+                    publishing.best_effort(gate, e, "the comment was not written")
         gate.finish("failure" if failed else "success", title, "\n".join(lines))
         return 1 if failed else 0
 

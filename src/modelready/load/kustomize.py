@@ -41,7 +41,7 @@ def load(found: Discovered, out: Loaded) -> None:
             continue
         proc = subprocess.run([kubectl, "kustomize", str(kdir)], capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
-            unreadable(out, name, f"kubectl kustomize failed: {proc.stderr.strip()[:500]}", 0)
+            unreadable(out, name, f"kubectl kustomize failed: {_said(proc.stderr, out.root)[:500]}", 0)
             continue
         objects, _ = parse_objects(proc.stdout, name + "/kustomization.yaml", origin=f"{name}@kustomize")
         covered |= reconcile(objects, [o for o in out.objects if not o.origin and id(o) not in covered], kdir, out.root)
@@ -49,6 +49,16 @@ def load(found: Discovered, out: Loaded) -> None:
         out.files.append(FileRecord(name + "/", "kustomize", "checked", "rendered with kubectl kustomize", objects=len(objects)))
     # a source object read through its overlay is not read again on its own (nor is a patch)
     out.objects = [o for o in out.objects if id(o) not in covered]
+
+
+def _said(stderr: str, root: Path) -> str:
+    """kubectl's message as it reads in any checkout at any time: paths repository-relative, no klog header
+    (its time and process id), so the same broken overlay reads the same in the base's worktree."""
+    import re
+
+    for prefix in sorted({str(root.resolve()), str(root)}, key=len, reverse=True):
+        stderr = stderr.replace(prefix + "/", "").replace(prefix, ".")
+    return re.sub(r"[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]\s]+\]\s*", "", stderr).strip()
 
 
 def config(kdir: Path) -> dict:

@@ -56,3 +56,45 @@ def reconcile(old: str, new: str, login: str, permission: str, now: str, attesta
         return f"- [{'x' if ticked else ' '}] {m.group('title')} {attest_mark(item)}{rest}"
 
     return LINE.sub(fix, new), accepted, reverted
+
+
+def records(stored: dict) -> dict[str, str]:
+    """Stored attestations ({item: {by, at}}) as the comment shows them: item -> 'attested by @login on <time>'."""
+    return {k: f"attested by @{v['by']} on {v['at']}" for k, v in stored.items() if isinstance(v, dict) and v.get("by") and v.get("at")}
+
+
+def settle(current: str, before: str, after: str, stored: dict, login: str, allowed: str | None, now: str, files: str,
+           attestable: set[str]) -> tuple[str, dict, list[str], list[str]]:
+    """Reconcile from stored state: `stored` ({item: {by, at, files}}) is what the bot recorded so far (in its own
+    check runs, not in the comment); this event's own edit (`before` -> `after`) is `login`'s ticks and unticks;
+    `allowed` is None when `login` may attest, else why not. The comment (`current`, as it reads now) is
+    rendered from the result: a recorded item ticked with who and when, a refused tick reverted with why, a
+    tick someone else made since (whose own event comes) left as it is. (body, stored, accepted, reverted)."""
+    was, now_ = state(before), state(after)
+    mine = {i for i, (t, _) in now_.items() if t and not was.get(i, (False, ""))[0]}
+    undone = {i for i, (t, _) in now_.items() if not t and was.get(i, (False, ""))[0]}
+    out, accepted, reverted = dict(stored), [], []
+    for item in sorted(mine | undone):
+        if allowed is not None or item not in attestable:
+            reverted.append(item)
+        elif item in mine:
+            out[item] = {"by": login, "at": now, "files": files}
+            accepted.append(item)
+        else:
+            out.pop(item, None)
+            accepted.append(item)
+    shown = records(out)
+
+    def fix(m: re.Match) -> str:
+        item, ticked, rest = m.group("id"), m.group(1) != " ", BY.sub("", m.group("rest")).rstrip()
+        head = f"{m.group('title')} <!-- modelready:attest:{item} -->"
+        if item in shown:
+            return f"- [x] {head} <sub>{shown[item]}</sub>"
+        if item in reverted:
+            why = allowed or "this item is not one a person attests"
+            return f"- [ ] {head} <sub>tick by @{login} reverted: {why}</sub>"
+        if ticked and item not in mine:
+            return m.group(0)  # another person's tick: their own event records it
+        return f"- [ ] {head}" + (f" {rest.strip()}" if rest.strip() and "reverted" not in rest else " <sub>awaiting a person</sub>")
+
+    return LINE.sub(fix, current), out, accepted, reverted

@@ -5,14 +5,15 @@ when the token cannot write checks.
 Every request is bounded. Reads are retried by urllib3 (5xx, secondary rate limits); writes by `_write`,
 which makes a POST idempotent by looking for what it would have created before trying again, and
 retries a PATCH as it is. A `Retry-After` longer than `MAX_WAIT` is not waited for: `RateLimited` says so.
-The sticky comment is only ever one the token's own identity wrote: a marker in anyone else's comment
-is text, nothing more."""
+The sticky comment is the one whose id this bot recorded in its own check runs (app/ledger.py): a marker
+in any other comment, whoever wrote it (another workflow's github-actions[bot] included), is text."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
+from ..report.inert import unbidi
 from ..report.marks import HEAD_ANY, MARKER
 
 ANNOTATION_BATCH = 50  # the Checks API takes at most 50 annotations per request
@@ -137,14 +138,43 @@ class Publisher:
         self.patches = patches
         return out
 
-    def find_comment(self, number: int, newest: bool = False):
-        """The sticky comment: the oldest carrying the marker among the comments the token's identity wrote
-        (`newest`: the latest of them, the current one under the `new` and `hide-and-new` behaviours)."""
-        mine = [c for c in self.repo.get_issue(number).get_comments() if MARKER in (c.body or "") and c.user.login == self.identity]
-        return (max if newest else min)(mine, key=lambda c: c.id) if mine else None
+    def open_pulls(self, sha: str, label: str) -> list:
+        """The open pull requests whose head is `sha` (listed by the head's `owner:branch`, then by commit)."""
+        return [p for p in self.repo.get_pulls(state="open", head=label) if p.head.sha == sha] if label else []
+
+    def commits(self, number: int, limit: int = 100) -> list[str]:
+        """A pull request's commits, newest first (at most `limit`): where its earlier check runs are."""
+        shas = [c.sha for c in self.pull(number).get_commits()]
+        return shas[::-1][:limit]
+
+    def check_summaries(self, sha: str, name: str) -> list[tuple[int, str]]:
+        """(id, summary) of the completed check runs `name` on `sha`, newest first."""
+        runs = self.repo.get_commit(sha).get_check_runs(check_name=name, status="completed")
+        return sorted(((run.id, (run.output.summary if run.output else "") or "") for run in runs), reverse=True)
+
+    def comment_by_id(self, number: int, comment_id: int):
+        """The comment `comment_id` if it is still there, on pull request `number`, with the marker; else None."""
+        from github import GithubException
+
+        try:
+            c = self.get_comment(number, comment_id)
+            body, url = c.body or "", c.issue_url or ""
+        except GithubException as e:
+            if e.status == 404:
+                return None
+            raise
+        return c if MARKER in body and url.rstrip("/").endswith(f"/issues/{number}") else None
 
     def get_comment(self, number: int, comment_id: int):
         return self.repo.get_issue(number).get_comment(comment_id)
+
+    def _newest_mine(self, number: int, login: str, floor: int):  # type: ignore[no-untyped-def]
+        """The comments `login` wrote with the marker after comment id `floor`: what two runs at once created."""
+        return sorted((c for c in self.repo.get_issue(number).get_comments() if c.id > floor and MARKER in (c.body or "") and c.user.login == login),
+                      key=lambda c: c.id)
+
+    def _floor(self, number: int) -> int:
+        return max((c.id for c in self.repo.get_issue(number).get_comments()), default=0)
 
     def permission(self, login: str) -> str:
         return self.repo.get_collaborator_permission(login)
@@ -165,41 +195,42 @@ class Publisher:
     def edit_comment(self, comment, body: str) -> None:
         self._write("comment.update", lambda: comment.edit(body))
 
-    def upsert_comment(self, number: int, body: str, existing=None) -> str:
-        """Update the sticky comment, or create it: never a second one. Two runs at once may each create
-        one: both look again afterwards, the oldest stays and a younger one is deleted."""
-        comment = existing or self.find_comment(number)
-        if comment is not None:
-            if comment.body != body:
-                self.edit_comment(comment, body)
-            return comment.html_url
-        created = self._write("comment.create", lambda: self.repo.get_issue(number).create_comment(body), landed=lambda: self.find_comment(number))
-        first = self.find_comment(number)
+    def upsert_comment(self, number: int, body: str, existing=None):  # type: ignore[no-untyped-def]
+        """Update the sticky comment (`existing`: found by the id this bot's check runs recorded), or create it.
+        Two runs at once may each create one: both look again afterwards at what was written after the
+        comments they saw first, by the login their own comment shows (an App token's bot, GITHUB_TOKEN's
+        github-actions[bot]); the oldest stays and a younger one is deleted. Older comments are never adopted."""
+        if existing is not None:
+            if existing.body != body:
+                self.edit_comment(existing, body)
+            return existing
+        floor = self._floor(number)
+        landed = lambda: next(iter(c for c in self._newest_mine(number, self.identity, floor) if c.body == body), None)  # noqa: E731
+        created = self._write("comment.create", lambda: self.repo.get_issue(number).create_comment(body), landed=landed)
+        self._identity = created.user.login  # who this token writes as, as GitHub says it
+        first = next(iter(self._newest_mine(number, created.user.login, floor)), None)
         if first is not None and first.id != created.id:
             self._delete(created)
             if first.body != body:
                 self.edit_comment(first, body)
-            return first.html_url
-        return created.html_url
+            return first
+        return created
 
-    def post_comment(self, number: int, body: str, existing, behaviour: str, skip_unchanged: bool = True) -> None:
+    def post_comment(self, number: int, body: str, existing, behaviour: str, skip_unchanged: bool = True):  # type: ignore[no-untyped-def]
         """update: edit the sticky comment in place; new: add one each run; hide-and-new: minimize the
         previous one as outdated, then add one. skip_unchanged: no new comment when the verdict and findings
         read the same as the last one (that one is brought up to the new commit in place instead)."""
         if behaviour == "update" or existing is None:
-            self.upsert_comment(number, body, existing)
-            return
+            return self.upsert_comment(number, body, existing)
         if skip_unchanged and _same(existing.body or "", body):
-            self.upsert_comment(number, body, existing)
-            return
+            return self.upsert_comment(number, body, existing)
         if behaviour == "hide-and-new":
             self.minimize(existing)
 
         def landed():  # type: ignore[no-untyped-def]
-            newest = self.find_comment(number, newest=True)
-            return newest if newest is not None and newest.id > existing.id and newest.body == body else None
+            return next(iter(c for c in self._newest_mine(number, existing.user.login, existing.id) if c.body == body), None)
 
-        self._write("comment.create", lambda: self.repo.get_issue(number).create_comment(body), landed=landed)
+        return self._write("comment.create", lambda: self.repo.get_issue(number).create_comment(body), landed=landed)
 
     def minimize(self, comment) -> None:
         """Fold a comment as outdated (GraphQL minimizeComment: REST has no such call); minimizing twice is harmless."""
@@ -304,7 +335,7 @@ def annotations(findings: list[dict], lines: dict[str, set[int]] | None = None, 
         if lines is not None and not _on_changed(f, lines):
             continue
         out.append({"path": f["file"], "start_line": f["line"], "end_line": f["line"], "annotation_level": LEVEL[f["severity"]],
-                    "title": f["check"], "message": f["message"][:64000]})
+                    "title": f["check"], "message": unbidi(f["message"])[:64000]})
     return out
 
 

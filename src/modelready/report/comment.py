@@ -35,6 +35,7 @@ def state_of(doc: dict[str, Any], require_attestations: bool) -> dict[str, Any]:
     attest = [i for i in doc["catalog"]["items"] if i["mode"] == "attest"]
     return {"gate": v.gate, "fail_on": v.fail_on, "blocking": sum(v.blocking.values()), "blocking_errors": v.blocking["error"],
             "pre_existing": sum(v.pre_existing.values()),
+            "audit": "baseline" not in doc, "smoke_failed": sum(1 for r in doc.get("smoke") or [] if r.get("result") == "fail"),
             "attest": len(attest), "attested": sum(1 for i in attest if i["status"] == "passed"),
             "require": bool(require_attestations)}
 
@@ -45,9 +46,14 @@ def headline(s: dict[str, Any]) -> str:
     if s["blocking"]:
         n = s["blocking"]
         what = f"{n} new error{'s' if n != 1 else ''}" if s["blocking"] == s["blocking_errors"] else f"{n} new finding{'s' if n != 1 else ''} at {s['fail_on']} or above"
-        if s["gate"] != "new":
+        if s["gate"] != "new" or s.get("audit"):
             what = what.replace(" new ", " ")
+        if s.get("audit"):  # a repository's audit: nothing to block
+            return f"## ❌ modelready: {what} in this repository"
         return f"## ❌ modelready: {what} block{'s' if n == 1 else ''} this pull request"
+    if s.get("smoke_failed"):  # the smoke table below says which
+        n = s["smoke_failed"]
+        return f"## ❌ modelready: {n} smoke run{'s' if n != 1 else ''} failed on a GPU"
     if waiting and s["require"]:
         return f"## ⏳ modelready: no new blocking findings{pre}; {waiting} attestation{'s' if waiting != 1 else ''} required"
     if waiting:
@@ -56,7 +62,8 @@ def headline(s: dict[str, Any]) -> str:
 
 
 def build(doc: dict[str, Any], link: Callable[[str, int], str | None], summary_url: str | None = None, ticked: dict[str, str] | None = None,
-          require_attestations: bool = False, limit: int = COMMENT_LIMIT, full: bool = False, notes: str = "", head_sha: str = "") -> str:
+          require_attestations: bool = False, limit: int = COMMENT_LIMIT, full: bool = False, notes: str = "", head_sha: str = "",
+          top: str = "") -> str:
     """The comment body (`full`: the job summary's, every finding listed; `limit` then counts UTF-8 bytes).
     `notes`: Markdown the caller adds (what the PR's config switches off; where the changed files and the
     config came from), kept at every level; `head_sha`: the commit this body shows, marked for attestations."""
@@ -65,16 +72,18 @@ def build(doc: dict[str, Any], link: Callable[[str, int], str | None], summary_u
     size = (lambda s: len(s.encode("utf-8"))) if full else len
     if size(notes) > limit // 4:  # the notes never push a new error out
         notes = notes[: limit // 8] + f"\n\n… (more in the {parts.summary_link()})\n"
+    if size(top) > limit // 4:  # `top`: what the PR changes of the gate itself, first under the headline
+        top = top[: limit // 8] + f"\n\n… (more in the {parts.summary_link()})\n"
     tail = Hidden(state, head_sha, verdict.of(doc).result).render()
     levels = range(0, 7)
     body = ""
-    top = [MARKER, headline(state), "", *parts.cost_line()]
+    first = [MARKER, headline(state), "", *parts.cost_line()]
     for level in levels:
-        body = "\n".join([*top, parts.subline(), *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
+        body = "\n".join([*first, parts.subline(), top, *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
         if size(body) <= limit:
             return body
     # Only new errors remain and they still do not fit: list those that do, the rest are in the job summary.
-    head = "\n".join([*top, parts.subline(), ""])
+    head = "\n".join([*first, parts.subline(), top, ""])
     tail = notes + "\n" + tail
     room = limit - size(head) - size(tail) - 300
     lines, shown = [], 0
@@ -329,7 +338,9 @@ class _Parts:
     def _mark(self, item: dict[str, Any]) -> str:
         """Only error findings make an item ❌; warnings ⚠️; an item failed by info findings alone passes."""
         if item["status"] == "failed":
-            sev = {self.doc["findings"][k]["severity"] for k in item["findings"]}
+            found = [self.doc["findings"][k] for k in item["findings"]]
+            # ❌ only for an error this pull request introduces: a pre-existing one does not block, nor reads as if
+            sev = {f["severity"] if f.get("baseline") != "pre-existing" or f["severity"] != "error" else "warning" for f in found}
             return "❌" if "error" in sev or not sev else "⚠️" if "warning" in sev else "✅"
         return {"passed": "✅", "skipped": "⏭️", "not_applicable": "➖", "awaiting": "⏭️"}.get(item["status"], "➖")
 

@@ -48,9 +48,20 @@ def redact_tree(value):
     return value
 
 
+# bidirectional controls (embeddings, overrides, isolates, marks): a file name can reorder what a reviewer
+# reads ("Trojan Source"), so each is shown by its code point instead
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def fold(s: object) -> str:
-    """One line: newlines of any kind shown as ⏎, other control characters (escape sequences) as �."""
-    return _CONTROL.sub("\ufffd", _NEWLINES.sub(" ⏎ ", redact(str(s))))
+    """One line: newlines of any kind shown as ⏎, other control characters (escape sequences) as �,
+    bidirectional controls as <U+202E>-style text."""
+    return unbidi(_CONTROL.sub("\ufffd", _NEWLINES.sub(" ⏎ ", redact(str(s)))))
+
+
+def unbidi(s: str) -> str:
+    """Bidirectional controls shown by their code points (plain text: a check run's annotation)."""
+    return _BIDI.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", s)
 
 
 # Markdown: backslash escapes for every character that can open an inline element or raw HTML (CommonMark

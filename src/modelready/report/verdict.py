@@ -59,10 +59,13 @@ def of(doc: dict[str, Any]) -> Verdict:
     s = doc["summary"]
     gate, lowest = s.get("gate", "touched"), floor(s["fail_on"])
     blocking, new, pre = _zero(), _zero(), _zero()
+    once: set[tuple[Any, ...]] = set()  # one problem in a chart blocks once, however many values sets render it
     for f in doc["findings"]:
         if f["suppressed"]:
             continue
-        if blocks(f, gate, lowest):
+        key = (f["check"], f["file"], f["line"], f["severity"]) if f["line"] else (id(f),)
+        if blocks(f, gate, lowest) and key not in once:
+            once.add(key)
             blocking[f["severity"]] += 1
         (pre if f.get("baseline") == "pre-existing" else new)[f["severity"]] += 1
     return Verdict(gate, s["fail_on"], blocking, new, pre, bool((doc.get("baseline") or {}).get("available")))
