@@ -21,13 +21,22 @@ SEVERITIES = ("info", "warning", "error")
 def main(argv: list[str] | None = None) -> int:
     """Everything written to stdout and stderr passes `inert.StreamGuard`: content can neither start a
     workflow command on a runner's log nor leak a token, whichever code prints it."""
+    import logging
+
     from ..report.inert import StreamGuard
 
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = StreamGuard(sys.stdout), StreamGuard(sys.stderr)  # type: ignore[assignment]
+    # the stages' own warnings (the Hub unreachable) as one `modelready: warning:` line each, through the guard
+    said = logging.StreamHandler(sys.stderr)
+    said.setFormatter(logging.Formatter("modelready: warning: %(message)s"))
+    log = logging.getLogger("modelready")
+    log.addHandler(said)
+    log.propagate = False
     try:
         return _main(argv)
     finally:
+        log.removeHandler(said)
         sys.stdout.flush()
         sys.stderr.flush()
         sys.stdout, sys.stderr = streams
