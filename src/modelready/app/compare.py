@@ -12,16 +12,18 @@ from ..config import Config, find_config
 from . import UsageError, baseline
 
 
-def changed(listing: str | None, root: Path, config: Config):  # type: ignore[no-untyped-def]
-    """--changed FILE: (the scope before the pipeline, the narrowing after it), or (None, None)."""
-    if not listing:
+def changed(listing: str | None, root: Path, config: Config, paths: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """--changed FILE, or the changed paths themselves (--touching): (the scope before the pipeline, the
+    narrowing after it), or (None, None)."""
+    if not listing and paths is None:
         return None, None
     from .scope import narrow_to, of_change
 
-    try:
-        paths = [ln.strip() for ln in Path(listing).read_text(encoding="utf-8").splitlines() if ln.strip()]
-    except OSError as e:
-        raise UsageError(f"--changed {listing}: {e.strerror}") from None
+    if paths is None:
+        try:
+            paths = [ln.strip() for ln in Path(str(listing)).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        except OSError as e:
+            raise UsageError(f"--changed {listing}: {e.strerror}") from None
     return of_change(root.resolve(), paths, config), lambda res: narrow_to(res, paths)
 
 

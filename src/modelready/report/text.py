@@ -18,12 +18,17 @@ INDENT = 10  # the message line sits under the check ID
 Paint = Callable[[str, str], str]
 
 
-def render(doc: dict, color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False) -> str:
+def render(doc: dict, color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False,
+           pre_existing: bool = False) -> str:
     """`min_severity`: findings below it are counted in the summary, not listed; `quiet`: the findings
-    only, no summary, no clean deployments (as Ruff's --quiet)."""
+    only, no summary, no clean deployments (as Ruff's --quiet). Against a baseline each finding is marked
+    `new` or `pre-existing`, and the pre-existing ones are listed only with `pre_existing`."""
     c: Paint = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
     groups: dict[str, list[dict]] = {}
-    shown = [f for f in doc["findings"] if not f["suppressed"]]
+    active = [f for f in doc["findings"] if not f["suppressed"]]
+    marked = bool((doc.get("baseline") or {}).get("available"))
+    old = [f for f in active if marked and f.get("baseline") == "pre-existing"]
+    shown = active if pre_existing else [f for f in active if f not in old]
     for f in shown:
         if RANK[f["severity"]] >= RANK[min_severity]:
             groups.setdefault(f["subject"], []).append(f)
@@ -31,12 +36,14 @@ def render(doc: dict, color: bool = False, width: int = 100, min_severity: str =
     id_width = max((len(fold(f["check"])) for fs in groups.values() for f in fs), default=0)
     wrap = textwrap.TextWrapper(width=max(width, INDENT + 30), initial_indent=" " * INDENT, subsequent_indent=" " * INDENT,
                                 break_long_words=False, break_on_hyphens=False)
-    lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c, id_width, wrap)]
+    lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c, id_width, wrap, marked)]
     if quiet:
         return "\n".join(lines) + ("\n" if lines else "")
-    lines += _clean(doc, shown, set(groups), c) + _summary(doc, c)
+    lines += _clean(doc, active, set(groups), c) + _summary(doc, c)
     if hidden:
         lines.append(f"({hidden} finding(s) below {min_severity} not listed)")
+    if old and not pre_existing:
+        lines.append(f"({len(old)} pre-existing finding(s) not listed: --show-pre-existing lists them)")
     return "\n".join(lines) + "\n"
 
 
@@ -47,12 +54,14 @@ def _clean(doc: dict, shown: list[dict], listed: set[str], c: Paint) -> list[str
     return [f"{c(BOLD, fold(dep))}\n  {c(GREEN, 'ok'.ljust(7))} no findings" for dep in clean] + ([""] if clean else [])
 
 
-def _group(subject: str, findings: list[dict], c: Paint, id_width: int, wrap: textwrap.TextWrapper) -> list[str]:
+def _group(subject: str, findings: list[dict], c: Paint, id_width: int, wrap: textwrap.TextWrapper, marked: bool = False) -> list[str]:
     lines = [c(BOLD, fold(subject))]
     for f in sorted(findings, key=lambda f: (-RANK[f["severity"]], f["file"], f["line"])):
         where = fold(f"{f['file']}:{f['line']}" if f["line"] else f["file"])
         if f["values_key"]:
             where += f" (values: {fold(f['values_key'])})"
+        if marked:  # against a baseline: which of them this change brings
+            where += "  " + (c(BOLD, "new") if f.get("baseline", "new") == "new" else "pre-existing")
         lines.append(f"  {c(COLORS[f['severity']], f['severity'].ljust(7))} {fold(f['check']).ljust(id_width)}  {where}")
         lines += wrap.wrap(fold(f["message"])) or [" " * INDENT]
     return lines + [""]
