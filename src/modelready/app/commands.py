@@ -25,9 +25,7 @@ def check(args: argparse.Namespace) -> int:
     if args.statistics and args.format not in ("text", "json"):
         raise UsageError(f"--statistics prints text or json, not {args.format}")
     root = Path(args.root) if args.root else default_root(paths)
-    touched = None
-    if args.touching:  # pre-commit passes the changed files: the repository is checked, for what they touch
-        touched, paths = [rel_to(p, root) for p in paths], [root]
+    touched, paths = _touching(args, paths, root)
     found_config = config_path(args.config) or find_config(root, paths[0])
     config = _selected(_config(found_config), args)
     config.online = not args.offline
@@ -47,10 +45,7 @@ def check(args: argparse.Namespace) -> int:
     if args.baseline:
         judge = Judge([p.resolve().relative_to(root.resolve()) for p in paths], config, profile, fail_on, trivy)
         compare.compare(args.baseline, doc, root, compare.stream(args), judge, touched if touched is not None else args.changed)
-    applied: dict[str, list[str]] = {}
-    for check_id, subject in result.applied:
-        applied.setdefault(subject, []).append(check_id)
-    _report(args, doc, applied, outputs)
+    _report(args, doc, _applied(result), outputs)
     if result.errors:
         from ..isolate import EXIT_INTERNAL
 
@@ -117,8 +112,7 @@ def settings(args: argparse.Namespace, found: Path | None, root: Path, paths: li
 
     running = sorted(c.id for c in registry().values() if (c.enabled or c.id in config.enable) and c.id not in config.disable)
     off = sorted(set(registry()) - set(running))
-    hub = ("no (--offline)" if args.offline else "no (HF_HUB_OFFLINE is set)" if os.environ.get("HF_HUB_OFFLINE", "").lower() in
-           ("1", "on", "yes", "true") else f"yes, {os.environ.get('HF_ENDPOINT') or 'https://huggingface.co'} (--offline turns it off)")
+    hub = _hub_setting(args)
     rows = [("config", str(found) if found else "none found (defaults)"), ("root", str(root.resolve())),
             ("paths", " ".join(map(str, paths))), ("changed files", " ".join(touched) if touched is not None else args.changed or "-"),
             ("profile", profile or "from what is detected"), ("fail on", fail_on.name if fail_on else "never"),
@@ -128,6 +122,29 @@ def settings(args: argparse.Namespace, found: Path | None, root: Path, paths: li
             ("values sets", ", ".join(f"{c}: {len(v)}" for c, v in sorted(config.charts.items())) or "discovered per chart"),
             ("hugging face hub", hub), ("baseline", args.baseline or "-"), ("trivy", args.trivy or "-")]
     return "".join(f"{name + ':':<20} {value}\n" for name, value in rows)
+
+
+def _applied(result) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The checks applied per subject (JUnit's passing cases)."""
+    applied: dict[str, list[str]] = {}
+    for check_id, subject in result.applied:
+        applied.setdefault(subject, []).append(check_id)
+    return applied
+
+
+def _hub_setting(args: argparse.Namespace) -> str:
+    if args.offline:
+        return "no (--offline)"
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "on", "yes", "true"):
+        return "no (HF_HUB_OFFLINE is set)"
+    return f"yes, {os.environ.get('HF_ENDPOINT') or 'https://huggingface.co'} (--offline turns it off)"
+
+
+def _touching(args: argparse.Namespace, paths: list[Path], root: Path) -> tuple[list[str] | None, list[Path]]:
+    """--touching: pre-commit passes the changed files; the repository is checked, for what they touch."""
+    if not args.touching:
+        return None, paths
+    return [rel_to(p, root) for p in paths], [root]
 
 
 def rel_to(path: Path, root: Path) -> str:

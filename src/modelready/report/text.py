@@ -26,10 +26,7 @@ def render(doc: dict, color: bool = False, width: int = 100, min_severity: str =
     `new` or `pre-existing`, and the pre-existing ones are listed only with `pre_existing`."""
     c: Paint = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
     groups: dict[str, list[dict]] = {}
-    active = [f for f in doc["findings"] if not f["suppressed"]]
-    marked = bool((doc.get("baseline") or {}).get("available"))
-    old = [f for f in active if marked and f.get("baseline") == "pre-existing"]
-    shown = active if pre_existing else [f for f in active if f not in old]
+    active, marked, old, shown = _against_baseline(doc, pre_existing)
     for f in shown:
         if Severity[f["severity"]] >= Severity[min_severity]:
             groups.setdefault(f["subject"], []).append(f)
@@ -46,6 +43,14 @@ def render(doc: dict, color: bool = False, width: int = 100, min_severity: str =
     if old and not pre_existing:
         lines.append(f"({len(old)} pre-existing finding(s) not listed: --show-pre-existing lists them)")
     return "\n".join(lines) + "\n"
+
+
+def _against_baseline(doc: dict, pre_existing: bool) -> tuple[list[dict], bool, list[dict], list[dict]]:
+    """(active findings, whether a baseline marked them, the pre-existing ones, those to list)."""
+    active = [f for f in doc["findings"] if not f["suppressed"]]
+    marked = bool((doc.get("baseline") or {}).get("available"))
+    old = [f for f in active if marked and f.get("baseline") == "pre-existing"]
+    return active, marked, old, active if pre_existing else [f for f in active if f not in old]
 
 
 def _clean(doc: dict, shown: list[dict], listed: set[str], c: Paint) -> list[str]:
