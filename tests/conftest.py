@@ -34,4 +34,52 @@ def run():
     return _run
 
 
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A tiny random Llama (tests/tiny_model.py), made once per session."""
+    pytest.importorskip("transformers")
+    from .tiny_model import make
+
+    return make(tmp_path_factory.mktemp("tiny") / "model")
+
+
+class SmokeServer:
+    """One real `transformers serve` for the session's smoke tests; each test launches its own stand-in
+    engine (`command(port)`: tests/smoke_relay.py) that opens once the server is healthy and relays to it."""
+
+    def __init__(self, model: Path):
+        import signal
+        import socket
+        import subprocess
+        import sys
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.model, self._signal = model, signal
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+        bindir = Path(sys.executable).parent
+        # started now, ready later: the first smoke run's cold start is this server's
+        self.proc = subprocess.Popen([str(bindir / "transformers"), "serve", str(model), "--port", str(self.port), "--device", "cpu"],
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self._python = sys.executable
+
+    def command(self, port: int) -> str:
+        return f"{self._python} {REPO / 'tests' / 'smoke_relay.py'} {port} {self.port}"
+
+    def close(self) -> None:
+        try:
+            os.killpg(self.proc.pid, self._signal.SIGKILL)
+        except OSError:
+            pass
+        self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def smoke_server(tiny_model):
+    server = SmokeServer(tiny_model)
+    yield server
+    server.close()
+
+
 UPDATE_SNAPSHOTS = bool(os.environ.get("UPDATE_SNAPSHOTS"))

@@ -22,6 +22,9 @@ from xml.etree import ElementTree
 import pytest
 
 LIMIT_S, LIMIT_BYTES, BACKSTOP_BYTES = 30, 1536 * 1024 * 1024, 4096 * 1024 * 1024
+HANG_S = 10 * LIMIT_S  # wall time only stops a hang (which uses no CPU): the bound is the CPU limit, however loaded the machine
+# Helm bounded by its CPU limit too (the product's wall limit is a backstop that a loaded machine reaches first)
+CHILD_ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "MODELREADY_HELM_CPU_S": "3", "MODELREADY_HELM_WALL_S": str(HANG_S)}
 EXITS = {0, 1, 3}  # README: 0 clean, 1 findings, 3 internal error (report still written)
 VLLM = """apiVersion: apps/v1
 kind: Deployment
@@ -51,7 +54,7 @@ def run_check(folder: Path, *args: str) -> tuple[subprocess.CompletedProcess, di
     cmd = [sys.executable, "-m", "modelready.cli", "check", ".", "--format", "json", *args]
     with open(folder.parent / f"{folder.name}.out", "w+") as out, open(folder.parent / f"{folder.name}.err", "w+") as err:
         child = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=err, preexec_fn=_limits)
-        wall = threading.Timer(LIMIT_S, child.kill)  # a hang uses no CPU: wall time is bounded apart
+        wall = threading.Timer(HANG_S, child.kill)  # a hang uses no CPU: wall time is bounded apart
         wall.start()
         # wait4, not wait: its usage covers the run and the Helm workers it reaped (peak RSS of any of them)
         _pid, status, usage = os.wait4(child.pid, 0)
@@ -185,7 +188,7 @@ def test_devices_and_links_out_of_the_repository(tmp_path):
 def test_config_file_that_is_a_device_is_a_usage_error(tmp_path):
     (tmp_path / ".modelready.yaml").symlink_to("/dev/zero")
     proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", "."], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=LIMIT_S, preexec_fn=_limits)
+                          timeout=HANG_S, preexec_fn=_limits, env=CHILD_ENV)
     assert proc.returncode == 2 and ".modelready.yaml: cannot be read: not a regular file" in proc.stderr
 
 
@@ -218,7 +221,7 @@ def test_many_deployments_in_one_file(tmp_path):
 def test_nul_in_an_argument_keeps_junit_valid(tmp_path):
     (tmp_path / "d.yaml").write_text(VLLM.format(name="nul", extra=', "--served-model-name=a\\0b"'))
     proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", ".", "-o", "r.xml"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=LIMIT_S, preexec_fn=_limits)
+                          text=True, timeout=HANG_S, preexec_fn=_limits, env=CHILD_ENV)
     assert proc.returncode in EXITS
     ElementTree.parse(tmp_path / "r.xml")
 

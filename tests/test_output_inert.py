@@ -6,6 +6,7 @@ token planted in a Helm `fail` message appears in no output."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -82,7 +83,7 @@ def assert_inert(markdown: str, repo_links: str | tuple[str, ...]) -> None:
 
 # the only command lines modelready writes itself (publish/log.py through report.inert.command): every value
 # escaped, so no raw `,` or `:` in a property; and the stop-commands pair around the log's text
-OWN_COMMAND = re.compile(r"::(error|warning) file=[^,:]*(,line=\d+)?,title=modelready [\w./-]+::.*|::stop-commands::[0-9a-f]{32}|::[0-9a-f]{32}::")
+OWN_COMMAND = re.compile(r"::(error|warning|notice) file=[^,:]*(,line=\d+)?,title=modelready [\w./-]+::.*|::stop-commands::[0-9a-f]{32}|::[0-9a-f]{32}::")
 
 
 def no_command_lines(*outputs: str) -> None:
@@ -114,11 +115,12 @@ def test_the_action_renders_hostile_content_inert_and_leaks_no_token(workspace, 
     no_command_lines(proc.stdout, proc.stderr)
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "github", "concise", "rdjson"])
 def test_check_in_every_format_starts_no_command_and_leaks_no_token(workspace, fmt):
     plant(workspace)
     proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", ".", "--format", fmt], cwd=workspace, capture_output=True,
-                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": str(workspace.parent), "GITHUB_ACTIONS": "true"})
+                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": str(workspace.parent), "GITHUB_ACTIONS": "true",
+                                                       "HF_HUB_OFFLINE": "1", "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
     assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr, proc.stderr
     assert "pwned" in proc.stdout or fmt in ("sarif", "json", "junit")  # the file is reported, its name folded
     assert TOKEN not in proc.stdout + proc.stderr and PLAIN not in proc.stdout + proc.stderr and "s3cretpass" not in proc.stdout + proc.stderr

@@ -31,7 +31,9 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
     root = root.resolve()
     out = Discovered(root=root)
     for start in _starts(paths, root, spec, out):
-        start = Path(os.path.abspath(start))
+        # its folders' links resolved once (a checkout reached through a linked folder): every path found
+        # below is then under the resolved root as it is, and `rel` needs no system call for it
+        start = Path(os.path.realpath(os.path.dirname(os.path.abspath(start)))) / os.path.basename(os.path.abspath(start))
         if not start.is_dir():  # a file, or a device, FIFO or dangling link given by name: refused with why
             _classify_file(start, rel(start, root), root, spec, out)
             continue

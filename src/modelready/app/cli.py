@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from .. import __version__
-from ..report import REPORTERS
+from ..report import REPORTERS, extensions
 from ..report.catalog import FORMATS as CATALOG_FORMATS
 from . import UsageError
 
@@ -21,13 +21,22 @@ SEVERITIES = ("info", "warning", "error")
 def main(argv: list[str] | None = None) -> int:
     """Everything written to stdout and stderr passes `inert.StreamGuard`: content can neither start a
     workflow command on a runner's log nor leak a token, whichever code prints it."""
+    import logging
+
     from ..report.inert import StreamGuard
 
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = StreamGuard(sys.stdout), StreamGuard(sys.stderr)  # type: ignore[no-untyped-call]
+    sys.stdout, sys.stderr = StreamGuard(sys.stdout), StreamGuard(sys.stderr)  # type: ignore[assignment]
+    # the stages' own warnings (the Hub unreachable) as one `modelready: warning:` line each, through the guard
+    said = logging.StreamHandler(sys.stderr)
+    said.setFormatter(logging.Formatter("modelready: warning: %(message)s"))
+    log = logging.getLogger("modelready")
+    log.addHandler(said)
+    log.propagate = False
     try:
         return _main(argv)
     finally:
+        log.removeHandler(said)
         sys.stdout.flush()
         sys.stderr.flush()
         sys.stdout, sys.stderr = streams
@@ -100,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     chk.add_argument("--format", "-f", choices=tuple(REPORTERS), default="text")
     chk.add_argument("--output", "-o", action="append", default=[],
-                     help="write a report here instead of stdout; repeatable, the format follows the extension "
-                          f"({', '.join(r.extension for r in REPORTERS.values())}), else --format")
+                     help="write a report here instead of stdout (`-` is stdout); repeatable, the format follows the extension "
+                          f"({extensions()}), else --format")
     chk.add_argument("--config", "-c", help="config file (default: .modelready.yaml beside the paths or above them, up to the root)")
     chk.add_argument("--profile", "-p", help="checklist profile (default: from what was detected)")
     chk.add_argument("--fail-on", choices=(*SEVERITIES, "never"), help="lowest severity that fails, or never (default: error)")
@@ -112,7 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--min-severity", choices=SEVERITIES, default="info", help="text output lists findings at or above this (default: info)")
     chk.add_argument("--quiet", "-q", action="store_true", help="text output: the findings only, no summary")
     chk.add_argument("--statistics", action="store_true", help="counts per check instead of the findings (text or json)")
-    chk.add_argument("--no-color", action="store_true", help="no colours even on a terminal")
+    chk.add_argument("--no-color", action="store_true", help="no colours even on a terminal (also NO_COLOR; FORCE_COLOR colours a log)")
+    chk.add_argument("--show-settings", action="store_true", help="print the config file, root, checks and options a run would use, and exit")
+    chk.add_argument("--touching", action="store_true",
+                     help="the paths are changed files: check the repository around them and report what they touch, as --changed (the pre-commit hook)")
+    chk.add_argument("--show-pre-existing", action="store_true", help="with --baseline, text output lists pre-existing findings too (marked)")
     chk.add_argument("--trivy", metavar="KINDS", help="also run Trivy: comma list of config, secret, image, or all")
     chk.add_argument("--smoke-result", action="append", default=[], metavar="FILE",
                      help="smoke-result.json from `modelready smoke` deciding the smoke items; repeatable")

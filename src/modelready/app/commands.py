@@ -23,26 +23,28 @@ def check(args: argparse.Namespace) -> int:
     from .run import run
 
     paths = existing([Path(p) for p in args.paths])
-    outputs = [(Path(p), output_reporter(p, args.format)) for p in args.output]
+    outputs = [(None if p == "-" else Path(p), output_reporter(p, args.format)) for p in args.output]
     if args.statistics and args.format not in ("text", "json"):
         raise UsageError(f"--statistics prints text or json, not {args.format}")
     root = Path(args.root) if args.root else default_root(paths)
-    config = _selected(_config(config_path(args.config) or find_config(root, paths[0])), args)
+    touched, paths = _touching(args, paths, root)
+    found_config = config_path(args.config) or find_config(root, paths[0])
+    config = _selected(_config(found_config), args)
     config.online = not args.offline
     profile = _profile(args.profile or config.profile)
     fail_on = parse_fail_on(args.fail_on) if args.fail_on else config.fail_on
+    if args.show_settings:
+        sys.stdout.write(settings(args, found_config, root, paths, config, profile, fail_on, touched))
+        return 0
     smoke = _smoke_results(args.smoke_result)
     trivy = _trivy_options(args, config)
-    result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke, scope=compare.changed(args.changed, root, config))
+    result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke, scope=compare.changed(args.changed, root, config, touched))
     if not doc["summary"]["files_checked"]:
         print(f"modelready: no deployment files found under {', '.join(map(str, args.paths))}", file=sys.stderr)
     if args.baseline:
         judge = Judge([p.resolve().relative_to(root.resolve()) for p in paths], config, profile, fail_on, trivy)
-        compare.compare(args.baseline, doc, root, compare.stream(args), judge, args.changed)
-    applied: dict[str, list[str]] = {}
-    for check_id, subject in result.applied:
-        applied.setdefault(subject, []).append(check_id)
-    _report(args, doc, applied, outputs)
+        compare.compare(args.baseline, doc, root, compare.stream(args), judge, touched if touched is not None else args.changed)
+    _report(args, doc, _applied(result), outputs)
     return _exit_code(result.errors, doc)
 
 
@@ -92,20 +94,78 @@ def _selected(config: Config, args: argparse.Namespace) -> Config:
 
 
 def _report(args: argparse.Namespace, doc: dict[str, Any], applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
-    """stdout (the statistics, the text a person reads, or --format), then each -o file and its one line."""
+    """stdout (the statistics, the text a person reads, or --format; `-o -` is stdout too), then each -o file
+    and its one line on stderr."""
     from ..report import REPORTERS, Output, rules, text
 
+    files = [(path, reporter) for path, reporter in outputs if path is not None]
+    on_stdout = [reporter for path, reporter in outputs if path is None] or ([] if files else [REPORTERS[args.format]])
     if args.statistics:
         sys.stdout.write(rules.statistics_json(doc) if args.format == "json" else rules.statistics_text(doc))
-    elif not outputs and args.format == "text":
-        sys.stdout.write(text.render(doc, color=_color(args), width=shutil.get_terminal_size((100, 24)).columns,
-                                     min_severity=args.min_severity, quiet=args.quiet))
-    elif not outputs:
-        sys.stdout.write(REPORTERS[args.format].render(Output(doc, applied, color=_color(args))))
-    for path, reporter in outputs:
+        on_stdout = []
+    for reporter in on_stdout:
+        if reporter.name == "text":
+            sys.stdout.write(text.render(doc, color=_color(args), width=shutil.get_terminal_size((100, 24)).columns,
+                                         min_severity=args.min_severity, quiet=args.quiet, pre_existing=args.show_pre_existing))
+        elif reporter.commands and hasattr(sys.stdout, "command"):  # annotations: modelready's own workflow commands
+            for line in reporter.render(Output(doc, applied)).splitlines():
+                sys.stdout.command(line)
+        else:
+            sys.stdout.write(reporter.render(Output(doc, applied, color=_color(args))))
+    for path, reporter in files:
         write(path, reporter.render(Output(doc, applied)))
-    if outputs:
-        print(f"modelready: {text.one_line(doc)}; wrote {', '.join(str(p) for p, _ in outputs)}", file=sys.stderr)
+    if files:
+        print(f"modelready: {text.one_line(doc)}; wrote {', '.join(str(p) for p, _ in files)}", file=sys.stderr)
+
+
+def settings(args: argparse.Namespace, found: Path | None, root: Path, paths: list[Path], config: Config,  # type: ignore[no-untyped-def]
+             profile: str | None, fail_on, touched: list[str] | None) -> str:
+    """`check --show-settings`: what a run with these arguments would use, and where each came from (Ruff's)."""
+    from ..checks import registry
+
+    running = sorted(c.id for c in registry().values() if (c.enabled or c.id in config.enable) and c.id not in config.disable)
+    off = sorted(set(registry()) - set(running))
+    hub = _hub_setting(args)
+    rows = [("config", str(found) if found else "none found (defaults)"), ("root", str(root.resolve())),
+            ("paths", " ".join(map(str, paths))), ("changed files", " ".join(touched) if touched is not None else args.changed or "-"),
+            ("profile", profile or "from what is detected"), ("fail on", fail_on.name if fail_on else "never"),
+            ("checks", f"{len(running)} of {len(registry())} run" + (f"; off: {', '.join(off)}" if off else "")),
+            ("severity overrides", ", ".join(f"{k}={v.name}" for k, v in sorted(config.severity.items())) or "-"),
+            ("exclude", ", ".join(config.exclude) or "-"),
+            ("values sets", ", ".join(f"{c}: {len(v)}" for c, v in sorted(config.charts.items())) or "discovered per chart"),
+            ("hugging face hub", hub), ("baseline", args.baseline or "-"), ("trivy", args.trivy or "-")]
+    return "".join(f"{name + ':':<20} {value}\n" for name, value in rows)
+
+
+def _applied(result) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The checks applied per subject (JUnit's passing cases)."""
+    applied: dict[str, list[str]] = {}
+    for check_id, subject in result.applied:
+        applied.setdefault(subject, []).append(check_id)
+    return applied
+
+
+def _hub_setting(args: argparse.Namespace) -> str:
+    if args.offline:
+        return "no (--offline)"
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "on", "yes", "true"):
+        return "no (HF_HUB_OFFLINE is set)"
+    return f"yes, {os.environ.get('HF_ENDPOINT') or 'https://huggingface.co'} (--offline turns it off)"
+
+
+def _touching(args: argparse.Namespace, paths: list[Path], root: Path) -> tuple[list[str] | None, list[Path]]:
+    """--touching: pre-commit passes the changed files; the repository is checked, for what they touch."""
+    if not args.touching:
+        return None, paths
+    return [rel_to(p, root) for p in paths], [root]
+
+
+def rel_to(path: Path, root: Path) -> str:
+    """A path as the repository names it (pre-commit passes them relative to the top level already)."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise UsageError(f"{path}: not inside the root {root}") from None
 
 
 def checks(args: argparse.Namespace) -> int:
@@ -148,13 +208,14 @@ def _config(path: Path | None) -> Config:
 def output_reporter(path: str, default: str):  # type: ignore[no-untyped-def]
     """The reporter an output file's extension names (none: --format). Checked before the run, with the
     folder, so a typo costs nothing."""
-    from ..report import REPORTERS, by_extension
+    from ..report import REPORTERS, by_extension, extensions
 
+    if path == "-":
+        return REPORTERS[default]
     p = Path(path)
     reporter = by_extension(p.suffix) if p.suffix else REPORTERS[default]
     if reporter is None:
-        known = ", ".join(r.extension for r in REPORTERS.values())
-        raise UsageError(f"-o {path}: unknown extension {p.suffix!r} (use {known}, or none for --format)")
+        raise UsageError(f"-o {path}: unknown extension {p.suffix!r} (use {extensions()}, or none for --format)")
     writable(p)
     return reporter
 
@@ -196,7 +257,10 @@ def _profile(profile: str | None) -> str | None:
 
 
 def _color(args: argparse.Namespace) -> bool:
-    return not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """--no-color, then NO_COLOR (no-color.org), then FORCE_COLOR (a CI log that shows colours), then a TTY."""
+    if args.no_color or os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
 
 
 def _trivy_options(args: argparse.Namespace, config: Config):  # type: ignore[no-untyped-def]

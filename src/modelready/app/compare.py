@@ -14,13 +14,14 @@ from . import UsageError, baseline, git
 from .judge import Judge
 
 
-def changed(listing: str | None, root: Path, config: Config) -> Any:
-    """--changed FILE: the scope of the change (what the pipeline renders, checks and keeps), or None."""
-    if not listing:
+def changed(listing: str | None, root: Path, config: Config, paths: list[str] | None = None) -> Any:
+    """--changed FILE, or the changed paths themselves (--touching): the scope of the change (what the
+    pipeline renders, checks and keeps), or None."""
+    if not listing and paths is None:
         return None
     from .scope import of_change
 
-    return of_change(root.resolve(), changed_paths(listing), config)
+    return of_change(root.resolve(), paths if paths is not None else changed_paths(str(listing)), config)
 
 
 def changed_paths(listing: str) -> list[str]:
@@ -30,7 +31,7 @@ def changed_paths(listing: str) -> list[str]:
         raise UsageError(f"--changed {listing}: {e.strerror}") from None
 
 
-def compare(spec: str, doc: dict[str, Any], root: Path, out: TextIO, judge: Judge, listing: str | None) -> None:
+def compare(spec: str, doc: dict[str, Any], root: Path, out: TextIO, judge: Judge, listing: str | list[str] | None) -> None:
     """--baseline: a baseline file, else a git commit (checked by `judge`, scoped by the --changed listing,
     in a temporary worktree); the result then fails only on new findings."""
     try:
@@ -41,7 +42,8 @@ def compare(spec: str, doc: dict[str, Any], root: Path, out: TextIO, judge: Judg
                 doc["cost_diff"] = cost.diff(doc, saved, spec)
         elif git.has_commit(root, spec):
             with git.worktree(root, spec) as tree:
-                _result, base_doc = judge.tree(tree, changed_paths(listing) if listing else None)
+                paths = changed_paths(listing) if isinstance(listing, str) else listing  # a listing file, or --touching's paths
+                _result, base_doc = judge.tree(tree, paths)
                 baseline.compare(doc, baseline.fingerprints(base_doc, tree), spec)
                 doc["cost_diff"] = cost.diff(doc, base_doc, spec)
         else:

@@ -3,13 +3,21 @@
 Each values set (the chart's defaults, each `ci/*.yaml` the chart ships, or what config names) is
 rendered separately; rendered objects point back at their template file, and at the values key when
 the template line reads one.
+
+Renders are content-addressed: (the chart's files, the merged values, release and namespace) -> Helm's
+output, kept for the process, so the base run of a pull request (`check --baseline`, the Action) renders
+only the charts the change altered, and two values sets that merge to the same values render once.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,9 +72,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
         if isinstance(loaded, dict):
             _merge(values, loaded)
     try:
-        manifests = _render_sdk(render_dir, values)
-    except _NoEngine:
-        manifests = _render_cli(render_dir, [str((chart_dir / v).resolve()) for v in values_files])
+        manifests = _cached_render(render_dir, values, [str((chart_dir / v).resolve()) for v in values_files])
     except _HelmFailed as e:
         out.error = _masked(str(e), [_defaults(chart_dir), values])  # a `fail` message may quote a secret from the values
         m = _HELM_POS.search(out.error)
@@ -128,12 +134,61 @@ class _HelmFailed(Exception):
     pass
 
 
-def _render_sdk(chart_dir: Path, values: dict) -> dict[str, str]:
+CACHE_BYTES = 64 * 1024 * 1024  # rendered text the process keeps; beyond it the oldest go
+_CACHE: dict[str, dict[str, str] | str] = {}  # key -> manifests, or Helm's error message
+_CACHE_LOCK = threading.Lock()
+_cached_bytes = 0
+
+
+def chart_digest(chart_dir: Path) -> str:
+    """sha256 over every file of the chart as Helm sees it (paths, link targets and contents)."""
+    h = hashlib.sha256()
+    for folder, dirs, files in sorted(os.walk(chart_dir)):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            h.update(path.relative_to(chart_dir).as_posix().encode() + b"\0")
+            try:
+                h.update(os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
+            except OSError as e:
+                h.update(f"unreadable {e.errno}".encode())
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def _cached_render(render_dir: Path, values: dict, values_paths: list[str]) -> dict[str, str]:
+    """Helm's output for this chart content and these values: from the process's cache, else rendered."""
+    global _cached_bytes
+    digest = chart_digest(render_dir)
+    key = hashlib.sha256(json.dumps([digest, values, RELEASE, NAMESPACE], sort_keys=True, default=str).encode()).hexdigest()
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is None:
+        try:
+            try:
+                hit = _render_sdk(render_dir, values, digest)
+            except _NoEngine:
+                hit = _render_cli(render_dir, values_paths)
+        except _HelmFailed as e:
+            hit = str(e)
+        size = len(hit) if isinstance(hit, str) else sum(len(k) + len(v) for k, v in hit.items())
+        with _CACHE_LOCK:
+            _CACHE[key] = hit
+            _cached_bytes += size
+            while _cached_bytes > CACHE_BYTES and len(_CACHE) > 1:
+                old = _CACHE.pop(next(iter(_CACHE)))
+                _cached_bytes -= len(old) if isinstance(old, str) else sum(len(k) + len(v) for k, v in old.items())
+    if isinstance(hit, str):
+        raise _HelmFailed(hit)
+    return hit
+
+
+def _render_sdk(chart_dir: Path, values: dict, digest: str) -> dict[str, str]:
     """helm-python-sdk in a bounded worker process (load/helm_worker.py): wall, CPU and memory limits."""
     from . import helm_worker
 
     try:
-        return helm_worker.render(chart_dir, values, RELEASE, NAMESPACE)
+        return helm_worker.render(chart_dir, values, RELEASE, NAMESPACE, digest)
     except helm_worker.NoEngine as e:
         raise _NoEngine(str(e)) from None
     except helm_worker.RenderFailed as e:

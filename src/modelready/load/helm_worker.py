@@ -6,8 +6,10 @@ chart would take the whole run with it. So each render goes to a worker process 
 chart: a pool, so charts also render in parallel. A worker over a limit is killed with its process group
 and replaced; the values set gets a finding saying which limit it passed.
 
-Protocol: one JSON line per request on stdin ({"chart", "values", "name", "namespace"}), one JSON line per
-answer on the worker's protocol fd ({"manifests": {...}} or {"error": "...", "kind": "helm"|"noengine"}).
+Protocol: one JSON line per request on stdin ({"chart", "digest", "values", "name", "namespace"}), one JSON
+line per answer on the worker's protocol fd ({"manifests": {...}} or {"error": "...", "kind": "helm"|"noengine"}).
+A worker keeps the last charts it loaded (by path and content digest), and the pool gives a chart's next
+values set to the worker that holds it: a chart is loaded once for all its values sets.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import queue
 import resource
 import select
 import shutil
@@ -51,6 +52,7 @@ class _Worker:
         self.proc = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
         self.buf = b""
+        self.charts: list[str] = []  # the (path, digest) keys it holds loaded, newest last
 
     def render(self, request: dict) -> dict:
         try:
@@ -125,33 +127,41 @@ def _reserved() -> int:
     return 0
 
 
+KEEP_CHARTS = 4  # loaded charts a worker holds (each a few MiB in the engine)
+
+
 class _Pool:
     def __init__(self):
-        self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self.idle: list[_Worker] = []
         self.lock = threading.Lock()
         self.all: list[_Worker] = []
 
     def render(self, request: dict) -> dict:
-        worker = self._take()
+        key = f"{request.get('chart')}|{request.get('digest')}" if "chart" in request else None
+        worker = self._take(key)
         try:
             answer = worker.render(request)
         except BaseException:
             worker.kill()
             raise
-        self.idle.put(worker)
+        if key is not None:  # what the worker now holds loaded, as its own cache evicts
+            worker.charts = [k for k in worker.charts if k != key][-(KEEP_CHARTS - 1):] + [key]
+        with self.lock:
+            self.idle.append(worker)
         return answer
 
-    def _take(self) -> _Worker:
-        while True:
-            try:
-                w = self.idle.get_nowait()
-            except queue.Empty:
-                with self.lock:
-                    w = _Worker()
-                    self.all.append(w)
+    def _take(self, key: str | None) -> _Worker:
+        """An idle worker that holds this chart loaded, else the last idle one, else a new one."""
+        with self.lock:
+            self.idle = [w for w in self.idle if w.alive()]
+            holding = [w for w in self.idle if key is not None and key in w.charts]
+            if holding or self.idle:
+                w = (holding or self.idle)[-1]
+                self.idle.remove(w)
                 return w
-            if w.alive():
-                return w
+            w = _Worker()
+            self.all.append(w)
+            return w
 
     def close(self) -> None:
         for w in self.all:
@@ -163,9 +173,10 @@ _POOL = _Pool()
 atexit.register(_POOL.close)
 
 
-def render(chart_dir: Path, values: dict, name: str, namespace: str) -> dict[str, str]:
-    """Template name -> rendered text. Raises NoEngine (no helm-python-sdk) or RenderFailed (Helm's message, or a limit)."""
-    answer = _POOL.render({"chart": str(chart_dir), "values": values, "name": name, "namespace": namespace})
+def render(chart_dir: Path, values: dict, name: str, namespace: str, digest: str = "") -> dict[str, str]:
+    """Template name -> rendered text. Raises NoEngine (no helm-python-sdk) or RenderFailed (Helm's message, or a limit).
+    `digest`: the chart's content digest, so a worker reuses its loaded chart only while the files are the same."""
+    answer = _POOL.render({"chart": str(chart_dir), "digest": digest, "values": values, "name": name, "namespace": namespace})
     if "manifests" in answer and isinstance(answer["manifests"], dict):
         return {str(k): str(v) for k, v in answer["manifests"].items()}
     if answer.get("kind") == "noengine":
@@ -206,6 +217,7 @@ def _serve() -> None:
     except Exception as e:  # noqa: BLE001 - any failure to load the native library means: not usable
         helm_python, missing = None, f"{type(e).__name__}: {e}"
     _limit_memory()  # after the engine is loaded: its runtime's reservations are not the chart's
+    loaded: dict[str, object] = {}  # (path|digest) -> helm_python.Chart, the newest last; the pool mirrors the keys
     for line in sys.stdin.buffer:
         req = json.loads(line)
         if req.get("op") == "version":
@@ -214,14 +226,26 @@ def _serve() -> None:
             answer = {"error": missing, "kind": "noengine"}
         else:
             try:
-                with helm_python.Chart.load(req["chart"]) as chart:
-                    answer = {"manifests": chart.render(req["values"] or None, name=req["name"], namespace=req["namespace"], is_install=True)}
+                fresh = f"{req['chart']}|{req.get('digest')}" not in loaded
+                chart = _loaded(helm_python, loaded, req)
+                answer = {"manifests": chart.render(req["values"] or None, name=req["name"], namespace=req["namespace"], is_install=True),
+                          "loaded": fresh}
             except helm_python.HelmError as e:
                 answer = {"error": str(e), "kind": "helm"}
             except Exception as e:  # noqa: BLE001 - any other failure is this chart's, not the worker's
                 answer = {"error": f"{type(e).__name__}: {e}", "kind": "helm"}
         out.write(json.dumps(answer).encode() + b"\n")
         out.flush()
+
+
+def _loaded(helm_python, loaded: dict, req: dict):  # type: ignore[no-untyped-def]
+    """The chart of this request, loaded once per path and content digest; the oldest beyond KEEP_CHARTS closed."""
+    key = f"{req['chart']}|{req.get('digest')}"
+    chart = loaded.pop(key, None) or helm_python.Chart.load(req["chart"])
+    loaded[key] = chart
+    while len(loaded) > KEEP_CHARTS:
+        loaded.pop(next(iter(loaded))).close()
+    return chart
 
 
 if __name__ == "__main__":

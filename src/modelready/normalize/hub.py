@@ -5,24 +5,38 @@ Only when the run may go online (the Action's default; `--offline` turns it off)
 huggingface_hub's own cache and the parameter counts in a small JSON file beside it, both keyed by the
 resolved commit, so a rerun at a pinned revision asks nothing. Every failure (offline, 404, gated, slow,
 not a safetensors repository) comes back as a note and the resolver moves to its next source.
+
+Without a network (an egress-less runner) the run costs one TCP connect with a short timeout: no DNS answer,
+a refused or a silent port marks the Hub down for the rest of the process (the base run of a pull request
+included), says so in one line on stderr (logger `modelready`), and models resolve from the local cache and
+the next sources. huggingface_hub is imported only when it can help: online, or offline with the model in
+its cache; its own log lines and warnings never reach the user.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import socket
+import sys
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 TIMEOUT_S = 10.0  # each request
+CONNECT_S = 2.0  # the one connect that decides whether the Hub is reachable at all
 BUDGET_S = 60.0  # the whole run: a slow Hub must not stall the gate
 # (config.json, parameters per dtype or None, the source text, a note when it failed)
 Fetched = tuple[dict[str, Any] | None, dict[str, int] | None, str, str | None]
+_LOG = logging.getLogger("modelready")
+_UNREACHABLE: dict[str, str] = {}  # endpoint -> why it could not be reached, for the whole process
+_TRUE = {"1", "on", "yes", "true"}  # huggingface_hub's own reading of HF_HUB_OFFLINE
 
 
 @dataclass
@@ -50,11 +64,16 @@ class Hub:
             return None, None, where, f"{repo_id!r} is not a Hub repository id"
         if self._down:
             return None, None, where, f"{where}: not asked, the Hub was unreachable earlier in this run"
+        endpoint = self.endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+        offline = _offline() or _reach(endpoint) is not None
+        if offline and not (self._cache_root() / f"models--{repo_id.replace('/', '--')}").is_dir():
+            why = f"unreachable ({_UNREACHABLE[endpoint]})" if endpoint in _UNREACHABLE else "HF_HUB_OFFLINE is set"
+            return None, None, where, f"{where}: {why} and nothing is cached"
         if self._spent >= self.budget:
             return None, None, where, f"{where}: not asked, {self.budget:.0f} s spent on the Hub already in this run"
         # huggingface_hub retries a timed-out request with a 60 s timeout: the wall clock is bounded here
         box: list[Fetched] = []
-        worker = threading.Thread(target=lambda: box.append(self._ask(repo_id, rev, where)), daemon=True)
+        worker = threading.Thread(target=lambda: box.append(self._ask(repo_id, rev, where, offline)), daemon=True)
         started = time.monotonic()
         worker.start()
         worker.join(min(3 * self.timeout, self.budget - self._spent))
@@ -66,22 +85,31 @@ class Hub:
             self._down = note
         return box[0]
 
-    def _ask(self, repo_id: str, rev: str, where: str) -> Fetched:
+    def _cache_root(self) -> Path:
+        """huggingface_hub's cache folder, found as it finds it, without importing it."""
+        if self.cache_dir:
+            return Path(self.cache_dir)
+        env = os.environ
+        if env.get("HF_HUB_CACHE"):
+            return Path(env["HF_HUB_CACHE"])
+        home = env.get("HF_HOME") or os.path.join(env.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface")
+        return Path(home) / "hub"
+
+    def _ask(self, repo_id: str, rev: str, where: str, offline: bool = False) -> Fetched:
         try:
-            import huggingface_hub as hf
-            from huggingface_hub import errors
+            hf, errors = _import_hub()
         except ImportError:
             return None, None, where, "huggingface_hub is not installed (pip install 'modelready[hub]')"
         endpoint = self.endpoint or os.environ.get("HF_ENDPOINT") or None
         token = self.token if self.token is not None else (os.environ.get("HF_TOKEN") or None)
         try:
             path = hf.hf_hub_download(repo_id, "config.json", revision=rev, token=token or False, cache_dir=self.cache_dir,
-                                      endpoint=endpoint, etag_timeout=self.timeout)
+                                      endpoint=endpoint, etag_timeout=self.timeout, local_files_only=offline)
             config = json.loads(Path(path).read_text(encoding="utf-8"))
             commit = _commit_of(path)
             if commit and commit != rev:
                 where += f" (commit {commit[:12]})"
-            counts, note = self._counts(hf, errors, repo_id, rev, commit, token, endpoint)
+            counts, note = self._counts(hf, errors, repo_id, rev, commit, token, endpoint, offline)
             return config, counts, where, note
         except errors.GatedRepoError:
             why = "gated: HF_TOKEN was refused" if token else "gated: set HF_TOKEN (the Action's hf-token input) to read it"
@@ -91,7 +119,7 @@ class Hub:
             why = "not found (or private without a token)"
         except errors.LocalEntryNotFoundError:
             why = ("HF_HUB_OFFLINE is set and nothing is cached" if hf.constants.HF_HUB_OFFLINE
-                   else "unreachable and not in the cache")
+                   else "not in the cache" if offline else "unreachable and not in the cache")
         except errors.EntryNotFoundError:
             why = "has no config.json"
         except errors.OfflineModeIsEnabled:
@@ -103,12 +131,14 @@ class Hub:
         return None, None, where, f"{where}: {why}"
 
     def _counts(self, hf: Any, errors: Any, repo_id: str, rev: str, commit: str | None, token: str | None,
-                endpoint: str | None) -> tuple[dict[str, int] | None, str | None]:
+                endpoint: str | None, offline: bool = False) -> tuple[dict[str, int] | None, str | None]:
         cache = Path(self.cache_dir or hf.constants.HF_HUB_CACHE) / "modelready-params.json"
         key = f"{endpoint or ''}|{repo_id}@{commit or rev}"
         known = _read_json(cache)
         if commit and key in known:
             return known[key], None
+        if offline:
+            return None, "offline, no safetensors headers cached: parameters counted from config.json"
         try:
             meta = hf.HfApi(endpoint=endpoint).get_safetensors_metadata(repo_id, revision=commit or rev, token=token or False,
                                                                         timeout=self.timeout)
@@ -125,6 +155,46 @@ class Hub:
             except OSError:
                 pass  # a read-only cache costs a request next time, nothing more
         return counts, None
+
+
+def _offline() -> bool:
+    """HF_HUB_OFFLINE as huggingface_hub reads it (its constant, once it is imported, else the variable)."""
+    constants = sys.modules.get("huggingface_hub.constants")
+    if constants is not None:
+        return bool(constants.HF_HUB_OFFLINE)
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
+
+
+def _reach(endpoint: str) -> str | None:
+    """None when the endpoint accepts a TCP connection, else why not: asked once per endpoint and process,
+    with one short connect and no retry, and said once on stderr."""
+    if endpoint in _UNREACHABLE:
+        return _UNREACHABLE[endpoint]
+    url = urllib.parse.urlsplit(endpoint)
+    try:
+        host, port = url.hostname or "", url.port or (80 if url.scheme == "http" else 443)
+        socket.create_connection((host, port), timeout=CONNECT_S).close()
+        return None
+    except (OSError, ValueError) as e:
+        why = ("the name does not resolve" if isinstance(e, socket.gaierror)
+               else f"no answer in {CONNECT_S:g} s" if isinstance(e, TimeoutError) else "connection refused"
+               if isinstance(e, ConnectionRefusedError) else (getattr(e, "strerror", None) or type(e).__name__))
+    _UNREACHABLE[endpoint] = why
+    _LOG.warning("the Hugging Face Hub at %s is unreachable (%s): models are resolved from the local cache and the "
+                 "bundled table for this run (--offline or HF_HUB_OFFLINE=1 skips the attempt)", url.netloc, why)
+    return _UNREACHABLE[endpoint]
+
+
+def _import_hub() -> tuple[Any, Any]:
+    """huggingface_hub, its retry and warning lines kept from the user's terminal (the notes say what failed)."""
+    import warnings
+
+    import huggingface_hub as hf
+    from huggingface_hub import errors
+
+    logging.getLogger("huggingface_hub").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", module=r"huggingface_hub(\.|$)")
+    return hf, errors
 
 
 def _commit_of(path: str) -> str | None:

@@ -23,8 +23,9 @@ class Output:
 @dataclass(frozen=True)
 class Reporter:
     name: str
-    extension: str
+    extension: str | None  # None: chosen by --format only (a log format, not a file one)
     render: Callable[[Output], str]
+    commands: bool = False  # its lines are workflow commands modelready writes (StreamGuard.command)
 
 
 def _json(out: Output) -> str:  # compact: only then does json use its C encoder
@@ -55,14 +56,30 @@ def _text(out: Output) -> str:
     return text.render(out.doc, color=out.color)
 
 
+def _lines(name: str) -> Callable[[Output], str]:
+    def render(out: Output) -> str:
+        from . import lines
+
+        return getattr(lines, name)(out.doc)  # type: ignore[no-any-return]
+
+    return render
+
+
 REPORTERS = {r.name: r for r in (
     Reporter("text", ".txt", _text),
     Reporter("json", ".json", _json),
     Reporter("sarif", ".sarif", _sarif),
     Reporter("junit", ".xml", _junit),
     Reporter("markdown", ".md", _markdown),
+    Reporter("github", None, _lines("github"), commands=True),
+    Reporter("concise", None, _lines("concise")),
+    Reporter("rdjson", ".rdjson", _lines("rdjson")),
 )}
 
 
 def by_extension(suffix: str) -> Reporter | None:
-    return next((r for r in REPORTERS.values() if r.extension == suffix.lower()), None)
+    return next((r for r in REPORTERS.values() if r.extension and r.extension == suffix.lower()), None)
+
+
+def extensions() -> str:
+    return ", ".join(r.extension for r in REPORTERS.values() if r.extension)

@@ -19,12 +19,14 @@ INDENT = 10  # the message line sits under the check ID
 Paint = Callable[[str, str], str]
 
 
-def render(doc: dict[str, Any], color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False) -> str:
+def render(doc: dict[str, Any], color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False,
+           pre_existing: bool = False) -> str:
     """`min_severity`: findings below it are counted in the summary, not listed; `quiet`: the findings
-    only, no summary, no clean deployments (as Ruff's --quiet)."""
+    only, no summary, no clean deployments (as Ruff's --quiet). Against a baseline each finding is marked
+    `new` or `pre-existing`, and the pre-existing ones are listed only with `pre_existing`."""
     c: Paint = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
     groups: dict[str, list[dict[str, Any]]] = {}
-    shown = [f for f in doc["findings"] if not f["suppressed"]]
+    active, marked, old, shown = _against_baseline(doc, pre_existing)
     for f in shown:
         if Severity[f["severity"]] >= Severity[min_severity]:
             groups.setdefault(f["subject"], []).append(f)
@@ -32,13 +34,23 @@ def render(doc: dict[str, Any], color: bool = False, width: int = 100, min_sever
     id_width = max((len(fold(f["check"])) for fs in groups.values() for f in fs), default=0)
     wrap = textwrap.TextWrapper(width=max(width, INDENT + 30), initial_indent=" " * INDENT, subsequent_indent=" " * INDENT,
                                 break_long_words=False, break_on_hyphens=False)
-    lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c, id_width, wrap)]
+    lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c, id_width, wrap, marked)]
     if quiet:
         return "\n".join(lines) + ("\n" if lines else "")
-    lines += _clean(doc, shown, set(groups), c) + _summary(doc, c)
+    lines += _clean(doc, active, set(groups), c) + _summary(doc, c)
     if hidden:
         lines.append(f"({hidden} finding(s) below {min_severity} not listed)")
+    if old and not pre_existing:
+        lines.append(f"({len(old)} pre-existing finding(s) not listed: --show-pre-existing lists them)")
     return "\n".join(lines) + "\n"
+
+
+def _against_baseline(doc: dict[str, Any], pre_existing: bool) -> tuple[list[dict[str, Any]], bool, list[dict[str, Any]], list[dict[str, Any]]]:
+    """(active findings, whether a baseline marked them, the pre-existing ones, those to list)."""
+    active = [f for f in doc["findings"] if not f["suppressed"]]
+    marked = bool((doc.get("baseline") or {}).get("available"))
+    old = [f for f in active if marked and f.get("baseline") == "pre-existing"]
+    return active, marked, old, active if pre_existing else [f for f in active if f not in old]
 
 
 def _clean(doc: dict[str, Any], shown: list[dict[str, Any]], listed: set[str], c: Paint) -> list[str]:
@@ -48,12 +60,14 @@ def _clean(doc: dict[str, Any], shown: list[dict[str, Any]], listed: set[str], c
     return [f"{c(BOLD, fold(dep))}\n  {c(GREEN, 'ok'.ljust(7))} no findings" for dep in clean] + ([""] if clean else [])
 
 
-def _group(subject: str, findings: list[dict[str, Any]], c: Paint, id_width: int, wrap: textwrap.TextWrapper) -> list[str]:
+def _group(subject: str, findings: list[dict[str, Any]], c: Paint, id_width: int, wrap: textwrap.TextWrapper, marked: bool = False) -> list[str]:
     lines = [c(BOLD, fold(subject))]
     for f in sorted(findings, key=lambda f: (-Severity[f["severity"]], f["file"], f["line"])):
         where = fold(f"{f['file']}:{f['line']}" if f["line"] else f["file"])
         if f["values_key"]:
             where += f" (values: {fold(f['values_key'])})"
+        if marked:  # against a baseline: which of them this change brings
+            where += "  " + (c(BOLD, "new") if f.get("baseline", "new") == "new" else "pre-existing")
         lines.append(f"  {c(COLORS[f['severity']], f['severity'].ljust(7))} {fold(f['check']).ljust(id_width)}  {where}")
         lines += wrap.wrap(fold(f["message"])) or [" " * INDENT]
     return lines + [""]

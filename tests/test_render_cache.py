@@ -1,0 +1,67 @@
+"""A chart is loaded once for all its values sets, and a render is content-addressed: the base run of a pull
+request, at another path, renders only what the change altered."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from modelready.load import helm, helm_worker
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "charts" / "vllm-llama"
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[Path]:
+    """The charts each real render went to the Helm worker for (the cache emptied first)."""
+    monkeypatch.setattr(helm, "_CACHE", {})
+    asked: list[Path] = []
+    real = helm._render_sdk
+
+    def counting(chart_dir: Path, values: dict, digest: str) -> dict[str, str]:
+        asked.append(chart_dir)
+        return real(chart_dir, values, digest)
+
+    monkeypatch.setattr(helm, "_render_sdk", counting)
+    return asked
+
+
+def _repo(tmp_path: Path, name: str) -> Path:
+    shutil.copytree(EXAMPLE, tmp_path / name / "charts" / "vllm-llama")
+    return tmp_path / name
+
+
+def test_head_and_base_share_renders_and_a_change_renders_again(run, tmp_path, renders):
+    head, base = _repo(tmp_path, "head"), _repo(tmp_path, "base")
+    first = run(head)
+    assert len(renders) == 2  # the defaults and ci/high-concurrency-values.yaml
+    second = run(base)  # the same files elsewhere: a pull request's base worktree
+    assert len(renders) == 2
+    key = sorted((d.origin, d.name, d.replicas) for d in first.deployments)
+    assert key == sorted((d.origin, d.name, d.replicas) for d in second.deployments) and key
+    (base / "deploy.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\ndata: {a: b}\n")
+    run(base)
+    assert len(renders) == 2  # a change outside the chart renders nothing again
+    ci = base / "charts" / "vllm-llama" / "ci" / "high-concurrency-values.yaml"
+    ci.write_text(ci.read_text().replace("replicaCount: 3", "replicaCount: 5"))
+    changed = run(base)
+    assert len(renders) == 4  # a file of the chart changed (`.Files.Get` could read it): each of its sets renders again
+    assert 5 in {d.replicas for d in changed.deployments}
+    run(head)
+    assert len(renders) == 4  # the head's chart is still cached beside it
+
+
+def test_a_chart_is_loaded_once_for_all_its_values_sets(tmp_path):
+    chart = _repo(tmp_path, "repo") / "charts" / "vllm-llama"
+    digest = helm.chart_digest(chart)
+    loads = []
+    for values in ({}, {"replicaCount": 2}, {"replicaCount": 3}):
+        answer = helm_worker._POOL.render({"chart": str(chart), "digest": digest, "values": values, "name": "r", "namespace": "d"})
+        assert "manifests" in answer, answer
+        loads.append(answer["loaded"])
+    assert loads == [True, False, False]
+    (chart / "values.yaml").write_text((chart / "values.yaml").read_text() + "\n# edited\n")
+    answer = helm_worker._POOL.render({"chart": str(chart), "digest": helm.chart_digest(chart), "values": {}, "name": "r", "namespace": "d"})
+    assert answer["loaded"] is True  # other files, other digest: loaded afresh
