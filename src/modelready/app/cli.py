@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..report.inert import StreamGuard
 
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = StreamGuard(sys.stdout), StreamGuard(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = StreamGuard(sys.stdout), StreamGuard(sys.stderr)  # type: ignore[no-untyped-call]
     # the stages' own warnings (the Hub unreachable) as one `modelready: warning:` line each, through the guard
     said = logging.StreamHandler(sys.stderr)
     said.setFormatter(logging.Formatter("modelready: warning: %(message)s"))
