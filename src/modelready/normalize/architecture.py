@@ -115,6 +115,7 @@ class ModelArch:
     tie_word_embeddings: bool = False
     params_by_dtype: dict[str, int] = field(default_factory=dict)  # safetensors metadata: dtype -> parameter count, exact
     architectures: tuple[str, ...] = ()  # config.json's `architectures` (the transformers class names)
+    auto_map: tuple[str, ...] = ()  # config.json's `auto_map` targets: classes loaded from the model repository's own code
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], quantize_config: Mapping[str, Any] | None = None,
@@ -139,6 +140,7 @@ class ModelArch:
             tie_word_embeddings=bool(cfg.get("tie_word_embeddings", c.get("tie_word_embeddings", False))),
             params_by_dtype=dict(params_by_dtype or {}),
             architectures=tuple(str(a) for a in archs) if isinstance(archs, list) else (),
+            auto_map=tuple(str(v) for v in cfg["auto_map"].values()) if isinstance(cfg.get("auto_map"), Mapping) else (),
         )
 
     # --- shapes -------------------------------------------------------------------------------
