@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Loc
-from ..normalize.model import Deployment
+from ..normalize.model import Container, Deployment
 from . import Hit, declare
 
 MUTABLE = {"latest", "nightly", "main", "master", "dev", "edge", "stable", "latest-nightly", "head"}
@@ -42,7 +42,7 @@ def check(d: Deployment) -> Iterator[Hit]:
     for pod in d.pods:
         for c in pod.init_containers + pod.containers:
             img = c.image
-            if img is None or img.digest or img.templated or c.borrowed_from:  # judged on the runtime it comes from
+            if img is None or _pinned_or_elsewhere(c):
                 continue
             if d.template_only and img.tag is None and "/" not in img.ref:
                 continue  # a bare name the operator substitutes (ODH's `text-generation-inference`), not an image to pull
@@ -58,6 +58,12 @@ def check(d: Deployment) -> Iterator[Hit]:
     if found:
         parts = [f"image {ref} of container{'s' if len(names) > 1 else ''} {', '.join(names)} {why}" for ref, (why, names, _loc) in found.items()]
         yield Hit("; ".join(parts), next(iter(found.values()))[2])
+
+
+def _pinned_or_elsewhere(c: Container) -> bool:
+    """A digest, a placeholder, or an image judged where it comes from (a ServingRuntime, a FROM line)."""
+    img = c.image
+    return img is not None and (bool(img.digest) or img.templated or bool(c.borrowed_from))
 
 
 CHECKS = [check]

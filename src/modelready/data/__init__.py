@@ -45,6 +45,12 @@ def vllm_flags() -> dict:
 
 
 @cache
+def transformers_native() -> dict:
+    """The model types transformers loads without remote code (tools/gen_transformers_native.py)."""
+    return json.loads(_text("transformers_native.json"))
+
+
+@cache
 def vllm_aliases() -> dict[str, str]:
     """Short flags of every known release (`-tp` -> `--tensor-parallel-size`)."""
     out: dict[str, str] = {}

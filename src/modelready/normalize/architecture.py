@@ -115,6 +115,7 @@ class ModelArch:
     tie_word_embeddings: bool = False
     params_by_dtype: dict[str, int] = field(default_factory=dict)  # safetensors metadata: dtype -> parameter count, exact
     architectures: tuple[str, ...] = ()  # config.json's `architectures` (the transformers class names)
+    auto_map: tuple[str, ...] = ()  # config.json's `auto_map` targets: classes loaded from the model repository's own code
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], quantize_config: Mapping[str, Any] | None = None,
@@ -139,6 +140,7 @@ class ModelArch:
             tie_word_embeddings=bool(cfg.get("tie_word_embeddings", c.get("tie_word_embeddings", False))),
             params_by_dtype=dict(params_by_dtype or {}),
             architectures=tuple(str(a) for a in archs) if isinstance(archs, list) else (),
+            auto_map=_auto_map(cfg),
         )
 
     # --- shapes -------------------------------------------------------------------------------
@@ -302,6 +304,11 @@ def _sliding_layers(c: Mapping[str, Any], mtype: str, layers: int, window: int |
         pattern = int(c.get("sliding_window_pattern") or 6)  # five local layers, then a global one
         return layers - layers // pattern
     return layers
+
+
+def _auto_map(cfg: Mapping[str, Any]) -> tuple[str, ...]:
+    am = cfg.get("auto_map")
+    return tuple(str(v) for v in am.values()) if isinstance(am, Mapping) else ()
 
 
 def _quant(qc: object) -> Quant | None:

@@ -86,6 +86,8 @@ def build_engine(c: Container, name: str) -> Engine:
         flag_tokens, eng.argv_seen = tokens, True  # the image's ENTRYPOINT is the engine; args are its flags
     else:
         flag_tokens = []
+    if spec.get("flag_table") == "vllm":
+        flag_tokens = _optimization_levels(flag_tokens, known)
     _parse_flags(eng, flag_tokens, spec, known)
     if any("$" in str(t.value) for t in flag_tokens) or re.search(r"\$\{?\w*ARGS", " ".join(c.command + c.args)):
         eng.dynamic_args = True
@@ -258,9 +260,7 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: 
         word = str(tok.value)
         if word in _SEPARATORS:
             break  # the engine's command ends here
-        if aliases and _optimization_level(eng, tok, known):
-            pass
-        elif word.startswith("-") and len(word) > 1 and not _is_number(word):
+        if word.startswith("-") and len(word) > 1 and not _is_number(word):
             flag, eq, val = word.partition("=")
             flag = aliases.get(flag, flag)
             if flag.startswith("--"):
@@ -285,13 +285,15 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: 
         i += 1
 
 
-def _optimization_level(eng: Engine, tok: Value, known: set[str] | None) -> bool:
-    """vLLM's -O3 / -O=3: the optimization level (the compilation level before --optimization-level existed)."""
-    opt = _OPT_LEVEL.fullmatch(str(tok.value))
-    if opt:
-        flag = "--optimization-level" if known is None or "--optimization-level" in known else "--compilation-config"
-        eng.flags[flag] = Value(opt.group(1), tok.loc, str(tok.value))
-    return opt is not None
+def _optimization_levels(tokens: list[Value], known: set[str] | None) -> list[Value]:
+    """vLLM's -O3 / -O=3 as the flag and value they stand for: the optimization level (the compilation
+    level before --optimization-level existed)."""
+    flag = "--optimization-level" if known is None or "--optimization-level" in known else "--compilation-config"
+    out: list[Value] = []
+    for tok in tokens:
+        opt = _OPT_LEVEL.fullmatch(str(tok.value))
+        out += [Value(f"{flag}={opt.group(1)}", tok.loc, str(tok.value))] if opt else [tok]
+    return out
 
 
 def _is_number(word: str) -> bool:

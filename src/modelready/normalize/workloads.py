@@ -12,7 +12,7 @@ from . import invocation, kinds
 from .engine import build_engine, detect_engine
 from .kinds import Group, Near, knative
 from .kinds.operators import read_generic
-from .model import Deployment, ModelRef, Value
+from .model import Container, Deployment, ModelRef, Value
 from .pods import m
 
 
@@ -78,17 +78,17 @@ def _find_model(dep: Deployment, g: Group) -> None:
     model = eng.setting("model") if eng else None
     revision = eng.setting("revision") if eng else None
     uri = g.model_uri
-    if model is None and c is not None:
-        env = c.env_map()
-        for var in ("MODEL_ID", "MODEL_NAME", "MODEL", "MODEL_PATH"):
-            if var in env and env[var].value:
-                model = Value(env[var].value, env[var].loc)
-                break
-    model = model or g.model
+    model = model or g.model or _env_model(c)  # the kind's own field (an operator CR's), else the container's env
     mid = str(model.value) if model else None
     u = str(uri.value) if uri else (mid if mid and "://" in mid else None)
     named = model or uri
     dep.model = ModelRef(mid, u, str(revision.value) if revision else None, named.loc if named else None)
+
+
+def _env_model(c: Container | None) -> Value | None:
+    env = c.env_map() if c is not None else {}
+    var = next((v for v in ("MODEL_ID", "MODEL_NAME", "MODEL", "MODEL_PATH") if v in env and env[v].value), None)
+    return Value(env[var].value, env[var].loc) if var else None
 
 
 def not_read(obj: K8sObject) -> list[Finding]:
