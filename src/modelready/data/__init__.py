@@ -71,3 +71,18 @@ def version_key(text: str) -> tuple[int, int, int] | None:
 
     m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", text)
     return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
+
+
+@cache
+def memory() -> dict:
+    return load_yaml(_text("memory.yaml"))
+
+
+def memory_profile(version: str | None) -> dict:
+    """The memory.yaml entry of vLLM's release at or before `version`; the newest when unpinned or unreadable."""
+    rows = memory()["vllm"]
+    key = version_key(version) if version else None
+    if key is None:
+        return rows[-1]
+    at_or_before = [r for r in rows if (version_key(r["since"]) or (0, 0, 0)) <= key]
+    return at_or_before[-1] if at_or_before else rows[0]

@@ -14,6 +14,7 @@ rank, sliding-window layers hold at most `sliding_window` tokens.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -115,6 +116,8 @@ class ModelArch:
     tie_word_embeddings: bool = False
     params_by_dtype: dict[str, int] = field(default_factory=dict)  # safetensors metadata: dtype -> parameter count, exact
     architectures: tuple[str, ...] = ()  # config.json's `architectures` (the transformers class names)
+    tower_params: int = 0  # vision / audio encoder parameters (vision_config, audio_config): loaded in 16 bit beside the LM
+    unquantized: tuple[str, ...] = ()  # quantization_config's modules_to_not_convert / ignore: kept in 16 bit
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], quantize_config: Mapping[str, Any] | None = None,
@@ -139,6 +142,8 @@ class ModelArch:
             tie_word_embeddings=bool(cfg.get("tie_word_embeddings", c.get("tie_word_embeddings", False))),
             params_by_dtype=dict(params_by_dtype or {}),
             architectures=tuple(str(a) for a in archs) if isinstance(archs, list) else (),
+            tower_params=sum(_tower(cfg.get(k)) for k in ("vision_config", "audio_config")),
+            unquantized=_unquantized(qc),
         )
 
     # --- shapes -------------------------------------------------------------------------------
@@ -217,6 +222,8 @@ class ModelArch:
         stored = _bytes(self.dtype) or 2
         exact = self.exact_weight_bytes()
         if exact is not None and (q is not None or served in (None, stored)):
+            if q is not None and q.method == "mxfp4":  # stored exact, loaded padded
+                return float(exact) + self.params().experts * q.bits_per_weight / 8 * (self.mxfp4_padding() - 1)
             return float(exact)
         return float(sum(self._counted_bytes(served, stored, q)))
 
@@ -225,16 +232,65 @@ class ModelArch:
         experts, rest = self._counted_bytes(_bytes(dtype) if dtype and dtype != "auto" else None, _bytes(self.dtype) or 2, quant or self.quant)
         return experts / (experts + rest) if experts + rest else 0.0
 
+    def attention_params(self) -> int:
+        h = self.hidden
+        if self.mla:
+            return 0  # MLA projections are counted in dense; modules_to_not_convert naming them is rare
+        return self.layers * (2 * h * self.heads * self.head_dim + 2 * h * self.kv_heads * self.head_dim)
+
+    def mxfp4_padding(self) -> float:
+        """vLLM pads MXFP4 expert matrices for its MoE kernels: the intermediate size rounded up to 256
+        (gpt-oss 2880 -> 3072; vllm #33155: gpt-oss-120b 64.38 GiB loaded, 60.8 GiB stored)."""
+        inter = self.moe_intermediate or self.intermediate
+        return (-(-inter // 256) * 256) / inter if inter else 1.0
+
     def _counted_bytes(self, served: float | None, stored: float, q: Quant | None) -> tuple[float, float]:
-        """(expert bytes, other bytes) counted from the shapes."""
+        """(expert bytes, other bytes) counted from the shapes; vision/audio towers in 16 bit with the rest."""
         p = self.params()
         half = served or (2 if stored >= 4 else stored)  # vLLM casts float32 checkpoints to a 16-bit type
+        tower = self.tower_params * 2
         if q is None:
-            return p.experts * half, (p.dense + p.embed + p.head) * half
+            return p.experts * half, (p.dense + p.embed + p.head) * half + tower
         bits = q.bits_per_weight / 8
         if q.method == "mxfp4":  # gpt-oss: experts in MXFP4, attention, router and embeddings in bf16
-            return p.experts * bits, (p.dense + p.embed + p.head) * 2
-        return p.experts * bits, p.dense * bits + (p.embed + p.head) * 2
+            return p.experts * bits * self.mxfp4_padding(), (p.dense + p.embed + p.head) * 2 + tower
+        kept = self._kept_dense(p)  # modules_to_not_convert: in 16 bit, not in the format's bits
+        return p.experts * bits, (p.dense - kept) * bits + kept * 2 + (p.embed + p.head) * 2 + tower
+
+    def _kept_dense(self, p: Params) -> int:
+        """Dense parameters the checkpoint keeps unquantized, from module name patterns (attention, MLP, whole layers)."""
+        names = [n.lower() for n in self.unquantized]
+        if not names:
+            return 0
+        attn, mlp = self.attention_params(), max(0, p.dense - self.attention_params())
+        layers = {int(m) for n in names for m in re.findall(r"layers\.(\d+)(?:\.|$)", n)}
+        if any(("attn" in n or "attention" in n) and not re.search(r"layers\.\d", n) for n in names):
+            kept = attn
+        else:
+            kept = 0
+        if any(("mlp" in n and "gate" not in n.split("mlp")[-1]) and not re.search(r"layers\.\d", n) for n in names):
+            kept += mlp
+        whole = {i for i in layers if any(re.fullmatch(rf".*layers\.{i}\.?", n) for n in names)}
+        per_layer = (attn + mlp) / max(1, self.layers)
+        return int(min(p.dense, kept + len(whole) * per_layer))
+
+
+def _tower(vc: object) -> int:
+    """A vision or audio encoder's parameters from its config (ViT shapes: layers × (4h² attention + 2hI MLP))."""
+    if not isinstance(vc, Mapping):
+        return 0
+    h = _int(vc.get("hidden_size")) or _int(vc.get("embed_dim")) or _int(vc.get("d_model")) or 0
+    layers = _int(vc.get("num_hidden_layers")) or _int(vc.get("depth")) or _int(vc.get("encoder_layers")) or 0
+    inter = _int(vc.get("intermediate_size")) or _int(vc.get("encoder_ffn_dim")) or 4 * h
+    out = _int(vc.get("out_hidden_size")) or 0
+    return layers * (4 * h * h + 2 * h * inter) + (h * 4 * h + 4 * h * out if out else 0)  # + the merger/projector
+
+
+def _unquantized(qc: object) -> tuple[str, ...]:
+    if not isinstance(qc, Mapping):
+        return ()
+    raw = qc.get("modules_to_not_convert") or qc.get("ignored_layers") or qc.get("ignore") or []
+    return tuple(str(x) for x in raw if isinstance(x, str))[:4096] if isinstance(raw, list) else ()
 
 
 def _int(x: object) -> int | None:
