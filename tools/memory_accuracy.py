@@ -47,7 +47,8 @@ spec:
 
 
 def load(path: Path = SETUPS) -> list[dict]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["setups"]
+    """The setups scored (those marked `scored: false` say why they are not)."""
+    return [s for s in yaml.safe_load(path.read_text(encoding="utf-8"))["setups"] if s.get("scored", True)]
 
 
 def _label(gpu: str) -> str:

@@ -87,6 +87,12 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
     with isolate.guard(res, "resolving models"):
         resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub(token=config.hf_token) if config.online else None,
                     guard=lambda d: isolate.guard(res, "resolving the model of " + d.ref, d.loc.file))
+    from .checks._fit import memory  # the figures of every deployment, for the report's `memory` objects
+
+    for d in res.deployments:
+        if d.serving and d.engine is not None and d.engine.capability("kv_cache_at_start"):
+            with isolate.guard(res, "sizing the memory of " + d.ref, d.loc.file):
+                d.memory = memory(d)
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
                      for o in res.objects for message, loc in o.problems]
 

@@ -117,6 +117,8 @@ class ModelArch:
     params_by_dtype: dict[str, int] = field(default_factory=dict)  # safetensors metadata: dtype -> parameter count, exact
     architectures: tuple[str, ...] = ()  # config.json's `architectures` (the transformers class names)
     tower_params: int = 0  # vision / audio encoder parameters (vision_config, audio_config): loaded in 16 bit beside the LM
+    tower_hidden: int = 0  # the vision encoder's hidden size
+    tower_item_tokens: int = 0  # encoder tokens of one maximal image (tiles × patches), when the config tells
     unquantized: tuple[str, ...] = ()  # quantization_config's modules_to_not_convert / ignore: kept in 16 bit
 
     @classmethod
@@ -143,7 +145,7 @@ class ModelArch:
             params_by_dtype=dict(params_by_dtype or {}),
             architectures=tuple(str(a) for a in archs) if isinstance(archs, list) else (),
             tower_params=sum(_tower(cfg.get(k)) for k in ("vision_config", "audio_config")),
-            unquantized=_unquantized(qc),
+            unquantized=_unquantized(qc), **_tower_shape(cfg.get("vision_config")),
         )
 
     # --- shapes -------------------------------------------------------------------------------
@@ -159,6 +161,8 @@ class ModelArch:
             return None
         if rope is not None and rope.kind in ("yarn", "dynamic") and rope.factor:
             return max(base, int((rope.original_max_position_embeddings or base) * rope.factor))
+        if rope is not None and rope.kind == "linear" and rope.factor and rope.factor > 1:
+            return int(base * rope.factor)  # vLLM's _get_and_verify_max_len scales the context by a linear factor
         return base
 
     # --- KV cache -----------------------------------------------------------------------------
@@ -284,6 +288,15 @@ def _tower(vc: object) -> int:
     inter = _int(vc.get("intermediate_size")) or _int(vc.get("encoder_ffn_dim")) or 4 * h
     out = _int(vc.get("out_hidden_size")) or 0
     return layers * (4 * h * h + 2 * h * inter) + (h * 4 * h + 4 * h * out if out else 0)  # + the merger/projector
+
+
+def _tower_shape(vc: object) -> dict[str, int]:
+    if not isinstance(vc, Mapping):
+        return {}
+    h = _int(vc.get("hidden_size")) or _int(vc.get("embed_dim")) or 0
+    size, patch = _int(vc.get("image_size")), _int(vc.get("patch_size"))
+    tiles = _int(vc.get("max_num_tiles")) or 1
+    return {"tower_hidden": h, "tower_item_tokens": ((size // patch) ** 2 + 1) * tiles if size and patch else 0}
 
 
 def _unquantized(qc: object) -> tuple[str, ...]:
