@@ -278,8 +278,8 @@ def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu:
         weights *= (1 - share) + share / dp
     floor_nt = NON_TORCH_GIB[1 if tp * pp == 1 else 2]
     if e.name == "sglang":  # the static pool holds weights and KV cache; activations and graphs live outside it
-        terms, info = [Term("non_torch", 0.0, 0.0, "outside SGLang's static pool")], {"release": f"SGLang {e.version or '(unpinned)'}",
-                                                                                     "block_size": 1}
+        terms = [Term("non_torch", 0.0, 0.0, "outside SGLang's static pool")]
+        info: dict[str, Any] = {"release": f"SGLang {e.version or '(unpinned)'}", "block_size": 1}
         floor_nt = 0.0
     elif e.name == "tgi":
         terms = [Term("non_torch", floor_nt, 0.6, "CUDA context"),
@@ -289,7 +289,7 @@ def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu:
         terms, info = vllm_terms(e, a, g, tp, max_len)
     return Fit(r.name, g.name, tp, pp, util, util_note, g.usable_gib * util, weights, floor_nt,
                sum(t.mid for t in terms if t.name != "non_torch"), a.kv_bytes_per_token(tp, elem, pp),
-               a.kv_bytes_for(max_len, tp, elem, pp) / GIB, max_len, len_note, elem, a, terms, info["release"], info["block_size"], g.usable_gib)
+               a.kv_bytes_for(max_len, tp, elem, pp) / GIB, max_len, len_note, elem, a, terms, str(info["release"]), int(info["block_size"]), g.usable_gib)
 
 
 def fixes(d: Deployment, f: Fit) -> list[str]:
@@ -303,22 +303,22 @@ def fixes(d: Deployment, f: Fit) -> list[str]:
         if tp <= f.tp or a.heads % tp or (a.kv_heads % tp and tp % a.kv_heads):
             continue
         g = fit(d, tp=tp)
-        if g is not None and g.verdict == "fits":
-            out.append(f"--tensor-parallel-size {tp} (and {tp * f.pp} GPUs) fits")
+        if g is not None and g.verdict != "does-not-fit":
+            out.append(f"--tensor-parallel-size {tp} (and {tp * f.pp} GPUs) " + ("fits" if g.verdict == "fits" else "may fit (tight)"))
             break
     else:
         if f.tp < TP_CHOICES[-1]:
             out.append(f"no tensor-parallel size up to {TP_CHOICES[-1]} fits on {f.gpu}: a quantized checkpoint or a larger GPU")
     if f.kv_elem > 1:
         g = fit(d, kv_elem=1)
-        if g is not None and g.verdict == "fits":
-            out.append("--kv-cache-dtype fp8 fits")
+        if g is not None and g.verdict != "does-not-fit":
+            out.append("--kv-cache-dtype fp8 " + ("fits" if g.verdict == "fits" else "may fit (tight)"))
     return out
 
 
 def figures(f: Fit) -> str:
     tp = f"TP {f.tp}" + (f" × PP {f.pp}" if f.pp > 1 else "")
-    over = ", ".join(f"{t.name.replace('_', '-')} {t.low:.1f}–{t.high:.1f}" for t in f.terms)
+    over = ", ".join(f"{t.name.replace('_', '-')} {t.low:.2f}–{t.high:.2f}" for t in f.terms)
     return (f"per {f.gpu} ({tp}): {f.budget:.1f} GiB usable at {f.util_note}; weights {f.weights:.1f} GiB, one {f.max_len}-token "
             f"sequence {f.seq:.2f} GiB of KV cache ({f.kv_per_token / 1024:.0f} KiB per token per GPU); overhead GiB ({f.release}): {over}; "
             f"{f.range_text()} left")

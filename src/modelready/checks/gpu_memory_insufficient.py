@@ -110,7 +110,7 @@ def check(d: Deployment) -> Iterator[Hit]:
     if floor is not None:  # the certainty rule: parameters alone above the usable memory, whatever the shapes
         util, util_note = utilization(e) if e.capability("memory_profiled_at_start") else (1.0, f"all of {e.name}'s share")
         if floor > g.usable_gib * util:
-            yield Hit(f"{r.label}: {e.name} will not start: the parameters alone are {floor:.1f} GiB per {g.name} or more "
+            yield Hit(f"{r.label}: {e.capability('release_name') or e.name} will not start: the parameters alone are {floor:.1f} GiB per {g.name} or more "
                       f"(TP {_tp(e)}, {_SIZE_MARGIN:.0%} of the size taken, whatever shapes are assumed), more than its "
                       f"{g.usable_gib * util:.1f} GiB at {util_note}; GPU from {g.source}", _where(d, e))
         return
@@ -158,7 +158,7 @@ def tight(d: Deployment) -> Iterator[Hit]:
                   f"{f.release} leaves {f.range_text()}: {figures(f)}; {f.max_len_note}; GPU from {g.source}.{tail}", _where(d, e))
     elif verdict == "tight":
         yield Hit(f"{r.label}: tight: one {f.max_len}-token sequence needs {f.seq:.2f} GiB of KV cache, inside the "
-                  f"{f.range_text()} that {f.release}'s overhead leaves; it starts only at the low end of the range{assumed}: "
+                  f"{f.range_text()} that {f.release}'s overhead leaves; it starts only if the overhead stays near the low end{assumed}: "
                   f"{figures(f)}; GPU from {g.source}.{tail}", _where(d, e))
     elif d.typical_tokens:  # how long a typical request is, only a ModelSpec's load profile says
         yield from _concurrency(d, e, r, g, f, assumed)
