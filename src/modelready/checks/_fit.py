@@ -209,6 +209,30 @@ def _activation_bytes(a: ModelArch, tp: int) -> float:
     return 2 * (3 * a.intermediate / tp + 3 * h)
 
 
+def _profiled_batch(e: Engine, prof: dict[str, Any], large: str, max_len: int, g: Gpu) -> tuple[int, int, str]:
+    """(tokens in the dummy batch, sequences in the sampler run, why) for the pinned release."""
+    flag_tokens = e.int_setting("max_num_batched_tokens")
+    if prof["engine"] == "V0":
+        chunked = max_len > prof["chunked_above"]
+        tokens = flag_tokens or (prof["chunked_tokens"] if chunked else max(max_len, 2048))
+        how = ("--max-num-batched-tokens" if flag_tokens else
+               f"chunked prefill above {prof['chunked_above']} tokens" if chunked else "V0 profiles a dummy batch as long as the context")
+        return tokens, e.int_setting("max_num_seqs") or prof["max_num_seqs"], how
+    how = "--max-num-batched-tokens" if flag_tokens else f"V1's default max_num_batched_tokens on a {g.usable_gib:.0f} GiB GPU"
+    return flag_tokens or prof["profile_tokens"][large], e.int_setting("max_num_seqs") or prof["max_num_seqs"][large], how
+
+
+def _multimodal(a: ModelArch, prof: dict[str, Any], tokens: int, seqs: int) -> Term | None:
+    """The encoder's dummy items: V0 gives a cross-attention model (mllama) one maximal image per sequence
+    (vllm PR #12126: 36.6 GiB at 128 sequences); otherwise the encoder budget follows the profiled tokens."""
+    if not a.tower_params:
+        return None
+    per_item = a.tower_item_tokens or 1024
+    items = seqs * per_item if (prof["engine"] == "V0" and a.model_type.startswith("mllama")) else min(tokens, seqs * per_item)
+    mm = items * (a.tower_hidden or 1024) * 2 / GIB
+    return Term("multimodal", mm * 12, mm * 24, f"the vision/audio encoder on {items} dummy tokens (hidden {a.tower_hidden})")
+
+
 def vllm_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int) -> tuple[list[Term], dict[str, Any]]:
     """vLLM's overhead terms for the pinned release (data/memory.yaml), with where each comes from."""
     prof = data.memory_profile(e.version)
@@ -217,17 +241,7 @@ def vllm_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int) -> tuple[
     terms: list[Term] = []
     nt = _range(prof["non_torch_gib"]["single" if tp == 1 else "multi"])
     terms.append(Term("non_torch", *nt, f"{rel}: CUDA context, cuBLAS and NCCL buffers at TP {tp}"))
-    flag_tokens = e.int_setting("max_num_batched_tokens")
-    if prof["engine"] == "V0":
-        chunked = max_len > prof["chunked_above"]
-        tokens = flag_tokens or (prof["chunked_tokens"] if chunked else max(max_len, 2048))
-        how = ("--max-num-batched-tokens" if flag_tokens else
-               f"chunked prefill above {prof['chunked_above']} tokens" if chunked else "V0 profiles a dummy batch as long as the context")
-        seqs = e.int_setting("max_num_seqs") or prof["max_num_seqs"]
-    else:
-        tokens = flag_tokens or prof["profile_tokens"][large]
-        how = "--max-num-batched-tokens" if flag_tokens else f"V1's default max_num_batched_tokens on a {g.usable_gib:.0f} GiB GPU"
-        seqs = e.int_setting("max_num_seqs") or prof["max_num_seqs"][large]
+    tokens, seqs, how = _profiled_batch(e, prof, large, max_len, g)
     act = tokens * _activation_bytes(a, tp) / GIB
     flo, fhi = _range(prof["activation_factor"])
     terms.append(Term("activation", act * flo, act * fhi, f"{tokens} profiled tokens ({how}) × {_activation_bytes(a, tp) / 1024:.0f} KiB per token "
@@ -246,16 +260,21 @@ def vllm_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int) -> tuple[
         glo, ghi = _range(prof["graph_gib_per_size"])
         n = prof["capture_sizes"]
         terms.append(Term("cuda_graphs", glo * n, ghi * n, f"{rel}: {n} CUDA-graph capture sizes, profiled before the KV cache"))
-    if a.tower_params:
-        # the encoder's dummy items: V0 gives a cross-attention model (mllama) one maximal image per sequence
-        # (vllm PR #12126: 36.6 GiB at 128 sequences); otherwise the encoder budget follows the profiled tokens
-        per_item = a.tower_item_tokens or 1024
-        items = seqs * per_item if (prof["engine"] == "V0" and a.model_type.startswith("mllama")) else min(tokens, seqs * per_item)
-        mm = items * (a.tower_hidden or 1024) * 2 / GIB
-        terms.append(Term("multimodal", mm * 12, mm * 24, f"the vision/audio encoder on {items} dummy tokens (hidden {a.tower_hidden})"))
+    mm = _multimodal(a, prof, tokens, seqs)
+    terms += [mm] if mm is not None else []
     info = {"release": rel, "block_size": int(prof["block_size"]), "profile_tokens": tokens, "max_num_seqs": seqs,
             "cuda_graphs": "none (--enforce-eager)" if enforce_eager else prof["cuda_graphs"]}
     return terms, info
+
+
+def _engine_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int, floor_nt: float) -> tuple[list[Term], dict[str, Any]]:
+    if e.name == "sglang":  # the static pool holds weights and KV cache; activations and graphs live outside it
+        return [Term("non_torch", 0.0, 0.0, "outside SGLang's static pool")], {"release": f"SGLang {e.version or '(unpinned)'}", "block_size": 1}
+    if e.name == "tgi":
+        return ([Term("non_torch", floor_nt, 0.6, "CUDA context"),
+                 Term("prefill", 0.5, 2.5, "the warm-up prefill of --max-batch-prefill-tokens (TGI sizes its KV cache after it)")],
+                {"release": f"TGI {e.version or '(unpinned)'}", "block_size": 16})
+    return vllm_terms(e, a, g, tp, max_len)
 
 
 def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu: Gpu | None = None) -> Fit | None:
@@ -276,17 +295,8 @@ def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu:
         dp = e.int_setting("data_parallel", 1) or 1
         share = a.expert_share(engine_dtype(e), serving_quant(e, r))
         weights *= (1 - share) + share / dp
-    floor_nt = NON_TORCH_GIB[1 if tp * pp == 1 else 2]
-    if e.name == "sglang":  # the static pool holds weights and KV cache; activations and graphs live outside it
-        terms = [Term("non_torch", 0.0, 0.0, "outside SGLang's static pool")]
-        info: dict[str, Any] = {"release": f"SGLang {e.version or '(unpinned)'}", "block_size": 1}
-        floor_nt = 0.0
-    elif e.name == "tgi":
-        terms = [Term("non_torch", floor_nt, 0.6, "CUDA context"),
-                 Term("prefill", 0.5, 2.5, "the warm-up prefill of --max-batch-prefill-tokens (TGI sizes its KV cache after it)")]
-        info = {"release": f"TGI {e.version or '(unpinned)'}", "block_size": 16}
-    else:
-        terms, info = vllm_terms(e, a, g, tp, max_len)
+    floor_nt = 0.0 if e.name == "sglang" else NON_TORCH_GIB[1 if tp * pp == 1 else 2]
+    terms, info = _engine_terms(e, a, g, tp, max_len, floor_nt)
     return Fit(r.name, g.name, tp, pp, util, util_note, g.usable_gib * util, weights, floor_nt,
                sum(t.mid for t in terms if t.name != "non_torch"), a.kv_bytes_per_token(tp, elem, pp),
                a.kv_bytes_for(max_len, tp, elem, pp) / GIB, max_len, len_note, elem, a, terms, str(info["release"]), int(info["block_size"]), g.usable_gib)
