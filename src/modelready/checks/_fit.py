@@ -15,7 +15,7 @@ The figures are scored against published logs by tools/memory_accuracy.py (docs/
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import data
@@ -277,12 +277,21 @@ def _engine_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int, floor_
     return vllm_terms(e, a, g, tp, max_len)
 
 
+def _as_cached(e: Engine, a: ModelArch) -> ModelArch:
+    """The model's KV layout as the pinned vLLM caches it: before MLA caching, DeepSeek's full K and V per head."""
+    since = data.memory().get("mla_cache_since")
+    key, at = data.version_key(e.version) if e.version else None, data.version_key(str(since)) if since else None
+    if not a.mla or e.name != "vllm" or key is None or at is None or key >= at:
+        return a
+    return replace(a, kv_lora_rank=None, kv_heads=a.heads, head_dim=(a.qk_nope_head_dim or 0) + (a.qk_rope_head_dim or 0))
+
+
 def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu: Gpu | None = None) -> Fit | None:
     """The engine's start-up arithmetic for deployment `d` (optionally at another TP, KV dtype or GPU); None when it cannot be done."""
     e, r, g = d.engine, d.resolved, gpu or d.gpu
     if e is None or r is None or r.arch is None or g is None:
         return None
-    a = r.arch
+    a = _as_cached(e, r.arch)
     tp = tp or e.int_setting("tensor_parallel", 1) or 1
     pp = e.int_setting("pipeline_parallel", 1) or 1
     max_len, len_note = model_len(e, a)

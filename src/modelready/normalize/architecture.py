@@ -161,8 +161,6 @@ class ModelArch:
             return None
         if rope is not None and rope.kind in ("yarn", "dynamic") and rope.factor:
             return max(base, int((rope.original_max_position_embeddings or base) * rope.factor))
-        if rope is not None and rope.kind == "linear" and rope.factor and rope.factor > 1:
-            return int(base * rope.factor)  # vLLM's _get_and_verify_max_len scales the context by a linear factor
         return base
 
     # --- KV cache -----------------------------------------------------------------------------
