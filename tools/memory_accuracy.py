@@ -40,6 +40,7 @@ spec:
         image: {image}
         {command}
         args: {args}
+        env: {env}
         resources: {{limits: {{nvidia.com/gpu: {gpus}}}}}
         volumeMounts: [{{name: models, mountPath: /models}}]
       volumes: [{{name: models, persistentVolumeClaim: {{claimName: models}}}}]
@@ -79,7 +80,8 @@ def deployment_files(s: dict, folder: Path) -> None:
     else:
         image, command = f"vllm/vllm-openai:v{s['version']}", ""
         args = ["--model", model, "--tensor-parallel-size", str(tp), *s.get("flags", [])]
-    (folder / "deploy.yaml").write_text(DEPLOY.format(label=_label(s["gpu"]), image=image, command=command, args=json.dumps(args), gpus=tp),
+    env = json.dumps([{"name": k, "value": str(v)} for k, v in (s.get("env") or {}).items()])
+    (folder / "deploy.yaml").write_text(DEPLOY.format(label=_label(s["gpu"]), image=image, command=command, args=json.dumps(args), env=env, gpus=tp),
                                         encoding="utf-8")
 
 

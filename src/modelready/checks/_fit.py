@@ -233,9 +233,19 @@ def _multimodal(a: ModelArch, prof: dict[str, Any], tokens: int, seqs: int) -> T
     return Term("multimodal", mm * 12, mm * 24, f"the vision/audio encoder on {items} dummy tokens (hidden {a.tower_hidden})")
 
 
-def vllm_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int) -> tuple[list[Term], dict[str, Any]]:
-    """vLLM's overhead terms for the pinned release (data/memory.yaml), with where each comes from."""
+def _profile(e: Engine, v1_env: str | None) -> dict[str, Any]:
+    """The release's memory profile; VLLM_USE_V1 picks the other engine where both shipped (0.7 to 0.9)."""
     prof = data.memory_profile(e.version)
+    if v1_env == "1" and prof["engine"] == "V0":
+        return {**data.memory_profile("0.8.0"), "since": f"{prof['since']} with VLLM_USE_V1=1"}
+    if v1_env == "0" and prof["engine"] == "V1":
+        return {**data.memory_profile("0.6.4"), "since": f"{prof['since']} with VLLM_USE_V1=0"}
+    return prof
+
+
+def vllm_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int, v1_env: str | None = None) -> tuple[list[Term], dict[str, Any]]:
+    """vLLM's overhead terms for the pinned release (data/memory.yaml), with where each comes from."""
+    prof = _profile(e, v1_env)
     rel = f"vLLM {prof['since']}+ ({prof['engine']})" if e.version else f"vLLM, newest known ({prof['engine']}; the image is not pinned)"
     large = "large" if g.usable_gib >= 70 else "small"
     terms: list[Term] = []
@@ -267,14 +277,15 @@ def vllm_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int) -> tuple[
     return terms, info
 
 
-def _engine_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int, floor_nt: float) -> tuple[list[Term], dict[str, Any]]:
+def _engine_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int, floor_nt: float,
+                  v1_env: str | None = None) -> tuple[list[Term], dict[str, Any]]:
     if e.name == "sglang":  # the static pool holds weights and KV cache; activations and graphs live outside it
         return [Term("non_torch", 0.0, 0.0, "outside SGLang's static pool")], {"release": f"SGLang {e.version or '(unpinned)'}", "block_size": 1}
     if e.name == "tgi":
         return ([Term("non_torch", floor_nt, 0.6, "CUDA context"),
                  Term("prefill", 0.5, 2.5, "the warm-up prefill of --max-batch-prefill-tokens (TGI sizes its KV cache after it)")],
                 {"release": f"TGI {e.version or '(unpinned)'}", "block_size": 16})
-    return vllm_terms(e, a, g, tp, max_len)
+    return vllm_terms(e, a, g, tp, max_len, v1_env)
 
 
 def _as_cached(e: Engine, a: ModelArch) -> ModelArch:
@@ -299,13 +310,16 @@ def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu:
         return None
     util, util_note = utilization(e)
     elem = kv_elem or kv_elem_bytes(e, r)
-    weights = a.weight_bytes(engine_dtype(e), serving_quant(e, r)) / GIB / (tp * pp)
+    padded = bool((data.gpus().get(g.name) or {}).get("mxfp4_padded"))
+    weights = a.weight_bytes(engine_dtype(e), serving_quant(e, r), mxfp4_pad=padded) / GIB / (tp * pp)
     if a.experts and "--enable-expert-parallel" in e.flags:  # experts spread over TP × DP ranks, not sliced over TP alone
         dp = e.int_setting("data_parallel", 1) or 1
         share = a.expert_share(engine_dtype(e), serving_quant(e, r))
         weights *= (1 - share) + share / dp
     floor_nt = 0.0 if e.name == "sglang" else NON_TORCH_GIB[1 if tp * pp == 1 else 2]
-    terms, info = _engine_terms(e, a, g, tp, max_len, floor_nt)
+    env = d.engine_container.env_map() if d.engine_container is not None else {}
+    v1 = env.get("VLLM_USE_V1")
+    terms, info = _engine_terms(e, a, g, tp, max_len, floor_nt, str(v1.value).strip() if v1 is not None and v1.value is not None else None)
     return Fit(r.name, g.name, tp, pp, util, util_note, g.usable_gib * util, weights, floor_nt,
                sum(t.mid for t in terms if t.name != "non_torch"), a.kv_bytes_per_token(tp, elem, pp),
                a.kv_bytes_for(max_len, tp, elem, pp) / GIB, max_len, len_note, elem, a, terms, str(info["release"]), int(info["block_size"]), g.usable_gib)

@@ -216,7 +216,7 @@ class ModelArch:
             return None
         return int(sum(n * DTYPE_BYTES.get(str(d).lower(), 2) for d, n in self.params_by_dtype.items()))
 
-    def weight_bytes(self, dtype: str | None = None, quant: Quant | None = None) -> float:
+    def weight_bytes(self, dtype: str | None = None, quant: Quant | None = None, mxfp4_pad: bool = True) -> float:
         """Bytes of weights in memory: the checkpoint's exact bytes when known and served as stored, else
         counted from the shapes with the format's bits per weight (embeddings and lm_head at 16 bits)."""
         q = quant or self.quant
@@ -224,10 +224,13 @@ class ModelArch:
         stored = _bytes(self.dtype) or 2
         exact = self.exact_weight_bytes()
         if exact is not None and (q is not None or served in (None, stored)):
-            if q is not None and q.method == "mxfp4":  # stored exact, loaded padded
+            if q is not None and q.method == "mxfp4" and mxfp4_pad:  # stored exact, loaded padded
                 return float(exact) + self.params().experts * q.bits_per_weight / 8 * (self.mxfp4_padding() - 1)
             return float(exact)
-        return float(sum(self._counted_bytes(served, stored, q)))
+        experts, rest = self._counted_bytes(served, stored, q)
+        if q is not None and q.method == "mxfp4" and not mxfp4_pad:
+            experts /= self.mxfp4_padding()
+        return float(experts + rest)
 
     def expert_share(self, dtype: str | None = None, quant: Quant | None = None) -> float:
         """The fraction of the weight bytes in routed and shared experts (what expert parallelism spreads over EP ranks)."""
