@@ -64,10 +64,12 @@ def deployment_files(s: dict, folder: Path) -> None:
     """Write the setup as a repository: deploy.yaml and, for a model not in the bundled table, its config.json."""
     model = s["model"]
     cfg = s.get("config")
-    if cfg is None and s.get("quantization_config"):
+    if cfg is None and (s.get("quantization_config") or s.get("config_extra")):
         from modelready.normalize.resolve import table
 
-        cfg = {**table()[model.lower()][1]["config"], "quantization_config": s["quantization_config"]}
+        cfg = {**table()[model.lower()][1]["config"], **(s.get("config_extra") or {})}
+        if s.get("quantization_config"):
+            cfg["quantization_config"] = s["quantization_config"]
     if cfg is not None:
         name = model.rsplit("/", 1)[-1]
         (folder / "models" / name).mkdir(parents=True)
