@@ -67,8 +67,10 @@ class Quant:
             return 4.25  # OCP MX: 32 four-bit values share one 8-bit scale
         if m in ("nvfp4", "modelopt_fp4"):
             return 4.5  # 16 four-bit values share one fp8 scale
-        if m == "bitsandbytes":
-            return 4.0 + 32 / 64 if (self.bits or 4) == 4 else 8.0
+        if m == "bitsandbytes":  # NF4: an absmax per 64 values, fp32, or 8-bit with double quantization
+            if (self.bits or 4) != 4:
+                return 8.0
+            return 4.0 + (8 / 64 + 32 / (64 * 256) if self.group_size == -2 else 32 / 64)
         return 8.0  # fp8, fbgemm_fp8, int8 / w8a8, compressed-tensors 8-bit
 
 
@@ -390,6 +392,7 @@ def _quant(qc: object) -> Quant | None:
         method = "nvfp4"
     elif method == "bitsandbytes":
         bits = 4 if qc.get("load_in_4bit") else 8
+        group = -2 if qc.get("bnb_4bit_use_double_quant") else None  # marks double quantization (8-bit absmax)
     return Quant(method, _number(bits), _number(group))
 
 
