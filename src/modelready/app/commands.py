@@ -72,7 +72,7 @@ def _report(args: argparse.Namespace, doc: dict, applied: dict[str, list[str]], 
         sys.stdout.write(rules.statistics_json(doc) if args.format == "json" else rules.statistics_text(doc))
     elif not outputs and args.format == "text":
         sys.stdout.write(text.render(doc, color=_color(args), width=shutil.get_terminal_size((100, 24)).columns,
-                                     min_severity=args.min_severity, quiet=args.quiet))
+                                     min_severity=args.min_severity, quiet=args.quiet, memory=getattr(args, "memory", False)))
     elif not outputs:
         sys.stdout.write(REPORTERS[args.format].render(Output(doc, applied, color=_color(args))))
     for path, reporter in outputs:

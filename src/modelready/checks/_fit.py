@@ -73,6 +73,7 @@ class Fit:
     release: str = ""  # the memory profile's release ("vLLM 0.9 (V1)")
     block_size: int = 16
     usable: float = 0.0  # per GPU, what CUDA reports
+    pool_only: bool = False  # SGLang starts with any KV pool (it caps requests at the pool), vLLM and TGI need one sequence
 
     @property
     def floor(self) -> float:
@@ -92,8 +93,13 @@ class Fit:
         return self.budget - self.weights - sum(t.mid for t in self.terms)
 
     @property
+    def needed(self) -> float:
+        """KV cache the engine needs to start: one max_model_len sequence, or (SGLang) any pool at all."""
+        return 0.0 if self.pool_only else self.seq
+
+    @property
     def certain_misfit(self) -> bool:
-        return self.seq > self.floor
+        return self.needed >= self.floor if self.pool_only else self.seq > self.floor
 
     @property
     def likely_misfit(self) -> bool:
@@ -102,9 +108,9 @@ class Fit:
     @property
     def verdict(self) -> str:
         """fits: one sequence fits even at the high end of the overhead; tight: inside the range; does-not-fit: beyond it."""
-        if self.seq > self.kv_high or self.certain_misfit:
+        if self.needed > self.kv_high or self.certain_misfit:
             return "does-not-fit"
-        return "tight" if self.seq > self.kv_low else "fits"
+        return "tight" if self.needed > self.kv_low or (self.pool_only and self.kv_low <= 0) else "fits"
 
     def tokens(self, kv_gib: float | None = None) -> int:
         kv = self.kv if kv_gib is None else kv_gib
@@ -167,8 +173,10 @@ def utilization(e: Engine) -> tuple[float, str]:
         except (TypeError, ValueError):
             pass
     if e.name == "sglang":
-        f = data.memory()["sglang"]["default_mem_fraction"]
-        return f, f"SGLang's default --mem-fraction-static, at most {f:g}"
+        tp = (e.int_setting("tensor_parallel", 1) or 1) * (e.int_setting("pipeline_parallel", 1) or 1)
+        by_tp: dict[int, float] = data.memory()["sglang"]["default_mem_fraction_by_tp"]
+        f = next((v for t, v in sorted(by_tp.items(), reverse=True) if tp >= t), data.memory()["sglang"]["default_mem_fraction"])
+        return f, f"SGLang's default --mem-fraction-static at TP {tp}, {f:g}"
     if e.name == "tgi":
         f = data.memory()["tgi"]["default_memory_fraction"]
         return f, f"TGI's default --cuda-memory-fraction {f:g}"
@@ -280,7 +288,8 @@ def vllm_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int, v1_env: s
 def _engine_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int, floor_nt: float,
                   v1_env: str | None = None) -> tuple[list[Term], dict[str, Any]]:
     if e.name == "sglang":  # the static pool holds weights and KV cache; activations and graphs live outside it
-        return [Term("non_torch", 0.0, 0.0, "outside SGLang's static pool")], {"release": f"SGLang {e.version or '(unpinned)'}", "block_size": 1}
+        return ([Term("non_torch", 0.3, 1.2, "CUDA context and NCCL buffers, taken before SGLang sizes its static pool")],
+                {"release": f"SGLang {e.version or '(unpinned)'}", "block_size": 1})
     if e.name == "tgi":
         return ([Term("non_torch", floor_nt, 0.6, "CUDA context"),
                  Term("prefill", 0.5, 2.5, "the warm-up prefill of --max-batch-prefill-tokens (TGI sizes its KV cache after it)")],
@@ -297,6 +306,22 @@ def _as_cached(e: Engine, a: ModelArch) -> ModelArch:
     return replace(a, kv_lora_rank=None, kv_heads=a.heads, head_dim=(a.qk_nope_head_dim or 0) + (a.qk_rope_head_dim or 0))
 
 
+def _weights_per_gpu(e: Engine, r: ResolvedModel, a: ModelArch, g: Gpu, ranks: int) -> float:
+    padded = bool((data.gpus().get(g.name) or {}).get("mxfp4_padded"))
+    weights = a.weight_bytes(engine_dtype(e), serving_quant(e, r), mxfp4_pad=padded) / GIB / ranks
+    if a.experts and "--enable-expert-parallel" in e.flags:  # experts spread over TP × DP ranks, not sliced over TP alone
+        dp = e.int_setting("data_parallel", 1) or 1
+        share = a.expert_share(engine_dtype(e), serving_quant(e, r))
+        weights *= (1 - share) + share / dp
+    return weights
+
+
+def _v1_env(d: Deployment) -> str | None:
+    env = d.engine_container.env_map() if d.engine_container is not None else {}
+    v1 = env.get("VLLM_USE_V1")
+    return str(v1.value).strip() if v1 is not None and v1.value is not None else None
+
+
 def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu: Gpu | None = None) -> Fit | None:
     """The engine's start-up arithmetic for deployment `d` (optionally at another TP, KV dtype or GPU); None when it cannot be done."""
     e, r, g = d.engine, d.resolved, gpu or d.gpu
@@ -310,19 +335,13 @@ def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu:
         return None
     util, util_note = utilization(e)
     elem = kv_elem or kv_elem_bytes(e, r)
-    padded = bool((data.gpus().get(g.name) or {}).get("mxfp4_padded"))
-    weights = a.weight_bytes(engine_dtype(e), serving_quant(e, r), mxfp4_pad=padded) / GIB / (tp * pp)
-    if a.experts and "--enable-expert-parallel" in e.flags:  # experts spread over TP × DP ranks, not sliced over TP alone
-        dp = e.int_setting("data_parallel", 1) or 1
-        share = a.expert_share(engine_dtype(e), serving_quant(e, r))
-        weights *= (1 - share) + share / dp
-    floor_nt = 0.0 if e.name == "sglang" else NON_TORCH_GIB[1 if tp * pp == 1 else 2]
-    env = d.engine_container.env_map() if d.engine_container is not None else {}
-    v1 = env.get("VLLM_USE_V1")
-    terms, info = _engine_terms(e, a, g, tp, max_len, floor_nt, str(v1.value).strip() if v1 is not None and v1.value is not None else None)
+    weights = _weights_per_gpu(e, r, a, g, tp * pp)
+    floor_nt = NON_TORCH_GIB[1 if tp * pp == 1 else 2]
+    terms, info = _engine_terms(e, a, g, tp, max_len, floor_nt, _v1_env(d))
     return Fit(r.name, g.name, tp, pp, util, util_note, g.usable_gib * util, weights, floor_nt,
                sum(t.mid for t in terms if t.name != "non_torch"), a.kv_bytes_per_token(tp, elem, pp),
-               a.kv_bytes_for(max_len, tp, elem, pp) / GIB, max_len, len_note, elem, a, terms, str(info["release"]), int(info["block_size"]), g.usable_gib)
+               a.kv_bytes_for(max_len, tp, elem, pp) / GIB, max_len, len_note, elem, a, terms, str(info["release"]), int(info["block_size"]), g.usable_gib,
+               pool_only=e.name == "sglang")
 
 
 def fixes(d: Deployment, f: Fit) -> list[str]:
@@ -373,7 +392,7 @@ def memory(d: Deployment) -> dict[str, Any] | None:
         "kv_gib": round(f.kv, 3), "kv_gib_range": [round(f.kv_low, 3), round(f.kv_high, 3)],
         "kv_tokens": f.tokens(), "kv_tokens_range": [f.tokens(f.kv_low), f.tokens(f.kv_high)],
         "max_model_len": f.max_len, "max_model_len_source": f.max_len_note, "sequence_bytes": int(f.seq * GIB),
-        "longest_max_model_len": f.longest_len(f.kv_low), "verdict": f.verdict,
+        "longest_max_model_len": min(f.longest_len(f.kv_low), f.arch.context_length or 10**9), "verdict": f.verdict,
         "verdict_reason": ("one sequence does not fit even with only the certain overhead" if f.certain_misfit else
                            f"one {f.max_len}-token sequence needs {f.seq:.2f} GiB; {f.range_text()}"),
         "request_tokens": request, "request_tokens_source": "the ModelSpec's p50 prompt + response" if d.typical_tokens

@@ -145,6 +145,8 @@ def tight(d: Deployment) -> Iterator[Hit]:
         return  # gpu-memory-insufficient's error says it
     if r.arch is None or not e.capability("memory_profiled_at_start"):  # a size, or an engine whose KV sizing is its own
         yield from _weights_assumed(d, e, r, g)
+        if r.arch is not None and r.certain:
+            yield from _pool(d, e, r, g)
         return
     f = fit(d)
     if f is None or (f.certain_misfit and r.certain):  # gpu-memory-insufficient's error says it
@@ -162,6 +164,27 @@ def tight(d: Deployment) -> Iterator[Hit]:
                   f"{figures(f)}; GPU from {g.source}.{tail}", _where(d, e))
     elif d.typical_tokens:  # how long a typical request is, only a ModelSpec's load profile says
         yield from _concurrency(d, e, r, g, f, assumed)
+
+
+def _pool(d: Deployment, e: Engine, r: ResolvedModel, g: Gpu) -> Iterator[Hit]:
+    """SGLang's static pool and TGI's batch token budget against the KV cache the weights leave."""
+    f = fit(d)
+    if f is None or f.weights + f.non_torch > g.usable_gib:  # gpu-memory-insufficient says the weights do not fit
+        return
+    if e.name == "sglang" and f.kv_high <= 0:
+        yield Hit(f"{r.label}: SGLang's static pool ({f.budget:.1f} GiB per {f.gpu} at {f.util_note}) holds the {f.weights:.1f} GiB of "
+                  f"weights and leaves no KV cache ({f.range_text()}): it stops at start with 'Not enough memory'; raise "
+                  f"--mem-fraction-static or add GPUs; GPU from {g.source}", _where(d, e))
+    elif e.name == "tgi":
+        batch, where = e.int_setting("max_num_batched_tokens"), e.setting("max_num_batched_tokens")
+        room = f.tokens(f.kv_high)
+        if f.seq > f.kv_high:
+            yield Hit(f"{r.label}: TGI cannot hold one {f.max_len}-token request ({f.max_len_note}): {f.seq:.2f} GiB of KV cache against "
+                      f"{f.range_text()} after the weights and the warm-up prefill: {figures(f)}; GPU from {g.source}", _where(d, e))
+        elif batch and where is not None and batch > room:
+            yield Hit(f"{r.label}: --max-batch-total-tokens {batch} is more than the KV cache holds (about {room} tokens, "
+                      f"{f.range_text()}): TGI's warm-up runs out of memory; leave it unset and TGI infers it; GPU from {g.source}",
+                      where.loc)
 
 
 def _weights_assumed(d: Deployment, e: Engine, r: ResolvedModel, g: Gpu) -> Iterator[Hit]:

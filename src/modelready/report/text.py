@@ -18,9 +18,10 @@ INDENT = 10  # the message line sits under the check ID
 Paint = Callable[[str, str], str]
 
 
-def render(doc: dict, color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False) -> str:
+def render(doc: dict, color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False,
+           memory: bool = False) -> str:
     """`min_severity`: findings below it are counted in the summary, not listed; `quiet`: the findings
-    only, no summary, no clean deployments (as Ruff's --quiet)."""
+    only, no summary, no clean deployments (as Ruff's --quiet); `memory`: each deployment's memory figures."""
     c: Paint = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
     groups: dict[str, list[dict]] = {}
     shown = [f for f in doc["findings"] if not f["suppressed"]]
@@ -32,12 +33,25 @@ def render(doc: dict, color: bool = False, width: int = 100, min_severity: str =
     wrap = textwrap.TextWrapper(width=max(width, INDENT + 30), initial_indent=" " * INDENT, subsequent_indent=" " * INDENT,
                                 break_long_words=False, break_on_hyphens=False)
     lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c, id_width, wrap)]
+    if memory:
+        lines += _memory(doc, c, wrap)
     if quiet:
         return "\n".join(lines) + ("\n" if lines else "")
     lines += _clean(doc, shown, set(groups), c) + _summary(doc, c)
     if hidden:
         lines.append(f"({hidden} finding(s) below {min_severity} not listed)")
     return "\n".join(lines) + "\n"
+
+
+def _memory(doc: dict, c: Paint, wrap: textwrap.TextWrapper) -> list[str]:
+    from . import memory
+
+    out: list[str] = []
+    for d in doc["deployments"]:
+        mem = d.get("memory")
+        if mem:
+            out += [c(BOLD, fold(f"memory of {d['id']}"))] + [x for line in memory.lines(mem) for x in wrap.wrap(fold(line))] + [""]
+    return out
 
 
 def _clean(doc: dict, shown: list[dict], listed: set[str], c: Paint) -> list[str]:
