@@ -174,3 +174,22 @@ def test_figures_in_json_text_and_comment(capsys, tmp_path):
     assert "memory of Deployment/serving/llm" in out and "overhead activation" in out and "verdict: fits" in out
     body = comment.build(doc, link=lambda f, line: None)
     assert "<details><summary>Memory of llm: fits" in body and "overhead sampler" in body
+
+
+def test_stored_weights_from_the_safetensors_index_beside_config_json(run, tmp_path):
+    """model.safetensors.index.json's total_size is what the checkpoint holds (Llama-3.1-8B-Instruct: 16,060,522,496
+    bytes as its index publishes): the weights per GPU are that, not a count from the shapes; an online
+    --quantization fp8 re-packs them, so the count (at one byte per weight) applies again."""
+    from modelready.normalize.resolve import table
+
+    folder = tmp_path / "models" / "Llama-3.1-8B-Instruct"
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps(table()["meta-llama/llama-3.1-8b-instruct"][1]["config"]))
+    (folder / "model.safetensors.index.json").write_text(json.dumps({"metadata": {"total_size": 16060522496},
+                                                                     "weight_map": {"lm_head.weight": "model-00004-of-00004.safetensors"}}))
+    result, d = _deploy(run, tmp_path, ["--model", "/models/Llama-3.1-8B-Instruct", "--tensor-parallel-size", "2"], gpus=2)
+    assert "model.safetensors.index.json" in d.resolved.source
+    assert fit(d).weights == pytest.approx(16060522496 / GIB / 2)
+    assert next(r for r in result.files if r.path.endswith("index.json")).status == "checked"
+    _, d = _deploy(run, tmp_path, ["--model", "/models/Llama-3.1-8B-Instruct", "--quantization", "fp8"])
+    assert fit(d).weights < 9

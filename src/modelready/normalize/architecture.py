@@ -121,11 +121,12 @@ class ModelArch:
     tower_params: int = 0  # vision / audio encoder parameters (vision_config, audio_config): loaded in 16 bit beside the LM
     tower_hidden: int = 0  # the vision encoder's hidden size
     tower_item_tokens: int = 0  # encoder tokens of one maximal image (tiles × patches), when the config tells
-    unquantized: tuple[str, ...] = ()  # quantization_config's modules_to_not_convert / ignore: kept in 16 bit
+    unquantized: tuple[str, ...] = ()
+    stored_bytes: int | None = None  # model.safetensors.index.json's total_size: every stored tensor, scales and towers included  # quantization_config's modules_to_not_convert / ignore: kept in 16 bit
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], quantize_config: Mapping[str, Any] | None = None,
-                    params_by_dtype: Mapping[str, int] | None = None) -> ModelArch | None:
+                    params_by_dtype: Mapping[str, int] | None = None, stored_bytes: int | None = None) -> ModelArch | None:
         """A config.json as a ModelArch; None when it lacks the shapes (an encoder-only or a non-transformer)."""
         text = cfg.get("text_config")
         c: Mapping[str, Any] = text if isinstance(text, Mapping) else cfg
@@ -147,7 +148,7 @@ class ModelArch:
             params_by_dtype=dict(params_by_dtype or {}),
             architectures=tuple(str(a) for a in archs) if isinstance(archs, list) else (),
             tower_params=sum(_tower(cfg.get(k)) for k in ("vision_config", "audio_config")),
-            unquantized=_unquantized(qc), **_tower_shape(cfg.get("vision_config")),
+            unquantized=_unquantized(qc), **_tower_shape(cfg.get("vision_config")), stored_bytes=stored_bytes,
         )
 
     # --- shapes -------------------------------------------------------------------------------
@@ -213,9 +214,10 @@ class ModelArch:
         return Params(embed, 0 if self.tie_word_embeddings else embed, dense, experts)
 
     def exact_weight_bytes(self) -> int | None:
-        """From safetensors metadata, when the resolver had it: the checkpoint's bytes, packing included."""
+        """From safetensors metadata (the Hub's headers, per dtype) or model.safetensors.index.json's total_size:
+        the checkpoint's bytes, packing included."""
         if not self.params_by_dtype:
-            return None
+            return self.stored_bytes
         return int(sum(n * DTYPE_BYTES.get(str(d).lower(), 2) for d, n in self.params_by_dtype.items()))
 
     def weight_bytes(self, dtype: str | None = None, quant: Quant | None = None, mxfp4_pad: bool = True) -> float:
@@ -225,7 +227,9 @@ class ModelArch:
         served = _bytes(dtype) if dtype and dtype != "auto" else None
         stored = _bytes(self.dtype) or 2
         exact = self.exact_weight_bytes()
-        if exact is not None and (q is not None or served in (None, stored)):
+        as_stored = (self.quant is not None and (quant is None or quant.method == self.quant.method)) or (
+            self.quant is None and quant is None and served in (None, stored))  # an online --quantization re-packs it
+        if exact is not None and as_stored:
             if q is not None and q.method == "mxfp4" and mxfp4_pad:  # stored exact, loaded padded
                 return float(exact) + self.params().experts * q.bits_per_weight / 8 * (self.mxfp4_padding() - 1)
             return float(exact)
