@@ -21,6 +21,7 @@ from typing import Any
 from .. import data
 from ..normalize.accelerator import Gpu
 from ..normalize.architecture import DTYPE_BYTES, ModelArch, Quant
+from ..normalize.engine import flag
 from ..normalize.model import Deployment, Engine
 from ..normalize.resolve import ResolvedModel, quant_from_name
 
@@ -169,7 +170,7 @@ def utilization(e: Engine) -> tuple[float, str]:
         try:
             u = float(v.value)
             if 0 < u <= 1:
-                return u, f"{_flag(e)} {v.value}"
+                return u, f"{flag(e.name, 'gpu_memory_utilization')} {v.value}"
         except (TypeError, ValueError):
             pass
     if e.name == "sglang":
@@ -191,16 +192,12 @@ def utilization(e: Engine) -> tuple[float, str]:
     return high, f"the default of recent vLLM releases, {high:g} (the image's release is not pinned)"
 
 
-def _flag(e: Engine) -> str:
-    return {"sglang": "--mem-fraction-static", "tgi": "--cuda-memory-fraction"}.get(e.name, "--gpu-memory-utilization")
-
-
 def model_len(e: Engine, arch: ModelArch | None) -> tuple[int | None, str]:
     n = e.int_setting("max_model_len")
     if n:
-        return n, f"{'--context-length' if e.name == 'sglang' else '--max-total-tokens' if e.name == 'tgi' else '--max-model-len'} {n}"
+        return n, f"{flag(e.name, 'max_model_len')} {n}"
     limit = arch.context_length if arch is not None else None
-    return limit, (f"no --max-model-len: {e.name} takes the model's {limit} tokens" if limit else "")
+    return limit, (f"no {flag(e.name, 'max_model_len')}: {e.name} takes the model's {limit} tokens" if limit else "")
 
 
 def _range(x: Any) -> tuple[float, float]:
@@ -347,16 +344,17 @@ def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu:
 def fixes(d: Deployment, f: Fit) -> list[str]:
     """What would make it start: a shorter context, more GPUs, an fp8 KV cache."""
     out = []
+    name = d.engine.name if d.engine is not None else "vllm"
     longest = f.longest_len(f.kv_low)
     if longest >= 1024 and longest < f.max_len:
-        out.append(f"--max-model-len {longest} fits")
+        out.append(f"{flag(name, 'max_model_len')} {longest} fits")
     a = f.arch
     for tp in TP_CHOICES:
         if tp <= f.tp or a.heads % tp or (a.kv_heads % tp and tp % a.kv_heads):
             continue
         g = fit(d, tp=tp)
         if g is not None and g.verdict != "does-not-fit":
-            out.append(f"--tensor-parallel-size {tp} (and {tp * f.pp} GPUs) " + ("fits" if g.verdict == "fits" else "may fit (tight)"))
+            out.append(f"{flag(name, 'tensor_parallel')} {tp} (and {tp * f.pp} GPUs) " + ("fits" if g.verdict == "fits" else "may fit (tight)"))
             break
     else:
         if f.tp < TP_CHOICES[-1]:
@@ -364,7 +362,7 @@ def fixes(d: Deployment, f: Fit) -> list[str]:
     if f.kv_elem > 1:
         g = fit(d, kv_elem=1)
         if g is not None and g.verdict != "does-not-fit":
-            out.append("--kv-cache-dtype fp8 " + ("fits" if g.verdict == "fits" else "may fit (tight)"))
+            out.append(f"{flag(name, 'kv_cache_dtype')} fp8 " + ("fits" if g.verdict == "fits" else "may fit (tight)"))
     return out
 
 
