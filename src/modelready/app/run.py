@@ -97,8 +97,8 @@ def _scan(result: pipeline.Result, trivy, scope) -> tuple[dict[str, Any], dict[s
     return scans, scan_log
 
 
-def _extras(doc: dict[str, Any], scan_log: dict[str, Any], scope, smoke: list[dict[str, Any]] | None,  # type: ignore[no-untyped-def]
-            costs: list[dict[str, Any] | None]) -> None:  # type: ignore[no-untyped-def]
+def _extras(doc: dict[str, Any], scan_log: dict[str, Any], scope: Any, smoke: list[dict[str, Any]] | None,
+            costs: list[dict[str, Any] | None]) -> None:
     """What a run adds to the report beyond the pipeline's: the scans, a change's scope, the smoke runs."""
     if scan_log:
         doc["scans"] = scan_log
