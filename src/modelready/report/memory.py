@@ -3,13 +3,17 @@ shows them with `--memory`, the PR comment folds them under the deployment. Work
 
 from __future__ import annotations
 
+from typing import Any
+
 GIB = 2**30
 VERDICT = {"fits": "fits", "tight": "tight", "does-not-fit": "does not fit"}
 
 
-def lines(mem: dict) -> list[str]:
+def lines(mem: dict[str, Any]) -> list[str]:
     """Plain lines (the caller escapes them for its format)."""
-    g = lambda b: f"{b / GIB:.2f} GiB"  # noqa: E731 - a local formatter
+    def g(b: int) -> str:
+        return f"{b / GIB:.2f} GiB"
+
     lo, hi = mem["kv_gib_range"]
     tlo, thi = mem["kv_tokens_range"]
     out = [f"verdict: {VERDICT.get(mem['verdict'], mem['verdict'])} ({mem['verdict_reason']})",
