@@ -120,7 +120,11 @@ def _derive(c: Case) -> Case:
     elif quant == "fp8":  # one byte per weight; embeddings and lm_head stay bf16
         total = (params - embeddings(cfg)) * 1 + embeddings(cfg) * 2
     elif quant == "mxfp4":  # experts at 4.25 bits (32 values share an 8-bit scale); the rest bf16
-        total = gpt_oss_experts(cfg) * 4.25 / 8 + (params - gpt_oss_experts(cfg)) * 2
+        # on Hopper vLLM's MXFP4 MoE kernels pad each expert's intermediate size to a multiple of 256 (2880 -> 3072):
+        # gpt-oss-120b loads as 64.38 GiB on an H100 (vllm-project/vllm#33155), 60.8 GiB unpadded; elsewhere Marlin
+        # keeps the stored layout (gpt-oss-20b loads as 12.88 GiB on an RTX 3090, vllm-project/vllm#22331)
+        pad = 3072 / 2880 if c.gpu_label.startswith("NVIDIA-H") else 1.0
+        total = gpt_oss_experts(cfg) * 4.25 / 8 * pad + (params - gpt_oss_experts(cfg)) * 2
     c.weights_gib = total / c.tp / GIB
     # one sequence: sliding-window layers hold at most the window
     layers = cfg["num_hidden_layers"]

@@ -99,6 +99,12 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
 
         cost.attach(res.deployments, res.spec_views, config.cost, guard=lambda d: isolate.guard(res, "pricing the GPUs of " + d.ref, d.loc.file),
                     objects=res.objects)
+    from .checks._fit import memory  # the figures of every deployment, for the report's `memory` objects
+
+    for d in res.deployments:
+        if d.serving and d.engine is not None and d.engine.capability("kv_cache_at_start"):
+            with isolate.guard(res, "sizing the memory of " + d.ref, d.loc.file):
+                d.memory = memory(d)
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
                      for o in res.objects for message, loc in o.problems]
 

@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--ignore", action="append", default=[], metavar="IDS", help="do not run these checks (comma list; `*` patterns)")
     chk.add_argument("--min-severity", choices=SEVERITIES, default="info", help="text output lists findings at or above this (default: info)")
     chk.add_argument("--quiet", "-q", action="store_true", help="text output: the findings only, no summary")
+    chk.add_argument("--memory", action="store_true", help="text output: each deployment's memory figures (the JSON report's memory object)")
     chk.add_argument("--statistics", action="store_true", help="counts per check instead of the findings (text or json)")
     chk.add_argument("--no-color", action="store_true", help="no colours even on a terminal (also NO_COLOR; FORCE_COLOR colours a log)")
     chk.add_argument("--show-settings", action="store_true", help="print the config file, root, checks and options a run would use, and exit")

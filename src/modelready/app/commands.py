@@ -106,7 +106,8 @@ def _report(args: argparse.Namespace, doc: dict[str, Any], applied: dict[str, li
     for reporter in on_stdout:
         if reporter.name == "text":
             sys.stdout.write(text.render(doc, color=_color(args), width=shutil.get_terminal_size((100, 24)).columns,
-                                         min_severity=args.min_severity, quiet=args.quiet, pre_existing=args.show_pre_existing))
+                                         min_severity=args.min_severity, quiet=args.quiet, pre_existing=args.show_pre_existing,
+                                         memory=getattr(args, "memory", False)))
         elif reporter.commands and hasattr(sys.stdout, "command"):  # annotations: modelready's own workflow commands
             for line in reporter.render(Output(doc, applied)).splitlines():
                 sys.stdout.command(line)

@@ -43,6 +43,7 @@ resources: {limits: {nvidia.com/gpu: 4}}
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from ..findings import Loc
@@ -70,7 +71,31 @@ def _tp(e: Engine) -> int:
 
 
 def _certain(d: Deployment) -> bool:
-    return _known(d) is not None and d.resolved is not None and d.resolved.certain and d.resolved.arch is not None
+    return _known(d) is not None and d.resolved is not None and (d.resolved.certain and d.resolved.arch is not None
+                                                                 or _weights_floor(d) is not None)
+
+
+# A size from a table entry not confirmed, a name or a ModelSpec may be off; the error takes this share of it, and a
+# name's "8x7B" counts its experts at three quarters (Mixtral 8x7B has 46.7B parameters, not 56B).
+_SIZE_MARGIN = 0.9
+_MOE_NAME_SHARE = 0.75
+
+
+def _weights_floor(d: Deployment) -> float | None:
+    """GiB of weights per GPU that are certain whatever shapes are assumed: the parameters at the serving precision,
+    less a margin; None when the model's own config.json decides (the fit does) or nothing sizes it."""
+    e, r = d.engine, d.resolved
+    if e is None or r is None or r.certain:
+        return None
+    quant = serving_quant(e, r)
+    if r.arch is not None:
+        b = r.arch.weight_bytes(engine_dtype(e), quant)
+    elif r.params_b:
+        share = _MOE_NAME_SHARE if "x" in r.source.split("name", 1)[-1] and re.search(r"\d+x\d", r.name) else 1.0
+        b = r.params_b * 1e9 * share * (quant.bits_per_weight / 8 if quant else 2)
+    else:
+        return None
+    return b * _SIZE_MARGIN / GIB / _tp(e)
 
 
 @declare("gpu-memory-insufficient", "error", ["gpu-memory-fit"],
@@ -78,10 +103,20 @@ def _certain(d: Deployment) -> bool:
          doc=__doc__, applies=_certain)
 def check(d: Deployment) -> Iterator[Hit]:
     known = _known(d)
-    if known is None or known[1].arch is None:
+    if known is None:
         return
     e, r, g = known
-    arch = known[1].arch
+    floor = _weights_floor(d)
+    if floor is not None:  # the certainty rule: parameters alone above the usable memory, whatever the shapes
+        util, util_note = utilization(e) if e.capability("memory_profiled_at_start") else (1.0, f"all of {e.name}'s share")
+        if floor > g.usable_gib * util:
+            yield Hit(f"{r.label}: {e.capability('release_name') or e.name} will not start: the parameters alone are {floor:.1f} GiB per {g.name} or more "
+                      f"(TP {_tp(e)}, {_SIZE_MARGIN:.0%} of the size taken, whatever shapes are assumed), more than its "
+                      f"{g.usable_gib * util:.1f} GiB at {util_note}; GPU from {g.source}", _where(d, e))
+        return
+    arch = r.arch
+    if arch is None:
+        return
     if not e.capability("memory_profiled_at_start"):  # SGLang, TGI size their KV cache their own way: the weights alone
         weights = arch.weight_bytes(engine_dtype(e), serving_quant(e, r)) / GIB / _tp(e)
         if weights + NON_TORCH_GIB[1] > g.usable_gib:
@@ -105,28 +140,59 @@ def tight(d: Deployment) -> Iterator[Hit]:
     if known is None:
         return
     e, r, g = known
+    floor = _weights_floor(d)
+    if floor is not None and floor > g.usable_gib * utilization(e)[0]:
+        return  # gpu-memory-insufficient's error says it
     if r.arch is None or not e.capability("memory_profiled_at_start"):  # a size, or an engine whose KV sizing is its own
         yield from _weights_assumed(d, e, r, g)
+        if r.arch is not None and r.certain:
+            yield from _pool(d, e, r, g)
         return
     f = fit(d)
     if f is None or (f.certain_misfit and r.certain):  # gpu-memory-insufficient's error says it
         return
     assumed = "" if r.certain else " (the model's shapes are assumed: no config.json of its own was read)"
-    fix = fixes(d, f) if f.likely_misfit else []
+    verdict = f.verdict
+    fix = fixes(d, f) if verdict != "fits" else []
     tail = f" Fix: {'; '.join(fix)}." if fix else ""
-    if f.certain_misfit:
-        yield Hit(f"{r.label}: vLLM would not start{assumed}: {figures(f)}; {f.max_len_note}; GPU from {g.source}.{tail}", _where(d, e))
-    elif f.likely_misfit:
-        yield Hit(f"{r.label}: one {f.max_len}-token sequence fits only if the activation peak stays under "
-                  f"{f.floor - f.seq:.1f} GiB (measured {f.activation:.1f} GiB or more for this kind of model){assumed}: {figures(f)}; "
-                  f"GPU from {g.source}.{tail}", _where(d, e))
+    if verdict == "does-not-fit":
+        yield Hit(f"{r.label}: vLLM would not start{assumed}: one {f.max_len}-token sequence needs {f.seq:.2f} GiB and the overhead of "
+                  f"{f.release} leaves {f.range_text()}: {figures(f)}; {f.max_len_note}; GPU from {g.source}.{tail}", _where(d, e))
+    elif verdict == "tight":
+        yield Hit(f"{r.label}: tight: one {f.max_len}-token sequence needs {f.seq:.2f} GiB of KV cache, inside the "
+                  f"{f.range_text()} that {f.release}'s overhead leaves; it starts only if the overhead stays near the low end{assumed}: "
+                  f"{figures(f)}; GPU from {g.source}.{tail}", _where(d, e))
     elif d.typical_tokens:  # how long a typical request is, only a ModelSpec's load profile says
         yield from _concurrency(d, e, r, g, f, assumed)
+
+
+def _pool(d: Deployment, e: Engine, r: ResolvedModel, g: Gpu) -> Iterator[Hit]:
+    """SGLang's static pool and TGI's batch token budget against the KV cache the weights leave."""
+    f = fit(d)
+    if f is None or f.weights + f.non_torch > g.usable_gib:  # gpu-memory-insufficient says the weights do not fit
+        return
+    if e.name == "sglang" and f.kv_high <= 0:
+        yield Hit(f"{r.label}: SGLang's static pool ({f.budget:.1f} GiB per {f.gpu} at {f.util_note}) holds the {f.weights:.1f} GiB of "
+                  f"weights and leaves no KV cache ({f.range_text()}): it stops at start with 'Not enough memory'; raise "
+                  f"--mem-fraction-static or add GPUs; GPU from {g.source}", _where(d, e))
+    elif e.name == "tgi":
+        batch, where = e.int_setting("max_num_batched_tokens"), e.setting("max_num_batched_tokens")
+        room = f.tokens(f.kv_high)
+        if f.seq > f.kv_high:
+            yield Hit(f"{r.label}: TGI cannot hold one {f.max_len}-token request ({f.max_len_note}): {f.seq:.2f} GiB of KV cache against "
+                      f"{f.range_text()} after the weights and the warm-up prefill: {figures(f)}; GPU from {g.source}", _where(d, e))
+        elif batch and where is not None and batch > room:
+            yield Hit(f"{r.label}: --max-batch-total-tokens {batch} is more than the KV cache holds (about {room} tokens, "
+                      f"{f.range_text()}): TGI's warm-up runs out of memory; leave it unset and TGI infers it; GPU from {g.source}",
+                      where.loc)
 
 
 def _weights_assumed(d: Deployment, e: Engine, r: ResolvedModel, g: Gpu) -> Iterator[Hit]:
     """A model known only by its size or by a table entry not confirmed: its weights alone against the GPU."""
     if r.certain or (r.arch is None and r.params_b is None):
+        return
+    floor = _weights_floor(d)
+    if floor is not None and floor > g.usable_gib * (utilization(e)[0] if e.capability("memory_profiled_at_start") else 1.0):
         return
     tp, quant = _tp(e), serving_quant(e, r)
     if r.arch is not None:

@@ -47,6 +47,7 @@ class ModelConfig:
     file: str
     data: dict
     quantize_config: dict | None = None  # a GPTQ checkpoint's quantize_config.json beside it
+    weights_total: int | None = None  # model.safetensors.index.json beside it: metadata.total_size, the stored bytes
 
 
 def is_model_config(data: object) -> bool:

@@ -99,10 +99,28 @@ def _dockerfile(text: str, path: Path, rec: FileRecord, out: Loaded) -> None:
 LOADERS = {"yaml": _yaml, "json": _json, "model-card": _model_card, "dockerfile": _dockerfile}
 
 
+def _index_total(out: Loaded, path: str) -> int | None:
+    try:
+        data = load_json(read_bounded(out.root / path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ArtifactProblem):
+        return None
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    total = meta.get("total_size") if isinstance(meta, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) and 0 < total < 2**50 else None
+
+
 def _quantize_configs(out: Loaded) -> None:
-    """quantize_config.json sits beside a GPTQ config.json and completes it: accounted for as part of it."""
+    """quantize_config.json sits beside a GPTQ config.json and completes it, model.safetensors.index.json gives
+    the checkpoint's stored bytes: both accounted for as part of it."""
     by_dir = {str(Path(c.file).parent): c for c in out.configs}
     for rec in out.files:
+        if rec.path.endswith("model.safetensors.index.json") and rec.status == "skipped":
+            parent = by_dir.get(str(Path(rec.path).parent))
+            total = _index_total(out, rec.path) if parent is not None else None
+            if parent is not None and total is not None:
+                parent.weights_total = total
+                rec.status, rec.kind, rec.reason = "checked", "model-config", f"stored weights of {parent.file}"
+            continue
         if rec.path.endswith("quantize_config.json") and rec.status == "skipped":
             parent = by_dir.get(str(Path(rec.path).parent))
             if parent is not None:

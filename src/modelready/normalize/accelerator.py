@@ -1,6 +1,9 @@
 """Which GPU a serving deployment lands on, read from what schedules it: a MIG resource name, node
-selectors and required node affinity (NVIDIA GPU Feature Discovery, GKE, Karpenter and instance-type
-labels), else a ModelSpec's hardware.gpu.type (attached by the resolver)."""
+selectors and required node affinity (NVIDIA GPU Feature Discovery product labels, GKE accelerator, EKS /
+Karpenter instance-gpu-name, AMD GPU operator product names and device ids, cloud instance types of AWS,
+GCP, Azure/AKS and OCI), else a ModelSpec's hardware.gpu.type (attached by the resolver).
+
+`gpu_type(d)` is the one resolution every consumer shares (memory fit, cost): the GPU type and where it came from."""
 
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from .model import Deployment, Gpu as Gpu  # Gpu re-exported: its home is model.
 
 _MIG = re.compile(r"^nvidia\.com/mig-(\d+)g\.(\d+)gb$")
 _MEMORY_LABELS = ("nvidia.com/gpu.memory", "karpenter.k8s.aws/instance-gpu-memory")  # MiB
+# AMD GPU operator node labeller (amd.com/ and beta.amd.com/ prefixes): product names and PCI device ids are labels in the table
 _INSTANCE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type", "karpenter.k8s.aws/instance-family",
-                    "cloud.google.com/machine-family")
+                    "karpenter.k8s.aws/instance-type", "cloud.google.com/machine-family")
 
 
 def from_table(name: str, source: str) -> Gpu | None:
@@ -22,6 +26,13 @@ def from_table(name: str, source: str) -> Gpu | None:
         return None
     key, spec = found
     return Gpu(key, float(spec.get("usable_gib") or spec["memory_gib"]), source)
+
+
+def gpu_type(d: Deployment) -> tuple[str, str] | None:
+    """(the GPU table's name, or a MIG profile / memory label's name; where it came from) for deployment `d`,
+    from what schedules its pods; None when the files do not say."""
+    g = gpu_of(d) or d.gpu
+    return (g.name, g.source) if g is not None else None
 
 
 def gpu_of(d: Deployment) -> Gpu | None:
@@ -55,9 +66,11 @@ def _by_label(key: str, value: str) -> Gpu | None:
     if g:
         return g
     if key in _INSTANCE_LABELS:
-        family = value.split(".")[0].lower()
+        low = value.lower()
+        family = low.split(".")[0]
         for name, spec in data.gpus().items():
-            if any(family == i or family.startswith(i + "-") or value.lower().startswith(i + "-") for i in spec.get("instances", [])):
+            if any(family == i or family.startswith(i + "-") or low.startswith(i + "-") or low == i or low.startswith(i + ".")
+                   for i in spec.get("instances", [])):
                 return Gpu(name, float(spec.get("usable_gib") or spec["memory_gib"]), f"instance type {key}={value}")
     return None
 

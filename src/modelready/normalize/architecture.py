@@ -14,6 +14,7 @@ rank, sliding-window layers hold at most `sliding_window` tokens.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -66,8 +67,10 @@ class Quant:
             return 4.25  # OCP MX: 32 four-bit values share one 8-bit scale
         if m in ("nvfp4", "modelopt_fp4"):
             return 4.5  # 16 four-bit values share one fp8 scale
-        if m == "bitsandbytes":
-            return 4.0 + 32 / 64 if (self.bits or 4) == 4 else 8.0
+        if m == "bitsandbytes":  # NF4: an absmax per 64 values, fp32, or 8-bit with double quantization
+            if (self.bits or 4) != 4:
+                return 8.0
+            return 4.0 + (8 / 64 + 32 / (64 * 256) if self.group_size == -2 else 32 / 64)
         return 8.0  # fp8, fbgemm_fp8, int8 / w8a8, compressed-tensors 8-bit
 
 
@@ -116,10 +119,15 @@ class ModelArch:
     params_by_dtype: dict[str, int] = field(default_factory=dict)  # safetensors metadata: dtype -> parameter count, exact
     architectures: tuple[str, ...] = ()  # config.json's `architectures` (the transformers class names)
     auto_map: tuple[str, ...] = ()  # config.json's `auto_map` targets: classes loaded from the model repository's own code
+    tower_params: int = 0  # vision / audio encoder parameters (vision_config, audio_config): loaded in 16 bit beside the LM
+    tower_hidden: int = 0  # the vision encoder's hidden size
+    tower_item_tokens: int = 0  # encoder tokens of one maximal image (tiles × patches), when the config tells
+    unquantized: tuple[str, ...] = ()
+    stored_bytes: int | None = None  # model.safetensors.index.json's total_size: every stored tensor, scales and towers included  # quantization_config's modules_to_not_convert / ignore: kept in 16 bit
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], quantize_config: Mapping[str, Any] | None = None,
-                    params_by_dtype: Mapping[str, int] | None = None) -> ModelArch | None:
+                    params_by_dtype: Mapping[str, int] | None = None, stored_bytes: int | None = None) -> ModelArch | None:
         """A config.json as a ModelArch; None when it lacks the shapes (an encoder-only or a non-transformer)."""
         text = cfg.get("text_config")
         c: Mapping[str, Any] = text if isinstance(text, Mapping) else cfg
@@ -141,6 +149,8 @@ class ModelArch:
             params_by_dtype=dict(params_by_dtype or {}),
             architectures=tuple(str(a) for a in archs) if isinstance(archs, list) else (),
             auto_map=_auto_map(cfg),
+            tower_params=sum(_tower(cfg.get(k)) for k in ("vision_config", "audio_config")),
+            unquantized=_unquantized(qc), **_tower_shape(cfg.get("vision_config")), stored_bytes=stored_bytes,
         )
 
     # --- shapes -------------------------------------------------------------------------------
@@ -206,37 +216,103 @@ class ModelArch:
         return Params(embed, 0 if self.tie_word_embeddings else embed, dense, experts)
 
     def exact_weight_bytes(self) -> int | None:
-        """From safetensors metadata, when the resolver had it: the checkpoint's bytes, packing included."""
+        """From safetensors metadata (the Hub's headers, per dtype) or model.safetensors.index.json's total_size:
+        the checkpoint's bytes, packing included."""
         if not self.params_by_dtype:
-            return None
+            return self.stored_bytes
         return int(sum(n * DTYPE_BYTES.get(str(d).lower(), 2) for d, n in self.params_by_dtype.items()))
 
-    def weight_bytes(self, dtype: str | None = None, quant: Quant | None = None) -> float:
+    def weight_bytes(self, dtype: str | None = None, quant: Quant | None = None, mxfp4_pad: bool = True) -> float:
         """Bytes of weights in memory: the checkpoint's exact bytes when known and served as stored, else
         counted from the shapes with the format's bits per weight (embeddings and lm_head at 16 bits)."""
         q = quant or self.quant
         served = _bytes(dtype) if dtype and dtype != "auto" else None
         stored = _bytes(self.dtype) or 2
         exact = self.exact_weight_bytes()
-        if exact is not None and (q is not None or served in (None, stored)):
+        as_stored = (self.quant is not None and (quant is None or quant.method == self.quant.method)) or (
+            self.quant is None and quant is None and served in (None, stored))  # an online --quantization re-packs it
+        if exact is not None and as_stored:
+            if q is not None and q.method == "mxfp4" and mxfp4_pad:  # stored exact, loaded padded
+                return float(exact) + self.params().experts * q.bits_per_weight / 8 * (self.mxfp4_padding() - 1)
             return float(exact)
-        return float(sum(self._counted_bytes(served, stored, q)))
+        experts, rest = self._counted_bytes(served, stored, q)
+        if q is not None and q.method == "mxfp4" and not mxfp4_pad:
+            experts /= self.mxfp4_padding()
+        return float(experts + rest)
 
     def expert_share(self, dtype: str | None = None, quant: Quant | None = None) -> float:
         """The fraction of the weight bytes in routed and shared experts (what expert parallelism spreads over EP ranks)."""
         experts, rest = self._counted_bytes(_bytes(dtype) if dtype and dtype != "auto" else None, _bytes(self.dtype) or 2, quant or self.quant)
         return experts / (experts + rest) if experts + rest else 0.0
 
+    def attention_params(self) -> int:
+        h = self.hidden
+        if self.mla:
+            return 0  # MLA projections are counted in dense; modules_to_not_convert naming them is rare
+        return self.layers * (2 * h * self.heads * self.head_dim + 2 * h * self.kv_heads * self.head_dim)
+
+    def mxfp4_padding(self) -> float:
+        """vLLM pads MXFP4 expert matrices for its MoE kernels: the intermediate size rounded up to 256
+        (gpt-oss 2880 -> 3072; vllm #33155: gpt-oss-120b 64.38 GiB loaded, 60.8 GiB stored)."""
+        inter = self.moe_intermediate or self.intermediate
+        return (-(-inter // 256) * 256) / inter if inter else 1.0
+
     def _counted_bytes(self, served: float | None, stored: float, q: Quant | None) -> tuple[float, float]:
-        """(expert bytes, other bytes) counted from the shapes."""
+        """(expert bytes, other bytes) counted from the shapes; vision/audio towers in 16 bit with the rest."""
         p = self.params()
         half = served or (2 if stored >= 4 else stored)  # vLLM casts float32 checkpoints to a 16-bit type
+        tower = self.tower_params * 2
         if q is None:
-            return p.experts * half, (p.dense + p.embed + p.head) * half
+            return p.experts * half, (p.dense + p.embed + p.head) * half + tower
         bits = q.bits_per_weight / 8
         if q.method == "mxfp4":  # gpt-oss: experts in MXFP4, attention, router and embeddings in bf16
-            return p.experts * bits, (p.dense + p.embed + p.head) * 2
-        return p.experts * bits, p.dense * bits + (p.embed + p.head) * 2
+            return p.experts * bits * self.mxfp4_padding(), (p.dense + p.embed + p.head) * 2 + tower
+        kept = self._kept_dense(p)  # modules_to_not_convert: in 16 bit, not in the format's bits
+        return p.experts * bits, (p.dense - kept) * bits + kept * 2 + (p.embed + p.head) * 2 + tower
+
+    def _kept_dense(self, p: Params) -> int:
+        """Dense parameters the checkpoint keeps unquantized, from module name patterns (attention, MLP, whole layers)."""
+        names = [n.lower() for n in self.unquantized]
+        if not names:
+            return 0
+        attn, mlp = self.attention_params(), max(0, p.dense - self.attention_params())
+        layers = {int(m) for n in names for m in re.findall(r"layers\.(\d+)(?:\.|$)", n)}
+        if any(("attn" in n or "attention" in n) and not re.search(r"layers\.\d", n) for n in names):
+            kept = attn
+        else:
+            kept = 0
+        if any(("mlp" in n and "gate" not in n.split("mlp")[-1]) and not re.search(r"layers\.\d", n) for n in names):
+            kept += mlp
+        whole = {i for i in layers if any(re.fullmatch(rf".*layers\.{i}\.?", n) for n in names)}
+        per_layer = (attn + mlp) / max(1, self.layers)
+        return int(min(p.dense, kept + len(whole) * per_layer))
+
+
+def _tower(vc: object) -> int:
+    """A vision or audio encoder's parameters from its config (ViT shapes: layers × (4h² attention + 2hI MLP))."""
+    if not isinstance(vc, Mapping):
+        return 0
+    h = _int(vc.get("hidden_size")) or _int(vc.get("embed_dim")) or _int(vc.get("d_model")) or 0
+    layers = _int(vc.get("num_hidden_layers")) or _int(vc.get("depth")) or _int(vc.get("encoder_layers")) or 0
+    inter = _int(vc.get("intermediate_size")) or _int(vc.get("encoder_ffn_dim")) or 4 * h
+    out = _int(vc.get("out_hidden_size")) or 0
+    return layers * (4 * h * h + 2 * h * inter) + (h * 4 * h + 4 * h * out if out else 0)  # + the merger/projector
+
+
+def _tower_shape(vc: object) -> dict[str, int]:
+    if not isinstance(vc, Mapping):
+        return {}
+    h = _int(vc.get("hidden_size")) or _int(vc.get("embed_dim")) or 0
+    size, patch = _int(vc.get("image_size")), _int(vc.get("patch_size"))
+    tiles = _int(vc.get("max_num_tiles")) or 1
+    return {"tower_hidden": h, "tower_item_tokens": ((size // patch) ** 2 + 1) * tiles if size and patch else 0}
+
+
+def _unquantized(qc: object) -> tuple[str, ...]:
+    if not isinstance(qc, Mapping):
+        return ()
+    raw = qc.get("modules_to_not_convert") or qc.get("ignored_layers") or qc.get("ignore") or []
+    return tuple(str(x) for x in raw if isinstance(x, str))[:4096] if isinstance(raw, list) else ()
 
 
 def _int(x: object) -> int | None:
@@ -327,6 +403,7 @@ def _quant(qc: object) -> Quant | None:
         method = "nvfp4"
     elif method == "bitsandbytes":
         bits = 4 if qc.get("load_in_4bit") else 8
+        group = -2 if qc.get("bnb_4bit_use_double_quant") else None  # marks double quantization (8-bit absmax)
     return Quant(method, _number(bits), _number(group))
 
 

@@ -347,6 +347,7 @@ class Deployment:
     resolved: ResolvedModel | None = None  # the model's architecture and where it was learnt
     gpu: Gpu | None = None  # the GPU it is scheduled on, when the files tell
     typical_tokens: int | None = None  # prompt + response of a typical request (p50), as a ModelSpec's load profile states
+    memory: dict[str, Any] | None = None  # the memory fit's figures (checks/_fit.memory), set by the pipeline for the report
     # its GPUs' monthly cost, a normalize.cost.Cost (typed loosely: cost.py builds on this module, not the reverse)
     cost: Any = None
     traits: Traits = field(default_factory=Traits)  # its kind's, from normalize/kinds/

@@ -209,11 +209,27 @@ class _Parts:
             else:
                 out += self._fold(f"New notices ({len(infos)})", infos)
         out += self.pre_existing(level)
+        out += self.memory(level)
         out += self.cost(full, level)
         out += self.smoke()
         out += self.attestations()
         out += self.spec_fields()
         out += self.checklist(summary_only=level >= 1)
+        return out
+
+    def memory(self, level: int) -> list[str]:
+        """Each deployment's memory figures, folded under its name; they give way before any warning does."""
+        from . import memory
+
+        out: list[str] = []
+        if level >= 3:
+            return out
+        for d in self.doc["deployments"]:
+            mem = d.get("memory")
+            if mem:
+                verdict = memory.VERDICT.get(mem["verdict"], "")
+                out += ["", f"<details><summary>Memory of {text(d['name'])}: {text(verdict)}, {mem['kv_tokens']} KV tokens per replica</summary>", "",
+                        *(f"- {text(line)}" for line in memory.lines(mem)), "", "</details>"]
         return out
 
     def warnings(self, level: int) -> list[str]:

@@ -77,6 +77,7 @@ def _deployment(d: Any) -> dict[str, Any]:
     return {"id": d.id, "kind": d.kind, "name": d.name, "namespace": d.namespace, "origin": d.origin,
             "file": d.loc.file, "line": d.loc.line, "serving": d.serving, "replicas": d.replicas, "gpus_per_group": d.gpus_per_group(),
             "engine": engine, "model": {"id": d.model.id, "uri": d.model.uri, "revision": d.model.revision},
+            "memory": getattr(d, "memory", None),
             "related": {"services": [s.name for s in d.services], "autoscalers": [a.name for a in d.autoscalers],
                         "disruption_budgets": [p.name for p in d.disruption_budgets], "monitors": [m.name for m in d.monitors]},
             "cost": d.cost.as_dict() if d.cost is not None else None}

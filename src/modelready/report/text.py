@@ -20,10 +20,11 @@ Paint = Callable[[str, str], str]
 
 
 def render(doc: dict[str, Any], color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False,
-           pre_existing: bool = False) -> str:
+           pre_existing: bool = False, memory: bool = False) -> str:
     """`min_severity`: findings below it are counted in the summary, not listed; `quiet`: the findings
-    only, no summary, no clean deployments (as Ruff's --quiet). Against a baseline each finding is marked
-    `new` or `pre-existing`, and the pre-existing ones are listed only with `pre_existing`."""
+    only, no summary, no clean deployments (as Ruff's --quiet); `memory`: each deployment's memory figures.
+    Against a baseline each finding is marked `new` or `pre-existing`, and the pre-existing ones are listed
+    only with `pre_existing`."""
     c: Paint = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
     groups: dict[str, list[dict[str, Any]]] = {}
     active, marked, old, shown = _against_baseline(doc, pre_existing)
@@ -35,6 +36,8 @@ def render(doc: dict[str, Any], color: bool = False, width: int = 100, min_sever
     wrap = textwrap.TextWrapper(width=max(width, INDENT + 30), initial_indent=" " * INDENT, subsequent_indent=" " * INDENT,
                                 break_long_words=False, break_on_hyphens=False)
     lines = [line for subject in sorted(groups) for line in _group(subject, groups[subject], c, id_width, wrap, marked)]
+    if memory:
+        lines += _memory(doc, c, wrap)
     if quiet:
         return "\n".join(lines) + ("\n" if lines else "")
     lines += _clean(doc, active, set(groups), c) + _summary(doc, c)
@@ -51,6 +54,17 @@ def _against_baseline(doc: dict[str, Any], pre_existing: bool) -> tuple[list[dic
     marked = bool((doc.get("baseline") or {}).get("available"))
     old = [f for f in active if marked and f.get("baseline") == "pre-existing"]
     return active, marked, old, active if pre_existing else [f for f in active if f not in old]
+
+
+def _memory(doc: dict[str, Any], c: Paint, wrap: textwrap.TextWrapper) -> list[str]:
+    from . import memory
+
+    out: list[str] = []
+    for d in doc["deployments"]:
+        mem = d.get("memory")
+        if mem:
+            out += [c(BOLD, fold(f"memory of {d['id']}"))] + [x for line in memory.lines(mem) for x in wrap.wrap(fold(line))] + [""]
+    return out
 
 
 def _clean(doc: dict[str, Any], shown: list[dict[str, Any]], listed: set[str], c: Paint) -> list[str]:

@@ -1,0 +1,54 @@
+"""The memory model against the calibration set of published engine logs (tests/memory_calibration.yaml): the
+figures must not fall below those docs/memory-accuracy.md publishes, nor below the issue's bar (verdicts 95 %,
+weights median 1 %, KV capacity median 10 %, no optimistic verdict on a setup that failed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tool():
+    spec = importlib.util.spec_from_file_location("memory_accuracy", ROOT / "tools" / "memory_accuracy.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["memory_accuracy"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def scored(tool):
+    return tool.score(tool.load())
+
+
+def test_every_setup_is_cited_with_its_log_lines(tool):
+    import yaml
+
+    raw = yaml.safe_load((ROOT / "tests" / "memory_calibration.yaml").read_text(encoding="utf-8"))["setups"]
+    assert len({s["id"] for s in raw}) == len(raw)
+    for s in raw:
+        assert s["source"].startswith("https://github.com/") and s["log"], s["id"]
+        assert s["gpu"] and s["version"] and "tp" in s and "flags" in s, s["id"]
+        assert s.get("outcome") in ("started", "failed", None), s["id"]
+
+
+def test_accuracy_holds_the_published_figures(tool, scored):
+    now, published = scored["overall"], tool.published(ROOT / "docs" / "memory-accuracy.md")
+    assert now["optimistic"] == 0, [r["id"] for r in scored["rows"] if r.get("optimistic")]
+    assert now["agreement"] >= max(0.95, published["agreement"] - 1e-9)
+    assert now["weights_median"] <= min(0.01, published["weights_median"] + 1e-6)
+    assert now["kv_median"] <= min(0.10, published["kv_median"] + 1e-6)
+    assert now["weights_worst"] <= published["weights_worst"] + 1e-6
+    assert now["kv_worst"] <= published["kv_worst"] + 1e-6
+    assert now["verdicts"] >= published["verdicts"] and now["kv_n"] >= published["kv_n"]
+
+
+def test_a_setup_that_failed_is_never_called_a_fit(scored):
+    failed = [r for r in scored["rows"] if r["outcome"] == "failed"]
+    assert failed and all(r["pred_verdict"] in ("tight", "does-not-fit") for r in failed)
