@@ -71,7 +71,8 @@ def _tp(e: Engine) -> int:
 
 
 def _certain(d: Deployment) -> bool:
-    return _known(d) is not None and d.resolved is not None and (d.resolved.certain and d.resolved.arch is not None
+    # an operator that sizes the pods itself (KAITO's instance count, KubeAI's profiles) also picks the parallelism
+    return not d.resources_by_operator and _known(d) is not None and d.resolved is not None and (d.resolved.certain and d.resolved.arch is not None
                                                                  or _weights_floor(d) is not None)
 
 
