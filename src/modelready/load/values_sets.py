@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..discover import read_text_inside, resolve
 from .yamlsrc import YamlError, load_one
 
 MAX_SETS = 16
@@ -32,13 +33,14 @@ def discover(chart_dir: Path, candidates: list[Path]) -> tuple[list[list[str]], 
     sets: list[list[str]] = [[]]
     found: list[Path] = []
     for pattern in _IN_CHART:
-        found += [p for p in sorted(chart_dir.glob(pattern)) if p.is_file() and not p.is_symlink() and p not in found]
-    keys = _keys(chart_dir / "values.yaml")
+        # a file of a linked folder (ci/ -> elsewhere) is as much a link as a linked file: neither is a values set
+        found += [p for p in sorted(chart_dir.glob(pattern)) if p not in found and _plain(p)]
+    keys = _keys(chart_dir / "values.yaml", chart_dir)
     project = chart_dir.parent.parent
     for p in candidates:
         if p in found or not _VALUES_NAME.search(p.stem) or not _under(p, project):
             continue
-        theirs = _keys(p)
+        theirs = _keys(p, project)
         if keys and theirs and theirs <= keys:
             found.append(p)
     rel = [_relative(p, chart_dir) for p in found]
@@ -52,9 +54,17 @@ def pin_line(rel_chart: str, sets: list[list[str]]) -> str:
     return f"charts: {{{rel_chart}: [[], {shown}]}}" if any(sets) else f"charts: {{{rel_chart}: [[]]}}"
 
 
-def _keys(path: Path) -> set[str]:
+def _plain(path: Path) -> bool:
+    """A regular file reached through no link at all."""
     try:
-        data = load_one(path.read_text(encoding="utf-8"))
+        return resolve(path) == path.absolute() and path.is_file()
+    except OSError:
+        return False
+
+
+def _keys(path: Path, root: Path) -> set[str]:
+    try:
+        data = load_one(read_text_inside(path, root))
     except (OSError, UnicodeDecodeError, YamlError, ValueError):
         return set()
     return {str(k) for k in data} if isinstance(data, dict) else set()
