@@ -190,11 +190,12 @@ def _existing_comment(gate: Gate, publisher, number: int | None, newest: bool = 
 
 def _write_reports(r: Runner, root: Path, doc: dict) -> tuple[Path, Path]:
     from ..report import sarif
+    from ..report.inert import redact
 
     report_path = root / r.input("report-path", "modelready-report.json")
     sarif_path = root / r.input("sarif-path", "modelready.sarif")
-    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+    report_path.write_text(redact(json.dumps(doc, ensure_ascii=False, separators=(",", ":"))) + "\n", encoding="utf-8")
+    sarif_path.write_text(redact(json.dumps(sarif.render(doc), separators=(",", ":"))) + "\n", encoding="utf-8")
     return report_path, sarif_path
 
 

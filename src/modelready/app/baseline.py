@@ -20,6 +20,9 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from ..discover import read_inside
+from ..report.inert import redact
+
 GATES = ("new", "touched", "all")
 FORMAT = "modelready-baseline/1"
 _LINE_REF = re.compile(r"(?<=[:\s(])(?:line |L)?\d+(?=[\s),;:]|$)")
@@ -35,8 +38,9 @@ def fingerprint(f: dict, root: Path, _lines: dict | None = None) -> str:
         lines = _file_lines(root, f["file"], _lines if _lines is not None else {})
         if 0 < f["line"] <= len(lines):
             text = lines[f["line"] - 1].strip()
-    message = _LINE_REF.sub("#", f["message"])
-    raw = "\0".join([f["check"], f["subject"], f["file"], f.get("values_key") or "", message, text])
+    # of the text as written (redacted): a baseline file or a base report holds no secret to match against
+    message = _LINE_REF.sub("#", redact(f["message"]))
+    raw = "\0".join([f["check"], redact(f["subject"]), redact(f["file"]), f.get("values_key") or "", message, text])
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
@@ -52,8 +56,7 @@ def _file_lines(root: Path, file: str, cache: dict) -> list[str]:
         path = (root / file)
         try:
             # only inside the repository: a finding's file is repository-relative, never followed outward
-            path.resolve().relative_to(root.resolve())
-            cache[file] = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.is_file() else []
+            cache[file] = read_inside(path, root).decode("utf-8", errors="replace").splitlines()
         except (OSError, ValueError):
             cache[file] = []
     return cache[file]
@@ -107,8 +110,8 @@ def write(doc: dict, path: Path) -> None:
     to read them by."""
     keep = [{k: f.get(k) for k in ("fingerprint", "check", "severity", "subject", "file", "line", "message")}
             for f in doc["findings"] if not f["suppressed"]]
-    path.write_text(json.dumps({"format": FORMAT, "tool_version": doc["tool"]["version"], "findings": keep}, indent=1,
-                               ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(redact(json.dumps({"format": FORMAT, "tool_version": doc["tool"]["version"], "findings": keep}, indent=1,
+                                      ensure_ascii=False)) + "\n", encoding="utf-8")
 
 
 def read(path: Path) -> list[str]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..discover import ALWAYS_SKIP_DIRS, MAX_BYTES, classify_name
+from ..discover import ALWAYS_SKIP_DIRS, MAX_BYTES, classify_name, read_inside
 
 _K8S = re.compile(r"^apiVersion:\s*\S+", re.M)
 _KIND = re.compile(r"^kind:\s*\S+", re.M)
@@ -97,7 +97,7 @@ def _is_deployment(root: Path, rel: str) -> bool:
     try:
         if path.stat().st_size > MAX_BYTES:
             return True  # too large to sniff: the pipeline says so as a finding
-        head = path.read_text(encoding="utf-8", errors="replace")[:65536]
+        head = read_inside(path, root, MAX_BYTES)[:65536].decode("utf-8", errors="replace")
     except OSError:
         return True
     if kind == "yaml":

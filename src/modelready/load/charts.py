@@ -87,6 +87,7 @@ def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[he
         if r.error:
             failed.append((r, values))
         out.objects += r.objects
+        out.values_seen += r.values
         out.rendered += [(subject, *t) for t in r.texts]
     _render_failures(out, rel_chart, failed, len(renders))
     extra = {"values_sets": rendered_sets} if chart.pinned else {"values_sets": rendered_sets, "pin": values_sets.pin_line(rel_chart, chart.sets)}

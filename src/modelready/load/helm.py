@@ -31,6 +31,7 @@ class Rendered:
     error_loc: Loc | None = None
     hooks_skipped: int = 0
     texts: list = field(default_factory=list)  # (template path, rendered text, line locator) for scanners
+    values: list = field(default_factory=list)  # the chart's defaults and this set's values, as read
 
 
 def engine_name() -> str:
@@ -63,6 +64,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
             return out
         if isinstance(loaded, dict):
             _merge(values, loaded)
+    out.values = [_defaults(chart_dir), values]
     try:
         manifests = _render_sdk(render_dir, values)
     except _NoEngine:

@@ -9,7 +9,6 @@ import re
 
 from .. import __version__
 from ..findings import Finding, Severity
-from .inert import redact_tree
 
 SCHEMA_VERSION = 1
 _SECRET_SETTING = re.compile(r"api_key|token|secret|password", re.I)
@@ -20,9 +19,8 @@ def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fai
     active = [f for f in findings if not f.suppressed]
     counts = {s.name: sum(1 for f in active if f.severity == s) for s in Severity}
     failed = fail_on is not None and any(f.severity >= fail_on for f in active)
-    # one redaction for every output: each renders this document (Helm `fail` messages, engine argv and
-    # model URIs may carry a token from the files)
-    return redact_tree({
+    # not redacted here: every writer redacts what it writes (report.inert.redact), once
+    return ({
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "modelready", "version": __version__, **result.tools},
         "summary": {
