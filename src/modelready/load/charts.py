@@ -38,7 +38,7 @@ def load(found: Discovered, config: Config, out: Loaded) -> None:
         for chart_dir in found.charts:
             rel_chart = rel(chart_dir, out.root)
             pinned = config.charts.get(rel_chart)
-            sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates)
+            sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates, found.chart_files.get(chart_dir))
             chart = _Chart(rel_chart, sets, bool(pinned), left_out)
             jobs.append((chart_dir, chart, pool.submit(_render, chart_dir, chart, found.chart_refused.get(chart_dir, []), out.root)))
         for chart_dir, chart, job in jobs:

@@ -14,7 +14,7 @@ values file whose top-level keys are all keys of the chart's values.yaml, within
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..discover import read_text_inside, resolve
 from .yamlsrc import YamlError, load_one
@@ -26,15 +26,19 @@ _IN_CHART = ("ci/*.yaml", "values-*.yaml", "values_*.yaml", "*-values.yaml", "*_
 _VALUES_NAME = re.compile(r"(^|[-_.])values([-_.]|$)", re.I)
 
 
-def discover(chart_dir: Path, candidates: list[Path]) -> tuple[list[list[str]], list[str]]:
+def discover(chart_dir: Path, candidates: list[Path], chart_files: list[Path] | None = None) -> tuple[list[list[str]], list[str]]:
     """(values sets relative to the chart, sets found but left out with why). The defaults come first.
 
-    `candidates` are YAML files outside every chart that hold no Kubernetes objects."""
+    `candidates` are YAML files outside every chart that hold no Kubernetes objects; `chart_files` the
+    chart's files discovery accepted (matched by name: no folder is listed again, so a linked `ci/` folder
+    is neither opened nor a values set)."""
     sets: list[list[str]] = [[]]
     found: list[Path] = []
+    files = sorted(chart_files if chart_files is not None else (p for p in chart_dir.rglob("*") if p.is_file()))
     for pattern in _IN_CHART:
-        # a file of a linked folder (ci/ -> elsewhere) is as much a link as a linked file: neither is a values set
-        found += [p for p in sorted(chart_dir.glob(pattern)) if p not in found and _plain(p)]
+        depth = pattern.count("/") + 1
+        found += [p for p in files if p not in found and len(p.relative_to(chart_dir).parts) == depth
+                  and PurePosixPath(p.relative_to(chart_dir).as_posix()).match(pattern) and _plain(p)]
     keys = _keys(chart_dir / "values.yaml", chart_dir)
     project = chart_dir.parent.parent
     for p in candidates:
