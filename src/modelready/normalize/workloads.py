@@ -101,7 +101,7 @@ def _owned(obj: K8sObject, _spec: YMap) -> list[Group]:
 
 
 def _bare_pod(obj: K8sObject, _spec: YMap) -> list[Group]:
-    return [("", [_pod(obj, "main", 1, want_map(obj, obj.body, "spec", "spec"))], 1, obj.loc("metadata"), {"pod_labels": obj.labels})]
+    return [("", [_pod(obj, "main", 1, want_map(obj, obj.body, "spec", "spec"))], 1, obj.loc("metadata"), {"pod_labels": _scalars(obj.labels)})]
 
 
 def _lws(obj: K8sObject, spec: YMap) -> list[Group]:
@@ -407,7 +407,12 @@ def _find_model(dep: Deployment, extra: dict[str, Any]) -> None:
 
 def _labels(tmpl: dict[str, Any], key: str = "labels") -> dict[str, str]:
     meta = _m(tmpl.get("metadata"))
-    return {str(k): str(v) for k, v in _m(meta.get(key)).items()}
+    return _scalars(_m(meta.get(key)))
+
+
+def _scalars(m: dict) -> dict[str, str]:
+    """Labels as strings; a list or map where a label value belongs is no label (the schema check says so)."""
+    return {str(k): str(v) for k, v in m.items() if not isinstance(v, (dict, list))}
 
 
 def _m(x: object) -> YMap:
