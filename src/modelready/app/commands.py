@@ -1,7 +1,9 @@
-"""The commands `check`, `checks`, `explain`, `catalog`, `init` and `plan` (`smoke` is in smoke.py, `github`
-in action.py)."""
+"""The commands `check`, `baseline`, `checks`, `explain`, `catalog`, `init` and `plan` (`smoke` is in smoke.py,
+`github` in action.py)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import argparse
 import json
@@ -11,13 +13,15 @@ import sys
 from pathlib import Path
 
 from ..config import Config, ConfigError, find_config, load_config
+from ..report import verdict
 from ..report.inert import redact
-from . import UsageError, compare
+from . import UsageError, baseline, compare
+from .judge import Judge
 
 
 def check(args: argparse.Namespace) -> int:
     from ..config import parse_fail_on
-    from .run import load_smoke_results, run
+    from .run import run
 
     paths = existing([Path(p) for p in args.paths])
     outputs = [(Path(p), output_reporter(p, args.format)) for p in args.output]
@@ -28,30 +32,53 @@ def check(args: argparse.Namespace) -> int:
     config.online = not args.offline
     profile = _profile(args.profile or config.profile)
     fail_on = parse_fail_on(args.fail_on) if args.fail_on else config.fail_on
-    try:
-        smoke = load_smoke_results([Path(p) for p in args.smoke_result])
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+    smoke = _smoke_results(args.smoke_result)
     trivy = _trivy_options(args, config)
-    scope, keep = compare.changed(args.changed, root, config)
-    result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke, scope=scope, keep=keep)
+    result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke, scope=compare.changed(args.changed, root, config))
     if not doc["summary"]["files_checked"]:
         print(f"modelready: no deployment files found under {', '.join(map(str, args.paths))}", file=sys.stderr)
     if args.baseline:
-        compare.compare(args.baseline, doc, root, compare.stream(args), lambda tree: run(
-            [tree / p.resolve().relative_to(root.resolve()) for p in paths], tree, config, profile, fail_on, trivy=trivy,
-            scope=compare.changed(args.changed, tree, config)[0], keep=keep)[1])
+        judge = Judge([p.resolve().relative_to(root.resolve()) for p in paths], config, profile, fail_on, trivy)
+        compare.compare(args.baseline, doc, root, compare.stream(args), judge, args.changed)
     applied: dict[str, list[str]] = {}
     for check_id, subject in result.applied:
         applied.setdefault(subject, []).append(check_id)
     _report(args, doc, applied, outputs)
-    if result.errors:
+    return _exit_code(result.errors, doc)
+
+
+def _smoke_results(paths: list[str]) -> list[dict[str, Any]]:
+    from .run import load_smoke_results
+
+    try:
+        return load_smoke_results([Path(p) for p in paths])
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
+def _exit_code(errors: list[str], doc: dict[str, Any]) -> int:
+    """3 when modelready failed on some input (each said), else the verdict's."""
+    if errors:
         from ..isolate import EXIT_INTERNAL
 
-        for e in result.errors:
+        for e in errors:
             print(f"modelready: {e}", file=sys.stderr)
         return EXIT_INTERNAL
-    return 1 if doc["summary"]["result"] == "fail" else 0
+    return 1 if verdict.of(doc).fails else 0
+
+
+def baseline_file(args: argparse.Namespace) -> int:
+    """`modelready baseline`: the findings of today, as fingerprints (like Checkov's --create-baseline)."""
+    from ..findings import Severity
+    from .run import run
+
+    paths = existing([Path(p) for p in args.paths])
+    root = Path(args.root) if args.root else default_root(paths)
+    config = _config(Path(args.config) if args.config else find_config(root))
+    _result, doc = run(paths, root, config, None, Severity.error)
+    baseline.write(doc, Path(args.output))
+    print(f"modelready: {len([f for f in doc['findings'] if not f['suppressed']])} finding(s) written to {args.output}")
+    return 0
 
 
 def _selected(config: Config, args: argparse.Namespace) -> Config:
@@ -65,7 +92,7 @@ def _selected(config: Config, args: argparse.Namespace) -> Config:
     return config
 
 
-def _report(args: argparse.Namespace, doc: dict, applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
+def _report(args: argparse.Namespace, doc: dict[str, Any], applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
     """stdout (the statistics, the text a person reads, or --format), then each -o file and its one line."""
     from ..report import REPORTERS, Output, rules, text
 
@@ -247,7 +274,7 @@ def select(result, wanted: str | None, path: Path):  # type: ignore[no-untyped-d
     A chart renders once per values set; its defaults describe it unless an id names another set."""
     serving = [d for d in result.deployments if d.serving]
     if wanted:
-        serving = [d for d in serving if wanted in (d.name, f"{d.ref}@{d.origin}", d.ref)]
+        serving = [d for d in serving if wanted in (d.name, d.id, d.ref)]
     serving.sort(key=lambda d: (not d.origin.endswith("@values.yaml"), d.origin))
     names = sorted({d.name for d in serving})
     if not serving:

@@ -1,5 +1,10 @@
-"""What a pull request touches, decided before the pipeline runs: which changed files are deployment
-files (by their content, not their extension), which charts to render, which files Trivy reads.
+"""What a pull request touches, decided before the pipeline runs: the files it changed (`changed`), which
+of them are deployment files (by their content, not their extension), which charts to render, which files
+Trivy reads.
+
+Changed files come from `git diff --name-only base...head` when the checkout has both commits
+(`actions/checkout` with `fetch-depth: 0`), else from the API (which lists at most 3,000), else the whole
+repository is checked; `Changes.source` says which.
 
 A chart is rendered when a file under it changed, when a values file the config names for it changed,
 or when a touched ModelSpec describes one of its deployments (found after a first pass: see needs_all).
@@ -14,12 +19,41 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import Any, Callable
+
 from ..discover import ALWAYS_SKIP_DIRS, MAX_BYTES, classify_name, read_inside
+from . import git
 
 _K8S = re.compile(r"^apiVersion:\s*\S+", re.M)
 _KIND = re.compile(r"^kind:\s*\S+", re.M)
 _CARD_KEYS = re.compile(r"^(license|library_name|pipeline_tag|base_model|model-index|model_name|datasets|language|tags|inference)\s*:", re.M)
 NOT_DEPLOYMENT_DIRS = (".github/",)  # CI workflows and repository settings
+API_FILE_LIMIT = 3000  # GET /pulls/{n}/files lists no more (docs.github.com, "List pull requests files")
+
+
+@dataclass
+class Changes:
+    files: list[str] | None  # None: check everything
+    source: str
+
+
+def changed(root: Path, base: str, head: str, api: Callable[[], list[str]] | None = None) -> Changes:
+    """`api`: lists the PR's files through the API, or None (merge groups have no list)."""
+    files = git.changed_files(root, base, head)
+    if files is not None:
+        return Changes(files, f"git diff {base[:12]}...{head[:12]}: {len(files)} changed file(s)")
+    why = "the checkout lacks the base commit (fetch-depth: 0 gives it)"
+    if api is None:
+        return Changes(None, f"every file: {why}")
+    from github import GithubException
+
+    try:
+        listed = api()
+    except GithubException as e:
+        return Changes(None, f"every file: {why}, and the API's file list answered {e.status}")
+    if len(listed) >= API_FILE_LIMIT:
+        return Changes(None, f"every file: {why}, and the API lists only the first {API_FILE_LIMIT} changed files")
+    return Changes(listed, f"the API's file list: {len(listed)} changed file(s) ({why})")
 
 
 @dataclass
@@ -40,7 +74,7 @@ class Scope:
         return self.all_charts or rel in self.changed or classify_name(Path(rel).name) in ("yaml", "json")
 
 
-def of_change(root: Path, changed: list[str], config) -> Scope:
+def of_change(root: Path, changed: list[str], config: Any) -> Scope:
     files = [f for f in changed if _inside(root, f)]
     charts = {c for c in (_chart_of(root, f) for f in files) if c is not None}
     values: set[str] = set()
@@ -53,7 +87,7 @@ def of_change(root: Path, changed: list[str], config) -> Scope:
     return Scope(changed=files, deployment_files=deployment, charts=charts)
 
 
-def needs_all(scope: Scope, result) -> bool:
+def needs_all(scope: Scope, result: Any) -> bool:
     """A touched ModelSpec whose deployment is not among the rendered ones may describe a chart left out:
     then every chart is rendered (once more), rather than pass the spec unlinked."""
     if scope.all_charts:
@@ -125,9 +159,9 @@ def focus(result, changed: list[str]):  # type: ignore[no-untyped-def]
 
 
 def _subjects(result, files: set[str], touched_charts: set[str]) -> set[str]:  # type: ignore[no-untyped-def]
-    subjects = {f"{d.ref}@{d.origin}" for d in result.deployments if d.origin in files or d.origin.split("@")[0] in touched_charts}
+    subjects = {d.id for d in result.deployments if d.origin in files or d.origin.split("@")[0] in touched_charts}
     for v in result.spec_views:
-        linked = {f"{d.ref}@{d.origin}" for d in v.deployments}
+        linked = {d.id for d in v.deployments}
         if v.file in files or linked & subjects:
             subjects |= linked | {v.file}
     return subjects | {c.file for c in result.cards if c.file in files} | {d.file for d in result.dockerfiles if d.file in files}
@@ -139,7 +173,7 @@ def narrow_to(result, changed: list[str]) -> None:  # type: ignore[no-untyped-de
     keep = focus(result, changed)
     result.findings = [f for f in result.findings if keep(f.subject, f.loc.file)]
     result.applied = {(c, s) for c, s in result.applied if keep(s, s)}
-    result.deployments = [d for d in result.deployments if keep(f"{d.ref}@{d.origin}", "")]
+    result.deployments = [d for d in result.deployments if keep(d.id, "")]
     # the ModelSpecs that decide the spec items: those of what the PR touched
     result.spec_views = [v for v in result.spec_views if keep(v.file, "")]
     result.specs = [s for s in result.specs if keep(s.file, "")]

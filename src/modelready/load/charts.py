@@ -11,7 +11,7 @@ import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import isolate
 from ..discover import Discovered, rel
@@ -19,7 +19,6 @@ from ..findings import FileRecord, Finding, Loc, Severity
 from . import chart_deps, helm, helm_worker, values_sets
 
 if TYPE_CHECKING:
-    from ..config import Config
     from . import Loaded
 
 
@@ -31,7 +30,7 @@ class _Chart:
     left_out: list[str]
 
 
-def load(found: Discovered, config: Config, out: Loaded) -> None:
+def load(found: Discovered, config: values_sets.Pins, out: Loaded) -> None:
     candidates = [p for p, kind in found.files if kind == "yaml"]
     with ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE) as pool:
         jobs = []
@@ -98,7 +97,7 @@ def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[he
         out.values_files.update({rel(chart_dir / v, out.root): rel_chart for v in values if v.startswith("../")})
 
 
-def _render_failures(out: Loaded, rel_chart: str, failed: list, n_sets: int) -> None:
+def _render_failures(out: Loaded, rel_chart: str, failed: list[Any], n_sets: int) -> None:
     """One finding per cause. Defaults that do not render while a shipped values set does are a warning:
     the chart wants its values, not a fix."""
     some_rendered = len(failed) < n_sets

@@ -4,11 +4,12 @@ record lives in the comment itself, so every later run carries it forward."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 
-from ..report.comment import BY
+from ..report.marks import ATTEST_LINE as LINE, BY, attest_mark, attested_by
 
-LINE = re.compile(r"^- \[( |x|X)\] (?P<title>.*?) <!-- modelready:attest:(?P<id>[a-z0-9-]+) -->(?P<rest>.*)$", re.M)
 WRITE = {"admin", "maintain", "write"}
 
 
@@ -23,11 +24,11 @@ def attested(body: str) -> dict[str, str]:
     for item, (ticked, rest) in state(body).items():
         m = BY.search(rest)
         if ticked and m:
-            out[item] = f"attested by @{m.group('login')} on {m.group('when')}"
+            out[item] = attested_by(m.group("login"), m.group("when"))
     return out
 
 
-def apply(doc: dict, ticks: dict[str, str]) -> None:
+def apply(doc: dict[str, Any], ticks: dict[str, str]) -> None:
     """Carry attestations into a new report: an attested item that still awaits a person is passed,
     with who and when as its evidence."""
     for item in doc["catalog"]["items"]:
@@ -41,17 +42,17 @@ def reconcile(old: str, new: str, login: str, permission: str, now: str, attesta
     before = state(old)
     accepted, reverted = [], []
 
-    def fix(m: re.Match) -> str:
+    def fix(m: re.Match[str]) -> str:
         item, ticked = m.group("id"), m.group(1) != " "
         was, old_rest = before.get(item, (False, m.group("rest")))
         if ticked == was:
-            return f"- [{'x' if was else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{old_rest}"
+            return f"- [{'x' if was else ' '}] {m.group('title')} {attest_mark(item)}{old_rest}"
         if permission not in WRITE or (attestable is not None and item not in attestable):
             reverted.append(item)
             note = f" <sub>{'tick' if ticked else 'untick'} by @{login} reverted: attesting needs write access</sub>"
-            return f"- [{'x' if was else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{old_rest if was else note}"
+            return f"- [{'x' if was else ' '}] {m.group('title')} {attest_mark(item)}{old_rest if was else note}"
         accepted.append(item)
-        rest = f" <sub>attested by @{login} on {now}</sub>" if ticked else " <sub>awaiting a person</sub>"
-        return f"- [{'x' if ticked else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{rest}"
+        rest = f" <sub>{attested_by(login, now)}</sub>" if ticked else " <sub>awaiting a person</sub>"
+        return f"- [{'x' if ticked else ' '}] {m.group('title')} {attest_mark(item)}{rest}"
 
     return LINE.sub(fix, new), accepted, reverted

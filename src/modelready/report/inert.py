@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-REDACTED = "[redacted]"  # no Markdown or HTML meaning, wherever the redaction happens (also after rendering)
+from ..masking import MASK as REDACTED
+
 _NEWLINES = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\x1b]")
 ZWSP = "\u200b"  # breaks a trigger GitHub applies to rendered text (mentions, autolinks, emoji) without a visible change

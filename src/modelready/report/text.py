@@ -6,26 +6,27 @@ boundaries to the terminal's width, indented under their finding."""
 from __future__ import annotations
 
 import textwrap
-from typing import Callable
+from typing import Any, Callable
 
+from ..findings import Severity
+from . import verdict as judged
 from .inert import fold
 
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 RESET, BOLD, GREEN = "\033[0m", "\033[1m", "\033[32m"
-RANK = {"info": 1, "warning": 2, "error": 3}
 INDENT = 10  # the message line sits under the check ID
 
 Paint = Callable[[str, str], str]
 
 
-def render(doc: dict, color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False) -> str:
+def render(doc: dict[str, Any], color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False) -> str:
     """`min_severity`: findings below it are counted in the summary, not listed; `quiet`: the findings
     only, no summary, no clean deployments (as Ruff's --quiet)."""
     c: Paint = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
-    groups: dict[str, list[dict]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
     shown = [f for f in doc["findings"] if not f["suppressed"]]
     for f in shown:
-        if RANK[f["severity"]] >= RANK[min_severity]:
+        if Severity[f["severity"]] >= Severity[min_severity]:
             groups.setdefault(f["subject"], []).append(f)
     hidden = len(shown) - sum(len(fs) for fs in groups.values())
     id_width = max((len(fold(f["check"])) for fs in groups.values() for f in fs), default=0)
@@ -40,16 +41,16 @@ def render(doc: dict, color: bool = False, width: int = 100, min_severity: str =
     return "\n".join(lines) + "\n"
 
 
-def _clean(doc: dict, shown: list[dict], listed: set[str], c: Paint) -> list[str]:
+def _clean(doc: dict[str, Any], shown: list[dict[str, Any]], listed: set[str], c: Paint) -> list[str]:
     """Deployments with nothing about them, and nothing in their file (a ModelSpec's finding may point there)."""
     blamed = {f["file"] for f in shown}
     clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in listed and d["file"] not in blamed)
     return [f"{c(BOLD, fold(dep))}\n  {c(GREEN, 'ok'.ljust(7))} no findings" for dep in clean] + ([""] if clean else [])
 
 
-def _group(subject: str, findings: list[dict], c: Paint, id_width: int, wrap: textwrap.TextWrapper) -> list[str]:
+def _group(subject: str, findings: list[dict[str, Any]], c: Paint, id_width: int, wrap: textwrap.TextWrapper) -> list[str]:
     lines = [c(BOLD, fold(subject))]
-    for f in sorted(findings, key=lambda f: (-RANK[f["severity"]], f["file"], f["line"])):
+    for f in sorted(findings, key=lambda f: (-Severity[f["severity"]], f["file"], f["line"])):
         where = fold(f"{f['file']}:{f['line']}" if f["line"] else f["file"])
         if f["values_key"]:
             where += f" (values: {fold(f['values_key'])})"
@@ -58,7 +59,7 @@ def _group(subject: str, findings: list[dict], c: Paint, id_width: int, wrap: te
     return lines + [""]
 
 
-def _summary(doc: dict, c: Paint) -> list[str]:
+def _summary(doc: dict[str, Any], c: Paint) -> list[str]:
     s, cat = doc["summary"], doc["catalog"]
     statuses: dict[str, int] = {}
     for item in cat["items"]:
@@ -68,16 +69,16 @@ def _summary(doc: dict, c: Paint) -> list[str]:
             f"{s['deployments']} deployments" + (f" ({s['not_analysed']} not analysed)" if s.get("not_analysed") else "") + f"; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
             + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""),
             f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())),
-            c(COLORS["error"] if s["result"] == "fail" else GREEN, verdict(doc)),
+            c(COLORS["error"] if judged.of(doc).fails else GREEN, verdict(doc)),
             *(c(COLORS["error"], f"internal error: {fold(e)}") for e in doc["errors"])]
 
 
-def verdict(doc: dict) -> str:
-    s = doc["summary"]
-    return f"{'FAIL' if s['result'] == 'fail' else 'PASS'} (fail on {s['fail_on']})"
+def verdict(doc: dict[str, Any]) -> str:
+    v = judged.of(doc)
+    return f"{v.result.upper()} (fail on {v.fail_on})"
 
 
-def one_line(doc: dict) -> str:
+def one_line(doc: dict[str, Any]) -> str:
     """What `-o FILE` says on stderr, so a run that writes files is not silent."""
     n = doc["summary"]["findings"]
     return f"{verdict(doc)}: {n['error']} errors, {n['warning']} warnings, {n['info']} info in {doc['summary']['files_checked']} files"
