@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,16 +67,19 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
 
 
 def _chart(here: Path, root: Path, out: Discovered) -> None:
-    """A chart and its files; those Helm must not see (links out, devices, oversized) are refused with why."""
+    """A chart and its files; those Helm must not see (links out or to folders, devices, oversized) are
+    refused with why, and Helm renders a copy without them (load/helm_worker.chart_without)."""
     out.charts.append(here)
     files, refused = [], []
     for cdir, cdirs, cfiles in os.walk(here):
         cdirs[:] = sorted(cdirs)
         for f in sorted(cfiles) + sorted(d for d in cdirs if os.path.islink(os.path.join(cdir, d))):
             path = Path(cdir) / f
-            why = refuse(path, root)
+            why = "symbolic link to a folder: not followed" if f in cdirs else refuse(path, root)
             if why is None and path.stat().st_size > MAX_BYTES:
                 why = f"too large ({path.stat().st_size} bytes > {MAX_BYTES})"
+            if why is None and f == "values.schema.json":
+                why = schema_reference(path, root)
             if why:
                 refused.append(path)
                 out.skipped.append((path, f"{why}; left out of the chart"))
@@ -84,27 +89,116 @@ def _chart(here: Path, root: Path, out: Discovered) -> None:
     out.chart_refused[here] = refused
 
 
-def refuse(path: Path, root: Path) -> str | None:
-    """Why `path` must not be read: a link leaving the repository, or no regular file. None when it may be."""
+# JSON Schema meta-schemas Helm's validator carries itself (it fetches any other `$schema` URL)
+_META_SCHEMAS = re.compile(r"https?://json-schema\.org/(?:draft-0[3467]/schema|draft/20(?:19-09|20-12)/schema)#?")
+
+
+def schema_reference(path: Path, root: Path) -> str | None:
+    """Why Helm must not see this values.schema.json: a `$ref` that is not within the file (`#/...`) or an
+    unknown `$schema` would make Helm's validator fetch a URL or read a file outside. None when it may."""
     try:
-        st = os.lstat(path)
-        if stat.S_ISLNK(st.st_mode):
-            target = path.resolve()
-            try:
-                target.relative_to(root)
-            except ValueError:
-                return "symbolic link to outside the repository: not read"
-            st = os.stat(target)
-    except (OSError, RuntimeError) as e:  # a dangling link, a loop of links
-        return f"cannot be read: {getattr(e, 'strerror', None) or 'symbolic link loop'}"
+        doc = json.loads(read_inside(path, root))
+    except (OSError, ValueError, RecursionError):
+        return None  # Helm rejects it itself, fetching nothing
+    todo, seen = [doc], 0
+    while todo and seen < 1_000_000:
+        node = todo.pop()
+        seen += 1
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("$ref", "$dynamicRef", "$recursiveRef") and isinstance(value, str) and not value.startswith("#"):
+                    return f"values schema with {key} {value[:200]!r}, outside the file: Helm would fetch or read it; schema not applied"
+                if key == "$schema" and isinstance(value, str) and not _META_SCHEMAS.fullmatch(value):
+                    return f"values schema with $schema {value[:200]!r}: Helm would fetch it; schema not applied"
+                todo.append(value)
+        elif isinstance(node, list):
+            todo += node
+    return None
+
+
+MAX_HOPS = 40  # the kernel's own limit on links followed in one lookup (ELOOP past it)
+
+
+class Refused(OSError):
+    """A path that must not be opened: it leaves the repository, is no regular file, or its links loop."""
+
+    def __init__(self, why: str):
+        super().__init__(0, why)
+
+
+def resolve(path: Path) -> Path:
+    """`path` with every symbolic link resolved, at most MAX_HOPS of them (Refused past that, as for a loop).
+
+    Resolved here, not by `Path.resolve()`: that follows any number of links, and the kernel then stops at
+    40 with ELOOP on the open that follows (a traceback, no report)."""
+    parts = list(Path(os.path.abspath(path)).parts)
+    done, todo, hops = Path(parts[0]), parts[1:], 0
+    while todo:
+        part = todo.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            done = done.parent
+            continue
+        here = done / part
+        try:
+            st = os.lstat(here)
+        except OSError:  # missing (or unreadable): the rest cannot hold a link to follow
+            return here.joinpath(*todo)
+        if not stat.S_ISLNK(st.st_mode):
+            done = here
+            continue
+        hops += 1
+        if hops > MAX_HOPS:
+            raise Refused(f"more than {MAX_HOPS} symbolic links in a chain (or a loop of links): not read")
+        target = os.readlink(here)
+        if os.path.isabs(target):
+            done = Path("/")
+        todo = list(Path(target).parts) + todo
+        if os.path.isabs(target):
+            todo = todo[1:]
+    return done
+
+
+def inside(path: Path, roots) -> Path:
+    """`path` resolved, when it resolves inside one of `roots` (resolved folders); Refused otherwise."""
+    real = resolve(path)
+    if not any(real == r or r in real.parents for r in roots):
+        raise Refused("symbolic link to outside the repository: not read" if os.path.islink(path) or real != Path(os.path.abspath(path))
+                      else "outside the repository: not read")
+    return real
+
+
+def refuse(path: Path, root: Path) -> str | None:
+    """Why `path` must not be read: a link leaving the repository or looping, or no regular file or folder.
+    None when it may be read."""
+    try:
+        st = os.stat(inside(path, (root,)))
+    except Refused as e:
+        return e.strerror
+    except OSError as e:  # a dangling link, an unreadable folder
+        return f"cannot be read: {e.strerror or 'no such file'}"
     if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
         return "not a regular file (a device, FIFO or socket): not read"
     return None
 
 
+def read_inside(path: Path, roots, limit: int = MAX_BYTES) -> bytes:
+    """The one way modelready opens a file of the repository: its links resolved inside `roots` (the
+    checked root, or modelready's own temporary copy of a chart), a regular file of at most `limit` bytes.
+    Refused (an OSError) otherwise, before a byte is read."""
+    roots = (roots,) if isinstance(roots, (str, Path)) else tuple(roots)
+    return read_bounded(inside(path, [resolve(Path(r)) for r in roots]), limit)
+
+
+def read_text_inside(path: Path, roots, limit: int = MAX_BYTES) -> str:
+    """`read_inside` decoded as UTF-8 (UnicodeDecodeError as for `Path.read_text`)."""
+    return read_inside(path, roots, limit).decode("utf-8-sig")
+
+
 def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; OSError otherwise (checked before anything is read)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

@@ -24,6 +24,7 @@ from .normalize.model import Deployment
 from .normalize.resolve import resolve_all
 from .normalize.kinds import Near
 from .normalize.workloads import not_read, to_deployments
+from .report import inert
 
 
 @dataclass
@@ -61,6 +62,10 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
         found.files = [(p, k) for p, k in found.files if wants(rel(p, root))]
         found.kustomizations = [d for d in found.kustomizations if wants(rel(d, root) + "/kustomization.yaml")]
     loaded = load(found, config, root)
+    # secret values in the files (and what a template makes of them) are masked wherever text leaves
+    for tree in loaded.values_seen + [o.body for o in loaded.objects]:
+        inert.learn(tree)
+    loaded.values_seen = []
     res = Result(**vars(loaded))
     _normalize(res, root, found, config)
     subjects = _subjects(res)

@@ -21,8 +21,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from ..discover import read_inside
+from ..report.inert import redact
 from .git import GitError
 
+GATES = ("new", "touched", "all")
 FORMAT = "modelready-baseline/1"
 _LINE_REF = re.compile(r"(?<=[:\s(])(?:line |L)?\d+(?=[\s),;:]|$)")
 # what a tool's message carries that changes from run to run: klog headers (E1206 10:00:00.598444   13267 run.go:72]),
@@ -45,8 +48,9 @@ def fingerprint(f: dict[str, Any], root: Path, _lines: dict[str, Any] | None = N
         lines = _file_lines(root, f["file"], _lines if _lines is not None else {})
         if 0 < f["line"] <= len(lines):
             text = lines[f["line"] - 1].strip()
-    message = _LINE_REF.sub("#", _stable(f["message"], root))
-    raw = "\0".join([f["check"], f["subject"], f["file"], f.get("values_key") or "", message, text])
+    # of the text as written (redacted): a baseline file or a base report holds no secret to match against
+    message = _LINE_REF.sub("#", redact(_stable(f["message"], root)))
+    raw = "\0".join([f["check"], redact(f["subject"]), redact(f["file"]), f.get("values_key") or "", message, text])
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
@@ -70,8 +74,7 @@ def _file_lines(root: Path, file: str, cache: dict[str, Any]) -> list[str]:
         path = (root / file)
         try:
             # only inside the repository: a finding's file is repository-relative, never followed outward
-            path.resolve().relative_to(root.resolve())
-            cache[file] = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.is_file() else []
+            cache[file] = read_inside(path, root).decode("utf-8", errors="replace").splitlines()
         except (OSError, ValueError):
             cache[file] = []
     return list(cache[file])
@@ -112,8 +115,8 @@ def write(doc: dict[str, Any], path: Path) -> None:
     to read them by."""
     keep = [{k: f.get(k) for k in ("fingerprint", "check", "severity", "subject", "file", "line", "message")}
             for f in doc["findings"] if not f["suppressed"]]
-    path.write_text(json.dumps({"format": FORMAT, "tool_version": doc["tool"]["version"], "findings": keep}, indent=1,
-                               ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(redact(json.dumps({"format": FORMAT, "tool_version": doc["tool"]["version"], "findings": keep}, indent=1,
+                                      ensure_ascii=False)) + "\n", encoding="utf-8")
 
 
 def read(path: Path) -> list[str]:

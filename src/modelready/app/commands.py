@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..config import Config, ConfigError, find_config, load_config
 from ..report import verdict
+from ..report.inert import redact
 from . import UsageError, baseline, compare
 from .judge import Judge
 
@@ -232,7 +233,7 @@ def writable(p: Path) -> Path:
 
 def write(path: Path, text: str) -> None:
     try:
-        path.write_text(text, encoding="utf-8")
+        path.write_text(redact(text), encoding="utf-8")
     except OSError as e:
         raise UsageError(f"{path}: cannot write: {e.strerror or e}") from None
 

@@ -14,7 +14,7 @@ from ..publish import attest, log
 from ..publish.gate import Gate, cause
 from ..publish.runner import Runner
 from ..report import verdict
-from ..report.inert import text
+from ..report.inert import redact, text
 from ..report.marks import MARKER
 from .inputs import Inputs
 
@@ -69,8 +69,8 @@ def write_reports(inputs: Inputs, root: Path, doc: dict[str, Any]) -> tuple[Path
     from ..report import sarif
 
     report_path, sarif_path = root / inputs.report_path, root / inputs.sarif_path
-    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+    report_path.write_text(redact(json.dumps(doc, ensure_ascii=False, separators=(",", ":"))) + "\n", encoding="utf-8")
+    sarif_path.write_text(redact(json.dumps(sarif.render(doc), separators=(",", ":"))) + "\n", encoding="utf-8")
     return report_path, sarif_path
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from typing import Any, Callable
 
-from ..discover import ALWAYS_SKIP_DIRS, MAX_BYTES, classify_name
+from ..discover import ALWAYS_SKIP_DIRS, MAX_BYTES, classify_name, read_inside
 from . import git
 
 _K8S = re.compile(r"^apiVersion:\s*\S+", re.M)
@@ -151,7 +151,7 @@ def _is_deployment(root: Path, rel: str) -> bool:
     try:
         if path.stat().st_size > MAX_BYTES:
             return True  # too large to sniff: the pipeline says so as a finding
-        head = path.read_text(encoding="utf-8", errors="replace")[:65536]
+        head = read_inside(path, root, MAX_BYTES)[:65536].decode("utf-8", errors="replace")
     except OSError:
         return True
     if kind == "yaml":

@@ -40,10 +40,13 @@ PLACEHOLDER = re.compile(r"<[A-Za-z][^<>\s]{0,60}>|\b(REPLACE[_-]?ME|CHANGE[_-]?
 
 
 def _required_terms(pod: PodSpec) -> list[str]:
-    req = ((pod.affinity.get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {}) if isinstance(pod.affinity, dict) else {}
+    node = pod.affinity.get("nodeAffinity") if isinstance(pod.affinity, dict) else None
+    req = node.get("requiredDuringSchedulingIgnoredDuringExecution") if isinstance(node, dict) else None
+    terms = req.get("nodeSelectorTerms") if isinstance(req, dict) else None
     values = []
-    for term in req.get("nodeSelectorTerms") or [] if isinstance(req, dict) else []:
-        for expr in (term.get("matchExpressions") or []) if isinstance(term, dict) else []:
+    for term in terms if isinstance(terms, list) else []:
+        exprs = term.get("matchExpressions") if isinstance(term, dict) else None
+        for expr in exprs if isinstance(exprs, list) else []:
             if isinstance(expr, dict):
                 values += [f"{expr.get('key')}={v}" for v in expr.get("values") or []]
     return values

@@ -36,6 +36,7 @@ class Loaded:
     tools: dict[str, str] = field(default_factory=dict)
     rendered: list[tuple[str, str, str, object]] = field(default_factory=list)  # (chart@values-set, template path, text, locator)
     values_files: dict[str, str] = field(default_factory=dict)  # a values file outside its chart -> the chart it renders
+    values_seen: list = field(default_factory=list)  # Helm values trees rendered: their secrets are masked in every output
 
     def join(self, other: Loaded) -> None:
         self.files += other.files
@@ -45,6 +46,7 @@ class Loaded:
         self.rendered += other.rendered
         self.errors += other.errors
         self.values_files.update(other.values_files)
+        self.values_seen += other.values_seen
         for rec in self.files:  # a values file beside the chart was read as plain YAML: it is the chart's
             if rec.path in other.values_files:
                 rec.kind, rec.status, rec.reason = "helm-values", "checked", f"values set rendered with chart {other.values_files[rec.path]}"

@@ -10,15 +10,19 @@ Bounds: paths never leave the repository, symlinks are not followed, depth and s
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..discover import read_inside, read_text_inside
 from .yamlsrc import YamlError, load_one
 
 MAX_DEPTH = 5
 MAX_BYTES = 20 * 1024 * 1024
+MAX_FILES = 5000
+MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 @dataclass
@@ -36,7 +40,7 @@ class Assembled:
 
 def dependencies(chart_dir: Path) -> list[dict]:
     try:
-        meta = load_one((chart_dir / "Chart.yaml").read_text(encoding="utf-8"))
+        meta = load_one(read_text_inside(chart_dir / "Chart.yaml", chart_dir))
     except (OSError, UnicodeDecodeError, YamlError):
         return []
     deps = meta.get("dependencies") if isinstance(meta, dict) else None
@@ -60,8 +64,8 @@ def assemble(chart_dir: Path, root: Path) -> Assembled:
         return out
     out.scratch = Path(tempfile.mkdtemp(prefix="modelready-chart-"))
     target = out.scratch / chart_dir.name
-    budget = [MAX_BYTES]
-    _copy(chart_dir, target, budget)
+    budget = [MAX_BYTES, MAX_FILES]
+    _copy(chart_dir, target, budget, root)
     name = _chart_name(chart_dir)
     _place(chart_dir, target, name, root, out, budget, 0)
     out.chart_dir = target
@@ -89,7 +93,7 @@ def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, bud
             out.missing.append(f"dependency {name} ({repo}): no chart at {rel}: not rendered")
             continue
         dest = target / "charts" / name
-        if not _copy(where, dest, budget):
+        if not _copy(where, dest, budget, root):
             out.missing.append(f"dependency {name} ({repo}) is larger than {MAX_BYTES // 2**20} MiB: not rendered")
             shutil.rmtree(dest, ignore_errors=True)
             continue
@@ -104,7 +108,7 @@ def _enabled(chart_dir: Path, dep: dict) -> bool:
     if not cond:
         return True
     try:
-        node = load_one((chart_dir / "values.yaml").read_text(encoding="utf-8"))
+        node = load_one(read_text_inside(chart_dir / "values.yaml", chart_dir))
     except (OSError, UnicodeDecodeError, YamlError):
         return True
     for key in cond.split("."):
@@ -121,25 +125,48 @@ def _remote(dep: dict) -> str:
 
 def _chart_name(chart_dir: Path) -> str:
     try:
-        meta = load_one((chart_dir / "Chart.yaml").read_text(encoding="utf-8"))
+        meta = load_one(read_text_inside(chart_dir / "Chart.yaml", chart_dir))
     except (OSError, UnicodeDecodeError, YamlError):
         return chart_dir.name
     return str(meta.get("name") or chart_dir.name) if isinstance(meta, dict) else chart_dir.name
 
 
-def _copy(src: Path, dest: Path, budget: list[int]) -> bool:
-    """Copy a chart folder without following symlinks; False when the size budget runs out."""
-    for path in sorted(src.rglob("*")):
-        if path.is_symlink() or any(p in (".git",) for p in path.relative_to(src).parts):
-            continue
-        to = dest / path.relative_to(src)
-        if path.is_dir():
-            to.mkdir(parents=True, exist_ok=True)
-            continue
-        budget[0] -= path.stat().st_size
-        if budget[0] < 0:
-            return False
-        to.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, to)
+def _copy(src: Path, dest: Path, budget: list[int], root: Path, skip: frozenset[Path] = frozenset()) -> bool:
+    """Copy a chart folder: its regular files, a link only when it resolves to one inside the repository
+    (read through `read_inside`), never a link to a folder nor a device; False when the budget (bytes,
+    files) runs out. Walked without following links, so a link loop cannot make it run for ever."""
+    for folder, dirs, names in os.walk(src):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if d != ".git" and not os.path.islink(here / d) and here / d not in skip)
+        to = dest / here.relative_to(src)
+        to.mkdir(parents=True, exist_ok=True)
+        for name in sorted(names):
+            path = here / name
+            if path in skip:
+                continue
+            budget[1] -= 1
+            if budget[1] < 0:
+                return False
+            try:
+                data = read_inside(path, root, min(budget[0], MAX_FILE_BYTES))
+            except OSError:
+                continue  # refused or over the budget: discovery says which, Helm does not see it
+            budget[0] -= len(data)
+            (to / name).write_bytes(data)
     dest.mkdir(parents=True, exist_ok=True)
     return True
+
+
+def copy_chart(chart_dir: Path, root: Path, skip: list[Path]) -> Path:
+    """A scratch copy of the chart without `skip` (links out of the repository or to folders, devices,
+    oversized files, schemas that reach outside); CopyFailed when it passes the copy budget."""
+    scratch = Path(tempfile.mkdtemp(prefix="modelready-chart-"))
+    if not _copy(chart_dir, scratch / chart_dir.name, [MAX_BYTES, MAX_FILES], root.resolve(), frozenset(skip)):
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise CopyFailed(f"the chart is larger than {MAX_BYTES // 2**20} MiB or {MAX_FILES} files: its copy without the "
+                         "refused files was not made, the chart is not rendered")
+    return scratch
+
+
+class CopyFailed(Exception):
+    pass

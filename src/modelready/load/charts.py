@@ -7,6 +7,7 @@ in discovery order, so the report does not depend on which chart finished first.
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,7 +37,7 @@ def load(found: Discovered, config: values_sets.Pins, out: Loaded) -> None:
         for chart_dir in found.charts:
             rel_chart = rel(chart_dir, out.root)
             pinned = config.charts.get(rel_chart)
-            sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates)
+            sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates, found.chart_files.get(chart_dir))
             chart = _Chart(rel_chart, sets, bool(pinned), left_out)
             jobs.append((chart_dir, chart, pool.submit(_render, chart_dir, chart, found.chart_refused.get(chart_dir, []), out.root)))
         for chart_dir, chart, job in jobs:
@@ -47,17 +48,23 @@ def load(found: Discovered, config: values_sets.Pins, out: Loaded) -> None:
 
 def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path) -> tuple[list[str], list[helm.Rendered]]:
     """(dependencies that could not be assembled, one render per values set). Helm sees the chart without
-    its refused files (links out of the repository, oversized files), so `.Files.Get` cannot read them."""
+    its refused files (links out of the repository or to folders, devices, oversized files, schemas that
+    reach outside), so neither `.Files.Get` nor its schema validation can read them."""
     assembled = chart_deps.assemble(chart_dir, root)
     try:
-        if assembled.scratch is not None:  # already a copy, made without symlinks; the other refused files go too
+        if assembled.scratch is not None:  # already a copy, made without links out; the other refused files go too
             for path in refused:
                 if path.is_relative_to(chart_dir):
-                    (assembled.chart_dir / path.relative_to(chart_dir)).unlink(missing_ok=True)
+                    gone = assembled.chart_dir / path.relative_to(chart_dir)
+                    shutil.rmtree(gone, ignore_errors=True) if gone.is_dir() and not gone.is_symlink() else gone.unlink(missing_ok=True)
             return assembled.missing, [helm.render(chart_dir, chart.rel_chart, v, root, assembled) for v in chart.sets]
-        with helm_worker.chart_without(chart_dir, refused) as seen:
-            plain = assembled if seen == chart_dir else replace(assembled, chart_dir=seen)
-            return assembled.missing, [helm.render(chart_dir, chart.rel_chart, v, root, plain) for v in chart.sets]
+        if refused:
+            try:
+                assembled.scratch = chart_deps.copy_chart(chart_dir, root, refused)
+            except chart_deps.CopyFailed as e:
+                return [str(e)], []
+            assembled = replace(assembled, chart_dir=assembled.scratch / chart_dir.name)
+        return assembled.missing, [helm.render(chart_dir, chart.rel_chart, v, root, assembled) for v in chart.sets]
     finally:
         assembled.cleanup()
 
@@ -79,6 +86,7 @@ def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[he
         if r.error:
             failed.append((r, values))
         out.objects += r.objects
+        out.values_seen += r.values
         out.rendered += [(subject, *t) for t in r.texts]
     _render_failures(out, rel_chart, failed, len(renders))
     extra = {"values_sets": rendered_sets} if chart.pinned else {"values_sets": rendered_sets, "pin": values_sets.pin_line(rel_chart, chart.sets)}

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import isolate
-from ..discover import Discovered, read_bounded, rel
+from ..discover import Discovered, read_inside, read_text_inside, rel
 from ..findings import FileRecord, Finding, Loc, Severity
 from .artifacts import ArtifactProblem, ModelConfig, ModelSpecDoc, is_model_config, is_modelspec, load_dockerfile, load_json, load_model_card
 from .k8s import LoadProblem, objects_from_docs
@@ -22,7 +22,7 @@ def load(found: Discovered, out: Loaded) -> None:
     for path, kind in found.files:
         rec = FileRecord(rel(path, out.root), kind)
         out.files.append(rec)
-        text = _read(path, rec)
+        text = _read(path, rec, out.root)
         if text is None:
             continue
         try:
@@ -40,9 +40,9 @@ def unreadable(out: Loaded, file: str, message: str, line: int) -> None:
     out.findings.append(Finding("input-unreadable", Severity.error, message, Loc(file, line), ("manifests-render",), subject=file))
 
 
-def _read(path: Path, rec: FileRecord) -> str | None:
+def _read(path: Path, rec: FileRecord, root: Path) -> str | None:
     try:
-        raw = read_bounded(path)
+        raw = read_inside(path, root)
     except OSError as e:
         rec.status, rec.reason = "skipped", f"cannot be read: {e.strerror}"
         return None
@@ -125,7 +125,7 @@ def _quantize_configs(out: Loaded) -> None:
             parent = by_dir.get(str(Path(rec.path).parent))
             if parent is not None:
                 try:
-                    data = load_json((out.root / rec.path).read_text(encoding="utf-8"))
+                    data = load_json(read_text_inside(out.root / rec.path, out.root))
                 except (OSError, UnicodeDecodeError, ArtifactProblem):
                     continue  # left as skipped: the config.json stands without it
                 parent.quantize_config = data if isinstance(data, dict) else None

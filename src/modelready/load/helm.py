@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..discover import rel
+from ..discover import read_text_inside, rel
 from ..findings import Loc
 from ..masking import is_secret_name
 from .k8s import K8sObject, LoadProblem, parse_objects
@@ -40,6 +40,7 @@ class Rendered:
     error_loc: Loc | None = None
     hooks_skipped: int = 0
     texts: list = field(default_factory=list)  # (template path, rendered text, line locator) for scanners
+    values: list = field(default_factory=list)  # the chart's defaults and this set's values, as read
 
 
 def engine_name() -> str:
@@ -62,15 +63,17 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
     for vf in values_files:
         path = (chart_dir / vf) if not Path(vf).is_absolute() else Path(vf)
         try:
-            loaded = load_one(path.read_text(encoding="utf-8"))
+            loaded = load_one(read_text_inside(path, root))
         except (OSError, UnicodeDecodeError) as e:
-            out.error, out.error_loc = f"values file {vf} cannot be read: {e}", Loc(rel_chart)
+            why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            out.error, out.error_loc = f"values file {vf} cannot be read: {why}", Loc(f"{rel_chart}/Chart.yaml")
             return out
         except YamlError as e:
             out.error, out.error_loc = f"values file {vf} does not parse: {e}", Loc(rel(path, root), e.line)
             return out
         if isinstance(loaded, dict):
             _merge(values, loaded)
+    out.values = [_defaults(chart_dir), values]
     try:
         manifests = _cached_render(render_dir, values, [str((chart_dir / v).resolve()) for v in values_files])
     except _HelmFailed as e:
@@ -104,7 +107,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
 
 def _defaults(chart_dir: Path):
     try:
-        return load_one((chart_dir / "values.yaml").read_text(encoding="utf-8"))
+        return load_one(read_text_inside(chart_dir / "values.yaml", chart_dir))
     except (OSError, UnicodeDecodeError, YamlError):
         return None
 
@@ -236,7 +239,7 @@ class _Locator:
         parts = tpl_name.split("/", 1)
         src = chart_dir / parts[1] if len(parts) == 2 else None
         try:
-            self.template = src.read_text(encoding="utf-8").splitlines() if src and src.is_file() else []
+            self.template = read_text_inside(src, chart_dir).splitlines() if src else []
         except (OSError, UnicodeDecodeError):
             self.template = []
         self._stripped = [t.strip() for t in self.template]

@@ -19,14 +19,11 @@ import json
 import os
 import resource
 import select
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 WALL_S = float(os.environ.get("MODELREADY_HELM_WALL_S", "30"))  # one values set
@@ -188,24 +185,6 @@ def engine_name() -> str | None:
     """helm-python-sdk's version as the worker loads it, None when it cannot (the Go runtime stays out of this process)."""
     answer = _POOL.render({"op": "version"})
     return answer.get("version") if isinstance(answer.get("version"), str) else None
-
-
-@contextmanager
-def chart_without(chart_dir: Path, refused: list[Path]):
-    """The chart as Helm may see it: itself, or a copy without the refused files (links out of the
-    repository, devices, oversized files), so `.Files.Get` cannot read them either."""
-    if not refused:
-        yield chart_dir
-        return
-    skip = set(refused)
-    with tempfile.TemporaryDirectory(prefix="modelready-chart-") as tmp:
-        dest = Path(tmp) / chart_dir.name
-
-        def ignore(folder: str, names: list[str]) -> list[str]:
-            return [n for n in names if Path(folder) / n in skip]
-
-        shutil.copytree(chart_dir, dest, symlinks=False, ignore=ignore)
-        yield dest
 
 
 def _serve() -> None:

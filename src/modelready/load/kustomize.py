@@ -12,13 +12,17 @@ overlay are not read as objects of their own.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..discover import Discovered, rel
+from ..discover import Discovered, Refused, inside, read_text_inside, refuse, rel
 from ..findings import FileRecord, Loc
+from .charts import not_analysed
 from .files import unreadable
 from .k8s import K8sObject, parse_objects
 from .yamlsrc import YamlError, YList, YMap, load_one
@@ -31,15 +35,24 @@ NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 def load(found: Discovered, out: Loaded) -> None:
     kubectl = shutil.which("kubectl")
-    patches = set().union(*(patch_files(k) for k in found.kustomizations)) if found.kustomizations else set()
+    patches = set().union(*(patch_files(k, out.root) for k in found.kustomizations)) if found.kustomizations else set()
     covered: set[int] = {id(o) for o in out.objects if (out.root / o.file).resolve() in patches and not o.origin}
     for kdir in found.kustomizations:
         name = rel(kdir, out.root)
+        # checked before kubectl starts: it would fetch a remote base (git, http) or read an outside one itself
+        refused = confine(kdir, out.root)
+        if refused:
+            why = "; ".join(refused[:5]) + (f"; and {len(refused) - 5} more" if len(refused) > 5 else "")
+            out.files.append(FileRecord(name + "/", "kustomize", "skipped", f"overlay not rendered: {why}"))
+            not_analysed(out, f"kustomize overlay {name}: not rendered (nothing is fetched or read outside the repository): {why}",
+                         Loc(f"{name}/{_file_name(kdir)}"), name)
+            covered.clear()
+            continue
         if not kubectl:
             out.files.append(FileRecord(name + "/", "kustomize", "skipped", "kubectl not found: overlay not rendered (its plain YAML files were checked as they are)"))
             covered.clear()
             continue
-        proc = subprocess.run([kubectl, "kustomize", str(kdir)], capture_output=True, text=True, timeout=120)
+        proc = _kustomize(kubectl, kdir)
         if proc.returncode != 0:
             unreadable(out, name, f"kubectl kustomize failed: {_said(proc.stderr, out.root)[:500]}", 0)
             continue
@@ -61,19 +74,127 @@ def _said(stderr: str, root: Path) -> str:
     return re.sub(r"[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]\s]+\]\s*", "", stderr).strip()
 
 
-def config(kdir: Path) -> dict:
+def _kustomize(kubectl: str, kdir: Path) -> subprocess.CompletedProcess:
+    """`kubectl kustomize` with plugins, exec functions, Helm and the network off (its defaults, said
+    anyway), and an environment that could not reach anything if it tried: a PATH holding only kubectl
+    (no git to clone with), proxies pointing at a closed port, a scratch HOME."""
+    with tempfile.TemporaryDirectory(prefix="modelready-kustomize-") as tmp:
+        (Path(tmp) / "kubectl").symlink_to(kubectl)
+        closed = "http://127.0.0.1:9"
+        env = {"PATH": tmp, "HOME": tmp, "HTTP_PROXY": closed, "HTTPS_PROXY": closed, "http_proxy": closed, "https_proxy": closed,
+               "NO_PROXY": "", "GIT_ALLOW_PROTOCOL": "none", "KUSTOMIZE_PLUGIN_HOME": str(Path(tmp) / "no-plugins")}
+        try:
+            return subprocess.run([str(Path(tmp) / "kubectl"), "kustomize", str(kdir)], capture_output=True, text=True, timeout=120,
+                                  env=env, cwd=tmp, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return subprocess.CompletedProcess([], 1, "", f"{type(e).__name__}: {e}")
+
+
+# kustomization fields naming files or folders (kubectl.docs.kubernetes.io, "kustomization" reference)
+_PATH_LISTS = ("resources", "bases", "components", "crds", "configurations", "generators", "transformers", "validators",
+               "patchesStrategicMerge")
+_PATH_ENTRIES = ("patches", "patchesJson6902", "replacements")
+_GENERATORS = ("configMapGenerator", "secretGenerator")
+MAX_OVERLAYS = 200  # kustomizations one overlay may reach through its bases and components
+
+
+def confine(kdir: Path, root: Path) -> list[str]:
+    """What makes the overlay unsafe to give kubectl, one sentence each: a kustomization that is no regular
+    file, a base or file that is remote (a URL, a git address, or a path that does not exist here, which
+    kustomize would try as a remote) or that resolves outside the repository, Helm charts kustomize would
+    fetch. Empty when everything it names is a local file or folder inside the repository."""
+    root = root.resolve()
+    out: list[str] = []
+    todo, seen = [kdir], set()
+    while todo and len(seen) < MAX_OVERLAYS:
+        here = todo.pop()
+        if here in seen:
+            continue
+        seen.add(here)
+        k = _config_or_refusal(here, root, out)
+        if k is None:
+            continue
+        shown = rel(here, root)
+        if k.get("helmCharts") or k.get("helmChartInflationGenerator"):
+            out.append(f"{shown}: helmCharts (kustomize would fetch and run Helm): not rendered")
+        for ref in _references(k):
+            where = _local(here, ref, root)
+            if isinstance(where, str):
+                out.append(f"{shown}: {ref[:200]!r} is {where}")
+            elif where.is_dir():
+                todo.append(where)
+    if todo:
+        out.append(f"{rel(kdir, root)}: more than {MAX_OVERLAYS} kustomizations reached: not rendered")
+    return out
+
+
+def _config_or_refusal(kdir: Path, root: Path, out: list[str]) -> dict | None:
+    for n in NAMES:
+        path = kdir / n
+        if not os.path.lexists(path):
+            continue
+        why = refuse(path, root)
+        if why:
+            out.append(f"{rel(path, root)}: {why}")
+            return None
+        return config(kdir, root)
+    return None  # a plain folder of resources
+
+
+def _references(k: dict) -> list[str]:
+    refs: list[str] = []
+    for key in _PATH_LISTS:
+        refs += [v for v in _list(k.get(key)) if isinstance(v, str) and "\n" not in v]
+    for key in _PATH_ENTRIES:
+        refs += [v["path"] for v in _list(k.get(key)) if isinstance(v, dict) and isinstance(v.get("path"), str)]
+    for key in _GENERATORS:
+        for gen in _list(k.get(key)):
+            if isinstance(gen, dict):
+                files = [f for f in _list(gen.get("files")) + _list(gen.get("envs")) + [gen.get("env")] if isinstance(f, str)]
+                refs += [f.split("=", 1)[1] if "=" in f else f for f in files]
+    openapi = k.get("openapi")
+    if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
+        refs.append(openapi["path"])
+    return refs
+
+
+def _list(v) -> list:
+    return list(v) if isinstance(v, list) else []
+
+
+_REMOTE = re.compile(r"(?i)^(?:[a-z][a-z0-9+.-]*://|git@|[\w.-]+\.[a-z]{2,}/[^/]+/|.*\?(?:ref|version|timeout|submodules)=|.*\.git(?:/|$|//))")
+
+
+def _local(kdir: Path, ref: str, root: Path) -> Path | str:
+    """The resolved local path `ref` names, or why it is refused."""
+    try:
+        where = inside(kdir / ref, (root,))
+    except Refused:
+        return "outside the repository: not rendered"
+    if not where.exists():
+        return "remote: not rendered (nothing is fetched)" if _REMOTE.match(ref) else \
+            "not in the repository (kustomize would try it as a remote): not rendered"
+    why = None if where.is_dir() else refuse(where, root)
+    return f"{why}: not rendered" if why else where
+
+
+def _file_name(kdir: Path) -> str:
+    return next((n for n in NAMES if os.path.lexists(kdir / n)), NAMES[0])
+
+
+def config(kdir: Path, root: Path | None = None) -> dict:
     for n in NAMES:
         try:
-            data = load_one((kdir / n).read_text(encoding="utf-8"))
+            data = load_one(read_text_inside(kdir / n, root or kdir))
         except (OSError, UnicodeDecodeError, YamlError):
             continue
         return data if isinstance(data, dict) else {}
     return {}
 
 
-def patch_files(kdir: Path) -> set[Path]:
+def patch_files(kdir: Path, root: Path) -> set[Path]:
     """Files the overlay applies as patches (strategic merge or JSON 6902), resolved."""
-    k = config(kdir)
+    k = config(kdir, root)
     out = set()
     for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
         for p in k.get(key) or []:
@@ -85,7 +206,7 @@ def patch_files(kdir: Path) -> set[Path]:
 
 def reconcile(rendered: list[K8sObject], raw: list[K8sObject], kdir: Path, root: Path) -> set[int]:
     """Point each rendered object at its source; the ids of raw objects it stands for."""
-    k = config(kdir)
+    k = config(kdir, root)
     prefix, suffix = str(k.get("namePrefix") or ""), str(k.get("nameSuffix") or "")
     kdir = kdir.resolve()
     index: dict[tuple[str, str], K8sObject] = {}

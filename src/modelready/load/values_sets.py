@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+from ..discover import read_text_inside, resolve
 from .yamlsrc import YamlError, load_one
 
 MAX_SETS = 16
@@ -27,20 +28,25 @@ _IN_CHART = ("ci/*.yaml", "values-*.yaml", "values_*.yaml", "*-values.yaml", "*_
 _VALUES_NAME = re.compile(r"(^|[-_.])values([-_.]|$)", re.I)
 
 
-def discover(chart_dir: Path, candidates: list[Path]) -> tuple[list[list[str]], list[str]]:
+def discover(chart_dir: Path, candidates: list[Path], chart_files: list[Path] | None = None) -> tuple[list[list[str]], list[str]]:
     """(values sets relative to the chart, sets found but left out with why). The defaults come first.
 
-    `candidates` are YAML files outside every chart that hold no Kubernetes objects."""
+    `candidates` are YAML files outside every chart that hold no Kubernetes objects; `chart_files` the
+    chart's files discovery accepted (matched by name: no folder is listed again, so a linked `ci/` folder
+    is neither opened nor a values set)."""
     sets: list[list[str]] = [[]]
     found: list[Path] = []
+    files = sorted(chart_files if chart_files is not None else (p for p in chart_dir.rglob("*") if p.is_file()))
     for pattern in _IN_CHART:
-        found += [p for p in sorted(chart_dir.glob(pattern)) if p.is_file() and not p.is_symlink() and p not in found]
-    keys = _keys(chart_dir / "values.yaml")
+        depth = pattern.count("/") + 1
+        found += [p for p in files if p not in found and len(p.relative_to(chart_dir).parts) == depth
+                  and PurePosixPath(p.relative_to(chart_dir).as_posix()).match(pattern) and _plain(p)]
+    keys = _keys(chart_dir / "values.yaml", chart_dir)
     project = chart_dir.parent.parent
     for p in candidates:
         if p in found or not _VALUES_NAME.search(p.stem) or not _under(p, project):
             continue
-        theirs = _keys(p)
+        theirs = _keys(p, project)
         if keys and theirs and theirs <= keys:
             found.append(p)
     rel = [_relative(p, chart_dir) for p in found]
@@ -84,9 +90,17 @@ def pinned(charts: object) -> dict[str, list[list[str]]]:
     return out
 
 
-def _keys(path: Path) -> set[str]:
+def _plain(path: Path) -> bool:
+    """A regular file reached through no link at all."""
     try:
-        data = load_one(path.read_text(encoding="utf-8"))
+        return resolve(path) == path.absolute() and path.is_file()
+    except OSError:
+        return False
+
+
+def _keys(path: Path, root: Path) -> set[str]:
+    try:
+        data = load_one(read_text_inside(path, root))
     except (OSError, UnicodeDecodeError, YamlError, ValueError):
         return set()
     return {str(k) for k in data} if isinstance(data, dict) else set()

@@ -76,9 +76,11 @@ def _by_label(key: str, value: str) -> Gpu | None:
 
 
 def _required_affinity(affinity: dict[str, Any] | None) -> Iterator[tuple[str, list[str]]]:
-    node = (affinity or {}).get("nodeAffinity") or {}
-    req = node.get("requiredDuringSchedulingIgnoredDuringExecution") or {}
-    for term in req.get("nodeSelectorTerms") or []:
-        for expr in (term or {}).get("matchExpressions") or []:
+    node = affinity.get("nodeAffinity") if isinstance(affinity, dict) else None  # any shape: the schema check says what is wrong
+    req = node.get("requiredDuringSchedulingIgnoredDuringExecution") if isinstance(node, dict) else None
+    terms = req.get("nodeSelectorTerms") if isinstance(req, dict) else None
+    for term in terms if isinstance(terms, list) else []:
+        exprs = term.get("matchExpressions") if isinstance(term, dict) else None
+        for expr in exprs if isinstance(exprs, list) else []:
             if isinstance(expr, dict) and expr.get("operator") == "In" and isinstance(expr.get("values"), list):
                 yield str(expr.get("key")), [str(v) for v in expr["values"]]

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..discover import rel
+from ..discover import read_text_inside, rel
 from ..findings import Finding, Loc, Severity
 from . import kinds
 
@@ -59,7 +59,7 @@ def _workload_templates(chart_dir: Path, files: list[Path]) -> Iterator[tuple[Pa
         if path.relative_to(chart_dir).parts[:1] != ("templates",) or path.suffix not in (".yaml", ".yml", ".tpl"):
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text_inside(path, chart_dir)
         except (OSError, UnicodeDecodeError):
             continue
         m = _WORKLOAD_KIND.search(text)

@@ -126,8 +126,12 @@ def read_env_from(obj: K8sObject, c: dict[str, Any], where: str) -> list[EnvFrom
     return out
 
 def labels(tmpl: dict[str, Any], key: str = "labels") -> dict[str, str]:
-    meta = m(tmpl.get("metadata"))
-    return {str(k): str(v) for k, v in m(meta.get(key)).items()}
+    return scalars(m(m(tmpl.get("metadata")).get(key)))
+
+
+def scalars(labels: dict[Any, Any]) -> dict[str, str]:
+    """Labels as strings; a list or map where a label value belongs is no label (the schema check says so)."""
+    return {str(k): str(v) for k, v in labels.items() if not isinstance(v, (dict, list))}
 
 
 def m(x: object) -> YMap:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ..report.inert import unbidi
+from ..report.inert import redact, redact_tree, unbidi
 from ..report.marks import HEAD_ANY, MARKER
 
 ANNOTATION_BATCH = 50  # the Checks API takes at most 50 annotations per request
@@ -192,7 +192,9 @@ class Publisher:
         return content.decoded_content.decode("utf-8") if not isinstance(content, list) else None
 
     # writes
+    # Every write below redacts what it sends (report.inert.redact): the client is where text leaves.
     def edit_comment(self, comment, body: str) -> None:
+        body = redact(body)
         self._write("comment.update", lambda: comment.edit(body))
 
     def upsert_comment(self, number: int, body: str, existing=None):  # type: ignore[no-untyped-def]
@@ -200,6 +202,7 @@ class Publisher:
         Two runs at once may each create one: both look again afterwards at what was written after the
         comments they saw first, by the login their own comment shows (an App token's bot, GITHUB_TOKEN's
         github-actions[bot]); the oldest stays and a younger one is deleted. Older comments are never adopted."""
+        body = redact(body)
         if existing is not None:
             if existing.body != body:
                 self.edit_comment(existing, body)
@@ -220,6 +223,7 @@ class Publisher:
         """update: edit the sticky comment in place; new: add one each run; hide-and-new: minimize the
         previous one as outdated, then add one. skip_unchanged: no new comment when the verdict and findings
         read the same as the last one (that one is brought up to the new commit in place instead)."""
+        body = redact(body)
         if behaviour == "update" or existing is None:
             return self.upsert_comment(number, body, existing)
         if skip_unchanged and _same(existing.body or "", body):
@@ -265,6 +269,7 @@ class Publisher:
         return max(runs, key=lambda run: run.id) if runs else None
 
     def complete_check(self, run, conclusion: str, title: str, summary: str, annotations: list[dict]) -> None:
+        title, summary, annotations = redact(title), redact(summary), redact_tree(annotations)
         batches = [annotations[i:i + ANNOTATION_BATCH] for i in range(0, len(annotations), ANNOTATION_BATCH)] or [[]]
         self._write("check_run.update", lambda: run.edit(status="completed", conclusion=conclusion,
                                                          output={"title": title, "summary": summary, "annotations": batches[0]}))
@@ -275,6 +280,7 @@ class Publisher:
         """A commit status (the latest per context counts, so a retry is harmless); False when forbidden."""
         from github import GithubException
 
+        description = redact(description)
         try:
             self._write("status.create", lambda: self.repo.get_commit(sha).create_status(state=state, description=description[:140], context=context))
         except GithubException as e:

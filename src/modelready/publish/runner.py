@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..report.inert import redact
+
 
 @dataclass
 class Runner:
@@ -37,12 +39,12 @@ class Runner:
         if self.output_path:
             with self.output_path.open("a", encoding="utf-8") as f:
                 for k, v in values.items():
-                    f.write(f"{k}={v}\n")
+                    f.write(redact(f"{k}={v}") + "\n")
 
     def write_summary(self, markdown: str) -> None:
         if self.summary_path:
             with self.summary_path.open("a", encoding="utf-8") as f:
-                f.write(markdown + "\n")
+                f.write(redact(markdown) + "\n")
 
 
 def _judged_sha(event: dict[str, Any], env: dict[str, str]) -> str:

@@ -11,16 +11,14 @@ from .. import __version__
 from ..findings import Finding, Severity
 from ..masking import MASK, is_secret_name
 from . import verdict
-from .inert import redact_tree
 
 SCHEMA_VERSION = 1
 
 
 def build(result: Any, findings: list[Finding], rules: list[dict[str, Any]], catalog: dict[str, Any], fail_on: Severity | None) -> dict[str, Any]:
     """`fail_on` None: never fail (`--fail-on never`): the report is the same, the result is pass."""
-    # one redaction for every output: each renders this document (Helm `fail` messages, engine argv and
-    # model URIs may carry a token from the files)
-    doc: dict[str, Any] = redact_tree({  # type: ignore[no-untyped-call]
+    # not redacted here: every writer redacts what it writes (report.inert.redact), once
+    doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "modelready", "version": __version__, **result.tools},
         "summary": _summary(result, findings, fail_on),
@@ -30,7 +28,7 @@ def build(result: Any, findings: list[Finding], rules: list[dict[str, Any]], cat
         "rules": rules,
         "catalog": catalog,
         "errors": list(result.errors),
-    })
+    }
     doc["summary"]["result"] = verdict.of(doc).result
     return doc
 

@@ -18,33 +18,238 @@ from __future__ import annotations
 
 import re
 
-from ..masking import MASK as REDACTED, NAMED, TOKENS, URL_CREDENTIALS
+from ..masking import MASK as REDACTED
 
 _NEWLINES = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\x1b]")
 ZWSP = "\u200b"  # breaks a trigger GitHub applies to rendered text (mentions, autolinks, emoji) without a visible change
 
-# what a secret looks like, and the mask: one source for every stage (masking.py)
-_TOKENS, _NAMED, _URL_CREDENTIALS = TOKENS, NAMED, URL_CREDENTIALS
+# Masked: tokens of known formats (Hugging Face, GitHub, OpenAI, AWS, Slack, GitLab, Google, Stripe, JWT,
+# PEM private keys), Slack and Discord webhooks, bearer/basic credentials, Azure SAS signatures and account
+# keys, the password of `user:password@host` with or without a scheme (`redis://:PASS@host`,
+# `root:PASS@tcp(db)`), the value of a `name: value` whose name says secret.
+#
+# Fast on a whole report (redaction runs once on every byte that leaves): each rule is tried only where one
+# of its literal triggers stands (found with str.find, case folded for ASCII only so positions hold), and
+# matched there, anchored; no lookahead rescans the text. No value class crosses a quote, a backslash or
+# markup: redaction runs on serialized JSON, XML and Markdown and must leave them well formed.
+_V = r"[^\s\"'\\,;}{\[\]<>`|$]"  # a value's characters
+_ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(65, 91)})
+_GENERATED = re.compile(r"\d.*[A-Za-z]|[A-Za-z].*\d")  # a value that looks generated (letters and digits), not prose
+
+
+class _Rule:
+    def __init__(self, triggers: tuple[str, ...], pattern: str, mask, folded: bool = True, boundary: bool = True):
+        self.triggers, self.pattern, self.mask = triggers, re.compile(pattern), mask
+        self.folded, self.boundary = folded, boundary  # triggers lower case, found case-insensitively; no letter or digit before
+
+
+def _generated(keep_group: int):
+    def mask(m: re.Match) -> str | None:
+        value = m.group(keep_group + 1)
+        return None if not _GENERATED.search(value) else m.group(keep_group) + REDACTED
+    return mask
+
+
+_TOKEN = (r"(?:hf_[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|sk-(?:proj-)?[A-Za-z0-9_\-]{16,}"
+          r"|(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])|xox[abposr]-[A-Za-z0-9\-]{10,}|glpat-[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z_\-]{35}"
+          r"|[rs]k_live_[0-9A-Za-z]{16,}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
+          r"|-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\[nr])*(?:-----END [A-Z ]*PRIVATE KEY-----)?)")
+_RULES = (
+    _Rule(("hf_", "gh", "sk", "akia", "asia", "xox", "glpat-", "aiza", "rk_live_", "eyj", "-----begin "), _TOKEN, lambda m: REDACTED),
+    _Rule(("hooks.slack.com/", "discord"),
+          r"(?i)((?:hooks\.slack\.com/(?:services|workflows|triggers)|discord(?:app)?\.com/api/webhooks)/)[A-Za-z0-9_/\-]{8,}",
+          lambda m: m.group(1) + REDACTED, boundary=False),
+    _Rule(("bearer", "basic", "token"), r"(?i)((?:bearer|basic|token)\s+)([A-Za-z0-9._~+/=\-]{12,})", _generated(1)),
+    _Rule(("sig=", "accountkey=", "sharedaccesssignature=", "x-amz-signature=", "signature="),
+          r"(?i)((?:sig|accountkey|sharedaccesssignature|x-amz-signature|signature)=)[A-Za-z0-9%+/=_\-]{8,}",
+          lambda m: m.group(1) + REDACTED),
+    _Rule(("api", "access", "token", "secret", "passw", "pwd", "credential", "auth"),
+          r"(?i)((?:api[_-]?key|access[_-]?key|token|secret(?:[_-]?key)?|password|passwd|pwd|credentials?|auth)"
+          r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?)(" + _V + r"{8,})", _generated(1)),
+    _Rule(("://",), r"(://[^/\s:@\"'\\]{0,256}:)([^/\s@\"'\\]{1,256})@",
+          lambda m: None if m.group(2) == REDACTED else m.group(1) + REDACTED + "@", folded=False, boundary=False),
+)
+_DSN_PASSWORD = re.compile(r"[^/\s:@\"'\\<>]{1,256}")  # `user:password` just before an `@`
+_DSN_USER = re.compile(r"[\w.%+-]{1,64}\Z")
+_DSN_HOST = re.compile(r"[\w\[(]")
+
+
+def _patterns(s: str) -> str:
+    """`s` with every rule's hits masked; a hit that overlaps an earlier one is dropped."""
+    hits = _hits(s)
+    if not hits:
+        return s
+    out, at = [], 0
+    for start, end, masked in hits:
+        if start < at:
+            continue
+        out += [s[at:start], masked]
+        at = end
+    out.append(s[at:])
+    return "".join(out)
+
+
+def _hits(s: str) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) of every rule at each of its triggers, in order."""
+    folded = None
+    hits: list[tuple[int, int, str]] = []
+    for rule in _RULES:
+        if rule.folded:
+            folded = folded if folded is not None else s.translate(_ASCII_LOWER)
+        hay = folded if rule.folded else s
+        for lit in rule.triggers:
+            i = hay.find(lit)
+            while i != -1:
+                if not (rule.boundary and i and s[i - 1].isascii() and s[i - 1].isalnum()):
+                    m = rule.pattern.match(s, i)
+                    if m:
+                        masked = rule.mask(m)
+                        if masked is not None:
+                            hits.append((i, m.end(), masked))
+                i = hay.find(lit, i + 1)
+    i = s.find("@")
+    while i != -1:  # user:password@host without a scheme (a DSN): not an image digest (name:tag@sha256:…)
+        if i + 1 < len(s) and _DSN_HOST.match(s, i + 1) and not re.match(r"sha\d+:", s[i + 1:i + 8]):
+            colon = s.rfind(":", max(0, i - 257), i)
+            user = _DSN_USER.search(s, max(0, colon - 64), colon) if colon > 0 and _DSN_PASSWORD.fullmatch(s, colon + 1, i) else None
+            before = s[user.start() - 1] if user and user.start() else " "
+            if user and s[colon + 1:i] != REDACTED and not (before.isalnum() or before in "_/.:@-"):
+                hits.append((user.start(), i, s[user.start():colon + 1] + REDACTED))
+        i = s.find("@", i + 1)
+    hits.sort(key=lambda h: (h[0], -h[1]))
+    return hits
+
+
+class _Known:
+    """Secret values read from the files (values under secret-named keys, Secret data, tokens), and what a
+    template makes of them (upper/lower case, base64, a prefix trimmed), masked wherever they appear:
+    a pattern cannot recognise `b64enc` of a token, the value itself can."""
+
+    MAX = 2000  # values learned; the matcher is a trie, so its cost does not grow with them
+
+    def __init__(self):
+        self.values: set[str] = set()
+        self.pattern: re.Pattern | None = None
+
+    def learn(self, value: str) -> None:
+        import base64
+
+        value = value.strip()
+        if len(value) < 8 or len(self.values) >= self.MAX or value == REDACTED or any(c in value for c in "\"\\\n\r"):
+            return
+        forms = {value}
+        for prefix in ("hf_", "ghp_", "gho_", "ghs_", "github_pat_", "sk-", "glpat-", "xoxb-", "xoxp-", "Bearer ", "bearer "):
+            if value.startswith(prefix) and len(value) - len(prefix) >= 8:
+                forms.add(value[len(prefix):])
+        for f in list(forms):
+            forms |= {f.upper(), f.lower()}
+        for f in list(forms):
+            raw = f.encode()
+            forms |= {base64.b64encode(raw).decode(), base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")}
+        new = {f for f in forms if len(f) >= 8} - self.values
+        if new:
+            self.values |= new
+            self.pattern = None
+
+    def sub(self, s: str) -> str:
+        if not self.values:
+            return s
+        if self.pattern is None:
+            self.pattern = re.compile(_trie(sorted(self.values)))
+        return self.pattern.sub(REDACTED, s)
+
+
+def _trie(words: list[str]) -> str:
+    """One regular expression matching any of `words`, longest first, factored on common prefixes (the
+    engine follows one branch per character instead of trying every word at every position)."""
+    root: dict = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return build(root)
+
+
+KNOWN = _Known()
+_SECRET_NAME = re.compile(r"(?i)token|secret|passw(?:or)?d|api[_-]?key|access[_-]?key|credential|private[_-]?key|auth|dsn|webhook")
+# a key naming where a secret is (secretKeyRef, secretName, tokenFile, existingSecret), not holding one
+_REFERENCE = re.compile(r"(?i)(?:ref|name|file|path|env|existing[_-]?secret|keys?ref|mount|volume|provider|type|enabled)$")
+_NOT_A_VALUE = re.compile(r"^(?:\$|<|\{\{|\$\{)|\s")  # `$HF_TOKEN`, `<your-token>`, a template: no value yet
+
+
+def _learn_value(value: str) -> None:
+    if len(value) >= 8 and _GENERATED.search(value) and not _NOT_A_VALUE.search(value):
+        KNOWN.learn(value)
+
+
+def learn(tree, secret: bool = False, depth: int = 0) -> None:
+    """Remember the secret values of a JSON-like tree (Helm values, a Kubernetes object): every generated
+    looking string under a secret-named key, the value of an `env` entry with such a name, the data of a
+    Secret, every token a pattern finds."""
+    if depth > 100:
+        return
+    if isinstance(tree, dict):
+        name = tree.get("name")
+        named_secret = isinstance(name, str) and bool(_SECRET_NAME.search(name))
+        whole_secret = tree.get("kind") == "Secret" and depth == 0
+        for k, v in tree.items():
+            key = str(k)
+            inner = (secret or (bool(_SECRET_NAME.search(key)) and not _REFERENCE.search(key)) or (named_secret and key == "value")
+                     or (whole_secret and key in ("data", "stringData")))
+            if whole_secret and key == "data" and isinstance(v, dict):
+                for encoded in v.values():
+                    _learn_decoded(encoded)
+            if isinstance(k, str):
+                learn(k, False, depth + 1)
+            learn(v, inner, depth + 1)
+    elif isinstance(tree, list):
+        for v in tree:
+            learn(v, secret, depth + 1)
+    elif isinstance(tree, str):
+        if secret:
+            _learn_value(tree.strip())
+        for start, end, masked in _hits(tree):  # a token, password or key: what a template makes of it too
+            KNOWN.learn(tree[start + len(masked) - len(REDACTED):end])
+
+
+def _learn_decoded(encoded) -> None:
+    import base64
+    import binascii
+
+    if isinstance(encoded, str) and len(encoded) < 65536:
+        try:
+            _learn_value(base64.b64decode(encoded, validate=True).decode("utf-8").strip())
+        except (binascii.Error, ValueError):
+            pass
 
 
 def redact(s: str) -> str:
-    """Known token formats, secret-named assignments and the password in `scheme://user:password@host`."""
+    """The one redaction, applied where text leaves the program (every writer): known secret values and
+    what was derived from them, then the patterns above."""
     if not s:
         return s
-    s = _TOKENS.sub(REDACTED, s)
-    s = _NAMED.sub(lambda m: m.group(1) + (m.group(2) if m.group(2) == REDACTED else REDACTED), s)
-    return _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}{m.group(2)}:{REDACTED}@", s)
+    return _patterns(KNOWN.sub(s))
 
 
 def redact_tree(value):
-    """`redact` over every string in a JSON-like value (the report document), keys left as they are."""
+    """`redact` over every string of a JSON-like value, keys included."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, list):
         return [redact_tree(v) for v in value]
     if isinstance(value, dict):
-        return {k: redact_tree(v) for k, v in value.items()}
+        return {redact(k) if isinstance(k, str) else k: redact_tree(v) for k, v in value.items()}
     return value
 
 

@@ -6,7 +6,7 @@ from ...load.k8s import K8sObject
 from ...load.yamlsrc import YMap
 from ..fields import want_map
 from ..model import Traits, Value, as_int
-from ..pods import labels, m, read_pod
+from ..pods import labels, m, read_pod, scalars
 from . import Group, Kind, Near
 
 
@@ -44,7 +44,7 @@ def _max_surge(obj: K8sObject) -> Value | None:
 
 def _bare_pod(obj: K8sObject, _spec: YMap, _near: Near) -> list[Group]:
     pod = read_pod(obj, "main", 1, want_map(obj, obj.body, "spec", "spec"))
-    return [Group([pod], 1, obj.loc("metadata"), pod_labels={str(k): str(v) for k, v in obj.labels.items()})]
+    return [Group([pod], 1, obj.loc("metadata"), pod_labels=scalars(obj.labels))]
 
 
 _OWNS = Traits(owns_pods=True)

@@ -1,0 +1,310 @@
+"""Hostile input II: nothing outside the repository is read, fetched or run, and no planted secret leaves.
+
+Each class is a generated repository, run alone under the resource limits of tests/test_hostile.py (30 s of
+CPU, 1.5 GB peak resident, no signal, no traceback, a report), in every output format at once (stdout,
+stderr, and `-o` JSON, SARIF, JUnit, Markdown, text). What the run opened is taken from `strace -y` (the
+path each file descriptor really points at, links followed by the kernel): nothing outside the repository
+may be among them. What it fetched is taken from a canary HTTP server on loopback that every remote
+reference points at: it must see no request.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.test_hostile import EXITS, LIMIT_BYTES, LIMIT_S, VLLM, _limits, chart
+
+OUTPUTS = ("r.json", "r.sarif", "r.xml", "r.md", "r.txt")
+_OPENED = re.compile(r"= \d+<([^>]*)>")
+MARK = "OUTSIDE-CONTENT-7d1f"
+
+
+class Canary:
+    """An HTTP server on loopback that records every request: a run must make none."""
+
+    def __init__(self):
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                hits.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b'{"type": "object"}')
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def canary():
+    c = Canary()
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def layout(tmp_path):
+    """(repository, outside): a folder beside the repository holding content nothing may read."""
+    outside, repo = tmp_path / "outside", tmp_path / "repo"
+    outside.mkdir()
+    repo.mkdir()
+    (outside / "cm.yaml").write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {MARK.lower()}}}\ndata: {{s: {MARK}}}\n")
+    (outside / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (outside / "values.yaml").write_text(f"image: {{tag: {MARK}}}\n")
+    (outside / "schema.json").write_text('{"type": "object"}')
+    return repo, outside
+
+
+def run_all(repo: Path, *args: str, outside: Path | None = None, env: dict | None = None):
+    """`modelready check` with every output, traced. Returns (process, JSON report, all output text, opened paths)."""
+    trace = repo.parent / "trace.log"
+    cmd = ["strace", "-f", "-y", "-qq", "--seccomp-bpf", "-e", "trace=open,openat,openat2", "-o", str(trace),
+           sys.executable, "-m", "modelready.cli", "check", ".", "--offline", "--format", "text", *sum((["-o", o] for o in OUTPUTS), []), *args]
+    with open(repo.parent / "out", "w+") as out, open(repo.parent / "err", "w+") as err:
+        child = subprocess.Popen(cmd, cwd=repo, stdout=out, stderr=err, preexec_fn=_limits, env={**os.environ, **(env or {})})
+        wall = threading.Timer(LIMIT_S, child.kill)
+        wall.start()
+        _pid, status, usage = os.wait4(child.pid, 0)
+        wall.cancel()
+        out.seek(0), err.seek(0)
+        proc = subprocess.CompletedProcess(cmd, os.waitstatus_to_exitcode(status), out.read(), err.read())
+    assert proc.returncode >= 0, f"killed by signal {-proc.returncode}"
+    assert usage.ru_maxrss * 1024 < LIMIT_BYTES, f"peak resident memory {usage.ru_maxrss // 1024} MB"
+    assert proc.returncode in EXITS, proc.stderr[-2000:]
+    texts = proc.stdout + proc.stderr + "".join((repo / o).read_text() for o in OUTPUTS)
+    assert "Traceback" not in texts
+    opened = {m.group(1) for m in _OPENED.finditer(trace.read_text())}
+    if outside is not None:
+        bad = sorted(p for p in opened if p == str(outside) or p.startswith(str(outside) + "/") or p == "/dev/zero")
+        assert not bad, f"opened outside the repository: {bad}"
+    return proc, json.loads((repo / "r.json").read_text()), texts, opened
+
+
+def named(doc: dict, file: str) -> list[str]:
+    """Findings' messages on `file`, and its file record's reason when not checked."""
+    return ([f["message"] for f in doc["findings"] if f["file"] == file]
+            + [r["reason"] for r in doc["files"] if r["path"] == file and r["status"] != "checked"])
+
+
+def fake_kubectl(tmp_path: Path) -> tuple[Path, Path]:
+    """A kubectl on PATH that records how it was started (and renders nothing)."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "kubectl.log"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").write_text(f"#!/bin/sh\necho \"$@\" >> {log}\necho \"PATH=$PATH HTTPS_PROXY=$HTTPS_PROXY\" >> {log}\n"
+                                     "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: fake}\\n'\n")
+    (bin_dir / "kubectl").chmod(0o755)
+    return bin_dir, log
+
+
+# --- reaching outside ------------------------------------------------------------------------------------
+
+def test_kustomize_remote_resources_are_findings_and_never_fetched(layout, canary, tmp_path):
+    repo, outside = layout
+    (repo / "base").mkdir()
+    (repo / "base" / "d.yaml").write_text(VLLM.format(name="llm", extra=""))
+    (repo / "base" / "kustomization.yaml").write_text("resources: [d.yaml]\n")
+    (repo / "overlay").mkdir()
+    (repo / "overlay" / "kustomization.yaml").write_text(
+        f"resources:\n- ../base\n- {canary.url}/remote.yaml\n- github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v1.0.6\n"
+        f"- git@github.com:org/repo.git//deploy\n")
+    bin_dir, log = fake_kubectl(tmp_path)
+    # no --offline needed: the overlay is refused before anything starts
+    _proc, doc, texts, _ = run_all(repo, outside=outside, env={"PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    why = " ".join(named(doc, "overlay/kustomization.yaml"))
+    assert "remote: not rendered" in why and "remote.yaml" in why and "helloWorld" in why
+    assert not canary.hits
+    started = log.read_text().splitlines() if log.exists() else []
+    assert not any("overlay" in line for line in started)  # kubectl never started on the remote overlay
+    assert any(line.startswith("kustomize ") and line.endswith("/base") for line in started)  # the local base is rendered
+    assert any(line.startswith("PATH=") and "HTTPS_PROXY=http://127.0.0.1:9" in line and ":" not in line.split()[0][5:] for line in started)
+
+
+@pytest.mark.parametrize("how", ["dotdot", "folder-link", "file-link"])
+def test_kustomize_bases_outside_the_repository_are_not_read(layout, how):
+    repo, outside = layout
+    (repo / "overlay").mkdir()
+    if how == "dotdot":
+        ref = "../../outside"
+    elif how == "folder-link":
+        (repo / "base").symlink_to(outside)
+        ref = "../base"
+    else:
+        (repo / "overlay" / "cm.yaml").symlink_to(outside / "cm.yaml")
+        ref = "cm.yaml"
+    (repo / "overlay" / "kustomization.yaml").write_text(f"resources: [{ref}]\nnamePrefix: p-\n")
+    _proc, doc, texts, _ = run_all(repo, outside=outside)
+    assert any("outside the repository" in m for m in named(doc, "overlay/kustomization.yaml"))
+    assert MARK not in texts and MARK.lower() not in texts
+
+
+def special(path: Path, what: str) -> str:
+    """`path` made a link to /dev/zero or a FIFO; the words its refusal says."""
+    if what == "device":
+        path.symlink_to("/dev/zero")
+        return "outside the repository"
+    os.mkfifo(path)
+    return "not a regular file"
+
+
+@pytest.mark.parametrize("what", ["device", "fifo"])
+def test_kustomization_that_is_a_device_is_refused(layout, what):
+    repo, outside = layout
+    (repo / "overlay").mkdir()
+    says = special(repo / "overlay" / "kustomization.yaml", what)
+    _proc, doc, _texts, _ = run_all(repo, outside=outside)
+    assert any(says in m for m in named(doc, "overlay/kustomization.yaml"))
+
+
+def test_values_schema_refs_are_not_resolved(layout, canary):
+    repo, outside = layout
+    c = chart(repo / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: {{ .Values.a | quote }}}\n", "a: '1'\n")
+    (c / "values.schema.json").write_text(json.dumps({"type": "object", "properties": {
+        "a": {"$ref": f"{canary.url}/remote.json"}, "b": {"$ref": f"file://{outside}/schema.json"}}}))
+    (c / "charts" / "sub" / "templates").mkdir(parents=True)
+    (c / "charts" / "sub" / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    (c / "charts" / "sub" / "values.schema.json").write_text(json.dumps({"$schema": f"{canary.url}/meta.json", "type": "object"}))
+    _proc, doc, _texts, _ = run_all(repo, outside=outside)
+    assert not canary.hits
+    assert any("schema not applied" in m for m in named(doc, "c/values.schema.json"))
+    assert any("schema not applied" in m for m in named(doc, "c/charts/sub/values.schema.json"))
+    assert any(f["check"] == "helm-render-failed" for f in doc["findings"]) is False  # the chart still renders
+
+
+def test_a_linked_ci_folder_is_no_values_set(layout):
+    repo, outside = layout
+    c = chart(repo / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: {{ .Values.image.tag | quote }}}\n",
+              "image: {tag: v1}\n")
+    (c / "ci").symlink_to(outside)
+    (c / "values-prod.yaml").symlink_to(outside / "values.yaml")
+    _proc, doc, texts, _ = run_all(repo, outside=outside)
+    chart_rec = next(r for r in doc["files"] if r["path"] == "c/Chart.yaml")
+    assert chart_rec["values_sets"] == ["values.yaml"]
+    assert any("not followed" in m for m in named(doc, "c/ci"))
+    assert MARK not in texts
+
+
+@pytest.mark.parametrize("where", ["dotdot", "absolute", "device", "fifo"])
+def test_config_values_paths_are_confined(layout, where):
+    repo, outside = layout
+    chart(repo / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: {{ .Values.image.tag | quote }}}\n", "image: {tag: v1}\n")
+    path = {"dotdot": "../../outside/values.yaml", "absolute": str(outside / "values.yaml"), "device": "/dev/zero", "fifo": "pipe.yaml"}[where]
+    if where == "fifo":
+        os.mkfifo(repo / "c" / "pipe.yaml")
+    (repo / ".modelready.yaml").write_text(f"charts:\n  c: {{values: [[{path}]]}}\n")
+    _proc, doc, texts, _ = run_all(repo, outside=outside)
+    failed = [f["message"] for f in doc["findings"] if f["check"] == "helm-render-failed"]
+    assert any(path in m and "cannot be read" in m for m in failed), failed
+    assert MARK not in texts
+
+
+@pytest.mark.parametrize("what", ["device", "fifo"])
+@pytest.mark.parametrize("name", ["values.yaml", "Chart.yaml", "templates/zero.yaml"])
+def test_chart_files_that_are_devices(layout, name, what):
+    repo, outside = layout
+    c = chart(repo / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    (c / name).unlink(missing_ok=True)
+    says = special(c / name, what)
+    _proc, doc, _texts, _ = run_all(repo, outside=outside)
+    assert any(says in m for m in named(doc, f"c/{name}"))
+
+
+def test_a_chart_linked_to_itself_is_copied_within_a_bound(layout, tmp_path):
+    repo, outside = layout
+    c = chart(repo / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    (c / "self").symlink_to(".")
+    (c / "templates" / "again").symlink_to("..")
+    (c / "leak.txt").symlink_to(outside / "cm.yaml")  # refused: the chart renders from a copy
+    before = set(Path("/tmp").glob("modelready-chart-*"))
+    _proc, doc, texts, _ = run_all(repo, outside=outside)
+    assert any("not followed" in m for m in named(doc, "c/self"))
+    assert any("outside the repository" in m for m in named(doc, "c/leak.txt"))
+    assert any(f["subject"].startswith("ConfigMap") or f["file"].startswith("c/templates") for f in doc["findings"]) or \
+        next(r for r in doc["files"] if r["path"] == "c/Chart.yaml")["status"] == "checked"
+    assert set(Path("/tmp").glob("modelready-chart-*")) <= before  # no copy left behind
+    assert MARK not in texts
+
+
+def test_a_chain_of_more_than_40_links(layout):
+    repo, outside = layout
+    (repo / "real.yaml").write_text(VLLM.format(name="llm", extra=""))
+    prev = "real.yaml"
+    for i in range(45):
+        (repo / f"l{i}.yaml").symlink_to(prev)
+        prev = f"l{i}.yaml"
+    c = chart(repo / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    (c / "templates" / "deep.yaml").symlink_to(f"../../{prev}")
+    _proc, doc, _texts, _ = run_all(repo, outside=outside)
+    assert any("more than 40 symbolic links" in m for m in named(doc, "l44.yaml"))
+    assert any("more than 40 symbolic links" in m for m in named(doc, "c/templates/deep.yaml"))
+    assert next(r for r in doc["files"] if r["path"] == "l10.yaml")["status"] == "checked"
+
+
+# --- secrets -----------------------------------------------------------------------------------------------
+
+HF = "hf_PlantedTokenAbcdefghijklmnop1234"
+SLACK = "https://hooks.slack.com/services/T0PLANT01/B0PLANT02/PlantedSlackSecret99"
+DSN_PW = "PlantedDsnPw77"
+REDIS_PW = "PlantedRedisPw88"
+BEARER = "PlantedBearerTok3n0123456789"
+SAS = "PlantedSasSig0123456789abcdef"
+KEY_SECRET = "hf_PlantedKeyAsConfigKey98765zz"
+FILE_TOKEN = "ghp_PlantedFileName0123456789abcdefghij"
+
+
+def planted() -> list[str]:
+    """Every planted secret and every form a template can make of it (upper, base64, a prefix trimmed)."""
+    out = []
+    for s in (HF, SLACK.rsplit("/", 1)[1], DSN_PW, REDIS_PW, BEARER, SAS, KEY_SECRET, FILE_TOKEN):
+        out += [s, s.upper(), base64.b64encode(s.encode()).decode().rstrip("="), s.removeprefix("hf_"), s.removeprefix("hf_").upper()]
+    return out
+
+
+@pytest.mark.parametrize("transform", ["upper", "b64enc", "trimPrefix", "include"])
+def test_a_token_transformed_by_a_template_is_redacted(tmp_path, transform):
+    expr = {"upper": ".Values.hfToken | upper", "b64enc": ".Values.hfToken | b64enc", "trimPrefix": '.Values.hfToken | trimPrefix "hf_"',
+            "include": '.Values.hfToken'}[transform]
+    template = (f'{{{{ fail (printf "token %s rejected" ({expr})) }}}}\n' if transform != "include"
+                else f'{{{{ include (printf "Bearer {BEARER}-%s" {expr}) . }}}}\n')
+    chart(tmp_path / "c", template, f"hfToken: {HF}\n")
+    _proc, doc, texts, _ = run_all(tmp_path)
+    assert any(f["check"] == "helm-render-failed" for f in doc["findings"])
+    leaked = [s for s in planted() if s in texts]
+    assert not leaked, leaked
+
+
+def test_secrets_of_every_shape_are_redacted_in_every_output(tmp_path):
+    env = [("SLACK_URL", SLACK), ("DATABASE_URL", f"root:{DSN_PW}@tcp(mysql:3306)/app"), ("CACHE", f"redis://:{REDIS_PW}@redis:6379/0"),
+           ("AUTH_HEADER", f"Bearer {BEARER}")]
+    env_yaml = "".join(f"\n        - {{name: {k}, value: '{v}'}}" for k, v in env)
+    deploy = VLLM.format(name="llm", extra=f', "--model", "https://acct.blob.core.windows.net/m/model?sv=2022&sig={SAS}", "--served-model-name", "{SLACK}"')
+    deploy = deploy.replace("        resources:", f"        env:{env_yaml}\n        resources:")
+    (tmp_path / "d.yaml").write_text(deploy)
+    (tmp_path / f"{FILE_TOKEN}.yaml").write_text("a: [")  # a token-named file, unreadable: named in every format
+    (tmp_path / ".modelready.yaml").write_text(f"{KEY_SECRET}: 1\nchecks: {{{KEY_SECRET}: off}}\n")
+    _proc, doc, texts, _ = run_all(tmp_path)
+    leaked = [s for s in planted() if s in texts]
+    assert not leaked, leaked
+    assert "[redacted]" in (tmp_path / "r.xml").read_text()  # the file writer redacts too, not only stdout
+    json.loads((tmp_path / "r.json").read_text())  # redaction keeps the JSON well formed
+    from xml.etree import ElementTree
+    ElementTree.parse(tmp_path / "r.xml")
