@@ -68,3 +68,49 @@ def test_operator_resources_say_why_they_have_no_deployment(run):
     result = run(repo)
     rec = next(f for f in result.files if f.path == "examples/inference/kaito_workspace_deepseek_r1.yaml")
     assert "Workspace (kaito.sh)" in rec.reason and rec.extra["not_analysed"]
+
+
+# Files as kubectl reads them: a manifest saved from PowerShell (UTF-16 with a BOM) or as UTF-32, and one
+# written as JSON, are applied by kubectl; each is analysed as the YAML it holds, at the same lines.
+PRIVILEGED = Path(__file__).parent / "checks" / "pod-privileged" / "fail.yaml"
+
+
+def test_utf16_and_utf32_manifests_with_a_bom_are_read_as_kubectl_reads_them(run, tmp_path):
+    text = PRIVILEGED.read_text(encoding="utf-8")
+    (tmp_path / "le16.yaml").write_bytes(text.encode("utf-16-le").join([b"\xff\xfe", b""]))
+    (tmp_path / "be16.yaml").write_bytes(b"\xfe\xff" + text.replace("llama-8b", "llama-be", 1).encode("utf-16-be"))
+    (tmp_path / "le32.yaml").write_bytes(text.replace("llama-8b", "llama-32", 1).encode("utf-32"))
+    (tmp_path / "nobom.yaml").write_bytes(text.encode("utf-16-le"))  # no mark: kubectl cannot tell it either
+    result = run(tmp_path)
+    privileged = sorted((f.loc.file, f.loc.line) for f in result.findings if f.check == "pod-privileged")
+    assert privileged == [("be16.yaml", 73), ("le16.yaml", 73), ("le32.yaml", 73)]
+    records = {r.path: r for r in result.files}
+    assert records["le16.yaml"].extra["encoding"] == "UTF-16" and records["le32.yaml"].extra["encoding"] == "UTF-32"
+    assert (records["nobom.yaml"].status, records["nobom.yaml"].reason) == ("skipped", "binary file")
+
+
+def test_a_json_manifest_is_a_kubernetes_file_with_lines(run, tmp_path):
+    import json
+
+    from modelready.load.yamlsrc import load_one
+
+    doc = load_one(PRIVILEGED.read_text(encoding="utf-8"))
+    (tmp_path / "deployment.json").write_text(json.dumps(doc, indent="\t"), encoding="utf-8")
+    (tmp_path / "package.json").write_text('{"name": "ui", "version": "1.0.0"}', encoding="utf-8")
+    result = run(tmp_path)
+    [d] = result.deployments
+    assert d.loc.file == "deployment.json" and d.engine_container.name == "vllm"
+    [hit] = [f for f in result.findings if f.check == "pod-privileged"]
+    line = (tmp_path / "deployment.json").read_text().splitlines()[hit.loc.line - 1]
+    assert '"privileged": true' in line
+    records = {r.path: r for r in result.files}
+    assert records["deployment.json"].kind == "kubernetes" and records["package.json"].status == "skipped"
+
+
+def test_a_repeated_key_is_an_error_where_it_is_repeated(run, tmp_path):
+    text = PRIVILEGED.read_text(encoding="utf-8").replace("      hostNetwork: true\n", "      hostNetwork: true\n      hostNetwork: false\n")
+    (tmp_path / "d.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "values.yaml").write_text("a: 1\na: 2\n", encoding="utf-8")  # no manifest: kubectl never reads it
+    result = run(tmp_path)
+    [dup] = [f for f in result.findings if f.check == "duplicate-key"]
+    assert (dup.loc.file, dup.loc.line, dup.severity.name) == ("d.yaml", 23, "error") and "'hostNetwork'" in dup.message and "line 22" in dup.message
