@@ -114,3 +114,30 @@ def test_a_repeated_key_is_an_error_where_it_is_repeated(run, tmp_path):
     result = run(tmp_path)
     [dup] = [f for f in result.findings if f.check == "duplicate-key"]
     assert (dup.loc.file, dup.loc.line, dup.severity.name) == ("d.yaml", 23, "error") and "'hostNetwork'" in dup.message and "line 22" in dup.message
+
+
+def test_kustomize_components_render_through_their_overlay_and_failures_read_cleanly(run):
+    layout = LAYOUTS / "kustomize-components"
+    result = run(layout)
+    records = {r.path: r for r in result.files}
+    # a Component is never built alone (kustomize refuses it); one nobody lists says so
+    assert records["components/h100/"].status == "checked" and "rendered through" in records["components/h100/"].reason
+    assert records["components/unused/"].status == "skipped" and "no kustomization of the repository lists it" in records["components/unused/"].reason
+    [prod] = [d for d in result.deployments if d.origin == "overlays/prod@kustomize"]
+    assert prod.name == "prod-llama-8b" and prod.pods[0].host_namespaces  # the Component's patch applied
+    assert prod.loc.file == "base/vllm.yaml"  # located at its source, not at a line of the rendered stream
+    kfiles = {f.loc for f in result.findings if f.loc.file.endswith("kustomization.yaml")}
+    assert all(loc.line <= len((layout / loc.file).read_text().splitlines()) for loc in kfiles)
+    [failed] = [f for f in result.findings if f.check == "input-unreadable"]
+    assert failed.loc.file == "overlays/awq" and "is not in or below 'overlays/awq'" in failed.message
+    assert str(layout) not in failed.message and "run.go" not in failed.message and "command failed" not in failed.message
+
+
+def test_overlays_share_one_budget(run, monkeypatch):
+    from modelready.load import kustomize
+
+    monkeypatch.setattr(kustomize, "BUDGET_S", 0.0)  # spent before any overlay starts
+    result = run(LAYOUTS / "kustomize-components")
+    skipped = [f for f in result.findings if f.check == "not-analysed"]
+    assert {f.subject for f in skipped} == {"base", "overlays/prod", "overlays/awq"}
+    assert all("budget for rendering overlays" in f.message for f in skipped)

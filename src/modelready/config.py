@@ -20,10 +20,14 @@ KEYS: dict = {
     "checks": {"disable": None, "enable": None, "severity": None},
     "charts": {ANY: {"values": None}},
     "profile": None,
+    "scope": None,
     "fail_on": None,
     "trivy": {"severity": None, "ignore_unfixed": None, "cache_dir": None, "timeout": None, "parallel": None},
     "smoke": {"concurrency": None, "duration": None, "max_tokens": None, "ready_timeout": None, "request_timeout": None},
 }
+
+
+SCOPES = ("serving", "all")  # what the gate is about: serving workloads and what links to them, or every workload
 
 
 class ConfigError(ValueError):
@@ -39,6 +43,7 @@ class Config:
     # chart dir (repo-relative) -> list of values sets, each a list of files relative to the chart
     charts: dict[str, list[list[str]]] = field(default_factory=dict)
     profile: str | None = None
+    scope: str = "serving"  # serving: findings on other workloads are info; all: every workload gates alike
     fail_on: Severity | None = Severity.error  # None: never fail (report only)
     trivy: dict = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
     smoke: dict = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
@@ -117,6 +122,9 @@ def load_config(path: Path | None) -> Config:
     raw = _read(path)
     cfg = Config(source=str(path), exclude=[str(x) for x in raw.get("exclude") or []], profile=raw.get("profile"))
     cfg.warnings = _unknown_keys(raw, KEYS, path)
+    cfg.scope = str(raw.get("scope") or "serving").strip().lower()
+    if cfg.scope not in SCOPES:
+        raise ConfigError(f"{path}:{line_of(raw, 'scope')}: scope must be one of {', '.join(SCOPES)}, not {raw['scope']!r}")
     _checks(cfg, raw, path)
     cfg.charts = _charts(raw.get("charts") or {}, path)
     cfg.trivy = _known(raw.get("trivy") or {}, "trivy", path)

@@ -70,7 +70,21 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"} | checked.applied
     res.errors += checked.errors
     res.findings = runner.dedupe(res.findings + checked.findings)
+    scope_to_serving(res, config)
     return res
+
+
+def scope_to_serving(res: Result, config: Config) -> None:
+    """`scope: serving` (the default): the gate is about what serves models. A finding on another workload, or on a
+    file that holds neither a serving deployment nor anything linked to one, is info; a file, chart or overlay that
+    could not be read and names no engine, operator or accelerator is a warning naming it. Run again after Trivy."""
+    if config.scope == "all":
+        return
+    from .load.serving_text import mentions_serving
+
+    root = res.root.resolve()
+    artifacts = {r.path for r in res.files if r.kind in ("modelspec", "model-card", "model-config")}
+    runner.scope_to_serving(res.findings, res.deployments, lambda place: mentions_serving(root, place), artifacts)
 
 
 def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> None:

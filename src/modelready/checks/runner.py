@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import datetime as dt
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .. import isolate
 from ..config import Config, did_you_mean
@@ -101,3 +101,42 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(f.key())
             out.append(f)
     return out
+
+
+# What scope_to_serving leaves alone: what modelready could not do, and suppressions that are themselves findings.
+UNSCOPED = {"internal-error", "not-analysed", "suppression-unknown-check", "trivy/unavailable"}
+UNREAD = {"input-unreadable", "helm-render-failed"}
+OUT_OF_SCOPE = " (not a serving workload: info under `scope: serving`; `scope: all` in .modelready.yaml gates on it)"
+UNREAD_OUT_OF_SCOPE = " (it names no engine, operator or accelerator: a warning under `scope: serving`; `scope: all` makes it an error)"
+
+
+def scope_to_serving(findings: list[Finding], deployments: list[Any], mentions_serving: Callable[[str], bool], artifacts: set[str]) -> None:
+    """Demote findings outside the serving scope in place (pipeline.scope_to_serving says which). `artifacts`: the
+    ModelSpecs, model cards and configs, all about serving by what they are (Dockerfiles are judged by their text)."""
+    serving, other, places = set(), set(), set(artifacts)
+    for d in deployments:
+        if not d.serving:
+            other.add(f"{d.ref}@{d.origin}")
+            continue
+        serving.add(f"{d.ref}@{d.origin}")
+        places |= {d.loc.file, d.origin} | {r.loc.file for r in d.services + d.autoscalers + d.disruption_budgets + d.monitors + d.secrets}
+        places |= {c.loc.file for _p, c in d.containers()}  # a kustomized container's patch, a subchart's template
+    sniffed: dict[str, bool] = {}
+
+    def mentions(place: str) -> bool:
+        if place not in sniffed:
+            sniffed[place] = bool(place) and place != "." and mentions_serving(place)
+        return sniffed[place]
+
+    for f in findings:
+        if f.severity == Severity.info or f.check in UNSCOPED or f.message.endswith((OUT_OF_SCOPE, UNREAD_OUT_OF_SCOPE)):
+            continue
+        if f.subject in serving or (f.subject not in other and (f.subject in places or f.loc.file in places)):
+            continue
+        if f.subject in other:
+            f.severity, f.message = Severity.info, f.message + OUT_OF_SCOPE
+        elif f.check in UNREAD:
+            if not (mentions(f.subject.split("@")[0]) or mentions(f.loc.file)):
+                f.severity, f.message = Severity.warning, f.message + UNREAD_OUT_OF_SCOPE
+        elif not mentions(f.loc.file):
+            f.severity, f.message = Severity.info, f.message + OUT_OF_SCOPE

@@ -66,7 +66,7 @@ _BOMS = ((b"\xff\xfe\0\0", "utf-32"), (b"\0\0\xfe\xff", "utf-32"), (b"\xff\xfe",
 
 
 def _yaml(text: str, path: Path, rec: FileRecord, out: Loaded, what: str = "YAML") -> None:
-    duplicates: list[tuple[str, int, int]] = []
+    duplicates: list[tuple[str, int, int, bool]] = []
     try:
         docs = load_all(text, duplicates)
     except YamlError as e:
@@ -84,18 +84,29 @@ def _yaml(text: str, path: Path, rec: FileRecord, out: Loaded, what: str = "YAML
     elif objects and rec.kind in ("yaml", "json"):
         rec.kind = "kubernetes"
     if objects or specs:  # what kubectl would apply: a repeated key is rejected or silently loses a value
-        out.findings += [duplicate_key(Loc(rec.path, line), key, first, rec.path) for key, line, first in duplicates]
+        out.findings += [duplicate_key(Loc(rec.path, line), key, first, same, rec.path) for key, line, first, same in duplicates]
 
 
-def duplicate_key(loc: Loc, key: str, first: int, subject: str) -> Finding:
+def duplicate_key(loc: Loc, key: str, first: int, same: bool, subject: str) -> Finding:
+    """Two different values: one is lost whatever kubectl does (an error). The same value twice: only the
+    kubectl releases that refuse repeated keys fail on it (a warning)."""
     where = f"line {first} and here" if first and first != loc.line else "in the rendered output"
-    return Finding("duplicate-key", Severity.error, f"key {key!r} is given twice in one mapping ({where}): kubectl "
-                   "rejects the file (`mapping key already defined`) or, in releases that accept it, keeps only the last value",
+    if same:
+        return Finding("duplicate-key", Severity.warning, f"key {key!r} is given twice in one mapping ({where}), with the same value: "
+                       "kubectl releases that check refuse the file (`mapping key already defined`)", loc, ("manifests-render",), subject=subject)
+    return Finding("duplicate-key", Severity.error, f"key {key!r} is given twice in one mapping ({where}) with different values: "
+                   "kubectl rejects the file (`mapping key already defined`) or, in releases that accept it, keeps only the last value",
                    loc, ("manifests-render",), subject=subject)
 
 
 def _json(text: str, path: Path, rec: FileRecord, out: Loaded) -> None:
-    data = load_json(text)
+    try:
+        data = load_json(text)
+    except ArtifactProblem as e:
+        if not any(word in text for word in ('"apiVersion"', '"model_type"', '"architectures"')):
+            rec.status, rec.reason = "skipped", f"JSON that does not parse ({e}) and is neither a manifest nor a model config (no apiVersion, model_type or architectures)"
+            return
+        raise
     if is_model_config(data):
         rec.kind = "model-config"
         out.configs.append(ModelConfig(rec.path, data))  # type: ignore[arg-type]

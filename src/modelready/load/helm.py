@@ -31,7 +31,7 @@ class Rendered:
     error_loc: Loc | None = None
     hooks_skipped: int = 0
     texts: list = field(default_factory=list)  # (template path, rendered text, line locator) for scanners
-    duplicates: list = field(default_factory=list)  # (Loc, key, Loc of the first) for each key a rendered mapping repeats
+    duplicates: list = field(default_factory=list)  # (Loc, key, Loc of the first, same value) for each key a rendered mapping repeats
 
 
 def engine_name() -> str:
@@ -80,7 +80,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
             continue
         rel_tpl = _template_path(tpl_name, rel_chart, sources)
         locate = _Locator(render_dir, tpl_name, rel_tpl, text)
-        repeated: list[tuple[str, int, int]] = []
+        repeated: list[tuple[str, int, int, bool]] = []
         try:
             objects, _ = parse_objects(text, rel_tpl, origin=f"{rel_chart}@{label}", locator=locate, duplicates=repeated)
         except LoadProblem as e:
@@ -91,7 +91,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
         out.hooks_skipped += len(objects) - len(kept)
         out.objects += kept
         if kept:
-            out.duplicates += [(locate(line), key, locate(first)) for key, line, first in repeated]
+            out.duplicates += [(locate(line), key, locate(first), same) for key, line, first, same in repeated]
             out.texts.append((rel_tpl, text, locate))
     return out
 

@@ -53,7 +53,7 @@ class LoadProblem(Exception):
 
 
 def parse_objects(text: str, file: str, origin: str = "", locator: Callable[[int], Loc] | None = None,
-                  duplicates: list[tuple[str, int, int]] | None = None) -> tuple[list[K8sObject], int]:
+                  duplicates: list[tuple[str, int, int, bool]] | None = None) -> tuple[list[K8sObject], int]:
     """Objects in a YAML stream, and the count of documents that were not Kubernetes objects.
     `duplicates` collects the keys a mapping repeats (yamlsrc.load_all). Raises LoadProblem for YAML that does not parse.
     """

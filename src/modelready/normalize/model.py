@@ -86,6 +86,7 @@ class Probe:
     failure_threshold: int
     timeout: int
     loc: Loc
+    command: tuple[str, ...] = ()  # an exec probe's argv
 
     @property
     def budget_seconds(self) -> int:

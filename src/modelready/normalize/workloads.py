@@ -321,7 +321,8 @@ def _probes(obj: K8sObject, c: dict[str, Any]) -> dict[str, Probe]:
             h = _m(p.get(handler))
             probes[kind] = Probe(kind, handler, h.get("path"), h.get("port"), as_int(p.get("initialDelaySeconds")) or 0,
                                  as_int(p.get("periodSeconds")) or 10, as_int(p.get("failureThreshold")) or 3,
-                                 as_int(p.get("timeoutSeconds")) or 1, obj.loc(f"{kind}Probe", at=c))
+                                 as_int(p.get("timeoutSeconds")) or 1, obj.loc(f"{kind}Probe", at=c),
+                                 tuple(str(a) for a in h.get("command") or [] if isinstance(a, (str, int, float))) if handler == "exec" else ())
     return probes
 
 
