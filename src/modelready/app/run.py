@@ -65,6 +65,10 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
                 result.findings.append(trivy_scan.unavailable(rep, trivy))
             result.tools["trivy"] = rep.version or "not found"
             scans, scan_log = rep.items, {"trivy": rep.as_dict()}
+        from ..checks.runner import merge_renders
+
+        result.findings = merge_renders(result.findings)  # Trivy's findings too: one per place, scoped to serving
+        pipeline.scope_to_serving(result, config)
     if keep is not None:
         keep(result)
     catalog = load_catalog()

@@ -94,6 +94,30 @@ def suppressions(annotations: Mapping[str, object]) -> tuple[set[str], str, dt.d
     return skips, str(annotations.get(REASON_ANNOTATION, "")), until
 
 
+def merge_renders(findings: list[Finding]) -> list[Finding]:
+    """One finding per check, place and cause, naming every values set or overlay it holds in: a chart rendered with
+    eight values sets has one broken template line, not eight findings. Subjects are `ref@origin` (origin a file,
+    `chart@values-set` or `dir@kustomize`) or `chart@values-set`; the first keeps its subject and lists the others."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        ref = f.subject.partition("@")[0]
+        groups.setdefault((f.check, f.loc.file, f.loc.line, f.severity, f.message, f.suppressed, ref), []).append(f)
+    out = []
+    for group in groups.values():
+        first = group[0]
+        renders = list(dict.fromkeys(_render_of(g.subject) for g in group))
+        if len(renders) > 1:
+            first.message += f" (in {len(renders)} renders: {', '.join(renders)})"
+        out.append(first)
+    return out
+
+
+def _render_of(subject: str) -> str:
+    """`Deployment/ns/x@chart@ci/a.yaml` -> `ci/a.yaml`; `Deployment/ns/x@overlays/prod@kustomize` -> `overlays/prod`."""
+    origin = subject.partition("@")[2]
+    return origin.removesuffix("@kustomize") if origin.endswith("@kustomize") else origin.rpartition("@")[2]
+
+
 def dedupe(findings: list[Finding]) -> list[Finding]:
     seen, out = set(), []
     for f in findings:

@@ -49,7 +49,7 @@ def load(found: Discovered, config: Config, out: Loaded) -> None:
 def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path) -> tuple[list[str], list[helm.Rendered]]:
     """(dependencies that could not be assembled, one render per values set). Helm sees the chart without
     its refused files (links out of the repository, oversized files), so `.Files.Get` cannot read them."""
-    assembled = chart_deps.assemble(chart_dir, root)
+    assembled = chart_deps.assemble(chart_dir, root, chart.sets)
     try:
         if assembled.scratch is not None:  # already a copy, made without symlinks; the other refused files go too
             for path in refused:
