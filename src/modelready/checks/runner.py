@@ -98,7 +98,7 @@ def merge_renders(findings: list[Finding]) -> list[Finding]:
     """One finding per check, place and cause, naming every values set or overlay it holds in: a chart rendered with
     eight values sets has one broken template line, not eight findings. Subjects are `ref@origin` (origin a file,
     `chart@values-set` or `dir@kustomize`) or `chart@values-set`; the first keeps its subject and lists the others."""
-    groups: dict[tuple, list[Finding]] = {}
+    groups: dict[tuple[object, ...], list[Finding]] = {}
     for f in findings:
         ref = f.subject.partition("@")[0]
         groups.setdefault((f.check, f.loc.file, f.loc.line, f.severity, f.message, f.suppressed, ref), []).append(f)
