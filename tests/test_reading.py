@@ -141,3 +141,31 @@ def test_overlays_share_one_budget(run, monkeypatch):
     skipped = [f for f in result.findings if f.check == "not-analysed"]
     assert {f.subject for f in skipped} == {"base", "overlays/prod", "overlays/awq"}
     assert all("budget for rendering overlays" in f.message for f in skipped)
+
+
+def test_manifests_are_validated_against_the_chosen_kubernetes_release(run, tmp_path):
+    from modelready.config import Config
+
+    text = (Path(__file__).parent / "checks" / "manifest-schema-invalid" / "fail.yaml").read_text(encoding="utf-8")
+    # a Secret filled in by sed before applying, as GoogleCloudPlatform/kubernetes-engine-samples writes it: a placeholder, not a type error
+    text += "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: hf-secret\ntype: Opaque\nstringData:\n  hf_api_token: {{HF_TOKEN}}\n"
+    (tmp_path / "vllm.yaml").write_text(text, encoding="utf-8")
+    default = [f for f in run(tmp_path).findings if f.check == "manifest-schema-invalid"]
+    assert [(f.loc.line, f.severity.name) for f in default] == [(19, "error"), (48, "error")]
+    assert all("(Kubernetes 1.35 API schema)" in f.message for f in default)
+    old = [f for f in run(tmp_path, config=Config(kubernetes_version="1.27")).findings if f.check == "manifest-schema-invalid"]
+    assert len(old) == 2 and all("(Kubernetes 1.27 API schema)" in f.message for f in old)
+    assert "unknown field labels" in default[0].message and "'8000'" not in default[1].message  # fields and types, never values
+
+
+def test_kubernetes_version_in_the_config_is_a_release(tmp_path):
+    import pytest
+
+    from modelready.config import ConfigError, load_config
+
+    cfg = tmp_path / ".modelready.yaml"
+    cfg.write_text("kubernetes_version: v1.30\n", encoding="utf-8")
+    assert load_config(cfg).kubernetes_version == "1.30"
+    cfg.write_text("kubernetes_version: latest\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="kubernetes_version must be a release"):
+        load_config(cfg)

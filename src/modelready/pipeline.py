@@ -103,6 +103,25 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
                     guard=lambda d: isolate.guard(res, "resolving the model of " + d.ref, d.loc.file))
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
                      for o in res.objects for message, loc in o.problems]
+    with isolate.guard(res, "validating manifests against the Kubernetes schemas"):
+        _validate(res, config)
+
+
+def _validate(res: Result, config: Config) -> None:
+    """kubernetes-validate's strict schemas of the chosen release; a field normalize already found of the wrong type once."""
+    from .scan import schema
+
+    version = schema.resolve_version(config.kubernetes_version)
+    if version is None:
+        res.tools["kubernetes-schemas"] = "not installed (pip install kubernetes-validate): manifests not validated"
+        return
+    res.tools["kubernetes-schemas"] = f"Kubernetes {version} (kubernetes-validate)"
+    typed = {(f.loc.file, f.loc.line) for f in res.findings if f.check == "field-type-invalid"}
+    objects = res.objects
+    if config.scope == "serving":  # what would only be info is not worth its time (a third of a 3,000-object run)
+        places = runner.serving_places(res.deployments)
+        objects = [o for o in objects if (o.origin or o.file) in places or o.file in places]
+    res.findings += [f for f in schema.validate(objects, version) if (f.loc.file, f.loc.line) not in typed]
 
 
 def _subjects(res: Result) -> list[Subject]:

@@ -134,17 +134,22 @@ OUT_OF_SCOPE = " (not a serving workload: info under `scope: serving`; `scope: a
 UNREAD_OUT_OF_SCOPE = " (it names no engine, operator or accelerator: a warning under `scope: serving`; `scope: all` makes it an error)"
 
 
+def serving_places(deployments: list[Any]) -> set[str]:
+    """Files and renders (`chart@values-set`, `dir@kustomize`) that hold a serving deployment or what links to it."""
+    places: set[str] = set()
+    for d in deployments:
+        if d.serving:
+            places |= {d.loc.file, d.origin} | {r.loc.file for r in d.services + d.autoscalers + d.disruption_budgets + d.monitors + d.secrets}
+            places |= {c.loc.file for _p, c in d.containers()}  # a kustomized container's patch, a subchart's template
+    return places
+
+
 def scope_to_serving(findings: list[Finding], deployments: list[Any], mentions_serving: Callable[[str], bool], artifacts: set[str]) -> None:
     """Demote findings outside the serving scope in place (pipeline.scope_to_serving says which). `artifacts`: the
     ModelSpecs, model cards and configs, all about serving by what they are (Dockerfiles are judged by their text)."""
-    serving, other, places = set(), set(), set(artifacts)
-    for d in deployments:
-        if not d.serving:
-            other.add(f"{d.ref}@{d.origin}")
-            continue
-        serving.add(f"{d.ref}@{d.origin}")
-        places |= {d.loc.file, d.origin} | {r.loc.file for r in d.services + d.autoscalers + d.disruption_budgets + d.monitors + d.secrets}
-        places |= {c.loc.file for _p, c in d.containers()}  # a kustomized container's patch, a subchart's template
+    serving = {f"{d.ref}@{d.origin}" for d in deployments if d.serving}
+    other = {f"{d.ref}@{d.origin}" for d in deployments if not d.serving}
+    places = serving_places(deployments) | artifacts
     sniffed: dict[str, bool] = {}
 
     def mentions(place: str) -> bool:

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,7 +109,8 @@ def _build(kubectl: str, kdir: Path, deadline: float) -> tuple[int | None, str, 
 def clean(stderr: str, root: Path) -> str:
     """kubectl's message without its log prefix (`E1206 22:45:13.52 19625 run.go:72] "command failed" err=`)
     and with paths relative to the repository: no machine's folders in a report."""
-    text = _KLOG.sub("", stderr.strip()).strip().removesuffix(">").strip()
+    text = "\n".join(line for line in stderr.strip().splitlines() if not line.startswith("# Warning:"))  # deprecation notes
+    text = _KLOG.sub("", text).strip().removesuffix(">").strip()
     for prefix in sorted({str(root), str(root.resolve())}, key=len, reverse=True):
         text = text.replace(prefix + "/", "").replace(prefix, ".")
     return " ".join(text.split())[:500]
@@ -145,6 +147,12 @@ def patch_files(kdir: Path) -> set[Path]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def _resolved(root: Path, file: str) -> str:
+    """A source file's resolved path, once per run and file (every overlay looks at every source)."""
+    return str((root / file).resolve())
+
+
 def reconcile(rendered: list[K8sObject], raw: list[K8sObject], kdir: Path, root: Path) -> set[int]:
     """Point each rendered object at its source; the ids of raw objects it stands for."""
     k = config(kdir)
@@ -153,12 +161,10 @@ def reconcile(rendered: list[K8sObject], raw: list[K8sObject], kdir: Path, root:
     index: dict[tuple[str, str], K8sObject] = {}
     # sources under the overlay first, then its project's bases (../../base)
     for scope in (kdir, kdir.parent.parent, *sorted(components(kdir))):
+        under = str(scope) + "/"
         for o in raw:
-            try:
-                (root / o.file).resolve().relative_to(scope)
-            except ValueError:
-                continue
-            index.setdefault((o.kind, o.name), o)
+            if _resolved(root, o.file).startswith(under):
+                index.setdefault((o.kind, o.name), o)
     covered = set()
     for o in rendered:
         name = o.name
