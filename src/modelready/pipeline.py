@@ -105,6 +105,11 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
                      for o in res.objects for message, loc in o.problems]
     with isolate.guard(res, "validating manifests against the Kubernetes schemas"):
         _validate(res, config)
+    with isolate.guard(res, "linting Dockerfiles with hadolint"):
+        from .scan import hadolint
+
+        found, res.tools["hadolint"] = hadolint.scan(res.root, [d.file for d in res.dockerfiles])
+        res.findings += found
 
 
 def _validate(res: Result, config: Config) -> None:
