@@ -254,7 +254,24 @@ def _pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list[Any
         host_namespaces={k: L(k, at=spec) for k in ("hostNetwork", "hostIPC", "hostPID") if spec.get(k) is True},
         host_paths={str(v.get("name")): str(_m(v.get("hostPath")).get("path", "")) for v in _l(spec.get("volumes"))
                     if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)},
+        run_as_user=_run_as(L, spec),
     )
+
+
+# capabilities that give a container the node (mounts, devices, the network stack, other processes); IPC_LOCK,
+# which RDMA needs to pin memory, is not among them
+NODE_CAPABILITIES = {"SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "ALL"}
+
+
+def _run_as(L, holder: dict[str, Any]) -> Value | None:  # type: ignore[no-untyped-def]
+    uid = _m(holder.get("securityContext")).get("runAsUser")
+    return Value(uid, L("securityContext", "runAsUser", at=holder)) if isinstance(uid, int) and not isinstance(uid, bool) else None
+
+
+def _capabilities(L, c: dict[str, Any]) -> dict[str, Loc]:  # type: ignore[no-untyped-def]
+    added = _l(_m(_m(c.get("securityContext")).get("capabilities")).get("add"))
+    return {str(a).upper().removeprefix("CAP_"): L("securityContext", "capabilities", "add", i, at=c)
+            for i, a in enumerate(added) if str(a).upper().removeprefix("CAP_") in NODE_CAPABILITIES}
 
 
 def _volumes(obj: K8sObject, spec: YMap, where: str) -> dict[str, Volume]:
@@ -308,6 +325,8 @@ def _container(obj: K8sObject, c: dict[str, Any], init: bool, where: str = "cont
         resources_loc=L("resources", at=c),
         init=init,
         privileged=Value(True, L("securityContext", "privileged", at=c)) if _m(c.get("securityContext")).get("privileged") is True else None,
+        capabilities=_capabilities(L, c),
+        run_as_user=_run_as(L, c),
         arg_locs=arg_locs,
     )
 
