@@ -39,7 +39,7 @@ bench: $(TEST_STAMP)
 # Long fuzzing run (the suite runs a short one): mutated corpus files, each case in a forked, resource-limited child.
 FUZZ_CASES ?= 10000
 FUZZ_SEED ?= 14
-fuzz: $(STAMP)
+fuzz: $(TEST_STAMP)
 	$(BIN)/python tools/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
 
 # Regenerates docs/ (checks.md, catalog.md, the published schemas) from the package; a test diffs them.

@@ -150,3 +150,25 @@ def test_example_workflows_are_least_privilege_with_one_run_per_pull_request():
         assert wf["permissions"] == {}, name  # nothing at the top: each job asks for what it uses
         for job_name, job in wf["jobs"].items():
             assert "permissions" in job and "write-all" not in str(job["permissions"]), (name, job_name)
+
+
+def test_the_inputs_defaults_are_action_yml_s():
+    """One source per default: app/inputs.py's table is action.yml's, input for input (the token's is the
+    runner's `${{ github.token }}`, read by the runner), so a default changed in one place fails here."""
+    from modelready.app.inputs import DEFAULTS
+
+    declared = {name: str(spec.get("default", "")) for name, spec in metadata()["inputs"].items() if name != "token"}
+    assert DEFAULTS == declared
+
+
+def test_fail_on_left_empty_lets_the_config_decide():
+    """The drift of 07194c6: action.yml's `fail-on: error` meant the config's `fail_on` never applied."""
+    from modelready.app.inputs import Inputs
+    from modelready.findings import Severity
+
+    empty = Inputs.read({})
+    assert empty.fail_on_for(Severity.warning) is Severity.warning and empty.fail_on_for(None) is None
+    assert Inputs.read({"fail-on": "ERROR"}).fail_on_for(Severity.warning) is Severity.error
+    assert Inputs.read({"fail-on": "never"}).fail_on_for(Severity.error) is None
+    with pytest.raises(ValueError, match="input fail-on takes info, warning, error, never, not 'fatal'"):
+        Inputs.read({"fail-on": "fatal"}).checked()

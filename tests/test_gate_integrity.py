@@ -145,7 +145,7 @@ def test_a_pull_requests_own_config_does_not_switch_its_gate_off(workspace, gith
 
 
 def test_fail_on_never_in_a_pull_requests_config_is_listed_as_switching_the_gate_off():
-    from modelready.app.changes import switched_off
+    from modelready.app.configs import switched_off
     from modelready.config import load_config
 
     base = load_config(None)

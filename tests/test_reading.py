@@ -32,7 +32,9 @@ def test_an_umbrella_chart_renders_its_file_dependencies_at_their_own_files(run)
     assert [f.message for f in missing] and all("minio" in f.message for f in missing)  # the remote grandchild is named
 
 
-def test_values_sets_beside_and_outside_the_chart_are_each_rendered_and_named(run):
+def test_values_sets_beside_and_outside_the_chart_are_each_rendered_and_named(run, tmp_path):
+    from modelready.config import load_config
+
     repo = shared_or_skip("corpus", "vllm-project__production-stack")
     result = run(repo)
     origins = {d.origin for d in result.deployments}
@@ -40,7 +42,13 @@ def test_values_sets_beside_and_outside_the_chart_are_each_rendered_and_named(ru
     assert "helm@../tutorials/assets/values-25-v100-multi-gpu-tp4.yaml" in origins
     chart = next(f for f in result.files if f.path == "helm/Chart.yaml")
     assert "../tutorials/assets/values-01-minimal-example.yaml" in chart.extra["values_sets"]
-    assert chart.extra["pin"].startswith("charts: {helm: [[], [")
+    # the line the report tells a user to paste into .modelready.yaml pins exactly the sets rendered
+    assert chart.extra["pin"].startswith("charts: {helm: {values: [[], [")
+    pasted = tmp_path / ".modelready.yaml"
+    pasted.write_text(chart.extra["pin"] + "\n", encoding="utf-8")
+    config = load_config(pasted)
+    assert config.warnings == [] and config.charts["helm"][0] == []
+    assert ["/".join(s) for s in config.charts["helm"][1:]] == chart.extra["values_sets"][1:]
     tutorial = next(f for f in result.files if f.path == "tutorials/assets/values-02-basic-config.yaml")
     assert (tutorial.status, tutorial.kind) == ("checked", "helm-values")
     tp4 = next(d for d in result.deployments if d.origin.endswith("values-25-v100-multi-gpu-tp4.yaml") and d.engine)
@@ -189,3 +197,14 @@ def test_dockerfiles_go_through_hadolint_with_its_rule_ids(run, tmp_path):
     assert "hadolint/DL3007" not in rules  # :latest is dockerfile-base-unpinned's, said once
     assert [f.loc.line for f in result.findings if f.check == "dockerfile-base-unpinned"] == [1]
     assert result.tools["hadolint"].startswith("hadolint 2.")
+
+
+def test_a_pin_line_with_awkward_paths_reads_back(tmp_path):
+    """Paths a YAML flow would misread (a comma, a colon, a bracket) are quoted in the pasted line."""
+    from modelready.config import load_config
+    from modelready.load.values_sets import pin_line
+
+    sets = [[], ["ci/a, b.yaml"], ["env: prod/values.yaml", "x[1].yaml"]]
+    pasted = tmp_path / ".modelready.yaml"
+    pasted.write_text(pin_line("charts/my chart", sets) + "\n", encoding="utf-8")
+    assert load_config(pasted).charts == {"charts/my chart": sets}

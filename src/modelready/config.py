@@ -10,6 +10,7 @@ from pathlib import Path
 from . import roots
 from .findings import Severity
 from .discover import read_bounded
+from .load import values_sets
 from .load.yamlsrc import YamlError, line_of, load_one
 
 CONFIG_NAMES = roots.CONFIG_NAMES
@@ -179,16 +180,11 @@ def _checks(cfg: Config, raw: dict, path: Path) -> None:
         raise ConfigError(f"{path}: {e}") from None
 
 
-def _charts(charts: dict, path: Path) -> dict[str, list[list[str]]]:
-    out = {}
-    for chart, spec in charts.items():
-        sets = (spec or {}).get("values") if isinstance(spec, dict) else None
-        if sets is None and isinstance(spec, dict):
-            continue  # no values sets named (a misspelt key is warned about): the chart's defaults
-        if not isinstance(sets, list):
-            raise ConfigError(f"{path}: charts.{chart}.values must be a list of values sets")
-        out[str(chart).rstrip("/")] = [[str(f) for f in (s if isinstance(s, list) else [s])] for s in sets]
-    return out
+def _charts(charts: object, path: Path) -> dict[str, list[list[str]]]:
+    try:
+        return values_sets.pinned(charts)
+    except ValueError as e:
+        raise ConfigError(f"{path}: {e}") from None
 
 
 def _smoke(smoke: dict, path: Path) -> dict:

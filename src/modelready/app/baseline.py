@@ -6,8 +6,8 @@ message with line numbers taken out, and the text of the line it points at: a co
 finding moves its line number but not its fingerprint; editing the line itself makes it a new finding.
 Equal fingerprints are matched as a multiset, so a second copy of an old problem is still new.
 
-The base branch is checked out in a temporary `git worktree` of the same clone, so the workflow's
-checkout must hold the base commit (actions/checkout with `fetch-depth: 0`, or a fetch of the base sha).
+The base branch is checked out in a temporary `git worktree` of the same clone (app/git.py), so the
+workflow's checkout must hold the base commit (actions/checkout with `fetch-depth: 0`, or a fetch of the base sha).
 """
 
 from __future__ import annotations
@@ -15,18 +15,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
-import tempfile
 from collections import Counter
 from pathlib import Path
 
-GATES = ("new", "touched", "all")
+from .git import GitError
+
 FORMAT = "modelready-baseline/1"
 _LINE_REF = re.compile(r"(?<=[:\s(])(?:line |L)?\d+(?=[\s),;:]|$)")
 
 
 class BaselineError(ValueError):
-    pass
+    """A baseline file that cannot be read."""
+
+
+NoBaseline = (BaselineError, GitError)  # no base to compare with: said, and every finding counts as new
 
 
 def fingerprint(f: dict, root: Path, _lines: dict | None = None) -> str:
@@ -89,19 +91,6 @@ def unavailable(doc: dict, why: str) -> None:
                        "pre_existing": {"error": 0, "warning": 0, "info": 0}}
 
 
-def gate(doc: dict, mode: str) -> None:
-    """Decide summary.result by the gate mode: `new` fails only on new findings at fail_on or above;
-    `touched` and `all` on every finding in the report (the report's scope tells them apart)."""
-    if mode not in GATES:
-        raise ValueError(f"gate {mode!r}: use one of {', '.join(GATES)}")
-    rank = {"info": 1, "warning": 2, "error": 3, "never": 4}  # fail-on never: nothing blocks
-    floor = rank[doc["summary"]["fail_on"]]
-    blocking = [f for f in doc["findings"] if not f["suppressed"] and rank[f["severity"]] >= floor
-                and (mode != "new" or f.get("baseline", "new") == "new")]
-    doc["summary"]["result"] = "fail" if blocking else "pass"
-    doc["summary"]["gate"] = mode
-
-
 def write(doc: dict, path: Path) -> None:
     """A baseline file (as Checkov's --create-baseline): the fingerprints of today's findings, with enough
     to read them by."""
@@ -123,71 +112,7 @@ def read(path: Path) -> list[str]:
     return [f["fingerprint"] for f in findings if not f.get("suppressed")]
 
 
-def is_ref(root: Path, ref: str) -> bool:
-    return _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode == 0
-
-
-def at_ref(root: Path, ref: str, check) -> list[str]:
-    """Fingerprints of `check(tree_root)` run on a temporary worktree of `ref`, removed afterwards."""
-    top = _git(root, "rev-parse", "--show-toplevel")
-    if top.returncode != 0:
-        raise BaselineError(f"{root} is not in a git clone: no base to compare with")
-    if not is_ref(root, ref):
-        raise BaselineError(f"commit {ref} is not in this clone (check out with fetch-depth: 0, or fetch it)")
-    toplevel = Path(top.stdout.strip())
-    sub = root.resolve().relative_to(toplevel.resolve())
-    with tempfile.TemporaryDirectory(prefix="modelready-base-") as tmp:
-        tree = Path(tmp) / "base"
-        made = _git(toplevel, "worktree", "add", "--detach", "--quiet", str(tree), ref)
-        if made.returncode != 0:
-            raise BaselineError(f"cannot check out {ref}: {made.stderr.strip()[:300]}")
-        try:
-            base_root = tree / sub
-            doc = check(base_root)
-            stamp(doc, base_root)
-            return [f["fingerprint"] for f in doc["findings"] if not f["suppressed"]]
-        finally:
-            _git(toplevel, "worktree", "remove", "--force", str(tree))
-
-
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    # no hooks, no pager, no prompts: the clone may come from anyone
-    return subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "-c", "safe.directory=*", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120, env=_env())
-
-
-def _env() -> dict:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_TERMINAL_PROMPT="0", GIT_CONFIG_NOSYSTEM="1")
-    return env
-
-
-def changed_lines(root: Path, base: str, head: str) -> dict[str, set[int]] | None:
-    """Lines each file gained or changed between two commits (git diff -U0), or None when git cannot say."""
-    proc = _git(root, "diff", "--no-color", "--no-ext-diff", "-U0", "--relative", f"{base}...{head}")
-    if proc.returncode != 0:
-        proc = _git(root, "diff", "--no-color", "--no-ext-diff", "-U0", "--relative", base, head)
-        if proc.returncode != 0:
-            return None
-    return parse_patch(proc.stdout)
-
-
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
-
-
-def parse_patch(diff: str, file: str | None = None) -> dict[str, set[int]]:
-    """{file: added or changed lines} from a unified diff (several files), or from one file's patch."""
-    out: dict[str, set[int]] = {}
-    current = file
-    for line in diff.splitlines():
-        if line.startswith("+++ "):
-            name = line[4:].strip()
-            current = name[2:] if name.startswith("b/") else (None if name == "/dev/null" else name)
-            continue
-        m = _HUNK.match(line)
-        if m and current is not None:
-            start, count = int(m.group(1)), int(m.group(2) if m.group(2) is not None else 1)
-            out.setdefault(current, set()).update(range(start, start + count))
-    return out
+def fingerprints(doc: dict, root: Path) -> list[str]:
+    """The active findings' fingerprints of a report made from the files under `root` (a base commit's tree)."""
+    stamp(doc, root)
+    return [f["fingerprint"] for f in doc["findings"] if not f["suppressed"]]

@@ -72,11 +72,11 @@ _count.__name__, _seconds.__name__ = "integer", "number"  # argparse names the t
 
 
 def _command(name: str):  # type: ignore[no-untyped-def]
-    from . import commands, compare, smoke
+    from . import commands, smoke
 
     return {"check": commands.check, "catalog": commands.catalog, "init": commands.init, "plan": commands.plan,
             "checks": commands.checks, "explain": commands.explain, "smoke": smoke.command, "github": _github,
-            "baseline": compare.command}[name]
+            "baseline": commands.baseline_file}[name]
 
 
 def _github(_args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
-"""The commands `check`, `checks`, `explain`, `catalog`, `init` and `plan` (`smoke` is in smoke.py, `github`
-in action.py)."""
+"""The commands `check`, `baseline`, `checks`, `explain`, `catalog`, `init` and `plan` (`smoke` is in smoke.py,
+`github` in action.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 from ..config import Config, ConfigError, find_config, load_config
-from . import UsageError, compare
+from ..report import verdict
+from . import UsageError, baseline, compare
+from .judge import Judge
 
 
 def check(args: argparse.Namespace) -> int:
@@ -32,14 +34,12 @@ def check(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
     trivy = _trivy_options(args, config)
-    scope, keep = compare.changed(args.changed, root, config)
-    result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke, scope=scope, keep=keep)
+    result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke, scope=compare.changed(args.changed, root, config))
     if not doc["summary"]["files_checked"]:
         print(f"modelready: no deployment files found under {', '.join(map(str, args.paths))}", file=sys.stderr)
     if args.baseline:
-        compare.compare(args.baseline, doc, root, compare.stream(args), lambda tree: run(
-            [tree / p.resolve().relative_to(root.resolve()) for p in paths], tree, config, profile, fail_on, trivy=trivy,
-            scope=compare.changed(args.changed, tree, config)[0], keep=keep)[1])
+        judge = Judge([p.resolve().relative_to(root.resolve()) for p in paths], config, profile, fail_on, trivy)
+        compare.compare(args.baseline, doc, root, compare.stream(args), judge, args.changed)
     applied: dict[str, list[str]] = {}
     for check_id, subject in result.applied:
         applied.setdefault(subject, []).append(check_id)
@@ -50,7 +50,21 @@ def check(args: argparse.Namespace) -> int:
         for e in result.errors:
             print(f"modelready: {e}", file=sys.stderr)
         return EXIT_INTERNAL
-    return 1 if doc["summary"]["result"] == "fail" else 0
+    return 1 if verdict.of(doc).fails else 0
+
+
+def baseline_file(args: argparse.Namespace) -> int:
+    """`modelready baseline`: the findings of today, as fingerprints (like Checkov's --create-baseline)."""
+    from ..findings import Severity
+    from .run import run
+
+    paths = existing([Path(p) for p in args.paths])
+    root = Path(args.root) if args.root else default_root(paths)
+    config = _config(Path(args.config) if args.config else find_config(root))
+    _result, doc = run(paths, root, config, None, Severity.error)
+    baseline.write(doc, Path(args.output))
+    print(f"modelready: {len([f for f in doc['findings'] if not f['suppressed']])} finding(s) written to {args.output}")
+    return 0
 
 
 def _selected(config: Config, args: argparse.Namespace) -> Config:

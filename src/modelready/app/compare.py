@@ -1,60 +1,53 @@
-"""`check --changed`, `check --baseline REF|FILE` and `modelready baseline`: a pull request's view from the
-command line (only what a change touches; only what it introduces)."""
+"""`check --changed` and `check --baseline REF|FILE`: a pull request's view from the command line (only
+what a change touches; only what it introduces). `modelready baseline` writes the file (commands.py)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Any, TextIO
 
-from ..config import Config, find_config
-from . import UsageError, baseline
+from ..config import Config
+from ..report import verdict
+from . import UsageError, baseline, git
+from .judge import Judge
 
 
-def changed(listing: str | None, root: Path, config: Config):  # type: ignore[no-untyped-def]
-    """--changed FILE: (the scope before the pipeline, the narrowing after it), or (None, None)."""
+def changed(listing: str | None, root: Path, config: Config) -> Any:
+    """--changed FILE: the scope of the change (what the pipeline renders, checks and keeps), or None."""
     if not listing:
-        return None, None
-    from .scope import narrow_to, of_change
+        return None
+    from .scope import of_change
 
+    return of_change(root.resolve(), changed_paths(listing), config)
+
+
+def changed_paths(listing: str) -> list[str]:
     try:
-        paths = [ln.strip() for ln in Path(listing).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        return [ln.strip() for ln in Path(listing).read_text(encoding="utf-8").splitlines() if ln.strip()]
     except OSError as e:
         raise UsageError(f"--changed {listing}: {e.strerror}") from None
-    return of_change(root.resolve(), paths, config), lambda res: narrow_to(res, paths)
 
 
-def compare(spec: str, doc: dict, root: Path, out: TextIO, check_tree: Callable[[Path], dict]) -> None:
-    """--baseline: a baseline file, else a git commit; the result then fails only on new findings."""
+def compare(spec: str, doc: dict[str, Any], root: Path, out: TextIO, judge: Judge, listing: str | None) -> None:
+    """--baseline: a baseline file, else a git commit (checked by `judge`, scoped by the --changed listing,
+    in a temporary worktree); the result then fails only on new findings."""
     try:
         if Path(spec).is_file():
             baseline.compare(doc, baseline.read(Path(spec)), spec)
-        elif baseline.is_ref(root, spec):
-            baseline.compare(doc, baseline.at_ref(root, spec, check_tree), spec)
+        elif git.has_commit(root, spec):
+            with git.worktree(root, spec) as tree:
+                _result, base_doc = judge.tree(tree, changed_paths(listing) if listing else None)
+                baseline.compare(doc, baseline.fingerprints(base_doc, tree), spec)
         else:
             raise UsageError(f"--baseline {spec}: neither a file nor a commit of this clone")
-    except baseline.BaselineError as e:
+    except baseline.NoBaseline as e:
         raise UsageError(f"--baseline {e}") from None
-    baseline.gate(doc, "new")
+    verdict.decide(doc, "new")
     b = doc["baseline"]
     print(f"baseline {spec}: {sum(b['new'].values())} new ({b['new']['error']} error(s)), "
           f"{sum(b['pre_existing'].values())} pre-existing, {b['fixed']} fixed", file=out)
-
-
-def command(args: argparse.Namespace) -> int:
-    """`modelready baseline`: the findings of today, as fingerprints (like Checkov's --create-baseline)."""
-    from ..findings import Severity
-    from .commands import _config, default_root, existing
-    from .run import run
-
-    paths = existing([Path(p) for p in args.paths])
-    root = Path(args.root) if args.root else default_root(paths)
-    config = _config(Path(args.config) if args.config else find_config(root))
-    _result, doc = run(paths, root, config, None, Severity.error)
-    baseline.write(doc, Path(args.output))
-    print(f"modelready: {len([f for f in doc['findings'] if not f['suppressed']])} finding(s) written to {args.output}")
-    return 0
 
 
 def stream(args: argparse.Namespace) -> TextIO:

@@ -35,10 +35,10 @@ def load_smoke_results(paths: list[Path]) -> list[dict]:
 
 
 def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity | None, trivy=None,
-        keep=None, smoke: list[dict] | None = None, scope=None) -> tuple[pipeline.Result, dict]:
-    """`trivy`: scan.trivy.Options, or None; `keep(result)` narrows the result (a PR's scope) before the catalog
-    is decided; `smoke`: smoke-result.json documents that decide the smoke items; `scope` (app.scope.Scope): render
-    only the charts a change touches, check only what it touches, give Trivy only its files."""
+        smoke: list[dict] | None = None, scope=None) -> tuple[pipeline.Result, dict]:
+    """`trivy`: scan.trivy.Options, or None; `smoke`: smoke-result.json documents that decide the smoke items;
+    `scope` (app.scope.Scope): render only the charts a change touches, check only what it touches, give Trivy
+    only its files, and keep of the result only what it touches before the catalog is decided."""
     from ..catalog import load as load_catalog
     from ..catalog.evaluate import default_profile, evaluate
     from ..checks import registry
@@ -69,8 +69,8 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
 
         result.findings = merge_renders(result.findings)  # Trivy's findings too: one per place, scoped to serving
         pipeline.scope_to_serving(result, config)
-    if keep is not None:
-        keep(result)
+    if scope is not None:
+        scoping.narrow_to(result, scope.changed)
     catalog = load_catalog()
     profile = profile or config.profile or default_profile(result)
     items = catalog.select(profile)

@@ -1,5 +1,10 @@
-"""What a pull request touches, decided before the pipeline runs: which changed files are deployment
-files (by their content, not their extension), which charts to render, which files Trivy reads.
+"""What a pull request touches, decided before the pipeline runs: the files it changed (`changed`), which
+of them are deployment files (by their content, not their extension), which charts to render, which files
+Trivy reads.
+
+Changed files come from `git diff --name-only base...head` when the checkout has both commits
+(`actions/checkout` with `fetch-depth: 0`), else from the API (which lists at most 3,000), else the whole
+repository is checked; `Changes.source` says which.
 
 A chart is rendered when a file under it changed, when a values file the config names for it changed,
 or when a touched ModelSpec describes one of its deployments (found after a first pass: see needs_all).
@@ -14,12 +19,41 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import Callable
+
 from ..discover import ALWAYS_SKIP_DIRS, MAX_BYTES, classify_name
+from . import git
 
 _K8S = re.compile(r"^apiVersion:\s*\S+", re.M)
 _KIND = re.compile(r"^kind:\s*\S+", re.M)
 _CARD_KEYS = re.compile(r"^(license|library_name|pipeline_tag|base_model|model-index|model_name|datasets|language|tags|inference)\s*:", re.M)
 NOT_DEPLOYMENT_DIRS = (".github/",)  # CI workflows and repository settings
+API_FILE_LIMIT = 3000  # GET /pulls/{n}/files lists no more (docs.github.com, "List pull requests files")
+
+
+@dataclass
+class Changes:
+    files: list[str] | None  # None: check everything
+    source: str
+
+
+def changed(root: Path, base: str, head: str, api: Callable[[], list[str]] | None = None) -> Changes:
+    """`api`: lists the PR's files through the API, or None (merge groups have no list)."""
+    files = git.changed_files(root, base, head)
+    if files is not None:
+        return Changes(files, f"git diff {base[:12]}...{head[:12]}: {len(files)} changed file(s)")
+    why = "the checkout lacks the base commit (fetch-depth: 0 gives it)"
+    if api is None:
+        return Changes(None, f"every file: {why}")
+    from github import GithubException
+
+    try:
+        listed = api()
+    except GithubException as e:
+        return Changes(None, f"every file: {why}, and the API's file list answered {e.status}")
+    if len(listed) >= API_FILE_LIMIT:
+        return Changes(None, f"every file: {why}, and the API lists only the first {API_FILE_LIMIT} changed files")
+    return Changes(listed, f"the API's file list: {len(listed)} changed file(s) ({why})")
 
 
 @dataclass

@@ -10,16 +10,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from .. import isolate
 from ..discover import Discovered
 from ..findings import FileRecord, Finding
 from .artifacts import Dockerfile, ModelCard, ModelConfig, ModelSpecDoc
 from .k8s import K8sObject
-
-if TYPE_CHECKING:
-    from ..config import Config
+from .values_sets import Pins
 
 
 @dataclass
@@ -52,7 +50,7 @@ class Loaded:
                 rec.kind, rec.status, rec.reason = "helm-values", "checked", f"values set rendered with chart {other.values_files[rec.path]}"
 
 
-def load(found: Discovered, config: Config, root: Path) -> Loaded:
+def load(found: Discovered, config: Pins, root: Path) -> Loaded:
     from . import charts, files, kustomize
 
     out = Loaded(root)
@@ -69,7 +67,7 @@ def load(found: Discovered, config: Config, root: Path) -> Loaded:
     return out
 
 
-def _guarded(fn: Callable[[Discovered, Config, Loaded], None], found: Discovered, config: Config, out: Loaded) -> None:
+def _guarded(fn: Callable[[Discovered, Pins, Loaded], None], found: Discovered, config: Pins, out: Loaded) -> None:
     """Run a loader in a thread; an exception becomes an internal error of the run, never a lost one."""
     try:
         fn(found, config, out)

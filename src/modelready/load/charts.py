@@ -18,7 +18,6 @@ from ..findings import FileRecord, Finding, Loc, Severity
 from . import chart_deps, files, helm, helm_worker, values_sets
 
 if TYPE_CHECKING:
-    from ..config import Config
     from . import Loaded
 
 
@@ -30,7 +29,7 @@ class _Chart:
     left_out: list[str]
 
 
-def load(found: Discovered, config: Config, out: Loaded) -> None:
+def load(found: Discovered, config: values_sets.Pins, out: Loaded) -> None:
     candidates = [p for p, kind in found.files if kind == "yaml"]
     with ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE) as pool:
         jobs = []

@@ -13,8 +13,10 @@ values file whose top-level keys are all keys of the chart's values.yaml, within
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Protocol
 
 from .yamlsrc import YamlError, load_one
 
@@ -46,10 +48,40 @@ def discover(chart_dir: Path, candidates: list[Path]) -> tuple[list[list[str]], 
     return sets + [[r] for r in rel[:MAX_SETS]], left_out
 
 
+class Pins(Protocol):
+    """What the loaders read of the config: the values sets pinned per chart (config.Config is one)."""
+
+    charts: dict[str, list[list[str]]]
+
+
 def pin_line(rel_chart: str, sets: list[list[str]]) -> str:
-    """The .modelready.yaml line that renders exactly these sets."""
-    shown = ", ".join("[" + ", ".join(s) + "]" for s in sets if s) or "[]"
-    return f"charts: {{{rel_chart}: [[], {shown}]}}" if any(sets) else f"charts: {{{rel_chart}: [[]]}}"
+    """The .modelready.yaml line that renders exactly these sets; `pinned` reads it back (a test loads it)."""
+    shown = "".join(", [" + ", ".join(map(_scalar, s)) + "]" for s in sets if s)
+    return f"charts: {{{_scalar(rel_chart)}: {{values: [[]{shown}]}}}}"
+
+
+def _scalar(text: str) -> str:
+    """A path as a YAML flow scalar: plain when it can be, else double-quoted (JSON's quoting is YAML's)."""
+    return text if _PLAIN.fullmatch(text) else json.dumps(text)
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./@+-]*")
+
+
+def pinned(charts: object) -> dict[str, list[list[str]]]:
+    """`charts:` of .modelready.yaml: chart folder -> its values sets, each a list of files relative to the
+    chart. A chart without `values` renders its defaults; ValueError says what is malformed."""
+    if not isinstance(charts, dict):
+        raise ValueError("charts must be a mapping of chart folder to {values: [[files...], ...]}")
+    out = {}
+    for chart, spec in charts.items():
+        sets = (spec or {}).get("values") if isinstance(spec, dict) else None
+        if sets is None and isinstance(spec, dict):
+            continue  # no values sets named (a misspelt key is warned about): the chart's defaults
+        if not isinstance(sets, list):
+            raise ValueError(f"charts.{chart}.values must be a list of values sets")
+        out[str(chart).rstrip("/")] = [[str(f) for f in (s if isinstance(s, list) else [s])] for s in sets]
+    return out
 
 
 def _keys(path: Path) -> set[str]:

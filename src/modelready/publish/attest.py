@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 
-from ..report.comment import BY
+from ..report.marks import ATTEST_LINE as LINE, BY, attest_mark, attested_by
 
-LINE = re.compile(r"^- \[( |x|X)\] (?P<title>.*?) <!-- modelready:attest:(?P<id>[a-z0-9-]+) -->(?P<rest>.*)$", re.M)
 WRITE = {"admin", "maintain", "write"}
 
 
@@ -23,7 +22,7 @@ def attested(body: str) -> dict[str, str]:
     for item, (ticked, rest) in state(body).items():
         m = BY.search(rest)
         if ticked and m:
-            out[item] = f"attested by @{m.group('login')} on {m.group('when')}"
+            out[item] = attested_by(m.group("login"), m.group("when"))
     return out
 
 
@@ -45,13 +44,13 @@ def reconcile(old: str, new: str, login: str, permission: str, now: str, attesta
         item, ticked = m.group("id"), m.group(1) != " "
         was, old_rest = before.get(item, (False, m.group("rest")))
         if ticked == was:
-            return f"- [{'x' if was else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{old_rest}"
+            return f"- [{'x' if was else ' '}] {m.group('title')} {attest_mark(item)}{old_rest}"
         if permission not in WRITE or (attestable is not None and item not in attestable):
             reverted.append(item)
             note = f" <sub>{'tick' if ticked else 'untick'} by @{login} reverted: attesting needs write access</sub>"
-            return f"- [{'x' if was else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{old_rest if was else note}"
+            return f"- [{'x' if was else ' '}] {m.group('title')} {attest_mark(item)}{old_rest if was else note}"
         accepted.append(item)
-        rest = f" <sub>attested by @{login} on {now}</sub>" if ticked else " <sub>awaiting a person</sub>"
-        return f"- [{'x' if ticked else ' '}] {m.group('title')} <!-- modelready:attest:{item} -->{rest}"
+        rest = f" <sub>{attested_by(login, now)}</sub>" if ticked else " <sub>awaiting a person</sub>"
+        return f"- [{'x' if ticked else ' '}] {m.group('title')} {attest_mark(item)}{rest}"
 
     return LINE.sub(fix, new), accepted, reverted

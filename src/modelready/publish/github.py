@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ..report.markdown import MARKER
+from ..report.marks import HEAD_ANY, MARKER
 
 ANNOTATION_BATCH = 50  # the Checks API takes at most 50 annotations per request
 LEVEL = {"error": "failure", "warning": "warning", "info": "notice"}
@@ -291,7 +291,7 @@ def _same(old: str, new: str) -> bool:
     """The same verdict and findings: the bodies differ at most in the commit they link to and show."""
     import re
 
-    strip = lambda body: re.sub(r"/blob/[0-9a-f]{40}/|<!-- modelready:head:[0-9a-f]{40} -->", "@", body)
+    strip = lambda body: HEAD_ANY.sub("@", re.sub(r"/blob/[0-9a-f]{40}/", "@", body))
     return strip(old) == strip(new)
 
 

@@ -8,20 +8,19 @@ from __future__ import annotations
 import secrets
 import sys
 
+from ..findings import Severity
+from ..report import verdict
 from ..report.inert import command, fold
-
-RANK = {"info": 1, "warning": 2, "error": 3}
 
 
 def story(doc: dict) -> str:
     active = sorted((f for f in doc["findings"] if not f["suppressed"]),
-                    key=lambda f: (f.get("baseline", "new") != "new", -RANK[f["severity"]], f["file"], f["line"]))
+                    key=lambda f: (f.get("baseline", "new") != "new", -Severity[f["severity"]], f["file"], f["line"]))
     names = {d["id"]: d["name"] for d in doc["deployments"]}
     b = doc.get("baseline") or {}
-    s = doc["summary"]
-    new = b.get("new") or s["findings"]
-    pre = sum((b.get("pre_existing") or {}).values())
-    head = (f"modelready: {s['result'].upper()} (gate {s.get('gate', 'touched')}, fail on {s['fail_on']}): "
+    v = verdict.of(doc)
+    new, pre = v.new, sum(v.pre_existing.values())
+    head = (f"modelready: {v.result.upper()} (gate {v.gate}, fail on {v.fail_on}): "
             f"{new['error']} new error(s), {new['warning']} new warning(s), {pre} pre-existing"
             + (f", baseline {b['source']}" if b.get("available") else f"; no baseline: {b.get('why')}" if b else ""))
     token = secrets.token_hex(16)

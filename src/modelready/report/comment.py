@@ -10,26 +10,19 @@ Every string from the files goes through report.inert (`text`, `code`); names ar
 from __future__ import annotations
 
 import html
-import json
 import re
 from typing import Callable
 
 from .. import __version__
+from ..findings import Severity
+from . import verdict
 from .inert import code, text
-from .markdown import MARKER
-
-# an attestation as the comment records it (publish.attest reads and writes it)
-BY = re.compile(r"<sub>attested by @(?P<login>[\w-]+) on (?P<when>[0-9T:\-]+Z)</sub>")
-RESULT_MARK = "<!-- modelready:result:{} -->"
-HEAD_MARK = "<!-- modelready:head:{} -->"  # the commit a comment shows: an event about an older rendering is stale
-HEAD_RE = re.compile(r"<!-- modelready:head:([0-9a-f]{40}) -->")
-STATE = re.compile(r"<!-- modelready:state (\{.*?\}) -->")
+from .marks import BY, MARKER, Hidden, attest_mark
 COMMENT_LIMIT = 65536  # characters (GitHub's issue comment limit)
 SUMMARY_LIMIT = 1024 * 1024  # bytes (a step's job summary)
 FOLD_WARNINGS = 5  # more new warnings than this are folded
 WARNINGS_CAPPED = 40  # when even folded they do not fit: this many, the rest in the job summary
 BADGE = {"error": "🔴", "warning": "🟠", "info": "🔵"}
-RANK = {"info": 1, "warning": 2, "error": 3}
 LEGEND = ("<sub>🔴 error · 🟠 warning · 🔵 info · ❌ item with an error · ⚠️ item with warnings · ✅ passed · "
           "☐ waits for a person · ➖ not applicable · ⏭️ skipped</sub>")
 DOCS = "https://github.com/modelready/modelready/blob/v{version}/docs/checks.md#{check}"
@@ -38,14 +31,10 @@ _SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/#%?=&+-]*")  # a s
 
 def state_of(doc: dict, require_attestations: bool) -> dict:
     """The numbers the headline is made of, kept in the comment so a tick can re-title it."""
-    floor = RANK.get(doc["summary"]["fail_on"], 4)  # fail-on never: nothing blocks
-    gate = doc["summary"].get("gate", "touched")
-    active = [f for f in doc["findings"] if not f["suppressed"]]
-    blocking = [f for f in active if RANK[f["severity"]] >= floor and (gate != "new" or f.get("baseline", "new") == "new")]
+    v = verdict.of(doc)
     attest = [i for i in doc["catalog"]["items"] if i["mode"] == "attest"]
-    return {"gate": gate, "fail_on": doc["summary"]["fail_on"], "blocking": len(blocking),
-            "blocking_errors": sum(1 for f in blocking if f["severity"] == "error"),
-            "pre_existing": sum(1 for f in active if f.get("baseline") == "pre-existing"),
+    return {"gate": v.gate, "fail_on": v.fail_on, "blocking": sum(v.blocking.values()), "blocking_errors": v.blocking["error"],
+            "pre_existing": sum(v.pre_existing.values()),
             "attest": len(attest), "attested": sum(1 for i in attest if i["status"] == "passed"),
             "require": bool(require_attestations)}
 
@@ -76,8 +65,7 @@ def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | 
     size = (lambda s: len(s.encode("utf-8"))) if full else len
     if size(notes) > limit // 4:  # the notes never push a new error out
         notes = notes[: limit // 8] + f"\n\n… (more in the {parts.summary_link()})\n"
-    shown = f"\n{HEAD_MARK.format(head_sha)}" if head_sha else ""
-    tail = f"\n<!-- modelready:state {json.dumps(state, separators=(',', ':'))} -->{shown}\n{RESULT_MARK.format(doc['summary']['result'])}\n"
+    tail = Hidden(state, head_sha, verdict.of(doc).result).render()
     levels = range(0, 7)
     body = ""
     for level in levels:
@@ -104,10 +92,9 @@ def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | 
 
 def retitle(body: str, boxes: dict[str, tuple[bool, str]]) -> str:
     """After a tick: the headline and the attestation counts from the boxes now in the comment."""
-    m = STATE.search(body)
-    if not m:
+    s = Hidden.read(body).state
+    if not s:
         return body
-    s = json.loads(m.group(1))
     s["attested"] = sum(1 for ticked, _ in boxes.values() if ticked)
     s["attest"] = len(boxes)
     lines = body.split("\n")
@@ -115,12 +102,11 @@ def retitle(body: str, boxes: dict[str, tuple[bool, str]]) -> str:
         lines[1] = headline(s)
     body = "\n".join(lines)
     body = re.sub(r"^### Waiting for a person \(\d+ of \d+ attested\)$", f"### Waiting for a person ({s['attested']} of {s['attest']} attested)", body, flags=re.M)
-    return body.replace(m.group(0), f"<!-- modelready:state {json.dumps(s, separators=(',', ':'))} -->")
+    return Hidden.restate(body, s)
 
 
 def state(body: str) -> dict | None:
-    m = STATE.search(body or "")
-    return json.loads(m.group(1)) if m else None
+    return Hidden.read(body).state or None
 
 
 class _Parts:
@@ -129,7 +115,7 @@ class _Parts:
         self.names = {d["id"]: d["name"] for d in doc["deployments"]}
         self.rules = {r["id"]: r for r in doc["rules"]}
         active = [f for f in doc["findings"] if not f["suppressed"]]
-        self.active = sorted(active, key=lambda f: (-RANK[f["severity"]], f["file"], f["line"], f["check"]))
+        self.active = sorted(active, key=lambda f: (-Severity[f["severity"]], f["file"], f["line"], f["check"]))
 
     def new(self, severity: str) -> list[dict]:
         return [f for f in self.active if f["severity"] == severity and f.get("baseline", "new") == "new"]
@@ -246,11 +232,11 @@ class _Parts:
             # a recorded tick is our own text (attest.BY: a login and a time), kept as it is for the next run to read
             tick = self.ticked.get(i["id"]) or (i["why"] if i["status"] == "passed" else None)
             if tick is not None and BY.fullmatch(f"<sub>{tick}</sub>"):
-                out.append(f"- [x] {text(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>{tick}</sub>")
+                out.append(f"- [x] {text(i['title'])} {attest_mark(i['id'])} <sub>{tick}</sub>")
             elif i["status"] == "passed":
-                out.append(f"- [x] {text(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>{text(i['why'])}</sub>")
+                out.append(f"- [x] {text(i['title'])} {attest_mark(i['id'])} <sub>{text(i['why'])}</sub>")
             else:
-                out.append(f"- [ ] {text(i['title'])} <!-- modelready:attest:{i['id']} --> <sub>awaiting a person</sub>")
+                out.append(f"- [ ] {text(i['title'])} {attest_mark(i['id'])} <sub>awaiting a person</sub>")
         return out
 
     def spec_fields(self) -> list[str]:

@@ -9,6 +9,7 @@ import re
 
 from .. import __version__
 from ..findings import Finding, Severity
+from . import verdict
 from .inert import redact_tree
 
 SCHEMA_VERSION = 1
@@ -19,14 +20,13 @@ def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fai
     """`fail_on` None: never fail (`--fail-on never`): the report is the same, the result is pass."""
     active = [f for f in findings if not f.suppressed]
     counts = {s.name: sum(1 for f in active if f.severity == s) for s in Severity}
-    failed = fail_on is not None and any(f.severity >= fail_on for f in active)
     # one redaction for every output: each renders this document (Helm `fail` messages, engine argv and
     # model URIs may carry a token from the files)
-    return redact_tree({
+    doc = redact_tree({
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "modelready", "version": __version__, **result.tools},
         "summary": {
-            "result": "fail" if failed else "pass",
+            "result": "pass",  # decided below, by the one verdict
             "fail_on": fail_on.name if fail_on is not None else "never",
             "files": len(result.files),
             "files_checked": sum(1 for f in result.files if f.status == "checked"),
@@ -45,6 +45,8 @@ def build(result, findings: list[Finding], rules: list[dict], catalog: dict, fai
         "catalog": catalog,
         "errors": list(result.errors),
     })
+    doc["summary"]["result"] = verdict.of(doc).result
+    return doc
 
 
 def _not_analysed(result, findings: list[Finding]) -> int:

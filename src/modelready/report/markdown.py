@@ -7,9 +7,9 @@ from typing import Callable
 
 from . import inert
 
+from .marks import MARKER
+
 GITHUB_LIMIT = 65536
-# Opens every checklist comment: how the publisher finds its own comment to update, and an edit of it to reconcile.
-MARKER = "<!-- modelready:checklist -->"
 BADGE = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 
 

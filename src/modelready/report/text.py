@@ -8,11 +8,12 @@ from __future__ import annotations
 import textwrap
 from typing import Callable
 
+from ..findings import Severity
+from . import verdict as judged
 from .inert import fold
 
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 RESET, BOLD, GREEN = "\033[0m", "\033[1m", "\033[32m"
-RANK = {"info": 1, "warning": 2, "error": 3}
 INDENT = 10  # the message line sits under the check ID
 
 Paint = Callable[[str, str], str]
@@ -25,7 +26,7 @@ def render(doc: dict, color: bool = False, width: int = 100, min_severity: str =
     groups: dict[str, list[dict]] = {}
     shown = [f for f in doc["findings"] if not f["suppressed"]]
     for f in shown:
-        if RANK[f["severity"]] >= RANK[min_severity]:
+        if Severity[f["severity"]] >= Severity[min_severity]:
             groups.setdefault(f["subject"], []).append(f)
     hidden = len(shown) - sum(len(fs) for fs in groups.values())
     id_width = max((len(fold(f["check"])) for fs in groups.values() for f in fs), default=0)
@@ -49,7 +50,7 @@ def _clean(doc: dict, shown: list[dict], listed: set[str], c: Paint) -> list[str
 
 def _group(subject: str, findings: list[dict], c: Paint, id_width: int, wrap: textwrap.TextWrapper) -> list[str]:
     lines = [c(BOLD, fold(subject))]
-    for f in sorted(findings, key=lambda f: (-RANK[f["severity"]], f["file"], f["line"])):
+    for f in sorted(findings, key=lambda f: (-Severity[f["severity"]], f["file"], f["line"])):
         where = fold(f"{f['file']}:{f['line']}" if f["line"] else f["file"])
         if f["values_key"]:
             where += f" (values: {fold(f['values_key'])})"
@@ -68,13 +69,13 @@ def _summary(doc: dict, c: Paint) -> list[str]:
             f"{s['deployments']} deployments" + (f" ({s['not_analysed']} not analysed)" if s.get("not_analysed") else "") + f"; {n['error']} errors, {n['warning']} warnings, {n['info']} info"
             + (f", {s['suppressed']} suppressed" if s["suppressed"] else ""),
             f"checklist {cat['profile']}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(statuses.items())),
-            c(COLORS["error"] if s["result"] == "fail" else GREEN, verdict(doc)),
+            c(COLORS["error"] if judged.of(doc).fails else GREEN, verdict(doc)),
             *(c(COLORS["error"], f"internal error: {fold(e)}") for e in doc["errors"])]
 
 
 def verdict(doc: dict) -> str:
-    s = doc["summary"]
-    return f"{'FAIL' if s['result'] == 'fail' else 'PASS'} (fail on {s['fail_on']})"
+    v = judged.of(doc)
+    return f"{v.result.upper()} (fail on {v.fail_on})"
 
 
 def one_line(doc: dict) -> str:

@@ -1,0 +1,156 @@
+"""What a run leaves and where: the report and SARIF files, the job summary, the outputs and the log (every
+run, token or not); for a pull request also the comment (best effort, by its behaviour) and the check run
+completed with annotations on the changed lines. The check run's life is publish.gate's: created in
+progress first, completed here, failed with one line whatever goes wrong (`guarded`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from ..publish import attest, log
+from ..publish.gate import Gate, cause
+from ..publish.runner import Runner
+from ..report import verdict
+from ..report.inert import text
+from ..report.marks import MARKER
+from .inputs import Inputs
+
+NO_LONGER = MARKER + "\nmodelready: this pull request no longer touches deployment files; nothing to check.\n"
+
+
+def publisher_of(r: Runner) -> Any:
+    """A github.Publisher for the run's token, or None without one."""
+    if not r.token:
+        return None
+    from ..publish.github import Publisher
+
+    return Publisher(r.api_url, r.token, r.repository)
+
+
+def guarded(r: Runner, gate: Gate, body: Callable[[], int]) -> int:
+    """Run `body`; whatever it raises completes the check with a failure and one line, never a traceback."""
+    try:
+        return body()
+    except ValueError as e:  # a bad input or config: exit 2 with the line (cli prints it)
+        gate.fail(str(e))
+        raise
+    except Exception as e:  # noqa: BLE001 - the required check must report, with why
+        why = cause(e)
+        gate.fail(why)
+        print(f"modelready: could not finish: {why}", file=sys.stderr, flush=True)
+        r.write_summary(f"**modelready could not finish:** {text(why)}")
+        return 2
+
+
+def refuse(r: Runner, gate: Gate, why: str) -> int:
+    gate.fail(why)
+    print(f"modelready: {why}", flush=True)
+    r.write_summary(f"**modelready:** {text(why)}")
+    return 1
+
+
+def record(r: Runner, inputs: Inputs, root: Path, doc: dict[str, Any], summary: str | None) -> None:
+    """What every run leaves, token or not: report and SARIF files, the job summary, outputs, the log.
+    `summary` None: the change touches no deployment file."""
+    report_path, sarif_path = write_reports(inputs, root, doc)
+    r.write_summary(summary if summary is not None else "modelready: this change touches no deployment file.")
+    v = verdict.of(doc)
+    counts, new = doc["summary"]["findings"], v.new
+    r.write_output(result=v.result if summary is not None else "neutral", errors=counts["error"], warnings=counts["warning"],
+                   new_errors=new["error"], new_warnings=new["warning"], sarif_path=sarif_path, report_path=report_path)
+    if summary is not None:
+        log.tell(doc)
+
+
+def write_reports(inputs: Inputs, root: Path, doc: dict[str, Any]) -> tuple[Path, Path]:
+    from ..report import sarif
+
+    report_path, sarif_path = root / inputs.report_path, root / inputs.sarif_path
+    report_path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    sarif_path.write_text(json.dumps(sarif.render(doc), separators=(",", ":")) + "\n", encoding="utf-8")
+    return report_path, sarif_path
+
+
+def comment(r: Runner, inputs: Inputs, doc: dict[str, Any], existing: Any, limit: int | None = None, notes: str = "") -> str:
+    """The sticky comment for `doc`. Attestations recorded in the comment so far stay ticked, with who
+    and when, whichever event writes it next."""
+    from ..report import comment as builder
+
+    ticks = attest.attested(existing.body) if existing is not None else {}
+    attest.apply(doc, ticks)
+    return builder.build(doc, linker(r), summary_url=run_url(r), ticked=ticks, require_attestations=inputs.require_attestations,
+                         limit=limit or builder.COMMENT_LIMIT, notes=notes, head_sha=r.sha)
+
+
+def summary(r: Runner, inputs: Inputs, doc: dict[str, Any], existing: Any, notes: str = "") -> str:
+    """The job summary: the same story with every finding listed, within its own 1 MiB."""
+    from ..report import comment as builder
+
+    ticks = attest.attested(existing.body) if existing is not None else {}
+    return builder.build(doc, linker(r), summary_url=None, ticked=ticks, require_attestations=inputs.require_attestations,
+                         limit=builder.SUMMARY_LIMIT - 1024, full=True, notes=notes)
+
+
+def run_url(r: Runner) -> str | None:
+    return f"{r.server_url}/{r.repository}/actions/runs/{r.run_id}" if r.run_id and r.repository else None
+
+
+def linker(r: Runner) -> Callable[[str, int], str | None]:
+    """Links to file lines at the PR's head commit."""
+    if not (r.repository and r.sha):
+        return lambda path, line: None
+    from urllib.parse import quote
+
+    base = f"{r.server_url}/{r.repository}/blob/{r.sha}/"
+    # the path is the PR's: percent-encoded, so no character of it can end the link or start another
+    return lambda path, line: base + quote(path, safe="/") + (f"#L{line}" if line else "")
+
+
+def existing_comment(gate: Gate, publisher: Any, number: int | None, behaviour: str) -> Any:
+    """The comment an earlier run left (the newest under the `new` behaviours), or None."""
+    if publisher is None or not number:
+        return None
+    try:
+        return publisher.find_comment(number, newest=behaviour in ("new", "hide-and-new"))
+    except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
+        best_effort(gate, e, "comments could not be listed")
+        return None
+
+
+def post_comment(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, number: int | None, body: str, touched: bool, existing: Any) -> None:
+    """The PR's comment, by its behaviour, best effort; a PR that no longer touches deployment files gets
+    its old comment replaced by one line."""
+    if publisher is None or number is None or inputs.comment == "off":
+        return
+    try:
+        if touched:
+            publisher.post_comment(number, body, existing, inputs.comment, skip_unchanged=inputs.skip_if_unchanged)
+        elif existing is not None:  # it touched deployment files before: its verdict is stale
+            publisher.upsert_comment(number, NO_LONGER, existing)
+    except Exception as e:  # noqa: BLE001 - the comment is best effort; the check is not
+        best_effort(gate, e, "the comment was not written")
+
+
+def conclude(r: Runner, inputs: Inputs, gate: Gate, doc: dict[str, Any], body: str, touched: bool, existing: Any = None,
+             lines: dict[str, set[int]] | None = None) -> None:
+    """The check run completed: annotations on `lines` (the lines the PR changed; None: every finding's line)."""
+    from ..publish.github import annotations
+
+    if not touched:
+        gate.finish("neutral", "No deployment files changed", "This change touches no file modelready checks.")
+        return
+    v = verdict.of(doc)
+    body = body if len(body) < 65000 else comment(r, inputs, doc, existing, limit=60000)
+    gate.finish("failure" if v.fails else "success", v.title(doc["summary"]["deployments"]), body,
+                annotations(doc["findings"], lines=lines, notices=inputs.annotation_notices))
+
+
+def best_effort(gate: Gate, e: Exception, what: str) -> None:
+    from ..publish.github import RateLimited
+
+    if isinstance(e, RateLimited):  # waiting longer is not an option: the check says so
+        raise e
+    gate.say(f"{what}: {cause(e)}")

@@ -1,0 +1,207 @@
+"""A pull request's run (or a merge group's), top to bottom: inputs → changed files → judge(head) →
+judge(base) → compare → publish. Only what the change introduced fails by default (gate `new`, against its
+base commit, checked the same way in a temporary worktree: baseline.py); the config is the base commit's
+(configs.py). The verdict comes from these files and nothing else.
+
+A fork's own run has a read-only token: it writes nothing, and modelready-publish.yml's `workflow_run`
+reports for it (`from_workflow_run`), recomputing the verdict from the PR's head checked out as data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..publish.gate import Gate
+from ..publish.runner import Runner
+from ..report import verdict
+from ..report.inert import text
+from . import baseline, configs, git, publishing, scope
+from .inputs import Inputs
+from .judge import Judge
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """The change judged: a pull request (`number`) or a merge group (no number), its commits and the
+    checkout holding its head. `fork`: its code must never reach a GPU runner."""
+
+    number: int | None
+    base: str
+    head: str
+    root: Path
+    head_ref: str = ""
+    fork: bool = False
+
+    @classmethod
+    def of_event(cls, r: Runner) -> "PullRequest | None":
+        pr, group = r.event.get("pull_request"), r.event.get("merge_group")
+        if r.event_name == "pull_request" and pr is not None:
+            return cls(int(pr["number"]), (pr.get("base") or {}).get("sha") or "", r.sha, r.workspace.resolve(),
+                       (pr.get("head") or {}).get("ref", ""), r.from_fork)
+        if r.event_name == "merge_group" and group is not None:
+            return cls(None, group.get("base_sha") or "", r.sha, r.workspace.resolve())
+        return None
+
+
+@dataclass(frozen=True)
+class Base:
+    """What the head is compared with: the base's fingerprints, or why there are none."""
+
+    fingerprints: list[str] | None
+    source: str
+
+
+def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) -> int:
+    inputs = inputs.checked()
+    chosen = configs.for_change(pr.root, inputs.config, inputs.config_from, pr.base, publisher)
+    judge = Judge.for_action(inputs, chosen.applied)
+    changes = changed_files(publisher, pr, chosen.source)
+    touched = changes.files is None or scope.of_change(pr.root, changes.files, judge.config).touches_deployments
+    changed = None if inputs.gate == "all" else changes.files  # gate all: the whole repository is judged
+    result, doc = judge.tree(pr.root, changed)
+    base = judge_base(inputs, pr, judge, changed, touched)
+    compare(doc, base)
+    v = verdict.decide(doc, inputs.gate)
+    notes = configs.section(configs.switched_off(chosen.base, chosen.own, doc, changes.files), chosen.own_applied)
+    notes += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(chosen.source)}.</sub>\n"
+    publish(r, inputs, gate, publisher, pr, doc, touched, notes)
+    if touched and pr.number and publisher is not None and inputs.smoke == "dispatch" and not pr.fork:
+        dispatch_smoke(publisher, inputs, pr, result)
+    return 1 if touched and v.fails else 0
+
+
+def dispatch_smoke(publisher: Any, inputs: Inputs, pr: PullRequest, result: Any) -> None:
+    """Send the PR's serving deployments to the smoke workflow as a matrix (Actions fans them out over GPU
+    runners). Only for branches of this repository: a fork's code never reaches a GPU runner."""
+    from ..smoke.target import plan
+
+    include = plan(result.deployments, gpu_only=False)
+    if not include:
+        print("modelready: no serving deployment in this pull request: no smoke run")
+        return
+    matrix = json.dumps({"include": include}, separators=(",", ":"))
+    publisher.dispatch(inputs.smoke_workflow, pr.head_ref, {"pr": str(pr.number), "sha": pr.head, "matrix": matrix})
+    print(f"modelready: smoke run dispatched for {len(include)} deployment(s) on {pr.head_ref}")
+
+
+def changed_files(publisher: Any, pr: PullRequest, config_source: str) -> scope.Changes:
+    api = (lambda: publisher.changed_files(pr.number)) if publisher is not None and pr.number else None
+    changes = scope.changed(pr.root, pr.base, pr.head, api)
+    print(f"modelready: changed files from {changes.source}; config from {config_source}", flush=True)
+    return changes
+
+
+def judge_base(inputs: Inputs, pr: PullRequest, judge: Judge, changed: list[str] | None, touched: bool) -> Base:
+    """The base's findings: a baseline file when the input names one, else the base commit checked by the
+    same judge in a temporary worktree. Without either every finding counts as new, and says why."""
+    try:
+        if inputs.baseline and (pr.root / inputs.baseline).is_file():
+            return Base(baseline.read(pr.root / inputs.baseline), inputs.baseline)
+        if not touched:
+            return Base(None, "no deployment file touched")
+        if not pr.base:
+            return Base(None, "the event names no base commit")
+        with git.worktree(pr.root, pr.base) as tree:
+            _result, base_doc = judge.tree(tree, changed)
+            return Base(baseline.fingerprints(base_doc, tree), pr.base[:12])
+    except baseline.NoBaseline as e:
+        print(f"modelready: no baseline: {e}", flush=True)
+        return Base(None, str(e))
+
+
+def compare(doc: dict[str, Any], base: Base) -> None:
+    if base.fingerprints is None:
+        baseline.unavailable(doc, base.source)
+    else:
+        baseline.compare(doc, base.fingerprints, base.source)
+
+
+def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest, doc: dict[str, Any], touched: bool, notes: str) -> None:
+    """The comment (best effort), the files, summary, outputs and log, then the check run completed (annotations
+    on the changed lines) and, with require-attestations, the attestations check."""
+    existing = publishing.existing_comment(gate, publisher, pr.number, inputs.comment)
+    body = publishing.comment(r, inputs, doc, existing, notes=notes)
+    if pr.number:  # what modelready-publish.yml reads for a fork: which PR; a hint it checks, never a verdict
+        doc["github"] = {"pull_request": pr.number, "head_sha": r.sha}
+    publishing.record(r, inputs, pr.root, doc, publishing.summary(r, inputs, doc, existing, notes) if touched else None)
+    lines = annotated_lines(inputs.annotations, publisher, pr)
+    publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, existing)
+    publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines)
+    if touched and publisher is not None and pr.number is not None and inputs.require_attestations:
+        from ..report.comment import state_of
+        from .attestation import attestations
+
+        st = state_of(doc, True)
+        attestations(publisher, inputs.check_name, r.sha, st["attested"], st["attest"], True,
+                     "Tick the boxes in the pull request's modelready comment (people with write access).")
+
+
+def annotated_lines(where: str, publisher: Any, pr: PullRequest) -> dict[str, set[int]] | None:
+    """Where annotations may go: the lines the change touched (`changed`), nowhere (`off`), anywhere (`all`: None)."""
+    if where == "all":
+        return None
+    return changed_lines(publisher, pr) if where == "changed" else {}
+
+
+def changed_lines(publisher: Any, pr: PullRequest) -> dict[str, set[int]] | None:
+    """Lines the PR added or changed: from git when the clone has both commits, else from the API's patches;
+    None (every line) when neither can say."""
+    lines = git.changed_lines(pr.root, pr.base, pr.head) if pr.base else None
+    if lines is not None:
+        return lines
+    if publisher is None or pr.number is None:
+        return None
+    if publisher.patches is None:
+        try:
+            publisher.changed_files(pr.number)
+        except Exception:  # noqa: BLE001 - annotations are decoration: every line then
+            return None
+    lines = {}
+    for name, patch in (publisher.patches or {}).items():
+        lines.update(git.parse_patch(patch or "", name))
+    return lines
+
+
+def from_workflow_run(r: Runner, inputs: Inputs) -> int:
+    """workflow_run, for a pull request whose own run had a read-only token (a fork). The trusted workflow
+    checked the PR head out as data at `pr-path`; the verdict is recomputed here from those files. The
+    artifact only says which pull request it was: that PR's head must be the commit of the run."""
+    event = r.event.get("workflow_run") or {}
+    if r.event.get("action") != "completed" or event.get("event") != "pull_request" or not r.token:
+        print("modelready: not a completed pull_request run, or no token: nothing to do")
+        return 0
+    publisher = publishing.publisher_of(r)
+    r.sha = event.get("head_sha", "")
+    gate = Gate(publisher, inputs.check_name, r.sha)
+    gate.start()
+    return publishing.guarded(r, gate, lambda: _fork(r, inputs, gate, publisher, int(event["id"])))
+
+
+def _fork(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, run_id: int) -> int:
+    raw = publisher.download_report(run_id, inputs.artifact_name, inputs.report_path)
+    if raw is None:
+        return publishing.refuse(r, gate, "the pull request's run left no modelready-report artifact, so which pull request it was is unknown: re-run that workflow")
+    number = claimed_number(raw)
+    if number is None:
+        return publishing.refuse(r, gate, "the pull request's report artifact is not a modelready report naming a pull request")
+    pull = publisher.pull(number)
+    if pull.head.sha != r.sha:
+        return publishing.refuse(r, gate, f"the report artifact names pull request #{number}, whose head is {pull.head.sha[:12]}, not {r.sha[:12]}")
+    pr_root = (r.workspace / inputs.pr_path).resolve()
+    if not pr_root.is_dir() or not pr_root.is_relative_to(r.workspace.resolve()):
+        return publishing.refuse(r, gate, f"the pull request's head is not checked out at {inputs.pr_path}: the workflow must check it out there as data")
+    checked_out = git.head(pr_root)
+    if checked_out is not None and checked_out != r.sha:
+        return publishing.refuse(r, gate, f"{inputs.pr_path} holds {checked_out[:12]}, not the pull request's head {r.sha[:12]}")
+    return run(r, inputs, gate, publisher, PullRequest(number, pull.base.sha, r.sha, pr_root, fork=True))
+
+
+def claimed_number(raw: bytes) -> int | None:
+    try:
+        claimed = json.loads(raw).get("github") or {}
+        number = claimed.get("pull_request")
+    except (ValueError, AttributeError):
+        return None
+    return number if isinstance(number, int) and not isinstance(number, bool) and number > 0 else None

@@ -1,0 +1,78 @@
+"""The one verdict: which findings block, which are new and which pre-existing. The report's
+`summary.result`, the comment's headline, the check run's title, the log's first line, the Action's
+outputs, the job summary and every exit code read it from here.
+
+A finding blocks when it is active (not suppressed), at `fail_on` or above (`never`: nothing blocks), and,
+under gate `new`, new against the base (app/baseline.py marks each finding new or pre-existing; without a
+baseline every finding counts as new)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..findings import Severity
+
+SEVERITIES = tuple(s.name for s in sorted(Severity, reverse=True))  # error, warning, info
+GATES = ("new", "touched", "all")
+
+
+def floor(fail_on: str) -> Severity | None:
+    """The lowest severity that blocks; None for `never`."""
+    return None if fail_on == "never" else Severity[fail_on]
+
+
+def blocks(f: dict[str, Any], gate: str, lowest: Severity | None) -> bool:
+    return (not f["suppressed"] and lowest is not None and Severity[f["severity"]] >= lowest
+            and (gate != "new" or f.get("baseline", "new") == "new"))
+
+
+def _zero() -> dict[str, int]:
+    return {s: 0 for s in ("error", "warning", "info")}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    gate: str
+    fail_on: str
+    blocking: dict[str, int]  # per severity
+    new: dict[str, int]  # active findings new against the base (all of them without one)
+    pre_existing: dict[str, int]
+    compared: bool  # a baseline was available
+
+    @property
+    def fails(self) -> bool:
+        return sum(self.blocking.values()) > 0
+
+    @property
+    def result(self) -> str:
+        return "fail" if self.fails else "pass"
+
+    def title(self, deployments: int) -> str:
+        """The check run's title."""
+        pre = f"; {sum(self.pre_existing.values())} pre-existing" if self.compared else ""
+        return f"{self.new['error']} new error(s), {self.new['warning']} new warning(s){pre} in {deployments} deployment(s)"
+
+
+def of(doc: dict[str, Any]) -> Verdict:
+    """The verdict of a report document as its summary's gate and fail_on decide it."""
+    s = doc["summary"]
+    gate, lowest = s.get("gate", "touched"), floor(s["fail_on"])
+    blocking, new, pre = _zero(), _zero(), _zero()
+    for f in doc["findings"]:
+        if f["suppressed"]:
+            continue
+        if blocks(f, gate, lowest):
+            blocking[f["severity"]] += 1
+        (pre if f.get("baseline") == "pre-existing" else new)[f["severity"]] += 1
+    return Verdict(gate, s["fail_on"], blocking, new, pre, bool((doc.get("baseline") or {}).get("available")))
+
+
+def decide(doc: dict[str, Any], gate: str) -> Verdict:
+    """Set the report's gate and its `summary.result` by the verdict; return it."""
+    if gate not in GATES:
+        raise ValueError(f"gate {gate!r}: use one of {', '.join(GATES)}")
+    doc["summary"]["gate"] = gate
+    v = of(doc)
+    doc["summary"]["result"] = v.result
+    return v
