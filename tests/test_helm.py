@@ -124,3 +124,20 @@ def test_one_finding_per_place_names_every_values_set_it_holds_in(run):
     assert "in 2 renders: ../tutorials/assets/values-02-basic-config.yaml, ../tutorials/assets/values-04-multiple-models.yaml" in latest[0].message
     keys = [(f.check, f.loc, f.message, f.subject.partition("@")[0]) for f in result.findings]
     assert len(keys) == len(set(keys))
+
+
+def test_a_library_chart_is_not_a_chart_that_renders_nothing_and_every_values_file_is_rendered(run, tmp_path):
+    import shutil
+
+    lib = tmp_path / "common"
+    (lib / "templates").mkdir(parents=True)
+    (lib / "Chart.yaml").write_text("apiVersion: v2\nname: common\ntype: library\nversion: 2.31.4\n", encoding="utf-8")  # bitnami/common's shape
+    (lib / "templates" / "_labels.tpl").write_text('{{- define "common.labels.standard" -}}\napp.kubernetes.io/name: {{ .Chart.Name }}\n{{- end -}}\n',
+                                                   encoding="utf-8")
+    chart = tmp_path / "llm"
+    shutil.copytree(Path(__file__).parent / "checks" / "helm-render-failed" / "pass" / "chart", chart)
+    (chart / "values.prod.yaml").write_text("image:\n  tag: v0.10.1\n", encoding="utf-8")  # no ci/ or values-*.yaml name
+    result = run(tmp_path)
+    assert not [f for f in result.findings if f.check == "not-analysed" and f.subject == "common"]
+    assert "library chart" in next(r.reason for r in result.files if r.path == "common/Chart.yaml")
+    assert "llm@values.prod.yaml" in {d.origin for d in result.deployments}

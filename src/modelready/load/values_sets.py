@@ -32,9 +32,7 @@ def discover(chart_dir: Path, candidates: list[Path]) -> tuple[list[list[str]], 
 
     `candidates` are YAML files outside every chart that hold no Kubernetes objects."""
     sets: list[list[str]] = [[]]
-    found: list[Path] = []
-    for pattern in _IN_CHART:
-        found += [p for p in sorted(chart_dir.glob(pattern)) if p.is_file() and not p.is_symlink() and p not in found]
+    found: list[Path] = _in_chart(chart_dir)
     keys = _keys(chart_dir / "values.yaml")
     project = chart_dir.parent.parent
     for p in candidates:
@@ -52,6 +50,16 @@ class Pins(Protocol):
     """What the loaders read of the config: the values sets pinned per chart (config.Config is one)."""
 
     charts: dict[str, list[list[str]]]
+
+
+def _in_chart(chart_dir: Path) -> list[Path]:
+    found: list[Path] = []
+    for pattern in _IN_CHART:
+        found += [p for p in sorted(chart_dir.glob(pattern)) if p.is_file() and not p.is_symlink() and p not in found]
+    # any other values file at the chart's root (values.prod.yaml, values.gpu.yml): rendered too, never silently unused
+    found += [p for p in sorted(chart_dir.glob("*.y*ml")) if p.suffix in (".yaml", ".yml") and p.name not in ("values.yaml", "Chart.yaml")
+              and _VALUES_NAME.search(p.stem) and p.is_file() and not p.is_symlink() and p not in found]
+    return found
 
 
 def pin_line(rel_chart: str, sets: list[list[str]]) -> str:
