@@ -159,7 +159,7 @@ def test_manifests_are_validated_against_the_chosen_kubernetes_release(run, tmp_
     text += "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: hf-secret\ntype: Opaque\nstringData:\n  hf_api_token: {{HF_TOKEN}}\n"
     (tmp_path / "vllm.yaml").write_text(text, encoding="utf-8")
     default = [f for f in run(tmp_path).findings if f.check == "manifest-schema-invalid"]
-    assert [(f.loc.line, f.severity.name) for f in default] == [(19, "error"), (48, "error")]
+    assert [(f.loc.line, f.severity.name) for f in default] == [(20, "error"), (48, "error")]  # the unknown key itself
     assert all("(Kubernetes 1.35 API schema)" in f.message for f in default)
     old = [f for f in run(tmp_path, config=Config(kubernetes_version="1.27")).findings if f.check == "manifest-schema-invalid"]
     assert len(old) == 2 and all("(Kubernetes 1.27 API schema)" in f.message for f in old)
@@ -208,3 +208,21 @@ def test_a_pin_line_with_awkward_paths_reads_back(tmp_path):
     pasted = tmp_path / ".modelready.yaml"
     pasted.write_text(pin_line("charts/my chart", sets) + "\n", encoding="utf-8")
     assert load_config(pasted).charts == {"charts/my chart": sets}
+
+
+def test_custom_resources_are_validated_by_their_operators_published_crds(run, tmp_path):
+    import json
+
+    from modelready.scan import schema
+
+    lws = shared_or_skip("corpus", "kubernetes-sigs__lws") / "docs" / "examples" / "vllm" / "GPU" / "lws.yaml"
+    text = lws.read_text(encoding="utf-8")
+    (tmp_path / "lws.yaml").write_text(text.replace("    size: 2", "    sise: 2", 1), encoding="utf-8")  # a typo the operator never sees
+    found = [f for f in run(tmp_path).findings if f.check == "manifest-schema-invalid"]
+    assert len(found) == 1 and "unknown field sise" in found[0].message and "LeaderWorkerSet CRD of kubernetes-sigs/lws" in found[0].message
+    assert found[0].loc.line == next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith("    size: 2"))
+    (tmp_path / "lws.yaml").write_text(text, encoding="utf-8")
+    assert not [f for f in run(tmp_path).findings if f.check == "manifest-schema-invalid"]  # the example as published is valid
+    sources = json.loads((schema.CRD_SCHEMAS / "SOURCES.json").read_text(encoding="utf-8"))
+    assert sorted(sources) == sorted(p.name for p in schema.CRD_SCHEMAS.glob("*.json.gz"))
+    assert all(s["licence"] and len(s["commit"]) == 40 and s["repo"] and s["version"] for s in sources.values())

@@ -60,9 +60,25 @@ def validate(objects: Iterable[Any], version: str) -> list[Finding]:
             shown += 1
             if shown > MAX_ERRORS_PER_OBJECT:
                 break
-            out.append(Finding("manifest-schema-invalid", Severity.error, f"{obj.kind} {obj.name}: {message} (Kubernetes {version} API schema)",
-                               obj.loc(*list(e.absolute_path)), ("manifests-render",), subject=f"{obj.ref}@{obj.origin or obj.file}"))
+            against = _against(obj.kind, obj.api_version, version)
+            out.append(Finding("manifest-schema-invalid", Severity.error, f"{obj.kind} {obj.name}: {message} ({against})",
+                               obj.loc(*_where(e)), ("manifests-render",), subject=f"{obj.ref}@{obj.origin or obj.file}"))
     return out
+
+
+def _where(e: Any) -> list[Any]:
+    """The path to blame: an unknown field's own key, else the value that is wrong."""
+    path = list(e.absolute_path)
+    if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+        extra = sorted(set(e.instance) - set(e.schema.get("properties") or {}), key=str)
+        return path + extra[:1]
+    return path
+
+
+@cache
+def _against(kind: str, api_version: str, version: str) -> str:
+    crd = crd_source(kind, api_version)
+    return f"the {kind} CRD of {crd}" if crd else f"Kubernetes {version} API schema"
 
 
 def _dotted(path: list[Any]) -> str:
@@ -140,19 +156,37 @@ def _definitions(version: str) -> Any:
         return Resource.from_contents(json.load(f)) @ Registry()
 
 
+CRD_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "crd_schemas"  # tools/gen_crd_schemas.py; SOURCES.json says whence
+
+
 @cache
 def _validator(version: str, kind: str, api_version: str) -> Any:
     root = _schemas()
-    if root is None:
-        return None
-    name = f"{kind.lower()}-{_API.sub(lambda m: m.group(1) + '-', api_version).replace('/', '-')}.json"
-    path = root / f"v{version}.0-local-strict" / name
-    if "/" in kind or ".." in name or not path.is_file():
+    if root is None or not re.fullmatch(r"[A-Za-z0-9]+", kind) or not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", api_version):
         return None
     import jsonschema
-    from referencing import Resource
 
-    with open(path, encoding="utf-8") as f:
-        schema = json.load(f)
-    registry = Resource.from_contents(schema) @ _definitions(version)
-    return jsonschema.Draft202012Validator(schema, registry=registry)
+    name = f"{kind.lower()}-{_API.sub(lambda m: m.group(1) + '-', api_version).replace('/', '-')}.json"
+    path = root / f"v{version}.0-local-strict" / name
+    if path.is_file():
+        from referencing import Resource
+
+        with open(path, encoding="utf-8") as f:
+            schema = json.load(f)
+        return jsonschema.Draft202012Validator(schema, registry=Resource.from_contents(schema) @ _definitions(version))
+    crd = CRD_SCHEMAS / f"{kind.lower()}-{api_version.replace('/', '-')}.json.gz"
+    if "/" in api_version and crd.is_file():  # an operator's resource, by the schema of its published CRD
+        import gzip
+
+        return jsonschema.Draft202012Validator(json.loads(gzip.decompress(crd.read_bytes())))
+    return None
+
+
+def crd_source(kind: str, api_version: str) -> str | None:
+    """`repo release` of the CRD a custom resource is validated with, None for built-in kinds."""
+    crd = f"{kind.lower()}-{api_version.replace('/', '-')}.json.gz"
+    try:
+        src = json.loads((CRD_SCHEMAS / "SOURCES.json").read_text(encoding="utf-8")).get(crd)
+    except (OSError, ValueError):
+        return None
+    return f"{src['repo']} {src['version']}" if src else None
