@@ -46,6 +46,7 @@ def action(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[
            "GITHUB_API_URL": github.base, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_WORKSPACE": str(ws),
            "GITHUB_STEP_SUMMARY": str(files["summary.md"]), "GITHUB_OUTPUT": str(files["output.txt"]),
            "HF_HUB_OFFLINE": "1",  # the Action reads the Hub by default; a test never reaches the internet
+           "PYTHONPATH": str(REPO / "src"),  # this checkout's code, not whichever the environment installed
            **{f"INPUT_{k.upper().replace('_', '-')}": v for k, v in inputs.items()}}
     proc = subprocess.run([sys.executable, "-m", "modelready.cli", "github"], env=env, cwd=ws, capture_output=True, text=True, timeout=120)
     outputs = dict(line.split("=", 1) for line in files["output.txt"].read_text().splitlines() if "=" in line)
@@ -143,6 +144,20 @@ def test_workflow_dispatch_audits_the_repository_into_the_summary(workspace, git
     assert proc.returncode == 1 and github.writes == []
     report = json.loads((workspace / "modelready-report.json").read_text())
     assert report["summary"]["deployments"] >= 5 and out["summary"].startswith("<!-- modelready:checklist -->")
+
+
+def test_the_configs_fail_on_applies_under_action_yml_s_default(workspace, github):
+    """The drift of 07194c6: action.yml's `fail-on: error` reached the program on every run, so a repository's
+    `fail_on` never applied in the Action. The input as action.yml passes it by default leaves it to the config."""
+    import yaml
+
+    default = yaml.safe_load((REPO / "action.yml").read_text())["inputs"]["fail-on"]["default"]
+    payload = json.loads((WEBHOOKS / "workflow_dispatch" / "payload.json").read_text())
+    (workspace / ".modelready.yaml").write_text("fail_on: never\n")
+    proc, out = action(workspace, github, "workflow_dispatch", payload, fail_on=default)
+    assert int(out["errors"]) > 0 and out["result"] == "pass" and proc.returncode == 0, proc.stderr
+    proc, out = action(workspace, github, "workflow_dispatch", payload, fail_on="error")  # the input, when given, decides
+    assert out["result"] == "fail" and proc.returncode == 1
 
 
 def test_smoke_dispatch_sends_the_prs_deployments_as_a_matrix(workspace, github):

@@ -70,7 +70,7 @@ def test_markdown_is_well_formed_gfm(capsys):
     _, out = run_cli(capsys, str(CASES / "parallelism-exceeds-gpus"), "--format", "markdown")
     assert out.startswith("<!-- modelready:checklist -->")
     html = cmarkgfm.github_flavored_markdown_to_html(out, options=Options.CMARK_OPT_UNSAFE)
-    assert "<h3>Runtime &amp; hardware</h3>" in html
+    assert "<strong>Runtime &amp; hardware</strong>" in html and "modelready: 1 error blocks" in html  # the comment's headline
     assert "TP 4 needs 4 GPUs but the group requests 2" in html
     assert '<input type="checkbox" disabled="" />' in html  # attest items are task-list boxes
     assert html.count("<details>") == html.count("</details>") >= 1
@@ -81,13 +81,14 @@ def test_markdown_stays_under_githubs_limit_without_dropping_failures(capsys):
 
     _, out = run_cli(capsys, str(CASES), "--format", "json")
     doc = json.loads(out)
-    failed = [i["title"] for i in doc["catalog"]["items"] if i["status"] == "failed"]
+    errors = [f for f in doc["findings"] if f["severity"] == "error" and not f["suppressed"]]
     full = markdown.render(doc)
-    limit = len(full) // 3  # forces the compact forms; still room for every failing item's title
+    limit = len(full) // 3  # forces the compact forms: never a new error dropped without saying how many
     small = markdown.render(doc, limit=limit)
     assert len(small) <= limit < len(full)
-    for title in failed:
-        assert title in small
+    listed = small.count("\n- 🔴 ")
+    more = re.search(r"\*\*(\d+) more new error\(s\)\*\*", small)
+    assert f"### New errors ({len(errors)})" in small and listed + (int(more.group(1)) if more else 0) == len(errors)
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown"])

@@ -1,5 +1,8 @@
-"""Small functions: none in src/ above cyclomatic complexity 20 (radon's measure). A function past it
-wants a table or a split, as the smoke verdict's items became one small function per catalog item."""
+"""Small functions: none in src/ above cyclomatic complexity 15 (radon's measure). A function past it wants
+a table or a split, as the smoke verdict's items became one small function per catalog item.
+
+`ABOVE` lists the functions that were above the ceiling when it came down from 20 to 15, each at its
+measure then: one may shrink (and leave the list), never grow, and no other function may pass 15."""
 
 from __future__ import annotations
 
@@ -8,23 +11,37 @@ from pathlib import Path
 from radon.complexity import cc_visit
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "modelready"
-LIMIT = 20
+LIMIT = 15
+ABOVE = {
+    "catalog/evaluate.py _smoke": 17, "checks/_fit.py fit": 18, "checks/_fit.py fixes": 16,
+    "checks/engine_flag_value.py check": 18, "checks/env_shell_syntax.py check": 18, "checks/gpu_engine_no_accelerator.py check": 18,
+    "config.py _checks": 19, "load/helm.py render": 19, "load/helm.py _Locator._find": 16, "load/values_sets.py discover": 16,
+    "normalize/architecture.py _quant": 16, "normalize/engine.py _parse_flags": 16, "normalize/hub.py Hub._ask": 19,
+    "normalize/link.py _link_one": 16, "normalize/link.py _label_selector": 16, "normalize/rayserve.py serve_engine": 20,
+    "pipeline.py _run": 16, "scan/trivy.py vulnerability_findings": 18, "scan/trivy.py _json": 16, "smoke/client.py Client.chat": 18,
+    "smoke/measure.py Load": 18, "smoke/measure.py Load.summary": 17, "smoke/run.py _launch_and_measure": 16,
+    "smoke/target.py from_deployment": 18, "smoke/verdict.py slo_checks": 19,
+}
 
 
-def complex_functions(root: Path = SRC) -> list[str]:
+def complex_functions(root: Path = SRC, allowed: dict[str, int] | None = None) -> list[str]:
     out = []
     for path in sorted(root.rglob("*.py")):
         for block in cc_visit(path.read_text(encoding="utf-8")):
-            if block.complexity > LIMIT:
+            name = f"{path.relative_to(root).as_posix()} {block.fullname}"
+            if block.complexity > max(LIMIT, (allowed or {}).get(name, 0)):
                 out.append(f"{path.relative_to(root.parent)}:{block.lineno} {block.fullname} CC {block.complexity}")
     return out
 
 
 def test_no_function_above_the_complexity_limit():
-    assert complex_functions() == []
+    assert complex_functions(allowed=ABOVE) == []
 
 
 def test_the_limit_is_measured(tmp_path):
     branches = "\n".join(f"    if x == {i}:\n        return {i}" for i in range(LIMIT + 1))
     (tmp_path / "m.py").write_text(f"def f(x):\n{branches}\n", encoding="utf-8")
     assert complex_functions(tmp_path) == [f"{tmp_path.name}/m.py:1 f CC {LIMIT + 2}"]
+    # a listed function may keep its measure, not grow past it
+    assert complex_functions(tmp_path, {"m.py f": LIMIT + 2}) == []
+    assert complex_functions(tmp_path, {"m.py f": LIMIT + 1}) == [f"{tmp_path.name}/m.py:1 f CC {LIMIT + 2}"]

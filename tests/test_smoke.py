@@ -154,7 +154,7 @@ def test_crash_at_start_reports_exit_code_and_log_tail_without_secrets(tmp_path)
     jsonschema.Draft202012Validator(SCHEMA).validate(doc)
     assert doc["ready"]["error"].startswith("exited with code 3 after")
     assert "CUDA out of memory" in doc["ready"]["log_tail"]
-    assert "token ***" in doc["ready"]["log_tail"]
+    assert "token [redacted]" in doc["ready"]["log_tail"]
     assert doc["items"]["entrypoint-tested"]["status"] == "failed"
     assert secret not in json.dumps(doc)
     assert doc["target"]["secret_env"] == ["HF_TOKEN"]

@@ -1,16 +1,37 @@
-"""The checks and what they read are typed: `mypy --strict` on checks/ and normalize/ finds nothing.
-A check is a Check[Deployment], Check[SpecView], Check[Card] or Check[Build]; a check that
-reads a field its subject does not have, or forgets that an engine may be absent, fails here."""
+"""Typed code: `mypy --strict` over all of src/. A check is a Check[Deployment], Check[SpecView],
+Check[Card] or Check[Build]; a check that reads a field its subject does not have, or forgets that an
+engine may be absent, fails here; so does an app/ function passing an untyped dict around.
+
+`NOT_YET_STRICT` lists the modules that still had errors when the guard went from checks/ and normalize/
+to all of src/ (243 errors in these 25 modules, from 368 in 52; most of them a bare `dict` for the report document): a module leaves the list
+once it is clean, and every module not listed (app/, checks/, normalize/, every new one) must stay clean."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from mypy import api
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "modelready"
+NOT_YET_STRICT = set("""
+catalog/__init__.py catalog/evaluate.py config.py data/__init__.py load/artifacts.py load/chart_deps.py load/files.py
+load/helm.py load/helm_worker.py load/k8s.py load/kustomize.py load/openshift.py load/yamlsrc.py publish/github.py
+report/inert.py scan/trivy.py smoke/gpu.py smoke/launch.py
+smoke/measure.py smoke/metrics.py smoke/run.py smoke/target.py smoke/verdict.py spec/__init__.py spec/scaffold.py
+""".split())
 
 
-def test_mypy_strict_on_checks_and_normalize():
-    out, err, status = api.run(["--strict", "--no-error-summary", str(SRC / "checks"), str(SRC / "normalize")])
-    assert status == 0, out + err
+def strict_errors() -> dict[str, list[str]]:
+    out, err, _status = api.run(["--strict", "--no-error-summary", str(SRC)])
+    found: dict[str, list[str]] = {}
+    for line in (out + err).splitlines():
+        m = re.match(r"(.+?\.py):\d+: error: ", line)
+        if m:
+            found.setdefault(Path(m.group(1)).resolve().relative_to(SRC).as_posix(), []).append(line)
+    return found
+
+
+def test_mypy_strict_on_all_of_src_outside_the_shrinking_list():
+    found = strict_errors()
+    assert {f: lines for f, lines in found.items() if f not in NOT_YET_STRICT} == {}

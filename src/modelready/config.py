@@ -27,7 +27,10 @@ KEYS: dict = {
     "fail_on": None,
     "trivy": {"severity": None, "ignore_unfixed": None, "cache_dir": None, "timeout": None, "parallel": None},
     "smoke": {"concurrency": None, "duration": None, "max_tokens": None, "ready_timeout": None, "request_timeout": None},
+    "cost": {"cloud": None, "region": None, "prices": {ANY: {"on_demand": None, "spot": None}}, "source": None},
 }
+CLOUDS = ("aws", "gcp", "on-prem")
+REGION_CLASSES = ("us", "eu", "asia")
 
 
 SCOPES = ("serving", "all")  # what the gate is about: serving workloads and what links to them, or every workload
@@ -35,6 +38,18 @@ SCOPES = ("serving", "all")  # what the gate is about: serving workloads and wha
 
 class ConfigError(ValueError):
     pass
+
+
+@dataclass
+class CostConfig:
+    """`cost:` in .modelready.yaml: where the GPUs run (the price table's cloud and region class) and the
+    team's own prices (a negotiated rate, an on-premises cost per GPU-hour), which win over the table."""
+
+    cloud: str = "aws"
+    region: str = "us"
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)  # GPU name -> {on_demand, spot} USD per GPU-hour
+    source: str | None = None  # how the team names its prices ("negotiated rate, 2026 contract")
+    where: str | None = None  # the config file, for the price's source
 
 
 @dataclass
@@ -51,6 +66,7 @@ class Config:
     fail_on: Severity | None = Severity.error  # None: never fail (report only)
     trivy: dict = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
     smoke: dict = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
+    cost: "CostConfig" = field(default_factory=lambda: CostConfig())
     source: str | None = None
     online: bool = False  # may ask the Hugging Face Hub for a model's config.json (the CLI and Action turn it on; --offline off)
     hf_token: str | None = None  # the Action's hf-token input, never the config file; None: HF_TOKEN from the environment
@@ -137,6 +153,7 @@ def load_config(path: Path | None) -> Config:
     cfg.charts = _charts(raw.get("charts") or {}, path)
     cfg.trivy = _known(raw.get("trivy") or {}, "trivy", path)
     cfg.smoke = _smoke(_known(raw.get("smoke") or {}, "smoke", path), path)
+    cfg.cost = _cost(raw, path)
     return cfg
 
 
@@ -197,3 +214,38 @@ def _smoke(smoke: dict, path: Path) -> dict:
 # .modelready.yaml `smoke:` key -> smoke.run.Options field
 SMOKE_KEYS = {"concurrency": "concurrency", "duration": "duration_s", "max_tokens": "max_tokens",
               "ready_timeout": "ready_timeout_s", "request_timeout": "request_timeout_s"}
+
+
+def _cost(raw: dict, path: Path) -> CostConfig:
+    section = raw.get("cost")
+    if section is None:
+        return CostConfig()
+    c = _known(section, "cost", path)
+    out = CostConfig(where=str(path))
+    for key, allowed in (("cloud", CLOUDS), ("region", REGION_CLASSES)):
+        if key in c:
+            value = str(c[key]).strip().lower()
+            if value not in allowed:
+                raise ConfigError(f"{path}:{line_of(raw, 'cost', key)}: cost.{key} takes {', '.join(allowed)}, not {c[key]!r}")
+            setattr(out, key, value)
+    if c.get("source") is not None:
+        out.source = str(c["source"])[:120]
+    prices = c.get("prices") or {}
+    if not isinstance(prices, dict):
+        raise ConfigError(f"{path}:{line_of(raw, 'cost', 'prices')}: cost.prices must map a GPU name to USD per GPU-hour")
+    for gpu, price in prices.items():
+        entry = price if isinstance(price, dict) else {"on_demand": price, "spot": price}
+        clean = {}
+        for k, v in entry.items():
+            if k not in ("on_demand", "spot"):
+                continue  # warned about as an unknown key
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v < 10_000:
+                raise ConfigError(f"{path}:{line_of(raw, 'cost', 'prices', gpu)}: cost.prices.{gpu} must be USD per GPU-hour "
+                                  f"(a number, or on_demand/spot numbers), not {v!r}")
+            clean[k] = float(v)
+        if "on_demand" in clean:
+            clean.setdefault("spot", clean["on_demand"])
+        out.prices[str(gpu)] = clean
+    if out.cloud == "on-prem" and not out.prices:
+        raise ConfigError(f"{path}:{line_of(raw, 'cost', 'cloud')}: cost.cloud on-prem needs cost.prices (a cost per GPU-hour)")
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 
 class Severity(IntEnum):
@@ -43,7 +44,7 @@ class Finding:
     suppressed: str | None = None  # reason, when an annotation or config silenced it
     span: tuple[int, int] | None = None  # first and last line, where a scanner reports a range
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return (self.check, self.loc.file, self.loc.line, self.subject, self.message)
 
 
@@ -56,4 +57,4 @@ class FileRecord:
     status: str = "checked"  # checked | skipped | error
     reason: str = ""
     objects: int = 0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -8,6 +8,7 @@ traceback (a traceback can quote PR content into logs and says nothing a maintai
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Any, Iterator
 
 from .findings import Finding, Loc, Severity
 
@@ -25,7 +26,7 @@ def finding(stage: str, exc: BaseException, file: str = "", check: str = "", lin
     return Finding(CHECK_ID, Severity.error, message, Loc(file or "(run)", line), ("manifests-render",), subject=file or stage)
 
 
-def record(result, stage: str, exc: BaseException, file: str = "", check: str = "") -> None:
+def record(result: Any, stage: str, exc: BaseException, file: str = "", check: str = "") -> None:
     """Add the finding to `result.findings` and its line to `result.errors` (which sets the exit code)."""
     f = finding(stage, exc, file, check)
     result.findings.append(f)
@@ -33,7 +34,7 @@ def record(result, stage: str, exc: BaseException, file: str = "", check: str = 
 
 
 @contextmanager
-def guard(result, stage: str, file: str = "", check: str = ""):
+def guard(result: Any, stage: str, file: str = "", check: str = "") -> Iterator[None]:
     """`with guard(res, "normalizing", file):` — an Exception inside is recorded, not raised.
 
     RecursionError and MemoryError are Exceptions too: one runaway input must not end the run.

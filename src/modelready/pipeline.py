@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from . import isolate
 from .normalize import coverage
@@ -34,7 +35,7 @@ class Result(Loaded):
 
 
 def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None, charts: set[str] | None = None,
-        wants=None, focus=None) -> Result:
+        wants: Callable[[str], bool] | None = None, focus: Any = None) -> Result:
     """`charts`: render only these chart dirs (repository-relative), `wants(rel)`: load only the plain files and
     kustomizations it accepts; `focus(result)`: a predicate on (subject, file) choosing what checks run on;
     None: everything found (app.scope decides these for a pull request)."""
@@ -101,6 +102,11 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
     with isolate.guard(res, "resolving models"):
         resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub(token=config.hf_token) if config.online else None,
                     guard=lambda d: isolate.guard(res, "resolving the model of " + d.ref, d.loc.file))
+    with isolate.guard(res, "pricing GPUs"):
+        from .normalize import cost
+
+        cost.attach(res.deployments, res.spec_views, config.cost, guard=lambda d: isolate.guard(res, "pricing the GPUs of " + d.ref, d.loc.file),
+                    objects=res.objects)
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
                      for o in res.objects for message, loc in o.problems]
     with isolate.guard(res, "validating manifests against the Kubernetes schemas"):
@@ -108,8 +114,8 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
     with isolate.guard(res, "linting Dockerfiles with hadolint"):
         from .scan import hadolint
 
-        found, res.tools["hadolint"] = hadolint.scan(res.root, [d.file for d in res.dockerfiles])
-        res.findings += found
+        linted, res.tools["hadolint"] = hadolint.scan(res.root, [d.file for d in res.dockerfiles])
+        res.findings += linted
 
 
 def _validate(res: Result, config: Config) -> None:
@@ -130,7 +136,7 @@ def _validate(res: Result, config: Config) -> None:
 
 
 def _subjects(res: Result) -> list[Subject]:
-    return ([Subject("deployment", d, f"{d.ref}@{d.origin}", d.annotations) for d in res.deployments]
+    return ([Subject("deployment", d, d.id, d.annotations) for d in res.deployments]
             + [Subject("modelcard", Card.of(c), c.file) for c in res.cards]
             + [Subject("dockerfile", Build.of(f), f.file) for f in res.dockerfiles]
             + [Subject("spec", v, v.file) for v in res.spec_views])

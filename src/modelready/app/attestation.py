@@ -22,7 +22,7 @@ def run(r: Runner, inputs: Inputs) -> int:
     from ..report.comment import retitle
 
     event_comment, issue = r.event.get("comment") or {}, r.event.get("issue") or {}
-    if r.event.get("action") != "edited" or not issue.get("pull_request") or not r.token or not event_comment.get("id"):
+    if not _edit_of_a_pr_comment(r, event_comment, issue):
         print("modelready: not an edit of a pull request comment: nothing to do")
         return 0
     publisher = publishing.publisher_of(r)
@@ -47,6 +47,10 @@ def run(r: Runner, inputs: Inputs) -> int:
         lines.append(f"reverted {', '.join(reverted)}: attesting needs write access, on an attest item")
     tell(r, inputs, publisher, body, boxes, lines)
     return 0
+
+
+def _edit_of_a_pr_comment(r: Runner, event_comment: dict[str, Any], issue: dict[str, Any]) -> bool:
+    return r.event.get("action") == "edited" and bool(issue.get("pull_request")) and bool(r.token) and bool(event_comment.get("id"))
 
 
 def not_an_attestation(r: Runner, publisher: Any, number: int, comment: Any, event_comment: dict[str, Any]) -> str | None:

@@ -12,6 +12,8 @@ workflow's checkout must hold the base commit (actions/checkout with `fetch-dept
 
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import json
 import re
@@ -31,7 +33,7 @@ class BaselineError(ValueError):
 NoBaseline = (BaselineError, GitError)  # no base to compare with: said, and every finding counts as new
 
 
-def fingerprint(f: dict, root: Path, _lines: dict | None = None) -> str:
+def fingerprint(f: dict[str, Any], root: Path, _lines: dict[str, Any] | None = None) -> str:
     text = ""
     if f.get("line"):
         lines = _file_lines(root, f["file"], _lines if _lines is not None else {})
@@ -42,14 +44,14 @@ def fingerprint(f: dict, root: Path, _lines: dict | None = None) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
-def stamp(doc: dict, root: Path) -> None:
+def stamp(doc: dict[str, Any], root: Path) -> None:
     """Give every finding of a report its fingerprint (read from the files under `root`)."""
-    cache: dict = {}
+    cache: dict[str, Any] = {}
     for f in doc["findings"]:
         f["fingerprint"] = fingerprint(f, root, cache)
 
 
-def _file_lines(root: Path, file: str, cache: dict) -> list[str]:
+def _file_lines(root: Path, file: str, cache: dict[str, Any]) -> list[str]:
     if file not in cache:
         path = (root / file)
         try:
@@ -58,14 +60,14 @@ def _file_lines(root: Path, file: str, cache: dict) -> list[str]:
             cache[file] = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.is_file() else []
         except (OSError, ValueError):
             cache[file] = []
-    return cache[file]
+    return list(cache[file])
 
 
-def compare(doc: dict, base: list[str], source: str) -> None:
+def compare(doc: dict[str, Any], base: list[str], source: str) -> None:
     """Mark each active finding of `doc` new or pre-existing against the base's fingerprints; add
     doc["baseline"] with the counts, and how many of the base's findings this change fixed."""
     left = Counter(base)
-    counts = {"new": Counter(), "pre_existing": Counter()}
+    counts: dict[str, Counter[str]] = {"new": Counter(), "pre_existing": Counter()}
     for f in doc["findings"]:
         if f["suppressed"]:
             continue
@@ -80,7 +82,7 @@ def compare(doc: dict, base: list[str], source: str) -> None:
                        "fixed": sum(left.values())}
 
 
-def unavailable(doc: dict, why: str) -> None:
+def unavailable(doc: dict[str, Any], why: str) -> None:
     """No baseline: every finding counts as new, and the report says why."""
     for f in doc["findings"]:
         if not f["suppressed"]:
@@ -91,7 +93,7 @@ def unavailable(doc: dict, why: str) -> None:
                        "pre_existing": {"error": 0, "warning": 0, "info": 0}}
 
 
-def write(doc: dict, path: Path) -> None:
+def write(doc: dict[str, Any], path: Path) -> None:
     """A baseline file (as Checkov's --create-baseline): the fingerprints of today's findings, with enough
     to read them by."""
     keep = [{k: f.get(k) for k in ("fingerprint", "check", "severity", "subject", "file", "line", "message")}
@@ -112,7 +114,16 @@ def read(path: Path) -> list[str]:
     return [f["fingerprint"] for f in findings if not f.get("suppressed")]
 
 
-def fingerprints(doc: dict, root: Path) -> list[str]:
+def report_of(path: Path) -> dict[str, Any] | None:
+    """A saved JSON report's document when `path` is one (its deployments carry their costs), else None."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("deployments"), list) else None
+
+
+def fingerprints(doc: dict[str, Any], root: Path) -> list[str]:
     """The active findings' fingerprints of a report made from the files under `root` (a base commit's tree)."""
     stamp(doc, root)
     return [f["fingerprint"] for f in doc["findings"] if not f["suppressed"]]

@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..report.inert import StreamGuard
 
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = StreamGuard(sys.stdout), StreamGuard(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = StreamGuard(sys.stdout), StreamGuard(sys.stderr)  # type: ignore[no-untyped-call]
     try:
         return _main(argv)
     finally:
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _command(args.subcommand)(args)
+        return int(_command(args.subcommand)(args))
     except UsageError as e:
         print(f"modelready: {e}", file=sys.stderr)
         return 2

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import argparse
 import json
 import os
@@ -18,7 +20,7 @@ from .judge import Judge
 
 def check(args: argparse.Namespace) -> int:
     from ..config import parse_fail_on
-    from .run import load_smoke_results, run
+    from .run import run
 
     paths = existing([Path(p) for p in args.paths])
     outputs = [(Path(p), output_reporter(p, args.format)) for p in args.output]
@@ -29,10 +31,7 @@ def check(args: argparse.Namespace) -> int:
     config.online = not args.offline
     profile = _profile(args.profile or config.profile)
     fail_on = parse_fail_on(args.fail_on) if args.fail_on else config.fail_on
-    try:
-        smoke = load_smoke_results([Path(p) for p in args.smoke_result])
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+    smoke = _smoke_results(args.smoke_result)
     trivy = _trivy_options(args, config)
     result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke, scope=compare.changed(args.changed, root, config))
     if not doc["summary"]["files_checked"]:
@@ -44,10 +43,24 @@ def check(args: argparse.Namespace) -> int:
     for check_id, subject in result.applied:
         applied.setdefault(subject, []).append(check_id)
     _report(args, doc, applied, outputs)
-    if result.errors:
+    return _exit_code(result.errors, doc)
+
+
+def _smoke_results(paths: list[str]) -> list[dict[str, Any]]:
+    from .run import load_smoke_results
+
+    try:
+        return load_smoke_results([Path(p) for p in paths])
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
+def _exit_code(errors: list[str], doc: dict[str, Any]) -> int:
+    """3 when modelready failed on some input (each said), else the verdict's."""
+    if errors:
         from ..isolate import EXIT_INTERNAL
 
-        for e in result.errors:
+        for e in errors:
             print(f"modelready: {e}", file=sys.stderr)
         return EXIT_INTERNAL
     return 1 if verdict.of(doc).fails else 0
@@ -78,7 +91,7 @@ def _selected(config: Config, args: argparse.Namespace) -> Config:
     return config
 
 
-def _report(args: argparse.Namespace, doc: dict, applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
+def _report(args: argparse.Namespace, doc: dict[str, Any], applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
     """stdout (the statistics, the text a person reads, or --format), then each -o file and its one line."""
     from ..report import REPORTERS, Output, rules, text
 
@@ -260,7 +273,7 @@ def select(result, wanted: str | None, path: Path):  # type: ignore[no-untyped-d
     A chart renders once per values set; its defaults describe it unless an id names another set."""
     serving = [d for d in result.deployments if d.serving]
     if wanted:
-        serving = [d for d in serving if wanted in (d.name, f"{d.ref}@{d.origin}", d.ref)]
+        serving = [d for d in serving if wanted in (d.name, d.id, d.ref)]
     serving.sort(key=lambda d: (not d.origin.endswith("@values.yaml"), d.origin))
     names = sorted({d.name for d in serving})
     if not serving:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..config import Config
-from ..report import verdict
+from ..report import cost, verdict
 from . import UsageError, baseline, git
 from .judge import Judge
 
@@ -36,10 +36,14 @@ def compare(spec: str, doc: dict[str, Any], root: Path, out: TextIO, judge: Judg
     try:
         if Path(spec).is_file():
             baseline.compare(doc, baseline.read(Path(spec)), spec)
+            saved = baseline.report_of(Path(spec))  # a saved JSON report carries its deployments' costs
+            if saved is not None:
+                doc["cost_diff"] = cost.diff(doc, saved, spec)
         elif git.has_commit(root, spec):
             with git.worktree(root, spec) as tree:
                 _result, base_doc = judge.tree(tree, changed_paths(listing) if listing else None)
                 baseline.compare(doc, baseline.fingerprints(base_doc, tree), spec)
+                doc["cost_diff"] = cost.diff(doc, base_doc, spec)
         else:
             raise UsageError(f"--baseline {spec}: neither a file nor a commit of this clone")
     except baseline.NoBaseline as e:
@@ -48,6 +52,9 @@ def compare(spec: str, doc: dict[str, Any], root: Path, out: TextIO, judge: Judg
     b = doc["baseline"]
     print(f"baseline {spec}: {sum(b['new'].values())} new ({b['new']['error']} error(s)), "
           f"{sum(b['pre_existing'].values())} pre-existing, {b['fixed']} fixed", file=out)
+    line = (doc.get("cost_diff") or {}).get("line")
+    if line:
+        print(line.replace("💰 ", "").replace("**", ""), file=out)
 
 
 def stream(args: argparse.Namespace) -> TextIO:

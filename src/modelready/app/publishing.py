@@ -137,7 +137,7 @@ def post_comment(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, number: 
 def conclude(r: Runner, inputs: Inputs, gate: Gate, doc: dict[str, Any], body: str, touched: bool, existing: Any = None,
              lines: dict[str, set[int]] | None = None) -> None:
     """The check run completed: annotations on `lines` (the lines the PR changed; None: every finding's line)."""
-    from ..publish.github import annotations
+    from ..publish import github
 
     if not touched:
         gate.finish("neutral", "No deployment files changed", "This change touches no file modelready checks.")
@@ -145,7 +145,7 @@ def conclude(r: Runner, inputs: Inputs, gate: Gate, doc: dict[str, Any], body: s
     v = verdict.of(doc)
     body = body if len(body) < 65000 else comment(r, inputs, doc, existing, limit=60000)
     gate.finish("failure" if v.fails else "success", v.title(doc["summary"]["deployments"]), body,
-                annotations(doc["findings"], lines=lines, notices=inputs.annotation_notices))
+                github.annotations(doc["findings"], lines=lines, notices=inputs.annotation_notices))  # type: ignore[attr-defined,operator]
 
 
 def best_effort(gate: Gate, e: Exception, what: str) -> None:

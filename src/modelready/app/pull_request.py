@@ -47,10 +47,12 @@ class PullRequest:
 
 @dataclass(frozen=True)
 class Base:
-    """What the head is compared with: the base's fingerprints, or why there are none."""
+    """What the head is compared with: the base's fingerprints, or why there are none; the base's report
+    when there is one (its deployments' costs: what the change adds to the GPU bill)."""
 
     fingerprints: list[str] | None
     source: str
+    doc: dict[str, Any] | None = None
 
 
 def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) -> int:
@@ -98,14 +100,14 @@ def judge_base(inputs: Inputs, pr: PullRequest, judge: Judge, changed: list[str]
     same judge in a temporary worktree. Without either every finding counts as new, and says why."""
     try:
         if inputs.baseline and (pr.root / inputs.baseline).is_file():
-            return Base(baseline.read(pr.root / inputs.baseline), inputs.baseline)
+            return Base(baseline.read(pr.root / inputs.baseline), inputs.baseline, baseline.report_of(pr.root / inputs.baseline))
         if not touched:
             return Base(None, "no deployment file touched")
         if not pr.base:
             return Base(None, "the event names no base commit")
         with git.worktree(pr.root, pr.base) as tree:
             _result, base_doc = judge.tree(tree, changed)
-            return Base(baseline.fingerprints(base_doc, tree), pr.base[:12])
+            return Base(baseline.fingerprints(base_doc, tree), pr.base[:12], base_doc)
     except baseline.NoBaseline as e:
         print(f"modelready: no baseline: {e}", flush=True)
         return Base(None, str(e))
@@ -116,6 +118,10 @@ def compare(doc: dict[str, Any], base: Base) -> None:
         baseline.unavailable(doc, base.source)
     else:
         baseline.compare(doc, base.fingerprints, base.source)
+    if base.doc is not None:  # the comment's first lines say what the change adds to the GPU bill, when it does
+        from ..report import cost
+
+        doc["cost_diff"] = cost.diff(doc, base.doc, base.source)
 
 
 def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest, doc: dict[str, Any], touched: bool, notes: str) -> None:

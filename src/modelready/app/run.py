@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 from .. import pipeline
@@ -9,7 +11,7 @@ from ..config import Config
 from ..findings import Severity
 
 
-def load_smoke_results(paths: list[Path]) -> list[dict]:
+def load_smoke_results(paths: list[Path]) -> list[dict[str, Any]]:
     """smoke-result.json files, each checked against its schema; ValueError says which and why."""
     if not paths:
         return []
@@ -18,7 +20,7 @@ def load_smoke_results(paths: list[Path]) -> list[dict]:
 
     if not paths:
         return []  # jsonschema costs 50-75 ms to import: only when there is something to validate
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     schema = json.loads(resources.files("modelready.smoke").joinpath("smoke-result.schema.json").read_text(encoding="utf-8"))
     out = []
@@ -34,8 +36,18 @@ def load_smoke_results(paths: list[Path]) -> list[dict]:
     return out
 
 
-def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity | None, trivy=None,
-        smoke: list[dict] | None = None, scope=None) -> tuple[pipeline.Result, dict]:
+def _per_token(r: dict[str, Any], result: pipeline.Result, config: Config) -> dict[str, Any] | None:
+    """USD per 1M output tokens at the smoke run's measured tokens/s (normalize.cost.per_token)."""
+    from ..normalize.cost import per_token
+
+    by_id = {f"{d.ref}@{d.origin}": d for d in result.deployments}
+    devices = (r.get("gpu") or {}).get("devices") or []
+    return per_token((r.get("load") or {}).get("output_tokens_per_s"), int(r["target"].get("gpus") or len(devices)),
+                     devices[0]["name"] if devices else None, by_id.get(r["target"]["subject"]), config.cost)
+
+
+def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity | None, trivy: Any = None,
+        smoke: list[dict[str, Any]] | None = None, scope: Any = None) -> tuple[pipeline.Result, dict[str, Any]]:
     """`trivy`: scan.trivy.Options, or None; `smoke`: smoke-result.json documents that decide the smoke items;
     `scope` (app.scope.Scope): render only the charts a change touches, check only what it touches, give Trivy
     only its files, and keep of the result only what it touches before the catalog is decided."""
@@ -43,34 +55,24 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     from ..catalog.evaluate import default_profile, evaluate
     from ..checks import registry
     from ..report import document
-    from . import baseline, scope as scoping
+    from . import baseline
+    from .scope import focus as focus_of, narrow_to, needs_all
 
     charts = None if scope is None or scope.all_charts else scope.charts
     wants = None if scope is None else scope.wants
-    focus = None if scope is None else (lambda res: scoping.focus(res, scope.changed))
+    focus = None if scope is None else (lambda res: focus_of(res, scope.changed))
     result = pipeline.run(paths, config, root, charts=charts, wants=wants, focus=focus)
-    if scope is not None and scoping.needs_all(scope, result):
+    if scope is not None and needs_all(scope, result):
         scope.all_charts = True
         result = pipeline.run(paths, config, root)
-    scans, scan_log = {}, {}
+    scans, scan_log = _scan(result, trivy, scope) if trivy is not None else ({}, {})
     if trivy is not None:
-        from ..scan import trivy as trivy_scan
-
-        from ..isolate import guard
-
-        with guard(result, "scanning with Trivy"):
-            rep = trivy_scan.scan(result, trivy, only=set(scope.changed) if scope is not None else None)
-            result.findings += rep.findings
-            if not rep.runs:  # asked for and not run: a warning in every format, not a quiet skip
-                result.findings.append(trivy_scan.unavailable(rep, trivy))
-            result.tools["trivy"] = rep.version or "not found"
-            scans, scan_log = rep.items, {"trivy": rep.as_dict()}
         from ..checks.runner import merge_renders
 
         result.findings = merge_renders(result.findings)  # Trivy's findings too: one per place, scoped to serving
         pipeline.scope_to_serving(result, config)
     if scope is not None:
-        scoping.narrow_to(result, scope.changed)
+        narrow_to(result, scope.changed)
     catalog = load_catalog()
     profile = profile or config.profile or default_profile(result)
     items = catalog.select(profile)
@@ -78,13 +80,37 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     rules = document.rules_of(registry()) + document.scanner_rules(result.findings)
     doc = document.build(result, result.findings, rules,
                          document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
+    _extras(doc, scan_log, scope, smoke, [_per_token(r, result, config) for r in smoke or []])
+    baseline.stamp(doc, root)
+    return result, doc
+
+
+def _scan(result: pipeline.Result, trivy, scope) -> tuple[dict[str, Any], dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Trivy over what the run read (a change's files only): its findings join the result; (items, log)."""
+    from ..isolate import guard
+    from ..scan import trivy as trivy_scan
+
+    scans: dict[str, Any] = {}
+    scan_log: dict[str, Any] = {}
+    with guard(result, "scanning with Trivy"):
+        rep = trivy_scan.scan(result, trivy, only=set(scope.changed) if scope is not None else None)
+        result.findings += rep.findings
+        if not rep.runs:  # asked for and not run: a warning in every format, not a quiet skip
+            result.findings.append(trivy_scan.unavailable(rep, trivy))
+        result.tools["trivy"] = rep.version or "not found"
+        scans, scan_log = rep.items, {"trivy": rep.as_dict()}
+    return scans, scan_log
+
+
+def _extras(doc: dict[str, Any], scan_log: dict[str, Any], scope: Any, smoke: list[dict[str, Any]] | None,
+            costs: list[dict[str, Any] | None]) -> None:
+    """What a run adds to the report beyond the pipeline's: the scans, a change's scope, the smoke runs."""
     if scan_log:
         doc["scans"] = scan_log
     if scope is not None:
         doc["scope"] = {"changed": len(scope.changed), "deployment_files": len(scope.deployment_files),
                         "charts_rendered": "all" if scope.all_charts else sorted(scope.charts)}
-    baseline.stamp(doc, root)
     if smoke:
         doc["smoke"] = [{"target": r["target"]["name"], "subject": r["target"]["subject"], "result": r["result"],
-                         "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu")} for r in smoke]
-    return result, doc
+                         "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu"),
+                         "cost": cost} for r, cost in zip(smoke, costs)]

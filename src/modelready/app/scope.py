@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from typing import Callable
+from typing import Any, Callable
 
 from ..discover import ALWAYS_SKIP_DIRS, MAX_BYTES, classify_name
 from . import git
@@ -74,7 +74,7 @@ class Scope:
         return self.all_charts or rel in self.changed or classify_name(Path(rel).name) in ("yaml", "json")
 
 
-def of_change(root: Path, changed: list[str], config) -> Scope:
+def of_change(root: Path, changed: list[str], config: Any) -> Scope:
     files = [f for f in changed if _inside(root, f)]
     charts = {c for c in (_chart_of(root, f) for f in files) if c is not None}
     values: set[str] = set()
@@ -87,7 +87,7 @@ def of_change(root: Path, changed: list[str], config) -> Scope:
     return Scope(changed=files, deployment_files=deployment, charts=charts)
 
 
-def needs_all(scope: Scope, result) -> bool:
+def needs_all(scope: Scope, result: Any) -> bool:
     """A touched ModelSpec whose deployment is not among the rendered ones may describe a chart left out:
     then every chart is rendered (once more), rather than pass the spec unlinked."""
     if scope.all_charts:
@@ -159,9 +159,9 @@ def focus(result, changed: list[str]):  # type: ignore[no-untyped-def]
 
 
 def _subjects(result, files: set[str], touched_charts: set[str]) -> set[str]:  # type: ignore[no-untyped-def]
-    subjects = {f"{d.ref}@{d.origin}" for d in result.deployments if d.origin in files or d.origin.split("@")[0] in touched_charts}
+    subjects = {d.id for d in result.deployments if d.origin in files or d.origin.split("@")[0] in touched_charts}
     for v in result.spec_views:
-        linked = {f"{d.ref}@{d.origin}" for d in v.deployments}
+        linked = {d.id for d in v.deployments}
         if v.file in files or linked & subjects:
             subjects |= linked | {v.file}
     return subjects | {c.file for c in result.cards if c.file in files} | {d.file for d in result.dockerfiles if d.file in files}
@@ -173,7 +173,7 @@ def narrow_to(result, changed: list[str]) -> None:  # type: ignore[no-untyped-de
     keep = focus(result, changed)
     result.findings = [f for f in result.findings if keep(f.subject, f.loc.file)]
     result.applied = {(c, s) for c, s in result.applied if keep(s, s)}
-    result.deployments = [d for d in result.deployments if keep(f"{d.ref}@{d.origin}", "")]
+    result.deployments = [d for d in result.deployments if keep(d.id, "")]
     # the ModelSpecs that decide the spec items: those of what the PR touched
     result.spec_views = [v for v in result.spec_views if keep(v.file, "")]
     result.specs = [s for s in result.specs if keep(s.file, "")]

@@ -100,7 +100,7 @@ def _spec_file(path: Path) -> Any:
     return result.spec_views[0]
 
 
-def _text(doc: dict) -> str:
+def _text(doc: dict[str, Any]) -> str:
     from ..smoke.verdict import figures
 
     marks = {"passed": "✅", "failed": "❌", "skipped": "–"}

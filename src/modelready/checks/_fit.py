@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .. import data
 from ..normalize.accelerator import Gpu
 from ..normalize.architecture import DTYPE_BYTES, ModelArch, Quant
+from ..normalize.engine import flag
 from ..normalize.model import Deployment, Engine
 from ..normalize.resolve import ResolvedModel, quant_from_name
 
@@ -118,7 +119,7 @@ def utilization(e: Engine) -> tuple[float, str]:
     v = e.setting("gpu_memory_utilization")
     if v is not None:
         try:
-            return float(v.value), f"--gpu-memory-utilization {v.value}"
+            return float(v.value), f"{flag(e.name, 'gpu_memory_utilization')} {v.value}"
         except (TypeError, ValueError):
             pass
     defaults: dict[str, float] = data.vllm_flags()["gpu_memory_utilization_default"]
@@ -132,9 +133,9 @@ def utilization(e: Engine) -> tuple[float, str]:
 def model_len(e: Engine, arch: ModelArch | None) -> tuple[int | None, str]:
     n = e.int_setting("max_model_len")
     if n:
-        return n, f"--max-model-len {n}"
+        return n, f"{flag(e.name, 'max_model_len')} {n}"
     limit = arch.context_length if arch is not None else None
-    return limit, (f"no --max-model-len: vLLM takes the model's {limit} tokens" if limit else "")
+    return limit, (f"no {flag(e.name, 'max_model_len')}: vLLM takes the model's {limit} tokens" if limit else "")
 
 
 def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu: Gpu | None = None) -> Fit | None:
@@ -165,16 +166,17 @@ def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu:
 def fixes(d: Deployment, f: Fit) -> list[str]:
     """What would make it start: a shorter context, more GPUs, an fp8 KV cache."""
     out = []
+    name = d.engine.name if d.engine is not None else "vllm"
     longest = f.longest_len(f.kv)
     if longest >= 1024 and longest < f.max_len:
-        out.append(f"--max-model-len {longest} fits")
+        out.append(f"{flag(name, 'max_model_len')} {longest} fits")
     a = f.arch
     for tp in TP_CHOICES:
         if tp <= f.tp or a.heads % tp or (a.kv_heads % tp and tp % a.kv_heads):
             continue
         g = fit(d, tp=tp)
         if g is not None and not g.likely_misfit:
-            out.append(f"--tensor-parallel-size {tp} (and {tp * f.pp} GPUs) fits")
+            out.append(f"{flag(name, 'tensor_parallel')} {tp} (and {tp * f.pp} GPUs) fits")
             break
     else:
         if f.tp < TP_CHOICES[-1]:
@@ -182,7 +184,7 @@ def fixes(d: Deployment, f: Fit) -> list[str]:
     if f.kv_elem > 1:
         g = fit(d, kv_elem=1)
         if g is not None and not g.likely_misfit:
-            out.append("--kv-cache-dtype fp8 fits")
+            out.append(f"{flag(name, 'kv_cache_dtype')} fp8 fits")
     return out
 
 

@@ -82,6 +82,11 @@ def _suppress(f: Finding, reason: str, until: dt.date | None, today: dt.date) ->
         f.suppressed = reason or "suppressed by annotation"
 
 
+def suppression(check_id: str) -> str:
+    """The annotation line that silences `check_id` on a workload (`explain` tells users to paste it; `suppressions` reads it)."""
+    return f'{SKIP_ANNOTATION}: "{check_id}"'
+
+
 def suppressions(annotations: Mapping[str, object]) -> tuple[set[str], str, dt.date | None]:
     raw = annotations.get(SKIP_ANNOTATION, "")
     skips = {s.strip() for s in str(raw).split(",") if s.strip()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import isolate
 from ..discover import Discovered, rel
@@ -91,7 +91,7 @@ def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[he
         out.values_files.update({rel(chart_dir / v, out.root): rel_chart for v in values if v.startswith("../")})
 
 
-def _render_failures(out: Loaded, rel_chart: str, failed: list, n_sets: int) -> None:
+def _render_failures(out: Loaded, rel_chart: str, failed: list[Any], n_sets: int) -> None:
     """One finding per cause. Defaults that do not render while a shipped values set does are a warning:
     the chart wants its values, not a fix."""
     some_rendered = len(failed) < n_sets

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..discover import rel
 from ..findings import Loc
+from ..masking import is_secret_name
 from .k8s import K8sObject, LoadProblem, parse_objects
 from .yamlsrc import YamlError, load_one
 
@@ -96,7 +97,6 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
     return out
 
 
-_SECRET_KEY = re.compile(r"token|secret|password|passwd|api[_-]?key|credential|private[_-]?key", re.I)
 
 
 def _defaults(chart_dir: Path):
@@ -112,7 +112,7 @@ def _masked(message: str, values) -> str:
     def walk(node, secret=False):
         if isinstance(node, dict):
             for k, v in node.items():
-                yield from walk(v, secret or bool(_SECRET_KEY.search(str(k))))
+                yield from walk(v, secret or is_secret_name(str(k)))
         elif isinstance(node, list):
             for v in node:
                 yield from walk(v, secret)

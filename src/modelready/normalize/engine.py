@@ -31,6 +31,14 @@ def detect_engine(c: Container) -> str | None:
     return None
 
 
+def flag(engine: str, setting: str) -> str:
+    """How `engine` spells `setting` on its command line: the first flag its settings table reads back
+    (advice in a finding names it, so what a user pastes is what the parser reads)."""
+    engines = data.engines()
+    names = (engines.get(engine) or {}).get("settings", {}).get(setting) or engines["vllm"]["settings"][setting]
+    return next(str(n) for n in names if str(n).startswith("--"))
+
+
 def detect_image(c: Container) -> str | None:
     """The engine an image is a build of, from its name alone."""
     image = (c.image.ref if c.image else "").lower()

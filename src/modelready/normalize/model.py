@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterator, overload
 
 from .. import data
 from ..findings import Loc
+from ..masking import is_secret_name
 
 if TYPE_CHECKING:  # set by the resolution stage (resolve.py), which imports this module
     from .accelerator import Gpu
@@ -58,13 +59,9 @@ class Image:
         return bool(re.search(r"[<>${}]", self.ref)) or self.ref in ("", "kserve-container-image") or self.tag in ("replace", "placeholder")
 
 
-_SECRET_NAME = re.compile(r"(TOKEN|API_?KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|ACCESS_KEY)", re.I)
-_NOT_SECRET_NAME = re.compile(r"(_FILE|_PATH|_DIR|_NAME|_URL|_ENDPOINT|_HEADER|_LENGTH|_LIMIT|_ID$|TOKENS|TOKENIZER|_REF)$|MAX_|_NUM_", re.I)
-
-
 def secret_name(name: str) -> bool:
     """An environment variable named like a credential (HF_TOKEN, OPENAI_API_KEY), not like a setting about one."""
-    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
+    return is_secret_name(name)
 
 
 @dataclass
@@ -289,10 +286,17 @@ class Deployment:
     resolved: ResolvedModel | None = None  # the model's architecture and where it was learnt
     gpu: Gpu | None = None  # the GPU it is scheduled on, when the files tell
     typical_tokens: int | None = None  # prompt + response of a typical request (p50), as a ModelSpec's load profile states
+    # its GPUs' monthly cost, a normalize.cost.Cost (typed loosely: cost.py builds on this module, not the reverse)
+    cost: Any = None
 
     @property
     def ref(self) -> str:
         return f"{self.kind}/{self.namespace}/{self.name}"
+
+    @property
+    def id(self) -> str:
+        """Its id in every output, finding subject and plan: kind/namespace/name@origin (origin: the file, or chart@values-set)."""
+        return f"{self.ref}@{self.origin}"
 
     def containers(self) -> Iterator[tuple[PodSpec, Container]]:
         for pod in self.pods:

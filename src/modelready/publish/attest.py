@@ -4,6 +4,8 @@ record lives in the comment itself, so every later run carries it forward."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 
 from ..report.marks import ATTEST_LINE as LINE, BY, attest_mark, attested_by
@@ -26,7 +28,7 @@ def attested(body: str) -> dict[str, str]:
     return out
 
 
-def apply(doc: dict, ticks: dict[str, str]) -> None:
+def apply(doc: dict[str, Any], ticks: dict[str, str]) -> None:
     """Carry attestations into a new report: an attested item that still awaits a person is passed,
     with who and when as its evidence."""
     for item in doc["catalog"]["items"]:
@@ -40,7 +42,7 @@ def reconcile(old: str, new: str, login: str, permission: str, now: str, attesta
     before = state(old)
     accepted, reverted = [], []
 
-    def fix(m: re.Match) -> str:
+    def fix(m: re.Match[str]) -> str:
         item, ticked = m.group("id"), m.group(1) != " "
         was, old_rest = before.get(item, (False, m.group("rest")))
         if ticked == was:

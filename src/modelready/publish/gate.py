@@ -6,16 +6,17 @@ that says so. Nothing here raises past `finish`/`fail`: the check is the one wri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..report.inert import fold
 
 
 @dataclass
 class Gate:
-    publisher: object | None  # github.Publisher, or None without a token
+    publisher: Any  # github.Publisher, or None without a token
     name: str
     sha: str
-    run: object | None = None
+    run: Any = None
     mode: str = "none"  # check | status | none
     notes: list[str] = field(default_factory=list)
 
@@ -31,7 +32,7 @@ class Gate:
             return
         self._status("pending", "modelready is reading the files")
 
-    def finish(self, conclusion: str, title: str, summary: str, annotations: list[dict] | None = None) -> bool:
+    def finish(self, conclusion: str, title: str, summary: str, annotations: list[dict[str, Any]] | None = None) -> bool:
         """Complete the check (or the status). False when nothing could be written (said why)."""
         if self.publisher is None or not self.sha or self.mode == "none":
             return False

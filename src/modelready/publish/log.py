@@ -5,6 +5,8 @@ passes report.inert's stream guard, and every command value is escaped by report
 
 from __future__ import annotations
 
+from typing import Any
+
 import secrets
 import sys
 
@@ -13,16 +15,11 @@ from ..report import verdict
 from ..report.inert import command, fold
 
 
-def story(doc: dict) -> str:
+def story(doc: dict[str, Any]) -> str:
     active = sorted((f for f in doc["findings"] if not f["suppressed"]),
                     key=lambda f: (f.get("baseline", "new") != "new", -Severity[f["severity"]], f["file"], f["line"]))
     names = {d["id"]: d["name"] for d in doc["deployments"]}
-    b = doc.get("baseline") or {}
-    v = verdict.of(doc)
-    new, pre = v.new, sum(v.pre_existing.values())
-    head = (f"modelready: {v.result.upper()} (gate {v.gate}, fail on {v.fail_on}): "
-            f"{new['error']} new error(s), {new['warning']} new warning(s), {pre} pre-existing"
-            + (f", baseline {b['source']}" if b.get("available") else f"; no baseline: {b.get('why')}" if b else ""))
+    head = headline(doc)
     token = secrets.token_hex(16)
     lines = [fold(head), f"::stop-commands::{token}"]
     for f in active:
@@ -42,7 +39,16 @@ def story(doc: dict) -> str:
     return "\n".join(lines)
 
 
-def tell(doc: dict) -> None:
+def headline(doc: dict[str, Any]) -> str:
+    b = doc.get("baseline") or {}
+    v = verdict.of(doc)
+    new, pre = v.new, sum(v.pre_existing.values())
+    return (f"modelready: {v.result.upper()} (gate {v.gate}, fail on {v.fail_on}): "
+            f"{new['error']} new error(s), {new['warning']} new warning(s), {pre} pre-existing"
+            + (f", baseline {b['source']}" if b.get("available") else f"; no baseline: {b.get('why')}" if b else ""))
+
+
+def tell(doc: dict[str, Any]) -> None:
     """Print the story: its command lines through the stream guard's one door for modelready's own commands."""
     out = sys.stdout
     for line in story(doc).split("\n"):

@@ -3,6 +3,8 @@ and files to append outputs and the job summary to. Read here, once, into plain 
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import os
 from dataclasses import dataclass, field
@@ -12,7 +14,7 @@ from pathlib import Path
 @dataclass
 class Runner:
     event_name: str
-    event: dict
+    event: dict[str, Any]
     repository: str
     sha: str
     token: str | None
@@ -21,11 +23,8 @@ class Runner:
     workspace: Path
     summary_path: Path | None
     output_path: Path | None
-    inputs: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # raw INPUT_* values: app/inputs.py reads them, once
     run_id: str = ""
-
-    def input(self, name: str, default: str = "") -> str:
-        return self.inputs.get(name, default) or default
 
     @property
     def from_fork(self) -> bool:
@@ -46,9 +45,19 @@ class Runner:
                 f.write(markdown + "\n")
 
 
+def _judged_sha(event: dict[str, Any], env: dict[str, str]) -> str:
+    """The commit judged: a PR's head, a merge group's head (GITHUB_SHA is the merge commit / the group's ref)."""
+    head = ((event.get("pull_request") or {}).get("head") or {}).get("sha") or (event.get("merge_group") or {}).get("head_sha")
+    return str(head or env.get("GITHUB_SHA", ""))
+
+
+def _path(env: dict[str, str], name: str) -> Path | None:
+    return Path(env[name]) if env.get(name) else None
+
+
 def from_env(env: dict[str, str] | None = None) -> Runner:
     env = dict(os.environ if env is None else env)
-    event: dict = {}
+    event: dict[str, Any] = {}
     if env.get("GITHUB_EVENT_PATH") and Path(env["GITHUB_EVENT_PATH"]).is_file():
         event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
     # The runner exposes input `fail-on` as INPUT_FAIL-ON (upper-cased, dashes kept, spaces to underscores).
@@ -59,15 +68,13 @@ def from_env(env: dict[str, str] | None = None) -> Runner:
         event_name=env.get("GITHUB_EVENT_NAME", ""),
         event=event,
         repository=repository,
-        # the commit judged: a PR's head, a merge group's head (GITHUB_SHA is the merge commit / the group's ref)
-        sha=((event.get("pull_request") or {}).get("head") or {}).get("sha") or (event.get("merge_group") or {}).get("head_sha")
-        or env.get("GITHUB_SHA", ""),
+        sha=_judged_sha(event, env),
         token=token,
         api_url=env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
         server_url=env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/"),
         workspace=Path(env.get("GITHUB_WORKSPACE") or "."),
-        summary_path=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
-        output_path=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
+        summary_path=_path(env, "GITHUB_STEP_SUMMARY"),
+        output_path=_path(env, "GITHUB_OUTPUT"),
         inputs=inputs,
         run_id=env.get("GITHUB_RUN_ID", ""),
     )

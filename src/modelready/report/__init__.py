@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
 class Output:
     """What a reporter may read: the report document, and the checks applied per subject (JUnit's passing cases)."""
 
-    doc: dict
+    doc: dict[str, Any]
     applied: dict[str, list[str]] = field(default_factory=dict)
     color: bool = False
 

@@ -8,11 +8,11 @@ from typing import Any
 FORMATS = ("table", "json", "markdown")
 
 
-def render(fmt: str, profile: str, title: str, items: list[Any], coverage: dict) -> str:
+def render(fmt: str, profile: str, title: str, items: list[Any], coverage: dict[str, Any]) -> str:
     return {"json": _json, "markdown": _markdown}.get(fmt, _table)(profile, title, items, coverage)
 
 
-def _json(profile: str, title: str, items: list[Any], coverage: dict) -> str:
+def _json(profile: str, title: str, items: list[Any], coverage: dict[str, Any]) -> str:
     out = {"profile": profile, "coverage": coverage, "items": [
         {"id": i.id, "title": i.title, "section": i.section_title, "mode": i.mode, "checks": list(i.checks), "spec_fields": list(i.spec),
          "phase": i.phase, "owners": list(i.owners), "profiles": list(i.profiles),
@@ -20,7 +20,7 @@ def _json(profile: str, title: str, items: list[Any], coverage: dict) -> str:
     return json.dumps(out, indent=1, ensure_ascii=False) + "\n"
 
 
-def _markdown(profile: str, title: str, items: list[Any], coverage: dict) -> str:
+def _markdown(profile: str, title: str, items: list[Any], coverage: dict[str, Any]) -> str:
     lines = [f"# Readiness catalog: {title}", ""]
     section = None
     for i in items:
@@ -34,7 +34,7 @@ def _markdown(profile: str, title: str, items: list[Any], coverage: dict) -> str
     return "\n".join(lines) + "\n"
 
 
-def _table(profile: str, title: str, items: list[Any], coverage: dict) -> str:
+def _table(profile: str, title: str, items: list[Any], coverage: dict[str, Any]) -> str:
     width = max(len(i.id) for i in items)
     lines = []
     for i in items:
@@ -43,6 +43,6 @@ def _table(profile: str, title: str, items: list[Any], coverage: dict) -> str:
     return "\n".join(lines + [_coverage_line(coverage)]) + "\n"
 
 
-def _coverage_line(cov: dict) -> str:
+def _coverage_line(cov: dict[str, Any]) -> str:
     modes = ", ".join(f"{k} {v}" for k, v in cov["by_mode"].items())
     return f"{cov['items']} items ({modes}); {cov['decided_by_evidence']} decided by evidence = {cov['evidence_share']:.1%}"

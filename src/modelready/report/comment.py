@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable
+from typing import Any, Callable
 
 from .. import __version__
 from ..findings import Severity
@@ -29,7 +29,7 @@ DOCS = "https://github.com/modelready/modelready/blob/v{version}/docs/checks.md#
 _SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/#%?=&+-]*")  # a scanner's rule page: linked only when plainly a URL
 
 
-def state_of(doc: dict, require_attestations: bool) -> dict:
+def state_of(doc: dict[str, Any], require_attestations: bool) -> dict[str, Any]:
     """The numbers the headline is made of, kept in the comment so a tick can re-title it."""
     v = verdict.of(doc)
     attest = [i for i in doc["catalog"]["items"] if i["mode"] == "attest"]
@@ -39,7 +39,7 @@ def state_of(doc: dict, require_attestations: bool) -> dict:
             "require": bool(require_attestations)}
 
 
-def headline(s: dict) -> str:
+def headline(s: dict[str, Any]) -> str:
     waiting = s["attest"] - s["attested"]
     pre = f" ({s['pre_existing']} pre-existing)" if s["pre_existing"] else ""
     if s["blocking"]:
@@ -55,7 +55,7 @@ def headline(s: dict) -> str:
     return f"## ✅ modelready: no blocking findings{pre}, nothing waits for a person"
 
 
-def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | None = None, ticked: dict[str, str] | None = None,
+def build(doc: dict[str, Any], link: Callable[[str, int], str | None], summary_url: str | None = None, ticked: dict[str, str] | None = None,
           require_attestations: bool = False, limit: int = COMMENT_LIMIT, full: bool = False, notes: str = "", head_sha: str = "") -> str:
     """The comment body (`full`: the job summary's, every finding listed; `limit` then counts UTF-8 bytes).
     `notes`: Markdown the caller adds (what the PR's config switches off; where the changed files and the
@@ -68,12 +68,13 @@ def build(doc: dict, link: Callable[[str, int], str | None], summary_url: str | 
     tail = Hidden(state, head_sha, verdict.of(doc).result).render()
     levels = range(0, 7)
     body = ""
+    top = [MARKER, headline(state), "", *parts.cost_line()]
     for level in levels:
-        body = "\n".join([MARKER, headline(state), "", parts.subline(), *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
+        body = "\n".join([*top, parts.subline(), *parts.sections(level, full), notes, "", LEGEND]) + "\n" + tail
         if size(body) <= limit:
             return body
     # Only new errors remain and they still do not fit: list those that do, the rest are in the job summary.
-    head = "\n".join([MARKER, headline(state), "", parts.subline(), ""])
+    head = "\n".join([*top, parts.subline(), ""])
     tail = notes + "\n" + tail
     room = limit - size(head) - size(tail) - 300
     lines, shown = [], 0
@@ -105,22 +106,22 @@ def retitle(body: str, boxes: dict[str, tuple[bool, str]]) -> str:
     return Hidden.restate(body, s)
 
 
-def state(body: str) -> dict | None:
+def state(body: str) -> dict[str, Any] | None:
     return Hidden.read(body).state or None
 
 
 class _Parts:
-    def __init__(self, doc: dict, link, ticked: dict[str, str], summary_url: str | None):
+    def __init__(self, doc: dict[str, Any], link: Callable[[str, int], str | None], ticked: dict[str, str], summary_url: str | None):
         self.doc, self.link, self.ticked, self.summary_url = doc, link, ticked, summary_url
         self.names = {d["id"]: d["name"] for d in doc["deployments"]}
         self.rules = {r["id"]: r for r in doc["rules"]}
         active = [f for f in doc["findings"] if not f["suppressed"]]
         self.active = sorted(active, key=lambda f: (-Severity[f["severity"]], f["file"], f["line"], f["check"]))
 
-    def new(self, severity: str) -> list[dict]:
+    def new(self, severity: str) -> list[dict[str, Any]]:
         return [f for f in self.active if f["severity"] == severity and f.get("baseline", "new") == "new"]
 
-    def pre(self) -> list[dict]:
+    def pre(self) -> list[dict[str, Any]]:
         return [f for f in self.active if f.get("baseline") == "pre-existing"]
 
     def summary_link(self) -> str:
@@ -144,7 +145,25 @@ class _Parts:
             line += f"\n\n⚠️ **No baseline** ({text(b.get('why', ''))}): every finding counts as new."
         return line
 
-    def finding(self, f: dict, compact: bool = False) -> str:
+    def cost_line(self) -> list[str]:
+        """What the change does to the GPU bill, first (as Infracost's comment); nothing when it does not move."""
+        line = (self.doc.get("cost_diff") or {}).get("line")
+        return [line, ""] if line else []
+
+    def cost(self, full: bool, level: int) -> list[str]:
+        """The job summary: every deployment's GPU cost; the comment: the changed ones, folded."""
+        from . import cost
+
+        changed = bool((self.doc.get("cost_diff") or {}).get("changed"))
+        if full:
+            rows = cost.table(self.doc)
+            return ["", "### GPU cost per deployment", "", *rows] if rows else []
+        if not changed or level >= 3:
+            return []
+        rows = cost.table(self.doc, only_changed=True)
+        return ["", "<details><summary>GPU cost of the changed deployments</summary>", "", *rows, "", "</details>"] if rows else []
+
+    def finding(self, f: dict[str, Any], compact: bool = False) -> str:
         where = f["file"] + (f":{f['line']}" if f["line"] else "")
         url = self.link(f["file"], f["line"])
         loc = f"[{code(where)}]({url})" if url else code(where)
@@ -158,7 +177,7 @@ class _Parts:
             line += f"\n  <sub>↳ expected: {text(fix)}</sub>"
         return line
 
-    def _fold(self, title: str, findings: list[dict], open_: bool = False) -> list[str]:
+    def _fold(self, title: str, findings: list[dict[str, Any]], open_: bool = False) -> list[str]:
         return ["", f"<details{' open' if open_ else ''}><summary>{title}</summary>", "", *(self.finding(f) for f in findings), "", "</details>"]
 
     def sections(self, level: int, full: bool) -> list[str]:
@@ -166,40 +185,48 @@ class _Parts:
         1 checklist as counts, 2 pre-existing as counts, 3 warnings without hints and notices as counts,
         4 at most WARNINGS_CAPPED warnings, 5 warnings as counts, 6 errors without hints."""
         out: list[str] = []
-        errors, warnings, infos = self.new("error"), self.new("warning"), self.new("info")
+        errors, infos = self.new("error"), self.new("info")
         if full:
             level = min(level, 0) if level < 6 else level
         if errors:
             out += ["", f"### New errors ({len(errors)})", "", *(self.finding(f, compact=level >= 6) for f in errors)]
-        if warnings:
-            shown = warnings[:WARNINGS_CAPPED] if level == 4 else warnings
-            lines = [self.finding(f, compact=level >= 3) for f in shown]
-            if len(shown) < len(warnings):
-                lines.append(f"- … and {len(warnings) - len(shown)} more, listed in the {self.summary_link()}")
-            if level >= 5:
-                out += ["", f"**{len(warnings)} new warning(s)**: listed in the {self.summary_link()}."]
-            elif len(warnings) > FOLD_WARNINGS:
-                out += ["", f"<details><summary><strong>New warnings ({len(warnings)})</strong></summary>", "", *lines, "", "</details>"]
-            else:
-                out += ["", f"### New warnings ({len(warnings)})", "", *lines]
+        out += self.warnings(level)
         if infos:
             if level >= 3:
                 out += ["", f"{len(infos)} new notice(s): listed in the {self.summary_link()}."]
             else:
                 out += self._fold(f"New notices ({len(infos)})", infos)
-        pre = self.pre()
-        if pre:
-            counts = ", ".join(f"{sum(1 for f in pre if f['severity'] == s)} {s}" for s in ("error", "warning", "info") if any(f["severity"] == s for f in pre))
-            title = f"Pre-existing findings, not introduced by this pull request ({counts})"
-            if level >= 2:
-                out += ["", f"**{title}**: listed in the {self.summary_link()}."]
-            else:
-                out += self._fold(title, pre)
+        out += self.pre_existing(level)
+        out += self.cost(full, level)
         out += self.smoke()
         out += self.attestations()
         out += self.spec_fields()
         out += self.checklist(summary_only=level >= 1)
         return out
+
+    def warnings(self, level: int) -> list[str]:
+        warnings = self.new("warning")
+        if not warnings:
+            return []
+        if level >= 5:
+            return ["", f"**{len(warnings)} new warning(s)**: listed in the {self.summary_link()}."]
+        shown = warnings[:WARNINGS_CAPPED] if level == 4 else warnings
+        lines = [self.finding(f, compact=level >= 3) for f in shown]
+        if len(shown) < len(warnings):
+            lines.append(f"- … and {len(warnings) - len(shown)} more, listed in the {self.summary_link()}")
+        if len(warnings) > FOLD_WARNINGS:
+            return ["", f"<details><summary><strong>New warnings ({len(warnings)})</strong></summary>", "", *lines, "", "</details>"]
+        return ["", f"### New warnings ({len(warnings)})", "", *lines]
+
+    def pre_existing(self, level: int) -> list[str]:
+        pre = self.pre()
+        if not pre:
+            return []
+        counts = ", ".join(f"{sum(1 for f in pre if f['severity'] == s)} {s}" for s in ("error", "warning", "info") if any(f["severity"] == s for f in pre))
+        title = f"Pre-existing findings, not introduced by this pull request ({counts})"
+        if level >= 2:
+            return ["", f"**{title}**: listed in the {self.summary_link()}."]
+        return self._fold(title, pre)
 
     def smoke(self) -> list[str]:
         runs = self.doc.get("smoke") or []
@@ -219,7 +246,21 @@ class _Parts:
                      f"{load.get('errors')}/{load.get('requests')}" if load else "–",
                      f"{max(d['peak_memory_used_mib'] for d in devs)} MiB" if devs else "no GPU"]
             out.append("| " + " | ".join(cells) + " |")
-        return out + ["", "</details>"]
+        return out + self.per_token(runs) + ["", "</details>"]
+
+    @staticmethod
+    def per_token(runs: list[dict]) -> list[str]:
+        """USD per 1M output tokens at each run's measured throughput, against the ModelSpec's target."""
+        out = []
+        for r in runs:
+            c = r.get("cost")
+            if not c:
+                continue
+            target = c.get("target_usd_per_1m_tokens")
+            held = "" if target is None else f" (target ${target:,.4g}: {'over' if c['over_target'] else 'within'})"
+            out.append(f"- {text(r['target'])}: **${c['usd_per_1m_output_tokens']:,.4g} per 1M output tokens** at {c['output_tokens_per_s']:,.1f} "
+                       f"tokens/s on {text(c['gpus'])} (${c['usd_per_replica_hour']:,.2f}/hour){held}")
+        return ["", *out] if out else []
 
     def attestations(self) -> list[str]:
         items = [i for i in self.doc["catalog"]["items"] if i["mode"] == "attest"]
@@ -262,7 +303,7 @@ class _Parts:
         return out
 
     def checklist(self, summary_only: bool) -> list[str]:
-        sections: dict[str, list[dict]] = {}
+        sections: dict[str, list[dict[str, Any]]] = {}
         for i in self.doc["catalog"]["items"]:
             if i["mode"] == "attest" or (i["mode"] == "spec" and not i["findings"] and i["status"] in ("awaiting", "failed")):
                 continue  # listed above
@@ -282,14 +323,14 @@ class _Parts:
             out += ["", "</details>"]
         return out
 
-    def _mark(self, item: dict) -> str:
+    def _mark(self, item: dict[str, Any]) -> str:
         """Only error findings make an item ❌; warnings ⚠️; an item failed by info findings alone passes."""
         if item["status"] == "failed":
             sev = {self.doc["findings"][k]["severity"] for k in item["findings"]}
             return "❌" if "error" in sev or not sev else "⚠️" if "warning" in sev else "✅"
         return {"passed": "✅", "skipped": "⏭️", "not_applicable": "➖", "awaiting": "⏭️"}.get(item["status"], "➖")
 
-    def _why(self, item: dict, mark: str) -> str:
+    def _why(self, item: dict[str, Any], mark: str) -> str:
         if item["findings"]:
             fs = [self.doc["findings"][k] for k in item["findings"]]
             return ", ".join(f"{sum(1 for f in fs if f['severity'] == s)} {s}" for s in ("error", "warning", "info") if any(f["severity"] == s for f in fs))

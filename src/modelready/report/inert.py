@@ -18,22 +18,14 @@ from __future__ import annotations
 
 import re
 
-REDACTED = "[redacted]"  # no Markdown or HTML meaning, wherever the redaction happens (also after rendering)
+from ..masking import MASK as REDACTED, NAMED, TOKENS, URL_CREDENTIALS
+
 _NEWLINES = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\x1b]")
 ZWSP = "\u200b"  # breaks a trigger GitHub applies to rendered text (mentions, autolinks, emoji) without a visible change
 
-# Token formats with a fixed prefix (Hugging Face, GitHub, OpenAI, AWS, Slack, GitLab, Google, Stripe),
-# a JWT, a PEM private key; then a `name: value` or `name=value` whose name says it is a secret.
-_TOKENS = re.compile(
-    r"\bhf_[A-Za-z0-9]{20,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}|\bsk-(?:proj-)?[A-Za-z0-9_\-]{16,}"
-    r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bxox[abposr]-[A-Za-z0-9\-]{10,}|\bglpat-[A-Za-z0-9_\-]{20,}|\bAIza[0-9A-Za-z_\-]{35}"
-    r"|\b[rs]k_live_[0-9A-Za-z]{16,}|\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)")
-# the value must look generated (letters and digits, 8+ characters): "TOKEN: Kubernetes expands…" is prose
-_NAMED = re.compile(r"(?i)\b((?:[\w.-]*[_.-])?(?:api[_-]?key|token|secret|password|passwd|credentials?)[\"']?\s*[:=]\s*[\"']?)"
-                    r"((?=[^\s\"',;}]*\d)(?=[^\s\"',;}]*[A-Za-z])[^\s\"',;}$\[]{8,})")
-_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^/\s:@]+):([^/\s@]+)@")
+# what a secret looks like, and the mask: one source for every stage (masking.py)
+_TOKENS, _NAMED, _URL_CREDENTIALS = TOKENS, NAMED, URL_CREDENTIALS
 
 
 def redact(s: str) -> str:

@@ -4,14 +4,15 @@ checks that applied and found nothing, so CI dashboards count what was checked."
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from .inert import xml_text as _x
 
 
-def render(doc: dict, applied: dict[str, list[str]]) -> str:
+def render(doc: dict[str, Any], applied: dict[str, list[str]]) -> str:
     """`applied`: subject -> check IDs that ran on it."""
     suites = ET.Element("testsuites", name="modelready")
-    by_subject: dict[str, list[dict]] = {}
+    by_subject: dict[str, list[dict[str, Any]]] = {}
     for f in doc["findings"]:
         if not f["suppressed"]:
             by_subject.setdefault(f["subject"], []).append(f)

@@ -7,22 +7,24 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..checks.runner import suppression
+
 if TYPE_CHECKING:
     from ..checks import Check
 
 DOC_URL = "https://github.com/modelready/modelready/blob/main/docs/checks.md#{}"
 
 
-def _entry(c: Check) -> dict[str, Any]:
+def _entry(c: Check[Any]) -> dict[str, Any]:
     return {"id": c.id, "severity": c.severity.name, "enabled": c.enabled, "scope": c.scope,
             "catalog_items": list(c.items), "summary": c.failed, "passed": c.passed, "url": DOC_URL.format(c.id)}
 
 
-def checks_json(checks: Iterable[Check]) -> str:
+def checks_json(checks: Iterable[Check[Any]]) -> str:
     return json.dumps([_entry(c) for c in sorted(checks, key=lambda c: c.id)], indent=1, ensure_ascii=False) + "\n"
 
 
-def checks_table(checks: Iterable[Check]) -> str:
+def checks_table(checks: Iterable[Check[Any]]) -> str:
     """One line a check: ID, default severity, catalog items, what a finding says. Off-by-default checks
     are marked, since `--select` or `checks.enable` is what turns them on."""
     rows = [(c.id + ("" if c.enabled else " (off)"), c.severity.name, ",".join(c.items), c.failed) for c in sorted(checks, key=lambda c: c.id)]
@@ -32,12 +34,12 @@ def checks_table(checks: Iterable[Check]) -> str:
     return "\n".join(line.rstrip() for line in lines) + f"\n{len(rows)} checks; `modelready explain ID` shows one\n"
 
 
-def explain(c: Check, titles: dict[str, str]) -> str:
+def explain(c: Check[Any], titles: dict[str, str]) -> str:
     """The check's whole document: its declaration, then its docstring (What it does, Why it matters,
     Example, Instead, References)."""
     items = "; ".join(f"{i} ({titles[i]})" if i in titles else i for i in c.items)
     head = [c.id, "=" * len(c.id), "", f"Severity: {c.severity.name}" + ("" if c.enabled else " (off by default: --select it or list it in checks.enable)"),
-            f"Catalog items: {items}", f"Passes: {c.passed}", f"Fails: {c.failed}", f"Suppress: modelready.io/skip: \"{c.id}\"",
+            f"Catalog items: {items}", f"Passes: {c.passed}", f"Fails: {c.failed}", f"Suppress: {suppression(c.id)}",
             f"Docs: {DOC_URL.format(c.id)}", ""]
     return "\n".join(head) + "\n" + str(c.doc).strip() + "\n"
 

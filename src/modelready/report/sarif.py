@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def render(doc: dict) -> dict:
+def render(doc: dict[str, Any]) -> dict[str, Any]:
     rules = doc["rules"]
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
@@ -38,6 +40,9 @@ def render(doc: dict) -> dict:
             }},
             "results": results,
             "columnKind": "utf16CodeUnits",
+            # the GPU cost per deployment, and what the change adds (SARIF's property bag: no result, no alert)
+            "properties": {"modelready": {"cost": {d["id"]: d["cost"] for d in doc.get("deployments") or [] if d.get("cost")},
+                                          "costDiff": doc.get("cost_diff")}},
         }],
     }
 

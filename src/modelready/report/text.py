@@ -6,7 +6,7 @@ boundaries to the terminal's width, indented under their finding."""
 from __future__ import annotations
 
 import textwrap
-from typing import Callable
+from typing import Any, Callable
 
 from ..findings import Severity
 from . import verdict as judged
@@ -19,11 +19,11 @@ INDENT = 10  # the message line sits under the check ID
 Paint = Callable[[str, str], str]
 
 
-def render(doc: dict, color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False) -> str:
+def render(doc: dict[str, Any], color: bool = False, width: int = 100, min_severity: str = "info", quiet: bool = False) -> str:
     """`min_severity`: findings below it are counted in the summary, not listed; `quiet`: the findings
     only, no summary, no clean deployments (as Ruff's --quiet)."""
     c: Paint = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
-    groups: dict[str, list[dict]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
     shown = [f for f in doc["findings"] if not f["suppressed"]]
     for f in shown:
         if Severity[f["severity"]] >= Severity[min_severity]:
@@ -41,14 +41,14 @@ def render(doc: dict, color: bool = False, width: int = 100, min_severity: str =
     return "\n".join(lines) + "\n"
 
 
-def _clean(doc: dict, shown: list[dict], listed: set[str], c: Paint) -> list[str]:
+def _clean(doc: dict[str, Any], shown: list[dict[str, Any]], listed: set[str], c: Paint) -> list[str]:
     """Deployments with nothing about them, and nothing in their file (a ModelSpec's finding may point there)."""
     blamed = {f["file"] for f in shown}
     clean = sorted(d["id"] for d in doc["deployments"] if d["serving"] and d["id"] not in listed and d["file"] not in blamed)
     return [f"{c(BOLD, fold(dep))}\n  {c(GREEN, 'ok'.ljust(7))} no findings" for dep in clean] + ([""] if clean else [])
 
 
-def _group(subject: str, findings: list[dict], c: Paint, id_width: int, wrap: textwrap.TextWrapper) -> list[str]:
+def _group(subject: str, findings: list[dict[str, Any]], c: Paint, id_width: int, wrap: textwrap.TextWrapper) -> list[str]:
     lines = [c(BOLD, fold(subject))]
     for f in sorted(findings, key=lambda f: (-Severity[f["severity"]], f["file"], f["line"])):
         where = fold(f"{f['file']}:{f['line']}" if f["line"] else f["file"])
@@ -59,7 +59,7 @@ def _group(subject: str, findings: list[dict], c: Paint, id_width: int, wrap: te
     return lines + [""]
 
 
-def _summary(doc: dict, c: Paint) -> list[str]:
+def _summary(doc: dict[str, Any], c: Paint) -> list[str]:
     s, cat = doc["summary"], doc["catalog"]
     statuses: dict[str, int] = {}
     for item in cat["items"]:
@@ -73,12 +73,12 @@ def _summary(doc: dict, c: Paint) -> list[str]:
             *(c(COLORS["error"], f"internal error: {fold(e)}") for e in doc["errors"])]
 
 
-def verdict(doc: dict) -> str:
+def verdict(doc: dict[str, Any]) -> str:
     v = judged.of(doc)
     return f"{v.result.upper()} (fail on {v.fail_on})"
 
 
-def one_line(doc: dict) -> str:
+def one_line(doc: dict[str, Any]) -> str:
     """What `-o FILE` says on stderr, so a run that writes files is not silent."""
     n = doc["summary"]["findings"]
     return f"{verdict(doc)}: {n['error']} errors, {n['warning']} warnings, {n['info']} info in {doc['summary']['files_checked']} files"

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import Finding, Loc, Severity
+from ..masking import MASK, TOKENS
 
 KINDS = ("config", "secret", "image")
 # Trivy rules that modelready's own checks already decide: one finding, not two.
 SAME_AS = {"KSV013": "image-tag-mutable", "KSV015": "gpu-pod-without-cpu-memory-requests", "KSV016": "gpu-pod-without-cpu-memory-requests"}
 SECRET_SAME_AS = "secret-inline"
 CONFIG_SEVERITY = {"CRITICAL": Severity.error, "HIGH": Severity.warning, "MEDIUM": Severity.info, "LOW": Severity.info, "UNKNOWN": Severity.info}
-_TOKENISH = re.compile(r"(hf_[A-Za-z0-9]{8,}|sk-[A-Za-z0-9]{8,}|gh[pousr]_[A-Za-z0-9]{8,}|AKIA[0-9A-Z]{12,})")
 
 
 @dataclass
@@ -155,7 +155,7 @@ def _run(rep: Report, kind: str, target: str, cmd: list[str], timeout: int) -> s
 
 
 def redact(text: str) -> str:
-    return _TOKENISH.sub("<redacted>", text)
+    return TOKENS.sub(MASK, text)
 
 
 def _config(rep: Report, binary: str, result, tmp: Path, opts: Options) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
+from ..masking import MASK
 from . import verdict
 from .client import Client
 from .gpu import GpuSampler
@@ -150,7 +151,7 @@ def _redact(lines: list[str], secrets: list[str]) -> list[str]:
     out = []
     for line in lines:
         for s in secrets:
-            line = line.replace(s, "***")
+            line = line.replace(s, MASK)
         out.append(line)
     return out
 

@@ -75,7 +75,7 @@ def from_deployment(d: Deployment) -> Target:
     startup = c.probes.get("startup") or c.probes.get("liveness")
     shm = pod.volume_at(c, "/dev/shm")
     return Target(
-        name=d.name, subject=f"{d.ref}@{d.origin}", engine=d.engine.name if d.engine else "openai",
+        name=d.name, subject=d.id, engine=d.engine.name if d.engine else "openai",
         port=(d.engine.port if d.engine and d.engine.port else 8000), health_path=_health_path(c, facts),
         # the kubelet expands $(VAR) from the container's env before it starts the process; so do we
         command=[expand(t, literal) for t in c.command], args=[expand(t, literal) for t in c.args],
@@ -142,6 +142,6 @@ def plan(deployments: list[Deployment], gpu_only: bool) -> list[dict]:
         if not d.serving or (gpu_only and d.gpus_per_group() == 0) or (d.ref, where) in seen:
             continue
         seen.add((d.ref, where))
-        include.append({"id": f"{d.ref}@{d.origin}", "name": d.name, "path": where,
+        include.append({"id": d.id, "name": d.name, "path": where,
                         "engine": d.engine.name if d.engine else None, "gpus": d.gpus_per_group(), "gpu_type": (d.gpu_type() or (None,))[0]})
     return include

@@ -1,0 +1,383 @@
+"""GPU cost: the price table and its tool, the cost of each deployment, and what a pull request adds to the
+bill, told in the comment's first lines (a real git history through `modelready github`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import shared_or_skip
+from .test_github_action import REPO, action, github, pr_event  # noqa: F401 - fixtures
+from .test_pr_gate import git, open_pr, repo  # noqa: F401 - fixtures
+
+# vLLM serving Llama 3.1 70B on one 8 × H100 node (GPU Feature Discovery's product label), as the vLLM
+# production-stack and NVIDIA's GPU operator docs lay such a Deployment out
+H100_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: llama-70b-h100
+  namespace: inference
+  labels: {app: llama-70b-h100}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: llama-70b-h100}
+  template:
+    metadata:
+      labels: {app: llama-70b-h100}
+    spec:
+      nodeSelector:
+        nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.8.5
+          args: ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size", "8", "--max-model-len", "16384"]
+          ports:
+            - containerPort: 8000
+          resources:
+            limits:
+              nvidia.com/gpu: 8
+"""
+MANIFEST = "manifests/llama-70b-h100.yaml"
+
+
+def _costs(run, tmp_path: Path, text: str, name: str = "d.yaml", config=None) -> list:
+    (tmp_path / name).write_text(text)
+    res = run(tmp_path, config=config)
+    return [d.cost for d in res.deployments if d.cost is not None]
+
+
+def test_a_pr_raising_replicas_of_an_8_gpu_deployment_shows_the_added_cost_first(repo, github):
+    (repo / MANIFEST).write_text(H100_DEPLOYMENT)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "the 70B on one H100 node")
+    (repo / MANIFEST).write_text(H100_DEPLOYMENT.replace("replicas: 1", "replicas: 2"))
+    proc, out = action(repo, github, "pull_request", open_pr(repo, github, "a second replica"))
+    assert not github.invalid, github.invalid
+    (comment,) = github.comments.values()
+    lines = comment["body"].splitlines()
+    # 8 GPUs × 730 h = 5,840 GPU-hours a month; × $6.88 (AWS us on-demand, p5.48xlarge / 8) = $40,179
+    assert lines[3] == "💰 **GPU cost +$40,179/month** (+5,840 GPU-hours: 8 × H100-80GB added to llama-70b-h100)", lines[:5]
+    report = json.loads((repo / "modelready-report.json").read_text())
+    diff = report["cost_diff"]
+    assert diff["changed"] and diff["total"]["gpu_hours_per_month"]["expected"] == 5840
+    assert diff["total"]["usd_per_month"]["expected"] == pytest.approx(40179.2)
+    (dep,) = [d for d in report["deployments"] if d["name"] == "llama-70b-h100"]
+    assert dep["cost"]["gpu_hours_per_month"] == {"min": 11680, "expected": 11680, "max": 11680}
+    assert dep["cost"]["price"]["source"].startswith("SkyPilot catalogue") and dep["cost"]["price"]["usd_per_gpu_hour"] == 6.88
+    import jsonschema
+
+    jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "report-schema.json").read_text())).validate(report)
+    sarif = json.loads((repo / "modelready.sarif").read_text())
+    assert sarif["runs"][0]["properties"]["modelready"]["costDiff"]["total"]["gpu_hours_per_month"]["expected"] == 5840
+    # the job summary: the table per deployment, with the change
+    assert "### GPU cost per deployment" in out["summary"]
+    row = next(ln for ln in out["summary"].splitlines() if ln.startswith("| llama-70b-h100 |"))
+    assert "8 H100-80GB × 2 / 2 / 2" in row and "+$40,179/month" in row
+
+
+def test_a_pr_changing_nothing_about_gpus_has_no_cost_line(repo, github):
+    (repo / MANIFEST).write_text(H100_DEPLOYMENT)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "the 70B on one H100 node")
+    (repo / MANIFEST).write_text(H100_DEPLOYMENT.replace('"16384"]', '"16384", "--enable-prefix-caching"]'))
+    proc, _ = action(repo, github, "pull_request", open_pr(repo, github, "prefix caching"))
+    assert not github.invalid, github.invalid
+    (comment,) = github.comments.values()
+    assert "💰" not in comment["body"] and "GPU cost" not in comment["body"]
+    report = json.loads((repo / "modelready-report.json").read_text())
+    assert report["cost_diff"]["changed"] is False and report["cost_diff"]["line"] is None
+
+
+def test_check_baseline_ref_prints_the_cost_change(repo, capsys):
+    from modelready.cli import main
+
+    (repo / MANIFEST).write_text(H100_DEPLOYMENT)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "the 70B on one H100 node")
+    base = git(repo, "rev-parse", "HEAD")
+    (repo / MANIFEST).write_text(H100_DEPLOYMENT.replace("replicas: 1", "replicas: 3"))
+    main(["check", str(repo), "--offline", "--baseline", base])
+    assert "GPU cost +$80,358/month (+11,680 GPU-hours: 16 × H100-80GB added to llama-70b-h100)" in capsys.readouterr().out
+
+
+def test_autoscaler_bounds_give_min_expected_and_max(run, tmp_path):
+    hpa = """\
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: llama-70b-h100, namespace: inference}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: llama-70b-h100}
+  minReplicas: 1
+  maxReplicas: 4
+  metrics:
+    - type: Pods
+      pods: {metric: {name: vllm_num_requests_waiting}, target: {type: AverageValue, averageValue: "5"}}
+"""
+    spec = """\
+apiVersion: modelready.io/v1alpha1
+kind: ModelSpec
+metadata: {name: llama-70b}
+spec:
+  deploymentRef: {kind: Deployment, name: llama-70b-h100}
+  slo:
+    loadProfile: {steadyRps: 10, peakRps: 20}
+"""
+    (tmp_path / "modelspec.yaml").write_text(spec)
+    (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT + hpa)
+    assert (cost.min, cost.max) == (1, 4) and cost.max_basis == "maxReplicas 4"
+    assert cost.gpu_hours(cost.max) == 8 * 4 * 730 and cost.usd(cost.max) == pytest.approx(8 * 4 * 730 * 6.88)
+    # the ModelSpec's load profile decides the steady state: half the peak's 4 replicas
+    assert cost.spec_file == "modelspec.yaml" and cost.expected == 2 and "steady 10 of peak 20" in cost.expected_basis
+
+
+def test_keda_without_a_maximum_takes_kedas_default_and_knative_has_none(run, tmp_path):
+    keda = """\
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: llama-70b-h100, namespace: inference}
+spec:
+  scaleTargetRef: {name: llama-70b-h100}
+  triggers:
+    - type: prometheus
+      metadata: {serverAddress: "http://prometheus:9090", query: "sum(vllm:num_requests_waiting)", threshold: "10"}
+"""
+    (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT + keda)
+    assert (cost.min, cost.max) == (0, 100) and "KEDA's default" in cost.max_basis
+    knative = """\
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: llama, namespace: inference}
+spec:
+  template:
+    spec:
+      nodeSelector: {cloud.google.com/gke-accelerator: nvidia-l4}
+      containers:
+        - image: vllm/vllm-openai:v0.8.5
+          args: ["--model", "Qwen/Qwen2.5-7B-Instruct"]
+          resources: {limits: {nvidia.com/gpu: 1}}
+"""
+    (cost,) = _costs(run, _fresh(tmp_path, "kn"), knative)
+    assert cost.max is None and cost.as_dict()["replicas"]["unbounded"] and cost.gpu == "L4"
+
+
+def _fresh(tmp_path: Path, name: str) -> Path:
+    d = tmp_path / name
+    d.mkdir()
+    return d
+
+
+def test_spot_from_a_karpenter_requirement_is_priced_at_spot(run, tmp_path):
+    spot = H100_DEPLOYMENT.replace("      nodeSelector:\n", """      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+              - matchExpressions:
+                  - {key: karpenter.sh/capacity-type, operator: In, values: [spot]}
+      nodeSelector:
+""")
+    (cost,) = _costs(run, tmp_path, spot)
+    assert cost.capacity == "spot" and cost.price.capacity == "spot" and cost.price.usd_per_gpu_hour < 6.88
+    assert "karpenter.sh/capacity-type" in cost.capacity_source
+    mixed = spot.replace("values: [spot]", "values: [spot, on-demand]")
+    (cost,) = _costs(run, _fresh(tmp_path, "mixed"), mixed)
+    assert cost.capacity == "on-demand" and cost.spot_allowed and "may run on spot" in cost.notes[0]
+
+
+def test_spot_from_the_karpenter_nodepool_a_deployment_selects(run, tmp_path):
+    pool = """\
+---
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {name: gpu-spot}
+spec:
+  template:
+    spec:
+      requirements:
+        - {key: karpenter.sh/capacity-type, operator: In, values: [spot]}
+        - {key: karpenter.k8s.aws/instance-family, operator: In, values: [p5]}
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+"""
+    text = H100_DEPLOYMENT.replace("      nodeSelector:\n", "      nodeSelector:\n        karpenter.sh/nodepool: gpu-spot\n") + pool
+    (cost,) = _costs(run, tmp_path, text)
+    assert cost.capacity == "spot" and cost.capacity_source.startswith("Karpenter NodePool gpu-spot requires")
+    res = run(tmp_path)
+    assert any(f.check == "spot-without-disruption-budget" for f in res.findings)
+
+
+def test_unknown_gpu_type_says_so_and_invents_no_price(run, tmp_path):
+    (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT.replace("      nodeSelector:\n        nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3\n", ""))
+    d = cost.as_dict()
+    assert d["gpu"] is None and d["price"] is None and d["usd_per_month"] is None
+    assert d["gpu_hours_per_month"]["expected"] == 5840 and d["price_source"].startswith("none: the GPU type is not named")
+
+
+def test_config_prices_win_over_the_table_and_pick_cloud_and_region(run, tmp_path):
+    from modelready.config import ConfigError, load_config
+
+    cfg = tmp_path / ".modelready.yaml"
+    cfg.write_text("cost:\n  region: eu\n  prices:\n    H100-80GB: 2.10\n  source: negotiated rate, 2026 contract\n")
+    config = load_config(cfg)
+    (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=config)
+    assert cost.price.usd_per_gpu_hour == 2.10 and cost.price.source.endswith(": negotiated rate, 2026 contract")
+    cfg.write_text("cost:\n  region: eu\n")
+    (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
+    assert cost.price.usd_per_gpu_hour == 8.944 and "aws eu on-demand" in cost.price.source
+    cfg.write_text("cost:\n  cloud: gcp\n")
+    (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
+    assert cost.price.usd_per_gpu_hour == 5.3833  # the GPU's own price and the a3 VM's share per GPU
+    from modelready.normalize.cost import price_of
+
+    assert price_of("L4", "on-demand", load_config(cfg).cost) == (None, "the price table (2026-12-06) has no on-demand price for L4 on gcp us "
+                                                                   "(gcp prices the VM apart: the table has the GPU's own price only, not its VM's share)")
+    cfg.write_text("cost:\n  cloud: on-prem\n  prices:\n    nvidia-h100-80gb: {on_demand: 1.4}\n")
+    (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
+    assert cost.price.usd_per_gpu_hour == 1.4 and cost.price.cloud == "on-prem"
+    for bad, said in (("cost:\n  cloud: azure\n", "cost.cloud takes aws, gcp, on-prem"), ("cost:\n  prices:\n    H100-80GB: cheap\n", "USD per GPU-hour"),
+                      ("cost:\n  cloud: on-prem\n", "needs cost.prices")):
+        cfg.write_text(bad)
+        with pytest.raises(ConfigError, match=said):
+            load_config(cfg)
+    cfg.write_text("cost:\n  regoin: eu\n")
+    assert any("unknown key cost.regoin (did you mean 'region'?)" in w for w in load_config(cfg).warnings)
+
+
+def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
+    aws = tmp_path / "aws.csv"
+    aws.write_text("InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region,AvailabilityZone,Arch\n"
+                   "g6.xlarge,L4,1.0,4.0,16.0,,0.8048,0.4011,us-east-1,use1-az1,x86_64\n"
+                   "g6.8xlarge,L4,1.0,32.0,128.0,,2.0144,0.9633,us-east-1,use1-az1,x86_64\n"
+                   "g6.xlarge,L4,1.0,4.0,16.0,,1.0064,0.4392,eu-central-1,euc1-az2,x86_64\n"
+                   "g6f.large,L4,0.125,2.0,8.0,,0.202,0.0617,us-east-1,use1-az1,x86_64\n"
+                   "p5.48xlarge,H100,8.0,192.0,2048.0,,55.04,19.2531,us-east-1,use1-az2,x86_64\n"
+                   "m7i.large,,,2.0,8.0,,0.1,0.05,us-east-1,use1-az1,x86_64\n")
+    gcp = tmp_path / "gcp.csv"
+    gcp.write_text("InstanceType,vCPUs,MemoryGiB,AcceleratorName,AcceleratorCount,GpuInfo,Region,AvailabilityZone,Price,SpotPrice\n"
+                   "a3-highgpu-8g,208.0,1872.0,,,,us-central1,us-central1-a,9.46,2.89\n")
+    out = tmp_path / "prices.yaml"
+    proc = subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", "2026-12-06", f"aws={aws}", f"gcp={gcp}",
+                           "--commit", "aws=abc", "--output", str(out)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    import yaml
+
+    doc = yaml.safe_load(out.read_text())
+    assert doc["date"] == "2026-12-06" and doc["licence"].startswith("Apache-2.0") and doc["read"]["aws"]["commit"] == "abc"
+    l4 = doc["prices"]["L4"]["aws"]
+    assert l4["us"]["on_demand"] == 0.8048 and l4["us"]["instances"] == ["g6.xlarge"]  # g6f's eighth of a GPU left out
+    assert l4["eu"]["on_demand"] == 1.0064 and doc["prices"]["H100-80GB"]["aws"]["us"]["on_demand"] == 6.88
+    assert doc["vm_share"]["gcp"]["H100-80GB"]["us"]["on_demand"] == round(9.46 / 8, 4)
+    # GCP prices the GPU apart from its VM: a GPU-hour is both, and neither alone is called one
+    gcp.write_text(gcp.read_text() + ",,,H100,1,,us-central1,us-central1-a,4.20076,2.9926\n,,,L4,1,,us-central1,us-central1-a,0.61666,0.2521\n")
+    subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", "2026-12-06", f"gcp={gcp}", "--output", str(out)],
+                   check=True, capture_output=True, timeout=60)
+    doc = yaml.safe_load(out.read_text())
+    h100 = doc["prices"]["H100-80GB"]["gcp"]["us"]
+    assert h100["gpu_only"]["on_demand"] == 4.2008 and h100["vm_share"]["on_demand"] == 1.1825 and h100["on_demand"] == 5.3833
+    assert "on_demand" not in doc["prices"]["L4"]["gcp"]["us"]  # no g2 VM rows read: no total claimed
+
+
+def test_shipped_table_is_dated_and_sourced():
+    from modelready import data
+
+    t = data.gpu_prices()
+    assert t["date"] and t["source"].startswith("SkyPilot") and t["licence"]
+    assert all(set(t["read"][c]) >= {"file", "commit", "rows"} for c in t["read"])
+    known = set(data.gpus())
+    assert {"H100-80GB", "A100-80GB", "L4"} <= set(t["prices"]) and {"H100-80GB", "L4"} <= known
+
+
+def test_every_gpu_deployment_of_the_corpus_has_a_cost_naming_its_price_source():
+    corpus = shared_or_skip("corpus")
+    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", str(corpus), "--offline", "--format", "json"],
+                          capture_output=True, text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1",
+                                                                          "PYTHONPATH": str(REPO / "src")})
+    doc = json.loads(proc.stdout)
+    gpu = [d for d in doc["deployments"] if d["serving"] and d["gpus_per_group"] > 0 and not d["kind"].endswith("ServingRuntime")
+           and d["kind"] != "LLMInferenceServiceConfig"]
+    assert len(gpu) > 50
+    assert all(d["cost"] and d["cost"]["price_source"] for d in gpu), [d["id"] for d in gpu if not d["cost"]]
+    priced = [d for d in gpu if d["cost"]["price"]]
+    assert priced and all(d["cost"]["usd_per_month"]["min"] is not None for d in priced)
+    assert all(d["cost"]["price_source"].startswith("none: ") for d in gpu if not d["cost"]["price"])
+
+
+def test_cost_per_token_from_a_smoke_run_is_held_against_the_modelspec_target(tmp_path, capsys):
+    from modelready.cli import main
+
+    (tmp_path / "deploy.yaml").write_text(H100_DEPLOYMENT)
+    (tmp_path / "modelspec.yaml").write_text("apiVersion: modelready.io/v1alpha1\nkind: ModelSpec\nmetadata: {name: llama-70b}\n"
+                                             "spec:\n  deploymentRef: {kind: Deployment, name: llama-70b-h100}\n"
+                                             "  cost: {targetPer1MTokens: 2.0}\n")
+    smoke = json.loads((REPO / "tests" / "fixtures" / "smoke" / "transformers-serve-cpu.json").read_text())
+    # the recorded run's load, as if it had run the deployment on one node of its 8 H100s
+    smoke["target"]["subject"] = "Deployment/inference/llama-70b-h100@deploy.yaml"
+    smoke["target"]["gpus"] = 8
+    smoke["gpu"] = {"available": True, "reason": None, "driver": "570.86.15", "devices": [
+        {"index": i, "name": "NVIDIA H100 80GB HBM3", "memory_total_mib": 81559, "memory_used_at_start_mib": 0, "peak_memory_used_mib": 75000,
+         "peak_utilization_pct": 99.0, "mean_utilization_pct": 80.0, "samples": 100} for i in range(8)]}
+    smoke["load"]["output_tokens_per_s"] = 2500.0
+    result = tmp_path.parent / "smoke-result.json"
+    result.write_text(json.dumps(smoke))
+    main(["check", str(tmp_path), "--offline", "--format", "json", "--smoke-result", str(result)])
+    doc = json.loads(capsys.readouterr().out)
+    (run,) = doc["smoke"]
+    # 8 × $6.88 = $55.04 an hour; 2,500 tokens/s = 9M tokens an hour: $6.12 per 1M, above the $2 target
+    assert run["cost"]["usd_per_replica_hour"] == pytest.approx(55.04)
+    assert run["cost"]["usd_per_1m_output_tokens"] == pytest.approx(55.04 / 9.0, abs=1e-3)
+    assert run["cost"]["target_usd_per_1m_tokens"] == 2.0 and run["cost"]["over_target"] is True
+    main(["check", str(tmp_path), "--offline", "--format", "markdown", "--smoke-result", str(result)])
+    assert "**$6.116 per 1M output tokens** at 2500.0 tokens/s on 8 × H100-80GB (target $2: over)" in capsys.readouterr().out
+
+
+def _dep(name: str, gpus: int, replicas: tuple[int, int, int | None], usd: float | None, gpu: str | None = "H100-80GB") -> dict:
+    lo, exp, hi = replicas
+    hours = {k: (None if n is None else gpus * n * 730) for k, n in (("min", lo), ("expected", exp), ("max", hi))}
+    return {"id": f"Deployment/ns/{name}@f.yaml", "name": name, "cost": {
+        "gpu": gpu, "gpus_per_replica": gpus, "replicas": {"min": lo, "expected": exp, "max": hi, "unbounded": hi is None},
+        "gpu_hours_per_month": hours, "price_source": "table" if usd else "none: no GPU type",
+        "usd_per_month": {k: (None if h is None else round(h * usd, 2)) for k, h in hours.items()} if usd else None}}
+
+
+def test_cost_diff_added_removed_scaled_unbounded_and_unpriced():
+    from modelready.report.cost import diff
+
+    base = {"deployments": [_dep("a", 8, (1, 1, 1), 6.88), _dep("gone", 1, (1, 1, 1), 0.8936, "L4"), _dep("same", 1, (2, 2, 2), 0.8936, "L4")]}
+    head = {"deployments": [_dep("a", 8, (1, 1, 4), 6.88), _dep("same", 1, (2, 2, 2), 0.8936, "L4"), _dep("new", 2, (1, 1, None), None, None)]}
+    d = diff(head, base, "abc")
+    by = {r["name"]: r for r in d["deployments"]}
+    assert set(by) == {"a", "gone", "new"}  # "same" did not move
+    assert by["a"]["gpu_hours_per_month"] == {"expected": 0, "max": 3 * 8 * 730}
+    assert by["gone"]["status"] == "removed" and by["gone"]["usd_per_month"]["expected"] == pytest.approx(-652.33, abs=0.01)
+    assert by["new"]["usd_per_month"]["expected"] is None and by["new"]["unbounded"]
+    assert d["total"]["usd_per_month"]["expected"] is None  # an unpriced deployment: no dollar total is claimed
+    # +2 × 730 GPU-hours added unpriced, 730 (L4, $652) removed: the dollars said are the priced ones
+    assert d["line"].startswith("💰 **GPU cost -$652/month** for the priced GPUs (+730 GPU-hours in all: 3 deployments; 1 without a price")
+    assert d["line"].endswith("no upper bound if it scales (no maximum replicas)")
+    only = diff({"deployments": [_dep("a", 8, (1, 1, 4), 6.88)]}, {"deployments": [_dep("a", 8, (1, 1, 1), 6.88)]}, "abc")
+    assert only["line"] == "💰 **GPU cost ±$0/month** (±0 GPU-hours: a's scaling or price), max +$120,538 if it scales to 4 replicas"
+    assert diff(base, base, "abc") == {"base": "abc", "changed": False, "deployments": [], "line": None,
+                                       "total": {"gpu_hours_per_month": {"expected": 0, "max": 0}, "usd_per_month": {"expected": 0, "max": 0},
+                                                 "unbounded": False}}
+    # names from the files are text, never Markdown
+    evil = diff({"deployments": [_dep("x](https://evil)@team", 1, (1, 1, 1), 1.0)]}, {"deployments": []}, "abc")
+    assert "](https://evil)" not in evil["line"] and "@team" not in evil["line"].replace("\\@team", "")
+
+
+def test_markdown_report_lists_each_deployments_gpu_cost(tmp_path, capsys):
+    from modelready.cli import main
+
+    (tmp_path / "deploy.yaml").write_text(H100_DEPLOYMENT)
+    (tmp_path / "unnamed.yaml").write_text(H100_DEPLOYMENT.replace("llama-70b-h100", "llama-70b-any")
+                                           .replace("      nodeSelector:\n        nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3\n", ""))
+    main(["check", str(tmp_path), "--offline", "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert "| llama-70b-h100 | 8 H100-80GB × 1 / 1 / 1 | 5,840 | $40,179 / $40,179 | $6.88/GPU-h on-demand (aws us) |" in out
+    row = next(ln for ln in out.splitlines() if ln.startswith("| llama-70b-any |"))
+    assert "| 5,840 | no price | none: the GPU type is not named" in row, row

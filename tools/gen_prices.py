@@ -1,0 +1,156 @@
+"""Regenerate src/modelready/data/gpu_prices.yaml from SkyPilot's public catalogue CSVs.
+
+SkyPilot (github.com/skypilot-org/skypilot-catalog, catalogs/v8/<cloud>/vms.csv) lists every instance type
+per availability zone with its on-demand `Price` and `SpotPrice` in USD per hour, and, for GPU instances,
+`AcceleratorName` and `AcceleratorCount`. The table keeps, per GPU (as data/gpus.yaml names it), cloud and
+region class, the median over zones of the cheapest instance price per GPU in each zone (an instance's
+price divided by its whole GPUs; fractional-GPU instances are left out): one GPU-hour, the smallest host's
+vCPUs and memory included. GCP prices the VM and the GPU separately: its a2/a3 rows are the VM alone, kept
+as `vm_share` (the host's part per GPU), and the GPU's own rows (empty InstanceType) as the GPU price.
+
+    python tools/gen_prices.py --date 2026-12-06 aws=PATH/aws/vms.csv gcp=PATH/gcp/vms.csv [--commit aws=SHA ...]
+
+A file may be an excerpt of the catalogue (the rows of the GPU instances): the output names what was read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "modelready" / "data" / "gpu_prices.yaml"
+SOURCE = "SkyPilot catalogue, github.com/skypilot-org/skypilot-catalog catalogs/v8/{cloud}/vms.csv"
+LICENCE = "Apache-2.0 (the SkyPilot project's licence; the catalogue repository states no other)"
+# SkyPilot's accelerator names -> data/gpus.yaml's
+NAMES = {"H100": "H100-80GB", "H100-MEGA": "H100-80GB", "H200": "H200-141GB", "A100": "A100-40GB", "A100-80GB": "A100-80GB",
+         "L4": "L4", "L40S": "L40S", "A10G": "A10G", "T4": "T4", "V100": "V100", "B200": "B200", "MI300X": "MI300X"}
+# GCP machine families whose price in the catalogue is the VM alone: the GPU each hosts, and how many per machine
+GCP_HOSTS = {"a2-highgpu": "A100-40GB", "a2-megagpu": "A100-40GB", "a2-ultragpu": "A100-80GB", "a3-highgpu": "H100-80GB",
+             "a3-megagpu": "H100-80GB", "a3-edgegpu": "H100-80GB", "a3-ultragpu": "H200-141GB"}
+
+
+def region_class(region: str) -> str:
+    """us (and the Americas), eu (and the Middle East, Africa), asia (and Oceania)."""
+    r = region.lower()
+    if r.startswith(("us", "northamerica", "southamerica", "ca-", "sa-")):
+        return "us"
+    if r.startswith(("eu", "europe", "me-", "me", "africa", "af-", "il-")):
+        return "eu"
+    return "asia"
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        v = float(text or "")
+    except ValueError:
+        return None
+    return v if v > 0 else None
+
+
+def read(cloud: str, path: Path) -> tuple[dict, dict, int]:
+    """(per-GPU prices, VM shares, rows read): {gpu: {class: {"on_demand": [..], "spot": [..], "instances": set}}}."""
+    gpu: dict = {}
+    share: dict = {}
+    rows = 0
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            rows += 1
+            cls = region_class(row.get("Region", ""))
+            kind = row.get("InstanceType") or ""
+            name, count = row.get("AcceleratorName") or "", _float(row.get("AcceleratorCount"))
+            host = next((g for fam, g in GCP_HOSTS.items() if kind.startswith(fam + "-")), None) if cloud == "gcp" else None
+            if host and not name:
+                n = _float(kind.rsplit("-", 1)[-1].rstrip("g"))  # a2-highgpu-8g: 8 GPUs
+                if n:
+                    slot = share.setdefault(host, {}).setdefault(cls, {"on_demand": {}, "spot": {}, "instances": set()})
+                    _add(slot, row, n, kind)
+                continue
+            if name not in NAMES or not count or count < 1:  # g6f-style GPU fractions are not a GPU-hour
+                continue
+            slot = gpu.setdefault(NAMES[name], {}).setdefault(cls, {"on_demand": {}, "spot": {}, "instances": set()})
+            _add(slot, row, count, kind or f"{name} (GPU alone)")
+    return gpu, share, rows
+
+
+def _add(slot: dict, row: dict, count: float, kind: str) -> None:
+    """Per zone, the cheapest price per GPU (and the instance it came from)."""
+    zone = row.get("AvailabilityZone") or row.get("Region") or ""
+    for key, col in (("on_demand", "Price"), ("spot", "SpotPrice")):
+        v = _float(row.get(col))
+        if v is not None and (zone not in slot[key] or v / count < slot[key][zone][0]):
+            slot[key][zone] = (v / count, kind)
+
+
+def summarise(found: dict) -> dict:
+    out: dict = {}
+    for name, classes in sorted(found.items()):
+        for cls, slot in sorted(classes.items()):
+            entry = {k: round(statistics.median(p for p, _ in slot[k].values()), 4) for k in ("on_demand", "spot") if slot[k]}
+            if entry:
+                entry["zones"] = len(slot["on_demand"] or slot["spot"])
+                entry["instances"] = sorted({i for k in ("on_demand", "spot") for _, i in slot[k].values()})
+                out.setdefault(name, {})[cls] = entry
+    return out
+
+
+def combine(gpus: dict, shares: dict) -> dict:
+    """Where the cloud prices the GPU apart from its VM (GCP's a2/a3 rows), a GPU-hour is the GPU's own price
+    plus the VM's share per GPU: both are kept (`gpu_only`, `vm_share`), and no total is claimed without both."""
+    if not shares:
+        return gpus
+    out: dict = {}
+    for name, classes in gpus.items():
+        for cls, entry in classes.items():
+            share = (shares.get(name) or {}).get(cls)
+            merged = {"gpu_only": {k: entry[k] for k in ("on_demand", "spot") if k in entry}, "zones": entry["zones"],
+                      "instances": entry["instances"]}
+            if share:
+                merged["vm_share"] = {k: share[k] for k in ("on_demand", "spot") if k in share}
+                for k in ("on_demand", "spot"):
+                    if k in entry and k in share:
+                        merged[k] = round(entry[k] + share[k], 4)
+                merged["instances"] = sorted(set(entry["instances"]) | set(share["instances"]))
+            out.setdefault(name, {})[cls] = merged
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("files", nargs="+", help="cloud=path/to/vms.csv")
+    ap.add_argument("--date", required=True, help="when the catalogue was read (YYYY-MM-DD)")
+    ap.add_argument("--commit", action="append", default=[], help="cloud=SHA of the catalogue commit read")
+    ap.add_argument("--output", default=str(OUT))
+    ap.add_argument("--note", default="", help="what was read, when it is not the whole catalogue (kept in the file)")
+    args = ap.parse_args(argv)
+    commits = dict(c.split("=", 1) for c in args.commit)
+    prices: dict = {}
+    shares: dict = {}
+    read_from = {}
+    for spec in args.files:
+        cloud, _, path = spec.partition("=")
+        gpu, share, rows = read(cloud, Path(path))
+        shared = summarise(share)
+        for name, classes in combine(summarise(gpu), shared).items():
+            prices.setdefault(name, {})[cloud] = classes
+        for name, classes in summarise(share).items():
+            shares.setdefault(cloud, {})[name] = classes
+        read_from[cloud] = {"file": SOURCE.format(cloud=cloud), "commit": commits.get(cloud), "rows": rows}
+    doc = {"source": "SkyPilot catalogue (github.com/skypilot-org/skypilot-catalog)", "date": args.date, "licence": LICENCE,
+           "read": read_from, **({"note": args.note} if args.note else {}), "unit": "USD per GPU-hour (instance price / its GPUs: host vCPUs and memory included)",
+           "method": "per zone the cheapest instance price per GPU; the median over the zones of the region class (us, eu, asia)",
+           "prices": prices, "vm_share": shares}
+    header = (f"# GPU-hour prices by GPU, cloud and region class. Generated by tools/gen_prices.py on {args.date}; do not edit.\n"
+              "# Override in .modelready.yaml (cost.prices: a negotiated rate, an on-premises cost per GPU-hour).\n")
+    Path(args.output).write_text(header + yaml.safe_dump(doc, sort_keys=False, width=140), encoding="utf-8")
+    print(f"{args.output}: {sum(len(c) for c in prices.values())} GPU × cloud entries from {', '.join(read_from)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
