@@ -333,7 +333,8 @@ def test_cost_per_token_from_a_smoke_run_is_held_against_the_modelspec_target(tm
     assert run["cost"]["usd_per_1m_output_tokens"] == pytest.approx(55.04 / 9.0, abs=1e-3)
     assert run["cost"]["target_usd_per_1m_tokens"] == 2.0 and run["cost"]["over_target"] is True
     main(["check", str(tmp_path), "--offline", "--format", "markdown", "--smoke-result", str(result)])
-    assert "**$6.116 per 1M output tokens** at 2500.0 tokens/s on 8 × H100-80GB (target $2: over)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "**$6.116 per 1M output tokens** at 2,500.0 tokens/s on 8 × H100-80GB ($55.04/hour) (target $2: over)" in out, out
 
 
 def _dep(name: str, gpus: int, replicas: tuple[int, int, int | None], usd: float | None, gpu: str | None = "H100-80GB") -> dict:
@@ -378,6 +379,7 @@ def test_markdown_report_lists_each_deployments_gpu_cost(tmp_path, capsys):
                                            .replace("      nodeSelector:\n        nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3\n", ""))
     main(["check", str(tmp_path), "--offline", "--format", "markdown"])
     out = capsys.readouterr().out
-    assert "| llama-70b-h100 | 8 H100-80GB × 1 / 1 / 1 | 5,840 | $40,179 / $40,179 | $6.88/GPU-h on-demand (aws us) |" in out
+    assert "<summary>GPU cost per deployment</summary>" in out, out
+    assert "| llama-70b-h100 | 8 H100-80GB × 1 / 1 / 1 | 5,840 | $40,179 / $40,179 / $40,179 | $6.88/GPU-h on-demand (aws us) |" in out, out
     row = next(ln for ln in out.splitlines() if ln.startswith("| llama-70b-any |"))
     assert "| 5,840 | no price | none: the GPU type is not named" in row, row

@@ -129,3 +129,112 @@ settings:
             "max-model-len-unset", "model-unset"}.isdisjoint(found)
     applied = {c for c, _s in result.applied}
     assert {"probe-port-mismatch", "readiness-probe-wrong-path", "max-model-len-unset", "startup-too-short"} <= applied
+
+
+# --- One engine invocation, from every place a serving process starts (each with a public fixture) ---
+
+from pathlib import Path  # noqa: E402
+
+from .conftest import shared_or_skip  # noqa: E402
+
+LAYOUTS = Path(__file__).parent / "layouts"
+
+
+def _by_check(result, check):
+    return [f for f in result.findings if f.check == check]
+
+
+def test_env_from_a_configmap_configures_the_engine_although_args_exist(run):
+    result = run(LAYOUTS / "envfrom-tgi")
+    [d] = result.deployments
+    e = d.engine
+    assert (e.name, d.model.id, e.port, e.int_setting("max_model_len")) == ("tgi", "Intel/neural-chat-7b-v3-3", 2080, 2048)
+    assert d.model.loc.line == 8  # MODEL_ID in the ConfigMap, not the Deployment
+    assert not [f for f in result.findings if f.check in ("model-unset", "probe-port-mismatch", "max-model-len-unset")]
+
+
+def test_a_start_script_mounted_from_a_configmap_is_the_invocation(run):
+    repo = shared_or_skip("corpus", "GoogleCloudPlatform__kubernetes-engine-samples")
+    result = run(repo / "ai-ml/llm-serving-gemma/trtllm", root=repo)
+    [d] = result.deployments
+    argv = {str(v.value): v.loc.line for v in d.engine.invocation.argv}
+    assert argv["/tensorrtllm_backend/scripts/launch_triton_server.py"] == 28  # the ConfigMap's script, at its own line
+    assert argv["--model_repo"] == 30 and argv["tail"] == 32
+
+
+def test_a_dockerfile_cmd_starts_an_engine_that_the_engine_checks_read(run):
+    result = run(LAYOUTS / "image-start")
+    d = next(d for d in result.deployments if d.name.endswith("mistral7b_4bit.Dockerfile"))
+    assert (d.kind, d.engine.name, d.model.id) == ("Image", "vllm", "mistralai/Mistral-7B-Instruct-v0.2")
+    [bad] = _by_check(result, "engine-flag-value-invalid")  # --quantization int4: no vLLM release has that choice
+    assert "int4" in bad.message and bad.loc.file.endswith("mistral7b_4bit.Dockerfile") and bad.severity.name == "error"
+    assert not _by_check(result, "image-tag-mutable")  # the base image is a build's: dockerfile-base-unpinned says it
+
+
+def test_a_containerfile_is_read_and_a_shell_form_entrypoint_with_env_defaults_proves_no_absence(run):
+    result = run(LAYOUTS / "image-start")
+    assert any(f.path.endswith("Containerfile") and f.status == "checked" for f in result.files)
+    d = next(d for d in result.deployments if d.name.endswith("Containerfile"))
+    assert d.engine.name == "vllm" and d.engine.dynamic_args  # ${MODEL_NAME:-...}: expanded at run time
+    assert not [f for f in result.findings if f.subject.startswith("Image/-/") and f.subject.split("@")[0].endswith("Containerfile")
+                and f.check in ("max-model-len-unset", "model-unset")]
+
+
+def test_a_script_the_image_copies_from_the_repository_is_read(run, tmp_path):
+    # the shape of koyeb/example-vllm's Dockerfile with its command moved into a script the image copies
+    (tmp_path / "Dockerfile").write_text('FROM vllm/vllm-openai:v0.8.5\nCOPY start.sh /app/start.sh\nENTRYPOINT ["/app/start.sh"]\n')
+    (tmp_path / "start.sh").write_text("#!/bin/sh\nexec python3 -m vllm.entrypoints.openai.api_server \\\n"
+                                       "    --model meta-llama/Llama-3.1-8B-Instruct \\\n    --max-model-length 8192\n")
+    result = run(tmp_path)
+    [d] = result.deployments
+    assert (d.engine.name, d.engine.version) == ("vllm", "0.8.5")
+    [f] = _by_check(result, "engine-flag-unknown")
+    assert (f.loc.file, f.loc.line) == ("start.sh", 4)
+
+
+def test_kserve_huggingface_runtime_with_vllm_backend_drops_a_mistyped_flag_an_error(run):
+    result = run(LAYOUTS / "kserve-hf-vllm")
+    [d] = result.deployments
+    assert (d.engine.name, d.model.id) == ("vllm", "meta-llama/meta-llama-3-8b-instruct")
+    [f] = _by_check(result, "engine-flag-unknown")
+    assert f.severity.name == "error" and "parse_known_args" in f.message and "--max-model-len" in f.message
+    assert not [x for x in _by_check(result, "engine-flag-unknown") if "--model_id" in x.message or "--backend" in x.message]
+
+
+def test_a_servingruntime_beside_its_inferenceservice_completes_the_invocation(run):
+    repo = shared_or_skip("corpus", "opendatahub-io__caikit-tgis-serving")
+    result = run(repo / "demo/kserve/custom-manifests/tgis", root=repo)
+    d = next(d for d in result.deployments if d.ref == "InferenceService/default/tgis-example-isvc")
+    c = d.engine_container
+    assert (d.engine.name, c.image.ref, c.borrowed_from) == ("tgi", "quay.io/opendatahub/text-generation-inference:stable",
+                                                             "ServingRuntime tgis-runtime")
+    assert c.arg_locs["args"][0].file.endswith("tgis-servingruntime.yaml")  # the runtime's args, at their own lines
+    assert not [f for f in _by_check(result, "image-tag-mutable") if f.subject.startswith("InferenceService/")]  # judged on the runtime
+
+
+def test_a_custom_image_named_for_an_engine_is_recognised_as_assumed():
+    c = container(image="opea/vllm:latest", args=["--model", "meta-llama/Meta-Llama-3-8B-Instruct"])
+    assert detect_engine(c) == "vllm"
+    e = build_engine(c, "vllm")
+    assert e.assumed and "opea/vllm:latest" in e.assumed and e.version is None and e.argv_seen
+    wrapped = container(image="registry.example.com/team/vllm-mistral-7b:1.0", command=["/opt/start.sh"])
+    e = build_engine(wrapped, detect_engine(wrapped))
+    assert e.name == "vllm" and not e.argv_seen and "not vllm's entrypoint" in e.unparsed
+
+
+def test_vllm_0_34_facts_come_from_its_released_package():
+    from modelready import data
+
+    table = data.vllm_flags()
+    rel = table["versions"]["0.34.0"]
+    assert "vllm-0.34.0" in rel["source"] and "gen_vllm_release.py" in rel["source"]
+    assert table["block_size_default"]["0.34.0"] == 64 and table["gpu_memory_utilization_default"]["0.34.0"] == 1.0
+    assert set(table["versions"]["0.33.0"]["flags"]) <= set(rel["flags"])  # nothing removed; 17 added
+
+
+@pytest.mark.parametrize("word", ["-O0", "-O3", "-O=2"])
+def test_vllm_optimization_levels_are_flags_not_unknown(word):
+    e = build_engine(container(image="vllm/vllm-openai:v0.34.0", args=["--model", "Qwen/Qwen3-8B", word]), "vllm")
+    assert e.flags["--optimization-level"].value == word.lstrip("-O=") and "--optimization-level" in e.flags
+    from modelready.checks.engine_flag_unknown import known_flags
+    assert set(e.flags) <= known_flags(e.release) | {"<model>"}

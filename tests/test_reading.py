@@ -72,10 +72,19 @@ def test_a_kustomized_resource_is_one_deployment_at_its_source_lines(run):
 
 
 def test_operator_resources_say_why_they_have_no_deployment(run):
-    repo = shared_or_skip("corpus", "kaito-project__kaito")
-    result = run(repo)
-    rec = next(f for f in result.files if f.path == "examples/inference/kaito_workspace_deepseek_r1.yaml")
-    assert "Workspace (kaito.sh)" in rec.reason and rec.extra["not_analysed"]
+    repo = shared_or_skip("corpus", "kserve__kserve")
+    result = run(repo / "docs/samples/llmisvc/dp-ep/deepseek-r1-gpu-rdma-roce", root=repo)
+    rec = next(f for f in result.files if f.path.endswith("network-roce.yaml"))
+    assert "SriovNetwork (sriovnetwork.openshift.io)" in rec.reason and rec.extra["not_analysed"]
+
+
+def test_a_pod_creating_kind_read_to_nothing_is_a_not_analysed_finding(run):
+    repo = shared_or_skip("corpus", "sgl-project__ome")
+    result = run(repo / "config/samples/isvc", root=repo)
+    found = [f for f in result.findings if f.check == "not-analysed"]
+    assert {f.loc.file for f in found} == {"config/samples/isvc/deepseek-ai/deepseek-r1.yaml",
+                                           "config/samples/isvc/deepseek-ai/deepseek-r1-distill-llama-70b.yaml"}
+    assert all("ClusterServingRuntime" in f.message and f.loc.line > 0 for f in found)
 
 
 # Files as kubectl reads them: a manifest saved from PowerShell (UTF-16 with a BOM) or as UTF-32, and one

@@ -179,7 +179,8 @@ def classify_name(name: str) -> str | None:
         return "model-card"
     if low.endswith(".json"):
         return "json"
-    if low == "dockerfile" or low.startswith("dockerfile.") or low.startswith("dockerfile_") or low.endswith(".dockerfile"):
+    # Podman and Buildah read a Containerfile first: the same instructions
+    if low in ("dockerfile", "containerfile") or low.startswith(("dockerfile.", "dockerfile_", "containerfile.")) or low.endswith((".dockerfile", ".containerfile")):
         return "dockerfile"
     return None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import isolate
-from .normalize import coverage
+from .normalize import coverage, images
 from .checks import runner
 from .checks.runner import Subject
 from .config import Config
@@ -22,7 +22,8 @@ from .normalize.hub import Hub
 from .normalize.link import link
 from .normalize.model import Deployment
 from .normalize.resolve import resolve_all
-from .normalize.workloads import to_deployments
+from .normalize.kinds import Near
+from .normalize.workloads import not_read, to_deployments
 
 
 @dataclass
@@ -90,9 +91,14 @@ def scope_to_serving(res: Result, config: Config) -> None:
 
 def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> None:
     """One object, one deployment's links or model, the spec graph: each fails alone (an internal-error finding)."""
+    near = Near(res.objects)
     for obj in res.objects:
         with isolate.guard(res, "normalizing " + obj.ref, obj.file):
-            res.deployments += to_deployments(obj)
+            deps = to_deployments(obj, near)
+            res.deployments += deps
+            res.findings += [] if deps else not_read(obj)
+    with isolate.guard(res, "reading how images start"):
+        res.deployments += images.deployments(res.dockerfiles, root)
     with isolate.guard(res, "indexing objects for linking"):
         link(res.deployments, res.objects, guard=lambda d: isolate.guard(res, "linking " + d.ref, d.loc.file))
     with isolate.guard(res, "accounting for what was read"):

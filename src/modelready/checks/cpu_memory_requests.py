@@ -33,7 +33,7 @@ from . import Hit, declare
 
 @declare("gpu-pod-without-cpu-memory-requests", "warning", ["cpu-memory-allocated"],
          "GPU containers request CPU and memory", "a GPU container requests no CPU or no memory",
-         doc=__doc__, applies=lambda d: any(c.gpu() for _p, c in d.containers()))
+         doc=__doc__, applies=lambda d: any(c.gpu() for _p, c in d.containers()) and not d.resources_by_operator)
 def check(d: Deployment) -> Iterator[Hit]:
     for _pod, c in d.containers():
         if not c.gpu():

@@ -53,8 +53,9 @@ def check(d: Deployment) -> Iterator[Hit]:
     if e is None:
         return
     release = e.release
-    flags = known_flags(release)
-    where = f"vLLM {release}" if release else "any vLLM release from 0.4.3 to 0.33.0"
+    flags = known_flags(release) | e.hosted_flags
+    known = sorted(data.vllm_flags()["versions"], key=lambda v: data.version_key(v) or (0, 0, 0))
+    where = f"vLLM {release}" if release else f"any vLLM release from {known[0]} to {known[-1]}"
     for flag, val in e.flags.items():
         if not flag.startswith("-") or flag in flags:
             continue
@@ -67,6 +68,8 @@ def check(d: Deployment) -> Iterator[Hit]:
         else:
             close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.75)
             msg = f"{val.raw.split('=')[0]} is not a flag of {where}" + (f"; did you mean {close[0]}?" if close else "")
+        if e.drops_unknown_flags:  # no exit: the setting is dropped and the engine runs on its default
+            msg = msg.replace("vLLM exits at start", "").rstrip("; ") + f"; {e.drops_unknown_flags} and drops it without a word: the setting never applies"
         yield Hit(msg, val.loc)
 
 

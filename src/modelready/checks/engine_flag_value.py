@@ -23,7 +23,7 @@ args: ["--model", "mistralai/Mistral-7B-v0.3", "--dtype", "bfloat16", "--gpu-mem
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 from .. import data
 from ..normalize.model import Deployment
@@ -51,13 +51,16 @@ def check(d: Deployment) -> Iterator[Hit]:
             if not 0 < frac <= 1:
                 yield Hit(f"--gpu-memory-utilization {frac} is outside (0, 1]: it is a fraction of GPU memory", val.loc)
             continue
-        if release:
-            choices = versions[release]["choices"].get(flag)
-        else:
-            all_choices = [v["choices"][flag] for v in versions.values() if flag in v["choices"]]
-            choices = sorted({c for cs in all_choices for c in cs}) if all_choices else None
+        choices = _choices(versions, release, flag)
         if choices and str(val.value) not in choices:
             yield Hit(f"{flag} {val.value} is not one of {', '.join(choices)} (vLLM {release or 'any release'})", val.loc)
+
+
+def _choices(versions: dict[str, Any], release: str | None, flag: str) -> list[str] | None:
+    """The flag's choices at the pinned release; any release's when it cannot be told."""
+    if release:
+        return [str(c) for c in versions[release]["choices"].get(flag) or [] if c is not None] or None
+    return sorted({str(c) for v in versions.values() for c in v["choices"].get(flag) or [] if c is not None}) or None
 
 
 CHECKS = [check]

@@ -1,7 +1,8 @@
 """
 ## What it does
 Finds a gated Hugging Face model (Meta Llama, Google Gemma) pulled with a Hub token that is set to
-the empty string, in the container env or in the Secret it reads.
+the empty string, in the container env or in the Secret it reads (its `data`, `stringData`, or the
+container's `envFrom`). A chart's empty default is left alone: `helm install --set` fills it.
 
 ## Why it matters
 Gated repositories answer 401 without a token of an account that accepted the licence. An empty
@@ -75,7 +76,8 @@ def check(d: Deployment) -> Iterator[Hit]:
         if isinstance(ref, dict):
             value, secret_loc = _secret_value(d, ref)
             loc = secret_loc or ev.loc
-        if value is not None and not value.strip():
+        if value is not None and not value.strip() and not (loc is not None and loc.values_key) and "@" not in d.origin:
+            # a chart's empty default (`hf_token: ""`) is what `helm install --set` fills: not certain from the files
             yield Hit(f"{d.model.id} is a gated model and {ev.name} of container {c.name} is empty: the Hub answers 401", loc)
             return
 

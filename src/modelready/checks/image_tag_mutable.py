@@ -42,7 +42,7 @@ def check(d: Deployment) -> Iterator[Hit]:
     for pod in d.pods:
         for c in pod.init_containers + pod.containers:
             img = c.image
-            if img is None or img.digest or img.templated:
+            if img is None or img.digest or img.templated or c.borrowed_from:  # judged on the runtime it comes from
                 continue
             if d.template_only and img.tag is None and "/" not in img.ref:
                 continue  # a bare name the operator substitutes (ODH's `text-generation-inference`), not an image to pull

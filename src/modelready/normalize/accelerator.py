@@ -5,26 +5,15 @@ labels), else a ModelSpec's hardware.gpu.type (attached by the resolver)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .. import data
-from .model import Deployment
+from .model import Deployment, Gpu as Gpu  # Gpu re-exported: its home is model.py
 
 _MIG = re.compile(r"^nvidia\.com/mig-(\d+)g\.(\d+)gb$")
 _MEMORY_LABELS = ("nvidia.com/gpu.memory", "karpenter.k8s.aws/instance-gpu-memory")  # MiB
 _INSTANCE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type", "karpenter.k8s.aws/instance-family",
                     "cloud.google.com/machine-family")
-
-
-@dataclass(frozen=True)
-class Gpu:
-    name: str  # the table's name, or the MIG profile
-    usable_gib: float  # what PyTorch reports as total; vLLM's utilization multiplies this
-    source: str  # how it was told, for the message
-
-    def __str__(self) -> str:
-        return self.name
 
 
 def from_table(name: str, source: str) -> Gpu | None:

@@ -14,11 +14,9 @@ from typing import Any, Iterator
 
 from ..discover import rel
 from ..findings import Finding, Loc, Severity
-from .workloads import NOT_WORKLOADS
+from . import kinds
 
-_WORKLOAD_KIND = re.compile(r"^\s*kind:\s*[\"']?(Deployment|StatefulSet|DaemonSet|Job|CronJob|Pod|LeaderWorkerSet|InferenceService|"
-                            r"ServingRuntime|ClusterServingRuntime|LLMInferenceService|RayService|RayCluster|RayJob)[\"']?\s*$", re.M)
-_PLAIN = NOT_WORKLOADS | {"Template", "List", "Secret", "ConfigMap", "Kustomization", "APIService", "Route", "ClusterServingRuntime"}
+_WORKLOAD_KIND = re.compile(r"^\s*kind:\s*[\"']?(" + "|".join(kinds.pod_creating()) + r")[\"']?\s*$", re.M)
 _PLATFORM_GROUPS = ("k8s.io", "monitoring.coreos.com", "networking.istio.io")
 
 
@@ -83,6 +81,11 @@ def _workload_templates(chart_dir: Path, files: list[Path]) -> Iterator[tuple[Pa
             yield path, m.group(1), text.count("\n", 0, m.start()) + 1
 
 
+def _plain(o: Any) -> bool:
+    k = kinds.lookup(o.kind, o.api_version)
+    return k is not None and k.read is None
+
+
 def _file_reasons(res: Any, per_origin: Counter[str]) -> None:
     kinds: dict[str, list[Any]] = {}
     for o in res.objects:
@@ -92,7 +95,7 @@ def _file_reasons(res: Any, per_origin: Counter[str]) -> None:
         objs = kinds.get(rec.path)
         if rec.status != "checked" or not objs or per_origin.get(rec.path):
             continue
-        operated = sorted({f"{o.kind} ({o.api_version.split('/')[0]})" for o in objs if o.kind not in _PLAIN and "/" in o.api_version
+        operated = sorted({f"{o.kind} ({o.api_version.split('/')[0]})" for o in objs if not _plain(o) and "/" in o.api_version
                            and not o.api_version.split("/")[0].endswith(_PLATFORM_GROUPS)})
         if operated:
             rec.reason = f"no deployment here, only {', '.join(operated)}: operator resources whose pods their operator builds; not analysed as deployments"

@@ -11,15 +11,31 @@ from typing import Any
 
 from .. import data
 from ..findings import Loc
-from .model import Container, Engine, Value, as_int
+from .model import Container, Engine, Invocation, Value, as_int
 
 _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash", "ash", "/bin/ash"}
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
+_OPT_LEVEL = re.compile(r"-O=?(\w+)")
 _VERSION_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
 _NAMED_VERSION = re.compile(r"(?:vllm|tgi|sglang)[_-]v?(\d+\.\d+(?:\.\d+)?)")  # rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103
 
 
+def host_of(c: Container) -> tuple[str, dict[str, Any]] | None:
+    """(engine, host row) when the container runs a server that hosts the engine in-process (KServe's
+    huggingface server with --backend=vllm): the engine's flags go on the host's command line."""
+    image = (c.image.ref if c.image else "").lower()
+    argv = " ".join(c.command + c.args).replace("--backend ", "--backend=")
+    for name, spec in data.engines().items():
+        for host in spec.get("hosts") or []:
+            if (any(p in image for p in host["images"]) or c.model_format == host.get("model_format")) and any(s in argv for s in host["select"]):
+                return str(name), host
+    return None
+
+
 def detect_engine(c: Container) -> str | None:
+    hosted = host_of(c)
+    if hosted:
+        return hosted[0]
     argv_text = " ".join(c.command + c.args)
     image = (c.image.ref if c.image else "").lower()
     for name, spec in data.engines().items():
@@ -28,7 +44,16 @@ def detect_engine(c: Container) -> str | None:
     for name, spec in data.engines().items():
         if any(pat in image for pat in spec["detect"]["images"]):
             return str(name)
-    return None
+    return named_by_image(c)
+
+
+def named_by_image(c: Container) -> str | None:
+    """An engine a custom image names (`opea/vllm`, `…/vllm-mistral-7b`): a word of its repository path
+    (detect.name_words), not an official image; recognised on that assumption, said as such."""
+    if c.image is None or c.image.templated:
+        return None
+    words = set(re.split(r"[/_.:-]+", c.image.repository.lower()))
+    return next((str(name) for name, spec in data.engines().items() if words & set(spec["detect"].get("name_words") or [])), None)
 
 
 def flag(engine: str, setting: str) -> str:
@@ -51,23 +76,55 @@ def build_engine(c: Container, name: str) -> Engine:
     eng = Engine(name=name, version=version, version_loc=vloc)
     tokens = _argv_tokens(c)
     entry = _entry_index(tokens, spec["detect"]["entrypoints"])
-    if entry is not None:
-        flag_tokens = tokens[entry[1]:]
-        eng.argv_seen = True
+    hosted = host_of(c)
+    known = _vllm_flags(version) if spec.get("flag_table") == "vllm" else None
+    if hosted is not None:
+        flag_tokens, known = tokens, _hosted(eng, hosted[1], known)
+    elif entry is not None:
+        flag_tokens, eng.argv_seen = tokens[entry[1]:], True
     elif c.command == [] and c.args:
-        flag_tokens = tokens  # the image's ENTRYPOINT is the engine; args are its flags
-        eng.argv_seen = True
+        flag_tokens, eng.argv_seen = tokens, True  # the image's ENTRYPOINT is the engine; args are its flags
     else:
         flag_tokens = []
-    _parse_flags(eng, flag_tokens, spec, _vllm_flags(version) if spec.get("flag_table") == "vllm" else None)
+    _parse_flags(eng, flag_tokens, spec, known)
     if any("$" in str(t.value) for t in flag_tokens) or re.search(r"\$\{?\w*ARGS", " ".join(c.command + c.args)):
         eng.dynamic_args = True
     if spec.get("env_twins"):
         _env_twins(eng, c, spec)
     _env_args(eng, c, spec)
     _settings(eng, spec, c)
+    if hosted is not None:
+        _hosted_settings(eng, c)
+    eng.invocation = Invocation(f"container {c.name}", tokens, c.env, c.loc)
+    if entry is None and hosted is None:
+        _assumed(eng, c, spec)
     eng.port = as_int(eng.settings["port"].value) if "port" in eng.settings else spec.get("default_port")
     return eng
+
+
+def _hosted(eng: Engine, host: dict[str, Any], known: set[str] | None) -> set[str]:
+    """A host server's own entrypoint: every argument is a flag of it or of the engine it runs in-process."""
+    eng.argv_seen, eng.version, eng.version_loc = True, None, None  # the image tag is the host's release
+    eng.drops_unknown_flags = f"{host['name']} parses with parse_known_args" if host.get("drops_unknown_flags") else None
+    eng.hosted_flags = frozenset(host["flags"])
+    return (known or set()) | set(host["flags"])
+
+
+def _hosted_settings(eng: Engine, c: Container) -> None:
+    for flag, setting in (("--model-id", "model"), ("--model-revision", "revision")):
+        if flag in eng.flags and setting not in eng.settings:
+            eng.settings[setting] = eng.flags[flag]
+    eng.settings["port"] = eng.flags.get("--http-port") or Value(8080, c.loc, "KServe's default --http_port")
+
+
+def _assumed(eng: Engine, c: Container, spec: dict[str, Any]) -> None:
+    """A custom image recognised by its name alone: said as assumed; a wrapper command's arguments unread."""
+    if detect_image(c) is not None or named_by_image(c) != eng.name:
+        return
+    eng.assumed = f"image {c.image.ref if c.image else '?'} is read as a {spec.get('release_name', eng.name)} build from its name (not an official image)"
+    if c.command:  # a wrapper starts it: what it passes on is not in the files
+        eng.unparsed = f"command {c.command[0]} is not {eng.name}'s entrypoint: the engine's arguments it passes were not read"
+        eng.argv_seen = False
 
 
 def _version(c: Container, name: str) -> tuple[str | None, Loc | None]:
@@ -97,7 +154,7 @@ def _argv_tokens(c: Container) -> list[Value]:
         base = text.rsplit("/", 1)[-1]
         if (text in _SHELLS or base in ("sh", "bash")) and i + 1 < len(items) and items[i + 1][0] in ("-c", "-ec", "-xc", "-lc", "-exc", "-euc", "-ceu"):
             for script, sloc in items[i + 2 :]:
-                out += _split_script(script, sloc)
+                out += _split_script(script, sloc, c.script_first_line)
             return out
         out.append(Value(text, loc, text))
         i += 1
@@ -116,24 +173,49 @@ def expand(text: str, env: dict[str, str]) -> str:
     return _K8S_REF.sub(sub, text)
 
 
-def _split_script(script: str, loc: Loc) -> list[Value]:
-    script = script.replace("\\\n", " ")
-    block = 1 if "\n" in script else 0
+def _split_script(script: str, loc: Loc, first_line: int | None = None) -> list[Value]:
+    """Shell words, each at the line it is written on: a YAML block scalar's first line is the line after
+    its key (`loc`); a script file's is `first_line`. A line ending in a backslash continues the command
+    (one command, one separator after it); a quoted word may span lines."""
+    block = 1 if "\n" in script.rstrip("\n") else 0
+    if first_line is not None:
+        loc, block = Loc(loc.file, first_line), 0
     out: list[Value] = []
-    offset_line = 0
-    for raw_line in script.split("\n"):
+    for text, starts in _commands(script):
         try:
-            lex = shlex.shlex(raw_line, posix=True, punctuation_chars=";&|")
+            lex = shlex.shlex(text, posix=True, punctuation_chars=";&|")
             lex.whitespace_split = True
             lex.commenters = "#"
             words = list(lex)
         except ValueError:
-            words = raw_line.split()
-        line = loc.line + block + offset_line if loc.line else 0
+            words = text.split()
+        cursor, offset = 0, starts[0][1]
         for w in words:
+            at = text.find(w[:24], cursor)
+            if at >= 0:
+                cursor = at + len(w[:24])
+                offset = next(o for pos, o in reversed(starts) if pos <= at)
+            line = loc.line + block + offset if loc.line else 0
             out.append(Value(w, Loc(loc.file, line, loc.values_key), w))
-        out.append(Value(";", Loc(loc.file, line), ";"))
-        offset_line += 1
+        out.append(Value(";", Loc(loc.file, loc.line + block + offset if loc.line else 0), ";"))
+    return out
+
+
+def _commands(script: str) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Logical lines of a script (continuations joined) with (position in it, physical line offset) of
+    each physical line they join."""
+    out: list[tuple[str, list[tuple[int, int]]]] = []
+    text, starts = "", []
+    for offset, raw in enumerate(script.split("\n")):
+        starts.append((len(text), offset))
+        stripped = raw.rstrip()
+        if stripped.endswith("\\"):
+            text += stripped[:-1] + " "
+            continue
+        out.append((text + raw, starts))
+        text, starts = "", []
+    if starts:
+        out.append((text, starts))
     return out
 
 
@@ -176,7 +258,9 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: 
         word = str(tok.value)
         if word in _SEPARATORS:
             break  # the engine's command ends here
-        if word.startswith("-") and len(word) > 1 and not _is_number(word):
+        if aliases and _optimization_level(eng, tok, known):
+            pass
+        elif word.startswith("-") and len(word) > 1 and not _is_number(word):
             flag, eq, val = word.partition("=")
             flag = aliases.get(flag, flag)
             if flag.startswith("--"):
@@ -199,6 +283,15 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: 
         else:
             eng.unknown_tokens.append(tok)
         i += 1
+
+
+def _optimization_level(eng: Engine, tok: Value, known: set[str] | None) -> bool:
+    """vLLM's -O3 / -O=3: the optimization level (the compilation level before --optimization-level existed)."""
+    opt = _OPT_LEVEL.fullmatch(str(tok.value))
+    if opt:
+        flag = "--optimization-level" if known is None or "--optimization-level" in known else "--compilation-config"
+        eng.flags[flag] = Value(opt.group(1), tok.loc, str(tok.value))
+    return opt is not None
 
 
 def _is_number(word: str) -> bool:

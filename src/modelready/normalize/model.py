@@ -1,25 +1,58 @@
-"""The normalized model. Checks read these dataclasses and nothing else."""
+"""The normalized model's types. Checks read these dataclasses and nothing else; every normalize stage
+(kinds, engine, link, resolve) fills them and imports them from here, so no stage defines a type another
+stage needs (no import circle)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, overload
+from typing import Any, Iterator, overload
 
 from .. import data
 from ..findings import Loc
 from ..masking import is_secret_name
+from .architecture import ModelArch, Quant
 
-if TYPE_CHECKING:  # set by the resolution stage (resolve.py), which imports this module
-    from .accelerator import Gpu
-    from .resolve import ResolvedModel
-
-POD_OWNING_KINDS = ("Deployment", "StatefulSet", "LeaderWorkerSet")
-OPERATOR_COMPLETED_KINDS = ("InferenceService",)
-# Operator templates instantiated once per model: the model comes from the object that uses them
-# (KServe mounts the InferenceService's storageUri at /mnt/models and passes its name).
-TEMPLATE_KINDS = ("ServingRuntime", "ClusterServingRuntime", "LLMInferenceServiceConfig")
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi", "google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore", "gpu.intel.com/i915")
+
+
+@dataclass(frozen=True)
+class Traits:
+    """What a workload kind is, as its controller runs it (normalize/kinds/<family>.py declares them)."""
+
+    owns_pods: bool = False  # creates its pods itself: a Service, disruption budget and scraper must select them
+    completed_by_operator: bool = False  # an operator (KServe) completes the pods: it adds the probes and runs the autoscaling
+    template_only: bool = False  # a template other objects instantiate: node selection and the model are theirs to name
+    managed_service: bool = False  # the operator creates the Service itself
+    partial: bool = False  # an operator completes the pod: missing volumes and probes prove nothing
+    image_only: bool = False  # an image's own start (Dockerfile ENTRYPOINT/CMD): no pod, no cluster settings to judge
+
+
+@dataclass(frozen=True)
+class Gpu:
+    name: str  # the table's name, or the MIG profile
+    usable_gib: float  # what PyTorch reports as total; vLLM's utilization multiplies this
+    source: str  # how it was told, for the message
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    name: str  # as the deployment names it: a Hub id, a served path, a storage URI
+    arch: ModelArch | None  # None when only the name told a size
+    source: str  # said in every finding that uses the model
+    kind: str  # repo | hub | table | name
+    certain: bool  # an error may rest on it: the model's own config.json, or a table entry confirmed from one
+    params_b: float | None = None  # from the name, when arch is None
+    name_quant: Quant | None = None  # a quantization the name announces ("-AWQ"), when no config.json says
+    notes: tuple[str, ...] = ()  # what was tried and failed (Hub errors), for the message
+
+    @property
+    def label(self) -> str:
+        tried = "".join(f"; {n}" for n in self.notes)
+        return f"{self.name} ({self.source}{tried})"
 
 
 @dataclass
@@ -73,6 +106,17 @@ class EnvVar:
 
 
 @dataclass
+class EnvFrom:
+    """An envFrom source: every key of a ConfigMap or Secret becomes a variable (prefixed)."""
+
+    kind: str  # ConfigMap | Secret
+    name: str
+    prefix: str
+    optional: bool
+    loc: Loc
+
+
+@dataclass
 class Probe:
     kind: str  # startup | readiness | liveness
     handler: str  # httpGet | tcpSocket | exec | grpc | none
@@ -110,6 +154,10 @@ class Container:
     capabilities: dict[str, Loc] = field(default_factory=dict)  # node-owning capabilities added (SYS_ADMIN, ALL, ...) -> where
     run_as_user: Value | None = None  # securityContext.runAsUser, where it is written (0: root)
     arg_locs: dict[str, list[Loc]] = field(default_factory=dict)  # "command"/"args" -> Loc per item
+    env_from: list[EnvFrom] = field(default_factory=list)
+    model_format: str | None = None  # a KServe predictor's modelFormat.name: the runtime it selects
+    script_first_line: int | None = None  # args[0] is a script file's text (not a YAML block): its first line
+    borrowed_from: str | None = None  # the template its image and command come from (a ServingRuntime), judged there
 
     def loc_of_arg(self, part: str, i: int) -> Loc:
         locs = self.arg_locs.get(part) or []
@@ -174,6 +222,21 @@ class PodSpec:
 
 
 @dataclass
+class Invocation:
+    """How a serving process is started, wherever that is written (a container's command, args, env and
+    envFrom; a shell script; an image's ENTRYPOINT/CMD/ENV; a Ray Serve application; an operator CR's
+    fields): the argv and env it gets, each value with the file and line it came from."""
+
+    source: str  # says where, in messages: "container vllm", "Dockerfile ENTRYPOINT", "NIMService spec"
+    argv: list[Value] = field(default_factory=list)
+    env: list[EnvVar] = field(default_factory=list)
+    loc: Loc | None = None
+
+    def env_map(self) -> dict[str, EnvVar]:
+        return {e.name: e for e in self.env}
+
+
+@dataclass
 class Engine:
     name: str  # vllm | tgi | sglang | triton | ollama | nim | other
     version: str | None  # from the image tag or a pinned install; None when it cannot be told
@@ -184,6 +247,12 @@ class Engine:
     dynamic_args: bool = False  # args assembled at run time (env-expanded, scripts): absence proves nothing
     unknown_tokens: list[Value] = field(default_factory=list)
     port: int | None = None  # where it listens: --port (or its env twin), else the engine's default
+    invocation: Invocation | None = None  # where it is started and with what
+    assumed: str | None = None  # what recognising it assumed (a custom image read as vLLM): a warning says so
+    unparsed: str | None = None  # why its arguments could not be read (a custom entrypoint): absence proves nothing
+    # the parser drops flags it does not know instead of failing (KServe's huggingface server: parse_known_args)
+    drops_unknown_flags: str | None = None
+    hosted_flags: frozenset[str] = frozenset()  # the host server's own flags, known beside the engine's
 
     def setting(self, name: str) -> Value | None:
         return self.settings.get(name)
@@ -275,8 +344,6 @@ class Deployment:
     monitors: list[Related] = field(default_factory=list)  # ServiceMonitor, PodMonitor, PodMonitoring, scrape annotations
     min_replicas: Value | None = None
     max_replicas: Value | None = None
-    managed_service: bool = False  # KServe & co. create the Service themselves
-    partial: bool = False  # an operator completes the pod (KServe runtimes): missing volumes and probes prove nothing
     max_surge: Value | None = None  # extra pods (or groups) a rolling update starts before stopping old ones
     secrets: list[Related] = field(default_factory=list)  # Secrets the containers read (env secretKeyRef, envFrom)
     declared_loading: str | None = None  # a ModelSpec's model.loading for it: runtime-pull, baked-image, storage-mount
@@ -288,6 +355,10 @@ class Deployment:
     typical_tokens: int | None = None  # prompt + response of a typical request (p50), as a ModelSpec's load profile states
     # its GPUs' monthly cost, a normalize.cost.Cost (typed loosely: cost.py builds on this module, not the reverse)
     cost: Any = None
+    traits: Traits = field(default_factory=Traits)  # its kind's, from normalize/kinds/
+    # why the operator, not the files, sizes the pods (KubeAI resource profiles, KAITO instance types): GPU
+    # counts and cpu/memory requests absent from the files prove nothing
+    resources_by_operator: str | None = None
 
     @property
     def ref(self) -> str:
@@ -315,19 +386,23 @@ class Deployment:
 
     @property
     def owns_pods(self) -> bool:
-        """The object creates its pods itself: a Service, disruption budget and scraper must select them."""
-        return self.kind in POD_OWNING_KINDS
+        return self.traits.owns_pods
 
     @property
     def completed_by_operator(self) -> bool:
-        """An operator (KServe) completes the pods: it adds the probes and runs the autoscaling."""
-        return self.kind in OPERATOR_COMPLETED_KINDS
+        return self.traits.completed_by_operator
 
     @property
     def template_only(self) -> bool:
-        """A template other objects instantiate (a KServe runtime or config): node selection and the model
-        are theirs to name."""
-        return self.kind in TEMPLATE_KINDS
+        return self.traits.template_only
+
+    @property
+    def managed_service(self) -> bool:
+        return self.traits.managed_service
+
+    @property
+    def partial(self) -> bool:
+        return self.traits.partial
 
     def gpu_type(self) -> tuple[str, dict[str, Any]] | None:
         """The GPU model node selection picks, as the GPU table names it, with its facts; None when none is named."""

@@ -24,11 +24,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..load.artifacts import ModelConfig
-from .accelerator import Gpu, from_table, gpu_of
+from .accelerator import from_table, gpu_of
 from .architecture import ModelArch, Quant
 from .hub import Hub
 from .link import Guard
-from .model import Deployment
+from .model import Deployment, Gpu, ResolvedModel as ResolvedModel  # re-exported: its home is model.py
 from .specs import SpecView
 
 _SIZE = re.compile(r"(?:(\d+)x)?(\d+(?:\.\d+)?)[bB](?![a-zA-Z])")
@@ -36,23 +36,6 @@ _EXPERTS_IN_NAME = re.compile(r"\d+E(?![a-zA-Z])")  # "17B-128E": active size, n
 _GENERIC_DIRS = {"models", "model", "mnt", "data", "weights", "checkpoints", "hf", "huggingface", "cache", ""}
 _NAME_QUANT = (("awq", Quant("awq", 4, 128)), ("gptq", Quant("gptq", 4, 128)), ("int4", Quant("gptq", 4, 128)),
                ("mxfp4", Quant("mxfp4", 4)), ("nvfp4", Quant("nvfp4", 4)), ("fp8", Quant("fp8", 8)), ("int8", Quant("int8", 8)))
-
-
-@dataclass(frozen=True)
-class ResolvedModel:
-    name: str  # as the deployment names it: a Hub id, a served path, a storage URI
-    arch: ModelArch | None  # None when only the name told a size
-    source: str  # said in every finding that uses the model
-    kind: str  # repo | hub | table | name
-    certain: bool  # an error may rest on it: the model's own config.json, or a table entry confirmed from one
-    params_b: float | None = None  # from the name, when arch is None
-    name_quant: Quant | None = None  # a quantization the name announces ("-AWQ"), when no config.json says
-    notes: tuple[str, ...] = ()  # what was tried and failed (Hub errors), for the message
-
-    @property
-    def label(self) -> str:
-        tried = "".join(f"; {n}" for n in self.notes)
-        return f"{self.name} ({self.source}{tried})"
 
 
 @cache

@@ -154,9 +154,12 @@ class _Parts:
         """The job summary: every deployment's GPU cost; the comment: the changed ones, folded."""
         from . import cost
 
-        changed = bool((self.doc.get("cost_diff") or {}).get("changed"))
-        if full:
+        diff = self.doc.get("cost_diff")
+        changed = bool((diff or {}).get("changed"))
+        if full or (diff is None and level < 3):  # no base to compare (a file report): every deployment's cost
             rows = cost.table(self.doc)
+            if not full:
+                return ["", "<details><summary>GPU cost per deployment</summary>", "", *rows, "", "</details>"] if rows else []
             return ["", "### GPU cost per deployment", "", *rows] if rows else []
         if not changed or level >= 3:
             return []
@@ -249,7 +252,7 @@ class _Parts:
         return out + self.per_token(runs) + ["", "</details>"]
 
     @staticmethod
-    def per_token(runs: list[dict]) -> list[str]:
+    def per_token(runs: list[dict[str, Any]]) -> list[str]:
         """USD per 1M output tokens at each run's measured throughput, against the ModelSpec's target."""
         out = []
         for r in runs:

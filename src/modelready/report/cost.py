@@ -7,10 +7,12 @@ is built here from our own words and numbers; deployment names go through report
 
 from __future__ import annotations
 
+from typing import Any
+
 from .inert import text
 
 
-def diff(head: dict, base: dict, source: str) -> dict:
+def diff(head: dict[str, Any], base: dict[str, Any], source: str) -> dict[str, Any]:
     """doc["cost_diff"]: what the head adds to or removes from the base, per deployment with GPUs."""
     before = {d["id"]: d for d in base.get("deployments") or [] if d.get("cost")}
     after = {d["id"]: d for d in head.get("deployments") or [] if d.get("cost")}
@@ -28,10 +30,10 @@ def diff(head: dict, base: dict, source: str) -> dict:
     return out
 
 
-def _row(key: str, b: dict | None, a: dict | None) -> dict:
+def _row(key: str, b: dict[str, Any] | None, a: dict[str, Any] | None) -> dict[str, Any]:
     bc, ac = (b or {}).get("cost") or {}, (a or {}).get("cost") or {}
     name = (a or b or {}).get("name", key)
-    row: dict = {"id": key, "name": name, "status": "added" if b is None else "removed" if a is None else "changed",
+    row: dict[str, Any] = {"id": key, "name": name, "status": "added" if b is None else "removed" if a is None else "changed",
                  "gpu": ac.get("gpu") or bc.get("gpu"), "gpu_before": bc.get("gpu"), "gpu_after": ac.get("gpu"),
                  "gpus_before": _gpus(bc, "expected") or 0, "gpus_after": _gpus(ac, "expected") or 0,
                  "max_replicas": (ac.get("replicas") or {}).get("max"), "unbounded": bool((ac.get("replicas") or {}).get("unbounded")),
@@ -42,7 +44,7 @@ def _row(key: str, b: dict | None, a: dict | None) -> dict:
     return row
 
 
-def _deltas(row: dict, bc: dict, ac: dict) -> bool:
+def _deltas(row: dict[str, Any], bc: dict[str, Any], ac: dict[str, Any]) -> bool:
     """Fill the row's GPU-hour and USD deltas; whether anything moved."""
     moved = False
     for point in ("expected", "max"):
@@ -55,21 +57,21 @@ def _deltas(row: dict, bc: dict, ac: dict) -> bool:
     return moved
 
 
-def _gpus(c: dict, point: str) -> int | None:
+def _gpus(c: dict[str, Any], point: str) -> int | None:
     n = (c.get("replicas") or {}).get(point)
     return None if n is None or not c else c["gpus_per_replica"] * n
 
 
-def _usd(c: dict, point: str) -> float | None:
+def _usd(c: dict[str, Any], point: str) -> float | None:
     """A side without GPUs costs 0; a side whose GPUs have no price, None."""
     return ((c.get("usd_per_month") or {}).get(point)) if c else 0.0
 
 
-def _hours(c: dict, point: str) -> int | None:
+def _hours(c: dict[str, Any], point: str) -> int | None:
     return (c.get("gpu_hours_per_month") or {}).get(point) if c else 0
 
 
-def _sum(values: list) -> float | None:
+def _sum(values: list[Any]) -> float | None:
     return None if any(v is None for v in values) else round(sum(values), 2)
 
 
@@ -81,7 +83,7 @@ def hours(v: int) -> str:
     return f"{'+' if v > 0 else '-' if v < 0 else '±'}{abs(v):,}"
 
 
-def _what(r: dict) -> str:
+def _what(r: dict[str, Any]) -> str:
     name = text(r["name"])
     gpu = text(r["gpu"] or "GPU of an unnamed type")
     delta = r["gpus_after"] - r["gpus_before"]
@@ -94,7 +96,7 @@ def _what(r: dict) -> str:
     return f"{name}'s scaling or price"
 
 
-def headline(d: dict) -> str:
+def headline(d: dict[str, Any]) -> str:
     """The comment's cost line, e.g. `💰 GPU cost +$40,179/month (+5,840 GPU-hours: 8 × H100-80GB added to
     llama-70b), max +$80,358 if it scales to 2 replicas`."""
     rows, t = d["deployments"], d["total"]
@@ -112,7 +114,7 @@ def headline(d: dict) -> str:
     return line + _at_most(rows, t)
 
 
-def _at_most(rows: list[dict], t: dict) -> str:
+def _at_most(rows: list[dict[str, Any]], t: dict[str, Any]) -> str:
     """`, max +$X if it scales to N replicas` when the autoscaler's maximum costs more than the expected."""
     if t["unbounded"]:
         return ", no upper bound if it scales (no maximum replicas)"
@@ -124,7 +126,7 @@ def _at_most(rows: list[dict], t: dict) -> str:
     return f", max {money(usd_m)}{at}" if usd_m is not None else f", max {hours(hrs_m)} GPU-hours{at}"
 
 
-def table(doc: dict, only_changed: bool = False) -> list[str]:
+def table(doc: dict[str, Any], only_changed: bool = False) -> list[str]:
     """The per-deployment table (the job summary's, every deployment with GPUs; the comment's, those changed)."""
     changes = {r["id"]: r for r in (doc.get("cost_diff") or {}).get("deployments") or []}
     deps = [d for d in doc.get("deployments") or [] if d.get("cost") and (not only_changed or d["id"] in changes)]
@@ -142,7 +144,7 @@ def table(doc: dict, only_changed: bool = False) -> list[str]:
     return out
 
 
-def _table_row(d: dict, ch: dict | None) -> str:
+def _table_row(d: dict[str, Any], ch: dict[str, Any] | None) -> str:
     c = d["cost"]
     r = c["replicas"]
     top = "∞" if r["unbounded"] else r["max"]
@@ -154,7 +156,7 @@ def _table_row(d: dict, ch: dict | None) -> str:
             f"| {c['gpu_hours_per_month']['expected']:,} | {dollars} | {price} | {_change(ch)} |")
 
 
-def _change(ch: dict | None) -> str:
+def _change(ch: dict[str, Any] | None) -> str:
     if not ch:
         return "–"
     e = ch["usd_per_month"]["expected"]

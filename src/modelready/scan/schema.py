@@ -139,7 +139,7 @@ _SAY = {"additionalProperties": _unknown, "type": _type, "oneOf": _int_or_string
 @cache
 def _schemas() -> Path | None:
     try:
-        import kubernetes_validate
+        import kubernetes_validate  # type: ignore[import-untyped]
     except ImportError:
         return None
     root = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
@@ -164,7 +164,7 @@ def _validator(version: str, kind: str, api_version: str) -> Any:
     root = _schemas()
     if root is None or not re.fullmatch(r"[A-Za-z0-9]+", kind) or not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", api_version):
         return None
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     name = f"{kind.lower()}-{_API.sub(lambda m: m.group(1) + '-', api_version).replace('/', '-')}.json"
     path = root / f"v{version}.0-local-strict" / name
