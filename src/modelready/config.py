@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,8 @@ KEYS: dict = {
     "checks": {"disable": None, "enable": None, "severity": None},
     "charts": {ANY: {"values": None}},
     "profile": None,
+    "scope": None,
+    "kubernetes_version": None,
     "fail_on": None,
     "trivy": {"severity": None, "ignore_unfixed": None, "cache_dir": None, "timeout": None, "parallel": None},
     "smoke": {"concurrency": None, "duration": None, "max_tokens": None, "ready_timeout": None, "request_timeout": None},
@@ -31,6 +34,9 @@ KEYS: dict = {
 }
 CLOUDS = ("aws", "gcp", "on-prem")
 REGION_CLASSES = ("us", "eu", "asia")
+
+
+SCOPES = ("serving", "all")  # what the gate is about: serving workloads and what links to them, or every workload
 
 
 class ConfigError(ValueError):
@@ -58,6 +64,8 @@ class Config:
     # chart dir (repo-relative) -> list of values sets, each a list of files relative to the chart
     charts: dict[str, list[list[str]]] = field(default_factory=dict)
     profile: str | None = None
+    kubernetes_version: str | None = None  # the release manifests are validated against (None: scan.schema's default)
+    scope: str = "serving"  # serving: findings on other workloads are info; all: every workload gates alike
     fail_on: Severity | None = Severity.error  # None: never fail (report only)
     trivy: dict = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
     smoke: dict = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
@@ -139,6 +147,13 @@ def load_config(path: Path | None) -> Config:
     raw = _read(path)
     cfg = Config(source=str(path), exclude=[str(x) for x in raw.get("exclude") or []], profile=raw.get("profile"))
     cfg.warnings = _unknown_keys(raw, KEYS, path)
+    if raw.get("kubernetes_version") is not None:
+        cfg.kubernetes_version = str(raw["kubernetes_version"]).strip().lstrip("v")
+        if not re.fullmatch(r"1\.\d+(\.\d+)?", cfg.kubernetes_version):
+            raise ConfigError(f"{path}:{line_of(raw, 'kubernetes_version')}: kubernetes_version must be a release such as \"1.33\", not {raw['kubernetes_version']!r}")
+    cfg.scope = str(raw.get("scope") or "serving").strip().lower()
+    if cfg.scope not in SCOPES:
+        raise ConfigError(f"{path}:{line_of(raw, 'scope')}: scope must be one of {', '.join(SCOPES)}, not {raw['scope']!r}")
     _checks(cfg, raw, path)
     cfg.charts = _charts(raw.get("charts") or {}, path)
     cfg.trivy = _known(raw.get("trivy") or {}, "trivy", path)

@@ -76,8 +76,22 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     # the loaders' own checks ran on every file read and every values set rendered
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"} | checked.applied
     res.errors += checked.errors
-    res.findings = runner.dedupe(res.findings + checked.findings)
+    res.findings = runner.merge_renders(runner.dedupe(res.findings + checked.findings))
+    scope_to_serving(res, config)
     return res
+
+
+def scope_to_serving(res: Result, config: Config) -> None:
+    """`scope: serving` (the default): the gate is about what serves models. A finding on another workload, or on a
+    file that holds neither a serving deployment nor anything linked to one, is info; a file, chart or overlay that
+    could not be read and names no engine, operator or accelerator is a warning naming it. Run again after Trivy."""
+    if config.scope == "all":
+        return
+    from .load.serving_text import mentions_serving
+
+    root = res.root.resolve()
+    artifacts = {r.path for r in res.files if r.kind in ("modelspec", "model-card", "model-config")}
+    runner.scope_to_serving(res.findings, res.deployments, lambda place: mentions_serving(root, place), artifacts)
 
 
 def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> None:
@@ -112,6 +126,30 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
                 d.memory = memory(d)
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
                      for o in res.objects for message, loc in o.problems]
+    with isolate.guard(res, "validating manifests against the Kubernetes schemas"):
+        _validate(res, config)
+    with isolate.guard(res, "linting Dockerfiles with hadolint"):
+        from .scan import hadolint
+
+        linted, res.tools["hadolint"] = hadolint.scan(res.root, [d.file for d in res.dockerfiles])
+        res.findings += linted
+
+
+def _validate(res: Result, config: Config) -> None:
+    """kubernetes-validate's strict schemas of the chosen release; a field normalize already found of the wrong type once."""
+    from .scan import schema
+
+    version = schema.resolve_version(config.kubernetes_version)
+    if version is None:
+        res.tools["kubernetes-schemas"] = "not installed (pip install kubernetes-validate): manifests not validated"
+        return
+    res.tools["kubernetes-schemas"] = f"Kubernetes {version} (kubernetes-validate)"
+    typed = {(f.loc.file, f.loc.line) for f in res.findings if f.check == "field-type-invalid"}
+    objects = res.objects
+    if config.scope == "serving":  # what would only be info is not worth its time (a third of a 3,000-object run)
+        places = runner.serving_places(res.deployments)
+        objects = [o for o in objects if (o.origin or o.file) in places or o.file in places]
+    res.findings += [f for f in schema.validate(objects, version) if (f.loc.file, f.loc.line) not in typed]
 
 
 def _subjects(res: Result) -> list[Subject]:

@@ -66,6 +66,11 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
         scope.all_charts = True
         result = pipeline.run(paths, config, root)
     scans, scan_log = _scan(result, trivy, scope) if trivy is not None else ({}, {})
+    if trivy is not None:
+        from ..checks.runner import merge_renders
+
+        result.findings = merge_renders(result.findings)  # Trivy's findings too: one per place, scoped to serving
+        pipeline.scope_to_serving(result, config)
     if scope is not None:
         narrow_to(result, scope.changed, scope.linked)
     catalog = load_catalog()

@@ -1,6 +1,7 @@
 """
 ## What it does
-Requires a readiness probe on the serving container.
+Requires a readiness probe on the serving container, or a startup probe that calls the engine
+(HTTP, gRPC or a command): kubelet marks the pod ready only once that succeeds.
 
 Ray containers of a RayService (and of a ray.io/v1 RayCluster) are exempt: KubeRay injects probes
 into them (KubeRay 0.5+ for RayService, 1.1+ for every v1 RayCluster).
@@ -39,6 +40,9 @@ def check(d: Deployment) -> Iterator[Hit]:
     c = d.engine_container
     if c is None:
         return
+    startup = c.probes.get("startup")
+    if startup is not None and startup.handler in ("httpGet", "grpc", "exec"):
+        return  # kubelet holds readiness until the startup probe passes: the model is loaded before traffic arrives
     if "readiness" not in c.probes:
         yield Hit(f"container {c.name} has no readinessProbe: traffic arrives before the model is loaded", c.loc)
 

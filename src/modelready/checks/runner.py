@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import datetime as dt
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .. import isolate
 from ..config import Config, did_you_mean
@@ -69,7 +69,7 @@ def _apply(check: Check[Any], subject: Subject, config: Config, out: Checked) ->
 
 
 def _unknown_skips(subject: Subject, skips: set[str], out: Checked) -> None:
-    for sid in sorted(s for s in skips - set(registry()) if not s.startswith("trivy/")):
+    for sid in sorted(s for s in skips - set(registry()) if not s.startswith(("trivy/", "hadolint/"))):
         loc = getattr(subject.value, "loc", None)
         out.findings.append(Finding("suppression-unknown-check", Severity.warning, f"{SKIP_ANNOTATION} names unknown check {sid!r}{did_you_mean(sid, registry())}",
                                     loc if isinstance(loc, Loc) else Loc(subject.name), ("manifests-render",), subject=subject.name))
@@ -99,6 +99,30 @@ def suppressions(annotations: Mapping[str, object]) -> tuple[set[str], str, dt.d
     return skips, str(annotations.get(REASON_ANNOTATION, "")), until
 
 
+def merge_renders(findings: list[Finding]) -> list[Finding]:
+    """One finding per check, place and cause, naming every values set or overlay it holds in: a chart rendered with
+    eight values sets has one broken template line, not eight findings. Subjects are `ref@origin` (origin a file,
+    `chart@values-set` or `dir@kustomize`) or `chart@values-set`; the first keeps its subject and lists the others."""
+    groups: dict[tuple[object, ...], list[Finding]] = {}
+    for f in findings:
+        ref = f.subject.partition("@")[0]
+        groups.setdefault((f.check, f.loc.file, f.loc.line, f.severity, f.message, f.suppressed, ref), []).append(f)
+    out = []
+    for group in groups.values():
+        first = group[0]
+        renders = list(dict.fromkeys(_render_of(g.subject) for g in group))
+        if len(renders) > 1:
+            first.message += f" (in {len(renders)} renders: {', '.join(renders)})"
+        out.append(first)
+    return out
+
+
+def _render_of(subject: str) -> str:
+    """`Deployment/ns/x@chart@ci/a.yaml` -> `ci/a.yaml`; `Deployment/ns/x@overlays/prod@kustomize` -> `overlays/prod`."""
+    origin = subject.partition("@")[2]
+    return origin.removesuffix("@kustomize") if origin.endswith("@kustomize") else origin.rpartition("@")[2]
+
+
 def dedupe(findings: list[Finding]) -> list[Finding]:
     seen, out = set(), []
     for f in findings:
@@ -106,3 +130,47 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(f.key())
             out.append(f)
     return out
+
+
+# What scope_to_serving leaves alone: what modelready could not do, and suppressions that are themselves findings.
+UNSCOPED = {"internal-error", "not-analysed", "suppression-unknown-check", "trivy/unavailable"}
+UNREAD = {"input-unreadable", "helm-render-failed"}
+OUT_OF_SCOPE = " (not a serving workload: info under `scope: serving`; `scope: all` in .modelready.yaml gates on it)"
+UNREAD_OUT_OF_SCOPE = " (it names no engine, operator or accelerator: a warning under `scope: serving`; `scope: all` makes it an error)"
+
+
+def serving_places(deployments: list[Any]) -> set[str]:
+    """Files and renders (`chart@values-set`, `dir@kustomize`) that hold a serving deployment or what links to it."""
+    places: set[str] = set()
+    for d in deployments:
+        if d.serving:
+            places |= {d.loc.file, d.origin} | {r.loc.file for r in d.services + d.autoscalers + d.disruption_budgets + d.monitors + d.secrets}
+            places |= {c.loc.file for _p, c in d.containers()}  # a kustomized container's patch, a subchart's template
+    return places
+
+
+def scope_to_serving(findings: list[Finding], deployments: list[Any], mentions_serving: Callable[[str], bool], artifacts: set[str]) -> None:
+    """Demote findings outside the serving scope in place (pipeline.scope_to_serving says which). `artifacts`: the
+    ModelSpecs, model cards and configs, all about serving by what they are (Dockerfiles are judged by their text)."""
+    serving = {f"{d.ref}@{d.origin}" for d in deployments if d.serving}
+    other = {f"{d.ref}@{d.origin}" for d in deployments if not d.serving}
+    places = serving_places(deployments) | artifacts
+    sniffed: dict[str, bool] = {}
+
+    def mentions(place: str) -> bool:
+        if place not in sniffed:
+            sniffed[place] = bool(place) and place != "." and mentions_serving(place)
+        return sniffed[place]
+
+    for f in findings:
+        if f.severity == Severity.info or f.check in UNSCOPED or f.message.endswith((OUT_OF_SCOPE, UNREAD_OUT_OF_SCOPE)):
+            continue
+        if f.subject in serving or (f.subject not in other and (f.subject in places or f.loc.file in places)):
+            continue
+        if f.subject in other:
+            f.severity, f.message = Severity.info, f.message + OUT_OF_SCOPE
+        elif f.check in UNREAD:
+            if not (mentions(f.subject.split("@")[0]) or mentions(f.loc.file)):
+                f.severity, f.message = Severity.warning, f.message + UNREAD_OUT_OF_SCOPE
+        elif not mentions(f.loc.file):
+            f.severity, f.message = Severity.info, f.message + OUT_OF_SCOPE

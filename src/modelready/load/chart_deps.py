@@ -52,11 +52,14 @@ def _vendored(chart_dir: Path, name: str) -> bool:
     return (charts / name).is_dir() or any(charts.glob(f"{name}-*.tgz"))
 
 
-def assemble(chart_dir: Path, root: Path) -> Assembled:
-    """The chart ready to render. Without file:// dependencies to place, the chart itself."""
+def assemble(chart_dir: Path, root: Path, sets: list[list[str]] | None = None) -> Assembled:
+    """The chart ready to render. Without file:// dependencies to place, the chart itself. A dependency is placed
+    when any of the values sets to be rendered (`sets`, files relative to the chart; None: the defaults) enables
+    it by `condition` or `tags`: Helm then decides per values set, as `helm install -f` would."""
     root = root.resolve()
     out = Assembled(chart_dir)
-    todo = [d for d in dependencies(chart_dir) if not _vendored(chart_dir, str(d["name"])) and _enabled(chart_dir, d)]
+    values = _values(chart_dir, sets or [[]])
+    todo = [d for d in dependencies(chart_dir) if not _vendored(chart_dir, str(d["name"])) and _enabled_in(d, values)]
     if not todo:
         return out
     if not any(str(d.get("repository", "")).startswith("file://") for d in todo):
@@ -67,18 +70,22 @@ def assemble(chart_dir: Path, root: Path) -> Assembled:
     budget = [MAX_BYTES, MAX_FILES]
     _copy(chart_dir, target, budget, root)
     name = _chart_name(chart_dir)
-    _place(chart_dir, target, name, root, out, budget, 0)
+    _place(chart_dir, target, name, root, out, budget, 0, values)
     out.chart_dir = target
     return out
 
 
-def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, budget: list[int], depth: int) -> None:
+def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, budget: list[int], depth: int,
+           values: list[tuple[str, dict]] | None = None) -> None:
+    """`values`: the top chart's values sets (conditions of its own dependencies are read in each); below it,
+    a child's dependencies are read in the child's defaults."""
     for dep in dependencies(src):
         name, repo = str(dep["name"]), str(dep.get("repository", ""))
-        if _vendored(src, name) or not _enabled(src, dep):
+        enabling = _enabled_in(dep, values if values is not None else _values(src, [[]]))
+        if _vendored(src, name) or not enabling:
             continue
         if not repo.startswith("file://"):
-            out.missing.append(_remote(dep))
+            out.missing.append(_remote(dep) + ("" if values is None or len(enabling) == len(values) else f" (enabled by values sets {', '.join(enabling)})"))
             continue
         where = (src / repo[len("file://"):]).resolve()
         try:
@@ -102,20 +109,48 @@ def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, bud
         _place(where, dest, f"{prefix}/charts/{_chart_name(where) or name}", root, out, budget, depth + 1)
 
 
-def _enabled(chart_dir: Path, dep: dict) -> bool:
-    """Helm skips a dependency whose `condition` is false in the parent's values; a missing one then matters not."""
-    cond = str(dep.get("condition") or "").split(",")[0].strip()
-    if not cond:
-        return True
-    try:
-        node = load_one(read_text_inside(chart_dir / "values.yaml", chart_dir))
-    except (OSError, UnicodeDecodeError, YamlError):
-        return True
-    for key in cond.split("."):
-        if not isinstance(node, dict) or key not in node:
-            return True  # Helm too treats an unresolvable condition as enabled
-        node = node[key]
-    return node is not False
+def _values(chart_dir: Path, sets: list[list[str]]) -> list[tuple[str, dict]]:
+    """(label, the chart's defaults with the set's files merged over them) for each values set."""
+    def read(path: Path) -> dict:
+        try:
+            data = load_one(read_text_inside(path, path.parent))
+        except (OSError, UnicodeDecodeError, YamlError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    out = []
+    for files in sets:
+        merged = read(chart_dir / "values.yaml")
+        for f in files:
+            _merge(merged, read(chart_dir / f if not Path(f).is_absolute() else Path(f)))
+        out.append(("+".join(files) or "values.yaml", merged))
+    return out
+
+
+def _merge(base: dict, over: dict) -> None:
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _merge(base[k], v)
+        else:
+            base[k] = v
+
+
+def _enabled_in(dep: dict, values: list[tuple[str, dict]]) -> list[str]:
+    """The values sets in which Helm renders the dependency: its first resolvable `condition` path decides;
+    without one, `tags` (enabled when any listed tag is true, disabled when all are false); else enabled."""
+    return [label for label, v in values if _enabled(dep, v)]
+
+
+def _enabled(dep: dict, values: dict) -> bool:
+    for cond in str(dep.get("condition") or "").split(","):
+        node: object = values
+        for key in cond.strip().split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, bool):
+            return node
+    tags = [t for t in dep.get("tags") or [] if isinstance(t, str)]
+    chosen = [values["tags"][t] for t in tags if isinstance(values.get("tags"), dict) and isinstance(values["tags"].get(t), bool)]
+    return any(chosen) if chosen else True
 
 
 def _remote(dep: dict) -> str:

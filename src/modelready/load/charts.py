@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import isolate
 from ..discover import Discovered, rel
 from ..findings import FileRecord, Finding, Loc, Severity
-from . import chart_deps, helm, helm_worker, values_sets
+from . import chart_deps, files, helm, helm_refs, helm_worker, values_sets
 
 if TYPE_CHECKING:
     from . import Loaded
@@ -50,7 +50,7 @@ def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path) -> 
     """(dependencies that could not be assembled, one render per values set). Helm sees the chart without
     its refused files (links out of the repository or to folders, devices, oversized files, schemas that
     reach outside), so neither `.Files.Get` nor its schema validation can read them."""
-    assembled = chart_deps.assemble(chart_dir, root)
+    assembled = chart_deps.assemble(chart_dir, root, chart.sets)
     try:
         if assembled.scratch is not None:  # already a copy, made without links out; the other refused files go too
             for path in refused:
@@ -88,7 +88,9 @@ def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[he
         out.objects += r.objects
         out.values_seen += r.values
         out.rendered += [(subject, *t) for t in r.texts]
+        out.findings += [files.duplicate_key(loc, key, first.line, same, subject) for loc, key, first, same in r.duplicates]
     _render_failures(out, rel_chart, failed, len(renders))
+    out.findings += helm_refs.undefined(chart_dir, rel_chart, chart.sets)
     extra = {"values_sets": rendered_sets} if chart.pinned else {"values_sets": rendered_sets, "pin": values_sets.pin_line(rel_chart, chart.sets)}
     for path in found.chart_files[chart_dir]:
         out.files.append(FileRecord(rel(path, out.root), "helm-chart", "checked", f"rendered as part of chart {rel_chart}",

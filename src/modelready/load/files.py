@@ -46,21 +46,31 @@ def _read(path: Path, rec: FileRecord, root: Path) -> str | None:
     except OSError as e:
         rec.status, rec.reason = "skipped", f"cannot be read: {e.strerror}"
         return None
-    if b"\0" in raw[:8192]:
+    codec = next((c for bom, c in _BOMS if raw.startswith(bom)), None)
+    if codec is None and b"\0" in raw[:8192]:
         rec.status, rec.reason = "skipped", "binary file"
         return None
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode(codec or "utf-8-sig")
     except UnicodeDecodeError as e:
-        rec.status, rec.reason = "skipped", f"not UTF-8 text (byte {e.start})"
+        rec.status, rec.reason = "skipped", f"not {codec.upper() if codec else 'UTF-8'} text (byte {e.start})"
         return None
+    if codec:
+        rec.extra["encoding"] = codec.upper()
+    return text
 
 
-def _yaml(text: str, path: Path, rec: FileRecord, out: Loaded) -> None:
+# kubectl reads UTF-16 and UTF-32 text that starts with a byte order mark (PowerShell's `>` writes UTF-16):
+# such a file is applied, so it is checked. The 4-byte marks first: UTF-32LE's starts with UTF-16LE's.
+_BOMS = ((b"\xff\xfe\0\0", "utf-32"), (b"\0\0\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _yaml(text: str, path: Path, rec: FileRecord, out: Loaded, what: str = "YAML") -> None:
+    duplicates: list[tuple[str, int, int, bool]] = []
     try:
-        docs = load_all(text)
+        docs = load_all(text, duplicates)
     except YamlError as e:
-        raise LoadProblem(f"YAML does not parse: {e}", e.line) from None
+        raise LoadProblem(f"{what} does not parse: {e}", e.line) from None
     specs = [d for d, _ in docs if is_modelspec(d)]
     if specs:
         rec.kind = "modelspec"
@@ -71,17 +81,41 @@ def _yaml(text: str, path: Path, rec: FileRecord, out: Loaded) -> None:
     out.objects += objects
     if not objects and not specs:
         rec.status, rec.reason = "skipped", "YAML with no Kubernetes objects (a values or config file?)"
-    elif objects and rec.kind == "yaml":
+    elif objects and rec.kind in ("yaml", "json"):
         rec.kind = "kubernetes"
+    if objects or specs:  # what kubectl would apply: a repeated key is rejected or silently loses a value
+        out.findings += [duplicate_key(Loc(rec.path, line), key, first, same, rec.path) for key, line, first, same in duplicates]
+
+
+def duplicate_key(loc: Loc, key: str, first: int, same: bool, subject: str) -> Finding:
+    """Two different values: one is lost whatever kubectl does (an error). The same value twice: only the
+    kubectl releases that refuse repeated keys fail on it (a warning)."""
+    where = f"line {first} and here" if first and first != loc.line else "in the rendered output"
+    if same:
+        return Finding("duplicate-key", Severity.warning, f"key {key!r} is given twice in one mapping ({where}), with the same value: "
+                       "kubectl releases that check refuse the file (`mapping key already defined`)", loc, ("manifests-render",), subject=subject)
+    return Finding("duplicate-key", Severity.error, f"key {key!r} is given twice in one mapping ({where}) with different values: "
+                   "kubectl rejects the file (`mapping key already defined`) or, in releases that accept it, keeps only the last value",
+                   loc, ("manifests-render",), subject=subject)
 
 
 def _json(text: str, path: Path, rec: FileRecord, out: Loaded) -> None:
-    data = load_json(text)
+    try:
+        data = load_json(text)
+    except ArtifactProblem as e:
+        if not any(word in text for word in ('"apiVersion"', '"model_type"', '"architectures"')):
+            rec.status, rec.reason = "skipped", f"JSON that does not parse ({e}) and is neither a manifest nor a model config (no apiVersion, model_type or architectures)"
+            return
+        raise
     if is_model_config(data):
         rec.kind = "model-config"
         out.configs.append(ModelConfig(rec.path, data))  # type: ignore[arg-type]
+    elif isinstance(data, dict) and isinstance(data.get("apiVersion"), str) and isinstance(data.get("kind"), str):
+        # a manifest kubectl applies as JSON; read again as YAML (a superset) for lines. JSON allows no raw tab
+        # inside a string, so every tab is indentation, which YAML refuses: spaces instead.
+        _yaml(text.replace("\t", " "), path, rec, out, "JSON")
     else:
-        rec.status, rec.reason = "skipped", "JSON that is not a model config.json"
+        rec.status, rec.reason = "skipped", "JSON that is neither a Kubernetes manifest nor a model config.json"
 
 
 def _model_card(text: str, path: Path, rec: FileRecord, out: Loaded) -> None:

@@ -41,6 +41,7 @@ class Rendered:
     hooks_skipped: int = 0
     texts: list = field(default_factory=list)  # (template path, rendered text, line locator) for scanners
     values: list = field(default_factory=list)  # the chart's defaults and this set's values, as read
+    duplicates: list = field(default_factory=list)  # (Loc, key, Loc of the first, same value) for each key a rendered mapping repeats
 
 
 def engine_name() -> str:
@@ -89,8 +90,9 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
             continue
         rel_tpl = _template_path(tpl_name, rel_chart, sources)
         locate = _Locator(render_dir, tpl_name, rel_tpl, text)
+        repeated: list[tuple[str, int, int, bool]] = []
         try:
-            objects, _ = parse_objects(text, rel_tpl, origin=f"{rel_chart}@{label}", locator=locate)
+            objects, _ = parse_objects(text, rel_tpl, origin=f"{rel_chart}@{label}", locator=locate, duplicates=repeated)
         except LoadProblem as e:
             out.error = f"template {tpl_name} renders to invalid YAML: {e}"
             out.error_loc = Loc(rel_tpl, locate(e.line).line)
@@ -99,6 +101,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
         out.hooks_skipped += len(objects) - len(kept)
         out.objects += kept
         if kept:
+            out.duplicates += [(locate(line), key, locate(first), same) for key, line, first, same in repeated]
             out.texts.append((rel_tpl, text, locate))
     return out
 

@@ -52,13 +52,13 @@ class LoadProblem(Exception):
         self.line = line
 
 
-def parse_objects(text: str, file: str, origin: str = "", locator: Callable[[int], Loc] | None = None) -> tuple[list[K8sObject], int]:
+def parse_objects(text: str, file: str, origin: str = "", locator: Callable[[int], Loc] | None = None,
+                  duplicates: list[tuple[str, int, int, bool]] | None = None) -> tuple[list[K8sObject], int]:
     """Objects in a YAML stream, and the count of documents that were not Kubernetes objects.
-
-    Raises LoadProblem for YAML that does not parse.
+    `duplicates` collects the keys a mapping repeats (yamlsrc.load_all). Raises LoadProblem for YAML that does not parse.
     """
     try:
-        docs = load_all(text)
+        docs = load_all(text, duplicates)
     except YamlError as e:
         raise LoadProblem(f"YAML does not parse: {e}", e.line) from None
     return objects_from_docs(docs, file, origin, locator)

@@ -17,6 +17,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,10 +36,38 @@ if TYPE_CHECKING:
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
+# One budget for every overlay, rendered in parallel (kubectl is a process each: the GIL is not held).
+BUDGET_S = 120.0
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+_KLOG = re.compile(r"^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] (\"command failed\" err=)?<?", re.M)
+
+
 def load(found: Discovered, out: Loaded) -> None:
     kubectl = shutil.which("kubectl")
     patches = set().union(*(patch_files(k, out.root) for k in found.kustomizations)) if found.kustomizations else set()
-    covered: set[int] = {id(o) for o in out.objects if (out.root / o.file).resolve() in patches and not o.origin}
+    patch_ids = {id(o) for o in out.objects if (out.root / o.file).resolve() in patches and not o.origin}
+    covered = set(patch_ids)
+    if not kubectl:
+        for kdir in found.kustomizations:
+            out.files.append(FileRecord(rel(kdir, out.root) + "/", "kustomize", "skipped", "kubectl not found: overlay not rendered (its plain YAML files were checked as they are)"))
+        return  # every plain file stays: nothing was rendered in its place
+    todo = _buildable(found, out)
+    deadline = time.monotonic() + BUDGET_S
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        jobs = [(kdir, name, pool.submit(_build, kubectl, kdir, deadline)) for kdir, name in todo]
+        for kdir, name, job in jobs:  # joined in discovery order: the report does not depend on which finished first
+            objects = _read(kdir, name, job.result(), out)
+            # every overlay of a base reads the same source objects; a patch is never one
+            covered |= reconcile(objects, [o for o in out.objects if not o.origin and id(o) not in patch_ids], kdir, out.root)
+            out.objects += objects
+    # a source object read through its overlay is not read again on its own (nor is a patch)
+    out.objects = [o for o in out.objects if id(o) not in covered]
+
+
+def _buildable(found: Discovered, out: Loaded) -> list[tuple[Path, str]]:
+    """The kustomizations to build; a Component (a mixin kustomize refuses to build alone) is recorded instead."""
+    used = set().union(*(components(k, out.root) for k in found.kustomizations))
+    todo = []
     for kdir in found.kustomizations:
         name = rel(kdir, out.root)
         # checked before kubectl starts: it would fetch a remote base (git, http) or read an outside one itself
@@ -46,35 +77,59 @@ def load(found: Discovered, out: Loaded) -> None:
             out.files.append(FileRecord(name + "/", "kustomize", "skipped", f"overlay not rendered: {why}"))
             not_analysed(out, f"kustomize overlay {name}: not rendered (nothing is fetched or read outside the repository): {why}",
                          Loc(f"{name}/{_file_name(kdir)}"), name)
-            covered.clear()
             continue
-        if not kubectl:
-            out.files.append(FileRecord(name + "/", "kustomize", "skipped", "kubectl not found: overlay not rendered (its plain YAML files were checked as they are)"))
-            covered.clear()
-            continue
-        proc = _kustomize(kubectl, kdir)
-        if proc.returncode != 0:
-            unreadable(out, name, f"kubectl kustomize failed: {_said(proc.stderr, out.root)[:500]}", 0)
-            continue
-        objects, _ = parse_objects(proc.stdout, name + "/kustomization.yaml", origin=f"{name}@kustomize")
-        covered |= reconcile(objects, [o for o in out.objects if not o.origin and id(o) not in covered], kdir, out.root)
-        out.objects += objects
-        out.files.append(FileRecord(name + "/", "kustomize", "checked", "rendered with kubectl kustomize", objects=len(objects)))
-    # a source object read through its overlay is not read again on its own (nor is a patch)
-    out.objects = [o for o in out.objects if id(o) not in covered]
+        if str(config(kdir, out.root).get("kind") or "") != "Component":
+            todo.append((kdir, name))
+        elif kdir.resolve() in used:
+            out.files.append(FileRecord(name + "/", "kustomize", "checked", "kustomize Component: rendered through the kustomizations that list it"))
+        else:
+            out.files.append(FileRecord(name + "/", "kustomize", "skipped", "kustomize Component: no kustomization of the repository lists it: "
+                                        "not rendered (a Component renders only through one)"))
+    return todo
 
 
-def _said(stderr: str, root: Path) -> str:
-    """kubectl's message as it reads in any checkout at any time: paths repository-relative, no klog header
-    (its time and process id), so the same broken overlay reads the same in the base's worktree."""
-    import re
+def _read(kdir: Path, name: str, built: tuple[int | None, str, str], out: Loaded) -> list[K8sObject]:
+    rc, stdout, stderr = built
+    if rc is None:
+        out.files.append(FileRecord(name + "/", "kustomize", "skipped", f"not rendered: {stderr}"))
+        not_analysed(out, f"kustomization {name}: not rendered: {stderr}", Loc(name + "/" + _file_name(kdir)), name)
+        return []
+    if rc != 0:
+        unreadable(out, name, f"kubectl kustomize failed: {clean(stderr, out.root)}", 0)
+        return []
+    kfile = name + "/" + _file_name(kdir)
+    objects, _ = parse_objects(stdout, kfile, origin=f"{name}@kustomize", locator=lambda _line: Loc(kfile))
+    out.files.append(FileRecord(name + "/", "kustomize", "checked", "rendered with kubectl kustomize", objects=len(objects)))
+    return objects
 
-    for prefix in sorted({str(root.resolve()), str(root)}, key=len, reverse=True):
-        stderr = stderr.replace(prefix + "/", "").replace(prefix, ".")
-    return re.sub(r"[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]\s]+\]\s*", "", stderr).strip()
+
+def _build(kubectl: str, kdir: Path, deadline: float) -> tuple[int | None, str, str]:
+    """(exit status, stdout, stderr) of `kubectl kustomize`; status None when the budget ran out (stderr says so)."""
+    left = deadline - time.monotonic()
+    if left <= 1:
+        return None, "", f"the {BUDGET_S:.0f} s budget for rendering overlays was spent on the others"
+    proc = _kustomize(kubectl, kdir, left)
+    if proc.returncode is None:
+        return None, "", f"kubectl kustomize ran past the {BUDGET_S:.0f} s budget for rendering overlays"
+    return proc.returncode, proc.stdout, proc.stderr
 
 
-def _kustomize(kubectl: str, kdir: Path) -> subprocess.CompletedProcess:
+def clean(stderr: str, root: Path) -> str:
+    """kubectl's message without its log prefix (`E1206 22:45:13.52 19625 run.go:72] "command failed" err=`)
+    and with paths relative to the repository: no machine's folders in a report."""
+    text = "\n".join(line for line in stderr.strip().splitlines() if not line.startswith("# Warning:"))  # deprecation notes
+    text = _KLOG.sub("", text).strip().removesuffix(">").strip()
+    for prefix in sorted({str(root), str(root.resolve())}, key=len, reverse=True):
+        text = text.replace(prefix + "/", "").replace(prefix, ".")
+    return " ".join(text.split())[:500]
+
+
+def components(kdir: Path, root: Path | None = None) -> set[Path]:
+    """The Component folders a kustomization lists (resolved)."""
+    return {(kdir / c).resolve() for c in config(kdir, root).get("components") or [] if isinstance(c, str) and "://" not in c}
+
+
+def _kustomize(kubectl: str, kdir: Path, timeout: float = 120) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
     """`kubectl kustomize` with plugins, exec functions, Helm and the network off (its defaults, said
     anyway), and an environment that could not reach anything if it tried: a PATH holding only kubectl
     (no git to clone with), proxies pointing at a closed port, a scratch HOME."""
@@ -84,9 +139,11 @@ def _kustomize(kubectl: str, kdir: Path) -> subprocess.CompletedProcess:
         env = {"PATH": tmp, "HOME": tmp, "HTTP_PROXY": closed, "HTTPS_PROXY": closed, "http_proxy": closed, "https_proxy": closed,
                "NO_PROXY": "", "GIT_ALLOW_PROTOCOL": "none", "KUSTOMIZE_PLUGIN_HOME": str(Path(tmp) / "no-plugins")}
         try:
-            return subprocess.run([str(Path(tmp) / "kubectl"), "kustomize", str(kdir)], capture_output=True, text=True, timeout=120,
+            return subprocess.run([str(Path(tmp) / "kubectl"), "kustomize", str(kdir)], capture_output=True, text=True, timeout=timeout,
                                   env=env, cwd=tmp, stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired) as e:
+        except subprocess.TimeoutExpired:
+            return subprocess.CompletedProcess([], None, "", "")  # type: ignore[arg-type]
+        except OSError as e:
             return subprocess.CompletedProcess([], 1, "", f"{type(e).__name__}: {e}")
 
 
@@ -204,6 +261,12 @@ def patch_files(kdir: Path, root: Path) -> set[Path]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def _resolved(root: Path, file: str) -> str:
+    """A source file's resolved path, once per run and file (every overlay looks at every source)."""
+    return str((root / file).resolve())
+
+
 def reconcile(rendered: list[K8sObject], raw: list[K8sObject], kdir: Path, root: Path) -> set[int]:
     """Point each rendered object at its source; the ids of raw objects it stands for."""
     k = config(kdir, root)
@@ -211,13 +274,11 @@ def reconcile(rendered: list[K8sObject], raw: list[K8sObject], kdir: Path, root:
     kdir = kdir.resolve()
     index: dict[tuple[str, str], K8sObject] = {}
     # sources under the overlay first, then its project's bases (../../base)
-    for scope in (kdir, kdir.parent.parent):
+    for scope in (kdir, kdir.parent.parent, *sorted(components(kdir, root))):
+        under = str(scope) + "/"
         for o in raw:
-            try:
-                (root / o.file).resolve().relative_to(scope)
-            except ValueError:
-                continue
-            index.setdefault((o.kind, o.name), o)
+            if _resolved(root, o.file).startswith(under):
+                index.setdefault((o.kind, o.name), o)
     covered = set()
     for o in rendered:
         name = o.name
@@ -258,3 +319,5 @@ def _locator(file: str, lines: dict[int, int]):
     def locate(line: int) -> Loc:
         return Loc(file, lines.get(line, 0))
     return locate
+# An object no source file holds (a generator's ConfigMap, a remote base's) is located at the kustomization
+# itself, without a line: the rendered stream's line numbers mean nothing in the repository.

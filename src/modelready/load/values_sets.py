@@ -41,6 +41,9 @@ def discover(chart_dir: Path, candidates: list[Path], chart_files: list[Path] | 
         depth = pattern.count("/") + 1
         found += [p for p in files if p not in found and len(p.relative_to(chart_dir).parts) == depth
                   and PurePosixPath(p.relative_to(chart_dir).as_posix()).match(pattern) and _plain(p)]
+    # any other values file at the chart's root (values.prod.yaml, values.gpu.yml): rendered too, never silently unused
+    found += [p for p in files if len(p.relative_to(chart_dir).parts) == 1 and p.suffix in (".yaml", ".yml") and p not in found
+              and p.name not in ("values.yaml", "Chart.yaml") and _VALUES_NAME.search(p.stem) and _plain(p)]
     keys = _keys(chart_dir / "values.yaml", chart_dir)
     project = chart_dir.parent.parent
     for p in candidates:

@@ -59,6 +59,8 @@ class _Walk:
         self.memo: dict[int, tuple[object, int]] = {}  # node id -> (value, expanded size)
         self.sizes: dict[int, int] = {}  # value id -> expanded size, for merged keys
         self.expanded = 0
+        # (key, line, line of the first one, both values equal): kubectl rejects the mapping or keeps the last
+        self.duplicates: list[tuple[str, int, int, bool]] = []
 
     def doc(self, node: yaml.Node):
         self.memo.clear()  # anchors never cross documents, and a finished document's node ids are reused
@@ -100,6 +102,8 @@ class _Walk:
                 k = f"<{type(k).__name__} key at line {knode.start_mark.line + 1}>"
             v, vn = self.convert(vnode, depth + 1)
             size += kn + vn
+            if k in out:
+                self.duplicates.append((str(k), knode.start_mark.line + 1, out.lines[k], out[k] == v))
             out[k] = v
             out.lines[k] = knode.start_mark.line + 1
         for vnode in merges:  # `<<: *base` or `<<: [*a, *b]`: keys written here win, then earlier merges
@@ -141,11 +145,14 @@ class YamlError(ValueError):
         self.line = line
 
 
-def load_all(text: str) -> list[tuple[object, int]]:
-    """Every document of a multi-document stream with the line it starts on. Raises YamlError."""
+def load_all(text: str, duplicates: list[tuple[str, int, int, bool]] | None = None) -> list[tuple[object, int]]:
+    """Every document of a multi-document stream with the line it starts on. Raises YamlError.
+    `duplicates` collects (key, line, first line, same value) for each key a mapping repeats (the last one is kept)."""
     docs = []
     loader = _Loader(text)
     walk = _Walk(loader)
+    if duplicates is not None:
+        walk.duplicates = duplicates
     try:
         while loader.check_node():
             node = loader.get_node()

@@ -47,6 +47,7 @@ class BaseImage:
 class Build:
     file: str
     bases: tuple[BaseImage, ...]
+    runs: tuple[tuple[str, Loc], ...] = ()  # each RUN's command (continuations folded), where it starts
 
     @classmethod
     def of(cls, dockerfile: Dockerfile) -> Build:
@@ -64,4 +65,4 @@ class Build:
             name, _, digest = image.partition("@")
             tag = name.rsplit(":", 1)[1] if ":" in name.rsplit("/", 1)[-1] else None
             bases.append(BaseImage(image, tag, digest or None, Loc(dockerfile.file, ins.line)))
-        return cls(dockerfile.file, tuple(bases))
+        return cls(dockerfile.file, tuple(bases), tuple((i.value, Loc(dockerfile.file, i.line)) for i in dockerfile.all("RUN")))

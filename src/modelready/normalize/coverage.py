@@ -37,8 +37,22 @@ def _source(origin: str) -> str:
     return origin.split("@", 1)[0] if "@" in origin and not origin.endswith("@kustomize") else origin
 
 
+def _library(chart_dir: Path) -> bool:
+    from ..load.yamlsrc import YamlError, load_one
+
+    try:
+        meta = load_one((chart_dir / "Chart.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError):
+        return False
+    return isinstance(meta, dict) and meta.get("type") == "library"
+
+
 def _silent_chart(res: Any, rel_chart: str, chart_dir: Path, files: list[Path]) -> Finding | None:
     chart_yaml = next((f for f in res.files if f.path == f"{rel_chart}/Chart.yaml"), None)
+    if _library(chart_dir):  # Helm renders nothing of a library chart; its templates run inside the charts using it
+        if chart_yaml is not None:
+            chart_yaml.reason = "a library chart (type: library): Helm renders it only through the charts that depend on it"
+        return None
     sets = ", ".join(chart_yaml.extra.get("values_sets", [])) if chart_yaml else "values.yaml"
     for path, kind, line in _workload_templates(chart_dir, files):
         return Finding("not-analysed", Severity.warning,

@@ -51,6 +51,7 @@ class _Index:
         self.unpaired: dict[str, list[_Entry]] = {}  # expressions only
         self.by_target: dict[tuple[str, str], list[tuple[int, K8sObject]]] = {}
         self.secrets: dict[str, list[tuple[int, K8sObject]]] = {}  # by name
+        self.routes: dict[str, list[K8sObject]] = {}  # Ingresses and HTTPRoutes by the Service names they send to
 
     def add(self, role: str, pos: int, o: K8sObject, sel: _Selector | None) -> None:
         if sel is None or (not sel.labels and not sel.exprs):
@@ -91,6 +92,10 @@ def _index(ix: _Index, pos: int, o: K8sObject) -> None:
     if o.kind == "Secret":
         ix.secrets.setdefault(o.name, []).append((pos, o))
         return
+    if o.kind in ("Ingress", "HTTPRoute"):
+        for name in _backends(o):
+            ix.routes.setdefault(name, []).append(o)
+        return
     spec = o.body.get("spec")
     if not isinstance(spec, dict):
         return
@@ -120,6 +125,7 @@ def _link_one(d: Deployment, ix: _Index) -> None:
         for key, attr in SCALE_FIELDS:
             if key in spec and getattr(d, attr) is None:
                 setattr(d, attr, Value(spec[key], o.loc("spec", key)))
+    _expose(d, services, ix)
     d.disruption_budgets += [_related(o) for o in ix.selecting("pdb", labels)]
     d.monitors += [Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_pod_monitor_ports(o)) for o in ix.selecting("podmonitor", labels)]
     seen: set[int] = set()
@@ -136,6 +142,41 @@ def _link_one(d: Deployment, ix: _Index) -> None:
 
 def _related(o: K8sObject) -> Related:
     return Related(o.kind, o.name, o.loc("metadata", "name"), _signals(o), public=_public(o))
+
+
+def _expose(d: Deployment, services: list[K8sObject], ix: _Index) -> None:
+    d.exposures += [e for e in map(_exposure, services) if e.public]
+    d.exposures += [_exposure(r) for name in dict.fromkeys(o.name for o in services if o.kind == "Service") for r in ix.routes.get(name, ())]
+
+
+def _backends(o: K8sObject) -> set[str]:
+    """The Service names an Ingress (v1 and v1beta1) or a Gateway API HTTPRoute sends traffic to."""
+    spec, out = _spec(o), set()
+    default = spec.get("defaultBackend") or spec.get("backend")
+    paths = [p for r in _list(spec.get("rules")) if isinstance(r, dict) for p in _list((r.get("http") or {}).get("paths") if isinstance(r.get("http"), dict) else None)]
+    for b in [default] + [p.get("backend") for p in paths if isinstance(p, dict)]:
+        if isinstance(b, dict):
+            svc = b.get("service")
+            out.add(str(svc.get("name")) if isinstance(svc, dict) else str(b.get("serviceName")))
+    for r in _list(spec.get("rules")) if o.kind == "HTTPRoute" else []:
+        out |= {str(ref.get("name")) for ref in _list(r.get("backendRefs") if isinstance(r, dict) else None)
+                if isinstance(ref, dict) and ref.get("kind", "Service") == "Service"}
+    return out - {"None"}
+
+
+# annotation words of an authenticating Ingress: nginx auth-url/auth-type, ALB/oauth2-proxy auth, Traefik middlewares
+_AUTH = ("auth", "middlewares", "oauth", "jwt")
+
+
+def _exposure(o: K8sObject) -> Related:
+    """How an object puts the pods outside the cluster: a public LoadBalancer, a NodePort on every node's address, an
+    Ingress or HTTPRoute without an authentication annotation (`public`), or one with it."""
+    spec = _spec(o)
+    if o.kind == "Service":
+        how = "a public LoadBalancer" if _public(o) else "a NodePort on every node's address" if spec.get("type") == "NodePort" else ""
+        return Related(o.kind, o.name, o.loc("spec", "type"), public=bool(how), exposure=how)
+    authed = any(w in str(k).lower() for k in o.annotations for w in _AUTH)
+    return Related(o.kind, o.name, o.loc("metadata", "name"), public=not authed, exposure=f"an {o.kind}" if o.kind == "Ingress" else "an HTTPRoute")
 
 
 def _entries(o: K8sObject) -> dict[tuple[str, str], Value]:

@@ -127,6 +127,7 @@ class Probe:
     failure_threshold: int
     timeout: int
     loc: Loc
+    command: tuple[str, ...] = ()  # an exec probe's argv
 
     @property
     def budget_seconds(self) -> int:
@@ -150,6 +151,8 @@ class Container:
     resources_loc: Loc
     init: bool = False
     privileged: Value | None = None  # securityContext.privileged: true, where it is written
+    capabilities: dict[str, Loc] = field(default_factory=dict)  # node-owning capabilities added (SYS_ADMIN, ALL, ...) -> where
+    run_as_user: Value | None = None  # securityContext.runAsUser, where it is written (0: root)
     arg_locs: dict[str, list[Loc]] = field(default_factory=dict)  # "command"/"args" -> Loc per item
     env_from: list[EnvFrom] = field(default_factory=list)
     model_format: str | None = None  # a KServe predictor's modelFormat.name: the runtime it selects
@@ -205,6 +208,7 @@ class PodSpec:
     host_ipc: bool
     loc: Loc
     host_namespaces: dict[str, Loc] = field(default_factory=dict)  # hostNetwork / hostIPC / hostPID set true -> where
+    run_as_user: Value | None = None  # the pod's securityContext.runAsUser, which containers without their own inherit
     host_paths: dict[str, str] = field(default_factory=dict)  # volume name -> hostPath path
 
     def volume_at(self, c: Container, mount_path: str) -> Volume | None:
@@ -312,6 +316,7 @@ class Related:
     # a Secret's data and stringData: (section, key) -> the value as written, where it is written
     entries: dict[tuple[str, str], Value] = field(default_factory=dict)
     public: bool = False  # a Service on a public load balancer (no source ranges, no internal-LB annotation)
+    exposure: str = ""  # how it reaches outside the cluster ("a public LoadBalancer", "a NodePort ...", "an Ingress")
     scrapes: tuple[int | str, ...] = ()  # a metrics scraper's pod ports, number or container port name
 
 
@@ -335,6 +340,7 @@ class Deployment:
     services: list[Related] = field(default_factory=list)
     autoscalers: list[Related] = field(default_factory=list)  # HPA, KEDA ScaledObject, KServe bounds
     disruption_budgets: list[Related] = field(default_factory=list)
+    exposures: list[Related] = field(default_factory=list)  # what reaches the pods from outside: LoadBalancer, NodePort, Ingress, HTTPRoute
     monitors: list[Related] = field(default_factory=list)  # ServiceMonitor, PodMonitor, PodMonitoring, scrape annotations
     min_replicas: Value | None = None
     max_replicas: Value | None = None

@@ -32,7 +32,24 @@ def read_pod(obj: K8sObject, role: str, count: int, spec: YMap, containers: list
         host_namespaces={k: L(k, at=spec) for k in ("hostNetwork", "hostIPC", "hostPID") if spec.get(k) is True},
         host_paths={str(v.get("name")): str(m(v.get("hostPath")).get("path", "")) for v in ls(spec.get("volumes"))
                     if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)},
+        run_as_user=_run_as(L, spec),
     )
+
+
+# capabilities that give a container the node (mounts, devices, the network stack, other processes); IPC_LOCK,
+# which RDMA needs to pin memory, is not among them
+NODE_CAPABILITIES = {"SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "ALL"}
+
+
+def _run_as(L, holder: dict[str, Any]) -> Value | None:  # type: ignore[no-untyped-def]
+    uid = m(holder.get("securityContext")).get("runAsUser")
+    return Value(uid, L("securityContext", "runAsUser", at=holder)) if isinstance(uid, int) and not isinstance(uid, bool) else None
+
+
+def _capabilities(L, c: dict[str, Any]) -> dict[str, Loc]:  # type: ignore[no-untyped-def]
+    added = ls(m(m(c.get("securityContext")).get("capabilities")).get("add"))
+    return {str(a).upper().removeprefix("CAP_"): L("securityContext", "capabilities", "add", i, at=c)
+            for i, a in enumerate(added) if str(a).upper().removeprefix("CAP_") in NODE_CAPABILITIES}
 
 
 def read_volumes(obj: K8sObject, spec: YMap, where: str) -> dict[str, Volume]:
@@ -86,6 +103,8 @@ def read_container(obj: K8sObject, c: dict[str, Any], init: bool, where: str = "
         resources_loc=L("resources", at=c),
         init=init,
         privileged=Value(True, L("securityContext", "privileged", at=c)) if m(c.get("securityContext")).get("privileged") is True else None,
+        capabilities=_capabilities(L, c),
+        run_as_user=_run_as(L, c),
         arg_locs=arg_locs,
         env_from=read_env_from(obj, c, where),
     )
@@ -100,7 +119,8 @@ def read_probes(obj: K8sObject, c: dict[str, Any]) -> dict[str, Probe]:
             h = m(p.get(handler))
             probes[kind] = Probe(kind, handler, h.get("path"), h.get("port"), as_int(p.get("initialDelaySeconds")) or 0,
                                  as_int(p.get("periodSeconds")) or 10, as_int(p.get("failureThreshold")) or 3,
-                                 as_int(p.get("timeoutSeconds")) or 1, obj.loc(f"{kind}Probe", at=c))
+                                 as_int(p.get("timeoutSeconds")) or 1, obj.loc(f"{kind}Probe", at=c),
+                                 tuple(str(a) for a in h.get("command") or [] if isinstance(a, (str, int, float))) if handler == "exec" else ())
     return probes
 
 

@@ -87,13 +87,17 @@ def rules_of(registry: dict[str, Any]) -> list[dict[str, Any]]:
             for c in registry.values()]
 
 
+_TOOLS = {"trivy": "Trivy", "hadolint": "hadolint"}
+
+
 def scanner_rules(findings: list[Finding]) -> list[dict[str, Any]]:
     """Rules of scanner findings (Trivy's IDs), so SARIF carries them as rules of this one run."""
     seen: dict[str, dict[str, Any]] = {}
     for f in findings:
         if "/" in f.check and f.check not in seen:
             seen[f.check] = {"id": f.check, "severity": f.severity.name, "catalog_items": list(f.items), "summary": f.check.split("/", 1)[1],
-                             "passed": "", "description": f"Reported by Trivy: {f.check.split('/', 1)[1]}", "help_uri": f.rule_url or "https://trivy.dev/"}
+                             "passed": "", "description": f"Reported by {_TOOLS.get(f.check.split('/', 1)[0], 'a scanner')}: {f.check.split('/', 1)[1]}",
+                             "help_uri": f.rule_url or "https://trivy.dev/"}
     return list(seen.values())
 
 

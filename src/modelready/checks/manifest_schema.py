@@ -1,0 +1,45 @@
+"""
+## What it does
+Validates every manifest of a built-in kind against the Kubernetes API's OpenAPI schema of one release
+(`kubernetes_version` in `.modelready.yaml`, 1.35 by default), the strict schemas `kubernetes-validate`
+ships: unknown fields and wrong types, each at its line (a missing required field is not said: the API
+server defaults some, and a kustomize patch is a partial object).
+
+## Why it matters
+`labels:` indented under `spec` instead of `metadata`, `resources:` one level too deep, `replicas: "2"`
+quoted: kubectl's strict field validation refuses the object, or a tool that skips validation applies it
+without the field, so the Service never selects the pods, the GPU limit is not set, the probe does not
+exist. The reviewer reads a field the cluster never sees.
+
+## Example
+```yaml
+spec:
+  template:
+    spec:
+      labels: {app: vllm}     # belongs under template.metadata
+      containers: [{name: vllm, image: "vllm/vllm-openai:v0.10.2", resources: {limit: {nvidia.com/gpu: 1}}}]
+```
+
+## Instead
+```yaml
+spec:
+  template:
+    metadata: {labels: {app: vllm}}
+    spec:
+      containers: [{name: vllm, image: "vllm/vllm-openai:v0.10.2", resources: {limits: {nvidia.com/gpu: 1}}}]
+```
+
+## References
+- kubernetes-validate (the schemas): https://github.com/willthames/kubernetes-validate
+- Server-side field validation: https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation
+"""
+
+from __future__ import annotations
+
+from ..findings import Severity
+from . import Check
+from .pipeline_findings import _none
+
+# Raised by the pipeline (scan/schema.py) over every object read; declared here for the catalog, rules and suppressions.
+CHECKS = [Check("manifest-schema-invalid", Severity.error, ("manifests-render",), __doc__, "every manifest matches the Kubernetes API schema",
+                "a manifest has a field the Kubernetes API does not know or of the wrong type", _none, applies=lambda d: False, scope="pipeline")]

@@ -1,0 +1,69 @@
+"""References in a chart's templates that no values set can satisfy, read as Helm evaluates them.
+
+`.Release` is a map in Helm: `.Release.Namspace` renders empty, silently (an error: certain from the files).
+A `.Values.<key>` whose top-level key no values file of the chart defines, and which the template never tests
+(`default`, `if`, `with`, `hasKey`, `required`, `dig`, `empty`, `and`/`or` on any of its lines), renders empty
+the same way (a warning: a parent chart or `--set` may supply it). Template comments are not read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..findings import Finding, Loc, Severity
+from .yamlsrc import YamlError, load_one
+
+RELEASE_FIELDS = {"Name", "Namespace", "Service", "IsUpgrade", "IsInstall", "Revision"}
+_RELEASE = re.compile(r"\.Release\.([A-Za-z_]\w*)")
+_VALUES = re.compile(r"(?<![\w$])\.Values\.([A-Za-z_][\w-]*)")
+_GUARDED = re.compile(r"\b(default|if|with|hasKey|required|dig|empty|and|or|coalesce|ternary|not)\b")
+MAX_TEMPLATE_BYTES = 1 << 20
+
+
+def undefined(chart_dir: Path, rel_chart: str, sets: list[list[str]]) -> list[Finding]:
+    keys = _keys(chart_dir / "values.yaml")
+    for files in sets:
+        for f in files:
+            keys |= _keys(chart_dir / f)
+    out = []
+    for path in sorted((chart_dir / "templates").rglob("*")) if (chart_dir / "templates").is_dir() else []:
+        if path.is_symlink() or not path.is_file() or path.suffix not in (".yaml", ".yml", ".tpl", ".txt") or path.stat().st_size > MAX_TEMPLATE_BYTES:
+            continue
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        rel = f"{rel_chart}/{path.relative_to(chart_dir).as_posix()}"
+        lines = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), "\n".join(lines)).split("\n")  # comments keep their lines
+        # a key the file tests anywhere (`if .Values.x` above the block that reads it) is optional by design
+        guarded = {k for line in lines if _GUARDED.search(line) for k in _VALUES.findall(line)}
+        for n, line in enumerate(lines, 1):
+            out += _line(line, Loc(rel, n), keys | guarded, rel_chart)
+    return out
+
+
+_COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.S)
+
+
+def _line(line: str, loc: Loc, keys: set[str], rel_chart: str) -> list[Finding]:
+    out = []
+    for name in dict.fromkeys(_RELEASE.findall(line)):
+        if name not in RELEASE_FIELDS:
+            out.append(Finding("helm-value-undefined", Severity.error, f".Release.{name} is no field of .Release ({', '.join(sorted(RELEASE_FIELDS))}): "
+                               "Helm renders it empty, without an error", loc, ("manifests-render",), subject=rel_chart))
+    if keys and not _GUARDED.search(line):
+        for key in dict.fromkeys(_VALUES.findall(line)):
+            if key not in keys:
+                out.append(Finding("helm-value-undefined", Severity.warning, f".Values.{key} is defined by no values file of the chart and the template "
+                                   "never tests or defaults it: Helm renders it empty unless a parent chart or --set gives it", loc,
+                                   ("manifests-render",), subject=rel_chart))
+    return out
+
+
+def _keys(path: Path) -> set[str]:
+    try:
+        data = load_one(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError):
+        return set()
+    return {str(k) for k in data} if isinstance(data, dict) else set()

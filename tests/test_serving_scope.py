@@ -1,0 +1,57 @@
+"""`scope: serving` (the default): the gate blocks on what serves models, not on someone's MySQL example.
+
+The layout is a slice of GoogleCloudPlatform/kubernetes-engine-samples (tests/layouts/serving-scope/SOURCES.md):
+a MySQL Deployment with inline passwords, two files that do not parse and name no engine or one that
+downloads the model, a vLLM Deployment that does not parse, and a privileged vLLM Deployment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modelready.config import Config, ConfigError, load_config
+
+LAYOUT = Path(__file__).parent / "layouts" / "serving-scope"
+
+
+def _by_file(result, check):
+    return {f.loc.file: f for f in result.findings if f.check == check}
+
+
+def test_findings_on_other_workloads_are_info_and_serving_ones_keep_their_severity(run):
+    result = run(LAYOUT)
+    mysql = [f for f in result.findings if f.loc.file == "mysql-deployment.yaml" and f.check == "secret-inline"]
+    assert len(mysql) == 2 and {f.severity.name for f in mysql} == {"info"} and all("not a serving workload" in f.message for f in mysql)
+    unread = _by_file(result, "input-unreadable")
+    assert unread["hdml-static-pv-pvc.yaml"].severity.name == "warning" and "names no engine" in unread["hdml-static-pv-pvc.yaml"].message
+    assert unread["vllm-gemma-deployment.yaml"].severity.name == "error"  # a vLLM server that does not parse blocks
+    assert unread["producer-job.yaml"].severity.name == "error"  # it downloads the model with huggingface-cli
+    assert _by_file(result, "pod-privileged")["vllm-privileged.yaml"].severity.name == "warning"  # the check's own severity
+
+
+def test_scope_all_gates_on_every_workload(run):
+    result = run(LAYOUT, config=Config(scope="all"))
+    assert {f.severity.name for f in result.findings if f.check == "secret-inline"} == {"error"}
+    assert {f.severity.name for f in result.findings if f.check == "input-unreadable"} == {"error"}
+    assert not any("scope:" in f.message for f in result.findings)
+
+
+def test_scope_is_read_from_the_config_and_a_wrong_value_is_refused(tmp_path):
+    cfg = tmp_path / ".modelready.yaml"
+    cfg.write_text("scope: all\n", encoding="utf-8")
+    assert load_config(cfg).scope == "all"
+    cfg.write_text("exclude: []\n", encoding="utf-8")
+    assert load_config(cfg).scope == "serving"
+    cfg.write_text("exclude: []\nscope: everything\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r":2: scope must be one of serving, all"):
+        load_config(cfg)
+
+
+def test_an_unparseable_json_that_is_no_manifest_is_skipped_with_why(run, tmp_path):
+    (tmp_path / "dashboard.json").write_text('{"panels": [{"targets": [{"expr": ${DS}}]}]}', encoding="utf-8")
+    (tmp_path / "broken.json").write_text('{"apiVersion": "apps/v1", "kind": "Deployment",}', encoding="utf-8")
+    result = run(tmp_path)
+    records = {r.path: r for r in result.files}
+    assert records["dashboard.json"].status == "skipped" and "neither a manifest" in records["dashboard.json"].reason
+    assert [f.loc.file for f in result.findings if f.check == "input-unreadable"] == ["broken.json"]
