@@ -160,7 +160,7 @@ def resolve(path: Path) -> Path:
     return done
 
 
-def inside(path: Path, roots) -> Path:
+def inside(path: Path, roots: "tuple[Path, ...] | list[Path]") -> Path:
     """`path` resolved, when it resolves inside one of `roots` (resolved folders); Refused otherwise."""
     real = resolve(path)
     if not any(real == r or r in real.parents for r in roots):
@@ -183,7 +183,7 @@ def refuse(path: Path, root: Path) -> str | None:
     return None
 
 
-def read_inside(path: Path, roots, limit: int = MAX_BYTES) -> bytes:
+def read_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", limit: int = MAX_BYTES) -> bytes:
     """The one way modelready opens a file of the repository: its links resolved inside `roots` (the
     checked root, or modelready's own temporary copy of a chart), a regular file of at most `limit` bytes.
     Refused (an OSError) otherwise, before a byte is read."""
@@ -191,7 +191,7 @@ def read_inside(path: Path, roots, limit: int = MAX_BYTES) -> bytes:
     return read_bounded(inside(path, [resolve(Path(r)) for r in roots]), limit)
 
 
-def read_text_inside(path: Path, roots, limit: int = MAX_BYTES) -> str:
+def read_text_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", limit: int = MAX_BYTES) -> str:
     """`read_inside` decoded as UTF-8 (UnicodeDecodeError as for `Path.read_text`)."""
     return read_inside(path, roots, limit).decode("utf-8-sig")
 

@@ -36,7 +36,7 @@ class Loaded:
     tools: dict[str, str] = field(default_factory=dict)
     rendered: list[tuple[str, str, str, object]] = field(default_factory=list)  # (chart@values-set, template path, text, locator)
     values_files: dict[str, str] = field(default_factory=dict)  # a values file outside its chart -> the chart it renders
-    values_seen: list = field(default_factory=list)  # Helm values trees rendered: their secrets are masked in every output
+    values_seen: list[object] = field(default_factory=list)  # Helm values trees rendered: their secrets are masked in every output
 
     def join(self, other: Loaded) -> None:
         self.files += other.files

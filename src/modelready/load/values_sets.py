@@ -35,15 +35,7 @@ def discover(chart_dir: Path, candidates: list[Path], chart_files: list[Path] | 
     chart's files discovery accepted (matched by name: no folder is listed again, so a linked `ci/` folder
     is neither opened nor a values set)."""
     sets: list[list[str]] = [[]]
-    found: list[Path] = []
-    files = sorted(chart_files if chart_files is not None else (p for p in chart_dir.rglob("*") if p.is_file()))
-    for pattern in _IN_CHART:
-        depth = pattern.count("/") + 1
-        found += [p for p in files if p not in found and len(p.relative_to(chart_dir).parts) == depth
-                  and PurePosixPath(p.relative_to(chart_dir).as_posix()).match(pattern) and _plain(p)]
-    # any other values file at the chart's root (values.prod.yaml, values.gpu.yml): rendered too, never silently unused
-    found += [p for p in files if len(p.relative_to(chart_dir).parts) == 1 and p.suffix in (".yaml", ".yml") and p not in found
-              and p.name not in ("values.yaml", "Chart.yaml") and _VALUES_NAME.search(p.stem) and _plain(p)]
+    found = _in_chart(chart_dir, sorted(chart_files if chart_files is not None else (p for p in chart_dir.rglob("*") if p.is_file())))
     keys = _keys(chart_dir / "values.yaml", chart_dir)
     project = chart_dir.parent.parent
     for p in candidates:
@@ -61,6 +53,18 @@ class Pins(Protocol):
     """What the loaders read of the config: the values sets pinned per chart (config.Config is one)."""
 
     charts: dict[str, list[list[str]]]
+
+
+def _in_chart(chart_dir: Path, files: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for pattern in _IN_CHART:
+        depth = pattern.count("/") + 1
+        found += [p for p in files if p not in found and len(p.relative_to(chart_dir).parts) == depth
+                  and PurePosixPath(p.relative_to(chart_dir).as_posix()).match(pattern) and _plain(p)]
+    # any other values file at the chart's root (values.prod.yaml, values.gpu.yml): rendered too, never silently unused
+    found += [p for p in files if len(p.relative_to(chart_dir).parts) == 1 and p.suffix in (".yaml", ".yml") and p not in found
+              and p.name not in ("values.yaml", "Chart.yaml") and _VALUES_NAME.search(p.stem) and _plain(p)]
+    return found
 
 
 def pin_line(rel_chart: str, sets: list[list[str]]) -> str:
