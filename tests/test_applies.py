@@ -14,6 +14,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "modelready" / "checks"
 RETESTING = set("""
+cost_over_budget gpu_class_oversized remote_code_needless
 cpu_memory_requests dev_shm_missing engine_flag_deprecated engine_public_no_auth experts_uneven_over_ep
 gated_model_token_empty gpu_engine_no_accelerator gpus_exceed_parallelism hpa_cpu_only liveness_probe_missing
 metrics_port_mismatch model_revision_unpinned parallelism_exceeds_gpus parallelism_shape_mismatch probe_too_aggressive

@@ -58,7 +58,7 @@ def assemble(chart_dir: Path, root: Path, sets: list[list[str]] | None = None) -
     it by `condition` or `tags`: Helm then decides per values set, as `helm install -f` would."""
     root = root.resolve()
     out = Assembled(chart_dir)
-    values = _values(chart_dir, sets or [[]])
+    values = _values(chart_dir, sets or [[]], root)
     todo = [d for d in dependencies(chart_dir) if not _vendored(chart_dir, str(d["name"])) and _enabled_in(d, values)]
     if not todo:
         return out
@@ -81,7 +81,7 @@ def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, bud
     a child's dependencies are read in the child's defaults."""
     for dep in dependencies(src):
         name, repo = str(dep["name"]), str(dep.get("repository", ""))
-        enabling = _enabled_in(dep, values if values is not None else _values(src, [[]]))
+        enabling = _enabled_in(dep, values if values is not None else _values(src, [[]], root))
         if _vendored(src, name) or not enabling:
             continue
         if not repo.startswith("file://"):
@@ -109,11 +109,12 @@ def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, bud
         _place(where, dest, f"{prefix}/charts/{_chart_name(where) or name}", root, out, budget, depth + 1)
 
 
-def _values(chart_dir: Path, sets: list[list[str]]) -> list[tuple[str, dict]]:
-    """(label, the chart's defaults with the set's files merged over them) for each values set."""
+def _values(chart_dir: Path, sets: list[list[str]], root: Path) -> list[tuple[str, dict]]:
+    """(label, the chart's defaults with the set's files merged over them) for each values set; a file outside
+    the repository is not read (the render says so)."""
     def read(path: Path) -> dict:
         try:
-            data = load_one(read_text_inside(path, path.parent))
+            data = load_one(read_text_inside(path, (root.resolve(),)))
         except (OSError, UnicodeDecodeError, YamlError):
             return {}
         return data if isinstance(data, dict) else {}

@@ -90,7 +90,7 @@ def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[he
         out.rendered += [(subject, *t) for t in r.texts]
         out.findings += [files.duplicate_key(loc, key, first.line, same, subject) for loc, key, first, same in r.duplicates]
     _render_failures(out, rel_chart, failed, len(renders))
-    out.findings += helm_refs.undefined(chart_dir, rel_chart, chart.sets)
+    out.findings += helm_refs.undefined(chart_dir, rel_chart, chart.sets, out.root)
     extra = {"values_sets": rendered_sets} if chart.pinned else {"values_sets": rendered_sets, "pin": values_sets.pin_line(rel_chart, chart.sets)}
     for path in found.chart_files[chart_dir]:
         out.files.append(FileRecord(rel(path, out.root), "helm-chart", "checked", f"rendered as part of chart {rel_chart}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..discover import read_text_inside
 from ..findings import Finding, Loc, Severity
 from .yamlsrc import YamlError, load_one
 
@@ -21,17 +22,18 @@ _GUARDED = re.compile(r"\b(default|if|with|hasKey|required|dig|empty|and|or|coal
 MAX_TEMPLATE_BYTES = 1 << 20
 
 
-def undefined(chart_dir: Path, rel_chart: str, sets: list[list[str]]) -> list[Finding]:
-    keys = _keys(chart_dir / "values.yaml")
+def undefined(chart_dir: Path, rel_chart: str, sets: list[list[str]], root: Path) -> list[Finding]:
+    roots = (root.resolve(),)  # every file read here is one of the repository's (confined: discover.read_inside)
+    keys = _keys(chart_dir / "values.yaml", roots)
     for files in sets:
         for f in files:
-            keys |= _keys(chart_dir / f)
+            keys |= _keys(chart_dir / f, roots)
     out = []
     for path in sorted((chart_dir / "templates").rglob("*")) if (chart_dir / "templates").is_dir() else []:
         if path.is_symlink() or not path.is_file() or path.suffix not in (".yaml", ".yml", ".tpl", ".txt") or path.stat().st_size > MAX_TEMPLATE_BYTES:
             continue
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = read_text_inside(path, roots).splitlines()
         except (OSError, UnicodeDecodeError):
             continue
         rel = f"{rel_chart}/{path.relative_to(chart_dir).as_posix()}"
@@ -61,9 +63,9 @@ def _line(line: str, loc: Loc, keys: set[str], rel_chart: str) -> list[Finding]:
     return out
 
 
-def _keys(path: Path) -> set[str]:
+def _keys(path: Path, roots: tuple[Path, ...]) -> set[str]:
     try:
-        data = load_one(path.read_text(encoding="utf-8"))
+        data = load_one(read_text_inside(path, roots))
     except (OSError, UnicodeDecodeError, YamlError):
         return set()
     return {str(k) for k in data} if isinstance(data, dict) else set()

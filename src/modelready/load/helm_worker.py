@@ -220,6 +220,12 @@ def _serve() -> None:
 def _loaded(helm_python, loaded: dict, req: dict):  # type: ignore[no-untyped-def]
     """The chart of this request, loaded once per path and content digest; the oldest beyond KEEP_CHARTS closed."""
     key = f"{req['chart']}|{req.get('digest')}"
+    if os.path.isdir(os.path.join(req["chart"], "charts")):
+        # Helm drops the subcharts a values set disables from the loaded chart as it renders: a chart with
+        # subcharts is loaded afresh for each values set, or one set's `condition` would decide the next's
+        old = loaded.pop(key, None)
+        if old is not None:
+            old.close()
     chart = loaded.pop(key, None) or helm_python.Chart.load(req["chart"])
     loaded[key] = chart
     while len(loaded) > KEEP_CHARTS:
