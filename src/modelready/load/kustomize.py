@@ -75,8 +75,11 @@ def _buildable(found: Discovered, out: Loaded) -> list[tuple[Path, str]]:
         if refused:
             why = "; ".join(refused[:5]) + (f"; and {len(refused) - 5} more" if len(refused) > 5 else "")
             out.files.append(FileRecord(name + "/", "kustomize", "skipped", f"overlay not rendered: {why}"))
-            not_analysed(out, f"kustomize overlay {name}: not rendered (nothing is fetched or read outside the repository): {why}",
-                         Loc(f"{name}/{_file_name(kdir)}"), name)
+            if all(MISSING in r for r in refused):  # a local file the overlay names is not there: it does not build
+                unreadable(out, name, f"kustomize overlay {name} does not build: {why}", 0)
+            else:
+                not_analysed(out, f"kustomize overlay {name}: not rendered (nothing is fetched or read outside the repository): {why}",
+                             Loc(f"{name}/{_file_name(kdir)}"), name)
             continue
         if str(config(kdir, out.root).get("kind") or "") != "Component":
             todo.append((kdir, name))
@@ -152,6 +155,7 @@ _PATH_LISTS = ("resources", "bases", "components", "crds", "configurations", "ge
                "patchesStrategicMerge")
 _PATH_ENTRIES = ("patches", "patchesJson6902", "replacements")
 _GENERATORS = ("configMapGenerator", "secretGenerator")
+MISSING = "not in the repository"
 MAX_OVERLAYS = 200  # kustomizations one overlay may reach through its bases and components
 
 
@@ -230,7 +234,7 @@ def _local(kdir: Path, ref: str, root: Path) -> Path | str:
         return "outside the repository: not rendered"
     if not where.exists():
         return "remote: not rendered (nothing is fetched)" if _REMOTE.match(ref) else \
-            "not in the repository (kustomize would try it as a remote): not rendered"
+            f"{MISSING} (kustomize would try it as a remote): not rendered"
     why = None if where.is_dir() else refuse(where, root)
     return f"{why}: not rendered" if why else where
 
