@@ -135,7 +135,7 @@ LOADERS = {"yaml": _yaml, "json": _json, "model-card": _model_card, "dockerfile"
 
 def _index_total(out: Loaded, path: str) -> int | None:
     try:
-        data = load_json(read_bounded(out.root / path).decode("utf-8"))
+        data = load_json(read_inside(out.root / path, out.root).decode("utf-8"))
     except (OSError, UnicodeDecodeError, ArtifactProblem):
         return None
     meta = data.get("metadata") if isinstance(data, dict) else None
