@@ -70,7 +70,7 @@ def test_markdown_is_well_formed_gfm(capsys):
     _, out = run_cli(capsys, str(CASES / "parallelism-exceeds-gpus"), "--format", "markdown")
     assert out.startswith("<!-- modelready:checklist -->")
     html = cmarkgfm.github_flavored_markdown_to_html(out, options=Options.CMARK_OPT_UNSAFE)
-    assert "<strong>Runtime &amp; hardware</strong>" in html and "modelready: 1 error blocks" in html  # the comment's headline
+    assert "<strong>Runtime &amp; hardware</strong>" in html and "modelready: 1 error in this repository" in html  # the comment's headline, as an audit (no pull request) says it
     assert "TP 4 needs 4 GPUs but the group requests 2" in html
     assert '<input type="checkbox" disabled="" />' in html  # attest items are task-list boxes
     assert html.count("<details>") == html.count("</details>") >= 1
