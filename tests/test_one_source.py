@@ -61,4 +61,4 @@ def test_one_mask_and_no_second_secret_rule():
 
 def test_the_deployment_id_is_made_in_one_place():
     made = re.compile(r"ref\}@\{")
-    assert [f for f, text in sources().items() if made.search(text)] == ["normalize/model.py"]
+    assert [f for f, text in sources().items() if made.search(text)] == ["load/k8s.py"]  # load.k8s.subject_id

@@ -40,7 +40,7 @@ def _per_token(r: dict[str, Any], result: pipeline.Result, config: Config) -> di
     """USD per 1M output tokens at the smoke run's measured tokens/s (normalize.cost.per_token)."""
     from ..normalize.cost import per_token
 
-    by_id = {f"{d.ref}@{d.origin}": d for d in result.deployments}
+    by_id = {d.id: d for d in result.deployments}
     devices = (r.get("gpu") or {}).get("devices") or []
     return per_token((r.get("load") or {}).get("output_tokens_per_s"), int(r["target"].get("gpus") or len(devices)),
                      devices[0]["name"] if devices else None, by_id.get(r["target"]["subject"]), config.cost)

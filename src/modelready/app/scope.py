@@ -175,7 +175,7 @@ def focus(result, changed: list[str], linked: set[str] | None = None):  # type: 
     files = set(changed)
     charts = {rec.path.rsplit("/Chart.yaml", 1)[0] for rec in result.files if rec.path.endswith("Chart.yaml") and rec.kind == "helm-chart"}
     touched_charts = {c for c in charts if any(f.startswith(c + "/") for f in files)}
-    here = {f"{d.ref}@{d.origin}" for d in result.deployments if _linked_files(d) & files}
+    here = {d.id for d in result.deployments if _linked_files(d) & files}
     if linked is not None:
         linked |= here
         here = linked

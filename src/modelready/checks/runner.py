@@ -152,8 +152,8 @@ def serving_places(deployments: list[Any]) -> set[str]:
 def scope_to_serving(findings: list[Finding], deployments: list[Any], mentions_serving: Callable[[str], bool], artifacts: set[str]) -> None:
     """Demote findings outside the serving scope in place (pipeline.scope_to_serving says which). `artifacts`: the
     ModelSpecs, model cards and configs, all about serving by what they are (Dockerfiles are judged by their text)."""
-    serving = {f"{d.ref}@{d.origin}" for d in deployments if d.serving}
-    other = {f"{d.ref}@{d.origin}" for d in deployments if not d.serving}
+    serving = {d.id for d in deployments if d.serving}
+    other = {d.id for d in deployments if not d.serving}
     places = serving_places(deployments) | artifacts
     sniffed: dict[str, bool] = {}
 

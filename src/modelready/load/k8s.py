@@ -28,6 +28,11 @@ class K8sObject:
     def ref(self) -> str:
         return f"{self.kind}/{self.namespace}/{self.name}"
 
+    @property
+    def subject(self) -> str:
+        """Its id in every output: the id of the deployment it becomes (normalize.model.Deployment.id)."""
+        return subject_id(self.ref, self.origin or self.file)
+
     def loc(self, *path: object, at: object = None) -> Loc:
         """Where `path` (keys and list indexes under `at`, or under the body) is."""
         line = line_of(self.body if at is None else at, *path)
@@ -50,6 +55,11 @@ class LoadProblem(Exception):
     def __init__(self, message: str, line: int = 0):
         super().__init__(message)
         self.line = line
+
+
+def subject_id(ref: str, origin: str) -> str:
+    """kind/namespace/name@origin (origin: the file, or chart@values-set): the one way an id is made."""
+    return f"{ref}@{origin}"
 
 
 def parse_objects(text: str, file: str, origin: str = "", locator: Callable[[int], Loc] | None = None,

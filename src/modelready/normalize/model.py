@@ -10,6 +10,7 @@ from typing import Any, Iterator, overload
 
 from .. import data
 from ..findings import Loc
+from ..load.k8s import subject_id
 from ..masking import is_secret_name
 from .architecture import ModelArch, Quant
 
@@ -368,7 +369,7 @@ class Deployment:
     @property
     def id(self) -> str:
         """Its id in every output, finding subject and plan: kind/namespace/name@origin (origin: the file, or chart@values-set)."""
-        return f"{self.ref}@{self.origin}"
+        return subject_id(self.ref, self.origin)
 
     def containers(self) -> Iterator[tuple[PodSpec, Container]]:
         for pod in self.pods:

@@ -62,7 +62,7 @@ def validate(objects: Iterable[Any], version: str) -> list[Finding]:
                 break
             against = _against(obj.kind, obj.api_version, version)
             out.append(Finding("manifest-schema-invalid", Severity.error, f"{obj.kind} {obj.name}: {message} ({against})",
-                               obj.loc(*_where(e)), ("manifests-render",), subject=f"{obj.ref}@{obj.origin or obj.file}"))
+                               obj.loc(*_where(e)), ("manifests-render",), subject=obj.subject))
     return out
 
 
