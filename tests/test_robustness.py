@@ -74,7 +74,9 @@ def test_usage_errors_exit_2_with_a_message(tmp_path, args, message):
 
 def test_exit_codes_follow_fail_on(tmp_path):
     examples = Path(__file__).resolve().parents[1] / "examples"
-    assert check(str(examples / "charts"), "--fail-on", "warning").returncode == 0
+    # the chart's high-concurrency CI values set (256 sequences on one L4) is tight by the memory model: a warning
+    assert check(str(examples / "charts"), "--fail-on", "error").returncode == 0
+    assert check(str(examples / "charts"), "--fail-on", "warning").returncode == 1
     assert check(str(examples / "manifests")).returncode == 1
     assert check(str(examples / "model"), "--fail-on", "info").returncode == 0
 
@@ -96,11 +98,11 @@ def test_alias_bomb_does_not_amplify(tmp_path):
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]  # 10^9 leaves if copied
     (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
     proc = check(str(tmp_path), "--format", "json", cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.returncode == 0  # `scope: serving`: a file that names no engine is a warning, not a block (issue 23)
     doc = json.loads(proc.stdout)
     assert doc["files"][0]["status"] == "error"
     found = [f for f in doc["findings"] if f["check"] == "input-unreadable"]
-    assert [(f["file"], f["line"]) for f in found] == [("bomb.yaml", 7)] and "aliases expand" in found[0]["message"]
+    assert [(f["file"], f["line"], f["severity"]) for f in found] == [("bomb.yaml", 7, "warning")] and "aliases expand" in found[0]["message"]
 
 
 def test_kustomize_overlay_without_kubectl_is_a_clear_skip(tmp_path, monkeypatch):
