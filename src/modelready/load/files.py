@@ -103,7 +103,8 @@ def _json(text: str, path: Path, rec: FileRecord, out: Loaded) -> None:
     try:
         data = load_json(text)
     except ArtifactProblem as e:
-        if not any(word in text for word in ('"apiVersion"', '"model_type"', '"architectures"')):
+        # a file named as a model's config is one whatever it holds; other JSON is a manifest or a model config by its words
+        if path.name != "config.json" and not any(word in text for word in ('"apiVersion"', '"model_type"', '"architectures"')):
             rec.status, rec.reason = "skipped", f"JSON that does not parse ({e}) and is neither a manifest nor a model config (no apiVersion, model_type or architectures)"
             return
         raise
