@@ -10,7 +10,8 @@ from ..load.k8s import K8sObject
 from ..load.yamlsrc import YList, YMap
 
 
-def kind_of(x: object) -> str:
+def kind_of(x: object, none: str = "empty") -> str:
+    """How a message names a value's JSON type (`none`: what null is called: YAML's empty value, or the API's null)."""
     if isinstance(x, dict):
         return "a map"
     if isinstance(x, list):
@@ -19,7 +20,7 @@ def kind_of(x: object) -> str:
         return "a boolean"
     if isinstance(x, (int, float)):
         return "a number"
-    return "empty" if x is None else "a string"
+    return none if x is None else "a string"
 
 
 def want_map(obj: K8sObject, parent: object, key: str, name: str) -> YMap:

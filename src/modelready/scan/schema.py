@@ -17,7 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..findings import Finding, Loc, Severity
+from ..findings import Finding, Severity
+from ..normalize.fields import kind_of
 
 DEFAULT_VERSION = "1.35"  # a current release (December 2025); `kubernetes_version` in .modelready.yaml picks another
 MAX_ERRORS_PER_OBJECT = 5
@@ -88,18 +89,6 @@ def _dotted(path: list[Any]) -> str:
     return out or "the object"
 
 
-def _kind(x: object) -> str:
-    if isinstance(x, dict):
-        return "a map"
-    if isinstance(x, list):
-        return "a list"
-    if isinstance(x, bool):
-        return "a boolean"
-    if isinstance(x, (int, float)):
-        return "a number"
-    return "null" if x is None else "a string"
-
-
 def _message(e: Any) -> str | None:
     """What is wrong, by field and type; None for what is left to other checks (placeholders) or not said.
     Not said: a missing `required` field (the API server defaults some, a RoleBinding's roleRef.apiGroup, and a
@@ -120,12 +109,12 @@ def _unknown(where: str, e: Any) -> str | None:
 
 def _type(where: str, e: Any) -> str:
     want = [w for w in (e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]) if w != "null"]
-    return f"{where} must be {' or '.join(map(str, want))}, not {_kind(e.instance)}: the API server refuses the object"
+    return f"{where} must be {' or '.join(map(str, want))}, not {kind_of(e.instance, none='null')}: the API server refuses the object"
 
 
 def _int_or_string(where: str, e: Any) -> str | None:
     if isinstance(e.instance, (dict, list, bool)) or e.instance is None:
-        return f"{where} must be a number or a string, not {_kind(e.instance)}: the API server refuses the object"
+        return f"{where} must be a number or a string, not {kind_of(e.instance, none='null')}: the API server refuses the object"
     return None
 
 
