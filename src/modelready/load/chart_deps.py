@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..discover import read_inside, read_text_inside
+from .helm import merge_values
 from .yamlsrc import YamlError, load_one
 
 MAX_DEPTH = 5
@@ -123,17 +124,9 @@ def _values(chart_dir: Path, sets: list[list[str]], root: Path) -> list[tuple[st
     for files in sets:
         merged = read(chart_dir / "values.yaml")
         for f in files:
-            _merge(merged, read(chart_dir / f if not Path(f).is_absolute() else Path(f)))
+            merge_values(merged, read(chart_dir / f if not Path(f).is_absolute() else Path(f)))
         out.append(("+".join(files) or "values.yaml", merged))
     return out
-
-
-def _merge(base: dict, over: dict) -> None:
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
-            _merge(base[k], v)
-        else:
-            base[k] = v
 
 
 def _enabled_in(dep: dict, values: list[tuple[str, dict]]) -> list[str]:

@@ -73,7 +73,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
             out.error, out.error_loc = f"values file {vf} does not parse: {e}", Loc(rel(path, root), e.line)
             return out
         if isinstance(loaded, dict):
-            _merge(values, loaded)
+            merge_values(values, loaded)
     out.values = [_defaults(chart_dir), values]
     try:
         manifests = _cached_render(render_dir, values, [str((chart_dir / v).resolve()) for v in values_files])
@@ -289,9 +289,10 @@ class _Locator:
         return Loc(self.rel_tpl, idx + 1, ", ".join(keys) or None)
 
 
-def _merge(base: dict, over: dict) -> None:
+def merge_values(base: dict, over: dict) -> None:  # type: ignore[type-arg]
+    """`over` merged into `base` as Helm merges values files: maps key by key, anything else replaced."""
     for k, v in over.items():
         if isinstance(v, dict) and isinstance(base.get(k), dict):
-            _merge(base[k], v)
+            merge_values(base[k], v)
         else:
             base[k] = v
