@@ -31,10 +31,10 @@ node_modules/.installed: package.json package-lock.json
 test: $(TEST_STAMP) node_modules/.installed
 	$(BIN)/python -m pytest -q
 
-# Run by hand: modelready against Checkov and trivy config on ../shared/corpus.
+# Run by hand: modelready against the floor, Checkov and trivy config on ../shared/corpus; writes the README's table.
 bench: $(TEST_STAMP)
 	test -x .bench-venv/bin/checkov || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install -q checkov)
-	$(BIN)/python bench/corpus_speed.py
+	$(BIN)/python bench/corpus_speed.py --readme
 
 # Long fuzzing run (the suite runs a short one): mutated corpus files, each case in a forked, resource-limited child.
 FUZZ_CASES ?= 10000
