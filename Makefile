@@ -28,8 +28,9 @@ demo: $(DEMO_STAMP)
 node_modules/.installed: package.json package-lock.json
 	if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund && touch $@; fi
 
+# On every core (pytest-xdist); the tests sharing a session artefact (the smoke server) share a worker.
 test: $(TEST_STAMP) node_modules/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 # Run by hand: modelready against the floor, Checkov and trivy config on ../shared/corpus; writes the README's table.
 bench: $(TEST_STAMP)

@@ -35,6 +35,32 @@ def run():
 
 
 @pytest.fixture(scope="session")
+def corpus_result():
+    """The pipeline's Result on ../shared/corpus with the default config, computed once for the session
+    (the corpus tests read it; none may change it)."""
+    from modelready import pipeline
+    from modelready.config import Config
+
+    corpus = shared_or_skip("corpus")
+    return pipeline.run([corpus], Config(), corpus)
+
+
+@pytest.fixture(scope="session")
+def corpus_report():
+    """`modelready check ../shared/corpus --offline --format json` as a user runs it (its own process, a bare
+    environment): (the process, its JSON report), once for the session."""
+    import json
+    import subprocess
+    import sys
+
+    corpus = shared_or_skip("corpus")
+    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", str(corpus), "--offline", "--format", "json"],
+                          capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO / "src")})
+    return proc, (json.loads(proc.stdout) if proc.stdout.strip() else {})
+
+
+@pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
     """A tiny random Llama (tests/tiny_model.py), made once per session."""
     pytest.importorskip("transformers")
@@ -73,6 +99,18 @@ class SmokeServer:
         except OSError:
             pass
         self.proc.wait()
+
+
+# Session artefacts that cost seconds to make: under pytest-xdist (`make test`), the tests that use one run
+# in one worker, so each is made once per run, not once per worker.
+SHARED_ARTEFACTS = ("smoke_server", "tiny_model", "corpus_result", "corpus_report")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        used = [name for name in SHARED_ARTEFACTS if name in getattr(item, "fixturenames", ())]
+        if used:
+            item.add_marker(pytest.mark.xdist_group(used[0]))
 
 
 @pytest.fixture(scope="session")

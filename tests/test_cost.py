@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import shared_or_skip
 from .test_github_action import REPO, action, github, pr_event  # noqa: F401 - fixtures
 from .test_pr_gate import git, open_pr, repo  # noqa: F401 - fixtures
 
@@ -293,12 +292,8 @@ def test_shipped_table_is_dated_and_sourced():
     assert {"H100-80GB", "A100-80GB", "L4"} <= set(t["prices"]) and {"H100-80GB", "L4"} <= known
 
 
-def test_every_gpu_deployment_of_the_corpus_has_a_cost_naming_its_price_source():
-    corpus = shared_or_skip("corpus")
-    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", str(corpus), "--offline", "--format", "json"],
-                          capture_output=True, text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1",
-                                                                          "PYTHONPATH": str(REPO / "src")})
-    doc = json.loads(proc.stdout)
+def test_every_gpu_deployment_of_the_corpus_has_a_cost_naming_its_price_source(corpus_report):
+    _proc, doc = corpus_report
     gpu = [d for d in doc["deployments"] if d["serving"] and d["gpus_per_group"] > 0 and not d["kind"].endswith("ServingRuntime")
            and d["kind"] != "LLMInferenceServiceConfig"]
     assert len(gpu) > 50
