@@ -101,16 +101,18 @@ class SmokeServer:
         self.proc.wait()
 
 
-# Session artefacts that cost seconds to make: under pytest-xdist (`make test`), the tests that use one run
-# in one worker, so each is made once per run, not once per worker.
-SHARED_ARTEFACTS = ("smoke_server", "tiny_model", "corpus_result", "corpus_report")
-
-
+# Fixtures that cost seconds to make are made once and shared (session: the corpus runs, the smoke server;
+# module: a file's own). Under pytest-xdist (`make test` runs on every core) the tests sharing one run in
+# one worker, so each is still made once per run, not once per worker.
 def pytest_collection_modifyitems(items):
     for item in items:
-        used = [name for name in SHARED_ARTEFACTS if name in getattr(item, "fixturenames", ())]
-        if used:
-            item.add_marker(pytest.mark.xdist_group(used[0]))
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        scopes = {name: d[-1].scope for name, d in defs.items() if d and d[-1].baseid}  # ours, not a plugin's
+        shared = sorted(n for n, scope in scopes.items() if scope == "session")
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(shared[0]))
+        elif any(scope == "module" for scope in scopes.values()):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture(scope="session")

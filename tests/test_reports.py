@@ -23,8 +23,20 @@ def run_cli(capsys, *args) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_json_matches_the_published_schema(capsys):
-    code, out = run_cli(capsys, str(CASES), "--format", "json")
+@pytest.fixture(scope="module")
+def cases_json() -> tuple[int, str]:
+    """`modelready check tests/checks --format json`: (exit code, stdout), once for the module's tests."""
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["check", str(CASES), "--format", "json"])
+    return code, buf.getvalue()
+
+
+def test_json_matches_the_published_schema(capsys, cases_json):
+    code, out = cases_json
     assert code == 1
     doc = json.loads(out)
     schema = json.loads((REPO / "src" / "modelready" / "report" / "report-schema.json").read_text())
@@ -76,10 +88,10 @@ def test_markdown_is_well_formed_gfm(capsys):
     assert html.count("<details>") == html.count("</details>") >= 1
 
 
-def test_markdown_stays_under_githubs_limit_without_dropping_failures(capsys):
+def test_markdown_stays_under_githubs_limit_without_dropping_failures(cases_json):
     from modelready.report import markdown
 
-    _, out = run_cli(capsys, str(CASES), "--format", "json")
+    _, out = cases_json
     doc = json.loads(out)
     errors = [f for f in doc["findings"] if f["severity"] == "error" and not f["suppressed"]]
     full = markdown.render(doc)
