@@ -5,6 +5,7 @@ description's example bodies. It records the writes so tests can count them."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import threading
@@ -16,6 +17,23 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
 from werkzeug import Response
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "github" / "rest-api-subset.json"
+
+
+@functools.cache
+def _described(base: str) -> tuple[OpenAPI, dict]:
+    """GitHub's description served at `base`, and its examples: built once per address (a few tenths of a
+    second each, and openapi-core keeps its compiled validators on the object), shared by the tests' fakes."""
+    spec = json.loads(SPEC.read_text())
+    spec["servers"] = [{"url": base}]
+    # checks/create discriminates its oneOf by `status` with no mapping, so openapi-core looks for a schema
+    # named after the value ("completed"), which the description does not define. The oneOf alternatives
+    # (completed requires conclusion; queued/in_progress) still state the contract, and are validated.
+    body = spec["paths"]["/repos/{owner}/{repo}/check-runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    body.pop("discriminator", None)
+    for name in ("collaborator-permission.json", "artifacts.json", "authenticated-user.json", "check-runs-for-ref.json", "pulls-list.json"):
+        extra = json.loads((Path(__file__).parent / "fixtures" / "github" / name).read_text())
+        spec["paths"].update(extra["paths"])
+    return OpenAPI.from_dict(spec), spec["components"]["examples"]
 
 
 @dataclass
@@ -49,18 +67,7 @@ class FakeGitHub:
     def __post_init__(self):
         self.lock = threading.RLock()
         self._held = 0
-        spec = json.loads(SPEC.read_text())
-        spec["servers"] = [{"url": self.base}]
-        # checks/create discriminates its oneOf by `status` with no mapping, so openapi-core looks for a schema
-        # named after the value ("completed"), which the description does not define. The oneOf alternatives
-        # (completed requires conclusion; queued/in_progress) still state the contract, and are validated.
-        body = spec["paths"]["/repos/{owner}/{repo}/check-runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-        body.pop("discriminator", None)
-        for name in ("collaborator-permission.json", "artifacts.json", "authenticated-user.json", "check-runs-for-ref.json", "pulls-list.json"):
-            extra = json.loads((Path(__file__).parent / "fixtures" / "github" / name).read_text())
-            spec["paths"].update(extra["paths"])
-        self.examples = spec["components"]["examples"]
-        self.api = OpenAPI.from_dict(spec)
+        self.api, self.examples = _described(self.base)
 
     def example(self, name: str) -> dict:
         return copy.deepcopy(self.examples[name]["value"])
