@@ -28,9 +28,11 @@ demo: $(DEMO_STAMP)
 node_modules/.installed: package.json package-lock.json
 	if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund && touch $@; fi
 
-# On every core (pytest-xdist); the tests sharing a session artefact (the smoke server) share a worker.
+# On every core (pytest-xdist); the tests sharing a costly fixture (the corpus run, the smoke server) share a
+# worker. Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: the suite starts a few hundred Python
+# processes, and compiling modelready costs each about 0.25 s of CPU (the tests' rewriting, 3.5 s per worker).
 test: $(TEST_STAMP) node_modules/.installed
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 # Run by hand: modelready against the floor, Checkov and trivy config on ../shared/corpus; writes the README's table.
 bench: $(TEST_STAMP)
