@@ -138,7 +138,8 @@ def _from_repository(ask: _Ask) -> ResolvedModel | None:
         if found is None:
             return None
         cfg, why = found
-        arch, file = ModelArch.from_config(cfg.data, cfg.quantize_config, stored_bytes=cfg.weights_total), cfg.file
+        arch = ModelArch.from_config(cfg.data, cfg.quantize_config, stored_bytes=cfg.weights_total, tensor_names=cfg.tensor_names)
+        file = cfg.file
         why += "; stored weights from model.safetensors.index.json" if cfg.weights_total else ""
     return ResolvedModel(ask.name or file, arch, f"config.json at {file}{why}", "repo", True) if arch else None
 
