@@ -11,6 +11,8 @@ from modelready.config import Config
 from modelready.normalize.architecture import ModelArch
 from modelready.normalize.tensors import kept, module_names
 
+from .memory_pod import pod
+
 # Llama-3.1-8B's shapes (its config.json): 32 layers of 4096, GQA 32/8 heads of 128, MLP 14336.
 LLAMA8 = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336,
           "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256,
@@ -74,29 +76,10 @@ def test_the_repository_index_gives_stored_bytes_and_tensor_names(run, tmp_path:
     (folder / "config.json").write_text(json.dumps(cfg))
     weight_map = {f"model.layers.{i}.self_attn.q_proj.weight": "model-00001.safetensors" for i in range(L)}
     (folder / "model.safetensors.index.json").write_text(json.dumps({"metadata": {"total_size": 9_100_000_000}, "weight_map": weight_map}))
-    (tmp_path / "repo" / "deploy.yaml").write_text(DEPLOY)
+    (tmp_path / "repo" / "deploy.yaml").write_text(pod(["--model", "/models/llama-fp8", "--max-model-len", "8192"]))
     result = run(tmp_path / "repo", config=Config(online=False))
     (c,) = result.configs
     assert c.weights_total == 9_100_000_000 and len(c.tensor_names) == L
     (d,) = [d for d in result.deployments if d.engine]
     assert d.resolved.arch.stored_bytes == 9_100_000_000 and "stored weights from model.safetensors.index.json" in d.resolved.source
     assert d.resolved.arch.kept_unquantized == (L * H * 32 * 128, 0)  # only the q projections the index names
-
-
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: llm, namespace: serving}
-spec:
-  selector: {matchLabels: {app: llm}}
-  template:
-    metadata: {labels: {app: llm}}
-    spec:
-      nodeSelector: {nvidia.com/gpu.product: NVIDIA-L4}
-      containers:
-      - name: vllm
-        image: vllm/vllm-openai:v0.10.2
-        args: ["--model", "/models/llama-fp8", "--max-model-len", "8192"]
-        resources: {limits: {nvidia.com/gpu: 1}}
-        volumeMounts: [{name: models, mountPath: /models}]
-      volumes: [{name: models, persistentVolumeClaim: {claimName: models}}]
-"""

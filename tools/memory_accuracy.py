@@ -23,29 +23,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.memory_pod import pod  # noqa: E402 - the one pod the memory tests write too
 SETUPS = ROOT / "tests" / "memory_calibration.yaml"
 GIB = 2**30
-
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: llm, namespace: serving}}
-spec:
-  selector: {{matchLabels: {{app: llm}}}}
-  template:
-    metadata: {{labels: {{app: llm}}}}
-    spec:
-      nodeSelector: {{nvidia.com/gpu.product: {label}}}
-      containers:
-      - name: engine
-        image: {image}
-        {command}
-        args: {args}
-        env: {env}
-        resources: {{limits: {{nvidia.com/gpu: {gpus}}}}}
-        volumeMounts: [{{name: models, mountPath: /models}}]
-      volumes: [{{name: models, persistentVolumeClaim: {{claimName: models}}}}]
-"""
-
 
 def load(path: Path = SETUPS) -> list[dict]:
     """The setups scored (those marked `scored: false` say why they are not)."""
@@ -77,14 +58,13 @@ def deployment_files(s: dict, folder: Path) -> None:
         model = f"/models/{name}"
     tp = int(s.get("tp", 1))
     if s.get("engine") == "sglang":
-        image, command = f"lmsysorg/sglang:v{s['version']}", 'command: ["python3", "-m", "sglang.launch_server"]'
+        image, command = f"lmsysorg/sglang:v{s['version']}", ["python3", "-m", "sglang.launch_server"]
         args = ["--model-path", model, "--tp", str(tp), *s.get("flags", [])]
     else:
-        image, command = f"vllm/vllm-openai:v{s['version']}", ""
+        image, command = f"vllm/vllm-openai:v{s['version']}", None
         args = ["--model", model, "--tensor-parallel-size", str(tp), *s.get("flags", [])]
-    env = json.dumps([{"name": k, "value": str(v)} for k, v in (s.get("env") or {}).items()])
-    (folder / "deploy.yaml").write_text(DEPLOY.format(label=_label(s["gpu"]), image=image, command=command, args=json.dumps(args), env=env, gpus=int(s.get("gpus", tp))),
-                                        encoding="utf-8")
+    manifest = pod(args, image, gpu=_label(s["gpu"]), gpus=int(s.get("gpus", tp)), env=(s.get("env") or {}).items(), command=command)
+    (folder / "deploy.yaml").write_text(manifest, encoding="utf-8")
 
 
 def predict(s: dict) -> dict:
