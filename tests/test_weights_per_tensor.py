@@ -83,3 +83,25 @@ def test_the_repository_index_gives_stored_bytes_and_tensor_names(run, tmp_path:
     (d,) = [d for d in result.deployments if d.engine]
     assert d.resolved.arch.stored_bytes == 9_100_000_000 and "stored weights from model.safetensors.index.json" in d.resolved.source
     assert d.resolved.arch.kept_unquantized == (L * H * 32 * 128, 0)  # only the q projections the index names
+
+
+def test_expressions_from_the_repository_are_matched_without_running_them():
+    """compressed-tensors' `re:` patterns as llm-compressor writes them match as re.match would; a pattern a linear
+    wildcard cannot honour keeps nothing (so the weights count as quantized), and none can stall the run."""
+    import re
+    import time
+
+    from modelready.normalize.tensors import _wildcard, _wildcard_match
+
+    names = ["model.layers.1.mlp.experts.7.down_proj", "model.layers.11.mlp.experts.7.down_proj", "lm_head", "model.layers.0.mlp.gate",
+             "model.layers.0.mlp.gate_proj", "model.visual.blocks.0.attn.qkv"]
+    for expr in (".*lm_head", ".*mlp.gate$", "model.layers.1.mlp.experts.*", "^model\\.layers\\.\\d+\\.mlp\\.gate$", ".*visual.*",
+                 "model.layers.1.mlp.experts.7.down_proj$"):
+        w = _wildcard(expr)
+        assert w is not None, expr
+        assert [_wildcard_match(w, n) for n in names] == [re.match(expr, n) is not None for n in names], expr
+    assert _wildcard("(a+)+$") is None and _wildcard("model.layers.[0-9].mlp") is None
+    evil = _fp8(QWEN_MOE, ["re:" + ".*a" * 200 + "$", "re:(a|aa)+$"])
+    started = time.process_time()
+    assert evil.kept_unquantized == (0, 0)
+    assert time.process_time() - started < 5

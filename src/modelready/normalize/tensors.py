@@ -6,12 +6,14 @@ else the ones the model's family names in transformers (model.layers.N.self_attn
 down_proj, ...), each sized from the config's shapes. A pattern matches a module as vLLM's quantization configs
 skip a layer: `re:` and a regular expression (compressed-tensors' `ignore`) matched from the start, else the
 pattern's dotted parts appearing whole in the module's name ("lm_head", "model.layers.0", "self_attn",
-"mlp.gate" but not mlp.gate_proj).
+"mlp.gate" but not mlp.gate_proj). The expressions come from the repository under review, so they are not run:
+those of literals, `.*` (and `\\d+`) and `$`, the forms llm-compressor writes, are matched in linear time; others
+keep nothing (the weights then count as quantized: smaller, so an error stays certain).
 """
 
 from __future__ import annotations
 
-import re
+import itertools
 from typing import Callable, Iterable, Iterator, Protocol
 
 
@@ -55,6 +57,7 @@ class ModelArch(Protocol):
 
 MAX_MODULES = 200_000  # a 671B MoE names about 45,000 weight modules
 MAX_REGEXES = 64
+_REGEX_SYNTAX = set("()[]{}+?|^\\*")  # what a linear wildcard match cannot honour
 _SUFFIXES = {"weight", "qweight", "qzeros", "scales", "g_idx", "bias", "weight_scale", "weight_scale_inv", "input_scale",
              "weight_packed", "weight_shape", "weight_zero_point", "weight_global_scale", "input_global_scale", "k_scale", "v_scale",
              "blocks", "weight_blocks", "weight_scales", "absmax", "quant_map", "quant_state", "nested_absmax", "nested_quant_map"}
@@ -79,7 +82,7 @@ def kept(arch: ModelArch, patterns: tuple[str, ...], tensor_names: tuple[str, ..
     if not patterns:
         return 0, 0
     match = _matcher(patterns)
-    names = module_names(tensor_names) if tensor_names else list(_family_modules(arch))
+    names = module_names(tensor_names) if tensor_names else list(itertools.islice(_family_modules(arch), MAX_MODULES))
     dense = experts = 0
     for module in names:
         sized = _size(arch, module)
@@ -97,22 +100,46 @@ def _matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     """One function telling whether a module name is matched by any pattern."""
     whole = {p.strip(".") for p in patterns if p and not p.startswith("re:")}
     longest = max((w.count(".") + 1 for w in whole), default=0)
-    regexes: list[re.Pattern[str]] = []
-    for p in (p for p in patterns if p.startswith("re:")):
-        try:
-            regexes.append(re.compile(p[3:]))
-        except re.error:
-            continue
-        if len(regexes) >= MAX_REGEXES:
-            break
+    wildcards = [w for w in (_wildcard(p[3:]) for p in patterns if p.startswith("re:")) if w is not None][:MAX_REGEXES]
 
     def match(module: str) -> bool:
         parts = module.split(".")
         if any(".".join(parts[i:j]) in whole for i in range(len(parts)) for j in range(i + 1, min(len(parts), i + longest) + 1)):
             return True
-        return any(r.match(module) for r in regexes)
+        return any(_wildcard_match(w, module) for w in wildcards)
 
     return match
+
+
+Wildcard = tuple[tuple[str, ...], bool]  # (literal pieces between `.*`, anchored at the end)
+
+
+def _wildcard(expr: str) -> Wildcard | None:
+    """A regular expression of literals, `.*`, `\\d+` and a final `$` as literal pieces; None for any other."""
+    expr = expr.removeprefix("^")  # re.match anchors at the start anyway
+    end = expr.endswith("$") and not expr.endswith("\\$")
+    body = (expr[:-1] if end else expr).replace("\\d+", ".*")
+    pieces = tuple(piece.replace("\\.", ".") for piece in body.split(".*"))
+    if any(c in _REGEX_SYNTAX for piece in pieces for c in piece.replace("\\.", "")):
+        return None
+    return pieces, end
+
+
+def _wildcard_match(w: Wildcard, name: str) -> bool:
+    """re.match of the wildcard against the name, leftmost pieces first (linear: no backtracking)."""
+    pieces, end = w
+    if not name.startswith(pieces[0]):
+        return False
+    if len(pieces) == 1:
+        return name == pieces[0] if end else True
+    at = len(pieces[0])
+    for piece in pieces[1:-1]:
+        found = name.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    last = pieces[-1]
+    return name.endswith(last) and len(name) - len(last) >= at if end else name.find(last, at) >= 0
 
 
 def _size(arch: ModelArch, module: str) -> tuple[str, int] | None:
