@@ -42,7 +42,7 @@ class BaselineError(ValueError):
 NoBaseline = (BaselineError, GitError)  # no base to compare with: said, and every finding counts as new
 
 
-def fingerprint(f: dict[str, Any], root: Path, _lines: dict[str, Any] | None = None) -> str:
+def fingerprint(f: dict[str, Any], root: Path, _lines: dict[str, list[str]] | None = None) -> str:
     text = ""
     if f.get("line"):
         lines = _file_lines(root, f["file"], _lines if _lines is not None else {})
@@ -64,12 +64,12 @@ def _stable(message: str, root: Path) -> str:
 
 def stamp(doc: dict[str, Any], root: Path) -> None:
     """Give every finding of a report its fingerprint (read from the files under `root`)."""
-    cache: dict[str, Any] = {}
+    cache: dict[str, list[str]] = {}
     for f in doc["findings"]:
         f["fingerprint"] = fingerprint(f, root, cache)
 
 
-def _file_lines(root: Path, file: str, cache: dict[str, Any]) -> list[str]:
+def _file_lines(root: Path, file: str, cache: dict[str, list[str]]) -> list[str]:
     if file not in cache:
         path = (root / file)
         try:
@@ -77,7 +77,7 @@ def _file_lines(root: Path, file: str, cache: dict[str, Any]) -> list[str]:
             cache[file] = read_inside(path, root).decode("utf-8", errors="replace").splitlines()
         except (OSError, ValueError):
             cache[file] = []
-    return list(cache[file])
+    return cache[file]  # shared, never copied: a file's lines are read once for all its findings
 
 
 def compare(doc: dict[str, Any], base: list[str], source: str) -> None:

@@ -72,6 +72,7 @@ def vllm_release_for(version: str | None) -> str | None:
     return at_or_before[-1] if at_or_before else known[0]
 
 
+@cache  # asked for every finding's engine release: a few distinct strings, asked 10^5 times at scale
 def version_key(text: str) -> tuple[int, int, int] | None:
     import re
 
