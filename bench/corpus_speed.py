@@ -126,9 +126,11 @@ def table(measured: list[Tool]) -> str:
 def conditions(load_before: float) -> str:
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip() or "?"
     files = sum(1 for p in CORPUS.rglob("*") if p.is_file())
+    load_after, cores = os.getloadavg()[0], os.cpu_count() or 1
+    loaded = " A loaded machine (load above its cores): every time is inflated, the ratios less so." if max(load_before, load_after) > cores else ""
     return (f"`make bench` at commit {head}, {time.strftime('%Y-%m-%d', time.gmtime())}: {CORPUS.name}/ ({files} files), "
-            f"{RUNS} alternating runs each (medians), {os.cpu_count()} cores, load average {load_before:.1f} before "
-            f"and {os.getloadavg()[0]:.1f} after the run.")
+            f"{RUNS} alternating runs each (medians), {cores} cores, load average {load_before:.1f} before "
+            f"and {load_after:.1f} after the run.{loaded}")
 
 
 def write_readme(text: str) -> None:
