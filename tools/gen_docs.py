@@ -85,17 +85,20 @@ def facts() -> dict[str, str]:
 
 
 def sample(args: str) -> str:
-    """`modelready ARGS` run from the repository's top, as a user's terminal shows it (no colour)."""
+    """`modelready ARGS` run from the repository's top, as a pipe gets it: no colour, 100 columns (whatever
+    terminal, or test worker, runs this)."""
     from modelready.cli import main
 
-    buf, saved = io.StringIO(), {k: os.environ.pop(k) for k in ("FORCE_COLOR", "CLICOLOR_FORCE") if k in os.environ}
+    buf, saved = io.StringIO(), {k: os.environ.pop(k) for k in ("FORCE_COLOR", "CLICOLOR_FORCE", "COLUMNS") if k in os.environ}
     cwd = os.getcwd()
     try:
+        os.environ["COLUMNS"] = "100"
         os.chdir(ROOT)
         with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
             main(shlex.split(args))
     finally:
         os.chdir(cwd)
+        os.environ.pop("COLUMNS")
         os.environ.update(saved)
     return buf.getvalue()
 
