@@ -8,6 +8,11 @@ import pytest
 # The suite never reaches the real Hugging Face Hub: a CLI run that may go online finds it offline
 # (tests/test_model_resolution.py turns it back on against its local Hub server).
 os.environ["HF_HUB_OFFLINE"] = "1"
+# pytest-xdist's workers get COLUMNS=80, which every CLI run they start would wrap its text to; without it the
+# text reporter wraps a pipe at its own 100 columns, as in a serial run
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
