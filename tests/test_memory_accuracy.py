@@ -55,12 +55,12 @@ def test_accuracy_holds_the_published_figures(tool, scored):
 
 def test_held_out_setups_hold_their_published_figures(tool, scored):
     """The setups added after the constants froze (split: held-out) are scored apart, out of sample: they may not fall
-    below what docs/memory-accuracy.md publishes for them (one optimistic verdict, 16 of 17 verdicts, weights and KV
+    below what docs/memory-accuracy.md publishes for them (one optimistic verdict, 17 of 18 verdicts, weights and KV
     capacity medians and worsts), and they keep absolute bounds with margin over those figures, so that a change that
     trades the held-out set for the fit set fails here."""
     held, published = scored["by_split"]["held-out"], tool.published(ROOT / "docs" / "memory-accuracy.md", "held-out")
-    assert held["setups"] >= published["setups"] >= 19
-    assert held["verdicts"] >= published["verdicts"] >= 17
+    assert held["setups"] >= published["setups"] >= 20
+    assert held["verdicts"] >= published["verdicts"] >= 18
     assert held["weights_n"] >= published["weights_n"] >= 4 and held["kv_n"] >= published["kv_n"] >= 8
     assert held["optimistic"] <= min(1, published["optimistic"]), [r["id"] for r in scored["rows"] if r.get("optimistic")]
     assert held["agreement"] >= max(0.90, published["agreement"] - 1e-9)
