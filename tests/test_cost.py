@@ -69,7 +69,7 @@ def test_a_pr_raising_replicas_of_an_8_gpu_deployment_shows_the_added_cost_first
     assert diff["total"]["usd_per_month"]["expected"] == pytest.approx(40179.2)
     (dep,) = [d for d in report["deployments"] if d["name"] == "llama-70b-h100"]
     assert dep["cost"]["gpu_hours_per_month"] == {"min": 11680, "expected": 11680, "max": 11680}
-    assert dep["cost"]["price"]["source"].startswith("SkyPilot catalogue") and dep["cost"]["price"]["usd_per_gpu_hour"] == 6.88
+    assert dep["cost"]["price"]["source"].startswith("github.com/skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv (an excerpt), aws us on-demand") and dep["cost"]["price"]["usd_per_gpu_hour"] == 6.88
     import jsonschema
 
     jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "report-schema.json").read_text())).validate(report)
@@ -235,12 +235,18 @@ def test_config_prices_win_over_the_table_and_pick_cloud_and_region(run, tmp_pat
     assert cost.price.usd_per_gpu_hour == 5.3833  # the GPU's own price and the a3 VM's share per GPU
     from modelready.normalize.cost import price_of
 
-    assert price_of("L4", "on-demand", load_config(cfg).cost) == (None, "the price table (2026-12-06) has no on-demand price for L4 on gcp us "
+    # a T4 rides on any N1 VM: the catalogue prices the GPU alone and names no host, so no GPU-hour is claimed
+    assert price_of("T4", "on-demand", load_config(cfg).cost) == (None, "the price table (2026-12-07) has no on-demand price for T4 on gcp us "
                                                                    "(gcp prices the VM apart: the table has the GPU's own price only, not its VM's share)")
+    l4 = price_of("L4", "on-demand", load_config(cfg).cost)[0]  # the L4's own price plus the g2-standard-4 VM's
+    assert l4 is not None and l4.usd_per_gpu_hour == 0.7068 and "g2-standard-4" in l4.source
+    cfg.write_text("cost:\n  cloud: azure\n")
+    (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
+    assert cost.price.usd_per_gpu_hour == 14.747 and "Standard_ND96isr_H100_v5" in cost.price.source  # the SXM H100, not the NC's NVL
     cfg.write_text("cost:\n  cloud: on-prem\n  prices:\n    nvidia-h100-80gb: {on_demand: 1.4}\n")
     (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
     assert cost.price.usd_per_gpu_hour == 1.4 and cost.price.cloud == "on-prem"
-    for bad, said in (("cost:\n  cloud: azure\n", "cost.cloud takes aws, gcp, on-prem"), ("cost:\n  prices:\n    H100-80GB: cheap\n", "USD per GPU-hour"),
+    for bad, said in (("cost:\n  cloud: oracle\n", "cost.cloud takes aws, azure, gcp, on-prem"), ("cost:\n  prices:\n    H100-80GB: cheap\n", "USD per GPU-hour"),
                       ("cost:\n  cloud: on-prem\n", "needs cost.prices")):
         cfg.write_text(bad)
         with pytest.raises(ConfigError, match=said):
@@ -268,7 +274,7 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
     import yaml
 
     doc = yaml.safe_load(out.read_text())
-    assert doc["date"] == "2026-12-06" and doc["licence"].startswith("Apache-2.0") and doc["read"]["aws"]["commit"] == "abc"
+    assert doc["date"] == "2026-12-06" and doc["read"]["aws"]["licence"].startswith("Apache-2.0") and doc["read"]["aws"]["commit"] == "abc"
     l4 = doc["prices"]["L4"]["aws"]
     assert l4["us"]["on_demand"] == 0.8048 and l4["us"]["instances"] == ["g6.xlarge"]  # g6f's eighth of a GPU left out
     assert l4["eu"]["on_demand"] == 1.0064 and doc["prices"]["H100-80GB"]["aws"]["us"]["on_demand"] == 6.88
@@ -281,16 +287,41 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
     h100 = doc["prices"]["H100-80GB"]["gcp"]["us"]
     assert h100["gpu_only"]["on_demand"] == 4.2008 and h100["vm_share"]["on_demand"] == 1.1825 and h100["on_demand"] == 5.3833
     assert "on_demand" not in doc["prices"]["L4"]["gcp"]["us"]  # no g2 VM rows read: no total claimed
+    # g2-standard-24 hosts two L4s (by size, not by name); a4's VM at 0.0 leaves the B200 rows' price whole
+    gcp.write_text(gcp.read_text() + "g2-standard-24,24.0,96.0,,,,us-central1,us-central1-a,1.4,0.5\n"
+                   "a4-highgpu-8g,224.0,3968.0,,,,us-central1,us-central1-b,0.0,0.0\n,,,B200,8,,us-central1,us-central1-b,64.44,37.0\n")
+    azure = tmp_path / "azure.csv"
+    azure.write_text("InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region,Generation\n"
+                     "Standard_NC40ads_H100_v5,H100,1,40,320,H100,6.98,2.5,eastus,V2\n"
+                     "Standard_ND96isr_H100_v5,H100,8,96,1900,H100,98.32,39.3,eastus,V2\n"
+                     "Standard_ND96isr_MI300X_v5,MI300X,8,96,1850,MI300X,48.0,9.6,westeurope,V2\n"
+                     "Standard_NV6ads_A10_v5,A10,0.167,6,55,A10,0.454,0.09,swedencentral,V2\n")
+    subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", "2026-12-07", f"gcp={gcp}", f"azure={azure}",
+                    "--repo", "azure=someone/catalog", "--output", str(out)], check=True, capture_output=True, timeout=60)
+    doc = yaml.safe_load(out.read_text())
+    assert doc["vm_share"]["gcp"]["L4"]["us"]["on_demand"] == 0.7 and doc["prices"]["L4"]["gcp"]["us"]["on_demand"] == round(0.61666 + 0.7, 4)
+    assert doc["prices"]["B200"]["gcp"]["us"]["on_demand"] == round(64.44 / 8, 4)
+    assert doc["prices"]["H100-NVL"]["azure"]["us"]["on_demand"] == 6.98  # Azure's NC H100 v5 is the 94 GB NVL
+    assert doc["prices"]["H100-80GB"]["azure"]["us"]["on_demand"] == round(98.32 / 8, 4)
+    assert doc["prices"]["MI300X"]["azure"]["eu"]["on_demand"] == 6.0 and "A10" not in doc["prices"]  # a sixth of an A10 is no GPU-hour
+    assert doc["read"]["azure"] == {"source": "github.com/someone/catalog azure/vms.csv", "commit": None, "commit_date": None,
+                                    "licence": "not stated", "rows": 4, "whole_file": True}
 
 
 def test_shipped_table_is_dated_and_sourced():
     from modelready import data
 
     t = data.gpu_prices()
-    assert t["date"] and t["source"].startswith("SkyPilot") and t["licence"]
-    assert all(set(t["read"][c]) >= {"file", "commit", "rows"} for c in t["read"])
+    assert t["date"] and t["source"].startswith("SkyPilot-format")
+    assert all(set(t["read"][c]) >= {"source", "commit", "licence", "rows", "whole_file"} for c in t["read"])
+    assert t["read"]["gcp"]["whole_file"] and t["read"]["azure"]["whole_file"] and t["read"]["gcp"]["rows"] > 30000
+    assert not t["read"]["aws"]["whole_file"] and "g4dn.xlarge" in t["read"]["aws"]["note"]  # says which rows it holds
     known = set(data.gpus())
-    assert {"H100-80GB", "A100-80GB", "L4"} <= set(t["prices"]) and {"H100-80GB", "L4"} <= known
+    assert set(t["prices"]) <= known  # every priced GPU is one the memory fit knows
+    assert {"H100-80GB", "A100-80GB", "L4", "T4", "A10G", "L40S", "MI300X", "H100-NVL"} <= set(t["prices"])
+    assert t["prices"]["T4"]["aws"]["us"]["on_demand"] == 0.526 and t["prices"]["A10G"]["aws"]["us"]["on_demand"] == 1.006
+    assert t["prices"]["L40S"]["aws"]["us"]["on_demand"] == 1.861  # g6e.xlarge, the smallest L40S host
+    assert set(t["prices"]["MI300X"]) == {"azure"}
 
 
 def test_every_gpu_deployment_of_the_corpus_has_a_cost_naming_its_price_source():

@@ -166,8 +166,14 @@ def price_of(gpu: str, capacity: str, config: "CostConfig") -> tuple[Price | Non
         elif share:
             more = f" ({config.cloud} prices the VM apart: the table has the VM's share only, not the GPU's own price)"
         return None, f"the price table ({table['date']}) has no {capacity} price for {gpu} on {config.cloud} {config.region}{more}"
+    read = (table.get("read") or {}).get(config.cloud) or {}
+    source = read.get("source") or table["source"]
+    commit = str(read.get("commit") or "")
+    at = f" @{commit[:7]}" if len(commit) == 40 else ""
+    at += " (an excerpt)" if read.get("whole_file") is False else ""
     return (Price(float(entry[key]), capacity, config.cloud, config.region,
-                  f"{table['source']}, {config.cloud} {config.region} {capacity} ({', '.join(entry.get('instances', []))}), {table['date']}",
+                  f"{source}{at}, {config.cloud} {config.region} {capacity} "
+                  f"({', '.join(entry.get('instances', []))}), {table['date']}",
                   f"{config.cloud.upper()} {config.region} {capacity} list price of {table['date']}"),
             None)
 
