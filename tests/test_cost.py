@@ -366,6 +366,24 @@ def test_cost_per_token_from_a_smoke_run_is_held_against_the_modelspec_target(tm
     main(["check", str(tmp_path), "--offline", "--format", "markdown", "--smoke-result", str(result)])
     out = capsys.readouterr().out
     assert "**$6.116 per 1M output tokens** at 2,500.0 tokens/s on 8 × H100-80GB ($55.04/hour) (target $2: over)" in out, out
+    # the gate's verdict: the catalog item cost-per-token fails over the target, passes within it, and is skipped without one
+    def item(target: str) -> dict:
+        spec = (tmp_path / "modelspec.yaml").read_text()
+        (tmp_path / "modelspec.yaml").write_text(spec.split("  cost:")[0] + target)
+        main(["check", str(tmp_path), "--offline", "--format", "json", "--smoke-result", str(result), "--profile", "modelspec"])
+        return next(i for i in json.loads(capsys.readouterr().out)["catalog"]["items"] if i["id"] == "cost-per-token")
+
+    over = item("  cost: {targetPer1MTokens: 2.0}\n")
+    assert over["status"] == "failed" and over["why"] == ("command-line: $6.116 per 1M output tokens at 2,500.0 tokens/s on 8 × H100-80GB "
+                                                          "($55.04/h): over the ModelSpec's cost.targetPer1MTokens $2"), over
+    within = item("  cost: {targetPer1MTokens: 10}\n")
+    assert within["status"] == "passed" and "within the ModelSpec's cost.targetPer1MTokens $10" in within["why"]
+    assert any("skypilot-catalog" in e for e in within["evidence"])  # the price's source is the evidence
+    unset = item("  cost: {monthlyBudget: 90000}\n")
+    assert unset["status"] == "skipped" and unset["why"].endswith("no ModelSpec cost.targetPer1MTokens to hold it against")
+    smoke["load"] = None
+    result.write_text(json.dumps(smoke))
+    assert item("  cost: {targetPer1MTokens: 2.0}\n")["why"] == "command-line: no output tokens/s measured (no load run)"
 
 
 def _dep(name: str, gpus: int, replicas: tuple[int, int, int | None], usd: float | None, gpu: str | None = "H100-80GB") -> dict:

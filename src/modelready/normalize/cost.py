@@ -166,16 +166,18 @@ def price_of(gpu: str, capacity: str, config: "CostConfig") -> tuple[Price | Non
         elif share:
             more = f" ({config.cloud} prices the VM apart: the table has the VM's share only, not the GPU's own price)"
         return None, f"the price table ({table['date']}) has no {capacity} price for {gpu} on {config.cloud} {config.region}{more}"
-    read = (table.get("read") or {}).get(config.cloud) or {}
-    source = read.get("source") or table["source"]
-    commit = str(read.get("commit") or "")
-    at = f" @{commit[:7]}" if len(commit) == 40 else ""
-    at += " (an excerpt)" if read.get("whole_file") is False else ""
     return (Price(float(entry[key]), capacity, config.cloud, config.region,
-                  f"{source}{at}, {config.cloud} {config.region} {capacity} "
-                  f"({', '.join(entry.get('instances', []))}), {table['date']}",
+                  f"{_source(table, config.cloud)}, {config.cloud} {config.region} {capacity} ({', '.join(entry.get('instances', []))}), {table['date']}",
                   f"{config.cloud.upper()} {config.region} {capacity} list price of {table['date']}"),
             None)
+
+
+def _source(table: dict[str, Any], cloud: str) -> str:
+    """The catalogue file a cloud's prices came from, at its commit, and whether it was the whole file."""
+    read = (table.get("read") or {}).get(cloud) or {}
+    commit = str(read.get("commit") or "")
+    at = f" @{commit[:7]}" if len(commit) == 40 else ""
+    return str(read.get("source") or table["source"]) + at + (" (an excerpt)" if read.get("whole_file") is False else "")
 
 
 def table_gpus(config: "CostConfig", capacity: str = "on-demand") -> dict[str, Price]:
