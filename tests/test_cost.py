@@ -432,3 +432,154 @@ def test_markdown_report_lists_each_deployments_gpu_cost(tmp_path, capsys):
     assert "| llama-70b-h100 | 8 H100-80GB × 1 / 1 / 1 | 5,840 | $40,179 / $40,179 / $40,179 | $6.88/GPU-h on-demand (aws us) |" in out, out
     row = next(ln for ln in out.splitlines() if ln.startswith("| llama-70b-any |"))
     assert "| 5,840 | no price | none: the GPU type is not named" in row, row
+
+
+# vLLM serving Llama 3.1 8B on MIG slices, as NVIDIA's GPU operator "mixed" strategy exposes them
+# (nvidia.com/mig-<profile> resources; docs.nvidia.com/datacenter/cloud-native/gpu-operator, GPU Operator with MIG)
+MIG_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: llama-8b-mig, namespace: inference}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: llama-8b-mig}}
+  template:
+    metadata: {labels: {app: llama-8b-mig}}
+    spec:
+      nodeSelector:
+        nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.8.5
+          args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--max-model-len", "8192"]
+          resources:
+            limits:
+              nvidia.com/mig-3g.40gb: 1
+"""
+
+
+def test_a_mig_slice_is_priced_as_its_share_of_the_gpu_it_is_cut_from(run, tmp_path):
+    from modelready.normalize.cost import price_of
+    from modelready.config import CostConfig
+
+    a100 = price_of("A100-80GB", "on-demand", CostConfig())[0]
+    (cost,) = _costs(run, tmp_path, MIG_DEPLOYMENT)
+    # 3g.40gb: 3 of 7 compute slices, 40 of 80 GB: half the A100 it is cut from
+    assert cost.gpu == "MIG 3g.40gb" and cost.price.usd_per_gpu_hour == round(a100.usd_per_gpu_hour * 0.5, 4)
+    assert cost.price.source.startswith("0.5 of A100-80GB (3g.40gb: 3 of 7 compute slices, 40 of 80 GB; node label nvidia.com/gpu.product")
+    assert cost.gpu_hours(cost.min) == 2 * 730 and cost.usd(cost.min) == round(2 * 730 * cost.price.usd_per_gpu_hour, 2)
+    assert cost.notes == ["GPU-hours count MIG 3g.40gb slices, each priced at its share of the GPU"]
+    assert cost.alternatives == {}  # no whole card is offered in a slice's place
+    # 1g.20gb takes two of the eight memory slices: a quarter, more than its 1 of 7 compute slices
+    (cost,) = _costs(run, _fresh(tmp_path, "1g"), MIG_DEPLOYMENT.replace("mig-3g.40gb", "mig-1g.20gb"))
+    assert cost.price.usd_per_gpu_hour == round(a100.usd_per_gpu_hour * 0.25, 4)
+    # a profile only one GPU offers needs no selector; one that an A100 and an H100 both offer does
+    bare = MIG_DEPLOYMENT.replace("      nodeSelector:\n        nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB\n", "")
+    (cost,) = _costs(run, _fresh(tmp_path, "5gb"), bare.replace("mig-3g.40gb", "mig-1g.5gb"))
+    a100_40 = price_of("A100-40GB", "on-demand", CostConfig())[0]
+    assert cost.price.usd_per_gpu_hour == round(a100_40.usd_per_gpu_hour / 7, 4) and "the only GPU offering it" in cost.price.source
+    (cost,) = _costs(run, _fresh(tmp_path, "ambiguous"), bare)
+    assert cost.price is None and cost.why_no_price == ("the MIG profile 3g.40gb is cut from A100-80GB or H100-80GB: "
+                                                        "no node selector or affinity names which")
+
+
+# A Karpenter GPU NodePool as the Karpenter docs (karpenter.sh/docs/concepts/nodepools) and the EKS
+# best-practices guide for AI/ML lay it out: the GPU named by instance-gpu-name, tainted so that only GPU pods land
+GPU_POOL = """\
+---
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {name: gpu}
+spec:
+  template:
+    spec:
+      requirements:
+        - {key: karpenter.k8s.aws/instance-gpu-name, operator: In, values: [l40s]}
+        - {key: karpenter.sh/capacity-type, operator: In, values: [spot, on-demand]}
+        - {key: kubernetes.io/arch, operator: In, values: [amd64]}
+      taints:
+        - {key: nvidia.com/gpu, value: "true", effect: NoSchedule}
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: gpu}
+  limits: {nvidia.com/gpu: 16}
+---
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {name: default}
+spec:
+  template:
+    spec:
+      requirements:
+        - {key: karpenter.k8s.aws/instance-category, operator: In, values: [c, m, r]}
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+---
+apiVersion: karpenter.k8s.aws/v1
+kind: EC2NodeClass
+metadata: {name: gpu}
+spec:
+  amiSelectorTerms: [{alias: bottlerocket@latest}]
+  role: KarpenterNodeRole-cluster
+"""
+L40S_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: mistral-7b, namespace: inference}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: mistral-7b}}
+  template:
+    metadata: {labels: {app: mistral-7b}}
+    spec:
+      tolerations:
+        - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.8.5
+          args: ["--model", "mistralai/Mistral-7B-Instruct-v0.3"]
+          resources:
+            limits:
+              nvidia.com/gpu: 1
+"""
+
+
+def test_karpenter_nodepool_requirements_name_the_gpu_and_spot_of_the_pods_it_takes(run, tmp_path):
+    # no selector on the pod: it tolerates the GPU pool's taint, so that pool's nodes are the ones it gets
+    (cost,) = _costs(run, tmp_path, L40S_DEPLOYMENT + GPU_POOL)
+    assert cost.gpu == "L40S" and cost.gpu_source == "Karpenter NodePool gpu requires karpenter.k8s.aws/instance-gpu-name in ['l40s']"
+    assert cost.price.usd_per_gpu_hour == 1.861 and cost.capacity == "on-demand" and cost.spot_allowed
+    assert cost.capacity_source == "Karpenter NodePool gpu requires karpenter.sh/capacity-type in ['spot', 'on-demand']"
+    # the memory fit reads the same GPU
+    res = run(tmp_path)
+    (d,) = [d for d in res.deployments if d.cost is not None]
+    assert d.gpu.name == "L40S"
+    # spot only, by instance type in the pool the pod names
+    pool = GPU_POOL.replace("[spot, on-demand]", "[spot]").replace(
+        "{key: karpenter.k8s.aws/instance-gpu-name, operator: In, values: [l40s]}",
+        "{key: node.kubernetes.io/instance-type, operator: In, values: [g6e.xlarge, g6e.2xlarge]}")
+    named = L40S_DEPLOYMENT.replace("      tolerations:\n", "      nodeSelector: {karpenter.sh/nodepool: gpu}\n      tolerations:\n")
+    (cost,) = _costs(run, _fresh(tmp_path, "spot"), named + pool)
+    assert cost.gpu == "L40S" and cost.capacity == "spot" and cost.price.capacity == "spot"
+    # instance families that hold different GPUs: the roomiest, so a misfit is certain; the table prices that one
+    mixed = pool.replace("{key: node.kubernetes.io/instance-type, operator: In, values: [g6e.xlarge, g6e.2xlarge]}",
+                         "{key: karpenter.k8s.aws/instance-family, operator: In, values: [g6, p5]}")
+    (cost,) = _costs(run, _fresh(tmp_path, "families"), named + mixed)
+    assert cost.gpu == "H100-80GB" and cost.gpu_source.endswith("instance-family in ['g6', 'p5'] (the largest)")
+    # a pod that tolerates no pool's taint lands on no GPU pool known here: no GPU, no guess
+    (cost,) = _costs(run, _fresh(tmp_path, "untolerated"), L40S_DEPLOYMENT.replace("nvidia.com/gpu, operator", "example.com/x, operator") + GPU_POOL)
+    assert cost.gpu is None and cost.price is None
+
+
+def test_a_v1alpha5_provisioner_is_read_like_a_nodepool(run, tmp_path):
+    provisioner = """\
+---
+apiVersion: karpenter.sh/v1alpha5
+kind: Provisioner
+metadata: {name: gpu}
+spec:
+  requirements:
+    - {key: karpenter.k8s.aws/instance-family, operator: In, values: [g5]}
+    - {key: karpenter.sh/capacity-type, operator: In, values: [spot]}
+  taints:
+    - {key: nvidia.com/gpu, effect: NoSchedule}
+"""
+    (cost,) = _costs(run, tmp_path, L40S_DEPLOYMENT + provisioner)
+    assert cost.gpu == "A10G" and cost.capacity == "spot" and cost.price.usd_per_gpu_hour < 1.006
