@@ -190,12 +190,18 @@ def mig_price(d: Deployment, name: str, capacity: str, config: "CostConfig", poo
     whole, why_not = price_of(parent, capacity, config)
     if whole is None:
         return None, why_not
-    slices, gb = (int(x) for x in profile.rstrip("gb").split("g."))
+    share, said = _mig_share(profile, parent)
+    told = named.source if named is not None and named.name == parent else "the only GPU offering it"
+    return (Price(round(whole.usd_per_gpu_hour * share, 4), capacity, whole.cloud, whole.region, f"{said}; {told}), at {whole.source}",
+                  f"{share:.3g} × {whole.label}"), None)
+
+
+def _mig_share(profile: str, parent: str) -> tuple[float, str]:
+    """A slice's share of its GPU, and how it was reckoned: the larger of its compute slices of 7 and its memory."""
+    slices, gb = (int(x) for x in profile.removesuffix("gb").split("g."))
     memory = float((data.gpus().get(parent) or {}).get("memory_gib") or 0)
     share = min(1.0, max(slices / 7, gb / memory if memory else 0.0))
-    said = f"{share:.3g} of {parent} ({profile}: {slices} of 7 compute slices, {gb} of {memory:g} GB; {named.source if named and named.name == parent else 'the only GPU offering it'})"
-    return (Price(round(whole.usd_per_gpu_hour * share, 4), capacity, whole.cloud, whole.region, f"{said}, at {whole.source}",
-                  f"{share:.3g} × {whole.label}"), None)
+    return share, f"{share:.3g} of {parent} ({profile}: {slices} of 7 compute slices, {gb} of {memory:g} GB"
 
 
 def table_gpus(config: "CostConfig", capacity: str = "on-demand") -> dict[str, Price]:

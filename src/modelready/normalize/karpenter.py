@@ -29,16 +29,30 @@ def pools(objects: Any) -> dict[str, Pool]:
     """Every NodePool (karpenter.sh/v1, v1beta1: spec.template.spec) and Provisioner (v1alpha5: spec) by name."""
     out: dict[str, Pool] = {}
     for o in objects:
-        if o.kind not in ("NodePool", "Provisioner") or not str(o.api_version).startswith("karpenter.sh/"):
-            continue
-        spec = o.body.get("spec") if isinstance(o.body.get("spec"), dict) else {}
-        if o.kind == "NodePool":
-            spec = ((spec.get("template") or {}).get("spec") or {}) if isinstance(spec.get("template"), dict) else {}
-        reqs = tuple((str(r["key"]), tuple(str(v) for v in r["values"])) for r in spec.get("requirements") or []
-                     if isinstance(r, dict) and r.get("operator") == "In" and isinstance(r.get("values"), list) and r.get("key"))
-        taints = tuple(t for t in spec.get("taints") or [] if isinstance(t, dict) and t.get("key"))
-        out[str(o.name)] = Pool(str(o.name), reqs, taints)
+        if o.kind in ("NodePool", "Provisioner") and str(o.api_version).startswith("karpenter.sh/"):
+            spec = _node_spec(o.body, o.kind)
+            reqs = tuple((str(r["key"]), tuple(str(v) for v in r["values"])) for r in _list(spec, "requirements") if _in(r))
+            taints = tuple(t for t in _list(spec, "taints") if isinstance(t, dict) and t.get("key"))
+            out[str(o.name)] = Pool(str(o.name), reqs, taints)
     return out
+
+
+def _node_spec(body: dict[str, Any], kind: str) -> dict[str, Any]:
+    """Where the node requirements and taints are: a NodePool's spec.template.spec, a Provisioner's spec."""
+    path = ("spec", "template", "spec") if kind == "NodePool" else ("spec",)
+    node: Any = body
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def _list(spec: dict[str, Any], key: str) -> list[Any]:
+    v = spec.get(key)
+    return v if isinstance(v, list) else []
+
+
+def _in(r: Any) -> bool:
+    return isinstance(r, dict) and r.get("operator") == "In" and isinstance(r.get("values"), list) and bool(r.get("key"))
 
 
 def pool_of(pod: Any, known: dict[str, Pool]) -> Pool | None:
