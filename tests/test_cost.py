@@ -381,6 +381,16 @@ def test_cost_per_token_from_a_smoke_run_is_held_against_the_modelspec_target(tm
     assert any("skypilot-catalog" in e for e in within["evidence"])  # the price's source is the evidence
     unset = item("  cost: {monthlyBudget: 90000}\n")
     assert unset["status"] == "skipped" and unset["why"].endswith("no ModelSpec cost.targetPer1MTokens to hold it against")
+    # the smoke workflow's report: a run the runner passed fails the `/ smoke` check over the target, and says why
+    from modelready.app.smoke_report import _cost, failing
+
+    (tmp_path / "modelspec.yaml").write_text((tmp_path / "modelspec.yaml").read_text().split("  cost:")[0] + "  cost: {targetPer1MTokens: 2.0}\n")
+    main(["check", str(tmp_path), "--offline", "--format", "json", "--smoke-result", str(result)])
+    doc = json.loads(capsys.readouterr().out)
+    passed = {**smoke, "result": "pass"}
+    assert failing([passed], doc) == [passed] and _cost(doc, 0) == ["$6.116 per 1M output tokens, over the target $2"]
+    doc["smoke"][0]["cost"]["over_target"] = False
+    assert failing([passed], doc) == [] and _cost(doc, 0) == ["$6.116 per 1M output tokens"]
     smoke["load"] = None
     result.write_text(json.dumps(smoke))
     assert item("  cost: {targetPer1MTokens: 2.0}\n")["why"] == "command-line: no output tokens/s measured (no load run)"

@@ -57,8 +57,7 @@ def run(r: Runner, inputs: Inputs) -> int:
             pr = PullRequest(number, pull.base.sha, r.sha, tree)
             compare(doc, judge_base(checked, pr, judge, changed, True))
             verdict.decide(doc, checked.gate)
-        over = {i for i, s in enumerate(doc.get("smoke") or []) if (s.get("cost") or {}).get("over_target")}
-        failed = [s for i, s in enumerate(smoke) if s["result"] == "fail" or i in over]  # over cost.targetPer1MTokens fails it too
+        failed = failing(smoke, doc)
         lines = [f"- {'❌' if s in failed else '✅'} **{text(s['target']['name'])}**: " + text("; ".join(figures(s) + _failed_items(s) + _cost(doc, i)))
                  for i, s in enumerate(smoke)]
         title = f"{len(smoke) - len(failed)} of {len(smoke)} smoke run(s) passed"
@@ -78,6 +77,14 @@ def run(r: Runner, inputs: Inputs) -> int:
         return 1 if failed else 0
 
     return publishing.guarded(r, gate, report)
+
+
+def failing(smoke: list[dict[str, Any]], doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs that fail the smoke check: those the runner failed, and those whose USD per 1M output tokens
+    (priced here, doc["smoke"][i]["cost"]) is over the ModelSpec's cost.targetPer1MTokens."""
+    runs = doc.get("smoke") or []
+    over = {i for i, s in enumerate(runs) if (s.get("cost") or {}).get("over_target")}
+    return [s for i, s in enumerate(smoke) if s["result"] == "fail" or i in over]
 
 
 def _failed_items(s: dict[str, Any]) -> list[str]:
