@@ -573,6 +573,24 @@ def test_karpenter_nodepool_requirements_name_the_gpu_and_spot_of_the_pods_it_ta
                          "{key: karpenter.k8s.aws/instance-family, operator: In, values: [g6, p5]}")
     (cost,) = _costs(run, _fresh(tmp_path, "families"), named + mixed)
     assert cost.gpu == "H100-80GB" and cost.gpu_source.endswith("instance-family in ['g6', 'p5'] (the largest)")
+    # the pool's limit of 16 GPUs bounds KEDA's default of 100 replicas: at most 16 of one L40S, and no runaway warning
+    keda = """\
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: mistral-7b, namespace: inference}
+spec:
+  scaleTargetRef: {name: mistral-7b}
+  triggers:
+    - type: prometheus
+      metadata: {serverAddress: "http://prometheus:9090", query: "sum(vllm:num_requests_waiting)", threshold: "10"}
+"""
+    limited = _fresh(tmp_path, "limit")
+    (cost,) = _costs(run, limited, L40S_DEPLOYMENT + GPU_POOL + keda)
+    assert cost.max == 16 and cost.max_basis == "Karpenter NodePool gpu limits nvidia.com/gpu to 16: at most 16 replicas of 1"
+    assert not [f for f in run(limited).findings if f.check == "gpu-autoscale-unbounded"]
+    (cost,) = _costs(run, _fresh(tmp_path, "nolimit"), L40S_DEPLOYMENT + GPU_POOL.replace("  limits: {nvidia.com/gpu: 16}\n", "") + keda)
+    assert cost.max == 100 and "KEDA's default" in cost.max_basis
     # a pod that tolerates no pool's taint lands on no GPU pool known here: no GPU, no guess
     (cost,) = _costs(run, _fresh(tmp_path, "untolerated"), L40S_DEPLOYMENT.replace("nvidia.com/gpu, operator", "example.com/x, operator") + GPU_POOL)
     assert cost.gpu is None and cost.price is None

@@ -114,6 +114,7 @@ def attach(deployments: list[Deployment], spec_views: list["SpecView"], config: 
 
 def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None, pools: "dict[str, Pool] | None" = None) -> Cost:
     low, high, high_basis, autoscaled, high_loc = _bounds(d)
+    high, high_basis = _pool_cap(d, pools or {}, low, high, high_basis)
     expected, basis = _expected(low, high, autoscaled, spec)
     capacity, capacity_source, allowed = _capacity(d, pools or {})
     g = d.gpu
@@ -131,13 +132,18 @@ def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None, pool
     if allowed and capacity == "on-demand":
         c.notes.append(f"may run on spot ({capacity_source}): priced on-demand, the upper bound")
     if spec is not None:
-        c.spec_file = spec.file
-        budget, target = spec.get("cost", "monthlyBudget"), spec.get("cost", "targetPer1MTokens")
-        if _number(budget):
-            c.budget, c.budget_loc = float(budget), spec.loc("cost", "monthlyBudget")
-        if _number(target):
-            c.target_per_1m_tokens = float(target)
+        _targets(c, spec)
     return c
+
+
+def _targets(c: Cost, spec: "SpecView") -> None:
+    """The ModelSpec's cost.monthlyBudget and cost.targetPer1MTokens, where they are numbers."""
+    c.spec_file = spec.file
+    budget, target = spec.get("cost", "monthlyBudget"), spec.get("cost", "targetPer1MTokens")
+    if _number(budget):
+        c.budget, c.budget_loc = float(budget), spec.loc("cost", "monthlyBudget")
+    if _number(target):
+        c.target_per_1m_tokens = float(target)
 
 
 def price_of(gpu: str, capacity: str, config: "CostConfig") -> tuple[Price | None, str | None]:
@@ -246,6 +252,21 @@ def _bounds(d: Deployment) -> tuple[int, int | None, str, bool, Loc | None]:
     if knative:
         return lo, None, "no max-scale: Knative's default sets no upper bound", True, d.loc
     return lo, None, "no maxReplicas", True, d.autoscalers[0].loc if d.autoscalers else d.loc
+
+
+def _pool_cap(d: Deployment, pools: "dict[str, Pool]", low: int, high: int | None, basis: str) -> tuple[int | None, str]:
+    """A Karpenter NodePool's accelerator limit bounds what an autoscaler gets on it: at most limit // GPUs per replica."""
+    from .karpenter import pool_of
+
+    per = d.gpus_per_group()
+    pool = pool_of(d.pods[0], pools) if d.pods and per > 0 else None
+    if pool is None or pool.gpu_limit is None:
+        return high, basis
+    res, limit = pool.gpu_limit
+    most = max(low, limit // per)
+    if high is not None and high <= most:
+        return high, basis
+    return most, f"Karpenter NodePool {pool.name} limits {res} to {limit}: at most {most} replicas of {per}"
 
 
 def _minimum(d: Deployment, kinds: set[str], base: int) -> int:

@@ -20,6 +20,7 @@ class Pool:
     name: str
     requirements: tuple[tuple[str, tuple[str, ...]], ...]  # (key, values) of each `In` requirement
     taints: tuple[dict[str, Any], ...]
+    gpu_limit: tuple[str, int] | None = None  # spec.limits on an accelerator resource: the most the pool provisions
 
     def values(self, key: str) -> tuple[str, ...] | None:
         return next((v for k, v in self.requirements if k == key), None)
@@ -33,7 +34,7 @@ def pools(objects: Any) -> dict[str, Pool]:
             spec = _node_spec(o.body, o.kind)
             reqs = tuple((str(r["key"]), tuple(str(v) for v in r["values"])) for r in _list(spec, "requirements") if _in(r))
             taints = tuple(t for t in _list(spec, "taints") if isinstance(t, dict) and t.get("key"))
-            out[str(o.name)] = Pool(str(o.name), reqs, taints)
+            out[str(o.name)] = Pool(str(o.name), reqs, taints, _gpu_limit(o.body, o.kind))
     return out
 
 
@@ -44,6 +45,23 @@ def _node_spec(body: dict[str, Any], kind: str) -> dict[str, Any]:
     for key in path:
         node = node.get(key) if isinstance(node, dict) else None
     return node if isinstance(node, dict) else {}
+
+
+def _gpu_limit(body: dict[str, Any], kind: str) -> tuple[str, int] | None:
+    """(resource, count) of a pool's accelerator limit: NodePool spec.limits, Provisioner spec.limits.resources."""
+    from .model import GPU_RESOURCES, as_int
+
+    path = ("spec", "limits", "resources") if kind == "Provisioner" else ("spec", "limits")
+    limits: Any = body
+    for key in path:
+        limits = limits.get(key) if isinstance(limits, dict) else None
+    if not isinstance(limits, dict):
+        return None
+    for res in GPU_RESOURCES:
+        n = as_int(limits.get(res))
+        if n is not None and n >= 0:
+            return res, n
+    return None
 
 
 def _list(spec: dict[str, Any], key: str) -> list[Any]:
