@@ -34,7 +34,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 @declare("engine-listens-on-loopback", "error", ["port-configured"],
          "the engine listens on the pod's address", "the engine listens on loopback only",
-         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.known)
+         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.known and not d.engine.in_process)
 def check(d: Deployment) -> Iterator[Hit]:
     e, c = d.engine, d.engine_container
     if e is None or c is None:
