@@ -1,7 +1,10 @@
 """
 ## What it does
 Checks every vLLM flag in the container's arguments against the flag set of the vLLM release the
-image pins (from its tag, or a `vllm==X` install), and suggests the nearest real flag.
+image pins (from its tag, or a `vllm==X` install), and suggests the nearest real flag. SGLang's flags
+are checked per release the same way, and llama.cpp's server and `trtllm-serve` against the flags of
+their packages (data/engine_flags.json); where their release cannot be told, only a near typo of a real
+flag is reported. A keyword of `LLM(...)`/`AsyncEngineArgs(...)` in a Python start script is a flag too.
 
 ## Why it matters
 vLLM's argument parser exits on an unknown flag, so the pod crash-loops on rollout. Flags come and go
@@ -29,7 +32,7 @@ import difflib
 from typing import Iterator
 
 from .. import data
-from ..normalize.model import Deployment
+from ..normalize.model import Deployment, Engine
 from . import Hit, declare, has_flag_table
 
 
@@ -52,6 +55,10 @@ def check(d: Deployment) -> Iterator[Hit]:
     e = d.engine
     if e is None:
         return
+    yield from (_vllm(e) if e.capability("flag_table") == "vllm" else _other_engine(e))
+
+
+def _vllm(e: Engine) -> Iterator[Hit]:
     release = e.release
     flags = known_flags(release) | e.hosted_flags
     known = sorted(data.vllm_flags()["versions"], key=lambda v: data.version_key(v) or (0, 0, 0))
@@ -59,18 +66,47 @@ def check(d: Deployment) -> Iterator[Hit]:
     for flag, val in e.flags.items():
         if not flag.startswith("-") or flag in flags:
             continue
-        other = where_else(flag)
-        prefixed = sorted(f for f in flags if f.startswith(flag)) if flag.startswith("--") else []
-        if len(prefixed) > 1:  # argparse exits: "ambiguous option: --x could match --x-a, --x-b"
-            msg = f"{val.raw.split('=')[0]} is ambiguous in {where}: it abbreviates {', '.join(prefixed[:4])}; vLLM exits at start"
-        elif other:
-            msg = f"{val.raw.split('=')[0]} is not a flag of {where}; it exists in vLLM {', '.join(sorted(other, key=lambda v: data.version_key(v) or (0, 0, 0)))}"
-        else:
-            close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.75)
-            msg = f"{val.raw.split('=')[0]} is not a flag of {where}" + (f"; did you mean {close[0]}?" if close else "")
+        msg = _vllm_message(flag, val.raw.split("=")[0], flags, where)
         if e.drops_unknown_flags:  # no exit: the setting is dropped and the engine runs on its default
             msg = msg.replace("vLLM exits at start", "").rstrip("; ") + f"; {e.drops_unknown_flags} and drops it without a word: the setting never applies"
         yield Hit(msg, val.loc)
+
+
+def _vllm_message(flag: str, written: str, flags: set[str], where: str) -> str:
+    other = where_else(flag)
+    prefixed = sorted(f for f in flags if f.startswith(flag)) if flag.startswith("--") else []
+    if len(prefixed) > 1:  # argparse exits: "ambiguous option: --x could match --x-a, --x-b"
+        return f"{written} is ambiguous in {where}: it abbreviates {', '.join(prefixed[:4])}; vLLM exits at start"
+    if other:
+        return f"{written} is not a flag of {where}; it exists in vLLM {', '.join(sorted(other, key=lambda v: data.version_key(v) or (0, 0, 0)))}"
+    close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.75)
+    return f"{written} is not a flag of {where}" + (f"; did you mean {close[0]}?" if close else "")
+
+
+def _other_engine(e: Engine) -> Iterator[Hit]:
+    """SGLang, llama.cpp's server, trtllm-serve (data/engine_flags.json). Where the release cannot be told,
+    only a flag that no release read has and that is one typo from a real one: an older release's flag
+    that was since removed is not a certainty."""
+    table = data.engine_flags().get(str(e.capability("flag_table")), {}).get("versions", {})
+    release = data.flag_release(str(e.capability("flag_table")), e.version)
+    name = e.capability("release_name", e.name)
+    flags = _table_flags([table[release]] if release else list(table.values()), bool(e.capability("literal_flags"))) | e.hosted_flags
+    where = f"{name} {release}" if release else f"any {name} release read ({', '.join(sorted(table))})"
+    for flag, val in e.flags.items():
+        if not flag.startswith("-") or flag in flags:
+            continue
+        close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.8)
+        other = sorted((v for v, row in table.items() if flag in _table_flags([row], bool(e.capability("literal_flags")))),
+                       key=lambda v: data.version_key(v) or (0, 0, 0))
+        if release is None and not close:
+            continue
+        hint = f"; it exists in {name} {', '.join(other)}" if other else (f"; did you mean {close[0]}?" if close else "")
+        yield Hit(f"{val.raw.split('=')[0]} is not a flag of {where}: the server exits at start{hint}", val.loc)
+
+
+def _table_flags(rows: list[dict[str, list[str]]], literal: bool) -> set[str]:
+    """The flags the server's parser takes; underscores read as dashes where the parser reads them so."""
+    return {f if literal or not f.startswith("--") else "--" + f[2:].replace("_", "-") for row in rows for f in row.get("server", row["flags"])}
 
 
 CHECKS = [check]

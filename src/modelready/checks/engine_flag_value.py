@@ -27,12 +27,12 @@ from typing import Any, Iterator
 
 from .. import data
 from ..normalize.model import Deployment
-from . import Hit, declare, has_flag_table
+from . import Hit, declare, has_vllm_flags
 
 
 @declare("engine-flag-value-invalid", "error", ["engine-args-valid", "precision-explicit"],
          "engine flag values are valid choices", "an engine flag has a value the engine rejects",
-         doc=__doc__, applies=has_flag_table)
+         doc=__doc__, applies=has_vllm_flags)
 def check(d: Deployment) -> Iterator[Hit]:
     e = d.engine
     if e is None:

@@ -302,7 +302,7 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: 
         if word.startswith("-") and len(word) > 1 and not _is_number(word):
             flag, eq, val = word.partition("=")
             flag = aliases.get(flag, flag)
-            if flag.startswith("--"):
+            if flag.startswith("--") and not spec.get("literal_flags"):
                 flag = "--" + flag[2:].replace("_", "-")  # vLLM and SGLang accept underscores
                 if known:
                     flag = expand_prefix(flag, known)

@@ -92,6 +92,8 @@ def _run_path(argv: list[str]) -> str:
 def _shell_c_path(script: str) -> str:
     """`sh -c "/scripts/start.sh"` or `sh -c "python3 /scripts/serve.py"`: the file; '' for a longer script."""
     words = script.split()
+    if len(words) == 2 and words[0].rsplit("/", 1)[-1] in _SHELLS:  # sh -c "bash /workload/mount/entrypoint.sh"
+        return words[1]
     if len(words) > 1 and _is_python(words[0]):
         files = [w for w in words[1:] if not w.startswith("-")]
         return files[0] if files and files[0].endswith(".py") else ""
