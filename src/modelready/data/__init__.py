@@ -80,6 +80,21 @@ def version_key(text: str) -> tuple[int, int, int] | None:
 
 
 @cache
+def gated_models() -> list:
+    """Hub repositories gated behind a licence (gated_models.yaml, each with its sources)."""
+    return load_yaml(_text("gated_models.yaml"))
+
+
+def gated(repo_id: str | None) -> dict | None:
+    """The gated_models.yaml entry that covers `repo_id` (a Hub id, compared case-insensitively), or None."""
+    if not repo_id or repo_id.startswith(("/", ".")) or "://" in repo_id:
+        return None
+    low = repo_id.lower()
+    return next((g for g in gated_models() if ("repo" in g and low == g["repo"].lower())
+                 or ("prefix" in g and low.startswith(g["prefix"].lower()))), None)
+
+
+@cache
 def engine_flags() -> dict:
     """Flags per release of the engines other than vLLM (tools/gen_engine_flags.py, from their packages)."""
     return json.loads(_text("engine_flags.json"))
