@@ -29,11 +29,12 @@ def _unknown(result):
 
 
 def test_sglang_flags_are_checked_against_the_pinned_release(run):
+    # argparse's prefix matching: --mem-frac is --mem-fraction-static (an OME runtime in the corpus writes it)
     result = run(LAYOUTS / "sglang-typo.yaml")
     [d] = result.deployments
     assert (d.engine.name, d.engine.version, d.engine.int_setting("port")) == ("sglang", "0.4.3.post2", 8080)
-    [(_, typo), (_, newer)] = _unknown(result)
-    assert typo.startswith("--context-len is not a flag of SGLang 0.4.3.post2") and typo.endswith("did you mean --context-length?")
+    [(_, newer), (_, vllm_flag)] = _unknown(result)
+    assert vllm_flag.startswith("--max-model-len is not a flag of SGLang 0.4.3.post2: the server exits at start")
     assert newer.startswith("--enable-dp-lm-head is not a flag of SGLang 0.4.3.post2") and "it exists in SGLang 0.4.6.post5" in newer
 
 
@@ -65,3 +66,14 @@ def test_the_llama_cpp_server_of_a_real_chart_is_read_with_its_flags(run):
     d = result.deployments[0]
     assert {"-hf", "--host", "--port", "--n-gpu-layers", "--ctx-size"} <= set(d.engine.flags)
     assert not [f for f in result.findings if f.check in ("engine-flag-unknown", "engine-listens-on-loopback")]
+
+
+def test_an_ome_runtime_is_read_and_argparse_prefixes_are_sglang_flags(run):
+    repo = shared_or_skip("corpus", "sgl-project__ome")
+    result = run(repo / "config/runtimes/srt/deepseek-ai/deepseek-v3-0324-rt.yaml", root=repo)
+    [d] = result.deployments
+    e = d.engine
+    assert (d.kind, e.name, e.version, e.int_setting("tensor_parallel"), d.gpus_per_group()) == (
+        "ClusterServingRuntime", "sglang", "0.5.5.post3", 8, 8)
+    assert "--mem-fraction-static" in e.flags and str(e.setting("gpu_memory_utilization").value) == "0.9"  # written --mem-frac
+    assert not [f for f in result.findings if f.severity.name == "error"]

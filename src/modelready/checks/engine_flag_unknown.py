@@ -29,7 +29,7 @@ args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--max-model-len", "8192"]
 from __future__ import annotations
 
 import difflib
-from typing import Iterator
+from typing import Any, Iterator
 
 from .. import data
 from ..normalize.model import Deployment, Engine
@@ -89,19 +89,28 @@ def _other_engine(e: Engine) -> Iterator[Hit]:
     that was since removed is not a certainty."""
     table = data.engine_flags().get(str(e.capability("flag_table")), {}).get("versions", {})
     release = data.flag_release(str(e.capability("flag_table")), e.version)
-    name = e.capability("release_name", e.name)
-    flags = _table_flags([table[release]] if release else list(table.values()), bool(e.capability("literal_flags"))) | e.hosted_flags
-    where = f"{name} {release}" if release else f"any {name} release read ({', '.join(sorted(table))})"
+    literal = bool(e.capability("literal_flags"))
+    flags = _table_flags([table[release]] if release else list(table.values()), literal) | e.hosted_flags
+    where = f"{e.capability('release_name', e.name)} {release}" if release else \
+        f"any {e.capability('release_name', e.name)} release read ({', '.join(sorted(table))})"
     for flag, val in e.flags.items():
-        if not flag.startswith("-") or flag in flags:
-            continue
-        close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.8)
-        other = sorted((v for v, row in table.items() if flag in _table_flags([row], bool(e.capability("literal_flags")))),
-                       key=lambda v: data.version_key(v) or (0, 0, 0))
-        if release is None and not close:
-            continue
-        hint = f"; it exists in {name} {', '.join(other)}" if other else (f"; did you mean {close[0]}?" if close else "")
-        yield Hit(f"{val.raw.split('=')[0]} is not a flag of {where}: the server exits at start{hint}", val.loc)
+        if flag.startswith("-") and flag not in flags:
+            msg = _other_message(e, flag, flags, table, release, literal)
+            if msg:
+                yield Hit(f"{val.raw.split('=')[0]} {msg.format(where=where)}", val.loc)
+
+
+def _other_message(e: Engine, flag: str, flags: set[str], table: dict[str, Any], release: str | None, literal: bool) -> str | None:
+    prefixed = sorted(f for f in flags if f.startswith(flag)) if not literal else []
+    if release is not None and len(prefixed) > 1:  # argparse exits: "ambiguous option"
+        return f"is ambiguous in {{where}}: it abbreviates {', '.join(prefixed[:4])}; the server exits at start"
+    close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.8)
+    if release is None and not close:
+        return None
+    other = sorted((v for v, row in table.items() if flag in _table_flags([row], literal)), key=lambda v: data.version_key(v) or (0, 0, 0))
+    name = e.capability("release_name", e.name)
+    hint = f"; it exists in {name} {', '.join(other)}" if other else (f"; did you mean {close[0]}?" if close else "")
+    return "is not a flag of {where}: the server exits at start" + hint
 
 
 def _table_flags(rows: list[dict[str, list[str]]], literal: bool) -> set[str]:

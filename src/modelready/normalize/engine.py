@@ -97,7 +97,7 @@ def _argv_engine(c: Container, name: str) -> Engine:
     tokens = _argv_tokens(c)
     entry = _entry_index(tokens, spec["detect"]["entrypoints"])
     hosted = host_of(c)
-    known = _vllm_flags(version) if spec.get("flag_table") == "vllm" else None
+    known = _known_flags(name, version, spec)
     if hosted is not None:
         flag_tokens, known = tokens, _hosted(eng, hosted[1], known)
     elif entry is not None:
@@ -272,6 +272,20 @@ def _entry_index(tokens: list[Value], entrypoints: list[str]) -> tuple[int, int]
                 end = i + n
                 return i, end
     return None
+
+
+def _known_flags(name: str, version: str | None, spec: dict[str, Any]) -> set[str] | None:
+    """The flags argparse matches prefixes against (vLLM's, SGLang's): the pinned release's, else every release's.
+    None for a parser that matches whole flags only (llama.cpp's, click's)."""
+    table = spec.get("flag_table")
+    if table == "vllm":
+        return _vllm_flags(version)
+    if not table or spec.get("literal_flags"):
+        return None
+    rows = data.engine_flags().get(table, {}).get("versions", {})
+    release = data.flag_release(table, version)
+    chosen = [rows[release]] if release else list(rows.values())
+    return {"--" + f[2:].replace("_", "-") if f.startswith("--") else f for row in chosen for f in row["flags"]} or None
 
 
 def _vllm_flags(version: str | None) -> set[str]:

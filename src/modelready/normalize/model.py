@@ -351,6 +351,9 @@ class Deployment:
     min_replicas: Value | None = None
     max_replicas: Value | None = None
     max_surge: Value | None = None  # extra pods (or groups) a rolling update starts before stopping old ones
+    # the model an operator CR claims by name (llmaz's modelClaim: the OpenModel its loader fetches), where
+    # the pods' own engine arguments may name another
+    claimed_model: Value | None = None
     secrets: list[Related] = field(default_factory=list)  # Secrets the containers read (env secretKeyRef, envFrom)
     declared_loading: str | None = None  # a ModelSpec's model.loading for it: runtime-pull, baked-image, storage-mount
     injected_probes: str | None = None  # why an operator adds probes the files do not spell out (KubeRay)

@@ -45,7 +45,7 @@ def _deployment(obj: K8sObject, g: Group, traits: kinds.Traits, near: Near) -> D
     _find_model(dep, g)
     dep.min_replicas, dep.max_replicas = g.min_replicas, g.max_replicas
     knative.scale_bounds(obj, dep)
-    dep.max_surge = g.max_surge
+    dep.max_surge, dep.claimed_model = g.max_surge, g.claimed
     dep.pod_labels, dep.pod_annotations = g.pod_labels, g.pod_annotations
     return dep
 
