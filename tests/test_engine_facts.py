@@ -77,3 +77,28 @@ def test_an_ome_runtime_is_read_and_argparse_prefixes_are_sglang_flags(run):
         "ClusterServingRuntime", "sglang", "0.5.5.post3", 8, 8)
     assert "--mem-fraction-static" in e.flags and str(e.setting("gpu_memory_utilization").value) == "0.9"  # written --mem-frac
     assert not [f for f in result.findings if f.severity.name == "error"]
+
+
+_VLLM_034 = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: qwen}
+spec:
+  selector: {matchLabels: {app: qwen}}
+  template:
+    metadata: {labels: {app: qwen}}
+    spec:
+      nodeSelector: {cloud.google.com/gke-accelerator: nvidia-l4}
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.34.0
+          args: ["--model", "Qwen/Qwen2.5-7B-Instruct", "--max-model-len", "8192"%s]
+          resources: {limits: {nvidia.com/gpu: 1}}
+"""
+
+
+def test_the_kv_cache_is_counted_in_vllm_034_blocks_of_64_unless_block_size_is_set(run, tmp_path):
+    assert data.vllm_flags()["block_size_default"]["0.34.0"] == 64  # read from the 0.34.0 wheel (gen_vllm_release)
+    for extra, block in (("", 64), (', "--block-size", "16"', 16)):
+        (tmp_path / "d.yaml").write_text(_VLLM_034 % extra)
+        [d] = run(tmp_path / "d.yaml").deployments
+        assert d.memory is not None and d.memory["block_size"] == block, d.memory

@@ -60,6 +60,8 @@ def _choices(versions: dict[str, Any], release: str | None, flag: str) -> list[s
     """The flag's choices at the pinned release; any release's when it cannot be told."""
     if release:
         return [str(c) for c in versions[release]["choices"].get(flag) or [] if c is not None] or None
+    if any(not v["choices"].get(flag) for v in versions.values()):
+        return None  # a release that takes any value (--block-size from 0.20): unpinned, nothing is certain
     return sorted({str(c) for v in versions.values() for c in v["choices"].get(flag) or [] if c is not None}) or None
 
 
