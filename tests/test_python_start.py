@@ -68,7 +68,8 @@ def test_sglang_engine_and_open_calls():
     assert py.engine == "sglang" and py.flags["--tp-size"].value == 2 and "**kw" in py.open_args
     cli = _read("from vllm import AsyncEngineArgs\nimport argparse\np = argparse.ArgumentParser()\n"
                 "p.add_argument('--port')\nAsyncEngineArgs.add_cli_args(p)\nargs = AsyncEngineArgs.from_cli_args(p.parse_args())\n")
-    assert cli is None or cli.open_args  # the engine's arguments are the script's command line
+    assert cli is not None and cli.call == "AsyncEngineArgs.from_cli_args" and "command line" in cli.open_args
+    assert cli.flags == {} and cli.script_flags == {"--port"}  # p.parse_args() is no model
 
 
 def test_a_script_without_an_engine_call_or_that_does_not_parse_is_no_engine():
@@ -94,3 +95,19 @@ def test_python_c_inline_code_is_read(run, tmp_path):
     result = run(tmp_path)
     [f] = [f for f in result.findings if f.check == "engine-flag-unknown"]
     assert f.loc.line == 16 and "max_num_seq" in f.message  # a keyword is never abbreviated, unlike a flag
+
+
+def test_a_script_that_takes_the_engine_arguments_from_its_command_line_has_them_checked(run, tmp_path):
+    (tmp_path / "serve.py").write_text(
+        "import argparse\nfrom vllm.engine.arg_utils import AsyncEngineArgs\nfrom vllm.engine.async_llm_engine import AsyncLLMEngine\n"
+        "parser = argparse.ArgumentParser()\nparser.add_argument('--port', type=int, default=8000)\n"
+        "parser = AsyncEngineArgs.add_cli_args(parser)\nargs = parser.parse_args()\n"
+        "engine = AsyncLLMEngine.from_engine_args(AsyncEngineArgs.from_cli_args(args))\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM vllm/vllm-openai:v0.10.2\nWORKDIR /srv\nCOPY serve.py .\nENTRYPOINT []\n"
+        'CMD ["python3", "serve.py", "--model", "Qwen/Qwen2.5-7B-Instruct", "--port", "9000", "--max-model-length", "8192"]\n')
+    result = run(tmp_path)
+    [d] = result.deployments
+    assert d.engine.flags["--port"].value == "9000" and d.model.id == "Qwen/Qwen2.5-7B-Instruct"
+    [f] = [f for f in result.findings if f.check == "engine-flag-unknown"]
+    assert f.message.startswith("--max-model-length is not a flag of vLLM 0.10.2") and f.loc.line == 5

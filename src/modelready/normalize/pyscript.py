@@ -83,6 +83,9 @@ def _engine_call(call: ast.Call, names: dict[str, tuple[str, str]]) -> tuple[str
     f = call.func
     if isinstance(f, ast.Name) and f.id in names and names[f.id][1] != "*":
         return names[f.id]
+    if isinstance(f, ast.Attribute) and f.attr == "from_cli_args" and isinstance(f.value, ast.Name) and f.value.id in names \
+            and names[f.value.id][1] != "*":  # AsyncEngineArgs.from_cli_args(args): the script's command line
+        return names[f.value.id][0], names[f.value.id][1] + ".from_cli_args"
     if isinstance(f, ast.Attribute):  # vllm.LLM(...), sgl.Engine(...), vllm.engine.arg_utils.EngineArgs(...)
         root = f.value
         while isinstance(root, ast.Attribute):
@@ -125,7 +128,7 @@ class _Reader:
     def engine(self, call: ast.Call, hit: tuple[str, str], nodes: list[ast.AST]) -> PyEngine:
         engine, cls = hit
         eng = PyEngine(engine, cls, self.loc(call))
-        if call.args and engine == "vllm":  # LLM(model, ...): the first positional parameter is the model
+        if call.args and engine == "vllm" and not cls.endswith(".from_cli_args"):  # LLM(model, ...): the first positional parameter is the model
             eng.flags["--model"] = self.value(call.args[0], "model")
         for kw in call.keywords:
             if kw.arg is None:
