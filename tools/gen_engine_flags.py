@@ -3,7 +3,7 @@ engines other than vLLM, read from their released packages, never by importing t
 
     pip download --no-deps --only-binary :all: sglang==0.5.23 -d /tmp/w      (any number of releases)
     pip download --no-deps --no-binary :all: llama-cpp-python==0.3.36 -d /tmp/w
-    python tools/gen_engine_flags.py /tmp/w/sglang-*.whl /tmp/w/llama_cpp_python-*.tar.gz [serve.py@<source>]
+    python tools/gen_engine_flags.py /tmp/w/sglang-*.whl /tmp/w/llama_cpp_python-*.tar.gz [serve.py@<source>] [ollama-src@<version>]
 
 - SGLang (a wheel): every literal `add_argument("--x", ...)` of sglang/srt/server_args.py and, from the
   releases that declare fields as `A[T, help]` / `A[T, Arg(...)]` (sglang/srt/arg_groups/fields/*.py),
@@ -13,6 +13,8 @@ engines other than vLLM, read from their released packages, never by importing t
   server's parser takes (examples COMMON or SERVER, not excluded from SERVER).
 - TensorRT-LLM's `trtllm-serve serve` (tensorrt_llm/commands/serve.py from its wheel, or that file given as
   `path@source`: the wheel is over 2 GB): the names of the click options of the `serve` command.
+- Ollama (Go, no Python package: a source tree or its envconfig/config.go given as `path@version`, e.g. from
+  `git archive` of a tag): every `"OLLAMA_..."` name its Go files read; an Ollama server ignores any other.
 The source of each release and the date are recorded in the data. Run by hand.
 """
 
@@ -117,6 +119,13 @@ def trtllm(text: str, source: str) -> tuple[str, dict[str, object]]:
         "flags": sorted(flags | {"--help"}), "source": f"{source} (tensorrt_llm/commands/serve.py, the serve command's click options)"}
 
 
+def ollama(path: Path, version: str) -> tuple[str, dict[str, object]]:
+    files = [path] if path.is_file() else sorted(path.rglob("*.go"))
+    names = {n for f in files if not f.name.endswith("_test.go") for n in re.findall(r'"(OLLAMA_[A-Z0-9_]+)"', f.read_text(errors="replace"))}
+    where = "envconfig/config.go" if path.is_file() else "its Go files"
+    return version, {"flags": [], "env": sorted(names), "source": f"ollama/ollama {version} ({where})"}
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
@@ -131,13 +140,15 @@ def main(argv: list[str]) -> int:
             engine, (version, row) = "llamacpp", llamacpp(path)
         elif path.name.startswith("tensorrt_llm-"):
             engine, (version, row) = "trtllm", trtllm(_wheel_texts(path, "tensorrt_llm/commands/")["tensorrt_llm/commands/serve.py"], path.name)
+        elif "ollama" in str(path) and "@" in arg:
+            engine, (version, row) = "ollama", ollama(path, arg.split("@", 1)[1])
         elif path.name == "serve.py" and "@" in arg:
             engine, (version, row) = "trtllm", trtllm(path.read_text(), arg.split("@", 1)[1])
         else:
             raise SystemExit(f"not a known package: {path.name}")
         row["source"] = f"{row['source']}, read {today} by tools/gen_engine_flags.py"
         data.setdefault(engine, {}).setdefault("versions", {})[version] = row
-        print(f"{engine} {version}: {len(row['flags'])} flags")  # type: ignore[arg-type]
+        print(f"{engine} {version}: {len(row['flags'])} flags, {len(row.get('env') or [])} env")  # type: ignore[arg-type]
     OUT.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     return 0
 
