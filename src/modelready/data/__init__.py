@@ -80,6 +80,38 @@ def version_key(text: str) -> tuple[int, int, int] | None:
 
 
 @cache
+def gated_models() -> list:
+    """Hub repositories gated behind a licence (gated_models.yaml, each with its sources)."""
+    return load_yaml(_text("gated_models.yaml"))
+
+
+def gated(repo_id: str | None) -> dict | None:
+    """The gated_models.yaml entry that covers `repo_id` (a Hub id, compared case-insensitively), or None."""
+    if not repo_id or repo_id.startswith(("/", ".")) or "://" in repo_id:
+        return None
+    low = repo_id.lower()
+    return next((g for g in gated_models() if ("repo" in g and low == g["repo"].lower())
+                 or ("prefix" in g and low.startswith(g["prefix"].lower()))), None)
+
+
+@cache
+def engine_flags() -> dict:
+    """Flags per release of the engines other than vLLM (tools/gen_engine_flags.py, from their packages)."""
+    return json.loads(_text("engine_flags.json"))
+
+
+def flag_release(engine: str, version: str | None) -> str | None:
+    """The newest release of `engine` in engine_flags.json at or before `version`; None when unpinned,
+    unreadable or older than every release read (then no one release's flags are certain)."""
+    key = version_key(version) if version else None
+    if key is None:
+        return None
+    known = sorted((v for v in engine_flags().get(engine, {}).get("versions", {}) if version_key(v)), key=lambda v: version_key(v) or (0, 0, 0))
+    at_or_before = [k for k in known if (version_key(k) or (0, 0, 0)) <= key]  # a source tree read at a commit is no release
+    return at_or_before[-1] if at_or_before else None
+
+
+@cache
 def memory() -> dict:
     return load_yaml(_text("memory.yaml"))
 
