@@ -27,6 +27,7 @@ class Traits:
     managed_service: bool = False  # the operator creates the Service itself
     partial: bool = False  # an operator completes the pod: missing volumes and probes prove nothing
     image_only: bool = False  # an image's own start (Dockerfile ENTRYPOINT/CMD): no pod, no cluster settings to judge
+    batch: bool = False  # runs to completion (a Job): accelerators alone make it training or a batch run, not serving
 
 
 @dataclass(frozen=True)
@@ -420,5 +421,6 @@ class Deployment:
 
     @property
     def serving(self) -> bool:
-        """Checks about model serving apply: an engine was recognised or accelerators are requested."""
-        return (self.engine is not None and self.engine.name != "other") or self.gpus_per_group() > 0
+        """Checks about model serving apply: an engine was recognised, or accelerators are requested by a workload
+        that keeps running (a Job's GPUs train or run a batch, unless an engine is what it starts)."""
+        return (self.engine is not None and self.engine.name != "other") or (not self.traits.batch and self.gpus_per_group() > 0)
