@@ -70,12 +70,18 @@ def validate(objects: Iterable[Any], version: str) -> list[Finding]:
 
 
 # JSON types as jsonschema's default type checker decides them (an integral float is an integer; a bool is no number)
-_TYPES: dict[str, Any] = {
-    "object": lambda v: isinstance(v, dict), "array": lambda v: isinstance(v, list), "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool), "null": lambda v: v is None,
-    "integer": lambda v: not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float) and v.is_integer())),
-    "number": lambda v: not isinstance(v, bool) and isinstance(v, (int, float)),
-}
+_PY_TYPES: dict[str, type | tuple[type, ...]] = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+
+
+def _is(value: Any, name: Any) -> bool:
+    simple = _PY_TYPES.get(name) if isinstance(name, str) else None
+    if simple is not None:
+        return isinstance(value, simple)
+    if isinstance(value, bool) or name not in ("integer", "number"):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and (name == "number" or value.is_integer()))
+
+
 _PLAIN = (dict, list, str, bool, int, float, type(None))
 
 
@@ -110,7 +116,7 @@ class _At:
 
 
 def _type_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
-    return any(_TYPES.get(t, lambda v: False)(value) for t in (want if isinstance(want, list) else [want]))
+    return any(_is(value, t) for t in want) if isinstance(want, list) else _is(value, want)
 
 
 def _ref_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
