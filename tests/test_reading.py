@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .conftest import shared_or_skip
 
 LAYOUTS = Path(__file__).parent / "layouts"
@@ -235,3 +237,31 @@ def test_custom_resources_are_validated_by_their_operators_published_crds(run, t
     sources = json.loads((schema.CRD_SCHEMAS / "SOURCES.json").read_text(encoding="utf-8"))
     assert sorted(sources) == sorted(p.name for p in schema.CRD_SCHEMAS.glob("*.json.gz"))
     assert all(s["licence"] and len(s["commit"]) == 40 and s["repo"] and s["version"] for s in sources.values())
+
+
+CRD_FIXTURES = Path(__file__).parent / "fixtures" / "crds"
+
+
+@pytest.mark.parametrize("name, typo, line_of, source", [
+    ("knative-service.yaml", ("      containerConcurrency: 32", "      containerConcurency: 32"), "      containerConcurency", "knative/serving"),
+    ("nimcache.yaml", ("      size: \"50Gi\"", "      sise: \"50Gi\""), "      sise", "NVIDIA/k8s-nim-operator"),
+    ("inferenceobjective.yaml", ("  priority: 2", "  priority: \"2\""), "  priority: \"2\"", "gateway-api-inference-extension v1.5.0"),
+    ("inferencemodel.yaml", ("  criticality: Critical", "  criticality: Urgent"), "  criticality: Urgent", "gateway-api-inference-extension v0.5.1"),
+    ("nim-operator-nim-service.yaml", ("  replicas: 1", "  replica: 1"), "  replica: 1", "NVIDIA/k8s-nim-operator"),
+])
+def test_knative_nim_and_inference_extension_resources_validate_by_their_crds(run, tmp_path, name, typo, line_of, source):
+    """Each published example is valid as written (a null the API server prunes included); one typo is one finding
+    at its line, naming the CRD's repository and release. `scope: all`: a lone InferenceObjective serves nothing itself."""
+    from modelready.config import Config
+
+    src = CRD_FIXTURES / name if (CRD_FIXTURES / name).is_file() else \
+        shared_or_skip("corpus", "NVIDIA__nim-deploy") / "cloud-service-providers" / "aws" / "eks" / "storage" / name
+    text = src.read_text(encoding="utf-8")
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    assert not [f for f in run(tmp_path, config=Config(scope="all")).findings if f.check == "manifest-schema-invalid"]
+    broken = text.replace(*typo, 1)
+    assert broken != text
+    (tmp_path / name).write_text(broken, encoding="utf-8")
+    found = [f for f in run(tmp_path, config=Config(scope="all")).findings if f.check == "manifest-schema-invalid"]
+    assert len(found) == 1 and "None" not in found[0].message and f"CRD of {'' if '/' in source else 'kubernetes-sigs/'}{source}" in found[0].message, found
+    assert found[0].loc.line == next(i for i, line in enumerate(broken.splitlines(), 1) if line.startswith(line_of))
