@@ -31,29 +31,33 @@ from .report import inert
 class Result(Loaded):
     deployments: list[Deployment] = field(default_factory=list)
     spec_views: list[spec_views.SpecView] = field(default_factory=list)  # one per ModelSpec
+    scans: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)  # catalog item -> (ran|skipped, why, evidence)
+    scan_runs: list[dict[str, Any]] = field(default_factory=list)  # the report's record of each scanner process
 
     def active_findings(self) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed]
 
 
 def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None, charts: set[str] | None = None,
-        wants: Callable[[str], bool] | None = None, focus: Any = None) -> Result:
+        wants: Callable[[str], bool] | None = None, focus: Any = None, misconfig: bool | str = False) -> Result:
     """`charts`: render only these chart dirs (repository-relative), `wants(rel)`: load only the plain files and
     kustomizations it accepts; `focus(result)`: a predicate on (subject, file) choosing what checks run on;
-    None: everything found (app.scope decides these for a pull request)."""
+    None: everything found (app.scope decides these for a pull request). `misconfig`: Trivy's bundled checks too
+    (scan/misconfig.py), as `modelready check` and the Action run them; a path: that trivy binary."""
     # The parsed trees hold no reference cycles, yet every collection would walk them (a third of a
     # 10,000-manifest run): the collector is off while they are built, and they are frozen afterwards.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(paths, config, root, today, charts, wants, focus)
+        return _run(paths, config, root, today, charts, wants, focus, misconfig)
     finally:
         gc.freeze()
         if enabled:
             gc.enable()
 
 
-def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, charts: set[str] | None, wants, focus) -> Result:  # type: ignore[no-untyped-def]
+def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, charts: set[str] | None, wants, focus,  # type: ignore[no-untyped-def]
+         misconfig: bool | str) -> Result:
     root = root.resolve()
     found = discover(paths, root, config.exclude)
     if charts is not None:  # a pull request's scope: the other charts are not its business
@@ -68,6 +72,8 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     loaded.values_seen = []
     res = Result(**vars(loaded))
     _normalize(res, root, found, config)
+    job = _start_misconfig(res, config, misconfig)  # Trivy runs in its own process while the checks run here
+    _tools(res, config)
     subjects = _subjects(res)
     if focus is not None:
         keep = focus(res)
@@ -76,9 +82,41 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     # the loaders' own checks ran on every file read and every values set rendered
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"} | checked.applied
     res.errors += checked.errors
-    res.findings = runner.merge_renders(runner.dedupe(res.findings + checked.findings))
+    own = runner.dedupe(res.findings + checked.findings)
+    res.findings = runner.merge_renders(own + _collect_misconfig(res, job, own))
     scope_to_serving(res, config)
     return res
+
+
+def _start_misconfig(res: Result, config: Config, wanted: bool | str) -> Any:
+    """Trivy's config scan of the serving scope's objects (all objects under `scope: all`) and the Dockerfiles."""
+    if not wanted:
+        return None
+    from .scan import misconfig, trivy
+
+    with isolate.guard(res, "starting Trivy's misconfiguration checks"):
+        objects = res.objects if config.scope == "all" else _in_serving_scope(res)
+        binary = trivy.locate(wanted if isinstance(wanted, str) else None)  # None: --trivy-bin not given
+        timeout = int(config.trivy.get("timeout") or misconfig.TIMEOUT_S)
+        return misconfig.start(objects, [d.file for d in res.dockerfiles], res.root, binary, timeout)
+    return None
+
+
+def _collect_misconfig(res: Result, job: Any, own: list[Finding]) -> list[Finding]:
+    if job is None:
+        return []
+    with isolate.guard(res, "reading Trivy's misconfiguration findings"):
+        found, res.scans["pod-permissions"] = job.collect(own)
+        res.tools["trivy"] = job.why
+        res.scan_runs += [job.run] if job.run else []
+        return list(found)
+    return []
+
+
+def _in_serving_scope(res: Result) -> list[Any]:
+    """The objects of the files and renders that hold a serving deployment or what links to one."""
+    places = runner.serving_places(res.deployments)
+    return [o for o in res.objects if (o.origin or o.file) in places or o.file in places]
 
 
 def scope_to_serving(res: Result, config: Config) -> None:
@@ -126,6 +164,10 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
                 d.memory = memory(d)
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
                      for o in res.objects for message, loc in o.problems]
+
+
+def _tools(res: Result, config: Config) -> None:
+    """The schemas and hadolint, each failing alone."""
     with isolate.guard(res, "validating manifests against the Kubernetes schemas"):
         _validate(res, config)
     with isolate.guard(res, "linting Dockerfiles with hadolint"):
@@ -145,10 +187,8 @@ def _validate(res: Result, config: Config) -> None:
         return
     res.tools["kubernetes-schemas"] = f"Kubernetes {version} (kubernetes-validate)"
     typed = {(f.loc.file, f.loc.line) for f in res.findings if f.check == "field-type-invalid"}
-    objects = res.objects
-    if config.scope == "serving":  # what would only be info is not worth its time (a third of a 3,000-object run)
-        places = runner.serving_places(res.deployments)
-        objects = [o for o in objects if (o.origin or o.file) in places or o.file in places]
+    # under scope: serving, what would only be info is not worth its time (a third of a 3,000-object run)
+    objects = res.objects if config.scope == "all" else _in_serving_scope(res)
     res.findings += [f for f in schema.validate(objects, version) if (f.loc.file, f.loc.line) not in typed]
 
 
