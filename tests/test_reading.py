@@ -145,6 +145,9 @@ def test_kustomize_components_render_through_their_overlay_and_failures_read_cle
     [prod] = [d for d in result.deployments if d.origin == "overlays/prod@kustomize"]
     assert prod.name == "prod-llama-8b" and prod.pods[0].host_namespaces  # the Component's patch applied
     assert prod.loc.file == "base/vllm.yaml"  # located at its source, not at a line of the rendered stream
+    # what the Component's patch sets is located in the patch: hostNetwork at its line there, not at the base
+    [privileged] = [f for f in result.findings if f.check == "pod-privileged" and f.subject == prod.id]
+    assert (privileged.loc.file, privileged.loc.line) == ("components/h100/h100.yaml", 10)
     kfiles = {f.loc for f in result.findings if f.loc.file.endswith("kustomization.yaml")}
     assert all(loc.line <= len((layout / loc.file).read_text().splitlines()) for loc in kfiles)
     [failed] = [f for f in result.findings if f.check == "input-unreadable"]
@@ -265,3 +268,23 @@ def test_knative_nim_and_inference_extension_resources_validate_by_their_crds(ru
     found = [f for f in run(tmp_path, config=Config(scope="all")).findings if f.check == "manifest-schema-invalid"]
     assert len(found) == 1 and "None" not in found[0].message and f"CRD of {'' if '/' in source else 'kubernetes-sigs/'}{source}" in found[0].message, found
     assert found[0].loc.line == next(i for i, line in enumerate(broken.splitlines(), 1) if line.startswith(line_of))
+
+
+def test_a_json_6902_patch_locates_what_it_adds_in_the_patch_file(run, tmp_path):
+    """An overlay adding a securityContext by a JSON 6902 operation (kustomize `patches:` with a target): the finding
+    on what it adds points at the operation's file and line."""
+    import shutil
+
+    shutil.copytree(LAYOUTS / "kustomize-components" / "base", tmp_path / "base")
+    (tmp_path / "overlays" / "gpu").mkdir(parents=True)
+    (tmp_path / "overlays" / "gpu" / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\npatches:\n"
+        "  - path: privileged.yaml\n    target:\n      kind: Deployment\n      name: llama-8b\n", encoding="utf-8")
+    (tmp_path / "overlays" / "gpu" / "privileged.yaml").write_text(
+        "# RDMA \"needs\" it\n- op: add\n  path: /spec/template/spec/containers/0/securityContext\n  value:\n    privileged: true\n",
+        encoding="utf-8")
+    result = run(tmp_path)
+    [d] = [d for d in result.deployments if d.origin == "overlays/gpu@kustomize"]
+    [privileged] = [f for f in result.findings if f.check == "pod-privileged" and f.subject == d.id]
+    assert (privileged.loc.file, privileged.loc.line) == ("overlays/gpu/privileged.yaml", 5)
+    assert d.loc.file == "base/vllm.yaml"
