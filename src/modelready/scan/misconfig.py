@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..discover import read_inside
 from ..findings import Finding, Loc, Severity
 from ..masking import MASK, TOKENS
 
@@ -210,8 +210,12 @@ def start(objects: list[Any], dockerfiles: list[str], root: Path, binary: str | 
         (Path(tmp.name) / f"o{i}.yaml").write_text(text, encoding="utf-8")
         job.sources[f"o{i}.yaml"] = Source(o.subject, o, paths)
     for i, rel in enumerate(dockerfiles):
+        try:
+            data = read_inside(root / rel, root)  # never a link out of the repository
+        except OSError:
+            continue
         (Path(tmp.name) / f"d{i}").mkdir()
-        shutil.copyfile(root / rel, Path(tmp.name) / f"d{i}" / "Dockerfile")
+        (Path(tmp.name) / f"d{i}" / "Dockerfile").write_bytes(data)
         job.sources[f"d{i}/Dockerfile"] = Source(rel, file=rel)
     scanners = ",".join(s for s, some in (("kubernetes", workloads), ("dockerfile", dockerfiles)) if some)
     try:
