@@ -281,10 +281,12 @@ def test_a_json_6902_patch_locates_what_it_adds_in_the_patch_file(run, tmp_path)
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\npatches:\n"
         "  - path: privileged.yaml\n    target:\n      kind: Deployment\n      name: llama-8b\n", encoding="utf-8")
     (tmp_path / "overlays" / "gpu" / "privileged.yaml").write_text(
-        "# RDMA \"needs\" it\n- op: add\n  path: /spec/template/spec/containers/0/securityContext\n  value:\n    privileged: true\n",
+        "# RDMA \"needs\" it\n- op: add\n  path: /spec/template/spec/containers/0/securityContext\n  value:\n    privileged: true\n"
+        # an argument put first in a list, as vllm-project/production-stack's operator/config/default/manager_metrics_patch.yaml does
+        "- op: add\n  path: /spec/template/spec/containers/0/args/0\n  value: --enable-prefix-caching\n",
         encoding="utf-8")
     result = run(tmp_path)
     [d] = [d for d in result.deployments if d.origin == "overlays/gpu@kustomize"]
     [privileged] = [f for f in result.findings if f.check == "pod-privileged" and f.subject == d.id]
     assert (privileged.loc.file, privileged.loc.line) == ("overlays/gpu/privileged.yaml", 5)
-    assert d.loc.file == "base/vllm.yaml"
+    assert d.loc.file == "base/vllm.yaml" and d.engine_container.args[0] == "--enable-prefix-caching"

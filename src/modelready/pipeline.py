@@ -72,7 +72,7 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     loaded.values_seen = []
     res = Result(**vars(loaded))
     _normalize(res, root, found, config)
-    job = _start_misconfig(res, config, misconfig)  # Trivy runs in its own process while the checks run here
+    job = _start_misconfig(res, config, misconfig, focus)  # Trivy runs in its own process while the checks run here
     _tools(res, config)
     subjects = _subjects(res)
     if focus is not None:
@@ -88,17 +88,20 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     return res
 
 
-def _start_misconfig(res: Result, config: Config, wanted: bool | str) -> Any:
-    """Trivy's config scan of the serving scope's objects (all objects under `scope: all`) and the Dockerfiles."""
+def _start_misconfig(res: Result, config: Config, wanted: bool | str, focus: Any) -> Any:
+    """Trivy's config scan of the serving scope's objects (all objects under `scope: all`) and the Dockerfiles; of a
+    pull request's business only, when `focus` says what that is."""
     if not wanted:
         return None
     from .scan import misconfig, trivy
 
     with isolate.guard(res, "starting Trivy's misconfiguration checks"):
-        objects = res.objects if config.scope == "all" else _in_serving_scope(res)
+        keep = focus(res) if focus is not None else (lambda _subject, _file: True)
+        objects = [o for o in (res.objects if config.scope == "all" else _in_serving_scope(res)) if keep(o.subject, o.file)]
+        dockerfiles = [d.file for d in res.dockerfiles if keep(d.file, d.file)]
         binary = trivy.locate(wanted if isinstance(wanted, str) else None)  # None: --trivy-bin not given
         timeout = int(config.trivy.get("timeout") or misconfig.TIMEOUT_S)
-        return misconfig.start(objects, [d.file for d in res.dockerfiles], res.root, binary, timeout)
+        return misconfig.start(objects, dockerfiles, res.root, binary, timeout)
     return None
 
 

@@ -299,8 +299,11 @@ def reconcile(rendered: list[K8sObject], raw: list[K8sObject], kdir: Path, root:
         _pair(o.body, src.body, lines, src.body.line)
         patched: dict[int, Loc] = {}
         for file, target, patch in patches:
-            if _targets(target, patch, o.kind, name):
-                _pair_patch(o.body, src.body, patch, file, patched)
+            try:
+                if _targets(target, patch, o.kind, name):
+                    _pair_patch(o.body, src.body, patch, file, patched)
+            except (AttributeError, TypeError, ValueError, IndexError, KeyError, RecursionError):
+                continue  # a patch shape not followed here: its keys keep the base's lines
         o.locator = _locator(src.file, lines, patched)
     return covered
 
@@ -361,7 +364,7 @@ def _pair_items(out: YList, base: object, patch: YList, file: str, patched: dict
             continue
         b = _same_item(base, item)
         if b is None:  # an item the patch adds
-            patched.setdefault(out.lines.get(i, 0), Loc(file, patch.lines.get(j, patch.line)))
+            patched.setdefault(_at(out, i), Loc(file, _at(patch, j) or patch.line))
         _pair_patch(out[i], base[b] if b is not None else None, item, file, patched)  # type: ignore[index]
 
 
@@ -379,9 +382,16 @@ def _pair_ops(out: YMap, ops: YList, file: str, patched: dict[int, Loc]) -> None
         node, key = _pointer(out, str(op.get("path") or ""))
         if node is None:
             continue
-        patched.setdefault(node.lines.get(key, 0), Loc(file, op.line))
+        patched.setdefault(_at(node, key), Loc(file, op.line))
         if "value" in op and isinstance(node, YMap):
             _pair_patch(node.get(key), None, op["value"], file, patched)
+
+
+def _at(node: YMap | YList, key: object) -> int:
+    """The line of a map's key or a list's item (YList keeps a list of lines, YMap a map)."""
+    if isinstance(node, YList):
+        return node.lines[key] if isinstance(key, int) and 0 <= key < len(node.lines) else 0
+    return int(node.lines.get(key, 0))
 
 
 def _same_item(items: object, item: object) -> int | None:

