@@ -25,6 +25,7 @@ from .normalize.resolve import resolve_all
 from .normalize.kinds import Near
 from .normalize.workloads import not_read, to_deployments
 from .report import inert
+from .scan import hadolint
 
 
 @dataclass
@@ -65,6 +66,16 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     if wants is not None:
         found.files = [(p, k) for p, k in found.files if wants(rel(p, root))]
         found.kustomizations = [d for d in found.kustomizations if wants(rel(d, root) + "/kustomization.yaml")]
+    # the slowest tool: started now, beside loading and normalizing, collected last
+    linting = hadolint.start(root, [rel(p, root) for p, kind in found.files if kind == "dockerfile"])
+    try:
+        return _pipeline(found, linting, config, root, today, focus, misconfig)
+    finally:
+        linting.close()
+
+
+def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Path, today: dt.date | None, focus: Any,
+              misconfig: bool | str) -> Result:
     loaded = load(found, config, root)
     # secret values in the files (and what a template makes of them) are masked wherever text leaves
     for tree in loaded.values_seen + [o.body for o in loaded.objects]:
@@ -73,7 +84,7 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     res = Result(**vars(loaded))
     _normalize(res, root, found, config)
     job = _start_misconfig(res, config, misconfig, focus)  # Trivy runs in its own process while the checks run here
-    _tools(res, config)
+    _tools(res, config, linting)
     subjects = _subjects(res)
     if focus is not None:
         keep = focus(res)
@@ -153,7 +164,7 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
         res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
     with isolate.guard(res, "resolving models"):
         resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub(token=config.hf_token) if config.online else None,
-                    guard=lambda d: isolate.guard(res, "resolving the model of " + d.ref, d.loc.file))
+                    guard=lambda d: isolate.guard(res, "resolving the model of " + d.ref, d.loc.file), objects=res.objects)
     with isolate.guard(res, "pricing GPUs"):
         from .normalize import cost
 
@@ -169,14 +180,12 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
                      for o in res.objects for message, loc in o.problems]
 
 
-def _tools(res: Result, config: Config) -> None:
-    """The schemas and hadolint, each failing alone."""
+def _tools(res: Result, config: Config, linting: hadolint.Run) -> None:
+    """The schemas and hadolint's findings, each failing alone."""
     with isolate.guard(res, "validating manifests against the Kubernetes schemas"):
         _validate(res, config)
     with isolate.guard(res, "linting Dockerfiles with hadolint"):
-        from .scan import hadolint
-
-        linted, res.tools["hadolint"] = hadolint.scan(res.root, [d.file for d in res.dockerfiles])
+        linted, res.tools["hadolint"] = linting.collect({d.file for d in res.dockerfiles})
         res.findings += linted
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import posixpath
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from typing import Any
 from ..load.artifacts import ModelConfig
 from .accelerator import from_table, gpu_of
 from .architecture import ModelArch, Quant
-from .hub import Hub
+from .hub import INDEX, Hub
 from .link import Guard
 from .model import Deployment, Gpu, ResolvedModel as ResolvedModel  # re-exported: its home is model.py
 from .specs import SpecView
@@ -45,10 +46,15 @@ def table() -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 def resolve_all(deployments: list[Deployment], configs: list[ModelConfig], spec_views: list[SpecView], hub: Hub | None = None,
-                guard: Guard | None = None) -> None:
+                guard: Guard | None = None, objects: Any = ()) -> None:
     """Set `d.resolved` and `d.gpu` on every deployment with an engine or accelerators.
 
-    `guard(deployment)` gives a context in which one deployment's resolution may fail alone."""
+    `guard(deployment)` gives a context in which one deployment's resolution may fail alone; `objects`, the
+    files' Kubernetes objects, hold the Karpenter NodePools whose requirements name a GPU."""
+    from .accelerator import pooled
+    from .karpenter import pools
+
+    known = pools(objects)
     spec_of = {id(d): v for v in spec_views for d in v.deployments}
     for d in deployments:
         if not d.serving:
@@ -56,7 +62,7 @@ def resolve_all(deployments: list[Deployment], configs: list[ModelConfig], spec_
         with (guard(d) if guard else nullcontext()):
             spec = spec_of.get(id(d))
             d.resolved = resolve(d, configs, spec, hub)
-            d.gpu = gpu_of(d) or _spec_gpu(spec)
+            d.gpu = gpu_of(d) or pooled(d, known) or _spec_gpu(spec)
             d.typical_tokens = _typical(spec)
 
 
@@ -138,7 +144,8 @@ def _from_repository(ask: _Ask) -> ResolvedModel | None:
         if found is None:
             return None
         cfg, why = found
-        arch, file = ModelArch.from_config(cfg.data, cfg.quantize_config, stored_bytes=cfg.weights_total), cfg.file
+        arch = ModelArch.from_config(cfg.data, cfg.quantize_config, stored_bytes=cfg.weights_total, tensor_names=cfg.tensor_names)
+        file = cfg.file
         why += "; stored weights from model.safetensors.index.json" if cfg.weights_total else ""
     return ResolvedModel(ask.name or file, arch, f"config.json at {file}{why}", "repo", True) if arch else None
 
@@ -147,11 +154,13 @@ def _from_hub(ask: _Ask) -> ResolvedModel | None:
     if ask.hub is None or not ask.hub_id:
         return None
     data, counts, where, note = ask.hub.fetch(ask.hub_id, ask.d.model.revision)
-    arch = ModelArch.from_config(data, None, counts) if data is not None else None
+    total, names = ask.hub.index(ask.hub_id, ask.d.model.revision)
+    arch = ModelArch.from_config(data, None, counts, stored_bytes=total, tensor_names=names) if data is not None else None
     if arch is None:
         ask.notes += [note] if note else []
         return None
     exact = "; exact parameters from safetensors headers" if counts else ""
+    exact += f"; {len(names)} tensors and the stored size from {INDEX}" if total else ""
     return ResolvedModel(ask.name or ask.hub_id, arch, f"config.json from {where}{exact}", "hub", True, notes=(note,) if note else ())
 
 
@@ -212,8 +221,8 @@ def quant_from_name(name: str) -> Quant | None:
 def _repo_config(d: Deployment, configs: list[ModelConfig], hub_id: str | None, folder: str | None) -> tuple[ModelConfig, str] | None:
     wanted = {x.lower() for x in (folder, hub_id.rsplit("/", 1)[-1] if hub_id else None) if x}
     for c in configs:
-        parent = PurePosixPath(c.file).parent
-        if parent.name.lower() in wanted or (hub_id and str(parent).lower().endswith(hub_id.lower())):
+        parent = posixpath.dirname(c.file).lower()
+        if posixpath.basename(parent) in wanted or (hub_id and parent.endswith(hub_id.lower())):
             return c, ""
     chart = d.origin.split("@", 1)[0] if "@" in d.origin else None
     if chart:
