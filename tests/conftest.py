@@ -13,6 +13,13 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
+# Every `modelready check` runs Trivy's bundled checks where Trivy is installed: about 5 s of CPU a run. Tests of
+# other behaviour run without it (TRIVY_BIN names no binary: "not found", said in the report); the tests of the
+# scan itself (tests/test_trivy.py) point TRIVY_BIN back at the real binary.
+from modelready.scan.trivy import locate as _locate_trivy  # noqa: E402
+
+TRIVY = _locate_trivy()
+os.environ["TRIVY_BIN"] = str(Path(__file__).parent / "no-trivy-in-this-test")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -127,3 +127,15 @@ def test_check_in_every_format_starts_no_command_and_leaks_no_token(workspace, f
     no_command_lines(proc.stdout, proc.stderr)
     if fmt == "markdown":
         assert_inert(proc.stdout, "https://github.com/modelready/modelready/")  # no links but the checks' docs without a repository
+
+
+def test_a_long_secret_is_learned_and_masked_without_deep_recursion():
+    """A PEM key or a service-account JSON in a Secret (kubeflow/manifests holds such): thousands of characters, masked
+    like a token, where one regular-expression branch a character once ran past Python's recursion limit."""
+    from modelready.report import inert
+
+    known = type(inert.KNOWN)()  # a fresh one: the run-wide KNOWN stays as other tests left it
+    key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" + "".join(chr(65 + (i * 7919) % 26) for i in range(6000))
+    known.learn(key)
+    known.learn("hf_abcdefgh12345678")
+    assert known.sub(f"a {key} b hf_abcdefgh12345678 c") == f"a {inert.REDACTED} b {inert.REDACTED} c"

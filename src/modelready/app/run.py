@@ -85,11 +85,13 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     charts = None if scope is None or scope.all_charts else scope.charts
     wants = None if scope is None else scope.wants
     focus = None if scope is None else (lambda res: focus_of(res, scope.changed, scope.linked))
-    result = pipeline.run(paths, config, root, charts=charts, wants=wants, focus=focus)
+    binary = _trivy_binary(trivy)
+    result = pipeline.run(paths, config, root, charts=charts, wants=wants, focus=focus, misconfig=binary)
     if scope is not None and needs_all(scope, result):
         scope.all_charts = True
-        result = pipeline.run(paths, config, root)
+        result = pipeline.run(paths, config, root, misconfig=binary)
     scans, scan_log = _scan(result, trivy, scope) if trivy is not None else ({}, {})
+    scans, scan_log = {**result.scans, **scans}, _with_default_scan(result, scan_log)
     if trivy is not None:
         from ..checks.runner import merge_renders
 
@@ -110,6 +112,19 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     return result, doc
 
 
+def _trivy_binary(trivy: Any) -> bool | str:
+    """--trivy-bin, else True: the binary scan.trivy.locate finds (Trivy's config scan runs in every run)."""
+    return str(trivy.binary) if trivy is not None and trivy.binary else True
+
+
+def _with_default_scan(result: pipeline.Result, scan_log: dict[str, Any]) -> dict[str, Any]:
+    """--trivy's record, else the config scan's that every run makes (scan/misconfig.py) when Trivy ran."""
+    if scan_log or not result.scan_runs:
+        return scan_log
+    items = {k: {"status": s, "why": w, "evidence": e} for k, (s, w, e) in result.scans.items()}
+    return {"trivy": {"version": result.tools.get("trivy"), "runs": result.scan_runs, "items": items}}
+
+
 def _scan(result: pipeline.Result, trivy, scope) -> tuple[dict[str, Any], dict[str, Any]]:  # type: ignore[no-untyped-def]
     """Trivy over what the run read (a change's files only): its findings join the result; (items, log)."""
     from ..isolate import guard
@@ -120,9 +135,10 @@ def _scan(result: pipeline.Result, trivy, scope) -> tuple[dict[str, Any], dict[s
     with guard(result, "scanning with Trivy"):
         rep = trivy_scan.scan(result, trivy, only=set(scope.changed) if scope is not None else None)
         result.findings += rep.findings
-        if not rep.runs:  # asked for and not run: a warning in every format, not a quiet skip
+        if not rep.runs or (rep.items.get("pod-permissions") or ("",))[0] == "skipped":
+            # asked for and not run: a warning in every format, not a quiet skip
             result.findings.append(trivy_scan.unavailable(rep, trivy))
-        result.tools["trivy"] = rep.version or "not found"
+        result.tools["trivy"] = rep.version or result.tools.get("trivy") or "not found"
         scans, scan_log = rep.items, {"trivy": rep.as_dict()}
     return scans, scan_log
 

@@ -187,7 +187,8 @@ def focus(result, changed: list[str], linked: set[str] | None = None):  # type: 
 
 
 def _linked_files(d) -> set[str]:  # type: ignore[no-untyped-def]
-    return {r.loc.file for rel in (d.services, d.autoscalers, d.disruption_budgets, d.monitors, d.secrets) for r in rel if r.loc is not None}
+    return {r.loc.file for rel in (d.services, d.autoscalers, d.disruption_budgets, d.monitors, d.secrets, d.storage) for r in rel
+            if r.loc is not None}
 
 
 def _subjects(result, files: set[str], touched_charts: set[str], linked: set[str] = frozenset()) -> set[str]:  # type: ignore[no-untyped-def, assignment]

@@ -192,12 +192,18 @@ def _trie(words: list[str]) -> str:
         node[""] = True
 
     def build(node: dict) -> str:
+        # a run of single children is one literal, walked, not recursed: a long secret (a PEM key in a Secret)
+        # would otherwise go one Python frame deep per character
+        run = ""
+        while "" not in node and len(node) == 1:
+            ch, node = next(iter(node.items()))
+            run += re.escape(ch)
         end = "" in node
         branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
         if not branches:
-            return ""
+            return run
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if end else body
+        return run + (f"(?:{body})?" if end else body)
 
     return build(root)
 

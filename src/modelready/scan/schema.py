@@ -272,7 +272,8 @@ def _int_or_string(where: str, e: Any) -> str | None:
 
 
 def _enum(where: str, e: Any) -> str:
-    return f"{where} must be one of {', '.join(map(str, (e.validator_value or [])[:6]))}: the API server refuses the object"
+    named = [v for v in e.validator_value or [] if v is not None]  # a CRD's null: pruned by the API server, never a choice
+    return f"{where} must be one of {', '.join(map(str, named[:6]))}: the API server refuses the object"
 
 
 _SAY = {"additionalProperties": _unknown, "type": _type, "oneOf": _int_or_string, "anyOf": _int_or_string, "enum": _enum}
