@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..config import Config, ConfigError, find_config, load_config
 from ..report import verdict
+from ..report.document import Report
 from ..report.inert import redact
 from . import UsageError, baseline, compare
 from .judge import Judge
@@ -40,11 +41,11 @@ def check(args: argparse.Namespace) -> int:
     smoke = _smoke_results(args.smoke_result)
     trivy = _trivy_options(args, config)
     result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke, scope=compare.changed(args.changed, root, config, touched))
-    if not doc["summary"]["files_checked"]:
+    if not doc.summary.files_checked:
         print(f"modelready: no deployment files found under {', '.join(map(str, args.paths))}", file=sys.stderr)
     if args.baseline:
         judge = Judge([p.resolve().relative_to(root.resolve()) for p in paths], config, profile, fail_on, trivy)
-        compare.compare(args.baseline, doc, root, compare.stream(args), judge, touched if touched is not None else args.changed)
+        doc = compare.compare(args.baseline, doc, root, compare.stream(args), judge, touched if touched is not None else args.changed)
     _report(args, doc, _applied(result), outputs)
     return _exit_code(result.errors, doc)
 
@@ -58,7 +59,7 @@ def _smoke_results(paths: list[str]) -> list[dict[str, Any]]:
         raise UsageError(str(e)) from None
 
 
-def _exit_code(errors: list[str], doc: dict[str, Any]) -> int:
+def _exit_code(errors: list[str], doc: Report) -> int:
     """3 when modelready failed on some input (each said), else the verdict's."""
     if errors:
         from ..isolate import EXIT_INTERNAL
@@ -79,7 +80,7 @@ def baseline_file(args: argparse.Namespace) -> int:
     config = _config(Path(args.config) if args.config else find_config(root))
     _result, doc = run(paths, root, config, None, Severity.error)
     baseline.write(doc, Path(args.output))
-    print(f"modelready: {len([f for f in doc['findings'] if not f['suppressed']])} finding(s) written to {args.output}")
+    print(f"modelready: {len(doc.active)} finding(s) written to {args.output}")
     return 0
 
 
@@ -94,7 +95,7 @@ def _selected(config: Config, args: argparse.Namespace) -> Config:
     return config
 
 
-def _report(args: argparse.Namespace, doc: dict[str, Any], applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
+def _report(args: argparse.Namespace, doc: Report, applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
     """stdout (the statistics, the text a person reads, or --format; `-o -` is stdout too), then each -o file
     and its one line on stderr."""
     from ..report import REPORTERS, Output, rules, text

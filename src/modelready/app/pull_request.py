@@ -9,13 +9,14 @@ reports for it (`from_workflow_run`), recomputing the verdict from the PR's head
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..publish.gate import Gate
 from ..publish.runner import Runner
 from ..report import verdict
+from ..report.document import Report
 from ..report.inert import text
 from ..publish import attest
 from . import baseline, configs, gatefiles, git, publishing, scope
@@ -53,7 +54,7 @@ class Base:
 
     fingerprints: list[str] | None
     source: str
-    doc: dict[str, Any] | None = None  # the base's report (what it suppressed), when checked
+    doc: Report | None = None  # the base's report (what it suppressed), when checked
 
 
 def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) -> int:
@@ -70,8 +71,8 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
     base = judge_base(inputs, pr, judge, changed, touched)
     if judge.linked - seen:  # the base links a deployment to an object the PR removed: the head judges it too
         result, doc = judge.tree(pr.root, changed)
-    compare(doc, base)
-    v = verdict.decide(doc, inputs.gate)
+    doc = verdict.decide(compare(doc, base), inputs.gate)
+    v = verdict.of(doc)
     view = publishing.view_of(r, inputs, gate, publisher, pr.number)
     top, record, ticks = "", {}, {}
     notes = configs.section(configs.switched_off(chosen.base, chosen.own, doc, changes.files), chosen.own_applied)
@@ -80,7 +81,7 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
         for f in scope.unrendered(pr.root, changes.files, judge.config):
             notes += (f"\n⚠️ Not analysed: {text(f)} is in no values set `.modelready.yaml` names for its chart, so it was "
                       "never rendered; add it to `charts.<chart>.values` to check it.\n")
-        top, record = gatefiles.review(pr.root, pr.base, changes.files, doc, base.doc, chosen.base, chosen.own, view, inputs.gate)
+        top, record, doc = gatefiles.review(pr.root, pr.base, changes.files, doc, base.doc, chosen.base, chosen.own, view, inputs.gate)
         v = verdict.of(doc)
         digest = gatefiles.files_digest(pr.root, scope.of_change(pr.root, changes.files, judge.config).deployment_files)
         record["files"] = digest
@@ -139,26 +140,28 @@ def judge_base(inputs: Inputs, pr: PullRequest, judge: Judge, changed: list[str]
         return Base(None, str(e))
 
 
-def compare(doc: dict[str, Any], base: Base) -> None:
+def compare(doc: Report, base: Base) -> Report:
     if base.fingerprints is None:
-        baseline.unavailable(doc, base.source)
+        doc = baseline.unavailable(doc, base.source)
     else:
-        baseline.compare(doc, base.fingerprints, base.source)
+        doc = baseline.compare(doc, base.fingerprints, base.source)
     if base.doc is not None:  # the comment's first lines say what the change adds to the GPU bill, when it does
         from ..report import cost
 
-        doc["cost_diff"] = cost.diff(doc, base.doc, base.source)
+        doc = replace(doc, cost_diff=cost.diff(doc, base.doc, base.source))
+    return doc
 
 
-def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest, doc: dict[str, Any], touched: bool, notes: str,
+def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest, doc: Report, touched: bool, notes: str,
             view: Any = None, record: dict[str, Any] | None = None, ticks: dict[str, str] | None = None, top: str = "") -> None:
     """The comment (best effort), the files, summary, outputs and log, then the check run completed (annotations
     on the changed lines) and, with require-attestations, the attestations check. `view` (ledger.View): the
     pull request read again; when this commit is no longer its head, only this commit's check run is written."""
     existing = view.comment if view is not None else None
+    doc = attest.apply(doc, ticks or {})  # the report file, the summary and the attestations check say them too
     body = publishing.comment(r, inputs, doc, existing, notes=notes, ticks=ticks, top=top)
     if pr.number:  # what modelready-publish.yml reads for a fork: which PR; a hint it checks, never a verdict
-        doc["github"] = {"pull_request": pr.number, "head_sha": r.sha}
+        doc = replace(doc, github={"pull_request": pr.number, "head_sha": r.sha})
     publishing.record(r, inputs, pr.root, doc, publishing.summary(r, inputs, doc, existing, notes, ticks, top) if touched else None)
     lines = annotated_lines(inputs.annotations, publisher, pr)
     if view is not None and not view.current:

@@ -55,8 +55,7 @@ def run(r: Runner, inputs: Inputs) -> int:
         _result, doc = judge.tree(tree, changed)
         if pull is not None:  # the same verdict as the PR's own run: against its base, by the same gate
             pr = PullRequest(number, pull.base.sha, r.sha, tree)
-            compare(doc, judge_base(checked, pr, judge, changed, True))
-            verdict.decide(doc, checked.gate)
+            doc = verdict.decide(compare(doc, judge_base(checked, pr, judge, changed, True)), checked.gate)
         failed = [s for s in smoke if s["result"] == "fail"]
         lines = [f"- {'❌' if s['result'] == 'fail' else '✅'} **{text(s['target']['name'])}**: " + text("; ".join(figures(s) + _failed_items(s)))
                  for s in smoke]

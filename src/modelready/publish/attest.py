@@ -4,9 +4,10 @@ record lives in the comment itself, so every later run carries it forward."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
+from dataclasses import replace
+
+from ..report.document import Report
 
 from ..report.marks import ATTEST_LINE as LINE, BY, attest_mark, attested_by
 
@@ -28,12 +29,12 @@ def attested(body: str) -> dict[str, str]:
     return out
 
 
-def apply(doc: dict[str, Any], ticks: dict[str, str]) -> None:
+def apply(doc: Report, ticks: dict[str, str]) -> Report:
     """Carry attestations into a new report: an attested item that still awaits a person is passed,
     with who and when as its evidence."""
-    for item in doc["catalog"]["items"]:
-        if item["id"] in ticks and item["status"] == "awaiting":
-            item["status"], item["evidence"], item["why"] = "passed", [ticks[item["id"]]], ticks[item["id"]]
+    items = tuple(replace(i, status="passed", evidence=(ticks[i.id],), why=ticks[i.id]) if i.id in ticks and i.status == "awaiting" else i
+                  for i in doc.catalog.items)
+    return replace(doc, catalog=replace(doc.catalog, items=items))
 
 
 def reconcile(old: str, new: str, login: str, permission: str, now: str, attestable: set[str] | None = None) -> tuple[str, list[str], list[str]]:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any, Iterable
 
+from ..report.document import FindingEntry
 from ..report.inert import redact, redact_tree, unbidi
 from ..report.marks import HEAD_ANY, MARKER
 
@@ -332,20 +334,14 @@ def _same(old: str, new: str) -> bool:
     return strip(old) == strip(new)
 
 
-def annotations(findings: list[dict], lines: dict[str, set[int]] | None = None, notices: bool = False) -> list[dict]:
+def annotations(findings: Iterable[FindingEntry], lines: dict[str, set[int]] | None = None, notices: bool = False) -> list[dict[str, Any]]:
     """Annotations for the check run: on the lines the PR changed (`lines`; None: anywhere), notices only when asked."""
     out = []
     for f in findings:
-        if f["suppressed"] or not f["line"] or (f["severity"] == "info" and not notices):
+        if f.suppressed or not f.line or (f.severity == "info" and not notices):
             continue
-        if lines is not None and not _on_changed(f, lines):
+        if lines is not None and f.line not in lines.get(f.file, set()):
             continue
-        out.append({"path": f["file"], "start_line": f["line"], "end_line": f["line"], "annotation_level": LEVEL[f["severity"]],
-                    "title": f["check"], "message": unbidi(f["message"])[:64000]})
+        out.append({"path": f.file, "start_line": f.line, "end_line": f.line, "annotation_level": LEVEL[f.severity],
+                    "title": f.check, "message": unbidi(f.message)[:64000]})
     return out
-
-
-def _on_changed(f: dict, lines: dict[str, set[int]]) -> bool:
-    changed = lines.get(f["file"], set())
-    first, last = f["line"], f.get("end_line") or f["line"]
-    return any(n in changed for n in range(first, last + 1))
