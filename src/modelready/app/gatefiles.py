@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, Iterator
 
 from ..report.document import FindingEntry, Report
 from ..report.inert import code, text
@@ -52,7 +53,7 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _yaml(raw: str | None) -> dict | None:
+def _yaml(raw: str | None) -> dict[Any, Any] | None:
     if raw is None:
         return None
     from ..load.yamlsrc import YamlError, load_one
@@ -66,7 +67,7 @@ def _yaml(raw: str | None) -> dict | None:
     return doc if isinstance(doc, dict) else {}
 
 
-def _workflow(name: str, before: dict | None, after: dict | None) -> list[str]:
+def _workflow(name: str, before: dict[Any, Any] | None, after: dict[Any, Any] | None) -> list[str]:
     where = code(name)
     if after is None:
         return [f"- {where} is removed"]
@@ -86,11 +87,11 @@ def _workflow(name: str, before: dict | None, after: dict | None) -> list[str]:
     return out or [f"- {where} changes (a workflow runs with this repository's token: review it)"]
 
 
-def _uses(doc: dict) -> bool:
+def _uses(doc: dict[Any, Any]) -> bool:
     return any(True for _ in _modelready_steps(doc))
 
 
-def _modelready_steps(doc: dict):  # type: ignore[no-untyped-def]
+def _modelready_steps(doc: dict[Any, Any]) -> Iterator[dict[Any, Any]]:
     for job in (doc.get("jobs") or {}).values():
         for step in (job or {}).get("steps") or [] if isinstance(job, dict) else []:
             uses = str((step or {}).get("uses", "")) if isinstance(step, dict) else ""
@@ -98,7 +99,7 @@ def _modelready_steps(doc: dict):  # type: ignore[no-untyped-def]
                 yield step
 
 
-def _steps(doc: dict) -> dict[str, object]:
+def _steps(doc: dict[Any, Any]) -> dict[str, object]:
     out: dict[str, object] = {}
     for step in _modelready_steps(doc):
         w = step.get("with") or {}
@@ -107,7 +108,7 @@ def _steps(doc: dict) -> dict[str, object]:
     return out
 
 
-def _action(name: str, before: dict | None, after: dict | None) -> list[str]:
+def _action(name: str, before: dict[Any, Any] | None, after: dict[Any, Any] | None) -> list[str]:
     where = code(name)
     if before is None or after is None:
         return [f"- {where} is {'added' if before is None else 'removed'}"]
@@ -191,7 +192,7 @@ def review(root: Path, base: str, files: list[str], doc: Report, base_doc: Repor
     if head_config is not None:
         found += configs._config_lines(base_config, head_config)
     added = added_suppressions(doc, base_doc) if base_doc is not None else [f for f in doc.findings if f.suppressed and f.file in files]
-    record: dict = {}
+    record: dict[str, Any] = {}
     pending: list[FindingEntry] = []
     approved_by = None
     if added and not base_config.pr_suppressions:
