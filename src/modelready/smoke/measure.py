@@ -7,11 +7,12 @@ import itertools
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from .client import Client, Reply
 
 
-def percentiles(values: list[float], scale: float = 1000.0) -> dict | None:
+def percentiles(values: list[float], scale: float = 1000.0) -> dict[str, float] | None:
     """p50/p95/p99 by nearest rank (no interpolation: every figure is one that was measured), in ms."""
     if not values:
         return None
@@ -32,7 +33,7 @@ class Load:
     max_in_flight: int = 0
     wall_s: float = 0.0
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         ok = [r for r in self.replies if r.ok]
         errors = [r for r in self.replies if not r.ok]
         tokens = sum(r.output_tokens for r in ok)
@@ -55,7 +56,7 @@ class Load:
 
 
 def run_load(client: Client, model: str, prompts: list[str], concurrency: int, duration_s: float, max_tokens: int,
-             request_timeout: float, on_progress=None) -> Load:
+             request_timeout: float, on_progress: Callable[[int, float], None] | None = None) -> Load:
     load = Load(concurrency, duration_s)
     lock = threading.Lock()
     in_flight = 0
@@ -63,7 +64,7 @@ def run_load(client: Client, model: str, prompts: list[str], concurrency: int, d
     start = time.monotonic()
     deadline = start + duration_s
 
-    def worker():
+    def worker() -> None:
         nonlocal in_flight
         while time.monotonic() < deadline:
             with lock:

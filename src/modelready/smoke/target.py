@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from typing import Any
 from dataclasses import dataclass, field
 
 from ..data import engines
@@ -46,7 +47,7 @@ class Target:
             raise ValueError(f"{self.subject}: no command, and the {self.engine} image's entrypoint is not known: give --command")
         return list(entry) + self.args
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         """For smoke-result.json: everything but values of the environment."""
         return {"name": self.name, "subject": self.subject, "engine": self.engine, "image": self.image,
                 "argv": self.argv, "port": self.port, "health_path": self.health_path, "metrics_path": self.metrics_path,
@@ -86,12 +87,12 @@ def from_deployment(d: Deployment) -> Target:
     )
 
 
-def _health_path(c: Container, facts: dict) -> str:
+def _health_path(c: Container, facts: dict[str, Any]) -> str:
     """The readiness (else startup) probe's HTTP path, else the engine's first health path."""
     ready = c.probes.get("readiness") or c.probes.get("startup")
     if ready is not None and ready.handler == "httpGet" and ready.path:
         return ready.path
-    return (facts.get("health_paths") or ["/health"])[0]
+    return str((facts.get("health_paths") or ["/health"])[0])
 
 
 def _gpus(c: Container) -> int:
@@ -133,7 +134,7 @@ def from_command(command: str | None, image: str | None, port: int, health_path:
                   metrics_path=facts.get("metrics_path", "/metrics"))
 
 
-def plan(deployments: list[Deployment], gpu_only: bool) -> list[dict]:
+def plan(deployments: list[Deployment], gpu_only: bool) -> list[dict[str, Any]]:
     """One matrix entry per serving deployment (a chart once, with its default values), for
     `strategy.matrix` in a workflow that fans smoke runs out over GPU runners."""
     include, seen = [], set()
