@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import Config, ConfigError, find_config, load_config
@@ -106,38 +107,50 @@ def _report(args: argparse.Namespace, doc: Report, applied: dict[str, list[str]]
         sys.stdout.write(rules.statistics_json(doc) if args.format == "json" else rules.statistics_text(doc))
         on_stdout = []
     for reporter in on_stdout:
-        if reporter.name == "text":
-            sys.stdout.write(text.render(doc, color=_color(args), width=shutil.get_terminal_size((100, 24)).columns,
-                                         min_severity=args.min_severity, quiet=args.quiet, pre_existing=args.show_pre_existing,
-                                         memory=getattr(args, "memory", False)))
-        elif reporter.commands and hasattr(sys.stdout, "command"):  # annotations: modelready's own workflow commands
-            for line in reporter.render(Output(doc, applied)).splitlines():
-                sys.stdout.command(line)
-        else:
-            sys.stdout.write(reporter.render(Output(doc, applied, color=_color(args))))
+        _to_stdout(args, reporter, Output(doc, applied, color=_color(args)))
     for path, reporter in files:
         write(path, reporter.render(Output(doc, applied)))
     if files:
         print(f"modelready: {text.one_line(doc)}; wrote {', '.join(str(p) for p, _ in files)}", file=sys.stderr)
 
 
+def _to_stdout(args: argparse.Namespace, reporter: Any, out: Any) -> None:
+    """One --format on stdout: the text a person reads at the terminal's width, workflow commands through the
+    stream guard's door for modelready's own, any other as its reporter renders it."""
+    from ..report import text
+
+    if reporter.name == "text":
+        sys.stdout.write(text.render(out.doc, color=out.color, width=shutil.get_terminal_size((100, 24)).columns,
+                                     min_severity=args.min_severity, quiet=args.quiet, pre_existing=args.show_pre_existing,
+                                     memory=getattr(args, "memory", False)))
+    elif reporter.commands and hasattr(sys.stdout, "command"):  # annotations: modelready's own workflow commands
+        for line in reporter.render(replace(out, color=False)).splitlines():
+            sys.stdout.command(line)
+    else:
+        sys.stdout.write(reporter.render(out))
+
+
 def settings(args: argparse.Namespace, found: Path | None, root: Path, paths: list[Path], config: Config,  # type: ignore[no-untyped-def]
              profile: str | None, fail_on, touched: list[str] | None) -> str:
     """`check --show-settings`: what a run with these arguments would use, and where each came from (Ruff's)."""
+    rows = [("config", str(found) if found else "none found (defaults)"), ("root", str(root.resolve())),
+            ("paths", " ".join(map(str, paths))), ("changed files", " ".join(touched) if touched is not None else args.changed or "-"),
+            ("profile", profile or "from what is detected"), ("fail on", fail_on.name if fail_on else "never"),
+            *_config_settings(config), ("hugging face hub", _hub_setting(args)), ("baseline", args.baseline or "-"),
+            ("trivy", args.trivy or "-")]
+    return "".join(f"{name + ':':<20} {value}\n" for name, value in rows)
+
+
+def _config_settings(config: Config) -> list[tuple[str, str]]:
+    """The rows of `--show-settings` the config (with --select and --ignore) decides."""
     from ..checks import registry
 
     running = sorted(c.id for c in registry().values() if (c.enabled or c.id in config.enable) and c.id not in config.disable)
     off = sorted(set(registry()) - set(running))
-    hub = _hub_setting(args)
-    rows = [("config", str(found) if found else "none found (defaults)"), ("root", str(root.resolve())),
-            ("paths", " ".join(map(str, paths))), ("changed files", " ".join(touched) if touched is not None else args.changed or "-"),
-            ("profile", profile or "from what is detected"), ("fail on", fail_on.name if fail_on else "never"),
-            ("checks", f"{len(running)} of {len(registry())} run" + (f"; off: {', '.join(off)}" if off else "")),
+    return [("checks", f"{len(running)} of {len(registry())} run" + (f"; off: {', '.join(off)}" if off else "")),
             ("severity overrides", ", ".join(f"{k}={v.name}" for k, v in sorted(config.severity.items())) or "-"),
             ("exclude", ", ".join(config.exclude) or "-"),
-            ("values sets", ", ".join(f"{c}: {len(v)}" for c, v in sorted(config.charts.items())) or "discovered per chart"),
-            ("hugging face hub", hub), ("baseline", args.baseline or "-"), ("trivy", args.trivy or "-")]
-    return "".join(f"{name + ':':<20} {value}\n" for name, value in rows)
+            ("values sets", ", ".join(f"{c}: {len(v)}" for c, v in sorted(config.charts.items())) or "discovered per chart")]
 
 
 def _applied(result) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]

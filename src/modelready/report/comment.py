@@ -40,25 +40,32 @@ def state_of(doc: Report, require_attestations: bool) -> dict[str, Any]:
             "require": bool(require_attestations)}
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def headline(s: dict[str, Any]) -> str:
     waiting = s["attest"] - s["attested"]
     pre = f" ({s['pre_existing']} pre-existing)" if s["pre_existing"] else ""
     if s["blocking"]:
-        n = s["blocking"]
-        what = f"{n} new error{'s' if n != 1 else ''}" if s["blocking"] == s["blocking_errors"] else f"{n} new finding{'s' if n != 1 else ''} at {s['fail_on']} or above"
-        if s["gate"] != "new" or s.get("audit"):
-            what = what.replace(" new ", " ")
-        if s.get("audit"):  # a repository's audit: nothing to block
-            return f"## ❌ modelready: {what} in this repository"
-        return f"## ❌ modelready: {what} block{'s' if n == 1 else ''} this pull request"
+        return _blocking(s)
     if s.get("smoke_failed"):  # the smoke table below says which
-        n = s["smoke_failed"]
-        return f"## ❌ modelready: {n} smoke run{'s' if n != 1 else ''} failed on a GPU"
+        return f"## ❌ modelready: {_plural(s['smoke_failed'], 'smoke run')} failed on a GPU"
     if waiting and s["require"]:
-        return f"## ⏳ modelready: no new blocking findings{pre}; {waiting} attestation{'s' if waiting != 1 else ''} required"
+        return f"## ⏳ modelready: no new blocking findings{pre}; {_plural(waiting, 'attestation')} required"
     if waiting:
-        return f"## ✅ modelready: no new blocking findings{pre} · {waiting} item{'s' if waiting != 1 else ''} wait{'s' if waiting == 1 else ''} for a person"
+        return f"## ✅ modelready: no new blocking findings{pre} · {_plural(waiting, 'item')} wait{'s' if waiting == 1 else ''} for a person"
     return f"## ✅ modelready: no blocking findings{pre}, nothing waits for a person"
+
+
+def _blocking(s: dict[str, Any]) -> str:
+    n = s["blocking"]
+    what = _plural(n, "new error") if n == s["blocking_errors"] else f"{_plural(n, 'new finding')} at {s['fail_on']} or above"
+    if s["gate"] != "new" or s.get("audit"):
+        what = what.replace(" new ", " ")
+    if s.get("audit"):  # a repository's audit: nothing to block
+        return f"## ❌ modelready: {what} in this repository"
+    return f"## ❌ modelready: {what} block{'s' if n == 1 else ''} this pull request"
 
 
 def build(doc: Report, link: Callable[[str, int], str | None], summary_url: str | None = None, ticked: dict[str, str] | None = None,
