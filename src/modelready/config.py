@@ -190,12 +190,7 @@ def _checks(cfg: Config, raw: dict[str, Any], path: Path) -> None:
     if not isinstance(checks, dict):
         raise ConfigError(f"{path}:{line_of(raw, 'checks')}: checks must be a mapping (disable, enable, severity)")
     for key in ("disable", "enable", "severity"):
-        listed = checks.get(key) or ({} if key == "severity" else [])
-        if not isinstance(listed, dict if key == "severity" else list):
-            kind = "a mapping of check ID to severity" if key == "severity" else "a list of check IDs"
-            raise ConfigError(f"{path}:{line_of(raw, 'checks', key)}: checks.{key} must be {kind}")
-        for i, cid in enumerate(listed):
-            cfg._id_lines[str(cid)] = line_of(raw, "checks", key, i if isinstance(listed, list) else cid)
+        _check_ids(cfg, raw, checks, key, path)
     cfg.disable = {str(x) for x in checks.get("disable") or []}
     cfg.enable = {str(x) for x in checks.get("enable") or []}
     try:
@@ -204,6 +199,16 @@ def _checks(cfg: Config, raw: dict[str, Any], path: Path) -> None:
             cfg.fail_on = parse_fail_on(str(raw["fail_on"]))
     except ValueError as e:
         raise ConfigError(f"{path}: {e}") from None
+
+
+def _check_ids(cfg: Config, raw: dict[str, Any], checks: dict[str, Any], key: str, path: Path) -> None:
+    """checks.disable and checks.enable are lists, checks.severity a mapping; each ID's line kept for its warning."""
+    listed = checks.get(key) or ({} if key == "severity" else [])
+    if not isinstance(listed, dict if key == "severity" else list):
+        kind = "a mapping of check ID to severity" if key == "severity" else "a list of check IDs"
+        raise ConfigError(f"{path}:{line_of(raw, 'checks', key)}: checks.{key} must be {kind}")
+    for i, cid in enumerate(listed):
+        cfg._id_lines[str(cid)] = line_of(raw, "checks", key, i if isinstance(listed, list) else cid)
 
 
 def _charts(charts: object, path: Path) -> dict[str, list[list[str]]]:
@@ -225,6 +230,23 @@ SMOKE_KEYS = {"concurrency": "concurrency", "duration": "duration_s", "max_token
               "ready_timeout": "ready_timeout_s", "request_timeout": "request_timeout_s"}
 
 
+def _price(raw: dict[str, Any], path: Path, gpu: Any, price: Any) -> dict[str, float]:
+    """One GPU's cost.prices entry: a number (on demand and spot alike), or on_demand/spot numbers (spot as
+    on demand when only that is given)."""
+    entry = price if isinstance(price, dict) else {"on_demand": price, "spot": price}
+    clean = {}
+    for k, v in entry.items():
+        if k not in ("on_demand", "spot"):
+            continue  # warned about as an unknown key
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v < 10_000:
+            raise ConfigError(f"{path}:{line_of(raw, 'cost', 'prices', gpu)}: cost.prices.{gpu} must be USD per GPU-hour "
+                              f"(a number, or on_demand/spot numbers), not {v!r}")
+        clean[k] = float(v)
+    if "on_demand" in clean:
+        clean.setdefault("spot", clean["on_demand"])
+    return clean
+
+
 def _cost(raw: dict[str, Any], path: Path) -> CostConfig:
     section = raw.get("cost")
     if section is None:
@@ -243,18 +265,7 @@ def _cost(raw: dict[str, Any], path: Path) -> CostConfig:
     if not isinstance(prices, dict):
         raise ConfigError(f"{path}:{line_of(raw, 'cost', 'prices')}: cost.prices must map a GPU name to USD per GPU-hour")
     for gpu, price in prices.items():
-        entry = price if isinstance(price, dict) else {"on_demand": price, "spot": price}
-        clean = {}
-        for k, v in entry.items():
-            if k not in ("on_demand", "spot"):
-                continue  # warned about as an unknown key
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v < 10_000:
-                raise ConfigError(f"{path}:{line_of(raw, 'cost', 'prices', gpu)}: cost.prices.{gpu} must be USD per GPU-hour "
-                                  f"(a number, or on_demand/spot numbers), not {v!r}")
-            clean[k] = float(v)
-        if "on_demand" in clean:
-            clean.setdefault("spot", clean["on_demand"])
-        out.prices[str(gpu)] = clean
+        out.prices[str(gpu)] = _price(raw, path, gpu, price)
     if out.cloud == "on-prem" and not out.prices:
         raise ConfigError(f"{path}:{line_of(raw, 'cost', 'cloud')}: cost.cloud on-prem needs cost.prices (a cost per GPU-hour)")
     return out

@@ -62,12 +62,15 @@ def _smoke(item: Item, runs: list[dict[str, Any]]) -> ItemResult:
         return ItemResult(item, "skipped", "no smoke run for this change (`modelready smoke`, action input smoke)")
     failed = [(name, d) for name, d in decided if d["status"] == "failed"]
     if failed:
-        return ItemResult(item, "failed", "; ".join(f"{name}: {d['why']}" for name, d in failed), evidence=[e for _n, d in failed for e in d["evidence"]])
+        return ItemResult(item, "failed", _whys(failed), evidence=[e for _n, d in failed for e in d["evidence"]])
     passed = [(name, d) for name, d in decided if d["status"] == "passed"]
     if passed:
-        return ItemResult(item, "passed", "; ".join(f"{name}: {d['why']}" for name, d in passed),
-                          evidence=[e for name, d in passed for e in [f"{name}: {d['why']}", *d["evidence"]]])
-    return ItemResult(item, "skipped", "; ".join(f"{name}: {d['why']}" for name, d in decided))
+        return ItemResult(item, "passed", _whys(passed), evidence=[e for name, d in passed for e in [f"{name}: {d['why']}", *d["evidence"]]])
+    return ItemResult(item, "skipped", _whys(decided))
+
+
+def _whys(decided: list[tuple[str, dict[str, Any]]]) -> str:
+    return "; ".join(f"{name}: {d['why']}" for name, d in decided)
 
 
 def _auto(item: Item, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:
