@@ -68,11 +68,7 @@ def from_deployment(d: Deployment) -> Target:
     pod = d.pod_of(c)
     facts = engines().get(d.engine.name, {}) if d.engine else {}
     literal, secrets, notes = _environment(c)
-    pods = sum(p.count for p in d.pods)
-    if pods > 1:  # LeaderWorkerSet, Ray, prefill/decode: one machine starts one container
-        notes.append(f"a serving group of {pods} pods: only container {c.name} of the {pod.role} pod is started")
-    if d.partial:
-        notes.append("the operator completes this pod at run time (e.g. a KServe runtime): what it adds is not started")
+    notes += _not_started(d, c, pod.role)
     startup = c.probes.get("startup") or c.probes.get("liveness")
     shm = pod.volume_at(c, "/dev/shm")
     return Target(
@@ -85,6 +81,17 @@ def from_deployment(d: Deployment) -> Target:
         model=_served_model(d), metrics_path=facts.get("metrics_path", "/metrics"),
         startup_budget_s=startup.budget_seconds if startup is not None else None, notes=notes,
     )
+
+
+def _not_started(d: Deployment, c: Container, role: str) -> list[str]:
+    """What of the deployment one machine does not start, said in the target's notes."""
+    notes = []
+    pods = sum(p.count for p in d.pods)
+    if pods > 1:  # LeaderWorkerSet, Ray, prefill/decode: one machine starts one container
+        notes.append(f"a serving group of {pods} pods: only container {c.name} of the {role} pod is started")
+    if d.partial:
+        notes.append("the operator completes this pod at run time (e.g. a KServe runtime): what it adds is not started")
+    return notes
 
 
 def _health_path(c: Container, facts: dict[str, Any]) -> str:
