@@ -154,7 +154,7 @@ def conclude(r: Runner, inputs: Inputs, gate: Gate, doc: Report, body: str, touc
         v = verdict.of(doc)
         own, title = ("failure" if v.fails else "success"), v.title(doc.summary.deployments)
         text_ = unticked(body if len(body) < 60000 else comment(r, inputs, doc, existing, limit=55000))
-        notes = github.annotations(doc.findings, lines=lines, notices=inputs.annotation_notices)  # type: ignore[attr-defined,operator]
+        notes = github.check_annotations(doc.findings, lines=lines, notices=inputs.annotation_notices)
     conclusion = own
     if view is not None:
         conclusion, others = view.combined(own)

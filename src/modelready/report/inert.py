@@ -17,6 +17,7 @@ renders content through these functions, and nothing else decides how:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..masking import MASK as REDACTED
 
@@ -273,7 +274,7 @@ def redact(s: str) -> str:
     return _patterns(KNOWN.sub(s))
 
 
-def redact_tree(value):
+def redact_tree(value: Any) -> Any:
     """`redact` over every string of a JSON-like value, keys included."""
     if isinstance(value, str):
         return redact(value)
