@@ -15,6 +15,7 @@ from ..config import find_config, load_config
 from ..publish.gate import Gate
 from ..publish.runner import Runner
 from ..report import verdict
+from ..report.document import Report
 from ..report.inert import text
 from ..publish import attest
 from . import configs, publishing
@@ -56,9 +57,9 @@ def run(r: Runner, inputs: Inputs) -> int:
         if pull is not None:  # the same verdict as the PR's own run: against its base, by the same gate
             pr = PullRequest(number, pull.base.sha, r.sha, tree)
             doc = verdict.decide(compare(doc, judge_base(checked, pr, judge, changed, True)), checked.gate)
-        failed = [s for s in smoke if s["result"] == "fail"]
-        lines = [f"- {'❌' if s['result'] == 'fail' else '✅'} **{text(s['target']['name'])}**: " + text("; ".join(figures(s) + _failed_items(s)))
-                 for s in smoke]
+        failed = failing(smoke, doc)
+        lines = [f"- {'❌' if s in failed else '✅'} **{text(s['target']['name'])}**: " + text("; ".join(figures(s) + _failed_items(s) + _cost(doc, i)))
+                 for i, s in enumerate(smoke)]
         title = f"{len(smoke) - len(failed)} of {len(smoke)} smoke run(s) passed"
         r.write_summary(f"### modelready smoke\n\n{title}\n\n" + "\n".join(lines))
         r.write_output(result="fail" if failed else "pass")
@@ -78,7 +79,26 @@ def run(r: Runner, inputs: Inputs) -> int:
     return publishing.guarded(r, gate, report)
 
 
+def failing(smoke: list[dict[str, Any]], doc: Report) -> list[dict[str, Any]]:
+    """The runs that fail the smoke check: those the runner failed, and those whose USD per 1M output tokens
+    (priced here, the report's smoke[i].cost) is over the ModelSpec's cost.targetPer1MTokens."""
+    runs = doc.smoke or ()
+    over = {i for i, s in enumerate(runs) if (s.get("cost") or {}).get("over_target")}
+    return [s for i, s in enumerate(smoke) if s["result"] == "fail" or i in over]
+
+
 def _failed_items(s: dict[str, Any]) -> list[str]:
     failed = [k for k, v in s["items"].items() if v["status"] == "failed"]
     return ["failed: " + ", ".join(failed)] if failed else []
 
+
+
+def _cost(doc: Report, i: int) -> list[str]:
+    """USD per 1M output tokens at the measured throughput, and the target it misses."""
+    runs = doc.smoke or ()
+    c = (runs[i].get("cost") if i < len(runs) else None) or {}
+    if not c:
+        return []
+    target = c.get("target_usd_per_1m_tokens")
+    miss = f", over the target ${target:,.4g}" if c.get("over_target") else ""
+    return [f"${c['usd_per_1m_output_tokens']:,.4g} per 1M output tokens{miss}"]

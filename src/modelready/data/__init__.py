@@ -88,6 +88,40 @@ def version_key(text: str) -> tuple[int, int, int] | None:
 
 
 @cache
+def gated_models() -> list[dict[str, Any]]:
+    """Hub repositories gated behind a licence (gated_models.yaml, each with its sources)."""
+    rows: list[dict[str, Any]] = load_yaml(_text("gated_models.yaml"))
+    return rows
+
+
+def gated(repo_id: str | None) -> dict[str, Any] | None:
+    """The gated_models.yaml entry that covers `repo_id` (a Hub id, compared case-insensitively), or None."""
+    if not repo_id or repo_id.startswith(("/", ".")) or "://" in repo_id:
+        return None
+    low = repo_id.lower()
+    return next((g for g in gated_models() if ("repo" in g and low == g["repo"].lower())
+                 or ("prefix" in g and low.startswith(g["prefix"].lower()))), None)
+
+
+@cache
+def engine_flags() -> dict[str, Any]:
+    """Flags per release of the engines other than vLLM (tools/gen_engine_flags.py, from their packages)."""
+    flags: dict[str, Any] = json.loads(_text("engine_flags.json"))
+    return flags
+
+
+def flag_release(engine: str, version: str | None) -> str | None:
+    """The newest release of `engine` in engine_flags.json at or before `version`; None when unpinned,
+    unreadable or older than every release read (then no one release's flags are certain)."""
+    key = version_key(version) if version else None
+    if key is None:
+        return None
+    known = sorted((v for v in engine_flags().get(engine, {}).get("versions", {}) if version_key(v)), key=lambda v: version_key(v) or (0, 0, 0))
+    at_or_before = [k for k in known if (version_key(k) or (0, 0, 0)) <= key]  # a source tree read at a commit is no release
+    return at_or_before[-1] if at_or_before else None
+
+
+@cache
 def memory() -> dict[str, Any]:
     return _table("memory.yaml")
 
@@ -100,6 +134,12 @@ def memory_profile(version: str | None) -> dict[str, Any]:
         return rows[-1]
     at_or_before = [r for r in rows if (version_key(r["since"]) or (0, 0, 0)) <= key]
     return at_or_before[-1] if at_or_before else rows[0]
+
+
+@cache
+def mig_profiles() -> dict[str, Any]:
+    """GPU -> the MIG profiles it offers (mig_profiles.yaml, from NVIDIA's MIG user guide)."""
+    return _table("mig_profiles.yaml")
 
 
 @cache
