@@ -18,6 +18,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from ..discover import read_inside
@@ -57,9 +58,16 @@ def fingerprint(f: FindingEntry, root: Path, _lines: dict[str, list[str]] | None
 def _stable(message: str, root: Path) -> str:
     """The message as it reads in any checkout at any time: the base's temporary worktree and the head's
     workspace have different absolute paths, and a tool's log line its own time and process id."""
-    for prefix in {str(root.resolve()), str(root)}:
-        message = message.replace(prefix + "/", "").replace(prefix, ".")
+    for prefix in _prefixes(root):
+        if prefix in message:
+            message = message.replace(prefix + "/", "").replace(prefix, ".")
     return _VOLATILE.sub("", message)
+
+
+@lru_cache(maxsize=8)
+def _prefixes(root: Path) -> tuple[str, ...]:
+    """The checkout's absolute path as a message may spell it (resolved, and as given)."""
+    return tuple(sorted({str(root.resolve()), str(root)}, key=len, reverse=True))  # the longer first: one may hold the other
 
 
 def stamp(doc: Report, root: Path) -> Report:

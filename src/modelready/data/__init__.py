@@ -36,13 +36,17 @@ def gpus() -> dict[str, Any]:
 
 def gpu_by_name(text: str | None) -> tuple[str, dict[str, Any]] | None:
     """'A100-80GB', 'a100-80gb', 'nvidia-a100-80gb' or 'NVIDIA-A100-SXM4-80GB' -> the table's entry."""
-    if not text:
-        return None
-    low = str(text).lower()
+    return _gpu_names().get(str(text).lower()) if text else None
+
+
+@cache
+def _gpu_names() -> dict[str, tuple[str, dict[str, Any]]]:
+    """Every lower-cased name and label of the GPU table -> its entry (the first entry naming it wins)."""
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
     for name, spec in gpus().items():
-        if low == name.lower() or low in (l.lower() for l in spec["labels"]):
-            return name, spec
-    return None
+        for label in [name, *spec["labels"]]:
+            out.setdefault(str(label).lower(), (name, spec))
+    return out
 
 
 @cache
@@ -67,6 +71,7 @@ def vllm_aliases() -> dict[str, str]:
     return out
 
 
+@cache
 def vllm_release_for(version: str | None) -> str | None:
     """The newest known release at or before `version` (flags only change at releases we know of)."""
     known: list[str] = list(vllm_flags()["versions"])
@@ -80,6 +85,7 @@ def vllm_release_for(version: str | None) -> str | None:
     return at_or_before[-1] if at_or_before else known[0]
 
 
+@cache
 def version_key(text: str) -> tuple[int, int, int] | None:
     import re
 
@@ -110,6 +116,7 @@ def engine_flags() -> dict[str, Any]:
     return flags
 
 
+@cache
 def flag_release(engine: str, version: str | None) -> str | None:
     """The newest release of `engine` in engine_flags.json at or before `version`; None when unpinned,
     unreadable or older than every release read (then no one release's flags are certain)."""
@@ -126,6 +133,7 @@ def memory() -> dict[str, Any]:
     return _table("memory.yaml")
 
 
+@cache
 def memory_profile(version: str | None) -> dict[str, Any]:
     """The memory.yaml entry of vLLM's release at or before `version`; the newest when unpinned or unreadable."""
     rows: list[dict[str, Any]] = memory()["vllm"]

@@ -42,10 +42,17 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 _KLOG = re.compile(r"^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] (\"command failed\" err=)?<?", re.M)
 
 
+def _patch_ids(out: Loaded, patches: set[Path]) -> set[int]:
+    """The plain objects that are an overlay's patch files (not workloads of their own)."""
+    if not patches:
+        return set()
+    return {id(o) for o in out.objects if not o.origin and (out.root / o.file).resolve() in patches}
+
+
 def load(found: Discovered, out: Loaded) -> None:
     kubectl = shutil.which("kubectl")
     patches = set().union(*(patch_files(k, out.root) for k in found.kustomizations)) if found.kustomizations else set()
-    patch_ids = {id(o) for o in out.objects if (out.root / o.file).resolve() in patches and not o.origin}
+    patch_ids = _patch_ids(out, patches)
     covered = set(patch_ids)
     if not kubectl:
         for kdir in found.kustomizations:
