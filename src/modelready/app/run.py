@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .. import pipeline
 from ..config import Config
 from ..findings import Severity
+from ..report.document import Report
 
 
 def load_smoke_results(paths: list[Path]) -> list[dict[str, Any]]:
@@ -71,14 +72,14 @@ def cost_item(r: dict[str, Any], cost: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity | None, trivy: Any = None,
-        smoke: list[dict[str, Any]] | None = None, scope: Any = None) -> tuple[pipeline.Result, dict[str, Any]]:
+        smoke: list[dict[str, Any]] | None = None, scope: Any = None) -> tuple[pipeline.Result, Report]:
     """`trivy`: scan.trivy.Options, or None; `smoke`: smoke-result.json documents that decide the smoke items;
     `scope` (app.scope.Scope): render only the charts a change touches, check only what it touches, give Trivy
     only its files, and keep of the result only what it touches before the catalog is decided."""
     from ..catalog import load as load_catalog
     from ..catalog.evaluate import default_profile, evaluate
     from ..checks import registry
-    from ..report import document
+    from ..report import document, verdict
     from . import baseline
     from .scope import focus as focus_of, narrow_to, needs_all
 
@@ -105,11 +106,10 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     costs = [_per_token(r, result, config) for r in smoke or []]
     results = evaluate(items, result, result.findings, scans=scans, smoke=_with_cost_items(smoke, costs))
     rules = document.rules_of(registry()) + document.scanner_rules(result.findings)
-    doc = document.build(result, result.findings, rules,
-                         document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
-    _extras(doc, scan_log, scope, smoke, costs)
-    baseline.stamp(doc, root)
-    return result, doc
+    doc = verdict.settled(document.build(result, result.findings, rules,
+                                         document.catalog_section(profile, results, catalog.coverage(items)), fail_on))
+    doc = _extras(doc, scan_log, scope, smoke, costs)
+    return result, baseline.stamp(doc, root)
 
 
 def _trivy_binary(trivy: Any) -> bool | str:
@@ -143,15 +143,13 @@ def _scan(result: pipeline.Result, trivy, scope) -> tuple[dict[str, Any], dict[s
     return scans, scan_log
 
 
-def _extras(doc: dict[str, Any], scan_log: dict[str, Any], scope: Any, smoke: list[dict[str, Any]] | None,
-            costs: list[dict[str, Any] | None]) -> None:
+def _extras(doc: Report, scan_log: dict[str, Any], scope: Any, smoke: list[dict[str, Any]] | None,
+            costs: list[dict[str, Any] | None]) -> Report:
     """What a run adds to the report beyond the pipeline's: the scans, a change's scope, the smoke runs."""
-    if scan_log:
-        doc["scans"] = scan_log
-    if scope is not None:
-        doc["scope"] = {"changed": len(scope.changed), "deployment_files": len(scope.deployment_files),
-                        "charts_rendered": "all" if scope.all_charts else sorted(scope.charts)}
-    if smoke:
-        doc["smoke"] = [{"target": r["target"]["name"], "subject": r["target"]["subject"], "result": r["result"],
-                         "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu"),
-                         "cost": cost} for r, cost in zip(smoke, costs)]
+    return replace(
+        doc, scans=scan_log or None,
+        scope=None if scope is None else {"changed": len(scope.changed), "deployment_files": len(scope.deployment_files),
+                                          "charts_rendered": "all" if scope.all_charts else sorted(scope.charts)},
+        smoke=tuple({"target": r["target"]["name"], "subject": r["target"]["subject"], "result": r["result"],
+                     "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu"),
+                     "cost": cost} for r, cost in zip(smoke, costs)) if smoke else None)

@@ -182,11 +182,13 @@ def focus(result, changed: list[str], linked: set[str] | None = None):  # type: 
     subjects = _subjects(result, files, touched_charts, here)
     prefixes = tuple(f"{c}@" for c in touched_charts)
     # a finding on a folder (an overlay that fails to build) is the business of a change inside it
-    holds = lambda file: bool(file) and any(f.startswith(file.rstrip("/") + "/") for f in files)  # noqa: E731
+    def holds(file: str) -> bool:
+        return bool(file) and any(f.startswith(file.rstrip("/") + "/") for f in files)
+
     return lambda subject, file: subject in subjects or file in files or (bool(prefixes) and subject.startswith(prefixes)) or holds(file)
 
 
-def _linked_files(d) -> set[str]:  # type: ignore[no-untyped-def]
+def _linked_files(d: Any) -> set[str]:  # a normalize Deployment
     return {r.loc.file for rel in (d.services, d.autoscalers, d.disruption_budgets, d.monitors, d.secrets, d.storage) for r in rel
             if r.loc is not None}
 

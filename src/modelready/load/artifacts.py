@@ -6,6 +6,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .yamlsrc import YamlError, YMap, load_one
 
@@ -19,7 +20,7 @@ class ArtifactProblem(Exception):
 @dataclass
 class ModelCard:
     file: str
-    metadata: dict  # YAML front matter; {} when the card has none
+    metadata: dict[str, Any]  # YAML front matter; {} when the card has none
     metadata_line: int
     body: str
 
@@ -45,8 +46,8 @@ class ModelConfig:
     """A Hugging Face config.json: what the model is, for KV-cache and context arithmetic."""
 
     file: str
-    data: dict
-    quantize_config: dict | None = None  # a GPTQ checkpoint's quantize_config.json beside it
+    data: dict[str, Any]
+    quantize_config: dict[str, Any] | None = None  # a GPTQ checkpoint's quantize_config.json beside it
     weights_total: int | None = None  # model.safetensors.index.json beside it: metadata.total_size, the stored bytes
     tensor_names: tuple[str, ...] = ()  # and its weight_map's tensor names
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .. import isolate
 from ..discover import Discovered, read_inside, read_text_inside, rel
@@ -11,7 +11,7 @@ from ..findings import FileRecord, Finding, Loc, Severity
 from .artifacts import (ArtifactProblem, ModelConfig, ModelSpecDoc, is_model_config, is_modelspec, load_dockerfile, load_json,
                         load_model_card, weight_index)
 from .k8s import LoadProblem, objects_from_docs
-from .yamlsrc import YamlError, load_all
+from .yamlsrc import YamlError, YMap, load_all
 
 if TYPE_CHECKING:
     from . import Loaded
@@ -75,7 +75,7 @@ def _yaml(text: str, path: Path, rec: FileRecord, out: Loaded, what: str = "YAML
     specs = [d for d, _ in docs if is_modelspec(d)]
     if specs:
         rec.kind = "modelspec"
-        out.specs += [ModelSpecDoc(rec.path, d) for d in specs]
+        out.specs += [ModelSpecDoc(rec.path, cast(YMap, d)) for d in specs]  # load_all reads a mapping as a YMap
     objects, _other = objects_from_docs(docs, rec.path)
     objects = [o for o in objects if not is_modelspec(o.body)]
     rec.objects = len(objects)

@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..discover import Discovered, Refused, inside, read_text_inside, refuse, rel
 from ..findings import FileRecord, Loc
@@ -173,7 +173,7 @@ def confine(kdir: Path, root: Path) -> list[str]:
     fetch. Empty when everything it names is a local file or folder inside the repository."""
     root = root.resolve()
     out: list[str] = []
-    todo, seen = [kdir], set()
+    todo, seen = [kdir], set[Path]()
     while todo and len(seen) < MAX_OVERLAYS:
         here = todo.pop()
         if here in seen:
@@ -196,7 +196,7 @@ def confine(kdir: Path, root: Path) -> list[str]:
     return out
 
 
-def _config_or_refusal(kdir: Path, root: Path, out: list[str]) -> dict | None:
+def _config_or_refusal(kdir: Path, root: Path, out: list[str]) -> dict[str, Any] | None:
     for n in NAMES:
         path = kdir / n
         if not os.path.lexists(path):
@@ -209,7 +209,7 @@ def _config_or_refusal(kdir: Path, root: Path, out: list[str]) -> dict | None:
     return None  # a plain folder of resources
 
 
-def _references(k: dict) -> list[str]:
+def _references(k: dict[str, Any]) -> list[str]:
     refs: list[str] = []
     for key in _PATH_LISTS:
         refs += [v for v in _list(k.get(key)) if isinstance(v, str) and "\n" not in v]
@@ -226,7 +226,7 @@ def _references(k: dict) -> list[str]:
     return refs
 
 
-def _list(v) -> list:
+def _list(v: object) -> list[Any]:
     return list(v) if isinstance(v, list) else []
 
 
@@ -250,7 +250,7 @@ def _file_name(kdir: Path) -> str:
     return next((n for n in NAMES if os.path.lexists(kdir / n)), NAMES[0])
 
 
-def config(kdir: Path, root: Path | None = None) -> dict:
+def config(kdir: Path, root: Path | None = None) -> dict[str, Any]:
     for n in NAMES:
         try:
             data = load_one(read_text_inside(kdir / n, root or kdir))
@@ -441,15 +441,19 @@ def _pair(out: object, src: object, lines: dict[int, int], parent: int) -> None:
             lines.setdefault(out.lines.get(key, 0), sline)
             _pair(val, s, lines, sline)
     elif isinstance(out, YList):
-        here = src.line if isinstance(src, YList) else parent
-        for i, val in enumerate(out):
-            ok = isinstance(src, YList) and i < len(src)
-            sline = src.lines[i] if ok else here
-            lines.setdefault(out.lines[i], sline)
-            _pair(val, src[i] if ok else None, lines, sline)
+        _pair_items(out, src if isinstance(src, YList) else None, lines, parent)
 
 
-def _locator(file: str, lines: dict[int, int], patched: dict[int, Loc] | None = None):
+def _pair_items(out: YList, src: YList | None, lines: dict[int, int], parent: int) -> None:
+    here = src.line if src is not None else parent
+    for i, val in enumerate(out):
+        ok = src is not None and i < len(src)
+        sline = src.lines[i] if src is not None and ok else here
+        lines.setdefault(out.lines[i], sline)
+        _pair(val, src[i] if src is not None and ok else None, lines, sline)
+
+
+def _locator(file: str, lines: dict[int, int], patched: dict[int, Loc] | None = None) -> Callable[[int], Loc]:
     def locate(line: int) -> Loc:
         return (patched or {}).get(line) or Loc(file, lines.get(line, 0))
     return locate

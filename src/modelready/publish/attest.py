@@ -4,9 +4,11 @@ record lives in the comment itself, so every later run carries it forward."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any
 
-import re
+from ..report.document import Report
 
 from ..report.marks import ATTEST_LINE as LINE, BY, attest_mark, attested_by
 
@@ -28,12 +30,12 @@ def attested(body: str) -> dict[str, str]:
     return out
 
 
-def apply(doc: dict[str, Any], ticks: dict[str, str]) -> None:
+def apply(doc: Report, ticks: dict[str, str]) -> Report:
     """Carry attestations into a new report: an attested item that still awaits a person is passed,
     with who and when as its evidence."""
-    for item in doc["catalog"]["items"]:
-        if item["id"] in ticks and item["status"] == "awaiting":
-            item["status"], item["evidence"], item["why"] = "passed", [ticks[item["id"]]], ticks[item["id"]]
+    items = tuple(replace(i, status="passed", evidence=(ticks[i.id],), why=ticks[i.id]) if i.id in ticks and i.status == "awaiting" else i
+                  for i in doc.catalog.items)
+    return replace(doc, catalog=replace(doc.catalog, items=items))
 
 
 def reconcile(old: str, new: str, login: str, permission: str, now: str, attestable: set[str] | None = None) -> tuple[str, list[str], list[str]]:
@@ -58,13 +60,13 @@ def reconcile(old: str, new: str, login: str, permission: str, now: str, attesta
     return LINE.sub(fix, new), accepted, reverted
 
 
-def records(stored: dict) -> dict[str, str]:
+def records(stored: dict[str, Any]) -> dict[str, str]:
     """Stored attestations ({item: {by, at}}) as the comment shows them: item -> 'attested by @login on <time>'."""
     return {k: f"attested by @{v['by']} on {v['at']}" for k, v in stored.items() if isinstance(v, dict) and v.get("by") and v.get("at")}
 
 
-def settle(current: str, before: str, after: str, stored: dict, login: str, allowed: str | None, now: str, files: str,
-           attestable: set[str]) -> tuple[str, dict, list[str], list[str]]:
+def settle(current: str, before: str, after: str, stored: dict[str, Any], login: str, allowed: str | None, now: str, files: str,
+           attestable: set[str]) -> tuple[str, dict[str, Any], list[str], list[str]]:
     """Reconcile from stored state: `stored` ({item: {by, at, files}}) is what the bot recorded so far (in its own
     check runs, not in the comment); this event's own edit (`before` -> `after`) is `login`'s ticks and unticks;
     `allowed` is None when `login` may attest, else why not. The comment (`current`, as it reads now) is
@@ -85,7 +87,7 @@ def settle(current: str, before: str, after: str, stored: dict, login: str, allo
             accepted.append(item)
     shown = records(out)
 
-    def fix(m: re.Match) -> str:
+    def fix(m: re.Match[str]) -> str:
         item, ticked, rest = m.group("id"), m.group(1) != " ", BY.sub("", m.group("rest")).rstrip()
         head = f"{m.group('title')} <!-- modelready:attest:{item} -->"
         if item in shown:
@@ -94,7 +96,7 @@ def settle(current: str, before: str, after: str, stored: dict, login: str, allo
             why = allowed or "this item is not one a person attests"
             return f"- [ ] {head} <sub>tick by @{login} reverted: {why}</sub>"
         if ticked and item not in mine:
-            return m.group(0)  # another person's tick: their own event records it
+            return str(m.group(0))  # another person's tick: their own event records it
         return f"- [ ] {head}" + (f" {rest.strip()}" if rest.strip() and "reverted" not in rest else " <sub>awaiting a person</sub>")
 
     return LINE.sub(fix, current), out, accepted, reverted

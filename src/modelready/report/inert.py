@@ -17,6 +17,7 @@ renders content through these functions, and nothing else decides how:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..masking import MASK as REDACTED
 
@@ -290,7 +291,7 @@ def redact(s: str) -> str:
 _REDACTED: dict[str, str] = {}  # short texts (names, paths, messages) come back many times: redacted once each
 
 
-def redact_tree(value):
+def redact_tree(value: Any) -> Any:
     """`redact` over every string of a JSON-like value, keys included."""
     if isinstance(value, str):
         return redact(value)
