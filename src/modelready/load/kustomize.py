@@ -441,10 +441,10 @@ def _pair(out: object, src: object, lines: dict[int, int], parent: int) -> None:
             lines.setdefault(out.lines.get(key, 0), sline)
             _pair(val, s, lines, sline)
     elif isinstance(out, YList):
-        _pair_items(out, src if isinstance(src, YList) else None, lines, parent)
+        _pair_list(out, src if isinstance(src, YList) else None, lines, parent)
 
 
-def _pair_items(out: YList, src: YList | None, lines: dict[int, int], parent: int) -> None:
+def _pair_list(out: YList, src: YList | None, lines: dict[int, int], parent: int) -> None:
     here = src.line if src is not None else parent
     for i, val in enumerate(out):
         ok = src is not None and i < len(src)
