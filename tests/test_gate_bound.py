@@ -470,3 +470,45 @@ def test_a_new_values_file_no_values_set_names_is_said_not_shown_as_checked(work
     assert not github.invalid, github.invalid
     (comment,) = github.comments.values()
     assert "Not analysed: charts/vllm-llama/values-prod.yaml is in no values set" in comment["body"].replace("\\", "")
+
+
+# 3 and 9. A manifest as JSON, or as UTF-16 text with its byte order mark (PowerShell's `>`), is what kubectl
+# applies: a pull request that changes one is judged as the YAML would be, never a neutral check.
+
+def _judged(workspace, github, number: int, base: str, name: str, data: bytes) -> tuple[set, dict]:
+    git(workspace, "checkout", "-q", "-b", f"pr-{number}", base)
+    (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+    (workspace / name).write_bytes(data)
+    head = commit(workspace, f"add {name}")
+    github.changed_files = [name]
+    proc, out = action(workspace, github, "pull_request", pr(number, base, head))
+    assert not github.invalid, github.invalid
+    report = json.loads((workspace / "modelready-report.json").read_text())
+    found = {(f["check"], f["severity"]) for f in report["findings"] if f.get("baseline") == "new" and f["file"] == name}
+    return found, {"code": proc.returncode, "conclusion": check_on(github, head)["conclusion"], "head": head, **out}
+
+
+def test_a_json_manifest_and_a_utf16_one_are_judged_as_the_yaml_and_their_baseline_holds(workspace, github):
+    text = (REPO / "examples" / FAILING).read_text()
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    (workspace / ".git" / "info" / "exclude").write_text("modelready-report.json\nmodelready.sarif\n")  # what a run leaves
+    base = commit(workspace, "base")
+    as_yaml, y = _judged(workspace, github, 2, base, FAILING, text.encode())
+    assert y["conclusion"] == "failure" and y["code"] == 1 and ("image-tag-mutable", "error") in as_yaml
+    as_list = {"apiVersion": "v1", "kind": "List", "items": list(yaml.safe_load_all(text))}  # as `kubectl get -o json` writes it
+    as_json, j = _judged(workspace, github, 3, base, "manifests/llama-70b.json", json.dumps(as_list, indent=2).encode())
+    assert (j["conclusion"], j["code"], as_json) == ("failure", 1, as_yaml)
+    utf16 = "manifests/llama-70b-utf16.yaml"
+    as_utf16, u = _judged(workspace, github, 4, base, utf16, text.encode("utf-16"))  # with its byte order mark
+    assert (u["conclusion"], u["code"], as_utf16) == ("failure", 1, as_yaml)
+    # the UTF-16 manifest merged; the next PR touches it again (one more replica): its errors are pre-existing
+    git(workspace, "checkout", "-q", "-b", "pr-5", u["head"])
+    (workspace / utf16).write_bytes(text.replace("replicas: 2", "replicas: 3").encode("utf-16"))
+    head = commit(workspace, "three replicas")
+    proc, out = action(workspace, github, "pull_request", pr(5, u["head"], head))
+    assert not github.invalid, github.invalid
+    report = json.loads((workspace / "modelready-report.json").read_text())
+    mine = [f for f in report["findings"] if f["file"] == utf16]
+    assert mine and all(f["baseline"] == "pre-existing" for f in mine if f["severity"] == "error"), mine
+    assert out["result"] == "pass" and check_on(github, head)["conclusion"] == "success"
