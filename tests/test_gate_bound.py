@@ -512,3 +512,39 @@ def test_a_json_manifest_and_a_utf16_one_are_judged_as_the_yaml_and_their_baseli
     mine = [f for f in report["findings"] if f["file"] == utf16]
     assert mine and all(f["baseline"] == "pre-existing" for f in mine if f["severity"] == "error"), mine
     assert out["result"] == "pass" and check_on(github, head)["conclusion"] == "success"
+
+
+def test_an_approval_re_concludes_the_strictest_over_every_open_pull_request_of_the_head(workspace, github):
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    git(workspace, "branch", "release")  # a second base, the same commit: the same head is a PR into each
+    put_failing(workspace)
+    path = workspace / FAILING
+    path.write_text(path.read_text().replace("  namespace: inference\n", "  namespace: inference\n" + SKIPS, 1))
+    head = commit(workspace, "llama-70b, errors suppressed")
+    github.changed_files = [FAILING]
+    github.permissions = {"maintainer": "write"}
+    github.pin(3, head=head, base=base, base_ref="master", label=HEAD_LABEL)
+    github.pin(4, head=head, base=base, base_ref="release", label=HEAD_LABEL)
+    for number, ref in ((3, "master"), (4, "release")):
+        proc, out = action(workspace, github, "pull_request", pr(number, base, head, ref))
+        assert not github.invalid, github.invalid
+        assert out["result"] == "fail" and check_on(github, head)["conclusion"] == "failure"
+    comments = {int(c["issue_url"].rsplit("/", 1)[1]): c for c in github.comments.values()}
+    assert set(comments) == {3, 4}, comments.keys()
+
+    def approve(number: int) -> dict:
+        event = box_tick(github, comments[number], "gate-suppressions", "maintainer")
+        event["issue"]["number"] = number
+        proc, _ = action(workspace, github, "issue_comment", event)
+        assert not github.invalid, github.invalid
+        return check_on(github, head)
+
+    # approved in #3 alone: #4 still waits for its own approval, so the head's required check stays red
+    run = approve(3)
+    assert run["conclusion"] == "failure", run["output"]["title"]
+    assert "pull request #4 into release: failure" in run["output"]["summary"]
+    # approved in #4 too: every open pull request of the head passes
+    run = approve(4)
+    assert run["conclusion"] == "success" and "pull request #3 into master: success" in run["output"]["summary"], run["output"]

@@ -91,18 +91,25 @@ def refused(r: Runner, pr: Any, login: str, permission: str) -> str | None:
 
 def approve(publisher: Any, name: str, number: int, head: str, entry: dict[str, Any], login: str) -> None:
     """When this edit approved the suppressions the PR adds: the gate's check on the head, as its run recorded
-    it would be once approved."""
+    it would be once approved, and still the strictest over every open pull request whose head it is."""
     from . import gatefiles, ledger
 
     if gatefiles.APPROVAL not in entry["attested"] or not entry.get("pending") or (entry.get("approved") or {}).get("digest") == entry["pending"]:
         return
-    entry["approved"] = {"digest": entry["pending"], "by": login}
-    conclusion = entry.get("if_approved") or "success"
+    own = entry.get("if_approved") or "success"
+    # the entry this edit stores (here and in the attestations check written next) holds the approved verdict
+    entry.update(approved={"digest": entry["pending"], "by": login}, conclusion=own)
+    view = ledger.View.of(publisher, name, number, head)
+    conclusion, others = view.combined(own)
+    title = f"suppressions approved by @{login}" + (f"; strictest of {len(others) + 1} pull requests" if conclusion != own else "")
+    summary = f"The suppressions pull request #{number} adds were approved by @{text(login)}; the files' verdict otherwise stands.\n"
+    if others:
+        summary += "\n**This commit is the head of other open pull requests too**; the check is the strictest verdict:\n" + "".join(
+            f"- {line}\n" for line in others)
     check = Gate(publisher, name, head)
     check.start()
-    summary = f"The suppressions pull request #{number} adds were approved by @{text(login)}; the files' verdict otherwise stands.\n"
-    state = ledger.mark({"v": 1, "prs": {**ledger.merged(publisher, name, head)["prs"], str(number): {**entry, "conclusion": conclusion}}})
-    check.finish(conclusion, f"suppressions approved by @{login}"[:200], summary + state)
+    kept = {k: v for k, v in entry.items() if k not in ("base", "conclusion", "comment")}
+    check.finish(conclusion, title[:200], summary + view.record(own, entry.get("comment"), **kept))
 
 
 def not_an_attestation(r: Runner, comment: Any, event_comment: dict[str, Any], head: str) -> str | None:
