@@ -548,3 +548,54 @@ def test_an_approval_re_concludes_the_strictest_over_every_open_pull_request_of_
     # approved in #4 too: every open pull request of the head passes
     run = approve(4)
     assert run["conclusion"] == "success" and "pull request #3 into master: success" in run["output"]["summary"], run["output"]
+
+
+def test_an_attestation_names_the_deployments_it_covers_and_a_change_to_one_drops_it_there_only(workspace, github):
+    from modelready.publish.attest import attested
+
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    put_failing(workspace)
+    canary = "manifests/llama-canary.yaml"
+    (workspace / canary).write_text((workspace / FAILING).read_text().replace("llama-70b", "llama-canary"))
+    head = commit(workspace, "llama-70b and its canary")
+    github.changed_files = [FAILING, canary]
+    github.permissions = {"alice": "write", "bob": "write"}
+    github.pin(2, head=head, base=base, user="Codertocat")
+    action(workspace, github, "pull_request", pr(2, base, head), require_attestations="true")
+    (comment,) = github.comments.values()
+    first, second = attest_items(comment["body"])[:2]
+    total = len(attest_items(comment["body"]))
+    for item, login in ((first, "alice"), (second, "bob")):
+        proc, _ = action(workspace, github, "issue_comment", box_tick(github, comment, item, login))
+        assert not github.invalid, github.invalid
+    assert set(attested(comment["body"])) == {first, second}
+
+    def push(path: str, old: str, new: str, before: str) -> str:
+        (workspace / path).write_text((workspace / path).read_text().replace(old, new, 1))
+        sha = commit(workspace, f"{path}: {new}")
+        github.pin(2, head=sha)
+        ev = pr(2, base, sha)
+        ev["before"] = before
+        action(workspace, github, "pull_request", ev, require_attestations="true")
+        assert not github.invalid, github.invalid
+        return sha
+
+    # the canary changes: both attestations still hold for llama-70b, which did not; the canary awaits a person
+    bumped = push(canary, "replicas: 2", "replicas: 3", head)
+    assert attested(comment["body"]) == {}
+    line = next(ln for ln in comment["body"].splitlines() if f"modelready:attest:{first} -->" in ln).replace("\u200b", "")
+    assert line.startswith("- [ ] ") and "attested by @alice" in line and "llama-70b@manifests/llama-70b.yaml only" in line, line
+    assert "llama-canary@manifests/llama-canary.yaml changed since" in line, line
+    assert "Attestations dropped" not in comment["body"]
+    assert check_on(github, bumped, "modelready / attestations")["output"]["title"].startswith(f"0 of {total}")
+    # alice attests again: now for both deployments as they read
+    proc, _ = action(workspace, github, "issue_comment", box_tick(github, comment, first, "alice"))
+    assert set(attested(comment["body"])) == {first}
+    # llama-70b changes: the attestation made for both drops there; bob's, made before the canary changed, covers nothing now
+    push(FAILING, "replicas: 2", "replicas: 4", bumped)
+    assert attested(comment["body"]) == {}
+    line = next(ln for ln in comment["body"].splitlines() if f"modelready:attest:{first} -->" in ln).replace("\u200b", "")
+    assert "llama-canary@manifests/llama-canary.yaml only" in line and "llama-70b@manifests/llama-70b.yaml changed since" in line, line
+    assert f"Attestations dropped, every deployment they covered changed since: {second}" in comment["body"].replace("\\", "")

@@ -24,7 +24,6 @@ def run(r: Runner, inputs: Inputs) -> int:
     edit's own ticks by its sender, who needs write access and may not attest their own pull request (unless
     the base config allows it); the comment is rendered from the result, and `<check-name> / attestations`
     stores it. Approving the suppressions a PR adds re-concludes the gate's check as its run recorded."""
-    from ..catalog import load as load_catalog
     from ..report.comment import retitle
     from . import gatefiles, ledger
 
@@ -44,22 +43,34 @@ def run(r: Runner, inputs: Inputs) -> int:
     login = (r.event.get("sender") or {}).get("login", "")
     permission = publisher.permission(login)
     allowed = refused(r, pr, login, permission)
-    attestable = {i.id for i in load_catalog().items if i.mode == "attest"} | {gatefiles.APPROVAL}
-    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body, stored, accepted, reverted = attest.settle(comment.body or "", old, event_comment.get("body") or "", entry.get("attested") or {},
-                                                     login, allowed, now, entry.get("files", ""), attestable)
+    body, stored, full, accepted, reverted = settled(r, comment.body or "", event_comment, entry, login, allowed)
     boxes = {k: v for k, v in attest.state(body).items() if k != gatefiles.APPROVAL}
-    body = retitle(body, {k: (k in stored, rest) for k, (_t, rest) in boxes.items()})
+    body = retitle(body, {k: (k in full, rest) for k, (_t, rest) in boxes.items()})
     if body != comment.body:
         publisher.edit_comment(comment, body)
     lines = said(login, permission, accepted, reverted, allowed)
     entry = {**entry, "attested": stored}
     approve(publisher, name, number, head, entry, login)
-    done = sum(1 for k in boxes if k in stored)
+    done = sum(1 for k in boxes if k in full)
     state = ledger.mark({"v": 1, "prs": {**ledger.merged(publisher, name, head)["prs"], str(number): entry}})
     tell(r, inputs, publisher, body, head, done, len(boxes), lines, state)
     return 0
+
+
+def settled(r: Runner, current: str, event_comment: dict[str, Any], entry: dict[str, Any], login: str,
+            allowed: str | None) -> tuple[str, dict[str, Any], dict[str, str], list[str], list[str]]:
+    """This edit's ticks over the stored attestations, each covering the deployments the comment's run had in
+    scope (app.coverage): (body, stored, those holding for every deployment, accepted, reverted)."""
+    from ..catalog import load as load_catalog
+    from . import gatefiles
+
+    attestable = {i.id for i in load_catalog().items if i.mode == "attest"} | {gatefiles.APPROVAL}
+    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    covers = entry.get("deployments") or {}
+    body, stored, accepted, reverted = attest.settle(current, old, event_comment.get("body") or "", entry.get("attested") or {},
+                                                     login, allowed, now, covers, attestable)
+    return body, stored, attest.holding(stored, covers)[1], accepted, reverted
 
 
 def edited(r: Runner) -> int | None:

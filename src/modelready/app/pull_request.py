@@ -18,7 +18,7 @@ from ..publish.runner import Runner
 from ..report import verdict
 from ..report.inert import text
 from ..publish import attest
-from . import baseline, configs, gatefiles, git, publishing, scope
+from . import baseline, configs, coverage, gatefiles, git, publishing, scope
 from .inputs import Inputs
 from .judge import Judge
 
@@ -73,7 +73,8 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
     compare(doc, base)
     v = verdict.decide(doc, inputs.gate)
     view = publishing.view_of(r, inputs, gate, publisher, pr.number)
-    top, record, ticks = "", {}, {}
+    top, record = "", {}
+    ticks: dict[str, str] = {}
     notes = configs.section(configs.switched_off(chosen.base, chosen.own, doc, changes.files), chosen.own_applied)
     notes += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(chosen.source)}.</sub>\n"
     if changes.files is not None:
@@ -82,17 +83,23 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
                       "never rendered; add it to `charts.<chart>.values` to check it.\n")
         top, record = gatefiles.review(pr.root, pr.base, changes.files, doc, base.doc, chosen.base, chosen.own, view, inputs.gate)
         v = verdict.of(doc)
-        digest = gatefiles.files_digest(pr.root, scope.of_change(pr.root, changes.files, judge.config).deployment_files)
-        record["files"] = digest
+        record["deployments"] = coverage.subjects(result, pr.root, scope.of_change(pr.root, changes.files, judge.config).deployment_files)
         if view is not None:
-            record["attested"] = view.attested(digest)
-            ticks = attest.records(record["attested"])
-            if view.dropped(digest):
-                notes += f"\n<sub>Attestations dropped, the deployment files changed since: {text(', '.join(view.dropped(digest)))}.</sub>\n"
+            ticks, dropped = attestations(view, record, doc)
+            if dropped:
+                notes += f"\n<sub>Attestations dropped, every deployment they covered changed since: {text(', '.join(dropped))}.</sub>\n"
     publish(r, inputs, gate, publisher, pr, doc, touched, notes, view=view, record=record, ticks=ticks, top=top)
     if touched and pr.number and view is not None and view.current and inputs.smoke == "dispatch" and not pr.fork:
         dispatch_smoke(publisher, inputs, pr, result, (r.event.get("repository") or {}).get("default_branch") or "")
     return 1 if touched and v.fails else 0
+
+
+def attestations(view: Any, record: dict[str, Any], doc: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """The attestations stored for this PR that still hold, per deployment (app.coverage): those covering
+    every deployment in scope pass their item, those covering some say for which; (ticks, items dropped)."""
+    record["attested"], ticks, partial, dropped = view.attestations(record["deployments"])
+    attest.apply(doc, ticks, partial)
+    return ticks, dropped
 
 
 def dispatch_smoke(publisher: Any, inputs: Inputs, pr: PullRequest, result: Any, default_branch: str) -> None:

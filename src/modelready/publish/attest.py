@@ -28,12 +28,38 @@ def attested(body: str) -> dict[str, str]:
     return out
 
 
-def apply(doc: dict[str, Any], ticks: dict[str, str]) -> None:
+def apply(doc: dict[str, Any], ticks: dict[str, str], partial: dict[str, dict[str, Any]] | None = None) -> None:
     """Carry attestations into a new report: an attested item that still awaits a person is passed,
-    with who and when as its evidence."""
+    with who and when as its evidence; one attested for some of the deployments only still awaits, and
+    says for which it holds (`partial`)."""
     for item in doc["catalog"]["items"]:
         if item["id"] in ticks and item["status"] == "awaiting":
             item["status"], item["evidence"], item["why"] = "passed", [ticks[item["id"]]], ticks[item["id"]]
+        elif item["id"] in (partial or {}) and item["status"] == "awaiting":
+            item["partial"] = (partial or {})[item["id"]]
+
+
+def holding(stored: dict[str, Any], subjects: dict[str, str]) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, dict[str, Any]]]:
+    """The stored attestations ({item: {by, at, covers: {subject: digest}}}) against what the pull request's
+    scope holds now (`subjects`: app.coverage): each kept for the subjects whose digest is unchanged, dropped
+    where none is left. (kept, full: item -> 'attested by ...' where every subject is covered, partial:
+    item -> {by, at, covers, missing}: the subjects it still covers and those awaiting a person)."""
+    kept: dict[str, dict[str, Any]] = {}
+    full: dict[str, str] = {}
+    partial: dict[str, dict[str, Any]] = {}
+    for item, rec in stored.items():
+        if not (isinstance(rec, dict) and rec.get("by") and rec.get("at") and isinstance(rec.get("covers"), dict)):
+            continue
+        covers = {s: d for s, d in rec["covers"].items() if subjects.get(s) == d}
+        if subjects and not covers:
+            continue
+        kept[item] = {**rec, "covers": covers}
+        missing = sorted(set(subjects) - set(covers))
+        if not missing:
+            full[item] = attested_by(rec["by"], rec["at"])
+        else:
+            partial[item] = {"by": rec["by"], "at": rec["at"], "covers": sorted(covers), "missing": missing}
+    return kept, full, partial
 
 
 def reconcile(old: str, new: str, login: str, permission: str, now: str, attestable: set[str] | None = None) -> tuple[str, list[str], list[str]]:
@@ -58,16 +84,12 @@ def reconcile(old: str, new: str, login: str, permission: str, now: str, attesta
     return LINE.sub(fix, new), accepted, reverted
 
 
-def records(stored: dict) -> dict[str, str]:
-    """Stored attestations ({item: {by, at}}) as the comment shows them: item -> 'attested by @login on <time>'."""
-    return {k: f"attested by @{v['by']} on {v['at']}" for k, v in stored.items() if isinstance(v, dict) and v.get("by") and v.get("at")}
-
-
-def settle(current: str, before: str, after: str, stored: dict, login: str, allowed: str | None, now: str, files: str,
+def settle(current: str, before: str, after: str, stored: dict, login: str, allowed: str | None, now: str, covers: dict[str, str],
            attestable: set[str]) -> tuple[str, dict, list[str], list[str]]:
     """Reconcile from stored state: `stored` ({item: {by, at, files}}) is what the bot recorded so far (in its own
     check runs, not in the comment); this event's own edit (`before` -> `after`) is `login`'s ticks and unticks;
-    `allowed` is None when `login` may attest, else why not. The comment (`current`, as it reads now) is
+    `allowed` is None when `login` may attest, else why not; a tick attests every subject the comment's run
+    had in scope (`covers`: app.coverage, each deployment named with its digest). The comment (`current`, as it reads now) is
     rendered from the result: a recorded item ticked with who and when, a refused tick reverted with why, a
     tick someone else made since (whose own event comes) left as it is. (body, stored, accepted, reverted)."""
     was, now_ = state(before), state(after)
@@ -78,12 +100,12 @@ def settle(current: str, before: str, after: str, stored: dict, login: str, allo
         if allowed is not None or item not in attestable:
             reverted.append(item)
         elif item in mine:
-            out[item] = {"by": login, "at": now, "files": files}
+            out[item] = {"by": login, "at": now, "covers": covers}
             accepted.append(item)
         else:
             out.pop(item, None)
             accepted.append(item)
-    shown = records(out)
+    out, shown, _partial = holding(out, covers)
 
     def fix(m: re.Match) -> str:
         item, ticked, rest = m.group("id"), m.group(1) != " ", BY.sub("", m.group("rest")).rstrip()
