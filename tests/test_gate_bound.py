@@ -205,6 +205,9 @@ def test_smoke_dispatch_runs_the_default_branchs_workflow_with_the_prs_commit_as
     # the Action installs from the hashed lock, nothing unpinned
     install = yaml.safe_load((REPO / "action.yml").read_text())["runs"]["steps"][0]["run"]
     assert "--require-hashes" in install and "requirements/action.lock" in install and "[$extras]" not in install
+    # Python is the step's process (exec), so a cancelled run's SIGINT reaches it and it completes its check
+    check = yaml.safe_load((REPO / "action.yml").read_text())["runs"]["steps"][1]["run"]
+    assert check.strip().endswith("exec python3 -m modelready.cli github"), check
     # the publish half is for forks only: a same-repo PR reports from its own run
     publish = yaml.safe_load((REPO / ".github" / "workflows" / "modelready-publish.yml").read_text())
     assert "head_repository.full_name != github.repository" in publish["jobs"]["publish"]["if"]
@@ -599,3 +602,91 @@ def test_an_attestation_names_the_deployments_it_covers_and_a_change_to_one_drop
     line = next(ln for ln in comment["body"].splitlines() if f"modelready:attest:{first} -->" in ln).replace("\u200b", "")
     assert "llama-canary@manifests/llama-canary.yaml only" in line and "llama-70b@manifests/llama-70b.yaml changed since" in line, line
     assert f"Attestations dropped, every deployment they covered changed since: {second}" in comment["body"].replace("\\", "")
+
+
+# 5. Stale writes: a run GitHub's concurrency cancels (`cancel-in-progress`), and a tick whose run it drops.
+
+def test_a_run_cancelled_half_way_leaves_no_check_in_progress_and_the_next_run_judges_the_head(workspace, tmp_path):
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    from pytest_httpserver import HTTPServer
+
+    from .github_server import FakeGitHub
+    from .test_github_action import ran, runner_env
+
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    put_failing(workspace)
+    head = commit(workspace, "add llama-70b")
+    server = HTTPServer(threaded=True)  # the cancelled run's last write is served while its held request waits
+    server.start()
+    try:
+        # the run is held where it reads the pull request again, after judging: GitHub cancels it there
+        github = FakeGitHub(base=server.url_for("").rstrip("/"), changed_files=[FAILING], hold=r"GET /repos/[^/]+/[^/]+/pulls/2")
+        server.expect_request(re.compile(".*")).respond_with_handler(github.handle)
+        github.pin(2, head=head, base=base, label=HEAD_LABEL)
+        env, files = runner_env(workspace, github, "pull_request", pr(2, base, head))
+        proc = subprocess.Popen([sys.executable, "-m", "modelready.cli", "github"], env=env, cwd=workspace, stdout=subprocess.PIPE, text=True)
+        assert github.reached.wait(timeout=180), "the run never read the pull request"
+        proc.send_signal(signal.SIGINT)  # what the runner sends the step's process when the run is cancelled
+        out, _ = proc.communicate(timeout=60)
+        github.release.set()
+        assert proc.returncode == 130 and not github.invalid, (out[-2000:], github.invalid)
+        run = check_on(github, head)
+        assert (run["status"], run["conclusion"]) == ("completed", "cancelled"), run  # not left in progress
+        assert "judges its head" in run["output"]["title"] and not github.comments
+        # the run that replaced it is an `edited` one (the title) for the same head: it judges the head, as a push would
+        titled = pr(2, base, head, name="opened")
+        titled.update(action="edited", changes={"title": {"from": "WIP"}})
+        proc, out = action(workspace, github, "pull_request", titled)
+        assert not github.invalid, github.invalid
+        assert "the head's check is cancelled" in proc.stdout and "judged now" in proc.stdout, proc.stdout[-2000:]
+        assert proc.returncode == 1 and check_on(github, head)["conclusion"] == "failure" and len(github.comments) == 1
+        # its check holds the verdict now: the next title edit ends at once
+        runs = len(github.check_runs)
+        proc, _ = action(workspace, github, "pull_request", titled)
+        assert "nothing to do" in proc.stdout and len(github.check_runs) == runs
+        # a run cancelled before it created its check: the head has none, and the next run of the group judges it
+        (workspace / "README.md").write_text("# platform\n")
+        pushed = commit(workspace, "docs")
+        github.pin(2, head=pushed)
+        proc, _ = action(workspace, github, "pull_request", {**titled, "pull_request": {**titled["pull_request"], "head": {**titled["pull_request"]["head"], "sha": pushed}}})
+        assert "the head has no modelready check" in proc.stdout and check_on(github, pushed)["conclusion"] == "failure"
+    finally:
+        github.release.set()
+        server.stop()
+
+
+def test_a_tick_whose_run_the_concurrency_group_dropped_is_not_shown_as_attested(workspace, github):
+    from modelready.publish.attest import attested
+
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    put_failing(workspace)
+    head = commit(workspace, "add llama-70b")
+    github.changed_files = [FAILING]
+    github.permissions = {"alice": "write", "bob": "write", "carol": "write"}
+    github.pin(2, head=head, base=base, user="Codertocat")
+    action(workspace, github, "pull_request", pr(2, base, head), require_attestations="true")
+    (comment,) = github.comments.values()
+    first, second, third = attest_items(comment["body"])[:3]
+    # three ticks in quick succession; modelready-attest.yml runs one at a time per pull request, and GitHub
+    # replaces a pending run by the next one: bob's run never happens
+    e1, _dropped, e3 = (box_tick(github, comment, item, login) for item, login in ((first, "alice"), (second, "bob"), (third, "carol")))
+    for event in (e1, e3):
+        proc, _ = action(workspace, github, "issue_comment", event)
+        assert not github.invalid, github.invalid
+    got = attested(comment["body"])
+    assert set(got) == {first, third}, got
+    line = next(ln for ln in comment["body"].splitlines() if f"modelready:attest:{second} -->" in ln)
+    assert line.startswith("- [ ] ") and "tick not recorded" in line, line  # the box agrees with the check
+    assert check_on(github, head, "modelready / attestations")["output"]["title"].startswith("2 of ")
+    # bob ticks again: recorded
+    proc, _ = action(workspace, github, "issue_comment", box_tick(github, comment, second, "bob"))
+    assert set(attested(comment["body"])) == {first, second, third}
+    assert check_on(github, head, "modelready / attestations")["output"]["title"].startswith("3 of ")

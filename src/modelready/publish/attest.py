@@ -86,12 +86,12 @@ def reconcile(old: str, new: str, login: str, permission: str, now: str, attesta
 
 def settle(current: str, before: str, after: str, stored: dict, login: str, allowed: str | None, now: str, covers: dict[str, str],
            attestable: set[str]) -> tuple[str, dict, list[str], list[str]]:
-    """Reconcile from stored state: `stored` ({item: {by, at, files}}) is what the bot recorded so far (in its own
+    """Reconcile from stored state: `stored` ({item: {by, at, covers}}) is what the bot recorded so far (in its own
     check runs, not in the comment); this event's own edit (`before` -> `after`) is `login`'s ticks and unticks;
     `allowed` is None when `login` may attest, else why not; a tick attests every subject the comment's run
     had in scope (`covers`: app.coverage, each deployment named with its digest). The comment (`current`, as it reads now) is
-    rendered from the result: a recorded item ticked with who and when, a refused tick reverted with why, a
-    tick someone else made since (whose own event comes) left as it is. (body, stored, accepted, reverted)."""
+    rendered from the result: a recorded item ticked with who and when, a refused tick reverted with why, any
+    other unrecorded tick shown unticked (its run was dropped, or is still to come and records it). (body, stored, accepted, reverted)."""
     was, now_ = state(before), state(after)
     mine = {i for i, (t, _) in now_.items() if t and not was.get(i, (False, ""))[0]}
     undone = {i for i, (t, _) in now_.items() if not t and was.get(i, (False, ""))[0]}
@@ -116,7 +116,11 @@ def settle(current: str, before: str, after: str, stored: dict, login: str, allo
             why = allowed or "this item is not one a person attests"
             return f"- [ ] {head} <sub>tick by @{login} reverted: {why}</sub>"
         if ticked and item not in mine:
-            return m.group(0)  # another person's tick: their own event records it
+            # ticked, not recorded, and not this edit's: runs are one at a time per pull request, so its own run came
+            # first and refused it, or GitHub's concurrency dropped it (a pending run is replaced by the next one).
+            # Shown unticked: the box never reads as attested while the attestations check counts it not; an edit
+            # whose run is still pending records its own tick when it runs.
+            return f"- [ ] {head} <sub>tick not recorded (its run was replaced by a later edit's): tick it again</sub>"
         return f"- [ ] {head}" + (f" {rest.strip()}" if rest.strip() and "reverted" not in rest else " <sub>awaiting a person</sub>")
 
     return LINE.sub(fix, current), out, accepted, reverted
