@@ -690,3 +690,21 @@ def test_a_tick_whose_run_the_concurrency_group_dropped_is_not_shown_as_attested
     proc, _ = action(workspace, github, "issue_comment", box_tick(github, comment, second, "bob"))
     assert set(attested(comment["body"])) == {first, second, third}
     assert check_on(github, head, "modelready / attestations")["output"]["title"].startswith("3 of ")
+
+
+def test_a_deployment_vllm_cannot_start_reads_as_failed_in_the_checklist_not_as_a_matching_gpu(workspace, github):
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    # Llama 3.1 70B in bfloat16 on one A100-80GB (the check's own failing case): vLLM will not start
+    shutil.copy(REPO / "tests" / "checks" / "gpu-memory-insufficient" / "fail2.yaml", workspace / "manifests" / "llama-70b-a100.yaml")
+    head = commit(workspace, "llama-70b on one A100")
+    github.changed_files = ["manifests/llama-70b-a100.yaml"]
+    proc, out = action(workspace, github, "pull_request", pr(2, base, head))
+    assert not github.invalid, github.invalid
+    (comment,) = github.comments.values()
+    body = comment["body"]
+    assert body.splitlines()[1].startswith("## ❌") and "gpu-memory-insufficient" in body
+    gpu = [ln for ln in body.splitlines() if "GPU type is pinned by node selection and matches the model" in ln]
+    memory = [ln for ln in body.splitlines() if "GPU memory fits weights plus KV cache" in ln]
+    assert gpu and memory and all(ln.startswith("- ❌") for ln in gpu + memory), (gpu, memory)
