@@ -708,3 +708,25 @@ def test_a_deployment_vllm_cannot_start_reads_as_failed_in_the_checklist_not_as_
     gpu = [ln for ln in body.splitlines() if "GPU type is pinned by node selection and matches the model" in ln]
     memory = [ln for ln in body.splitlines() if "GPU memory fits weights plus KV cache" in ln]
     assert gpu and memory and all(ln.startswith("- ❌") for ln in gpu + memory), (gpu, memory)
+
+
+def test_one_error_in_a_chart_counts_once_however_many_values_sets_render_it(workspace, github):
+    chart = workspace / "charts" / "vllm-llama"
+    (chart / "values-eu.yaml").write_text("replicaCount: 3\n")
+    (workspace / ".modelready.yaml").write_text("charts:\n  charts/vllm-llama:\n    values: [[values.yaml], [values.yaml, values-eu.yaml], "
+                                                "[values.yaml, ci/high-concurrency-values.yaml]]\n")
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    template = chart / "templates" / "deployment.yaml"
+    template.write_text(template.read_text().replace('            - --port\n', '            - --max-model-length\n            - "4096"\n            - --port\n', 1))
+    head = commit(workspace, "a flag vLLM does not have")
+    github.changed_files = ["charts/vllm-llama/templates/deployment.yaml"]
+    proc, out = action(workspace, github, "pull_request", pr(2, base, head))
+    assert not github.invalid, github.invalid
+    report = json.loads((workspace / "modelready-report.json").read_text())
+    rendered = [f for f in report["findings"] if f["check"] == "engine-flag-unknown" and f.get("baseline") == "new"]
+    (one,) = rendered  # one finding, naming each values set that renders it
+    assert all(s in one["message"] for s in ("values.yaml+values-eu.yaml", "values.yaml+ci/high-concurrency-values.yaml")), one["message"]
+    (comment,) = github.comments.values()
+    assert comment["body"].splitlines()[1] == "## ❌ modelready: 1 new error blocks this pull request", comment["body"].splitlines()[1]
+    assert out["result"] == "fail" and check_on(github, head)["conclusion"] == "failure"
