@@ -615,7 +615,7 @@ def test_a_run_cancelled_half_way_leaves_no_check_in_progress_and_the_next_run_j
     from pytest_httpserver import HTTPServer
 
     from .github_server import FakeGitHub
-    from .test_github_action import ran, runner_env
+    from .test_github_action import runner_env
 
     without_failing(workspace)
     git(workspace, "init", "-q", "-b", "main")
@@ -730,3 +730,48 @@ def test_one_error_in_a_chart_counts_once_however_many_values_sets_render_it(wor
     (comment,) = github.comments.values()
     assert comment["body"].splitlines()[1] == "## ❌ modelready: 1 new error blocks this pull request", comment["body"].splitlines()[1]
     assert out["result"] == "fail" and check_on(github, head)["conclusion"] == "failure"
+
+
+def test_a_tick_during_a_run_is_kept_by_that_run(workspace, tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    from pytest_httpserver import HTTPServer
+
+    from modelready.publish.attest import attested
+
+    from .github_server import FakeGitHub
+    from .test_github_action import runner_env
+
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    put_failing(workspace)
+    head = commit(workspace, "add llama-70b")
+    server = HTTPServer(threaded=True)
+    server.start()
+    try:
+        github = FakeGitHub(base=server.url_for("").rstrip("/"), changed_files=[FAILING], permissions={"alice": "write"})
+        server.expect_request(re.compile(".*")).respond_with_handler(github.handle)
+        github.pin(2, head=head, base=base, user="Codertocat")
+        action(workspace, github, "pull_request", pr(2, base, head))
+        (comment,) = github.comments.values()
+        item = attest_items(comment["body"])[0]
+        # a re-run (now requiring attestations) is held as it writes the comment; alice ticks meanwhile, and her run records it
+        github.hold = r"PATCH /repos/[^/]+/[^/]+/issues/comments/\d+"
+        env, files = runner_env(workspace, github, "pull_request", pr(2, base, head), require_attestations="true")
+        proc = subprocess.Popen([sys.executable, "-m", "modelready.cli", "github"], env=env, cwd=workspace, stdout=subprocess.PIPE, text=True)
+        assert github.reached.wait(timeout=180), "the re-run never wrote the comment"
+        done, _ = action(workspace, github, "issue_comment", box_tick(github, comment, item, "alice"))
+        assert item in attested(comment["body"]), done.stdout[-1500:]
+        github.release.set()
+        out, _ = proc.communicate(timeout=180)
+        assert proc.returncode == 1 and not github.invalid, (out[-2000:], github.invalid)
+        # the re-run wrote last, from what it read before the tick: the tick is kept, in the comment and the stored state
+        assert item in attested(comment["body"]), comment["body"][-3000:]
+        proc, _ = action(workspace, github, "pull_request", pr(2, base, head), require_attestations="true")
+        assert item in attested(comment["body"]) and check_on(github, head, "modelready / attestations")["output"]["title"].startswith("1 of ")
+    finally:
+        github.release.set()
+        server.stop()

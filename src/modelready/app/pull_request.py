@@ -173,6 +173,10 @@ def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullReque
         publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines)
         return
     written = publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, existing) if view is not None else None
+    late = late_ticks(gate, publisher, inputs.check_name, pr.number, r.sha, record) if view is not None and record else {}
+    if late:  # ticked while this run wrote: recorded by their own runs, so kept here and shown
+        body = publishing.comment(r, inputs, doc, written, notes=notes, ticks={**(ticks or {}), **late}, top=top)
+        written = publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, written)
     publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines, view, getattr(written, "id", None), record)
     if touched and publisher is not None and pr.number is not None and inputs.require_attestations:
         from ..report.comment import state_of
@@ -181,6 +185,24 @@ def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullReque
         st = state_of(doc, True)
         attestations(publisher, inputs.check_name, r.sha, st["attested"], st["attest"], True,
                      "Tick the boxes in the pull request's modelready comment (people with write access).")
+
+
+def late_ticks(gate: Gate, publisher: Any, name: str, number: int | None, sha: str, record: dict[str, Any]) -> dict[str, str]:
+    """Attestations recorded on this commit after this run read the pull request (a tick during the run: its
+    own run stored it in `<name> / attestations`). This run's check is written last and its entry is the newest,
+    so they are merged into `record`, never lost; item -> 'attested by ...' for those holding everywhere."""
+    from . import ledger
+
+    try:
+        fresh = (ledger.merged(publisher, name, sha)["prs"].get(str(number)) or {}).get("attested") or {}
+    except Exception as e:  # noqa: BLE001 - the check is written either way
+        publishing.best_effort(gate, e, "attestations made during this run could not be read again")
+        return {}
+    mine = record.get("attested") or {}
+    newer = {k: v for k, v in fresh.items() if isinstance(v, dict) and str(v.get("at", "")) > str((mine.get(k) or {}).get("at", ""))}
+    kept, full, _partial = attest.holding(newer, record.get("deployments") or {})
+    record["attested"] = {**mine, **kept}
+    return full
 
 
 def annotated_lines(where: str, publisher: Any, pr: PullRequest) -> dict[str, set[int]] | None:
