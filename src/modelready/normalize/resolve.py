@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import posixpath
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -45,10 +46,15 @@ def table() -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 def resolve_all(deployments: list[Deployment], configs: list[ModelConfig], spec_views: list[SpecView], hub: Hub | None = None,
-                guard: Guard | None = None) -> None:
+                guard: Guard | None = None, objects: Any = ()) -> None:
     """Set `d.resolved` and `d.gpu` on every deployment with an engine or accelerators.
 
-    `guard(deployment)` gives a context in which one deployment's resolution may fail alone."""
+    `guard(deployment)` gives a context in which one deployment's resolution may fail alone; `objects`, the
+    files' Kubernetes objects, hold the Karpenter NodePools whose requirements name a GPU."""
+    from .accelerator import pooled
+    from .karpenter import pools
+
+    known = pools(objects)
     spec_of = {id(d): v for v in spec_views for d in v.deployments}
     for d in deployments:
         if not d.serving:
@@ -56,7 +62,7 @@ def resolve_all(deployments: list[Deployment], configs: list[ModelConfig], spec_
         with (guard(d) if guard else nullcontext()):
             spec = spec_of.get(id(d))
             d.resolved = resolve(d, configs, spec, hub)
-            d.gpu = gpu_of(d) or _spec_gpu(spec)
+            d.gpu = gpu_of(d) or pooled(d, known) or _spec_gpu(spec)
             d.typical_tokens = _typical(spec)
 
 
@@ -215,8 +221,8 @@ def quant_from_name(name: str) -> Quant | None:
 def _repo_config(d: Deployment, configs: list[ModelConfig], hub_id: str | None, folder: str | None) -> tuple[ModelConfig, str] | None:
     wanted = {x.lower() for x in (folder, hub_id.rsplit("/", 1)[-1] if hub_id else None) if x}
     for c in configs:
-        parent = PurePosixPath(c.file).parent
-        if parent.name.lower() in wanted or (hub_id and str(parent).lower().endswith(hub_id.lower())):
+        parent = posixpath.dirname(c.file).lower()
+        if posixpath.basename(parent) in wanted or (hub_id and parent.endswith(hub_id.lower())):
             return c, ""
     chart = d.origin.split("@", 1)[0] if "@" in d.origin else None
     if chart:
