@@ -55,6 +55,7 @@ class FakeGitHub:
     rate_limited: set[str] = field(default_factory=set)  # "METHOD path-regex": answered 403 with Retry-After: 3600
     answer: dict[str, tuple[int, str]] = field(default_factory=dict)  # "METHOD path-regex" -> (status, raw body), before anything else
     list_barrier: threading.Barrier | None = None  # hold the first comment listings until this many runs list at once
+    hold: str | None = None  # "METHOD path-regex": the first such request waits for `release` (a threaded server), `reached` set
     comments: dict[int, dict] = field(default_factory=dict)
     check_runs: dict[int, dict] = field(default_factory=dict)
     statuses: list[dict] = field(default_factory=list)
@@ -65,6 +66,7 @@ class FakeGitHub:
     minimized: list[int] = field(default_factory=list)  # comment ids folded through GraphQL minimizeComment
 
     def __post_init__(self):
+        self.reached, self.release = threading.Event(), threading.Event()
         self.lock = threading.RLock()
         self._held = 0
         self.api, self.examples = _described(self.base)
@@ -120,6 +122,9 @@ class FakeGitHub:
         return next((rule for rule in rules if rule.split(" ", 1)[0] == request.method and re.fullmatch(rule.split(" ", 1)[1], request.path)), None)
 
     def handle(self, request) -> Response:
+        if self.hold and self._matches([self.hold], request) and not self.reached.is_set():
+            self.reached.set()  # the run is mid-way: the test cancels it here, as GitHub's concurrency does
+            self.release.wait(timeout=120)
         if self.list_barrier is not None and request.method == "GET" and request.path.endswith("/comments"):
             with self.lock:
                 hold = self._held < self.list_barrier.parties

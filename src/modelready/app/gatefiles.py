@@ -170,19 +170,6 @@ def section(gate_lines: list[str], pending: list[FindingEntry], approved_by: str
     return "\n".join(out) + "\n"
 
 
-def files_digest(root: Path, files: list[str]) -> str:
-    """What the attestations were made on: the deployment files the PR touches, as they read."""
-    h = hashlib.sha256()
-    for f in sorted(set(files)):
-        p = root / f
-        h.update(f.encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            h.update(hashlib.sha256(p.read_bytes()).digest() if p.is_file() else b"-")
-        except OSError:
-            h.update(b"?")
-    return h.hexdigest()[:24]
-
-
 def review(root: Path, base: str, files: list[str], doc: Report, base_doc: Report | None, base_config, head_config, view, mode: str):  # type: ignore[no-untyped-def]
     """The changes to the gate and the suppressions awaiting approval (blocked in the report); (top section, record,
     the report)."""

@@ -67,12 +67,14 @@ class View:
             view.comment, view.entry = sticky(publisher, name, number, [sha, before])
         return view
 
-    def attested(self, files: str) -> dict[str, dict[str, Any]]:
-        """The attestations recorded for this PR that still hold: made on deployment files that read as now."""
-        return {k: v for k, v in (self.entry.get("attested") or {}).items() if isinstance(v, dict) and v.get("files") == files}
+    def attestations(self, subjects: dict | None = None) -> tuple[dict, dict, dict, list[str]]:  # type: ignore[type-arg]
+        """The attestations recorded for this PR against `subjects` (app.coverage; None: those its last run
+        recorded): (kept, full, partial as publish.attest.holding says, the items dropped entirely)."""
+        from ..publish.attest import holding
 
-    def dropped(self, files: str) -> list[str]:
-        return sorted(k for k, v in (self.entry.get("attested") or {}).items() if not isinstance(v, dict) or v.get("files") != files)
+        stored = self.entry.get("attested") or {}
+        kept, full, partial = holding(stored, self.entry.get("deployments") or {} if subjects is None else subjects)
+        return kept, full, partial, sorted(set(stored) - set(kept))
 
     def combined(self, own: str) -> tuple[str, list[str]]:
         """The conclusion over every open pull request whose head this commit is, and a line per other one

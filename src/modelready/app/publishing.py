@@ -35,6 +35,13 @@ def guarded(r: Runner, gate: Gate, body: Callable[[], int]) -> int:
     """Run `body`; whatever it raises completes the check with a failure and one line, never a traceback."""
     try:
         return body()
+    except KeyboardInterrupt:  # cancelled (action.cancellable): completed as such, never left in progress
+        gate.finish("cancelled", "Cancelled before it decided: the next run of this pull request judges its head",
+                    "This run was cancelled before it decided (GitHub cancels a pull request's run when a newer one of its "
+                    "concurrency group starts). That newer run, whatever its event, judges the pull request's head; "
+                    "re-running this workflow does too.")
+        print("modelready: cancelled: the check run says so; the next run of this pull request judges its head", flush=True)
+        return 130
     except ValueError as e:  # a bad input or config: exit 2 with the line (cli prints it)
         gate.fail(str(e))
         raise

@@ -19,7 +19,7 @@ from ..report import verdict
 from ..report.document import Report
 from ..report.inert import text
 from ..publish import attest
-from . import baseline, configs, gatefiles, git, publishing, scope
+from . import baseline, configs, coverage, gatefiles, git, publishing, scope
 from .inputs import Inputs
 from .judge import Judge
 
@@ -77,7 +77,7 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
     notes = configs.section(configs.switched_off(chosen.base, chosen.own, doc, changes.files), chosen.own_applied)
     notes += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(chosen.source)}.</sub>\n"
     if changes.files is not None:
-        top, record, ticks, more, doc = review(pr, changes.files, judge, base, chosen, view, inputs.gate, doc)
+        top, record, ticks, more, doc = review(pr, changes.files, judge, base, chosen, view, inputs.gate, doc, result)
         notes += more
     publish(r, inputs, gate, publisher, pr, doc, touched, notes, view=view, record=record, ticks=ticks, top=top)
     if touched and view is not None and view.current:
@@ -86,21 +86,26 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
 
 
 def review(pr: PullRequest, files: list[str], judge: Judge, base: Base, chosen: Any, view: Any, mode: str,
-           doc: Report) -> tuple[str, dict[str, Any], dict[str, str], str, Report]:
+           doc: Report, result: Any) -> tuple[str, dict[str, Any], dict[str, str], str, Report]:
     """What the change does to the gate itself (gatefiles.review: the suppressions it adds blocked in the report)
-    and to the attestations made before; (top section, record, ticks, notes, the report)."""
+    and to the attestations made before, per deployment; (top section, record, ticks, notes, the report)."""
     notes = "".join(f"\n⚠️ Not analysed: {text(f)} is in no values set `.modelready.yaml` names for its chart, so it was "
                     "never rendered; add it to `charts.<chart>.values` to check it.\n" for f in scope.unrendered(pr.root, files, judge.config))
     top, record, doc = gatefiles.review(pr.root, pr.base, files, doc, base.doc, chosen.base, chosen.own, view, mode)
-    digest = gatefiles.files_digest(pr.root, scope.of_change(pr.root, files, judge.config).deployment_files)
-    record["files"] = digest
+    record["deployments"] = coverage.subjects(result, pr.root, scope.of_change(pr.root, files, judge.config).deployment_files)
     ticks: dict[str, str] = {}
     if view is not None:
-        record["attested"] = view.attested(digest)
-        ticks = attest.records(record["attested"])
-        if view.dropped(digest):
-            notes += f"\n<sub>Attestations dropped, the deployment files changed since: {text(', '.join(view.dropped(digest)))}.</sub>\n"
+        ticks, dropped, doc = attestations(view, record, doc)
+        if dropped:
+            notes += f"\n<sub>Attestations dropped, every deployment they covered changed since: {text(', '.join(dropped))}.</sub>\n"
     return top, record, ticks, notes, doc
+
+
+def attestations(view: Any, record: dict[str, Any], doc: Report) -> tuple[dict[str, str], list[str], Report]:
+    """The attestations stored for this PR that still hold, per deployment (app.coverage): those covering
+    every deployment in scope pass their item, those covering some say for which; (ticks, items dropped, the report)."""
+    record["attested"], ticks, partial, dropped = view.attestations(record["deployments"])
+    return ticks, dropped, attest.apply(doc, ticks, partial)
 
 
 def dispatch_smoke(publisher: Any, inputs: Inputs, pr: PullRequest, result: Any, default_branch: str) -> None:
@@ -178,6 +183,10 @@ def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullReque
         publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines)
         return
     written = publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, existing) if view is not None else None
+    late = late_ticks(gate, publisher, inputs.check_name, pr.number, r.sha, record) if view is not None and record else {}
+    if late:  # ticked while this run wrote: recorded by their own runs, so kept here and shown
+        body = publishing.comment(r, inputs, doc, written, notes=notes, ticks={**(ticks or {}), **late}, top=top)
+        written = publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, written)
     publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines, view, getattr(written, "id", None), record)
     if touched and publisher is not None and pr.number is not None and inputs.require_attestations:
         from ..report.comment import state_of
@@ -186,6 +195,24 @@ def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullReque
         st = state_of(doc, True)
         attestations(publisher, inputs.check_name, r.sha, st["attested"], st["attest"], True,
                      "Tick the boxes in the pull request's modelready comment (people with write access).")
+
+
+def late_ticks(gate: Gate, publisher: Any, name: str, number: int | None, sha: str, record: dict[str, Any]) -> dict[str, str]:
+    """Attestations recorded on this commit after this run read the pull request (a tick during the run: its
+    own run stored it in `<name> / attestations`). This run's check is written last and its entry is the newest,
+    so they are merged into `record`, never lost; item -> 'attested by ...' for those holding everywhere."""
+    from . import ledger
+
+    try:
+        fresh = (ledger.merged(publisher, name, sha)["prs"].get(str(number)) or {}).get("attested") or {}
+    except Exception as e:  # noqa: BLE001 - the check is written either way
+        publishing.best_effort(gate, e, "attestations made during this run could not be read again")
+        return {}
+    mine = record.get("attested") or {}
+    newer = {k: v for k, v in fresh.items() if isinstance(v, dict) and str(v.get("at", "")) > str((mine.get(k) or {}).get("at", ""))}
+    kept, full, _partial = attest.holding(newer, record.get("deployments") or {})
+    record["attested"] = {**mine, **kept}
+    return full
 
 
 def annotated_lines(where: str, publisher: Any, pr: PullRequest) -> dict[str, set[int]] | None:

@@ -69,7 +69,8 @@ def run(r: Runner, inputs: Inputs) -> int:
                 gate.say(f"pull request #{number}'s head is now {view.head[:12]}: the measurements of {r.sha[:12]} stay in this check run, the comment is the newer head's")
             elif view is not None:
                 try:
-                    ticks = attest.records(view.attested(view.entry.get("files", "")))
+                    _kept, ticks, partial, _dropped = view.attestations()
+                    doc = attest.apply(doc, ticks, partial)
                     publisher.upsert_comment(number, publishing.comment(r, checked, doc, view.comment, ticks=ticks), view.comment)
                 except Exception as e:  # noqa: BLE001
                     publishing.best_effort(gate, e, "the comment was not written")

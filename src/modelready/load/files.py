@@ -47,7 +47,7 @@ def _read(path: Path, rec: FileRecord, root: Path) -> str | None:
     except OSError as e:
         rec.status, rec.reason = "skipped", f"cannot be read: {e.strerror}"
         return None
-    codec = next((c for bom, c in _BOMS if raw.startswith(bom)), None)
+    codec = codec_of(raw)
     if codec is None and b"\0" in raw[:8192]:
         rec.status, rec.reason = "skipped", "binary file"
         return None
@@ -64,6 +64,19 @@ def _read(path: Path, rec: FileRecord, root: Path) -> str | None:
 # kubectl reads UTF-16 and UTF-32 text that starts with a byte order mark (PowerShell's `>` writes UTF-16):
 # such a file is applied, so it is checked. The 4-byte marks first: UTF-32LE's starts with UTF-16LE's.
 _BOMS = ((b"\xff\xfe\0\0", "utf-32"), (b"\0\0\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def codec_of(raw: bytes) -> str | None:
+    """The codec a byte order mark names (UTF-16, UTF-32), or None (UTF-8 is read with or without its mark)."""
+    return next((c for bom, c in _BOMS if raw.startswith(bom)), None)
+
+
+def sniff(raw: bytes) -> str:
+    """The start of a file as text, decoded as the loader decodes it (a pull request's scope reads it so)."""
+    codec = codec_of(raw)
+    if codec is not None:
+        raw = raw[: len(raw) - len(raw) % 4]  # whole code units
+    return raw.decode(codec or "utf-8-sig", errors="replace")
 
 
 def _yaml(text: str, path: Path, rec: FileRecord, out: Loaded, what: str = "YAML") -> None:

@@ -155,6 +155,12 @@ class Publisher:
         runs = self.repo.get_commit(sha).get_check_runs(check_name=name, status="completed")
         return sorted(((run.id, (run.output.summary if run.output else "") or "") for run in runs), reverse=True)
 
+    def latest_check(self, sha: str, name: str) -> tuple[str, str | None, str] | None:
+        """(status, conclusion, summary) of the newest check run `name` on `sha` (the one a required check
+        reads), or None when there is none."""
+        runs = sorted(self.repo.get_commit(sha).get_check_runs(check_name=name), key=lambda run: run.id, reverse=True)
+        return (runs[0].status, runs[0].conclusion, (runs[0].output.summary if runs[0].output else "") or "") if runs else None
+
     def comment_by_id(self, number: int, comment_id: int) -> Any:
         """The comment `comment_id` if it is still there, on pull request `number`, with the marker; else None."""
         from github import GithubException

@@ -311,9 +311,19 @@ class _Parts:
                 out.append(f"- [x] {text(i.title)} {attest_mark(i.id)} <sub>{tick}</sub>")
             elif i.status == "passed":
                 out.append(f"- [x] {text(i.title)} {attest_mark(i.id)} <sub>{text(i.why)}</sub>")
-            else:
-                out.append(f"- [ ] {text(i.title)} {attest_mark(i.id)} <sub>awaiting a person</sub>")
+            else:  # attested for some deployments only: said (never in BY's form, so no run reads it as a tick)
+                held = self.partly(i.partial) if i.partial else ""
+                out.append(f"- [ ] {text(i.title)} {attest_mark(i.id)} <sub>awaiting a person{held}</sub>")
         return out
+
+    @staticmethod
+    def partly(p: dict[str, Any]) -> str:
+        """An attestation that holds for some deployments only: who (a login the bot recorded), when, for which."""
+        who, at = str(p["by"]), str(p["at"])
+        if not (re.fullmatch(r"[\w-]+", who) and re.fullmatch(r"[0-9T:\-]+Z", at)):  # only ever the bot's own record
+            return ""
+        return (f"; attested by @{who} on {at} for {text(', '.join(p['covers']))} only; "
+                f"{text(', '.join(p['missing']))} changed since or was not in the pull request then")
 
     def spec_fields(self) -> list[str]:
         """Spec items not declared, one line per ModelSpec (or one line when there is none)."""

@@ -132,6 +132,8 @@ class ItemEntry:
     evidence: tuple[str, ...] = ()
     findings: tuple[int, ...] = ()  # indexes into the report's findings
     seeds: tuple[Json, ...] = ()
+    # an attestation that holds for some of the PR's deployments only (publish.attest.holding): for the comment
+    partial: Json | None = field(default=None, metadata={"omit": True})
 
 
 @dataclass(frozen=True)
