@@ -189,12 +189,17 @@ def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullReque
         written = publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, written)
     publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines, view, getattr(written, "id", None), record)
     if touched and publisher is not None and pr.number is not None and inputs.require_attestations:
-        from ..report.comment import state_of
-        from .attestation import attestations
+        attestations_check(publisher, inputs, r.sha, doc)
 
-        st = state_of(doc, True)
-        attestations(publisher, inputs.check_name, r.sha, st["attested"], st["attest"], True,
-                     "Tick the boxes in the pull request's modelready comment (people with write access).")
+
+def attestations_check(publisher: Any, inputs: Inputs, sha: str, doc: Report) -> None:
+    """With require-attestations: the `<check> / attestations` check, from the items the report holds attested."""
+    from ..report.comment import state_of
+    from .attestation import attestations
+
+    st = state_of(doc, True)
+    attestations(publisher, inputs.check_name, sha, st["attested"], st["attest"], True,
+                 "Tick the boxes in the pull request's modelready comment (people with write access).")
 
 
 def late_ticks(gate: Gate, publisher: Any, name: str, number: int | None, sha: str, record: dict[str, Any]) -> dict[str, str]:
