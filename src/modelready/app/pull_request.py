@@ -188,12 +188,14 @@ def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullReque
         body = publishing.comment(r, inputs, doc, written, notes=notes, ticks={**(ticks or {}), **late}, top=top)
         written = publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, written)
     publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines, view, getattr(written, "id", None), record)
-    if touched and publisher is not None and pr.number is not None and inputs.require_attestations:
-        attestations_check(publisher, inputs, r.sha, doc)
+    if touched:
+        attestations_check(publisher, inputs, pr, r.sha, doc)
 
 
-def attestations_check(publisher: Any, inputs: Inputs, sha: str, doc: Report) -> None:
+def attestations_check(publisher: Any, inputs: Inputs, pr: PullRequest, sha: str, doc: Report) -> None:
     """With require-attestations: the `<check> / attestations` check, from the items the report holds attested."""
+    if publisher is None or pr.number is None or not inputs.require_attestations:
+        return
     from ..report.comment import state_of
     from .attestation import attestations
 
