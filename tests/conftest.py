@@ -18,8 +18,11 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # scan itself (tests/test_trivy.py) point TRIVY_BIN back at the real binary.
 from modelready.scan.trivy import locate as _locate_trivy  # noqa: E402
 
+_NO_TRIVY = str(Path(__file__).parent / "no-trivy-in-this-test")
+if os.environ.get("TRIVY_BIN") == _NO_TRIVY:  # an xdist worker inherits the controller's setting: look past it
+    del os.environ["TRIVY_BIN"]
 TRIVY = _locate_trivy()
-os.environ["TRIVY_BIN"] = str(Path(__file__).parent / "no-trivy-in-this-test")
+os.environ["TRIVY_BIN"] = _NO_TRIVY
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -74,7 +74,7 @@ def assert_inert(markdown: str, repo_links: str | tuple[str, ...]) -> None:
     assert {t for t, _ in found.tags} <= ours, {t for t, _ in found.tags} - ours
     assert not [t for t, a in found.tags if t == "img"]
     links = [a.get("href", "") for t, a in found.tags if t == "a"]
-    assert all(href.startswith(repo_links) for href in links), links
+    assert all(href.startswith(repo_links) for href in links), [h for h in links if not h.startswith(repo_links)]
     import re
 
     assert not re.search(r"(?<![\w`])@[A-Za-z0-9]", "".join(found.text).replace("@\u200b", "")) or "@maintainer" in "".join(found.text)
@@ -105,8 +105,10 @@ def test_the_action_renders_hostile_content_inert_and_leaks_no_token(workspace, 
     from modelready import __version__
 
     # ours: the PR's files at its head, the run (its job summary), the checks' docs at this version
+    from modelready.report.comment import RULE_SITES
+
     assert_inert(body, (f"https://github.com/Codertocat/Hello-World/blob/{sha}/", "https://github.com/Codertocat/Hello-World/actions/runs/30433642",
-                        f"https://github.com/modelready/modelready/blob/v{__version__}/docs/checks.md#"))
+                        f"https://github.com/modelready/modelready/blob/v{__version__}/docs/checks.md#", *RULE_SITES))
     (run,) = github.check_runs.values()
     everything = [proc.stdout, proc.stderr, body, out["summary"], json.dumps(run["output"]),
                   (workspace / "modelready-report.json").read_text(), (workspace / "modelready.sarif").read_text()]

@@ -27,6 +27,9 @@ LEGEND = ("<sub>🔴 error · 🟠 warning · 🔵 info · ❌ item with an erro
           "☐ waits for a person · ➖ not applicable · ⏭️ skipped</sub>")
 DOCS = "https://github.com/modelready/modelready/blob/v{version}/docs/checks.md#{check}"
 _SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+/[A-Za-z0-9._~/#%?=&+-]*")  # a scanner's rule page: linked only when plainly a URL
+# …and only on the scanners' own documentation sites, so no scanner output can link the comment elsewhere
+RULE_SITES = ("https://avd.aquasec.com/", "https://trivy.dev/", "https://github.com/hadolint/hadolint/wiki/",
+              "https://github.com/koalaman/shellcheck/wiki/")
 
 
 def state_of(doc: Report, require_attestations: bool) -> dict[str, Any]:
@@ -187,7 +190,7 @@ class _Parts:
         loc = f"[{code(where)}]({url})" if url else code(where)
         check = f.check
         doc_url = f.rule_url if "/" in check else DOCS.format(version=__version__, check=check)
-        cid = f"[{code(check)}]({doc_url})" if doc_url and _SAFE_URL.fullmatch(doc_url) else code(check)
+        cid = f"[{code(check)}]({doc_url})" if doc_url and _SAFE_URL.fullmatch(doc_url) and doc_url.startswith((DOCS.split("{")[0], *RULE_SITES)) else code(check)
         who = self.names.get(f.subject)
         line = f"- {BADGE[f.severity]} {loc} {text(f.message)} <sub>{cid}{' · ' + text(who) if who else ''}</sub>"
         rule = self.rules.get(check)
