@@ -4,6 +4,7 @@ against a local GitHub API that checks every request with GitHub's OpenAPI descr
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -61,6 +62,8 @@ def runner_env(ws: Path, github, event: str, payload: dict, **inputs: str) -> tu
            "GITHUB_STEP_SUMMARY": str(files["summary.md"]), "GITHUB_OUTPUT": str(files["output.txt"]),
            "HF_HUB_OFFLINE": "1",  # the Action reads the Hub by default; a test never reaches the internet
            "PYTHONPATH": str(REPO / "src"),  # this checkout's code, not whichever the environment installed
+           # Trivy's bundled checks cost ~5 s of CPU a run: only the tests of the scan (and of its output) keep it
+           **({"TRIVY_BIN": os.environ["TRIVY_BIN"]} if "TRIVY_BIN" in os.environ else {}),
            **{f"INPUT_{k.upper().replace('_', '-')}": v for k, v in inputs.items()}}
     return env, files
 
