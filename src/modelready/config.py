@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,12 @@ class Config:
 
 def did_you_mean(word: str, choices) -> str:
     """` (did you mean 'x'?)` for the closest of `choices`, or nothing when none is close."""
+    return _did_you_mean(word, tuple(choices))
+
+
+@functools.lru_cache(maxsize=4096)
+def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
+    # once per distinct word: the same unknown name on 20,000 workloads is one difflib search
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

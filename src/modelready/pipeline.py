@@ -76,7 +76,7 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     # the loaders' own checks ran on every file read and every values set rendered
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"} | checked.applied
     res.errors += checked.errors
-    res.findings = runner.merge_renders(runner.dedupe(res.findings + checked.findings))
+    res.findings = runner.cap(runner.merge_renders(runner.dedupe(res.findings + checked.findings)))
     scope_to_serving(res, config)
     return res
 

@@ -67,9 +67,9 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
         result = pipeline.run(paths, config, root)
     scans, scan_log = _scan(result, trivy, scope) if trivy is not None else ({}, {})
     if trivy is not None:
-        from ..checks.runner import merge_renders
+        from ..checks.runner import cap, merge_renders
 
-        result.findings = merge_renders(result.findings)  # Trivy's findings too: one per place, scoped to serving
+        result.findings = cap(merge_renders(result.findings))  # Trivy's findings too: one per place, scoped to serving
         pipeline.scope_to_serving(result, config)
     if scope is not None:
         narrow_to(result, scope.changed, scope.linked)

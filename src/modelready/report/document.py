@@ -11,6 +11,7 @@ from .. import __version__
 from ..findings import Finding, Severity
 from ..masking import MASK, is_secret_name
 from . import verdict
+from .inert import shorten
 
 SCHEMA_VERSION = 1
 
@@ -57,11 +58,12 @@ def _not_analysed(result: Any, findings: list[Finding]) -> int:
 
 def _file(f: Any) -> dict[str, Any]:
     extra = {k: v for k, v in f.extra.items() if k != "not_analysed"}  # counted in the summary, said in the reason
-    return {"path": f.path, "kind": f.kind, "status": f.status, "reason": f.reason, "objects": f.objects, **extra}
+    return {"path": f.path, "kind": f.kind, "status": f.status, "reason": shorten(f.reason), "objects": f.objects, **extra}
 
 
 def _finding(f: Finding) -> dict[str, Any]:
-    return {"check": f.check, "severity": f.severity.name, "message": f.message, "file": f.loc.file, "line": f.loc.line,
+    # capped once here, so every format says the same (a 1 MB image name is no 1 MB message)
+    return {"check": f.check, "severity": f.severity.name, "message": shorten(f.message), "file": f.loc.file, "line": f.loc.line,
             "values_key": f.loc.values_key, "subject": f.subject, "catalog_items": list(f.items), "suppressed": f.suppressed,
             "rule_url": f.rule_url}
 
