@@ -109,16 +109,25 @@ def attach(deployments: list[Deployment], spec_views: list["SpecView"], config: 
             d.cost = of(d, config, spec_of.get(id(d)), pools)
 
 
+def _map(x: object) -> dict[str, Any]:
+    """A mapping field as written, or empty when it is of another type (`nodeAffinity: 5`)."""
+    return x if isinstance(x, dict) else {}
+
+
+def _list(x: object) -> list[Any]:
+    return x if isinstance(x, list) else []
+
+
 def nodepools(objects: Any) -> dict[str, list[str]]:
     """Karpenter NodePool name -> the capacity types its requirements allow (karpenter.sh/capacity-type In [...])."""
     out: dict[str, list[str]] = {}
     for o in objects:
         if o.kind != "NodePool" or not str(o.api_version).startswith("karpenter.sh/"):
             continue
-        spec = ((o.body.get("spec") or {}).get("template") or {}).get("spec") or {}
-        for req in spec.get("requirements") or []:
+        spec = _map(_map(_map(o.body.get("spec")).get("template")).get("spec"))
+        for req in _list(spec.get("requirements")):
             if isinstance(req, dict) and req.get("key") == "karpenter.sh/capacity-type" and req.get("operator") == "In":
-                out[o.name] = [str(v).lower() for v in req.get("values") or []]
+                out[o.name] = [str(v).lower() for v in _list(req.get("values"))]
     return out
 
 
@@ -282,9 +291,9 @@ def _is_spot(key: str, value: object) -> bool:
 
 
 def _required(affinity: dict[str, Any] | None) -> Iterator[tuple[str, list[str]]]:
-    req = ((affinity or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {}
-    for term in req.get("nodeSelectorTerms") or []:
-        for expr in (term or {}).get("matchExpressions") or []:
+    req = _map(_map(_map(affinity).get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution"))
+    for term in _list(req.get("nodeSelectorTerms")):
+        for expr in _list(_map(term).get("matchExpressions")):
             if isinstance(expr, dict) and expr.get("operator") == "In" and isinstance(expr.get("values"), list):
                 yield str(expr.get("key")), [str(v) for v in expr["values"]]
 
