@@ -17,6 +17,8 @@ from modelready.config import Config
 from modelready.normalize.architecture import ModelArch
 from modelready.normalize.resolve import table
 
+from .memory_pod import pod
+
 GIB = 2**30
 
 
@@ -164,25 +166,6 @@ CASES = [_derive(c) for c in [
     Case("mxfp4-sliding-gpt-oss-120b-h100-128k", "gpt-oss-120b", "NVIDIA-H100-80GB-HBM3", 1, 131072),
 ]]
 
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: llm, namespace: serving}}
-spec:
-  selector: {{matchLabels: {{app: llm}}}}
-  template:
-    metadata: {{labels: {{app: llm}}}}
-    spec:
-      nodeSelector: {{nvidia.com/gpu.product: {gpu}}}
-      containers:
-      - name: vllm
-        image: vllm/vllm-openai:v0.10.2
-        args: {args}
-        resources: {{limits: {{nvidia.com/gpu: {tp}}}}}
-        volumeMounts: [{{name: models, mountPath: /models}}]
-      volumes: [{{name: models, persistentVolumeClaim: {{claimName: models}}}}]
-"""
-
-
 def _deployment(run, tmp_path, c: Case):
     cfg, _ = MODELS[c.model]
     folder = tmp_path / "models" / c.model
@@ -191,7 +174,7 @@ def _deployment(run, tmp_path, c: Case):
     args = ["--model", f"/models/{c.model}", "--tensor-parallel-size", str(c.tp), *c.flags]
     if c.max_len:
         args += ["--max-model-len", str(c.max_len)]
-    (tmp_path / "deploy.yaml").write_text(DEPLOY.format(gpu=c.gpu_label, args=json.dumps(args), tp=c.tp))
+    (tmp_path / "deploy.yaml").write_text(pod(args, gpu=c.gpu_label, gpus=c.tp))
     result = run(tmp_path, config=Config())
     (d,) = [d for d in result.deployments if d.engine]
     return result, d

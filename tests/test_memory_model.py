@@ -16,32 +16,13 @@ from modelready.config import Config
 from modelready.normalize.accelerator import gpu_type
 from modelready.report import comment
 
+from .memory_pod import pod
+
 REPO = Path(__file__).resolve().parents[1]
 GIB = 2**30
 
-POD = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: llm, namespace: serving}}
-spec:
-  selector: {{matchLabels: {{app: llm}}}}
-  template:
-    metadata: {{labels: {{app: llm}}}}
-    spec:
-      {placement}
-      containers:
-      - name: engine
-        image: {image}
-        {command}
-        args: {args}
-        env: {env}
-        resources: {{limits: {{nvidia.com/gpu: {gpus}}}}}
-"""
-
-
-def _deploy(run, tmp_path, args, image="vllm/vllm-openai:v0.10.2", placement="nodeSelector: {nvidia.com/gpu.product: NVIDIA-L4}",
-            gpus=1, env=(), command=""):
-    (tmp_path / "deploy.yaml").write_text(POD.format(placement=placement, image=image, command=command, args=json.dumps(args),
-                                                     env=json.dumps([{"name": k, "value": v} for k, v in env]), gpus=gpus))
+def _deploy(run, tmp_path, args, image="vllm/vllm-openai:v0.10.2", placement=None, gpus=1, env=(), command=None):
+    (tmp_path / "deploy.yaml").write_text(pod(args, image, gpus=gpus, env=env, command=command, placement=placement))
     result = run(tmp_path, config=Config())
     (d,) = [d for d in result.deployments if d.engine]
     return result, d
@@ -130,7 +111,7 @@ def test_sglang_static_pool_and_its_default_fraction(run, tmp_path):
     """SGLang's KV pool is total × --mem-fraction-static less the weights: 70B in bf16 over 2 H100s (65.7 GiB each)
     at 0.9 leaves about 5 GiB per GPU; at 0.8 (63.4 GiB) the pool cannot hold the weights and SGLang stops at start."""
     placement = "nodeSelector: {nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3}"
-    sg = dict(image="lmsysorg/sglang:v0.4.9", command='command: ["python3", "-m", "sglang.launch_server"]', placement=placement, gpus=2)
+    sg = dict(image="lmsysorg/sglang:v0.4.9", command=["python3", "-m", "sglang.launch_server"], placement=placement, gpus=2)
     base = ["--model-path", "meta-llama/Llama-3.1-70B-Instruct", "--tp", "2", "--context-length", "8192"]
     result, d = _deploy(run, tmp_path, [*base, "--mem-fraction-static", "0.9"], **sg)
     f = fit(d)
@@ -155,9 +136,7 @@ def test_tgi_batch_total_tokens_beyond_the_kv_cache(run, tmp_path):
 
 
 def test_figures_in_json_text_and_comment(capsys, tmp_path):
-    (tmp_path / "deploy.yaml").write_text(POD.format(placement="nodeSelector: {nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB}",
-                                                     image="vllm/vllm-openai:v0.10.2", command="", gpus=1, env="[]",
-                                                     args=json.dumps(["--model", "Qwen/Qwen2.5-7B-Instruct", "--max-model-len", "32768"])))
+    (tmp_path / "deploy.yaml").write_text(pod(["--model", "Qwen/Qwen2.5-7B-Instruct", "--max-model-len", "32768"], gpu="NVIDIA-A100-SXM4-80GB"))
     main(["check", str(tmp_path), "--offline", "--format", "json", "--root", str(tmp_path)])
     doc = json.loads(capsys.readouterr().out)
     jsonschema.Draft202012Validator(json.loads((REPO / "src/modelready/report/report-schema.json").read_text())).validate(doc)

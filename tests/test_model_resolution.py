@@ -192,3 +192,38 @@ def test_served_path_resolves_to_the_repository_config(run, tmp_path):
     assert d.resolved.kind == "repo" and d.resolved.certain
     assert d.resolved.source == "config.json at models/Qwen2-72B-Instruct-GPTQ-Int4/config.json"
     assert d.resolved.arch.quant.method == "gptq" and d.resolved.arch.quant.group_size == 128
+
+
+# A sharded FP8 checkpoint: its index names the tensors (layer 0's attention kept in bf16 by modules_to_not_convert).
+SHARDED = {**CONFIG, "quantization_config": {"quant_method": "fp8", "activation_scheme": "dynamic", "modules_to_not_convert": ["self_attn"]}}
+SHARD_TENSORS = [{"model.embed_tokens.weight": ("BF16", [128256, 2048]), "model.layers.0.self_attn.q_proj.weight": ("BF16", [2048, 2048])},
+                 {"model.layers.0.mlp.down_proj.weight": ("F8_E4M3", [2048, 8192]), "model.layers.0.mlp.down_proj.weight_scale": ("F32", [2048])}]
+SHARD_FILES = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
+INDEX_JSON = {"metadata": {"total_size": 128256 * 2048 * 2 + 2048 * 2048 * 2 + 2048 * 8192 + 2048 * 4},
+              "weight_map": {name: file for file, tensors in zip(SHARD_FILES, SHARD_TENSORS) for name in tensors}}
+
+
+def test_the_hub_index_gives_stored_size_and_tensor_names_cached_at_the_commit(hub, run, tmp_path, monkeypatch):
+    files = {"config.json": json.dumps(SHARDED).encode(), "model.safetensors.index.json": json.dumps(INDEX_JSON).encode(),
+             **{f: safetensors_header(t) for f, t in zip(SHARD_FILES, SHARD_TENSORS)}}
+    hub.state.repos["acme/sharded-fp8"] = Repo(files, COMMIT, {"main": COMMIT})
+    r, _ = _resolved(run, _deploy(tmp_path, "acme/sharded-fp8", COMMIT), Hub(cache_dir=str(hub.state.cache)))
+    assert r.kind == "hub" and "4 tensors and the stored size from model.safetensors.index.json" in r.source
+    assert r.arch.stored_bytes == INDEX_JSON["metadata"]["total_size"] and set(r.arch.tensor_names) == set(INDEX_JSON["weight_map"])
+    assert r.arch.kept_unquantized == (2048 * 2048, 0)  # the one q projection the index names, not the family's 16 layers
+    assert any(p.endswith(f"/resolve/{COMMIT}/model.safetensors.index.json") for _m, p, _a in hub.state.requests)
+    # from huggingface_hub's cache when the Hub is gone, and with HF_HUB_OFFLINE set
+    hub.state.repos.clear()
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    again, _ = _resolved(run, _deploy(tmp_path, "acme/sharded-fp8", COMMIT), Hub(cache_dir=str(hub.state.cache)))
+    assert again.kind == "hub" and again.arch.stored_bytes == INDEX_JSON["metadata"]["total_size"]
+    assert again.arch.tensor_names == r.arch.tensor_names
+
+
+def test_a_one_file_checkpoint_has_no_index_and_resolves_from_its_header(hub, run, tmp_path):
+    hub_client = Hub(cache_dir=str(hub.state.cache))
+    r, _ = _resolved(run, _deploy(tmp_path, "acme/tiny-llama", COMMIT), hub_client)
+    assert r.kind == "hub" and r.arch.stored_bytes is None and r.arch.tensor_names == () and not r.notes
+    assert hub_client.index("acme/tiny-llama", COMMIT) == (None, ())

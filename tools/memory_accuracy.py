@@ -1,6 +1,6 @@
 """Score modelready's memory model against the calibration set of published engine logs.
 
-    .venv/bin/python tools/memory_accuracy.py                      # print the figures
+    .venv/bin/python tools/memory_accuracy.py                      # print the figures: all, fit, held-out
     .venv/bin/python tools/memory_accuracy.py --json out.json      # the figures as JSON (another model: PYTHONPATH=...)
     .venv/bin/python tools/memory_accuracy.py --write docs/memory-accuracy.md [--before before.json]
 
@@ -23,29 +23,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.memory_pod import pod  # noqa: E402 - the one pod the memory tests write too
 SETUPS = ROOT / "tests" / "memory_calibration.yaml"
 GIB = 2**30
-
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: llm, namespace: serving}}
-spec:
-  selector: {{matchLabels: {{app: llm}}}}
-  template:
-    metadata: {{labels: {{app: llm}}}}
-    spec:
-      nodeSelector: {{nvidia.com/gpu.product: {label}}}
-      containers:
-      - name: engine
-        image: {image}
-        {command}
-        args: {args}
-        env: {env}
-        resources: {{limits: {{nvidia.com/gpu: {gpus}}}}}
-        volumeMounts: [{{name: models, mountPath: /models}}]
-      volumes: [{{name: models, persistentVolumeClaim: {{claimName: models}}}}]
-"""
-
 
 def load(path: Path = SETUPS) -> list[dict]:
     """The setups scored (those marked `scored: false` say why they are not)."""
@@ -77,14 +58,13 @@ def deployment_files(s: dict, folder: Path) -> None:
         model = f"/models/{name}"
     tp = int(s.get("tp", 1))
     if s.get("engine") == "sglang":
-        image, command = f"lmsysorg/sglang:v{s['version']}", 'command: ["python3", "-m", "sglang.launch_server"]'
+        image, command = f"lmsysorg/sglang:v{s['version']}", ["python3", "-m", "sglang.launch_server"]
         args = ["--model-path", model, "--tp", str(tp), *s.get("flags", [])]
     else:
-        image, command = f"vllm/vllm-openai:v{s['version']}", ""
+        image, command = f"vllm/vllm-openai:v{s['version']}", None
         args = ["--model", model, "--tensor-parallel-size", str(tp), *s.get("flags", [])]
-    env = json.dumps([{"name": k, "value": str(v)} for k, v in (s.get("env") or {}).items()])
-    (folder / "deploy.yaml").write_text(DEPLOY.format(label=_label(s["gpu"]), image=image, command=command, args=json.dumps(args), env=env, gpus=tp),
-                                        encoding="utf-8")
+    manifest = pod(args, image, gpu=_label(s["gpu"]), gpus=int(s.get("gpus", tp)), env=(s.get("env") or {}).items(), command=command)
+    (folder / "deploy.yaml").write_text(manifest, encoding="utf-8")
 
 
 def predict(s: dict) -> dict:
@@ -127,8 +107,8 @@ def score(setups: list[dict]) -> dict:
     rows = []
     for s in setups:
         p = predict(s)
-        row = {"id": s["id"], "version": str(s["version"]), "gpu": s["gpu"], "engine": s.get("engine", "vllm"), "outcome": s.get("outcome"),
-               **{f"pred_{k}": v for k, v in p.items()}}
+        row = {"id": s["id"], "split": s.get("split", "fit"), "version": str(s["version"]), "gpu": s["gpu"], "engine": s.get("engine", "vllm"),
+               "outcome": s.get("outcome"), **{f"pred_{k}": v for k, v in p.items()}}
         if s.get("outcome") in ("started", "failed"):
             v = p["verdict"]
             row["agrees"] = v == "tight" or (v == "fits") == (s["outcome"] == "started")
@@ -140,8 +120,8 @@ def score(setups: list[dict]) -> dict:
         elif s.get("kv_gib") and s["kv_gib"] > 0.5 and p["kv_gib"] is not None:
             row["kv_err"] = p["kv_gib"] / s["kv_gib"] - 1
         rows.append(row)
-    return {"rows": rows, "overall": summary(rows), "by_version": _group(rows, lambda r: _family(r["version"])),
-            "by_gpu": _group(rows, lambda r: r["gpu"])}
+    return {"rows": rows, "overall": summary(rows), "by_split": _group(rows, lambda r: r["split"]),
+            "by_version": _group(rows, lambda r: _family(r["version"])), "by_gpu": _group(rows, lambda r: r["gpu"])}
 
 
 def _family(version: str) -> str:
@@ -189,22 +169,35 @@ def markdown(after: dict, before: dict | None) -> str:
              "that failed. Errors are |predicted / logged − 1|: weights per GPU, KV capacity in tokens (GiB where the log",
              "gives no tokens). `tests/test_memory_accuracy.py` fails when a figure falls below the one published here.", ""]
     if before is not None:
-        lines += ["## Before (main at 07194c6)", "", *_table({"all": before["overall"]}, "set"), "",
+        lines += ["## Before (main at 07194c6, on the 40 fit setups)", "", *_table({"all": before["overall"]}, "set"), "",
                   *_table(before["by_version"], "vLLM / SGLang release"), "", *_table(before["by_gpu"], "GPU"), ""]
-    lines += ["## After", "", *_table({"all": after["overall"]}, "set"), "", *_table(after["by_version"], "release"), "",
-              *_table(after["by_gpu"], "GPU"), "", "## Setups", "",
-              "| setup | engine | release | GPU | outcome | verdict | weights err | KV err |", "|---|---|---|---|---|---|---|---|"]
+    held = after["by_split"].get("held-out")
+    lines += ["## After", "", *_table({"all": after["overall"], **after["by_split"]}, "set"), "",
+              *_table(after["by_version"], "release"), "", *_table(after["by_gpu"], "GPU"), "", *HELD_OUT, "",
+              *(_table({"held-out": held}, "set") if held else ["No held-out setup yet."]), "", "## Setups", "",
+              "| setup | split | engine | release | GPU | outcome | verdict | weights err | KV err |", "|---|---|---|---|---|---|---|---|---|"]
     for r in after["rows"]:
-        lines.append(f"| {r['id']} | {r['engine']} | {r['version']} | {r['gpu']} | {r['outcome'] or '—'} | {r['pred_verdict']} | "
+        lines.append(f"| {r['id']} | {r['split']} | {r['engine']} | {r['version']} | {r['gpu']} | {r['outcome'] or '—'} | {r['pred_verdict']} | "
                      f"{_pct(r.get('weights_err'))} | {_pct(r.get('kv_err'))} |")
-    lines += ["", f"<!-- figures: {json.dumps(after['overall'])} -->", ""]
-    return "\n".join(lines)
+    lines += ["", f"<!-- figures: {json.dumps(after['overall'])} -->"]
+    if held:
+        lines.append(f"<!-- held-out: {json.dumps(held)} -->")
+    return "\n".join(lines + [""])
 
 
-def published(path: Path) -> dict:
-    """The overall figures a docs/memory-accuracy.md publishes."""
+HELD_OUT = ["## Held out", "",
+            "The constants of `data/memory.yaml` were chosen against the setups marked *fit* (the first 40, session 1 of issue 24, up",
+            "to 6847fa6), so the figures above are in-sample for them. The rule, fixed before any held-out setup was scored: a setup",
+            "added after those constants froze (main af11a0b) is `split: held-out`, is scored with the constants as they are, and no",
+            "constant changes because of it. One correction to the data, not the model: the Qwen3-Coder-480B setups were first",
+            "written with the 96 GB H20 and so scored (KV capacity −85 %); their own log rules that GPU out (the setup's note says",
+            "why) and they name the 141 GB H20. Its figures, apart (few setups: read them as a check on the fit, not a measure of it):"]
+
+
+def published(path: Path, part: str = "figures") -> dict:
+    """The figures a docs/memory-accuracy.md publishes: overall ("figures") or of the held-out setups ("held-out")."""
     text = path.read_text(encoding="utf-8")
-    marker = "<!-- figures: "
+    marker = f"<!-- {part}: "
     start = text.rindex(marker) + len(marker)
     return json.loads(text[start:text.index(" -->", start)])
 
@@ -221,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         before = json.loads(args.before.read_text(encoding="utf-8")) if args.before else None
         args.write.write_text(markdown(result, before), encoding="utf-8")
-    print(json.dumps(result["overall"], indent=1))
+    print(json.dumps({"all": result["overall"], **result["by_split"]}, indent=1))
     return 0
 
 

@@ -131,9 +131,27 @@ def resolve(path: Path) -> Path:
     """`path` with every symbolic link resolved, at most MAX_HOPS of them (Refused past that, as for a loop).
 
     Resolved here, not by `Path.resolve()`: that follows any number of links, and the kernel then stops at
-    40 with ELOOP on the open that follows (a traceback, no report)."""
-    parts = list(Path(os.path.abspath(path)).parts)
-    done, todo, hops = Path(parts[0]), parts[1:], 0
+    40 with ELOOP on the open that follows (a traceback, no report). A folder's resolution is kept for the
+    run (the checkout does not change under it): a repository's files share their folders."""
+    absolute = os.path.abspath(path)
+    folder, name = os.path.split(absolute)
+    known = _FOLDERS.get(folder)
+    if known is None:
+        parts = Path(folder).parts
+        done, hops, whole = _walk(Path(parts[0]), list(parts[1:]), 0)
+        if not whole:
+            return done.joinpath(name) if name else done
+        if len(_FOLDERS) > 50_000:
+            _FOLDERS.clear()
+        _FOLDERS[folder] = known = (done, hops)
+    return _walk(known[0], [name] if name else [], known[1])[0]
+
+
+_FOLDERS: dict[str, tuple[Path, int]] = {}  # an absolute folder -> (resolved, links followed on the way)
+
+
+def _walk(done: Path, todo: list[str], hops: int) -> tuple[Path, int, bool]:
+    """(`done` joined with `todo`, links resolved; links followed in all; False when a part is missing)."""
     while todo:
         part = todo.pop(0)
         if part in ("", "."):
@@ -145,7 +163,7 @@ def resolve(path: Path) -> Path:
         try:
             st = os.lstat(here)
         except OSError:  # missing (or unreadable): the rest cannot hold a link to follow
-            return here.joinpath(*todo)
+            return here.joinpath(*todo), hops, False
         if not stat.S_ISLNK(st.st_mode):
             done = here
             continue
@@ -158,7 +176,7 @@ def resolve(path: Path) -> Path:
         todo = list(Path(target).parts) + todo
         if os.path.isabs(target):
             todo = todo[1:]
-    return done
+    return done, hops, True
 
 
 def inside(path: Path, roots: "tuple[Path, ...] | list[Path]") -> Path:

@@ -25,6 +25,7 @@ from .normalize.resolve import resolve_all
 from .normalize.kinds import Near
 from .normalize.workloads import not_read, to_deployments
 from .report import inert
+from .scan import hadolint
 
 
 @dataclass
@@ -61,6 +62,15 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     if wants is not None:
         found.files = [(p, k) for p, k in found.files if wants(rel(p, root))]
         found.kustomizations = [d for d in found.kustomizations if wants(rel(d, root) + "/kustomization.yaml")]
+    # the slowest tool: started now, beside loading and normalizing, collected last
+    linting = hadolint.start(root, [rel(p, root) for p, kind in found.files if kind == "dockerfile"])
+    try:
+        return _pipeline(found, linting, config, root, today, focus)
+    finally:
+        linting.close()
+
+
+def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Path, today: dt.date | None, focus: Any) -> Result:
     loaded = load(found, config, root)
     # secret values in the files (and what a template makes of them) are masked wherever text leaves
     for tree in loaded.values_seen + [o.body for o in loaded.objects]:
@@ -68,6 +78,9 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     loaded.values_seen = []
     res = Result(**vars(loaded))
     _normalize(res, root, found, config)
+    with isolate.guard(res, "linting Dockerfiles with hadolint"):
+        linted, res.tools["hadolint"] = linting.collect({d.file for d in res.dockerfiles})
+        res.findings += linted
     subjects = _subjects(res)
     if focus is not None:
         keep = focus(res)
@@ -128,11 +141,6 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
                      for o in res.objects for message, loc in o.problems]
     with isolate.guard(res, "validating manifests against the Kubernetes schemas"):
         _validate(res, config)
-    with isolate.guard(res, "linting Dockerfiles with hadolint"):
-        from .scan import hadolint
-
-        linted, res.tools["hadolint"] = hadolint.scan(res.root, [d.file for d in res.dockerfiles])
-        res.findings += linted
 
 
 def _validate(res: Result, config: Config) -> None:

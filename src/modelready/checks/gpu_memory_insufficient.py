@@ -1,21 +1,36 @@
 """
 ## What it does
-Runs vLLM's own start-up arithmetic for the deployment's model on its GPUs: usable GPU memory ×
-`--gpu-memory-utilization` (the pinned release's default when unset), minus the weights on each GPU
-(exact bytes from safetensors headers when the Hub gave them; else counted from config.json with the
-quantization's bits, embeddings kept at 16 bit), minus non-torch memory, must hold the KV cache of one
-`--max-model-len` sequence (the model's own context when unset). The KV cache per token per GPU
-follows the model: GQA heads split over TP and replicated beyond the KV heads, the MLA latent on every
-rank, sliding-window layers held at the window, `--kv-cache-dtype fp8` halving it. The model comes
-from a config.json in the repository, the Hugging Face Hub at the pinned revision, or the bundled
-table of widely deployed models; the GPU from the node selector, node affinity, a MIG resource or the
-ModelSpec. An error only when it does not fit even with no activation memory counted; the message
-gives the figures and what would fit.
+Runs the pinned engine release's own start-up arithmetic for the deployment's model on its GPUs. vLLM:
+the memory CUDA reports for the GPU (data/gpus.yaml) × `--gpu-memory-utilization` (the release's default
+when unset; from 0.34, all that is free after graph capture), minus the weights on each GPU, minus the
+overhead of the release's profiling run, must hold the KV cache of one `--max-model-len` sequence (the
+model's own context when unset). The weights are the checkpoint's stored bytes where they are known
+(safetensors headers or `model.safetensors.index.json`, from the repository or the Hub at the pinned
+revision), else counted from config.json: quantized layers at the format's bits, `modules_to_not_convert`
+matched per tensor and kept at 16 bit, vision and audio towers, MXFP4 expert padding on Hopper and later,
+tied embeddings. The overhead is a range by release and model shape (data/memory.yaml): V0's dummy batch
+as long as the context, V1's `max_num_batched_tokens` and sampler, activation from the hidden,
+intermediate and vocabulary sizes, non-torch memory by TP, CUDA graphs by capture size (none with
+`--enforce-eager`), multimodal encoder budgets. The KV cache per token per GPU follows the model: GQA
+heads split over TP and replicated beyond the KV heads, the MLA latent on every rank, sliding-window
+layers held at the window, `--kv-cache-dtype fp8` halving it. SGLang's `--mem-fraction-static` pool and
+TGI's `--max-total-tokens` are sized the same way. The model comes from a config.json in the repository,
+the Hugging Face Hub at the pinned revision, or the bundled table of widely deployed models; the GPU from
+the product label, GKE/EKS/AKS node labels, instance types, node affinity, Karpenter requirements, a MIG
+resource or the ModelSpec.
 
-`gpu-memory-tight` warns where it fits only without the activation peak vLLM measures (published
-measured figures), where the model is known only from a table entry not confirmed from a real
-config.json or from its name, and where the KV cache holds fewer typical requests (the ModelSpec's p50
-prompt + response tokens) than an explicit `--max-num-seqs`.
+The verdict is *fits*, *tight* (one sequence falls inside the overhead range) or *does not fit*. This
+check's error is kept for what is certain: one sequence does not fit even with only the least overhead
+published logs show (0.15 GiB of non-torch memory at TP 1, 0.25 GiB above), or, where the model's shapes
+are assumed, its parameters alone exceed the usable memory whatever shapes are assumed. The message gives
+the figures, the longest `--max-model-len` that fits and what would fit. Every deployment's figures are
+in the JSON report's `memory` object (`check --memory` prints them). docs/memory-accuracy.md scores the
+model against published vLLM and SGLang logs, by release and GPU, with a held-out part.
+
+`gpu-memory-tight` warns on *tight* and on *does not fit* outside the certain floor, where the model is
+known only from a table entry not confirmed from a real config.json or from its name, and where the KV
+cache holds fewer typical requests (the ModelSpec's p50 prompt + response tokens) than an explicit
+`--max-num-seqs`.
 
 ## Why it matters
 A model that does not fit is found only after a GPU node is provisioned, the image pulled and the

@@ -48,6 +48,23 @@ class ModelConfig:
     data: dict
     quantize_config: dict | None = None  # a GPTQ checkpoint's quantize_config.json beside it
     weights_total: int | None = None  # model.safetensors.index.json beside it: metadata.total_size, the stored bytes
+    tensor_names: tuple[str, ...] = ()  # and its weight_map's tensor names
+
+
+MAX_TENSORS = 1_000_000  # a 671B MoE checkpoint names about 200,000 tensors (scales included)
+
+
+def weight_index(data: object) -> tuple[int | None, tuple[str, ...]]:
+    """A parsed model.safetensors.index.json: (metadata.total_size, the weight_map's tensor names), each absent when
+    it is not of the type the format writes."""
+    if not isinstance(data, dict):
+        return None, ()
+    meta, names = data.get("metadata"), data.get("weight_map")
+    total = meta.get("total_size") if isinstance(meta, dict) else None
+    listed = tuple(k for k in list(names)[:MAX_TENSORS] if isinstance(k, str)) if isinstance(names, dict) else ()
+    if isinstance(total, int) and not isinstance(total, bool) and 0 < total < 2**50:
+        return total, listed
+    return None, listed
 
 
 def is_model_config(data: object) -> bool:

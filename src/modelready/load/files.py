@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from .. import isolate
 from ..discover import Discovered, read_inside, read_text_inside, rel
 from ..findings import FileRecord, Finding, Loc, Severity
-from .artifacts import ArtifactProblem, ModelConfig, ModelSpecDoc, is_model_config, is_modelspec, load_dockerfile, load_json, load_model_card, shape_problems
+from .artifacts import (ArtifactProblem, ModelConfig, ModelSpecDoc, is_model_config, is_modelspec, load_dockerfile, load_json,
+                        load_model_card, shape_problems, weight_index)
 from .k8s import LoadProblem, objects_from_docs
 from .yamlsrc import YamlError, load_all
 
@@ -138,14 +139,11 @@ def _dockerfile(text: str, path: Path, rec: FileRecord, out: Loaded) -> None:
 LOADERS = {"yaml": _yaml, "json": _json, "model-card": _model_card, "dockerfile": _dockerfile}
 
 
-def _index_total(out: Loaded, path: str) -> int | None:
+def _index(out: Loaded, path: str) -> tuple[int | None, tuple[str, ...]]:
     try:
-        data = load_json(read_inside(out.root / path, out.root).decode("utf-8"))
+        return weight_index(load_json(read_inside(out.root / path, out.root).decode("utf-8")))
     except (OSError, UnicodeDecodeError, ArtifactProblem):
-        return None
-    meta = data.get("metadata") if isinstance(data, dict) else None
-    total = meta.get("total_size") if isinstance(meta, dict) else None
-    return total if isinstance(total, int) and not isinstance(total, bool) and 0 < total < 2**50 else None
+        return None, ()
 
 
 def _quantize_configs(out: Loaded) -> None:
@@ -155,9 +153,9 @@ def _quantize_configs(out: Loaded) -> None:
     for rec in out.files:
         if rec.path.endswith("model.safetensors.index.json") and rec.status == "skipped":
             parent = by_dir.get(str(Path(rec.path).parent))
-            total = _index_total(out, rec.path) if parent is not None else None
+            total, names = _index(out, rec.path) if parent is not None else (None, ())
             if parent is not None and total is not None:
-                parent.weights_total = total
+                parent.weights_total, parent.tensor_names = total, names
                 rec.status, rec.kind, rec.reason = "checked", "model-config", f"stored weights of {parent.file}"
             continue
         if rec.path.endswith("quantize_config.json") and rec.status == "skipped":

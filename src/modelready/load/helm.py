@@ -246,6 +246,14 @@ class _Locator:
         except (OSError, UnicodeDecodeError):
             self.template = []
         self._stripped = [t.strip() for t in self.template]
+        # the first template line of each stripped text, and of each `key:` (or `"key":`) a line starts with
+        self._first: dict[str, int] = {}
+        self._keyed: dict[str, int] = {}
+        for i, t in enumerate(self._stripped):
+            self._first.setdefault(t, i)
+            body = t.lstrip("- ")
+            if ":" in body:
+                self._keyed.setdefault(body.split(":", 1)[0], i)
         self._cache: dict[int, Loc] = {}
 
     def __call__(self, line: int) -> Loc:
@@ -257,25 +265,23 @@ class _Locator:
         if not self.template or not (0 < line <= len(self.rendered)):
             return Loc(self.rel_tpl)
         text = self.rendered[line - 1].strip()
-        if text in self._stripped:  # a literal line of the template
-            return self._loc(self._stripped.index(text))
+        if text in self._first:  # a literal line of the template
+            return self._loc(self._first[text])
         # A templated line among literal ones (a list item such as `- {{ .Values.x | quote }}`): anchor on the
         # nearest literal line above it and step the same distance in the template.
         for back in range(1, 6):
             if line - back < 1:
                 break
             anchor = self.rendered[line - back - 1].strip()
-            if anchor in self._stripped:
-                k = self._stripped.index(anchor) + back
+            if anchor in self._first:
+                k = self._first[anchor] + back
                 if k < len(self.template) and "{{" in self.template[k]:
                     return self._loc(k)
                 break
         key = text.lstrip("- ").split(":", 1)[0].strip()
-        if key:
-            for i, t in enumerate(self._stripped):
-                body = t.lstrip("- ")
-                if body.startswith(key + ":") or body.startswith(f'"{key}":'):
-                    return self._loc(i)
+        at = [self._keyed[k] for k in (key, f'"{key}"') if key and k in self._keyed]
+        if at:
+            return self._loc(min(at))
         # Produced by an include/toYaml block: blame the nearest parent key that the template spells out.
         indent = len(self.rendered[line - 1]) - len(self.rendered[line - 1].lstrip())
         for j in range(line - 2, -1, -1):

@@ -14,11 +14,12 @@ rank, sliding-window layers hold at most `sliding_window` tokens.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from ..load.artifacts import shape_problems
+from . import tensors
 
 DTYPE_BYTES = {"float32": 4, "float": 4, "fp32": 4, "float16": 2, "half": 2, "fp16": 2, "bfloat16": 2, "bf16": 2,
                "fp8": 1, "fp8_e4m3": 1, "fp8_e5m2": 1, "f8_e4m3": 1, "f8_e5m2": 1, "int8": 1, "i8": 1, "u8": 1,
@@ -124,12 +125,14 @@ class ModelArch:
     tower_params: int = 0  # vision / audio encoder parameters (vision_config, audio_config): loaded in 16 bit beside the LM
     tower_hidden: int = 0  # the vision encoder's hidden size
     tower_item_tokens: int = 0  # encoder tokens of one maximal image (tiles × patches), when the config tells
-    unquantized: tuple[str, ...] = ()
-    stored_bytes: int | None = None  # model.safetensors.index.json's total_size: every stored tensor, scales and towers included  # quantization_config's modules_to_not_convert / ignore: kept in 16 bit
+    unquantized: tuple[str, ...] = ()  # quantization_config's modules_to_not_convert / ignore: kept in 16 bit
+    stored_bytes: int | None = None  # model.safetensors.index.json's total_size: every stored tensor, scales and towers included
+    tensor_names: tuple[str, ...] = ()  # model.safetensors.index.json's weight_map: the checkpoint's tensors by name
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], quantize_config: Mapping[str, Any] | None = None,
-                    params_by_dtype: Mapping[str, int] | None = None, stored_bytes: int | None = None) -> ModelArch | None:
+                    params_by_dtype: Mapping[str, int] | None = None, stored_bytes: int | None = None,
+                    tensor_names: tuple[str, ...] = ()) -> ModelArch | None:
         """A config.json as a ModelArch; None when it lacks the shapes (an encoder-only or a non-transformer)."""
         text = cfg.get("text_config")
         c: Mapping[str, Any] = text if isinstance(text, Mapping) else cfg
@@ -154,6 +157,7 @@ class ModelArch:
             auto_map=_auto_map(cfg),
             tower_params=sum(_tower(cfg.get(k)) for k in ("vision_config", "audio_config")),
             unquantized=_unquantized(qc), **_tower_shape(cfg.get("vision_config")), stored_bytes=stored_bytes,
+            tensor_names=tensor_names,
         )
 
     # --- shapes -------------------------------------------------------------------------------
@@ -248,12 +252,6 @@ class ModelArch:
         experts, rest = self._counted_bytes(_bytes(dtype) if dtype and dtype != "auto" else None, _bytes(self.dtype) or 2, quant or self.quant)
         return experts / (experts + rest) if experts + rest else 0.0
 
-    def attention_params(self) -> int:
-        h = self.hidden
-        if self.mla:
-            return 0  # MLA projections are counted in dense; modules_to_not_convert naming them is rare
-        return self.layers * (2 * h * self.heads * self.head_dim + 2 * h * self.kv_heads * self.head_dim)
-
     def mxfp4_padding(self) -> float:
         """vLLM pads MXFP4 expert matrices for its MoE kernels: the intermediate size rounded up to 256
         (gpt-oss 2880 -> 3072; vllm #33155: gpt-oss-120b 64.38 GiB loaded, 60.8 GiB stored)."""
@@ -270,25 +268,14 @@ class ModelArch:
         bits = q.bits_per_weight / 8
         if q.method == "mxfp4":  # gpt-oss: experts in MXFP4, attention, router and embeddings in bf16
             return p.experts * bits * self.mxfp4_padding(), (p.dense + p.embed + p.head) * 2 + tower
-        kept = self._kept_dense(p)  # modules_to_not_convert: in 16 bit, not in the format's bits
-        return p.experts * bits, (p.dense - kept) * bits + kept * 2 + (p.embed + p.head) * 2 + tower
+        dense, experts = self.kept_unquantized  # modules_to_not_convert: in 16 bit, not in the format's bits
+        dense, experts = min(dense, p.dense), min(experts, p.experts)
+        return (p.experts - experts) * bits + experts * 2, (p.dense - dense) * bits + dense * 2 + (p.embed + p.head) * 2 + tower
 
-    def _kept_dense(self, p: Params) -> int:
-        """Dense parameters the checkpoint keeps unquantized, from module name patterns (attention, MLP, whole layers)."""
-        names = [n.lower() for n in self.unquantized]
-        if not names:
-            return 0
-        attn, mlp = self.attention_params(), max(0, p.dense - self.attention_params())
-        layers = {int(m) for n in names for m in re.findall(r"layers\.(\d+)(?:\.|$)", n)}
-        if any(("attn" in n or "attention" in n) and not re.search(r"layers\.\d", n) for n in names):
-            kept = attn
-        else:
-            kept = 0
-        if any(("mlp" in n and "gate" not in n.split("mlp")[-1]) and not re.search(r"layers\.\d", n) for n in names):
-            kept += mlp
-        whole = {i for i in layers if any(re.fullmatch(rf".*layers\.{i}\.?", n) for n in names)}
-        per_layer = (attn + mlp) / max(1, self.layers)
-        return int(min(p.dense, kept + len(whole) * per_layer))
+    @cached_property
+    def kept_unquantized(self) -> tuple[int, int]:
+        """(dense, expert) parameters modules_to_not_convert keeps in 16 bit, matched module by module (normalize/tensors.py)."""
+        return tensors.kept(self, self.unquantized, self.tensor_names)
 
 
 def _tower(vc: object) -> int:

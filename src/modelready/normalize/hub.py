@@ -1,9 +1,12 @@
-"""The model's config.json and exact parameter counts from the Hugging Face Hub, through huggingface_hub.
+"""The model's config.json, exact parameter counts and model.safetensors.index.json from the Hugging Face Hub,
+through huggingface_hub.
 
 Only when the run may go online (the Action's default; `--offline` turns it off). The Hub is reached at
-`HF_ENDPOINT` (a mirror, or a test's local server), with `HF_TOKEN` for gated models; config.json lands in
-huggingface_hub's own cache and the parameter counts in a small JSON file beside it, both keyed by the
-resolved commit, so a rerun at a pinned revision asks nothing. Every failure (offline, 404, gated, slow,
+`HF_ENDPOINT` (a mirror, or a test's local server), with `HF_TOKEN` for gated models; config.json and the
+index (its total_size and tensor names, for the weights as stored and modules_to_not_convert matched per
+module) land in huggingface_hub's own cache and the parameter counts in a small JSON file beside it, all keyed
+by the resolved commit, so a rerun at a pinned revision asks nothing. A checkpoint without an index (one
+safetensors file) is sized by its header alone. Every failure (offline, 404, gated, slow,
 not a safetensors repository) comes back as a note and the resolver moves to its next source.
 
 Without a network (an egress-less runner) the run costs one TCP connect with a short timeout: no DNS answer,
@@ -28,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..load.artifacts import ArtifactProblem, load_json, weight_index
+
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 TIMEOUT_S = 10.0  # each request
 CONNECT_S = 2.0  # the one connect that decides whether the Hub is reachable at all
@@ -37,6 +42,9 @@ Fetched = tuple[dict[str, Any] | None, dict[str, int] | None, str, str | None]
 _LOG = logging.getLogger("modelready")
 _UNREACHABLE: dict[str, str] = {}  # endpoint -> why it could not be reached, for the whole process
 _TRUE = {"1", "on", "yes", "true"}  # huggingface_hub's own reading of HF_HUB_OFFLINE
+INDEX = "model.safetensors.index.json"
+MAX_INDEX_BYTES = 64 * 2**20  # DeepSeek-V3's index is 9 MB; content from the Hub is bounded like the repository's
+Index = tuple[int | None, tuple[str, ...]]  # (total_size, tensor names)
 
 
 @dataclass
@@ -49,6 +57,7 @@ class Hub:
     _spent: float = 0.0
     _down: str | None = None  # why the Hub could not be reached: the rest of the run does not ask again
     _memo: dict[tuple[str, str | None], Fetched] = field(default_factory=dict)
+    _indexes: dict[tuple[str, str], Index] = field(default_factory=dict)
 
     def fetch(self, repo_id: str, revision: str | None) -> Fetched:
         """(config.json, parameters per dtype or None, the source text, a note when it failed)."""
@@ -56,6 +65,10 @@ class Hub:
         if key not in self._memo:
             self._memo[key] = self._fetch(repo_id, revision)
         return self._memo[key]
+
+    def index(self, repo_id: str, revision: str | None) -> Index:
+        """The checkpoint's model.safetensors.index.json as the last fetch of it read it; (None, ()) without one."""
+        return self._indexes.get((repo_id, revision or "main"), (None, ()))
 
     def _fetch(self, repo_id: str, revision: str | None) -> Fetched:
         rev = revision or "main"
@@ -110,6 +123,7 @@ class Hub:
             if commit and commit != rev:
                 where += f" (commit {commit[:12]})"
             counts, note = self._counts(hf, errors, repo_id, rev, commit, token, endpoint, offline)
+            self._indexes[(repo_id, rev)] = self._index(hf, repo_id, rev, commit, token, endpoint, offline)
             return config, counts, where, note
         except errors.GatedRepoError:
             why = "gated: HF_TOKEN was refused" if token else "gated: set HF_TOKEN (the Action's hf-token input) to read it"
@@ -129,6 +143,18 @@ class Hub:
         except Exception as e:  # noqa: BLE001 - timeouts, refused connections, 5xx: all degrade to the next source
             why = f"unreachable ({type(e).__name__})"
         return None, None, where, f"{where}: {why}"
+
+    def _index(self, hf: Any, repo_id: str, rev: str, commit: str | None, token: str | None, endpoint: str | None, offline: bool) -> Index:
+        try:
+            path = Path(hf.hf_hub_download(repo_id, INDEX, revision=commit or rev, token=token or False, cache_dir=self.cache_dir,
+                                           endpoint=endpoint, etag_timeout=self.timeout, local_files_only=offline))
+            if path.stat().st_size > MAX_INDEX_BYTES:
+                return None, ()
+            return weight_index(load_json(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ArtifactProblem):  # unreadable: the headers or config.json size it
+            return None, ()
+        except Exception:  # noqa: BLE001 - no index (a one-file checkpoint), or offline and not cached: likewise
+            return None, ()
 
     def _counts(self, hf: Any, errors: Any, repo_id: str, rev: str, commit: str | None, token: str | None,
                 endpoint: str | None, offline: bool = False) -> tuple[dict[str, int] | None, str | None]:

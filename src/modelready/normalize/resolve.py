@@ -26,7 +26,7 @@ from typing import Any
 from ..load.artifacts import ModelConfig
 from .accelerator import from_table, gpu_of
 from .architecture import ModelArch, Quant
-from .hub import Hub
+from .hub import INDEX, Hub
 from .link import Guard
 from .model import Deployment, Gpu, ResolvedModel as ResolvedModel  # re-exported: its home is model.py
 from .specs import SpecView
@@ -138,7 +138,8 @@ def _from_repository(ask: _Ask) -> ResolvedModel | None:
         if found is None:
             return None
         cfg, why = found
-        arch, file = ModelArch.from_config(cfg.data, cfg.quantize_config, stored_bytes=cfg.weights_total), cfg.file
+        arch = ModelArch.from_config(cfg.data, cfg.quantize_config, stored_bytes=cfg.weights_total, tensor_names=cfg.tensor_names)
+        file = cfg.file
         why += "; stored weights from model.safetensors.index.json" if cfg.weights_total else ""
     return ResolvedModel(ask.name or file, arch, f"config.json at {file}{why}", "repo", True) if arch else None
 
@@ -147,11 +148,13 @@ def _from_hub(ask: _Ask) -> ResolvedModel | None:
     if ask.hub is None or not ask.hub_id:
         return None
     data, counts, where, note = ask.hub.fetch(ask.hub_id, ask.d.model.revision)
-    arch = ModelArch.from_config(data, None, counts) if data is not None else None
+    total, names = ask.hub.index(ask.hub_id, ask.d.model.revision)
+    arch = ModelArch.from_config(data, None, counts, stored_bytes=total, tensor_names=names) if data is not None else None
     if arch is None:
         ask.notes += [note] if note else []
         return None
     exact = "; exact parameters from safetensors headers" if counts else ""
+    exact += f"; {len(names)} tensors and the stored size from {INDEX}" if total else ""
     return ResolvedModel(ask.name or ask.hub_id, arch, f"config.json from {where}{exact}", "hub", True, notes=(note,) if note else ())
 
 

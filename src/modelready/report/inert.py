@@ -92,26 +92,47 @@ def _patterns(s: str) -> str:
     return "".join(out)
 
 
+# every literal a rule starts at, and `@`: a string holding none of them has no hit (one scan in C, where most
+# strings of a report, names and numbers, end)
+_ANY_TRIGGER = re.compile("(?i)" + "|".join(sorted({re.escape(t) for r in _RULES for t in r.triggers} | {"@"})))
+
+
+def _fold(s: str) -> str:
+    """`s` lower-cased with its positions kept (a trigger found there is matched in `s` itself): `lower()`
+    unless a character lower-cases to two (İ), then ASCII letters only (`translate` is slow on a whole report)."""
+    low = s.lower()
+    return low if len(low) == len(s) else s.translate(_ASCII_LOWER)
+
+
 def _hits(s: str) -> list[tuple[int, int, str]]:
     """(start, end, replacement) of every rule at each of its triggers, in order."""
-    folded = None
-    hits: list[tuple[int, int, str]] = []
-    for rule in _RULES:
-        if rule.folded:
-            folded = folded if folded is not None else s.translate(_ASCII_LOWER)
-        hay = folded if rule.folded else s
-        for lit in rule.triggers:
-            i = hay.find(lit)
-            while i != -1:
-                if not (rule.boundary and i and s[i - 1].isascii() and s[i - 1].isalnum()):
-                    m = rule.pattern.match(s, i)
-                    if m:
-                        masked = rule.mask(m)
-                        if masked is not None:
-                            hits.append((i, m.end(), masked))
-                i = hay.find(lit, i + 1)
+    if len(s) < 4096 and not _ANY_TRIGGER.search(s):  # a long text holds some trigger anyway
+        return []
+    folded = _fold(s)
+    hits = [hit for rule in _RULES for hit in _rule_hits(rule, s, folded if rule.folded else s)] + _dsn_hits(s)
+    hits.sort(key=lambda h: (h[0], -h[1]))
+    return hits
+
+
+def _rule_hits(rule: _Rule, s: str, hay: str) -> list[tuple[int, int, str]]:
+    hits = []
+    for lit in rule.triggers:
+        i = hay.find(lit)
+        while i != -1:
+            if not (rule.boundary and i and s[i - 1].isascii() and s[i - 1].isalnum()):
+                m = rule.pattern.match(s, i)
+                masked = rule.mask(m) if m else None
+                if m and masked is not None:
+                    hits.append((i, m.end(), masked))
+            i = hay.find(lit, i + 1)
+    return hits
+
+
+def _dsn_hits(s: str) -> list[tuple[int, int, str]]:
+    """user:password@host without a scheme (a DSN): not an image digest (name:tag@sha256:…)."""
+    hits = []
     i = s.find("@")
-    while i != -1:  # user:password@host without a scheme (a DSN): not an image digest (name:tag@sha256:…)
+    while i != -1:
         if i + 1 < len(s) and _DSN_HOST.match(s, i + 1) and not re.match(r"sha\d+:", s[i + 1:i + 8]):
             colon = s.rfind(":", max(0, i - 257), i)
             user = _DSN_USER.search(s, max(0, colon - 64), colon) if colon > 0 and _DSN_PASSWORD.fullmatch(s, colon + 1, i) else None
@@ -119,7 +140,6 @@ def _hits(s: str) -> list[tuple[int, int, str]]:
             if user and s[colon + 1:i] != REDACTED and not (before.isalnum() or before in "_/.:@-"):
                 hits.append((user.start(), i, s[user.start():colon + 1] + REDACTED))
         i = s.find("@", i + 1)
-    hits.sort(key=lambda h: (h[0], -h[1]))
     return hits
 
 
@@ -219,10 +239,21 @@ def learn(tree, secret: bool = False, depth: int = 0) -> None:
         for v in tree:
             learn(v, secret, depth + 1)
     elif isinstance(tree, str):
-        if secret:
-            _learn_value(tree.strip())
-        for start, end, masked in _hits(tree):  # a token, password or key: what a template makes of it too
-            KNOWN.learn(tree[start + len(masked) - len(REDACTED):end])
+        _learn_string(tree, secret)
+
+
+def _learn_string(s: str, secret: bool) -> None:
+    if secret:
+        _learn_value(s.strip())
+    if s in _SCANNED:  # the values sets of one chart repeat the same strings many times
+        return
+    if len(_SCANNED) < 200_000:
+        _SCANNED.add(s)
+    for start, end, masked in _hits(s):  # a token, password or key: what a template makes of it too
+        KNOWN.learn(s[start + len(masked) - len(REDACTED):end])
+
+
+_SCANNED: set[str] = set()  # strings whose pattern hits were learned already
 
 
 def _learn_decoded(encoded) -> None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..findings import Finding, Severity
 from ..normalize.fields import kind_of
@@ -50,7 +51,7 @@ def validate(objects: Iterable[Any], version: str) -> list[Finding]:
     out: list[Finding] = []
     for obj in objects:
         validator = _validator(version, obj.kind, obj.api_version)
-        if validator is None:
+        if validator is None or clean(obj.body, validator.schema, validator.schema, _definitions_doc(version)):
             continue
         errors = sorted(validator.iter_errors(obj.body), key=lambda e: list(map(str, e.absolute_path)))
         shown = 0
@@ -65,6 +66,124 @@ def validate(objects: Iterable[Any], version: str) -> list[Finding]:
             out.append(Finding("manifest-schema-invalid", Severity.error, f"{obj.kind} {obj.name}: {message} ({against})",
                                obj.loc(*_where(e)), ("manifests-render",), subject=obj.subject))
     return out
+
+
+# JSON types as jsonschema's default type checker decides them (an integral float is an integer; a bool is no number)
+_TYPES: dict[str, Any] = {
+    "object": lambda v: isinstance(v, dict), "array": lambda v: isinstance(v, list), "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool), "null": lambda v: v is None,
+    "integer": lambda v: not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float) and v.is_integer())),
+    "number": lambda v: not isinstance(v, bool) and isinstance(v, (int, float)),
+}
+_PLAIN = (dict, list, str, bool, int, float, type(None))
+
+
+def clean(value: Any, schema: Any, root: Any, definitions: Any, depth: int = 0) -> bool:
+    """True when `value` certainly breaks none of the keywords whose errors are reported (type, properties,
+    additionalProperties, items, enum, $ref, and the oneOf/anyOf/allOf around them). A fast path only: an
+    object it is unsure of goes through jsonschema, which alone says what is wrong. Anything it does not know
+    (a keyword, a $ref form, a value of no JSON type, depth past 60) counts as unsure."""
+    if schema is True or schema == {}:
+        return True
+    if not isinstance(schema, dict) or depth > 60 or not isinstance(value, _PLAIN):
+        return False
+    at = _At(root, definitions, depth + 1)
+    for key, want in schema.items():
+        keyword = _KEYWORDS.get(key)
+        if keyword is not None:
+            if not keyword(value, want, schema, at):
+                return False
+        elif key not in _SILENT and not key.startswith("x-"):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class _At:
+    root: Any  # the schema document a `#/...` $ref points into
+    definitions: Any
+    depth: int
+
+    def ok(self, value: Any, schema: Any) -> bool:
+        return clean(value, schema, self.root, self.definitions, self.depth)
+
+
+def _type_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
+    return any(_TYPES.get(t, lambda v: False)(value) for t in (want if isinstance(want, list) else [want]))
+
+
+def _ref_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
+    if not isinstance(want, str):
+        return False
+    target = _REFS.get((id(at.root), want))
+    if target is None:
+        target = _REFS[(id(at.root), want)] = _ref(want, at.root, at.definitions)  # the schemas are kept for the run (cached)
+    return target is not None and clean(value, target[0], target[1], at.definitions, at.depth)
+
+
+def _properties_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
+    return not isinstance(value, dict) or all(k not in want or at.ok(v, want[k]) for k, v in value.items())
+
+
+def _additional_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
+    if not isinstance(value, dict):
+        return True
+    known = schema.get("properties") or {}
+    extra = [v for k, v in value.items() if k not in known]
+    return not extra or (want is not False and all(at.ok(v, want) for v in extra))
+
+
+def _items_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
+    return not isinstance(value, list) or all(at.ok(v, want) for v in value)
+
+
+def _enum_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:  # jsonschema tells a bool from 1, which `==` does not
+    return (not isinstance(value, (dict, list)) and isinstance(want, list)
+            and any(v == value and isinstance(v, bool) == isinstance(value, bool) for v in want))
+
+
+def _one_of_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
+    """Exactly one: decided here only between branches that are bare types (int-or-string)."""
+    return (isinstance(want, list) and all(isinstance(b, dict) and set(b) <= {"type", "format", "description"} for b in want)
+            and sum(at.ok(value, b) for b in want) == 1)
+
+
+_KEYWORDS: dict[str, Callable[[Any, Any, Any, _At], bool]] = {
+    "type": _type_ok, "$ref": _ref_ok, "properties": _properties_ok, "additionalProperties": _additional_ok, "items": _items_ok,
+    "enum": _enum_ok, "oneOf": _one_of_ok,
+    "anyOf": lambda value, want, schema, at: isinstance(want, list) and any(at.ok(value, b) for b in want),
+    "allOf": lambda value, want, schema, at: isinstance(want, list) and all(at.ok(value, b) for b in want),
+}
+
+
+# keywords whose errors are never reported (see `_message`), or that say nothing of a value
+_SILENT = frozenset({"description", "required", "format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                     "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "uniqueItems", "default",
+                     "example", "examples", "nullable", "title", "$schema", "$id", "$defs", "definitions", "discriminator",
+                     "readOnly", "writeOnly", "deprecated", "multipleOf"})
+
+
+_REFS: dict[tuple[int, Any], Any] = {}
+
+
+def _ref(ref: Any, root: Any, definitions: Any) -> tuple[Any, Any] | None:
+    """(the schema a $ref names, the document it is in): `#/...` in the schema it is written in, or a pointer
+    into the release's definitions (`/api/_definitions.json#/$defs/…`, by the `$id`s); None for any other form."""
+    if not isinstance(ref, str) or "#" not in ref:
+        return None
+    from urllib.parse import urljoin
+
+    doc_name, pointer = ref.split("#", 1)
+    doc = root if doc_name == "" else None
+    if doc is None and isinstance(root, dict) and isinstance(definitions, dict) and definitions.get("$id"):
+        doc = definitions if urljoin(str(root.get("$id", "")), doc_name) == definitions["$id"] else None
+    node = doc
+    for part in pointer.split("/")[1:] if pointer else []:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return (node, doc) if doc is not None else None
 
 
 def _where(e: Any) -> list[Any]:
@@ -136,13 +255,19 @@ def _schemas() -> Path | None:
 
 
 @cache
-def _definitions(version: str) -> Any:
+def _definitions_doc(version: str) -> Any:
     root = _schemas()
-    assert root is not None
+    if root is None:
+        return None
+    with open(root / f"v{version}.0-local-strict" / "_definitions.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+@cache
+def _definitions(version: str) -> Any:
     from referencing import Registry, Resource
 
-    with open(root / f"v{version}.0-local-strict" / "_definitions.json", encoding="utf-8") as f:
-        return Resource.from_contents(json.load(f)) @ Registry()
+    return Resource.from_contents(_definitions_doc(version)) @ Registry()
 
 
 CRD_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "crd_schemas"  # tools/gen_crd_schemas.py; SOURCES.json says whence

@@ -1,0 +1,93 @@
+"""The schema fast path (`scan.schema.clean`) is never optimistic: whenever jsonschema reports an error that
+modelready says, `clean` is False, on the corpus's real manifests and on seeded mutations of them (an
+unknown field, a wrong type, a bool for a number, an enum value off the list). And it is taken: most real
+manifests skip jsonschema."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import pytest
+import yaml
+
+from .conftest import shared_or_skip
+from modelready.scan import schema
+
+VERSION = schema.resolve_version(None)
+pytestmark = pytest.mark.skipif(VERSION is None, reason="kubernetes-validate not installed")
+
+
+def _corpus_objects() -> list[dict]:
+    corpus = shared_or_skip("corpus")
+    out = []
+    for path in sorted(corpus.rglob("*.yaml")):
+        if "templates" in path.parts:  # Helm templates are not YAML before rendering
+            continue
+        try:
+            docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue
+        out += [d for d in docs if isinstance(d, dict) and isinstance(d.get("kind"), str) and isinstance(d.get("apiVersion"), str)]
+    return out
+
+
+def _reported(validator, body) -> list[str]:
+    return [m for e in validator.iter_errors(body) if (m := schema._message(e))]
+
+
+def _spots(node, path=()):
+    """Every (path, value) below `node`."""
+    yield path, node
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _spots(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _spots(v, path + (i,))
+
+
+def _set(body, path, value):
+    node = body
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+
+
+def _mutate(body: dict, rng: random.Random) -> dict:
+    body = copy.deepcopy(body)
+    spots = [s for s in _spots(body) if s[0]]
+    path, value = rng.choice(spots)
+    choice = rng.randrange(5)
+    if choice == 0 and isinstance(value, dict):
+        value["notAField" + str(rng.randrange(100))] = "x"
+    elif choice == 1:
+        _set(body, path, {"str": 5, "int": "five", "bool": 1, "float": "1.5", "dict": ["a"], "list": {"a": 1}}.get(type(value).__name__, True))
+    elif choice == 2 and isinstance(value, (int, str)):
+        _set(body, path, True)
+    elif choice == 3:
+        _set(body, path, 3.5)
+    else:
+        _set(body, path, "Unlisted")
+    return body
+
+
+def test_the_fast_path_never_passes_what_jsonschema_reports():
+    definitions = schema._definitions_doc(VERSION)
+    rng = random.Random(2612)
+    checked = clean_valid = valid = mutated_reported = 0
+    for body in _corpus_objects():
+        validator = schema._validator(VERSION, body["kind"], body["apiVersion"])
+        if validator is None:
+            continue
+        for candidate in [body] + [_mutate(body, rng) for _ in range(6)]:
+            reported = _reported(validator, candidate)
+            fast = schema.clean(candidate, validator.schema, validator.schema, definitions)
+            assert not (fast and reported), (body["kind"], reported[:2])
+            checked += 1
+            if candidate is body and not reported:
+                valid += 1
+                clean_valid += fast
+            mutated_reported += bool(reported) and candidate is not body
+    assert checked > 300 and mutated_reported > 100  # the mutations do break schemas, and were caught
+    assert clean_valid >= 0.8 * valid  # the fast path is the common one
