@@ -433,6 +433,7 @@ def test_bidi_and_c1_controls_are_shown_escaped_in_every_human_format(tmp_path):
     human = {o: (tmp_path / o).read_text() for o in ("r.txt", "r.md", "r.xml")}
     human["sarif messages"] = " ".join(r["message"]["text"] for r in json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"])
     human["stdout: github, concise, text, markdown"] = formats(tmp_path, "github", "concise", "text", "markdown")
+    human["rdjson messages"] = " ".join(d["message"] for d in json.loads(formats(tmp_path, "rdjson"))["diagnostics"])
     for where, text in human.items():
         assert not STEERING.search(text), (where, STEERING.findall(text))
         assert "U+202E" in text or "U+2066" in text, where  # shown by its code point
