@@ -138,6 +138,9 @@ def parse(line: str) -> _Pattern | None:
 def _matches(pattern: _Pattern, parts: tuple[str, ...], is_folder: bool) -> bool:
     if pattern.folders_only and not is_folder:
         return False
+    last = pattern.segments[-1]
+    if last != _GLOBSTAR and not _segment(last, parts[-1]):  # the last segment must match the name: most paths end here
+        return False
     return _walk(pattern.segments, parts, _GLOBSTAR, _segment)
 
 
@@ -146,6 +149,7 @@ class Excludes:
 
     def __init__(self, lines: list[str]):
         self.patterns = [p for p in map(parse, lines) if p is not None]
+        self._folders: dict[tuple[str, ...], bool] = {}  # a folder's verdict, asked again for each file below it
 
     def _excluded(self, parts: tuple[str, ...], is_folder: bool) -> bool:
         verdict = False
@@ -161,6 +165,9 @@ class Excludes:
         parts = tuple(p for p in path.split("/") if p not in ("", "."))
         # a folder above that is excluded excludes everything below it, whatever a later `!` says
         for n in range(1, len(parts)):
-            if self._excluded(parts[:n], True):
+            folder = parts[:n]
+            if folder not in self._folders:
+                self._folders[folder] = self._excluded(folder, True)
+            if self._folders[folder]:
                 return True
         return bool(parts) and self._excluded(parts, is_folder)
