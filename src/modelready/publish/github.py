@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ..report.inert import redact, redact_tree, unbidi
+from ..report.inert import redact, redact_tree, visible
 from ..report.marks import HEAD_ANY, MARKER
 
 ANNOTATION_BATCH = 50  # the Checks API takes at most 50 annotations per request
@@ -341,7 +341,7 @@ def annotations(findings: list[dict], lines: dict[str, set[int]] | None = None, 
         if lines is not None and not _on_changed(f, lines):
             continue
         out.append({"path": f["file"], "start_line": f["line"], "end_line": f["line"], "annotation_level": LEVEL[f["severity"]],
-                    "title": f["check"], "message": unbidi(f["message"])[:64000]})
+                    "title": f["check"], "message": visible(f["message"])[:64000]})
     return out
 
 
