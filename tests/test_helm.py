@@ -141,3 +141,22 @@ def test_a_library_chart_is_not_a_chart_that_renders_nothing_and_every_values_fi
     assert not [f for f in result.findings if f.check == "not-analysed" and f.subject == "common"]
     assert "library chart" in next(r.reason for r in result.files if r.path == "common/Chart.yaml")
     assert "llm@values.prod.yaml" in {d.origin for d in result.deployments}
+
+
+def test_helms_schema_errors_read_in_one_order_so_the_fingerprint_holds(run, tmp_path):
+    """Helm lists a values schema's errors in Go's map order, different from run to run; the finding (and the
+    fingerprint a baseline matches on) lists them sorted."""
+    chart = chart_copy(tmp_path)
+    wrong = {"image": {"tag": "integer"}, "model": {"name": "integer", "dtype": "integer", "maxModelLen": "string"},
+             "gpu": {"accelerator": "integer", "count": "string"}, "shmSize": "integer", "replicaCount": "string"}
+    schema = {"$schema": "https://json-schema.org/draft-07/schema#", "type": "object",
+              "properties": {k: {"type": v} if isinstance(v, str) else {"type": "object", "properties": {p: {"type": t} for p, t in v.items()}}
+                             for k, v in wrong.items()}}
+    import json
+
+    (chart / "values.schema.json").write_text(json.dumps(schema))
+    failed = [f for f in run(tmp_path / "repo").findings if f.check == "helm-render-failed"]
+    assert failed, "the schema makes every values set fail"
+    paths = [line.split("'")[1] for line in failed[0].message.splitlines() if line.lstrip().startswith("- at ")]
+    assert len(paths) >= 9 and paths == sorted(paths)
+    assert paths[:3] == ["/gpu", "/gpu/accelerator", "/gpu/count"]

@@ -182,7 +182,8 @@ def _walk(done: Path, todo: list[str], hops: int) -> tuple[Path, int, bool]:
 def inside(path: Path, roots: "tuple[Path, ...] | list[Path]") -> Path:
     """`path` resolved, when it resolves inside one of `roots` (resolved folders); Refused otherwise."""
     real = resolve(path)
-    if not any(real == r or r in real.parents for r in roots):
+    text = str(real)
+    if not any(text == str(r) or text.startswith(str(r).rstrip(os.sep) + os.sep) for r in roots):
         raise Refused("symbolic link to outside the repository: not read" if os.path.islink(path) or real != Path(os.path.abspath(path))
                       else "outside the repository: not read")
     return real

@@ -78,7 +78,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
     try:
         manifests = _cached_render(render_dir, values, [str((chart_dir / v).resolve()) for v in values_files])
     except _HelmFailed as e:
-        out.error = _masked(str(e), [_defaults(chart_dir), values])  # a `fail` message may quote a secret from the values
+        out.error = _masked(_in_order(str(e)), [_defaults(chart_dir), values])  # a `fail` message may quote a secret from the values
         m = _HELM_POS.search(out.error)
         if m:
             out.error_loc = Loc(_template_path(m.group(1), rel_chart, sources), int(m.group(2)))
@@ -106,6 +106,26 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
     return out
 
 
+
+
+def _in_order(message: str) -> str:
+    """Helm's schema errors (`- at '/model': missing property 'name'`) sorted within each chart's block: Helm lists
+    them in Go's map order, which changes from run to run, and a finding's fingerprint must not."""
+    out: list[str] = []
+    run: list[str] = []
+    for line in message.split("\n") + [""]:
+        if line.lstrip(" ").startswith("- at "):
+            run.append(line)
+            continue
+        out += sorted(run, key=_schema_error_key) + [line]
+        run = []
+    return "\n".join(out[:-1])
+
+
+def _schema_error_key(line: str) -> tuple[str, str]:
+    """By the path the error is at, so that `/gpu` comes just before `/gpu/count` (its indented detail)."""
+    path, _, rest = line.lstrip(" ")[len("- at "):].partition(": ")
+    return path.strip("'"), rest
 
 
 def _defaults(chart_dir: Path):

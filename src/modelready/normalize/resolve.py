@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import posixpath
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -215,8 +216,8 @@ def quant_from_name(name: str) -> Quant | None:
 def _repo_config(d: Deployment, configs: list[ModelConfig], hub_id: str | None, folder: str | None) -> tuple[ModelConfig, str] | None:
     wanted = {x.lower() for x in (folder, hub_id.rsplit("/", 1)[-1] if hub_id else None) if x}
     for c in configs:
-        parent = PurePosixPath(c.file).parent
-        if parent.name.lower() in wanted or (hub_id and str(parent).lower().endswith(hub_id.lower())):
+        parent = posixpath.dirname(c.file).lower()
+        if posixpath.basename(parent) in wanted or (hub_id and parent.endswith(hub_id.lower())):
             return c, ""
     chart = d.origin.split("@", 1)[0] if "@" in d.origin else None
     if chart:

@@ -173,6 +173,7 @@ class _Known:
         if new:
             self.values |= new
             self.pattern = None
+            _REDACTED.clear()  # what was redacted before this value was known may hold it
 
     def sub(self, s: str) -> str:
         if not self.values:
@@ -272,7 +273,17 @@ def redact(s: str) -> str:
     what was derived from them, then the patterns above."""
     if not s:
         return s
-    return _patterns(KNOWN.sub(s))
+    if len(s) > 512:
+        return _patterns(KNOWN.sub(s))
+    done = _REDACTED.get(s)
+    if done is None:
+        if len(_REDACTED) > 100_000:
+            _REDACTED.clear()
+        done = _REDACTED[s] = _patterns(KNOWN.sub(s))
+    return done
+
+
+_REDACTED: dict[str, str] = {}  # short texts (names, paths, messages) come back many times: redacted once each
 
 
 def redact_tree(value):

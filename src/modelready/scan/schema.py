@@ -50,9 +50,10 @@ def resolve_version(wanted: str | None) -> str | None:
 def validate(objects: Iterable[Any], version: str) -> list[Finding]:
     out: list[Finding] = []
     for obj in objects:
-        validator = _validator(version, obj.kind, obj.api_version)
-        if validator is None or clean(obj.body, validator.schema, validator.schema, _definitions_doc(version)):
+        raw = _schema(version, obj.kind, obj.api_version)
+        if raw is None or clean(obj.body, raw[0], raw[0], _definitions_doc(version)):
             continue
+        validator = _validator(version, obj.kind, obj.api_version)
         errors = sorted(validator.iter_errors(obj.body), key=lambda e: list(map(str, e.absolute_path)))
         shown = 0
         for e in errors:
@@ -246,11 +247,12 @@ _SAY = {"additionalProperties": _unknown, "type": _type, "oneOf": _int_or_string
 
 @cache
 def _schemas() -> Path | None:
-    try:
-        import kubernetes_validate  # type: ignore[import-untyped]
-    except ImportError:
+    from importlib.util import find_spec
+
+    spec = find_spec("kubernetes_validate")  # found, not imported: its import pulls in half a second of modules
+    if spec is None or not spec.origin:
         return None
-    root = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    root = Path(spec.origin).parent / "kubernetes-json-schema"
     return root if root.is_dir() else None
 
 
@@ -274,26 +276,39 @@ CRD_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "crd_schemas"  # to
 
 
 @cache
-def _validator(version: str, kind: str, api_version: str) -> Any:
+def _schema(version: str, kind: str, api_version: str) -> tuple[Any, bool] | None:
+    """(the JSON schema of a kind, whether it is Kubernetes' own, i.e. refers into the release's definitions);
+    None when there is none."""
     root = _schemas()
     if root is None or not re.fullmatch(r"[A-Za-z0-9]+", kind) or not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", api_version):
         return None
-    import jsonschema  # type: ignore[import-untyped]
-
     name = f"{kind.lower()}-{_API.sub(lambda m: m.group(1) + '-', api_version).replace('/', '-')}.json"
     path = root / f"v{version}.0-local-strict" / name
     if path.is_file():
-        from referencing import Resource
-
         with open(path, encoding="utf-8") as f:
-            schema = json.load(f)
-        return jsonschema.Draft202012Validator(schema, registry=Resource.from_contents(schema) @ _definitions(version))
+            return json.load(f), True
     crd = CRD_SCHEMAS / f"{kind.lower()}-{api_version.replace('/', '-')}.json.gz"
     if "/" in api_version and crd.is_file():  # an operator's resource, by the schema of its published CRD
         import gzip
 
-        return jsonschema.Draft202012Validator(json.loads(gzip.decompress(crd.read_bytes())))
+        return json.loads(gzip.decompress(crd.read_bytes())), False
     return None
+
+
+@cache
+def _validator(version: str, kind: str, api_version: str) -> Any:
+    """jsonschema's validator of a kind, made only for an object the fast path is unsure of."""
+    raw = _schema(version, kind, api_version)
+    if raw is None:
+        return None
+    import jsonschema  # type: ignore[import-untyped]
+
+    schema, builtin = raw
+    if builtin:
+        from referencing import Resource
+
+        return jsonschema.Draft202012Validator(schema, registry=Resource.from_contents(schema) @ _definitions(version))
+    return jsonschema.Draft202012Validator(schema)
 
 
 def crd_source(kind: str, api_version: str) -> str | None:
