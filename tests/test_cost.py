@@ -69,7 +69,7 @@ def test_a_pr_raising_replicas_of_an_8_gpu_deployment_shows_the_added_cost_first
     assert diff["total"]["usd_per_month"]["expected"] == pytest.approx(40179.2)
     (dep,) = [d for d in report["deployments"] if d["name"] == "llama-70b-h100"]
     assert dep["cost"]["gpu_hours_per_month"] == {"min": 11680, "expected": 11680, "max": 11680}
-    assert dep["cost"]["price"]["source"].startswith("SkyPilot catalogue") and dep["cost"]["price"]["usd_per_gpu_hour"] == 6.88
+    assert dep["cost"]["price"]["source"].startswith("github.com/skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv @e385a0d (an excerpt), aws us on-demand") and dep["cost"]["price"]["usd_per_gpu_hour"] == 6.88
     import jsonschema
 
     jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "report-schema.json").read_text())).validate(report)
@@ -229,18 +229,24 @@ def test_config_prices_win_over_the_table_and_pick_cloud_and_region(run, tmp_pat
     assert cost.price.usd_per_gpu_hour == 2.10 and cost.price.source.endswith(": negotiated rate, 2026 contract")
     cfg.write_text("cost:\n  region: eu\n")
     (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
-    assert cost.price.usd_per_gpu_hour == 8.944 and "aws eu on-demand" in cost.price.source
+    assert cost.price.usd_per_gpu_hour == 8.1528 and "aws eu on-demand" in cost.price.source  # the median of eu-north-1 and eu-west-2
     cfg.write_text("cost:\n  cloud: gcp\n")
     (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
     assert cost.price.usd_per_gpu_hour == 5.3833  # the GPU's own price and the a3 VM's share per GPU
     from modelready.normalize.cost import price_of
 
-    assert price_of("L4", "on-demand", load_config(cfg).cost) == (None, "the price table (2026-12-06) has no on-demand price for L4 on gcp us "
+    # a T4 rides on any N1 VM: the catalogue prices the GPU alone and names no host, so no GPU-hour is claimed
+    assert price_of("T4", "on-demand", load_config(cfg).cost) == (None, "the price table (2026-12-07) has no on-demand price for T4 on gcp us "
                                                                    "(gcp prices the VM apart: the table has the GPU's own price only, not its VM's share)")
+    l4 = price_of("L4", "on-demand", load_config(cfg).cost)[0]  # the L4's own price plus the g2-standard-4 VM's
+    assert l4 is not None and l4.usd_per_gpu_hour == 0.7068 and "g2-standard-4" in l4.source
+    cfg.write_text("cost:\n  cloud: azure\n")
+    (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
+    assert cost.price.usd_per_gpu_hour == 14.747 and "Standard_ND96isr_H100_v5" in cost.price.source  # the SXM H100, not the NC's NVL
     cfg.write_text("cost:\n  cloud: on-prem\n  prices:\n    nvidia-h100-80gb: {on_demand: 1.4}\n")
     (cost,) = _costs(run, tmp_path, H100_DEPLOYMENT, config=load_config(cfg))
     assert cost.price.usd_per_gpu_hour == 1.4 and cost.price.cloud == "on-prem"
-    for bad, said in (("cost:\n  cloud: azure\n", "cost.cloud takes aws, gcp, on-prem"), ("cost:\n  prices:\n    H100-80GB: cheap\n", "USD per GPU-hour"),
+    for bad, said in (("cost:\n  cloud: oracle\n", "cost.cloud takes aws, azure, gcp, on-prem"), ("cost:\n  prices:\n    H100-80GB: cheap\n", "USD per GPU-hour"),
                       ("cost:\n  cloud: on-prem\n", "needs cost.prices")):
         cfg.write_text(bad)
         with pytest.raises(ConfigError, match=said):
@@ -268,7 +274,7 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
     import yaml
 
     doc = yaml.safe_load(out.read_text())
-    assert doc["date"] == "2026-12-06" and doc["licence"].startswith("Apache-2.0") and doc["read"]["aws"]["commit"] == "abc"
+    assert doc["date"] == "2026-12-06" and doc["read"]["aws"]["licence"].startswith("Apache-2.0") and doc["read"]["aws"]["commit"] == "abc"
     l4 = doc["prices"]["L4"]["aws"]
     assert l4["us"]["on_demand"] == 0.8048 and l4["us"]["instances"] == ["g6.xlarge"]  # g6f's eighth of a GPU left out
     assert l4["eu"]["on_demand"] == 1.0064 and doc["prices"]["H100-80GB"]["aws"]["us"]["on_demand"] == 6.88
@@ -281,16 +287,41 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
     h100 = doc["prices"]["H100-80GB"]["gcp"]["us"]
     assert h100["gpu_only"]["on_demand"] == 4.2008 and h100["vm_share"]["on_demand"] == 1.1825 and h100["on_demand"] == 5.3833
     assert "on_demand" not in doc["prices"]["L4"]["gcp"]["us"]  # no g2 VM rows read: no total claimed
+    # g2-standard-24 hosts two L4s (by size, not by name); a4's VM at 0.0 leaves the B200 rows' price whole
+    gcp.write_text(gcp.read_text() + "g2-standard-24,24.0,96.0,,,,us-central1,us-central1-a,1.4,0.5\n"
+                   "a4-highgpu-8g,224.0,3968.0,,,,us-central1,us-central1-b,0.0,0.0\n,,,B200,8,,us-central1,us-central1-b,64.44,37.0\n")
+    azure = tmp_path / "azure.csv"
+    azure.write_text("InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region,Generation\n"
+                     "Standard_NC40ads_H100_v5,H100,1,40,320,H100,6.98,2.5,eastus,V2\n"
+                     "Standard_ND96isr_H100_v5,H100,8,96,1900,H100,98.32,39.3,eastus,V2\n"
+                     "Standard_ND96isr_MI300X_v5,MI300X,8,96,1850,MI300X,48.0,9.6,westeurope,V2\n"
+                     "Standard_NV6ads_A10_v5,A10,0.167,6,55,A10,0.454,0.09,swedencentral,V2\n")
+    subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", "2026-12-07", f"gcp={gcp}", f"azure={azure}",
+                    "--repo", "azure=someone/catalog", "--output", str(out)], check=True, capture_output=True, timeout=60)
+    doc = yaml.safe_load(out.read_text())
+    assert doc["vm_share"]["gcp"]["L4"]["us"]["on_demand"] == 0.7 and doc["prices"]["L4"]["gcp"]["us"]["on_demand"] == round(0.61666 + 0.7, 4)
+    assert doc["prices"]["B200"]["gcp"]["us"]["on_demand"] == round(64.44 / 8, 4)
+    assert doc["prices"]["H100-NVL"]["azure"]["us"]["on_demand"] == 6.98  # Azure's NC H100 v5 is the 94 GB NVL
+    assert doc["prices"]["H100-80GB"]["azure"]["us"]["on_demand"] == round(98.32 / 8, 4)
+    assert doc["prices"]["MI300X"]["azure"]["eu"]["on_demand"] == 6.0 and "A10" not in doc["prices"]  # a sixth of an A10 is no GPU-hour
+    assert doc["read"]["azure"] == {"source": "github.com/someone/catalog azure/vms.csv", "commit": None, "commit_date": None,
+                                    "licence": "not stated", "rows": 4, "whole_file": True}
 
 
 def test_shipped_table_is_dated_and_sourced():
     from modelready import data
 
     t = data.gpu_prices()
-    assert t["date"] and t["source"].startswith("SkyPilot") and t["licence"]
-    assert all(set(t["read"][c]) >= {"file", "commit", "rows"} for c in t["read"])
+    assert t["date"] and t["source"].startswith("SkyPilot-format")
+    assert all(set(t["read"][c]) >= {"source", "commit", "licence", "rows", "whole_file"} for c in t["read"])
+    assert t["read"]["gcp"]["whole_file"] and t["read"]["azure"]["whole_file"] and t["read"]["gcp"]["rows"] > 30000
+    assert not t["read"]["aws"]["whole_file"] and "g4dn.xlarge" in t["read"]["aws"]["note"]  # says which rows it holds
     known = set(data.gpus())
-    assert {"H100-80GB", "A100-80GB", "L4"} <= set(t["prices"]) and {"H100-80GB", "L4"} <= known
+    assert set(t["prices"]) <= known  # every priced GPU is one the memory fit knows
+    assert {"H100-80GB", "A100-80GB", "L4", "T4", "A10G", "L40S", "MI300X", "H100-NVL"} <= set(t["prices"])
+    assert t["prices"]["T4"]["aws"]["us"]["on_demand"] == 0.526 and t["prices"]["A10G"]["aws"]["us"]["on_demand"] == 1.006
+    assert t["prices"]["L40S"]["aws"]["us"]["on_demand"] == 1.861  # g6e.xlarge, the smallest L40S host
+    assert set(t["prices"]["MI300X"]) == {"azure"}
 
 
 def test_every_gpu_deployment_of_the_corpus_has_a_cost_naming_its_price_source():
@@ -335,6 +366,34 @@ def test_cost_per_token_from_a_smoke_run_is_held_against_the_modelspec_target(tm
     main(["check", str(tmp_path), "--offline", "--format", "markdown", "--smoke-result", str(result)])
     out = capsys.readouterr().out
     assert "**$6.116 per 1M output tokens** at 2,500.0 tokens/s on 8 × H100-80GB ($55.04/hour) (target $2: over)" in out, out
+    # the gate's verdict: the catalog item cost-per-token fails over the target, passes within it, and is skipped without one
+    def item(target: str) -> dict:
+        spec = (tmp_path / "modelspec.yaml").read_text()
+        (tmp_path / "modelspec.yaml").write_text(spec.split("  cost:")[0] + target)
+        main(["check", str(tmp_path), "--offline", "--format", "json", "--smoke-result", str(result), "--profile", "modelspec"])
+        return next(i for i in json.loads(capsys.readouterr().out)["catalog"]["items"] if i["id"] == "cost-per-token")
+
+    over = item("  cost: {targetPer1MTokens: 2.0}\n")
+    assert over["status"] == "failed" and over["why"] == ("command-line: $6.116 per 1M output tokens at 2,500.0 tokens/s on 8 × H100-80GB "
+                                                          "($55.04/h): over the ModelSpec's cost.targetPer1MTokens $2"), over
+    within = item("  cost: {targetPer1MTokens: 10}\n")
+    assert within["status"] == "passed" and "within the ModelSpec's cost.targetPer1MTokens $10" in within["why"]
+    assert any("skypilot-catalog" in e for e in within["evidence"])  # the price's source is the evidence
+    unset = item("  cost: {monthlyBudget: 90000}\n")
+    assert unset["status"] == "skipped" and unset["why"].endswith("no ModelSpec cost.targetPer1MTokens to hold it against")
+    # the smoke workflow's report: a run the runner passed fails the `/ smoke` check over the target, and says why
+    from modelready.app.smoke_report import _cost, failing
+
+    (tmp_path / "modelspec.yaml").write_text((tmp_path / "modelspec.yaml").read_text().split("  cost:")[0] + "  cost: {targetPer1MTokens: 2.0}\n")
+    main(["check", str(tmp_path), "--offline", "--format", "json", "--smoke-result", str(result)])
+    doc = json.loads(capsys.readouterr().out)
+    passed = {**smoke, "result": "pass"}
+    assert failing([passed], doc) == [passed] and _cost(doc, 0) == ["$6.116 per 1M output tokens, over the target $2"]
+    doc["smoke"][0]["cost"]["over_target"] = False
+    assert failing([passed], doc) == [] and _cost(doc, 0) == ["$6.116 per 1M output tokens"]
+    smoke["load"] = None
+    result.write_text(json.dumps(smoke))
+    assert item("  cost: {targetPer1MTokens: 2.0}\n")["why"] == "command-line: no output tokens/s measured (no load run)"
 
 
 def _dep(name: str, gpus: int, replicas: tuple[int, int, int | None], usd: float | None, gpu: str | None = "H100-80GB") -> dict:
@@ -383,3 +442,172 @@ def test_markdown_report_lists_each_deployments_gpu_cost(tmp_path, capsys):
     assert "| llama-70b-h100 | 8 H100-80GB × 1 / 1 / 1 | 5,840 | $40,179 / $40,179 / $40,179 | $6.88/GPU-h on-demand (aws us) |" in out, out
     row = next(ln for ln in out.splitlines() if ln.startswith("| llama-70b-any |"))
     assert "| 5,840 | no price | none: the GPU type is not named" in row, row
+
+
+# vLLM serving Llama 3.1 8B on MIG slices, as NVIDIA's GPU operator "mixed" strategy exposes them
+# (nvidia.com/mig-<profile> resources; docs.nvidia.com/datacenter/cloud-native/gpu-operator, GPU Operator with MIG)
+MIG_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: llama-8b-mig, namespace: inference}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: llama-8b-mig}}
+  template:
+    metadata: {labels: {app: llama-8b-mig}}
+    spec:
+      nodeSelector:
+        nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.8.5
+          args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--max-model-len", "8192"]
+          resources:
+            limits:
+              nvidia.com/mig-3g.40gb: 1
+"""
+
+
+def test_a_mig_slice_is_priced_as_its_share_of_the_gpu_it_is_cut_from(run, tmp_path):
+    from modelready.normalize.cost import price_of
+    from modelready.config import CostConfig
+
+    a100 = price_of("A100-80GB", "on-demand", CostConfig())[0]
+    (cost,) = _costs(run, tmp_path, MIG_DEPLOYMENT)
+    # 3g.40gb: 3 of 7 compute slices, 40 of 80 GB: half the A100 it is cut from
+    assert cost.gpu == "MIG 3g.40gb" and cost.price.usd_per_gpu_hour == round(a100.usd_per_gpu_hour * 0.5, 4)
+    assert cost.price.source.startswith("0.5 of A100-80GB (3g.40gb: 3 of 7 compute slices, 40 of 80 GB; node label nvidia.com/gpu.product")
+    assert cost.gpu_hours(cost.min) == 2 * 730 and cost.usd(cost.min) == round(2 * 730 * cost.price.usd_per_gpu_hour, 2)
+    assert cost.notes == ["GPU-hours count MIG 3g.40gb slices, each priced at its share of the GPU"]
+    assert cost.alternatives == {}  # no whole card is offered in a slice's place
+    # 1g.20gb takes two of the eight memory slices: a quarter, more than its 1 of 7 compute slices
+    (cost,) = _costs(run, _fresh(tmp_path, "1g"), MIG_DEPLOYMENT.replace("mig-3g.40gb", "mig-1g.20gb"))
+    assert cost.price.usd_per_gpu_hour == round(a100.usd_per_gpu_hour * 0.25, 4)
+    # a profile only one GPU offers needs no selector; one that an A100 and an H100 both offer does
+    bare = MIG_DEPLOYMENT.replace("      nodeSelector:\n        nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB\n", "")
+    (cost,) = _costs(run, _fresh(tmp_path, "5gb"), bare.replace("mig-3g.40gb", "mig-1g.5gb"))
+    a100_40 = price_of("A100-40GB", "on-demand", CostConfig())[0]
+    assert cost.price.usd_per_gpu_hour == round(a100_40.usd_per_gpu_hour / 7, 4) and "the only GPU offering it" in cost.price.source
+    (cost,) = _costs(run, _fresh(tmp_path, "ambiguous"), bare)
+    assert cost.price is None and cost.why_no_price == ("the MIG profile 3g.40gb is cut from A100-80GB or H100-80GB: "
+                                                        "no node selector or affinity names which")
+
+
+# A Karpenter GPU NodePool as the Karpenter docs (karpenter.sh/docs/concepts/nodepools) and the EKS
+# best-practices guide for AI/ML lay it out: the GPU named by instance-gpu-name, tainted so that only GPU pods land
+GPU_POOL = """\
+---
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {name: gpu}
+spec:
+  template:
+    spec:
+      requirements:
+        - {key: karpenter.k8s.aws/instance-gpu-name, operator: In, values: [l40s]}
+        - {key: karpenter.sh/capacity-type, operator: In, values: [spot, on-demand]}
+        - {key: kubernetes.io/arch, operator: In, values: [amd64]}
+      taints:
+        - {key: nvidia.com/gpu, value: "true", effect: NoSchedule}
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: gpu}
+  limits: {nvidia.com/gpu: 16}
+---
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {name: default}
+spec:
+  template:
+    spec:
+      requirements:
+        - {key: karpenter.k8s.aws/instance-category, operator: In, values: [c, m, r]}
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+---
+apiVersion: karpenter.k8s.aws/v1
+kind: EC2NodeClass
+metadata: {name: gpu}
+spec:
+  amiSelectorTerms: [{alias: bottlerocket@latest}]
+  role: KarpenterNodeRole-cluster
+"""
+L40S_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: mistral-7b, namespace: inference}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: mistral-7b}}
+  template:
+    metadata: {labels: {app: mistral-7b}}
+    spec:
+      tolerations:
+        - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.8.5
+          args: ["--model", "mistralai/Mistral-7B-Instruct-v0.3"]
+          resources:
+            limits:
+              nvidia.com/gpu: 1
+"""
+
+
+def test_karpenter_nodepool_requirements_name_the_gpu_and_spot_of_the_pods_it_takes(run, tmp_path):
+    # no selector on the pod: it tolerates the GPU pool's taint, so that pool's nodes are the ones it gets
+    (cost,) = _costs(run, tmp_path, L40S_DEPLOYMENT + GPU_POOL)
+    assert cost.gpu == "L40S" and cost.gpu_source == "Karpenter NodePool gpu requires karpenter.k8s.aws/instance-gpu-name in ['l40s']"
+    assert cost.price.usd_per_gpu_hour == 1.861 and cost.capacity == "on-demand" and cost.spot_allowed
+    assert cost.capacity_source == "Karpenter NodePool gpu requires karpenter.sh/capacity-type in ['spot', 'on-demand']"
+    # the memory fit reads the same GPU
+    res = run(tmp_path)
+    (d,) = [d for d in res.deployments if d.cost is not None]
+    assert d.gpu.name == "L40S"
+    # spot only, by instance type in the pool the pod names
+    pool = GPU_POOL.replace("[spot, on-demand]", "[spot]").replace(
+        "{key: karpenter.k8s.aws/instance-gpu-name, operator: In, values: [l40s]}",
+        "{key: node.kubernetes.io/instance-type, operator: In, values: [g6e.xlarge, g6e.2xlarge]}")
+    named = L40S_DEPLOYMENT.replace("      tolerations:\n", "      nodeSelector: {karpenter.sh/nodepool: gpu}\n      tolerations:\n")
+    (cost,) = _costs(run, _fresh(tmp_path, "spot"), named + pool)
+    assert cost.gpu == "L40S" and cost.capacity == "spot" and cost.price.capacity == "spot"
+    # instance families that hold different GPUs: the roomiest, so a misfit is certain; the table prices that one
+    mixed = pool.replace("{key: node.kubernetes.io/instance-type, operator: In, values: [g6e.xlarge, g6e.2xlarge]}",
+                         "{key: karpenter.k8s.aws/instance-family, operator: In, values: [g6, p5]}")
+    (cost,) = _costs(run, _fresh(tmp_path, "families"), named + mixed)
+    assert cost.gpu == "H100-80GB" and cost.gpu_source.endswith("instance-family in ['g6', 'p5'] (the largest)")
+    # the pool's limit of 16 GPUs bounds KEDA's default of 100 replicas: at most 16 of one L40S, and no runaway warning
+    keda = """\
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: mistral-7b, namespace: inference}
+spec:
+  scaleTargetRef: {name: mistral-7b}
+  triggers:
+    - type: prometheus
+      metadata: {serverAddress: "http://prometheus:9090", query: "sum(vllm:num_requests_waiting)", threshold: "10"}
+"""
+    limited = _fresh(tmp_path, "limit")
+    (cost,) = _costs(run, limited, L40S_DEPLOYMENT + GPU_POOL + keda)
+    assert cost.max == 16 and cost.max_basis == "Karpenter NodePool gpu limits nvidia.com/gpu to 16: at most 16 replicas of 1"
+    assert not [f for f in run(limited).findings if f.check == "gpu-autoscale-unbounded"]
+    (cost,) = _costs(run, _fresh(tmp_path, "nolimit"), L40S_DEPLOYMENT + GPU_POOL.replace("  limits: {nvidia.com/gpu: 16}\n", "") + keda)
+    assert cost.max == 100 and "KEDA's default" in cost.max_basis
+    # a pod that tolerates no pool's taint lands on no GPU pool known here: no GPU, no guess
+    (cost,) = _costs(run, _fresh(tmp_path, "untolerated"), L40S_DEPLOYMENT.replace("nvidia.com/gpu, operator", "example.com/x, operator") + GPU_POOL)
+    assert cost.gpu is None and cost.price is None
+
+
+def test_a_v1alpha5_provisioner_is_read_like_a_nodepool(run, tmp_path):
+    provisioner = """\
+---
+apiVersion: karpenter.sh/v1alpha5
+kind: Provisioner
+metadata: {name: gpu}
+spec:
+  requirements:
+    - {key: karpenter.k8s.aws/instance-family, operator: In, values: [g5]}
+    - {key: karpenter.sh/capacity-type, operator: In, values: [spot]}
+  taints:
+    - {key: nvidia.com/gpu, effect: NoSchedule}
+"""
+    (cost,) = _costs(run, tmp_path, L40S_DEPLOYMENT + provisioner)
+    assert cost.gpu == "A10G" and cost.capacity == "spot" and cost.price.usd_per_gpu_hour < 1.006

@@ -55,3 +55,58 @@ def test_an_unparseable_json_that_is_no_manifest_is_skipped_with_why(run, tmp_pa
     records = {r.path: r for r in result.files}
     assert records["dashboard.json"].status == "skipped" and "neither a manifest" in records["dashboard.json"].reason
     assert [f.loc.file for f in result.findings if f.check == "input-unreadable"] == ["broken.json"]
+
+
+FINETUNE_JOB = """\
+# after GoogleCloudPlatform/kubernetes-engine-samples ai-ml/llm-finetuning-gemma/finetune.yaml: a fine-tuning Job on L4s
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: finetune-job
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      nodeSelector:
+        cloud.google.com/gke-accelerator: nvidia-l4
+      containers:
+      - name: finetuner
+        image: us-docker.pkg.dev/example/finetune-gemma:1.0.0
+        command: ["accelerate", "launch", "--num_processes", "8", "finetune.py"]
+        env:
+        - name: MODEL_NAME
+          value: google/gemma-2b
+        resources:
+          limits:
+            nvidia.com/gpu: "8"
+      restartPolicy: OnFailure
+"""
+BATCH_VLLM_JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: vllm-batch
+spec:
+  template:
+    spec:
+      containers:
+      - name: vllm
+        image: vllm/vllm-openai:v0.10.2
+        command: ["python3", "-m", "vllm.entrypoints.openai.run_batch"]
+        args: ["-i", "/data/in.jsonl", "-o", "/data/out.jsonl", "--model", "Qwen/Qwen2.5-1.5B-Instruct"]
+        resources:
+          limits:
+            nvidia.com/gpu: "1"
+      restartPolicy: Never
+"""
+
+
+def test_a_gpu_job_that_starts_no_engine_is_training_not_serving(run, tmp_path):
+    """A Job's GPUs alone make it a fine-tuning or batch run: serving checks (probes, disruption budgets) do not
+    apply and its findings are info; a Job that starts an engine is still judged as serving."""
+    (tmp_path / "finetune.yaml").write_text(FINETUNE_JOB, encoding="utf-8")
+    (tmp_path / "batch.yaml").write_text(BATCH_VLLM_JOB, encoding="utf-8")
+    result = run(tmp_path)
+    by_name = {d.name: d for d in result.deployments}
+    assert not by_name["finetune-job"].serving and by_name["vllm-batch"].serving
+    assert {f.severity.name for f in result.findings if f.loc.file == "finetune.yaml"} <= {"info"}

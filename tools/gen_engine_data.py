@@ -16,7 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT.parent / "shared" / "reference" / "vllm-flags.yaml"
 OUT = ROOT / "src" / "modelready" / "data" / "vllm_flags.json"
-CHOICE_FLAGS = ("--dtype", "--quantization", "--kv-cache-dtype", "--load-format")
+CHOICE_FLAGS = ("--dtype", "--quantization", "--kv-cache-dtype", "--load-format", "--block-size")
 
 
 def boolean_optional(spec: dict) -> bool:

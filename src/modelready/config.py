@@ -33,7 +33,7 @@ KEYS: dict = {
     # suppression annotations it adds apply without approval, and its author attest their own pull request
     "pull_requests": {"suppressions": None, "self_attestation": None},
 }
-CLOUDS = ("aws", "gcp", "on-prem")
+CLOUDS = ("aws", "azure", "gcp", "on-prem")
 REGION_CLASSES = ("us", "eu", "asia")
 
 

@@ -125,7 +125,7 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
         res.spec_views = spec_views.build(res.specs, res.deployments, res.configs, root)
     with isolate.guard(res, "resolving models"):
         resolve_all(res.deployments, res.configs, res.spec_views, hub=Hub(token=config.hf_token) if config.online else None,
-                    guard=lambda d: isolate.guard(res, "resolving the model of " + d.ref, d.loc.file))
+                    guard=lambda d: isolate.guard(res, "resolving the model of " + d.ref, d.loc.file), objects=res.objects)
     with isolate.guard(res, "pricing GPUs"):
         from .normalize import cost
 

@@ -46,6 +46,30 @@ def _per_token(r: dict[str, Any], result: pipeline.Result, config: Config) -> di
                      devices[0]["name"] if devices else None, by_id.get(r["target"]["subject"]), config.cost)
 
 
+def _with_cost_items(smoke: list[dict[str, Any]] | None, costs: list[dict[str, Any] | None]) -> list[dict[str, Any]] | None:
+    """The smoke runs with the cost-per-token item decided here, where the prices are (the runner has none)."""
+    if not smoke:
+        return smoke
+    return [{**r, "items": {**r.get("items", {}), "cost-per-token": cost_item(r, c)}} for r, c in zip(smoke, costs)]
+
+
+def cost_item(r: dict[str, Any], cost: dict[str, Any] | None) -> dict[str, Any]:
+    """The cost-per-token item of one smoke run: failed over the ModelSpec's cost.targetPer1MTokens, passed
+    within it, skipped (with why) where nothing was measured, nothing prices the GPUs, or no target is set."""
+    if cost is None:
+        measured = (r.get("load") or {}).get("output_tokens_per_s")
+        why = "no output tokens/s measured (no load run)" if not measured else "no price for the GPUs it ran on (the price table or cost.prices)"
+        return {"status": "skipped", "why": why, "evidence": []}
+    said = (f"${cost['usd_per_1m_output_tokens']:,.4g} per 1M output tokens at {cost['output_tokens_per_s']:,.1f} tokens/s on "
+            f"{cost['gpus']} (${cost['usd_per_replica_hour']:,.2f}/h)")
+    target = cost.get("target_usd_per_1m_tokens")
+    if target is None:
+        return {"status": "skipped", "why": f"{said}; no ModelSpec cost.targetPer1MTokens to hold it against", "evidence": [cost["price_source"]]}
+    if cost["over_target"]:
+        return {"status": "failed", "why": f"{said}: over the ModelSpec's cost.targetPer1MTokens ${target:,.4g}", "evidence": [cost["price_source"]]}
+    return {"status": "passed", "why": f"{said}: within the ModelSpec's cost.targetPer1MTokens ${target:,.4g}", "evidence": [cost["price_source"]]}
+
+
 def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity | None, trivy: Any = None,
         smoke: list[dict[str, Any]] | None = None, scope: Any = None) -> tuple[pipeline.Result, dict[str, Any]]:
     """`trivy`: scan.trivy.Options, or None; `smoke`: smoke-result.json documents that decide the smoke items;
@@ -76,11 +100,12 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     catalog = load_catalog()
     profile = profile or config.profile or default_profile(result)
     items = catalog.select(profile)
-    results = evaluate(items, result, result.findings, scans=scans, smoke=smoke)
+    costs = [_per_token(r, result, config) for r in smoke or []]
+    results = evaluate(items, result, result.findings, scans=scans, smoke=_with_cost_items(smoke, costs))
     rules = document.rules_of(registry()) + document.scanner_rules(result.findings)
     doc = document.build(result, result.findings, rules,
                          document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
-    _extras(doc, scan_log, scope, smoke, [_per_token(r, result, config) for r in smoke or []])
+    _extras(doc, scan_log, scope, smoke, costs)
     baseline.stamp(doc, root)
     return result, doc
 

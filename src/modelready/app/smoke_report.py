@@ -57,9 +57,9 @@ def run(r: Runner, inputs: Inputs) -> int:
             pr = PullRequest(number, pull.base.sha, r.sha, tree)
             compare(doc, judge_base(checked, pr, judge, changed, True))
             verdict.decide(doc, checked.gate)
-        failed = [s for s in smoke if s["result"] == "fail"]
-        lines = [f"- {'❌' if s['result'] == 'fail' else '✅'} **{text(s['target']['name'])}**: " + text("; ".join(figures(s) + _failed_items(s)))
-                 for s in smoke]
+        failed = failing(smoke, doc)
+        lines = [f"- {'❌' if s in failed else '✅'} **{text(s['target']['name'])}**: " + text("; ".join(figures(s) + _failed_items(s) + _cost(doc, i)))
+                 for i, s in enumerate(smoke)]
         title = f"{len(smoke) - len(failed)} of {len(smoke)} smoke run(s) passed"
         r.write_summary(f"### modelready smoke\n\n{title}\n\n" + "\n".join(lines))
         r.write_output(result="fail" if failed else "pass")
@@ -79,7 +79,26 @@ def run(r: Runner, inputs: Inputs) -> int:
     return publishing.guarded(r, gate, report)
 
 
+def failing(smoke: list[dict[str, Any]], doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs that fail the smoke check: those the runner failed, and those whose USD per 1M output tokens
+    (priced here, doc["smoke"][i]["cost"]) is over the ModelSpec's cost.targetPer1MTokens."""
+    runs = doc.get("smoke") or []
+    over = {i for i, s in enumerate(runs) if (s.get("cost") or {}).get("over_target")}
+    return [s for i, s in enumerate(smoke) if s["result"] == "fail" or i in over]
+
+
 def _failed_items(s: dict[str, Any]) -> list[str]:
     failed = [k for k, v in s["items"].items() if v["status"] == "failed"]
     return ["failed: " + ", ".join(failed)] if failed else []
 
+
+
+def _cost(doc: dict[str, Any], i: int) -> list[str]:
+    """USD per 1M output tokens at the measured throughput, and the target it misses."""
+    runs = doc.get("smoke") or []
+    c = (runs[i].get("cost") if i < len(runs) else None) or {}
+    if not c:
+        return []
+    target = c.get("target_usd_per_1m_tokens")
+    miss = f", over the target ${target:,.4g}" if c.get("over_target") else ""
+    return [f"${c['usd_per_1m_output_tokens']:,.4g} per 1M output tokens{miss}"]

@@ -104,8 +104,13 @@ def registry() -> dict[str, Check[Any]]:
 
 
 def has_flag_table(d: Deployment) -> bool:
-    """The engine's flags are known per release (data/vllm_flags.json): unknown, deprecated and bad values can be told."""
+    """The engine's flags are known per release (data/vllm_flags.json, data/engine_flags.json): unknown flags can be told."""
     return d.engine is not None and d.engine.capability("flag_table") is not None
+
+
+def has_vllm_flags(d: Deployment) -> bool:
+    """vLLM's table, which also knows deprecations, choices and prefix matching."""
+    return d.engine is not None and d.engine.capability("flag_table") == "vllm"
 
 
 def has_engine_args(d: Deployment) -> bool:

@@ -277,7 +277,8 @@ def vllm_terms(e: Engine, a: ModelArch, g: Gpu, tp: int, max_len: int, v1_env: s
         terms.append(Term("cuda_graphs", glo * n, ghi * n, f"{rel}: {n} CUDA-graph capture sizes, profiled before the KV cache"))
     mm = _multimodal(a, prof, tokens, seqs)
     terms += [mm] if mm is not None else []
-    info = {"release": rel, "block_size": int(prof["block_size"]), "profile_tokens": tokens, "max_num_seqs": seqs,
+    block = e.int_setting("block_size") or int(prof["block_size"])  # --block-size, else the release's default (64 from 0.34)
+    info = {"release": rel, "block_size": block, "profile_tokens": tokens, "max_num_seqs": seqs,
             "cuda_graphs": "none (--enforce-eager)" if enforce_eager else prof["cuda_graphs"]}
     return terms, info
 

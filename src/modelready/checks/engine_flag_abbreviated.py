@@ -30,7 +30,7 @@ from typing import Iterator
 
 
 from ..normalize.model import Deployment
-from . import Hit, declare, has_flag_table
+from . import Hit, declare, has_vllm_flags
 
 
 def written(raw: str) -> str:
@@ -41,7 +41,7 @@ def written(raw: str) -> str:
 
 @declare("engine-flag-abbreviated", "warning", ["engine-args-valid"],
          "every vLLM flag is written in full", "a vLLM flag is an abbreviation the parser only accepts by prefix",
-         doc=__doc__, applies=has_flag_table)
+         doc=__doc__, applies=has_vllm_flags)
 def check(d: Deployment) -> Iterator[Hit]:
     if d.engine is None:
         return

@@ -1,7 +1,10 @@
 """
 ## What it does
 Checks every vLLM flag in the container's arguments against the flag set of the vLLM release the
-image pins (from its tag, or a `vllm==X` install), and suggests the nearest real flag.
+image pins (from its tag, or a `vllm==X` install), and suggests the nearest real flag. SGLang's flags
+are checked per release the same way, and llama.cpp's server and `trtllm-serve` against the flags of
+their packages (data/engine_flags.json); where their release cannot be told, only a near typo of a real
+flag is reported. A keyword of `LLM(...)`/`AsyncEngineArgs(...)` in a Python start script is a flag too.
 
 ## Why it matters
 vLLM's argument parser exits on an unknown flag, so the pod crash-loops on rollout. Flags come and go
@@ -27,11 +30,11 @@ from __future__ import annotations
 
 import difflib
 import functools
-from typing import Iterator
+from typing import Any, Iterator
 
 from .. import data
 from ..normalize.engine import starting_with
-from ..normalize.model import Deployment
+from ..normalize.model import Deployment, Engine
 from . import MAX_PER_FILE, Hit, declare, has_flag_table
 
 
@@ -40,13 +43,6 @@ def known_flags(release: str | None) -> set[str]:
     if release:
         return set(versions[release]["flags"])
     return {f for v in versions.values() for f in v["flags"]}
-
-
-@functools.lru_cache(maxsize=4096)
-def nearest(flag: str, flags: frozenset[str]) -> str | None:
-    """The closest real flag, once per distinct flag and flag set (difflib costs ~4 ms against vLLM's flags)."""
-    close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.75)
-    return close[0] if close else None
 
 
 def where_else(flag: str) -> list[str]:
@@ -62,6 +58,13 @@ def _releases_by_flag() -> dict[str, list[str]]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def nearest(flag: str, flags: frozenset[str], cutoff: float = 0.75) -> str | None:
+    """The closest real flag, once per distinct flag and flag set (difflib costs ~4 ms against vLLM's flags)."""
+    close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 @declare("engine-flag-unknown", "error", ["engine-args-valid"],
          "every engine flag exists in the pinned vLLM release",
          "an engine flag does not exist in the pinned vLLM release",
@@ -70,29 +73,71 @@ def check(d: Deployment) -> Iterator[Hit]:
     e = d.engine
     if e is None:
         return
+    yield from (_vllm(e) if e.capability("flag_table") == "vllm" else _other_engine(e))
+
+
+def _vllm(e: Engine) -> Iterator[Hit]:
     release = e.release
     flags = frozenset(known_flags(release) | e.hosted_flags)
     ordered = sorted(flags)
-    suggested = 0
     known = sorted(data.vllm_flags()["versions"], key=lambda v: data.version_key(v) or (0, 0, 0))
     where = f"vLLM {release}" if release else f"any vLLM release from {known[0]} to {known[-1]}"
+    listed = 0  # past what the report lists of one check on one file (checks.runner.cap), a suggestion is never read
     for flag, val in e.flags.items():
         if not flag.startswith("-") or flag in flags:
             continue
-        other = where_else(flag)
-        prefixed = starting_with(flag, ordered, limit=5) if flag.startswith("--") else []
-        if len(prefixed) > 1:  # argparse exits: "ambiguous option: --x could match --x-a, --x-b"
-            msg = f"{val.raw.split('=')[0]} is ambiguous in {where}: it abbreviates {', '.join(prefixed[:4])}; vLLM exits at start"
-        elif other:
-            msg = f"{val.raw.split('=')[0]} is not a flag of {where}; it exists in vLLM {', '.join(sorted(other, key=lambda v: data.version_key(v) or (0, 0, 0)))}"
-        else:
-            # past what the report lists of one check on one file, a suggestion would never be read
-            close = nearest(flag, flags) if suggested < MAX_PER_FILE else None
-            suggested += 1
-            msg = f"{val.raw.split('=')[0]} is not a flag of {where}" + (f"; did you mean {close}?" if close else "")
+        msg = _vllm_message(flag, val.raw.split("=")[0], (flags, ordered), where, listed < MAX_PER_FILE)
+        listed += 1
         if e.drops_unknown_flags:  # no exit: the setting is dropped and the engine runs on its default
             msg = msg.replace("vLLM exits at start", "").rstrip("; ") + f"; {e.drops_unknown_flags} and drops it without a word: the setting never applies"
         yield Hit(msg, val.loc)
+
+
+def _vllm_message(flag: str, written: str, known: tuple[frozenset[str], list[str]], where: str, suggest: bool) -> str:
+    flags, ordered = known
+    other = where_else(flag)
+    prefixed = starting_with(flag, ordered, limit=5) if flag.startswith("--") else []
+    if len(prefixed) > 1:  # argparse exits: "ambiguous option: --x could match --x-a, --x-b"
+        return f"{written} is ambiguous in {where}: it abbreviates {', '.join(prefixed[:4])}; vLLM exits at start"
+    if other:
+        return f"{written} is not a flag of {where}; it exists in vLLM {', '.join(sorted(other, key=lambda v: data.version_key(v) or (0, 0, 0)))}"
+    close = nearest(flag, flags) if suggest else None
+    return f"{written} is not a flag of {where}" + (f"; did you mean {close}?" if close else "")
+
+
+def _other_engine(e: Engine) -> Iterator[Hit]:
+    """SGLang, llama.cpp's server, trtllm-serve (data/engine_flags.json). Where the release cannot be told,
+    only a flag that no release read has and that is one typo from a real one: an older release's flag
+    that was since removed is not a certainty."""
+    table = data.engine_flags().get(str(e.capability("flag_table")), {}).get("versions", {})
+    release = data.flag_release(str(e.capability("flag_table")), e.version)
+    literal = bool(e.capability("literal_flags"))
+    flags = frozenset(_table_flags([table[release]] if release else list(table.values()), literal) | e.hosted_flags)
+    where = f"{e.capability('release_name', e.name)} {release}" if release else \
+        f"any {e.capability('release_name', e.name)} release read ({', '.join(sorted(table))})"
+    for flag, val in e.flags.items():
+        if flag.startswith("-") and flag not in flags:
+            msg = _other_message(e, flag, flags, table, release, literal)
+            if msg:
+                yield Hit(f"{val.raw.split('=')[0]} {msg.format(where=where)}", val.loc)
+
+
+def _other_message(e: Engine, flag: str, flags: frozenset[str], table: dict[str, Any], release: str | None, literal: bool) -> str | None:
+    prefixed = sorted(f for f in flags if f.startswith(flag)) if not literal else []
+    if release is not None and len(prefixed) > 1:  # argparse exits: "ambiguous option"
+        return f"is ambiguous in {{where}}: it abbreviates {', '.join(prefixed[:4])}; the server exits at start"
+    close = nearest(flag, flags, 0.8)
+    if release is None and not close:
+        return None
+    other = sorted((v for v, row in table.items() if flag in _table_flags([row], literal)), key=lambda v: data.version_key(v) or (0, 0, 0))
+    name = e.capability("release_name", e.name)
+    hint = f"; it exists in {name} {', '.join(other)}" if other else (f"; did you mean {close}?" if close else "")
+    return "is not a flag of {where}: the server exits at start" + hint
+
+
+def _table_flags(rows: list[dict[str, list[str]]], literal: bool) -> set[str]:
+    """The flags the server's parser takes; underscores read as dashes where the parser reads them so."""
+    return {f if literal or not f.startswith("--") else "--" + f[2:].replace("_", "-") for row in rows for f in row.get("server", row["flags"])}
 
 
 CHECKS = [check]

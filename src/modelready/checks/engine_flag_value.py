@@ -27,12 +27,12 @@ from typing import Any, Iterator
 
 from .. import data
 from ..normalize.model import Deployment
-from . import Hit, declare, has_flag_table
+from . import Hit, declare, has_vllm_flags
 
 
 @declare("engine-flag-value-invalid", "error", ["engine-args-valid", "precision-explicit"],
          "engine flag values are valid choices", "an engine flag has a value the engine rejects",
-         doc=__doc__, applies=has_flag_table)
+         doc=__doc__, applies=has_vllm_flags)
 def check(d: Deployment) -> Iterator[Hit]:
     e = d.engine
     if e is None:
@@ -60,6 +60,8 @@ def _choices(versions: dict[str, Any], release: str | None, flag: str) -> list[s
     """The flag's choices at the pinned release; any release's when it cannot be told."""
     if release:
         return [str(c) for c in versions[release]["choices"].get(flag) or [] if c is not None] or None
+    if any(not v["choices"].get(flag) for v in versions.values()):
+        return None  # a release that takes any value (--block-size from 0.20): unpinned, nothing is certain
     return sorted({str(c) for v in versions.values() for c in v["choices"].get(flag) or [] if c is not None}) or None
 
 

@@ -34,7 +34,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 @declare("engine-listens-on-loopback", "error", ["port-configured"],
          "the engine listens on the pod's address", "the engine listens on loopback only",
-         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.known)
+         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.known and not d.engine.in_process)
 def check(d: Deployment) -> Iterator[Hit]:
     e, c = d.engine, d.engine_container
     if e is None or c is None:
@@ -43,7 +43,7 @@ def check(d: Deployment) -> Iterator[Hit]:
     if host is not None and str(host.value) in LOOPBACK:
         yield Hit(f"{e.name} listens on {host.value}: probes and the Service cannot reach it", host.loc)
     elif host is None and e.capability("default_host") in LOOPBACK:
-        yield Hit(f"{e.name} listens on 127.0.0.1 unless --host 0.0.0.0 is given", c.loc_of_arg("args", 0) if c.args else c.loc)
+        yield Hit(f"{e.capability('release_name', e.name)} listens on {e.capability('default_host')} unless --host 0.0.0.0 is given", c.loc_of_arg("args", 0) if c.args else c.loc)
 
 
 CHECKS = [check]

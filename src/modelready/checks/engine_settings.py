@@ -46,7 +46,8 @@ def _make(row: dict[str, Any]) -> Check[Deployment]:
     engines = [name for name, facts in data.engines().items() if facts.get(capability)]
     doc = DOC.format(engine_list=", ".join(engines), what=" or ".join(row["settings"]), why=row["why"], example=row["example"], instead=row["instead"])
     return Check[Deployment](row["id"], Severity.parse(row["severity"]), tuple(row["items"]), doc, row["passed"], row["failed"], run,
-                 applies=lambda d: d.engine is not None and has_engine_args(d) and bool(d.engine.capability(capability)))
+                 applies=lambda d: d.engine is not None and has_engine_args(d) and bool(d.engine.capability(capability))
+                 and any((d.engine.capability("settings") or {}).get(s) for s in row["settings"]))  # no flag for it: nothing to ask
 
 
 def _context(d: Deployment, e: Engine) -> str:

@@ -1,6 +1,7 @@
 """
 ## What it does
-Finds a gated Hugging Face model (Meta Llama, Google Gemma) pulled with a Hub token that is set to
+Finds a gated Hugging Face model (Meta Llama, Google Gemma, several Mistral AI repositories: the
+offline table data/gated_models.yaml) pulled with a Hub token that is set to
 the empty string, in the container env or in the Secret it reads (its `data`, `stringData`, or the
 container's `envFrom`). A chart's empty default is left alone: `helm install --set` fills it.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from .. import data
 from ..findings import Loc
 
 from ..normalize.model import Deployment
@@ -34,12 +36,11 @@ import base64
 
 from . import Hit, declare
 
-GATED = ("meta-llama/", "google/gemma")  # every repository under these needs an accepted licence
 TOKEN_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACEHUB_API_TOKEN")
 
 
 def _applies(d: Deployment) -> bool:
-    return d.engine_container is not None and d.model.id is not None and d.model.id.lower().startswith(GATED) and d.model.uri is None
+    return d.engine_container is not None and data.gated(d.model.id) is not None and d.model.uri is None
 
 
 def _secret_value(d: Deployment, ref: dict[str, Any]) -> tuple[str | None, Loc | None]:

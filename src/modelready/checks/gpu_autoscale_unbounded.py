@@ -8,8 +8,9 @@ its default `maxReplicaCount` of 100.
 ## Why it matters
 Each replica is a whole set of GPUs. A traffic spike, a retry storm or a metric that never falls (a
 queue gauge stuck high) keeps adding replicas until the cluster or the cloud quota stops it, and the
-bill follows: the report shows the monthly cost at the bound, or says there is none. The warning
-assumes no cluster quota or node-pool limit caps it; those are outside the files.
+bill follows: the report shows the monthly cost at the bound, or says there is none. A Karpenter
+NodePool in the files that the pods land on and that limits its GPUs (`spec.limits`) is a bound; the
+warning assumes no cluster quota or other node-pool limit caps it, those being outside the files.
 
 ## Example
 ```yaml

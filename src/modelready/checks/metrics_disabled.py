@@ -31,7 +31,7 @@ from . import Hit, declare, has_engine_args
 
 @declare("metrics-disabled", "warning", ["metrics-endpoint"],
          "the engine exports Prometheus metrics", "the engine exports no metrics",
-         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.known)
+         doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.known and not d.engine.in_process)
 def check(d: Deployment) -> Iterator[Hit]:
     e, c = d.engine, d.engine_container
     if e is None or c is None:

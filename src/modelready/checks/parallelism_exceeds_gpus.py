@@ -40,8 +40,8 @@ def ranks(e: Engine) -> tuple[int, str, Value | None]:
 
 
 def _applies(d: Deployment) -> bool:
-    if d.resources_by_operator and d.gpus_per_group() == 0:
-        return False  # the operator picks the GPUs (KAITO): none in the files proves nothing
+    if (d.resources_by_operator and d.gpus_per_group() == 0) or d.traits.image_only:
+        return False  # the operator picks the GPUs (KAITO), or an image's own start has no pod: none in the files proves nothing
     return d.engine is not None and bool(d.engine.capability("llm_args")) and any(
         d.engine.setting(s) is not None for s in ("tensor_parallel", "pipeline_parallel", "data_parallel"))
 

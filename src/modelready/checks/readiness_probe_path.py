@@ -32,7 +32,7 @@ from . import Hit, declare
 
 def _applies(d: Deployment) -> bool:
     c = d.engine_container
-    return d.engine is not None and d.engine.known and c is not None and c.probes.get("readiness") is not None and c.probes["readiness"].handler == "httpGet"
+    return d.engine is not None and d.engine.known and not d.engine.in_process and c is not None and c.probes.get("readiness") is not None and c.probes["readiness"].handler == "httpGet"
 
 
 @declare("readiness-probe-wrong-path", "warning", ["readiness-probe-health"],

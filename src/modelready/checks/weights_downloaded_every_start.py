@@ -37,7 +37,7 @@ from ._weights import PERSISTENT, mounts_under, weight_paths
 
 
 def _applies(d: Deployment) -> bool:
-    return (d.engine is not None and bool(d.engine.capability("llm_args")) and d.engine_container is not None
+    return (d.engine is not None and bool(d.engine.capability("llm_args") or d.engine.capability("llm_server")) and d.engine_container is not None
             and not d.partial and not d.template_only and d.model.scheme == "hf" and d.model.uri is None
             and d.declared_loading != "runtime-pull")  # a ModelSpec that chose to pull at start has decided it
 

@@ -8,10 +8,13 @@ GCP, Azure/AKS and OCI), else a ModelSpec's hardware.gpu.type (attached by the r
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import data
 from .model import Deployment, Gpu as Gpu  # Gpu re-exported: its home is model.py
+
+if TYPE_CHECKING:
+    from .karpenter import Pool
 
 _MIG = re.compile(r"^nvidia\.com/mig-(\d+)g\.(\d+)gb$")
 _MEMORY_LABELS = ("nvidia.com/gpu.memory", "karpenter.k8s.aws/instance-gpu-memory")  # MiB
@@ -41,6 +44,29 @@ def gpu_of(d: Deployment) -> Gpu | None:
     if res and (m := _MIG.match(res[0])):
         # a MIG slice: 3g.40gb has 40192 MiB, about 0.98 GiB for each GB in the profile's name
         return Gpu(f"MIG {m.group(1)}g.{m.group(2)}gb", int(m.group(2)) * 0.98, f"resource {res[0]}")
+    return labelled(d)
+
+
+def pooled(d: Deployment, pools: "dict[str, Pool]") -> Gpu | None:
+    """The GPU the requirements of the Karpenter NodePool `d`'s pods land on name (karpenter.py): one value
+    is the GPU; several that all name GPUs, the roomiest, as with node affinity."""
+    from dataclasses import replace
+
+    from .karpenter import pool_of
+
+    for pod in d.pods:
+        pool = pool_of(pod, pools)
+        for key, values in pool.requirements if pool is not None else ():
+            gpus = [g for v in values if (g := _by_label(key, v))]
+            if gpus and len(gpus) == len(values):
+                best = max(gpus, key=lambda g: g.usable_gib)
+                return replace(best, source=f"Karpenter NodePool {pool.name} requires {key} in {list(values)}"  # type: ignore[union-attr]
+                               + (" (the largest)" if len(values) > 1 else ""))
+    return None
+
+
+def labelled(d: Deployment) -> Gpu | None:
+    """The GPU the node selectors and required node affinity of `d`'s pods name (a MIG slice's whole GPU too)."""
     for pod in d.pods:
         labels = dict(pod.node_selector)
         for key, values in _required_affinity(pod.affinity):

@@ -23,6 +23,7 @@ from .model import Deployment, as_int
 
 if TYPE_CHECKING:
     from ..config import CostConfig
+    from .karpenter import Pool
     from .specs import SpecView
 
 HOURS_PER_MONTH = 730  # 8,760 h / 12, as cloud price pages and Infracost count a month
@@ -100,8 +101,10 @@ def attach(deployments: list[Deployment], spec_views: list["SpecView"], config: 
     `objects`: the files' Kubernetes objects, for the Karpenter NodePools a deployment selects by name."""
     from contextlib import nullcontext
 
+    from .karpenter import pools as pools_of
+
     spec_of = {id(d): v for v in spec_views for d in v.deployments}
-    pools = nodepools(objects)
+    pools = pools_of(objects)
     for d in deployments:
         if not d.serving or d.template_only or d.gpus_per_group() <= 0:
             continue
@@ -109,30 +112,9 @@ def attach(deployments: list[Deployment], spec_views: list["SpecView"], config: 
             d.cost = of(d, config, spec_of.get(id(d)), pools)
 
 
-def _map(x: object) -> dict[str, Any]:
-    """A mapping field as written, or empty when it is of another type (`nodeAffinity: 5`)."""
-    return x if isinstance(x, dict) else {}
-
-
-def _list(x: object) -> list[Any]:
-    return x if isinstance(x, list) else []
-
-
-def nodepools(objects: Any) -> dict[str, list[str]]:
-    """Karpenter NodePool name -> the capacity types its requirements allow (karpenter.sh/capacity-type In [...])."""
-    out: dict[str, list[str]] = {}
-    for o in objects:
-        if o.kind != "NodePool" or not str(o.api_version).startswith("karpenter.sh/"):
-            continue
-        spec = _map(_map(_map(o.body.get("spec")).get("template")).get("spec"))
-        for req in _list(spec.get("requirements")):
-            if isinstance(req, dict) and req.get("key") == "karpenter.sh/capacity-type" and req.get("operator") == "In":
-                out[o.name] = [str(v).lower() for v in _list(req.get("values"))]
-    return out
-
-
-def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None, pools: dict[str, list[str]] | None = None) -> Cost:
+def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None, pools: "dict[str, Pool] | None" = None) -> Cost:
     low, high, high_basis, autoscaled, high_loc = _bounds(d)
+    high, high_basis = _pool_cap(d, pools or {}, low, high, high_basis)
     expected, basis = _expected(low, high, autoscaled, spec)
     capacity, capacity_source, allowed = _capacity(d, pools or {})
     g = d.gpu
@@ -140,6 +122,9 @@ def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None, pool
              capacity, capacity_source, allowed, autoscaled=autoscaled, max_loc=high_loc)
     if g is None:
         c.why_no_price = "the GPU type is not named (no GPU node selector, node affinity, instance type or ModelSpec hardware.gpu.type)"
+    elif g.name.startswith("MIG "):  # a slice: its share of the whole GPU's price, and no whole card to swap it for
+        c.price, c.why_no_price = mig_price(d, g.name, capacity, config, pools or {})
+        c.notes.append(f"GPU-hours count {g.name} slices, each priced at its share of the GPU")
     else:
         c.price, c.why_no_price = price_of(g.name, capacity, config)
         if c.price is not None:
@@ -147,13 +132,18 @@ def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None, pool
     if allowed and capacity == "on-demand":
         c.notes.append(f"may run on spot ({capacity_source}): priced on-demand, the upper bound")
     if spec is not None:
-        c.spec_file = spec.file
-        budget, target = spec.get("cost", "monthlyBudget"), spec.get("cost", "targetPer1MTokens")
-        if _number(budget):
-            c.budget, c.budget_loc = float(budget), spec.loc("cost", "monthlyBudget")
-        if _number(target):
-            c.target_per_1m_tokens = float(target)
+        _targets(c, spec)
     return c
+
+
+def _targets(c: Cost, spec: "SpecView") -> None:
+    """The ModelSpec's cost.monthlyBudget and cost.targetPer1MTokens, where they are numbers."""
+    c.spec_file = spec.file
+    budget, target = spec.get("cost", "monthlyBudget"), spec.get("cost", "targetPer1MTokens")
+    if _number(budget):
+        c.budget, c.budget_loc = float(budget), spec.loc("cost", "monthlyBudget")
+    if _number(target):
+        c.target_per_1m_tokens = float(target)
 
 
 def price_of(gpu: str, capacity: str, config: "CostConfig") -> tuple[Price | None, str | None]:
@@ -176,9 +166,48 @@ def price_of(gpu: str, capacity: str, config: "CostConfig") -> tuple[Price | Non
             more = f" ({config.cloud} prices the VM apart: the table has the VM's share only, not the GPU's own price)"
         return None, f"the price table ({table['date']}) has no {capacity} price for {gpu} on {config.cloud} {config.region}{more}"
     return (Price(float(entry[key]), capacity, config.cloud, config.region,
-                  f"{table['source']}, {config.cloud} {config.region} {capacity} ({', '.join(entry.get('instances', []))}), {table['date']}",
+                  f"{_source(table, config.cloud)}, {config.cloud} {config.region} {capacity} ({', '.join(entry.get('instances', []))}), {table['date']}",
                   f"{config.cloud.upper()} {config.region} {capacity} list price of {table['date']}"),
             None)
+
+
+def _source(table: dict[str, Any], cloud: str) -> str:
+    """The catalogue file a cloud's prices came from, at its commit, and whether it was the whole file."""
+    read = (table.get("read") or {}).get(cloud) or {}
+    commit = str(read.get("commit") or "")
+    at = f" @{commit[:7]}" if len(commit) == 40 else ""
+    return str(read.get("source") or table["source"]) + at + (" (an excerpt)" if read.get("whole_file") is False else "")
+
+
+def mig_price(d: Deployment, name: str, capacity: str, config: "CostConfig", pools: "dict[str, Pool]") -> tuple[Price | None, str | None]:
+    """A MIG slice (nvidia.com/mig-3g.40gb) at its share of the GPU it is cut from: the larger of its compute
+    slices of 7 and its memory of the GPU's. The GPU is the one the node selectors name, else the only one
+    offering the profile (data/mig_profiles.yaml); a profile several GPUs offer, with nothing naming one, has no price."""
+    from .accelerator import labelled, pooled
+
+    profile = name.removeprefix("MIG ")
+    offers = sorted(gpu for gpu, profiles in data.mig_profiles().items() if profile in profiles)
+    named = labelled(d) or pooled(d, pools)
+    parent = named.name if named is not None and named.name in offers else offers[0] if len(offers) == 1 else None
+    if parent is None:
+        why = (f"the MIG profile {profile} is cut from {' or '.join(offers)}: no node selector or affinity names which" if offers
+               else f"no GPU in data/mig_profiles.yaml offers the MIG profile {profile}")
+        return None, why
+    whole, why_not = price_of(parent, capacity, config)
+    if whole is None:
+        return None, why_not
+    share, said = _mig_share(profile, parent)
+    told = named.source if named is not None and named.name == parent else "the only GPU offering it"
+    return (Price(round(whole.usd_per_gpu_hour * share, 4), capacity, whole.cloud, whole.region, f"{said}; {told}), at {whole.source}",
+                  f"{share:.3g} × {whole.label}"), None)
+
+
+def _mig_share(profile: str, parent: str) -> tuple[float, str]:
+    """A slice's share of its GPU, and how it was reckoned: the larger of its compute slices of 7 and its memory."""
+    slices, gb = (int(x) for x in profile.removesuffix("gb").split("g."))
+    memory = float((data.gpus().get(parent) or {}).get("memory_gib") or 0)
+    share = min(1.0, max(slices / 7, gb / memory if memory else 0.0))
+    return share, f"{share:.3g} of {parent} ({profile}: {slices} of 7 compute slices, {gb} of {memory:g} GB"
 
 
 def table_gpus(config: "CostConfig", capacity: str = "on-demand") -> dict[str, Price]:
@@ -225,6 +254,21 @@ def _bounds(d: Deployment) -> tuple[int, int | None, str, bool, Loc | None]:
     return lo, None, "no maxReplicas", True, d.autoscalers[0].loc if d.autoscalers else d.loc
 
 
+def _pool_cap(d: Deployment, pools: "dict[str, Pool]", low: int, high: int | None, basis: str) -> tuple[int | None, str]:
+    """A Karpenter NodePool's accelerator limit bounds what an autoscaler gets on it: at most limit // GPUs per replica."""
+    from .karpenter import pool_of
+
+    per = d.gpus_per_group()
+    pool = pool_of(d.pods[0], pools) if d.pods and per > 0 else None
+    if pool is None or pool.gpu_limit is None:
+        return high, basis
+    res, limit = pool.gpu_limit
+    most = max(low, limit // per)
+    if high is not None and high <= most:
+        return high, basis
+    return most, f"Karpenter NodePool {pool.name} limits {res} to {limit}: at most {most} replicas of {per}"
+
+
 def _minimum(d: Deployment, kinds: set[str], base: int) -> int:
     """The autoscaler's minimum; unset, KEDA's and Knative's default 0, else the workload's replicas."""
     lo = as_int(d.min_replicas.value) if d.min_replicas is not None else None
@@ -248,11 +292,13 @@ def _expected(low: int, high: int | None, autoscaled: bool, spec: "SpecView | No
     return low, "the minimum (no ModelSpec slo.loadProfile with steadyRps and peakRps)"
 
 
-def _capacity(d: Deployment, pools: dict[str, list[str]]) -> tuple[str, str | None, bool]:
+def _capacity(d: Deployment, pools: "dict[str, Pool]") -> tuple[str, str | None, bool]:
     """("spot" when every pod must land on spot capacity, else "on-demand"; what says so; spot allowed)."""
+    from .karpenter import pool_of
+
     required, allowed = None, None
     for pod in d.pods:
-        for req, may in (_pool_capacity(pod.node_selector.get("karpenter.sh/nodepool"), pools), _pod_capacity(pod)):
+        for req, may in (_pool_capacity(pool_of(pod, pools)), _pod_capacity(pod)):
             required, allowed = required or req, allowed or may
     if required:
         return "spot", required, True
@@ -277,17 +323,27 @@ def _pod_capacity(pod: Any) -> tuple[str | None, str | None]:
     return required, allowed
 
 
-def _pool_capacity(pool: str | None, pools: dict[str, list[str]]) -> tuple[str | None, str | None]:
-    """(required, allowed): what the selected Karpenter NodePool's capacity-type requirement says of spot."""
-    if pool is None or "spot" not in pools.get(pool, []):
+def _pool_capacity(pool: "Pool | None") -> tuple[str | None, str | None]:
+    """(required, allowed): what the Karpenter NodePool a pod lands on says of spot (karpenter.sh/capacity-type)."""
+    types = [v.lower() for v in (pool.values("karpenter.sh/capacity-type") or ())] if pool is not None else []
+    if pool is None or "spot" not in types:
         return None, None
-    where = f"Karpenter NodePool {pool} requires karpenter.sh/capacity-type in {pools[pool]}"
-    return (where, None) if pools[pool] == ["spot"] else (None, where)
+    where = f"Karpenter NodePool {pool.name} requires karpenter.sh/capacity-type in {types}"
+    return (where, None) if types == ["spot"] else (None, where)
 
 
 def _is_spot(key: str, value: object) -> bool:
     want = SPOT_LABELS.get(key)
     return want is not None and str(value).lower() in (want, "preemptible" if want == "spot" else want)
+
+
+def _map(x: object) -> dict[str, Any]:
+    """A mapping field as written, or empty when it is of another type (`nodeAffinity: 5`)."""
+    return x if isinstance(x, dict) else {}
+
+
+def _list(x: object) -> list[Any]:
+    return x if isinstance(x, list) else []
 
 
 def _required(affinity: dict[str, Any] | None) -> Iterator[tuple[str, list[str]]]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import data
 from ..findings import Loc
+from . import pyscript
 from .model import Container, Engine, Invocation, Value, as_int
 
 _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash", "ash", "/bin/ash"}
@@ -33,7 +34,18 @@ def host_of(c: Container) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def script_engine(c: Container) -> pyscript.PyEngine | None:
+    """The engine a Python start script of the container builds (LLM(...), AsyncEngineArgs(...))."""
+    if c.py_script is None:
+        return None
+    text, at, env_closed = c.py_script
+    return pyscript.read(text, at, c.env, env_closed)
+
+
 def detect_engine(c: Container) -> str | None:
+    py = script_engine(c)
+    if py is not None:
+        return py.engine
     hosted = host_of(c)
     if hosted:
         return hosted[0]
@@ -72,13 +84,21 @@ def detect_image(c: Container) -> str | None:
 
 
 def build_engine(c: Container, name: str) -> Engine:
+    py = script_engine(c)
+    if py is not None and py.engine == name:
+        version, vloc = _version(c, name)
+        return _script_built(Engine(name=name, version=version, version_loc=vloc), c, py, data.engines()[name])
+    return _argv_engine(c, name)
+
+
+def _argv_engine(c: Container, name: str) -> Engine:
     spec = data.engines()[name]
     version, vloc = _version(c, name)
     eng = Engine(name=name, version=version, version_loc=vloc)
     tokens = _argv_tokens(c)
     entry = _entry_index(tokens, spec["detect"]["entrypoints"])
     hosted = host_of(c)
-    known = _vllm_flags(version) if spec.get("flag_table") == "vllm" else None
+    known = _known_flags(name, version, spec)
     if hosted is not None:
         flag_tokens, known = tokens, _hosted(eng, hosted[1], known)
     elif entry is not None:
@@ -102,6 +122,25 @@ def build_engine(c: Container, name: str) -> Engine:
     if entry is None and hosted is None:
         _assumed(eng, c, spec)
     eng.port = as_int(eng.settings["port"].value) if "port" in eng.settings else spec.get("default_port")
+    return eng
+
+
+def _script_built(eng: Engine, c: Container, py: pyscript.PyEngine, spec: dict[str, Any]) -> Engine:
+    """An engine a Python script builds: its keywords are the flags (never abbreviated: a keyword is
+    matched whole), each at its line; an open call (**kwargs, from_cli_args) proves nothing by absence."""
+    eng.flags = dict(py.flags)
+    if py.script_flags or (py.open_args and "from_cli_args" in py.open_args):
+        tokens = _argv_tokens(c)
+        at = next((i for i, t in enumerate(tokens) if str(t.value).endswith(".py")), None)
+        known = _vllm_flags(eng.version) if spec.get("flag_table") == "vllm" else None
+        if at is not None:
+            _parse_flags(eng, tokens[at + 1:], spec, (known or set()) | py.script_flags)
+        eng.hosted_flags = py.script_flags
+    eng.argv_seen, eng.dynamic_args, eng.unparsed = py.open_args is None, py.open_args is not None, py.open_args
+    eng.in_process = f"{py.call}(...) in a Python script builds {spec.get('release_name', eng.name)} in-process"
+    _settings(eng, spec, c)
+    eng.invocation = Invocation(f"{py.call}(...) in a Python script", [Value(f"{f}={v.value}", v.loc, v.raw) for f, v in eng.flags.items()],
+                                c.env, py.loc)
     return eng
 
 
@@ -236,6 +275,20 @@ def _entry_index(tokens: list[Value], entrypoints: list[str]) -> tuple[int, int]
     return None
 
 
+def _known_flags(name: str, version: str | None, spec: dict[str, Any]) -> set[str] | None:
+    """The flags argparse matches prefixes against (vLLM's, SGLang's): the pinned release's, else every release's.
+    None for a parser that matches whole flags only (llama.cpp's, click's)."""
+    table = spec.get("flag_table")
+    if table == "vllm":
+        return _vllm_flags(version)
+    if not table or spec.get("literal_flags"):
+        return None
+    rows = data.engine_flags().get(table, {}).get("versions", {})
+    release = data.flag_release(table, version)
+    chosen = [rows[release]] if release else list(rows.values())
+    return {"--" + f[2:].replace("_", "-") if f.startswith("--") else f for row in chosen for f in row["flags"]} or None
+
+
 def _vllm_flags(version: str | None) -> set[str]:
     """The flags of the pinned vLLM release; every known release's when the version cannot be told."""
     versions = data.vllm_flags()["versions"]
@@ -276,7 +329,7 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: 
         if word.startswith("-") and len(word) > 1 and not _is_number(word):
             flag, eq, val = word.partition("=")
             flag = aliases.get(flag, flag)
-            if flag.startswith("--"):
+            if flag.startswith("--") and not spec.get("literal_flags"):
                 flag = "--" + flag[2:].replace("_", "-")  # vLLM and SGLang accept underscores
                 if known:
                     flag = expand_prefix(flag, known, ordered)

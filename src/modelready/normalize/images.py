@@ -11,6 +11,7 @@ repository and bounded in size. There is no pod: cluster settings (probes, GPUs,
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from pathlib import Path, PurePosixPath
 
@@ -107,7 +108,7 @@ def _deployment(df: Dockerfile, root: Path) -> Deployment | None:
     if name is None:
         return None
     engine = build_engine(c, name)
-    if entry_alone and not engine.flags and c.script_first_line is None:
+    if entry_alone and not engine.flags and c.script_first_line is None and c.py_script is None:
         engine.dynamic_args, engine.unparsed = True, "the image's ENTRYPOINT takes its arguments from whoever runs it"
     pod = PodSpec("main", 1, [c], [], {}, {}, [], {}, False, c.loc)
     return Deployment(kind="Image", name=df.file, namespace="-", api_version="", replicas=None, replicas_loc=c.loc, pods=[pod],
@@ -128,19 +129,44 @@ def _model(engine: Engine, c: Container) -> ModelRef:
 
 
 def _copied_script(c: Container, instructions: list[Instruction], file: str, root: Path) -> None:
-    """`ENTRYPOINT ["/app/start.sh"]` (or `bash start.sh`): the script a COPY put there, read from the repository."""
-    argv = c.command + c.args
-    first = 1 if argv and argv[0].rsplit("/", 1)[-1] in ("sh", "bash") and len(argv) > 1 and not argv[1].startswith("-") else 0
-    if not argv or not argv[first].endswith(".sh"):
+    """`ENTRYPOINT ["/app/start.sh"]` (or `bash start.sh`, `python3 serve.py`): the script a COPY put there,
+    read from the repository. A Python script is kept for the engine it builds; whoever runs the image may
+    set any variable, so its env defaults stay defaults."""
+    target = _run_target(c.command + c.args)
+    if target is None:
         return
     workdir = next((i.value.strip() for i in reversed(instructions) if i.cmd == "WORKDIR"), "/")
-    src = _copied_from(instructions, workdir, str(PurePosixPath(workdir) / argv[first]))
+    src = _copied_from(instructions, workdir, str(PurePosixPath(workdir) / target))
     rel = str(PurePosixPath(file).parent / src) if src else None
     text = _repo_text(root, rel) if rel else None
-    if rel and text is not None:
+    if rel and text is not None and target.endswith(".py"):
+        c.py_script = (text, Loc(rel, 0), False)
+    elif rel and text is not None:
         c.command, c.args = ["/bin/sh", "-c"], [text]
         c.arg_locs = {"command": [c.loc, c.loc], "args": [Loc(rel, 1)]}
         c.script_first_line = 1
+
+
+def _run_target(argv: list[str]) -> str | None:
+    """The script file the start runs: `start.sh`, `bash start.sh`, `python3 -u serve.py`, `uvicorn app:app`."""
+    if argv and argv[0] in ("/bin/sh", "sh") and argv[1:2] == ["-c"] and len(argv) > 2:
+        argv = argv[2].split()  # shell form: `CMD python3 serve.py`
+    argv = _asgi_module(argv)
+    runner = argv[0].rsplit("/", 1)[-1] if argv else ""
+    first = 1 if (runner in ("sh", "bash") or re.fullmatch(r"python(\d(\.\d+)?)?", runner)) and len(argv) > 1 else 0
+    while first < len(argv) - 1 and argv[first] in ("-u", "-O", "-B"):
+        first += 1
+    return argv[first] if argv and argv[first].endswith((".sh", ".py")) else None
+
+
+def _asgi_module(argv: list[str]) -> list[str]:
+    """`uvicorn app:app` (or `python -m uvicorn`, gunicorn, hypercorn): the module it imports, as `python app.py`
+    would run it (its module-level code and the app's start-up build the engine)."""
+    words = argv[2:] if len(argv) > 2 and argv[1] == "-m" else argv
+    if not words or words[0].rsplit("/", 1)[-1] not in ("uvicorn", "gunicorn", "hypercorn"):
+        return argv
+    target = next((w for w in words[1:] if ":" in w and not w.startswith("-")), None)
+    return ["python", target.split(":")[0].replace(".", "/") + ".py"] if target else argv
 
 
 def _copied_from(instructions: list[Instruction], workdir: str, dest: str) -> str | None:
@@ -152,6 +178,8 @@ def _copied_from(instructions: list[Instruction], workdir: str, dest: str) -> st
         *sources, to = words
         to_path = PurePosixPath(workdir) / to
         for src in sources:
+            if src in (".", "./") and dest.startswith(str(to_path).rstrip("/") + "/"):
+                return dest[len(str(to_path).rstrip("/")) + 1:]  # the whole build context copied
             exact = not to.endswith("/") and len(sources) == 1 and str(to_path) == dest
             if exact or str(to_path / PurePosixPath(src).name) == dest:
                 return src

@@ -27,6 +27,7 @@ class Traits:
     managed_service: bool = False  # the operator creates the Service itself
     partial: bool = False  # an operator completes the pod: missing volumes and probes prove nothing
     image_only: bool = False  # an image's own start (Dockerfile ENTRYPOINT/CMD): no pod, no cluster settings to judge
+    batch: bool = False  # runs to completion (a Job): accelerators alone make it training or a batch run, not serving
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,8 @@ class Container:
     model_format: str | None = None  # a KServe predictor's modelFormat.name: the runtime it selects
     script_first_line: int | None = None  # args[0] is a script file's text (not a YAML block): its first line
     borrowed_from: str | None = None  # the template its image and command come from (a ServingRuntime), judged there
+    # a Python start script's (text, the line before its first line, no other source can set env): read by normalize/pyscript
+    py_script: tuple[str, Loc, bool] | None = None
 
     def loc_of_arg(self, part: str, i: int) -> Loc:
         locs = self.arg_locs.get(part) or []
@@ -254,6 +257,9 @@ class Engine:
     # the parser drops flags it does not know instead of failing (KServe's huggingface server: parse_known_args)
     drops_unknown_flags: str | None = None
     hosted_flags: frozenset[str] = frozenset()  # the host server's own flags, known beside the engine's
+    # the engine runs inside a program of the repository's own (a Python script's LLM(...)): the HTTP server,
+    # its port, health and metrics routes are that program's, not the engine's
+    in_process: str | None = None
 
     def setting(self, name: str) -> Value | None:
         return self.settings.get(name)
@@ -346,6 +352,9 @@ class Deployment:
     min_replicas: Value | None = None
     max_replicas: Value | None = None
     max_surge: Value | None = None  # extra pods (or groups) a rolling update starts before stopping old ones
+    # the model an operator CR claims by name (llmaz's modelClaim: the OpenModel its loader fetches), where
+    # the pods' own engine arguments may name another
+    claimed_model: Value | None = None
     secrets: list[Related] = field(default_factory=list)  # Secrets the containers read (env secretKeyRef, envFrom)
     declared_loading: str | None = None  # a ModelSpec's model.loading for it: runtime-pull, baked-image, storage-mount
     injected_probes: str | None = None  # why an operator adds probes the files do not spell out (KubeRay)
@@ -412,5 +421,6 @@ class Deployment:
 
     @property
     def serving(self) -> bool:
-        """Checks about model serving apply: an engine was recognised or accelerators are requested."""
-        return (self.engine is not None and self.engine.name != "other") or self.gpus_per_group() > 0
+        """Checks about model serving apply: an engine was recognised, or accelerators are requested by a workload
+        that keeps running (a Job's GPUs train or run a batch, unless an engine is what it starts)."""
+        return (self.engine is not None and self.engine.name != "other") or (not self.traits.batch and self.gpus_per_group() > 0)

@@ -46,10 +46,15 @@ def table() -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 def resolve_all(deployments: list[Deployment], configs: list[ModelConfig], spec_views: list[SpecView], hub: Hub | None = None,
-                guard: Guard | None = None) -> None:
+                guard: Guard | None = None, objects: Any = ()) -> None:
     """Set `d.resolved` and `d.gpu` on every deployment with an engine or accelerators.
 
-    `guard(deployment)` gives a context in which one deployment's resolution may fail alone."""
+    `guard(deployment)` gives a context in which one deployment's resolution may fail alone; `objects`, the
+    files' Kubernetes objects, hold the Karpenter NodePools whose requirements name a GPU."""
+    from .accelerator import pooled
+    from .karpenter import pools
+
+    known = pools(objects)
     spec_of = {id(d): v for v in spec_views for d in v.deployments}
     for d in deployments:
         if not d.serving:
@@ -57,7 +62,7 @@ def resolve_all(deployments: list[Deployment], configs: list[ModelConfig], spec_
         with (guard(d) if guard else nullcontext()):
             spec = spec_of.get(id(d))
             d.resolved = resolve(d, configs, spec, hub)
-            d.gpu = gpu_of(d) or _spec_gpu(spec)
+            d.gpu = gpu_of(d) or pooled(d, known) or _spec_gpu(spec)
             d.typical_tokens = _typical(spec)
 
 

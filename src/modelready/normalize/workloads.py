@@ -4,6 +4,7 @@ its engine and model, so that no check has to know where a pod template sits in 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from ..findings import Finding, Severity
@@ -45,7 +46,7 @@ def _deployment(obj: K8sObject, g: Group, traits: kinds.Traits, near: Near) -> D
     _find_model(dep, g)
     dep.min_replicas, dep.max_replicas = g.min_replicas, g.max_replicas
     knative.scale_bounds(obj, dep)
-    dep.max_surge = g.max_surge
+    dep.max_surge, dep.claimed_model = g.max_surge, g.claimed
     dep.pod_labels, dep.pod_annotations = g.pod_labels, g.pod_annotations
     return dep
 
@@ -78,11 +79,19 @@ def _find_model(dep: Deployment, g: Group) -> None:
     model = eng.setting("model") if eng else None
     revision = eng.setting("revision") if eng else None
     uri = g.model_uri
-    model = model or g.model or _env_model(c)  # the kind's own field (an operator CR's), else the container's env
+    model = _shell_var(model, c) or g.model or _env_model(c)  # the kind's own field (an operator CR's), else the container's env
     mid = str(model.value) if model else None
     u = str(uri.value) if uri else (mid if mid and "://" in mid else None)
     named = model or uri
     dep.model = ModelRef(mid, u, str(revision.value) if revision else None, named.loc if named else None)
+
+
+def _shell_var(model: Value | None, c: Container | None) -> Value | None:
+    """`--model $MODEL` in a shell script: the container's literal MODEL, where it sets one."""
+    ref = re.fullmatch(r"\$\{?(\w+)\}?", str(model.value)) if model is not None else None
+    env = c.env_map() if c is not None and ref else {}
+    var = env.get(ref.group(1)) if ref else None
+    return Value(var.value, var.loc, var.name) if var is not None and var.value else model
 
 
 def _env_model(c: Container | None) -> Value | None:

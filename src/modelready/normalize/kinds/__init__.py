@@ -46,6 +46,7 @@ class Group:
     # absence of a flag in the files then proves nothing
     more_args: str | None = None
     notes: list[str] = field(default_factory=list)  # what the reading assumed, said by engine-not-recognised & co.
+    claimed: Value | None = None  # the model the CR claims by name, which its operator loads (llmaz modelClaim)
 
 
 class Near:

@@ -48,12 +48,13 @@ def _bare_pod(obj: K8sObject, _spec: YMap, _near: Near) -> list[Group]:
 
 
 _OWNS = Traits(owns_pods=True)
+_BATCH = Traits(batch=True)
 KINDS = [
     Kind("Deployment", None, _owned, _OWNS),
     Kind("StatefulSet", None, _owned, _OWNS),
     Kind("DaemonSet", None, _owned),
     Kind("ReplicaSet", None, _owned),
-    Kind("Job", None, _owned),
-    Kind("CronJob", None, _owned),
+    Kind("Job", None, _owned, _BATCH),
+    Kind("CronJob", None, _owned, _BATCH),
     Kind("Pod", None, _bare_pod),
 ]

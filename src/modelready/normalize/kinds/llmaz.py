@@ -36,7 +36,7 @@ def _playground(obj: K8sObject, spec: YMap, near: Near) -> list[Group]:
     entry = data.engines().get(backend or "", {}).get("image_entrypoint") if backend in ("vllm", "sglang", "tgi") else None
     pod = operator_pod(obj.loc("metadata", "name"), None, list(entry or []), args, env_list(obj, cfg.get("envs")), limits, name="model-runner")
     group = Group([pod], as_int(spec.get("replicas", 1)), obj.loc("spec", "replicas") if "replicas" in spec else obj.loc("spec"),
-                  model=model, partial=True, more_args="llmaz's BackendRuntime adds the arguments of its recommended config")
+                  model=model, partial=True, claimed=model, more_args="llmaz's BackendRuntime adds the arguments of its recommended config")
     group.notes.append(f"llmaz's {backend or cfg.get('backendName')} BackendRuntime starts the engine; its image and release are not in the files")
     return [group]
 
@@ -75,9 +75,20 @@ def _open_model(obj: K8sObject, near: Near, name: str) -> tuple[Value | None, K8
     return None, om
 
 
+def _service(obj: K8sObject, spec: YMap, near: Near) -> list[Group]:
+    """An llmaz Service: its own LeaderWorkerSet template, whose containers start the engine themselves, and
+    the models it claims, which llmaz's model loader fetches into the pods."""
+    groups = read_generic(obj, spec)
+    claim = _claim(spec)
+    model = _open_model(obj, near, claim)[0] if claim else None
+    for g in groups:
+        g.model, g.claimed = g.model or model, model
+    return groups
+
+
 _OPERATED = Traits(managed_service=True, partial=True, completed_by_operator=True)
 KINDS = [
     Kind("Playground", "inference.llmaz.io", _playground, _OPERATED),
-    Kind("Service", "inference.llmaz.io", read_generic, _OPERATED),
+    Kind("Service", "inference.llmaz.io", _service, _OPERATED),
     Kind("OpenModel", "llmaz.io", None, creates_pods=False),
 ]

@@ -17,7 +17,7 @@ from typing import Any
 from ...findings import Loc
 from ...load.k8s import K8sObject
 from ...load.yamlsrc import YamlError, YMap, load_one
-from ..model import Engine, EnvVar, Invocation, Value
+from ..model import Engine, EnvVar, Invocation, Traits, Value
 from . import Group, Kind, Near
 from .operators import read_generic
 
@@ -149,4 +149,5 @@ def _loc(obj: K8sObject, offset: int, inner: int) -> Loc:
     return obj.locator(line) if obj.locator else Loc(obj.file, line)
 
 
-KINDS = [Kind(k, "ray.io", _ray) for k in ("RayService", "RayCluster", "RayJob")] + [Kind("RayClusterFleet", "orchestration.aibrix.ai", _ray)]
+KINDS = ([Kind(k, "ray.io", _ray) for k in ("RayService", "RayCluster")] + [Kind("RayJob", "ray.io", _ray, Traits(batch=True))]
+         + [Kind("RayClusterFleet", "orchestration.aibrix.ai", _ray)])
