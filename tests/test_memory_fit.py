@@ -123,9 +123,10 @@ def _derive(c: Case) -> Case:
         total = (params - embeddings(cfg)) * 1 + embeddings(cfg) * 2
     elif quant == "mxfp4":  # experts at 4.25 bits (32 values share an 8-bit scale); the rest bf16
         # on Hopper vLLM's MXFP4 MoE kernels pad each expert's intermediate size to a multiple of 256 (2880 -> 3072):
-        # gpt-oss-120b loads as 64.38 GiB on an H100 (vllm-project/vllm#33155), 60.8 GiB unpadded; elsewhere Marlin
-        # keeps the stored layout (gpt-oss-20b loads as 12.88 GiB on an RTX 3090, vllm-project/vllm#22331)
-        pad = 3072 / 2880 if c.gpu_label.startswith("NVIDIA-H") else 1.0
+        # gpt-oss-120b loads as 64.38 GiB on an H100 (vllm-project/vllm#33155), 60.8 GiB unpadded; below SM90 the
+        # Marlin MXFP4 MoE of the pod's vLLM 0.10.2 needs n % 256 and k % 128 (vllm mxfp4.py create_weights):
+        # intermediate 2880 -> 2944, hidden 2880 -> 3072 (gpt-oss-20b 13.72 GiB on an A100 at 0.19, myoceane.fr)
+        pad = 3072 / 2880 if c.gpu_label.startswith("NVIDIA-H") else 2944 * 3072 / (2880 * 2880)
         total = gpt_oss_experts(cfg) * 4.25 / 8 * pad + (params - gpt_oss_experts(cfg)) * 2
     c.weights_gib = total / c.tp / GIB
     # one sequence: sliding-window layers hold at most the window

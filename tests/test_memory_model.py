@@ -172,3 +172,61 @@ def test_stored_weights_from_the_safetensors_index_beside_config_json(run, tmp_p
     assert next(r for r in result.files if r.path.endswith("index.json")).status == "checked"
     _, d = _deploy(run, tmp_path, ["--model", "/models/Llama-3.1-8B-Instruct", "--quantization", "fp8"])
     assert fit(d).weights < 9
+
+
+def _config_deploy(run, tmp_path, cfg, args, image, gpu):
+    (tmp_path / "models" / "m").mkdir(parents=True)
+    (tmp_path / "models" / "m" / "config.json").write_text(json.dumps(cfg))
+    (tmp_path / "deploy.yaml").write_text(pod(["--model", "/models/m", *args], image, gpu=gpu))
+    (d,) = [d for d in run(tmp_path, config=Config()).deployments if d.engine]
+    return d
+
+
+GPT_OSS_20B = {"architectures": ["GptOssForCausalLM"], "model_type": "gpt_oss", "hidden_size": 2880, "intermediate_size": 2880,
+               "num_hidden_layers": 24, "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 64, "num_local_experts": 32,
+               "num_experts_per_tok": 4, "vocab_size": 201088, "max_position_embeddings": 131072, "sliding_window": 128,
+               "layer_types": ["sliding_attention", "full_attention"] * 12, "torch_dtype": "bfloat16",
+               "quantization_config": {"quant_method": "mxfp4"}}
+
+
+@pytest.mark.parametrize("image,gpu,pad", [
+    ("vllm/vllm-openai:v0.10.1", "NVIDIA-GeForce-RTX-3090", 1.0),  # the stored layout (vllm #22331: 12.88 GiB)
+    ("vllm/vllm-openai:v0.19.0", "NVIDIA-A100-SXM4-80GB", 2944 * 3072 / 2880**2),  # Marlin: n % 256, k % 128
+    ("vllm/vllm-openai:v0.19.0", "NVIDIA-H100-80GB-HBM3", 3072 / 2880),  # Hopper: the intermediate to 256 (vllm #33155)
+])
+def test_mxfp4_experts_padded_as_the_releases_kernel_on_that_gpu_allocates_them(run, tmp_path, image, gpu, pad):
+    d = _config_deploy(run, tmp_path, GPT_OSS_20B, ["--max-model-len", "8192"], image, gpu)
+    a = d.resolved.arch
+    experts = a.params().experts * a.quant.bits_per_weight / 8
+    stored = a.weight_bytes(mxfp4_pad=(1, 1))
+    assert fit(d).weights * GIB == pytest.approx(stored + experts * (pad - 1), rel=1e-9)
+
+
+def test_opt_counts_its_learned_position_table():
+    """vLLM's OPTLearnedPositionalEmbedding holds max_position_embeddings + 2 rows of the hidden size."""
+    from modelready.normalize.architecture import ModelArch
+
+    cfg = {"model_type": "opt", "hidden_size": 768, "ffn_dim": 3072, "intermediate_size": 3072, "num_hidden_layers": 12,
+           "num_attention_heads": 12, "vocab_size": 50272, "max_position_embeddings": 2048, "tie_word_embeddings": True}
+    opt = ModelArch.from_config(cfg)
+    llama_like = ModelArch.from_config({**cfg, "model_type": "llama"})
+    assert opt.params().embed - llama_like.params().embed == 2050 * 768
+    assert opt.params().head == 0
+
+
+QWEN25_VL_3B = {"architectures": ["Qwen2_5_VLForConditionalGeneration"], "model_type": "qwen2_5_vl", "hidden_size": 2048,
+                "intermediate_size": 11008, "num_hidden_layers": 36, "num_attention_heads": 16, "num_key_value_heads": 2,
+                "vocab_size": 151936, "max_position_embeddings": 128000, "torch_dtype": "bfloat16", "tie_word_embeddings": True,
+                "vision_config": {"depth": 32, "hidden_size": 1280, "intermediate_size": 3420, "out_hidden_size": 2048,
+                                  "patch_size": 14, "spatial_merge_size": 2}}
+
+
+@pytest.mark.parametrize("max_len", ["2048", "128000"])
+def test_v1_profiles_the_encoder_on_one_maximal_image_whatever_the_context(run, tmp_path, max_len):
+    """V1's profile_run: min(cdiv(max(batched tokens, item), item), max_num_seqs) maximal items; Qwen2.5-VL's is
+    12,845,056 pixels, 65,536 patches of 14 (16,384 tokens after the merger), above the 2,048-token batch: one item."""
+    d = _config_deploy(run, tmp_path, QWEN25_VL_3B, ["--max-model-len", max_len, "--gpu-memory-utilization", "0.3"],
+                       "vllm/vllm-openai:v0.8.3", "NVIDIA-A100-SXM4-80GB")
+    (mm,) = [t for t in fit(d).terms if t.name == "multimodal"]
+    assert "65536 dummy positions" in mm.source
+    assert mm.low == pytest.approx(65536 * 1280 * 2 * 12 / GIB)

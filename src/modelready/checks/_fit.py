@@ -228,14 +228,23 @@ def _profiled_batch(e: Engine, prof: dict[str, Any], large: str, max_len: int, g
 
 
 def _multimodal(a: ModelArch, prof: dict[str, Any], tokens: int, seqs: int) -> Term | None:
-    """The encoder's dummy items: V0 gives a cross-attention model (mllama) one maximal image per sequence
-    (vllm PR #12126: 36.6 GiB at 128 sequences); otherwise the encoder budget follows the profiled tokens."""
+    """The encoder's dummy items. V0 gives a cross-attention model (mllama) one maximal image per sequence
+    (vllm PR #12126: 36.6 GiB at 128 sequences); otherwise the encoder budget follows the profiled tokens. V1's
+    profile_run (vllm/v1/worker/gpu_model_runner.py, 0.8) runs the encoder on min(cdiv(budget, item), max_num_seqs)
+    copies of one maximal item, the budget max(max_num_batched_tokens, item) (compute_encoder_budget): at least one
+    maximal image whatever the context (Qwen2.5-VL: 65,536 patches, 16,384 tokens after the merger)."""
     if not a.tower_params:
         return None
     per_item = a.tower_item_tokens or 1024
-    items = seqs * per_item if (prof["engine"] == "V0" and a.model_type.startswith("mllama")) else min(tokens, seqs * per_item)
+    patches = a.tower_item_patches or per_item
+    if prof["engine"] == "V0" and a.model_type.startswith("mllama"):
+        items = seqs * per_item
+    elif prof["engine"] == "V1":
+        items = min(-(-max(tokens, per_item) // per_item), seqs) * patches
+    else:
+        items = min(tokens, seqs * per_item)
     mm = items * (a.tower_hidden or 1024) * 2 / GIB
-    return Term("multimodal", mm * 12, mm * 24, f"the vision/audio encoder on {items} dummy tokens (hidden {a.tower_hidden})")
+    return Term("multimodal", mm * 12, mm * 24, f"the vision/audio encoder on {items} dummy positions (hidden {a.tower_hidden})")
 
 
 def _profile(e: Engine, v1_env: str | None) -> dict[str, Any]:
@@ -305,13 +314,25 @@ def _as_cached(e: Engine, a: ModelArch) -> ModelArch:
 
 
 def _weights_per_gpu(e: Engine, r: ResolvedModel, a: ModelArch, g: Gpu, ranks: int) -> float:
-    padded = bool((data.gpus().get(g.name) or {}).get("mxfp4_padded"))
-    weights = a.weight_bytes(engine_dtype(e), serving_quant(e, r), mxfp4_pad=padded) / GIB / ranks
+    weights = a.weight_bytes(engine_dtype(e), serving_quant(e, r), mxfp4_pad=mxfp4_multiples(e, g)) / GIB / ranks
     if a.experts and "--enable-expert-parallel" in e.flags:  # experts spread over TP × DP ranks, not sliced over TP alone
         dp = e.int_setting("data_parallel", 1) or 1
         share = a.expert_share(engine_dtype(e), serving_quant(e, r))
         weights *= (1 - share) + share / dp
     return weights
+
+
+def mxfp4_multiples(e: Engine, g: Gpu) -> tuple[int, int]:
+    """The (intermediate, hidden) multiples the pinned vLLM's MXFP4 MoE kernel on GPU `g` pads experts to (data/memory.yaml)."""
+    spec = data.gpus().get(g.name) or {}
+    kind = "hopper" if spec.get("mxfp4_padded") else "ampere" if spec.get("vendor") == "nvidia" else None
+    if kind is None or e.name != "vllm":
+        return (1, 1)
+    rows = data.memory()["mxfp4_padding"]
+    key = data.version_key(e.version) if e.version else None
+    row = rows[-1] if key is None else [r for r in rows if (data.version_key(r["since"]) or (0, 0, 0)) <= key][-1]
+    inter, hidden = row[kind]
+    return int(inter), int(hidden)
 
 
 def _v1_env(d: Deployment) -> str | None:

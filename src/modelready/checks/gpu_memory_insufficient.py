@@ -7,8 +7,8 @@ overhead of the release's profiling run, must hold the KV cache of one `--max-mo
 model's own context when unset). The weights are the checkpoint's stored bytes where they are known
 (safetensors headers or `model.safetensors.index.json`, from the repository or the Hub at the pinned
 revision), else counted from config.json: quantized layers at the format's bits, `modules_to_not_convert`
-matched per tensor and kept at 16 bit, vision and audio towers, MXFP4 expert padding on Hopper and later,
-tied embeddings. The overhead is a range by release and model shape (data/memory.yaml): V0's dummy batch
+matched per tensor and kept at 16 bit, vision and audio towers, MXFP4 experts padded as the release's
+kernel on that GPU allocates them, tied embeddings, learned position tables. The overhead is a range by release and model shape (data/memory.yaml): V0's dummy batch
 as long as the context, V1's `max_num_batched_tokens` and sampler, activation from the hidden,
 intermediate and vocabulary sizes, non-torch memory by TP, CUDA graphs by capture size (none with
 `--enforce-eager`), multimodal encoder budgets. The KV cache per token per GPU follows the model: GQA

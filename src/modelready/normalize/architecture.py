@@ -27,6 +27,10 @@ DTYPE_BYTES = {"float32": 4, "float": 4, "fp32": 4, "float16": 2, "half": 2, "fp
 # Models whose config.json carries `sliding_window` but only uses it when `use_sliding_window` is true.
 # Families whose MLP is two matrices (up, down) rather than a gated three (gate, up, down).
 _UNGATED = ("opt", "gpt2", "gpt_neox", "gpt_bigcode", "bloom", "falcon", "phi", "starcoder2", "mpt", "gptj")
+# Learned absolute position tables vLLM allocates beside the token embedding: model_type -> rows beyond
+# max_position_embeddings. OPT: OPTLearnedPositionalEmbedding(max_position_embeddings + 2, hidden) (vllm-project/vllm
+# vllm/model_executor/models/opt.py, "offset the embedding ids by 2"); GPT-2 and GPT-BigCode: wpe, exactly n_positions.
+_LEARNED_POSITIONS = {"opt": 2, "gpt2": 0, "gpt_bigcode": 0}
 _SWA_OPT_IN = ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen2_5_vl", "qwen2_vl")
 # the first of these keys present names the field (GPT-2 / GPT-NeoX / Falcon spell them differently)
 _ALIASES = {
@@ -124,7 +128,8 @@ class ModelArch:
     auto_map: tuple[str, ...] = ()  # config.json's `auto_map` targets: classes loaded from the model repository's own code
     tower_params: int = 0  # vision / audio encoder parameters (vision_config, audio_config): loaded in 16 bit beside the LM
     tower_hidden: int = 0  # the vision encoder's hidden size
-    tower_item_tokens: int = 0  # encoder tokens of one maximal image (tiles × patches), when the config tells
+    tower_item_tokens: int = 0  # decoder tokens of one maximal image (tiles × patches, or merged patches), when known
+    tower_item_patches: int = 0  # the positions the encoder runs over for that image (before a patch merger)
     unquantized: tuple[str, ...] = ()  # quantization_config's modules_to_not_convert / ignore: kept in 16 bit
     stored_bytes: int | None = None  # model.safetensors.index.json's total_size: every stored tensor, scales and towers included
     tensor_names: tuple[str, ...] = ()  # model.safetensors.index.json's weight_map: the checkpoint's tensors by name
@@ -156,7 +161,7 @@ class ModelArch:
             architectures=tuple(str(a) for a in archs) if isinstance(archs, list) else (),
             auto_map=_auto_map(cfg),
             tower_params=sum(_tower(cfg.get(k)) for k in ("vision_config", "audio_config")),
-            unquantized=_unquantized(qc), **_tower_shape(cfg.get("vision_config")), stored_bytes=stored_bytes,
+            unquantized=_unquantized(qc), **_tower_shape(cfg.get("vision_config"), mtype), stored_bytes=stored_bytes,
             tensor_names=tensor_names,
         )
 
@@ -219,8 +224,10 @@ class ModelArch:
             dense = L * attn + self.dense_layers * dense_mlp + moe_layers * h * self.experts  # + routers
         else:
             experts, dense = 0, L * (attn + dense_mlp)
-        embed = self.vocab * h
-        return Params(embed, 0 if self.tie_word_embeddings else embed, dense, experts)
+        head = self.vocab * h
+        offset = _LEARNED_POSITIONS.get(self.model_type)
+        positions = (self.max_position_embeddings or 0) + offset if offset is not None else 0
+        return Params(head + positions * h, 0 if self.tie_word_embeddings else head, dense, experts)
 
     def exact_weight_bytes(self) -> int | None:
         """From safetensors metadata (the Hub's headers, per dtype) or model.safetensors.index.json's total_size:
@@ -229,9 +236,10 @@ class ModelArch:
             return self.stored_bytes
         return int(sum(n * DTYPE_BYTES.get(str(d).lower(), 2) for d, n in self.params_by_dtype.items()))
 
-    def weight_bytes(self, dtype: str | None = None, quant: Quant | None = None, mxfp4_pad: bool = True) -> float:
+    def weight_bytes(self, dtype: str | None = None, quant: Quant | None = None, mxfp4_pad: tuple[int, int] = (256, 1)) -> float:
         """Bytes of weights in memory: the checkpoint's exact bytes when known and served as stored, else
-        counted from the shapes with the format's bits per weight (embeddings and lm_head at 16 bits)."""
+        counted from the shapes with the format's bits per weight (embeddings and lm_head at 16 bits). `mxfp4_pad`:
+        the (intermediate, hidden) multiples the engine's MXFP4 MoE kernel rounds expert matrices up to."""
         q = quant or self.quant
         served = _bytes(dtype) if dtype and dtype != "auto" else None
         stored = _bytes(self.dtype) or 2
@@ -239,12 +247,12 @@ class ModelArch:
         as_stored = (self.quant is not None and (quant is None or quant.method == self.quant.method)) or (
             self.quant is None and quant is None and served in (None, stored))  # an online --quantization re-packs it
         if exact is not None and as_stored:
-            if q is not None and q.method == "mxfp4" and mxfp4_pad:  # stored exact, loaded padded
-                return float(exact) + self.params().experts * q.bits_per_weight / 8 * (self.mxfp4_padding() - 1)
+            if q is not None and q.method == "mxfp4":  # stored exact, loaded padded
+                return float(exact) + self.params().experts * q.bits_per_weight / 8 * (self.mxfp4_padding(*mxfp4_pad) - 1)
             return float(exact)
         experts, rest = self._counted_bytes(served, stored, q)
-        if q is not None and q.method == "mxfp4" and not mxfp4_pad:
-            experts /= self.mxfp4_padding()
+        if q is not None and q.method == "mxfp4":
+            experts *= self.mxfp4_padding(*mxfp4_pad)
         return float(experts + rest)
 
     def expert_share(self, dtype: str | None = None, quant: Quant | None = None) -> float:
@@ -252,11 +260,14 @@ class ModelArch:
         experts, rest = self._counted_bytes(_bytes(dtype) if dtype and dtype != "auto" else None, _bytes(self.dtype) or 2, quant or self.quant)
         return experts / (experts + rest) if experts + rest else 0.0
 
-    def mxfp4_padding(self) -> float:
-        """vLLM pads MXFP4 expert matrices for its MoE kernels: the intermediate size rounded up to 256
-        (gpt-oss 2880 -> 3072; vllm #33155: gpt-oss-120b 64.38 GiB loaded, 60.8 GiB stored)."""
-        inter = self.moe_intermediate or self.intermediate
-        return (-(-inter // 256) * 256) / inter if inter else 1.0
+    def mxfp4_padding(self, inter_multiple: int = 256, hidden_multiple: int = 1) -> float:
+        """How much larger vLLM's MXFP4 expert matrices are than stored: the intermediate and hidden sizes rounded up
+        to the kernel's multiples (data/memory.yaml mxfp4_padding; Hopper gpt-oss 2880 -> 3072 intermediate, vllm #33155:
+        gpt-oss-120b 64.38 GiB loaded, 60.8 GiB stored)."""
+        inter, h = self.moe_intermediate or self.intermediate, self.hidden
+        if not inter or not h:
+            return 1.0
+        return (-(-inter // inter_multiple) * inter_multiple) * (-(-h // hidden_multiple) * hidden_multiple) / (inter * h)
 
     def _counted_bytes(self, served: float | None, stored: float, q: Quant | None) -> tuple[float, float]:
         """(expert bytes, other bytes) counted from the shapes; vision/audio towers in 16 bit with the rest."""
@@ -267,7 +278,7 @@ class ModelArch:
             return p.experts * half, (p.dense + p.embed + p.head) * half + tower
         bits = q.bits_per_weight / 8
         if q.method == "mxfp4":  # gpt-oss: experts in MXFP4, attention, router and embeddings in bf16
-            return p.experts * bits * self.mxfp4_padding(), (p.dense + p.embed + p.head) * 2 + tower
+            return p.experts * bits, (p.dense + p.embed + p.head) * 2 + tower  # as stored; weight_bytes pads them for the kernel
         dense, experts = self.kept_unquantized  # modules_to_not_convert: in 16 bit, not in the format's bits
         dense, experts = min(dense, p.dense), min(experts, p.experts)
         return (p.experts - experts) * bits + experts * 2, (p.dense - dense) * bits + dense * 2 + (p.embed + p.head) * 2 + tower
@@ -289,13 +300,23 @@ def _tower(vc: object) -> int:
     return layers * (4 * h * h + 2 * h * inter) + (h * 4 * h + 4 * h * out if out else 0)  # + the merger/projector
 
 
-def _tower_shape(vc: object) -> dict[str, int]:
+# The largest image a dynamic-resolution processor accepts, in pixels: preprocessor_config.json's max_pixels, which
+# vLLM's dummy image for profiling takes (Qwen2VLProcessingInfo.get_image_size_with_most_features). Qwen2-VL and
+# Qwen2.5-VL ship 12845056 (Qwen/Qwen2.5-VL-3B-Instruct preprocessor_config.json); patches of 14, merged 2 × 2.
+_MAX_PIXELS = {"qwen2_vl": 12845056, "qwen2_5_vl": 12845056}
+
+
+def _tower_shape(vc: object, model_type: str = "") -> dict[str, int]:
     if not isinstance(vc, Mapping):
         return {}
     h = _int(vc.get("hidden_size")) or _int(vc.get("embed_dim")) or 0
     size, patch = _int(vc.get("image_size")), _int(vc.get("patch_size"))
+    if model_type in _MAX_PIXELS:
+        patches = _MAX_PIXELS[model_type] // (patch or 14) ** 2
+        return {"tower_hidden": h, "tower_item_patches": patches, "tower_item_tokens": patches // (_int(vc.get("spatial_merge_size")) or 2) ** 2}
     tiles = _int(vc.get("max_num_tiles")) or 1
-    return {"tower_hidden": h, "tower_item_tokens": ((size // patch) ** 2 + 1) * tiles if size and patch else 0}
+    tokens = ((size // patch) ** 2 + 1) * tiles if size and patch else 0
+    return {"tower_hidden": h, "tower_item_tokens": tokens, "tower_item_patches": tokens}
 
 
 def _unquantized(qc: object) -> tuple[str, ...]:
