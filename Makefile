@@ -28,13 +28,16 @@ demo: $(DEMO_STAMP)
 node_modules/.installed: package.json package-lock.json
 	if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund && touch $@; fi
 
+# On every core (pytest-xdist); the tests sharing a costly fixture (the corpus run, the smoke server) share a
+# worker. Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: the suite starts a few hundred Python
+# processes, and compiling modelready costs each about 0.25 s of CPU (the tests' rewriting, 3.5 s per worker).
 test: $(TEST_STAMP) node_modules/.installed
-	$(BIN)/python -m pytest -q
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto --dist loadgroup
 
-# Run by hand: modelready against Checkov and trivy config on ../shared/corpus.
+# Run by hand: modelready against the floor, Checkov and trivy config on ../shared/corpus; writes the README's table.
 bench: $(TEST_STAMP)
 	test -x .bench-venv/bin/checkov || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install -q checkov)
-	$(BIN)/python bench/corpus_speed.py
+	$(BIN)/python bench/corpus_speed.py --readme
 
 # Long fuzzing run (the suite runs a short one): mutated corpus files, each case in a forked, resource-limited child.
 FUZZ_CASES ?= 10000

@@ -8,6 +8,21 @@ import pytest
 # The suite never reaches the real Hugging Face Hub: a CLI run that may go online finds it offline
 # (tests/test_model_resolution.py turns it back on against its local Hub server).
 os.environ["HF_HUB_OFFLINE"] = "1"
+# pytest-xdist's workers get COLUMNS=80, which every CLI run they start would wrap its text to; without it the
+# text reporter wraps a pipe at its own 100 columns, as in a serial run
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+# Every `modelready check` runs Trivy's bundled checks where Trivy is installed: about 5 s of CPU a run. Tests of
+# other behaviour run without it (TRIVY_BIN names no binary: "not found", said in the report); the tests of the
+# scan itself (tests/test_trivy.py) point TRIVY_BIN back at the real binary.
+from modelready.scan.trivy import locate as _locate_trivy  # noqa: E402
+
+_NO_TRIVY = str(Path(__file__).parent / "no-trivy-in-this-test")
+if os.environ.get("TRIVY_BIN") == _NO_TRIVY:  # an xdist worker inherits the controller's setting: look past it
+    del os.environ["TRIVY_BIN"]
+TRIVY = _locate_trivy()
+os.environ["TRIVY_BIN"] = _NO_TRIVY
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -32,6 +47,32 @@ def run():
         return pipeline.run(list(paths), config or Config(), root)
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def corpus_result():
+    """The pipeline's Result on ../shared/corpus with the default config, computed once for the session
+    (the corpus tests read it; none may change it)."""
+    from modelready import pipeline
+    from modelready.config import Config
+
+    corpus = shared_or_skip("corpus")
+    return pipeline.run([corpus], Config(), corpus)
+
+
+@pytest.fixture(scope="session")
+def corpus_report():
+    """`modelready check ../shared/corpus --offline --format json` as a user runs it (its own process, a bare
+    environment): (the process, its JSON report), once for the session."""
+    import json
+    import subprocess
+    import sys
+
+    corpus = shared_or_skip("corpus")
+    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", str(corpus), "--offline", "--format", "json"],
+                          capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO / "src")})
+    return proc, (json.loads(proc.stdout) if proc.stdout.strip() else {})
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +114,20 @@ class SmokeServer:
         except OSError:
             pass
         self.proc.wait()
+
+
+# Fixtures that cost seconds to make are made once and shared (session: the corpus runs, the smoke server;
+# module: a file's own). Under pytest-xdist (`make test` runs on every core) the tests sharing one run in
+# one worker, so each is still made once per run, not once per worker.
+def pytest_collection_modifyitems(items):
+    for item in items:
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        scopes = {name: d[-1].scope for name, d in defs.items() if d and d[-1].baseid}  # ours, not a plugin's
+        shared = sorted(n for n, scope in scopes.items() if scope == "session")
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(shared[0]))
+        elif any(scope == "module" for scope in scopes.values()):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture(scope="session")

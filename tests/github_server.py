@@ -5,6 +5,7 @@ description's example bodies. It records the writes so tests can count them."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import threading
@@ -16,6 +17,23 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
 from werkzeug import Response
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "github" / "rest-api-subset.json"
+
+
+@functools.cache
+def _described(base: str) -> tuple[OpenAPI, dict]:
+    """GitHub's description served at `base`, and its examples: built once per address (a few tenths of a
+    second each, and openapi-core keeps its compiled validators on the object), shared by the tests' fakes."""
+    spec = json.loads(SPEC.read_text())
+    spec["servers"] = [{"url": base}]
+    # checks/create discriminates its oneOf by `status` with no mapping, so openapi-core looks for a schema
+    # named after the value ("completed"), which the description does not define. The oneOf alternatives
+    # (completed requires conclusion; queued/in_progress) still state the contract, and are validated.
+    body = spec["paths"]["/repos/{owner}/{repo}/check-runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    body.pop("discriminator", None)
+    for name in ("collaborator-permission.json", "artifacts.json", "authenticated-user.json", "check-runs-for-ref.json", "pulls-list.json"):
+        extra = json.loads((Path(__file__).parent / "fixtures" / "github" / name).read_text())
+        spec["paths"].update(extra["paths"])
+    return OpenAPI.from_dict(spec), spec["components"]["examples"]
 
 
 @dataclass
@@ -37,6 +55,7 @@ class FakeGitHub:
     rate_limited: set[str] = field(default_factory=set)  # "METHOD path-regex": answered 403 with Retry-After: 3600
     answer: dict[str, tuple[int, str]] = field(default_factory=dict)  # "METHOD path-regex" -> (status, raw body), before anything else
     list_barrier: threading.Barrier | None = None  # hold the first comment listings until this many runs list at once
+    hold: str | None = None  # "METHOD path-regex": the first such request waits for `release` (a threaded server), `reached` set
     comments: dict[int, dict] = field(default_factory=dict)
     check_runs: dict[int, dict] = field(default_factory=dict)
     statuses: list[dict] = field(default_factory=list)
@@ -47,20 +66,10 @@ class FakeGitHub:
     minimized: list[int] = field(default_factory=list)  # comment ids folded through GraphQL minimizeComment
 
     def __post_init__(self):
+        self.reached, self.release = threading.Event(), threading.Event()
         self.lock = threading.RLock()
         self._held = 0
-        spec = json.loads(SPEC.read_text())
-        spec["servers"] = [{"url": self.base}]
-        # checks/create discriminates its oneOf by `status` with no mapping, so openapi-core looks for a schema
-        # named after the value ("completed"), which the description does not define. The oneOf alternatives
-        # (completed requires conclusion; queued/in_progress) still state the contract, and are validated.
-        body = spec["paths"]["/repos/{owner}/{repo}/check-runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-        body.pop("discriminator", None)
-        for name in ("collaborator-permission.json", "artifacts.json", "authenticated-user.json", "check-runs-for-ref.json", "pulls-list.json"):
-            extra = json.loads((Path(__file__).parent / "fixtures" / "github" / name).read_text())
-            spec["paths"].update(extra["paths"])
-        self.examples = spec["components"]["examples"]
-        self.api = OpenAPI.from_dict(spec)
+        self.api, self.examples = _described(self.base)
 
     def example(self, name: str) -> dict:
         return copy.deepcopy(self.examples[name]["value"])
@@ -113,6 +122,9 @@ class FakeGitHub:
         return next((rule for rule in rules if rule.split(" ", 1)[0] == request.method and re.fullmatch(rule.split(" ", 1)[1], request.path)), None)
 
     def handle(self, request) -> Response:
+        if self.hold and self._matches([self.hold], request) and not self.reached.is_set():
+            self.reached.set()  # the run is mid-way: the test cancels it here, as GitHub's concurrency does
+            self.release.wait(timeout=120)
         if self.list_barrier is not None and request.method == "GET" and request.path.endswith("/comments"):
             with self.lock:
                 hold = self._held < self.list_barrier.parties

@@ -63,10 +63,10 @@ def test_github_annotations_one_per_finding_escaped(doc, capsys):
 
 def test_github_annotation_of_hostile_content_is_escaped():
     from modelready.report import REPORTERS, Output
+    from modelready.report.document import FindingEntry, Report
 
-    finding = {"check": "x", "severity": "error", "file": "a,b:c.yaml", "line": 3, "message": "line one\n::error::owned 100%",
-               "values_key": None, "suppressed": None, "subject": "s"}
-    out = REPORTERS["github"].render(Output({"findings": [finding], "rules": []}))
+    finding = FindingEntry("x", "error", "line one\n::error::owned 100%", "a,b:c.yaml", 3, subject="s")
+    out = REPORTERS["github"].render(Output(Report(findings=(finding,))))
     assert out == "::error file=a%2Cb%3Ac.yaml,line=3,title=modelready x::line one ::error::owned 100%25\n"
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from modelready.report import text
+from modelready.report import text, wire
+from modelready.report.document import Report
 
 REPO = Path(__file__).resolve().parents[1]
 CHART = "examples/charts/vllm-llama"
@@ -22,8 +23,8 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def manifests_doc() -> dict:
-    return json.loads(cli("check", "examples/manifests", "-f", "json").stdout)
+def manifests_doc() -> Report:
+    return wire.of_json(json.loads(cli("check", "examples/manifests", "-f", "json").stdout))
 
 
 def test_columns_align_with_and_without_colour(manifests_doc):
@@ -39,7 +40,7 @@ def test_columns_align_with_and_without_colour(manifests_doc):
 
 
 def test_messages_wrap_at_word_boundaries(manifests_doc):
-    long = max((f["message"] for f in manifests_doc["findings"]), key=len)
+    long = max((f.message for f in manifests_doc.findings), key=len)
     assert len(long) > 80
     out = text.render(manifests_doc, width=60)
     words = set(long.split())

@@ -234,13 +234,14 @@ def test_a_chart_linked_to_itself_is_copied_within_a_bound(layout, tmp_path):
     (c / "self").symlink_to(".")
     (c / "templates" / "again").symlink_to("..")
     (c / "leak.txt").symlink_to(outside / "cm.yaml")  # refused: the chart renders from a copy
-    before = set(Path("/tmp").glob("modelready-chart-*"))
-    _proc, doc, texts, _ = run_all(repo, outside=outside)
+    scratch = tmp_path / "tmp"  # the run's own temporary folder: other tests' copies (xdist, other runs) are not in it
+    scratch.mkdir()
+    _proc, doc, texts, _ = run_all(repo, outside=outside, env={"TMPDIR": str(scratch)})
     assert any("not followed" in m for m in named(doc, "c/self"))
     assert any("outside the repository" in m for m in named(doc, "c/leak.txt"))
     assert any(f["subject"].startswith("ConfigMap") or f["file"].startswith("c/templates") for f in doc["findings"]) or \
         next(r for r in doc["files"] if r["path"] == "c/Chart.yaml")["status"] == "checked"
-    assert set(Path("/tmp").glob("modelready-chart-*")) <= before  # no copy left behind
+    assert not list(scratch.iterdir())  # no copy left behind
     assert MARK not in texts
 
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 from .conftest import shared_or_skip
 
 
-def test_check_on_the_corpus_accounts_for_every_file():
+def test_check_on_the_corpus_accounts_for_every_file(corpus_report):
     corpus = shared_or_skip("corpus")
-    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", str(corpus), "--format", "json"],
-                          capture_output=True, text=True, timeout=120)
+    proc, doc = corpus_report
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
-    doc = json.loads(proc.stdout)
     on_disk = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if p.is_file())
     assert sorted(f["path"] for f in doc["files"]) == on_disk
     for f in doc["files"]:
@@ -28,9 +22,8 @@ def test_check_on_the_corpus_accounts_for_every_file():
         ("GoogleCloudPlatform__kubernetes-engine-samples/ai-ml/infw-gw/examples/getting-started/vllm-llama3-8b-instruct.yaml", 17)]
 
 
-def test_corpus_engines_and_multi_node_groups(run):
-    corpus = shared_or_skip("corpus")
-    result = run(corpus)
+def test_corpus_engines_and_multi_node_groups(corpus_result):
+    result = corpus_result
     by_file = {(d.origin, d.name): d for d in result.deployments}
     lws = by_file[("kubernetes-sigs__lws/docs/examples/vllm/GPU/lws.yaml", "vllm")]
     # TP 8 × PP 2 over a leader and a worker of 8 GPUs each: 16 GPUs, no false alarm

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 from pathlib import Path
 
 import pytest
 
-from .conftest import shared_or_skip
 from .test_github_action import REPO, action, github, pr_event  # noqa: F401 - fixtures
 from .test_pr_gate import git, open_pr, repo  # noqa: F401 - fixtures
 
@@ -324,12 +324,8 @@ def test_shipped_table_is_dated_and_sourced():
     assert set(t["prices"]["MI300X"]) == {"azure"}
 
 
-def test_every_gpu_deployment_of_the_corpus_has_a_cost_naming_its_price_source():
-    corpus = shared_or_skip("corpus")
-    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", str(corpus), "--offline", "--format", "json"],
-                          capture_output=True, text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1",
-                                                                          "PYTHONPATH": str(REPO / "src")})
-    doc = json.loads(proc.stdout)
+def test_every_gpu_deployment_of_the_corpus_has_a_cost_naming_its_price_source(corpus_report):
+    _proc, doc = corpus_report
     gpu = [d for d in doc["deployments"] if d["serving"] and d["gpus_per_group"] > 0 and not d["kind"].endswith("ServingRuntime")
            and d["kind"] != "LLMInferenceServiceConfig"]
     assert len(gpu) > 50
@@ -383,33 +379,42 @@ def test_cost_per_token_from_a_smoke_run_is_held_against_the_modelspec_target(tm
     assert unset["status"] == "skipped" and unset["why"].endswith("no ModelSpec cost.targetPer1MTokens to hold it against")
     # the smoke workflow's report: a run the runner passed fails the `/ smoke` check over the target, and says why
     from modelready.app.smoke_report import _cost, failing
+    from modelready.report import wire
 
     (tmp_path / "modelspec.yaml").write_text((tmp_path / "modelspec.yaml").read_text().split("  cost:")[0] + "  cost: {targetPer1MTokens: 2.0}\n")
     main(["check", str(tmp_path), "--offline", "--format", "json", "--smoke-result", str(result)])
-    doc = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)
     passed = {**smoke, "result": "pass"}
-    assert failing([passed], doc) == [passed] and _cost(doc, 0) == ["$6.116 per 1M output tokens, over the target $2"]
-    doc["smoke"][0]["cost"]["over_target"] = False
-    assert failing([passed], doc) == [] and _cost(doc, 0) == ["$6.116 per 1M output tokens"]
+    assert failing([passed], wire.of_json(data)) == [passed] and _cost(wire.of_json(data), 0) == ["$6.116 per 1M output tokens, over the target $2"]
+    data["smoke"][0]["cost"]["over_target"] = False
+    assert failing([passed], wire.of_json(data)) == [] and _cost(wire.of_json(data), 0) == ["$6.116 per 1M output tokens"]
     smoke["load"] = None
     result.write_text(json.dumps(smoke))
     assert item("  cost: {targetPer1MTokens: 2.0}\n")["why"] == "command-line: no output tokens/s measured (no load run)"
 
 
-def _dep(name: str, gpus: int, replicas: tuple[int, int, int | None], usd: float | None, gpu: str | None = "H100-80GB") -> dict:
+def _dep(name: str, gpus: int, replicas: tuple[int, int, int | None], usd: float | None, gpu: str | None = "H100-80GB") -> Any:
+    from modelready.report.document import DeploymentEntry
+
     lo, exp, hi = replicas
     hours = {k: (None if n is None else gpus * n * 730) for k, n in (("min", lo), ("expected", exp), ("max", hi))}
-    return {"id": f"Deployment/ns/{name}@f.yaml", "name": name, "cost": {
+    return DeploymentEntry(f"Deployment/ns/{name}@f.yaml", "Deployment", name, cost={
         "gpu": gpu, "gpus_per_replica": gpus, "replicas": {"min": lo, "expected": exp, "max": hi, "unbounded": hi is None},
         "gpu_hours_per_month": hours, "price_source": "table" if usd else "none: no GPU type",
-        "usd_per_month": {k: (None if h is None else round(h * usd, 2)) for k, h in hours.items()} if usd else None}}
+        "usd_per_month": {k: (None if h is None else round(h * usd, 2)) for k, h in hours.items()} if usd else None})
+
+
+def _doc(*deployments: Any) -> Any:
+    from modelready.report.document import Report
+
+    return Report(deployments=deployments)
 
 
 def test_cost_diff_added_removed_scaled_unbounded_and_unpriced():
     from modelready.report.cost import diff
 
-    base = {"deployments": [_dep("a", 8, (1, 1, 1), 6.88), _dep("gone", 1, (1, 1, 1), 0.8936, "L4"), _dep("same", 1, (2, 2, 2), 0.8936, "L4")]}
-    head = {"deployments": [_dep("a", 8, (1, 1, 4), 6.88), _dep("same", 1, (2, 2, 2), 0.8936, "L4"), _dep("new", 2, (1, 1, None), None, None)]}
+    base = _doc(_dep("a", 8, (1, 1, 1), 6.88), _dep("gone", 1, (1, 1, 1), 0.8936, "L4"), _dep("same", 1, (2, 2, 2), 0.8936, "L4"))
+    head = _doc(_dep("a", 8, (1, 1, 4), 6.88), _dep("same", 1, (2, 2, 2), 0.8936, "L4"), _dep("new", 2, (1, 1, None), None, None))
     d = diff(head, base, "abc")
     by = {r["name"]: r for r in d["deployments"]}
     assert set(by) == {"a", "gone", "new"}  # "same" did not move
@@ -420,13 +425,13 @@ def test_cost_diff_added_removed_scaled_unbounded_and_unpriced():
     # +2 × 730 GPU-hours added unpriced, 730 (L4, $652) removed: the dollars said are the priced ones
     assert d["line"].startswith("💰 **GPU cost -$652/month** for the priced GPUs (+730 GPU-hours in all: 3 deployments; 1 without a price")
     assert d["line"].endswith("no upper bound if it scales (no maximum replicas)")
-    only = diff({"deployments": [_dep("a", 8, (1, 1, 4), 6.88)]}, {"deployments": [_dep("a", 8, (1, 1, 1), 6.88)]}, "abc")
+    only = diff(_doc(_dep("a", 8, (1, 1, 4), 6.88)), _doc(_dep("a", 8, (1, 1, 1), 6.88)), "abc")
     assert only["line"] == "💰 **GPU cost ±$0/month** (±0 GPU-hours: a's scaling or price), max +$120,538 if it scales to 4 replicas"
     assert diff(base, base, "abc") == {"base": "abc", "changed": False, "deployments": [], "line": None,
                                        "total": {"gpu_hours_per_month": {"expected": 0, "max": 0}, "usd_per_month": {"expected": 0, "max": 0},
                                                  "unbounded": False}}
     # names from the files are text, never Markdown
-    evil = diff({"deployments": [_dep("x](https://evil)@team", 1, (1, 1, 1), 1.0)]}, {"deployments": []}, "abc")
+    evil = diff(_doc(_dep("x](https://evil)@team", 1, (1, 1, 1), 1.0)), _doc(), "abc")
     assert "](https://evil)" not in evil["line"] and "@team" not in evil["line"].replace("\\@team", "")
 
 

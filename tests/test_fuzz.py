@@ -98,7 +98,7 @@ def check_folder(files: dict[str, str]) -> None:
             (root / name).write_text(text, encoding="utf-8")
         result, doc = run_mod.run([root], root, Config(), None, Severity.error)
         assert not result.errors, result.errors
-        assert {r["path"] for r in doc["files"]} >= set(files)
+        assert {r.path for r in doc.files} >= set(files)
         for reporter in REPORTERS.values():  # every renderer takes what the pipeline made
             reporter.render(Output(doc))
 

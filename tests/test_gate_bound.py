@@ -205,6 +205,9 @@ def test_smoke_dispatch_runs_the_default_branchs_workflow_with_the_prs_commit_as
     # the Action installs from the hashed lock, nothing unpinned
     install = yaml.safe_load((REPO / "action.yml").read_text())["runs"]["steps"][0]["run"]
     assert "--require-hashes" in install and "requirements/action.lock" in install and "[$extras]" not in install
+    # Python is the step's process (exec), so a cancelled run's SIGINT reaches it and it completes its check
+    check = yaml.safe_load((REPO / "action.yml").read_text())["runs"]["steps"][1]["run"]
+    assert check.strip().endswith("exec python3 -m modelready.cli github"), check
     # the publish half is for forks only: a same-repo PR reports from its own run
     publish = yaml.safe_load((REPO / ".github" / "workflows" / "modelready-publish.yml").read_text())
     assert "head_repository.full_name != github.repository" in publish["jobs"]["publish"]["if"]
@@ -470,3 +473,305 @@ def test_a_new_values_file_no_values_set_names_is_said_not_shown_as_checked(work
     assert not github.invalid, github.invalid
     (comment,) = github.comments.values()
     assert "Not analysed: charts/vllm-llama/values-prod.yaml is in no values set" in comment["body"].replace("\\", "")
+
+
+# 3 and 9. A manifest as JSON, or as UTF-16 text with its byte order mark (PowerShell's `>`), is what kubectl
+# applies: a pull request that changes one is judged as the YAML would be, never a neutral check.
+
+def _judged(workspace, github, number: int, base: str, name: str, data: bytes) -> tuple[set, dict]:
+    git(workspace, "checkout", "-q", "-b", f"pr-{number}", base)
+    (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+    (workspace / name).write_bytes(data)
+    head = commit(workspace, f"add {name}")
+    github.changed_files = [name]
+    proc, out = action(workspace, github, "pull_request", pr(number, base, head))
+    assert not github.invalid, github.invalid
+    report = json.loads((workspace / "modelready-report.json").read_text())
+    found = {(f["check"], f["severity"]) for f in report["findings"] if f.get("baseline") == "new" and f["file"] == name}
+    return found, {"code": proc.returncode, "conclusion": check_on(github, head)["conclusion"], "head": head, **out}
+
+
+def test_a_json_manifest_and_a_utf16_one_are_judged_as_the_yaml_and_their_baseline_holds(workspace, github):
+    text = (REPO / "examples" / FAILING).read_text()
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    (workspace / ".git" / "info" / "exclude").write_text("modelready-report.json\nmodelready.sarif\n")  # what a run leaves
+    base = commit(workspace, "base")
+    as_yaml, y = _judged(workspace, github, 2, base, FAILING, text.encode())
+    assert y["conclusion"] == "failure" and y["code"] == 1 and ("image-tag-mutable", "error") in as_yaml
+    as_list = {"apiVersion": "v1", "kind": "List", "items": list(yaml.safe_load_all(text))}  # as `kubectl get -o json` writes it
+    as_json, j = _judged(workspace, github, 3, base, "manifests/llama-70b.json", json.dumps(as_list, indent=2).encode())
+    assert (j["conclusion"], j["code"], as_json) == ("failure", 1, as_yaml)
+    utf16 = "manifests/llama-70b-utf16.yaml"
+    as_utf16, u = _judged(workspace, github, 4, base, utf16, text.encode("utf-16"))  # with its byte order mark
+    assert (u["conclusion"], u["code"], as_utf16) == ("failure", 1, as_yaml)
+    # the UTF-16 manifest merged; the next PR touches it again (one more replica): its errors are pre-existing
+    git(workspace, "checkout", "-q", "-b", "pr-5", u["head"])
+    (workspace / utf16).write_bytes(text.replace("replicas: 2", "replicas: 3").encode("utf-16"))
+    head = commit(workspace, "three replicas")
+    proc, out = action(workspace, github, "pull_request", pr(5, u["head"], head))
+    assert not github.invalid, github.invalid
+    report = json.loads((workspace / "modelready-report.json").read_text())
+    mine = [f for f in report["findings"] if f["file"] == utf16]
+    assert mine and all(f["baseline"] == "pre-existing" for f in mine if f["severity"] == "error"), mine
+    assert out["result"] == "pass" and check_on(github, head)["conclusion"] == "success"
+
+
+def test_an_approval_re_concludes_the_strictest_over_every_open_pull_request_of_the_head(workspace, github):
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    git(workspace, "branch", "release")  # a second base, the same commit: the same head is a PR into each
+    put_failing(workspace)
+    path = workspace / FAILING
+    path.write_text(path.read_text().replace("  namespace: inference\n", "  namespace: inference\n" + SKIPS, 1))
+    head = commit(workspace, "llama-70b, errors suppressed")
+    github.changed_files = [FAILING]
+    github.permissions = {"maintainer": "write"}
+    github.pin(3, head=head, base=base, base_ref="master", label=HEAD_LABEL)
+    github.pin(4, head=head, base=base, base_ref="release", label=HEAD_LABEL)
+    for number, ref in ((3, "master"), (4, "release")):
+        proc, out = action(workspace, github, "pull_request", pr(number, base, head, ref))
+        assert not github.invalid, github.invalid
+        assert out["result"] == "fail" and check_on(github, head)["conclusion"] == "failure"
+    comments = {int(c["issue_url"].rsplit("/", 1)[1]): c for c in github.comments.values()}
+    assert set(comments) == {3, 4}, comments.keys()
+
+    def approve(number: int) -> dict:
+        event = box_tick(github, comments[number], "gate-suppressions", "maintainer")
+        event["issue"]["number"] = number
+        proc, _ = action(workspace, github, "issue_comment", event)
+        assert not github.invalid, github.invalid
+        return check_on(github, head)
+
+    # approved in #3 alone: #4 still waits for its own approval, so the head's required check stays red
+    run = approve(3)
+    assert run["conclusion"] == "failure", run["output"]["title"]
+    assert "pull request #4 into release: failure" in run["output"]["summary"]
+    # approved in #4 too: every open pull request of the head passes
+    run = approve(4)
+    assert run["conclusion"] == "success" and "pull request #3 into master: success" in run["output"]["summary"], run["output"]
+
+
+def test_an_attestation_names_the_deployments_it_covers_and_a_change_to_one_drops_it_there_only(workspace, github):
+    from modelready.publish.attest import attested
+
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    put_failing(workspace)
+    canary = "manifests/llama-canary.yaml"
+    (workspace / canary).write_text((workspace / FAILING).read_text().replace("llama-70b", "llama-canary"))
+    head = commit(workspace, "llama-70b and its canary")
+    github.changed_files = [FAILING, canary]
+    github.permissions = {"alice": "write", "bob": "write"}
+    github.pin(2, head=head, base=base, user="Codertocat")
+    action(workspace, github, "pull_request", pr(2, base, head), require_attestations="true")
+    (comment,) = github.comments.values()
+    first, second = attest_items(comment["body"])[:2]
+    total = len(attest_items(comment["body"]))
+    for item, login in ((first, "alice"), (second, "bob")):
+        proc, _ = action(workspace, github, "issue_comment", box_tick(github, comment, item, login))
+        assert not github.invalid, github.invalid
+    assert set(attested(comment["body"])) == {first, second}
+
+    def push(path: str, old: str, new: str, before: str) -> str:
+        (workspace / path).write_text((workspace / path).read_text().replace(old, new, 1))
+        sha = commit(workspace, f"{path}: {new}")
+        github.pin(2, head=sha)
+        ev = pr(2, base, sha)
+        ev["before"] = before
+        action(workspace, github, "pull_request", ev, require_attestations="true")
+        assert not github.invalid, github.invalid
+        return sha
+
+    # the canary changes: both attestations still hold for llama-70b, which did not; the canary awaits a person
+    bumped = push(canary, "replicas: 2", "replicas: 3", head)
+    assert attested(comment["body"]) == {}
+    line = next(ln for ln in comment["body"].splitlines() if f"modelready:attest:{first} -->" in ln).replace("\u200b", "")
+    assert line.startswith("- [ ] ") and "attested by @alice" in line and "llama-70b@manifests/llama-70b.yaml only" in line, line
+    assert "llama-canary@manifests/llama-canary.yaml changed since" in line, line
+    assert "Attestations dropped" not in comment["body"]
+    assert check_on(github, bumped, "modelready / attestations")["output"]["title"].startswith(f"0 of {total}")
+    # alice attests again: now for both deployments as they read
+    proc, _ = action(workspace, github, "issue_comment", box_tick(github, comment, first, "alice"))
+    assert set(attested(comment["body"])) == {first}
+    # llama-70b changes: the attestation made for both drops there; bob's, made before the canary changed, covers nothing now
+    push(FAILING, "replicas: 2", "replicas: 4", bumped)
+    assert attested(comment["body"]) == {}
+    line = next(ln for ln in comment["body"].splitlines() if f"modelready:attest:{first} -->" in ln).replace("\u200b", "")
+    assert "llama-canary@manifests/llama-canary.yaml only" in line and "llama-70b@manifests/llama-70b.yaml changed since" in line, line
+    assert f"Attestations dropped, every deployment they covered changed since: {second}" in comment["body"].replace("\\", "")
+
+
+# 5. Stale writes: a run GitHub's concurrency cancels (`cancel-in-progress`), and a tick whose run it drops.
+
+def test_a_run_cancelled_half_way_leaves_no_check_in_progress_and_the_next_run_judges_the_head(workspace, tmp_path):
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    from pytest_httpserver import HTTPServer
+
+    from .github_server import FakeGitHub
+    from .test_github_action import runner_env
+
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    put_failing(workspace)
+    head = commit(workspace, "add llama-70b")
+    server = HTTPServer(threaded=True)  # the cancelled run's last write is served while its held request waits
+    server.start()
+    try:
+        # the run is held where it reads the pull request again, after judging: GitHub cancels it there
+        github = FakeGitHub(base=server.url_for("").rstrip("/"), changed_files=[FAILING], hold=r"GET /repos/[^/]+/[^/]+/pulls/2")
+        server.expect_request(re.compile(".*")).respond_with_handler(github.handle)
+        github.pin(2, head=head, base=base, label=HEAD_LABEL)
+        env, files = runner_env(workspace, github, "pull_request", pr(2, base, head))
+        proc = subprocess.Popen([sys.executable, "-m", "modelready.cli", "github"], env=env, cwd=workspace, stdout=subprocess.PIPE, text=True)
+        assert github.reached.wait(timeout=180), "the run never read the pull request"
+        proc.send_signal(signal.SIGINT)  # what the runner sends the step's process when the run is cancelled
+        out, _ = proc.communicate(timeout=60)
+        github.release.set()
+        assert proc.returncode == 130 and not github.invalid, (out[-2000:], github.invalid)
+        run = check_on(github, head)
+        assert (run["status"], run["conclusion"]) == ("completed", "cancelled"), run  # not left in progress
+        assert "judges its head" in run["output"]["title"] and not github.comments
+        # the run that replaced it is an `edited` one (the title) for the same head: it judges the head, as a push would
+        titled = pr(2, base, head, name="opened")
+        titled.update(action="edited", changes={"title": {"from": "WIP"}})
+        proc, out = action(workspace, github, "pull_request", titled)
+        assert not github.invalid, github.invalid
+        assert "the head's check is cancelled" in proc.stdout and "judged now" in proc.stdout, proc.stdout[-2000:]
+        assert proc.returncode == 1 and check_on(github, head)["conclusion"] == "failure" and len(github.comments) == 1
+        # its check holds the verdict now: the next title edit ends at once
+        runs = len(github.check_runs)
+        proc, _ = action(workspace, github, "pull_request", titled)
+        assert "nothing to do" in proc.stdout and len(github.check_runs) == runs
+        # a run cancelled before it created its check: the head has none, and the next run of the group judges it
+        (workspace / "README.md").write_text("# platform\n")
+        pushed = commit(workspace, "docs")
+        github.pin(2, head=pushed)
+        proc, _ = action(workspace, github, "pull_request", {**titled, "pull_request": {**titled["pull_request"], "head": {**titled["pull_request"]["head"], "sha": pushed}}})
+        assert "the head has no modelready check" in proc.stdout and check_on(github, pushed)["conclusion"] == "failure"
+    finally:
+        github.release.set()
+        server.stop()
+
+
+def test_a_tick_whose_run_the_concurrency_group_dropped_is_not_shown_as_attested(workspace, github):
+    from modelready.publish.attest import attested
+
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    put_failing(workspace)
+    head = commit(workspace, "add llama-70b")
+    github.changed_files = [FAILING]
+    github.permissions = {"alice": "write", "bob": "write", "carol": "write"}
+    github.pin(2, head=head, base=base, user="Codertocat")
+    action(workspace, github, "pull_request", pr(2, base, head), require_attestations="true")
+    (comment,) = github.comments.values()
+    first, second, third = attest_items(comment["body"])[:3]
+    # three ticks in quick succession; modelready-attest.yml runs one at a time per pull request, and GitHub
+    # replaces a pending run by the next one: bob's run never happens
+    e1, _dropped, e3 = (box_tick(github, comment, item, login) for item, login in ((first, "alice"), (second, "bob"), (third, "carol")))
+    for event in (e1, e3):
+        proc, _ = action(workspace, github, "issue_comment", event)
+        assert not github.invalid, github.invalid
+    got = attested(comment["body"])
+    assert set(got) == {first, third}, got
+    line = next(ln for ln in comment["body"].splitlines() if f"modelready:attest:{second} -->" in ln)
+    assert line.startswith("- [ ] ") and "tick not recorded" in line, line  # the box agrees with the check
+    assert check_on(github, head, "modelready / attestations")["output"]["title"].startswith("2 of ")
+    # bob ticks again: recorded
+    proc, _ = action(workspace, github, "issue_comment", box_tick(github, comment, second, "bob"))
+    assert set(attested(comment["body"])) == {first, second, third}
+    assert check_on(github, head, "modelready / attestations")["output"]["title"].startswith("3 of ")
+
+
+def test_a_deployment_vllm_cannot_start_reads_as_failed_in_the_checklist_not_as_a_matching_gpu(workspace, github):
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    # Llama 3.1 70B in bfloat16 on one A100-80GB (the check's own failing case): vLLM will not start
+    shutil.copy(REPO / "tests" / "checks" / "gpu-memory-insufficient" / "fail2.yaml", workspace / "manifests" / "llama-70b-a100.yaml")
+    head = commit(workspace, "llama-70b on one A100")
+    github.changed_files = ["manifests/llama-70b-a100.yaml"]
+    proc, out = action(workspace, github, "pull_request", pr(2, base, head))
+    assert not github.invalid, github.invalid
+    (comment,) = github.comments.values()
+    body = comment["body"]
+    assert body.splitlines()[1].startswith("## ❌") and "gpu-memory-insufficient" in body
+    gpu = [ln for ln in body.splitlines() if "GPU type is pinned by node selection and matches the model" in ln]
+    memory = [ln for ln in body.splitlines() if "GPU memory fits weights plus KV cache" in ln]
+    assert gpu and memory and all(ln.startswith("- ❌") for ln in gpu + memory), (gpu, memory)
+
+
+def test_one_error_in_a_chart_counts_once_however_many_values_sets_render_it(workspace, github):
+    chart = workspace / "charts" / "vllm-llama"
+    (chart / "values-eu.yaml").write_text("replicaCount: 3\n")
+    (workspace / ".modelready.yaml").write_text("charts:\n  charts/vllm-llama:\n    values: [[values.yaml], [values.yaml, values-eu.yaml], "
+                                                "[values.yaml, ci/high-concurrency-values.yaml]]\n")
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    template = chart / "templates" / "deployment.yaml"
+    template.write_text(template.read_text().replace('            - --port\n', '            - --max-model-length\n            - "4096"\n            - --port\n', 1))
+    head = commit(workspace, "a flag vLLM does not have")
+    github.changed_files = ["charts/vllm-llama/templates/deployment.yaml"]
+    proc, out = action(workspace, github, "pull_request", pr(2, base, head))
+    assert not github.invalid, github.invalid
+    report = json.loads((workspace / "modelready-report.json").read_text())
+    rendered = [f for f in report["findings"] if f["check"] == "engine-flag-unknown" and f.get("baseline") == "new"]
+    (one,) = rendered  # one finding, naming each values set that renders it
+    assert all(s in one["message"] for s in ("values.yaml+values-eu.yaml", "values.yaml+ci/high-concurrency-values.yaml")), one["message"]
+    (comment,) = github.comments.values()
+    assert comment["body"].splitlines()[1] == "## ❌ modelready: 1 new error blocks this pull request", comment["body"].splitlines()[1]
+    assert out["result"] == "fail" and check_on(github, head)["conclusion"] == "failure"
+
+
+def test_a_tick_during_a_run_is_kept_by_that_run(workspace, tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    from pytest_httpserver import HTTPServer
+
+    from modelready.publish.attest import attested
+
+    from .github_server import FakeGitHub
+    from .test_github_action import runner_env
+
+    without_failing(workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    base = commit(workspace, "base")
+    put_failing(workspace)
+    head = commit(workspace, "add llama-70b")
+    server = HTTPServer(threaded=True)
+    server.start()
+    try:
+        github = FakeGitHub(base=server.url_for("").rstrip("/"), changed_files=[FAILING], permissions={"alice": "write"})
+        server.expect_request(re.compile(".*")).respond_with_handler(github.handle)
+        github.pin(2, head=head, base=base, user="Codertocat")
+        action(workspace, github, "pull_request", pr(2, base, head))
+        (comment,) = github.comments.values()
+        item = attest_items(comment["body"])[0]
+        # a re-run (now requiring attestations) is held as it writes the comment; alice ticks meanwhile, and her run records it
+        github.hold = r"PATCH /repos/[^/]+/[^/]+/issues/comments/\d+"
+        env, files = runner_env(workspace, github, "pull_request", pr(2, base, head), require_attestations="true")
+        proc = subprocess.Popen([sys.executable, "-m", "modelready.cli", "github"], env=env, cwd=workspace, stdout=subprocess.PIPE, text=True)
+        assert github.reached.wait(timeout=180), "the re-run never wrote the comment"
+        done, _ = action(workspace, github, "issue_comment", box_tick(github, comment, item, "alice"))
+        assert item in attested(comment["body"]), done.stdout[-1500:]
+        github.release.set()
+        out, _ = proc.communicate(timeout=180)
+        assert proc.returncode == 1 and not github.invalid, (out[-2000:], github.invalid)
+        # the re-run wrote last, from what it read before the tick: the tick is kept, in the comment and the stored state
+        assert item in attested(comment["body"]), comment["body"][-3000:]
+        proc, _ = action(workspace, github, "pull_request", pr(2, base, head), require_attestations="true")
+        assert item in attested(comment["body"]) and check_on(github, head, "modelready / attestations")["output"]["title"].startswith("1 of ")
+    finally:
+        github.release.set()
+        server.stop()

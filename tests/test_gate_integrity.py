@@ -146,13 +146,14 @@ def test_a_pull_requests_own_config_does_not_switch_its_gate_off(workspace, gith
 
 def test_fail_on_never_in_a_pull_requests_config_is_listed_as_switching_the_gate_off():
     from modelready.app.configs import switched_off
+    from modelready.report.document import Report
     from modelready.config import load_config
 
     base = load_config(None)
     head = load_config(None)
     head.fail_on = None  # `fail_on: never` (issue 18): the most a config can let through
-    assert switched_off(base, head, {"findings": []}, []) == ["- `.modelready.yaml` never fails (was error)"]
-    assert switched_off(head, base, {"findings": []}, []) == []
+    assert switched_off(base, head, Report(), []) == ["- `.modelready.yaml` never fails (was error)"]
+    assert switched_off(head, base, Report(), []) == []
 
 
 # 5. The required check always reports.

@@ -36,6 +36,19 @@ def workspace(tmp_path):
 
 
 def action(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[subprocess.CompletedProcess, dict]:
+    env, files = runner_env(ws, github, event, payload, **inputs)
+    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "github"], env=env, cwd=ws, capture_output=True, text=True, timeout=120)
+    return proc, ran(files)
+
+
+def ran(files: dict[str, Path]) -> dict:
+    """The step's outputs and job summary."""
+    outputs = dict(line.split("=", 1) for line in files["output.txt"].read_text().splitlines() if "=" in line)
+    return {"summary": files["summary.md"].read_text(), **outputs}
+
+
+def runner_env(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[dict, dict[str, Path]]:
+    """The environment a runner gives the Action's step for `event`, and the files it collects."""
     github.saw(payload)  # GitHub's view of the pull request is the event's, unless the test moved it on
     event_path = ws.parent / "event.json"
     event_path.write_text(json.dumps(payload))
@@ -49,9 +62,7 @@ def action(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[
            "HF_HUB_OFFLINE": "1",  # the Action reads the Hub by default; a test never reaches the internet
            "PYTHONPATH": str(REPO / "src"),  # this checkout's code, not whichever the environment installed
            **{f"INPUT_{k.upper().replace('_', '-')}": v for k, v in inputs.items()}}
-    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "github"], env=env, cwd=ws, capture_output=True, text=True, timeout=120)
-    outputs = dict(line.split("=", 1) for line in files["output.txt"].read_text().splitlines() if "=" in line)
-    return proc, {"summary": files["summary.md"].read_text(), **outputs}
+    return env, files
 
 
 def added(ws: Path, github, *names: str) -> None:

@@ -64,11 +64,11 @@ def test_config_chooses_values_sets(run, tmp_path):
     assert sorted(d.replicas for d in result.deployments) == [2, 3]
 
 
-def test_every_corpus_chart_is_rendered_and_yields_a_deployment_or_says_why(run):
+def test_every_corpus_chart_is_rendered_and_yields_a_deployment_or_says_why(corpus_result):
     from .conftest import shared_or_skip
 
     corpus = shared_or_skip("corpus")
-    result = run(corpus)
+    result = corpus_result
     # chart roots: a Chart.yaml with no chart above it (a vendored subchart renders with its parent)
     on_disk = sorted(p.parent.relative_to(corpus).as_posix() for p in corpus.rglob("Chart.yaml")
                      if not any((a / "Chart.yaml").is_file() for a in p.parent.parents if corpus in a.parents))

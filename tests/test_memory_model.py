@@ -14,7 +14,7 @@ from modelready.app.cli import main
 from modelready.checks._fit import fit
 from modelready.config import Config
 from modelready.normalize.accelerator import gpu_type
-from modelready.report import comment
+from modelready.report import comment, wire
 
 from .memory_pod import pod
 
@@ -151,7 +151,7 @@ def test_figures_in_json_text_and_comment(capsys, tmp_path):
     main(["check", str(tmp_path), "--offline", "--memory", "--root", str(tmp_path)])
     out = capsys.readouterr().out
     assert "memory of Deployment/serving/llm" in out and "overhead activation" in out and "verdict: fits" in out
-    body = comment.build(doc, link=lambda f, line: None)
+    body = comment.build(wire.of_json(doc), link=lambda f, line: None)
     assert "<details><summary>Memory of llm: fits" in body and "overhead sampler" in body
 
 

@@ -74,7 +74,7 @@ def assert_inert(markdown: str, repo_links: str | tuple[str, ...]) -> None:
     assert {t for t, _ in found.tags} <= ours, {t for t, _ in found.tags} - ours
     assert not [t for t, a in found.tags if t == "img"]
     links = [a.get("href", "") for t, a in found.tags if t == "a"]
-    assert all(href.startswith(repo_links) for href in links), links
+    assert all(href.startswith(repo_links) for href in links), [h for h in links if not h.startswith(repo_links)]
     import re
 
     assert not re.search(r"(?<![\w`])@[A-Za-z0-9]", "".join(found.text).replace("@\u200b", "")) or "@maintainer" in "".join(found.text)
@@ -105,8 +105,10 @@ def test_the_action_renders_hostile_content_inert_and_leaks_no_token(workspace, 
     from modelready import __version__
 
     # ours: the PR's files at its head, the run (its job summary), the checks' docs at this version
+    from modelready.report.comment import RULE_SITES
+
     assert_inert(body, (f"https://github.com/Codertocat/Hello-World/blob/{sha}/", "https://github.com/Codertocat/Hello-World/actions/runs/30433642",
-                        f"https://github.com/modelready/modelready/blob/v{__version__}/docs/checks.md#"))
+                        f"https://github.com/modelready/modelready/blob/v{__version__}/docs/checks.md#", *RULE_SITES))
     (run,) = github.check_runs.values()
     everything = [proc.stdout, proc.stderr, body, out["summary"], json.dumps(run["output"]),
                   (workspace / "modelready-report.json").read_text(), (workspace / "modelready.sarif").read_text()]
@@ -127,3 +129,15 @@ def test_check_in_every_format_starts_no_command_and_leaks_no_token(workspace, f
     no_command_lines(proc.stdout, proc.stderr)
     if fmt == "markdown":
         assert_inert(proc.stdout, "https://github.com/modelready/modelready/")  # no links but the checks' docs without a repository
+
+
+def test_a_long_secret_is_learned_and_masked_without_deep_recursion():
+    """A PEM key or a service-account JSON in a Secret (kubeflow/manifests holds such): thousands of characters, masked
+    like a token, where one regular-expression branch a character once ran past Python's recursion limit."""
+    from modelready.report import inert
+
+    known = type(inert.KNOWN)()  # a fresh one: the run-wide KNOWN stays as other tests left it
+    key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" + "".join(chr(65 + (i * 7919) % 26) for i in range(6000))
+    known.learn(key)
+    known.learn("hf_abcdefgh12345678")
+    assert known.sub(f"a {key} b hf_abcdefgh12345678 c") == f"a {inert.REDACTED} b {inert.REDACTED} c"

@@ -206,25 +206,57 @@ def _readme_workflow() -> dict:
     return yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
 
 
-def test_the_readme_workflow_is_complete_and_pinned_to_a_release():
+def _a_commit_of_this_repository(ref: str) -> None:
+    """No release is tagged yet: what the README pins must be a commit of this repository's history."""
+    assert re.fullmatch(r"[0-9a-f]{40}", ref), ref
+    if shutil.which("git") is None or _git_out("rev-parse", "--is-shallow-repository") != "false":
+        return  # a shallow clone (or no git) cannot tell; the format above still holds
+    assert subprocess.run(["git", "cat-file", "-e", f"{ref}^{{commit}}"], cwd=REPO, capture_output=True).returncode == 0, \
+        f"{ref} is not a commit of this repository"
+
+
+def _git_out(*args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else ""
+
+
+def test_the_readme_workflow_is_complete_and_pinned_to_a_commit():
     wf = _readme_workflow()
     on = wf[True] if True in wf else wf["on"]  # YAML 1.1 reads `on` as true
     assert "pull_request" in on and wf["permissions"] == {}
     job = next(iter(wf["jobs"].values()))
     assert job["permissions"] == {"contents": "read", "pull-requests": "write", "checks": "write", "security-events": "write"}
     steps = {s.get("uses", "").split("@")[0]: s for s in job["steps"]}
-    assert steps["modelready/modelready"]["uses"] == f"modelready/modelready@v{PROJECT['version']}"
     for name, step in steps.items():
         ref = step["uses"].split("@")[1]
-        assert re.fullmatch(r"[0-9a-f]{40}", ref) or name == "modelready/modelready", step  # third-party actions by commit
+        assert re.fullmatch(r"[0-9a-f]{40}", ref), step  # every action by commit, modelready's own too
+    _a_commit_of_this_repository(steps["modelready/modelready"]["uses"].split("@")[1])
     sarif = steps["github/codeql-action/upload-sarif"]
     assert sarif["continue-on-error"] is True and sarif["if"] == "always()"
 
 
+def test_the_readme_installs_only_what_exists_today():
+    """No release is published: the README never sends a newcomer to `pip install modelready`, a version tag
+    or a PyPI version; the pre-commit example pins a commit of this repository."""
+    readme = (REPO / "README.md").read_text()
+    for command in re.findall(r"pip install ([^`\n]*)", readme):
+        words = [w.strip("'\"") for w in command.split()]
+        for i, word in enumerate(words):
+            if re.fullmatch(r"modelready(\[[^\]]*\])?(==\S*)?", word):  # from PyPI, unless `name @ git+URL` follows
+                assert words[i + 1:i + 2] == ["@"], f"pip install {command}: no modelready release on PyPI"
+    assert not re.search(r"@v\d|rev: v\d|modelready(\[[^\]]*\])?==", readme), "a release tag or version that does not exist"
+    rev = re.search(r"repo: https://github.com/modelready/modelready\n\s+rev: (\S+)", readme)
+    assert rev, "the pre-commit example"
+    _a_commit_of_this_repository(rev[1])
+    assert "git clone" in readme and "pip install -e ." in readme
+
+
 def test_the_example_workflows_install_modelready_pinned_and_never_fail_on_sarif():
     smoke = (REPO / ".github" / "workflows" / "modelready-smoke.yml").read_text()
-    installs = re.findall(r"pip install [^\n]*", smoke)
-    assert installs and all(f'"modelready[smoke,docker]=={PROJECT["version"]}"' in i for i in installs), installs
+    installs = re.findall(r'pip install [^\n]*"modelready\[smoke,docker\] @ git\+https://github.com/modelready/modelready@(\w+)"', smoke)
+    assert installs and len(installs) == smoke.count("pip install"), smoke  # every install pinned to a commit
+    for ref in installs:
+        _a_commit_of_this_repository(ref)
     assert '".[' not in smoke  # never the repository being measured
     gate = yaml.safe_load((REPO / ".github" / "workflows" / "modelready.yml").read_text())
     for job in gate["jobs"].values():

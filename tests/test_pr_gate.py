@@ -182,8 +182,8 @@ def corpus_files(n: int) -> list[Path]:
 
     _result, doc = run([CORPUS], CORPUS, Config(), None, Severity.error)
     weight = Counter()
-    for f in doc["findings"]:
-        weight[f["file"]] += {"error": 1000, "warning": 1}.get(f["severity"], 0)
+    for f in doc.findings:
+        weight[f.file] += {"error": 1000, "warning": 1}.get(f.severity, 0)
     files = [p.relative_to(CORPUS).as_posix() for p in sorted(CORPUS.rglob("*.y*ml"))]
     files = [f for f in files if scope._chart_of(CORPUS, f) is None and scope._is_deployment(CORPUS, f)]
     return [CORPUS / f for f in sorted(files, key=lambda f: (-weight[f], f))[:n]]
@@ -231,14 +231,15 @@ def test_a_40_file_pr_over_the_corpus_fits_and_shows_every_error(tmp_path, githu
 
 
 def test_the_comment_budget_counts_the_markers_and_never_cuts_an_error():
-    from modelready.report import comment
+    from dataclasses import replace
 
-    finding = {"check": "image-tag-mutable", "severity": "error", "message": "image x:latest uses the mutable tag :latest " + "x" * 200,
-               "file": "deploy/app.yaml", "line": 1, "values_key": None, "subject": "Deployment/a/b@deploy/app.yaml",
-               "catalog_items": [], "suppressed": None, "rule_url": None, "baseline": "new"}
-    doc = {"summary": {"result": "fail", "fail_on": "error", "gate": "new", "deployments": 1, "findings": {"error": 600, "warning": 300, "info": 0}},
-           "findings": [dict(finding, line=i + 1) for i in range(600)] + [dict(finding, severity="warning", line=i + 1) for i in range(300)],
-           "deployments": [], "rules": [], "catalog": {"profile": "all", "items": []}, "tool": {"version": "0"}}
+    from modelready.report import comment
+    from modelready.report.document import FindingEntry, Report, Summary
+
+    finding = FindingEntry("image-tag-mutable", "error", "image x:latest uses the mutable tag :latest " + "x" * 200, "deploy/app.yaml", 1,
+                           subject="Deployment/a/b@deploy/app.yaml", baseline="new")
+    doc = Report(summary=Summary("fail", "error", deployments=1, findings={"error": 600, "warning": 300, "info": 0}, gate="new"),
+                 findings=tuple(replace(finding, line=i + 1) for i in range(600)) + tuple(replace(finding, severity="warning", line=i + 1) for i in range(300)))
     body = comment.build(doc, lambda f, l: f"https://github.com/o/r/blob/{'a' * 40}/{f}#L{l}", summary_url="https://github.com/o/r/actions/runs/1")
     assert len(body) <= comment.COMMENT_LIMIT and body.endswith("<!-- modelready:result:fail -->\n")
     listed = sum(1 for ln in body.splitlines() if ln.startswith("- 🔴"))
@@ -340,12 +341,12 @@ def test_deployment_files_are_recognised_by_content(tmp_path):
 
 def test_the_log_story_cannot_be_turned_into_workflow_commands():
     from modelready.publish import log
+    from modelready.report.document import Baseline, FindingEntry, Report, Summary
 
     hostile = "bad\n::set-output name=result::pass\r\n::add-mask::x, 100%"
-    doc = {"summary": {"result": "fail", "fail_on": "error", "gate": "new", "findings": {"error": 1, "warning": 0, "info": 0}},
-           "deployments": [], "baseline": {"available": True, "source": "abc", "new": {"error": 1, "warning": 0, "info": 0},
-                                           "pre_existing": {"error": 0, "warning": 0, "info": 0}},
-           "findings": [{"check": "c", "severity": "error", "message": hostile, "file": "a,b:c.yaml", "line": 3, "subject": "s", "suppressed": None, "baseline": "new"}]}
+    doc = Report(summary=Summary("fail", "error", findings={"error": 1, "warning": 0, "info": 0}, gate="new"),
+                 baseline=Baseline("abc", True, {"error": 1, "warning": 0, "info": 0}, {"error": 0, "warning": 0, "info": 0}),
+                 findings=(FindingEntry("c", "error", hostile, "a,b:c.yaml", 3, subject="s", baseline="new"),))
     text = log.story(doc)
     lines = text.splitlines()
     stop = next(i for i, ln in enumerate(lines) if ln.startswith("::stop-commands::"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .conftest import shared_or_skip
 
 LAYOUTS = Path(__file__).parent / "layouts"
@@ -143,6 +145,9 @@ def test_kustomize_components_render_through_their_overlay_and_failures_read_cle
     [prod] = [d for d in result.deployments if d.origin == "overlays/prod@kustomize"]
     assert prod.name == "prod-llama-8b" and prod.pods[0].host_namespaces  # the Component's patch applied
     assert prod.loc.file == "base/vllm.yaml"  # located at its source, not at a line of the rendered stream
+    # what the Component's patch sets is located in the patch: hostNetwork at its line there, not at the base
+    [privileged] = [f for f in result.findings if f.check == "pod-privileged" and f.subject == prod.id]
+    assert (privileged.loc.file, privileged.loc.line) == ("components/h100/h100.yaml", 10)
     kfiles = {f.loc for f in result.findings if f.loc.file.endswith("kustomization.yaml")}
     assert all(loc.line <= len((layout / loc.file).read_text().splitlines()) for loc in kfiles)
     [failed] = [f for f in result.findings if f.check == "input-unreadable"]
@@ -235,3 +240,53 @@ def test_custom_resources_are_validated_by_their_operators_published_crds(run, t
     sources = json.loads((schema.CRD_SCHEMAS / "SOURCES.json").read_text(encoding="utf-8"))
     assert sorted(sources) == sorted(p.name for p in schema.CRD_SCHEMAS.glob("*.json.gz"))
     assert all(s["licence"] and len(s["commit"]) == 40 and s["repo"] and s["version"] for s in sources.values())
+
+
+CRD_FIXTURES = Path(__file__).parent / "fixtures" / "crds"
+
+
+@pytest.mark.parametrize("name, typo, line_of, source", [
+    ("knative-service.yaml", ("      containerConcurrency: 32", "      containerConcurency: 32"), "      containerConcurency", "knative/serving"),
+    ("nimcache.yaml", ("      size: \"50Gi\"", "      sise: \"50Gi\""), "      sise", "NVIDIA/k8s-nim-operator"),
+    ("inferenceobjective.yaml", ("  priority: 2", "  priority: \"2\""), "  priority: \"2\"", "gateway-api-inference-extension v1.5.0"),
+    ("inferencemodel.yaml", ("  criticality: Critical", "  criticality: Urgent"), "  criticality: Urgent", "gateway-api-inference-extension v0.5.1"),
+    ("nim-operator-nim-service.yaml", ("  replicas: 1", "  replica: 1"), "  replica: 1", "NVIDIA/k8s-nim-operator"),
+])
+def test_knative_nim_and_inference_extension_resources_validate_by_their_crds(run, tmp_path, name, typo, line_of, source):
+    """Each published example is valid as written (a null the API server prunes included); one typo is one finding
+    at its line, naming the CRD's repository and release. `scope: all`: a lone InferenceObjective serves nothing itself."""
+    from modelready.config import Config
+
+    src = CRD_FIXTURES / name if (CRD_FIXTURES / name).is_file() else \
+        shared_or_skip("corpus", "NVIDIA__nim-deploy") / "cloud-service-providers" / "aws" / "eks" / "storage" / name
+    text = src.read_text(encoding="utf-8")
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    assert not [f for f in run(tmp_path, config=Config(scope="all")).findings if f.check == "manifest-schema-invalid"]
+    broken = text.replace(*typo, 1)
+    assert broken != text
+    (tmp_path / name).write_text(broken, encoding="utf-8")
+    found = [f for f in run(tmp_path, config=Config(scope="all")).findings if f.check == "manifest-schema-invalid"]
+    assert len(found) == 1 and "None" not in found[0].message and f"CRD of {'' if '/' in source else 'kubernetes-sigs/'}{source}" in found[0].message, found
+    assert found[0].loc.line == next(i for i, line in enumerate(broken.splitlines(), 1) if line.startswith(line_of))
+
+
+def test_a_json_6902_patch_locates_what_it_adds_in_the_patch_file(run, tmp_path):
+    """An overlay adding a securityContext by a JSON 6902 operation (kustomize `patches:` with a target): the finding
+    on what it adds points at the operation's file and line."""
+    import shutil
+
+    shutil.copytree(LAYOUTS / "kustomize-components" / "base", tmp_path / "base")
+    (tmp_path / "overlays" / "gpu").mkdir(parents=True)
+    (tmp_path / "overlays" / "gpu" / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\npatches:\n"
+        "  - path: privileged.yaml\n    target:\n      kind: Deployment\n      name: llama-8b\n", encoding="utf-8")
+    (tmp_path / "overlays" / "gpu" / "privileged.yaml").write_text(
+        "# RDMA \"needs\" it\n- op: add\n  path: /spec/template/spec/containers/0/securityContext\n  value:\n    privileged: true\n"
+        # an argument put first in a list, as vllm-project/production-stack's operator/config/default/manager_metrics_patch.yaml does
+        "- op: add\n  path: /spec/template/spec/containers/0/args/0\n  value: --enable-prefix-caching\n",
+        encoding="utf-8")
+    result = run(tmp_path)
+    [d] = [d for d in result.deployments if d.origin == "overlays/gpu@kustomize"]
+    [privileged] = [f for f in result.findings if f.check == "pod-privileged" and f.subject == d.id]
+    assert (privileged.loc.file, privileged.loc.line) == ("overlays/gpu/privileged.yaml", 5)
+    assert d.loc.file == "base/vllm.yaml" and d.engine_container.args[0] == "--enable-prefix-caching"

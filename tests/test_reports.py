@@ -23,8 +23,20 @@ def run_cli(capsys, *args) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_json_matches_the_published_schema(capsys):
-    code, out = run_cli(capsys, str(CASES), "--format", "json")
+@pytest.fixture(scope="module")
+def cases_json() -> tuple[int, str]:
+    """`modelready check tests/checks --format json`: (exit code, stdout), once for the module's tests."""
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["check", str(CASES), "--format", "json"])
+    return code, buf.getvalue()
+
+
+def test_json_matches_the_published_schema(capsys, cases_json):
+    code, out = cases_json
     assert code == 1
     doc = json.loads(out)
     schema = json.loads((REPO / "src" / "modelready" / "report" / "report-schema.json").read_text())
@@ -76,12 +88,13 @@ def test_markdown_is_well_formed_gfm(capsys):
     assert html.count("<details>") == html.count("</details>") >= 1
 
 
-def test_markdown_stays_under_githubs_limit_without_dropping_failures(capsys):
-    from modelready.report import markdown
+def test_markdown_stays_under_githubs_limit_without_dropping_failures(cases_json):
+    from modelready.report import markdown, wire
 
-    _, out = run_cli(capsys, str(CASES), "--format", "json")
+    _, out = cases_json
     doc = json.loads(out)
     errors = [f for f in doc["findings"] if f["severity"] == "error" and not f["suppressed"]]
+    doc = wire.of_json(doc)  # a saved report read back renders as the run's own
     full = markdown.render(doc)
     limit = len(full) // 3  # forces the compact forms: never a new error dropped without saying how many
     small = markdown.render(doc, limit=limit)
@@ -111,3 +124,30 @@ def test_smoke_table_renders_as_a_gfm_table(capsys):
     assert table.count("<th>") == 8 and "<td>command-line</td>" in table and "<td>❌ fail</td>" in table
     assert "<td>no GPU</td>" in table and re.search(r"<td>\d+\.\d s</td>", table)
     assert "mailto:" not in html  # chart@values.yaml subjects are code, not e-mail autolinks
+
+
+def test_the_report_is_typed_frozen_values_until_the_json_reporter_writes_them():
+    """A run's report, compared with a base and put under a gate, is frozen values: each stage returns a new one.
+    The JSON reporter (report.wire) alone writes it, to the published schema, and reads a saved one back whole."""
+    from dataclasses import FrozenInstanceError
+
+    from modelready.app import baseline
+    from modelready.app.run import run
+    from modelready.config import Config
+    from modelready.findings import Severity
+    from modelready.report import REPORTERS, Output, verdict, wire
+
+    root = REPO / "examples" / "manifests"
+    _result, doc = run([root], root, Config(), None, Severity.error)
+    base = [f.fingerprint for f in doc.active][1:]  # the base lacks the first active finding: it is the one new
+    compared = verdict.decide(baseline.compare(doc, base, "abc"), "new")
+    assert doc.baseline is None and doc.summary.gate is None and all(f.baseline is None for f in doc.findings)  # untouched
+    with pytest.raises(FrozenInstanceError):
+        compared.summary.result = "pass"  # type: ignore[misc]
+    assert [f.baseline for f in compared.active].count("new") == 1 and compared.baseline.new["error"] + compared.baseline.new["warning"] + compared.baseline.new["info"] == 1
+    for report in (doc, compared):
+        written = REPORTERS["json"].render(Output(report))
+        data = json.loads(written)
+        jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "report-schema.json").read_text())).validate(data)
+        assert wire.of_json(data) == report and wire.dumps(wire.of_json(data)) == written
+    assert "gate" not in json.loads(wire.dumps(doc))["summary"] and json.loads(wire.dumps(compared))["summary"]["gate"] == "new"

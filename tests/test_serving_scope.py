@@ -110,3 +110,27 @@ def test_a_gpu_job_that_starts_no_engine_is_training_not_serving(run, tmp_path):
     by_name = {d.name: d for d in result.deployments}
     assert not by_name["finetune-job"].serving and by_name["vllm-batch"].serving
     assert {f.severity.name for f in result.findings if f.loc.file == "finetune.yaml"} <= {"info"}
+
+
+def test_the_claims_a_serving_pod_mounts_are_in_scope_with_their_volume_and_class(run, tmp_path):
+    """A model cache on a PersistentVolumeClaim in its own file (as the GKE samples split them): the claim, the
+    volume bound to it and their StorageClass link to the deployment, so what is wrong there gates like the rest;
+    a claim nothing serving mounts stays info."""
+    case = (Path(__file__).parent / "checks" / "weights-on-host-path" / "fail_pv.yaml").read_text(encoding="utf-8")
+    deployment, claim, volume = case.split("---\n")
+    (tmp_path / "vllm.yaml").write_text(deployment, encoding="utf-8")
+    (tmp_path / "storage.yaml").write_text(claim.replace("accessModes: [ReadWriteOnce]", "accessMode: [ReadWriteOnce]") + "---\n" + volume
+                                           + "---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: manual\n"
+                                           "provisioner: kubernetes.io/no-provisioner\nvolumeBindingMode: WaitForFirstConsumer\n", encoding="utf-8")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "mysql-pvc.yaml").write_text(claim.replace("llama-weights", "mysql-data").replace("accessModes:", "accessMode:"),
+                                                       encoding="utf-8")
+    result = run(tmp_path)
+    [d] = [d for d in result.deployments if d.serving]
+    assert [(r.kind, r.name) for r in d.storage] == [("PersistentVolumeClaim", "llama-weights"), ("PersistentVolume", "llama-weights-pv"),
+                                                      ("StorageClass", "manual")]
+    schema = _by_file(result, "manifest-schema-invalid")
+    assert schema["storage.yaml"].severity.name == "error" and "unknown field accessMode" in schema["storage.yaml"].message
+    assert "other/mysql-pvc.yaml" not in schema  # not validated under scope: serving: it would only be info
+    [on_node] = [f for f in result.findings if f.check == "weights-on-host-path"]
+    assert on_node.loc.file == "storage.yaml" and "bound to PersistentVolume llama-weights-pv on hostPath /mnt/models" in on_node.message

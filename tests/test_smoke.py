@@ -184,8 +184,11 @@ def test_server_killed_mid_run_is_a_failed_item(tmp_path, tiny_model, smoke_serv
 
 def test_ctrl_c_tears_down_and_exits_130(tmp_path):
     out = tmp_path / "smoke-result.json"
+    # SIGINT as a terminal leaves it, whatever this run inherited: a suite started in the background (`cmd &`
+    # in a script) ignores SIGINT, and Python then installs no KeyboardInterrupt handler in the child
     proc = subprocess.Popen([str(BIN / "modelready"), "smoke", "--command", "sh -c 'sleep 300 & sleep 300'", "--port", str(free_port()),
-                             "-o", str(out)], env=ENV, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "-o", str(out)], env=ENV, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300  # a backstop only: a loaded machine may take long to get there
     while proc.poll() is None and time.monotonic() < deadline and not (tmp_path / "smoke-result.log").exists():
         time.sleep(0.1)

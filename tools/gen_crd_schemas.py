@@ -30,7 +30,12 @@ MIN_SHARED = 2048  # bytes of JSON: smaller repeated subtrees stay inline
 def strict(node: object) -> object:
     if isinstance(node, dict):
         out = {k: strict(v) for k, v in node.items() if k != "description"}  # descriptions: most of the bytes, none of the rules
-        if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out \
+        # The API server prunes a null where `nullable` is not set and keeps it where it is: a null is never refused.
+        if isinstance(out.get("type"), str):
+            out["type"] = [out["type"], "null"]
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+        if "object" in out.get("type", []) and "properties" in out and "additionalProperties" not in out \
                 and not out.get("x-kubernetes-preserve-unknown-fields"):
             out["additionalProperties"] = False
         return out

@@ -1,5 +1,7 @@
 """Render every generated file under docs/ from the package: checks.md (each check's docstring),
-catalog.md (the catalog) and the published copies of the JSON schemas the package ships.
+catalog.md (the catalog) and the published copies of the JSON schemas the package ships; and the
+README's generated spans: counts (`<!-- fact:NAME -->…<!-- /fact -->`) and the sample output
+(`<!-- sample: ARGS -->…<!-- /sample -->`, `modelready ARGS` run on examples/).
 
 `make docs` writes them; tests/test_docs.py fails when one is stale.
 """
@@ -8,6 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import re
+import shlex
 import sys
 from importlib import resources
 from pathlib import Path
@@ -53,6 +58,62 @@ def catalog_md() -> str:
     return buf.getvalue()
 
 
+def facts() -> dict[str, str]:
+    """The README's counts, from the package's own tables."""
+    from modelready import data
+    from modelready.catalog import load
+    from modelready.checks import registry
+    from modelready.report import REPORTERS
+
+    checks, catalog = registry().values(), load()
+    cover = catalog.coverage(list(catalog.items))
+    releases = sorted(data.vllm_flags()["versions"], key=lambda v: data.version_key(v) or (0, 0, 0))
+    seeds = {s["file"][:3] for i in catalog.items for s in i.seeds}
+    return {
+        "checks": str(len(checks)),
+        "checks-by-severity": ", ".join(f"{sum(1 for c in checks if c.severity.name == s)} {s}" for s in ("error", "warning", "info")),
+        "items": str(cover["items"]),
+        "seed-items": str(sum(len(i.seeds) for i in catalog.items)),
+        "seed-checklists": str(len(seeds)),
+        "evidence-share": f"{cover['evidence_share'] * 100:.1f} %",
+        "vllm-releases": f"{len(releases)} releases, {releases[0]}–{releases[-1]}",
+        "engines": f"{len(data.engines())} ({', '.join(data.engines())})",
+        "gpus": str(len(data.gpus())),
+        "smoke-items": str(cover["by_mode"]["smoke"]),
+        "formats": ", ".join(f"`{name}`" for name in REPORTERS),
+    }
+
+
+def sample(args: str) -> str:
+    """`modelready ARGS` run from the repository's top, as a pipe gets it: no colour, 100 columns (whatever
+    terminal, or test worker, runs this)."""
+    from modelready.cli import main
+
+    buf, saved = io.StringIO(), {k: os.environ.pop(k) for k in ("FORCE_COLOR", "CLICOLOR_FORCE", "COLUMNS") if k in os.environ}
+    cwd = os.getcwd()
+    try:
+        os.environ["COLUMNS"] = "100"
+        os.chdir(ROOT)
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
+            main(shlex.split(args))
+    finally:
+        os.chdir(cwd)
+        os.environ.pop("COLUMNS")
+        os.environ.update(saved)
+    return buf.getvalue()
+
+
+_FACT = re.compile(r"<!-- fact:([\w-]+) -->.*?<!-- /fact -->", re.S)
+_SAMPLE = re.compile(r"(<!-- sample: (.+?) -->\n```text\n).*?(```\n<!-- /sample -->)", re.S)
+
+
+def readme(text: str) -> str:
+    """The README with every generated span rewritten (an unknown fact name is a KeyError: a typo fails)."""
+    known = facts()
+    text = _FACT.sub(lambda m: f"<!-- fact:{m[1]} -->{known[m[1]]}<!-- /fact -->", text)
+    return _SAMPLE.sub(lambda m: m[1] + "$ modelready " + m[2] + "\n" + sample(m[2]) + m[3], text)
+
+
 def generated() -> dict[str, str]:
     """docs/<name> -> what it must hold."""
     out = {"checks.md": checks_md(), "catalog.md": catalog_md()}
@@ -64,7 +125,9 @@ def generated() -> dict[str, str]:
 def main() -> int:
     for name, text in generated().items():
         (ROOT / "docs" / name).write_text(text, encoding="utf-8")
-    print("wrote", ", ".join(f"docs/{n}" for n in generated()))
+    readme_path = ROOT / "README.md"
+    readme_path.write_text(readme(readme_path.read_text(encoding="utf-8")), encoding="utf-8")
+    print("wrote", ", ".join(f"docs/{n}" for n in generated()), "and README.md's generated spans")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 import difflib
 import functools
 import re
@@ -18,7 +20,7 @@ CONFIG_NAMES = roots.CONFIG_NAMES
 # Every key the file knows, at every depth: a mapping's known keys, or `ANY` where the keys are the
 # user's (chart folders, check IDs). A key not here is a warning with the nearest known one.
 ANY = object()
-KEYS: dict = {
+KEYS: dict[str, Any] = {
     "exclude": None,
     "checks": {"disable": None, "enable": None, "severity": None},
     "charts": {ANY: {"values": None}},
@@ -68,8 +70,8 @@ class Config:
     kubernetes_version: str | None = None  # the release manifests are validated against (None: scan.schema's default)
     scope: str = "serving"  # serving: findings on other workloads are info; all: every workload gates alike
     fail_on: Severity | None = Severity.error  # None: never fail (report only)
-    trivy: dict = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
-    smoke: dict = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
+    trivy: dict[str, Any] = field(default_factory=dict)  # severity, ignore_unfixed, cache_dir, timeout, parallel
+    smoke: dict[str, Any] = field(default_factory=dict)  # smoke run: concurrency, duration, max_tokens, ready_timeout, request_timeout
     cost: "CostConfig" = field(default_factory=lambda: CostConfig())
     source: str | None = None
     online: bool = False  # may ask the Hugging Face Hub for a model's config.json (the CLI and Action turn it on; --offline off)
@@ -83,13 +85,13 @@ class Config:
         """Every check ID the file names, with its line (0 when unknown)."""
         return {**{c: 0 for c in self.disable | self.enable | set(self.severity)}, **self._id_lines}
 
-    def unknown_checks(self, known) -> list[str]:
+    def unknown_checks(self, known: Iterable[str]) -> list[str]:
         """Warnings for check IDs the file names that no check has, each with the nearest known ID."""
         where = self.source or "config"
         return [f"{where}{f':{line}' if line else ''}: unknown check {cid!r}{did_you_mean(cid, known)}"
                 for cid, line in sorted(self.check_ids().items()) if cid not in known]
 
-    def select_checks(self, select: list[str] | None, ignore: list[str] | None, registry: dict) -> None:
+    def select_checks(self, select: list[str] | None, ignore: list[str] | None, registry: dict[str, Any]) -> None:
         """--select (only these run, off-by-default ones included) and --ignore (these do not), as Ruff's;
         `*` patterns allowed. A name that matches no check is an error with the nearest ID."""
         import fnmatch
@@ -111,7 +113,7 @@ class Config:
             self.disable |= expand(ignore, "--ignore")
 
 
-def did_you_mean(word: str, choices) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """` (did you mean 'x'?)` for the closest of `choices`, or nothing when none is close."""
     return _did_you_mean(word, tuple(choices))
 
@@ -133,8 +135,8 @@ def find_config(root: Path, start: Path | None = None) -> Path | None:
     return roots.find_config(start or root, root)
 
 
-def _unknown_keys(raw, schema, path: Path, prefix: tuple = ()) -> list[str]:
-    out = []
+def _unknown_keys(raw: object, schema: object, path: Path, prefix: tuple[str, ...] = ()) -> list[str]:
+    out: list[str] = []
     if not isinstance(raw, dict) or not isinstance(schema, dict):
         return out
     for key, value in raw.items():
@@ -171,7 +173,7 @@ def load_config(path: Path | None) -> Config:
     return cfg
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     try:
         raw = load_one(read_bounded(path).decode("utf-8")) or {}
     except (OSError, UnicodeDecodeError) as e:
@@ -183,24 +185,19 @@ def _read(path: Path) -> dict:
     return raw
 
 
-def _known(section: object, name: str, path: Path) -> dict:
+def _known(section: object, name: str, path: Path) -> dict[str, Any]:
     """A mapping section's known keys (the unknown ones were warned about)."""
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: {name} must be a mapping of {sorted(KEYS[name])}")
     return {k: v for k, v in section.items() if k in KEYS[name]}
 
 
-def _checks(cfg: Config, raw: dict, path: Path) -> None:
+def _checks(cfg: Config, raw: dict[str, Any], path: Path) -> None:
     checks = raw.get("checks") or {}
     if not isinstance(checks, dict):
         raise ConfigError(f"{path}:{line_of(raw, 'checks')}: checks must be a mapping (disable, enable, severity)")
     for key in ("disable", "enable", "severity"):
-        listed = checks.get(key) or ({} if key == "severity" else [])
-        if not isinstance(listed, dict if key == "severity" else list):
-            kind = "a mapping of check ID to severity" if key == "severity" else "a list of check IDs"
-            raise ConfigError(f"{path}:{line_of(raw, 'checks', key)}: checks.{key} must be {kind}")
-        for i, cid in enumerate(listed):
-            cfg._id_lines[str(cid)] = line_of(raw, "checks", key, i if isinstance(listed, list) else cid)
+        _check_ids(cfg, raw, checks, key, path)
     cfg.disable = {str(x) for x in checks.get("disable") or []}
     cfg.enable = {str(x) for x in checks.get("enable") or []}
     try:
@@ -211,6 +208,16 @@ def _checks(cfg: Config, raw: dict, path: Path) -> None:
         raise ConfigError(f"{path}: {e}") from None
 
 
+def _check_ids(cfg: Config, raw: dict[str, Any], checks: dict[str, Any], key: str, path: Path) -> None:
+    """checks.disable and checks.enable are lists, checks.severity a mapping; each ID's line kept for its warning."""
+    listed = checks.get(key) or ({} if key == "severity" else [])
+    if not isinstance(listed, dict if key == "severity" else list):
+        kind = "a mapping of check ID to severity" if key == "severity" else "a list of check IDs"
+        raise ConfigError(f"{path}:{line_of(raw, 'checks', key)}: checks.{key} must be {kind}")
+    for i, cid in enumerate(listed):
+        cfg._id_lines[str(cid)] = line_of(raw, "checks", key, i if isinstance(listed, list) else cid)
+
+
 def _charts(charts: object, path: Path) -> dict[str, list[list[str]]]:
     try:
         return values_sets.pinned(charts)
@@ -218,7 +225,7 @@ def _charts(charts: object, path: Path) -> dict[str, list[list[str]]]:
         raise ConfigError(f"{path}: {e}") from None
 
 
-def _smoke(smoke: dict, path: Path) -> dict:
+def _smoke(smoke: dict[str, Any], path: Path) -> dict[str, Any]:
     for k, v in smoke.items():
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
             raise ConfigError(f"{path}: smoke.{k} must be a number ≥ 0, not {v!r}")
@@ -230,7 +237,24 @@ SMOKE_KEYS = {"concurrency": "concurrency", "duration": "duration_s", "max_token
               "ready_timeout": "ready_timeout_s", "request_timeout": "request_timeout_s"}
 
 
-def _cost(raw: dict, path: Path) -> CostConfig:
+def _price(raw: dict[str, Any], path: Path, gpu: Any, price: Any) -> dict[str, float]:
+    """One GPU's cost.prices entry: a number (on demand and spot alike), or on_demand/spot numbers (spot as
+    on demand when only that is given)."""
+    entry = price if isinstance(price, dict) else {"on_demand": price, "spot": price}
+    clean = {}
+    for k, v in entry.items():
+        if k not in ("on_demand", "spot"):
+            continue  # warned about as an unknown key
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v < 10_000:
+            raise ConfigError(f"{path}:{line_of(raw, 'cost', 'prices', gpu)}: cost.prices.{gpu} must be USD per GPU-hour "
+                              f"(a number, or on_demand/spot numbers), not {v!r}")
+        clean[k] = float(v)
+    if "on_demand" in clean:
+        clean.setdefault("spot", clean["on_demand"])
+    return clean
+
+
+def _cost(raw: dict[str, Any], path: Path) -> CostConfig:
     section = raw.get("cost")
     if section is None:
         return CostConfig()
@@ -248,18 +272,7 @@ def _cost(raw: dict, path: Path) -> CostConfig:
     if not isinstance(prices, dict):
         raise ConfigError(f"{path}:{line_of(raw, 'cost', 'prices')}: cost.prices must map a GPU name to USD per GPU-hour")
     for gpu, price in prices.items():
-        entry = price if isinstance(price, dict) else {"on_demand": price, "spot": price}
-        clean = {}
-        for k, v in entry.items():
-            if k not in ("on_demand", "spot"):
-                continue  # warned about as an unknown key
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v < 10_000:
-                raise ConfigError(f"{path}:{line_of(raw, 'cost', 'prices', gpu)}: cost.prices.{gpu} must be USD per GPU-hour "
-                                  f"(a number, or on_demand/spot numbers), not {v!r}")
-            clean[k] = float(v)
-        if "on_demand" in clean:
-            clean.setdefault("spot", clean["on_demand"])
-        out.prices[str(gpu)] = clean
+        out.prices[str(gpu)] = _price(raw, path, gpu, price)
     if out.cloud == "on-prem" and not out.prices:
         raise ConfigError(f"{path}:{line_of(raw, 'cost', 'cloud')}: cost.cloud on-prem needs cost.prices (a cost per GPU-hour)")
     return out

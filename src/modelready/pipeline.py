@@ -32,29 +32,33 @@ from .scan import hadolint
 class Result(Loaded):
     deployments: list[Deployment] = field(default_factory=list)
     spec_views: list[spec_views.SpecView] = field(default_factory=list)  # one per ModelSpec
+    scans: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)  # catalog item -> (ran|skipped, why, evidence)
+    scan_runs: list[dict[str, Any]] = field(default_factory=list)  # the report's record of each scanner process
 
     def active_findings(self) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed]
 
 
 def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = None, charts: set[str] | None = None,
-        wants: Callable[[str], bool] | None = None, focus: Any = None) -> Result:
+        wants: Callable[[str], bool] | None = None, focus: Any = None, misconfig: bool | str = False) -> Result:
     """`charts`: render only these chart dirs (repository-relative), `wants(rel)`: load only the plain files and
     kustomizations it accepts; `focus(result)`: a predicate on (subject, file) choosing what checks run on;
-    None: everything found (app.scope decides these for a pull request)."""
+    None: everything found (app.scope decides these for a pull request). `misconfig`: Trivy's bundled checks too
+    (scan/misconfig.py), as `modelready check` and the Action run them; a path: that trivy binary."""
     # The parsed trees hold no reference cycles, yet every collection would walk them (a third of a
     # 10,000-manifest run): the collector is off while they are built, and they are frozen afterwards.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(paths, config, root, today, charts, wants, focus)
+        return _run(paths, config, root, today, charts, wants, focus, misconfig)
     finally:
         gc.freeze()
         if enabled:
             gc.enable()
 
 
-def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, charts: set[str] | None, wants, focus) -> Result:  # type: ignore[no-untyped-def]
+def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, charts: set[str] | None, wants, focus,  # type: ignore[no-untyped-def]
+         misconfig: bool | str) -> Result:
     root = root.resolve()
     found = discover(paths, root, config.exclude)
     if charts is not None:  # a pull request's scope: the other charts are not its business
@@ -65,12 +69,13 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     # the slowest tool: started now, beside loading and normalizing, collected last
     linting = hadolint.start(root, [rel(p, root) for p, kind in found.files if kind == "dockerfile"])
     try:
-        return _pipeline(found, linting, config, root, today, focus)
+        return _pipeline(found, linting, config, root, today, focus, misconfig)
     finally:
         linting.close()
 
 
-def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Path, today: dt.date | None, focus: Any) -> Result:
+def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Path, today: dt.date | None, focus: Any,
+              misconfig: bool | str) -> Result:
     loaded = load(found, config, root)
     # secret values in the files (and what a template makes of them) are masked wherever text leaves
     for tree in loaded.values_seen + [o.body for o in loaded.objects]:
@@ -78,9 +83,8 @@ def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Pa
     loaded.values_seen = []
     res = Result(**vars(loaded))
     _normalize(res, root, found, config)
-    with isolate.guard(res, "linting Dockerfiles with hadolint"):
-        linted, res.tools["hadolint"] = linting.collect({d.file for d in res.dockerfiles})
-        res.findings += linted
+    job = _start_misconfig(res, config, misconfig, focus)  # Trivy runs in its own process while the checks run here
+    _tools(res, config, linting)
     subjects = _subjects(res)
     if focus is not None:
         keep = focus(res)
@@ -89,9 +93,44 @@ def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Pa
     # the loaders' own checks ran on every file read and every values set rendered
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"} | checked.applied
     res.errors += checked.errors
-    res.findings = runner.cap(runner.merge_renders(runner.dedupe(res.findings + checked.findings)))
+    own = runner.dedupe(res.findings + checked.findings)
+    res.findings = runner.cap(runner.merge_renders(own + _collect_misconfig(res, job, own)))
     scope_to_serving(res, config)
     return res
+
+
+def _start_misconfig(res: Result, config: Config, wanted: bool | str, focus: Any) -> Any:
+    """Trivy's config scan of the serving scope's objects (all objects under `scope: all`) and the Dockerfiles; of a
+    pull request's business only, when `focus` says what that is."""
+    if not wanted:
+        return None
+    from .scan import misconfig, trivy
+
+    with isolate.guard(res, "starting Trivy's misconfiguration checks"):
+        keep = focus(res) if focus is not None else (lambda _subject, _file: True)
+        objects = [o for o in (res.objects if config.scope == "all" else _in_serving_scope(res)) if keep(o.subject, o.file)]
+        dockerfiles = [d.file for d in res.dockerfiles if keep(d.file, d.file)]
+        binary = trivy.locate(wanted if isinstance(wanted, str) else None)  # None: --trivy-bin not given
+        timeout = int(config.trivy.get("timeout") or misconfig.TIMEOUT_S)
+        return misconfig.start(objects, dockerfiles, res.root, binary, timeout)
+    return None
+
+
+def _collect_misconfig(res: Result, job: Any, own: list[Finding]) -> list[Finding]:
+    if job is None:
+        return []
+    with isolate.guard(res, "reading Trivy's misconfiguration findings"):
+        found, res.scans["pod-permissions"] = job.collect(own)
+        res.tools["trivy"] = job.why
+        res.scan_runs += [job.run] if job.run else []
+        return list(found)
+    return []
+
+
+def _in_serving_scope(res: Result) -> list[Any]:
+    """The objects of the files and renders that hold a serving deployment or what links to one."""
+    places = runner.serving_places(res.deployments)
+    return [o for o in res.objects if (o.origin or o.file) in places or o.file in places]
 
 
 def scope_to_serving(res: Result, config: Config) -> None:
@@ -139,8 +178,15 @@ def _normalize(res: Result, root: Path, found: Discovered, config: Config) -> No
                 d.memory = memory(d)
     res.findings += [Finding("field-type-invalid", Severity.error, f"{o.kind} {o.name}: {message}", loc, ("manifests-render",), subject=o.file)
                      for o in res.objects for message, loc in o.problems]
+
+
+def _tools(res: Result, config: Config, linting: hadolint.Run) -> None:
+    """The schemas and hadolint's findings, each failing alone."""
     with isolate.guard(res, "validating manifests against the Kubernetes schemas"):
         _validate(res, config)
+    with isolate.guard(res, "linting Dockerfiles with hadolint"):
+        linted, res.tools["hadolint"] = linting.collect({d.file for d in res.dockerfiles})
+        res.findings += linted
 
 
 def _validate(res: Result, config: Config) -> None:
@@ -153,10 +199,8 @@ def _validate(res: Result, config: Config) -> None:
         return
     res.tools["kubernetes-schemas"] = f"Kubernetes {version} (kubernetes-validate)"
     typed = {(f.loc.file, f.loc.line) for f in res.findings if f.check == "field-type-invalid"}
-    objects = res.objects
-    if config.scope == "serving":  # what would only be info is not worth its time (a third of a 3,000-object run)
-        places = runner.serving_places(res.deployments)
-        objects = [o for o in objects if (o.origin or o.file) in places or o.file in places]
+    # under scope: serving, what would only be info is not worth its time (a third of a 3,000-object run)
+    objects = res.objects if config.scope == "all" else _in_serving_scope(res)
     res.findings += [f for f in schema.validate(objects, version) if (f.loc.file, f.loc.line) not in typed]
 
 

@@ -24,7 +24,6 @@ def run(r: Runner, inputs: Inputs) -> int:
     edit's own ticks by its sender, who needs write access and may not attest their own pull request (unless
     the base config allows it); the comment is rendered from the result, and `<check-name> / attestations`
     stores it. Approving the suppressions a PR adds re-concludes the gate's check as its run recorded."""
-    from ..catalog import load as load_catalog
     from ..report.comment import retitle
     from . import gatefiles, ledger
 
@@ -44,22 +43,34 @@ def run(r: Runner, inputs: Inputs) -> int:
     login = (r.event.get("sender") or {}).get("login", "")
     permission = publisher.permission(login)
     allowed = refused(r, pr, login, permission)
-    attestable = {i.id for i in load_catalog().items if i.mode == "attest"} | {gatefiles.APPROVAL}
-    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body, stored, accepted, reverted = attest.settle(comment.body or "", old, event_comment.get("body") or "", entry.get("attested") or {},
-                                                     login, allowed, now, entry.get("files", ""), attestable)
+    body, stored, full, accepted, reverted = settled(r, comment.body or "", event_comment, entry, login, allowed)
     boxes = {k: v for k, v in attest.state(body).items() if k != gatefiles.APPROVAL}
-    body = retitle(body, {k: (k in stored, rest) for k, (_t, rest) in boxes.items()})
+    body = retitle(body, {k: (k in full, rest) for k, (_t, rest) in boxes.items()})
     if body != comment.body:
         publisher.edit_comment(comment, body)
     lines = said(login, permission, accepted, reverted, allowed)
     entry = {**entry, "attested": stored}
     approve(publisher, name, number, head, entry, login)
-    done = sum(1 for k in boxes if k in stored)
+    done = sum(1 for k in boxes if k in full)
     state = ledger.mark({"v": 1, "prs": {**ledger.merged(publisher, name, head)["prs"], str(number): entry}})
     tell(r, inputs, publisher, body, head, done, len(boxes), lines, state)
     return 0
+
+
+def settled(r: Runner, current: str, event_comment: dict[str, Any], entry: dict[str, Any], login: str,
+            allowed: str | None) -> tuple[str, dict[str, Any], dict[str, str], list[str], list[str]]:
+    """This edit's ticks over the stored attestations, each covering the deployments the comment's run had in
+    scope (app.coverage): (body, stored, those holding for every deployment, accepted, reverted)."""
+    from ..catalog import load as load_catalog
+    from . import gatefiles
+
+    attestable = {i.id for i in load_catalog().items if i.mode == "attest"} | {gatefiles.APPROVAL}
+    old = ((r.event.get("changes") or {}).get("body") or {}).get("from", "")
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    covers = entry.get("deployments") or {}
+    body, stored, accepted, reverted = attest.settle(current, old, event_comment.get("body") or "", entry.get("attested") or {},
+                                                     login, allowed, now, covers, attestable)
+    return body, stored, attest.holding(stored, covers)[1], accepted, reverted
 
 
 def edited(r: Runner) -> int | None:
@@ -91,18 +102,25 @@ def refused(r: Runner, pr: Any, login: str, permission: str) -> str | None:
 
 def approve(publisher: Any, name: str, number: int, head: str, entry: dict[str, Any], login: str) -> None:
     """When this edit approved the suppressions the PR adds: the gate's check on the head, as its run recorded
-    it would be once approved."""
+    it would be once approved, and still the strictest over every open pull request whose head it is."""
     from . import gatefiles, ledger
 
     if gatefiles.APPROVAL not in entry["attested"] or not entry.get("pending") or (entry.get("approved") or {}).get("digest") == entry["pending"]:
         return
-    entry["approved"] = {"digest": entry["pending"], "by": login}
-    conclusion = entry.get("if_approved") or "success"
+    own = entry.get("if_approved") or "success"
+    # the entry this edit stores (here and in the attestations check written next) holds the approved verdict
+    entry.update(approved={"digest": entry["pending"], "by": login}, conclusion=own)
+    view = ledger.View.of(publisher, name, number, head)
+    conclusion, others = view.combined(own)
+    title = f"suppressions approved by @{login}" + (f"; strictest of {len(others) + 1} pull requests" if conclusion != own else "")
+    summary = f"The suppressions pull request #{number} adds were approved by @{text(login)}; the files' verdict otherwise stands.\n"
+    if others:
+        summary += "\n**This commit is the head of other open pull requests too**; the check is the strictest verdict:\n" + "".join(
+            f"- {line}\n" for line in others)
     check = Gate(publisher, name, head)
     check.start()
-    summary = f"The suppressions pull request #{number} adds were approved by @{text(login)}; the files' verdict otherwise stands.\n"
-    state = ledger.mark({"v": 1, "prs": {**ledger.merged(publisher, name, head)["prs"], str(number): {**entry, "conclusion": conclusion}}})
-    check.finish(conclusion, f"suppressions approved by @{login}"[:200], summary + state)
+    kept = {k: v for k, v in entry.items() if k not in ("base", "conclusion", "comment")}
+    check.finish(conclusion, title[:200], summary + view.record(own, entry.get("comment"), **kept))
 
 
 def not_an_attestation(r: Runner, comment: Any, event_comment: dict[str, Any], head: str) -> str | None:

@@ -15,6 +15,7 @@ def run(r: Runner, inputs: Inputs) -> int:
     root = r.workspace.resolve()
     judge = Judge.for_action(inputs, configs.audit(root, inputs.config).applied)
     _result, doc = judge.tree(root)
-    v = verdict.decide(doc, "all")
+    doc = verdict.decide(doc, "all")
+    v = verdict.of(doc)
     publishing.record(r, inputs, root, doc, publishing.summary(r, inputs, doc, None))
     return 1 if v.fails else 0

@@ -13,15 +13,16 @@ workflow's checkout must hold the base commit (actions/checkout with `fetch-dept
 
 from __future__ import annotations
 
-from typing import Any
-
 import hashlib
 import json
 import re
 from collections import Counter
+from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from ..discover import read_inside
+from ..report.document import Baseline, FindingEntry, Report, counts
 from ..report.inert import redact
 from .git import GitError
 
@@ -42,34 +43,40 @@ class BaselineError(ValueError):
 NoBaseline = (BaselineError, GitError)  # no base to compare with: said, and every finding counts as new
 
 
-def fingerprint(f: dict[str, Any], root: Path, _lines: dict[str, Any] | None = None) -> str:
+def fingerprint(f: FindingEntry, root: Path, _lines: dict[str, list[str]] | None = None) -> str:
     text = ""
-    if f.get("line"):
-        lines = _file_lines(root, f["file"], _lines if _lines is not None else {})
-        if 0 < f["line"] <= len(lines):
-            text = lines[f["line"] - 1].strip()
+    if f.line:
+        lines = _file_lines(root, f.file, _lines if _lines is not None else {})
+        if 0 < f.line <= len(lines):
+            text = lines[f.line - 1].strip()
     # of the text as written (redacted): a baseline file or a base report holds no secret to match against
-    message = _LINE_REF.sub("#", redact(_stable(f["message"], root)))
-    raw = "\0".join([f["check"], redact(f["subject"]), redact(f["file"]), f.get("values_key") or "", message, text])
+    message = _LINE_REF.sub("#", redact(_stable(f.message, root)))
+    raw = "\0".join([f.check, redact(f.subject), redact(f.file), f.values_key or "", message, text])
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
 def _stable(message: str, root: Path) -> str:
     """The message as it reads in any checkout at any time: the base's temporary worktree and the head's
     workspace have different absolute paths, and a tool's log line its own time and process id."""
-    for prefix in {str(root.resolve()), str(root)}:
-        message = message.replace(prefix + "/", "").replace(prefix, ".")
+    for prefix in _prefixes(root):
+        if prefix in message:
+            message = message.replace(prefix + "/", "").replace(prefix, ".")
     return _VOLATILE.sub("", message)
 
 
-def stamp(doc: dict[str, Any], root: Path) -> None:
-    """Give every finding of a report its fingerprint (read from the files under `root`)."""
-    cache: dict[str, Any] = {}
-    for f in doc["findings"]:
-        f["fingerprint"] = fingerprint(f, root, cache)
+@lru_cache(maxsize=8)
+def _prefixes(root: Path) -> tuple[str, ...]:
+    """The checkout's absolute path as a message may spell it (resolved, and as given)."""
+    return tuple(sorted({str(root.resolve()), str(root)}, key=len, reverse=True))  # the longer first: one may hold the other
 
 
-def _file_lines(root: Path, file: str, cache: dict[str, Any]) -> list[str]:
+def stamp(doc: Report, root: Path) -> Report:
+    """The report with every finding's fingerprint (read from the files under `root`)."""
+    cache: dict[str, list[str]] = {}
+    return replace(doc, findings=tuple(replace(f, fingerprint=fingerprint(f, root, cache)) for f in doc.findings))
+
+
+def _file_lines(root: Path, file: str, cache: dict[str, list[str]]) -> list[str]:
     if file not in cache:
         path = (root / file)
         try:
@@ -77,45 +84,38 @@ def _file_lines(root: Path, file: str, cache: dict[str, Any]) -> list[str]:
             cache[file] = read_inside(path, root).decode("utf-8", errors="replace").splitlines()
         except (OSError, ValueError):
             cache[file] = []
-    return list(cache[file])
+    return cache[file]  # shared, never copied: a file's lines are read once for all its findings
 
 
-def compare(doc: dict[str, Any], base: list[str], source: str) -> None:
-    """Mark each active finding of `doc` new or pre-existing against the base's fingerprints; add
-    doc["baseline"] with the counts, and how many of the base's findings this change fixed."""
+def compare(doc: Report, base: list[str], source: str) -> Report:
+    """The report with each active finding marked new or pre-existing against the base's fingerprints, and
+    its `baseline`: the counts, and how many of the base's findings this change fixed."""
     left = Counter(base)
-    counts: dict[str, Counter[str]] = {"new": Counter(), "pre_existing": Counter()}
-    for f in doc["findings"]:
-        if f["suppressed"]:
-            continue
-        if left[f["fingerprint"]] > 0:
-            left[f["fingerprint"]] -= 1
-            f["baseline"] = "pre-existing"
-        else:
-            f["baseline"] = "new"
-        counts[f["baseline"].replace("-", "_")][f["severity"]] += 1
-    doc["baseline"] = {"source": source, "available": True,
-                       **{k: {s: c[s] for s in ("error", "warning", "info")} for k, c in counts.items()},
-                       "fixed": sum(left.values())}
+    marked = []
+    for f in doc.findings:
+        if f.active:
+            old = left[f.fingerprint or ""] > 0
+            if old:
+                left[f.fingerprint or ""] -= 1
+            f = replace(f, baseline="pre-existing" if old else "new")
+        marked.append(f)
+    active = [f for f in marked if f.active]
+    return replace(doc, findings=tuple(marked), baseline=Baseline(
+        source, True, counts(f.severity for f in active if f.is_new), counts(f.severity for f in active if not f.is_new), sum(left.values())))
 
 
-def unavailable(doc: dict[str, Any], why: str) -> None:
+def unavailable(doc: Report, why: str) -> Report:
     """No baseline: every finding counts as new, and the report says why."""
-    for f in doc["findings"]:
-        if not f["suppressed"]:
-            f["baseline"] = "new"
-    active = [f for f in doc["findings"] if not f["suppressed"]]
-    doc["baseline"] = {"source": None, "available": False, "why": why, "fixed": 0,
-                       "new": {s: sum(1 for f in active if f["severity"] == s) for s in ("error", "warning", "info")},
-                       "pre_existing": {"error": 0, "warning": 0, "info": 0}}
+    marked = tuple(replace(f, baseline="new") if f.active else f for f in doc.findings)
+    return replace(doc, findings=marked, baseline=Baseline(None, False, counts(f.severity for f in marked if f.active), counts([]), 0, why))
 
 
-def write(doc: dict[str, Any], path: Path) -> None:
+def write(doc: Report, path: Path) -> None:
     """A baseline file (as Checkov's --create-baseline): the fingerprints of today's findings, with enough
     to read them by."""
-    keep = [{k: f.get(k) for k in ("fingerprint", "check", "severity", "subject", "file", "line", "message")}
-            for f in doc["findings"] if not f["suppressed"]]
-    path.write_text(redact(json.dumps({"format": FORMAT, "tool_version": doc["tool"]["version"], "findings": keep}, indent=1,
+    keep = [{"fingerprint": f.fingerprint, "check": f.check, "severity": f.severity, "subject": f.subject, "file": f.file,
+             "line": f.line, "message": f.message} for f in doc.active]
+    path.write_text(redact(json.dumps({"format": FORMAT, "tool_version": doc.tool["version"], "findings": keep}, indent=1,
                                       ensure_ascii=False)) + "\n", encoding="utf-8")
 
 
@@ -131,16 +131,17 @@ def read(path: Path) -> list[str]:
     return [f["fingerprint"] for f in findings if not f.get("suppressed")]
 
 
-def report_of(path: Path) -> dict[str, Any] | None:
+def report_of(path: Path) -> Report | None:
     """A saved JSON report's document when `path` is one (its deployments carry their costs), else None."""
+    from ..report import wire
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return wire.of_json(data) if isinstance(data, dict) and isinstance(data.get("deployments"), list) else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # not a report of this version
         return None
-    return data if isinstance(data, dict) and isinstance(data.get("deployments"), list) else None
 
 
-def fingerprints(doc: dict[str, Any], root: Path) -> list[str]:
+def fingerprints(doc: Report, root: Path) -> list[str]:
     """The active findings' fingerprints of a report made from the files under `root` (a base commit's tree)."""
-    stamp(doc, root)
-    return [f["fingerprint"] for f in doc["findings"] if not f["suppressed"]]
+    return [f.fingerprint or "" for f in stamp(doc, root).active]

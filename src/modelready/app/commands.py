@@ -10,10 +10,12 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import Config, ConfigError, find_config, load_config
 from ..report import verdict
+from ..report.document import Report
 from ..report.inert import redact
 from . import UsageError, baseline, compare
 from .judge import Judge
@@ -40,11 +42,11 @@ def check(args: argparse.Namespace) -> int:
     smoke = _smoke_results(args.smoke_result)
     trivy = _trivy_options(args, config)
     result, doc = run(paths, root, config, profile, fail_on, trivy=trivy, smoke=smoke, scope=compare.changed(args.changed, root, config, touched))
-    if not doc["summary"]["files_checked"]:
+    if not doc.summary.files_checked:
         print(f"modelready: no deployment files found under {', '.join(map(str, args.paths))}", file=sys.stderr)
     if args.baseline:
         judge = Judge([p.resolve().relative_to(root.resolve()) for p in paths], config, profile, fail_on, trivy)
-        compare.compare(args.baseline, doc, root, compare.stream(args), judge, touched if touched is not None else args.changed)
+        doc = compare.compare(args.baseline, doc, root, compare.stream(args), judge, touched if touched is not None else args.changed)
     _report(args, doc, _applied(result), outputs)
     return _exit_code(result.errors, doc)
 
@@ -58,7 +60,7 @@ def _smoke_results(paths: list[str]) -> list[dict[str, Any]]:
         raise UsageError(str(e)) from None
 
 
-def _exit_code(errors: list[str], doc: dict[str, Any]) -> int:
+def _exit_code(errors: list[str], doc: Report) -> int:
     """3 when modelready failed on some input (each said), else the verdict's."""
     if errors:
         from ..isolate import EXIT_INTERNAL
@@ -79,7 +81,7 @@ def baseline_file(args: argparse.Namespace) -> int:
     config = _config(Path(args.config) if args.config else find_config(root))
     _result, doc = run(paths, root, config, None, Severity.error)
     baseline.write(doc, Path(args.output))
-    print(f"modelready: {len([f for f in doc['findings'] if not f['suppressed']])} finding(s) written to {args.output}")
+    print(f"modelready: {len(doc.active)} finding(s) written to {args.output}")
     return 0
 
 
@@ -94,7 +96,7 @@ def _selected(config: Config, args: argparse.Namespace) -> Config:
     return config
 
 
-def _report(args: argparse.Namespace, doc: dict[str, Any], applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
+def _report(args: argparse.Namespace, doc: Report, applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
     """stdout (the statistics, the text a person reads, or --format; `-o -` is stdout too), then each -o file
     and its one line on stderr."""
     from ..report import REPORTERS, Output, rules, text
@@ -105,38 +107,50 @@ def _report(args: argparse.Namespace, doc: dict[str, Any], applied: dict[str, li
         sys.stdout.write(rules.statistics_json(doc) if args.format == "json" else rules.statistics_text(doc))
         on_stdout = []
     for reporter in on_stdout:
-        if reporter.name == "text":
-            sys.stdout.write(text.render(doc, color=_color(args), width=shutil.get_terminal_size((100, 24)).columns,
-                                         min_severity=args.min_severity, quiet=args.quiet, pre_existing=args.show_pre_existing,
-                                         memory=getattr(args, "memory", False)))
-        elif reporter.commands and hasattr(sys.stdout, "command"):  # annotations: modelready's own workflow commands
-            for line in reporter.render(Output(doc, applied)).splitlines():
-                sys.stdout.command(line)
-        else:
-            sys.stdout.write(reporter.render(Output(doc, applied, color=_color(args))))
+        _to_stdout(args, reporter, Output(doc, applied, color=_color(args)))
     for path, reporter in files:
         write(path, reporter.render(Output(doc, applied)))
     if files:
         print(f"modelready: {text.one_line(doc)}; wrote {', '.join(str(p) for p, _ in files)}", file=sys.stderr)
 
 
+def _to_stdout(args: argparse.Namespace, reporter: Any, out: Any) -> None:
+    """One --format on stdout: the text a person reads at the terminal's width, workflow commands through the
+    stream guard's door for modelready's own, any other as its reporter renders it."""
+    from ..report import text
+
+    if reporter.name == "text":
+        sys.stdout.write(text.render(out.doc, color=out.color, width=shutil.get_terminal_size((100, 24)).columns,
+                                     min_severity=args.min_severity, quiet=args.quiet, pre_existing=args.show_pre_existing,
+                                     memory=getattr(args, "memory", False)))
+    elif reporter.commands and hasattr(sys.stdout, "command"):  # annotations: modelready's own workflow commands
+        for line in reporter.render(replace(out, color=False)).splitlines():
+            sys.stdout.command(line)
+    else:
+        sys.stdout.write(reporter.render(out))
+
+
 def settings(args: argparse.Namespace, found: Path | None, root: Path, paths: list[Path], config: Config,  # type: ignore[no-untyped-def]
              profile: str | None, fail_on, touched: list[str] | None) -> str:
     """`check --show-settings`: what a run with these arguments would use, and where each came from (Ruff's)."""
+    rows = [("config", str(found) if found else "none found (defaults)"), ("root", str(root.resolve())),
+            ("paths", " ".join(map(str, paths))), ("changed files", " ".join(touched) if touched is not None else args.changed or "-"),
+            ("profile", profile or "from what is detected"), ("fail on", fail_on.name if fail_on else "never"),
+            *_config_settings(config), ("hugging face hub", _hub_setting(args)), ("baseline", args.baseline or "-"),
+            ("trivy", args.trivy or "-")]
+    return "".join(f"{name + ':':<20} {value}\n" for name, value in rows)
+
+
+def _config_settings(config: Config) -> list[tuple[str, str]]:
+    """The rows of `--show-settings` the config (with --select and --ignore) decides."""
     from ..checks import registry
 
     running = sorted(c.id for c in registry().values() if (c.enabled or c.id in config.enable) and c.id not in config.disable)
     off = sorted(set(registry()) - set(running))
-    hub = _hub_setting(args)
-    rows = [("config", str(found) if found else "none found (defaults)"), ("root", str(root.resolve())),
-            ("paths", " ".join(map(str, paths))), ("changed files", " ".join(touched) if touched is not None else args.changed or "-"),
-            ("profile", profile or "from what is detected"), ("fail on", fail_on.name if fail_on else "never"),
-            ("checks", f"{len(running)} of {len(registry())} run" + (f"; off: {', '.join(off)}" if off else "")),
+    return [("checks", f"{len(running)} of {len(registry())} run" + (f"; off: {', '.join(off)}" if off else "")),
             ("severity overrides", ", ".join(f"{k}={v.name}" for k, v in sorted(config.severity.items())) or "-"),
             ("exclude", ", ".join(config.exclude) or "-"),
-            ("values sets", ", ".join(f"{c}: {len(v)}" for c, v in sorted(config.charts.items())) or "discovered per chart"),
-            ("hugging face hub", hub), ("baseline", args.baseline or "-"), ("trivy", args.trivy or "-")]
-    return "".join(f"{name + ':':<20} {value}\n" for name, value in rows)
+            ("values sets", ", ".join(f"{c}: {len(v)}" for c, v in sorted(config.charts.items())) or "discovered per chart")]
 
 
 def _applied(result) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]

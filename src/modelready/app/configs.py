@@ -11,6 +11,7 @@ from typing import Any
 
 from ..config import CONFIG_NAMES, Config, find_config, load_config
 from ..findings import Severity
+from ..report.document import Report
 from ..report.inert import code, text
 from . import git
 
@@ -62,14 +63,14 @@ def _parse(raw: str, label: str) -> Config:
     return cfg
 
 
-def switched_off(base: Config, head: Config | None, doc: dict[str, Any], changed_files: list[str] | None) -> list[str]:
+def switched_off(base: Config, head: Config | None, doc: Report, changed_files: list[str] | None) -> list[str]:
     """What the PR's own config (against the base's) and its suppression annotations switch off, as
     Markdown list lines: every string from the PR is inert."""
     lines = _config_lines(base, head) if head is not None else []
     touched = set(changed_files) if changed_files is not None else None
-    for f in doc["findings"]:
-        if f["suppressed"] and (touched is None or f["file"] in touched):
-            lines.append(f"- a suppression annotation silences {code(f['check'])} on {code(f['subject'])}: {text(f['suppressed'])}")
+    for f in doc.findings:
+        if f.suppressed and (touched is None or f.file in touched):
+            lines.append(f"- a suppression annotation silences {code(f.check)} on {code(f.subject)}: {text(f.suppressed)}")
     return lines
 
 

@@ -8,8 +8,11 @@ Every string from the pull request is inert."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, Iterator
 
+from ..report.document import FindingEntry, Report
 from ..report.inert import code, text
 from ..config import CONFIG_NAMES
 from . import configs, git
@@ -50,7 +53,7 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _yaml(raw: str | None) -> dict | None:
+def _yaml(raw: str | None) -> dict[Any, Any] | None:
     if raw is None:
         return None
     from ..load.yamlsrc import YamlError, load_one
@@ -64,7 +67,7 @@ def _yaml(raw: str | None) -> dict | None:
     return doc if isinstance(doc, dict) else {}
 
 
-def _workflow(name: str, before: dict | None, after: dict | None) -> list[str]:
+def _workflow(name: str, before: dict[Any, Any] | None, after: dict[Any, Any] | None) -> list[str]:
     where = code(name)
     if after is None:
         return [f"- {where} is removed"]
@@ -84,11 +87,11 @@ def _workflow(name: str, before: dict | None, after: dict | None) -> list[str]:
     return out or [f"- {where} changes (a workflow runs with this repository's token: review it)"]
 
 
-def _uses(doc: dict) -> bool:
+def _uses(doc: dict[Any, Any]) -> bool:
     return any(True for _ in _modelready_steps(doc))
 
 
-def _modelready_steps(doc: dict):  # type: ignore[no-untyped-def]
+def _modelready_steps(doc: dict[Any, Any]) -> Iterator[dict[Any, Any]]:
     for job in (doc.get("jobs") or {}).values():
         for step in (job or {}).get("steps") or [] if isinstance(job, dict) else []:
             uses = str((step or {}).get("uses", "")) if isinstance(step, dict) else ""
@@ -96,7 +99,7 @@ def _modelready_steps(doc: dict):  # type: ignore[no-untyped-def]
                 yield step
 
 
-def _steps(doc: dict) -> dict[str, object]:
+def _steps(doc: dict[Any, Any]) -> dict[str, object]:
     out: dict[str, object] = {}
     for step in _modelready_steps(doc):
         w = step.get("with") or {}
@@ -105,7 +108,7 @@ def _steps(doc: dict) -> dict[str, object]:
     return out
 
 
-def _action(name: str, before: dict | None, after: dict | None) -> list[str]:
+def _action(name: str, before: dict[Any, Any] | None, after: dict[Any, Any] | None) -> list[str]:
     where = code(name)
     if before is None or after is None:
         return [f"- {where} is {'added' if before is None else 'removed'}"]
@@ -121,51 +124,38 @@ def _action(name: str, before: dict | None, after: dict | None) -> list[str]:
     return out or [f"- {where} changes"]
 
 
-def added_suppressions(doc: dict, base_doc: dict | None) -> list[dict]:
+def added_suppressions(doc: Report, base_doc: Report | None) -> list[FindingEntry]:
     """The head's suppressed findings that the base did not suppress (all of them without a base)."""
     from collections import Counter
 
-    left = Counter(f["fingerprint"] for f in (base_doc or {}).get("findings", []) if f["suppressed"])
+    left = Counter(f.fingerprint for f in (base_doc.findings if base_doc is not None else ()) if f.suppressed)
     out = []
-    for f in doc["findings"]:
-        if f["suppressed"]:
-            if left[f["fingerprint"]] > 0:
-                left[f["fingerprint"]] -= 1
+    for f in doc.findings:
+        if f.suppressed:
+            if left[f.fingerprint] > 0:
+                left[f.fingerprint] -= 1
             else:
                 out.append(f)
     return out
 
 
-def digest(found: list[dict]) -> str:
-    return hashlib.sha256("\0".join(sorted(f["fingerprint"] for f in found)).encode()).hexdigest()[:24]
+def digest(found: list[FindingEntry]) -> str:
+    return hashlib.sha256("\0".join(sorted(f.fingerprint or "" for f in found)).encode()).hexdigest()[:24]
 
 
-def block(doc: dict, found: list[dict]) -> None:
+def block(doc: Report, found: list[FindingEntry]) -> Report:
     """Each suppression awaiting approval is a new error where the suppressed finding is."""
-    for f in found:
-        doc["findings"].insert(0, {
-            **{k: f.get(k) for k in ("file", "line", "end_line", "subject", "values_key")},
-            "check": CHECK, "severity": "error", "suppressed": None, "baseline": "new", "catalog_items": [], "rule_url": None,
-            "message": f"this pull request suppresses {f['check']} on {f['subject']} ({f['suppressed']}): "
-                       "it applies once someone with write access approves it in the modelready comment",
-            "fingerprint": "unapproved-" + f["fingerprint"]})
-    if found:
-        _recount(doc)
+    if not found:
+        return doc
+    blocking = tuple(FindingEntry(
+        CHECK, "error", f"this pull request suppresses {f.check} on {f.subject} ({f.suppressed}): "
+                        "it applies once someone with write access approves it in the modelready comment",
+        f.file, f.line, f.values_key, f.subject, fingerprint="unapproved-" + (f.fingerprint or ""), baseline="new")
+        for f in reversed(found))  # each put first, as they were one by one
+    return replace(doc, findings=blocking + doc.findings).recounted()
 
 
-def _recount(doc: dict) -> None:
-    from collections import Counter
-
-    active = [f for f in doc["findings"] if not f["suppressed"]]
-    counts = Counter(f["severity"] for f in active)
-    doc["summary"]["findings"] = {s: counts[s] for s in ("error", "warning", "info")}
-    b = doc.get("baseline")
-    if b is not None:
-        new = Counter(f["severity"] for f in active if f.get("baseline", "new") == "new")
-        b["new"] = {s: new[s] for s in ("error", "warning", "info")}
-
-
-def section(gate_lines: list[str], pending: list[dict], approved_by: str | None) -> str:
+def section(gate_lines: list[str], pending: list[FindingEntry], approved_by: str | None) -> str:
     """The top of the comment: every change to the gate, and the approval box for added suppressions."""
     if not gate_lines and not pending and not approved_by:
         return ""
@@ -173,36 +163,24 @@ def section(gate_lines: list[str], pending: list[dict], approved_by: str | None)
     out += gate_lines
     if pending:
         out += [f"- it adds {len(pending)} suppression(s), each an error until approved:"]
-        out += [f"  - {code(f['check'])} on {text(f['subject'])}: {text(str(f['suppressed']))}" for f in pending]
+        out += [f"  - {code(f.check)} on {text(f.subject)}: {text(str(f.suppressed))}" for f in pending]
         out += ["", BOX]
     elif approved_by:
         out += [f"- the suppressions it adds were approved by @{text(approved_by)}"]
     return "\n".join(out) + "\n"
 
 
-def files_digest(root: Path, files: list[str]) -> str:
-    """What the attestations were made on: the deployment files the PR touches, as they read."""
-    h = hashlib.sha256()
-    for f in sorted(set(files)):
-        p = root / f
-        h.update(f.encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            h.update(hashlib.sha256(p.read_bytes()).digest() if p.is_file() else b"-")
-        except OSError:
-            h.update(b"?")
-    return h.hexdigest()[:24]
-
-
-def review(root: Path, base: str, files: list[str], doc: dict, base_doc: dict | None, base_config, head_config, view, mode: str):  # type: ignore[no-untyped-def]
-    """The changes to the gate and the suppressions awaiting approval (blocked in `doc`); (top section, record)."""
+def review(root: Path, base: str, files: list[str], doc: Report, base_doc: Report | None, base_config, head_config, view, mode: str):  # type: ignore[no-untyped-def]
+    """The changes to the gate and the suppressions awaiting approval (blocked in the report); (top section, record,
+    the report)."""
     from ..report import verdict
 
     found = lines(root, base, files)
     if head_config is not None:
         found += configs._config_lines(base_config, head_config)
-    added = added_suppressions(doc, base_doc) if base_doc is not None else [f for f in doc["findings"] if f["suppressed"] and f["file"] in files]
-    record: dict = {}
-    pending: list[dict] = []
+    added = added_suppressions(doc, base_doc) if base_doc is not None else [f for f in doc.findings if f.suppressed and f.file in files]
+    record: dict[str, Any] = {}
+    pending: list[FindingEntry] = []
     approved_by = None
     if added and not base_config.pr_suppressions:
         key = digest(added)
@@ -213,7 +191,6 @@ def review(root: Path, base: str, files: list[str], doc: dict, base_doc: dict | 
         else:
             pending = added
             record["if_approved"] = "failure" if verdict.of(doc).fails else "success"
-            block(doc, pending)
-            verdict.decide(doc, mode)
+            doc = verdict.decide(block(doc, pending), mode)
         record["pending"] = key
-    return section(found, pending, approved_by), record
+    return section(found, pending, approved_by), record, doc

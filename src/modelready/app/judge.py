@@ -10,6 +10,7 @@ from typing import Any
 
 from ..config import Config
 from ..findings import Severity
+from ..report.document import Report
 from . import scope
 from .inputs import Inputs
 
@@ -39,7 +40,7 @@ class Judge:
             raise ValueError(f"input paths: {outside[0]} is not relative to the workspace")
         return cls([Path(p) for p in inputs.paths], config, inputs.profile, inputs.fail_on_for(config.fail_on), trivy, smoke)
 
-    def tree(self, tree: Path, changed: list[str] | None = None) -> tuple[Any, dict[str, Any]]:
+    def tree(self, tree: Path, changed: list[str] | None = None) -> tuple[Any, Report]:
         """(pipeline result, report document) of `tree`: scoped to what `changed` touches, as decided in this
         tree (None: everything)."""
         from .run import run

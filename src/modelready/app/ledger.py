@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any, Iterator
 
 MARK = "<!-- modelready:gate {} -->"
 _RE = re.compile(r"<!-- modelready:gate (\{[^\n]*?\}) -->")
@@ -19,7 +20,7 @@ ORDER = {"failure": 3, "success": 2, "neutral": 1}  # strictest first
 MAX_COMMITS = 100  # a pull request's commits searched for its earlier check runs
 
 
-def read(summary: str) -> dict | None:
+def read(summary: str) -> dict[str, Any] | None:
     m = _RE.search(summary or "")
     if m is None:
         return None
@@ -30,7 +31,7 @@ def read(summary: str) -> dict | None:
     return state if isinstance(state, dict) else None
 
 
-def mark(state: dict) -> str:
+def mark(state: dict[str, Any]) -> str:
     return MARK.format(json.dumps(state, separators=(",", ":"), sort_keys=True).replace("-->", "--\\u003e"))
 
 
@@ -47,10 +48,10 @@ class View:
     head: str  # the pull request's head now
     base: str  # its base commit now
     author: str
-    recorded: dict = field(default_factory=dict)  # the merged state on `sha`: {"prs": {number: {...}}}
-    others: list = field(default_factory=list)  # (number, base ref, base sha) of the other open PRs of `sha`
+    recorded: dict[str, Any] = field(default_factory=dict)  # the merged state on `sha`: {"prs": {number: {...}}}
+    others: list[Any] = field(default_factory=list)  # (number, base ref, base sha) of the other open PRs of `sha`
     comment: object | None = None
-    entry: dict = field(default_factory=dict)  # this PR's newest entry: its comment, attestations, approvals
+    entry: dict[str, Any] = field(default_factory=dict)  # this PR's newest entry: its comment, attestations, approvals
 
     @property
     def current(self) -> bool:
@@ -66,12 +67,14 @@ class View:
             view.comment, view.entry = sticky(publisher, name, number, [sha, before])
         return view
 
-    def attested(self, files: str) -> dict[str, dict]:
-        """The attestations recorded for this PR that still hold: made on deployment files that read as now."""
-        return {k: v for k, v in (self.entry.get("attested") or {}).items() if isinstance(v, dict) and v.get("files") == files}
+    def attestations(self, subjects: dict | None = None) -> tuple[dict, dict, dict, list[str]]:  # type: ignore[type-arg]
+        """The attestations recorded for this PR against `subjects` (app.coverage; None: those its last run
+        recorded): (kept, full, partial as publish.attest.holding says, the items dropped entirely)."""
+        from ..publish.attest import holding
 
-    def dropped(self, files: str) -> list[str]:
-        return sorted(k for k, v in (self.entry.get("attested") or {}).items() if not isinstance(v, dict) or v.get("files") != files)
+        stored = self.entry.get("attested") or {}
+        kept, full, partial = holding(stored, self.entry.get("deployments") or {} if subjects is None else subjects)
+        return kept, full, partial, sorted(set(stored) - set(kept))
 
     def combined(self, own: str) -> tuple[str, list[str]]:
         """The conclusion over every open pull request whose head this commit is, and a line per other one
@@ -105,9 +108,9 @@ def names(name: str) -> list[str]:
     return [name, f"{name} / attestations"]
 
 
-def merged(publisher, name: str, sha: str) -> dict:  # type: ignore[no-untyped-def]
+def merged(publisher: Any, name: str, sha: str) -> dict[str, Any]:
     """Every pull request's newest entry among the check runs `name` and `name / attestations` on `sha`."""
-    prs: dict = {}
+    prs: dict[str, Any] = {}
     runs = sorted((run for n in names(name) for run in publisher.check_summaries(sha, n)), reverse=True)
     for _id, summary in runs:
         for number, entry in ((read(summary) or {}).get("prs") or {}).items():
@@ -121,7 +124,7 @@ def sticky(publisher, name: str, number: int, shas: list[str]):  # type: ignore[
     pull request's commits, newest first; with the entry that recorded it. None: not one (a new one is written)."""
     seen: set[str] = set()
 
-    def candidates():  # type: ignore[no-untyped-def]
+    def candidates() -> Iterator[str]:
         yield from shas
         yield from publisher.commits(number, MAX_COMMITS)
 

@@ -14,6 +14,7 @@ from ..publish import attest, log
 from ..publish.gate import Gate, cause
 from ..publish.runner import Runner
 from ..report import verdict
+from ..report.document import Report
 from ..report.inert import redact, text
 from ..report.marks import MARKER
 from .inputs import Inputs
@@ -34,6 +35,13 @@ def guarded(r: Runner, gate: Gate, body: Callable[[], int]) -> int:
     """Run `body`; whatever it raises completes the check with a failure and one line, never a traceback."""
     try:
         return body()
+    except KeyboardInterrupt:  # cancelled (action.cancellable): completed as such, never left in progress
+        gate.finish("cancelled", "Cancelled before it decided: the next run of this pull request judges its head",
+                    "This run was cancelled before it decided (GitHub cancels a pull request's run when a newer one of its "
+                    "concurrency group starts). That newer run, whatever its event, judges the pull request's head; "
+                    "re-running this workflow does too.")
+        print("modelready: cancelled: the check run says so; the next run of this pull request judges its head", flush=True)
+        return 130
     except ValueError as e:  # a bad input or config: exit 2 with the line (cli prints it)
         gate.fail(str(e))
         raise
@@ -52,29 +60,29 @@ def refuse(r: Runner, gate: Gate, why: str) -> int:
     return 1
 
 
-def record(r: Runner, inputs: Inputs, root: Path, doc: dict[str, Any], summary: str | None) -> None:
+def record(r: Runner, inputs: Inputs, root: Path, doc: Report, summary: str | None) -> None:
     """What every run leaves, token or not: report and SARIF files, the job summary, outputs, the log.
     `summary` None: the change touches no deployment file."""
     report_path, sarif_path = write_reports(inputs, root, doc)
     r.write_summary(summary if summary is not None else "modelready: this change touches no deployment file.")
     v = verdict.of(doc)
-    counts, new = doc["summary"]["findings"], v.new
+    counts, new = doc.summary.findings, v.new
     r.write_output(result=v.result if summary is not None else "neutral", errors=counts["error"], warnings=counts["warning"],
                    new_errors=new["error"], new_warnings=new["warning"], sarif_path=sarif_path, report_path=report_path)
     if summary is not None:
         log.tell(doc)
 
 
-def write_reports(inputs: Inputs, root: Path, doc: dict[str, Any]) -> tuple[Path, Path]:
-    from ..report import sarif
+def write_reports(inputs: Inputs, root: Path, doc: Report) -> tuple[Path, Path]:
+    from ..report import sarif, wire
 
     report_path, sarif_path = root / inputs.report_path, root / inputs.sarif_path
-    report_path.write_text(redact(json.dumps(doc, ensure_ascii=False, separators=(",", ":"))) + "\n", encoding="utf-8")
+    report_path.write_text(redact(wire.dumps(doc)), encoding="utf-8")
     sarif_path.write_text(redact(json.dumps(sarif.render(doc), separators=(",", ":"))) + "\n", encoding="utf-8")
     return report_path, sarif_path
 
 
-def comment(r: Runner, inputs: Inputs, doc: dict[str, Any], existing: Any, limit: int | None = None, notes: str = "",
+def comment(r: Runner, inputs: Inputs, doc: Report, existing: Any, limit: int | None = None, notes: str = "",
             ticks: dict[str, str] | None = None, top: str = "") -> str:
     """The sticky comment for `doc`. `ticks`: the attestations stored for this pull request that still hold
     (app.ledger; never read from a comment, which anyone with write access can edit), kept with who and when;
@@ -82,12 +90,11 @@ def comment(r: Runner, inputs: Inputs, doc: dict[str, Any], existing: Any, limit
     from ..report import comment as builder
 
     ticks = ticks or {}
-    attest.apply(doc, ticks)
-    return builder.build(doc, linker(r), summary_url=run_url(r), ticked=ticks, require_attestations=inputs.require_attestations,
+    return builder.build(attest.apply(doc, ticks), linker(r), summary_url=run_url(r), ticked=ticks, require_attestations=inputs.require_attestations,
                          limit=limit or builder.COMMENT_LIMIT, notes=notes, head_sha=r.sha, top=top)
 
 
-def summary(r: Runner, inputs: Inputs, doc: dict[str, Any], existing: Any, notes: str = "", ticks: dict[str, str] | None = None,
+def summary(r: Runner, inputs: Inputs, doc: Report, existing: Any, notes: str = "", ticks: dict[str, str] | None = None,
             top: str = "") -> str:
     """The job summary: the same story with every finding listed, within its own 1 MiB."""
     from ..report import comment as builder
@@ -140,7 +147,7 @@ def post_comment(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, number: 
     return existing
 
 
-def conclude(r: Runner, inputs: Inputs, gate: Gate, doc: dict[str, Any], body: str, touched: bool, existing: Any = None,
+def conclude(r: Runner, inputs: Inputs, gate: Gate, doc: Report, body: str, touched: bool, existing: Any = None,
              lines: dict[str, set[int]] | None = None, view: Any = None, comment_id: int | None = None,
              record: dict[str, Any] | None = None) -> None:
     """The check run on this commit: annotations on `lines` (the lines the PR changed; None: every finding's
@@ -152,9 +159,9 @@ def conclude(r: Runner, inputs: Inputs, gate: Gate, doc: dict[str, Any], body: s
         own, title, text_, notes = "neutral", "No deployment files changed", "This change touches no file modelready checks.", []
     else:
         v = verdict.of(doc)
-        own, title = ("failure" if v.fails else "success"), v.title(doc["summary"]["deployments"])
+        own, title = ("failure" if v.fails else "success"), v.title(doc.summary.deployments)
         text_ = unticked(body if len(body) < 60000 else comment(r, inputs, doc, existing, limit=55000))
-        notes = github.annotations(doc["findings"], lines=lines, notices=inputs.annotation_notices)  # type: ignore[attr-defined,operator]
+        notes = github.check_annotations(doc.findings, lines=lines, notices=inputs.annotation_notices)
     conclusion = own
     if view is not None:
         conclusion, others = view.combined(own)

@@ -9,16 +9,17 @@ reports for it (`from_workflow_run`), recomputing the verdict from the PR's head
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..publish.gate import Gate
 from ..publish.runner import Runner
 from ..report import verdict
+from ..report.document import Report
 from ..report.inert import text
 from ..publish import attest
-from . import baseline, configs, gatefiles, git, publishing, scope
+from . import baseline, configs, coverage, gatefiles, git, publishing, scope
 from .inputs import Inputs
 from .judge import Judge
 
@@ -53,7 +54,7 @@ class Base:
 
     fingerprints: list[str] | None
     source: str
-    doc: dict[str, Any] | None = None  # the base's report (what it suppressed), when checked
+    doc: Report | None = None  # the base's report (what it suppressed), when checked
 
 
 def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) -> int:
@@ -70,36 +71,50 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
     base = judge_base(inputs, pr, judge, changed, touched)
     if judge.linked - seen:  # the base links a deployment to an object the PR removed: the head judges it too
         result, doc = judge.tree(pr.root, changed)
-    compare(doc, base)
-    v = verdict.decide(doc, inputs.gate)
+    doc = verdict.decide(compare(doc, base), inputs.gate)
     view = publishing.view_of(r, inputs, gate, publisher, pr.number)
-    top, record, ticks = "", {}, {}
+    top, record, ticks = "", dict[str, Any](), dict[str, str]()
     notes = configs.section(configs.switched_off(chosen.base, chosen.own, doc, changes.files), chosen.own_applied)
     notes += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(chosen.source)}.</sub>\n"
     if changes.files is not None:
-        for f in scope.unrendered(pr.root, changes.files, judge.config):
-            notes += (f"\n⚠️ Not analysed: {text(f)} is in no values set `.modelready.yaml` names for its chart, so it was "
-                      "never rendered; add it to `charts.<chart>.values` to check it.\n")
-        top, record = gatefiles.review(pr.root, pr.base, changes.files, doc, base.doc, chosen.base, chosen.own, view, inputs.gate)
-        v = verdict.of(doc)
-        digest = gatefiles.files_digest(pr.root, scope.of_change(pr.root, changes.files, judge.config).deployment_files)
-        record["files"] = digest
-        if view is not None:
-            record["attested"] = view.attested(digest)
-            ticks = attest.records(record["attested"])
-            if view.dropped(digest):
-                notes += f"\n<sub>Attestations dropped, the deployment files changed since: {text(', '.join(view.dropped(digest)))}.</sub>\n"
+        top, record, ticks, more, doc = review(pr, changes.files, judge, base, chosen, view, inputs.gate, doc, result)
+        notes += more
     publish(r, inputs, gate, publisher, pr, doc, touched, notes, view=view, record=record, ticks=ticks, top=top)
-    if touched and pr.number and view is not None and view.current and inputs.smoke == "dispatch" and not pr.fork:
+    if touched and view is not None and view.current:
         dispatch_smoke(publisher, inputs, pr, result, (r.event.get("repository") or {}).get("default_branch") or "")
-    return 1 if touched and v.fails else 0
+    return 1 if touched and verdict.of(doc).fails else 0
+
+
+def review(pr: PullRequest, files: list[str], judge: Judge, base: Base, chosen: Any, view: Any, mode: str,
+           doc: Report, result: Any) -> tuple[str, dict[str, Any], dict[str, str], str, Report]:
+    """What the change does to the gate itself (gatefiles.review: the suppressions it adds blocked in the report)
+    and to the attestations made before, per deployment; (top section, record, ticks, notes, the report)."""
+    notes = "".join(f"\n⚠️ Not analysed: {text(f)} is in no values set `.modelready.yaml` names for its chart, so it was "
+                    "never rendered; add it to `charts.<chart>.values` to check it.\n" for f in scope.unrendered(pr.root, files, judge.config))
+    top, record, doc = gatefiles.review(pr.root, pr.base, files, doc, base.doc, chosen.base, chosen.own, view, mode)
+    record["deployments"] = coverage.subjects(result, pr.root, scope.of_change(pr.root, files, judge.config).deployment_files)
+    ticks: dict[str, str] = {}
+    if view is not None:
+        ticks, dropped, doc = attestations(view, record, doc)
+        if dropped:
+            notes += f"\n<sub>Attestations dropped, every deployment they covered changed since: {text(', '.join(dropped))}.</sub>\n"
+    return top, record, ticks, notes, doc
+
+
+def attestations(view: Any, record: dict[str, Any], doc: Report) -> tuple[dict[str, str], list[str], Report]:
+    """The attestations stored for this PR that still hold, per deployment (app.coverage): those covering
+    every deployment in scope pass their item, those covering some say for which; (ticks, items dropped, the report)."""
+    record["attested"], ticks, partial, dropped = view.attestations(record["deployments"])
+    return ticks, dropped, attest.apply(doc, ticks, partial)
 
 
 def dispatch_smoke(publisher: Any, inputs: Inputs, pr: PullRequest, result: Any, default_branch: str) -> None:
     """Send the PR's serving deployments to the smoke workflow as a matrix (Actions fans them out over GPU
     runners). Only for branches of this repository: a fork's code never reaches a GPU runner. The workflow
     that runs is the default branch's (a PR's own copy would run with HF_TOKEN on the GPU runner); the PR's
-    commit travels as data, in the `sha` input."""
+    commit travels as data, in the `sha` input. Only with `smoke: dispatch`, for a pull request, never a fork's."""
+    if inputs.smoke != "dispatch" or not pr.number or pr.fork:
+        return
     from ..smoke.target import plan
 
     include = plan(result.deployments, gpu_only=False)
@@ -139,26 +154,28 @@ def judge_base(inputs: Inputs, pr: PullRequest, judge: Judge, changed: list[str]
         return Base(None, str(e))
 
 
-def compare(doc: dict[str, Any], base: Base) -> None:
+def compare(doc: Report, base: Base) -> Report:
     if base.fingerprints is None:
-        baseline.unavailable(doc, base.source)
+        doc = baseline.unavailable(doc, base.source)
     else:
-        baseline.compare(doc, base.fingerprints, base.source)
+        doc = baseline.compare(doc, base.fingerprints, base.source)
     if base.doc is not None:  # the comment's first lines say what the change adds to the GPU bill, when it does
         from ..report import cost
 
-        doc["cost_diff"] = cost.diff(doc, base.doc, base.source)
+        doc = replace(doc, cost_diff=cost.diff(doc, base.doc, base.source))
+    return doc
 
 
-def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest, doc: dict[str, Any], touched: bool, notes: str,
+def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest, doc: Report, touched: bool, notes: str,
             view: Any = None, record: dict[str, Any] | None = None, ticks: dict[str, str] | None = None, top: str = "") -> None:
     """The comment (best effort), the files, summary, outputs and log, then the check run completed (annotations
     on the changed lines) and, with require-attestations, the attestations check. `view` (ledger.View): the
     pull request read again; when this commit is no longer its head, only this commit's check run is written."""
     existing = view.comment if view is not None else None
+    doc = attest.apply(doc, ticks or {})  # the report file, the summary and the attestations check say them too
     body = publishing.comment(r, inputs, doc, existing, notes=notes, ticks=ticks, top=top)
     if pr.number:  # what modelready-publish.yml reads for a fork: which PR; a hint it checks, never a verdict
-        doc["github"] = {"pull_request": pr.number, "head_sha": r.sha}
+        doc = replace(doc, github={"pull_request": pr.number, "head_sha": r.sha})
     publishing.record(r, inputs, pr.root, doc, publishing.summary(r, inputs, doc, existing, notes, ticks, top) if touched else None)
     lines = annotated_lines(inputs.annotations, publisher, pr)
     if view is not None and not view.current:
@@ -166,14 +183,43 @@ def publish(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullReque
         publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines)
         return
     written = publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, existing) if view is not None else None
+    late = late_ticks(gate, publisher, inputs.check_name, pr.number, r.sha, record) if view is not None and record else {}
+    if late:  # ticked while this run wrote: recorded by their own runs, so kept here and shown
+        body = publishing.comment(r, inputs, doc, written, notes=notes, ticks={**(ticks or {}), **late}, top=top)
+        written = publishing.post_comment(r, inputs, gate, publisher, pr.number, body, touched, written)
     publishing.conclude(r, inputs, gate, doc, body, touched, existing, lines, view, getattr(written, "id", None), record)
-    if touched and publisher is not None and pr.number is not None and inputs.require_attestations:
-        from ..report.comment import state_of
-        from .attestation import attestations
+    if touched:
+        attestations_check(publisher, inputs, pr, r.sha, doc)
 
-        st = state_of(doc, True)
-        attestations(publisher, inputs.check_name, r.sha, st["attested"], st["attest"], True,
-                     "Tick the boxes in the pull request's modelready comment (people with write access).")
+
+def attestations_check(publisher: Any, inputs: Inputs, pr: PullRequest, sha: str, doc: Report) -> None:
+    """With require-attestations: the `<check> / attestations` check, from the items the report holds attested."""
+    if publisher is None or pr.number is None or not inputs.require_attestations:
+        return
+    from ..report.comment import state_of
+    from .attestation import attestations
+
+    st = state_of(doc, True)
+    attestations(publisher, inputs.check_name, sha, st["attested"], st["attest"], True,
+                 "Tick the boxes in the pull request's modelready comment (people with write access).")
+
+
+def late_ticks(gate: Gate, publisher: Any, name: str, number: int | None, sha: str, record: dict[str, Any]) -> dict[str, str]:
+    """Attestations recorded on this commit after this run read the pull request (a tick during the run: its
+    own run stored it in `<name> / attestations`). This run's check is written last and its entry is the newest,
+    so they are merged into `record`, never lost; item -> 'attested by ...' for those holding everywhere."""
+    from . import ledger
+
+    try:
+        fresh = (ledger.merged(publisher, name, sha)["prs"].get(str(number)) or {}).get("attested") or {}
+    except Exception as e:  # noqa: BLE001 - the check is written either way
+        publishing.best_effort(gate, e, "attestations made during this run could not be read again")
+        return {}
+    mine = record.get("attested") or {}
+    newer = {k: v for k, v in fresh.items() if isinstance(v, dict) and str(v.get("at", "")) > str((mine.get(k) or {}).get("at", ""))}
+    kept, full, _partial = attest.holding(newer, record.get("deployments") or {})
+    record["attested"] = {**mine, **kept}
+    return full
 
 
 def annotated_lines(where: str, publisher: Any, pr: PullRequest) -> dict[str, set[int]] | None:

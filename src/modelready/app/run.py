@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .. import pipeline
 from ..config import Config
 from ..findings import Severity
+from ..report.document import Report
 
 
 def load_smoke_results(paths: list[Path]) -> list[dict[str, Any]]:
@@ -71,25 +72,29 @@ def cost_item(r: dict[str, Any], cost: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail_on: Severity | None, trivy: Any = None,
-        smoke: list[dict[str, Any]] | None = None, scope: Any = None) -> tuple[pipeline.Result, dict[str, Any]]:
+        smoke: list[dict[str, Any]] | None = None, scope: Any = None) -> tuple[pipeline.Result, Report]:
     """`trivy`: scan.trivy.Options, or None; `smoke`: smoke-result.json documents that decide the smoke items;
     `scope` (app.scope.Scope): render only the charts a change touches, check only what it touches, give Trivy
     only its files, and keep of the result only what it touches before the catalog is decided."""
     from ..catalog import load as load_catalog
     from ..catalog.evaluate import default_profile, evaluate
     from ..checks import registry
-    from ..report import document
+    from ..report import document, verdict
     from . import baseline
     from .scope import focus as focus_of, narrow_to, needs_all
 
     charts = None if scope is None or scope.all_charts else scope.charts
     wants = None if scope is None else scope.wants
     focus = None if scope is None else (lambda res: focus_of(res, scope.changed, scope.linked))
-    result = pipeline.run(paths, config, root, charts=charts, wants=wants, focus=focus)
+    binary = _trivy_binary(trivy, scope)
+    result = pipeline.run(paths, config, root, charts=charts, wants=wants, focus=focus, misconfig=binary)
+    if not binary:
+        result.tools.setdefault("trivy", NOT_ASKED)
     if scope is not None and needs_all(scope, result):
         scope.all_charts = True
-        result = pipeline.run(paths, config, root)
+        result = pipeline.run(paths, config, root, misconfig=binary)
     scans, scan_log = _scan(result, trivy, scope) if trivy is not None else ({}, {})
+    scans, scan_log = {**result.scans, **scans}, _with_default_scan(result, scan_log)
     if trivy is not None:
         from ..checks.runner import cap, merge_renders
 
@@ -103,11 +108,30 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     costs = [_per_token(r, result, config) for r in smoke or []]
     results = evaluate(items, result, result.findings, scans=scans, smoke=_with_cost_items(smoke, costs))
     rules = document.rules_of(registry()) + document.scanner_rules(result.findings)
-    doc = document.build(result, result.findings, rules,
-                         document.catalog_section(profile, results, catalog.coverage(items)), fail_on)
-    _extras(doc, scan_log, scope, smoke, costs)
-    baseline.stamp(doc, root)
-    return result, doc
+    doc = verdict.settled(document.build(result, result.findings, rules,
+                                         document.catalog_section(profile, results, catalog.coverage(items)), fail_on))
+    doc = _extras(doc, scan_log, scope, smoke, costs)
+    return result, baseline.stamp(doc, root)
+
+
+# Trivy's bundled checks cost about 0.15 s of CPU per workload (three times a whole corpus run): a pull request's
+# run gives it what the change touches; a whole-repository `check` runs them when `--trivy config` asks
+NOT_ASKED = "not run: its bundled checks run on a pull request's changes, and with --trivy config (pod hygiene by modelready's own checks)"
+
+
+def _trivy_binary(trivy: Any, scope: Any) -> bool | str:
+    """False when Trivy's config scan is not this run's; else --trivy-bin, or True: the binary scan.trivy.locate finds."""
+    if scope is None and (trivy is None or "config" not in trivy.kinds):
+        return False
+    return str(trivy.binary) if trivy is not None and trivy.binary else True
+
+
+def _with_default_scan(result: pipeline.Result, scan_log: dict[str, Any]) -> dict[str, Any]:
+    """--trivy's record, else the config scan's that every run makes (scan/misconfig.py) when Trivy ran."""
+    if scan_log or not result.scan_runs:
+        return scan_log
+    items = {k: {"status": s, "why": w, "evidence": e} for k, (s, w, e) in result.scans.items()}
+    return {"trivy": {"version": result.tools.get("trivy"), "runs": result.scan_runs, "items": items}}
 
 
 def _scan(result: pipeline.Result, trivy, scope) -> tuple[dict[str, Any], dict[str, Any]]:  # type: ignore[no-untyped-def]
@@ -120,22 +144,21 @@ def _scan(result: pipeline.Result, trivy, scope) -> tuple[dict[str, Any], dict[s
     with guard(result, "scanning with Trivy"):
         rep = trivy_scan.scan(result, trivy, only=set(scope.changed) if scope is not None else None)
         result.findings += rep.findings
-        if not rep.runs:  # asked for and not run: a warning in every format, not a quiet skip
+        if not rep.runs or (rep.items.get("pod-permissions") or ("",))[0] == "skipped":
+            # asked for and not run: a warning in every format, not a quiet skip
             result.findings.append(trivy_scan.unavailable(rep, trivy))
-        result.tools["trivy"] = rep.version or "not found"
+        result.tools["trivy"] = rep.version or result.tools.get("trivy") or "not found"
         scans, scan_log = rep.items, {"trivy": rep.as_dict()}
     return scans, scan_log
 
 
-def _extras(doc: dict[str, Any], scan_log: dict[str, Any], scope: Any, smoke: list[dict[str, Any]] | None,
-            costs: list[dict[str, Any] | None]) -> None:
+def _extras(doc: Report, scan_log: dict[str, Any], scope: Any, smoke: list[dict[str, Any]] | None,
+            costs: list[dict[str, Any] | None]) -> Report:
     """What a run adds to the report beyond the pipeline's: the scans, a change's scope, the smoke runs."""
-    if scan_log:
-        doc["scans"] = scan_log
-    if scope is not None:
-        doc["scope"] = {"changed": len(scope.changed), "deployment_files": len(scope.deployment_files),
-                        "charts_rendered": "all" if scope.all_charts else sorted(scope.charts)}
-    if smoke:
-        doc["smoke"] = [{"target": r["target"]["name"], "subject": r["target"]["subject"], "result": r["result"],
-                         "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu"),
-                         "cost": cost} for r, cost in zip(smoke, costs)]
+    return replace(
+        doc, scans=scan_log or None,
+        scope=None if scope is None else {"changed": len(scope.changed), "deployment_files": len(scope.deployment_files),
+                                          "charts_rendered": "all" if scope.all_charts else sorted(scope.charts)},
+        smoke=tuple({"target": r["target"]["name"], "subject": r["target"]["subject"], "result": r["result"],
+                     "cold_start_s": (r.get("ready") or {}).get("cold_start_s"), "load": r.get("load"), "gpu": r.get("gpu"),
+                     "cost": cost} for r, cost in zip(smoke, costs)) if smoke else None)

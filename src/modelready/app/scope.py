@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..discover import ALWAYS_SKIP_DIRS, MAX_BYTES, classify_name, read_inside
+from ..load.files import sniff
 from . import git
 
 _K8S = re.compile(r"^apiVersion:\s*\S+", re.M)
@@ -151,13 +152,23 @@ def _is_deployment(root: Path, rel: str) -> bool:
     try:
         if path.stat().st_size > MAX_BYTES:
             return True  # too large to sniff: the pipeline says so as a finding
-        head = read_inside(path, root, MAX_BYTES)[:65536].decode("utf-8", errors="replace")
+        head = sniff(read_inside(path, root, MAX_BYTES)[:65536])  # UTF-16 and UTF-32 with their mark too, as kubectl reads them
     except OSError:
         return True
+    return _holds_deployment(kind, name, head)
+
+
+_JSON_MODEL = re.compile(r'"(model_type|architectures|quant_method|bits)"\s*:')
+_JSON_MANIFEST = (re.compile(r'"apiVersion"\s*:'), re.compile(r'"kind"\s*:'))
+
+
+def _holds_deployment(kind: str, name: str, head: str) -> bool:
+    """What the start of a file of this kind says: Kubernetes objects, a kustomization, a model's config or a
+    manifest kubectl applies as JSON, a model card's front matter."""
     if kind == "yaml":
         return name.lower().startswith("kustomization.") or bool(_K8S.search(head) and _KIND.search(head))
     if kind == "json":
-        return bool(re.search(r'"(model_type|architectures|quant_method|bits)"\s*:', head))
+        return bool(_JSON_MODEL.search(head)) or all(r.search(head) for r in _JSON_MANIFEST)
     if kind == "model-card":
         if not head.startswith("---"):
             return False
@@ -182,12 +193,15 @@ def focus(result, changed: list[str], linked: set[str] | None = None):  # type: 
     subjects = _subjects(result, files, touched_charts, here)
     prefixes = tuple(f"{c}@" for c in touched_charts)
     # a finding on a folder (an overlay that fails to build) is the business of a change inside it
-    holds = lambda file: bool(file) and any(f.startswith(file.rstrip("/") + "/") for f in files)  # noqa: E731
+    def holds(file: str) -> bool:
+        return bool(file) and any(f.startswith(file.rstrip("/") + "/") for f in files)
+
     return lambda subject, file: subject in subjects or file in files or (bool(prefixes) and subject.startswith(prefixes)) or holds(file)
 
 
-def _linked_files(d) -> set[str]:  # type: ignore[no-untyped-def]
-    return {r.loc.file for rel in (d.services, d.autoscalers, d.disruption_budgets, d.monitors, d.secrets) for r in rel if r.loc is not None}
+def _linked_files(d: Any) -> set[str]:  # a normalize Deployment
+    return {r.loc.file for rel in (d.services, d.autoscalers, d.disruption_budgets, d.monitors, d.secrets, d.storage) for r in rel
+            if r.loc is not None}
 
 
 def _subjects(result, files: set[str], touched_charts: set[str], linked: set[str] = frozenset()) -> set[str]:  # type: ignore[no-untyped-def, assignment]

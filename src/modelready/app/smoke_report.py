@@ -15,6 +15,7 @@ from ..config import find_config, load_config
 from ..publish.gate import Gate
 from ..publish.runner import Runner
 from ..report import verdict
+from ..report.document import Report
 from ..report.inert import text
 from ..publish import attest
 from . import configs, publishing
@@ -55,8 +56,7 @@ def run(r: Runner, inputs: Inputs) -> int:
         _result, doc = judge.tree(tree, changed)
         if pull is not None:  # the same verdict as the PR's own run: against its base, by the same gate
             pr = PullRequest(number, pull.base.sha, r.sha, tree)
-            compare(doc, judge_base(checked, pr, judge, changed, True))
-            verdict.decide(doc, checked.gate)
+            doc = verdict.decide(compare(doc, judge_base(checked, pr, judge, changed, True)), checked.gate)
         failed = failing(smoke, doc)
         lines = [f"- {'❌' if s in failed else '✅'} **{text(s['target']['name'])}**: " + text("; ".join(figures(s) + _failed_items(s) + _cost(doc, i)))
                  for i, s in enumerate(smoke)]
@@ -69,7 +69,8 @@ def run(r: Runner, inputs: Inputs) -> int:
                 gate.say(f"pull request #{number}'s head is now {view.head[:12]}: the measurements of {r.sha[:12]} stay in this check run, the comment is the newer head's")
             elif view is not None:
                 try:
-                    ticks = attest.records(view.attested(view.entry.get("files", "")))
+                    _kept, ticks, partial, _dropped = view.attestations()
+                    doc = attest.apply(doc, ticks, partial)
                     publisher.upsert_comment(number, publishing.comment(r, checked, doc, view.comment, ticks=ticks), view.comment)
                 except Exception as e:  # noqa: BLE001
                     publishing.best_effort(gate, e, "the comment was not written")
@@ -79,10 +80,10 @@ def run(r: Runner, inputs: Inputs) -> int:
     return publishing.guarded(r, gate, report)
 
 
-def failing(smoke: list[dict[str, Any]], doc: dict[str, Any]) -> list[dict[str, Any]]:
+def failing(smoke: list[dict[str, Any]], doc: Report) -> list[dict[str, Any]]:
     """The runs that fail the smoke check: those the runner failed, and those whose USD per 1M output tokens
-    (priced here, doc["smoke"][i]["cost"]) is over the ModelSpec's cost.targetPer1MTokens."""
-    runs = doc.get("smoke") or []
+    (priced here, the report's smoke[i].cost) is over the ModelSpec's cost.targetPer1MTokens."""
+    runs = doc.smoke or ()
     over = {i for i, s in enumerate(runs) if (s.get("cost") or {}).get("over_target")}
     return [s for i, s in enumerate(smoke) if s["result"] == "fail" or i in over]
 
@@ -93,9 +94,9 @@ def _failed_items(s: dict[str, Any]) -> list[str]:
 
 
 
-def _cost(doc: dict[str, Any], i: int) -> list[str]:
+def _cost(doc: Report, i: int) -> list[str]:
     """USD per 1M output tokens at the measured throughput, and the target it misses."""
-    runs = doc.get("smoke") or []
+    runs = doc.smoke or ()
     c = (runs[i].get("cost") if i < len(runs) else None) or {}
     if not c:
         return []

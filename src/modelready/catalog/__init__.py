@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from ..data import load_yaml
 
@@ -25,7 +26,7 @@ class Item:
     mode: str
     checks: tuple[str, ...]
     spec: tuple[str, ...]
-    seeds: tuple[dict, ...]
+    seeds: tuple[dict[str, Any], ...]
     phase: str | None
     owners: tuple[str, ...]
     profiles: tuple[str, ...]
@@ -34,15 +35,15 @@ class Item:
 @dataclass(frozen=True)
 class Catalog:
     items: tuple[Item, ...]
-    profiles: dict
-    sections: dict
+    profiles: dict[str, Any]
+    sections: dict[str, str]
 
     def select(self, profile: str) -> list[Item]:
         if profile not in self.profiles:
             raise KeyError(f"unknown profile {profile!r}; known: {', '.join(self.profiles)}")
         return [i for i in self.items if profile in i.profiles]
 
-    def coverage(self, items: list[Item]) -> dict:
+    def coverage(self, items: list[Item]) -> dict[str, Any]:
         by_mode = {m: sum(1 for i in items if i.mode == m) for m in MODES}
         evidence = len(items) - by_mode["attest"]
         return {"items": len(items), "by_mode": by_mode, "decided_by_evidence": evidence,
@@ -77,8 +78,9 @@ def load() -> Catalog:
     return Catalog(tuple(items), profiles, raw["sections"])
 
 
-def seed_items() -> list[dict]:
-    return json.loads(_text("seed_items.json"))["items"]
+def seed_items() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = json.loads(_text("seed_items.json"))["items"]
+    return items
 
 
 @dataclass

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..findings import Finding, Severity
 from . import Item, ItemResult
 
-def default_profile(result) -> str:
+
+def default_profile(result: Any) -> str:  # a pipeline.Result
     """What was detected chooses: LLM serving on Kubernetes gets checklist 002, a ModelSpec repo 000."""
     if any(d.engine is not None and d.engine.capability("llm_server") for d in result.deployments):
         return "llm-k8s-vllm"
@@ -17,7 +20,8 @@ def default_profile(result) -> str:
     return "all"
 
 
-def evaluate(items: list[Item], result, findings: list[Finding], scans: dict | None = None, smoke: list[dict] | None = None) -> list[ItemResult]:
+def evaluate(items: list[Item], result: Any, findings: list[Finding], scans: dict[str, Any] | None = None,
+             smoke: list[dict[str, Any]] | None = None) -> list[ItemResult]:
     """`smoke`: smoke-result.json documents (one per deployment run) that decide the smoke items."""
     applied_by_check: dict[str, set[str]] = {}
     for check_id, subject in result.applied:
@@ -37,7 +41,7 @@ def evaluate(items: list[Item], result, findings: list[Finding], scans: dict | N
     return out
 
 
-def _scan(item: Item, findings: list[Finding], outcome: tuple | None) -> ItemResult:
+def _scan(item: Item, findings: list[Finding], outcome: tuple[str, str, list[str]] | None) -> ItemResult:
     """`outcome` is (ran|skipped, why, evidence) from the scanner; its findings name the item."""
     if outcome is None:
         return ItemResult(item, "skipped", "no Trivy scan in this run (--trivy)")
@@ -51,19 +55,22 @@ def _scan(item: Item, findings: list[Finding], outcome: tuple | None) -> ItemRes
     return ItemResult(item, "passed", why, evidence=evidence)
 
 
-def _smoke(item: Item, runs: list[dict]) -> ItemResult:
+def _smoke(item: Item, runs: list[dict[str, Any]]) -> ItemResult:
     """Failed when any run failed it, passed when every run that decided it passed it."""
     decided = [(r["target"]["name"], r["items"][item.id]) for r in runs if item.id in r.get("items", {})]
     if not decided:
         return ItemResult(item, "skipped", "no smoke run for this change (`modelready smoke`, action input smoke)")
     failed = [(name, d) for name, d in decided if d["status"] == "failed"]
     if failed:
-        return ItemResult(item, "failed", "; ".join(f"{name}: {d['why']}" for name, d in failed), evidence=[e for _n, d in failed for e in d["evidence"]])
+        return ItemResult(item, "failed", _whys(failed), evidence=[e for _n, d in failed for e in d["evidence"]])
     passed = [(name, d) for name, d in decided if d["status"] == "passed"]
     if passed:
-        return ItemResult(item, "passed", "; ".join(f"{name}: {d['why']}" for name, d in passed),
-                          evidence=[e for name, d in passed for e in [f"{name}: {d['why']}", *d["evidence"]]])
-    return ItemResult(item, "skipped", "; ".join(f"{name}: {d['why']}" for name, d in decided))
+        return ItemResult(item, "passed", _whys(passed), evidence=[e for name, d in passed for e in [f"{name}: {d['why']}", *d["evidence"]]])
+    return ItemResult(item, "skipped", _whys(decided))
+
+
+def _whys(decided: list[tuple[str, dict[str, Any]]]) -> str:
+    return "; ".join(f"{name}: {d['why']}" for name, d in decided)
 
 
 def _auto(item: Item, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:
@@ -76,7 +83,7 @@ def _auto(item: Item, findings: list[Finding], applied: dict[str, set[str]]) -> 
     return ItemResult(item, "not_applicable", f"nothing here that {', '.join(item.checks)} applies to")
 
 
-def _spec(item: Item, result, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:
+def _spec(item: Item, result: Any, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:
     if item.checks:  # a spec item with checks fails on their findings first
         auto = _auto(item, findings, applied)
         if auto.status == "failed":
@@ -85,7 +92,8 @@ def _spec(item: Item, result, findings: list[Finding], applied: dict[str, set[st
         return ItemResult(item, "awaiting", f"declare {', '.join('spec.' + p for p in item.spec)} in a ModelSpec")
     # The specs of what is deployed decide; a dependency's own spec need not declare everything.
     docs = [v for v in result.spec_views if v.deployments] or result.spec_views
-    evidence, missing = [], {}
+    evidence: list[str] = []
+    missing: dict[str, list[str]] = {}
     for doc in docs:
         for path in item.spec:
             found = doc.declared_at(path)

@@ -342,7 +342,22 @@ def _v1_env(d: Deployment) -> str | None:
 
 
 def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu: Gpu | None = None) -> Fit | None:
-    """The engine's start-up arithmetic for deployment `d` (optionally at another TP, KV dtype or GPU); None when it cannot be done."""
+    """The engine's start-up arithmetic for deployment `d` (optionally at another TP, KV dtype or GPU); None when it cannot be done.
+    Each is worked out once: the memory checks and the report's `memory` object all ask for the same ones."""
+    key = (id(d), id(d.engine), id(d.resolved), d.gpu, tp, kv_elem, gpu)
+    held = _FITS.get(key)
+    if held is None or held[0] is not d or held[1] is not d.engine or held[2] is not d.resolved:
+        if len(_FITS) > 50_000:
+            _FITS.clear()
+        held = _FITS[key] = (d, d.engine, d.resolved, _fit(d, tp, kv_elem, gpu))
+    return held[3]
+
+
+# (deployment, engine, model, GPU, the asked TP, KV dtype and GPU) -> (the objects, kept so an id is not reused while held; the fit)
+_FITS: dict[tuple[Any, ...], tuple[Any, Any, Any, "Fit | None"]] = {}
+
+
+def _fit(d: Deployment, tp: int | None, kv_elem: float | None, gpu: Gpu | None) -> Fit | None:
     e, r, g = d.engine, d.resolved, gpu or d.gpu
     if e is None or r is None or r.arch is None or g is None:
         return None

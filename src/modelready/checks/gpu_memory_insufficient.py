@@ -114,7 +114,8 @@ def _weights_floor(d: Deployment) -> float | None:
     return b * _SIZE_MARGIN / GIB / _tp(e)
 
 
-@declare("gpu-memory-insufficient", "error", ["gpu-memory-fit"],
+# also gpu-type-matches: a GPU the weights cannot fit in does not match the model, whatever node selection pins
+@declare("gpu-memory-insufficient", "error", ["gpu-memory-fit", "gpu-type-matches"],
          "weights and KV cache fit in GPU memory", "the model does not fit in the GPUs given",
          doc=__doc__, applies=_certain)
 def check(d: Deployment) -> Iterator[Hit]:

@@ -3,7 +3,12 @@
 Validates every manifest of a built-in kind against the Kubernetes API's OpenAPI schema of one release
 (`kubernetes_version` in `.modelready.yaml`, 1.35 by default), the strict schemas `kubernetes-validate`
 ships: unknown fields and wrong types, each at its line (a missing required field is not said: the API
-server defaults some, and a kustomize patch is a partial object).
+server defaults some, and a kustomize patch is a partial object). Custom resources modelready reads
+(LeaderWorkerSet, KServe InferenceService and ServingRuntime, KubeRay RayService and RayCluster, Knative
+Service, NIMService and NIMCache, KAITO Workspace, KubeAI Model, the Gateway API Inference Extension's
+InferencePool, InferenceObjective and InferenceModel that llm-d deploys) are validated against the
+schemas of their operators' published CRDs, with the release named (`data/crd_schemas/SOURCES.json`);
+a null is accepted there, as the API server prunes it.
 
 ## Why it matters
 `labels:` indented under `spec` instead of `metadata`, `resources:` one level too deep, `replicas: "2"`

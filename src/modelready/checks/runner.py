@@ -162,7 +162,8 @@ def serving_places(deployments: list[Any]) -> set[str]:
     places: set[str] = set()
     for d in deployments:
         if d.serving:
-            places |= {d.loc.file, d.origin} | {r.loc.file for r in d.services + d.autoscalers + d.disruption_budgets + d.monitors + d.secrets}
+            places |= {d.loc.file, d.origin} | {r.loc.file for r in d.services + d.autoscalers + d.disruption_budgets + d.monitors + d.secrets
+                                                 + d.storage}
             places |= {c.loc.file for _p, c in d.containers()}  # a kustomized container's patch, a subchart's template
     return places
 

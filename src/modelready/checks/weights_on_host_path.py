@@ -1,6 +1,7 @@
 """
 ## What it does
-Finds model weights or the model cache of the engine container on a `hostPath` volume.
+Finds model weights or the model cache of the engine container on a `hostPath` volume, or on a
+PersistentVolumeClaim bound to a `hostPath` PersistentVolume (the claim and volume in the same files).
 
 ## Why it matters
 A hostPath is one node's disk. The weights are there only on the node someone prepared; on any other
@@ -38,11 +39,16 @@ def check(d: Deployment) -> Iterator[Hit]:
     if c is None:
         return
     pod = d.pod_of(c)
+    on_node = {r.claim: r for r in d.storage if r.kind == "PersistentVolume" and r.host_path}
     for mount, vol in mounts_under(c, weight_paths(d)):
+        volume = pod.volumes.get(vol)
         if vol in pod.host_paths:
-            volume = pod.volumes.get(vol)
             yield Hit(f"container {c.name} reads weights or its model cache at {mount} from hostPath {pod.host_paths[vol]}: "
                       "present only on the node someone prepared", volume.loc if volume else c.loc)
+        elif volume is not None and volume.claim in on_node:
+            pv = on_node[volume.claim]
+            yield Hit(f"container {c.name} reads weights or its model cache at {mount} from claim {volume.claim}, bound to "
+                      f"PersistentVolume {pv.name} on hostPath {pv.host_path}: present only on the node someone prepared", pv.loc)
 
 
 CHECKS = [check]

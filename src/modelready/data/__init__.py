@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -13,41 +14,52 @@ def _text(name: str) -> str:
     return resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
 
 
-def load_yaml(text: str):
+def load_yaml(text: str) -> Any:
     """Package data through libyaml: the pure-Python loader costs a fifth of a corpus run."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @cache
-def engines() -> dict:
-    return load_yaml(_text("engines.yaml"))
+def engines() -> dict[str, Any]:
+    return _table("engines.yaml")
+
+
+def _table(name: str) -> dict[str, Any]:
+    table: dict[str, Any] = load_yaml(_text(name))
+    return table
 
 
 @cache
-def gpus() -> dict:
-    return load_yaml(_text("gpus.yaml"))
+def gpus() -> dict[str, Any]:
+    return _table("gpus.yaml")
 
 
-def gpu_by_name(text: str | None) -> tuple[str, dict] | None:
+def gpu_by_name(text: str | None) -> tuple[str, dict[str, Any]] | None:
     """'A100-80GB', 'a100-80gb', 'nvidia-a100-80gb' or 'NVIDIA-A100-SXM4-80GB' -> the table's entry."""
-    if not text:
-        return None
-    low = str(text).lower()
+    return _gpu_names().get(str(text).lower()) if text else None
+
+
+@cache
+def _gpu_names() -> dict[str, tuple[str, dict[str, Any]]]:
+    """Every lower-cased name and label of the GPU table -> its entry (the first entry naming it wins)."""
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
     for name, spec in gpus().items():
-        if low == name.lower() or low in (l.lower() for l in spec["labels"]):
-            return name, spec
-    return None
+        for label in [name, *spec["labels"]]:
+            out.setdefault(str(label).lower(), (name, spec))
+    return out
 
 
 @cache
-def vllm_flags() -> dict:
-    return json.loads(_text("vllm_flags.json"))
+def vllm_flags() -> dict[str, Any]:
+    flags: dict[str, Any] = json.loads(_text("vllm_flags.json"))
+    return flags
 
 
 @cache
-def transformers_native() -> dict:
+def transformers_native() -> dict[str, Any]:
     """The model types transformers loads without remote code (tools/gen_transformers_native.py)."""
-    return json.loads(_text("transformers_native.json"))
+    native: dict[str, Any] = json.loads(_text("transformers_native.json"))
+    return native
 
 
 @cache
@@ -59,19 +71,21 @@ def vllm_aliases() -> dict[str, str]:
     return out
 
 
+@cache
 def vllm_release_for(version: str | None) -> str | None:
     """The newest known release at or before `version` (flags only change at releases we know of)."""
-    known = list(vllm_flags()["versions"])
-    known.sort(key=version_key)
+    known: list[str] = list(vllm_flags()["versions"])
+    known.sort(key=lambda k: version_key(k) or (0, 0, 0))  # every release the table names parses
     if version is None:
         return None
     key = version_key(version)
     if key is None:
         return None
-    at_or_before = [k for k in known if version_key(k) <= key]
+    at_or_before = [k for k in known if (version_key(k) or (0, 0, 0)) <= key]
     return at_or_before[-1] if at_or_before else known[0]
 
 
+@cache
 def version_key(text: str) -> tuple[int, int, int] | None:
     import re
 
@@ -80,12 +94,13 @@ def version_key(text: str) -> tuple[int, int, int] | None:
 
 
 @cache
-def gated_models() -> list:
+def gated_models() -> list[dict[str, Any]]:
     """Hub repositories gated behind a licence (gated_models.yaml, each with its sources)."""
-    return load_yaml(_text("gated_models.yaml"))
+    rows: list[dict[str, Any]] = load_yaml(_text("gated_models.yaml"))
+    return rows
 
 
-def gated(repo_id: str | None) -> dict | None:
+def gated(repo_id: str | None) -> dict[str, Any] | None:
     """The gated_models.yaml entry that covers `repo_id` (a Hub id, compared case-insensitively), or None."""
     if not repo_id or repo_id.startswith(("/", ".")) or "://" in repo_id:
         return None
@@ -95,11 +110,13 @@ def gated(repo_id: str | None) -> dict | None:
 
 
 @cache
-def engine_flags() -> dict:
+def engine_flags() -> dict[str, Any]:
     """Flags per release of the engines other than vLLM (tools/gen_engine_flags.py, from their packages)."""
-    return json.loads(_text("engine_flags.json"))
+    flags: dict[str, Any] = json.loads(_text("engine_flags.json"))
+    return flags
 
 
+@cache
 def flag_release(engine: str, version: str | None) -> str | None:
     """The newest release of `engine` in engine_flags.json at or before `version`; None when unpinned,
     unreadable or older than every release read (then no one release's flags are certain)."""
@@ -112,13 +129,14 @@ def flag_release(engine: str, version: str | None) -> str | None:
 
 
 @cache
-def memory() -> dict:
-    return load_yaml(_text("memory.yaml"))
+def memory() -> dict[str, Any]:
+    return _table("memory.yaml")
 
 
-def memory_profile(version: str | None) -> dict:
+@cache
+def memory_profile(version: str | None) -> dict[str, Any]:
     """The memory.yaml entry of vLLM's release at or before `version`; the newest when unpinned or unreadable."""
-    rows = memory()["vllm"]
+    rows: list[dict[str, Any]] = memory()["vllm"]
     key = version_key(version) if version else None
     if key is None:
         return rows[-1]
@@ -127,11 +145,12 @@ def memory_profile(version: str | None) -> dict:
 
 
 @cache
-def mig_profiles() -> dict:
+def mig_profiles() -> dict[str, Any]:
     """GPU -> the MIG profiles it offers (mig_profiles.yaml, from NVIDIA's MIG user guide)."""
-    return load_yaml(_text("mig_profiles.yaml"))
+    return _table("mig_profiles.yaml")
 
 
-def gpu_prices() -> dict:
+@cache
+def gpu_prices() -> dict[str, Any]:
     """USD per GPU-hour by GPU, cloud and region class (gpu_prices.yaml, generated by tools/gen_prices.py)."""
-    return load_yaml(_text("gpu_prices.yaml"))
+    return _table("gpu_prices.yaml")

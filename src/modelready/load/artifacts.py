@@ -6,6 +6,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .yamlsrc import YamlError, YMap, load_one
 
@@ -19,7 +20,7 @@ class ArtifactProblem(Exception):
 @dataclass
 class ModelCard:
     file: str
-    metadata: dict  # YAML front matter; {} when the card has none
+    metadata: dict[str, Any]  # YAML front matter; {} when the card has none
     metadata_line: int
     body: str
 
@@ -45,8 +46,8 @@ class ModelConfig:
     """A Hugging Face config.json: what the model is, for KV-cache and context arithmetic."""
 
     file: str
-    data: dict
-    quantize_config: dict | None = None  # a GPTQ checkpoint's quantize_config.json beside it
+    data: dict[str, Any]
+    quantize_config: dict[str, Any] | None = None  # a GPTQ checkpoint's quantize_config.json beside it
     weights_total: int | None = None  # model.safetensors.index.json beside it: metadata.total_size, the stored bytes
     tensor_names: tuple[str, ...] = ()  # and its weight_map's tensor names
 
@@ -81,7 +82,7 @@ SHAPES = {**dict.fromkeys(("num_hidden_layers", "n_layer", "num_layers"), 10_000
           "head_dim": 100_000, "intermediate_size": 10_000_000, "vocab_size": 100_000_000, "max_position_embeddings": 10**12}
 
 
-def shape_problems(data: dict, text: str = "") -> list[tuple[str, int]]:
+def shape_problems(data: dict[str, Any], text: str = "") -> list[tuple[str, int]]:
     """(message, line) for each shape of a config.json (and its text_config) that is not a positive integer in
     range; the line is found in `text`, the file as written (0 when not)."""
     out = []

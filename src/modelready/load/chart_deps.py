@@ -10,6 +10,8 @@ Bounds: paths never leave the repository, symlinks are not followed, depth and s
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 import shutil
 import tempfile
@@ -39,7 +41,7 @@ class Assembled:
             shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def dependencies(chart_dir: Path) -> list[dict]:
+def dependencies(chart_dir: Path) -> list[dict[str, Any]]:
     try:
         meta = load_one(read_text_inside(chart_dir / "Chart.yaml", chart_dir))
     except (OSError, UnicodeDecodeError, YamlError):
@@ -77,7 +79,7 @@ def assemble(chart_dir: Path, root: Path, sets: list[list[str]] | None = None) -
 
 
 def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, budget: list[int], depth: int,
-           values: list[tuple[str, dict]] | None = None) -> None:
+           values: list[tuple[str, dict[str, Any]]] | None = None) -> None:
     """`values`: the top chart's values sets (conditions of its own dependencies are read in each); below it,
     a child's dependencies are read in the child's defaults."""
     for dep in dependencies(src):
@@ -110,10 +112,10 @@ def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, bud
         _place(where, dest, f"{prefix}/charts/{_chart_name(where) or name}", root, out, budget, depth + 1)
 
 
-def _values(chart_dir: Path, sets: list[list[str]], root: Path) -> list[tuple[str, dict]]:
+def _values(chart_dir: Path, sets: list[list[str]], root: Path) -> list[tuple[str, dict[str, Any]]]:
     """(label, the chart's defaults with the set's files merged over them) for each values set; a file outside
     the repository is not read (the render says so)."""
-    def read(path: Path) -> dict:
+    def read(path: Path) -> dict[str, Any]:
         try:
             data = load_one(read_text_inside(path, (root.resolve(),)))
         except (OSError, UnicodeDecodeError, YamlError):
@@ -129,13 +131,13 @@ def _values(chart_dir: Path, sets: list[list[str]], root: Path) -> list[tuple[st
     return out
 
 
-def _enabled_in(dep: dict, values: list[tuple[str, dict]]) -> list[str]:
+def _enabled_in(dep: dict[str, Any], values: list[tuple[str, dict[str, Any]]]) -> list[str]:
     """The values sets in which Helm renders the dependency: its first resolvable `condition` path decides;
     without one, `tags` (enabled when any listed tag is true, disabled when all are false); else enabled."""
     return [label for label, v in values if _enabled(dep, v)]
 
 
-def _enabled(dep: dict, values: dict) -> bool:
+def _enabled(dep: dict[str, Any], values: dict[str, Any]) -> bool:
     for cond in str(dep.get("condition") or "").split(","):
         node: object = values
         for key in cond.strip().split("."):
@@ -147,7 +149,7 @@ def _enabled(dep: dict, values: dict) -> bool:
     return any(chosen) if chosen else True
 
 
-def _remote(dep: dict) -> str:
+def _remote(dep: dict[str, Any]) -> str:
     return (f"dependency {dep['name']} ({dep.get('repository') or 'no repository'}) is not vendored in charts/ and is "
             "not fetched (no network): its templates are not rendered")
 

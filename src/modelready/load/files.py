@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .. import isolate
 from ..discover import Discovered, read_inside, read_text_inside, rel
@@ -11,7 +11,7 @@ from ..findings import FileRecord, Finding, Loc, Severity
 from .artifacts import (ArtifactProblem, ModelConfig, ModelSpecDoc, is_model_config, is_modelspec, load_dockerfile, load_json,
                         load_model_card, shape_problems, weight_index)
 from .k8s import LoadProblem, objects_from_docs
-from .yamlsrc import YamlError, load_all
+from .yamlsrc import YamlError, YMap, load_all
 
 if TYPE_CHECKING:
     from . import Loaded
@@ -47,7 +47,7 @@ def _read(path: Path, rec: FileRecord, root: Path) -> str | None:
     except OSError as e:
         rec.status, rec.reason = "skipped", f"cannot be read: {e.strerror}"
         return None
-    codec = next((c for bom, c in _BOMS if raw.startswith(bom)), None)
+    codec = codec_of(raw)
     if codec is None and b"\0" in raw[:8192]:
         rec.status, rec.reason = "skipped", "binary file"
         return None
@@ -66,6 +66,19 @@ def _read(path: Path, rec: FileRecord, root: Path) -> str | None:
 _BOMS = ((b"\xff\xfe\0\0", "utf-32"), (b"\0\0\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
+def codec_of(raw: bytes) -> str | None:
+    """The codec a byte order mark names (UTF-16, UTF-32), or None (UTF-8 is read with or without its mark)."""
+    return next((c for bom, c in _BOMS if raw.startswith(bom)), None)
+
+
+def sniff(raw: bytes) -> str:
+    """The start of a file as text, decoded as the loader decodes it (a pull request's scope reads it so)."""
+    codec = codec_of(raw)
+    if codec is not None:
+        raw = raw[: len(raw) - len(raw) % 4]  # whole code units
+    return raw.decode(codec or "utf-8-sig", errors="replace")
+
+
 def _yaml(text: str, path: Path, rec: FileRecord, out: Loaded, what: str = "YAML") -> None:
     duplicates: list[tuple[str, int, int, bool]] = []
     try:
@@ -75,7 +88,7 @@ def _yaml(text: str, path: Path, rec: FileRecord, out: Loaded, what: str = "YAML
     specs = [d for d, _ in docs if is_modelspec(d)]
     if specs:
         rec.kind = "modelspec"
-        out.specs += [ModelSpecDoc(rec.path, d) for d in specs]
+        out.specs += [ModelSpecDoc(rec.path, cast(YMap, d)) for d in specs]  # load_all reads a mapping as a YMap
     objects, _other = objects_from_docs(docs, rec.path)
     objects = [o for o in objects if not is_modelspec(o.body)]
     rec.objects = len(objects)

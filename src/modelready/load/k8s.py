@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 from ..findings import Loc
 from . import openshift
@@ -22,7 +22,7 @@ class K8sObject:
     # Maps a line of the text the body was parsed from to a Loc in the repository (Helm: template lines).
     locator: Callable[[int], Loc] | None = None
     hook: str = ""
-    problems: list = field(default_factory=list)  # (message, Loc): fields of the wrong type, found by normalize
+    problems: list[Any] = field(default_factory=list)  # (message, Loc): fields of the wrong type, found by normalize
 
     @property
     def ref(self) -> str:
@@ -39,13 +39,13 @@ class K8sObject:
         return self.locator(line) if self.locator else Loc(self.file, line)
 
     @property
-    def annotations(self) -> dict:
+    def annotations(self) -> dict[str, Any]:
         meta = self.body.get("metadata")
         ann = meta.get("annotations") if isinstance(meta, dict) else None
         return ann if isinstance(ann, dict) else {}
 
     @property
-    def labels(self) -> dict:
+    def labels(self) -> dict[str, Any]:
         meta = self.body.get("metadata")
         lab = meta.get("labels") if isinstance(meta, dict) else None
         return lab if isinstance(lab, dict) else {}
@@ -74,7 +74,7 @@ def parse_objects(text: str, file: str, origin: str = "", locator: Callable[[int
     return objects_from_docs(docs, file, origin, locator)
 
 
-def objects_from_docs(docs: list, file: str, origin: str = "", locator: Callable[[int], Loc] | None = None) -> tuple[list[K8sObject], int]:
+def objects_from_docs(docs: list[Any], file: str, origin: str = "", locator: Callable[[int], Loc] | None = None) -> tuple[list[K8sObject], int]:
     """The Kubernetes objects among already-parsed documents (see parse_objects)."""
     objects, other = [], 0
     for doc, _line in docs:
@@ -83,8 +83,8 @@ def objects_from_docs(docs: list, file: str, origin: str = "", locator: Callable
                 if item is not None:
                     other += 1
                 continue
-            meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
-            ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+            meta = m if isinstance(m := item.get("metadata"), dict) else {}
+            ann = a if isinstance(a := meta.get("annotations"), dict) else {}
             objects.append(
                 K8sObject(
                     api_version=item["apiVersion"],
@@ -101,7 +101,7 @@ def objects_from_docs(docs: list, file: str, origin: str = "", locator: Callable
     return objects, other
 
 
-def _flatten(doc: object):
+def _flatten(doc: object) -> Iterator[Any]:
     """A `kind: List` holds its objects under items; anything else is itself."""
     if isinstance(doc, YMap) and doc.get("kind") == "List" and isinstance(doc.get("items"), list):
         yield from doc["items"]

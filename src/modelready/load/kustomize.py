@@ -20,7 +20,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..discover import Discovered, Refused, inside, read_text_inside, refuse, rel
 from ..findings import FileRecord, Loc
@@ -28,7 +28,7 @@ from .budget import Budget
 from .charts import not_analysed
 from .files import unreadable
 from .k8s import K8sObject, parse_objects
-from .yamlsrc import YamlError, YList, YMap, load_one
+from .yamlsrc import YamlError, YList, YMap, load_all, load_one
 
 if TYPE_CHECKING:
     from . import Loaded
@@ -41,10 +41,17 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 _KLOG = re.compile(r"^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] (\"command failed\" err=)?<?", re.M)
 
 
+def _patch_ids(out: Loaded, patches: set[Path]) -> set[int]:
+    """The plain objects that are an overlay's patch files (not workloads of their own)."""
+    if not patches:
+        return set()
+    return {id(o) for o in out.objects if not o.origin and (out.root / o.file).resolve() in patches}
+
+
 def load(found: Discovered, out: Loaded, budget: Budget) -> None:
     kubectl = shutil.which("kubectl")
     patches = set().union(*(patch_files(k, out.root) for k in found.kustomizations)) if found.kustomizations else set()
-    patch_ids = {id(o) for o in out.objects if (out.root / o.file).resolve() in patches and not o.origin}
+    patch_ids = _patch_ids(out, patches)
     covered = set(patch_ids)
     if not kubectl:
         for kdir in found.kustomizations:
@@ -165,7 +172,7 @@ def confine(kdir: Path, root: Path) -> list[str]:
     fetch. Empty when everything it names is a local file or folder inside the repository."""
     root = root.resolve()
     out: list[str] = []
-    todo, seen = [kdir], set()
+    todo, seen = [kdir], set[Path]()
     while todo and len(seen) < MAX_OVERLAYS:
         here = todo.pop()
         if here in seen:
@@ -188,7 +195,7 @@ def confine(kdir: Path, root: Path) -> list[str]:
     return out
 
 
-def _config_or_refusal(kdir: Path, root: Path, out: list[str]) -> dict | None:
+def _config_or_refusal(kdir: Path, root: Path, out: list[str]) -> dict[str, Any] | None:
     for n in NAMES:
         path = kdir / n
         if not os.path.lexists(path):
@@ -201,7 +208,7 @@ def _config_or_refusal(kdir: Path, root: Path, out: list[str]) -> dict | None:
     return None  # a plain folder of resources
 
 
-def _references(k: dict) -> list[str]:
+def _references(k: dict[str, Any]) -> list[str]:
     refs: list[str] = []
     for key in _PATH_LISTS:
         refs += [v for v in _list(k.get(key)) if isinstance(v, str) and "\n" not in v]
@@ -218,7 +225,7 @@ def _references(k: dict) -> list[str]:
     return refs
 
 
-def _list(v) -> list:
+def _list(v: object) -> list[Any]:
     return list(v) if isinstance(v, list) else []
 
 
@@ -242,7 +249,7 @@ def _file_name(kdir: Path) -> str:
     return next((n for n in NAMES if os.path.lexists(kdir / n)), NAMES[0])
 
 
-def config(kdir: Path, root: Path | None = None) -> dict:
+def config(kdir: Path, root: Path | None = None) -> dict[str, Any]:
     for n in NAMES:
         try:
             data = load_one(read_text_inside(kdir / n, root or kdir))
@@ -283,6 +290,7 @@ def reconcile(rendered: list[K8sObject], raw: list[K8sObject], kdir: Path, root:
             if _resolved(root, o.file).startswith(under):
                 index.setdefault((o.kind, o.name), o)
     covered = set()
+    patches = _patches(kdir, root)
     for o in rendered:
         name = o.name
         if prefix and name.startswith(prefix):
@@ -295,8 +303,130 @@ def reconcile(rendered: list[K8sObject], raw: list[K8sObject], kdir: Path, root:
         covered.add(id(src))
         lines: dict[int, int] = {}
         _pair(o.body, src.body, lines, src.body.line)
-        o.locator = _locator(src.file, lines)
+        patched: dict[int, Loc] = {}
+        for file, target, patch in patches:
+            try:
+                if _targets(target, patch, o.kind, name):
+                    _pair_patch(o.body, src.body, patch, file, patched)
+            except (AttributeError, TypeError, ValueError, IndexError, KeyError, RecursionError):
+                continue  # a patch shape not followed here: its keys keep the base's lines
+        o.locator = _locator(src.file, lines, patched)
     return covered
+
+
+def _patches(kdir: Path, root: Path) -> list[tuple[str, dict[str, Any], object]]:
+    """(repository path, target, parsed patch) of each patch file the overlay and its Components apply: strategic merge
+    patches (a map) and JSON 6902 ones (a list of operations). An inline patch has no file to point at: left out."""
+    out: list[tuple[str, dict[str, Any], object]] = []
+    for where in (kdir, *sorted(components(kdir, root))):
+        k = config(where, root)
+        entries = [e if isinstance(e, dict) else {"path": e} for key in ("patchesStrategicMerge", "patches", "patchesJson6902")
+                   for e in _list(k.get(key))]
+        for e in entries:
+            path = e.get("path")
+            if not isinstance(path, str) or "\n" in path or "://" in path:
+                continue
+            try:
+                docs = load_all(read_text_inside(where / path, root))
+            except (OSError, UnicodeDecodeError, YamlError, Refused):
+                continue
+            target = e.get("target")
+            out += [(rel(where / path, root), target if isinstance(target, dict) else {}, doc) for doc, _line in docs
+                    if isinstance(doc, (YMap, YList))]
+    return out
+
+
+def _targets(target: dict[str, Any], patch: object, kind: str, name: str) -> bool:
+    """Whether a patch applies to the source object `kind`/`name`: its target's kind and name (a regex, as kustomize
+    reads it), else the strategic merge patch's own kind and name."""
+    if target:
+        try:
+            named = not target.get("name") or re.fullmatch(str(target["name"]), name) is not None
+        except re.error:
+            named = False
+        return named and (not target.get("kind") or str(target["kind"]) == kind) and bool(target.get("name") or target.get("kind"))
+    if not isinstance(patch, YMap) or not isinstance(patch.get("metadata"), dict):
+        return False
+    return str(patch.get("kind")) == kind and str(patch["metadata"].get("name")) == name
+
+
+def _pair_patch(out: object, base: object, patch: object, file: str, patched: dict[int, Loc]) -> None:
+    """Rendered line -> the patch's line for each key the patch writes: a value it changes, or a key the base lacks.
+    A strategic merge patch's list items pair with the rendered ones by `name` (containers, env, volumes)."""
+    if isinstance(patch, YList) and isinstance(out, YMap) and all(isinstance(op, YMap) and "op" in op for op in patch):
+        _pair_ops(out, patch, file, patched)
+    elif isinstance(out, YMap) and isinstance(patch, YMap):
+        for key, val in patch.items():
+            if key in out:
+                _pair_key(out, base if isinstance(base, YMap) else None, patch, key, file, patched)
+    elif isinstance(out, YList) and isinstance(patch, YList):
+        _pair_items(out, base, patch, file, patched)
+
+
+def _pair_items(out: YList, base: object, patch: YList, file: str, patched: dict[int, Loc]) -> None:
+    for j, item in enumerate(patch):
+        i = _same_item(out, item)
+        if i is None:
+            continue
+        b = _same_item(base, item)
+        if b is None:  # an item the patch adds
+            patched.setdefault(_at(out, i), Loc(file, _at(patch, j) or patch.line))
+        _pair_patch(out[i], base[b] if b is not None else None, item, file, patched)  # type: ignore[index]
+
+
+def _pair_key(out: YMap, base: YMap | None, patch: YMap, key: object, file: str, patched: dict[int, Loc]) -> None:
+    val = patch[key]
+    # what the patch only restates (kind, metadata.name, a container's name) stays the base's
+    if base is None or key not in base or not isinstance(val, (YMap, YList)) and base[key] != val:
+        patched.setdefault(out.lines.get(key, 0), Loc(file, patch.lines.get(key, patch.line)))
+    _pair_patch(out[key], base.get(key) if base is not None else None, val, file, patched)
+
+
+def _pair_ops(out: YMap, ops: YList, file: str, patched: dict[int, Loc]) -> None:
+    """JSON 6902: the key at each operation's path is the operation's, and what its value holds is the value's."""
+    for op in ops:
+        node, key = _pointer(out, str(op.get("path") or ""))
+        if node is None:
+            continue
+        patched.setdefault(_at(node, key), Loc(file, op.line))
+        if "value" in op and isinstance(node, YMap):
+            _pair_patch(node.get(key), None, op["value"], file, patched)
+
+
+def _at(node: YMap | YList, key: object) -> int:
+    """The line of a map's key or a list's item (YList keeps a list of lines, YMap a map)."""
+    if isinstance(node, YList):
+        return node.lines[key] if isinstance(key, int) and 0 <= key < len(node.lines) else 0
+    return int(node.lines.get(key, 0))
+
+
+def _same_item(items: object, item: object) -> int | None:
+    name = item.get("name") if isinstance(item, YMap) else None
+    if not isinstance(items, YList) or name is None:
+        return None
+    return next((i for i, x in enumerate(items) if isinstance(x, YMap) and x.get("name") == name), None)
+
+
+def _pointer(obj: YMap, path: str) -> tuple[YMap | YList | None, object]:
+    """The container of the key a JSON pointer names, and the key (an index in a list; `-`, the end, its last item)."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in path.lstrip("/").split("/")] if path else []
+    node: object = obj
+    for part in parts[:-1]:
+        node = _child(node, part)
+    if not parts or not isinstance(node, (YMap, YList)):
+        return None, None
+    key: object = parts[-1]
+    if isinstance(node, YList):
+        key = len(node) - 1 if key == "-" else int(str(key)) if str(key).isdigit() else -1
+    return (node, key) if _child(node, key) is not None else (None, None)
+
+
+def _child(node: object, part: object) -> object:
+    if isinstance(node, YMap):
+        return node.get(part)
+    if isinstance(node, YList) and str(part).isdigit() and 0 <= int(str(part)) < len(node):
+        return node[int(str(part))]
+    return None
 
 
 def _pair(out: object, src: object, lines: dict[int, int], parent: int) -> None:
@@ -310,17 +440,21 @@ def _pair(out: object, src: object, lines: dict[int, int], parent: int) -> None:
             lines.setdefault(out.lines.get(key, 0), sline)
             _pair(val, s, lines, sline)
     elif isinstance(out, YList):
-        here = src.line if isinstance(src, YList) else parent
-        for i, val in enumerate(out):
-            ok = isinstance(src, YList) and i < len(src)
-            sline = src.lines[i] if ok else here
-            lines.setdefault(out.lines[i], sline)
-            _pair(val, src[i] if ok else None, lines, sline)
+        _pair_list(out, src if isinstance(src, YList) else None, lines, parent)
 
 
-def _locator(file: str, lines: dict[int, int]):
+def _pair_list(out: YList, src: YList | None, lines: dict[int, int], parent: int) -> None:
+    here = src.line if src is not None else parent
+    for i, val in enumerate(out):
+        ok = src is not None and i < len(src)
+        sline = src.lines[i] if src is not None and ok else here
+        lines.setdefault(out.lines[i], sline)
+        _pair(val, src[i] if src is not None and ok else None, lines, sline)
+
+
+def _locator(file: str, lines: dict[int, int], patched: dict[int, Loc] | None = None) -> Callable[[int], Loc]:
     def locate(line: int) -> Loc:
-        return Loc(file, lines.get(line, 0))
+        return (patched or {}).get(line) or Loc(file, lines.get(line, 0))
     return locate
 # An object no source file holds (a generator's ConfigMap, a remote base's) is located at the kustomization
 # itself, without a line: the rendered stream's line numbers mean nothing in the repository.

@@ -9,6 +9,7 @@ Lines are kept: the wrapped objects are the same mappings, rebuilt with substitu
 from __future__ import annotations
 
 import re
+from typing import Any, TypeGuard
 
 from .yamlsrc import YList, YMap
 
@@ -16,21 +17,21 @@ _PARAM = re.compile(r"\$\{\{?([A-Za-z0-9_]+)\}?\}")
 _WHOLE = re.compile(r"^\$\{\{([A-Za-z0-9_]+)\}\}$")
 
 
-def is_template(doc: object) -> bool:
+def is_template(doc: object) -> TypeGuard[YMap]:
     return (isinstance(doc, YMap) and doc.get("kind") == "Template" and isinstance(doc.get("objects"), list)
             and str(doc.get("apiVersion", "")).split("/")[0] in ("template.openshift.io", "v1"))
 
 
-def unwrap(doc: YMap) -> list:
+def unwrap(doc: YMap) -> list[Any]:
     """The template's objects with parameter defaults substituted."""
-    values = {}
+    values: dict[str, str] = {}
     for p in doc.get("parameters") or []:
         if isinstance(p, dict) and p.get("name") and p.get("value") is not None:
             values[str(p["name"])] = str(p["value"])
     return [_subst(o, values, 0) for o in doc["objects"]]
 
 
-def _subst(node, values: dict, depth: int):
+def _subst(node: Any, values: dict[str, str], depth: int) -> Any:
     if depth > 64:
         return node
     if isinstance(node, YMap):
@@ -38,9 +39,9 @@ def _subst(node, values: dict, depth: int):
         out.line, out.lines = node.line, node.lines
         return out
     if isinstance(node, YList):
-        out = YList(_subst(v, values, depth + 1) for v in node)
-        out.line, out.lines = node.line, node.lines
-        return out
+        items = YList(_subst(v, values, depth + 1) for v in node)
+        items.line, items.lines = node.line, node.lines
+        return items
     if isinstance(node, str) and "${" in node:
         whole = _WHOLE.match(node)
         if whole and whole.group(1) in values:

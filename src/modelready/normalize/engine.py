@@ -316,6 +316,14 @@ def expand_prefix(flag: str, known: set[str], ordered: list[str] | None = None) 
     return matches[0] if len(matches) == 1 else flag
 
 
+def _flag_name(flag: str, spec: dict[str, Any], known: set[str] | None, ordered: list[str]) -> str:
+    if flag.startswith("--") and not spec.get("literal_flags"):
+        flag = "--" + flag[2:].replace("_", "-")  # vLLM and SGLang accept underscores
+        if known:
+            flag = expand_prefix(flag, known, ordered)
+    return flag
+
+
 def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: set[str] | None = None) -> None:
     aliases = data.vllm_aliases() if spec.get("flag_table") == "vllm" else {}
     ordered = sorted(known) if known else []
@@ -328,11 +336,7 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: 
             break  # the engine's command ends here
         if word.startswith("-") and len(word) > 1 and not _is_number(word):
             flag, eq, val = word.partition("=")
-            flag = aliases.get(flag, flag)
-            if flag.startswith("--") and not spec.get("literal_flags"):
-                flag = "--" + flag[2:].replace("_", "-")  # vLLM and SGLang accept underscores
-                if known:
-                    flag = expand_prefix(flag, known, ordered)
+            flag = _flag_name(aliases.get(flag, flag), spec, known, ordered)
             loc = tok.loc
             if eq:
                 value: object = val

@@ -75,12 +75,54 @@ def link(deployments: list[Deployment], objects: list[K8sObject], guard: Guard |
     `guard(deployment)` gives a context in which one deployment's linking may fail alone.
     """
     scopes: dict[tuple[str, str], _Index] = {}
+    volumes: dict[tuple[str, str, str, str], K8sObject] = {}  # (scope, kind, namespace or "" when cluster-wide, name)
     for pos, o in enumerate(objects):
+        if o.kind in _STORAGE:
+            volumes.setdefault((_scope(o.origin), o.kind, o.namespace if o.kind == "PersistentVolumeClaim" else "", o.name), o)
+            ref = _spec(o).get("claimRef")
+            if o.kind == "PersistentVolume" and isinstance(ref, dict) and ref.get("name"):  # a static volume made for one claim
+                volumes.setdefault((_scope(o.origin), "claimRef", str(ref.get("namespace") or "default"), str(ref["name"])), o)
         _index(scopes.setdefault((_scope(o.origin), o.namespace), _Index()), pos, o)
     empty = _Index()
     for d in deployments:
         with (guard(d) if guard else nullcontext()):
             _link_one(d, scopes.get((_scope(d.origin), d.namespace), empty))
+            d.storage += _storage(d, lambda kind, ns, name: volumes.get((_scope(d.origin), kind, ns, name)))
+
+
+_STORAGE = ("PersistentVolumeClaim", "PersistentVolume", "StorageClass")
+
+
+def _storage(d: Deployment, find: Callable[[str, str, str], K8sObject | None]) -> list[Related]:
+    """The claims d's pods mount (a pvc:// model URI too), the volumes bound to them, the classes they name: each once."""
+    claims = {v.claim for pod in d.pods for v in pod.volumes.values() if v.claim}
+    if (d.model.uri or "").startswith("pvc://"):
+        claims.add(str(d.model.uri).removeprefix("pvc://").split("/", 1)[0])
+    out: dict[tuple[str, str], Related] = {}
+    for claim in sorted(claims):
+        for o in _claimed(find, d.namespace, claim):
+            if (o.kind, o.name) not in out and _beside(o, d):
+                out[(o.kind, o.name)] = _stored(o, claim)
+    return list(out.values())
+
+
+def _claimed(find: Callable[[str, str, str], K8sObject | None], namespace: str, claim: str) -> list[K8sObject]:
+    """The claim, the PersistentVolume bound to it (its volumeName, or a volume whose claimRef names it), their classes."""
+    pvc = find("PersistentVolumeClaim", namespace, claim)
+    pv = find("PersistentVolume", "", str(_spec(pvc).get("volumeName") or "")) if pvc is not None else None
+    pv = pv or find("claimRef", namespace, claim)
+    found = [o for o in (pvc, pv) if o is not None]
+    return found + [sc for o in found if (sc := find("StorageClass", "", str(_spec(o).get("storageClassName") or ""))) is not None]
+
+
+def _stored(o: K8sObject, claim: str) -> Related:
+    host = _spec(o).get("hostPath") if o.kind == "PersistentVolume" else None
+    return Related(o.kind, o.name, o.loc("metadata", "name"), claim=claim, host_path=str(host.get("path") or "") if isinstance(host, dict) else "")
+
+
+def _beside(o: K8sObject, d: Deployment) -> bool:
+    """The same render, or the same folder of plain files: an examples repository reuses claim names across folders."""
+    return "@" in d.origin or o.file.rpartition("/")[0] == d.loc.file.rpartition("/")[0]
 
 
 def _spec(o: K8sObject) -> dict[str, Any]:

@@ -197,6 +197,7 @@ class Volume:
     medium: str | None
     size_limit: str | None
     loc: Loc
+    claim: str | None = None  # a persistentVolumeClaim volume's claimName
 
 
 @dataclass
@@ -325,6 +326,8 @@ class Related:
     public: bool = False  # a Service on a public load balancer (no source ranges, no internal-LB annotation)
     exposure: str = ""  # how it reaches outside the cluster ("a public LoadBalancer", "a NodePort ...", "an Ingress")
     scrapes: tuple[int | str, ...] = ()  # a metrics scraper's pod ports, number or container port name
+    host_path: str = ""  # a PersistentVolume on one node's disk: its hostPath
+    claim: str = ""  # a PersistentVolume or StorageClass: the claim (a pod's volume claimName) it is there for
 
 
 @dataclass
@@ -356,6 +359,8 @@ class Deployment:
     # the pods' own engine arguments may name another
     claimed_model: Value | None = None
     secrets: list[Related] = field(default_factory=list)  # Secrets the containers read (env secretKeyRef, envFrom)
+    # the PersistentVolumeClaims its pods mount, the PersistentVolumes bound to them, the StorageClasses they name
+    storage: list[Related] = field(default_factory=list)
     declared_loading: str | None = None  # a ModelSpec's model.loading for it: runtime-pull, baked-image, storage-mount
     injected_probes: str | None = None  # why an operator adds probes the files do not spell out (KubeRay)
     pod_labels: dict[str, str] = field(default_factory=dict)

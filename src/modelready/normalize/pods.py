@@ -60,7 +60,8 @@ def read_volumes(obj: K8sObject, spec: YMap, where: str) -> dict[str, Volume]:
             continue
         vkind = next((k for k in v if k != "name"), "unknown")
         src = m(v.get(vkind))
-        vols[str(v.get("name"))] = Volume(str(v.get("name")), vkind, src.get("medium"), src.get("sizeLimit"), obj.loc(i, at=volumes))
+        claim = str(src["claimName"]) if vkind == "persistentVolumeClaim" and src.get("claimName") else None
+        vols[str(v.get("name"))] = Volume(str(v.get("name")), vkind, src.get("medium"), src.get("sizeLimit"), obj.loc(i, at=volumes), claim)
     return vols
 
 

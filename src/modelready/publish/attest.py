@@ -4,9 +4,11 @@ record lives in the comment itself, so every later run carries it forward."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any
 
-import re
+from ..report.document import ItemEntry, Report
 
 from ..report.marks import ATTEST_LINE as LINE, BY, attest_mark, attested_by
 
@@ -28,12 +30,43 @@ def attested(body: str) -> dict[str, str]:
     return out
 
 
-def apply(doc: dict[str, Any], ticks: dict[str, str]) -> None:
+def apply(doc: Report, ticks: dict[str, str], partial: dict[str, dict[str, Any]] | None = None) -> Report:
     """Carry attestations into a new report: an attested item that still awaits a person is passed,
-    with who and when as its evidence."""
-    for item in doc["catalog"]["items"]:
-        if item["id"] in ticks and item["status"] == "awaiting":
-            item["status"], item["evidence"], item["why"] = "passed", [ticks[item["id"]]], ticks[item["id"]]
+    with who and when as its evidence; one attested for some of the deployments only still awaits, and
+    says for which it holds (`partial`)."""
+    partial = partial or {}
+
+    def carried(i: ItemEntry) -> ItemEntry:
+        if i.status != "awaiting":
+            return i
+        if i.id in ticks:
+            return replace(i, status="passed", evidence=(ticks[i.id],), why=ticks[i.id])
+        return replace(i, partial=partial[i.id]) if i.id in partial else i
+
+    return replace(doc, catalog=replace(doc.catalog, items=tuple(carried(i) for i in doc.catalog.items)))
+
+
+def holding(stored: dict[str, Any], subjects: dict[str, str]) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, dict[str, Any]]]:
+    """The stored attestations ({item: {by, at, covers: {subject: digest}}}) against what the pull request's
+    scope holds now (`subjects`: app.coverage): each kept for the subjects whose digest is unchanged, dropped
+    where none is left. (kept, full: item -> 'attested by ...' where every subject is covered, partial:
+    item -> {by, at, covers, missing}: the subjects it still covers and those awaiting a person)."""
+    kept: dict[str, dict[str, Any]] = {}
+    full: dict[str, str] = {}
+    partial: dict[str, dict[str, Any]] = {}
+    for item, rec in stored.items():
+        if not (isinstance(rec, dict) and rec.get("by") and rec.get("at") and isinstance(rec.get("covers"), dict)):
+            continue
+        covers = {s: d for s, d in rec["covers"].items() if subjects.get(s) == d}
+        if subjects and not covers:
+            continue
+        kept[item] = {**rec, "covers": covers}
+        missing = sorted(set(subjects) - set(covers))
+        if not missing:
+            full[item] = attested_by(rec["by"], rec["at"])
+        else:
+            partial[item] = {"by": rec["by"], "at": rec["at"], "covers": sorted(covers), "missing": missing}
+    return kept, full, partial
 
 
 def reconcile(old: str, new: str, login: str, permission: str, now: str, attestable: set[str] | None = None) -> tuple[str, list[str], list[str]]:
@@ -58,18 +91,14 @@ def reconcile(old: str, new: str, login: str, permission: str, now: str, attesta
     return LINE.sub(fix, new), accepted, reverted
 
 
-def records(stored: dict) -> dict[str, str]:
-    """Stored attestations ({item: {by, at}}) as the comment shows them: item -> 'attested by @login on <time>'."""
-    return {k: f"attested by @{v['by']} on {v['at']}" for k, v in stored.items() if isinstance(v, dict) and v.get("by") and v.get("at")}
-
-
-def settle(current: str, before: str, after: str, stored: dict, login: str, allowed: str | None, now: str, files: str,
-           attestable: set[str]) -> tuple[str, dict, list[str], list[str]]:
-    """Reconcile from stored state: `stored` ({item: {by, at, files}}) is what the bot recorded so far (in its own
+def settle(current: str, before: str, after: str, stored: dict[str, Any], login: str, allowed: str | None, now: str,
+           covers: dict[str, str], attestable: set[str]) -> tuple[str, dict[str, Any], list[str], list[str]]:
+    """Reconcile from stored state: `stored` ({item: {by, at, covers}}) is what the bot recorded so far (in its own
     check runs, not in the comment); this event's own edit (`before` -> `after`) is `login`'s ticks and unticks;
-    `allowed` is None when `login` may attest, else why not. The comment (`current`, as it reads now) is
-    rendered from the result: a recorded item ticked with who and when, a refused tick reverted with why, a
-    tick someone else made since (whose own event comes) left as it is. (body, stored, accepted, reverted)."""
+    `allowed` is None when `login` may attest, else why not; a tick attests every subject the comment's run
+    had in scope (`covers`: app.coverage, each deployment named with its digest). The comment (`current`, as it reads now) is
+    rendered from the result: a recorded item ticked with who and when, a refused tick reverted with why, any
+    other unrecorded tick shown unticked (its run was dropped, or is still to come and records it). (body, stored, accepted, reverted)."""
     was, now_ = state(before), state(after)
     mine = {i for i, (t, _) in now_.items() if t and not was.get(i, (False, ""))[0]}
     undone = {i for i, (t, _) in now_.items() if not t and was.get(i, (False, ""))[0]}
@@ -78,14 +107,14 @@ def settle(current: str, before: str, after: str, stored: dict, login: str, allo
         if allowed is not None or item not in attestable:
             reverted.append(item)
         elif item in mine:
-            out[item] = {"by": login, "at": now, "files": files}
+            out[item] = {"by": login, "at": now, "covers": covers}
             accepted.append(item)
         else:
             out.pop(item, None)
             accepted.append(item)
-    shown = records(out)
+    out, shown, _partial = holding(out, covers)
 
-    def fix(m: re.Match) -> str:
+    def fix(m: re.Match[str]) -> str:
         item, ticked, rest = m.group("id"), m.group(1) != " ", BY.sub("", m.group("rest")).rstrip()
         head = f"{m.group('title')} <!-- modelready:attest:{item} -->"
         if item in shown:
@@ -94,7 +123,11 @@ def settle(current: str, before: str, after: str, stored: dict, login: str, allo
             why = allowed or "this item is not one a person attests"
             return f"- [ ] {head} <sub>tick by @{login} reverted: {why}</sub>"
         if ticked and item not in mine:
-            return m.group(0)  # another person's tick: their own event records it
+            # ticked, not recorded, and not this edit's: runs are one at a time per pull request, so its own run came
+            # first and refused it, or GitHub's concurrency dropped it (a pending run is replaced by the next one).
+            # Shown unticked: the box never reads as attested while the attestations check counts it not; an edit
+            # whose run is still pending records its own tick when it runs.
+            return f"- [ ] {head} <sub>tick not recorded (its run was replaced by a later edit's): tick it again</sub>"
         return f"- [ ] {head}" + (f" {rest.strip()}" if rest.strip() and "reverted" not in rest else " <sub>awaiting a person</sub>")
 
     return LINE.sub(fix, current), out, accepted, reverted

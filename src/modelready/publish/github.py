@@ -10,9 +10,12 @@ in any other comment, whoever wrote it (another workflow's github-actions[bot] i
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
 
+from ..report.document import FindingEntry
 from ..report.inert import redact, redact_tree, visible
 from ..report.marks import HEAD_ANY, MARKER
 
@@ -29,13 +32,13 @@ class RateLimited(Exception):
         self.seconds = seconds
 
 
-def _retry_class():
+def _retry_class() -> Any:
     from github import GithubRetry
 
     class Retry(GithubRetry):
         """GithubRetry for reads, with Retry-After capped at MAX_WAIT."""
 
-        def get_retry_after(self, response):
+        def get_retry_after(self, response: Any) -> Any:
             seconds = super().get_retry_after(response)
             if seconds is not None and seconds > MAX_WAIT:
                 raise RateLimited(seconds)
@@ -64,10 +67,10 @@ class Publisher:
     token: str
     repository: str
     writes: list[str] = field(default_factory=list)
-    sleep: object = time.sleep
+    sleep: Callable[[float], None] = time.sleep
     patches: dict[str, str | None] | None = None  # changed file -> its patch (None: GitHub gives none); None: not listed
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         from github import Auth, Github  # only `modelready github` pays for PyGithub
 
         # lazy: repository, issue and commit objects are URLs until used, so no GET precedes a write.
@@ -93,7 +96,7 @@ class Publisher:
                 self._identity = DEFAULT_IDENTITY
         return self._identity
 
-    def _write(self, what: str, call, landed=None):
+    def _write(self, what: str, call: Callable[[], Any], landed: Callable[[], Any] | None = None) -> Any:
         """`call()` tried up to ATTEMPTS times on 5xx, connection errors and short rate limits. Before
         trying a POST again, `landed()` looks for what the failed try may have created anyway."""
         import requests
@@ -123,11 +126,11 @@ class Publisher:
         raise AssertionError("unreachable")
 
     # reads
-    def pull(self, number: int):
+    def pull(self, number: int) -> Any:
         return self.repo.get_pull(number)
 
     def head_sha(self, number: int) -> str:
-        return self.pull(number).head.sha
+        return str(self.pull(number).head.sha)
 
     def changed_files(self, number: int) -> list[str]:
         """The PR's files (a renamed file under both names); their patches are kept in `patches`."""
@@ -138,7 +141,7 @@ class Publisher:
         self.patches = patches
         return out
 
-    def open_pulls(self, sha: str, label: str) -> list:
+    def open_pulls(self, sha: str, label: str) -> list[Any]:
         """The open pull requests whose head is `sha` (listed by the head's `owner:branch`, then by commit)."""
         return [p for p in self.repo.get_pulls(state="open", head=label) if p.head.sha == sha] if label else []
 
@@ -152,7 +155,13 @@ class Publisher:
         runs = self.repo.get_commit(sha).get_check_runs(check_name=name, status="completed")
         return sorted(((run.id, (run.output.summary if run.output else "") or "") for run in runs), reverse=True)
 
-    def comment_by_id(self, number: int, comment_id: int):
+    def latest_check(self, sha: str, name: str) -> tuple[str, str | None, str] | None:
+        """(status, conclusion, summary) of the newest check run `name` on `sha` (the one a required check
+        reads), or None when there is none."""
+        runs = sorted(self.repo.get_commit(sha).get_check_runs(check_name=name), key=lambda run: run.id, reverse=True)
+        return (runs[0].status, runs[0].conclusion, (runs[0].output.summary if runs[0].output else "") or "") if runs else None
+
+    def comment_by_id(self, number: int, comment_id: int) -> Any:
         """The comment `comment_id` if it is still there, on pull request `number`, with the marker; else None."""
         from github import GithubException
 
@@ -165,7 +174,7 @@ class Publisher:
             raise
         return c if MARKER in body and url.rstrip("/").endswith(f"/issues/{number}") else None
 
-    def get_comment(self, number: int, comment_id: int):
+    def get_comment(self, number: int, comment_id: int) -> Any:
         return self.repo.get_issue(number).get_comment(comment_id)
 
     def _newest_mine(self, number: int, login: str, floor: int):  # type: ignore[no-untyped-def]
@@ -193,7 +202,7 @@ class Publisher:
 
     # writes
     # Every write below redacts what it sends (report.inert.redact): the client is where text leaves.
-    def edit_comment(self, comment, body: str) -> None:
+    def edit_comment(self, comment: Any, body: str) -> None:
         body = redact(body)
         self._write("comment.update", lambda: comment.edit(body))
 
@@ -236,12 +245,12 @@ class Publisher:
 
         return self._write("comment.create", lambda: self.repo.get_issue(number).create_comment(body), landed=landed)
 
-    def minimize(self, comment) -> None:
+    def minimize(self, comment: Any) -> None:
         """Fold a comment as outdated (GraphQL minimizeComment: REST has no such call); minimizing twice is harmless."""
         self._write("comment.minimize", lambda: self.gh.requester.graphql_named_mutation(
             "minimizeComment", {"subjectId": comment.node_id, "classifier": "OUTDATED"}, "minimizedComment { isMinimized }"))
 
-    def _delete(self, comment) -> None:
+    def _delete(self, comment: Any) -> None:
         from github import GithubException
 
         try:
@@ -250,7 +259,7 @@ class Publisher:
             if e.status != 404:  # already gone: the other run deleted it
                 raise
 
-    def start_check(self, name: str, sha: str):
+    def start_check(self, name: str, sha: str) -> Any:
         """A check run in progress, completed later by `complete_check`; None when the token may not write checks."""
         from github import GithubException
 
@@ -268,13 +277,13 @@ class Publisher:
         runs = list(self.repo.get_commit(sha).get_check_runs(check_name=name, status="in_progress"))
         return max(runs, key=lambda run: run.id) if runs else None
 
-    def complete_check(self, run, conclusion: str, title: str, summary: str, annotations: list[dict]) -> None:
+    def complete_check(self, run: Any, conclusion: str, title: str, summary: str, annotations: list[dict[str, Any]]) -> None:
         title, summary, annotations = redact(title), redact(summary), redact_tree(annotations)
         batches = [annotations[i:i + ANNOTATION_BATCH] for i in range(0, len(annotations), ANNOTATION_BATCH)] or [[]]
         self._write("check_run.update", lambda: run.edit(status="completed", conclusion=conclusion,
                                                          output={"title": title, "summary": summary, "annotations": batches[0]}))
         for batch in batches[1:]:
-            self._write("check_run.update", lambda batch=batch: run.edit(output={"title": title, "summary": summary, "annotations": batch}))
+            self._write("check_run.update", functools.partial(run.edit, output={"title": title, "summary": summary, "annotations": batch}))
 
     def commit_status(self, sha: str, context: str, state: str, description: str) -> bool:
         """A commit status (the latest per context counts, so a retry is harmless); False when forbidden."""
@@ -328,24 +337,20 @@ def _same(old: str, new: str) -> bool:
     """The same verdict and findings: the bodies differ at most in the commit they link to and show."""
     import re
 
-    strip = lambda body: HEAD_ANY.sub("@", re.sub(r"/blob/[0-9a-f]{40}/", "@", body))
+    def strip(body: str) -> str:
+        return HEAD_ANY.sub("@", re.sub(r"/blob/[0-9a-f]{40}/", "@", body))
+
     return strip(old) == strip(new)
 
 
-def annotations(findings: list[dict], lines: dict[str, set[int]] | None = None, notices: bool = False) -> list[dict]:
+def check_annotations(findings: Iterable[FindingEntry], lines: dict[str, set[int]] | None = None, notices: bool = False) -> list[dict[str, Any]]:
     """Annotations for the check run: on the lines the PR changed (`lines`; None: anywhere), notices only when asked."""
     out = []
     for f in findings:
-        if f["suppressed"] or not f["line"] or (f["severity"] == "info" and not notices):
+        if f.suppressed or not f.line or (f.severity == "info" and not notices):
             continue
-        if lines is not None and not _on_changed(f, lines):
+        if lines is not None and f.line not in lines.get(f.file, set()):
             continue
-        out.append({"path": f["file"], "start_line": f["line"], "end_line": f["line"], "annotation_level": LEVEL[f["severity"]],
-                    "title": f["check"], "message": visible(f["message"])[:64000]})
+        out.append({"path": f.file, "start_line": f.line, "end_line": f.line, "annotation_level": LEVEL[f.severity],
+                    "title": f.check, "message": visible(f.message)[:64000]})
     return out
-
-
-def _on_changed(f: dict, lines: dict[str, set[int]]) -> bool:
-    changed = lines.get(f["file"], set())
-    first, last = f["line"], f.get("end_line") or f["line"]
-    return any(n in changed for n in range(first, last + 1))

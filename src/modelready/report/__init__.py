@@ -1,4 +1,4 @@
-"""Reporters: each renders the one report document (report/document.py) and knows nothing of checks.
+"""Reporters: each renders the one report document (report/document.py's typed values) and knows nothing of checks.
 
 `REPORTERS` is the one list of output formats: the CLI's `--format` choices and the extension that picks
 a format for `--output` both come from it.
@@ -6,16 +6,18 @@ a format for `--output` both come from it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from .document import Report
 
 
 @dataclass(frozen=True)
 class Output:
     """What a reporter may read: the report document, and the checks applied per subject (JUnit's passing cases)."""
 
-    doc: dict[str, Any]
+    doc: Report
     applied: dict[str, list[str]] = field(default_factory=dict)
     color: bool = False
 
@@ -28,11 +30,15 @@ class Reporter:
     commands: bool = False  # its lines are workflow commands modelready writes (StreamGuard.command)
 
 
-def _json(out: Output) -> str:  # compact: only then does json use its C encoder
-    return json.dumps(out.doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+def _json(out: Output) -> str:
+    from . import wire
+
+    return wire.dumps(out.doc)
 
 
 def _sarif(out: Output) -> str:
+    import json
+
     from . import sarif
 
     return json.dumps(sarif.render(out.doc), separators=(",", ":")) + "\n"

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .document import DeploymentEntry, Report
 from .inert import text
 
 
-def diff(head: dict[str, Any], base: dict[str, Any], source: str) -> dict[str, Any]:
-    """doc["cost_diff"]: what the head adds to or removes from the base, per deployment with GPUs."""
-    before = {d["id"]: d for d in base.get("deployments") or [] if d.get("cost")}
-    after = {d["id"]: d for d in head.get("deployments") or [] if d.get("cost")}
+def diff(head: Report, base: Report, source: str) -> dict[str, Any]:
+    """The report's `cost_diff`: what the head adds to or removes from the base, per deployment with GPUs."""
+    before = {d.id: d for d in base.deployments if d.cost}
+    after = {d.id: d for d in head.deployments if d.cost}
     rows = []
     for key in sorted(set(before) | set(after)):
         b, a = before.get(key), after.get(key)
@@ -30,9 +31,10 @@ def diff(head: dict[str, Any], base: dict[str, Any], source: str) -> dict[str, A
     return out
 
 
-def _row(key: str, b: dict[str, Any] | None, a: dict[str, Any] | None) -> dict[str, Any]:
-    bc, ac = (b or {}).get("cost") or {}, (a or {}).get("cost") or {}
-    name = (a or b or {}).get("name", key)
+def _row(key: str, b: DeploymentEntry | None, a: DeploymentEntry | None) -> dict[str, Any]:
+    bc, ac = (b.cost if b else None) or {}, (a.cost if a else None) or {}
+    either = a or b
+    name = either.name if either is not None else key
     row: dict[str, Any] = {"id": key, "name": name, "status": "added" if b is None else "removed" if a is None else "changed",
                  "gpu": ac.get("gpu") or bc.get("gpu"), "gpu_before": bc.get("gpu"), "gpu_after": ac.get("gpu"),
                  "gpus_before": _gpus(bc, "expected") or 0, "gpus_after": _gpus(ac, "expected") or 0,
@@ -126,15 +128,15 @@ def _at_most(rows: list[dict[str, Any]], t: dict[str, Any]) -> str:
     return f", max {money(usd_m)}{at}" if usd_m is not None else f", max {hours(hrs_m)} GPU-hours{at}"
 
 
-def table(doc: dict[str, Any], only_changed: bool = False) -> list[str]:
+def table(doc: Report, only_changed: bool = False) -> list[str]:
     """The per-deployment table (the job summary's, every deployment with GPUs; the comment's, those changed)."""
-    changes = {r["id"]: r for r in (doc.get("cost_diff") or {}).get("deployments") or []}
-    deps = [d for d in doc.get("deployments") or [] if d.get("cost") and (not only_changed or d["id"] in changes)]
+    changes = {r["id"]: r for r in (doc.cost_diff or {}).get("deployments") or []}
+    deps = [d for d in doc.deployments if d.cost and (not only_changed or d.id in changes)]
     if not deps:
         return []
     out = ["| deployment | GPUs × replicas (min / expected / max) | GPU-hours/month (expected) | USD/month min / expected / max | price | change |",
            "|---|---|---|---|---|---|"]
-    out += [_table_row(d, changes.get(d["id"])) for d in deps[:200]]
+    out += [_table_row(d, changes.get(d.id)) for d in deps[:200]]
     for ch in changes.values():
         if ch["status"] == "removed":
             e = ch["usd_per_month"]["expected"]
@@ -144,15 +146,15 @@ def table(doc: dict[str, Any], only_changed: bool = False) -> list[str]:
     return out
 
 
-def _table_row(d: dict[str, Any], ch: dict[str, Any] | None) -> str:
-    c = d["cost"]
+def _table_row(d: DeploymentEntry, ch: dict[str, Any] | None) -> str:
+    c = d.cost or {}
     r = c["replicas"]
     top = "∞" if r["unbounded"] else r["max"]
     usd = c.get("usd_per_month")
     dollars = " / ".join("∞" if v is None else f"${v:,.0f}" for v in usd.values()) if usd else "no price"
     price = (f"${c['price']['usd_per_gpu_hour']:.2f}/GPU-h {c['capacity']} ({text(c['price']['cloud'])} {text(c['price']['region'])})"
              if c.get("price") else text(c["price_source"])[:120])
-    return (f"| {text(d['name'])} | {c['gpus_per_replica']} {text(c['gpu'] or 'GPU (type not named)')} × {r['min']} / {r['expected']} / {top} "
+    return (f"| {text(d.name)} | {c['gpus_per_replica']} {text(c['gpu'] or 'GPU (type not named)')} × {r['min']} / {r['expected']} / {top} "
             f"| {c['gpu_hours_per_month']['expected']:,} | {dollars} | {price} | {_change(ch)} |")
 
 

@@ -17,6 +17,7 @@ renders content through these functions, and nothing else decides how:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..masking import MASK as REDACTED
 
@@ -194,12 +195,18 @@ def _trie(words: list[str]) -> str:
         node[""] = True
 
     def build(node: dict) -> str:
+        # a run of single children is one literal, walked, not recursed: a long secret (a PEM key in a Secret)
+        # would otherwise go one Python frame deep per character
+        run = ""
+        while "" not in node and len(node) == 1:
+            ch, node = next(iter(node.items()))
+            run += re.escape(ch)
         end = "" in node
         branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
         if not branches:
-            return ""
+            return run
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if end else body
+        return run + (f"(?:{body})?" if end else body)
 
     return build(root)
 
@@ -286,7 +293,7 @@ def redact(s: str) -> str:
 _REDACTED: dict[str, str] = {}  # short texts (names, paths, messages) come back many times: redacted once each
 
 
-def redact_tree(value):
+def redact_tree(value: Any) -> Any:
     """`redact` over every string of a JSON-like value, keys included."""
     if isinstance(value, str):
         return redact(value)

@@ -4,12 +4,13 @@ unless a caller gives another budget (the job summary has its own)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from .comment import COMMENT_LIMIT as GITHUB_LIMIT, build
+from .document import Report
 
 
-def render(doc: dict[str, Any], link: Callable[[str, int], str | None] = lambda f, l: None, ticked: dict[str, str] | None = None,
+def render(doc: Report, link: Callable[[str, int], str | None] = lambda f, l: None, ticked: dict[str, str] | None = None,
            limit: int = GITHUB_LIMIT) -> str:
     """`ticked`: attested item id -> who attested it and when; those items show as ticked boxes."""
     return build(doc, link, ticked=ticked, limit=limit)

@@ -11,6 +11,7 @@ from ..checks.runner import suppression
 
 if TYPE_CHECKING:
     from ..checks import Check
+    from .document import Report
 
 DOC_URL = "https://github.com/modelready/modelready/blob/main/docs/checks.md#{}"
 
@@ -44,22 +45,20 @@ def explain(c: Check[Any], titles: dict[str, str]) -> str:
     return "\n".join(head) + "\n" + str(c.doc).strip() + "\n"
 
 
-def statistics(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def statistics(doc: Report) -> list[dict[str, Any]]:
     """Unsuppressed findings counted per check, most first, as Ruff's `--statistics`."""
     counts: dict[str, dict[str, Any]] = {}
-    for f in doc["findings"]:
-        if f["suppressed"]:
-            continue
-        row = counts.setdefault(f["check"], {"check": f["check"], "severity": f["severity"], "count": 0, "files": set()})
+    for f in doc.active:
+        row = counts.setdefault(f.check, {"check": f.check, "severity": f.severity, "count": 0, "files": set()})
         row["count"] += 1
-        row["files"].add(f["file"])
-    summaries = {r["id"]: r["summary"] for r in doc["rules"]}
+        row["files"].add(f.file)
+    summaries = {r.id: r.summary for r in doc.rules}
     rows = sorted(counts.values(), key=lambda r: (-r["count"], r["check"]))
     return [{"check": r["check"], "severity": r["severity"], "count": r["count"], "files": len(r["files"]),
              "summary": summaries.get(r["check"], "")} for r in rows]
 
 
-def statistics_text(doc: dict[str, Any]) -> str:
+def statistics_text(doc: Report) -> str:
     rows = statistics(doc)
     if not rows:
         return "no findings\n"
@@ -69,5 +68,5 @@ def statistics_text(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def statistics_json(doc: dict[str, Any]) -> str:
+def statistics_json(doc: Report) -> str:
     return json.dumps(statistics(doc), indent=1, ensure_ascii=False) + "\n"

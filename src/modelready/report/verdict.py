@@ -8,10 +8,11 @@ baseline every finding counts as new)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..findings import Severity
+from .document import FindingEntry, Report
 
 SEVERITIES = tuple(s.name for s in sorted(Severity, reverse=True))  # error, warning, info
 GATES = ("new", "touched", "all")
@@ -22,9 +23,8 @@ def floor(fail_on: str) -> Severity | None:
     return None if fail_on == "never" else Severity[fail_on]
 
 
-def blocks(f: dict[str, Any], gate: str, lowest: Severity | None) -> bool:
-    return (not f["suppressed"] and lowest is not None and Severity[f["severity"]] >= lowest
-            and (gate != "new" or f.get("baseline", "new") == "new"))
+def blocks(f: FindingEntry, gate: str, lowest: Severity | None) -> bool:
+    return f.active and lowest is not None and f.rank >= lowest and (gate != "new" or f.is_new)
 
 
 def _zero() -> dict[str, int]:
@@ -54,28 +54,30 @@ class Verdict:
         return f"{self.new['error']} new error(s), {self.new['warning']} new warning(s){pre} in {deployments} deployment(s)"
 
 
-def of(doc: dict[str, Any]) -> Verdict:
+def of(doc: Report) -> Verdict:
     """The verdict of a report document as its summary's gate and fail_on decide it."""
-    s = doc["summary"]
-    gate, lowest = s.get("gate", "touched"), floor(s["fail_on"])
+    s = doc.summary
+    gate, lowest = s.gate or "touched", floor(s.fail_on)
     blocking, new, pre = _zero(), _zero(), _zero()
     once: set[tuple[Any, ...]] = set()  # one problem in a chart blocks once, however many values sets render it
-    for f in doc["findings"]:
-        if f["suppressed"]:
+    for f in doc.findings:
+        if not f.active:
             continue
-        key = (f["check"], f["file"], f["line"], f["severity"]) if f["line"] else (id(f),)
+        key = (f.check, f.file, f.line, f.severity) if f.line else (id(f),)
         if blocks(f, gate, lowest) and key not in once:
             once.add(key)
-            blocking[f["severity"]] += 1
-        (pre if f.get("baseline") == "pre-existing" else new)[f["severity"]] += 1
-    return Verdict(gate, s["fail_on"], blocking, new, pre, bool((doc.get("baseline") or {}).get("available")))
+            blocking[f.severity] += 1
+        (pre if f.baseline == "pre-existing" else new)[f.severity] += 1
+    return Verdict(gate, s.fail_on, blocking, new, pre, doc.compared)
 
 
-def decide(doc: dict[str, Any], gate: str) -> Verdict:
-    """Set the report's gate and its `summary.result` by the verdict; return it."""
+def settled(doc: Report) -> Report:
+    """The report with its `summary.result` the verdict's."""
+    return replace(doc, summary=replace(doc.summary, result=of(doc).result))
+
+
+def decide(doc: Report, gate: str) -> Report:
+    """The report under `gate`: its summary's gate, and its `summary.result` by the verdict (read it with `of`)."""
     if gate not in GATES:
         raise ValueError(f"gate {gate!r}: use one of {', '.join(GATES)}")
-    doc["summary"]["gate"] = gate
-    v = of(doc)
-    doc["summary"]["result"] = v.result
-    return v
+    return settled(replace(doc, summary=replace(doc.summary, gate=gate)))

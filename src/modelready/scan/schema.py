@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -70,12 +69,18 @@ def validate(objects: Iterable[Any], version: str) -> list[Finding]:
 
 
 # JSON types as jsonschema's default type checker decides them (an integral float is an integer; a bool is no number)
-_TYPES: dict[str, Any] = {
-    "object": lambda v: isinstance(v, dict), "array": lambda v: isinstance(v, list), "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool), "null": lambda v: v is None,
-    "integer": lambda v: not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float) and v.is_integer())),
-    "number": lambda v: not isinstance(v, bool) and isinstance(v, (int, float)),
-}
+_PY_TYPES: dict[str, type | tuple[type, ...]] = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+
+
+def _is(value: Any, name: Any) -> bool:
+    simple = _PY_TYPES.get(name) if isinstance(name, str) else None
+    if simple is not None:
+        return isinstance(value, simple)
+    if isinstance(value, bool) or name not in ("integer", "number"):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and (name == "number" or value.is_integer()))
+
+
 _PLAIN = (dict, list, str, bool, int, float, type(None))
 
 
@@ -84,76 +89,104 @@ def clean(value: Any, schema: Any, root: Any, definitions: Any, depth: int = 0) 
     additionalProperties, items, enum, $ref, and the oneOf/anyOf/allOf around them). A fast path only: an
     object it is unsure of goes through jsonschema, which alone says what is wrong. Anything it does not know
     (a keyword, a $ref form, a value of no JSON type, depth past 60) counts as unsure."""
-    if schema is True or schema == {}:
-        return True
-    if not isinstance(schema, dict) or depth > 60 or not isinstance(value, _PLAIN):
-        return False
-    at = _At(root, definitions, depth + 1)
+    return _At.of(root, definitions).ok(value, schema, depth)
+
+
+class _At:
+    """The documents a schema's `$ref`s point into: its own (`#/...`) and the release's definitions."""
+
+    __slots__ = ("root", "definitions")
+    _known: dict[tuple[int, int], tuple[Any, Any, "_At"]] = {}
+
+    def __init__(self, root: Any, definitions: Any):
+        self.root, self.definitions = root, definitions
+
+    @classmethod
+    def of(cls, root: Any, definitions: Any) -> "_At":
+        held = cls._known.get((id(root), id(definitions)))
+        if held is None or held[0] is not root or held[1] is not definitions:
+            held = cls._known[(id(root), id(definitions))] = (root, definitions, cls(root, definitions))
+        return held[2]
+
+    def ok(self, value: Any, schema: Any, depth: int) -> bool:
+        if schema is True:
+            return True
+        if not isinstance(schema, dict) or depth > 60 or not isinstance(value, _PLAIN):
+            return False
+        steps = _plan(schema)
+        if steps is None:
+            return False
+        return all(keyword(value, want, schema, self, depth + 1) for keyword, want in steps)
+
+
+_Keyword = Callable[[Any, Any, Any, "_At", int], bool]
+
+
+def _plan(schema: dict[str, Any]) -> list[tuple[_Keyword, Any]] | None:
+    """The keywords of `schema` to test, in order; None when it has one this fast path does not know. Made once
+    per schema node (the schemas are kept for the run)."""
+    held = _PLANS.get(id(schema))
+    if held is not None and held[0] is schema:
+        return held[1]
+    steps: list[tuple[_Keyword, Any]] | None = []
     for key, want in schema.items():
         keyword = _KEYWORDS.get(key)
-        if keyword is not None:
-            if not keyword(value, want, schema, at):
-                return False
+        if keyword is not None and steps is not None:
+            steps.append((keyword, want))
         elif key not in _SILENT and not key.startswith("x-"):
-            return False
-    return True
+            steps = None
+    _PLANS[id(schema)] = (schema, steps)
+    return steps
 
 
-@dataclass(frozen=True)
-class _At:
-    root: Any  # the schema document a `#/...` $ref points into
-    definitions: Any
-    depth: int
-
-    def ok(self, value: Any, schema: Any) -> bool:
-        return clean(value, schema, self.root, self.definitions, self.depth)
+_PLANS: dict[int, tuple[Any, list[tuple[_Keyword, Any]] | None]] = {}
 
 
-def _type_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
-    return any(_TYPES.get(t, lambda v: False)(value) for t in (want if isinstance(want, list) else [want]))
+def _type_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
+    return any(_is(value, t) for t in want) if isinstance(want, list) else _is(value, want)
 
 
-def _ref_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
+def _ref_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
     if not isinstance(want, str):
         return False
     target = _REFS.get((id(at.root), want))
     if target is None:
         target = _REFS[(id(at.root), want)] = _ref(want, at.root, at.definitions)  # the schemas are kept for the run (cached)
-    return target is not None and clean(value, target[0], target[1], at.definitions, at.depth)
+    return target is not None and _At.of(target[1], at.definitions).ok(value, target[0], depth)
 
 
-def _properties_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
-    return not isinstance(value, dict) or all(k not in want or at.ok(v, want[k]) for k, v in value.items())
+def _properties_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
+    return not isinstance(value, dict) or all(k not in want or at.ok(v, want[k], depth) for k, v in value.items())
 
 
-def _additional_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
+def _additional_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
     if not isinstance(value, dict):
         return True
     known = schema.get("properties") or {}
     extra = [v for k, v in value.items() if k not in known]
-    return not extra or (want is not False and all(at.ok(v, want) for v in extra))
+    return not extra or (want is not False and all(at.ok(v, want, depth) for v in extra))
 
 
-def _items_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
-    return not isinstance(value, list) or all(at.ok(v, want) for v in value)
+def _items_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
+    return not isinstance(value, list) or all(at.ok(v, want, depth) for v in value)
 
 
-def _enum_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:  # jsonschema tells a bool from 1, which `==` does not
+def _enum_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:  # jsonschema tells a bool from 1, which `==` does not
     return (not isinstance(value, (dict, list)) and isinstance(want, list)
             and any(v == value and isinstance(v, bool) == isinstance(value, bool) for v in want))
 
 
-def _one_of_ok(value: Any, want: Any, schema: Any, at: _At) -> bool:
+def _one_of_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
     """Exactly one: decided here only between branches that are bare types (int-or-string)."""
     return (isinstance(want, list) and all(isinstance(b, dict) and set(b) <= {"type", "format", "description"} for b in want)
-            and sum(at.ok(value, b) for b in want) == 1)
+            and sum(at.ok(value, b, depth) for b in want) == 1)
 
 
-_KEYWORDS: dict[str, Callable[[Any, Any, Any, _At], bool]] = {
+_KEYWORDS: dict[str, _Keyword] = {
     "type": _type_ok, "$ref": _ref_ok, "properties": _properties_ok, "additionalProperties": _additional_ok, "items": _items_ok,
     "enum": _enum_ok, "oneOf": _one_of_ok,
-    "anyOf": lambda value, want, schema, at: isinstance(want, list) and any(at.ok(value, b) for b in want),
-    "allOf": lambda value, want, schema, at: isinstance(want, list) and all(at.ok(value, b) for b in want),
+    "anyOf": lambda value, want, schema, at, depth: isinstance(want, list) and any(at.ok(value, b, depth) for b in want),
+    "allOf": lambda value, want, schema, at, depth: isinstance(want, list) and all(at.ok(value, b, depth) for b in want),
 }
 
 
@@ -239,7 +272,8 @@ def _int_or_string(where: str, e: Any) -> str | None:
 
 
 def _enum(where: str, e: Any) -> str:
-    return f"{where} must be one of {', '.join(map(str, (e.validator_value or [])[:6]))}: the API server refuses the object"
+    named = [v for v in e.validator_value or [] if v is not None]  # a CRD's null: pruned by the API server, never a choice
+    return f"{where} must be one of {', '.join(map(str, named[:6]))}: the API server refuses the object"
 
 
 _SAY = {"additionalProperties": _unknown, "type": _type, "oneOf": _int_or_string, "anyOf": _int_or_string, "enum": _enum}

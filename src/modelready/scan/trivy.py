@@ -1,8 +1,9 @@
-"""Trivy by subprocess: config scan of what modelready loaded (raw manifests and rendered charts),
-secret scan of the input files, image scan of every image the deployments run.
+"""Trivy by subprocess, as --trivy asks: secret scan of the input files, image scan of every image the
+deployments run. The config scan (Trivy's Kubernetes and Dockerfile checks) runs in every run where Trivy is
+installed (scan/misconfig.py); `--trivy config` makes its absence a warning.
 
-Findings keep Trivy's rule ID (`trivy/KSV013`) and link, point at the repository's file and line
-(a chart's template), and are dropped where one of modelready's own checks already says the same.
+Findings keep Trivy's rule ID (`trivy/hugging-face-access-token`) and link, point at the repository's file and
+line, and are dropped where one of modelready's own checks already says the same.
 No secret value ever leaves this module: messages are built from rule titles only.
 """
 
@@ -24,10 +25,7 @@ from ..findings import Finding, Loc, Severity
 from ..masking import MASK
 
 KINDS = ("config", "secret", "image")
-# Trivy rules that modelready's own checks already decide: one finding, not two.
-SAME_AS = {"KSV013": "image-tag-mutable", "KSV015": "gpu-pod-without-cpu-memory-requests", "KSV016": "gpu-pod-without-cpu-memory-requests"}
-SECRET_SAME_AS = "secret-inline"
-CONFIG_SEVERITY = {"CRITICAL": Severity.error, "HIGH": Severity.warning, "MEDIUM": Severity.info, "LOW": Severity.info, "UNKNOWN": Severity.info}
+SECRET_SAME_AS = "secret-inline"  # a secret written in a manifest: modelready's own check says it, with the Secret to use
 
 
 @dataclass
@@ -115,9 +113,10 @@ def scan(result, opts: Options, only: set[str] | None = None) -> Report:
         rep.version = str(json.loads(proc.stdout)["Version"]) if proc and proc.returncode == 0 else None
     except (ValueError, KeyError, TypeError):
         rep.version = None
+    if "config" in opts.kinds:  # run by the pipeline already, as in every run
+        rep.items["pod-permissions"] = result.scans.get("pod-permissions") or ("skipped", "skipped: trivy config did not run", [])
+        rep.runs += [Run(**r) for r in result.scan_runs if r.get("kind") == "config"]
     with tempfile.TemporaryDirectory(prefix="modelready-trivy-") as tmp:
-        if "config" in opts.kinds:
-            _config(rep, binary, result, Path(tmp) / "config", opts)
         if "secret" in opts.kinds:
             _secrets(rep, binary, result, Path(tmp) / "secret", opts)
     if "image" in opts.kinds:
@@ -153,56 +152,6 @@ def _run(rep: Report, kind: str, target: str, cmd: list[str], timeout: int) -> s
     # its stderr may quote a token: masked where text leaves modelready (report.inert.redact), as all text is
     rep.runs.append(Run(kind, target, proc.returncode, round(time.perf_counter() - t0, 3), proc.stderr[-4000:]))
     return proc
-
-
-def _config(rep: Report, binary: str, result, tmp: Path, opts: Options) -> None:
-    """Scan copies of the raw manifests and Dockerfiles and of every rendered template, then map back."""
-    where = _copy_for_config(result, tmp)
-    if not where:
-        rep.items["pod-permissions"] = ("skipped", "nothing for a config scan", [])
-        return
-    proc = _run(rep, "config", "loaded manifests", [binary, "config", "--skip-check-update", "--quiet", "--format", "json",
-                                                    "--timeout", f"{opts.timeout}s", str(tmp)], opts.timeout + 30)
-    doc = _json(proc)
-    if doc is None:
-        rep.items["pod-permissions"] = ("skipped", f"skipped: trivy config failed ({_reason(rep)})", [])
-        return
-    for res in doc.get("Results") or []:
-        source = where.get(res.get("Target", ""))
-        if source is not None:
-            rep.findings += [_misconfiguration(m, *source) for m in res.get("Misconfigurations") or [] if m.get("Status") == "FAIL"]
-    # The same template line rendered with several values sets gives the same finding: keep one.
-    seen: set = set()
-    rep.findings = [f for f in rep.findings if not ((f.check, f.loc.file, f.loc.line, f.message) in seen or seen.add((f.check, f.loc.file, f.loc.line, f.message)))]
-    rep.items["pod-permissions"] = ("ran", f"trivy {rep.version} config scan of {len(where)} file(s)", [f"trivy config: {len(where)} files"])
-
-
-def _copy_for_config(result, tmp: Path) -> dict[str, tuple[str, object]]:
-    """path under tmp -> (repo file or origin, locator or None)"""
-    where: dict[str, tuple[str, object]] = {}
-    for rec in result.files:
-        if rec.status == "checked" and rec.kind in ("kubernetes", "dockerfile"):
-            dest = tmp / "raw" / rec.path
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(result.root / rec.path, dest)
-            where[f"raw/{rec.path}"] = (rec.path, None)
-    for i, (origin, rel_tpl, text, locator) in enumerate(result.rendered):
-        name = f"rendered/{i}/{rel_tpl}"
-        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp / name).write_text(text, encoding="utf-8")
-        where[name] = (origin, locator)
-    return where
-
-
-def _misconfiguration(m: dict, subject: str, locator) -> Finding:  # type: ignore[no-untyped-def]
-    cause = m.get("CauseMetadata") or {}
-    start, end = int(cause.get("StartLine") or 0), int(cause.get("EndLine") or 0)
-    loc = locator(start) if locator else Loc(subject, start)
-    end_loc = locator(end) if locator else Loc(subject, end)
-    f = Finding(f"trivy/{m.get('ID')}", CONFIG_SEVERITY.get(m.get("Severity", "UNKNOWN"), Severity.info),
-                f"{m.get('Title')}: {m.get('Message')}", loc, ("pod-permissions",), subject=subject, rule_url=m.get("PrimaryURL"))
-    f.span = (min(loc.line, end_loc.line or loc.line), max(loc.line, end_loc.line))
-    return f
 
 
 def _secrets(rep: Report, binary: str, result, tmp: Path, opts: Options) -> None:
@@ -338,7 +287,7 @@ def _dedupe(trivy: list[Finding], own: list[Finding]) -> list[Finding]:
     out = []
     for f in trivy:
         rule = f.check.split("/", 1)[1]
-        same = SAME_AS.get(rule) or (SECRET_SAME_AS if "token" in rule or "key" in rule or "secret" in rule else None)
+        same = SECRET_SAME_AS if "token" in rule or "key" in rule or "secret" in rule else None
         lo, hi = f.span or (f.loc.line, f.loc.line)
         if same and any(o.check == same and o.loc.file == f.loc.file and lo <= o.loc.line <= max(hi, lo) for o in own):
             continue

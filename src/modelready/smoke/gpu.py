@@ -5,24 +5,26 @@ that reason, never from a guess."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import threading
 
 
 class GpuSampler:
-    def __init__(self, interval_s: float = 0.5):
+    def __init__(self, interval_s: float = 0.5) -> None:
         self.interval_s = interval_s
         self.available = False
         self.reason: str | None = None
         self.driver: str | None = None
-        self.devices: list[dict] = []
+        self.devices: list[dict[str, Any]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._nvml = None
-        self._handles: list = []
+        self._nvml: Any = None  # the pynvml module, once started
+        self._handles: list[Any] = []
 
     def start(self) -> "GpuSampler":
         try:
-            import pynvml  # from nvidia-ml-py
+            import pynvml  # type: ignore[import-untyped]  # from nvidia-ml-py
         except ImportError:
             self.reason = "nvidia-ml-py is not installed (pip install 'modelready[smoke]')"
             return self
@@ -66,7 +68,7 @@ class GpuSampler:
             dev["utilization_sum"] += util
             dev["peak_utilization_pct"] = max(dev["peak_utilization_pct"], util)
 
-    def stop(self) -> dict:
+    def stop(self) -> dict[str, Any]:
         if self._thread is not None:
             self._stop.set()
             self._thread.join()
@@ -81,5 +83,5 @@ class GpuSampler:
         return {"available": self.available, "reason": self.reason, "driver": self.driver, "devices": devices}
 
 
-def _text(v) -> str:
+def _text(v: object) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)

@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 from .target import Target
 
@@ -33,7 +34,7 @@ class ProcessLauncher:
     def __init__(self, log_path: Path, environ: dict[str, str] | None = None):
         self.log_path = log_path
         self.environ = dict(os.environ if environ is None else environ)
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.missing_secrets: list[str] = []
 
     def start(self, target: Target) -> str:
@@ -92,7 +93,7 @@ def _group_gone(pgid: int, within: float) -> bool:
         time.sleep(0.05)
 
 
-def _signal_group(proc: subprocess.Popen, grace: float) -> str:
+def _signal_group(proc: "subprocess.Popen[bytes]", grace: float) -> str:
     try:
         os.killpg(proc.pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -112,19 +113,19 @@ class DockerLauncher:
 
     name = "docker"
 
-    def __init__(self, client=None, environ: dict[str, str] | None = None, pull: bool = True, host_port: int | None = None):
-        import docker  # only `modelready smoke --launcher docker` pays for the docker SDK
+    def __init__(self, client: Any = None, environ: dict[str, str] | None = None, pull: bool = True, host_port: int | None = None) -> None:
+        import docker  # type: ignore[import-untyped]  # only `modelready smoke --launcher docker` pays for the docker SDK
 
         self.docker = docker
         self.client = client or docker.from_env()
         self.environ = dict(os.environ if environ is None else environ)
         self.pull = pull
         self.host_port = host_port
-        self.container = None
+        self.container: Any = None  # a docker Container, once started
         self.missing_secrets: list[str] = []
 
     def start(self, target: Target) -> str:
-        from docker.errors import DockerException, ImageNotFound
+        from docker.errors import DockerException, ImageNotFound  # type: ignore[import-untyped]
 
         if not target.image:
             raise LaunchError(f"{target.subject}: no image to run: give --image")
@@ -159,7 +160,8 @@ class DockerLauncher:
         if self.container is None:
             return []
         try:
-            return self.container.logs(tail=lines).decode("utf-8", "replace").splitlines()
+            text: str = self.container.logs(tail=lines).decode("utf-8", "replace")
+            return text.splitlines()
         except self.docker.errors.DockerException:
             return []
 

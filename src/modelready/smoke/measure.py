@@ -7,11 +7,12 @@ import itertools
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from .client import Client, Reply
 
 
-def percentiles(values: list[float], scale: float = 1000.0) -> dict | None:
+def percentiles(values: list[float], scale: float = 1000.0) -> dict[str, float] | None:
     """p50/p95/p99 by nearest rank (no interpolation: every figure is one that was measured), in ms."""
     if not values:
         return None
@@ -32,30 +33,38 @@ class Load:
     max_in_flight: int = 0
     wall_s: float = 0.0
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         ok = [r for r in self.replies if r.ok]
         errors = [r for r in self.replies if not r.ok]
         tokens = sum(r.output_tokens for r in ok)
-        classes: dict[str, int] = {}
-        for r in errors:
-            key = r.error.split(":")[0] if r.error else "error"
-            classes[key] = classes.get(key, 0) + 1
         return {
             "concurrency": self.concurrency, "duration_s": self.duration_s, "wall_s": round(self.wall_s, 3),
             "requests": len(self.replies), "errors": len(errors),
             "error_rate": round(len(errors) / len(self.replies), 4) if self.replies else None,
-            "error_classes": classes, "max_in_flight": self.max_in_flight,
-            "ttft_ms": percentiles([r.ttft_s for r in ok if r.ttft_s is not None]),
-            "itl_ms": percentiles([gap for r in ok for gap in r.itl_s]),
-            "latency_ms": percentiles([r.latency_s for r in ok if r.latency_s is not None]),
+            "error_classes": _classes(errors), "max_in_flight": self.max_in_flight, **_latencies(ok),
             "output_tokens": tokens,
             "output_tokens_per_s": round(tokens / self.wall_s, 2) if self.wall_s else None,
             "requests_per_s": round(len(ok) / self.wall_s, 3) if self.wall_s else None,
         }
 
 
+def _classes(errors: list[Reply]) -> dict[str, int]:
+    """Failed requests counted by what failed them (the error's first word: a status, a timeout)."""
+    classes: dict[str, int] = {}
+    for r in errors:
+        key = r.error.split(":")[0] if r.error else "error"
+        classes[key] = classes.get(key, 0) + 1
+    return classes
+
+
+def _latencies(ok: list[Reply]) -> dict[str, dict[str, float] | None]:
+    return {"ttft_ms": percentiles([r.ttft_s for r in ok if r.ttft_s is not None]),
+            "itl_ms": percentiles([gap for r in ok for gap in r.itl_s]),
+            "latency_ms": percentiles([r.latency_s for r in ok if r.latency_s is not None])}
+
+
 def run_load(client: Client, model: str, prompts: list[str], concurrency: int, duration_s: float, max_tokens: int,
-             request_timeout: float, on_progress=None) -> Load:
+             request_timeout: float, on_progress: Callable[[int, float], None] | None = None) -> Load:
     load = Load(concurrency, duration_s)
     lock = threading.Lock()
     in_flight = 0
@@ -63,7 +72,7 @@ def run_load(client: Client, model: str, prompts: list[str], concurrency: int, d
     start = time.monotonic()
     deadline = start + duration_s
 
-    def worker():
+    def worker() -> None:
         nonlocal in_flight
         while time.monotonic() < deadline:
             with lock:

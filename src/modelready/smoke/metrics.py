@@ -5,19 +5,21 @@ Parsing is prometheus_client's own exposition-format parser; the expected names 
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from ..data import engines
 from .client import Client
 
 GROUPS = ("latency", "tokens", "errors", "ttft", "itl", "kv_cache", "running")
 
 
-def _families(body: bytes):
+def _families(body: bytes) -> Any:  # prometheus_client metric families
     from prometheus_client.parser import text_string_to_metric_families
 
     return text_string_to_metric_families(body.decode("utf-8", "replace"))
 
 
-def running_sampler(client: Client, path: str | None, engine: str, interval_s: float = 1.0):
+def running_sampler(client: Client, path: str | None, engine: str, interval_s: float = 1.0) -> Callable[[], float | None]:
     """While the load runs: the largest batch the engine itself reports running (its `running` gauge),
     so batching is shown by the server, not inferred from the client. A thread; call the result to stop
     it and get the peak (None when the engine exports no such gauge)."""
@@ -27,9 +29,9 @@ def running_sampler(client: Client, path: str | None, engine: str, interval_s: f
     peak: list[float] = []
     stop = threading.Event()
 
-    def loop():
+    def loop() -> None:
         while not stop.wait(interval_s):
-            status, body = client.get(path, timeout=2)
+            status, body = client.get(path or "", timeout=2)  # runs only with a path
             if status != 200:
                 continue
             try:
@@ -44,7 +46,7 @@ def running_sampler(client: Client, path: str | None, engine: str, interval_s: f
     thread = threading.Thread(target=loop, daemon=True, name="smoke-running")
     thread.start()
 
-    def finish():
+    def finish() -> float | None:
         stop.set()
         thread.join()
         return max(peak) if peak else None
@@ -52,9 +54,9 @@ def running_sampler(client: Client, path: str | None, engine: str, interval_s: f
     return finish
 
 
-def scrape(client: Client, path: str | None, engine: str) -> dict:
+def scrape(client: Client, path: str | None, engine: str) -> dict[str, Any]:
     expected = engines().get(engine, {}).get("smoke_metrics") or {}
-    out = {"path": path, "status": None, "names": 0, "groups": {}, "expected_known": bool(expected), "error": None}
+    out: dict[str, Any] = {"path": path, "status": None, "names": 0, "groups": {}, "expected_known": bool(expected), "error": None}
     if not path:
         out["error"] = f"{engine} has no known metrics path"
         return out

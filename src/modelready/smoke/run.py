@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..masking import MASK
@@ -38,7 +39,7 @@ class Options:
     max_tokens: int = 64
     request_timeout_s: float = 60.0
     prompts: list[str] = field(default_factory=list)
-    slo: dict | None = None
+    slo: dict[str, Any] | None = None
     api_key_env: str | None = None
 
 
@@ -46,9 +47,9 @@ class Interrupted(Exception):
     pass
 
 
-def smoke(target: Target, launcher, opts: Options, progress=None) -> dict:
+def smoke(target: Target, launcher: Any, opts: Options, progress: "Progress | None" = None) -> dict[str, Any]:
     progress = progress or Progress(quiet=True)
-    result: dict = {"schema_version": SCHEMA_VERSION, "tool": {"name": "modelready", "version": __version__},
+    result: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "tool": {"name": "modelready", "version": __version__},
                     "started_at": _now(), "launcher": launcher.name, "target": target.describe() | {"model_bytes": _model_bytes(target.model)},
                     "launch": None, "ready": None, "canary": None, "load": None, "gpu": None, "metrics": None,
                     "crash": None, "teardown": None, "interrupted": False}
@@ -74,7 +75,8 @@ def smoke(target: Target, launcher, opts: Options, progress=None) -> dict:
     return result
 
 
-def _launch_and_measure(target: Target, launcher, opts: Options, result: dict, progress, secrets: list[str]) -> None:
+def _launch_and_measure(target: Target, launcher: Any, opts: Options, result: dict[str, Any], progress: "Progress",
+                        secrets: list[str]) -> None:
     t0 = time.monotonic()
     try:
         handle = launcher.start(target)
@@ -90,23 +92,11 @@ def _launch_and_measure(target: Target, launcher, opts: Options, result: dict, p
     if not result["ready"]["ok"]:
         return
     progress.line(f"ready after {result['ready']['cold_start_s']:.1f} s")
-    status, body = client.get("/v1/models", timeout=10)
-    listed = _model_ids(body) if status == 200 else []
-    model = target.model or (listed[0] if listed else None)
     prompts = opts.prompts or DEFAULT_PROMPTS
-    canary = {"model": model, "models_status": status, "models_listed": listed, "prompts": []}
-    result["canary"] = canary
+    model = _canary(client, target, launcher, opts, result, prompts, secrets)
     if model is None:
-        canary["error"] = f"no model name: /v1/models answered {status} and none was given (--model)"
         return
-    for prompt in prompts:
-        r = client.chat(model, prompt, opts.max_tokens, opts.request_timeout_s)
-        canary["prompts"].append({"prompt": prompt, "ok": r.ok, "error": r.error, "status": r.status,
-                                  "latency_ms": _ms(r.latency_s), "ttft_ms": _ms(r.ttft_s), "output_tokens": r.output_tokens,
-                                  "finish_reason": r.finish_reason, "answer_chars": len(r.text)})
-        if _crashed(launcher, result, "canary prompts", secrets):
-            return
-    progress.line(f"canary: {sum(p['ok'] for p in canary['prompts'])}/{len(prompts)} answered")
+    progress.line(f"canary: {sum(p['ok'] for p in result['canary']['prompts'])}/{len(prompts)} answered")
     if opts.duration_s > 0 and opts.concurrency > 0:
         progress.line(f"load: {opts.concurrency} concurrent for {opts.duration_s:g} s")
         running = running_sampler(client, target.metrics_path, target.engine)
@@ -119,7 +109,30 @@ def _launch_and_measure(target: Target, launcher, opts: Options, result: dict, p
     result["metrics"] = scrape(client, target.metrics_path, target.engine)
 
 
-def _wait_ready(client: Client, target: Target, launcher, opts: Options, t0: float, progress, secrets) -> dict:
+def _canary(client: Client, target: Target, launcher: Any, opts: Options, result: dict[str, Any], prompts: list[str],
+            secrets: list[str]) -> str | None:
+    """The served model (the target's, else the first /v1/models lists) asked each prompt once, into
+    result["canary"]; the model, or None when there is none or the engine crashed on them."""
+    status, body = client.get("/v1/models", timeout=10)
+    listed = _model_ids(body) if status == 200 else []
+    model = target.model or (listed[0] if listed else None)
+    canary: dict[str, Any] = {"model": model, "models_status": status, "models_listed": listed, "prompts": []}
+    result["canary"] = canary
+    if model is None:
+        canary["error"] = f"no model name: /v1/models answered {status} and none was given (--model)"
+        return None
+    for prompt in prompts:
+        r = client.chat(model, prompt, opts.max_tokens, opts.request_timeout_s)
+        canary["prompts"].append({"prompt": prompt, "ok": r.ok, "error": r.error, "status": r.status,
+                                  "latency_ms": _ms(r.latency_s), "ttft_ms": _ms(r.ttft_s), "output_tokens": r.output_tokens,
+                                  "finish_reason": r.finish_reason, "answer_chars": len(r.text)})
+        if _crashed(launcher, result, "canary prompts", secrets):
+            return None
+    return model
+
+
+def _wait_ready(client: Client, target: Target, launcher: Any, opts: Options, t0: float, progress: "Progress",
+                secrets: list[str]) -> dict[str, Any]:
     deadline = t0 + opts.ready_timeout_s
     last = None
     while True:
@@ -139,7 +152,7 @@ def _wait_ready(client: Client, target: Target, launcher, opts: Options, t0: flo
         time.sleep(0.5)
 
 
-def _crashed(launcher, result: dict, during: str, secrets) -> bool:
+def _crashed(launcher: Any, result: dict[str, Any], during: str, secrets: list[str]) -> bool:
     code = launcher.exit_code()
     if code is None:
         return False
@@ -182,14 +195,14 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _raise_interrupted(signum, frame):
+def _raise_interrupted(signum: int, frame: Any) -> None:
     raise Interrupted()
 
 
 class Progress:
     """One self-overwriting line on a terminal; plain lines only (no spinner noise) in CI logs."""
 
-    def __init__(self, quiet: bool = False, stream=None):
+    def __init__(self, quiet: bool = False, stream: Any = None) -> None:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() and not quiet
         self.quiet = quiet

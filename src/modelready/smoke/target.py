@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from typing import Any
 from dataclasses import dataclass, field
 
 from ..data import engines
@@ -46,7 +47,7 @@ class Target:
             raise ValueError(f"{self.subject}: no command, and the {self.engine} image's entrypoint is not known: give --command")
         return list(entry) + self.args
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         """For smoke-result.json: everything but values of the environment."""
         return {"name": self.name, "subject": self.subject, "engine": self.engine, "image": self.image,
                 "argv": self.argv, "port": self.port, "health_path": self.health_path, "metrics_path": self.metrics_path,
@@ -67,11 +68,7 @@ def from_deployment(d: Deployment) -> Target:
     pod = d.pod_of(c)
     facts = engines().get(d.engine.name, {}) if d.engine else {}
     literal, secrets, notes = _environment(c)
-    pods = sum(p.count for p in d.pods)
-    if pods > 1:  # LeaderWorkerSet, Ray, prefill/decode: one machine starts one container
-        notes.append(f"a serving group of {pods} pods: only container {c.name} of the {pod.role} pod is started")
-    if d.partial:
-        notes.append("the operator completes this pod at run time (e.g. a KServe runtime): what it adds is not started")
+    notes += _not_started(d, c, pod.role)
     startup = c.probes.get("startup") or c.probes.get("liveness")
     shm = pod.volume_at(c, "/dev/shm")
     return Target(
@@ -86,12 +83,23 @@ def from_deployment(d: Deployment) -> Target:
     )
 
 
-def _health_path(c: Container, facts: dict) -> str:
+def _not_started(d: Deployment, c: Container, role: str) -> list[str]:
+    """What of the deployment one machine does not start, said in the target's notes."""
+    notes = []
+    pods = sum(p.count for p in d.pods)
+    if pods > 1:  # LeaderWorkerSet, Ray, prefill/decode: one machine starts one container
+        notes.append(f"a serving group of {pods} pods: only container {c.name} of the {role} pod is started")
+    if d.partial:
+        notes.append("the operator completes this pod at run time (e.g. a KServe runtime): what it adds is not started")
+    return notes
+
+
+def _health_path(c: Container, facts: dict[str, Any]) -> str:
     """The readiness (else startup) probe's HTTP path, else the engine's first health path."""
     ready = c.probes.get("readiness") or c.probes.get("startup")
     if ready is not None and ready.handler == "httpGet" and ready.path:
         return ready.path
-    return (facts.get("health_paths") or ["/health"])[0]
+    return str((facts.get("health_paths") or ["/health"])[0])
 
 
 def _gpus(c: Container) -> int:
@@ -133,7 +141,7 @@ def from_command(command: str | None, image: str | None, port: int, health_path:
                   metrics_path=facts.get("metrics_path", "/metrics"))
 
 
-def plan(deployments: list[Deployment], gpu_only: bool) -> list[dict]:
+def plan(deployments: list[Deployment], gpu_only: bool) -> list[dict[str, Any]]:
     """One matrix entry per serving deployment (a chart once, with its default values), for
     `strategy.matrix` in a workflow that fans smoke runs out over GPU runners."""
     include, seen = [], set()

@@ -6,18 +6,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
+from typing import Any, Callable, cast
 
 # spec.slo.latency operation -> the measured distribution that answers it
 LATENCY = {"ttft": "ttft_ms", "itl": "itl_ms", "e2e": "latency_ms", "request": "latency_ms"}
 MAX_ERROR_RATE = 0.01
 
 
-def slo_checks(result: dict, slo: dict | None) -> list[dict]:
+def slo_checks(result: dict[str, Any], slo: dict[str, Any] | None) -> list[dict[str, Any]]:
     """One entry per SLO figure the spec states and the run measured: target, measured, ok."""
     load = result.get("load") or {}
+    slo = slo or {}
+    out = _latency_checks(load, slo.get("latency") or {})
+    through = slo.get("throughput") or {}
+    for key, measured_key in (("tokensPerSecond", "output_tokens_per_s"), ("requestsPerSecond", "requests_per_s")):
+        if key in through:
+            m = load.get(measured_key)
+            out.append({"slo": f"throughput.{key}", "target": through[key], "measured": m, "unit": "/s",
+                        "ok": None if m is None else m >= through[key], "note": f"at concurrency {load.get('concurrency')}"})
+    if slo.get("coldStartSeconds") is not None:
+        cold = (result.get("ready") or {}).get("cold_start_s")
+        t = slo["coldStartSeconds"]
+        out.append({"slo": "coldStartSeconds", "target": t, "measured": cold, "unit": "s", "ok": None if cold is None else cold <= t})
+    return out
+
+
+def _latency_checks(load: dict[str, Any], latency: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
-    for op, targets in ((slo or {}).get("latency") or {}).items():
+    for op, targets in latency.items():
         dist = load.get(LATENCY.get(op, "")) if op in LATENCY else None
         for key, target in (targets or {}).items():
             p = key.removesuffix("Ms")
@@ -25,20 +41,10 @@ def slo_checks(result: dict, slo: dict | None) -> list[dict]:
                 out.append({"slo": f"latency.{op}.{key}", "target": target, "measured": dist[p], "unit": "ms", "ok": dist[p] <= target})
             else:
                 out.append({"slo": f"latency.{op}.{key}", "target": target, "measured": None, "unit": "ms", "ok": None})
-    through = (slo or {}).get("throughput") or {}
-    for key, measured_key in (("tokensPerSecond", "output_tokens_per_s"), ("requestsPerSecond", "requests_per_s")):
-        if key in through:
-            m = load.get(measured_key)
-            out.append({"slo": f"throughput.{key}", "target": through[key], "measured": m, "unit": "/s",
-                        "ok": None if m is None else m >= through[key], "note": f"at concurrency {load.get('concurrency')}"})
-    if (slo or {}).get("coldStartSeconds") is not None:
-        cold = (result.get("ready") or {}).get("cold_start_s")
-        t = slo["coldStartSeconds"]
-        out.append({"slo": "coldStartSeconds", "target": t, "measured": cold, "unit": "s", "ok": None if cold is None else cold <= t})
     return out
 
 
-def figures(result: dict) -> list[str]:
+def figures(result: dict[str, Any]) -> list[str]:
     """The headline figures of one run, for a terminal line or a check-run summary."""
     ready, load = result.get("ready") or {}, result.get("load") or {}
     out = [f"cold start {ready['cold_start_s']:.1f} s" if ready.get("cold_start_s") is not None else f"not ready ({ready.get('error')})"]
@@ -56,9 +62,9 @@ def figures(result: dict) -> list[str]:
 class Run:
     """One smoke-result document, read once for the functions that decide the items."""
 
-    result: dict
+    result: dict[str, Any]
 
-    def part(self, name: str) -> dict:
+    def part(self, name: str) -> dict[str, Any]:
         return self.result.get(name) or {}
 
     @property
@@ -67,25 +73,25 @@ class Run:
 
     @property
     def cold(self) -> float:
-        return self.part("ready").get("cold_start_s")  # type: ignore[no-any-return]
+        return cast(float, self.part("ready").get("cold_start_s"))  # read once ready, when it is measured
 
     @property
     def not_ready(self) -> str:
         return f"never became ready: {self.part('ready').get('error') or 'not started'}"
 
     @property
-    def prompts(self) -> list[dict]:
+    def prompts(self) -> list[dict[str, Any]]:
         return self.part("canary").get("prompts", [])  # type: ignore[no-any-return]
 
-    def slos(self, failed: bool | None = None) -> list[dict]:
+    def slos(self, failed: bool | None = None) -> list[dict[str, Any]]:
         return [s for s in self.result.get("slo", []) if failed is None or s["ok"] is (not failed)]
 
 
-def decision(status: str, why: str, *evidence: str | None) -> dict:
+def decision(status: str, why: str, *evidence: str | None) -> dict[str, Any]:
     return {"status": status, "why": why, "evidence": [e for e in evidence if e]}
 
 
-def _entrypoint(r: Run) -> dict:
+def _entrypoint(r: Run) -> dict[str, Any]:
     if not r.is_ready:
         return decision("failed", r.not_ready, *r.part("ready").get("log_tail", [])[-3:])
     answered = [p for p in r.prompts if p.get("ok")]
@@ -95,13 +101,13 @@ def _entrypoint(r: Run) -> dict:
     return decision("failed", f"{len(bad)} of {len(r.prompts)} canary prompt(s) unanswered: {bad[0].get('error') if bad else 'none sent'}")
 
 
-def _storage_access(r: Run) -> dict:
+def _storage_access(r: Run) -> dict[str, Any]:
     if not r.is_ready:
         return decision("failed", r.not_ready)
     return decision("passed", f"the engine read the model ({r.part('target').get('model') or 'from its args'}) and served it")
 
 
-def _cold_start(r: Run) -> dict:
+def _cold_start(r: Run) -> dict[str, Any]:
     if not r.is_ready:
         return decision("failed", r.not_ready)
     budget = r.part("target").get("startup_budget_s")
@@ -113,14 +119,14 @@ def _cold_start(r: Run) -> dict:
     return decision("passed", f"cold start {r.cold:.1f} s" + (f" (probes allow {budget} s)" if budget is not None else ""))
 
 
-def _storage_bandwidth(r: Run) -> dict:
+def _storage_bandwidth(r: Run) -> dict[str, Any]:
     if not r.is_ready:
         return decision("failed", r.not_ready)
     size, cold = r.part("target").get("model_bytes"), r.cold
     return decision("passed", f"model loaded and ready in {cold:.1f} s" + (f", {size / 2**20 / cold:.1f} MiB/s over {size / 2**20:.1f} MiB" if size and cold else ""))
 
 
-def _warmup(r: Run) -> dict:
+def _warmup(r: Run) -> dict[str, Any]:
     first = (r.prompts or [{}])[0].get("latency_ms")
     steady = (r.part("load").get("latency_ms") or {}).get("p50")
     if first is not None and steady is not None:
@@ -132,19 +138,19 @@ def _warmup(r: Run) -> dict:
     return decision("skipped", "no load run to compare with")
 
 
-def _no_load(r: Run) -> dict | None:
+def _no_load(r: Run) -> dict[str, Any] | None:
     """The decision of a load item when no load ran, else None."""
     if r.result.get("load") is not None:
         return None
     return decision("failed", r.not_ready) if not r.is_ready else decision("skipped", "no load run (load.duration 0)")
 
 
-def _errors(load: dict) -> str:
+def _errors(load: dict[str, Any]) -> str:
     classes = f" ({', '.join(f'{k} ×{v}' for k, v in load['error_classes'].items())})" if load.get("error_classes") else ""
     return f"{load['errors']} of {load['requests']} requests failed" + classes
 
 
-def _load_tested(r: Run) -> dict:
+def _load_tested(r: Run) -> dict[str, Any]:
     load = r.part("load")
     rate = load.get("error_rate")
     if (none := _no_load(r)) is not None:
@@ -162,7 +168,7 @@ def _load_tested(r: Run) -> dict:
     return decision("passed", measured, *(f"{s['slo']}: {s['measured']} ≤ {s['target']}" for s in r.slos(failed=False)))
 
 
-def _batching(r: Run) -> dict:
+def _batching(r: Run) -> dict[str, Any]:
     if (none := _no_load(r)) is not None:
         return none
     load = r.part("load")
@@ -187,7 +193,7 @@ METRIC_ITEMS = {
 }
 
 
-def _metric(item: str, r: Run) -> dict:
+def _metric(item: str, r: Run) -> dict[str, Any]:
     wanted, label = METRIC_ITEMS[item]
     metrics = r.part("metrics")
     groups = metrics.get("groups") or {}
@@ -205,7 +211,7 @@ def _metric(item: str, r: Run) -> dict:
     return decision("passed", "exports " + ", ".join(n for g in wanted for n in groups[g]), measured)
 
 
-def _no_gpu(r: Run) -> dict | None:
+def _no_gpu(r: Run) -> dict[str, Any] | None:
     """The decision of a GPU item when the target asks for none or none can be seen, else None."""
     gpus, gpu = r.part("target").get("gpus") or 0, r.part("gpu")
     if not gpus:
@@ -215,22 +221,22 @@ def _no_gpu(r: Run) -> dict | None:
     return None
 
 
-def _devices(r: Run) -> tuple[list[dict], str]:
+def _devices(r: Run) -> tuple[list[dict[str, Any]], str]:
     devices = r.part("gpu").get("devices") or []
     return devices, ", ".join(sorted({d["name"] for d in devices}))
 
 
-def _gpu_drivers(r: Run) -> dict:
+def _gpu_drivers(r: Run) -> dict[str, Any]:
     if (none := _no_gpu(r)) is not None:
         return none
     devices, names = _devices(r)
-    gpus = r.part("target").get("gpus")
+    gpus = r.part("target").get("gpus") or 0  # some: _no_gpu decided a target asking for none
     if len(devices) < gpus:
         return decision("failed", f"the target asks for {gpus} GPU(s), NVML sees {len(devices)} ({names})")
     return decision("passed", f"driver {r.part('gpu').get('driver')}, {len(devices)} × {names}")
 
 
-def _gpu_compat(r: Run) -> dict:
+def _gpu_compat(r: Run) -> dict[str, Any]:
     if (none := _no_gpu(r)) is not None:
         return none
     devices, names = _devices(r)
@@ -242,7 +248,7 @@ def _gpu_compat(r: Run) -> dict:
 
 
 # catalog item -> the function deciding it from one run
-ITEMS: dict[str, Callable[[Run], dict]] = {
+ITEMS: dict[str, Callable[[Run], dict[str, Any]]] = {
     "entrypoint-tested": _entrypoint,
     "storage-access-tested": _storage_access,
     "cold-start-measured": _cold_start,
@@ -256,7 +262,7 @@ ITEMS: dict[str, Callable[[Run], dict]] = {
 }
 
 
-def items(result: dict) -> dict[str, dict]:
+def items(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Catalog item id -> {status, why, evidence}; status passed, failed or skipped."""
     run = Run(result)
     out = {item: decide(run) for item, decide in ITEMS.items()}

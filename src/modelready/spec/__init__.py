@@ -6,23 +6,25 @@ import difflib
 import json
 from functools import cache
 from importlib import resources
+from typing import Any
 
 SCHEMA_FILE = "modelspec-v1alpha1.schema.json"
 
 
 @cache
-def schema() -> dict:
-    return json.loads(resources.files(__name__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(resources.files(__name__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+    return loaded
 
 
 @cache
-def _validator():
-    import jsonschema  # only runs that hold a ModelSpec pay for it
+def _validator() -> Any:
+    import jsonschema  # type: ignore[import-untyped]  # only runs that hold a ModelSpec pay for it
 
     return jsonschema.Draft202012Validator(schema())
 
 
-def validate(body: dict) -> list[tuple[str, tuple]]:
+def validate(body: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
     """(message, path) per schema error; a misspelt key names the path of the key and suggests the right one."""
     out = []
     for err in sorted(_validator().iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path]):

@@ -6,6 +6,8 @@ and every gap shows as an undeclared field on the checklist until someone fills 
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 
 from ..normalize.model import Deployment, as_int
@@ -24,7 +26,7 @@ TODO = {
 
 
 def scaffold(d: Deployment, params: float | None = None) -> str:
-    spec: dict = {"deploymentRef": {"kind": d.kind, "name": d.name}}
+    spec: dict[str, Any] = {"deploymentRef": {"kind": d.kind, "name": d.name}}
     for section, build in SECTIONS.items():
         spec[section] = build(d, params)
     doc = {"apiVersion": "modelready.io/v1alpha1", "kind": "ModelSpec", "metadata": {"name": d.name.removeprefix("release-")}, "spec": spec}
@@ -40,11 +42,11 @@ def _setting(d: Deployment, name: str):  # type: ignore[no-untyped-def]
     return v.value if v is not None else None
 
 
-def _present(values: dict) -> dict:
+def _present(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _model(d: Deployment, params: float | None) -> dict:
+def _model(d: Deployment, params: float | None) -> dict[str, Any]:
     model = _present({"id": d.model.id, "revision": d.model.revision, "uri": d.model.uri,
                       "maxContextTokens": as_int(_setting(d, "max_model_len"))})
     if params:
@@ -52,27 +54,27 @@ def _model(d: Deployment, params: float | None) -> dict:
     return model or {"id": "TODO"}
 
 
-def _precision(d: Deployment, _params: float | None) -> dict:
+def _precision(d: Deployment, _params: float | None) -> dict[str, Any]:
     return _present({"dtype": _dtype(_setting(d, "dtype")), "quantization": _setting(d, "quantization") or "none"})
 
 
-def _runtime(d: Deployment, _params: float | None) -> dict:
+def _runtime(d: Deployment, _params: float | None) -> dict[str, Any]:
     e, c = d.engine, d.engine_container
     return _present({"engine": e.name if e else "other", "version": e.version if e else None, "image": c.image.ref if c and c.image else None})
 
 
-def _hardware(d: Deployment, _params: float | None) -> dict:
+def _hardware(d: Deployment, _params: float | None) -> dict[str, Any]:
     gpu = d.gpu_type()
-    hardware: dict = {"gpu": _present({"type": gpu[0] if gpu else None, "count": d.gpus_per_group()})}
+    hardware: dict[str, Any] = {"gpu": _present({"type": gpu[0] if gpu else None, "count": d.gpus_per_group()})}
     if d.engine:
         hardware["tensorParallel"] = d.engine.int_setting("tensor_parallel", 1)
         hardware["pipelineParallel"] = d.engine.int_setting("pipeline_parallel", 1)
     return hardware
 
 
-def _serving(d: Deployment, _params: float | None) -> dict:
+def _serving(d: Deployment, _params: float | None) -> dict[str, Any]:
     e, c = d.engine, d.engine_container
-    serving: dict = {"protocol": "http"}
+    serving: dict[str, Any] = {"protocol": "http"}
     if e and e.capability("llm_args"):
         serving["api"] = "openai"
         serving["port"] = e.port
@@ -82,7 +84,7 @@ def _serving(d: Deployment, _params: float | None) -> dict:
     return serving
 
 
-def _scaling(d: Deployment, _params: float | None) -> dict:
+def _scaling(d: Deployment, _params: float | None) -> dict[str, Any]:
     return _present({"minReplicas": as_int(d.min_replicas.value) if d.min_replicas else d.replicas,
                      "maxReplicas": as_int(d.max_replicas.value) if d.max_replicas else d.replicas})
 
@@ -91,5 +93,5 @@ def _scaling(d: Deployment, _params: float | None) -> dict:
 SECTIONS = {"model": _model, "precision": _precision, "runtime": _runtime, "hardware": _hardware, "serving": _serving, "scaling": _scaling}
 
 
-def _dtype(x):
+def _dtype(x: object) -> str | None:
     return {"half": "float16", "float": "float32", "auto": None}.get(str(x), str(x)) if x is not None else None

@@ -1,0 +1,66 @@
+"""The report on the wire: the one place the typed document (report/document.py) becomes JSON, and the one
+place a saved JSON report is read back into it (a baseline file that is a report, a base's report)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields, is_dataclass
+from typing import Any, Mapping, TypeVar
+
+from .document import (Baseline, Catalog, DeploymentEntry, FileEntry, FindingEntry, ItemEntry, Json, Report, Rule,
+                       Summary)
+
+T = TypeVar("T")
+
+
+def as_json(value: Any) -> Any:
+    """A document value as JSON-ready data, its keys in the schema's order."""
+    if is_dataclass(value) and not isinstance(value, type):
+        out: Json = {}
+        for f in fields(value):
+            v = getattr(value, f.name)
+            if f.metadata.get("omit") and v is None:
+                continue
+            if f.metadata.get("flat"):
+                out.update(as_json(v))
+            else:
+                out[f.name] = as_json(v)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [as_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: as_json(v) for k, v in value.items()}
+    return value
+
+
+def dumps(report: Report) -> str:
+    """Compact: only then does json use its C encoder."""
+    return json.dumps(as_json(report), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _of(cls: type[T], data: Mapping[str, Any], **nested: Any) -> T:
+    names = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {}
+    for name, f in names.items():
+        if f.metadata.get("flat"):
+            kwargs[name] = {k: v for k, v in data.items() if k not in names}
+        elif name in nested:
+            kwargs[name] = nested[name]
+        elif name in data:
+            v = data[name]
+            kwargs[name] = tuple(v) if isinstance(v, list) else v
+    return cls(**kwargs)
+
+
+def of_json(data: Mapping[str, Any]) -> Report:
+    """A saved report as the typed document; KeyError, TypeError or AttributeError when it is not one."""
+    cat = data.get("catalog") or {"profile": "all"}
+    base = data.get("baseline")
+    return _of(Report, data,
+               summary=_of(Summary, data["summary"]),
+               files=tuple(_of(FileEntry, f) for f in data.get("files") or []),
+               deployments=tuple(_of(DeploymentEntry, d) for d in data.get("deployments") or []),
+               findings=tuple(_of(FindingEntry, f) for f in data.get("findings") or []),
+               rules=tuple(_of(Rule, r) for r in data.get("rules") or []),
+               catalog=_of(Catalog, cat, items=tuple(_of(ItemEntry, i) for i in cat.get("items") or [])),
+               baseline=_of(Baseline, base) if base is not None else None)
