@@ -309,3 +309,155 @@ def test_secrets_of_every_shape_are_redacted_in_every_output(tmp_path):
     json.loads((tmp_path / "r.json").read_text())  # redaction keeps the JSON well formed
     from xml.etree import ElementTree
     ElementTree.parse(tmp_path / "r.xml")
+
+
+# --- budgets, caps, text, model configs ----------------------------------------------------------------
+
+def plant(repo: Path) -> None:
+    """A Secret holding a planted token beside the hostile files: it must appear in no output."""
+    (repo / "secret.yaml").write_text(f"apiVersion: v1\nkind: Secret\nmetadata: {{name: hf}}\nstringData: {{token: {HF}}}\n")
+
+
+def no_leak(texts: str) -> None:
+    leaked = [s for s in planted() if s in texts]
+    assert not leaked, leaked
+
+
+def merge_bomb(keys: int = 500, copies: int = 400, uses: int = 300) -> str:
+    """12 KB of YAML: one mapping merged (`<<`) `copies` times into each of `uses` mappings: 60 million keys
+    visited, while the values kept stay under the alias budget."""
+    return "\n".join([f"big: &big {{{', '.join(f'k{j}: 0' for j in range(keys))}}}", f"lst: &lst [{', '.join(['*big'] * copies)}]",
+                      *(f"c{i}: {{<<: *lst}}" for i in range(uses))]) + "\n"
+
+
+@pytest.mark.parametrize("where", ["plain", "values-set"])
+def test_merge_keys_count_in_the_alias_budget(tmp_path, where):
+    plant(tmp_path)
+    if where == "plain":
+        name = "bomb.yaml"
+        (tmp_path / name).write_text(merge_bomb())
+    else:
+        chart(tmp_path / "c", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "a: 1\n", ci={"bomb-values.yaml": merge_bomb()})
+        name = "c/ci/bomb-values.yaml"
+    _proc, doc, texts, _ = run_all(tmp_path)
+    messages = " ".join(f["message"] for f in doc["findings"])
+    assert "merge keys (<<) expand to more than 2,000,000 values" in messages
+    assert any(f["file"] == name or name in f["message"] for f in doc["findings"])
+    no_leak(texts)
+
+
+def test_exclude_globs_cannot_backtrack(tmp_path):
+    plant(tmp_path)
+    deep = tmp_path.joinpath(*["a" * 200] * 8)  # a 1,600-character path of names the pattern almost matches
+    deep.mkdir(parents=True)
+    (deep / ("a" * 200 + ".yaml")).write_text(VLLM.format(name="llm", extra=""))
+    (deep / ("a" * 150 + "b")).write_text("x: 1\n")
+    (tmp_path / ".modelready.yaml").write_text("exclude: ['*a*a*a*a*a*a*a*a*a*a*b', '**/a*a*a*a*a*a*a*a*c/']\n")
+    _proc, doc, texts, _ = run_all(tmp_path)  # a backtracking matcher takes minutes on these names (the CPU limit stops it)
+    records = {Path(r["path"]).name: r for r in doc["files"]}
+    assert records["a" * 150 + "b"]["reason"] == "excluded by config"
+    assert records["a" * 200 + ".yaml"]["status"] == "checked"
+    no_leak(texts)
+
+
+def test_findings_are_capped_per_check_and_file(tmp_path):
+    plant(tmp_path)
+    flags = "".join(f', "--no-such-flag-{i}", "1"' for i in range(20_000))
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra=flags + ', "--max-model-length", "8192"'))
+    _proc, doc, texts, _ = run_all(tmp_path)
+    unknown = [f for f in doc["findings"] if f["check"] == "engine-flag-unknown"]
+    assert len(unknown) == 100 and all(f["file"] == "d.yaml" for f in unknown)
+    assert unknown[-1]["message"].endswith("(and 19,901 more engine-flag-unknown findings in d.yaml, not listed)")
+    assert len((tmp_path / "r.json").read_bytes()) < 1_000_000  # 20,000 findings were 6.7 MB
+    no_leak(texts)
+
+
+def test_the_same_unknown_flag_is_suggested_once():
+    from modelready.checks import engine_flag_unknown as m
+
+    m.nearest.cache_clear()
+    flags = frozenset({"--max-model-len", "--tensor-parallel-size"})
+    for _ in range(3):
+        assert m.nearest("--max-model-length", flags) == "--max-model-len"
+    assert m.nearest.cache_info().misses == 1
+
+
+def test_a_huge_value_is_elided_in_the_middle_of_its_message(tmp_path):
+    plant(tmp_path)
+    image = "vllm/vllm-openai:" + "v" * 1_000_000
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra="").replace("vllm/vllm-openai:v0.8.5", image))
+    _proc, doc, texts, _ = run_all(tmp_path)
+    on_d = [f["message"] for f in doc["findings"] if f["file"] == "d.yaml"]
+    assert on_d and all(len(m) <= 2000 for m in on_d)
+    assert any("characters elided]" in m and m.count("v" * 50) for m in on_d)
+    assert "v" * 1000 not in texts  # in no format: the message is capped once, in the document
+    no_leak(texts)
+
+
+def test_values_sets_share_the_runs_render_budget(tmp_path):
+    plant(tmp_path)
+    template = ('{{- range $i := until (int .Values.n) }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-{{ $i }}}\n'
+                'data: {a: {{ repeat (int $.Values.pad) "x" | quote }}}\n{{- end }}\n')
+    # sixteen sets of 4 MB each: every one within its own render's limits, 64 MB together
+    chart(tmp_path / "c", template, "n: 1\npad: 10\n", ci={f"set-{i:02}-values.yaml": "n: 400\npad: 10000\n" for i in range(16)})
+    _proc, doc, texts, _ = run_all(tmp_path)
+    [cut] = [f["message"] for f in doc["findings"] if f["check"] == "not-analysed" and f["file"] == "c/Chart.yaml"]
+    assert "values sets not rendered (ci/set-" in cut and "budget for rendering charts, values sets and overlays (32 MB" in cut
+    rendered = next(r for r in doc["files"] if r["path"] == "c/Chart.yaml")["values_sets"]
+    named_cut = cut.split("not rendered (", 1)[1].split("):", 1)[0].split(", ")
+    assert len(rendered) >= 2 and set(rendered) | set(named_cut) == {"values.yaml", *(f"ci/set-{i:02}-values.yaml" for i in range(16))}
+    assert not set(rendered) & set(named_cut)
+    no_leak(texts)
+
+
+STEERING = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x80-\x9f]")
+
+
+def formats(repo: Path, *names: str) -> str:
+    """stdout of `check` in each of the log formats (github annotations, concise), under the same limits."""
+    out = ""
+    for name in names:
+        proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", ".", "--offline", "--format", name],
+                              cwd=repo, capture_output=True, text=True, preexec_fn=_limits, timeout=10 * LIMIT_S)
+        assert proc.returncode in EXITS and "Traceback" not in proc.stderr
+        out += proc.stdout
+    return out
+
+
+def test_bidi_and_c1_controls_are_shown_escaped_in_every_human_format(tmp_path):
+    plant(tmp_path)
+    name = "evil\u202egpj.yaml"  # reads as evilmlay.jpg
+    image = 'vllm/vllm-openai:lat\u2066est\\x9b31m\\u202d'  # a YAML escape: C1 CSI, bidi isolate and override
+    (tmp_path / name).write_text(VLLM.format(name="llm", extra="").replace("image: vllm/vllm-openai:v0.8.5", f'image: "{image}"'))
+    _proc, doc, texts, _ = run_all(tmp_path)
+    assert any(f["file"] == name for f in doc["findings"])  # the JSON keeps the name as it is: a machine format
+    human = {o: (tmp_path / o).read_text() for o in ("r.txt", "r.md", "r.xml")}
+    human["sarif messages"] = " ".join(r["message"]["text"] for r in json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"])
+    human["stdout: github, concise, text, markdown"] = formats(tmp_path, "github", "concise", "text", "markdown")
+    human["rdjson messages"] = " ".join(d["message"] for d in json.loads(formats(tmp_path, "rdjson"))["diagnostics"])
+    for where, text in human.items():
+        assert not STEERING.search(text), (where, STEERING.findall(text))
+        assert "U+202E" in text or "U+2066" in text, where  # shown by its code point
+    assert not STEERING.search(_proc.stderr)
+    no_leak(texts)
+
+
+@pytest.mark.parametrize("key, value", [("num_hidden_layers", "1e12"), ("num_attention_heads", "0"), ("num_attention_heads", "-32"),
+                                        ("num_attention_heads", "31.5"), ("num_hidden_layers", "1000000000000")])
+def test_absurd_model_config_values_are_a_finding_at_their_line(tmp_path, key, value):
+    plant(tmp_path)
+    shapes = {"hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+              "intermediate_size": 14336, "vocab_size": 128256, "max_position_embeddings": 131072}
+    lines = ['  "architectures": ["LlamaForCausalLM"]', '  "model_type": "llama"'] + [
+        f'  "{k}": {value if k == key else v}' for k, v in shapes.items()]
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text("{\n" + ",\n".join(lines) + "\n}\n")
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra=', "--max-model-len", "200000"').replace(
+        '"meta-llama/Llama-3.1-8B-Instruct"', '"/models/model"'))
+    _proc, doc, texts, _ = run_all(tmp_path)
+    [bad] = [f for f in doc["findings"] if f["check"] == "model-config-invalid"]
+    assert bad["file"] == "model/config.json" and bad["line"] == 3 + list(shapes).index(key) + 1 and bad["severity"] == "error"
+    assert bad["message"].startswith(f"{key} must be a positive integer" if value != "1000000000000" else f"{key} is 1,000,000,000,000")
+    assert not [f for f in doc["findings"] if f["check"] == "internal-error"]
+    assert not re.search(r"-\d+ or less|to -\d", " ".join(f["message"] for f in doc["findings"]))  # no arithmetic on the shapes
+    no_leak(texts)

@@ -156,13 +156,13 @@ def test_kustomize_components_render_through_their_overlay_and_failures_read_cle
 
 
 def test_overlays_share_one_budget(run, monkeypatch):
-    from modelready.load import kustomize
+    from modelready.load import budget
 
-    monkeypatch.setattr(kustomize, "BUDGET_S", 0.0)  # spent before any overlay starts
+    monkeypatch.setattr(budget, "SECONDS", 0.0)  # the run's one budget, spent before any overlay starts
     result = run(LAYOUTS / "kustomize-components")
     skipped = [f for f in result.findings if f.check == "not-analysed"]
     assert {f.subject for f in skipped} == {"base", "overlays/prod", "overlays/awq"}
-    assert all("budget for rendering overlays" in f.message for f in skipped)
+    assert all("budget for rendering charts, values sets and overlays was spent" in f.message for f in skipped)
 
 
 def test_manifests_are_validated_against_the_chosen_kubernetes_release(run, tmp_path):

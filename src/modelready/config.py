@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +115,12 @@ class Config:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """` (did you mean 'x'?)` for the closest of `choices`, or nothing when none is close."""
+    return _did_you_mean(word, tuple(choices))
+
+
+@functools.lru_cache(maxsize=4096)
+def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
+    # once per distinct word: the same unknown name on 20,000 workloads is one difflib search
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

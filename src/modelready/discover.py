@@ -9,6 +9,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .ignore import Excludes
 from .roots import chart_of
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -29,7 +30,7 @@ class Discovered:
 
 
 def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
-    spec = _Excludes(exclude)
+    spec = Excludes(exclude)
     root = root.resolve()
     out = Discovered(root=root)
     for start in _starts(paths, root, spec, out):
@@ -233,7 +234,7 @@ def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
         os.close(fd)
 
 
-def _starts(paths: list[Path], root: Path, spec: "_Excludes", out: Discovered) -> list[Path]:
+def _starts(paths: list[Path], root: Path, spec: Excludes, out: Discovered) -> list[Path]:
     """The places to walk: a file or folder inside a chart (a template, a values file, `Chart.yaml`)
     stands for its chart, which is what renders it; each place once, none inside another."""
     starts: list[Path] = []
@@ -253,21 +254,7 @@ def _starts(paths: list[Path], root: Path, spec: "_Excludes", out: Discovered) -
     return kept
 
 
-class _Excludes:
-    """.gitignore-style patterns; pathspec is imported only when there are any."""
-
-    def __init__(self, patterns: list[str]):
-        self.spec = None
-        if patterns:
-            import pathspec
-
-            self.spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-
-    def match_file(self, path: str) -> bool:
-        return bool(self.spec and self.spec.match_file(path))
-
-
-def _classify_file(path: Path, name: str, root: Path, spec: _Excludes, out: Discovered) -> None:
+def _classify_file(path: Path, name: str, root: Path, spec: Excludes, out: Discovered) -> None:
     if spec.match_file(name):
         out.skipped.append((path, "excluded by config"))
         return

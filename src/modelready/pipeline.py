@@ -94,7 +94,7 @@ def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Pa
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"} | checked.applied
     res.errors += checked.errors
     own = runner.dedupe(res.findings + checked.findings)
-    res.findings = runner.merge_renders(own + _collect_misconfig(res, job, own))
+    res.findings = runner.cap(runner.merge_renders(own + _collect_misconfig(res, job, own)))
     scope_to_serving(res, config)
     return res
 

@@ -96,9 +96,9 @@ def run(paths: list[Path], root: Path, config: Config, profile: str | None, fail
     scans, scan_log = _scan(result, trivy, scope) if trivy is not None else ({}, {})
     scans, scan_log = {**result.scans, **scans}, _with_default_scan(result, scan_log)
     if trivy is not None:
-        from ..checks.runner import merge_renders
+        from ..checks.runner import cap, merge_renders
 
-        result.findings = merge_renders(result.findings)  # Trivy's findings too: one per place, scoped to serving
+        result.findings = cap(merge_renders(result.findings))  # Trivy's findings too: one per place, scoped to serving
         pipeline.scope_to_serving(result, config)
     if scope is not None:
         narrow_to(result, scope.changed, scope.linked)

@@ -34,6 +34,9 @@ S = TypeVar("S")
 SCOPES: dict[type, str] = {Deployment: "deployment", SpecView: "spec", Card: "modelcard", Build: "dockerfile"}
 
 
+MAX_PER_FILE = 100  # findings of one check on one file that a report lists (checks.runner.cap): 20,000 unknown flags are not 20,000 findings
+
+
 @dataclass(frozen=True)
 class Hit:
     """What a check returns: a message and where. The runner adds ID, severity and catalog items."""

@@ -29,11 +29,13 @@ args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--max-model-len", "8192"]
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Any, Iterator
 
 from .. import data
+from ..normalize.engine import starting_with
 from ..normalize.model import Deployment, Engine
-from . import Hit, declare, has_flag_table
+from . import MAX_PER_FILE, Hit, declare, has_flag_table
 
 
 def known_flags(release: str | None) -> set[str]:
@@ -44,7 +46,23 @@ def known_flags(release: str | None) -> set[str]:
 
 
 def where_else(flag: str) -> list[str]:
-    return [v for v, rel in data.vllm_flags()["versions"].items() if flag in rel["flags"]]
+    return list(_releases_by_flag().get(flag, ()))
+
+
+@functools.lru_cache(maxsize=1)
+def _releases_by_flag() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for version, rel in data.vllm_flags()["versions"].items():
+        for flag in rel["flags"]:
+            out.setdefault(flag, []).append(version)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def nearest(flag: str, flags: frozenset[str], cutoff: float = 0.75) -> str | None:
+    """The closest real flag, once per distinct flag and flag set (difflib costs ~4 ms against vLLM's flags)."""
+    close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=cutoff)
+    return close[0] if close else None
 
 
 @declare("engine-flag-unknown", "error", ["engine-args-valid"],
@@ -60,27 +78,31 @@ def check(d: Deployment) -> Iterator[Hit]:
 
 def _vllm(e: Engine) -> Iterator[Hit]:
     release = e.release
-    flags = known_flags(release) | e.hosted_flags
+    flags = frozenset(known_flags(release) | e.hosted_flags)
+    ordered = sorted(flags)
     known = sorted(data.vllm_flags()["versions"], key=lambda v: data.version_key(v) or (0, 0, 0))
     where = f"vLLM {release}" if release else f"any vLLM release from {known[0]} to {known[-1]}"
+    listed = 0  # past what the report lists of one check on one file (checks.runner.cap), a suggestion is never read
     for flag, val in e.flags.items():
         if not flag.startswith("-") or flag in flags:
             continue
-        msg = _vllm_message(flag, val.raw.split("=")[0], flags, where)
+        msg = _vllm_message(flag, val.raw.split("=")[0], (flags, ordered), where, listed < MAX_PER_FILE)
+        listed += 1
         if e.drops_unknown_flags:  # no exit: the setting is dropped and the engine runs on its default
             msg = msg.replace("vLLM exits at start", "").rstrip("; ") + f"; {e.drops_unknown_flags} and drops it without a word: the setting never applies"
         yield Hit(msg, val.loc)
 
 
-def _vllm_message(flag: str, written: str, flags: set[str], where: str) -> str:
+def _vllm_message(flag: str, written: str, known: tuple[frozenset[str], list[str]], where: str, suggest: bool) -> str:
+    flags, ordered = known
     other = where_else(flag)
-    prefixed = sorted(f for f in flags if f.startswith(flag)) if flag.startswith("--") else []
+    prefixed = starting_with(flag, ordered, limit=5) if flag.startswith("--") else []
     if len(prefixed) > 1:  # argparse exits: "ambiguous option: --x could match --x-a, --x-b"
         return f"{written} is ambiguous in {where}: it abbreviates {', '.join(prefixed[:4])}; vLLM exits at start"
     if other:
         return f"{written} is not a flag of {where}; it exists in vLLM {', '.join(sorted(other, key=lambda v: data.version_key(v) or (0, 0, 0)))}"
-    close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.75)
-    return f"{written} is not a flag of {where}" + (f"; did you mean {close[0]}?" if close else "")
+    close = nearest(flag, flags) if suggest else None
+    return f"{written} is not a flag of {where}" + (f"; did you mean {close}?" if close else "")
 
 
 def _other_engine(e: Engine) -> Iterator[Hit]:
@@ -90,7 +112,7 @@ def _other_engine(e: Engine) -> Iterator[Hit]:
     table = data.engine_flags().get(str(e.capability("flag_table")), {}).get("versions", {})
     release = data.flag_release(str(e.capability("flag_table")), e.version)
     literal = bool(e.capability("literal_flags"))
-    flags = _table_flags([table[release]] if release else list(table.values()), literal) | e.hosted_flags
+    flags = frozenset(_table_flags([table[release]] if release else list(table.values()), literal) | e.hosted_flags)
     where = f"{e.capability('release_name', e.name)} {release}" if release else \
         f"any {e.capability('release_name', e.name)} release read ({', '.join(sorted(table))})"
     for flag, val in e.flags.items():
@@ -100,16 +122,16 @@ def _other_engine(e: Engine) -> Iterator[Hit]:
                 yield Hit(f"{val.raw.split('=')[0]} {msg.format(where=where)}", val.loc)
 
 
-def _other_message(e: Engine, flag: str, flags: set[str], table: dict[str, Any], release: str | None, literal: bool) -> str | None:
+def _other_message(e: Engine, flag: str, flags: frozenset[str], table: dict[str, Any], release: str | None, literal: bool) -> str | None:
     prefixed = sorted(f for f in flags if f.startswith(flag)) if not literal else []
     if release is not None and len(prefixed) > 1:  # argparse exits: "ambiguous option"
         return f"is ambiguous in {{where}}: it abbreviates {', '.join(prefixed[:4])}; the server exits at start"
-    close = difflib.get_close_matches(flag, sorted(flags), n=1, cutoff=0.8)
+    close = nearest(flag, flags, 0.8)
     if release is None and not close:
         return None
     other = sorted((v for v, row in table.items() if flag in _table_flags([row], literal)), key=lambda v: data.version_key(v) or (0, 0, 0))
     name = e.capability("release_name", e.name)
-    hint = f"; it exists in {name} {', '.join(other)}" if other else (f"; did you mean {close[0]}?" if close else "")
+    hint = f"; it exists in {name} {', '.join(other)}" if other else (f"; did you mean {close}?" if close else "")
     return "is not a flag of {where}: the server exits at start" + hint
 
 

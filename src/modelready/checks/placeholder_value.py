@@ -48,7 +48,8 @@ def _required_terms(pod: PodSpec) -> list[str]:
         exprs = term.get("matchExpressions") if isinstance(term, dict) else None
         for expr in exprs if isinstance(exprs, list) else []:
             if isinstance(expr, dict):
-                values += [f"{expr.get('key')}={v}" for v in expr.get("values") or []]
+                listed = expr.get("values")
+                values += [f"{expr.get('key')}={v}" for v in (listed if isinstance(listed, list) else [])]
     return values
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 from .. import isolate
 from ..config import Config, did_you_mean
 from ..findings import Finding, Loc, Severity
-from . import Check, registry
+from . import MAX_PER_FILE, Check, registry
 
 SKIP_ANNOTATION = "modelready.io/skip"
 REASON_ANNOTATION = "modelready.io/skip-reason"
@@ -114,6 +114,24 @@ def merge_renders(findings: list[Finding]) -> list[Finding]:
         if len(renders) > 1:
             first.message += f" (in {len(renders)} renders: {', '.join(renders)})"
         out.append(first)
+    return out
+
+
+def cap(findings: list[Finding]) -> list[Finding]:
+    """At most MAX_PER_FILE findings of one check on one file, the first ones; the last one listed says how many
+    more there were, so the report stays readable and bounded and still says what it left out."""
+    counts: dict[tuple[str, str, bool], int] = {}
+    last: dict[tuple[str, str, bool], Finding] = {}
+    out = []
+    for f in findings:
+        key = (f.check, f.loc.file, bool(f.suppressed))
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= MAX_PER_FILE:
+            out.append(f)
+            last[key] = f
+    for key, n in counts.items():
+        if n > MAX_PER_FILE:
+            last[key].message += f" (and {n - MAX_PER_FILE:,} more {key[0]} findings in {key[1]}, not listed)"
     return out
 
 

@@ -54,15 +54,17 @@ class Loaded:
 
 def load(found: Discovered, config: Pins, root: Path) -> Loaded:
     from . import charts, files, kustomize
+    from .budget import Budget
 
     out = Loaded(root)
+    budget = Budget()  # one for every chart, values set and overlay of the run
     # Helm renders in Go through ctypes, which releases the GIL: charts render on one core while
     # plain files parse on another. Each side writes its own value; they are joined in a fixed order.
     rendered = Loaded(root)
-    worker = threading.Thread(target=_guarded, args=(charts.load, found, config, rendered))
+    worker = threading.Thread(target=_guarded, args=(lambda f, c, o: charts.load(f, c, o, budget), found, config, rendered))
     worker.start()
     files.load(found, out)
-    kustomize.load(found, out)
+    kustomize.load(found, out, budget)
     worker.join()
     out.tools["helm"] = rendered.tools.get("helm", "not needed (no charts)")
     out.join(rendered)

@@ -72,6 +72,43 @@ def is_model_config(data: object) -> bool:
     return isinstance(data, dict) and ("model_type" in data or "architectures" in data)
 
 
+# A model's shapes, the largest any model has by far more than a factor of ten (the bundled table's largest:
+# 126 layers, 128 heads, hidden 16,384, vocabulary 262,208, 10,485,760 positions). Every one that is given
+# must be a positive integer within these: memory and context arithmetic on 0, -32, 31.5 or 1e12 layers gives
+# advice such as "set --max-model-len to -5 or less".
+SHAPES = {**dict.fromkeys(("num_hidden_layers", "n_layer", "num_layers"), 10_000),
+          **dict.fromkeys(("hidden_size", "n_embd", "d_model"), 1_000_000),
+          **dict.fromkeys(("num_attention_heads", "n_head", "num_key_value_heads"), 100_000),
+          "head_dim": 100_000, "intermediate_size": 10_000_000, "vocab_size": 100_000_000, "max_position_embeddings": 10**12}
+
+
+def shape_problems(data: dict[str, Any], text: str = "") -> list[tuple[str, int]]:
+    """(message, line) for each shape of a config.json (and its text_config) that is not a positive integer in
+    range; the line is found in `text`, the file as written (0 when not)."""
+    out = []
+    for prefix, c in (("", data), ("text_config.", data.get("text_config"))):
+        if not isinstance(c, dict):
+            continue
+        start = text.find('"text_config"') if prefix else 0
+        for key, most in SHAPES.items():
+            value = c.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                shown = json.dumps(value)[:40] if isinstance(value, (int, float, str, bool)) else type(value).__name__
+                out.append((f"{prefix}{key} must be a positive integer (it is {shown}): the model's shapes are not used for "
+                            "memory or context arithmetic", _line_of(text, key, max(start, 0))))
+            elif value > most:
+                out.append((f"{prefix}{key} is {value:,}, more than any model has (at most {most:,} here): the model's shapes "
+                            "are not used for memory or context arithmetic", _line_of(text, key, max(start, 0))))
+    return out
+
+
+def _line_of(text: str, key: str, start: int) -> int:
+    m = re.compile(r'"%s"\s*:' % re.escape(key)).search(text, start)
+    return text.count("\n", 0, m.start()) + 1 if m else 0
+
+
 MAX_JSON_DIGITS = 100  # no model setting needs more; Python refuses past 4,300 and slows long before
 
 

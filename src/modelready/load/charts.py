@@ -17,6 +17,7 @@ from .. import isolate
 from ..discover import Discovered, rel
 from ..findings import FileRecord, Finding, Loc, Severity
 from . import chart_deps, files, helm, helm_refs, helm_worker, values_sets
+from .budget import Budget
 
 if TYPE_CHECKING:
     from . import Loaded
@@ -30,7 +31,7 @@ class _Chart:
     left_out: list[str]
 
 
-def load(found: Discovered, config: values_sets.Pins, out: Loaded) -> None:
+def load(found: Discovered, config: values_sets.Pins, out: Loaded, budget: Budget) -> None:
     candidates = [p for p, kind in found.files if kind == "yaml"]
     with ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE) as pool:
         jobs = []
@@ -39,14 +40,14 @@ def load(found: Discovered, config: values_sets.Pins, out: Loaded) -> None:
             pinned = config.charts.get(rel_chart)
             sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates, found.chart_files.get(chart_dir))
             chart = _Chart(rel_chart, sets, bool(pinned), left_out)
-            jobs.append((chart_dir, chart, pool.submit(_render, chart_dir, chart, found.chart_refused.get(chart_dir, []), out.root)))
+            jobs.append((chart_dir, chart, pool.submit(_render, chart_dir, chart, found.chart_refused.get(chart_dir, []), out.root, budget)))
         for chart_dir, chart, job in jobs:
             _record(chart_dir, chart, job, found, out)
     if found.charts:
         out.tools["helm"] = helm.engine_name()  # asked of a worker the renders left warm
 
 
-def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path) -> tuple[list[str], list[helm.Rendered]]:
+def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path, budget: Budget) -> tuple[list[str], list[helm.Rendered]]:
     """(dependencies that could not be assembled, one render per values set). Helm sees the chart without
     its refused files (links out of the repository or to folders, devices, oversized files, schemas that
     reach outside), so neither `.Files.Get` nor its schema validation can read them."""
@@ -57,16 +58,32 @@ def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path) -> 
                 if path.is_relative_to(chart_dir):
                     gone = assembled.chart_dir / path.relative_to(chart_dir)
                     shutil.rmtree(gone, ignore_errors=True) if gone.is_dir() and not gone.is_symlink() else gone.unlink(missing_ok=True)
-            return assembled.missing, [helm.render(chart_dir, chart.rel_chart, v, root, assembled) for v in chart.sets]
+            return _render_sets(chart_dir, chart, root, assembled, budget, assembled.missing)
         if refused:
             try:
                 assembled.scratch = chart_deps.copy_chart(chart_dir, root, refused)
             except chart_deps.CopyFailed as e:
                 return [str(e)], []
             assembled = replace(assembled, chart_dir=assembled.scratch / chart_dir.name)
-        return assembled.missing, [helm.render(chart_dir, chart.rel_chart, v, root, assembled) for v in chart.sets]
+        return _render_sets(chart_dir, chart, root, assembled, budget, assembled.missing)
     finally:
         assembled.cleanup()
+
+
+def _render_sets(chart_dir: Path, chart: _Chart, root: Path, assembled: Any, budget: Budget, missing: list[str]) -> tuple[list[str], list[helm.Rendered]]:
+    """Each values set in turn while the run's budget lasts; the sets it cuts are named (the renders are the
+    first sets, in order: once a budget is spent it stays spent)."""
+    renders: list[helm.Rendered] = []
+    for values in chart.sets:
+        why = budget.spent()
+        if why:
+            cut = ["+".join(v) or "values.yaml" for v in chart.sets[len(renders):]]
+            names = ", ".join(cut[:10]) + (f" and {len(cut) - 10} more" if len(cut) > 10 else "")
+            return missing + [f"{len(cut)} values set{'s' if len(cut) > 1 else ''} not rendered ({names}): {why}"], renders
+        r = helm.render(chart_dir, chart.rel_chart, values, root, assembled)
+        budget.charge(sum(len(text) for _tpl, text, _locate in r.texts))
+        renders.append(r)
+    return missing, renders
 
 
 def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[helm.Rendered]]], found: Discovered, out: Loaded) -> None:

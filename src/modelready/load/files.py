@@ -9,7 +9,7 @@ from .. import isolate
 from ..discover import Discovered, read_inside, read_text_inside, rel
 from ..findings import FileRecord, Finding, Loc, Severity
 from .artifacts import (ArtifactProblem, ModelConfig, ModelSpecDoc, is_model_config, is_modelspec, load_dockerfile, load_json,
-                        load_model_card, weight_index)
+                        load_model_card, shape_problems, weight_index)
 from .k8s import LoadProblem, objects_from_docs
 from .yamlsrc import YamlError, YMap, load_all
 
@@ -124,7 +124,11 @@ def _json(text: str, path: Path, rec: FileRecord, out: Loaded) -> None:
         raise
     if is_model_config(data):
         rec.kind = "model-config"
-        out.configs.append(ModelConfig(rec.path, data))  # type: ignore[arg-type]
+        problems = shape_problems(data, text)  # type: ignore[arg-type]
+        out.findings += [Finding("model-config-invalid", Severity.error, message, Loc(rec.path, line), ("gpu-memory-fit",), subject=rec.path)
+                         for message, line in problems]
+        if not problems:  # never arithmetic on absurd shapes: the deployment is sized as if there were no config
+            out.configs.append(ModelConfig(rec.path, data))  # type: ignore[arg-type]
     elif isinstance(data, dict) and isinstance(data.get("apiVersion"), str) and isinstance(data.get("kind"), str):
         # a manifest kubectl applies as JSON; read again as YAML (a superset) for lines. JSON allows no raw tab
         # inside a string, so every tab is indentation, which YAML refuses: spaces instead.

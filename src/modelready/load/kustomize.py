@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..discover import Discovered, Refused, inside, read_text_inside, refuse, rel
 from ..findings import FileRecord, Loc
+from .budget import Budget
 from .charts import not_analysed
 from .files import unreadable
 from .k8s import K8sObject, parse_objects
@@ -36,8 +36,7 @@ if TYPE_CHECKING:
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-# One budget for every overlay, rendered in parallel (kubectl is a process each: the GIL is not held).
-BUDGET_S = 120.0
+# Overlays render in parallel (kubectl is a process each: the GIL is not held), under the run's one budget (load/budget.py).
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 _KLOG = re.compile(r"^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] (\"command failed\" err=)?<?", re.M)
 
@@ -49,7 +48,7 @@ def _patch_ids(out: Loaded, patches: set[Path]) -> set[int]:
     return {id(o) for o in out.objects if not o.origin and (out.root / o.file).resolve() in patches}
 
 
-def load(found: Discovered, out: Loaded) -> None:
+def load(found: Discovered, out: Loaded, budget: Budget) -> None:
     kubectl = shutil.which("kubectl")
     patches = set().union(*(patch_files(k, out.root) for k in found.kustomizations)) if found.kustomizations else set()
     patch_ids = _patch_ids(out, patches)
@@ -59,9 +58,8 @@ def load(found: Discovered, out: Loaded) -> None:
             out.files.append(FileRecord(rel(kdir, out.root) + "/", "kustomize", "skipped", "kubectl not found: overlay not rendered (its plain YAML files were checked as they are)"))
         return  # every plain file stays: nothing was rendered in its place
     todo = _buildable(found, out)
-    deadline = time.monotonic() + BUDGET_S
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        jobs = [(kdir, name, pool.submit(_build, kubectl, kdir, deadline)) for kdir, name in todo]
+        jobs = [(kdir, name, pool.submit(_build, kubectl, kdir, budget)) for kdir, name in todo]
         for kdir, name, job in jobs:  # joined in discovery order: the report does not depend on which finished first
             objects = _read(kdir, name, job.result(), out)
             # every overlay of a base reads the same source objects; a patch is never one
@@ -113,14 +111,15 @@ def _read(kdir: Path, name: str, built: tuple[int | None, str, str], out: Loaded
     return objects
 
 
-def _build(kubectl: str, kdir: Path, deadline: float) -> tuple[int | None, str, str]:
+def _build(kubectl: str, kdir: Path, budget: Budget) -> tuple[int | None, str, str]:
     """(exit status, stdout, stderr) of `kubectl kustomize`; status None when the budget ran out (stderr says so)."""
-    left = deadline - time.monotonic()
-    if left <= 1:
-        return None, "", f"the {BUDGET_S:.0f} s budget for rendering overlays was spent on the others"
-    proc = _kustomize(kubectl, kdir, left)
+    why = budget.spent() or (budget.left_s() <= 1 and f"the run's {budget.seconds:.0f} s budget for rendering charts, values sets and overlays was spent")
+    if why:
+        return None, "", str(why)
+    proc = _kustomize(kubectl, kdir, budget.left_s())
     if proc.returncode is None:
-        return None, "", f"kubectl kustomize ran past the {BUDGET_S:.0f} s budget for rendering overlays"
+        return None, "", f"kubectl kustomize ran past the run's {budget.seconds:.0f} s budget for rendering charts, values sets and overlays"
+    budget.charge(len(proc.stdout))
     return proc.returncode, proc.stdout, proc.stderr
 
 

@@ -59,6 +59,8 @@ class _Walk:
         self.memo: dict[int, tuple[object, int]] = {}  # node id -> (value, expanded size)
         self.sizes: dict[int, int] = {}  # value id -> expanded size, for merged keys
         self.expanded = 0
+        # keys a merge (<<) looked at, kept or not: `<<: [*big, *big, ...]` revisits them all on every use
+        self.merged = 0
         # (key, line, line of the first one, both values equal): kubectl rejects the mapping or keeps the last
         self.duplicates: list[tuple[str, int, int, bool]] = []
 
@@ -93,7 +95,7 @@ class _Walk:
         merges = []
         for knode, vnode in node.value:
             if knode.tag == _MERGE:
-                merges.append(vnode)
+                merges.append((knode.start_mark.line + 1, vnode))
                 continue
             k, kn = self.convert(knode, depth + 1)
             try:
@@ -106,17 +108,26 @@ class _Walk:
                 self.duplicates.append((str(k), knode.start_mark.line + 1, out.lines[k], out[k] == v))
             out[k] = v
             out.lines[k] = knode.start_mark.line + 1
-        for vnode in merges:  # `<<: *base` or `<<: [*a, *b]`: keys written here win, then earlier merges
-            v, _ = self.convert(vnode, depth + 1)
-            for src in (v if isinstance(v, list) else [v]):
-                if not isinstance(src, YMap):
-                    raise YamlError("a merge key (<<) takes a mapping or a list of mappings", vnode.start_mark.line + 1)
-                for k, item in src.items():
-                    if k not in out:
-                        out[k] = item
-                        out.lines[k] = src.lines.get(k, src.line)
-                        size += 1 + self.sizes.get(id(item), 1)
+        for at, vnode in merges:  # `<<: *base` or `<<: [*a, *b]`: keys written here win, then earlier merges
+            size += self.merge(out, vnode, at, depth)
         return self.remember(node, out, size)
+
+    def merge(self, out: YMap, vnode: yaml.Node, at: int, depth: int) -> int:
+        """Merge the mapping(s) of `vnode` into `out` (keys already there win); the expanded size added."""
+        v, _ = self.convert(vnode, depth + 1)
+        size = 0
+        for src in (v if isinstance(v, list) else [v]):
+            if not isinstance(src, YMap):
+                raise YamlError("a merge key (<<) takes a mapping or a list of mappings", vnode.start_mark.line + 1)
+            self.merged += len(src)
+            if self.merged > MAX_EXPANDED_NODES:
+                raise YamlError(f"merge keys (<<) expand to more than {MAX_EXPANDED_NODES:,} values", at)
+            for k, item in src.items():
+                if k not in out:
+                    out[k] = item
+                    out.lines[k] = src.lines.get(k, src.line)
+                    size += 1 + self.sizes.get(id(item), 1)
+        return size
 
     def remember(self, node: yaml.Node, value: object, size: int) -> tuple[object, int]:
         if size > MAX_EXPANDED_NODES:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
 
+from ..load.artifacts import shape_problems
 from . import tensors
 
 DTYPE_BYTES = {"float32": 4, "float": 4, "fp32": 4, "float16": 2, "half": 2, "fp16": 2, "bfloat16": 2, "bf16": 2,
@@ -140,9 +141,10 @@ class ModelArch:
         """A config.json as a ModelArch; None when it lacks the shapes (an encoder-only or a non-transformer)."""
         text = cfg.get("text_config")
         c: Mapping[str, Any] = text if isinstance(text, Mapping) else cfg
-        hidden, layers, heads = _first(c, "hidden_size"), _first(c, "layers"), _first(c, "attention_heads")
-        if not (hidden and layers and heads):
+        shapes = _shapes(cfg, c)
+        if shapes is None:
             return None
+        hidden, layers, heads = shapes
         mtype = str(c.get("model_type") or cfg.get("model_type") or "")
         qc = cfg.get("quantization_config") if isinstance(cfg.get("quantization_config"), Mapping) else quantize_config
         archs = cfg.get("architectures")
@@ -340,6 +342,15 @@ def _num(x: object) -> float | None:
 
 def _first(c: Mapping[str, Any], name: str) -> int | None:
     return next((v for v in (_int(c.get(k)) for k in _ALIASES[name]) if v), None)
+
+
+def _shapes(cfg: Mapping[str, Any], c: Mapping[str, Any]) -> tuple[int, int, int] | None:
+    """(hidden size, layers, heads); None when one is missing or any shape is absurd (0, -32 heads, 31.5, 1e12
+    layers: load.artifacts.shape_problems), which then takes no part in arithmetic."""
+    hidden, layers, heads = _first(c, "hidden_size"), _first(c, "layers"), _first(c, "attention_heads")
+    if not (hidden and layers and heads) or shape_problems(dict(cfg)):
+        return None
+    return hidden, layers, heads
 
 
 def _first_str(*values: object) -> str | None:

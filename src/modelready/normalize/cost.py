@@ -337,10 +337,19 @@ def _is_spot(key: str, value: object) -> bool:
     return want is not None and str(value).lower() in (want, "preemptible" if want == "spot" else want)
 
 
+def _map(x: object) -> dict[str, Any]:
+    """A mapping field as written, or empty when it is of another type (`nodeAffinity: 5`)."""
+    return x if isinstance(x, dict) else {}
+
+
+def _list(x: object) -> list[Any]:
+    return x if isinstance(x, list) else []
+
+
 def _required(affinity: dict[str, Any] | None) -> Iterator[tuple[str, list[str]]]:
-    req = ((affinity or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {}
-    for term in req.get("nodeSelectorTerms") or []:
-        for expr in (term or {}).get("matchExpressions") or []:
+    req = _map(_map(_map(affinity).get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution"))
+    for term in _list(req.get("nodeSelectorTerms")):
+        for expr in _list(_map(term).get("matchExpressions")):
             if isinstance(expr, dict) and expr.get("operator") == "In" and isinstance(expr.get("values"), list):
                 yield str(expr.get("key")), [str(v) for v in expr["values"]]
 

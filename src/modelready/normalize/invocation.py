@@ -135,7 +135,8 @@ def _volume_source(obj: K8sObject, vol_name: str, rel: str) -> tuple[str | None,
     for v in _volumes(obj.body):
         if isinstance(v, YMap) and v.get("name") == vol_name:
             cm = m(v.get("configMap"))
-            for item in cm.get("items") or []:
+            items = cm.get("items")
+            for item in items if isinstance(items, list) else []:
                 if isinstance(item, YMap) and item.get("path") == rel:
                     return str(cm.get("name")), str(item.get("key"))
             return (str(cm["name"]) if cm.get("name") else None), rel

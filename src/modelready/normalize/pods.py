@@ -118,10 +118,12 @@ def read_probes(obj: K8sObject, c: dict[str, Any]) -> dict[str, Probe]:
         if isinstance(p, dict):
             handler = next((h for h in ("httpGet", "tcpSocket", "exec", "grpc") if h in p), "none")
             h = m(p.get(handler))
+            raw = h.get("command")
+            command: list[Any] = raw if handler == "exec" and isinstance(raw, list) else []  # `command: 5` is no argv
             probes[kind] = Probe(kind, handler, h.get("path"), h.get("port"), as_int(p.get("initialDelaySeconds")) or 0,
                                  as_int(p.get("periodSeconds")) or 10, as_int(p.get("failureThreshold")) or 3,
                                  as_int(p.get("timeoutSeconds")) or 1, obj.loc(f"{kind}Probe", at=c),
-                                 tuple(str(a) for a in h.get("command") or [] if isinstance(a, (str, int, float))) if handler == "exec" else ())
+                                 tuple(str(a) for a in command if isinstance(a, (str, int, float))))
     return probes
 
 

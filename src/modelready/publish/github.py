@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from ..report.document import FindingEntry
-from ..report.inert import redact, redact_tree, unbidi
+from ..report.inert import redact, redact_tree, visible
 from ..report.marks import HEAD_ANY, MARKER
 
 ANNOTATION_BATCH = 50  # the Checks API takes at most 50 annotations per request
@@ -354,5 +354,5 @@ def check_annotations(findings: Iterable[FindingEntry], lines: dict[str, set[int
         if lines is not None and f.line not in lines.get(f.file, set()):
             continue
         out.append({"path": f.file, "start_line": f.line, "end_line": f.line, "annotation_level": LEVEL[f.severity],
-                    "title": f.check, "message": unbidi(f.message)[:64000]})
+                    "title": f.check, "message": visible(f.message)[:64000]})
     return out

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 from .. import __version__
 from ..findings import Finding, Severity
 from ..masking import MASK, is_secret_name
+from .inert import shorten
 
 SCHEMA_VERSION = 1
 OMIT = {"omit": True}  # absent from the JSON while None
@@ -221,11 +222,12 @@ def _not_analysed(result: Any, findings: list[Finding]) -> int:
 
 def _file(f: Any) -> FileEntry:
     extra = {k: v for k, v in f.extra.items() if k != "not_analysed"}  # counted in the summary, said in the reason
-    return FileEntry(f.path, f.kind, f.status, f.reason, f.objects, extra)
+    return FileEntry(f.path, f.kind, f.status, shorten(f.reason), f.objects, extra)
 
 
 def _finding(f: Finding) -> FindingEntry:
-    return FindingEntry(f.check, f.severity.name, f.message, f.loc.file, f.loc.line, f.loc.values_key, f.subject, tuple(f.items),
+    # capped once here, so every format says the same (a 1 MB image name is no 1 MB message)
+    return FindingEntry(f.check, f.severity.name, shorten(f.message), f.loc.file, f.loc.line, f.loc.values_key, f.subject, tuple(f.items),
                         f.suppressed, f.rule_url)
 
 

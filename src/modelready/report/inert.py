@@ -22,7 +22,9 @@ from typing import Any
 from ..masking import MASK as REDACTED
 
 _NEWLINES = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\x1b]")
+# C0 and C1 controls (ESC and CSI start terminal sequences; C1's are single characters of the same): shown as \ufffd
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # after newlines are folded (\x85 is one)
+_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # where line breaks stay (JUnit, SARIF, annotations)
 ZWSP = "\u200b"  # breaks a trigger GitHub applies to rendered text (mentions, autolinks, emoji) without a visible change
 
 # Masked: tokens of known formats (Hugging Face, GitHub, OpenAI, AWS, Slack, GitLab, Google, Stripe, JWT,
@@ -313,6 +315,37 @@ def fold(s: object) -> str:
     return unbidi(_CONTROL.sub("\ufffd", _NEWLINES.sub(" ⏎ ", redact(str(s)))))
 
 
+def visible(s: object) -> str:
+    """Text that may keep its line breaks (JUnit, SARIF messages, annotations) with nothing that steers a
+    reader: control characters as \ufffd, bidirectional controls by their code points. Redacted first, so
+    no escape splits a secret into pieces a pattern no longer knows."""
+    return unbidi(_HIDDEN.sub("\ufffd", redact(str(s))))
+
+
+MAX_VALUE = 200  # a run of non-space characters longer than this (an image name, a flag) is shown by its two ends
+MAX_MESSAGE = 2000
+_LONG_VALUE = re.compile(r"\S{%d,}" % (MAX_VALUE + 1))
+
+
+def shorten(s: str) -> str:
+    """A message as every output carries it: each value longer than MAX_VALUE elided in its middle, the whole
+    at most MAX_MESSAGE characters (a 1 MB image name is no 1 MB message). Redacted first: a secret cut in
+    two would no longer be recognised."""
+    s = redact(s)
+    if len(s) <= MAX_VALUE:
+        return s
+    return _elide(_LONG_VALUE.sub(lambda m: _elide(m.group(0), MAX_VALUE), s), MAX_MESSAGE)
+
+
+def _elide(s: str, limit: int) -> str:
+    if len(s) <= limit:
+        return s
+    keep = limit - 40
+    head = keep * 2 // 3
+    tail = keep - head
+    return f"{s[:head]}…[{len(s) - head - tail:,} characters elided]…{s[len(s) - tail:]}"
+
+
 def unbidi(s: str) -> str:
     """Bidirectional controls shown by their code points (plain text: a check run's annotation)."""
     return _BIDI.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", s)
@@ -350,8 +383,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(s: object) -> str:
-    """Text an XML 1.0 document can hold (ElementTree escapes markup, not these): each such character as \ufffd."""
-    return _NOT_XML.sub("\ufffd", str(s))
+    """Text an XML 1.0 document can hold (ElementTree escapes markup, not these): each such character as \ufffd;
+    shown by a CI dashboard, so `visible` too."""
+    return _NOT_XML.sub("\ufffd", visible(s))
 
 
 def table_cell(s: object) -> str:
@@ -362,7 +396,7 @@ def table_cell(s: object) -> str:
 # Workflow commands (docs.github.com, "Workflow commands for GitHub Actions"): a value is escaped with
 # % -> %25, CR -> %0D, LF -> %0A; a property also with : -> %3A and , -> %2C.
 def command_data(s: object) -> str:
-    return redact(str(s)).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(s).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def command_property(s: object) -> str:

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from .document import FindingEntry, Report
-from .inert import command, fold
+from .inert import command, fold, visible
 
 _ANNOTATION = {"error": "error", "warning": "warning", "info": "notice"}
 _RDJSON = {"error": "ERROR", "warning": "WARNING", "info": "INFO"}
@@ -49,6 +49,7 @@ def rdjson(doc: Report) -> str:
         if f.line:
             location["range"] = {"start": {"line": f.line}}
         code = {"value": f.check, **({"url": urls[f.check]} if urls.get(f.check) else {})}
-        diagnostics.append({"message": _message(f), "location": location, "severity": _RDJSON[f.severity], "code": code})
+        # reviewdog posts the message as a review comment: nothing in it may steer a reader
+        diagnostics.append({"message": visible(_message(f)), "location": location, "severity": _RDJSON[f.severity], "code": code})
     result = {"source": {"name": "modelready", "url": "https://github.com/modelready/modelready"}, "diagnostics": diagnostics}
     return json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .document import Report
+from .inert import visible
 
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
@@ -18,7 +19,7 @@ def render(doc: Report) -> dict[str, Any]:
             "ruleId": f.check,
             "ruleIndex": index.get(f.check, -1),
             "level": LEVEL[f.severity],
-            "message": {"text": f.message + (f" (values: {f.values_key})" if f.values_key else "")},
+            "message": {"text": visible(f.message + (f" (values: {f.values_key})" if f.values_key else ""))},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"},
                                                 **({"region": {"startLine": f.line}} if f.line else {})}}],
             "partialFingerprints": {"modelready/v1": f"{f.check}:{f.file}:{f.subject}"},

@@ -69,7 +69,8 @@ def _args_engine(obj: K8sObject, offset: int, app: YMap) -> Engine | None:
     if not isinstance(args, YMap):
         return None
     env = _runtime_env(obj, offset, app)
-    llm = next((x for x in args.get("llm_configs") or [] if isinstance(x, YMap)), None)
+    configs = args.get("llm_configs")
+    llm = next((x for x in configs if isinstance(x, YMap)), None) if isinstance(configs, list) else None
     if llm is not None:
         return _llm_config(obj, offset, llm, env)
     if "model" in args and any(k in args for k in KWARGS if k != "model"):
