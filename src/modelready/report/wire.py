@@ -37,21 +37,25 @@ def as_json(value: Any) -> Any:
         return [as_json(v) for v in value]
     plan = _plan(cls)
     if plan is not None:
-        out: Json = {}
-        for name, omit, flat in plan:
-            v = getattr(value, name)
-            if omit and v is None:
-                continue
-            if flat:
-                out.update(as_json(v))
-            else:
-                out[name] = as_json(v)
-        return out
+        return _record(value, plan)
     if isinstance(value, (list, tuple)):
         return [as_json(v) for v in value]
     if isinstance(value, Mapping):
         return {k: as_json(v) for k, v in value.items()}
     return value
+
+
+def _record(value: Any, plan: tuple[tuple[str, bool, bool], ...]) -> Json:
+    out: Json = {}
+    for name, omit, flat in plan:
+        v = getattr(value, name)
+        if omit and v is None:
+            continue
+        if flat:
+            out.update(as_json(v))
+        else:
+            out[name] = as_json(v)
+    return out
 
 
 def dumps(report: Report) -> str:
