@@ -202,3 +202,16 @@ def test_an_options_file_outside_the_repository_is_said_not_read(run, tmp_path):
     [f] = [f for f in result.findings if f.check == "engine-assumed"]
     assert "--extra_llm_api_options /opt/options.yml is not a file the repository holds" in f.message
     assert not _unknown(result)
+
+
+def test_trtllm_flags_are_certain_only_for_the_release_read(run, tmp_path):
+    # 1.3.0rc3 is read: a flag serve.py does not declare is an error, near typo or not; 1.2.0 is not: typos only
+    text = (LAYOUTS / "trtllm-guide.yaml").read_text()
+    for tag, expected in (("1.3.0rc3", [(20, "--enable_chunked_context is not a flag of TensorRT-LLM 1.3.0rc3: the server exits at start"),
+                                        (21, "--max_seq_length is not a flag of TensorRT-LLM 1.3.0rc3: the server exits at start; did you mean --max_seq_len?")]),
+                          ("1.2.0", [(21, "--max_seq_length is not a flag of any TensorRT-LLM release read (1.3.0rc3, main@00209af149e7): "
+                                          "the server exits at start; did you mean --max_seq_len?")])):
+        (tmp_path / "d.yaml").write_text(text.replace("release:0.21.0rc1", f"release:{tag}"))
+        result = run(tmp_path / "d.yaml")
+        assert _unknown(result) == expected, tag
+        assert any(f.check == "engine-version-unknown" for f in result.findings) == (tag == "1.2.0")
