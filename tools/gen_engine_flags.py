@@ -4,6 +4,8 @@ engines other than vLLM, read from their released packages, never by importing t
     pip download --no-deps --only-binary :all: sglang==0.5.23 -d /tmp/w      (any number of releases)
     pip download --no-deps --no-binary :all: llama-cpp-python==0.3.36 -d /tmp/w
     python tools/gen_engine_flags.py /tmp/w/sglang-*.whl /tmp/w/llama_cpp_python-*.tar.gz [serve.py@<source>] [ollama-src@<version>]
+    python tools/gen_engine_flags.py "/tmp/trt/tensorrt_llm-src@NVIDIA/TensorRT-LLM <release> at <repository>@<commit>"
+      (a checkout, or `git archive` of tensorrt_llm/{version.py,commands/serve.py,llmapi/llm_args.py} and LICENSE)
 
 - SGLang (a wheel): every literal `add_argument("--x", ...)` of sglang/srt/server_args.py and, from the
   releases that declare fields as `A[T, help]` / `A[T, Arg(...)]` (sglang/srt/arg_groups/fields/*.py),
