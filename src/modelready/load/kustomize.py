@@ -48,10 +48,26 @@ def _patch_ids(out: Loaded, patches: set[Path]) -> set[int]:
     return {id(o) for o in out.objects if not o.origin and (out.root / o.file).resolve() in patches}
 
 
+def _mark_partial(out: Loaded, patches: set[Path], resources: set[Path]) -> None:
+    """Plain objects that are not whole as written (`K8sObject.partial`): an overlay's patch, a file named as a patch
+    (`kubectl patch --patch-file`, a GitOps tool's), or a resource of an overlay, whose `labels`, `images` and patches
+    may add what it lacks (read as it is when the overlay is not rendered)."""
+    for o in out.objects:
+        if o.origin:
+            continue
+        where = Path(_resolved(out.root, o.file))
+        if where in patches or "patch" in Path(o.file).name.lower():
+            o.partial = "a patch"
+        elif where in resources:
+            o.partial = "a kustomize resource"
+
+
 def load(found: Discovered, out: Loaded, budget: Budget) -> None:
     kubectl = shutil.which("kubectl")
     patches = set().union(*(patch_files(k, out.root) for k in found.kustomizations)) if found.kustomizations else set()
     patch_ids = _patch_ids(out, patches)
+    resources = set().union(*(listed(k, out.root) for k in found.kustomizations)) if found.kustomizations else set()
+    _mark_partial(out, patches, resources)
     covered = set(patch_ids)
     if not kubectl:
         for kdir in found.kustomizations:
@@ -61,7 +77,7 @@ def load(found: Discovered, out: Loaded, budget: Budget) -> None:
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         jobs = [(kdir, name, pool.submit(_build, kubectl, kdir, budget)) for kdir, name in todo]
         for kdir, name, job in jobs:  # joined in discovery order: the report does not depend on which finished first
-            objects = _read(kdir, name, job.result(), out)
+            objects = _read(kdir, name, job.result(), out, base=kdir.resolve() in resources)
             # every overlay of a base reads the same source objects; a patch is never one
             covered |= reconcile(objects, [o for o in out.objects if not o.origin and id(o) not in patch_ids], kdir, out.root)
             out.objects += objects
@@ -96,7 +112,9 @@ def _buildable(found: Discovered, out: Loaded) -> list[tuple[Path, str]]:
     return todo
 
 
-def _read(kdir: Path, name: str, built: tuple[int | None, str, str], out: Loaded) -> list[K8sObject]:
+def _read(kdir: Path, name: str, built: tuple[int | None, str, str], out: Loaded, base: bool = False) -> list[K8sObject]:
+    """The rendered objects; those of a base (an overlay lists it) are partial: rendered alone, they are applied through
+    the overlays that complete them (a selector from `labels`, a patch)."""
     rc, stdout, stderr = built
     if rc is None:
         out.files.append(FileRecord(name + "/", "kustomize", "skipped", f"not rendered: {stderr}"))
@@ -107,6 +125,8 @@ def _read(kdir: Path, name: str, built: tuple[int | None, str, str], out: Loaded
         return []
     kfile = name + "/" + _file_name(kdir)
     objects, _ = parse_objects(stdout, kfile, origin=f"{name}@kustomize", locator=lambda _line: Loc(kfile))
+    for o in objects:
+        o.partial = "a kustomize base" if base else ""
     out.files.append(FileRecord(name + "/", "kustomize", "checked", "rendered with kubectl kustomize", objects=len(objects)))
     return objects
 
@@ -269,6 +289,13 @@ def patch_files(kdir: Path, root: Path) -> set[Path]:
             if isinstance(path, str) and "\n" not in path:
                 out.add((kdir / path).resolve())
     return out
+
+
+def listed(kdir: Path, root: Path) -> set[Path]:
+    """The local files and folders (bases) the overlay lists as its resources, resolved."""
+    k = config(kdir, root)
+    return {(kdir / r).resolve() for key in ("resources", "bases", "crds") for r in _list(k.get(key))
+            if isinstance(r, str) and "\n" not in r and "://" not in r}
 
 
 @lru_cache(maxsize=65536)
