@@ -355,3 +355,75 @@ def test_a_missing_required_field_of_a_rendered_chart_is_at_its_template_line(ru
     [missing] = _required(run(tmp_path))
     assert (missing.loc.file, missing.loc.line) == ("vllm/templates/deployment.yaml", 5)
     assert missing.severity.name == "error" and "spec: required field selector missing" in missing.message
+
+
+def test_what_an_inline_patch_writes_is_located_in_the_kustomization(run, tmp_path):
+    """Patches written inline in kustomization.yaml, as kubeflow/manifests and kserve's config overlays write them: a
+    JSON 6902 `patch: |-` with a target, a strategic merge `patch: |`, a one-line JSON patch, and an inline
+    `patchesStrategicMerge` string replacing the engine's args. A finding on what each writes points at its line of the
+    kustomization (a one-line patch: the line it is on), not at the base."""
+    import shutil
+
+    from modelready.load import kustomize
+
+    if not kustomize.shutil.which("kubectl"):
+        pytest.skip("kubectl not installed")
+    shutil.copytree(LAYOUTS / "kustomize-components" / "base", tmp_path / "base")
+    (tmp_path / "overlays" / "gpu").mkdir(parents=True)
+    kustomization = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+        "kind: Kustomization\n"
+        "resources:\n"
+        "  - ../../base\n"
+        "patches:\n"
+        "  - target:\n"
+        "      kind: Deployment\n"
+        "      name: llama-8b\n"
+        "    patch: |-\n"
+        "      - op: add\n"
+        "        path: /spec/template/spec/containers/0/securityContext\n"
+        "        value:\n"
+        "          privileged: true\n"
+        "  - patch: |\n"
+        "      apiVersion: apps/v1\n"
+        "      kind: Deployment\n"
+        "      metadata:\n"
+        "        name: llama-8b\n"
+        "        namespace: serving\n"
+        "      spec:\n"
+        "        template:\n"
+        "          spec:\n"
+        "            containers:\n"
+        "            - name: vllm\n"
+        "              env:\n"
+        "              - name: HUGGING_FACE_HUB_TOKEN\n"
+        "                value: $HF_TOKEN\n"
+        "  - target: {kind: Deployment, name: llama-8b}\n"
+        "    patch: '[{\"op\": \"replace\", \"path\": \"/spec/template/spec/containers/0/image\", \"value\": \"vllm/vllm-openai:latest\"}]'\n"
+        "patchesStrategicMerge:\n"
+        "  - |-\n"
+        "    apiVersion: apps/v1\n"
+        "    kind: Deployment\n"
+        "    metadata:\n"
+        "      name: llama-8b\n"
+        "      namespace: serving\n"
+        "    spec:\n"
+        "      template:\n"
+        "        spec:\n"
+        "          containers:\n"
+        "          - name: vllm\n"
+        "            args:\n"
+        "            - --model\n"
+        "            - meta-llama/Llama-3.1-8B-Instruct\n"
+        "            - --trust-remote-code\n")
+    (tmp_path / "overlays" / "gpu" / "kustomization.yaml").write_text(kustomization, encoding="utf-8")
+    result = run(tmp_path)
+    [d] = [d for d in result.deployments if d.origin == "overlays/gpu@kustomize"]
+    at = {(f.check, f.loc.line) for f in result.findings if f.subject == d.id and f.loc.file == "overlays/gpu/kustomization.yaml"}
+    line = {}
+    for i, text in enumerate(kustomization.splitlines(), 1):
+        for word in ("privileged: true", "value: $HF_TOKEN", "vllm-openai:latest", "--trust-remote-code"):
+            line.setdefault(word, i) if word in text else None
+    assert {("pod-privileged", line["privileged: true"]), ("env-shell-syntax", line["value: $HF_TOKEN"]),
+            ("image-tag-mutable", line["vllm-openai:latest"]), ("remote-code-unpinned", line["--trust-remote-code"])} <= at, (at, line)
+    assert d.loc.file == "base/vllm.yaml"  # what the patches leave is the base's

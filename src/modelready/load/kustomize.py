@@ -5,7 +5,8 @@ and read as one thing with their sources.
 of that stream (a 12-line kustomization.yaml "at line 66"). Each rendered object is matched to the
 source object it came from (same kind, name without the overlay's namePrefix/nameSuffix, in a file
 under the overlay or a base it lists) and its locations are mapped key by key onto that source; a
-key only a patch adds points at the nearest source key above it. The source object is then not read
+key a patch writes points at the patch's line: in its file, or in the kustomization for a patch written
+inline there. The source object is then not read
 a second time on its own: raw and kustomized, it is one deployment. Files that are patches of an
 overlay are not read as objects of their own.
 """
@@ -342,25 +343,65 @@ def reconcile(rendered: list[K8sObject], raw: list[K8sObject], kdir: Path, root:
 
 
 def _patches(kdir: Path, root: Path) -> list[tuple[str, dict[str, Any], object]]:
-    """(repository path, target, parsed patch) of each patch file the overlay and its Components apply: strategic merge
-    patches (a map) and JSON 6902 ones (a list of operations). An inline patch has no file to point at: left out."""
+    """(repository path, target, parsed patch) of each patch the overlay and its Components apply: strategic merge
+    patches (a map) and JSON 6902 ones (a list of operations), from a file or written inline in the kustomization
+    (`patches: - patch: |`, an inline `patchesStrategicMerge` string), whose lines are then the kustomization's."""
     out: list[tuple[str, dict[str, Any], object]] = []
     for where in (kdir, *sorted(components(kdir, root))):
         k = config(where, root)
-        entries = [e if isinstance(e, dict) else {"path": e} for key in ("patchesStrategicMerge", "patches", "patchesJson6902")
-                   for e in _list(k.get(key))]
-        for e in entries:
-            path = e.get("path")
-            if not isinstance(path, str) or "\n" in path or "://" in path:
-                continue
-            try:
-                docs = load_all(read_text_inside(where / path, root))
-            except (OSError, UnicodeDecodeError, YamlError, Refused):
-                continue
-            target = e.get("target")
-            out += [(rel(where / path, root), target if isinstance(target, dict) else {}, doc) for doc, _line in docs
-                    if isinstance(doc, (YMap, YList))]
+        for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
+            items = k.get(key)
+            for i, e in enumerate(_list(items)):
+                entry = e if isinstance(e, dict) else {"path": e}
+                target = entry.get("target")
+                found = _patch_file(where, root, entry.get("path")) or _inline_patch(where, root, entry, items, i)
+                if found:
+                    out += [(found[0], target if isinstance(target, dict) else {}, doc) for doc in found[1]]
     return out
+
+
+def _patch_file(where: Path, root: Path, path: object) -> tuple[str, list[object]] | None:
+    """(its repository path, its documents) of a patch file the kustomization names."""
+    if not isinstance(path, str) or "\n" in path or "://" in path:
+        return None
+    try:
+        docs = load_all(read_text_inside(where / path, root))
+    except (OSError, UnicodeDecodeError, YamlError, Refused):
+        return None
+    return rel(where / path, root), [doc for doc, _line in docs if isinstance(doc, (YMap, YList))]
+
+
+# a block literal (`patch: |`, `- |-`): its text starts on the next line, one line of the kustomization per line
+_LITERAL = re.compile(r"(?:^|[\s:-])\|[1-9]?[-+]?[1-9]?\s*(?:#.*)?$")
+
+
+def _inline_patch(where: Path, root: Path, entry: dict[str, Any], items: object, i: int) -> tuple[str, list[object]] | None:
+    """(the kustomization's repository path, the documents) of a patch written inline, each key at its kustomization
+    line: line by line in a block literal, else (a quoted or folded string) every key at the line the patch starts."""
+    inline = entry.get("patch") if isinstance(entry.get("patch"), str) else entry.get("path")
+    if not isinstance(inline, str) or (entry.get("patch") is None and "\n" not in inline):
+        return None
+    line = entry.lines.get("patch", 0) if isinstance(entry, YMap) else items.lines[i] if isinstance(items, YList) else 0
+    name = _file_name(where)
+    try:
+        text = read_text_inside(where / name, root).splitlines()
+        literal = 0 < line <= len(text) and _LITERAL.search(text[line - 1]) is not None
+        docs: list[object] = [doc for doc, _l in load_all("\n" * line + inline if literal else inline) if isinstance(doc, (YMap, YList))]
+    except (OSError, UnicodeDecodeError, YamlError, Refused):
+        return None
+    for doc in docs if not literal else []:
+        _all_at(doc, line)
+    return rel(where / name, root), docs
+
+
+def _all_at(node: object, line: int) -> None:
+    """Every key and item of a parsed patch at one line."""
+    if isinstance(node, (YMap, YList)):
+        node.line = line
+        for key in node.lines if isinstance(node, YMap) else range(len(node.lines)):
+            node.lines[key] = line
+        for child in node.values() if isinstance(node, YMap) else node:
+            _all_at(child, line)
 
 
 def _targets(target: dict[str, Any], patch: object, kind: str, name: str) -> bool:
@@ -391,6 +432,12 @@ def _pair_patch(out: object, base: object, patch: object, file: str, patched: di
 
 
 def _pair_items(out: YList, base: object, patch: YList, file: str, patched: dict[int, Loc]) -> None:
+    # a list of scalars the patch replaces whole (args, command), unless it only restates the base's
+    replaced = list(out) == list(patch) and not (isinstance(base, YList) and list(base) == list(patch))
+    if replaced and not any(isinstance(x, (YMap, YList)) for x in patch):
+        for k in range(len(out)):
+            patched.setdefault(_at(out, k), Loc(file, _at(patch, k) or patch.line))
+        return
     for j, item in enumerate(patch):
         i = _same_item(out, item)
         if i is None:
