@@ -298,11 +298,13 @@ def _required(result):
 
 def test_a_missing_required_field_is_said_of_whole_objects_never_of_a_patch(run, tmp_path, monkeypatch):
     """kustomize-components' Component patches a Deployment with no selector nor containers (a strategic merge patch
-    as kubeflow/manifests writes them): never a finding, rendered or not. A base whose selector comes from the overlay's
+    as kubeflow/manifests writes them), and deletes the PodDisruptionBudget by a `$patch: delete` directive (kserve's
+    config/overlays/kubeflow/patches/namespace.yaml): never a finding, rendered or not. A base whose selector comes from the overlay's
     `labels: includeSelectors` is whole once rendered through it, and left alone rendered on its own or when kubectl is
     not there to render it. A base that no overlay completes is an error at the base's line, on the rendered overlay."""
     import shutil
 
+    from modelready.config import Config
     from modelready.load import kustomize
 
     shutil.copytree(LAYOUTS / "kustomize-components", tmp_path / "repo")
@@ -316,6 +318,11 @@ def test_a_missing_required_field_is_said_of_whole_objects_never_of_a_patch(run,
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: prod-\nresources:\n  - ../../base\n"
         "components:\n  - ../../components/h100\nlabels:\n  - includeSelectors: true\n    pairs:\n      app: llama-8b\n", encoding="utf-8")
     shutil.rmtree(repo / "overlays" / "awq")  # it names a file outside its folder: not rendered, read as written
+    component = repo / "components" / "h100" / "kustomization.yaml"
+    component.write_text(component.read_text(encoding="utf-8") + "  - path: no-pdb.yaml\n", encoding="utf-8")
+    (repo / "components" / "h100" / "no-pdb.yaml").write_text(
+        "# one replica per H100 node: no disruption budget\n$patch: delete\napiVersion: policy/v1\nkind: PodDisruptionBudget\n"
+        "metadata:\n  name: llama-8b\n  namespace: serving\n", encoding="utf-8")
     if kustomize.shutil.which("kubectl"):
         result = run(repo)
         rendered = {o.origin: o.partial for o in result.objects if o.kind == "Deployment"}
@@ -331,10 +338,11 @@ def test_a_missing_required_field_is_said_of_whole_objects_never_of_a_patch(run,
         assert (missing.loc.file, missing.loc.line) == ("base/vllm.yaml", unselected.splitlines().index("spec:") + 1)
         assert "(Kubernetes 1.35 API schema)" in missing.message
     monkeypatch.setattr(kustomize.shutil, "which", lambda _name: None)  # no kubectl: every file read as written
-    result = run(repo)
+    result = run(repo, config=Config(scope="all"))  # the patches too, whatever they are linked to
     partial = {o.file: o.partial for o in result.objects if o.kind == "Deployment"}
     assert partial == {"base/vllm.yaml": "a kustomize resource", "components/h100/h100.yaml": "a patch"}
-    assert not _required(result)
+    assert [o.partial for o in result.objects if o.file == "components/h100/no-pdb.yaml"] == ["a patch"]
+    assert not [f for f in result.findings if f.check == "manifest-schema-invalid"]
 
 
 def test_a_missing_required_field_of_a_rendered_chart_is_at_its_template_line(run, tmp_path):

@@ -241,8 +241,7 @@ def _where(e: Any) -> list[Any]:
     """The path to blame: an unknown field's own key, else the value that is wrong."""
     path = list(e.absolute_path)
     if e.validator == "additionalProperties" and isinstance(e.instance, dict):
-        extra = sorted(set(e.instance) - set(e.schema.get("properties") or {}), key=str)
-        return path + extra[:1]
+        return path + _extra(e)[:1]
     return path
 
 
@@ -271,8 +270,19 @@ def _message(e: Any) -> str | None:
     return say(_dotted(list(e.absolute_path)), e) if say else None
 
 
+# a strategic merge patch's directives (`$patch: delete`, `$setElementOrder/containers`): a kustomize patch read as written
+_DIRECTIVE = re.compile(r"^\$(?:patch|retainKeys|setElementOrder/|deleteFromPrimitiveList/)")
+
+
+def _extra(e: Any) -> list[Any]:
+    """The fields an additionalProperties error is about, but a patch's directives."""
+    if not isinstance(e.instance, dict):
+        return []
+    return sorted((k for k in set(e.instance) - set(e.schema.get("properties") or {}) if not _DIRECTIVE.match(str(k))), key=str)
+
+
 def _unknown(where: str, e: Any) -> str | None:
-    extra = sorted(set(e.instance) - set(e.schema.get("properties") or {}), key=str) if isinstance(e.instance, dict) else []
+    extra = _extra(e)
     return (f"{where}: unknown field{'s' if len(extra) > 1 else ''} {', '.join(str(k) for k in extra[:5])}: kubectl refuses it "
             "(strict field validation, its default), and a client that skips validation applies the object without it") if extra else None
 
