@@ -372,7 +372,7 @@ def _patch_file(where: Path, root: Path, path: object) -> tuple[str, list[object
 
 
 # a block literal (`patch: |`, `- |-`): its text starts on the next line, one line of the kustomization per line
-_LITERAL = re.compile(r"(?:^|[\s:-])\|[1-9]?[-+]?[1-9]?\s*(?:#.*)?$")
+_LITERAL = re.compile(r"^\s*(?:-\s+)?(?:patch\s*:\s*)?\|[1-9]?[-+]?[1-9]?\s*(?:#.*)?$")
 
 
 def _inline_patch(where: Path, root: Path, entry: dict[str, Any], items: object, i: int) -> tuple[str, list[object]] | None:
