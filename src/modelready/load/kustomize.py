@@ -6,9 +6,9 @@ of that stream (a 12-line kustomization.yaml "at line 66"). Each rendered object
 source object it came from (same kind, name without the overlay's namePrefix/nameSuffix, in a file
 under the overlay or a base it lists) and its locations are mapped key by key onto that source; a
 key a patch writes points at the patch's line: in its file, or in the kustomization for a patch written
-inline there. The source object is then not read
-a second time on its own: raw and kustomized, it is one deployment. Files that are patches of an
-overlay are not read as objects of their own.
+inline there. The source object is then not read a second time on its own: raw and kustomized, it is
+one deployment. Files that are patches of an overlay are not read as objects of their own; what is read
+but not whole (a patch, when kubectl is absent; a base rendered alone) is marked `partial`.
 """
 
 from __future__ import annotations

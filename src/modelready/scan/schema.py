@@ -298,7 +298,9 @@ def _missing(where: str, e: Any) -> str | None:
     never under `status`, which the API server resets on create."""
     if not isinstance(e.instance, dict) or not isinstance(e.validator_value, list) or list(e.absolute_path)[:1] == ["status"]:
         return None
-    builtin = _named(e.schema)
+    builtin = _named(e.schema)  # "" for a CRD's node; None for one not known, never said
+    if builtin is None:
+        return None
     refused = data.k8s_required().get(builtin, frozenset()) if builtin else None
     gone = [k for k in e.validator_value if k not in e.instance and not _defaulted(e.schema, k) and (refused is None or k in refused)]
     if not gone or e.message != f"{gone[0]!r} is a required property":
@@ -324,7 +326,8 @@ def _enum(where: str, e: Any) -> str:
 _SAY = {"additionalProperties": _unknown, "type": _type, "oneOf": _int_or_string, "anyOf": _int_or_string, "enum": _enum,
         "required": _missing}
 
-# a built-in schema node -> its definition's short name (DeploymentSpec) or its kind: what k8s_required.yaml is keyed by
+# a built-in schema node -> its definition's short name (DeploymentSpec) or its kind, what k8s_required.yaml is keyed by;
+# a CRD's node that requires fields -> ""
 _NAMES: dict[int, tuple[Any, str]] = {}
 
 
@@ -384,8 +387,23 @@ def _schema(version: str, kind: str, api_version: str) -> tuple[Any, bool] | Non
     if "/" in api_version and crd.is_file():  # an operator's resource, by the schema of its published CRD
         import gzip
 
-        return json.loads(gzip.decompress(crd.read_bytes())), False
+        doc = json.loads(gzip.decompress(crd.read_bytes()))
+        _name_crd(doc)
+        return doc, False
     return None
+
+
+def _name_crd(node: Any) -> None:
+    """Every node of a CRD's schema that requires fields, named "" (a CRD's, not a built-in definition)."""
+    if isinstance(node, dict):
+        if "required" in node:
+            _NAMES[id(node)] = (node, "")
+        for key, child in node.items():
+            if key not in ("required", "enum", "default", "example"):
+                _name_crd(child)
+    elif isinstance(node, list):
+        for child in node:
+            _name_crd(child)
 
 
 @cache
