@@ -162,7 +162,7 @@ def test_an_options_file_in_a_mounted_configmap_is_checked_by_key_and_sets_the_e
     result = run(LAYOUTS / "trtllm-configmap")
     [d] = result.deployments
     e = d.engine
-    assert (e.version, e.int_setting("tensor_parallel"), e.int_setting("max_num_seqs"), e.int_setting("max_model_len")) == ("1.3.0", 4, 32, 32768)
+    assert (e.version, e.int_setting("tensor_parallel"), e.int_setting("max_num_seqs"), e.int_setting("max_model_len")) == ("1.3.0rc3", 4, 32, 32768)
     assert str(e.setting("gpu_memory_utilization").value) == "0.85" and e.setting("max_model_len").loc.line == 12
     assert e.int_setting("max_num_batched_tokens") == 24576  # not in the file: the flag's
     assert _unknown(result) == [
@@ -207,11 +207,12 @@ def test_an_options_file_outside_the_repository_is_said_not_read(run, tmp_path):
 def test_trtllm_flags_are_certain_only_for_the_release_read(run, tmp_path):
     # 1.3.0rc3 is read: a flag serve.py does not declare is an error, near typo or not; 1.2.0 is not: typos only
     text = (LAYOUTS / "trtllm-guide.yaml").read_text()
+    # 1.3.0rc1 and 1.3.0 are other releases than the 1.3.0rc3 read: typos only there too
     for tag, expected in (("1.3.0rc3", [(20, "--enable_chunked_context is not a flag of TensorRT-LLM 1.3.0rc3: the server exits at start"),
                                         (21, "--max_seq_length is not a flag of TensorRT-LLM 1.3.0rc3: the server exits at start; did you mean --max_seq_len?")]),
-                          ("1.2.0", [(21, "--max_seq_length is not a flag of any TensorRT-LLM release read (1.3.0rc3, main@00209af149e7): "
-                                          "the server exits at start; did you mean --max_seq_len?")])):
+                          *((t, [(21, "--max_seq_length is not a flag of any TensorRT-LLM release read (1.3.0rc3, main@00209af149e7): "
+                                          "the server exits at start; did you mean --max_seq_len?")]) for t in ("1.2.0", "1.3.0rc1", "1.3.0"))):
         (tmp_path / "d.yaml").write_text(text.replace("release:0.21.0rc1", f"release:{tag}"))
         result = run(tmp_path / "d.yaml")
         assert _unknown(result) == expected, tag
-        assert any(f.check == "engine-version-unknown" for f in result.findings) == (tag == "1.2.0")
+        assert any(f.check == "engine-version-unknown" for f in result.findings) == (tag != "1.3.0rc3")

@@ -126,7 +126,7 @@ def flag_release(engine: str, version: str | None) -> str | None:
     known = sorted((v for v in engine_flags().get(engine, {}).get("versions", {}) if version_key(v)), key=lambda v: version_key(v) or (0, 0, 0))
     at_or_before = [k for k in known if (version_key(k) or (0, 0, 0)) <= key]  # a source tree read at a commit is no release
     if engines().get(engine, {}).get("exact_release"):  # only the release read is certain (TensorRT-LLM)
-        at_or_before = [k for k in at_or_before if version_key(k) == key]
+        at_or_before = [k for k in at_or_before if k.lstrip("v") == str(version).lstrip("v")]
     return at_or_before[-1] if at_or_before else None
 
 
