@@ -216,3 +216,12 @@ def test_trtllm_flags_are_certain_only_for_the_release_read(run, tmp_path):
         result = run(tmp_path / "d.yaml")
         assert _unknown(result) == expected, tag
         assert any(f.check == "engine-version-unknown" for f in result.findings) == (tag != "1.3.0rc3")
+
+
+def test_an_options_file_that_is_not_yaml_is_said_not_read(run, tmp_path):
+    text = (LAYOUTS / "trtllm-configmap" / "deploy.yaml").read_text().replace("    max_batch_size: 32\n", "    max_batch_size: [32\n", 1)
+    (tmp_path / "d.yaml").write_text(text)
+    result = run(tmp_path / "d.yaml")
+    [f] = [f for f in result.findings if f.check == "engine-assumed"]
+    assert "--extra_llm_api_options /config/extra-llm-api-config.yml is not valid YAML (line 1" in f.message
+    assert result.deployments[0].engine.int_setting("max_num_seqs") == 16 and not _unknown(result)  # the flag's value
