@@ -26,7 +26,7 @@ class Discovered:
     chart_files: dict[Path, list[Path]] = field(default_factory=dict)
     # chart files Helm must not see (links out of the repository, devices, oversized files): rendered from a copy without them
     chart_refused: dict[Path, list[Path]] = field(default_factory=dict)
-    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path as the report names it, reason)
 
 
 def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
@@ -38,7 +38,7 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
         # below is then under the resolved root as it is, and `rel` needs no system call for it
         start = Path(os.path.realpath(os.path.dirname(os.path.abspath(start)))) / os.path.basename(os.path.abspath(start))
         if not start.is_dir():  # a file, or a device, FIFO or dangling link given by name: refused with why
-            _classify_file(start, rel(start, root), root, spec, out)
+            _classify_file(start.parent, start.name, rel(start, root), root, spec, out)
             continue
         for dirpath, dirnames, filenames in os.walk(start):
             here = Path(dirpath)
@@ -48,11 +48,11 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
                 if d in ALWAYS_SKIP_DIRS:
                     continue
                 if os.path.islink(here / d):
-                    out.skipped.append((here / d, "symbolic link to a folder: not followed"))
+                    out.skipped.append((rel(here / d, root), "symbolic link to a folder: not followed"))
                     continue
                 if spec.match_file(f"{rel_dir}/{d}/".removeprefix("./")):
                     # excluded, yet accounted for: every file under it is listed as skipped
-                    out.skipped += [(Path(r) / f, "excluded by config") for r, _, fs in os.walk(here / d) for f in sorted(fs)]
+                    out.skipped += [(rel(Path(r) / f, root), "excluded by config") for r, _, fs in os.walk(here / d) for f in sorted(fs)]
                 else:
                     kept.append(d)
             dirnames[:] = kept
@@ -62,8 +62,9 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
                 continue
             if {"kustomization.yaml", "kustomization.yml", "Kustomization"} & set(filenames):
                 out.kustomizations.append(here)
+            prefix = "" if rel_dir == "." else rel_dir + "/"
             for name in sorted(filenames):
-                _classify_file(here / name, f"{rel_dir}/{name}".removeprefix("./"), root, spec, out)
+                _classify_file(here, name, prefix + name, root, spec, out)
     return out
 
 
@@ -83,7 +84,7 @@ def _chart(here: Path, root: Path, out: Discovered) -> None:
                 why = schema_reference(path, root)
             if why:
                 refused.append(path)
-                out.skipped.append((path, f"{why}; left out of the chart"))
+                out.skipped.append((rel(path, root), f"{why}; left out of the chart"))
             elif path.is_file():
                 files.append(path)
     out.chart_files[here] = files
@@ -241,7 +242,7 @@ def _starts(paths: list[Path], root: Path, spec: Excludes, out: Discovered) -> l
     for p in paths:
         chart = chart_of(p if p.is_file() else p / "_", root)
         if chart is not None and spec.match_file(rel(chart, root) + "/"):
-            out.skipped.append((p, "excluded by config"))
+            out.skipped.append((rel(p, root), "excluded by config"))
             continue
         starts.append(chart or p)
     resolved = [s.resolve() for s in starts]
@@ -254,21 +255,24 @@ def _starts(paths: list[Path], root: Path, spec: Excludes, out: Discovered) -> l
     return kept
 
 
-def _classify_file(path: Path, name: str, root: Path, spec: Excludes, out: Discovered) -> None:
-    if spec.match_file(name):
-        out.skipped.append((path, "excluded by config"))
+def _classify_file(folder: Path, name: str, shown: str, root: Path, spec: Excludes, out: Discovered) -> None:
+    """`shown`: the file's path as the report names it. The name decides first, with no system call: most files
+    of a repository are no deployment file, and a link or device that is not read needs no refusing."""
+    if spec.match_file(shown):
+        out.skipped.append((shown, "excluded by config"))
         return
+    kind = classify_name(name)
+    if kind is None:
+        out.skipped.append((shown, "not a deployment file"))
+        return
+    path = folder / name
     why = refuse(path, root)
     if why:
-        out.skipped.append((path, why))
+        out.skipped.append((shown, why))
         return
     size = path.stat().st_size
-    kind = classify_name(path.name)
-    if kind is None:
-        out.skipped.append((path, "not a deployment file"))
-        return
     if size > MAX_BYTES:
-        out.skipped.append((path, f"too large ({size} bytes > {MAX_BYTES})"))
+        out.skipped.append((shown, f"too large ({size} bytes > {MAX_BYTES})"))
         return
     out.files.append((path, kind))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -15,12 +16,21 @@ from .yamlsrc import YamlError, YMap, load_all
 
 if TYPE_CHECKING:
     from . import Loaded
+    from .budget import Budget
+
+# Files analysed in one run: twice the 10,000 one-manifest files bench/scale.py measures. A repository of
+# 100,000 small files took 75 s; past the bound a file is listed, not read, and one finding says how many.
+MAX_FILES = int(os.environ.get("MODELREADY_MAX_FILES", "20000"))
 
 
-def load(found: Discovered, out: Loaded) -> None:
-    for path, reason in found.skipped:
-        out.files.append(FileRecord(rel(path, out.root), "other", "skipped", reason))
-    for path, kind in found.files:
+def load(found: Discovered, out: Loaded, budget: Budget | None = None) -> None:
+    for shown, reason in found.skipped:
+        out.files.append(FileRecord(shown, "other", "skipped", reason))
+    for n, (path, kind) in enumerate(found.files):
+        why = f"past the run's bound of {MAX_FILES:,} files analysed (MODELREADY_MAX_FILES)" if n >= MAX_FILES else None
+        if why := why or (budget.cpu_spent() if budget is not None else None):
+            _not_analysed(out, found.files[n:], why)
+            break
         rec = FileRecord(rel(path, out.root), kind)
         out.files.append(rec)
         text = _read(path, rec, out.root)
@@ -35,6 +45,15 @@ def load(found: Discovered, out: Loaded) -> None:
             rec.status, rec.reason = "error", f"internal error: {type(e).__name__}"
             isolate.record(out, "loading", e, rec.path)
     _quantize_configs(out)
+
+
+def _not_analysed(out: Loaded, left: list[tuple[Path, str]], why: str) -> None:
+    """The files a run-wide bound cuts: each listed with why, and one finding saying how many."""
+    names = [rel(path, out.root) for path, _kind in left]
+    out.files += [FileRecord(name, kind, "skipped", f"not analysed: {why}") for name, (_path, kind) in zip(names, left)]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
+    out.findings.append(Finding("not-analysed", Severity.warning, f"{len(names):,} file{'s' if len(names) > 1 else ''} not analysed ({shown}): {why}",
+                                Loc("(run)"), ("manifests-render",), subject="(run)"))
 
 
 def unreadable(out: Loaded, file: str, message: str, line: int) -> None:

@@ -3,6 +3,7 @@ place a saved JSON report is read back into it (a baseline file that is a report
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import fields, is_dataclass
 from typing import Any, Mapping, TypeVar
@@ -15,22 +16,33 @@ T = TypeVar("T")
 
 def as_json(value: Any) -> Any:
     """A document value as JSON-ready data, its keys in the schema's order."""
+    if value is None or type(value) in _SCALARS:  # most values: no dataclass or Mapping test (a 100,000-file report)
+        return value
     if is_dataclass(value) and not isinstance(value, type):
         out: Json = {}
-        for f in fields(value):
-            v = getattr(value, f.name)
-            if f.metadata.get("omit") and v is None:
+        for name, omit, flat in _shape(type(value)):
+            v = getattr(value, name)
+            if omit and v is None:
                 continue
-            if f.metadata.get("flat"):
+            if flat:
                 out.update(as_json(v))
             else:
-                out[f.name] = as_json(v)
+                out[name] = as_json(v)
         return out
     if isinstance(value, (list, tuple)):
         return [as_json(v) for v in value]
     if isinstance(value, Mapping):
         return {k: as_json(v) for k, v in value.items()}
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool})
+
+
+@functools.cache
+def _shape(cls: type) -> tuple[tuple[str, bool, bool], ...]:
+    """(name, omitted when None, flattened) of each field of a document class."""
+    return tuple((f.name, bool(f.metadata.get("omit")), bool(f.metadata.get("flat"))) for f in fields(cls))
 
 
 def dumps(report: Report) -> str:
