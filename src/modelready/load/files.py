@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from .. import isolate
-from ..discover import Discovered, read_inside, read_text_inside, rel
+from ..discover import MAX_FILES, MAX_LISTED, Discovered, read_inside, read_text_inside, rel
 from ..findings import FileRecord, Finding, Loc, Severity
 from .artifacts import (ArtifactProblem, ModelConfig, ModelSpecDoc, is_model_config, is_modelspec, load_dockerfile, load_json,
                         load_model_card, shape_problems, weight_index)
@@ -18,14 +17,15 @@ if TYPE_CHECKING:
     from . import Loaded
     from .budget import Budget
 
-# Files analysed in one run: twice the 10,000 one-manifest files bench/scale.py measures. A repository of
-# 100,000 small files took 75 s; past the bound a file is listed, not read, and one finding says how many.
-MAX_FILES = int(os.environ.get("MODELREADY_MAX_FILES", "20000"))
 
 
 def load(found: Discovered, out: Loaded, budget: Budget | None = None) -> None:
     for shown, reason in found.skipped:
         out.files.append(FileRecord(shown, "other", "skipped", reason))
+    if found.unlisted:
+        out.findings.append(Finding("not-analysed", Severity.warning, f"files from {found.unlisted} on were not looked at: the walk stopped "
+                                    f"after listing {MAX_LISTED:,} files (ten times MODELREADY_MAX_FILES)", Loc("(run)"), ("manifests-render",),
+                                    subject="(run)"))
     for n, (path, kind) in enumerate(found.files):
         why = f"past the run's bound of {MAX_FILES:,} files analysed (MODELREADY_MAX_FILES)" if n >= MAX_FILES else None
         if why := why or (budget.cpu_spent() if budget is not None else None):
