@@ -166,3 +166,15 @@ def test_the_walk_stops_at_ten_times_the_files_analysed_and_says_where(tmp_path)
     assert cut["message"] == ("files from b/ci/v2-values.yaml (in chart b, not rendered) on were not looked at: "
                               "the walk stopped after listing 100 files (ten times MODELREADY_MAX_FILES)")
     assert [d["name"] for d in doc["deployments"]] == ["llm"]
+
+
+def test_kustomize_overlays_are_cut_by_the_cpu_budget(run, monkeypatch):
+    from modelready.load import budget
+    from tests.test_reading import LAYOUTS
+
+    monkeypatch.setattr(budget, "CPU_SECONDS", 0.0)  # spent before the first file or overlay
+    result = run(LAYOUTS / "kustomize-components")
+    cut = {f.subject: f.message for f in result.findings if f.check == "not-analysed"}
+    assert set(cut) == {"(run)", "base", "overlays/prod", "overlays/awq"}
+    assert all("the run's CPU budget (0 s, MODELREADY_CPU_BUDGET_S) was spent" in m for m in cut.values())
+    assert not result.objects and not result.deployments
