@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO, cast
 
 from .. import __version__
 from ..report import REPORTERS, extensions
@@ -26,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     from ..report.inert import StreamGuard
 
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = StreamGuard(sys.stdout), StreamGuard(sys.stderr)  # type: ignore[no-untyped-call]
+    # a guard serves as its stream: what it does not filter it passes through (StreamGuard.__getattr__)
+    sys.stdout, sys.stderr = cast(TextIO, StreamGuard(sys.stdout)), cast(TextIO, StreamGuard(sys.stderr))
     # the stages' own warnings (the Hub unreachable) as one `modelready: warning:` line each, through the guard
     said = logging.StreamHandler(sys.stderr)
     said.setFormatter(logging.Formatter("modelready: warning: %(message)s"))

@@ -18,8 +18,10 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from ..discover import read_text_inside, rel
 from ..findings import Loc
@@ -39,9 +41,26 @@ class Rendered:
     error: str | None = None
     error_loc: Loc | None = None
     hooks_skipped: int = 0
-    texts: list = field(default_factory=list)  # (template path, rendered text, line locator) for scanners
-    values: list = field(default_factory=list)  # the chart's defaults and this set's values, as read
-    duplicates: list = field(default_factory=list)  # (Loc, key, Loc of the first, same value) for each key a rendered mapping repeats
+    # (template path, rendered text, line locator) for scanners
+    texts: list[tuple[str, str, Callable[[int], Loc]]] = field(default_factory=list)
+    values: list[object] = field(default_factory=list)  # the chart's defaults and this set's values, as read
+    # (Loc, key, Loc of the first, same value) for each key a rendered mapping repeats
+    duplicates: list[tuple[Loc, str, Loc, bool]] = field(default_factory=list)
+
+
+class Assembly(Protocol):
+    """What rendering needs of load.chart_deps.Assembled (which imports this module: named here by its shape)."""
+
+    chart_dir: Path  # the folder to render
+    sources: dict[str, str]  # rendered template prefix -> the dependency's folder relative to the repository
+
+
+class _Unrendered(Exception):
+    """Why a values set renders nothing more, and where to say so."""
+
+    def __init__(self, error: str, loc: Loc):
+        super().__init__(error)
+        self.error, self.loc = error, loc
 
 
 def engine_name() -> str:
@@ -54,58 +73,69 @@ def engine_name() -> str:
     return name or ("helm CLI" if shutil.which("helm") else "none")
 
 
-def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled=None) -> Rendered:
+def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled: Assembly | None = None) -> Rendered:
     """Render one values set. `values_files` are relative to the chart (or absolute). `assembled`
-    (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any."""
+    (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any.
+    What rendered before a failure is kept, with the failure."""
     label = "+".join(values_files) or "values.yaml"
     out = Rendered(values_set=label)
     render_dir, sources = (assembled.chart_dir, assembled.sources) if assembled else (chart_dir, {})
-    values: dict = {}
+    try:
+        values = _values(chart_dir, rel_chart, values_files, root)
+        out.values = [_defaults(chart_dir), values]
+        manifests = _helm(render_dir, rel_chart, sources, values, [str((chart_dir / v).resolve()) for v in values_files], out.values)
+        for tpl_name, text in sorted(manifests.items()):
+            if text.strip() and tpl_name.endswith((".yaml", ".yml", ".json", ".tpl")):
+                _read_template(out, render_dir, rel_chart, sources, tpl_name, text)
+    except _Unrendered as e:
+        out.error, out.error_loc = e.error, e.loc
+    return out
+
+
+def _values(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path) -> dict[str, Any]:
+    """The values files merged in order, as Helm merges `-f` files. Raises _Unrendered."""
+    values: dict[str, Any] = {}
     for vf in values_files:
         path = (chart_dir / vf) if not Path(vf).is_absolute() else Path(vf)
         try:
             loaded = load_one(read_text_inside(path, root))
         except (OSError, UnicodeDecodeError) as e:
             why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-            out.error, out.error_loc = f"values file {vf} cannot be read: {why}", Loc(f"{rel_chart}/Chart.yaml")
-            return out
+            raise _Unrendered(f"values file {vf} cannot be read: {why}", Loc(f"{rel_chart}/Chart.yaml")) from None
         except YamlError as e:
-            out.error, out.error_loc = f"values file {vf} does not parse: {e}", Loc(rel(path, root), e.line)
-            return out
+            raise _Unrendered(f"values file {vf} does not parse: {e}", Loc(rel(path, root), e.line)) from None
         if isinstance(loaded, dict):
             merge_values(values, loaded)
-    out.values = [_defaults(chart_dir), values]
+    return values
+
+
+def _helm(render_dir: Path, rel_chart: str, sources: dict[str, str], values: dict[str, Any], values_paths: list[str],
+          seen: list[object]) -> dict[str, str]:
+    """Helm's output (template name -> text). Raises _Unrendered with Helm's message, at the template line it names."""
     try:
-        manifests = _cached_render(render_dir, values, [str((chart_dir / v).resolve()) for v in values_files])
+        return _cached_render(render_dir, values, values_paths)
     except _HelmFailed as e:
-        out.error = _masked(_in_order(str(e)), [_defaults(chart_dir), values])  # a `fail` message may quote a secret from the values
-        m = _HELM_POS.search(out.error)
-        if m:
-            out.error_loc = Loc(_template_path(m.group(1), rel_chart, sources), int(m.group(2)))
-        else:
-            out.error_loc = Loc(f"{rel_chart}/Chart.yaml")
-        return out
-    for tpl_name, text in sorted(manifests.items()):
-        if not text.strip() or not tpl_name.endswith((".yaml", ".yml", ".json", ".tpl")):
-            continue
-        rel_tpl = _template_path(tpl_name, rel_chart, sources)
-        locate = _Locator(render_dir, tpl_name, rel_tpl, text)
-        repeated: list[tuple[str, int, int, bool]] = []
-        try:
-            objects, _ = parse_objects(text, rel_tpl, origin=f"{rel_chart}@{label}", locator=locate, duplicates=repeated)
-        except LoadProblem as e:
-            out.error = f"template {tpl_name} renders to invalid YAML: {e}"
-            out.error_loc = Loc(rel_tpl, locate(e.line).line)
-            return out
-        kept = [o for o in objects if "test" not in o.hook.split(",")]  # helm test hooks are not workloads
-        out.hooks_skipped += len(objects) - len(kept)
-        out.objects += kept
-        if kept:
-            out.duplicates += [(locate(line), key, locate(first), same) for key, line, first, same in repeated]
-            out.texts.append((rel_tpl, text, locate))
-    return out
+        error = _masked(_in_order(str(e)), seen)  # a `fail` message may quote a secret from the values
+        m = _HELM_POS.search(error)
+        loc = Loc(_template_path(m.group(1), rel_chart, sources), int(m.group(2))) if m else Loc(f"{rel_chart}/Chart.yaml")
+        raise _Unrendered(error, loc) from None
 
 
+def _read_template(out: Rendered, render_dir: Path, rel_chart: str, sources: dict[str, str], tpl_name: str, text: str) -> None:
+    """The objects of one rendered template into `out`, each pointing at its template line. Raises _Unrendered."""
+    rel_tpl = _template_path(tpl_name, rel_chart, sources)
+    locate = _Locator(render_dir, tpl_name, rel_tpl, text)
+    repeated: list[tuple[str, int, int, bool]] = []
+    try:
+        objects, _ = parse_objects(text, rel_tpl, origin=f"{rel_chart}@{out.values_set}", locator=locate, duplicates=repeated)
+    except LoadProblem as e:
+        raise _Unrendered(f"template {tpl_name} renders to invalid YAML: {e}", Loc(rel_tpl, locate(e.line).line)) from None
+    kept = [o for o in objects if "test" not in o.hook.split(",")]  # helm test hooks are not workloads
+    out.hooks_skipped += len(objects) - len(kept)
+    out.objects += kept
+    if kept:
+        out.duplicates += [(locate(line), key, locate(first), same) for key, line, first, same in repeated]
+        out.texts.append((rel_tpl, text, locate))
 
 
 def _in_order(message: str) -> str:
@@ -128,17 +158,17 @@ def _schema_error_key(line: str) -> tuple[str, str]:
     return path.strip("'"), rest
 
 
-def _defaults(chart_dir: Path):
+def _defaults(chart_dir: Path) -> object:
     try:
         return load_one(read_text_inside(chart_dir / "values.yaml", chart_dir))
     except (OSError, UnicodeDecodeError, YamlError):
         return None
 
 
-def _masked(message: str, values) -> str:
+def _masked(message: str, values: object) -> str:
     """`message` with the value of every secret-named values key masked (tokens of known formats and URL
     credentials are masked later, with everything else, by `report.inert.redact`)."""
-    def walk(node, secret=False):
+    def walk(node: object, secret: bool = False) -> Iterator[str]:
         if isinstance(node, dict):
             for k, v in node.items():
                 yield from walk(v, secret or is_secret_name(str(k)))
@@ -182,7 +212,7 @@ def chart_digest(chart_dir: Path) -> str:
     return h.hexdigest()
 
 
-def _cached_render(render_dir: Path, values: dict, values_paths: list[str]) -> dict[str, str]:
+def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[str]) -> dict[str, str]:
     """Helm's output for this chart content and these values: from the process's cache, else rendered."""
     global _cached_bytes
     digest = chart_digest(render_dir)
@@ -209,7 +239,7 @@ def _cached_render(render_dir: Path, values: dict, values_paths: list[str]) -> d
     return hit
 
 
-def _render_sdk(chart_dir: Path, values: dict, digest: str) -> dict[str, str]:
+def _render_sdk(chart_dir: Path, values: dict[str, Any], digest: str) -> dict[str, str]:
     """helm-python-sdk in a bounded worker process (load/helm_worker.py): wall, CPU and memory limits."""
     from . import helm_worker
 
@@ -246,7 +276,8 @@ def _render_cli(chart_dir: Path, values_files: list[str]) -> dict[str, str]:
 def _template_path(tpl_name: str, rel_chart: str, sources: dict[str, str] | None = None) -> str:
     """'vllm-stack/templates/x.yaml' -> '<chart dir>/templates/x.yaml' (subcharts: charts/<name>/...);
     a dependency assembled from elsewhere in the repository points at its own folder."""
-    for prefix in sorted(sources or {}, key=len, reverse=True):
+    sources = sources or {}
+    for prefix in sorted(sources, key=len, reverse=True):
         if tpl_name.startswith(prefix + "/"):
             return f"{sources[prefix]}/{tpl_name[len(prefix) + 1:]}"
     parts = tpl_name.split("/", 1)
@@ -256,7 +287,7 @@ def _template_path(tpl_name: str, rel_chart: str, sources: dict[str, str] | None
 class _Locator:
     """Maps a line of rendered output to the template line that most likely produced it."""
 
-    def __init__(self, chart_dir: Path, tpl_name: str, rel_tpl: str, rendered: str):
+    def __init__(self, chart_dir: Path, tpl_name: str, rel_tpl: str, rendered: str) -> None:
         self.rel_tpl = rel_tpl
         self.rendered = rendered.splitlines()
         parts = tpl_name.split("/", 1)
@@ -287,35 +318,42 @@ class _Locator:
         text = self.rendered[line - 1].strip()
         if text in self._first:  # a literal line of the template
             return self._loc(self._first[text])
-        # A templated line among literal ones (a list item such as `- {{ .Values.x | quote }}`): anchor on the
-        # nearest literal line above it and step the same distance in the template.
-        for back in range(1, 6):
-            if line - back < 1:
-                break
-            anchor = self.rendered[line - back - 1].strip()
-            if anchor in self._first:
-                k = self._first[anchor] + back
-                if k < len(self.template) and "{{" in self.template[k]:
-                    return self._loc(k)
-                break
+        templated = self._below_literal(line)
+        if templated is not None:
+            return self._loc(templated)
         key = text.lstrip("- ").split(":", 1)[0].strip()
         at = [self._keyed[k] for k in (key, f'"{key}"') if key and k in self._keyed]
         if at:
             return self._loc(min(at))
         # Produced by an include/toYaml block: blame the nearest parent key that the template spells out.
+        parent = self._parent(line)
+        return self._find(parent) if parent else Loc(self.rel_tpl)
+
+    def _below_literal(self, line: int) -> int | None:
+        """A templated line among literal ones (a list item such as `- {{ .Values.x | quote }}`): the nearest
+        literal line above it (5 at most), stepped the same distance in the template, when that is a templated line."""
+        for back in range(1, min(6, line)):
+            anchor = self.rendered[line - back - 1].strip()
+            if anchor in self._first:
+                k = self._first[anchor] + back
+                return k if k < len(self.template) and "{{" in self.template[k] else None
+        return None
+
+    def _parent(self, line: int) -> int:
+        """The nearest line above, less indented than this one (0: none)."""
         indent = len(self.rendered[line - 1]) - len(self.rendered[line - 1].lstrip())
         for j in range(line - 2, -1, -1):
             raw = self.rendered[j]
             if raw.strip() and len(raw) - len(raw.lstrip()) < indent:
-                return self._find(j + 1)
-        return Loc(self.rel_tpl)
+                return j + 1
+        return 0
 
     def _loc(self, idx: int) -> Loc:
         keys = list(dict.fromkeys(m.group(1)[1:] for m in _VALUES_REF.finditer(self.template[idx])))
         return Loc(self.rel_tpl, idx + 1, ", ".join(keys) or None)
 
 
-def merge_values(base: dict, over: dict) -> None:  # type: ignore[type-arg]
+def merge_values(base: dict[str, Any], over: dict[str, Any]) -> None:
     """`over` merged into `base` as Helm merges values files: maps key by key, anything else replaced."""
     for k, v in over.items():
         if isinstance(v, dict) and isinstance(base.get(k), dict):

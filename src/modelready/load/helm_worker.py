@@ -25,6 +25,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the engine is imported in the worker process only, never in modelready's
+    from helm_python import Chart
 
 WALL_S = float(os.environ.get("MODELREADY_HELM_WALL_S", "30"))  # one values set
 CPU_S = float(os.environ.get("MODELREADY_HELM_CPU_S", "20"))
@@ -42,23 +46,26 @@ class RenderFailed(Exception):
 
 
 class _Worker:
-    def __init__(self):
+    def __init__(self) -> None:
         # GOMEMLIMIT makes Go collect before the hard limit (RLIMIT_AS, set by the worker itself) is reached.
         env = {**os.environ, "GOMEMLIMIT": f"{MEMORY_BYTES * 3 // 4 // (1024 * 1024)}MiB", "GOMAXPROCS": "2"}
         # Run as a script, not `-m`: the worker needs none of modelready's packages, and starts 50 ms sooner without them.
         self.proc = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are pipes: said for the type checker
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
         self.buf = b""
         self.charts: list[str] = []  # the (path, digest) keys it holds loaded, newest last
 
-    def render(self, request: dict) -> dict:
+    def render(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One request and its answer, each a JSON object (the protocol above)."""
         try:
-            self.proc.stdin.write(json.dumps(request, default=str).encode() + b"\n")
-            self.proc.stdin.flush()
+            self.stdin.write(json.dumps(request, default=str).encode() + b"\n")
+            self.stdin.flush()
         except OSError:
             raise RenderFailed(self._death()) from None
         start, cpu0 = time.monotonic(), self._cpu()
-        fd = self.proc.stdout.fileno()
+        fd = self.stdout.fileno()
         while b"\n" not in self.buf:
             if time.monotonic() - start > WALL_S:
                 self.kill()
@@ -73,7 +80,8 @@ class _Worker:
                     raise RenderFailed(self._death())
                 self.buf += chunk
         line, _, self.buf = self.buf.partition(b"\n")
-        return json.loads(line)
+        answer: dict[str, Any] = json.loads(line)  # the worker writes an object per line
+        return answer
 
     def _cpu(self) -> float:
         try:
@@ -128,12 +136,12 @@ KEEP_CHARTS = 4  # loaded charts a worker holds (each a few MiB in the engine)
 
 
 class _Pool:
-    def __init__(self):
+    def __init__(self) -> None:
         self.idle: list[_Worker] = []
         self.lock = threading.Lock()
         self.all: list[_Worker] = []
 
-    def render(self, request: dict) -> dict:
+    def render(self, request: dict[str, Any]) -> dict[str, Any]:
         key = f"{request.get('chart')}|{request.get('digest')}" if "chart" in request else None
         worker = self._take(key)
         try:
@@ -175,7 +183,7 @@ def cpu_s() -> float:
     return sum(w._cpu() for w in list(_POOL.all) if w.proc.returncode is None)
 
 
-def render(chart_dir: Path, values: dict, name: str, namespace: str, digest: str = "") -> dict[str, str]:
+def render(chart_dir: Path, values: dict[str, Any], name: str, namespace: str, digest: str = "") -> dict[str, str]:
     """Template name -> rendered text. Raises NoEngine (no helm-python-sdk) or RenderFailed (Helm's message, or a limit).
     `digest`: the chart's content digest, so a worker reuses its loaded chart only while the files are the same."""
     answer = _POOL.render({"chart": str(chart_dir), "digest": digest, "values": values, "name": name, "namespace": namespace})
@@ -188,8 +196,8 @@ def render(chart_dir: Path, values: dict, name: str, namespace: str, digest: str
 
 def engine_name() -> str | None:
     """helm-python-sdk's version as the worker loads it, None when it cannot (the Go runtime stays out of this process)."""
-    answer = _POOL.render({"op": "version"})
-    return answer.get("version") if isinstance(answer.get("version"), str) else None
+    version = _POOL.render({"op": "version"}).get("version")
+    return version if isinstance(version, str) else None
 
 
 def _serve() -> None:
@@ -198,20 +206,22 @@ def _serve() -> None:
     os.dup2(2, 1)
     try:
         import helm_python
+        missing = ""  # helm_python is bound exactly when nothing is missing
     except Exception as e:  # noqa: BLE001 - any failure to load the native library means: not usable
-        helm_python, missing = None, f"{type(e).__name__}: {e}"
+        missing = f"{type(e).__name__}: {e}"
     _limit_memory()  # after the engine is loaded: its runtime's reservations are not the chart's
-    loaded: dict[str, object] = {}  # (path|digest) -> helm_python.Chart, the newest last; the pool mirrors the keys
+    loaded: dict[str, Chart] = {}  # (path|digest) -> chart, the newest last; the pool mirrors the keys
     for line in sys.stdin.buffer:
         req = json.loads(line)
+        answer: dict[str, Any]
         if req.get("op") == "version":
-            answer = {"version": None if helm_python is None else f"helm-python-sdk {helm_python.__version__} (Helm {helm_python.helm_sdk_version()})"}
-        elif helm_python is None:
+            answer = {"version": None if missing else f"helm-python-sdk {helm_python.__version__} (Helm {helm_python.helm_sdk_version()})"}
+        elif missing:
             answer = {"error": missing, "kind": "noengine"}
         else:
             try:
                 fresh = f"{req['chart']}|{req.get('digest')}" not in loaded
-                chart = _loaded(helm_python, loaded, req)
+                chart = _loaded(loaded, req)
                 answer = {"manifests": chart.render(req["values"] or None, name=req["name"], namespace=req["namespace"], is_install=True),
                           "loaded": fresh}
             except helm_python.HelmError as e:
@@ -222,8 +232,10 @@ def _serve() -> None:
         out.flush()
 
 
-def _loaded(helm_python, loaded: dict, req: dict):  # type: ignore[no-untyped-def]
+def _loaded(loaded: dict[str, Chart], req: dict[str, Any]) -> Chart:
     """The chart of this request, loaded once per path and content digest; the oldest beyond KEEP_CHARTS closed."""
+    import helm_python  # already loaded by _serve
+
     key = f"{req['chart']}|{req.get('digest')}"
     if os.path.isdir(os.path.join(req["chart"], "charts")):
         # Helm drops the subcharts a values set disables from the loaded chart as it renders: a chart with

@@ -10,10 +10,8 @@ from typing import Any
 
 import yaml
 
-try:
-    _Base = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Base = yaml.SafeLoader
+# libyaml's parser where PyYAML was built with it; the pure-Python one (same results, slower) otherwise
+_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 
 class YMap(dict[Any, Any]):
@@ -25,11 +23,7 @@ class YMap(dict[Any, Any]):
 class YList(list[Any]):
     __slots__ = ("line", "lines")
     line: int
-    lines: dict[Any, int]
-
-
-class _Loader(_Base):
-    pass
+    lines: list[int]
 
 
 _SCALARS = {tag: fn for tag, fn in yaml.SafeLoader.yaml_constructors.items() if tag and tag.startswith("tag:yaml.org,2002:")}
@@ -54,7 +48,7 @@ class _Walk:
     Aliases point at the same node, so results are memoised per node, each with its expanded size.
     """
 
-    def __init__(self, loader: _Loader):
+    def __init__(self, loader: yaml.CSafeLoader | yaml.SafeLoader):
         self.loader = loader
         self.memo: dict[int, tuple[object, int]] = {}  # node id -> (value, expanded size)
         self.sizes: dict[int, int] = {}  # value id -> expanded size, for merged keys
@@ -64,7 +58,7 @@ class _Walk:
         # (key, line, line of the first one, both values equal): kubectl rejects the mapping or keeps the last
         self.duplicates: list[tuple[str, int, int, bool]] = []
 
-    def doc(self, node: yaml.Node):
+    def doc(self, node: yaml.Node) -> object:
         self.memo.clear()  # anchors never cross documents, and a finished document's node ids are reused
         value, size = self.convert(node, 0)
         self.expanded += size
@@ -75,23 +69,29 @@ class _Walk:
     def convert(self, node: yaml.Node, depth: int) -> tuple[object, int]:
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node), 1
-        key = id(node)
-        if key in self.memo:
-            return self.memo[key]
+        if id(node) in self.memo:  # an alias: the value its anchor's node already made
+            return self.memo[id(node)]
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
-        size = 1
         if isinstance(node, yaml.SequenceNode):
-            out = YList()
-            out.line, out.lines = node.start_mark.line + 1, []
-            for child in node.value:
-                v, n = self.convert(child, depth + 1)
-                size += n
-                out.append(v)
-                out.lines.append(child.start_mark.line + 1)
-            return self.remember(node, out, size)
+            return self.remember(node, *self.sequence(node, depth))
+        return self.remember(node, *self.mapping(node, depth))
+
+    def sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[YList, int]:
+        out = YList()
+        out.line, out.lines = node.start_mark.line + 1, []
+        size = 1
+        for child in node.value:
+            v, n = self.convert(child, depth + 1)
+            size += n
+            out.append(v)
+            out.lines.append(child.start_mark.line + 1)
+        return out, size
+
+    def mapping(self, node: yaml.Node, depth: int) -> tuple[YMap, int]:
         out = YMap()
         out.line, out.lines = node.start_mark.line + 1, {}
+        size = 1
         merges = []
         for knode, vnode in node.value:
             if knode.tag == _MERGE:
@@ -110,7 +110,7 @@ class _Walk:
             out.lines[k] = knode.start_mark.line + 1
         for at, vnode in merges:  # `<<: *base` or `<<: [*a, *b]`: keys written here win, then earlier merges
             size += self.merge(out, vnode, at, depth)
-        return self.remember(node, out, size)
+        return out, size
 
     def merge(self, out: YMap, vnode: yaml.Node, at: int, depth: int) -> int:
         """Merge the mapping(s) of `vnode` into `out` (keys already there win); the expanded size added."""
@@ -136,7 +136,7 @@ class _Walk:
         self.sizes[id(value)] = size
         return value, size
 
-    def scalar(self, node: yaml.ScalarNode):
+    def scalar(self, node: yaml.ScalarNode) -> object:
         if node.tag == _STR:
             return node.value
         fn = _SCALARS.get(node.tag)

