@@ -178,3 +178,16 @@ def test_kustomize_overlays_are_cut_by_the_cpu_budget(run, monkeypatch):
     assert set(cut) == {"(run)", "base", "overlays/prod", "overlays/awq"}
     assert all("the run's CPU budget (0 s, MODELREADY_CPU_BUDGET_S) was spent" in m for m in cut.values())
     assert not result.objects and not result.deployments
+
+
+def test_an_excluded_folder_is_listed_within_the_same_bound(tmp_path, monkeypatch):
+    from modelready import discover
+
+    monkeypatch.setattr(discover, "MAX_LISTED", 10)
+    (tmp_path / "vendor").mkdir()
+    for i in range(50):
+        (tmp_path / "vendor" / f"m{i:02}.yaml").write_text("a: 1\n")
+    (tmp_path / "z.yaml").write_text("a: 1\n")
+    found = discover.discover([tmp_path], tmp_path, ["vendor/"])
+    assert found.skipped == [(f"vendor/m{i:02}.yaml", "excluded by config") for i in range(10)] and not found.files
+    assert found.unlisted == "vendor/m10.yaml"
