@@ -168,38 +168,42 @@ def resolve(path: Path) -> Path:
 
     Resolved here, not by `Path.resolve()`: that follows any number of links, and the kernel then stops at
     40 with ELOOP on the open that follows (a traceback, no report). A folder's resolution is kept for the
-    run (the checkout does not change under it): a repository's files share their folders."""
-    absolute = os.path.abspath(path)
+    run (the checkout does not change under it): a repository's files share their folders. Strings, not
+    Paths, inside: this runs for every file read, and pathlib's joins were most of its cost."""
+    return Path(_resolve(os.path.abspath(path)))
+
+
+def _resolve(absolute: str) -> str:
     folder, name = os.path.split(absolute)
     known = _FOLDERS.get(folder)
     if known is None:
-        parts = Path(folder).parts
-        done, hops, whole = _walk(Path(parts[0]), list(parts[1:]), 0)
+        done, hops, whole = _walk(os.sep, folder.split(os.sep), 0)
         if not whole:
-            return done.joinpath(name) if name else done
+            return os.path.join(done, name) if name else done
         if len(_FOLDERS) > 50_000:
             _FOLDERS.clear()
         _FOLDERS[folder] = known = (done, hops)
     return _walk(known[0], [name] if name else [], known[1])[0]
 
 
-_FOLDERS: dict[str, tuple[Path, int]] = {}  # an absolute folder -> (resolved, links followed on the way)
+_FOLDERS: dict[str, tuple[str, int]] = {}  # an absolute folder -> (resolved, links followed on the way)
 
 
-def _walk(done: Path, todo: list[str], hops: int) -> tuple[Path, int, bool]:
+def _walk(done: str, todo: list[str], hops: int) -> tuple[str, int, bool]:
     """(`done` joined with `todo`, links resolved; links followed in all; False when a part is missing)."""
+    todo.reverse()  # popped from the end
     while todo:
-        part = todo.pop(0)
+        part = todo.pop()
         if part in ("", "."):
             continue
         if part == "..":
-            done = done.parent
+            done = os.path.dirname(done)
             continue
-        here = done / part
+        here = os.path.join(done, part)
         try:
             st = os.lstat(here)
         except OSError:  # missing (or unreadable): the rest cannot hold a link to follow
-            return here.joinpath(*todo), hops, False
+            return os.path.join(here, *reversed(todo)), hops, False
         if not stat.S_ISLNK(st.st_mode):
             done = here
             continue
@@ -208,21 +212,19 @@ def _walk(done: Path, todo: list[str], hops: int) -> tuple[Path, int, bool]:
             raise Refused(f"more than {MAX_HOPS} symbolic links in a chain (or a loop of links): not read")
         target = os.readlink(here)
         if os.path.isabs(target):
-            done = Path("/")
-        todo = list(Path(target).parts) + todo
-        if os.path.isabs(target):
-            todo = todo[1:]
+            done = os.sep
+        todo.extend(reversed(target.split(os.sep)))
     return done, hops, True
 
 
 def inside(path: Path, roots: "tuple[Path, ...] | list[Path]") -> Path:
     """`path` resolved, when it resolves inside one of `roots` (resolved folders); Refused otherwise."""
-    real = resolve(path)
-    text = str(real)
+    absolute = os.path.abspath(path)
+    text = _resolve(absolute)
     if not any(text == str(r) or text.startswith(str(r).rstrip(os.sep) + os.sep) for r in roots):
-        raise Refused("symbolic link to outside the repository: not read" if os.path.islink(path) or real != Path(os.path.abspath(path))
+        raise Refused("symbolic link to outside the repository: not read" if os.path.islink(path) or text != absolute
                       else "outside the repository: not read")
-    return real
+    return Path(text)
 
 
 def refuse(path: Path, root: Path) -> str | None:
