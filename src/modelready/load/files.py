@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from .budget import Budget
 
 
-
 def load(found: Discovered, out: Loaded, budget: Budget | None = None) -> None:
     for shown, reason in found.skipped:
         out.files.append(FileRecord(shown, "other", "skipped", reason))
