@@ -255,6 +255,77 @@ def test_config_prices_win_over_the_table_and_pick_cloud_and_region(run, tmp_pat
     assert any("unknown key cost.regoin (did you mean 'region'?)" in w for w in load_config(cfg).warnings)
 
 
+# vLLM serving Qwen2.5 32B across the four A10Gs of one g5.12xlarge (tensor parallel 4), pinned by the EKS
+# well-known instance-type label, as AWS's and vLLM's guides lay out a multi-GPU g5 node
+A10G_TP4 = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: qwen-32b
+  namespace: inference
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: qwen-32b}
+  template:
+    metadata:
+      labels: {app: qwen-32b}
+    spec:
+      nodeSelector:
+        node.kubernetes.io/instance-type: g5.12xlarge
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.8.5
+          args: ["--model", "Qwen/Qwen2.5-32B-Instruct", "--tensor-parallel-size", "4", "--max-model-len", "8192"]
+          resources:
+            limits:
+              nvidia.com/gpu: 4
+"""
+
+
+def test_a_tp4_pod_is_priced_at_a_4_gpu_hosts_price_per_gpu_and_a_1_gpu_pod_is_unchanged(run, tmp_path):
+    (cost,) = _costs(run, tmp_path, A10G_TP4)
+    # g5.12xlarge: $5.672/h for 4 A10Gs in us-east-1/2 and us-west-2, not 4 × g5.xlarge's $1.006
+    assert cost.gpu == "A10G" and cost.gpus_per_replica == 4 and cost.price.usd_per_gpu_hour == 1.418
+    assert "a 4-GPU host, g5.12xlarge" in cost.price.source and "aws us on-demand" in cost.price.source
+    assert cost.as_dict()["usd_per_month"]["min"] == round(2 * 4 * 730 * 1.418, 2)
+    one = (A10G_TP4.replace("g5.12xlarge", "g5.xlarge").replace('"4", "--max', '"1", "--max').replace("nvidia.com/gpu: 4", "nvidia.com/gpu: 1")
+           .replace("Qwen/Qwen2.5-32B-Instruct", "meta-llama/Llama-3.1-8B-Instruct"))
+    (single,) = _costs(run, tmp_path, one)
+    assert single.price.usd_per_gpu_hour == 1.006 and "a 1-GPU host, g5.xlarge" in single.price.source
+    # 8 L40S in one pod: the table knows no 8-GPU L40S host on AWS (g6e.48xlarge is not in its excerpt); no price guessed
+    eight = A10G_TP4.replace("g5.12xlarge", "g6e.48xlarge").replace('"4", "--max', '"8", "--max').replace("nvidia.com/gpu: 4", "nvidia.com/gpu: 8")
+    (big,) = _costs(run, tmp_path, eight)
+    assert big.gpu == "L40S" and big.price is None and big.as_dict()["usd_per_month"] is None
+    said = "has no aws us on-demand price for a host with 8 × L40S (its on-demand hosts have 1, 4 GPUs)"
+    assert said in big.as_dict()["price_source"] and any(said in n for n in big.notes)
+    # a team's own price is per GPU whatever the host: the override still wins
+    from modelready.config import load_config
+
+    cfg = tmp_path / ".modelready.yaml"
+    cfg.write_text("cost:\n  prices:\n    A10G: 1.1\n")
+    (own,) = _costs(run, tmp_path, A10G_TP4, config=load_config(cfg))
+    assert own.price.usd_per_gpu_hour == 1.1 and own.price.source.endswith("cost.prices.A10G")
+
+
+def test_gen_prices_reproduces_the_shipped_aws_prices_from_the_committed_rows(tmp_path):
+    import yaml
+
+    from modelready import data
+
+    shipped = data.gpu_prices()
+    aws = shipped["read"]["aws"]
+    out = tmp_path / "prices.yaml"
+    subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", shipped["date"],
+                    f"aws={REPO / 'tools' / 'prices' / 'aws-gpu-rows.csv'}", "--commit", f"aws={aws['commit']}", "--note", f"aws={aws['note']}",
+                    "--output", str(out)], check=True, capture_output=True, timeout=60)
+    doc = yaml.safe_load(out.read_text())
+    assert doc["read"]["aws"] == aws
+    made = {g: c["aws"] for g, c in doc["prices"].items()}
+    assert made == {g: c["aws"] for g, c in shipped["prices"].items() if "aws" in c}
+    assert made["A10G"]["us"]["by_host"][4]["instances"] == ["g5.12xlarge"]
+
+
 def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
     aws = tmp_path / "aws.csv"
     aws.write_text("InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region,AvailabilityZone,Arch\n"
