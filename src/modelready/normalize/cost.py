@@ -126,16 +126,21 @@ def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None, pool
         c.price, c.why_no_price = mig_price(d, g.name, capacity, config, pools or {})
         c.notes.append(f"GPU-hours count {g.name} slices, each priced at its share of the GPU")
     else:
-        c.price, c.why_no_price = price_of(g.name, capacity, config, d.gpus_per_node())
-        if c.price is not None:
-            c.alternatives = {n: p for n, p in table_gpus(config, capacity, d.gpus_per_node()).items() if n != g.name}
-        elif c.why_no_price and "price for a host with" in c.why_no_price:
-            c.notes.append(c.why_no_price)
+        _whole(c, g.name, d.gpus_per_node(), config)
     if allowed and capacity == "on-demand":
         c.notes.append(f"may run on spot ({capacity_source}): priced on-demand, the upper bound")
     if spec is not None:
         _targets(c, spec)
     return c
+
+
+def _whole(c: Cost, gpu: str, per_node: int, config: "CostConfig") -> None:
+    """Whole GPUs: priced on a host holding a pod's GPUs, with the other cards at that host size to compare."""
+    c.price, c.why_no_price = price_of(gpu, c.capacity, config, per_node)
+    if c.price is not None:
+        c.alternatives = {n: p for n, p in table_gpus(config, c.capacity, per_node).items() if n != gpu}
+    elif c.why_no_price and "price for a host with" in c.why_no_price:
+        c.notes.append(c.why_no_price)  # the table is too small for this pod: said, not guessed
 
 
 def _targets(c: Cost, spec: "SpecView") -> None:
