@@ -31,6 +31,6 @@ def test_gitignore_semantics(patterns, path, excluded):
 
 
 def test_patterns_that_backtrack_in_a_regular_expression_stay_linear():
-    # pathspec's regex for this took minutes on such a path; the wildcard walk is len(pattern) x len(path) steps
+    # a gitignore library's regex for this took minutes on such a path; the wildcard walk is len(pattern) x len(path) steps
     path = "/".join(["a" * 250] * 16) + "/" + "a" * 250
     assert Excludes(["*a*a*a*a*a*a*a*a*a*a*a*a*b", "**/a*a*a*a*a*a*a*a*a*c/**"]).match_file(path) is False

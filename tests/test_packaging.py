@@ -93,7 +93,7 @@ def test_the_wheel_runs_from_a_fresh_environment(dist, tmp_path):
     house = tmp_path / "wheelhouse"
     house.mkdir()
     closure = _runtime_closure(wheel)
-    assert {canonicalize_name(d.metadata["Name"]) for d in closure} >= {"pyyaml", "jsonschema", "pathspec", "helm-python-sdk"}
+    assert {canonicalize_name(d.metadata["Name"]) for d in closure} >= {"pyyaml", "jsonschema", "kubernetes-validate", "helm-python-sdk"}
     assert not {canonicalize_name(d.metadata["Name"]) for d in closure} & {"torch", "transformers", "pygithub", "pytest"}
     for d in closure:
         _repack(d, house)
@@ -123,7 +123,7 @@ def test_the_test_extras_stay_out_of_make_demo():
     assert re.search(r"^demo: \$\(DEMO_STAMP\)$", make, re.M)
     assert re.search(r"^test: \$\(TEST_STAMP\)", make, re.M)
     runtime = {canonicalize_name(Requirement(r).name) for r in PROJECT["dependencies"]}
-    assert {"pyyaml", "jsonschema", "pathspec", "helm-python-sdk"} <= runtime  # every output format from the runtime install
+    assert {"pyyaml", "jsonschema", "kubernetes-validate", "helm-python-sdk"} <= runtime  # every output format from the runtime install
     assert not runtime & {"torch", "transformers", "pytest"}
 
 

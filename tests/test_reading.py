@@ -290,3 +290,148 @@ def test_a_json_6902_patch_locates_what_it_adds_in_the_patch_file(run, tmp_path)
     [privileged] = [f for f in result.findings if f.check == "pod-privileged" and f.subject == d.id]
     assert (privileged.loc.file, privileged.loc.line) == ("overlays/gpu/privileged.yaml", 5)
     assert d.loc.file == "base/vllm.yaml" and d.engine_container.args[0] == "--enable-prefix-caching"
+
+
+def _required(result):
+    return [f for f in result.findings if f.check == "manifest-schema-invalid" and "missing" in f.message]
+
+
+def test_a_missing_required_field_is_said_of_whole_objects_never_of_a_patch(run, tmp_path, monkeypatch):
+    """kustomize-components' Component patches a Deployment with no selector nor containers (a strategic merge patch
+    as kubeflow/manifests writes them), and deletes the PodDisruptionBudget by a `$patch: delete` directive (kserve's
+    config/overlays/kubeflow/patches/namespace.yaml): never a finding, rendered or not. A base whose selector comes from the overlay's
+    `labels: includeSelectors` is whole once rendered through it, and left alone rendered on its own or when kubectl is
+    not there to render it. A base that no overlay completes is an error at the base's line, on the rendered overlay."""
+    import shutil
+
+    from modelready.config import Config
+    from modelready.load import kustomize
+
+    shutil.copytree(LAYOUTS / "kustomize-components", tmp_path / "repo")
+    repo = tmp_path / "repo"
+    base = repo / "base" / "vllm.yaml"
+    text = base.read_text(encoding="utf-8")
+    unselected = text.replace("  selector:\n    matchLabels:\n      app: llama-8b\n  template:", "  template:", 1)
+    assert unselected != text
+    base.write_text(unselected, encoding="utf-8")
+    (repo / "overlays" / "prod" / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: prod-\nresources:\n  - ../../base\n"
+        "components:\n  - ../../components/h100\nlabels:\n  - includeSelectors: true\n    pairs:\n      app: llama-8b\n", encoding="utf-8")
+    shutil.rmtree(repo / "overlays" / "awq")  # it names a file outside its folder: not rendered, read as written
+    component = repo / "components" / "h100" / "kustomization.yaml"
+    component.write_text(component.read_text(encoding="utf-8") + "  - path: no-pdb.yaml\n", encoding="utf-8")
+    (repo / "components" / "h100" / "no-pdb.yaml").write_text(
+        "# one replica per H100 node: no disruption budget\n$patch: delete\napiVersion: policy/v1\nkind: PodDisruptionBudget\n"
+        "metadata:\n  name: llama-8b\n  namespace: serving\n", encoding="utf-8")
+    if kustomize.shutil.which("kubectl"):
+        result = run(repo)
+        rendered = {o.origin: o.partial for o in result.objects if o.kind == "Deployment"}
+        assert rendered == {"base@kustomize": "a kustomize base", "overlays/prod@kustomize": ""}  # the base, rendered alone too
+        assert not _required(result)  # kustomize wrote the selector; the Component's patch is not an object
+        # without the overlay's labels nothing writes it: kubectl apply -k refuses the Deployment
+        (repo / "overlays" / "prod" / "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: prod-\nresources:\n  - ../../base\n"
+            "components:\n  - ../../components/h100\n", encoding="utf-8")
+        [missing] = _required(run(repo))
+        assert missing.subject.endswith("@overlays/prod@kustomize")
+        assert missing.severity.name == "error" and "Deployment prod-llama-8b: spec: required field selector missing" in missing.message
+        assert (missing.loc.file, missing.loc.line) == ("base/vllm.yaml", unselected.splitlines().index("spec:") + 1)
+        assert "(Kubernetes 1.35 API schema)" in missing.message
+    monkeypatch.setattr(kustomize.shutil, "which", lambda _name: None)  # no kubectl: every file read as written
+    result = run(repo, config=Config(scope="all"))  # the patches too, whatever they are linked to
+    partial = {o.file: o.partial for o in result.objects if o.kind == "Deployment"}
+    assert partial == {"base/vllm.yaml": "a kustomize resource", "components/h100/h100.yaml": "a patch"}
+    assert [o.partial for o in result.objects if o.file == "components/h100/no-pdb.yaml"] == ["a patch"]
+    assert not [f for f in result.findings if f.check == "manifest-schema-invalid"]
+
+
+def test_a_missing_required_field_of_a_rendered_chart_is_at_its_template_line(run, tmp_path):
+    """A chart whose Deployment template leaves the selector to a values key no values file sets: the rendered object
+    is whole, so the finding holds, at the template's `spec:` line."""
+    chart = tmp_path / "vllm"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: vllm\nversion: 0.1.0\n", encoding="utf-8")
+    (chart / "values.yaml").write_text("model: Qwen/Qwen2.5-7B-Instruct\ngpus: 1\n", encoding="utf-8")
+    template = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-vllm\nspec:\n"
+        "  {{- with .Values.selector }}\n  selector:\n    {{- toYaml . | nindent 4 }}\n  {{- end }}\n"
+        "  template:\n    metadata:\n      labels:\n        app: vllm\n    spec:\n      containers:\n"
+        "      - name: vllm\n        image: vllm/vllm-openai:v0.10.2\n"
+        "        args: [\"--model\", {{ .Values.model | quote }}, \"--max-model-len\", \"8192\"]\n"
+        "        resources:\n          limits:\n            nvidia.com/gpu: {{ .Values.gpus }}\n")
+    (chart / "templates" / "deployment.yaml").write_text(template, encoding="utf-8")
+    [missing] = _required(run(tmp_path))
+    assert (missing.loc.file, missing.loc.line) == ("vllm/templates/deployment.yaml", 5)
+    assert missing.severity.name == "error" and "spec: required field selector missing" in missing.message
+
+
+def test_what_an_inline_patch_writes_is_located_in_the_kustomization(run, tmp_path):
+    """Patches written inline in kustomization.yaml, as kubeflow/manifests and kserve's config overlays write them: a
+    JSON 6902 `patch: |-` with a target, a strategic merge `patch: |`, a one-line JSON patch, and an inline
+    `patchesStrategicMerge` string replacing the engine's args. A finding on what each writes points at its line of the
+    kustomization (a one-line patch: the line it is on), not at the base."""
+    import shutil
+
+    from modelready.load import kustomize
+
+    if not kustomize.shutil.which("kubectl"):
+        pytest.skip("kubectl not installed")
+    shutil.copytree(LAYOUTS / "kustomize-components" / "base", tmp_path / "base")
+    (tmp_path / "overlays" / "gpu").mkdir(parents=True)
+    kustomization = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+        "kind: Kustomization\n"
+        "resources:\n"
+        "  - ../../base\n"
+        "patches:\n"
+        "  - target:\n"
+        "      kind: Deployment\n"
+        "      name: llama-8b\n"
+        "    patch: |-\n"
+        "      - op: add\n"
+        "        path: /spec/template/spec/containers/0/securityContext\n"
+        "        value:\n"
+        "          privileged: true\n"
+        "  - patch: |\n"
+        "      apiVersion: apps/v1\n"
+        "      kind: Deployment\n"
+        "      metadata:\n"
+        "        name: llama-8b\n"
+        "        namespace: serving\n"
+        "      spec:\n"
+        "        template:\n"
+        "          spec:\n"
+        "            containers:\n"
+        "            - name: vllm\n"
+        "              env:\n"
+        "              - name: HUGGING_FACE_HUB_TOKEN\n"
+        "                value: $HF_TOKEN\n"
+        "  - target: {kind: Deployment, name: llama-8b}\n"
+        "    patch: '[{\"op\": \"replace\", \"path\": \"/spec/template/spec/containers/0/image\", \"value\": \"vllm/vllm-openai:latest\"}]'\n"
+        "patchesStrategicMerge:\n"
+        "  - |-\n"
+        "    apiVersion: apps/v1\n"
+        "    kind: Deployment\n"
+        "    metadata:\n"
+        "      name: llama-8b\n"
+        "      namespace: serving\n"
+        "    spec:\n"
+        "      template:\n"
+        "        spec:\n"
+        "          containers:\n"
+        "          - name: vllm\n"
+        "            args:\n"
+        "            - --model\n"
+        "            - meta-llama/Llama-3.1-8B-Instruct\n"
+        "            - --trust-remote-code\n")
+    (tmp_path / "overlays" / "gpu" / "kustomization.yaml").write_text(kustomization, encoding="utf-8")
+    result = run(tmp_path)
+    [d] = [d for d in result.deployments if d.origin == "overlays/gpu@kustomize"]
+    at = {(f.check, f.loc.line) for f in result.findings if f.subject == d.id and f.loc.file == "overlays/gpu/kustomization.yaml"}
+    line = {}
+    for i, text in enumerate(kustomization.splitlines(), 1):
+        for word in ("privileged: true", "value: $HF_TOKEN", "vllm-openai:latest", "--trust-remote-code"):
+            line.setdefault(word, i) if word in text else None
+    assert {("pod-privileged", line["privileged: true"]), ("env-shell-syntax", line["value: $HF_TOKEN"]),
+            ("image-tag-mutable", line["vllm-openai:latest"]), ("remote-code-unpinned", line["--trust-remote-code"])} <= at, (at, line)
+    assert d.loc.file == "base/vllm.yaml"  # what the patches leave is the base's

@@ -4,6 +4,8 @@ engines other than vLLM, read from their released packages, never by importing t
     pip download --no-deps --only-binary :all: sglang==0.5.23 -d /tmp/w      (any number of releases)
     pip download --no-deps --no-binary :all: llama-cpp-python==0.3.36 -d /tmp/w
     python tools/gen_engine_flags.py /tmp/w/sglang-*.whl /tmp/w/llama_cpp_python-*.tar.gz [serve.py@<source>] [ollama-src@<version>]
+    python tools/gen_engine_flags.py "/tmp/trt/tensorrt_llm-src@NVIDIA/TensorRT-LLM <release> at <repository>@<commit>"
+      (a checkout, or `git archive` of tensorrt_llm/{version.py,commands/serve.py,llmapi/llm_args.py} and LICENSE)
 
 - SGLang (a wheel): every literal `add_argument("--x", ...)` of sglang/srt/server_args.py and, from the
   releases that declare fields as `A[T, help]` / `A[T, Arg(...)]` (sglang/srt/arg_groups/fields/*.py),
@@ -12,7 +14,12 @@ engines other than vLLM, read from their released packages, never by importing t
   of vendor/llama.cpp/common/arg.cpp with its `set_env("LLAMA_ARG_...")`; `server` holds those the
   server's parser takes (examples COMMON or SERVER, not excluded from SERVER).
 - TensorRT-LLM's `trtllm-serve serve` (tensorrt_llm/commands/serve.py from its wheel, or that file given as
-  `path@source`: the wheel is over 2 GB): the names of the click options of the `serve` command.
+  `path@source`: the wheel is over 2 GB and not on PyPI): the names of the click options of the `serve` command.
+  A source checkout given as `DIR@source` (DIR holds tensorrt_llm/ and LICENSE; the release is its
+  tensorrt_llm/version.py) adds the keys `--extra_llm_api_options FILE` takes: the pydantic fields of
+  BaseLlmArgs with TorchLlmArgs (the pytorch backend) or TrtLlmArgs (tensorrt), which forbid any other key,
+  the keys serve.py pops before building them, and the fields of each nested config that forbids extras
+  (kv_cache_config: KvCacheConfig, ...). A config chosen by a `decoding_type` among subclasses is left open.
 - Ollama (Go, no Python package: a source tree or its envconfig/config.go given as `path@version`, e.g. from
   `git archive` of a tag): every `"OLLAMA_..."` name its Go files read; an Ollama server ignores any other.
 The source of each release and the date are recorded in the data. Run by hand.
@@ -119,6 +126,88 @@ def trtllm(text: str, source: str) -> tuple[str, dict[str, object]]:
         "flags": sorted(flags | {"--help"}), "source": f"{source} (tensorrt_llm/commands/serve.py, the serve command's click options)"}
 
 
+_LLM_ARGS = {"pytorch": "TorchLlmArgs", "tensorrt": "TrtLlmArgs"}
+
+
+def _classes(tree: ast.Module) -> dict[str, tuple[list[str], dict[str, ast.expr], set[str]]]:
+    """class -> (its bases' names, its own fields' annotations, the aliases its fields accept)."""
+    out: dict[str, tuple[list[str], dict[str, ast.expr], set[str]]] = {}
+    for c in tree.body:
+        if not isinstance(c, ast.ClassDef):
+            continue
+        fields: dict[str, ast.expr] = {}
+        aliases: set[str] = set()
+        for n in c.body:
+            if not (isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)) or n.target.id.startswith("_"):
+                continue
+            if n.target.id == "model_config" or "ClassVar" in ast.unparse(n.annotation):
+                continue
+            fields[n.target.id] = n.annotation
+            for kw in n.value.keywords if isinstance(n.value, ast.Call) else []:
+                if kw.arg in ("alias", "validation_alias"):
+                    aliases |= {a.value for a in ast.walk(kw.value) if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+        out[c.name] = ([ast.unparse(b) for b in c.bases], fields, aliases)
+    return out
+
+
+def _all_fields(classes: dict[str, tuple[list[str], dict[str, ast.expr], set[str]]], name: str, depth: int = 0) -> dict[str, ast.expr]:
+    bases, own, _ = classes.get(name, ([], {}, set()))
+    out: dict[str, ast.expr] = {}
+    for b in bases if depth < 10 else []:
+        out.update(_all_fields(classes, b, depth + 1))
+    return {**out, **own}
+
+
+def _strict(classes: dict[str, tuple[list[str], dict[str, ast.expr], set[str]]], name: str, depth: int = 0) -> bool:
+    return name == "StrictBaseModel" or (depth < 10 and any(_strict(classes, b, depth + 1) for b in classes.get(name, ([], {}, set()))[0]))
+
+
+def _nested_class(classes: dict[str, tuple[list[str], dict[str, ast.expr], set[str]]], annotation: ast.expr) -> str | None:
+    """`Optional[KvCacheConfig]` -> KvCacheConfig when that class forbids extras and no class of the file derives
+    from it (a base whose subclass is chosen by a key, as speculative_config's, is left open)."""
+    names = [n.id for n in ast.walk(annotation) if isinstance(n, ast.Name) and n.id in classes]
+    if len(names) != 1 or not _strict(classes, names[0]):
+        return None
+    return None if any(names[0] in bases for bases, _, _ in classes.values()) else names[0]
+
+
+def trtllm_options(llm_args: str, serve: str) -> dict[str, object]:
+    classes = _classes(ast.parse(llm_args))
+    popped = {a.value for n in ast.walk(ast.parse(serve)) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "pop"
+              and ast.unparse(n.func.value) == "llm_args" for a in n.args[:1] if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    backends: dict[str, list[str]] = {}
+    nested: dict[str, list[str]] = {}
+    for backend, cls in _LLM_ARGS.items():
+        fields = _all_fields(classes, cls)
+        aliases = {a for c in [cls, *classes[cls][0], "BaseLlmArgs"] for a in classes.get(c, ([], {}, set()))[2]}
+        backends[backend] = sorted(set(fields) | aliases | popped)
+        for key, annotation in fields.items():
+            inner = _nested_class(classes, annotation)
+            if inner:
+                nested[key] = sorted(_all_fields(classes, inner))
+    serve_tree = ast.parse(serve)
+    default = next((ast.literal_eval(k.value) for d in ast.walk(serve_tree) if isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "option"
+                    and any(isinstance(a, ast.Constant) and a.value == "--backend" for a in d.args)
+                    for k in d.keywords if k.arg == "default"), "pytorch")
+    return {"backends": backends, "nested": dict(sorted(nested.items())), "default_backend": default}
+
+
+def trtllm_checkout(root: Path, source: str) -> tuple[str, dict[str, object]]:
+    serve = (root / "tensorrt_llm/commands/serve.py").read_text()
+    llm_args = (root / "tensorrt_llm/llmapi/llm_args.py").read_text()
+    version = re.search(r'__version__\s*=\s*"([^"]+)"', (root / "tensorrt_llm/version.py").read_text())
+    licence = (root / "LICENSE").read_text(errors="replace")
+    if "Apache License" not in licence:
+        raise SystemExit(f"{root}/LICENSE is not the Apache License 2.0 TensorRT-LLM ships under")
+    release, row = trtllm(serve, source)
+    row["release"] = version.group(1) if version else release
+    row["llm_api_options"] = trtllm_options(llm_args, serve)
+    row["source"] = (f"{source} (tensorrt_llm/commands/serve.py, the serve command's click options; tensorrt_llm/llmapi/llm_args.py, "
+                     "the LLM API options of --extra_llm_api_options)")
+    row["licence"] = "Apache-2.0"
+    return (version.group(1) if version else release), row
+
+
 def ollama(path: Path, version: str) -> tuple[str, dict[str, object]]:
     files = [path] if path.is_file() else sorted(path.rglob("*.go"))
     names = {n for f in files if not f.name.endswith("_test.go") for n in re.findall(r'"(OLLAMA_[A-Z0-9_]+)"', f.read_text(errors="replace"))}
@@ -142,6 +231,8 @@ def main(argv: list[str]) -> int:
             engine, (version, row) = "trtllm", trtllm(_wheel_texts(path, "tensorrt_llm/commands/")["tensorrt_llm/commands/serve.py"], path.name)
         elif "ollama" in str(path) and "@" in arg:
             engine, (version, row) = "ollama", ollama(path, arg.split("@", 1)[1])
+        elif path.is_dir() and (path / "tensorrt_llm/commands/serve.py").is_file() and "@" in arg:
+            engine, (version, row) = "trtllm", trtllm_checkout(path, arg.split("@", 1)[1])
         elif path.name == "serve.py" and "@" in arg:
             engine, (version, row) = "trtllm", trtllm(path.read_text(), arg.split("@", 1)[1])
         else:

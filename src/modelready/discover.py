@@ -13,6 +13,11 @@ from .ignore import Excludes
 from .roots import chart_of
 
 MAX_BYTES = 5 * 1024 * 1024
+# Files analysed in one run (read and parsed: load/files.py): twice the 10,000 one-manifest files bench/scale.py
+# measures. A repository of 100,000 small files took 75 s; past the bound a file is listed, not read.
+MAX_FILES = int(os.environ.get("MODELREADY_MAX_FILES", "20000"))
+# Files looked at and listed in the report, analysed or not (each listed file costs ~2 KB of the run's memory)
+MAX_LISTED = 10 * MAX_FILES
 ALWAYS_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
 MODEL_CARD_NAMES = {"readme.md", "model_card.md", "modelcard.md"}
 
@@ -26,7 +31,12 @@ class Discovered:
     chart_files: dict[Path, list[Path]] = field(default_factory=dict)
     # chart files Helm must not see (links out of the repository, devices, oversized files): rendered from a copy without them
     chart_refused: dict[Path, list[Path]] = field(default_factory=dict)
-    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path as the report names it, reason)
+    in_charts: int = 0  # files of the charts, listed in chart_files
+    unlisted: str = ""  # where the walk stopped at MAX_LISTED files ("" when it looked at every file)
+
+    def listed(self) -> int:
+        return len(self.files) + len(self.skipped) + self.in_charts
 
 
 def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
@@ -38,44 +48,67 @@ def discover(paths: list[Path], root: Path, exclude: list[str]) -> Discovered:
         # below is then under the resolved root as it is, and `rel` needs no system call for it
         start = Path(os.path.realpath(os.path.dirname(os.path.abspath(start)))) / os.path.basename(os.path.abspath(start))
         if not start.is_dir():  # a file, or a device, FIFO or dangling link given by name: refused with why
-            _classify_file(start, rel(start, root), root, spec, out)
-            continue
-        for dirpath, dirnames, filenames in os.walk(start):
-            here = Path(dirpath)
-            rel_dir = rel(here, root)  # once per folder; files below it are joined to it
-            kept = []
-            for d in sorted(dirnames):
-                if d in ALWAYS_SKIP_DIRS:
-                    continue
-                if os.path.islink(here / d):
-                    out.skipped.append((here / d, "symbolic link to a folder: not followed"))
-                    continue
-                if spec.match_file(f"{rel_dir}/{d}/".removeprefix("./")):
-                    # excluded, yet accounted for: every file under it is listed as skipped
-                    out.skipped += [(Path(r) / f, "excluded by config") for r, _, fs in os.walk(here / d) for f in sorted(fs)]
-                else:
-                    kept.append(d)
-            dirnames[:] = kept
-            if "Chart.yaml" in filenames:
-                _chart(here, root, out)
-                dirnames[:] = []  # the chart owns everything below it
-                continue
-            if {"kustomization.yaml", "kustomization.yml", "Kustomization"} & set(filenames):
-                out.kustomizations.append(here)
-            for name in sorted(filenames):
-                _classify_file(here / name, f"{rel_dir}/{name}".removeprefix("./"), root, spec, out)
+            _classify_file(start.parent, start.name, rel(start, root), root, spec, out)
+        elif not _walk_tree(start, root, spec, out):
+            break
     return out
 
 
-def _chart(here: Path, root: Path, out: Discovered) -> None:
+def _walk_tree(start: Path, root: Path, spec: Excludes, out: Discovered) -> bool:
+    """Every file below `start` listed; False when the run's listing bound stopped the walk (`out.unlisted` says where)."""
+    for dirpath, dirnames, filenames in os.walk(start):
+        here = Path(dirpath)
+        rel_dir = rel(here, root)  # once per folder; files below it are joined to it
+        dirnames[:] = _folders(here, rel_dir, sorted(dirnames), root, spec, out)
+        if "Chart.yaml" in filenames:
+            dirnames[:] = []  # the chart owns everything below it
+            if not _chart(here, root, out):
+                return False
+            continue
+        if {"kustomization.yaml", "kustomization.yml", "Kustomization"} & set(filenames):
+            out.kustomizations.append(here)
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        for name in sorted(filenames):
+            if out.listed() >= MAX_LISTED:
+                out.unlisted = out.unlisted or prefix + name
+                return False
+            _classify_file(here, name, prefix + name, root, spec, out)
+    return True
+
+
+def _folders(here: Path, rel_dir: str, names: list[str], root: Path, spec: Excludes, out: Discovered) -> list[str]:
+    """The folders below `here` to walk; links to folders and excluded folders are listed as skipped instead."""
+    kept = []
+    for d in names:
+        if d in ALWAYS_SKIP_DIRS:
+            continue
+        if os.path.islink(here / d):
+            out.skipped.append((rel(here / d, root), "symbolic link to a folder: not followed"))
+        elif spec.match_file(f"{rel_dir}/{d}/".removeprefix("./")):
+            # excluded, yet accounted for: every file under it is listed as skipped (within the listing bound)
+            for item in ((rel(Path(r) / f, root), "excluded by config") for r, _, fs in os.walk(here / d) for f in sorted(fs)):
+                if out.listed() >= MAX_LISTED:
+                    out.unlisted = out.unlisted or item[0]
+                    break
+                out.skipped.append(item)
+        else:
+            kept.append(d)
+    return kept
+
+
+def _chart(here: Path, root: Path, out: Discovered) -> bool:
     """A chart and its files; those Helm must not see (links out or to folders, devices, oversized) are
-    refused with why, and Helm renders a copy without them (load/helm_worker.chart_without)."""
-    out.charts.append(here)
-    files, refused = [], []
+    refused with why, and Helm renders a copy without them (load/helm_worker.chart_without). False, and no
+    chart, when the listing bound stops the walk inside it: a file not looked at could not be refused."""
+    files: list[Path] = []
+    refused: list[Path] = []
     for cdir, cdirs, cfiles in os.walk(here):
         cdirs[:] = sorted(cdirs)
         for f in sorted(cfiles) + sorted(d for d in cdirs if os.path.islink(os.path.join(cdir, d))):
             path = Path(cdir) / f
+            if out.listed() + len(files) >= MAX_LISTED:
+                out.unlisted = out.unlisted or rel(path, root) + f" (in chart {rel(here, root)}, not rendered)"
+                return False
             why = "symbolic link to a folder: not followed" if f in cdirs else refuse(path, root)
             if why is None and path.stat().st_size > MAX_BYTES:
                 why = f"too large ({path.stat().st_size} bytes > {MAX_BYTES})"
@@ -83,11 +116,14 @@ def _chart(here: Path, root: Path, out: Discovered) -> None:
                 why = schema_reference(path, root)
             if why:
                 refused.append(path)
-                out.skipped.append((path, f"{why}; left out of the chart"))
+                out.skipped.append((rel(path, root), f"{why}; left out of the chart"))
             elif path.is_file():
                 files.append(path)
+    out.charts.append(here)
     out.chart_files[here] = files
     out.chart_refused[here] = refused
+    out.in_charts += len(files)
+    return True
 
 
 # JSON Schema meta-schemas Helm's validator carries itself (it fetches any other `$schema` URL)
@@ -132,38 +168,42 @@ def resolve(path: Path) -> Path:
 
     Resolved here, not by `Path.resolve()`: that follows any number of links, and the kernel then stops at
     40 with ELOOP on the open that follows (a traceback, no report). A folder's resolution is kept for the
-    run (the checkout does not change under it): a repository's files share their folders."""
-    absolute = os.path.abspath(path)
+    run (the checkout does not change under it): a repository's files share their folders. Strings, not
+    Paths, inside: this runs for every file read, and pathlib's joins were most of its cost."""
+    return Path(_resolve(os.path.abspath(path)))
+
+
+def _resolve(absolute: str) -> str:
     folder, name = os.path.split(absolute)
     known = _FOLDERS.get(folder)
     if known is None:
-        parts = Path(folder).parts
-        done, hops, whole = _walk(Path(parts[0]), list(parts[1:]), 0)
+        done, hops, whole = _walk(os.sep, folder.split(os.sep), 0)
         if not whole:
-            return done.joinpath(name) if name else done
+            return os.path.join(done, name) if name else done
         if len(_FOLDERS) > 50_000:
             _FOLDERS.clear()
         _FOLDERS[folder] = known = (done, hops)
     return _walk(known[0], [name] if name else [], known[1])[0]
 
 
-_FOLDERS: dict[str, tuple[Path, int]] = {}  # an absolute folder -> (resolved, links followed on the way)
+_FOLDERS: dict[str, tuple[str, int]] = {}  # an absolute folder -> (resolved, links followed on the way)
 
 
-def _walk(done: Path, todo: list[str], hops: int) -> tuple[Path, int, bool]:
+def _walk(done: str, todo: list[str], hops: int) -> tuple[str, int, bool]:
     """(`done` joined with `todo`, links resolved; links followed in all; False when a part is missing)."""
+    todo.reverse()  # popped from the end
     while todo:
-        part = todo.pop(0)
+        part = todo.pop()
         if part in ("", "."):
             continue
         if part == "..":
-            done = done.parent
+            done = os.path.dirname(done)
             continue
-        here = done / part
+        here = os.path.join(done, part)
         try:
             st = os.lstat(here)
         except OSError:  # missing (or unreadable): the rest cannot hold a link to follow
-            return here.joinpath(*todo), hops, False
+            return os.path.join(here, *reversed(todo)), hops, False
         if not stat.S_ISLNK(st.st_mode):
             done = here
             continue
@@ -172,21 +212,19 @@ def _walk(done: Path, todo: list[str], hops: int) -> tuple[Path, int, bool]:
             raise Refused(f"more than {MAX_HOPS} symbolic links in a chain (or a loop of links): not read")
         target = os.readlink(here)
         if os.path.isabs(target):
-            done = Path("/")
-        todo = list(Path(target).parts) + todo
-        if os.path.isabs(target):
-            todo = todo[1:]
+            done = os.sep
+        todo.extend(reversed(target.split(os.sep)))
     return done, hops, True
 
 
 def inside(path: Path, roots: "tuple[Path, ...] | list[Path]") -> Path:
     """`path` resolved, when it resolves inside one of `roots` (resolved folders); Refused otherwise."""
-    real = resolve(path)
-    text = str(real)
+    absolute = os.path.abspath(path)
+    text = _resolve(absolute)
     if not any(text == str(r) or text.startswith(str(r).rstrip(os.sep) + os.sep) for r in roots):
-        raise Refused("symbolic link to outside the repository: not read" if os.path.islink(path) or real != Path(os.path.abspath(path))
+        raise Refused("symbolic link to outside the repository: not read" if os.path.islink(path) or text != absolute
                       else "outside the repository: not read")
-    return real
+    return Path(text)
 
 
 def refuse(path: Path, root: Path) -> str | None:
@@ -241,7 +279,7 @@ def _starts(paths: list[Path], root: Path, spec: Excludes, out: Discovered) -> l
     for p in paths:
         chart = chart_of(p if p.is_file() else p / "_", root)
         if chart is not None and spec.match_file(rel(chart, root) + "/"):
-            out.skipped.append((p, "excluded by config"))
+            out.skipped.append((rel(p, root), "excluded by config"))
             continue
         starts.append(chart or p)
     resolved = [s.resolve() for s in starts]
@@ -254,21 +292,24 @@ def _starts(paths: list[Path], root: Path, spec: Excludes, out: Discovered) -> l
     return kept
 
 
-def _classify_file(path: Path, name: str, root: Path, spec: Excludes, out: Discovered) -> None:
-    if spec.match_file(name):
-        out.skipped.append((path, "excluded by config"))
+def _classify_file(folder: Path, name: str, shown: str, root: Path, spec: Excludes, out: Discovered) -> None:
+    """`shown`: the file's path as the report names it. The name decides first, with no system call: most files
+    of a repository are no deployment file, and a link or device that is not read needs no refusing."""
+    if spec.match_file(shown):
+        out.skipped.append((shown, "excluded by config"))
         return
+    kind = classify_name(name)
+    if kind is None:
+        out.skipped.append((shown, "not a deployment file"))
+        return
+    path = folder / name
     why = refuse(path, root)
     if why:
-        out.skipped.append((path, why))
+        out.skipped.append((shown, why))
         return
     size = path.stat().st_size
-    kind = classify_name(path.name)
-    if kind is None:
-        out.skipped.append((path, "not a deployment file"))
-        return
     if size > MAX_BYTES:
-        out.skipped.append((path, f"too large ({size} bytes > {MAX_BYTES})"))
+        out.skipped.append((shown, f"too large ({size} bytes > {MAX_BYTES})"))
         return
     out.files.append((path, kind))
 

@@ -1,7 +1,7 @@
 """.gitignore-style exclude patterns, matched in time linear in the pattern times the path.
 
 The patterns come from `.modelready.yaml`, which a pull request can change: a regular expression built
-from them (pathspec's, fnmatch's) backtracks, and `*a*a*a*a*b` against a long name took minutes. Here a
+from them (as gitignore libraries and fnmatch build) backtracks, and `*a*a*a*a*b` against a long name took minutes. Here a
 `*` only ever resumes from the last star seen (the classic wildcard walk), in a segment and for `**`
 across segments, so no pattern costs more than len(pattern) x len(path) steps.
 

@@ -16,6 +16,7 @@ from .config import Config
 from .discover import Discovered, discover, rel
 from .findings import Finding, Severity
 from .load import Loaded, load
+from .load.budget import Budget
 from .normalize import specs as spec_views
 from .normalize.artifacts import Build, Card
 from .normalize.hub import Hub
@@ -59,6 +60,7 @@ def run(paths: list[Path], config: Config, root: Path, today: dt.date | None = N
 
 def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, charts: set[str] | None, wants, focus,  # type: ignore[no-untyped-def]
          misconfig: bool | str) -> Result:
+    budget = Budget()  # the run's, from its start: every file, render and check is taken from it
     root = root.resolve()
     found = discover(paths, root, config.exclude)
     if charts is not None:  # a pull request's scope: the other charts are not its business
@@ -69,14 +71,14 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     # the slowest tool: started now, beside loading and normalizing, collected last
     linting = hadolint.start(root, [rel(p, root) for p, kind in found.files if kind == "dockerfile"])
     try:
-        return _pipeline(found, linting, config, root, today, focus, misconfig)
+        return _pipeline(found, linting, config, root, today, focus, misconfig, budget)
     finally:
         linting.close()
 
 
 def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Path, today: dt.date | None, focus: Any,
-              misconfig: bool | str) -> Result:
-    loaded = load(found, config, root)
+              misconfig: bool | str, budget: Budget) -> Result:
+    loaded = load(found, config, root, budget)
     # secret values in the files (and what a template makes of them) are masked wherever text leaves
     for tree in loaded.values_seen + [o.body for o in loaded.objects]:
         inert.learn(tree)
@@ -89,7 +91,7 @@ def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Pa
     if focus is not None:
         keep = focus(res)
         subjects = [s for s in subjects if keep(s.name, s.value.loc.file if s.scope == "deployment" else s.name)]
-    checked = runner.run(subjects, config, today or dt.date.today())
+    checked = runner.run(subjects, config, today or dt.date.today(), budget.cpu_spent)
     # the loaders' own checks ran on every file read and every values set rendered
     res.applied |= {("input-unreadable", f.path) for f in res.files if f.status != "skipped"} | checked.applied
     res.errors += checked.errors

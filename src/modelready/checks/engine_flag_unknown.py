@@ -4,7 +4,10 @@ Checks every vLLM flag in the container's arguments against the flag set of the 
 image pins (from its tag, or a `vllm==X` install), and suggests the nearest real flag. SGLang's flags
 are checked per release the same way, and llama.cpp's server and `trtllm-serve` against the flags of
 their packages (data/engine_flags.json); where their release cannot be told, only a near typo of a real
-flag is reported. A keyword of `LLM(...)`/`AsyncEngineArgs(...)` in a Python start script is a flag too.
+flag is reported. A keyword of `LLM(...)`/`AsyncEngineArgs(...)` in a Python start script is a flag too, and
+so is each key of the YAML that `trtllm-serve --extra_llm_api_options FILE` reads (a ConfigMap mounted at that
+path, or a repository file the image copies there), checked against the LLM API options of the pinned
+TensorRT-LLM release and backend, at the key's line.
 
 ## Why it matters
 vLLM's argument parser exits on an unknown flag, so the pod crash-loops on rollout. Flags come and go
@@ -74,6 +77,7 @@ def check(d: Deployment) -> Iterator[Hit]:
     if e is None:
         return
     yield from (_vllm(e) if e.capability("flag_table") == "vllm" else _other_engine(e))
+    yield from _options(e)
 
 
 def _vllm(e: Engine) -> Iterator[Hit]:
@@ -133,6 +137,52 @@ def _other_message(e: Engine, flag: str, flags: frozenset[str], table: dict[str,
     name = e.capability("release_name", e.name)
     hint = f"; it exists in {name} {', '.join(other)}" if other else (f"; did you mean {close}?" if close else "")
     return "is not a flag of {where}: the server exits at start" + hint
+
+
+def _options(e: Engine) -> Iterator[Hit]:
+    """The keys of TensorRT-LLM's --extra_llm_api_options file: LlmArgs forbids any key it has no field for (and so
+    does each nested config read as closed), and trtllm-serve exits. Judged by the pinned release's keys for
+    the backend it runs; where the release was not read, only a near typo of a key no release read has."""
+    judged = _option_rows(e) if e.options else None
+    if judged is None:
+        return
+    rows, release, backend = judged
+    name = e.capability("release_name", e.name)
+    read = sorted(v for v, r in data.engine_flags()[str(e.capability("flag_table"))]["versions"].items() if "llm_api_options" in r)
+    where = f"{name} {release}'s LLM API options ({backend} backend)" if release else f"the LLM API options of any {name} release read ({', '.join(read)})"
+    for key, val in e.options.items():
+        msg = _option_message(key, rows, backend, release is not None)
+        if msg is not None:
+            yield Hit(f"{key} (extra_llm_api_options) is not a key of {where}: trtllm-serve exits at start{msg}", val.loc)
+
+
+def _option_rows(e: Engine) -> tuple[list[dict[str, Any]], str | None, str] | None:
+    """(the option tables that judge, the release read or None, the backend) of a TensorRT-LLM start; None when none judges."""
+    table = data.engine_flags().get(str(e.capability("flag_table")), {}).get("versions", {})
+    release = data.flag_release(str(e.capability("flag_table")), e.version)
+    rows = [r["llm_api_options"] for v, r in table.items() if "llm_api_options" in r and (release is None or v == release)]
+    if not rows:
+        return None
+    backend = str(e.flags["--backend"].value) if "--backend" in e.flags else str(rows[0]["default_backend"])
+    backend = {"trt": "tensorrt"}.get(backend, backend)
+    if any(backend not in r["backends"] for r in rows):
+        return None  # _autodeploy: its own args class, not read
+    return rows, release, backend
+
+
+def _option_message(key: str, rows: list[dict[str, Any]], backend: str, certain: bool) -> str | None:
+    """'' or a did-you-mean hint for an unknown key; None for a known key, one under an open config, or an
+    uncertain one that is no near typo."""
+    head, _, sub = key.partition(".")
+    if sub and head not in rows[0]["nested"]:
+        return None
+    known = {k for r in rows for k in (r["nested"].get(head, []) if sub else r["backends"][backend])}
+    if (sub or key) in known:
+        return None
+    close = nearest(sub or key, frozenset(known), 0.8)
+    if not certain and not close:
+        return None
+    return f"; did you mean {head + '.' if sub else ''}{close}?" if close else ""
 
 
 def _table_flags(rows: list[dict[str, list[str]]], literal: bool) -> set[str]:

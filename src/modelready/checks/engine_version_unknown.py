@@ -1,6 +1,7 @@
 """
 ## What it does
-Reports a serving engine whose version cannot be told from the image tag or a pinned install.
+Reports a serving engine whose version cannot be told from the image tag or a pinned install, and
+a TensorRT-LLM release whose options were not read (its flags are then checked for near typos only).
 
 ## Why it matters
 Engine flags, defaults and metric names change between releases (vLLM's default
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .. import data
 from ..normalize.model import Deployment
 from . import Hit, declare
 
@@ -41,6 +43,11 @@ def check(d: Deployment) -> Iterator[Hit]:
         image = c.image
         shown = image.ref if image else "(no image)"
         yield Hit(f"{e.name} version unknown from image {shown}; pin a release tag or a digest", e.version_loc or d.loc)
+    elif e.capability("exact_release") and data.flag_release(str(e.capability("flag_table")), e.version) is None:
+        read = sorted(data.engine_flags().get(str(e.capability("flag_table")), {}).get("versions", {}))
+        name = e.capability("release_name", e.name)
+        yield Hit(f"{name} {e.version}: no release read has its options (read: {', '.join(read)}); its flags and "
+                  f"extra_llm_api_options keys were checked only for near typos of any release read's", e.version_loc or d.loc)
 
 
 CHECKS = [check]

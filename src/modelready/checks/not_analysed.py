@@ -3,7 +3,9 @@
 Names what modelready could not analyse and why: a chart, OpenShift Template or kustomization that
 yields no workload although its sources define one (every values set leaves it switched off, an
 object kind whose pods an operator builds), a chart dependency that is neither vendored nor in the
-repository, a values set left out.
+repository, a values set left out; and what a run-wide bound cut, with the bound: files past
+`MODELREADY_MAX_FILES`, values sets and overlays past the render budget, and files, renders and
+deployments past the run's CPU budget (`MODELREADY_CPU_BUDGET_S`).
 
 ## Why it matters
 A gate that reads "33 files checked, PASS" over an umbrella chart that rendered nothing has checked

@@ -37,10 +37,15 @@ class Checked:
     errors: list[str] = field(default_factory=list)
 
 
-def run(subjects: Iterable[Subject], config: Config, today: dt.date) -> Checked:
+def run(subjects: Iterable[Subject], config: Config, today: dt.date, spent: Callable[[], str | None] = lambda: None) -> Checked:
+    """`spent`: why the run may do no more (its CPU budget), checked before each subject; None while it may."""
     checks = [c for c in registry().values() if (c.enabled or c.id in config.enable) and c.id not in config.disable]
     out = Checked()
-    for subject in subjects:
+    todo = list(subjects)
+    for n, subject in enumerate(todo):
+        if why := spent():
+            _not_checked(todo[n:], why, out)
+            break
         skips, reason, until = suppressions(subject.annotations)
         _unknown_skips(subject, skips, out)
         for check in checks:
@@ -50,6 +55,21 @@ def run(subjects: Iterable[Subject], config: Config, today: dt.date) -> Checked:
                         _suppress(f, reason, until, today)
                     out.findings.append(f)
     return out
+
+
+_PLURAL = {"deployment": "deployments", "modelcard": "model cards", "dockerfile": "Dockerfiles", "spec": "ModelSpecs"}
+
+
+def _not_checked(left: list[Subject], why: str, out: Checked) -> None:
+    """The subjects a run-wide budget leaves unchecked: one finding naming them."""
+    counts: dict[str, int] = {}
+    for s in left:
+        counts[s.scope] = counts.get(s.scope, 0) + 1
+    what = ", ".join(f"{n:,} {_PLURAL.get(scope, scope)}" for scope, n in counts.items())
+    names = [s.name for s in left]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
+    out.findings.append(Finding("not-analysed", Severity.warning, f"{what} not checked ({shown}): {why}", Loc("(run)"),
+                                ("manifests-render",), subject="(run)"))
 
 
 def _apply(check: Check[Any], subject: Subject, config: Config, out: Checked) -> list[Finding]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .. import isolate
 from ..discover import Discovered
@@ -18,6 +18,9 @@ from ..findings import FileRecord, Finding
 from .artifacts import Dockerfile, ModelCard, ModelConfig, ModelSpecDoc
 from .k8s import K8sObject
 from .values_sets import Pins
+
+if TYPE_CHECKING:
+    from .budget import Budget
 
 
 @dataclass
@@ -52,18 +55,19 @@ class Loaded:
                 rec.kind, rec.status, rec.reason = "helm-values", "checked", f"values set rendered with chart {other.values_files[rec.path]}"
 
 
-def load(found: Discovered, config: Pins, root: Path) -> Loaded:
+def load(found: Discovered, config: Pins, root: Path, budget: Budget | None = None) -> Loaded:
+    """`budget`: the run's (load/budget.py), one for every file, chart, values set and overlay; a new one when not given."""
     from . import charts, files, kustomize
     from .budget import Budget
 
     out = Loaded(root)
-    budget = Budget()  # one for every chart, values set and overlay of the run
+    budget = budget or Budget()
     # Helm renders in Go through ctypes, which releases the GIL: charts render on one core while
     # plain files parse on another. Each side writes its own value; they are joined in a fixed order.
     rendered = Loaded(root)
     worker = threading.Thread(target=_guarded, args=(lambda f, c, o: charts.load(f, c, o, budget), found, config, rendered))
     worker.start()
-    files.load(found, out)
+    files.load(found, out, budget)
     kustomize.load(found, out, budget)
     worker.join()
     out.tools["helm"] = rendered.tools.get("helm", "not needed (no charts)")

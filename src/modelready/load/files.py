@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from .. import isolate
-from ..discover import Discovered, read_inside, read_text_inside, rel
+from ..discover import MAX_FILES, MAX_LISTED, Discovered, read_inside, read_text_inside, rel
 from ..findings import FileRecord, Finding, Loc, Severity
 from .artifacts import (ArtifactProblem, ModelConfig, ModelSpecDoc, is_model_config, is_modelspec, load_dockerfile, load_json,
                         load_model_card, shape_problems, weight_index)
@@ -15,12 +15,21 @@ from .yamlsrc import YamlError, YMap, load_all
 
 if TYPE_CHECKING:
     from . import Loaded
+    from .budget import Budget
 
 
-def load(found: Discovered, out: Loaded) -> None:
-    for path, reason in found.skipped:
-        out.files.append(FileRecord(rel(path, out.root), "other", "skipped", reason))
-    for path, kind in found.files:
+def load(found: Discovered, out: Loaded, budget: Budget | None = None) -> None:
+    for shown, reason in found.skipped:
+        out.files.append(FileRecord(shown, "other", "skipped", reason))
+    if found.unlisted:
+        out.findings.append(Finding("not-analysed", Severity.warning, f"files from {found.unlisted} on were not looked at: the walk stopped "
+                                    f"after listing {MAX_LISTED:,} files (ten times MODELREADY_MAX_FILES)", Loc("(run)"), ("manifests-render",),
+                                    subject="(run)"))
+    for n, (path, kind) in enumerate(found.files):
+        why = f"past the run's bound of {MAX_FILES:,} files analysed (MODELREADY_MAX_FILES)" if n >= MAX_FILES else None
+        if why := why or (budget.cpu_spent() if budget is not None else None):
+            _not_analysed(out, found.files[n:], why)
+            break
         rec = FileRecord(rel(path, out.root), kind)
         out.files.append(rec)
         text = _read(path, rec, out.root)
@@ -35,6 +44,15 @@ def load(found: Discovered, out: Loaded) -> None:
             rec.status, rec.reason = "error", f"internal error: {type(e).__name__}"
             isolate.record(out, "loading", e, rec.path)
     _quantize_configs(out)
+
+
+def _not_analysed(out: Loaded, left: list[tuple[Path, str]], why: str) -> None:
+    """The files a run-wide bound cuts: each listed with why, and one finding saying how many."""
+    names = [rel(path, out.root) for path, _kind in left]
+    out.files += [FileRecord(name, kind, "skipped", f"not analysed: {why}") for name, (_path, kind) in zip(names, left)]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
+    out.findings.append(Finding("not-analysed", Severity.warning, f"{len(names):,} file{'s' if len(names) > 1 else ''} not analysed ({shown}): {why}",
+                                Loc("(run)"), ("manifests-render",), subject="(run)"))
 
 
 def unreadable(out: Loaded, file: str, message: str, line: int) -> None:

@@ -178,6 +178,11 @@ _POOL = _Pool()
 atexit.register(_POOL.close)
 
 
+def cpu_s() -> float:
+    """CPU seconds the pool's live workers have used (an ended worker's count in RUSAGE_CHILDREN once reaped)."""
+    return sum(w._cpu() for w in list(_POOL.all) if w.proc.returncode is None)
+
+
 def render(chart_dir: Path, values: dict[str, Any], name: str, namespace: str, digest: str = "") -> dict[str, str]:
     """Template name -> rendered text. Raises NoEngine (no helm-python-sdk) or RenderFailed (Helm's message, or a limit).
     `digest`: the chart's content digest, so a worker reuses its loaded chart only while the files are the same."""

@@ -23,6 +23,9 @@ class K8sObject:
     locator: Callable[[int], Loc] | None = None
     hook: str = ""
     problems: list[Any] = field(default_factory=list)  # (message, Loc): fields of the wrong type, found by normalize
+    # why the object may not be whole ("" when it is): a kustomize patch, or a resource kustomize transforms before
+    # applying (a selector from `labels`, an image from `images`); its missing required fields are not said
+    partial: str = ""
 
     @property
     def ref(self) -> str:

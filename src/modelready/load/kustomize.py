@@ -5,9 +5,10 @@ and read as one thing with their sources.
 of that stream (a 12-line kustomization.yaml "at line 66"). Each rendered object is matched to the
 source object it came from (same kind, name without the overlay's namePrefix/nameSuffix, in a file
 under the overlay or a base it lists) and its locations are mapped key by key onto that source; a
-key only a patch adds points at the nearest source key above it. The source object is then not read
-a second time on its own: raw and kustomized, it is one deployment. Files that are patches of an
-overlay are not read as objects of their own.
+key a patch writes points at the patch's line: in its file, or in the kustomization for a patch written
+inline there. The source object is then not read a second time on its own: raw and kustomized, it is
+one deployment. Files that are patches of an overlay are not read as objects of their own; what is read
+but not whole (a patch, when kubectl is absent; a base rendered alone) is marked `partial`.
 """
 
 from __future__ import annotations
@@ -48,10 +49,26 @@ def _patch_ids(out: Loaded, patches: set[Path]) -> set[int]:
     return {id(o) for o in out.objects if not o.origin and (out.root / o.file).resolve() in patches}
 
 
+def _mark_partial(out: Loaded, patches: set[Path], resources: set[Path]) -> None:
+    """Plain objects that are not whole as written (`K8sObject.partial`): an overlay's patch, a file named as a patch
+    (`kubectl patch --patch-file`, a GitOps tool's), or a resource of an overlay, whose `labels`, `images` and patches
+    may add what it lacks (read as it is when the overlay is not rendered)."""
+    for o in out.objects:
+        if o.origin:
+            continue
+        where = Path(_resolved(out.root, o.file))
+        if where in patches or "patch" in Path(o.file).name.lower():
+            o.partial = "a patch"
+        elif where in resources:
+            o.partial = "a kustomize resource"
+
+
 def load(found: Discovered, out: Loaded, budget: Budget) -> None:
     kubectl = shutil.which("kubectl")
     patches = set().union(*(patch_files(k, out.root) for k in found.kustomizations)) if found.kustomizations else set()
     patch_ids = _patch_ids(out, patches)
+    resources = set().union(*(listed(k, out.root) for k in found.kustomizations)) if found.kustomizations else set()
+    _mark_partial(out, patches, resources)
     covered = set(patch_ids)
     if not kubectl:
         for kdir in found.kustomizations:
@@ -61,7 +78,7 @@ def load(found: Discovered, out: Loaded, budget: Budget) -> None:
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         jobs = [(kdir, name, pool.submit(_build, kubectl, kdir, budget)) for kdir, name in todo]
         for kdir, name, job in jobs:  # joined in discovery order: the report does not depend on which finished first
-            objects = _read(kdir, name, job.result(), out)
+            objects = _read(kdir, name, job.result(), out, base=kdir.resolve() in resources)
             # every overlay of a base reads the same source objects; a patch is never one
             covered |= reconcile(objects, [o for o in out.objects if not o.origin and id(o) not in patch_ids], kdir, out.root)
             out.objects += objects
@@ -96,7 +113,9 @@ def _buildable(found: Discovered, out: Loaded) -> list[tuple[Path, str]]:
     return todo
 
 
-def _read(kdir: Path, name: str, built: tuple[int | None, str, str], out: Loaded) -> list[K8sObject]:
+def _read(kdir: Path, name: str, built: tuple[int | None, str, str], out: Loaded, base: bool = False) -> list[K8sObject]:
+    """The rendered objects; those of a base (an overlay lists it) are partial: rendered alone, they are applied through
+    the overlays that complete them (a selector from `labels`, a patch)."""
     rc, stdout, stderr = built
     if rc is None:
         out.files.append(FileRecord(name + "/", "kustomize", "skipped", f"not rendered: {stderr}"))
@@ -107,6 +126,8 @@ def _read(kdir: Path, name: str, built: tuple[int | None, str, str], out: Loaded
         return []
     kfile = name + "/" + _file_name(kdir)
     objects, _ = parse_objects(stdout, kfile, origin=f"{name}@kustomize", locator=lambda _line: Loc(kfile))
+    for o in objects:
+        o.partial = "a kustomize base" if base else ""
     out.files.append(FileRecord(name + "/", "kustomize", "checked", "rendered with kubectl kustomize", objects=len(objects)))
     return objects
 
@@ -271,6 +292,13 @@ def patch_files(kdir: Path, root: Path) -> set[Path]:
     return out
 
 
+def listed(kdir: Path, root: Path) -> set[Path]:
+    """The local files and folders (bases) the overlay lists as its resources, resolved."""
+    k = config(kdir, root)
+    return {(kdir / r).resolve() for key in ("resources", "bases", "crds") for r in _list(k.get(key))
+            if isinstance(r, str) and "\n" not in r and "://" not in r}
+
+
 @lru_cache(maxsize=65536)
 def _resolved(root: Path, file: str) -> str:
     """A source file's resolved path, once per run and file (every overlay looks at every source)."""
@@ -315,25 +343,65 @@ def reconcile(rendered: list[K8sObject], raw: list[K8sObject], kdir: Path, root:
 
 
 def _patches(kdir: Path, root: Path) -> list[tuple[str, dict[str, Any], object]]:
-    """(repository path, target, parsed patch) of each patch file the overlay and its Components apply: strategic merge
-    patches (a map) and JSON 6902 ones (a list of operations). An inline patch has no file to point at: left out."""
+    """(repository path, target, parsed patch) of each patch the overlay and its Components apply: strategic merge
+    patches (a map) and JSON 6902 ones (a list of operations), from a file or written inline in the kustomization
+    (`patches: - patch: |`, an inline `patchesStrategicMerge` string), whose lines are then the kustomization's."""
     out: list[tuple[str, dict[str, Any], object]] = []
     for where in (kdir, *sorted(components(kdir, root))):
         k = config(where, root)
-        entries = [e if isinstance(e, dict) else {"path": e} for key in ("patchesStrategicMerge", "patches", "patchesJson6902")
-                   for e in _list(k.get(key))]
-        for e in entries:
-            path = e.get("path")
-            if not isinstance(path, str) or "\n" in path or "://" in path:
-                continue
-            try:
-                docs = load_all(read_text_inside(where / path, root))
-            except (OSError, UnicodeDecodeError, YamlError, Refused):
-                continue
-            target = e.get("target")
-            out += [(rel(where / path, root), target if isinstance(target, dict) else {}, doc) for doc, _line in docs
-                    if isinstance(doc, (YMap, YList))]
+        for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
+            items = k.get(key)
+            for i, e in enumerate(_list(items)):
+                entry = e if isinstance(e, dict) else {"path": e}
+                target = entry.get("target")
+                found = _patch_file(where, root, entry.get("path")) or _inline_patch(where, root, entry, items, i)
+                if found:
+                    out += [(found[0], target if isinstance(target, dict) else {}, doc) for doc in found[1]]
     return out
+
+
+def _patch_file(where: Path, root: Path, path: object) -> tuple[str, list[object]] | None:
+    """(its repository path, its documents) of a patch file the kustomization names."""
+    if not isinstance(path, str) or "\n" in path or "://" in path:
+        return None
+    try:
+        docs = load_all(read_text_inside(where / path, root))
+    except (OSError, UnicodeDecodeError, YamlError, Refused):
+        return None
+    return rel(where / path, root), [doc for doc, _line in docs if isinstance(doc, (YMap, YList))]
+
+
+# a block literal (`patch: |`, `- |-`): its text starts on the next line, one line of the kustomization per line
+_LITERAL = re.compile(r"^\s*(?:-\s+)?(?:patch\s*:\s*)?\|[1-9]?[-+]?[1-9]?\s*(?:#.*)?$")
+
+
+def _inline_patch(where: Path, root: Path, entry: dict[str, Any], items: object, i: int) -> tuple[str, list[object]] | None:
+    """(the kustomization's repository path, the documents) of a patch written inline, each key at its kustomization
+    line: line by line in a block literal, else (a quoted or folded string) every key at the line the patch starts."""
+    inline = entry.get("patch") if isinstance(entry.get("patch"), str) else entry.get("path")
+    if not isinstance(inline, str) or (entry.get("patch") is None and "\n" not in inline):
+        return None
+    line = entry.lines.get("patch", 0) if isinstance(entry, YMap) else items.lines[i] if isinstance(items, YList) else 0
+    name = _file_name(where)
+    try:
+        text = read_text_inside(where / name, root).splitlines()
+        literal = 0 < line <= len(text) and _LITERAL.search(text[line - 1]) is not None
+        docs: list[object] = [doc for doc, _l in load_all("\n" * line + inline if literal else inline) if isinstance(doc, (YMap, YList))]
+    except (OSError, UnicodeDecodeError, YamlError, Refused):
+        return None
+    for doc in docs if not literal else []:
+        _all_at(doc, line)
+    return rel(where / name, root), docs
+
+
+def _all_at(node: object, line: int) -> None:
+    """Every key and item of a parsed patch at one line."""
+    if isinstance(node, (YMap, YList)):
+        node.line = line
+        for key in node.lines if isinstance(node, YMap) else range(len(node.lines)):
+            node.lines[key] = line
+        for child in node.values() if isinstance(node, YMap) else node:
+            _all_at(child, line)
 
 
 def _targets(target: dict[str, Any], patch: object, kind: str, name: str) -> bool:
@@ -364,6 +432,12 @@ def _pair_patch(out: object, base: object, patch: object, file: str, patched: di
 
 
 def _pair_items(out: YList, base: object, patch: YList, file: str, patched: dict[int, Loc]) -> None:
+    # a list of scalars the patch replaces whole (args, command), unless it only restates the base's
+    replaced = list(out) == list(patch) and not (isinstance(base, YList) and list(base) == list(patch))
+    if replaced and not any(isinstance(x, (YMap, YList)) for x in patch):
+        for k in range(len(out)):
+            patched.setdefault(_at(out, k), Loc(file, _at(patch, k) or patch.line))
+        return
     for j, item in enumerate(patch):
         i = _same_item(out, item)
         if i is None:

@@ -26,11 +26,18 @@ def account(res: Any, found: Any) -> None:
     for chart_dir in found.charts:
         rel_chart = rel(chart_dir, res.root)
         failed = any(f.check == "helm-render-failed" and f.subject.startswith(rel_chart + "@") for f in res.findings)
-        if not per_origin.get(rel_chart) and not failed:
+        if not per_origin.get(rel_chart) and not failed and not _cut(res, rel_chart):
             finding = _silent_chart(res, rel_chart, chart_dir, found.chart_files[chart_dir])
             if finding is not None:
                 res.findings.append(finding)
     _file_reasons(res, per_origin)
+
+
+def _cut(res: Any, rel_chart: str) -> bool:
+    """No values set of the chart was rendered, and a finding says why already (the run's budget cut them all)."""
+    record = next((f for f in res.files if f.path == f"{rel_chart}/Chart.yaml"), None)
+    return (record is not None and record.extra.get("values_sets") == []
+            and any(f.check == "not-analysed" and f.subject == rel_chart for f in res.findings))
 
 
 def _source(origin: str) -> str:

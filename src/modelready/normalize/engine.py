@@ -19,6 +19,7 @@ _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "/usr/bin/bash"
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
 _OPT_LEVEL = re.compile(r"-O=?(\w+)")
 _VERSION_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)")
+_RC_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?(?:rc\d+|\.post\d+)?)")
 _NAMED_VERSION = re.compile(r"(?:vllm|tgi|sglang)[_-]v?(\d+\.\d+(?:\.\d+)?)")  # rocm/vllm:rocm7.0.0_vllm_0.11.1_20251103
 
 
@@ -178,7 +179,8 @@ def _version(c: Container, name: str) -> tuple[str | None, Loc | None]:
     if image is None:
         return None, c.loc
     if any(p in image.ref.lower() for p in data.engines()[name]["detect"]["images"]) and image.tag:
-        tm = _VERSION_TAG.match(image.tag) or _NAMED_VERSION.search(image.tag)
+        pattern = _RC_TAG if data.engines()[name].get("exact_release") else _VERSION_TAG  # 1.3.0rc1 is not 1.3.0rc3
+        tm = pattern.match(image.tag) or _NAMED_VERSION.search(image.tag)
         if tm and not image.templated:
             return tm.group(1), image.loc
     return None, image.loc

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from ..findings import Loc
 from ..load.artifacts import Dockerfile, Instruction
+from . import options
 from .engine import build_engine, detect_engine
 from .model import Container, Deployment, Engine, EnvVar, Image, ModelRef, PodSpec, Traits, Value
 
@@ -108,6 +109,7 @@ def _deployment(df: Dockerfile, root: Path) -> Deployment | None:
     if name is None:
         return None
     engine = build_engine(c, name)
+    options.read(engine, lambda path: _copied_file(instructions, df.file, root, path))
     if entry_alone and not engine.flags and c.script_first_line is None and c.py_script is None:
         engine.dynamic_args, engine.unparsed = True, "the image's ENTRYPOINT takes its arguments from whoever runs it"
     pod = PodSpec("main", 1, [c], [], {}, {}, [], {}, False, c.loc)
@@ -145,6 +147,15 @@ def _copied_script(c: Container, instructions: list[Instruction], file: str, roo
         c.command, c.args = ["/bin/sh", "-c"], [text]
         c.arg_locs = {"command": [c.loc, c.loc], "args": [Loc(rel, 1)]}
         c.script_first_line = 1
+
+
+def _copied_file(instructions: list[Instruction], file: str, root: Path, path: str) -> tuple[str, Loc] | None:
+    """The repository file a COPY or ADD puts at `path` in the image (relative to its WORKDIR), with its text."""
+    workdir = next((i.value.strip() for i in reversed(instructions) if i.cmd == "WORKDIR"), "/")
+    src = _copied_from(instructions, workdir, str(PurePosixPath(workdir) / path))
+    rel = str(PurePosixPath(file).parent / src) if src else None
+    text = _repo_text(root, rel) if rel else None
+    return (text, Loc(rel, 0)) if rel and text is not None else None
 
 
 def _run_target(argv: list[str]) -> str | None:

@@ -111,6 +111,11 @@ def _python_inline(c: Container, argv: list[str]) -> tuple[str, Loc, bool] | Non
     return code, at, not c.env_from
 
 
+def file_at(obj: K8sObject, pod: PodSpec, c: Container, near: Near, path: str) -> tuple[str, Loc] | None:
+    """The text of the file at absolute `path` in container `c`, where a ConfigMap the pod mounts holds it."""
+    return _script_at(obj, pod, c, near, path) if path.startswith("/") else None
+
+
 def _script_at(obj: K8sObject, pod: PodSpec, c: Container, near: Near, path: str) -> tuple[str, Loc] | None:
     for mount, vol_name in c.mounts.items():
         base = mount.rstrip("/") + "/"

@@ -261,6 +261,9 @@ class Engine:
     # the engine runs inside a program of the repository's own (a Python script's LLM(...)): the HTTP server,
     # its port, health and metrics routes are that program's, not the engine's
     in_process: str | None = None
+    # the keys of its options file (TensorRT-LLM's --extra_llm_api_options YAML), dotted, each at its line
+    options: dict[str, Value] = field(default_factory=dict)
+    options_file: Loc | None = None  # where that file was read (its first line)
 
     def setting(self, name: str) -> Value | None:
         return self.settings.get(name)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from ..findings import Finding, Severity
 from ..load.k8s import K8sObject
-from . import invocation, kinds
+from . import invocation, kinds, options
 from .engine import build_engine, detect_engine
 from .kinds import Group, Near, knative
 from .kinds.operators import read_generic
@@ -37,6 +37,7 @@ def _deployment(obj: K8sObject, g: Group, traits: kinds.Traits, near: Near) -> D
     for pod, c in dep.containers():
         invocation.complete(obj, pod, c, near)
     _find_engine(dep, g)
+    _options_file(obj, dep, near)
     if dep.engine is not None:
         dep.engine.assumed = dep.engine.assumed or ("; ".join(g.notes) or None)
         if g.more_args:
@@ -64,6 +65,14 @@ def _find_engine(dep: Deployment, g: Group) -> None:
     if g.engine is not None:  # an engine the kind's own fields start (a Ray Serve application, an operator CR)
         dep.engine = g.engine
         dep.engine_container = dep.engine_container or next((c for _p, c in dep.containers()), None)
+
+
+def _options_file(obj: K8sObject, dep: Deployment, near: Near) -> None:
+    """The engine's options file (--extra_llm_api_options), from a ConfigMap its container mounts."""
+    e, c = dep.engine, dep.engine_container
+    pod = next((p for p, x in dep.containers() if x is c), None)
+    if e is not None and c is not None and pod is not None:
+        options.read(e, lambda path: invocation.file_at(obj, pod, c, near, path))
 
 
 def _multi_node(dep: Deployment) -> None:

@@ -2,9 +2,13 @@
 does: the strict JSON schemas the `kubernetes-validate` package ships, one folder per Kubernetes release.
 
 An unknown field (labels written under `spec` instead of `metadata`) or a wrong type, both refused by the strict
-field validation kubectl asks for: each a `manifest-schema-invalid` finding at its line, naming the release
-checked against.
-Kinds without a schema there (CRDs) are not validated here. Messages name fields and types, never values.
+field validation kubectl asks for, and a required field the API server refuses the object without (a Deployment
+with no `spec.selector`, a container with no `name`: data/k8s_required.yaml lists them): each a
+`manifest-schema-invalid` finding at its line, naming the release checked against. Custom resources of the operators
+modelready reads are validated by their published CRDs (data/crd_schemas); a field such a CRD requires is a warning,
+as the operator's admission webhook may fill it in before the API server validates. A missing field is never said of
+an object that is not whole (`K8sObject.partial`: a kustomize patch or a resource kustomize has yet to transform).
+Messages name fields and types, never values.
 A field written as a placeholder (`${REPLICAS}`, `<PROJECT_ID>`, an unrendered `{{ }}`) is left to
 placeholder-value: the file is meant to be filled in first.
 """
@@ -17,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .. import data
 from ..findings import Finding, Severity
 from ..normalize.fields import kind_of
 
@@ -56,14 +61,15 @@ def validate(objects: Iterable[Any], version: str) -> list[Finding]:
         errors = sorted(validator.iter_errors(obj.body), key=lambda e: list(map(str, e.absolute_path)))
         shown = 0
         for e in errors:
-            message = _message(e)
+            message = None if e.validator == "required" and obj.partial else _message(e)  # a patch leaves out what it keeps
             if message is None:
                 continue
             shown += 1
             if shown > MAX_ERRORS_PER_OBJECT:
                 break
             against = _against(obj.kind, obj.api_version, version)
-            out.append(Finding("manifest-schema-invalid", Severity.error, f"{obj.kind} {obj.name}: {message} ({against})",
+            severity = Severity.warning if e.validator == "required" and not raw[1] else Severity.error
+            out.append(Finding("manifest-schema-invalid", severity, f"{obj.kind} {obj.name}: {message} ({against})",
                                obj.loc(*_where(e)), ("manifests-render",), subject=obj.subject))
     return out
 
@@ -86,7 +92,7 @@ _PLAIN = (dict, list, str, bool, int, float, type(None))
 
 def clean(value: Any, schema: Any, root: Any, definitions: Any, depth: int = 0) -> bool:
     """True when `value` certainly breaks none of the keywords whose errors are reported (type, properties,
-    additionalProperties, items, enum, $ref, and the oneOf/anyOf/allOf around them). A fast path only: an
+    additionalProperties, required, items, enum, $ref, and the oneOf/anyOf/allOf around them). A fast path only: an
     object it is unsure of goes through jsonschema, which alone says what is wrong. Anything it does not know
     (a keyword, a $ref form, a value of no JSON type, depth past 60) counts as unsure."""
     return _At.of(root, definitions).ok(value, schema, depth)
@@ -167,6 +173,16 @@ def _additional_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> b
     return not extra or (want is not False and all(at.ok(v, want, depth) for v in extra))
 
 
+def _required_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
+    """Every required field there, but one its schema defaults (a CRD's `default`, which the API server applies first)."""
+    return isinstance(want, list) and (not isinstance(value, dict) or all(k in value or _defaulted(schema, k) for k in want))
+
+
+def _defaulted(schema: Any, key: Any) -> bool:
+    held = (schema.get("properties") or {}).get(key) if isinstance(schema, dict) else None
+    return isinstance(held, dict) and "default" in held
+
+
 def _items_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
     return not isinstance(value, list) or all(at.ok(v, want, depth) for v in value)
 
@@ -184,6 +200,7 @@ def _one_of_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
 
 _KEYWORDS: dict[str, _Keyword] = {
     "type": _type_ok, "$ref": _ref_ok, "properties": _properties_ok, "additionalProperties": _additional_ok, "items": _items_ok,
+    "required": _required_ok,
     "enum": _enum_ok, "oneOf": _one_of_ok,
     "anyOf": lambda value, want, schema, at, depth: isinstance(want, list) and any(at.ok(value, b, depth) for b in want),
     "allOf": lambda value, want, schema, at, depth: isinstance(want, list) and all(at.ok(value, b, depth) for b in want),
@@ -191,7 +208,7 @@ _KEYWORDS: dict[str, _Keyword] = {
 
 
 # keywords whose errors are never reported (see `_message`), or that say nothing of a value
-_SILENT = frozenset({"description", "required", "format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+_SILENT = frozenset({"description", "format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
                      "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "uniqueItems", "default",
                      "example", "examples", "nullable", "title", "$schema", "$id", "$defs", "definitions", "discriminator",
                      "readOnly", "writeOnly", "deprecated", "multipleOf"})
@@ -224,8 +241,7 @@ def _where(e: Any) -> list[Any]:
     """The path to blame: an unknown field's own key, else the value that is wrong."""
     path = list(e.absolute_path)
     if e.validator == "additionalProperties" and isinstance(e.instance, dict):
-        extra = sorted(set(e.instance) - set(e.schema.get("properties") or {}), key=str)
-        return path + extra[:1]
+        return path + _extra(e)[:1]
     return path
 
 
@@ -244,8 +260,8 @@ def _dotted(path: list[Any]) -> str:
 
 def _message(e: Any) -> str | None:
     """What is wrong, by field and type; None for what is left to other checks (placeholders) or not said.
-    Not said: a missing `required` field (the API server defaults some, a RoleBinding's roleRef.apiGroup, and a
-    kustomize patch is a partial object), formats and bounds (the API server's own validation says more)."""
+    Not said: formats and bounds (the API server's own validation says more), a required field the API server
+    defaults or accepts absent (see `_missing`)."""
     if isinstance(e.instance, str) and _PLACEHOLDER.search(e.instance):
         return None
     if isinstance(e.instance, dict) and any(isinstance(k, str) and (_FLOW_KEY.match(k) or _PLACEHOLDER.search(k)) for k in e.instance):
@@ -254,8 +270,19 @@ def _message(e: Any) -> str | None:
     return say(_dotted(list(e.absolute_path)), e) if say else None
 
 
+# a strategic merge patch's directives (`$patch: delete`, `$setElementOrder/containers`): a kustomize patch read as written
+_DIRECTIVE = re.compile(r"^\$(?:patch|retainKeys|setElementOrder/|deleteFromPrimitiveList/)")
+
+
+def _extra(e: Any) -> list[Any]:
+    """The fields an additionalProperties error is about, but a patch's directives."""
+    if not isinstance(e.instance, dict):
+        return []
+    return sorted((k for k in set(e.instance) - set(e.schema.get("properties") or {}) if not _DIRECTIVE.match(str(k))), key=str)
+
+
 def _unknown(where: str, e: Any) -> str | None:
-    extra = sorted(set(e.instance) - set(e.schema.get("properties") or {}), key=str) if isinstance(e.instance, dict) else []
+    extra = _extra(e)
     return (f"{where}: unknown field{'s' if len(extra) > 1 else ''} {', '.join(str(k) for k in extra[:5])}: kubectl refuses it "
             "(strict field validation, its default), and a client that skips validation applies the object without it") if extra else None
 
@@ -263,6 +290,26 @@ def _unknown(where: str, e: Any) -> str | None:
 def _type(where: str, e: Any) -> str:
     want = [w for w in (e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]) if w != "null"]
     return f"{where} must be {' or '.join(map(str, want))}, not {kind_of(e.instance, none='null')}: the API server refuses the object"
+
+
+def _missing(where: str, e: Any) -> str | None:
+    """The required fields absent from one object, said once (jsonschema reports each apart): of a built-in type only
+    those the API server refuses the object without (data/k8s_required.yaml), of a CRD those it sets no default for;
+    never under `status`, which the API server resets on create."""
+    if not isinstance(e.instance, dict) or not isinstance(e.validator_value, list) or list(e.absolute_path)[:1] == ["status"]:
+        return None
+    builtin = _named(e.schema)  # "" for a CRD's node; None for one not known, never said
+    if builtin is None:
+        return None
+    refused = data.k8s_required().get(builtin, frozenset()) if builtin else None
+    gone = [k for k in e.validator_value if k not in e.instance and not _defaulted(e.schema, k) and (refused is None or k in refused)]
+    if not gone or e.message != f"{gone[0]!r} is a required property":
+        return None  # said with the first missing one, or not at all
+    fields = f"required field{'s' if len(gone) > 1 else ''} {', '.join(map(str, gone))}"
+    if builtin:
+        return f"{where}: {fields} missing: the API server refuses the object"
+    return (f"{where}: {fields} missing: the CRD sets no default, so the API server refuses the object unless the operator's "
+            "admission webhook fills it in")
 
 
 def _int_or_string(where: str, e: Any) -> str | None:
@@ -276,7 +323,17 @@ def _enum(where: str, e: Any) -> str:
     return f"{where} must be one of {', '.join(map(str, named[:6]))}: the API server refuses the object"
 
 
-_SAY = {"additionalProperties": _unknown, "type": _type, "oneOf": _int_or_string, "anyOf": _int_or_string, "enum": _enum}
+_SAY = {"additionalProperties": _unknown, "type": _type, "oneOf": _int_or_string, "anyOf": _int_or_string, "enum": _enum,
+        "required": _missing}
+
+# a built-in schema node -> its definition's short name (DeploymentSpec) or its kind, what k8s_required.yaml is keyed by;
+# a CRD's node that requires fields -> ""
+_NAMES: dict[int, tuple[Any, str]] = {}
+
+
+def _named(node: Any) -> str | None:
+    held = _NAMES.get(id(node))
+    return held[1] if held is not None and held[0] is node else None
 
 
 @cache
@@ -296,7 +353,10 @@ def _definitions_doc(version: str) -> Any:
     if root is None:
         return None
     with open(root / f"v{version}.0-local-strict" / "_definitions.json", encoding="utf-8") as f:
-        return json.load(f)
+        doc = json.load(f)
+    for name, node in (doc.get("$defs") or {}).items():
+        _NAMES[id(node)] = (node, name.rsplit(".", 1)[-1])
+    return doc
 
 
 @cache
@@ -320,13 +380,30 @@ def _schema(version: str, kind: str, api_version: str) -> tuple[Any, bool] | Non
     path = root / f"v{version}.0-local-strict" / name
     if path.is_file():
         with open(path, encoding="utf-8") as f:
-            return json.load(f), True
+            schema = json.load(f)
+        _NAMES[id(schema)] = (schema, kind)
+        return schema, True
     crd = CRD_SCHEMAS / f"{kind.lower()}-{api_version.replace('/', '-')}.json.gz"
     if "/" in api_version and crd.is_file():  # an operator's resource, by the schema of its published CRD
         import gzip
 
-        return json.loads(gzip.decompress(crd.read_bytes())), False
+        doc = json.loads(gzip.decompress(crd.read_bytes()))
+        _name_crd(doc)
+        return doc, False
     return None
+
+
+def _name_crd(node: Any) -> None:
+    """Every node of a CRD's schema that requires fields, named "" (a CRD's, not a built-in definition)."""
+    if isinstance(node, dict):
+        if "required" in node:
+            _NAMES[id(node)] = (node, "")
+        for key, child in node.items():
+            if key not in ("required", "enum", "default", "example"):
+                _name_crd(child)
+    elif isinstance(node, list):
+        for child in node:
+            _name_crd(child)
 
 
 @cache
