@@ -293,16 +293,22 @@ def test_a_tp4_pod_is_priced_at_a_4_gpu_hosts_price_per_gpu_and_a_1_gpu_pod_is_u
            .replace("Qwen/Qwen2.5-32B-Instruct", "meta-llama/Llama-3.1-8B-Instruct"))
     (single,) = _costs(run, tmp_path, one)
     assert single.price.usd_per_gpu_hour == 1.006 and "a 1-GPU host, g5.xlarge" in single.price.source
-    # 8 L40S in one pod: the table knows no 8-GPU L40S host on AWS (g6e.48xlarge is not in its excerpt); no price guessed
+    # 8 L40S in one pod: only g6e.48xlarge holds them
     eight = A10G_TP4.replace("g5.12xlarge", "g6e.48xlarge").replace('"4", "--max', '"8", "--max').replace("nvidia.com/gpu: 4", "nvidia.com/gpu: 8")
     (big,) = _costs(run, tmp_path, eight)
-    assert big.gpu == "L40S" and big.price is None and big.as_dict()["usd_per_month"] is None
-    said = "has no aws us on-demand price for a host with 8 × L40S (its on-demand hosts have 1, 4 GPUs)"
-    assert said in big.as_dict()["price_source"] and any(said in n for n in big.notes)
-    # a team's own price is per GPU whatever the host: the override still wins
+    assert big.gpu == "L40S" and big.price.usd_per_gpu_hour == 3.7664 and "a 8-GPU host, g6e.48xlarge" in big.price.source
+    # Azure's H100 NVL hosts (NC H100 v5) have 1 or 2 GPUs: a TP=4 pod on them has no host in the table, and no price is guessed
     from modelready.config import load_config
 
     cfg = tmp_path / ".modelready.yaml"
+    cfg.write_text("cost:\n  cloud: azure\n")
+    nvl = A10G_TP4.replace("node.kubernetes.io/instance-type: g5.12xlarge", "nvidia.com/gpu.product: NVIDIA-H100-NVL")
+    (none,) = _costs(run, tmp_path, nvl, config=load_config(cfg))
+    assert none.gpu == "H100-NVL" and none.price is None and none.as_dict()["usd_per_month"] is None
+    said = "has no azure us on-demand price for a host with 4 × H100-NVL (its on-demand hosts have 1, 2 GPUs)"
+    assert said in none.as_dict()["price_source"] and any(said in n for n in none.notes)
+    assert none.as_dict()["gpu_hours_per_month"]["min"] == 2 * 4 * 730  # the GPU-hours still stand
+    # a team's own price is per GPU whatever the host: the override still wins
     cfg.write_text("cost:\n  prices:\n    A10G: 1.1\n")
     (own,) = _costs(run, tmp_path, A10G_TP4, config=load_config(cfg))
     assert own.price.usd_per_gpu_hour == 1.1 and own.price.source.endswith("cost.prices.A10G")
