@@ -355,6 +355,9 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
     l4 = doc["prices"]["L4"]["aws"]
     assert l4["us"]["on_demand"] == 0.8048 and l4["us"]["instances"] == ["g6.xlarge"]  # g6f's eighth of a GPU left out
     assert l4["eu"]["on_demand"] == 1.0064 and doc["prices"]["H100-80GB"]["aws"]["us"]["on_demand"] == 6.88
+    # by host size: the one-GPU g6 sizes are both 1-GPU hosts (the cheaper kept); p5.48xlarge is an 8-GPU host only
+    assert list(l4["us"]["by_host"]) == [1] and l4["us"]["by_host"][1]["instances"] == ["g6.xlarge"]
+    assert list(doc["prices"]["H100-80GB"]["aws"]["us"]["by_host"]) == [8]
     assert doc["vm_share"]["gcp"]["H100-80GB"]["us"]["on_demand"] == round(9.46 / 8, 4)
     # GCP prices the GPU apart from its VM: a GPU-hour is both, and neither alone is called one
     gcp.write_text(gcp.read_text() + ",,,H100,1,,us-central1,us-central1-a,4.20076,2.9926\n,,,L4,1,,us-central1,us-central1-a,0.61666,0.2521\n")
@@ -377,6 +380,9 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
                     "--repo", "azure=someone/catalog", "--output", str(out)], check=True, capture_output=True, timeout=60)
     doc = yaml.safe_load(out.read_text())
     assert doc["vm_share"]["gcp"]["L4"]["us"]["on_demand"] == 0.7 and doc["prices"]["L4"]["gcp"]["us"]["on_demand"] == round(0.61666 + 0.7, 4)
+    # GCP by host: the L4's own price plus the 2-GPU g2-standard-24's VM share per GPU
+    assert doc["prices"]["L4"]["gcp"]["us"]["by_host"] == {2: {"on_demand": round(0.61666 + 0.7, 4), "spot": round(0.2521 + 0.25, 4), "zones": 1,
+                                                               "instances": ["g2-standard-24"]}}
     assert doc["prices"]["B200"]["gcp"]["us"]["on_demand"] == round(64.44 / 8, 4)
     assert doc["prices"]["H100-NVL"]["azure"]["us"]["on_demand"] == 6.98  # Azure's NC H100 v5 is the 94 GB NVL
     assert doc["prices"]["H100-80GB"]["azure"]["us"]["on_demand"] == round(98.32 / 8, 4)
