@@ -296,7 +296,7 @@ def test_a_tp4_pod_is_priced_at_a_4_gpu_hosts_price_per_gpu_and_a_1_gpu_pod_is_u
     # 8 L40S in one pod: only g6e.48xlarge holds them
     eight = A10G_TP4.replace("g5.12xlarge", "g6e.48xlarge").replace('"4", "--max', '"8", "--max').replace("nvidia.com/gpu: 4", "nvidia.com/gpu: 8")
     (big,) = _costs(run, tmp_path, eight)
-    assert big.gpu == "L40S" and big.price.usd_per_gpu_hour == 3.7664 and "a 8-GPU host, g6e.48xlarge" in big.price.source
+    assert big.gpu == "L40S" and big.price.usd_per_gpu_hour == 3.7664 and "an 8-GPU host, g6e.48xlarge" in big.price.source
     # Azure's H100 NVL hosts (NC H100 v5) have 1 or 2 GPUs: a TP=4 pod on them has no host in the table, and no price is guessed
     from modelready.config import load_config
 

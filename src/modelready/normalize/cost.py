@@ -172,7 +172,7 @@ def price_of(gpu: str, capacity: str, config: "CostConfig", gpus: int = 1) -> tu
     if host is None:
         return None, (f"the price table ({table['date']}) has no {where} {capacity} price for a host with {gpus} × {gpu} (its "
                       f"{capacity} hosts have {', '.join(map(str, sizes)) or 'no'} GPUs): a pod's GPUs share one node, so no price is assumed")
-    on = f"a {n}-GPU host, " if n else ""
+    on = f"{'an' if str(n).startswith(('8', '11', '18')) else 'a'} {n}-GPU host, " if n else ""
     return (Price(float(host[key]), capacity, config.cloud, config.region,
                   f"{_source(table, config.cloud)}, {where} {capacity} ({on}{', '.join(host.get('instances', []))}), {table['date']}",
                   f"{config.cloud.upper()} {config.region} {capacity} list price of {table['date']}"),
