@@ -314,22 +314,23 @@ def test_a_tp4_pod_is_priced_at_a_4_gpu_hosts_price_per_gpu_and_a_1_gpu_pod_is_u
     assert own.price.usd_per_gpu_hour == 1.1 and own.price.source.endswith("cost.prices.A10G")
 
 
-def test_gen_prices_reproduces_the_shipped_aws_prices_from_the_committed_rows(tmp_path):
+def test_gen_prices_reproduces_the_shipped_table_from_the_committed_rows(tmp_path):
     import yaml
 
     from modelready import data
 
     shipped = data.gpu_prices()
     aws = shipped["read"]["aws"]
+    rows = REPO / "tools" / "prices"
     out = tmp_path / "prices.yaml"
-    subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", shipped["date"],
-                    f"aws={REPO / 'tools' / 'prices' / 'aws-gpu-rows.csv'}", "--commit", f"aws={aws['commit']}", "--note", f"aws={aws['note']}",
-                    "--output", str(out)], check=True, capture_output=True, timeout=60)
+    subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", shipped["date"], f"aws={rows / 'aws-gpu-rows.csv'}",
+                    f"gcp={rows / 'gcp-gpu-rows.csv'}", f"azure={rows / 'azure-gpu-rows.csv'}", "--commit", f"aws={aws['commit']}",
+                    "--note", f"aws={aws['note']}", "--output", str(out)], check=True, capture_output=True, timeout=120)
     doc = yaml.safe_load(out.read_text())
-    assert doc["read"]["aws"] == aws
-    made = {g: c["aws"] for g, c in doc["prices"].items()}
-    assert made == {g: c["aws"] for g, c in shipped["prices"].items() if "aws" in c}
-    assert made["A10G"]["us"]["by_host"][4]["instances"] == ["g5.12xlarge"]
+    assert doc["read"]["aws"] == aws  # the AWS excerpt is the file the table was made from
+    # GCP's and Azure's files were read whole; the committed rows are those the tool uses, and give the same prices
+    assert doc["prices"] == shipped["prices"] and doc["vm_share"] == shipped["vm_share"]
+    assert doc["prices"]["A10G"]["aws"]["us"]["by_host"][4]["instances"] == ["g5.12xlarge"]
 
 
 def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
@@ -346,8 +347,10 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
                    "a3-highgpu-8g,208.0,1872.0,,,,us-central1,us-central1-a,9.46,2.89\n")
     out = tmp_path / "prices.yaml"
     proc = subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", "2026-12-06", f"aws={aws}", f"gcp={gcp}",
-                           "--commit", "aws=abc", "--output", str(out)], capture_output=True, text=True, timeout=60)
+                           "--commit", "aws=abc", "--keep", f"aws={tmp_path / 'kept.csv'}", "--output", str(out)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+    # --keep: the rows the table uses, unedited (the CPU-only m7i.large left out), small enough to commit
+    assert (tmp_path / "kept.csv").read_text().splitlines() == [x for x in aws.read_text().splitlines() if not x.startswith("m7i.")]
     import yaml
 
     doc = yaml.safe_load(out.read_text())

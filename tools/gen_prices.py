@@ -118,6 +118,25 @@ def read(cloud: str, path: Path) -> tuple[dict, dict, int]:
     return gpu, share, rows
 
 
+def used(cloud: str, line: str, header: list[str]) -> bool:
+    """Whether read() can take anything from this row: a GPU it names, or (GCP) a GPU host's VM price. The others
+    (CPU-only machines) are skipped, so a file of the used rows alone gives the same table (--keep)."""
+    row = dict(zip(header, next(csv.reader([line]))))
+    kind, name = row.get("InstanceType") or "", row.get("AcceleratorName") or ""
+    if cloud == "gcp" and not name and any(kind.startswith(fam + "-") for fam in GCP_HOSTS):
+        return True
+    return bool(name) and gpu_of(kind, name) is not None
+
+
+def keep(cloud: str, path: Path, out: Path) -> int:
+    """Write the rows of `path` that read() uses, unedited, under the file's header: an input small enough to commit."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = next(csv.reader([lines[0]]))
+    kept = [line for line in lines[1:] if line and used(cloud, line, header)]
+    out.write_text("\n".join([lines[0], *kept]) + "\n", encoding="utf-8")
+    return len(kept)
+
+
 def _slot() -> dict:
     return {"on_demand": {}, "spot": {}, "instances": set(), "hosts": {}}
 
@@ -205,15 +224,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dated", action="append", default=[], help="cloud=YYYY-MM-DD, the date of the commit read")
     ap.add_argument("--licence", action="append", default=[], help="cloud=TEXT, the licence of what was read")
     ap.add_argument("--note", action="append", default=[], help="cloud=TEXT: what was read, when it is not the whole file")
+    ap.add_argument("--keep", action="append", default=[], help="cloud=OUT.csv: also write the rows of that cloud's file the table uses")
     ap.add_argument("--output", default=str(OUT))
     args = ap.parse_args(argv)
-    commits, repos, dated, licences, notes = (_pairs(x) for x in (args.commit, args.repo, args.dated, args.licence, args.note))
+    commits, repos, dated, licences, notes, kept = (_pairs(x) for x in (args.commit, args.repo, args.dated, args.licence, args.note, args.keep))
     prices: dict = {}
     shares: dict = {}
     read_from = {}
     for spec in args.files:
         cloud, _, path = spec.partition("=")
         gpu, share, rows = read(cloud, Path(path))
+        if cloud in kept:
+            print(f"{kept[cloud]}: {keep(cloud, Path(path), Path(kept[cloud]))} rows of {path}")
         shared = summarise(share)
         for name, classes in combine(summarise(gpu), shared).items():
             prices.setdefault(name, {})[cloud] = classes
