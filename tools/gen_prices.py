@@ -6,14 +6,17 @@ type per region or zone with its on-demand `Price` and `SpotPrice` in USD per ho
 type where gpus.yaml lists it, so Azure's NC H100 v5 is the H100 NVL, else by accelerator name), cloud and
 region class, the median over zones of the cheapest instance price per GPU in each zone (an instance's price
 divided by its whole GPUs; fractional-GPU instances are left out): one GPU-hour, the smallest host's vCPUs
-and memory included. GCP prices the VM and the GPU separately: its a2/a3/a4/g2 rows are the VM alone, kept
-as `vm_share` (the host's part per GPU), and the GPU's own rows (empty InstanceType) as `gpu_only`.
+and memory included. `by_host` keeps the same per host GPU count (1, 2, 4, 8 ...): a pod needing N GPUs runs on
+one node, so normalize/cost.py prices it at the cheapest host of N or more. GCP prices the VM and the GPU
+separately: its a2/a3/a4/g2 rows are the VM alone, kept as `vm_share` (the host's part per GPU), and the GPU's
+own rows (empty InstanceType) as `gpu_only`.
 
     python tools/gen_prices.py --date 2026-12-07 aws=PATH/aws/vms.csv gcp=PATH/gcp/vms.csv azure=PATH/azure/vms.csv \
         --commit gcp=SHA --repo gcp=OWNER/NAME --dated gcp=YYYY-MM-DD --licence gcp=TEXT --note aws=TEXT
 
-Each cloud's file records where it came from (repository, path, commit, its date, licence, rows read); a
-file that is an excerpt of a catalogue says which rows (--note).
+`--keep cloud=OUT.csv` also writes the rows of that cloud's file the table uses (tools/prices/ holds them, so the
+table can be regenerated from the repository). Each cloud's file records where it came from (repository, path,
+commit, its date, licence, rows read); a file that is an excerpt of a catalogue says which rows (--note).
 """
 
 from __future__ import annotations
