@@ -15,7 +15,6 @@ LIMIT = 15
 ABOVE = {
     "checks/env_shell_syntax.py check": 18, "checks/gpu_engine_no_accelerator.py check": 18,
     # written on branches before the ceiling came down (issues 22, 25, 27, 28), merged in the same wave
-    "normalize/cost.py price_of": 17, "normalize/cost.py _bounds": 19, "normalize/cost.py _pod_capacity": 17,
     # issue 24's memory model, likewise written before the ceiling came down
     "checks/_fit.py fixes": 18, "checks/gpu_memory_insufficient.py tight": 17,
     # issue 23's, written before the ceiling came down (pod privileges, probes, serving scope, Ingress backends, duplicate

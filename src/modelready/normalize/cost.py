@@ -276,6 +276,11 @@ def _bounds(d: Deployment) -> tuple[int, int | None, str, bool, Loc | None]:
         return lo, max(hi, lo), f"maxReplicas {hi}", True, hi_v.loc
     if hi_v is not None and hi == 0:
         return lo, None, "a maximum of 0: no upper bound", True, hi_v.loc
+    return _default_maximum(d, kinds, lo, knative)
+
+
+def _default_maximum(d: Deployment, kinds: set[str], lo: int, knative: bool) -> tuple[int, int | None, str, bool, Loc | None]:
+    """_bounds of an autoscaled workload that sets no maximum: the autoscaler's default one, or none."""
     if "ScaledObject" in kinds:
         return lo, max(KEDA_MAX_DEFAULT, lo), f"KEDA's default maxReplicaCount {KEDA_MAX_DEFAULT} (none set)", True, d.autoscalers[0].loc
     if knative and d.kind == "InferenceService":
@@ -343,17 +348,23 @@ def _pod_capacity(pod: Any) -> tuple[str | None, str | None]:
     for key, value in pod.node_selector.items():
         if _is_spot(key, value):
             required = required or f"nodeSelector {key}={value}"
-    for key, values in _required(pod.affinity):
-        spot = [v for v in values if _is_spot(key, v)]
-        if spot and len(spot) == len(values):
-            required = required or f"node affinity {key} in {values}"
-        elif spot:
-            allowed = allowed or f"node affinity {key} in {values}"
+    required, allowed = _affinity_capacity(pod.affinity, required, allowed)
     for t in pod.tolerations or []:
         if isinstance(t, dict) and str(t.get("key")) in SPOT_LABELS:
             allowed = allowed or f"toleration {t.get('key')}"
     return required, allowed
 
+
+
+def _affinity_capacity(affinity: dict[str, Any] | None, required: str | None, allowed: str | None) -> tuple[str | None, str | None]:
+    """_pod_capacity's (required, allowed) once the required node affinity is read: spot only, or spot among others."""
+    for key, values in _required(affinity):
+        spot = [v for v in values if _is_spot(key, v)]
+        if spot and len(spot) == len(values):
+            required = required or f"node affinity {key} in {values}"
+        elif spot:
+            allowed = allowed or f"node affinity {key} in {values}"
+    return required, allowed
 
 def _pool_capacity(pool: "Pool | None") -> tuple[str | None, str | None]:
     """(required, allowed): what the Karpenter NodePool a pod lands on says of spot (karpenter.sh/capacity-type)."""
