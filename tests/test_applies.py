@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "modelready" / "checks"
 RETESTING = set("""
 cost_over_budget gpu_class_oversized remote_code_needless
 cpu_memory_requests dev_shm_missing engine_flag_deprecated engine_public_no_auth experts_uneven_over_ep
-gated_model_token_empty gpu_engine_no_accelerator gpus_exceed_parallelism hpa_cpu_only liveness_probe_missing
+gated_model_token_empty gpus_exceed_parallelism hpa_cpu_only liveness_probe_missing
 metrics_port_mismatch model_revision_unpinned parallelism_exceeds_gpus parallelism_shape_mismatch probe_too_aggressive
 readiness_probe_missing remote_code_unpinned rollout_surge_multi_node scale_to_zero startup_too_short
 weights_downloaded_every_start weights_on_host_path
