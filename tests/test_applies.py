@@ -15,14 +15,19 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "modelready" / "checks"
 
 
 def _chain(n: ast.AST, aliases: dict[str, str]) -> str | None:
-    """`d.engine.port` for an attribute access or a local alias, None for anything else."""
+    """`d.engine.port` for an attribute access or a local alias, `d.engine.setting('api_key')` for a method called
+    on one (its arguments are part of what it tests), None for anything else."""
+    call = ""
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+        call = "(" + ", ".join(ast.unparse(a) for a in n.args).replace(".", "·") + ")"
+        n = n.func
     parts = []
     while isinstance(n, ast.Attribute):
         parts.append(n.attr)
         n = n.value
     if not isinstance(n, ast.Name) or (not parts and n.id not in aliases):
         return None
-    return ".".join([aliases.get(n.id, n.id), *reversed(parts)])
+    return ".".join([aliases.get(n.id, n.id), *reversed(parts)]) + call
 
 
 def _named(node: ast.AST, aliases: dict[str, str], skip_or: bool = False) -> list[str]:
@@ -61,15 +66,18 @@ def _proved(fn: ast.FunctionDef | ast.Lambda, subject: str, aliases: dict[str, s
 
 
 def _aliases(fn: ast.FunctionDef | ast.Lambda) -> dict[str, str]:
-    """Local names bound to an attribute chain: `c = d.engine_container` reads `c` as `d.engine_container`."""
+    """Local names bound to an attribute chain: `c = d.engine_container` reads `c` as `d.engine_container`, and
+    `e, r = d.engine, d.resolved` each of its names."""
     out: dict[str, str] = {}
     for n in ast.walk(fn):
-        value = n.value if isinstance(n, (ast.Assign, ast.AnnAssign)) else None
-        targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.AnnAssign) else []
-        chain = _chain(value, {}) if isinstance(value, ast.Attribute) else None
-        for t in targets:
-            if chain is not None and isinstance(t, ast.Name):
-                out[t.id] = chain
+        if not isinstance(n, (ast.Assign, ast.AnnAssign)) or n.value is None:
+            continue
+        for t in n.targets if isinstance(n, ast.Assign) else [n.target]:
+            pairs = zip(t.elts, n.value.elts) if isinstance(t, ast.Tuple) and isinstance(n.value, ast.Tuple) else [(t, n.value)]
+            for name, value in pairs:
+                chain = _chain(value, {}) if isinstance(value, ast.Attribute) else None
+                if chain is not None and isinstance(name, ast.Name):
+                    out[name.id] = chain
     return out
 
 
@@ -123,6 +131,8 @@ def _retested(tmp_path, applies: str, body: str) -> set[str]:
 def test_what_applies_did_not_prove_may_be_tested(tmp_path):
     # a longer chain reads what applies= proved present; it does not test it again
     assert _retested(tmp_path, "lambda d: d.engine is not None", "if d.engine.port != 8000:\n    return") == set()
+    # one capability of the engine applies= asked another of
+    assert _retested(tmp_path, "lambda d: d.engine.capability('a')", "if d.engine.capability('b'):\n    return") == set()
     # one field of an object applies= tested another field of
     assert _retested(tmp_path, "lambda d: d.model.id is not None", "if not d.model.revision:\n    return") == set()
     # one alternative of an `or`
@@ -136,6 +146,9 @@ def test_what_applies_did_not_prove_may_be_tested(tmp_path):
 def test_what_applies_proved_is_found_again(tmp_path):
     assert _retested(tmp_path, "lambda d: d.engine is not None and d.engine.port is not None",
                      "if d.engine.port is None:\n    return") == {"d.engine.port"}
+    assert _retested(tmp_path, "lambda d: d.engine.setting('x') is not None",
+                     "if d.engine.setting('x') is None:\n    return") == {"d.engine.setting('x')"}
+    assert _retested(tmp_path, "lambda d: d.engine is not None", "e, r = d.engine, d.resolved\nif e is None or r is None:\n    return") == {"d.engine"}
     # through an alias in the body, an annotated one, and the prefix a longer chain in applies= proved
     assert _retested(tmp_path, "lambda d: d.cost.budget is not None", "c: Cost | None = d.cost\nif c is None:\n    return") == {"d.cost"}
     # an applies function: its `if ... return False` tests and its returned `and`s, through its own aliases
