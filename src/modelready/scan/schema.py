@@ -122,7 +122,36 @@ class _At:
         steps = _plan(schema)
         if steps is None:
             return False
-        return all(keyword(value, want, schema, self, depth + 1) for keyword, want in steps)
+        key = _leaf_key(value)
+        if key is None:
+            return all(keyword(value, want, schema, self, depth + 1) for keyword, want in steps)
+        memo = (id(schema), id(self), key)
+        held = _LEAVES.get(memo)
+        if held is None or held[0] is not schema:
+            if len(_LEAVES) > 100_000:
+                _LEAVES.clear()
+            held = _LEAVES[memo] = (schema, all(keyword(value, want, schema, self, depth + 1) for keyword, want in steps))
+        return held[1]
+
+
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _leaf_key(value: Any) -> tuple[Any, ...] | None:
+    """A small mapping of scalars (a probe, a port, a resource list) as a key: manifests repeat the same ones
+    thousands of times, and the verdict on one depends only on its keys, values and their types (True is not 1)."""
+    if type(value) is not dict and not isinstance(value, dict) or len(value) > 8:
+        return None
+    key = []
+    for k, v in value.items():
+        t = type(v)
+        if t not in _SCALAR_TYPES:
+            return None
+        key.append((k, t, v))
+    return tuple(key)
+
+
+_LEAVES: dict[tuple[Any, ...], tuple[Any, bool]] = {}
 
 
 _Keyword = Callable[[Any, Any, Any, "_At", int], bool]
