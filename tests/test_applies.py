@@ -86,7 +86,7 @@ def _first_arg(fn: ast.FunctionDef | ast.Lambda) -> str | None:
 
 
 def retested(path: Path) -> set[str]:
-    """Chains a check body's `if`s test that its `applies=` proved (renamed to the body's own subject name)."""
+    """Chains a check body's `if`s (statements and expressions) test that its `applies=` proved (renamed to the body's own subject name)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     found: set[str] = set()
@@ -103,7 +103,7 @@ def retested(path: Path) -> set[str]:
             subject, own = _first_arg(target), _first_arg(fn)
             tested = {c.replace(subject, own, 1) for c in _proved(target, subject, _aliases(target))}
             aliases = _aliases(fn)
-            body = {c for n in ast.walk(fn) if isinstance(n, ast.If) for c in _named(n.test, aliases)}
+            body = {c for n in ast.walk(fn) if isinstance(n, (ast.If, ast.IfExp)) for c in _named(n.test, aliases)}
             found |= tested & body
     return found
 
@@ -148,6 +148,7 @@ def test_what_applies_proved_is_found_again(tmp_path):
                      "if d.engine.port is None:\n    return") == {"d.engine.port"}
     assert _retested(tmp_path, "lambda d: d.engine.setting('x') is not None",
                      "if d.engine.setting('x') is None:\n    return") == {"d.engine.setting('x')"}
+    assert _retested(tmp_path, "lambda d: d.engine is not None", "name = d.engine.name if d.engine else ''") == {"d.engine"}
     assert _retested(tmp_path, "lambda d: d.engine is not None", "e, r = d.engine, d.resolved\nif e is None or r is None:\n    return") == {"d.engine"}
     # through an alias in the body, an annotated one, and the prefix a longer chain in applies= proved
     assert _retested(tmp_path, "lambda d: d.cost.budget is not None", "c: Cost | None = d.cost\nif c is None:\n    return") == {"d.cost"}
