@@ -255,6 +255,84 @@ def test_config_prices_win_over_the_table_and_pick_cloud_and_region(run, tmp_pat
     assert any("unknown key cost.regoin (did you mean 'region'?)" in w for w in load_config(cfg).warnings)
 
 
+# vLLM serving Qwen2.5 32B across the four A10Gs of one g5.12xlarge (tensor parallel 4), pinned by the EKS
+# well-known instance-type label, as AWS's and vLLM's guides lay out a multi-GPU g5 node
+A10G_TP4 = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: qwen-32b
+  namespace: inference
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: qwen-32b}
+  template:
+    metadata:
+      labels: {app: qwen-32b}
+    spec:
+      nodeSelector:
+        node.kubernetes.io/instance-type: g5.12xlarge
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.8.5
+          args: ["--model", "Qwen/Qwen2.5-32B-Instruct", "--tensor-parallel-size", "4", "--max-model-len", "8192"]
+          resources:
+            limits:
+              nvidia.com/gpu: 4
+"""
+
+
+def test_a_tp4_pod_is_priced_at_a_4_gpu_hosts_price_per_gpu_and_a_1_gpu_pod_is_unchanged(run, tmp_path):
+    (cost,) = _costs(run, tmp_path, A10G_TP4)
+    # g5.12xlarge: $5.672/h for 4 A10Gs in us-east-1/2 and us-west-2, not 4 × g5.xlarge's $1.006
+    assert cost.gpu == "A10G" and cost.gpus_per_replica == 4 and cost.price.usd_per_gpu_hour == 1.418
+    assert "a 4-GPU host, g5.12xlarge" in cost.price.source and "aws us on-demand" in cost.price.source
+    assert cost.as_dict()["usd_per_month"]["min"] == round(2 * 4 * 730 * 1.418, 2)
+    one = (A10G_TP4.replace("g5.12xlarge", "g5.xlarge").replace('"4", "--max', '"1", "--max').replace("nvidia.com/gpu: 4", "nvidia.com/gpu: 1")
+           .replace("Qwen/Qwen2.5-32B-Instruct", "meta-llama/Llama-3.1-8B-Instruct"))
+    (single,) = _costs(run, tmp_path, one)
+    assert single.price.usd_per_gpu_hour == 1.006 and "a 1-GPU host, g5.xlarge" in single.price.source
+    # 8 L40S in one pod: only g6e.48xlarge holds them
+    eight = A10G_TP4.replace("g5.12xlarge", "g6e.48xlarge").replace('"4", "--max', '"8", "--max').replace("nvidia.com/gpu: 4", "nvidia.com/gpu: 8")
+    (big,) = _costs(run, tmp_path, eight)
+    assert big.gpu == "L40S" and big.price.usd_per_gpu_hour == 3.7664 and "an 8-GPU host, g6e.48xlarge" in big.price.source
+    # Azure's H100 NVL hosts (NC H100 v5) have 1 or 2 GPUs: a TP=4 pod on them has no host in the table, and no price is guessed
+    from modelready.config import load_config
+
+    cfg = tmp_path / ".modelready.yaml"
+    cfg.write_text("cost:\n  cloud: azure\n")
+    nvl = A10G_TP4.replace("node.kubernetes.io/instance-type: g5.12xlarge", "nvidia.com/gpu.product: NVIDIA-H100-NVL")
+    (none,) = _costs(run, tmp_path, nvl, config=load_config(cfg))
+    assert none.gpu == "H100-NVL" and none.price is None and none.as_dict()["usd_per_month"] is None
+    said = "has no azure us on-demand price for a host with 4 × H100-NVL (its on-demand hosts have 1, 2 GPUs)"
+    assert said in none.as_dict()["price_source"] and any(said in n for n in none.notes)
+    assert none.as_dict()["gpu_hours_per_month"]["min"] == 2 * 4 * 730  # the GPU-hours still stand
+    # a team's own price is per GPU whatever the host: the override still wins
+    cfg.write_text("cost:\n  prices:\n    A10G: 1.1\n")
+    (own,) = _costs(run, tmp_path, A10G_TP4, config=load_config(cfg))
+    assert own.price.usd_per_gpu_hour == 1.1 and own.price.source.endswith("cost.prices.A10G")
+
+
+def test_gen_prices_reproduces_the_shipped_table_from_the_committed_rows(tmp_path):
+    import yaml
+
+    from modelready import data
+
+    shipped = data.gpu_prices()
+    aws = shipped["read"]["aws"]
+    rows = REPO / "tools" / "prices"
+    out = tmp_path / "prices.yaml"
+    subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", shipped["date"], f"aws={rows / 'aws-gpu-rows.csv'}",
+                    f"gcp={rows / 'gcp-gpu-rows.csv'}", f"azure={rows / 'azure-gpu-rows.csv'}", "--commit", f"aws={aws['commit']}",
+                    "--note", f"aws={aws['note']}", "--output", str(out)], check=True, capture_output=True, timeout=120)
+    doc = yaml.safe_load(out.read_text())
+    assert doc["read"]["aws"] == aws  # the AWS excerpt is the file the table was made from
+    # GCP's and Azure's files were read whole; the committed rows are those the tool uses, and give the same prices
+    assert doc["prices"] == shipped["prices"] and doc["vm_share"] == shipped["vm_share"]
+    assert doc["prices"]["A10G"]["aws"]["us"]["by_host"][4]["instances"] == ["g5.12xlarge"]
+
+
 def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
     aws = tmp_path / "aws.csv"
     aws.write_text("InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region,AvailabilityZone,Arch\n"
@@ -269,8 +347,10 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
                    "a3-highgpu-8g,208.0,1872.0,,,,us-central1,us-central1-a,9.46,2.89\n")
     out = tmp_path / "prices.yaml"
     proc = subprocess.run([sys.executable, str(REPO / "tools" / "gen_prices.py"), "--date", "2026-12-06", f"aws={aws}", f"gcp={gcp}",
-                           "--commit", "aws=abc", "--output", str(out)], capture_output=True, text=True, timeout=60)
+                           "--commit", "aws=abc", "--keep", f"aws={tmp_path / 'kept.csv'}", "--output", str(out)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+    # --keep: the rows the table uses, unedited (the CPU-only m7i.large left out), small enough to commit
+    assert (tmp_path / "kept.csv").read_text().splitlines() == [x for x in aws.read_text().splitlines() if not x.startswith("m7i.")]
     import yaml
 
     doc = yaml.safe_load(out.read_text())
@@ -278,6 +358,9 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
     l4 = doc["prices"]["L4"]["aws"]
     assert l4["us"]["on_demand"] == 0.8048 and l4["us"]["instances"] == ["g6.xlarge"]  # g6f's eighth of a GPU left out
     assert l4["eu"]["on_demand"] == 1.0064 and doc["prices"]["H100-80GB"]["aws"]["us"]["on_demand"] == 6.88
+    # by host size: the one-GPU g6 sizes are both 1-GPU hosts (the cheaper kept); p5.48xlarge is an 8-GPU host only
+    assert list(l4["us"]["by_host"]) == [1] and l4["us"]["by_host"][1]["instances"] == ["g6.xlarge"]
+    assert list(doc["prices"]["H100-80GB"]["aws"]["us"]["by_host"]) == [8]
     assert doc["vm_share"]["gcp"]["H100-80GB"]["us"]["on_demand"] == round(9.46 / 8, 4)
     # GCP prices the GPU apart from its VM: a GPU-hour is both, and neither alone is called one
     gcp.write_text(gcp.read_text() + ",,,H100,1,,us-central1,us-central1-a,4.20076,2.9926\n,,,L4,1,,us-central1,us-central1-a,0.61666,0.2521\n")
@@ -300,6 +383,9 @@ def test_gen_prices_takes_the_cheapest_instance_per_gpu_in_each_zone(tmp_path):
                     "--repo", "azure=someone/catalog", "--output", str(out)], check=True, capture_output=True, timeout=60)
     doc = yaml.safe_load(out.read_text())
     assert doc["vm_share"]["gcp"]["L4"]["us"]["on_demand"] == 0.7 and doc["prices"]["L4"]["gcp"]["us"]["on_demand"] == round(0.61666 + 0.7, 4)
+    # GCP by host: the L4's own price plus the 2-GPU g2-standard-24's VM share per GPU
+    assert doc["prices"]["L4"]["gcp"]["us"]["by_host"] == {2: {"on_demand": round(0.61666 + 0.7, 4), "spot": round(0.2521 + 0.25, 4), "zones": 1,
+                                                               "instances": ["g2-standard-24"]}}
     assert doc["prices"]["B200"]["gcp"]["us"]["on_demand"] == round(64.44 / 8, 4)
     assert doc["prices"]["H100-NVL"]["azure"]["us"]["on_demand"] == 6.98  # Azure's NC H100 v5 is the 94 GB NVL
     assert doc["prices"]["H100-80GB"]["azure"]["us"]["on_demand"] == round(98.32 / 8, 4)

@@ -13,20 +13,8 @@ from radon.complexity import cc_visit
 SRC = Path(__file__).resolve().parents[1] / "src" / "modelready"
 LIMIT = 15
 ABOVE = {
-    "normalize/hub.py Hub._ask": 20, "normalize/link.py _link_one": 16,
-    "normalize/link.py _label_selector": 16,
-    "smoke/client.py Client.chat": 18,
     # written on branches before the ceiling came down (issues 22, 25, 27, 28), merged in the same wave
     "normalize/cost.py price_of": 17, "normalize/cost.py _bounds": 19, "normalize/cost.py _pod_capacity": 17,
-    "app/attestation.py run": 18, "normalize/engine.py _parse_flags": 17,
-    # issue 24's memory model, likewise written before the ceiling came down
-    "normalize/architecture.py _quant": 17,
-    "normalize/architecture.py ModelArch.from_config": 16, "normalize/architecture.py ModelArch.weight_bytes": 18,
-    # issue 23's, written before the ceiling came down (pod privileges, probes, serving scope, Ingress backends, duplicate
-    # keys in rendered charts and YAML) and three functions main's merge left here above it: to shrink, never to grow
-    "normalize/link.py _backends": 18,
-    # issue 26's (kustomize references, redaction where text leaves), likewise
-    "load/kustomize.py _references": 18,
 }
 
 

@@ -6,14 +6,17 @@ type per region or zone with its on-demand `Price` and `SpotPrice` in USD per ho
 type where gpus.yaml lists it, so Azure's NC H100 v5 is the H100 NVL, else by accelerator name), cloud and
 region class, the median over zones of the cheapest instance price per GPU in each zone (an instance's price
 divided by its whole GPUs; fractional-GPU instances are left out): one GPU-hour, the smallest host's vCPUs
-and memory included. GCP prices the VM and the GPU separately: its a2/a3/a4/g2 rows are the VM alone, kept
-as `vm_share` (the host's part per GPU), and the GPU's own rows (empty InstanceType) as `gpu_only`.
+and memory included. `by_host` keeps the same per host GPU count (1, 2, 4, 8 ...): a pod needing N GPUs runs on
+one node, so normalize/cost.py prices it at the cheapest host of N or more. GCP prices the VM and the GPU
+separately: its a2/a3/a4/g2 rows are the VM alone, kept as `vm_share` (the host's part per GPU), and the GPU's
+own rows (empty InstanceType) as `gpu_only`.
 
     python tools/gen_prices.py --date 2026-12-07 aws=PATH/aws/vms.csv gcp=PATH/gcp/vms.csv azure=PATH/azure/vms.csv \
         --commit gcp=SHA --repo gcp=OWNER/NAME --dated gcp=YYYY-MM-DD --licence gcp=TEXT --note aws=TEXT
 
-Each cloud's file records where it came from (repository, path, commit, its date, licence, rows read); a
-file that is an excerpt of a catalogue says which rows (--note).
+`--keep cloud=OUT.csv` also writes the rows of that cloud's file the table uses (tools/prices/ holds them, so the
+table can be regenerated from the repository). Each cloud's file records where it came from (repository, path,
+commit, its date, licence, rows read); a file that is an excerpt of a catalogue says which rows (--note).
 """
 
 from __future__ import annotations
@@ -105,15 +108,45 @@ def read(cloud: str, path: Path) -> tuple[dict, dict, int]:
                 size = kind.rsplit("-", 1)[-1]
                 n = G2_L4S.get(size) if kind.startswith("g2-") else _float(size.rstrip("g"))  # a2-highgpu-8g: 8 GPUs
                 if n:
-                    slot = share.setdefault(host, {}).setdefault(cls, {"on_demand": {}, "spot": {}, "instances": set()})
+                    slot = share.setdefault(host, {}).setdefault(cls, _slot())
                     _add(slot, row, n, kind, zero=True)  # a4's VM at 0.0: its GPUs' price is the machine's
+                    _add(_host(slot, n), row, n, kind, zero=True)
                 continue
             gname = gpu_of(kind, name) if name else None
             if gname is None or not count or count < 1:  # g6f-style GPU fractions are not a GPU-hour
                 continue
-            slot = gpu.setdefault(gname, {}).setdefault(cls, {"on_demand": {}, "spot": {}, "instances": set()})
+            slot = gpu.setdefault(gname, {}).setdefault(cls, _slot())
             _add(slot, row, count, kind or f"{name} (GPU alone)")
+            _add(_host(slot, count), row, count, kind or f"{name} (GPU alone)")
     return gpu, share, rows
+
+
+def used(cloud: str, line: str, header: list[str]) -> bool:
+    """Whether read() can take anything from this row: a GPU it names, or (GCP) a GPU host's VM price. The others
+    (CPU-only machines) are skipped, so a file of the used rows alone gives the same table (--keep)."""
+    row = dict(zip(header, next(csv.reader([line]))))
+    kind, name = row.get("InstanceType") or "", row.get("AcceleratorName") or ""
+    if cloud == "gcp" and not name and any(kind.startswith(fam + "-") for fam in GCP_HOSTS):
+        return True
+    return bool(name) and gpu_of(kind, name) is not None
+
+
+def keep(cloud: str, path: Path, out: Path) -> int:
+    """Write the rows of `path` that read() uses, unedited, under the file's header: an input small enough to commit."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = next(csv.reader([lines[0]]))
+    kept = [line for line in lines[1:] if line and used(cloud, line, header)]
+    out.write_text("\n".join([lines[0], *kept]) + "\n", encoding="utf-8")
+    return len(kept)
+
+
+def _slot() -> dict:
+    return {"on_demand": {}, "spot": {}, "instances": set(), "hosts": {}}
+
+
+def _host(slot: dict, count: float) -> dict:
+    """The slot of the hosts with `count` GPUs: a pod runs on one node, so 4 GPUs need a host of 4 or more."""
+    return slot["hosts"].setdefault(int(count), _slot())
 
 
 def _add(slot: dict, row: dict, count: float, kind: str, zero: bool = False) -> None:
@@ -129,12 +162,22 @@ def summarise(found: dict) -> dict:
     out: dict = {}
     for name, classes in sorted(found.items()):
         for cls, slot in sorted(classes.items()):
-            entry = {k: round(statistics.median(p for p, _ in slot[k].values()), 4) for k in ("on_demand", "spot") if slot[k]}
+            entry = _entry(slot)
             if entry:
-                entry["zones"] = len(slot["on_demand"] or slot["spot"])
-                entry["instances"] = sorted({i for k in ("on_demand", "spot") for _, i in slot[k].values()})
+                hosts = {n: e for n, sub in sorted(slot["hosts"].items()) if (e := _entry(sub))}
+                if hosts:
+                    entry["by_host"] = hosts
                 out.setdefault(name, {})[cls] = entry
     return out
+
+
+def _entry(slot: dict) -> dict:
+    """The median over zones of each zone's cheapest price per GPU, the zones and the instances it came from."""
+    entry: dict = {k: round(statistics.median(p for p, _ in slot[k].values()), 4) for k in ("on_demand", "spot") if slot[k]}
+    if entry:
+        entry["zones"] = len(slot["on_demand"] or slot["spot"])
+        entry["instances"] = sorted({i for k in ("on_demand", "spot") for _, i in slot[k].values()})
+    return entry
 
 
 def combine(gpus: dict, shares: dict) -> dict:
@@ -154,7 +197,20 @@ def combine(gpus: dict, shares: dict) -> dict:
                     if k in entry and k in share:
                         merged[k] = round(entry[k] + share[k], 4)
                 merged["instances"] = sorted(set(entry["instances"]) | set(share["instances"]))
+                hosts = _hosts(entry, share)
+                if hosts:
+                    merged["by_host"] = hosts
             out.setdefault(name, {})[cls] = merged
+    return out
+
+
+def _hosts(gpu: dict, share: dict) -> dict:
+    """Per host GPU count, the GPU's own price (the same on any host) plus that host's VM share per GPU."""
+    out: dict = {}
+    for n, vm in (share.get("by_host") or {}).items():
+        total = {k: round(gpu[k] + vm[k], 4) for k in ("on_demand", "spot") if k in gpu and k in vm}
+        if total:
+            out[n] = {**total, "zones": vm["zones"], "instances": vm["instances"]}
     return out
 
 
@@ -171,15 +227,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dated", action="append", default=[], help="cloud=YYYY-MM-DD, the date of the commit read")
     ap.add_argument("--licence", action="append", default=[], help="cloud=TEXT, the licence of what was read")
     ap.add_argument("--note", action="append", default=[], help="cloud=TEXT: what was read, when it is not the whole file")
+    ap.add_argument("--keep", action="append", default=[], help="cloud=OUT.csv: also write the rows of that cloud's file the table uses")
     ap.add_argument("--output", default=str(OUT))
     args = ap.parse_args(argv)
-    commits, repos, dated, licences, notes = (_pairs(x) for x in (args.commit, args.repo, args.dated, args.licence, args.note))
+    commits, repos, dated, licences, notes, kept = (_pairs(x) for x in (args.commit, args.repo, args.dated, args.licence, args.note, args.keep))
     prices: dict = {}
     shares: dict = {}
     read_from = {}
     for spec in args.files:
         cloud, _, path = spec.partition("=")
         gpu, share, rows = read(cloud, Path(path))
+        if cloud in kept:
+            print(f"{kept[cloud]}: {keep(cloud, Path(path), Path(kept[cloud]))} rows of {path}")
         shared = summarise(share)
         for name, classes in combine(summarise(gpu), shared).items():
             prices.setdefault(name, {})[cloud] = classes
@@ -192,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
                             "whole_file": cloud not in notes, **({"note": notes[cloud]} if cloud in notes else {})}
     doc = {"source": "SkyPilot-format catalogue CSVs (each cloud's file, commit and licence under `read`)", "date": args.date,
            "read": read_from, "unit": "USD per GPU-hour (instance price / its GPUs: host vCPUs and memory included)",
-           "method": "per zone the cheapest instance price per GPU; the median over the zones of the region class (us, eu, asia)",
+           "method": ("per zone the cheapest instance price per GPU; the median over the zones of the region class (us, eu, asia); "
+                      "by_host: the same per host GPU count (a pod needing N GPUs runs on one host of N or more)"),
            "prices": prices, "vm_share": shares}
     header = (f"# GPU-hour prices by GPU, cloud and region class. Generated by tools/gen_prices.py on {args.date}; do not edit.\n"
               "# Override in .modelready.yaml (cost.prices: a negotiated rate, an on-premises cost per GPU-hour).\n")

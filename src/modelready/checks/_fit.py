@@ -349,8 +349,32 @@ def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu:
     if held is None or held[0] is not d or held[1] is not d.engine or held[2] is not d.resolved:
         if len(_FITS) > 50_000:
             _FITS.clear()
-        held = _FITS[key] = (d, d.engine, d.resolved, _fit(d, tp, kv_elem, gpu))
+        held = _FITS[key] = (d, d.engine, d.resolved, _fit_alike(d, tp, kv_elem, gpu))
     return held[3]
+
+
+def _fit_alike(d: Deployment, tp: int | None, kv_elem: float | None, gpu: Gpu | None) -> Fit | None:
+    """`_fit`, once for every deployment alike in what it reads (the engine's name, release, flags and settings,
+    the model, the GPU, VLLM_USE_V1): a thousand copies of one serving unit are one sum."""
+    e, r = d.engine, d.resolved
+    if e is None or r is None:
+        return None
+    model = (r.name, r.source, r.kind, r.certain, r.params_b, repr(r.name_quant), r.notes, id(r.arch))
+    key = (e.name, e.version, _values(e.flags), _values(e.settings), _values(e.options), model, d.gpu, tp, kv_elem, gpu, _v1_env(d))
+    held = _ALIKE.get(key)
+    if held is None or held[0] is not r.arch:
+        if len(_ALIKE) > 50_000:
+            _ALIKE.clear()
+        held = _ALIKE[key] = (r.arch, _fit(d, tp, kv_elem, gpu))
+    return held[1]
+
+
+def _values(table: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(sorted((k, type(v.value).__name__, repr(v.value)) for k, v in table.items()))
+
+
+# what a fit reads -> (the model's architecture, kept so its id is not reused while held; the fit)
+_ALIKE: dict[tuple[Any, ...], tuple[Any, "Fit | None"]] = {}
 
 
 # (deployment, engine, model, GPU, the asked TP, KV dtype and GPU) -> (the objects, kept so an id is not reused while held; the fit)

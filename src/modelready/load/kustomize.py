@@ -230,20 +230,24 @@ def _config_or_refusal(kdir: Path, root: Path, out: list[str]) -> dict[str, Any]
 
 
 def _references(k: dict[str, Any]) -> list[str]:
+    """Every path a kustomization names: its lists, its entries' `path`, its generators' files, its openapi schema."""
     refs: list[str] = []
     for key in _PATH_LISTS:
         refs += [v for v in _list(k.get(key)) if isinstance(v, str) and "\n" not in v]
     for key in _PATH_ENTRIES:
         refs += [v["path"] for v in _list(k.get(key)) if isinstance(v, dict) and isinstance(v.get("path"), str)]
-    for key in _GENERATORS:
-        for gen in _list(k.get(key)):
-            if isinstance(gen, dict):
-                files = [f for f in _list(gen.get("files")) + _list(gen.get("envs")) + [gen.get("env")] if isinstance(f, str)]
-                refs += [f.split("=", 1)[1] if "=" in f else f for f in files]
+    refs += _generated_from(k)
     openapi = k.get("openapi")
     if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
         refs.append(openapi["path"])
     return refs
+
+
+def _generated_from(k: dict[str, Any]) -> list[str]:
+    """The files ConfigMap and Secret generators read: `files` (where `key=path` names the key first), `envs`, `env`."""
+    gens = [g for key in _GENERATORS for g in _list(k.get(key)) if isinstance(g, dict)]
+    files = [f for g in gens for f in _list(g.get("files")) + _list(g.get("envs")) + [g.get("env")] if isinstance(f, str)]
+    return [f.split("=", 1)[1] if "=" in f else f for f in files]
 
 
 def _list(v: object) -> list[Any]:

@@ -244,9 +244,7 @@ class ModelArch:
         served = _bytes(dtype) if dtype and dtype != "auto" else None
         stored = _bytes(self.dtype) or 2
         exact = self.exact_weight_bytes()
-        as_stored = (self.quant is not None and (quant is None or quant.method == self.quant.method)) or (
-            self.quant is None and quant is None and served in (None, stored))  # an online --quantization re-packs it
-        if exact is not None and as_stored:
+        if exact is not None and self._as_stored(served, stored, quant):
             if q is not None and q.method == "mxfp4":  # stored exact, loaded padded
                 return float(exact) + self.params().experts * q.bits_per_weight / 8 * (self.mxfp4_padding(*mxfp4_pad) - 1)
             return float(exact)
@@ -254,6 +252,13 @@ class ModelArch:
         if q is not None and q.method == "mxfp4":
             experts *= self.mxfp4_padding(*mxfp4_pad)
         return float(experts + rest)
+
+    def _as_stored(self, served: float | None, stored: float, quant: Quant | None) -> bool:
+        """Served as the checkpoint stores it: in its own quantization, or unquantized in its own dtype (an online
+        --quantization or another dtype re-packs it)."""
+        if self.quant is not None:
+            return quant is None or quant.method == self.quant.method
+        return quant is None and served in (None, stored)
 
     def expert_share(self, dtype: str | None = None, quant: Quant | None = None) -> float:
         """The fraction of the weight bytes in routed and shared experts (what expert parallelism spreads over EP ranks)."""
@@ -413,18 +418,21 @@ def _quant(qc: object) -> Quant | None:
     method = str(qc.get("quant_method") or qc.get("quant_algo") or ("gptq" if "bits" in qc else "")).lower()
     if not method:
         return None
-    bits: object = qc.get("bits") or qc.get("w_bit")
-    group: object = qc.get("group_size") or qc.get("q_group_size")
-    if method == "fp8" and isinstance(qc.get("weight_block_size"), list) and qc["weight_block_size"]:
-        group = qc["weight_block_size"][0]  # block-wise FP8 (DeepSeek V3): [n, k] weight blocks
-    elif method == "compressed-tensors":
-        bits, group = _compressed_tensors(qc, bits, group)
-    elif method == "modelopt" and "fp4" in str(qc.get("quant_algo", "")).lower():
-        method = "nvfp4"
-    elif method == "bitsandbytes":
-        bits = 4 if qc.get("load_in_4bit") else 8
-        group = -2 if qc.get("bnb_4bit_use_double_quant") else None  # marks double quantization (8-bit absmax)
+    method, bits, group = _format_fields(qc, method, qc.get("bits") or qc.get("w_bit"), qc.get("group_size") or qc.get("q_group_size"))
     return Quant(method, _number(bits), _number(group))
+
+
+def _format_fields(qc: Mapping[str, Any], method: str, bits: object, group: object) -> tuple[str, object, object]:
+    """(method, bits, group) for the formats that say them elsewhere than bits and group_size."""
+    if method == "fp8" and isinstance(qc.get("weight_block_size"), list) and qc["weight_block_size"]:
+        return method, bits, qc["weight_block_size"][0]  # block-wise FP8 (DeepSeek V3): [n, k] weight blocks
+    if method == "compressed-tensors":
+        return (method, *_compressed_tensors(qc, bits, group))
+    if method == "modelopt" and "fp4" in str(qc.get("quant_algo", "")).lower():
+        return "nvfp4", bits, group
+    if method == "bitsandbytes":  # group -2 marks double quantization (8-bit absmax)
+        return method, 4 if qc.get("load_in_4bit") else 8, -2 if qc.get("bnb_4bit_use_double_quant") else None
+    return method, bits, group
 
 
 def _compressed_tensors(qc: Mapping[str, Any], bits: object, group: object) -> tuple[object, object]:

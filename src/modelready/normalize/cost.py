@@ -126,14 +126,21 @@ def of(d: Deployment, config: "CostConfig", spec: "SpecView | None" = None, pool
         c.price, c.why_no_price = mig_price(d, g.name, capacity, config, pools or {})
         c.notes.append(f"GPU-hours count {g.name} slices, each priced at its share of the GPU")
     else:
-        c.price, c.why_no_price = price_of(g.name, capacity, config)
-        if c.price is not None:
-            c.alternatives = {n: p for n, p in table_gpus(config, capacity).items() if n != g.name}
+        _whole(c, g.name, d.gpus_per_node(), config)
     if allowed and capacity == "on-demand":
         c.notes.append(f"may run on spot ({capacity_source}): priced on-demand, the upper bound")
     if spec is not None:
         _targets(c, spec)
     return c
+
+
+def _whole(c: Cost, gpu: str, per_node: int, config: "CostConfig") -> None:
+    """Whole GPUs: priced on a host holding a pod's GPUs, with the other cards at that host size to compare."""
+    c.price, c.why_no_price = price_of(gpu, c.capacity, config, per_node)
+    if c.price is not None:
+        c.alternatives = {n: p for n, p in table_gpus(config, c.capacity, per_node).items() if n != gpu}
+    elif c.why_no_price and "price for a host with" in c.why_no_price:
+        c.notes.append(c.why_no_price)  # the table is too small for this pod: said, not guessed
 
 
 def _targets(c: Cost, spec: "SpecView") -> None:
@@ -146,8 +153,9 @@ def _targets(c: Cost, spec: "SpecView") -> None:
         c.target_per_1m_tokens = float(target)
 
 
-def price_of(gpu: str, capacity: str, config: "CostConfig") -> tuple[Price | None, str | None]:
-    """The team's price for `gpu`, else the table's at the configured cloud and region class."""
+def price_of(gpu: str, capacity: str, config: "CostConfig", gpus: int = 1) -> tuple[Price | None, str | None]:
+    """The team's price for `gpu`, else the table's at the configured cloud and region class: the cheapest per GPU
+    among the hosts with at least `gpus` GPUs (a pod's GPUs are on one node; a 4-GPU host costs more per GPU)."""
     key = "spot" if capacity == "spot" else "on_demand"
     own = _own(gpu, config)
     if own is not None and key in own:
@@ -158,17 +166,40 @@ def price_of(gpu: str, capacity: str, config: "CostConfig") -> tuple[Price | Non
     table = data.gpu_prices()
     entry = ((table.get("prices") or {}).get(gpu) or {}).get(config.cloud, {}).get(config.region) or {}
     if key not in entry:
-        share = (((table.get("vm_share") or {}).get(config.cloud) or {}).get(gpu) or {}).get(config.region)
-        more = ""
-        if entry.get("gpu_only") and not share:  # GCP: the GPU is priced apart from its VM, and the VM's part is missing
-            more = f" ({config.cloud} prices the VM apart: the table has the GPU's own price only, not its VM's share)"
-        elif share:
-            more = f" ({config.cloud} prices the VM apart: the table has the VM's share only, not the GPU's own price)"
-        return None, f"the price table ({table['date']}) has no {capacity} price for {gpu} on {config.cloud} {config.region}{more}"
-    return (Price(float(entry[key]), capacity, config.cloud, config.region,
-                  f"{_source(table, config.cloud)}, {config.cloud} {config.region} {capacity} ({', '.join(entry.get('instances', []))}), {table['date']}",
+        return None, _unpriced(table, gpu, capacity, config, entry)
+    host, n, sizes = _host(entry, key, gpus)
+    where = f"{config.cloud} {config.region}"
+    if host is None:
+        return None, (f"the price table ({table['date']}) has no {where} {capacity} price for a host with {gpus} × {gpu} (its "
+                      f"{capacity} hosts have {', '.join(map(str, sizes)) or 'no'} GPUs): a pod's GPUs share one node, so no price is assumed")
+    on = f"{'an' if str(n).startswith(('8', '11', '18')) else 'a'} {n}-GPU host, " if n else ""
+    return (Price(float(host[key]), capacity, config.cloud, config.region,
+                  f"{_source(table, config.cloud)}, {where} {capacity} ({on}{', '.join(host.get('instances', []))}), {table['date']}",
                   f"{config.cloud.upper()} {config.region} {capacity} list price of {table['date']}"),
             None)
+
+
+def _host(entry: dict[str, Any], key: str, gpus: int) -> tuple[dict[str, Any] | None, int | None, list[int]]:
+    """The table's cheapest price per GPU among hosts of `gpus` GPUs or more (by_host), the host's GPU count and
+    the sizes the table knows; an entry without by_host is one price for any host."""
+    hosts = entry.get("by_host")
+    if not isinstance(hosts, dict):
+        return entry, None, []
+    fits = sorted((float(h[key]), int(n)) for n, h in hosts.items() if int(n) >= gpus and key in h)
+    if not fits:
+        return None, None, sorted(int(n) for n, h in hosts.items() if key in h)
+    n = fits[0][1]
+    return hosts.get(n) or hosts.get(str(n)), n, []
+
+
+def _unpriced(table: dict[str, Any], gpu: str, capacity: str, config: "CostConfig", entry: dict[str, Any]) -> str:
+    share = (((table.get("vm_share") or {}).get(config.cloud) or {}).get(gpu) or {}).get(config.region)
+    more = ""
+    if entry.get("gpu_only") and not share:  # GCP: the GPU is priced apart from its VM, and the VM's part is missing
+        more = f" ({config.cloud} prices the VM apart: the table has the GPU's own price only, not its VM's share)"
+    elif share:
+        more = f" ({config.cloud} prices the VM apart: the table has the VM's share only, not the GPU's own price)"
+    return f"the price table ({table['date']}) has no {capacity} price for {gpu} on {config.cloud} {config.region}{more}"
 
 
 def _source(table: dict[str, Any], cloud: str) -> str:
@@ -210,12 +241,13 @@ def _mig_share(profile: str, parent: str) -> tuple[float, str]:
     return share, f"{share:.3g} of {parent} ({profile}: {slices} of 7 compute slices, {gb} of {memory:g} GB"
 
 
-def table_gpus(config: "CostConfig", capacity: str = "on-demand") -> dict[str, Price]:
-    """Every GPU with a price at the configured cloud and region: the cards a cheaper choice is sought among."""
+def table_gpus(config: "CostConfig", capacity: str = "on-demand", gpus: int = 1) -> dict[str, Price]:
+    """Every GPU with a price at the configured cloud and region, on a host of `gpus` GPUs or more: the cards a
+    cheaper choice is sought among."""
     names = set((data.gpu_prices().get("prices") or {})) | set(config.prices)
     out = {}
     for name in names:
-        p, _ = price_of(name, capacity, config)
+        p, _ = price_of(name, capacity, config, gpus)
         if p is not None:
             out[name] = p
     return out
@@ -368,7 +400,7 @@ def per_token(tokens_per_s: float | None, gpus: int, gpu_name: str | None, deplo
     named = data.gpu_by_name(gpu_name.replace(" ", "-")) if gpu_name else None
     price, n, on = None, gpus, None
     if named is not None and gpus > 0:
-        price, _ = price_of(named[0], "on-demand", config)
+        price, _ = price_of(named[0], "on-demand", config, gpus)
         on = named[0]
     if price is None and c is not None and c.price is not None:
         price, n, on = c.price, c.gpus_per_replica, c.gpu

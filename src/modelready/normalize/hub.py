@@ -125,24 +125,8 @@ class Hub:
             counts, note = self._counts(hf, errors, repo_id, rev, commit, token, endpoint, offline)
             self._indexes[(repo_id, rev)] = self._index(hf, repo_id, rev, commit, token, endpoint, offline)
             return config, counts, where, note
-        except errors.GatedRepoError:
-            why = "gated: HF_TOKEN was refused" if token else "gated: set HF_TOKEN (the Action's hf-token input) to read it"
-        except errors.RevisionNotFoundError:
-            why = f"revision {rev} not found"
-        except errors.RepositoryNotFoundError:
-            why = "not found (or private without a token)"
-        except errors.LocalEntryNotFoundError:
-            why = ("HF_HUB_OFFLINE is set and nothing is cached" if hf.constants.HF_HUB_OFFLINE
-                   else "not in the cache" if offline else "unreachable and not in the cache")
-        except errors.EntryNotFoundError:
-            why = "has no config.json"
-        except errors.OfflineModeIsEnabled:
-            why = "HF_HUB_OFFLINE is set and nothing is cached"
-        except json.JSONDecodeError as e:
-            why = f"config.json does not parse: {e.msg}"
         except Exception as e:  # noqa: BLE001 - timeouts, refused connections, 5xx: all degrade to the next source
-            why = f"unreachable ({type(e).__name__})"
-        return None, None, where, f"{where}: {why}"
+            return None, None, where, f"{where}: {_why_not(e, hf, errors, rev, token, offline)}"
 
     def _index(self, hf: Any, repo_id: str, rev: str, commit: str | None, token: str | None, endpoint: str | None, offline: bool) -> Index:
         try:
@@ -181,6 +165,27 @@ class Hub:
             except OSError:
                 pass  # a read-only cache costs a request next time, nothing more
         return counts, None
+
+
+def _why_not(e: Exception, hf: Any, errors: Any, rev: str, token: str | None, offline: bool) -> str:
+    """Why config.json was not read, in words a user acts on. The order matters: a GatedRepoError is a
+    RepositoryNotFoundError, a LocalEntryNotFoundError an EntryNotFoundError."""
+    if isinstance(e, errors.GatedRepoError):
+        return "gated: HF_TOKEN was refused" if token else "gated: set HF_TOKEN (the Action's hf-token input) to read it"
+    if isinstance(e, errors.RevisionNotFoundError):
+        return f"revision {rev} not found"
+    if isinstance(e, errors.RepositoryNotFoundError):
+        return "not found (or private without a token)"
+    if isinstance(e, errors.LocalEntryNotFoundError):
+        return ("HF_HUB_OFFLINE is set and nothing is cached" if hf.constants.HF_HUB_OFFLINE
+                else "not in the cache" if offline else "unreachable and not in the cache")
+    if isinstance(e, errors.EntryNotFoundError):
+        return "has no config.json"
+    if isinstance(e, errors.OfflineModeIsEnabled):
+        return "HF_HUB_OFFLINE is set and nothing is cached"
+    if isinstance(e, json.JSONDecodeError):
+        return f"config.json does not parse: {e.msg}"
+    return f"unreachable ({type(e).__name__})"
 
 
 def _offline() -> bool:

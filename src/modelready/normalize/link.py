@@ -161,12 +161,7 @@ def _link_one(d: Deployment, ix: _Index) -> None:
     labels = d.pod_labels
     services = ix.selecting("service", labels)
     d.services += [_related(o) for o in services]
-    for _pos, o in ix.by_target.get((d.kind, d.name), ()):
-        d.autoscalers.append(_related(o))
-        spec = _spec(o)
-        for key, attr in SCALE_FIELDS:
-            if key in spec and getattr(d, attr) is None:
-                setattr(d, attr, Value(spec[key], o.loc("spec", key)))
+    _autoscale(d, ix)
     _expose(d, services, ix)
     d.disruption_budgets += [_related(o) for o in ix.selecting("pdb", labels)]
     d.monitors += [Related(o.kind, o.name, o.loc("metadata", "name"), scrapes=_pod_monitor_ports(o)) for o in ix.selecting("podmonitor", labels)]
@@ -182,6 +177,16 @@ def _link_one(d: Deployment, ix: _Index) -> None:
         d.monitors.append(Related("annotation", "prometheus.io/scrape", d.loc))
 
 
+def _autoscale(d: Deployment, ix: _Index) -> None:
+    """The autoscalers targeting the workload by kind and name; their bounds fill the replicas it leaves unset."""
+    for _pos, o in ix.by_target.get((d.kind, d.name), ()):
+        d.autoscalers.append(_related(o))
+        spec = _spec(o)
+        for key, attr in SCALE_FIELDS:
+            if key in spec and getattr(d, attr) is None:
+                setattr(d, attr, Value(spec[key], o.loc("spec", key)))
+
+
 def _related(o: K8sObject) -> Related:
     return Related(o.kind, o.name, o.loc("metadata", "name"), _signals(o), public=_public(o))
 
@@ -193,17 +198,27 @@ def _expose(d: Deployment, services: list[K8sObject], ix: _Index) -> None:
 
 def _backends(o: K8sObject) -> set[str]:
     """The Service names an Ingress (v1 and v1beta1) or a Gateway API HTTPRoute sends traffic to."""
-    spec, out = _spec(o), set()
-    default = spec.get("defaultBackend") or spec.get("backend")
-    paths = [p for r in _list(spec.get("rules")) if isinstance(r, dict) for p in _list((r.get("http") or {}).get("paths") if isinstance(r.get("http"), dict) else None)]
-    for b in [default] + [p.get("backend") for p in paths if isinstance(p, dict)]:
+    spec = _spec(o)
+    out = _ingress_backends(spec) | (_route_backends(spec) if o.kind == "HTTPRoute" else set())
+    return out - {"None"}
+
+
+def _ingress_backends(spec: dict[str, Any]) -> set[str]:
+    """The default backend and each rule path's: v1 names `service.name`, v1beta1 `serviceName`."""
+    http = [r.get("http") for r in _list(spec.get("rules")) if isinstance(r, dict)]
+    paths = [p for h in http if isinstance(h, dict) for p in _list(h.get("paths")) if isinstance(p, dict)]
+    out = set()
+    for b in [spec.get("defaultBackend") or spec.get("backend")] + [p.get("backend") for p in paths]:
         if isinstance(b, dict):
             svc = b.get("service")
             out.add(str(svc.get("name")) if isinstance(svc, dict) else str(b.get("serviceName")))
-    for r in _list(spec.get("rules")) if o.kind == "HTTPRoute" else []:
-        out |= {str(ref.get("name")) for ref in _list(r.get("backendRefs") if isinstance(r, dict) else None)
-                if isinstance(ref, dict) and ref.get("kind", "Service") == "Service"}
-    return out - {"None"}
+    return out
+
+
+def _route_backends(spec: dict[str, Any]) -> set[str]:
+    """Each rule's backendRefs that are Services (a ref that names no kind is one)."""
+    refs = [ref for r in _list(spec.get("rules")) if isinstance(r, dict) for ref in _list(r.get("backendRefs"))]
+    return {str(ref.get("name")) for ref in refs if isinstance(ref, dict) and ref.get("kind", "Service") == "Service"}
 
 
 # annotation words of an authenticating Ingress: nginx auth-url/auth-type, ALB/oauth2-proxy auth, Traefik middlewares
@@ -322,20 +337,26 @@ def _label_selector(o: K8sObject, sel: object) -> _Selector | None:
     if ml is not None and not isinstance(ml, dict):
         _problem(o, f"spec.selector.matchLabels must be a map, not {_kind(ml)}", "selector", "matchLabels")
         return None
-    out = _Selector(_string_map(o, ml or {}, "spec.selector.matchLabels", "selector", "matchLabels"))
-    exprs = sel.get("matchExpressions")
+    labels = _string_map(o, ml or {}, "spec.selector.matchLabels", "selector", "matchLabels")
+    exprs = _expressions(o, sel.get("matchExpressions"))
+    return None if exprs is None else _Selector(labels, exprs)
+
+
+def _expressions(o: K8sObject, exprs: object) -> list[tuple[str, str, list[str]]] | None:
+    """A LabelSelector's matchExpressions as (key, operator, values); None, reported, when one is malformed."""
     if exprs is None:
-        return out
+        return []
     if not isinstance(exprs, list):
         _problem(o, f"spec.selector.matchExpressions must be a list, not {_kind(exprs)}", "selector", "matchExpressions")
         return None
+    out = []
     for i, e in enumerate(exprs):
         values = e.get("values") if isinstance(e, dict) else None
         if not isinstance(e, dict) or e.get("operator") not in _OPS or not isinstance(values or [], list):
             _problem(o, f"spec.selector.matchExpressions[{i}] must be {{key, operator: In|NotIn|Exists|DoesNotExist, values: [...]}}",
                      "selector", "matchExpressions", i)
             return None
-        out.exprs.append((str(e.get("key")), str(e["operator"]), [str(v) for v in values or []]))
+        out.append((str(e.get("key")), str(e["operator"]), [str(v) for v in values or []]))
     return out
 
 

@@ -395,6 +395,11 @@ class Deployment:
     def pod_of(self, c: Container) -> PodSpec:
         return next(p for p, cc in self.containers() if cc is c)
 
+    def gpus_per_node(self) -> int:
+        """The most accelerators one pod asks for: a pod runs on one node, so its host must have that many."""
+        return max((sum(limit or request for _res, limit, request in (c.gpu() or ("", 0, 0) for c in pod.containers))
+                    for pod in self.pods), default=0)
+
     def gpus_per_group(self) -> int:
         """Accelerators across one serving group: every container of every pod template × its pod count."""
         total = 0

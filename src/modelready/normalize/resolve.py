@@ -164,12 +164,17 @@ def _from_hub(ask: _Ask) -> ResolvedModel | None:
     return ResolvedModel(ask.name or ask.hub_id, arch, f"config.json from {where}{exact}", "hub", True, notes=(note,) if note else ())
 
 
+_TABLE_ARCHS: dict[str, ModelArch | None] = {}
+
+
 def _from_table(ask: _Ask) -> ResolvedModel | None:
     entry = _table_entry(ask.hub_id, ask.folder)
     if entry is None:
         return None
     key, row, by_folder = entry
-    arch = ModelArch.from_config(row["config"])
+    if key not in _TABLE_ARCHS:  # one (frozen) architecture per entry, shared: the fits of alike deployments are one
+        _TABLE_ARCHS[key] = ModelArch.from_config(row["config"])
+    arch = _TABLE_ARCHS[key]
     confirmed = row["status"] == "corroborated"
     how = f"bundled table entry {key}" + (", matched by the folder name" if by_folder else "")
     how += "" if confirmed else ", not confirmed from a real config.json"

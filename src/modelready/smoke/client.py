@@ -7,6 +7,7 @@ import http.client
 import json
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -45,9 +46,7 @@ class Client:
                            "temperature": 0, "stream": True, "stream_options": {"include_usage": True}})
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         start = time.monotonic()
-        deadline = start + timeout
         reply = Reply(ok=False)
-        last = None
         try:
             conn.request("POST", "/v1/chat/completions", body=body, headers=self.headers)
             resp = conn.getresponse()
@@ -55,43 +54,53 @@ class Client:
             if resp.status != 200:
                 reply.error = f"HTTP {resp.status}: {resp.read(300).decode('utf-8', 'replace').strip()}"
                 return reply
-            chunks = 0
-            for raw in resp:  # server-sent events, one `data:` line each
-                if time.monotonic() > deadline:
-                    reply.error = f"stream still open after {timeout:g} s"
-                    return reply
-                line = raw.strip()
-                if not line.startswith(b"data:"):
-                    continue
-                data = line[5:].strip()
-                if data == b"[DONE]":
-                    break
-                event = json.loads(data)
-                if event.get("usage"):
-                    reply.output_tokens = int(event["usage"].get("completion_tokens") or 0)
-                    reply.tokens_from_usage = True
-                for choice in event.get("choices") or []:
-                    piece = (choice.get("delta") or {}).get("content")
-                    if piece:
-                        now = time.monotonic()
-                        if last is None:
-                            reply.ttft_s = now - start
-                        else:
-                            reply.itl_s.append(now - last)
-                        last = now
-                        chunks += 1
-                        reply.text += piece
-                    reply.finish_reason = choice.get("finish_reason") or reply.finish_reason
-            reply.latency_s = time.monotonic() - start
-            if not reply.tokens_from_usage:
-                reply.output_tokens = chunks
-            if reply.ttft_s is None:
-                reply.error = "the stream ended without any content"
-            else:
-                reply.ok = True
+            _stream(resp, reply, start, timeout)
             return reply
         except (OSError, http.client.HTTPException, ValueError) as e:
             reply.error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
             return reply
         finally:
             conn.close()
+
+
+def _stream(resp: http.client.HTTPResponse, reply: Reply, start: float, timeout: float) -> None:
+    """Reads the server-sent events (one `data:` line each) into the reply, until [DONE] or the deadline."""
+    deadline = start + timeout
+    last: float | None = None
+    for raw in resp:
+        if time.monotonic() > deadline:
+            reply.error = f"stream still open after {timeout:g} s"
+            return
+        line = raw.strip()
+        if not line.startswith(b"data:"):
+            continue
+        data = line[5:].strip()
+        if data == b"[DONE]":
+            break
+        last = _event(json.loads(data), reply, start, last)
+    reply.latency_s = time.monotonic() - start
+    if not reply.tokens_from_usage:  # each content chunk gave the first token's time or one gap
+        reply.output_tokens = len(reply.itl_s) + (reply.ttft_s is not None)
+    if reply.ttft_s is None:
+        reply.error = "the stream ended without any content"
+    else:
+        reply.ok = True
+
+
+def _event(event: dict[str, Any], reply: Reply, start: float, last: float | None) -> float | None:
+    """One event's usage block and content pieces, each piece timed, into the reply; the time of its last piece."""
+    if event.get("usage"):
+        reply.output_tokens = int(event["usage"].get("completion_tokens") or 0)
+        reply.tokens_from_usage = True
+    for choice in event.get("choices") or []:
+        piece = (choice.get("delta") or {}).get("content")
+        if piece:
+            now = time.monotonic()
+            if last is None:
+                reply.ttft_s = now - start
+            else:
+                reply.itl_s.append(now - last)
+            last = now
+            reply.text += piece
+        reply.finish_reason = choice.get("finish_reason") or reply.finish_reason
+    return last
