@@ -103,6 +103,16 @@ def registry() -> dict[str, Check[Any]]:
     return found
 
 
+T = TypeVar("T")
+
+
+def given(value: T | None) -> T:
+    """A value the check's `applies=` proved present. The runner calls a check only where its `applies=` holds
+    (runner._apply), so a body takes what that proved as given instead of testing it again; this only tells mypy."""
+    assert value is not None, "applies= proved this present"
+    return value
+
+
 def has_flag_table(d: Deployment) -> bool:
     """The engine's flags are known per release (data/vllm_flags.json, data/engine_flags.json): unknown flags can be told."""
     return d.engine is not None and d.engine.capability("flag_table") is not None

@@ -409,23 +409,30 @@ def fixes(d: Deployment, f: Fit) -> list[str]:
     longest = f.longest_len(f.kv_low)
     if longest >= 1024 and longest < f.max_len:
         out.append(f"{flag(name, 'max_model_len')} {longest} fits")
+    out.append(_more_gpus(d, f, name))
+    if f.kv_elem > 1:
+        g = fit(d, kv_elem=1)
+        if g is not None and g.verdict != "does-not-fit":
+            out.append(f"{flag(name, 'kv_cache_dtype')} fp8 " + _fits_word(g))
+    return [x for x in out if x]
+
+
+def _fits_word(g: Fit) -> str:
+    return "fits" if g.verdict == "fits" else "may fit (tight)"
+
+
+def _more_gpus(d: Deployment, f: Fit, name: str) -> str:
+    """The smallest larger tensor-parallel size that fits ('' where none is larger)."""
     a = f.arch
     for tp in TP_CHOICES:
         if tp <= f.tp or a.heads % tp or (a.kv_heads % tp and tp % a.kv_heads):
             continue
         g = fit(d, tp=tp)
         if g is not None and g.verdict != "does-not-fit":
-            out.append(f"{flag(name, 'tensor_parallel')} {tp} (and {tp * f.pp} GPUs) " + ("fits" if g.verdict == "fits" else "may fit (tight)"))
-            break
-    else:
-        if f.tp < TP_CHOICES[-1]:
-            out.append(f"no tensor-parallel size up to {TP_CHOICES[-1]} fits on {f.gpu}: a quantized checkpoint or a larger GPU")
-    if f.kv_elem > 1:
-        g = fit(d, kv_elem=1)
-        if g is not None and g.verdict != "does-not-fit":
-            out.append(f"{flag(name, 'kv_cache_dtype')} fp8 " + ("fits" if g.verdict == "fits" else "may fit (tight)"))
-    return out
-
+            return f"{flag(name, 'tensor_parallel')} {tp} (and {tp * f.pp} GPUs) " + _fits_word(g)
+    if f.tp < TP_CHOICES[-1]:
+        return f"no tensor-parallel size up to {TP_CHOICES[-1]} fits on {f.gpu}: a quantized checkpoint or a larger GPU"
+    return ""
 
 def figures(f: Fit) -> str:
     tp = f"TP {f.tp}" + (f" × PP {f.pp}" if f.pp > 1 else "")

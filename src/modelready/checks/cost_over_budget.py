@@ -34,7 +34,7 @@ from typing import Iterator
 
 from ..normalize.cost import Cost
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def _applies(d: Deployment) -> bool:
@@ -46,19 +46,18 @@ def _applies(d: Deployment) -> bool:
          "the maximum monthly GPU cost is within the ModelSpec's budget", "the maximum monthly GPU cost exceeds the ModelSpec's budget",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    c: Cost | None = d.cost
-    if c is None or c.budget is None:
-        return
+    c = given(d.cost)
+    allowed = given(c.budget)
     loc = c.max_loc or d.replicas_loc
-    budget = f"{c.spec_file}'s cost.monthlyBudget ${c.budget:,.0f}"
+    budget = f"{c.spec_file}'s cost.monthlyBudget ${allowed:,.0f}"
     if c.max is None:
         yield Hit(f"{d.kind} {d.name} has no upper bound on replicas ({c.max_basis}): its GPU cost is not bounded by {budget}", loc)
         return
-    top = c.usd(c.max)
-    if top is not None and c.price is not None and top > c.budget:
+    top, price = c.usd(c.max), given(c.price)  # a bound on replicas: applies= then proved a price
+    if top is not None and top > allowed:
         yield Hit(f"{d.kind} {d.name} can cost ${top:,.0f}/month at {c.max} replicas ({c.gpus_per_replica} × {c.gpu} each at "
-                  f"${c.price.usd_per_gpu_hour:.2f}/GPU-hour, {c.price.label}), above {budget}; "
-                  f"the budget allows {int(c.budget // (c.gpus_per_replica * c.price.usd_per_gpu_hour * 730))} replicas", loc)
+                  f"${price.usd_per_gpu_hour:.2f}/GPU-hour, {price.label}), above {budget}; "
+                  f"the budget allows {int(allowed // (c.gpus_per_replica * price.usd_per_gpu_hour * 730))} replicas", loc)
 
 
 CHECKS = [check]

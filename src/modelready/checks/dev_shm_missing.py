@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 NCCL_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")  # NCCL / RCCL exchange through /dev/shm
@@ -50,9 +50,7 @@ def _applies(d: Deployment) -> bool:
          "/dev/shm is memory-backed for multi-GPU serving", "multi-GPU serving without a memory-backed /dev/shm",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.engine_container
-    if c is None:
-        return
+    c = given(d.engine_container)
     pod = d.pod_of(c)
     if pod.host_ipc:
         return

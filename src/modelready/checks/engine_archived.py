@@ -31,16 +31,14 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 @declare("engine-archived", "warning", ["runtime-chosen"],
          "the serving engine is maintained", "the serving engine is archived or no longer maintained",
          doc=__doc__, applies=lambda d: d.engine is not None and d.engine.known)
 def check(d: Deployment) -> Iterator[Hit]:
-    e, c = d.engine, d.engine_container
-    if e is None:
-        return
+    e, c = given(d.engine), d.engine_container
     facts = e.capability("archived")
     image = c.image.ref.lower() if c is not None and c.image is not None else ""
     if isinstance(facts, dict) and any(p in image for p in facts["images"]):  # the project's own images, not a fork's

@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 @declare("engine-assumed", "warning", ["runtime-chosen"],
@@ -39,8 +39,8 @@ from . import Hit, declare
          "the serving engine is an assumption, or its arguments are not in the files",
          doc=__doc__, applies=lambda d: d.engine is not None)
 def check(d: Deployment) -> Iterator[Hit]:
-    e, c = d.engine, d.engine_container
-    if e is None or not (e.assumed or e.unparsed):
+    e, c = given(d.engine), d.engine_container
+    if not (e.assumed or e.unparsed):
         return
     said = "; ".join(x for x in (e.assumed, e.unparsed) if x)
     yield Hit(f"{e.name}: {said}; engine findings here rest on that", c.loc if c is not None else d.loc)

@@ -32,7 +32,7 @@ from typing import Iterator
 
 from .. import data
 from ..normalize.model import Deployment, Engine
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def known_env(e: Engine) -> set[str]:
@@ -53,9 +53,7 @@ def _applies(d: Deployment) -> bool:
          "every engine variable is one the engine reads", "an engine variable is one no release reads: it is ignored",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    e, c = d.engine, d.engine_container
-    if e is None or c is None:
-        return
+    e, c = given(d.engine), given(d.engine_container)
     prefix, known = str(e.capability("env_prefix")), known_env(e)
     name = e.capability("release_name", e.name)
     for ev in c.env:

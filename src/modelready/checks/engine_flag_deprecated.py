@@ -28,7 +28,7 @@ from typing import Iterator
 
 from .. import data
 from ..normalize.model import Deployment
-from . import Hit, declare, has_vllm_flags
+from . import Hit, declare, given, has_vllm_flags
 
 # The reference's deprecation lists come from a text heuristic; these two are known false positives.
 NOT_DEPRECATED = {"--show-hidden-metrics-for-version", "--allow-deprecated-quantization"}
@@ -38,9 +38,7 @@ NOT_DEPRECATED = {"--show-hidden-metrics-for-version", "--allow-deprecated-quant
          "no deprecated engine flags", "an engine flag is deprecated in the pinned release",
          doc=__doc__, applies=lambda d: d.engine is not None and has_vllm_flags(d) and d.engine.release is not None)
 def check(d: Deployment) -> Iterator[Hit]:
-    e = d.engine
-    if e is None:
-        return
+    e = given(d.engine)
     release = e.release
     deprecated = set(data.vllm_flags()["deprecated"].get(release, [])) - NOT_DEPRECATED
     for flag, val in e.flags.items():

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare, has_engine_args
+from . import Hit, declare, given, has_engine_args
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -36,8 +36,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
          "the engine listens on the pod's address", "the engine listens on loopback only",
          doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.known and not d.engine.in_process)
 def check(d: Deployment) -> Iterator[Hit]:
-    e, c = d.engine, d.engine_container
-    if e is None or c is None:
+    e, c = given(d.engine), d.engine_container
+    if c is None:
         return
     host = e.setting("host")
     if host is not None and str(host.value) in LOOPBACK:

@@ -30,18 +30,19 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 @declare("engine-public-no-auth", "warning", ["auth-implemented"],
          "the engine is not exposed publicly without authentication", "a keyless engine is exposed (LoadBalancer, NodePort, Ingress, HTTPRoute)",
          doc=__doc__, applies=lambda d: d.engine is not None and "api_key" in (d.engine.capability("settings") or {}) and bool(d.services))  # no Service: nothing routes to it
 def check(d: Deployment) -> Iterator[Hit]:
-    if d.engine is None or d.engine.setting("api_key") is not None:
+    e = given(d.engine)
+    if e.setting("api_key") is not None:
         return  # an engine that can require a key (its row names an api_key setting) and is given one
     for way in d.exposures:
         if way.public:
-            what = f"{way.kind} {way.name} exposes {d.engine.name} through {way.exposure}" if way.kind != "Service" else \
-                f"Service {way.name} exposes {d.engine.name} on {way.exposure}"
+            what = f"{way.kind} {way.name} exposes {e.name} through {way.exposure}" if way.kind != "Service" else \
+                f"Service {way.name} exposes {e.name} on {way.exposure}"
             extra = " and carries no authentication annotation (a gateway's own policy cannot be seen from the files)" if way.kind != "Service" else ""
             yield Hit(f"{what}{extra}, and the engine requires no API key", way.loc)
 

@@ -29,15 +29,15 @@ from typing import Iterator
 
 from .. import data
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 @declare("engine-version-unknown", "warning", ["runtime-version-pinned"],
          "the serving engine version is pinned", "the serving engine version cannot be told",
          doc=__doc__, applies=lambda d: d.engine is not None and d.engine.capability("version_from_image"))
 def check(d: Deployment) -> Iterator[Hit]:
-    e, c = d.engine, d.engine_container
-    if e is None or c is None:
+    e, c = given(d.engine), d.engine_container
+    if c is None:
         return
     if e.version is None:
         image = c.image

@@ -47,25 +47,32 @@ def _exec_form(c: Container) -> bool:
          doc=__doc__, applies=lambda d: True)
 def check(d: Deployment) -> Iterator[Hit]:
     for _pod, c in d.containers():
-        for ev in c.env:
-            ref_m = SHELL_REF.search(ev.value) if ev.value and WHOLE_REF.match(ev.value) else None
-            if ref_m:
-                ref = ref_m.group(0)
-                yield Hit(f"env {ev.name} of container {c.name} is the literal text {ref}: Kubernetes expands only $(VAR)", ev.loc)
-            elif ev.value:
-                # inside a longer value, only a reference to a variable this container defines is surely meant to expand
-                defined = {e.name for e in c.env} - {ev.name}  # PATH=${PATH}:... : nothing to expand in Kubernetes either
-                refs = [m.group(0) for m in SHELL_REF.finditer(ev.value) if m.group(1).strip("{}") in defined]
-                if refs:
-                    yield Hit(f"env {ev.name} of container {c.name} contains the literal text {refs[0]}: no shell expands env values; "
-                              f"write $({refs[0].strip('${}')})", ev.loc)
+        yield from _env_hits(c)
         # Args go to the image's entrypoint unchanged; only for a known engine image is that entrypoint known not to be a shell.
         if _exec_form(c) and (c.command or c is d.engine_container and d.engine is not None):
-            for part in ("command", "args"):
-                for i, arg in enumerate(getattr(c, part)):
-                    m = WHOLE_REF.match(arg)
-                    if m:
-                        yield Hit(f"{part}[{i}] of container {c.name} passes the literal text {m.group(0)}: no shell runs, and Kubernetes expands only $(VAR)", c.loc_of_arg(part, i))
+            yield from _arg_hits(c)
 
+
+def _env_hits(c: Container) -> Iterator[Hit]:
+    for ev in c.env:
+        ref_m = SHELL_REF.search(ev.value) if ev.value and WHOLE_REF.match(ev.value) else None
+        if ref_m:
+            ref = ref_m.group(0)
+            yield Hit(f"env {ev.name} of container {c.name} is the literal text {ref}: Kubernetes expands only $(VAR)", ev.loc)
+        elif ev.value:
+            # inside a longer value, only a reference to a variable this container defines is surely meant to expand
+            defined = {e.name for e in c.env} - {ev.name}  # PATH=${PATH}:... : nothing to expand in Kubernetes either
+            refs = [m.group(0) for m in SHELL_REF.finditer(ev.value) if m.group(1).strip("{}") in defined]
+            if refs:
+                yield Hit(f"env {ev.name} of container {c.name} contains the literal text {refs[0]}: no shell expands env values; "
+                          f"write $({refs[0].strip('${}')})", ev.loc)
+
+
+def _arg_hits(c: Container) -> Iterator[Hit]:
+    for part in ("command", "args"):
+        for i, arg in enumerate(getattr(c, part)):
+            m = WHOLE_REF.match(arg)
+            if m:
+                yield Hit(f"{part}[{i}] of container {c.name} passes the literal text {m.group(0)}: no shell runs, and Kubernetes expands only $(VAR)", c.loc_of_arg(part, i))
 
 CHECKS = [check]

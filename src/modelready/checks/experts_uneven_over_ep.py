@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment, Engine
-from . import Hit, declare
+from . import Hit, declare, given
 
 _FLAG = "--enable-expert-parallel"  # vLLM's switch: experts spread over TP × DP ranks
 
@@ -49,10 +49,8 @@ def _applies(d: Deployment) -> bool:
          "the experts divide evenly over the expert-parallel ranks", "the experts do not divide evenly over the expert-parallel ranks",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    e, r = d.engine, d.resolved
-    if e is None or r is None or r.arch is None or _FLAG not in e.flags:
-        return
-    experts, ep = r.arch.experts, _ep(e)
+    e, r = given(d.engine), given(d.resolved)
+    experts, ep = given(r.arch).experts, _ep(e)
     if experts % ep == 0:
         return
     base = experts // ep

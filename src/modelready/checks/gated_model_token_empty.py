@@ -34,7 +34,7 @@ from ..findings import Loc
 from ..normalize.model import Deployment
 import base64
 
-from . import Hit, declare
+from . import Hit, declare, given
 
 TOKEN_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACEHUB_API_TOKEN")
 
@@ -66,9 +66,7 @@ def _decode(text: str) -> str | None:
          "a gated model is pulled with a token", "a gated model is pulled with an empty token",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.engine_container
-    if c is None:
-        return
+    c = given(d.engine_container)
     for ev in c.env:
         if ev.name not in TOKEN_ENV:
             continue

@@ -33,7 +33,7 @@ from typing import Iterator
 
 from .. import data
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 from .gated_model_token_empty import TOKEN_ENV
 
 # the weights or the token can come from somewhere the files do not show
@@ -73,8 +73,8 @@ def _token_elsewhere(d: Deployment) -> bool:
          "a gated model is pulled with a Hub token", "a gated model is pulled with no Hub token in the files",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    c, why = d.engine_container, gated_why(d)
-    if c is None or why is None or _token_elsewhere(d):
+    c, why = given(d.engine_container), given(gated_why(d))
+    if _token_elsewhere(d):
         return
     where = d.model.loc or c.loc
     yield Hit(f"{d.model.id} is a gated Hugging Face model ({why}) and container {c.name} gets no Hub token: no "

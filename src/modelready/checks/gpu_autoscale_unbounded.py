@@ -39,18 +39,16 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..normalize.cost import KEDA_MAX_DEFAULT, Cost
+from ..normalize.cost import KEDA_MAX_DEFAULT
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 @declare("gpu-autoscale-unbounded", "warning", ["scaling-caps"],
          "the GPU autoscaler has an upper bound", "a GPU deployment autoscales with no upper bound",
          doc=__doc__, applies=lambda d: d.cost is not None and d.cost.autoscaled)
 def check(d: Deployment) -> Iterator[Hit]:
-    c: Cost | None = d.cost
-    if c is None:
-        return
+    c = given(d.cost)
     per = f"{c.gpus_per_replica} × {c.gpu} per replica" if c.gpu else f"{c.gpus_per_replica} GPU(s) of a type not named per replica"
     usd = c.replica_usd_per_hour()
     each = f", ${usd * 730:,.0f}/month each at {c.price.label}" if usd is not None and c.price else ""

@@ -35,8 +35,8 @@ from .. import data
 from ..findings import Loc
 from ..normalize.accelerator import from_table
 from ..normalize.model import Deployment
-from . import Hit, declare
-from ..normalize.cost import Cost, Price
+from . import Hit, declare, given
+from ..normalize.cost import Price
 from ._fit import Fit, engine_dtype, fit
 
 CHEAPER = 0.75  # only a card at most three quarters of the price is "far" cheaper
@@ -52,17 +52,17 @@ def _applies(d: Deployment) -> bool:
          "the GPU class is no larger than the model needs", "a cheaper GPU the price table knows holds the model",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    c: Cost | None = d.cost
-    now = fit(d)
-    if c is None or c.price is None or now is None or now.likely_misfit:
+    c, now = given(d.cost), given(fit(d))
+    ours = given(c.price)
+    if now.likely_misfit:
         return
-    best = _cheapest_fit(d, c.price.usd_per_gpu_hour, c.alternatives, now)
+    best = _cheapest_fit(d, ours.usd_per_gpu_hour, c.alternatives, now)
     if best is None:
         return
     name, price, alt = best
     # per replica: a message that changes with the replica count would be a new finding at every scaling change
-    saving = (c.price.usd_per_gpu_hour - price.usd_per_gpu_hour) * c.gpus_per_replica * 730
-    yield Hit(f"{now.model} on {c.gpus_per_replica} × {c.gpu} (${c.price.usd_per_gpu_hour:.2f}/GPU-hour) also fits "
+    saving = (ours.usd_per_gpu_hour - price.usd_per_gpu_hour) * c.gpus_per_replica * 730
+    yield Hit(f"{now.model} on {c.gpus_per_replica} × {c.gpu} (${ours.usd_per_gpu_hour:.2f}/GPU-hour) also fits "
               f"{c.gpus_per_replica} × {name} (${price.usd_per_gpu_hour:.2f}/GPU-hour) at TP {alt.tp}: {alt.weights:.1f} GiB of weights "
               f"per GPU, KV cache for {alt.tokens():,} tokens ({alt.tokens() // max(1, alt.max_len)} × {alt.max_len}); "
               f"${saving:,.0f}/month less per replica ({price.label}); compare throughput before switching", _where(d))

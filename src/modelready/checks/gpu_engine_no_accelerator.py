@@ -30,9 +30,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..normalize.model import Deployment
+from ..normalize.model import Container, Deployment, Engine
 from ..normalize.engine import detect_image
-from . import Hit, declare
+from . import Hit, declare, given
 
 # Builds that run without an accelerator resource (CPU images) or get one outside the pod spec.
 _NOT_GPU_BUILDS = ("cpu", "openvino", "tpu", "neuron", "xpu", "hpu", "gaudi", "arm64", "macos")
@@ -48,22 +48,22 @@ def _applies(d: Deployment) -> bool:
          "the GPU engine image gets an accelerator", "a GPU build of the engine runs with no accelerator requested",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    c, e = d.engine_container, d.engine
-    if c is None or c.image is None or e is None:
-        return
-    ref = c.image.ref.lower()
-    if d.gpus_per_group() > 0 or c.image.templated or any(t in ref for t in _NOT_GPU_BUILDS):
-        return
-    if "NVIDIA_VISIBLE_DEVICES" in c.env_map() or str(e.flags.get("--device", "")).lower() == "cpu":
-        return  # GPUs exposed by the runtime, or the engine told to run on CPU
-    device = e.setting("device")
-    if device is not None and str(device.value).lower() == "cpu":
+    c, e = given(d.engine_container), given(d.engine)
+    image = given(c.image)
+    if d.gpus_per_group() > 0 or image.templated or any(t in image.ref.lower() for t in _NOT_GPU_BUILDS) or _on_cpu(c, e):
         return
     asked = ", ".join(f"{k} {v.value}" for k, v in {**c.requests, **c.limits}.items() if k in ("cpu", "memory")) or "no CPU or memory either"
     model = f" to serve {d.model.id}" if d.model.id else ""
-    yield Hit(f"{c.image.ref} is a GPU build of {e.name}{model}, but no container of {d.name} requests an accelerator "
+    yield Hit(f"{image.ref} is a GPU build of {e.name}{model}, but no container of {d.name} requests an accelerator "
               f"({asked}): the engine finds no device and exits (unless the nodes' container runtime hands GPUs to every pod)",
               c.resources_loc if (c.requests or c.limits) else c.loc)
 
+
+def _on_cpu(c: Container, e: Engine) -> bool:
+    """GPUs exposed by the runtime, or the engine told to run on CPU."""
+    if "NVIDIA_VISIBLE_DEVICES" in c.env_map() or str(e.flags.get("--device", "")).lower() == "cpu":
+        return True
+    device = e.setting("device")
+    return device is not None and str(device.value).lower() == "cpu"
 
 CHECKS = [check]

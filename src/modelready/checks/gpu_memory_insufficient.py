@@ -165,6 +165,11 @@ def tight(d: Deployment) -> Iterator[Hit]:
         if r.arch is not None and r.certain:
             yield from _pool(d, e, r, g)
         return
+    yield from _profiled(d, e, r, g)
+
+
+def _profiled(d: Deployment, e: Engine, r: ResolvedModel, g: Gpu) -> Iterator[Hit]:
+    """An engine that profiles its memory at start (vLLM): the KV cache the model's shapes leave against one sequence."""
     f = fit(d)
     if f is None or (f.certain_misfit and r.certain):  # gpu-memory-insufficient's error says it
         return

@@ -31,7 +31,7 @@ from typing import Iterator
 
 from ..normalize.accelerator import from_table
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 from ._fit import Fit, fit
 
 
@@ -50,8 +50,8 @@ COMMON = ("L4", "A10G", "L40S", "A100-40GB", "A100-80GB", "H100-80GB", "H200-141
          applies=lambda d: d.engine is not None and bool(d.engine.capability("memory_profiled_at_start")) and d.resolved is not None
          and d.resolved.arch is not None and _gpu_resource(d))
 def check(d: Deployment) -> Iterator[Hit]:
-    e, r = d.engine, d.resolved
-    if d.gpu is not None or e is None or r is None:
+    e, r = given(d.engine), given(d.resolved)
+    if d.gpu is not None:
         return
     fits: list[str] = []
     misses: list[str] = []

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare, has_engine_args
+from . import Hit, declare, given, has_engine_args
 from .parallelism_exceeds_gpus import ranks
 
 
@@ -42,9 +42,7 @@ def _applies(d: Deployment) -> bool:
          "every GPU requested is used by a parallel rank", "GPUs are requested that no rank uses",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    if d.engine is None:
-        return
-    need, text, _where = ranks(d.engine)
+    need, text, _where = ranks(given(d.engine))
     have = d.gpus_per_group()
     if have > need:
         loc = d.engine_container.resources_loc if d.engine_container else d.loc

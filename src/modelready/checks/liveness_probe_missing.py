@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 @declare("liveness-probe-missing", "warning", ["liveness-probe"],
@@ -38,9 +38,7 @@ from . import Hit, declare
          doc=__doc__, applies=lambda d: d.engine_container is not None and not d.completed_by_operator and not d.injected_probes
          and not d.partial)  # an operator merges probes in (LLMInferenceServiceConfig templates, KServe runtimes, KubeRay)
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.engine_container
-    if c is None:
-        return
+    c = given(d.engine_container)
     if "liveness" not in c.probes:
         yield Hit(f"container {c.name} has no livenessProbe: a hung engine is never restarted", c.loc)
 

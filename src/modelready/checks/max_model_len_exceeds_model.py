@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment, Engine
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def _applies(d: Deployment) -> bool:
@@ -44,11 +44,10 @@ def _applies(d: Deployment) -> bool:
          "the served context fits what the model supports", "the served context is longer than the model supports",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    e, r = d.engine, d.resolved
-    arch = r.arch if r is not None else None
-    where = e.setting("max_model_len") if e is not None else None
-    got, limit = (e.int_setting("max_model_len") if e is not None else None), (arch.context_length if arch is not None else None)
-    if e is None or r is None or arch is None or where is None or got is None or limit is None or got <= limit or _overridden(d, e):
+    e, r = given(d.engine), given(d.resolved)
+    arch, where = given(r.arch), given(e.setting("max_model_len"))
+    got, limit = e.int_setting("max_model_len"), given(arch.context_length)
+    if got is None or got <= limit or _overridden(d, e):
         return
     rope = arch.rope_scaling
     how = (f"max_position_embeddings {arch.max_position_embeddings}"

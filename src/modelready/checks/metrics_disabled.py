@@ -26,15 +26,15 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare, has_engine_args
+from . import Hit, declare, given, has_engine_args
 
 
 @declare("metrics-disabled", "warning", ["metrics-endpoint"],
          "the engine exports Prometheus metrics", "the engine exports no metrics",
          doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.known and not d.engine.in_process)
 def check(d: Deployment) -> Iterator[Hit]:
-    e, c = d.engine, d.engine_container
-    if e is None or c is None:
+    e, c = given(d.engine), d.engine_container
+    if c is None:
         return
     switch = e.capability("settings", {}).get("enable_metrics")
     if not e.capability("metrics_always_on") and e.setting("enable_metrics") is None and switch:

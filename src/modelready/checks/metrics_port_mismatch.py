@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Container, Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def _container_port(c: Container, port: int | str) -> int | None:
@@ -46,14 +46,14 @@ def _container_port(c: Container, port: int | str) -> int | None:
          doc=__doc__, applies=lambda d: d.engine is not None and bool(d.engine.capability("metrics_on_serving_port")) and d.engine.port is not None
          and any(m.scrapes for m in d.monitors))
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.engine_container
-    if d.engine is None or c is None:
+    c, e = d.engine_container, given(d.engine)
+    if c is None:  # not what applies= tested: an engine may be known without its container
         return
     for m in d.monitors:
         ports = [p for p in (_container_port(c, s) for s in m.scrapes) if p is not None]
-        if ports and d.engine.port not in ports:
-            yield Hit(f"{m.kind} {m.name} scrapes port {', '.join(str(p) for p in sorted(set(ports)))}; {d.engine.name} serves /metrics on "
-                      f"{d.engine.port}", m.loc)
+        if ports and e.port not in ports:
+            yield Hit(f"{m.kind} {m.name} scrapes port {', '.join(str(p) for p in sorted(set(ports)))}; {e.name} serves /metrics on "
+                      f"{e.port}", m.loc)
 
 
 CHECKS = [check]

@@ -34,7 +34,7 @@ from typing import Iterator
 
 from ..normalize.model import Deployment
 from ..normalize.resolve import params_from_name
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def model_name(text: str) -> str:
@@ -56,8 +56,8 @@ def _applies(d: Deployment) -> bool:
          "the engine serves the model the CR claims", "the engine serves another model than the one the CR claims",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    claimed, started = d.claimed_model, d.engine.setting("model") if d.engine else None
-    if claimed is None or started is None or _same(str(claimed.value), str(started.value)):
+    claimed, started = given(d.claimed_model), given(given(d.engine).setting("model"))
+    if _same(str(claimed.value), str(started.value)):
         return
     a, b = params_from_name(model_name(str(claimed.value))), params_from_name(model_name(str(started.value)))
     sizes = f" (by their names, {a:g}B claimed and {b:g}B served)" if a and b and a != b else ""

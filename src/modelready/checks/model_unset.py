@@ -30,15 +30,15 @@ from typing import Iterator
 
 from .. import data
 from ..normalize.model import Deployment, Engine
-from . import Hit, declare, has_engine_args
+from . import Hit, declare, given, has_engine_args
 
 
 @declare("model-unset", "error", ["model-uri-defined"],
          "the model to serve is named", "no model is named: the engine serves its default",
          doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.capability("llm_args"))
 def check(d: Deployment) -> Iterator[Hit]:
-    e, c = d.engine, d.engine_container
-    if e is None or c is None or d.template_only:
+    e, c = given(d.engine), d.engine_container
+    if c is None or d.template_only:
         return  # a ServingRuntime serves whatever model the InferenceService that selects it names
     if d.model.id is None and d.model.uri is None:
         yield Hit(f"{e.name} is started without a model and serves its built-in default{_default(e)}", c.loc_of_arg("args", 0) if c.args else c.loc)

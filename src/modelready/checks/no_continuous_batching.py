@@ -26,14 +26,14 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 @declare("no-continuous-batching", "info", ["continuous-batching"],
          "the engine batches continuously", "the engine does not batch continuously",
          doc=__doc__, applies=lambda d: d.engine is not None)
 def check(d: Deployment) -> Iterator[Hit]:
-    e, c = d.engine, d.engine_container
-    if e is None or c is None:
+    e, c = given(d.engine), d.engine_container
+    if c is None:
         return
     if not e.capability("continuous_batching"):
         yield Hit(f"{e.name} does not schedule LLM requests with continuous batching by default", c.loc)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment, Engine, Value
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def ranks(e: Engine) -> tuple[int, str, Value | None]:
@@ -50,9 +50,7 @@ def _applies(d: Deployment) -> bool:
          "parallel ranks fit the GPUs requested", "the engine needs more GPUs than the group requests",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    if d.engine is None:
-        return
-    need, text, where = ranks(d.engine)
+    need, text, where = ranks(given(d.engine))
     have = d.gpus_per_group()
     if need > have:
         pods = sum(p.count for p in d.pods)

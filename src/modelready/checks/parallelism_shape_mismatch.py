@@ -35,7 +35,7 @@ from typing import Iterator
 from ..findings import Loc
 from ..normalize.architecture import ModelArch
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def _applies(d: Deployment) -> bool:
@@ -48,11 +48,9 @@ def _applies(d: Deployment) -> bool:
          "the model's shapes divide over the tensor-parallel size", "the model's shapes do not divide over the tensor-parallel size",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    e, r = d.engine, d.resolved
-    setting = e.setting("tensor_parallel") if e is not None else None
-    if e is None or r is None or r.arch is None or setting is None:
-        return
-    a, tp, name, where = r.arch, e.int_setting("tensor_parallel", 1), r.label, setting.loc
+    e, r = given(d.engine), given(d.resolved)
+    setting = given(e.setting("tensor_parallel"))  # TP above 1 is set
+    a, tp, name, where = given(r.arch), e.int_setting("tensor_parallel", 1), r.label, setting.loc
     if a.heads % tp:
         yield Hit(f"{name}: {a.heads} attention heads do not divide over TP {tp}; engines require heads divisible by TP "
                   f"(TP sizes that work: {_divisors(a.heads)})", where)

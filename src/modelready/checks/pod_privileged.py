@@ -32,27 +32,37 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Loc
-from ..normalize.model import Deployment, PodSpec
+from ..normalize.model import Container, Deployment, PodSpec
 from . import Hit, declare
 
 
 def _privileges(pod: PodSpec) -> list[tuple[str, Loc]]:
     """(what, where) for each way the pod's containers hold more of the node than serving needs."""
     everyone = pod.init_containers + pod.containers
-    out = []
-    privileged = [c for c in everyone if c.privileged is not None]
-    if privileged:
-        out.append((f"privileged container{'s' if len(privileged) > 1 else ''} {', '.join(c.name for c in privileged)}", privileged[0].privileged.loc))  # type: ignore[union-attr]
-    capped = [c for c in everyone if c.capabilities]
-    if capped:
-        caps = sorted({cap for c in capped for cap in c.capabilities})
-        out.append((f"capabilit{'ies' if len(caps) > 1 else 'y'} {', '.join(caps)} added to {', '.join(c.name for c in capped)}",
-                    next(iter(capped[0].capabilities.values()))))
-    root = [(c, uid) for c in everyone if (uid := c.run_as_user or pod.run_as_user) is not None and uid.value == 0]
-    if root:
-        out.append((f"root (runAsUser: 0) in {', '.join(c.name for c, _uid in root)}", root[0][1].loc))
-    return out + sorted(pod.host_namespaces.items())
+    return _privileged(everyone) + _capabilities(everyone) + _root(pod, everyone) + sorted(pod.host_namespaces.items())
 
+
+def _privileged(everyone: list[Container]) -> list[tuple[str, Loc]]:
+    privileged = [c for c in everyone if c.privileged is not None]
+    if not privileged:
+        return []
+    return [(f"privileged container{'s' if len(privileged) > 1 else ''} {', '.join(c.name for c in privileged)}", privileged[0].privileged.loc)]  # type: ignore[union-attr]
+
+
+def _capabilities(everyone: list[Container]) -> list[tuple[str, Loc]]:
+    capped = [c for c in everyone if c.capabilities]
+    if not capped:
+        return []
+    caps = sorted({cap for c in capped for cap in c.capabilities})
+    return [(f"capabilit{'ies' if len(caps) > 1 else 'y'} {', '.join(caps)} added to {', '.join(c.name for c in capped)}",
+             next(iter(capped[0].capabilities.values())))]
+
+
+def _root(pod: PodSpec, everyone: list[Container]) -> list[tuple[str, Loc]]:
+    root = [(c, uid) for c in everyone if (uid := c.run_as_user or pod.run_as_user) is not None and uid.value == 0]
+    if not root:
+        return []
+    return [(f"root (runAsUser: 0) in {', '.join(c.name for c, _uid in root)}", root[0][1].loc)]
 
 @declare("pod-privileged", "warning", ["pod-privileges-minimal"],
          "serving pods run unprivileged, as non-root, in their own namespaces",

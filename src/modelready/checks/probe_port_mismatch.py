@@ -28,16 +28,14 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment, as_int
-from . import Hit, declare, has_engine_args
+from . import Hit, declare, given, has_engine_args
 
 
 @declare("probe-port-mismatch", "error", ["port-configured", "readiness-probe-health"],
          "probes call the port the engine listens on", "a probe calls a port the engine does not listen on",
          doc=__doc__, applies=lambda d: d.engine is not None and has_engine_args(d) and d.engine.capability("llm_args") and d.engine_container is not None and bool(d.engine_container.probes))
 def check(d: Deployment) -> Iterator[Hit]:
-    e, c = d.engine, d.engine_container
-    if e is None or c is None:
-        return
+    e, c = given(d.engine), given(d.engine_container)
     want = e.port
     if want is None:
         return

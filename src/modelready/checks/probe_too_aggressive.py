@@ -32,32 +32,37 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..normalize.model import Deployment
-from . import Hit, declare
+from ..normalize.model import Container, Deployment, Probe
+from . import Hit, declare, given
 
 
 @declare("probe-too-aggressive", "warning", ["liveness-probe", "readiness-probe-health"],
          "probes leave a loaded engine time to answer", "a probe fails a busy engine (every second with a 1 s timeout, one miss, a 1 s exec)",
          doc=__doc__, applies=lambda d: d.engine_container is not None and d.engine is not None)
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.engine_container
-    if c is None:
-        return
+    c = given(d.engine_container)
     gated = [p for k, p in sorted(c.probes.items()) if k in ("liveness", "readiness")]
     tight = [p for p in gated if p.period <= 1 and p.timeout <= 1]
     if tight:
         kinds = " and ".join(f"{p.kind}Probe" for p in tight)
         yield Hit(f"{kinds} of container {c.name} run every {tight[0].period} s with a {tight[0].timeout} s timeout: a busy engine "
                   "fails them under load", tight[0].loc)
-    for p in gated:
-        if p.failure_threshold == 1 and p not in tight:
+    yield from _one_miss(c, [p for p in gated if p not in tight])
+    yield from _slow_exec(c, [p for p in c.probes.values() if p not in tight])
+
+
+def _one_miss(c: Container, probes: list[Probe]) -> Iterator[Hit]:
+    for p in probes:
+        if p.failure_threshold == 1:
             what = "restarts the engine, which reloads its weights" if p.kind == "liveness" else "takes the replica out of the Service"
             yield Hit(f"{p.kind}Probe of container {c.name} has failureThreshold: 1: one answer later than {p.timeout} s {what}", p.loc)
-    slow = [p for p in c.probes.values() if p.handler == "exec" and p.timeout <= 1 and p not in tight]
+
+
+def _slow_exec(c: Container, probes: list[Probe]) -> Iterator[Hit]:
+    slow = [p for p in probes if p.handler == "exec" and p.timeout <= 1]
     for p in sorted(slow, key=lambda p: p.kind):
         run = " ".join(p.command[:3]) or "its command"
         yield Hit(f"exec {p.kind}Probe of container {c.name} runs `{run}` with a {p.timeout} s timeout: since Kubernetes 1.20 kubelet "
                   "kills it at timeoutSeconds and counts a failure; on a busy engine starting the command alone can take that long", p.loc)
-
 
 CHECKS = [check]

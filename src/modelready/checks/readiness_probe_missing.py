@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 @declare("readiness-probe-missing", "warning", ["readiness-probe-health", "readiness-waits-for-load"],
@@ -37,9 +37,7 @@ from . import Hit, declare
          doc=__doc__, applies=lambda d: d.engine_container is not None and not d.completed_by_operator and not d.injected_probes
          and not d.partial)  # an operator merges probes in (LLMInferenceServiceConfig templates, KServe runtimes, KubeRay)
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.engine_container
-    if c is None:
-        return
+    c = given(d.engine_container)
     startup = c.probes.get("startup")
     if startup is not None and startup.handler in ("httpGet", "grpc", "exec"):
         return  # kubelet holds readiness until the startup probe passes: the model is loaded before traffic arrives

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def _applies(d: Deployment) -> bool:
@@ -39,9 +39,7 @@ def _applies(d: Deployment) -> bool:
          "the readiness probe calls the engine's health endpoint", "the readiness probe does not call the engine's health endpoint",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    e, c = d.engine, d.engine_container
-    if e is None or c is None:
-        return
+    e, c = given(d.engine), given(d.engine_container)
     probe = c.probes["readiness"]
     paths = e.capability("health_paths")
     path = str(probe.path or "/").split("?")[0].rstrip("/") or "/"

@@ -31,7 +31,7 @@ from typing import Iterator
 
 from .. import data
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def _trusted(d: Deployment) -> bool:
@@ -44,13 +44,12 @@ def _trusted(d: Deployment) -> bool:
          doc=__doc__, applies=lambda d: d.engine is not None and d.engine.setting("trust_remote_code") is not None)
 def check(d: Deployment) -> Iterator[Hit]:
     r = d.resolved
-    if not _trusted(d) or d.engine is None or r is None or r.arch is None or r.kind not in ("repo", "hub"):
+    if not _trusted(d) or r is None or r.arch is None or r.kind not in ("repo", "hub"):
         return  # only a real config.json tells auto_map; a bundled table entry does not keep it
     arch, native = r.arch, data.transformers_native()
     if arch.auto_map or arch.model_type not in native["model_types"]:
         return
-    trust = d.engine.setting("trust_remote_code")
-    where = trust.loc if trust is not None else d.loc
+    where = given(given(d.engine).setting("trust_remote_code")).loc
     yield Hit(f"{r.name} is model type {arch.model_type}, native in transformers {native['version']}, and its config.json maps no "
               f"class to remote code (no auto_map): trusting remote code is needless; drop it", where)
 

@@ -26,17 +26,18 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 @declare("remote-code-unpinned", "warning", ["model-artifacts-versioned", "secrets-handled"],
          "remote code, if trusted, is pinned to a revision", "remote model code runs from an unpinned revision",
          doc=__doc__, applies=lambda d: d.engine is not None and d.engine.setting("trust_remote_code") is not None)
 def check(d: Deployment) -> Iterator[Hit]:
-    trust = d.engine.setting("trust_remote_code") if d.engine else None
-    if trust is None or str(trust.value).lower() in ("false", "0"):
+    e = given(d.engine)
+    trust = given(e.setting("trust_remote_code"))
+    if str(trust.value).lower() in ("false", "0"):
         return
-    if d.engine and d.engine.setting("revision") is None and d.engine.setting("code_revision") is None and d.model.scheme == "hf":
+    if e.setting("revision") is None and e.setting("code_revision") is None and d.model.scheme == "hf":
         yield Hit(f"--trust-remote-code runs code from {d.model.id} at whatever revision is current; pin --revision", trust.loc)
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def _applies(d: Deployment) -> bool:
@@ -40,9 +40,7 @@ def _applies(d: Deployment) -> bool:
          "a multi-node group rolls out without surging", "a rollout surges a whole multi-node group of accelerators",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    ms = d.max_surge
-    if ms is None:
-        return
+    ms = given(d.max_surge)
     surge = str(ms.value).strip()
     if surge in ("0", "0%"):
         return

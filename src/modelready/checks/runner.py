@@ -202,14 +202,22 @@ def scope_to_serving(findings: list[Finding], deployments: list[Any], mentions_s
         return sniffed[place]
 
     for f in findings:
-        if f.severity == Severity.info or f.check in UNSCOPED or f.message.endswith((OUT_OF_SCOPE, UNREAD_OUT_OF_SCOPE)):
-            continue
-        if f.subject in serving or (f.subject not in other and (f.subject in places or f.loc.file in places)):
-            continue
-        if f.subject in other:
-            f.severity, f.message = Severity.info, f.message + OUT_OF_SCOPE
-        elif f.check in UNREAD:
-            if not (mentions(f.subject.split("@")[0]) or mentions(f.loc.file)):
-                f.severity, f.message = Severity.warning, f.message + UNREAD_OUT_OF_SCOPE
-        elif not mentions(f.loc.file):
-            f.severity, f.message = Severity.info, f.message + OUT_OF_SCOPE
+        if not _in_scope(f, serving, other, places):
+            _demote(f, f.subject in other, mentions)
+
+
+def _in_scope(f: Finding, serving: set[str], other: set[str], places: set[str]) -> bool:
+    """Left as it is: info, unscoped or already demoted, or about a serving deployment or a place of one."""
+    if f.severity == Severity.info or f.check in UNSCOPED or f.message.endswith((OUT_OF_SCOPE, UNREAD_OUT_OF_SCOPE)):
+        return True
+    return f.subject in serving or (f.subject not in other and (f.subject in places or f.loc.file in places))
+
+
+def _demote(f: Finding, not_serving: bool, mentions: Callable[[str], bool]) -> None:
+    if not_serving:
+        f.severity, f.message = Severity.info, f.message + OUT_OF_SCOPE
+    elif f.check in UNREAD:
+        if not (mentions(f.subject.split("@")[0]) or mentions(f.loc.file)):
+            f.severity, f.message = Severity.warning, f.message + UNREAD_OUT_OF_SCOPE
+    elif not mentions(f.loc.file):
+        f.severity, f.message = Severity.info, f.message + OUT_OF_SCOPE

@@ -27,15 +27,15 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 @declare("scale-to-zero-llm", "warning", ["warm-pool"],
          "a warm minimum of replicas is kept", "the deployment can scale to zero and cold-start",
          doc=__doc__, applies=lambda d: d.gpus_per_group() > 0 and d.min_replicas is not None)
 def check(d: Deployment) -> Iterator[Hit]:
-    low = d.min_replicas
-    if low is not None and str(low.value) == "0":
+    low = given(d.min_replicas)
+    if str(low.value) == "0":
         yield Hit("minimum replicas is 0: the first request after idle waits for a GPU node, the image and the model to load", low.loc)
 
 

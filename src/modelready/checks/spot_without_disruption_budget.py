@@ -35,18 +35,15 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..normalize.cost import Cost
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 @declare("spot-without-disruption-budget", "warning", ["spot-policy"],
          "a spot deployment keeps replicas through reclaims", "a spot deployment runs one replica or has no PodDisruptionBudget",
          doc=__doc__, applies=lambda d: d.cost is not None and d.cost.capacity == "spot")
 def check(d: Deployment) -> Iterator[Hit]:
-    c: Cost | None = d.cost
-    if c is None:
-        return
+    c = given(d.cost)
     top = c.max if c.max is not None else None
     why = []
     if top is not None and top <= 1:

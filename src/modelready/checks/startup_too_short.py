@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 from ._sizing import load_seconds
 
 
@@ -39,9 +39,7 @@ from ._sizing import load_seconds
          "probes give the model time to load", "a probe gives up before the model can load",
          doc=__doc__, applies=lambda d: d.engine is not None and d.engine.capability("loads_weights_at_start") and d.engine_container is not None and bool(d.engine_container.probes))
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.engine_container
-    if c is None:
-        return
+    c = given(d.engine_container)
     probes = c.probes
     need, how = load_seconds(d)
     startup, liveness = probes.get("startup"), probes.get("liveness")

@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 from ._weights import PERSISTENT, mounts_under, weight_paths
 
 
@@ -46,9 +46,7 @@ def _applies(d: Deployment) -> bool:
          "the model cache survives pod restarts", "every new pod downloads the model from the Hub again",
          doc=__doc__, applies=_applies)
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.engine_container
-    if c is None:
-        return
+    c = given(d.engine_container)
     pod = d.pod_of(c)
     kept = [(m, v) for m, v in mounts_under(c, weight_paths(d)) if v in pod.volumes and pod.volumes[v].kind in PERSISTENT]
     if not kept:

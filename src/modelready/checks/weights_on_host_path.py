@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, declare, given
 from ._weights import mounts_under, weight_paths
 
 
@@ -35,9 +35,7 @@ from ._weights import mounts_under, weight_paths
          "model weights live on shared storage", "model weights live on one node's disk (hostPath)",
          doc=__doc__, applies=lambda d: d.engine_container is not None and d.serving)
 def check(d: Deployment) -> Iterator[Hit]:
-    c = d.engine_container
-    if c is None:
-        return
+    c = given(d.engine_container)
     pod = d.pod_of(c)
     on_node = {r.claim: r for r in d.storage if r.kind == "PersistentVolume" and r.host_path}
     for mount, vol in mounts_under(c, weight_paths(d)):
