@@ -31,7 +31,7 @@ import re
 from typing import Iterator
 
 from ..normalize.model import Container, Deployment, Engine, EnvVar
-from . import Hit, declare
+from . import Hit, declare, given
 from ._fit import GIB, engine_dtype, serving_quant
 
 _QUANTITY = re.compile(r"^([0-9.]+)(Ki|Mi|Gi|Ti|k|K|M|G|T)?$")
@@ -58,10 +58,8 @@ def _space(d: Deployment) -> tuple[Engine, Container, str, EnvVar] | None:
          "the CPU KV cache space and the weights fit the memory limit", "the CPU KV cache space and the weights exceed the memory limit",
          doc=__doc__, applies=lambda d: _space(d) is not None)
 def check(d: Deployment) -> Iterator[Hit]:
-    found, r = _space(d), d.resolved
-    if found is None:
-        return
-    e, c, name, space = found
+    e, c, name, space = given(_space(d))
+    r = d.resolved
     try:
         kv = float(str(space.value))
     except ValueError:

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.specs import SpecView
-from . import Hit, declare
+from . import Hit, declare, given
 
 
 def target(v: SpecView) -> tuple[str, float] | None:
@@ -40,10 +40,7 @@ def target(v: SpecView) -> tuple[str, float] | None:
          "required dependencies fit in the latency target", "required dependencies' budgets exceed the latency target",
          doc=__doc__, subject=SpecView, applies=lambda v: bool(v.refs) and target(v) is not None)
 def check(v: SpecView) -> Iterator[Hit]:
-    slo = target(v)
-    if slo is None:
-        return
-    op, p95 = slo
+    op, p95 = given(target(v))
     required = [(r, float(r.latency_budget_ms)) for r in v.refs if not r.optional and r.latency_budget_ms is not None]
     total = sum(budget for _r, budget in required)
     if total > p95:

@@ -65,7 +65,7 @@ from ..findings import Loc
 from ..normalize.accelerator import Gpu
 from ..normalize.model import Deployment, Engine
 from ..normalize.resolve import ResolvedModel
-from . import Hit, declare
+from . import Hit, declare, given
 from ._fit import GIB, NON_TORCH_GIB, Fit, engine_dtype, figures, fit, fixes, serving_quant, utilization
 
 
@@ -119,10 +119,7 @@ def _weights_floor(d: Deployment) -> float | None:
          "weights and KV cache fit in GPU memory", "the model does not fit in the GPUs given",
          doc=__doc__, applies=_certain)
 def check(d: Deployment) -> Iterator[Hit]:
-    known = _known(d)
-    if known is None:
-        return
-    e, r, g = known
+    e, r, g = given(_known(d))
     floor = _weights_floor(d)
     if floor is not None:  # the certainty rule: parameters alone above the usable memory, whatever the shapes
         util, util_note = utilization(e) if e.capability("memory_profiled_at_start") else (1.0, f"all of {e.name}'s share")
@@ -153,10 +150,7 @@ def check(d: Deployment) -> Iterator[Hit]:
          "the KV cache holds the configured concurrency", "the model may not start or holds few sequences",
          doc=__doc__, applies=lambda d: _known(d) is not None)
 def tight(d: Deployment) -> Iterator[Hit]:
-    known = _known(d)
-    if known is None:
-        return
-    e, r, g = known
+    e, r, g = given(_known(d))
     floor = _weights_floor(d)
     if floor is not None and floor > g.usable_gib * utilization(e)[0]:
         return  # gpu-memory-insufficient's error says it
