@@ -140,7 +140,7 @@ _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 def _leaf_key(value: Any) -> tuple[Any, ...] | None:
     """A small mapping of scalars (a probe, a port, a resource list) as a key: manifests repeat the same ones
     thousands of times, and the verdict on one depends only on its keys, values and their types (True is not 1)."""
-    if type(value) is not dict and not isinstance(value, dict) or len(value) > 8:
+    if not isinstance(value, dict) or len(value) > 8:
         return None
     key = []
     for k, v in value.items():
