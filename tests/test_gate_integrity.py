@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_github_action import BOX, REPO, action, edit_event, github, pr_event, tick, workspace  # noqa: F401 - fixtures
+from .test_github_action import BOX, REPO, action, action_recording_waits, edit_event, github, pr_event, tick, workspace  # noqa: F401 - fixtures
 
 FAILING = "manifests/llama-70b.yaml"
 GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
@@ -187,7 +187,9 @@ def test_five_503s_in_a_row_and_a_failing_patch_still_complete_the_check(workspa
     github.changed_files = [FAILING]
     github.answer = {"GET /repos/.*/issues/2/comments": (503, json.dumps({"message": "Service Unavailable"}))}
     github.fail_after_commit = {"PATCH /repos/.*/check-runs/\\d+"}  # the first completion lands, its answer is a 502: retried
-    proc, _ = action(workspace, github, "pull_request", pr_event())
+    proc, _, waits = action_recording_waits(workspace, github, "pull_request", pr_event())
+    # urllib3's backoff between the five 503s (factor 0.5), then the PATCH's retry: asked for, not waited out
+    assert waits == [1.0, 2.0, 4.0, 0.5]
     assert "Traceback" not in proc.stdout + proc.stderr
     (run,) = github.check_runs.values()
     assert (run["status"], run["conclusion"]) == ("completed", "failure")

@@ -42,6 +42,35 @@ def action(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[
     return proc, ran(files)
 
 
+# `modelready github` whose retry waits are written to the file named first instead of waited out: urllib3's
+# backoff between reads (its retry module's `time`) and the writes' (Publisher.sleep, bound when its module is
+# imported). Every other sleep is real: subprocess's polling waits on a child with it.
+RECORD_WAITS = """
+import runpy, sys, time
+import urllib3.util.retry
+log = open(sys.argv.pop(1), "a")
+record = lambda seconds: print(seconds, file=log, flush=True)
+class Time:
+    sleep = staticmethod(record)
+    def __getattr__(self, name):
+        return getattr(time, name)
+urllib3.util.retry.time = Time()
+time.sleep, real = record, time.sleep
+import modelready.publish.github
+time.sleep = real
+runpy.run_module("modelready.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+def action_recording_waits(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[subprocess.CompletedProcess, dict, list[float]]:
+    """`action`, with the waits the run asked for instead of their wall time."""
+    env, files = runner_env(ws, github, event, payload, **inputs)
+    log = ws.parent / "waits.txt"
+    log.write_text("")
+    proc = subprocess.run([sys.executable, "-c", RECORD_WAITS, str(log), "github"], env=env, cwd=ws, capture_output=True, text=True, timeout=120)
+    return proc, ran(files), [float(w) for w in log.read_text().split()]
+
+
 def ran(files: dict[str, Path]) -> dict:
     """The step's outputs and job summary."""
     outputs = dict(line.split("=", 1) for line in files["output.txt"].read_text().splitlines() if "=" in line)
@@ -379,7 +408,8 @@ def test_a_missing_or_broken_artifact_gives_a_failing_check_that_says_why(worksp
 def test_server_errors_are_retried(workspace, github):
     github.changed_files = ["manifests/llama-70b.yaml"]
     github.fail_next = 2  # the first two requests get 502 (the check run's POST: it did not land)
-    proc, _ = action(workspace, github, "pull_request", pr_event())
+    proc, _, waits = action_recording_waits(workspace, github, "pull_request", pr_event())
+    assert waits == [0.5]  # before posting again (the GET's first retry is at once): asked for, not waited out
     assert proc.returncode == 1, proc.stderr
     posts = [req for req in github.requests if req[0] == "POST" and req[1].endswith("/check-runs")]
     assert github.requests[0] == posts[0] and len(posts) == 2  # looked for first (GET, itself retried), then posted again
