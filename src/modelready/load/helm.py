@@ -27,7 +27,7 @@ from ..discover import read_text_inside, rel
 from ..findings import Loc
 from ..masking import is_secret_name
 from .k8s import K8sObject, LoadProblem, parse_objects
-from .yamlsrc import YamlError, load_one
+from .yamlsrc import YamlError, load_shared
 
 RELEASE, NAMESPACE = "release", "default"
 _VALUES_REF = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
@@ -73,9 +73,11 @@ def engine_name() -> str:
     return name or ("helm CLI" if shutil.which("helm") else "none")
 
 
-def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled: Assembly | None = None) -> Rendered:
+def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled: Assembly | None = None,
+           digest: str | None = None) -> Rendered:
     """Render one values set. `values_files` are relative to the chart (or absolute). `assembled`
-    (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any.
+    (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any; `digest`
+    the `chart_digest` of what renders, when the caller has it (a chart's values sets share it).
     What rendered before a failure is kept, with the failure."""
     label = "+".join(values_files) or "values.yaml"
     out = Rendered(values_set=label)
@@ -83,7 +85,8 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
     try:
         values = _values(chart_dir, rel_chart, values_files, root)
         out.values = [_defaults(chart_dir), values]
-        manifests = _helm(render_dir, rel_chart, sources, values, [str((chart_dir / v).resolve()) for v in values_files], out.values)
+        manifests = _helm(render_dir, rel_chart, sources, values, [str((chart_dir / v).resolve()) for v in values_files], out.values,
+                          digest or chart_digest(render_dir))
         for tpl_name, text in sorted(manifests.items()):
             if text.strip() and tpl_name.endswith((".yaml", ".yml", ".json", ".tpl")):
                 _read_template(out, render_dir, rel_chart, sources, tpl_name, text)
@@ -98,7 +101,7 @@ def _values(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path
     for vf in values_files:
         path = (chart_dir / vf) if not Path(vf).is_absolute() else Path(vf)
         try:
-            loaded = load_one(read_text_inside(path, root))
+            loaded = load_shared(read_text_inside(path, root))
         except (OSError, UnicodeDecodeError) as e:
             why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
             raise _Unrendered(f"values file {vf} cannot be read: {why}", Loc(f"{rel_chart}/Chart.yaml")) from None
@@ -110,10 +113,10 @@ def _values(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path
 
 
 def _helm(render_dir: Path, rel_chart: str, sources: dict[str, str], values: dict[str, Any], values_paths: list[str],
-          seen: list[object]) -> dict[str, str]:
+          seen: list[object], digest: str) -> dict[str, str]:
     """Helm's output (template name -> text). Raises _Unrendered with Helm's message, at the template line it names."""
     try:
-        return _cached_render(render_dir, values, values_paths)
+        return _cached_render(render_dir, values, values_paths, digest)
     except _HelmFailed as e:
         error = _masked(_in_order(str(e)), seen)  # a `fail` message may quote a secret from the values
         m = _HELM_POS.search(error)
@@ -160,7 +163,7 @@ def _schema_error_key(line: str) -> tuple[str, str]:
 
 def _defaults(chart_dir: Path) -> object:
     try:
-        return load_one(read_text_inside(chart_dir / "values.yaml", chart_dir))
+        return load_shared(read_text_inside(chart_dir / "values.yaml", chart_dir))
     except (OSError, UnicodeDecodeError, YamlError):
         return None
 
@@ -212,10 +215,10 @@ def chart_digest(chart_dir: Path) -> str:
     return h.hexdigest()
 
 
-def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[str]) -> dict[str, str]:
-    """Helm's output for this chart content and these values: from the process's cache, else rendered."""
+def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[str], digest: str) -> dict[str, str]:
+    """Helm's output for this chart content (`digest`: its `chart_digest`) and these values: from the process's
+    cache, else rendered."""
     global _cached_bytes
-    digest = chart_digest(render_dir)
     key = hashlib.sha256(json.dumps([digest, values, RELEASE, NAMESPACE], sort_keys=True, default=str).encode()).hexdigest()
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
@@ -354,9 +357,12 @@ class _Locator:
 
 
 def merge_values(base: dict[str, Any], over: dict[str, Any]) -> None:
-    """`over` merged into `base` as Helm merges values files: maps key by key, anything else replaced."""
+    """`over` merged into `base` as Helm merges values files: maps key by key, anything else replaced. A map of
+    `over` is copied, never taken: `over` may be a shared parse (yamlsrc.load_shared) that a later merge would change."""
     for k, v in over.items():
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
+        if isinstance(v, dict):
+            if not isinstance(base.get(k), dict):
+                base[k] = {}
             merge_values(base[k], v)
         else:
             base[k] = v

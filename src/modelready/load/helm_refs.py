@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..discover import read_text_inside
 from ..findings import Finding, Loc, Severity
-from .yamlsrc import YamlError, load_one
+from .yamlsrc import YamlError, load_shared
 
 RELEASE_FIELDS = {"Name", "Namespace", "Service", "IsUpgrade", "IsInstall", "Revision"}
 _RELEASE = re.compile(r"\.Release\.([A-Za-z_]\w*)")
@@ -65,7 +65,7 @@ def _line(line: str, loc: Loc, keys: set[str], rel_chart: str) -> list[Finding]:
 
 def _keys(path: Path, roots: tuple[Path, ...]) -> set[str]:
     try:
-        data = load_one(read_text_inside(path, roots))
+        data = load_shared(read_text_inside(path, roots))
     except (OSError, UnicodeDecodeError, YamlError):
         return set()
     return {str(k) for k in data} if isinstance(data, dict) else set()

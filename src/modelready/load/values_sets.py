@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from ..discover import read_text_inside, resolve
-from .yamlsrc import YamlError, load_one
+from .yamlsrc import YamlError, load_shared
 
 MAX_SETS = 16
 _IN_CHART = ("ci/*.yaml", "values-*.yaml", "values_*.yaml", "*-values.yaml", "*_values.yaml", "*.values.yaml",
@@ -107,7 +107,7 @@ def _plain(path: Path) -> bool:
 
 def _keys(path: Path, root: Path) -> set[str]:
     try:
-        data = load_one(read_text_inside(path, root))
+        data = load_shared(read_text_inside(path, root))
     except (OSError, UnicodeDecodeError, YamlError, ValueError):
         return set()
     return {str(k) for k in data} if isinstance(data, dict) else set()

@@ -184,6 +184,31 @@ def load_one(text: str) -> object:
     return docs[0][0] if docs else None
 
 
+_SHARED: dict[str, object] = {}  # text -> its first document, or the YamlError it raised
+_SHARED_BYTES = [0]
+SHARED_BYTES = 32 * 1024 * 1024  # text the memo holds; past it, it starts again
+
+
+def load_shared(text: str) -> object:
+    """`load_one(text)`, parsed once per text for the process: a chart's values.yaml and Chart.yaml are read for its
+    values sets, its dependencies, its defaults and its references. The value is shared by every caller: never
+    change it (merge_values copies what it takes). Keyed by content, so a base and a head checkout never mix."""
+    hit = _SHARED.get(text, _SHARED)
+    if hit is _SHARED:
+        try:
+            hit = load_one(text)
+        except YamlError as e:
+            hit = e
+        if _SHARED_BYTES[0] + len(text) > SHARED_BYTES:
+            _SHARED.clear()
+            _SHARED_BYTES[0] = 0
+        _SHARED[text] = hit
+        _SHARED_BYTES[0] += len(text)
+    if isinstance(hit, YamlError):
+        raise YamlError(str(hit), hit.line)
+    return hit
+
+
 def line_of(obj: object, *path: object) -> int:
     """Line of the deepest key of `path` that exists under obj (0 when nothing is known)."""
     best = getattr(obj, "line", 0)
