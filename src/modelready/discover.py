@@ -246,7 +246,15 @@ def read_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", limit
     checked root, or modelready's own temporary copy of a chart), a regular file of at most `limit` bytes.
     Refused (an OSError) otherwise, before a byte is read."""
     roots = (roots,) if isinstance(roots, (str, Path)) else tuple(roots)
-    return read_bounded(inside(path, [resolve(Path(r)) for r in roots]), limit)
+    return read_bounded(inside(path, [_folder(r) for r in roots]), limit)
+
+
+def _folder(folder: "str | Path") -> Path:
+    """`resolve(folder)`, for a folder whose resolution the run already holds (as the parent of a file read) without
+    a system call."""
+    absolute = os.path.abspath(folder)
+    known = _FOLDERS.get(absolute)
+    return Path(known[0]) if known is not None else resolve(Path(absolute))
 
 
 def read_text_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", limit: int = MAX_BYTES) -> str:
