@@ -11,7 +11,26 @@ from typing import Any
 import yaml
 
 # libyaml's parser where PyYAML was built with it; the pure-Python one (same results, slower) otherwise
-_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_Base: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_PLAIN_TAGS: dict[str, str] = {}  # a plain scalar's text -> the tag YAML 1.1's implicit resolvers give it
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _Loader(_Base):  # type: ignore[valid-type, misc]  # one of two classes, chosen at import
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """The tag of a node, as SafeLoader resolves it. libyaml's composer asks Python for every scalar, keys
+        included, and SafeLoader tries its regular expressions each time: a manifest's keys and values repeat,
+        so a plain scalar's tag is kept by its text (a quoted one is always a string)."""
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        if not implicit[0]:
+            return _STR_TAG
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_PLAIN_TAGS) < 200_000:
+                _PLAIN_TAGS[value] = tag
+        return tag
 
 
 class YMap(dict[Any, Any]):
