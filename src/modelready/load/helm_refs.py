@@ -39,17 +39,20 @@ def undefined(chart_dir: Path, rel_chart: str, sets: list[list[str]], root: Path
         rel = f"{rel_chart}/{path.relative_to(chart_dir).as_posix()}"
         lines = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), "\n".join(lines)).split("\n")  # comments keep their lines
         # a key the file tests anywhere (`if .Values.x` above the block that reads it) is optional by design
-        guarded = {k for line in lines if _GUARDED.search(line) for k in _VALUES.findall(line)}
-        for n, line in enumerate(lines, 1):
-            out += _line(line, Loc(rel, n), keys | guarded, rel_chart)
+        reading = [(n, line) for n, line in enumerate(lines, 1) if ".Values." in line or ".Release." in line]
+        guarded = {k for _, line in reading if _GUARDED.search(line) for k in _VALUES.findall(line)}
+        known = keys | guarded
+        for n, line in reading:
+            out += _line(line, rel, n, known, rel_chart)
     return out
 
 
 _COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.S)
 
 
-def _line(line: str, loc: Loc, keys: set[str], rel_chart: str) -> list[Finding]:
+def _line(line: str, rel: str, n: int, keys: set[str], rel_chart: str) -> list[Finding]:
     out = []
+    loc = Loc(rel, n)
     for name in dict.fromkeys(_RELEASE.findall(line)):
         if name not in RELEASE_FIELDS:
             out.append(Finding("helm-value-undefined", Severity.error, f".Release.{name} is no field of .Release ({', '.join(sorted(RELEASE_FIELDS))}): "
