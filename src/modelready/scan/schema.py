@@ -122,6 +122,12 @@ class _At:
         steps = _plan(schema)
         if steps is None:
             return False
+        t = type(value)
+        if t in _BY_TYPE_ONLY and _type_only(schema, steps):  # a leaf under a schema that says only its type
+            held_t = _TYPED.get((id(schema), t))
+            if held_t is None or held_t[0] is not schema:
+                held_t = _TYPED[(id(schema), t)] = (schema, self._all(value, schema, steps, depth + 1))
+            return held_t[1]
         key = _leaf_key(value)
         if key is None:
             return self._all(value, schema, steps, depth + 1)
@@ -141,6 +147,20 @@ class _At:
 
 
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+_BY_TYPE_ONLY = frozenset({str, int, bool, type(None)})  # a float's verdict depends on its value (an integral one is an integer)
+_TYPED: dict[tuple[int, type], tuple[Any, bool]] = {}  # (schema, value type) -> verdict, for schemas _type_only says so of
+
+
+def _type_only(schema: dict[str, Any], steps: list[tuple["_Keyword", Any]]) -> bool:
+    """Whether `schema` tests only the type of a value (its other keywords silent): then a str, int, bool or null is
+    judged by its type alone, once per schema."""
+    held = _TYPE_ONLY.get(id(schema))
+    if held is None or held[0] is not schema:
+        held = _TYPE_ONLY[id(schema)] = (schema, all(keyword is _type_ok for keyword, _want in steps))
+    return held[1]
+
+
+_TYPE_ONLY: dict[int, tuple[Any, bool]] = {}
 
 
 def _leaf_key(value: Any) -> tuple[Any, ...] | None:
