@@ -21,9 +21,10 @@ import stat
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from . import __version__
 
@@ -31,6 +32,7 @@ SCHEMA = 1  # an entry's layout; with modelready's version, part of every key: a
 MAX_BYTES = 256 * 1024 * 1024  # the folder's entries together; beyond it the least recently used go
 ENTRY_BYTES = 32 * 1024 * 1024  # one entry, read or written
 FOLDER = "entries-v1"
+T = TypeVar("T")
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# modelready's cache (https://bford.info/cachedir/)\n"
 
 
@@ -44,10 +46,12 @@ class Store:
         self.written = 0
         self._lock = threading.Lock()
 
-    def get(self, kind: str, key: object) -> object | None:
-        """The value kept for `key`, None when there is none that may be trusted."""
+    def get(self, kind: str, key: object, valid: Callable[[object], T]) -> T | None:
+        """The value kept for `key` as `valid` takes it (None: not of the shape the caller keeps), None when there is
+        none that may be trusted."""
         name = _name(kind, key)
-        value = _read(self.path / FOLDER / name, name)
+        kept = _read(self.path / FOLDER / name, name)
+        value = valid(kept) if kept is not None else None
         with self._lock:
             self.asked[kind] += 1
             self.hits[kind] += value is not None

@@ -174,7 +174,7 @@ def _hub_setting(args: argparse.Namespace) -> str:
 def _cache_setting(root: Path, config: Config) -> str:
     from ..cache import where
 
-    return where(root, config.cache)[1]
+    return where(root, bool(config.cache))[1]
 
 
 def _touching(args: argparse.Namespace, paths: list[Path], root: Path) -> tuple[list[str] | None, list[Path]]:

@@ -232,7 +232,8 @@ def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[
         hit = _CACHE.get(key)
     if hit is None:
         store = cache.active()
-        hit = _valid(store.get("helm", [key, _engine()])) if store is not None else None
+        if store is not None:
+            hit = store.get("helm", [key, _engine()], _valid)
         if hit is None:
             try:
                 hit = _rendered(render_dir, values, values_paths, digest)

@@ -162,7 +162,8 @@ def start(root: Path, files: list[str], store: Store | None = None) -> Run:
                "GHCRTS": GHCRTS}
     common = dict(cwd=run.scratch, env=run.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        run.version = subprocess.Popen([binary, "--version"], **common)  # type: ignore[call-overload]
+        bare = {k: v for k, v in run.env.items() if k != "GHCRTS"}  # nothing to collect: asked as a build takes it
+        run.version = subprocess.Popen([binary, "--version"], **{**common, "env": bare})  # type: ignore[call-overload]
         for group in _shares(todo, os.cpu_count() or 1):
             paths = [str(root / f) for f in group]
             run.paths.update(zip(paths, group))
@@ -185,7 +186,7 @@ def _todo(run: Run, root: Path, config_digest: str) -> list[tuple[int, str]]:
         run.keys[file] = key = (file, hashlib.sha256(data).hexdigest(), config_digest)
         kept = _MEMO.get(key)
         if kept is None and run.store is not None:
-            kept = _valid(run.store.get("hadolint", run._cache_key(file)))
+            kept = run.store.get("hadolint", run._cache_key(file), _valid)
             if kept is not None:
                 _MEMO[key] = kept
         if kept is not None:
