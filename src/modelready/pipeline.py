@@ -88,8 +88,11 @@ def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Pa
               misconfig: bool | str, budget: Budget) -> Result:
     loaded = load(found, config, root, budget)
     # secret values in the files (and what a template makes of them) are masked wherever text leaves
+    learnt: set[int] = set()  # a values file's tree is the same object for every values set it is in
     for tree in loaded.values_seen + [o.body for o in loaded.objects]:
-        inert.learn(tree)
+        if id(tree) not in learnt:
+            learnt.add(id(tree))
+            inert.learn(tree)
     loaded.values_seen = []
     res = Result(**vars(loaded))
     _normalize(res, root, found, config)

@@ -88,16 +88,16 @@ def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path, bud
 
 def _render_sets(chart_dir: Path, chart: _Chart, root: Path, assembled: Any, budget: Budget, missing: list[str]) -> tuple[list[str], list[helm.Rendered]]:
     """Each values set in turn while the run's budget lasts; the sets it cuts are named (the renders are the
-    first sets, in order: once a budget is spent it stays spent). The chart's files are digested once for all."""
+    first sets, in order: once a budget is spent it stays spent). The chart's files are digested and its templates read once for all."""
     renders: list[helm.Rendered] = []
-    digest = helm.chart_digest(assembled.chart_dir)
+    files = helm.ChartFiles(assembled.chart_dir)
     for values in chart.sets:
         why = budget.spent()
         if why:
             cut = ["+".join(v) or "values.yaml" for v in chart.sets[len(renders):]]
             names = ", ".join(cut[:10]) + (f" and {len(cut) - 10} more" if len(cut) > 10 else "")
             return missing + [f"{len(cut)} values set{'s' if len(cut) > 1 else ''} not rendered ({names}): {why}"], renders
-        r = helm.render(chart_dir, chart.rel_chart, values, root, assembled, digest)
+        r = helm.render(chart_dir, chart.rel_chart, values, root, assembled, files)
         budget.charge(sum(len(text) for _tpl, text, _locate in r.texts))
         renders.append(r)
     return missing, renders

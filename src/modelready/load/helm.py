@@ -77,31 +77,47 @@ def engine_name() -> str:
     return name or ("helm CLI" if shutil.which("helm") else "none")
 
 
+class ChartFiles:
+    """What a chart's values sets share of the folder that renders: its digest, its templates as read."""
+
+    def __init__(self, render_dir: Path):
+        self.render_dir = render_dir
+        self.digest = chart_digest(render_dir)
+        self.templates: dict[str, _Template] = {}
+
+    def template(self, tpl_name: str) -> _Template:
+        if tpl_name not in self.templates:
+            self.templates[tpl_name] = _Template(self.render_dir, tpl_name)
+        return self.templates[tpl_name]
+
+
 def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled: Assembly | None = None,
-           digest: str | None = None) -> Rendered:
+           files: ChartFiles | None = None) -> Rendered:
     """Render one values set. `values_files` are relative to the chart (or absolute). `assembled`
-    (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any; `digest`
-    the `chart_digest` of what renders, when the caller has it (a chart's values sets share it).
+    (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any; `files`
+    what its values sets share of it (a new one when not given).
     What rendered before a failure is kept, with the failure."""
     label = "+".join(values_files) or "values.yaml"
     out = Rendered(values_set=label)
     render_dir, sources = (assembled.chart_dir, assembled.sources) if assembled else (chart_dir, {})
+    files = files or ChartFiles(render_dir)
     try:
-        values = _values(chart_dir, rel_chart, values_files, root)
-        out.values = [_defaults(chart_dir), values]
+        values, read = _values(chart_dir, rel_chart, values_files, root)
+        out.values = [_defaults(chart_dir), *read]  # the trees as parsed (shared: yamlsrc.load_shared), not their merge
         manifests = _helm(render_dir, rel_chart, sources, values, [str((chart_dir / v).resolve()) for v in values_files], out.values,
-                          digest or chart_digest(render_dir))
+                          files.digest)
         for tpl_name, text in sorted(manifests.items()):
             if text.strip() and tpl_name.endswith((".yaml", ".yml", ".json", ".tpl")):
-                _read_template(out, render_dir, rel_chart, sources, tpl_name, text)
+                _read_template(out, files, rel_chart, sources, tpl_name, text)
     except _Unrendered as e:
         out.error, out.error_loc = e.error, e.loc
     return out
 
 
-def _values(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path) -> dict[str, Any]:
-    """The values files merged in order, as Helm merges `-f` files. Raises _Unrendered."""
+def _values(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path) -> tuple[dict[str, Any], list[object]]:
+    """(the values files merged in order, as Helm merges `-f` files; each file's tree as read). Raises _Unrendered."""
     values: dict[str, Any] = {}
+    read: list[object] = []
     for vf in values_files:
         path = (chart_dir / vf) if not Path(vf).is_absolute() else Path(vf)
         try:
@@ -111,9 +127,10 @@ def _values(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path
             raise _Unrendered(f"values file {vf} cannot be read: {why}", Loc(f"{rel_chart}/Chart.yaml")) from None
         except YamlError as e:
             raise _Unrendered(f"values file {vf} does not parse: {e}", Loc(rel(path, root), e.line)) from None
+        read.append(loaded)
         if isinstance(loaded, dict):
             merge_values(values, loaded)
-    return values
+    return values, read
 
 
 def _helm(render_dir: Path, rel_chart: str, sources: dict[str, str], values: dict[str, Any], values_paths: list[str],
@@ -128,10 +145,10 @@ def _helm(render_dir: Path, rel_chart: str, sources: dict[str, str], values: dic
         raise _Unrendered(error, loc) from None
 
 
-def _read_template(out: Rendered, render_dir: Path, rel_chart: str, sources: dict[str, str], tpl_name: str, text: str) -> None:
+def _read_template(out: Rendered, files: ChartFiles, rel_chart: str, sources: dict[str, str], tpl_name: str, text: str) -> None:
     """The objects of one rendered template into `out`, each pointing at its template line. Raises _Unrendered."""
     rel_tpl = _template_path(tpl_name, rel_chart, sources)
-    locate = _Locator(render_dir, tpl_name, rel_tpl, text)
+    locate = _Locator(files.template(tpl_name), rel_tpl, text)
     repeated: list[tuple[str, int, int, bool]] = []
     try:
         objects, _ = parse_objects(text, rel_tpl, origin=f"{rel_chart}@{out.values_set}", locator=locate, duplicates=repeated)
@@ -361,27 +378,35 @@ def _template_path(tpl_name: str, rel_chart: str, sources: dict[str, str] | None
     return f"{rel_chart}/{parts[1]}" if len(parts) == 2 else f"{rel_chart}/{tpl_name}"
 
 
+class _Template:
+    """A template file as the locator reads it: its lines, and where each stripped text and each `key:` first is."""
+
+    def __init__(self, render_dir: Path, tpl_name: str) -> None:
+        parts = tpl_name.split("/", 1)
+        src = render_dir / parts[1] if len(parts) == 2 else None
+        try:
+            self.lines = read_text_inside(src, render_dir).splitlines() if src else []
+        except (OSError, UnicodeDecodeError):
+            self.lines = []
+        # the first template line of each stripped text, and of each `key:` (or `"key":`) a line starts with
+        self.first: dict[str, int] = {}
+        self.keyed: dict[str, int] = {}
+        for i, line in enumerate(self.lines):
+            t = line.strip()
+            self.first.setdefault(t, i)
+            body = t.lstrip("- ")
+            if ":" in body:
+                self.keyed.setdefault(body.split(":", 1)[0], i)
+
+
 class _Locator:
     """Maps a line of rendered output to the template line that most likely produced it."""
 
-    def __init__(self, chart_dir: Path, tpl_name: str, rel_tpl: str, rendered: str) -> None:
+    def __init__(self, template: _Template, rel_tpl: str, rendered: str) -> None:
         self.rel_tpl = rel_tpl
         self.rendered = rendered.splitlines()
-        parts = tpl_name.split("/", 1)
-        src = chart_dir / parts[1] if len(parts) == 2 else None
-        try:
-            self.template = read_text_inside(src, chart_dir).splitlines() if src else []
-        except (OSError, UnicodeDecodeError):
-            self.template = []
-        self._stripped = [t.strip() for t in self.template]
-        # the first template line of each stripped text, and of each `key:` (or `"key":`) a line starts with
-        self._first: dict[str, int] = {}
-        self._keyed: dict[str, int] = {}
-        for i, t in enumerate(self._stripped):
-            self._first.setdefault(t, i)
-            body = t.lstrip("- ")
-            if ":" in body:
-                self._keyed.setdefault(body.split(":", 1)[0], i)
+        self.template = template.lines
+        self._first, self._keyed = template.first, template.keyed
         self._cache: dict[int, Loc] = {}
 
     def __call__(self, line: int) -> Loc:

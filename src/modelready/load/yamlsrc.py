@@ -11,7 +11,25 @@ from typing import Any
 import yaml
 
 # libyaml's parser where PyYAML was built with it; the pure-Python one (same results, slower) otherwise
-_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_Base: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_PLAIN_TAGS: dict[str, str] = {}  # a plain scalar's text -> the tag YAML 1.1's implicit resolvers give it
+
+
+class _Loader(_Base):  # type: ignore[valid-type, misc]  # one of two classes, chosen at import
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """The tag of a node, as SafeLoader resolves it. libyaml's composer asks Python for every scalar, keys
+        included, and SafeLoader tries its regular expressions each time: a manifest's keys and values repeat,
+        so a plain scalar's tag is kept by its text (a quoted one is always a string)."""
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        if not implicit[0]:
+            return _STR
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_PLAIN_TAGS) < 200_000:
+                _PLAIN_TAGS[value] = tag
+        return tag
 
 
 class YMap(dict[Any, Any]):
@@ -32,6 +50,7 @@ _SCALARS["tag:yaml.org,2002:timestamp"] = yaml.SafeLoader.construct_yaml_str
 for _tag in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:set"):
     _SCALARS.pop(_tag, None)  # a collection tag on a scalar: keep the text
 _STR = "tag:yaml.org,2002:str"
+_SCALAR = yaml.ScalarNode
 _MERGE = "tag:yaml.org,2002:merge"
 
 # Bounds on what one file may expand to. libyaml itself refuses nesting past 1,000 levels before its
@@ -82,7 +101,10 @@ class _Walk:
         out.line, out.lines = node.start_mark.line + 1, []
         size = 1
         for child in node.value:
-            v, n = self.convert(child, depth + 1)
+            if type(child) is _SCALAR and child.tag == _STR:  # most items: a string, taken as it is (convert's first case)
+                v, n = child.value, 1
+            else:
+                v, n = self.convert(child, depth + 1)
             size += n
             out.append(v)
             out.lines.append(child.start_mark.line + 1)
@@ -97,12 +119,18 @@ class _Walk:
             if knode.tag == _MERGE:
                 merges.append((knode.start_mark.line + 1, vnode))
                 continue
-            k, kn = self.convert(knode, depth + 1)
-            try:
-                hash(k)
-            except TypeError:
-                k = f"<{type(k).__name__} key at line {knode.start_mark.line + 1}>"
-            v, vn = self.convert(vnode, depth + 1)
+            if type(knode) is _SCALAR and knode.tag == _STR:  # nearly every key: a string (convert's first case)
+                k, kn = knode.value, 1
+            else:
+                k, kn = self.convert(knode, depth + 1)
+                try:
+                    hash(k)
+                except TypeError:
+                    k = f"<{type(k).__name__} key at line {knode.start_mark.line + 1}>"
+            if type(vnode) is _SCALAR and vnode.tag == _STR:
+                v, vn = vnode.value, 1
+            else:
+                v, vn = self.convert(vnode, depth + 1)
             size += kn + vn
             if k in out:
                 self.duplicates.append((str(k), knode.start_mark.line + 1, out.lines[k], out[k] == v))

@@ -180,6 +180,7 @@ class _Known:
             self.values |= new
             self.pattern = None
             _REDACTED.clear()  # what was redacted before this value was known may hold it
+            _REDACTED_BYTES[0] = 0
 
     def sub(self, s: str) -> str:
         if not self.values:
@@ -318,17 +319,20 @@ def redact(s: str) -> str:
     what was derived from them, then the patterns above."""
     if not s:
         return s
-    if len(s) > 512:
+    if len(s) > 16384:
         return _patterns(KNOWN.sub(s))
     done = _REDACTED.get(s)
     if done is None:
-        if len(_REDACTED) > 100_000:
+        if _REDACTED_BYTES[0] > 32 * 1024 * 1024:
             _REDACTED.clear()
+            _REDACTED_BYTES[0] = 0
         done = _REDACTED[s] = _patterns(KNOWN.sub(s))
+        _REDACTED_BYTES[0] += len(s) + len(done)
     return done
 
 
-_REDACTED: dict[str, str] = {}  # short texts (names, paths, messages) come back many times: redacted once each
+_REDACTED: dict[str, str] = {}  # texts (names, paths, messages) come back many times: redacted once each
+_REDACTED_BYTES = [0]  # what it holds, bounded
 
 
 def redact_tree(value: Any) -> Any:

@@ -124,14 +124,20 @@ class _At:
             return False
         key = _leaf_key(value)
         if key is None:
-            return all(keyword(value, want, schema, self, depth + 1) for keyword, want in steps)
+            return self._all(value, schema, steps, depth + 1)
         memo = (id(schema), id(self), key)
         held = _LEAVES.get(memo)
         if held is None or held[0] is not schema:
             if len(_LEAVES) > 100_000:
                 _LEAVES.clear()
-            held = _LEAVES[memo] = (schema, all(keyword(value, want, schema, self, depth + 1) for keyword, want in steps))
+            held = _LEAVES[memo] = (schema, self._all(value, schema, steps, depth + 1))
         return held[1]
+
+    def _all(self, value: Any, schema: Any, steps: list[tuple[_Keyword, Any]], depth: int) -> bool:
+        for keyword, want in steps:  # a loop, not all() over a generator: this runs for every node of every object
+            if not keyword(value, want, schema, self, depth):
+                return False
+        return True
 
 
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
@@ -191,7 +197,12 @@ def _ref_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
 
 
 def _properties_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
-    return not isinstance(value, dict) or all(k not in want or at.ok(v, want[k], depth) for k, v in value.items())
+    if not isinstance(value, dict):
+        return True
+    for k, v in value.items():
+        if k in want and not at.ok(v, want[k], depth):
+            return False
+    return True
 
 
 def _additional_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
@@ -213,7 +224,12 @@ def _defaulted(schema: Any, key: Any) -> bool:
 
 
 def _items_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
-    return not isinstance(value, list) or all(at.ok(v, want, depth) for v in value)
+    if not isinstance(value, list):
+        return True
+    for v in value:
+        if not at.ok(v, want, depth):
+            return False
+    return True
 
 
 def _enum_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:  # jsonschema tells a bool from 1, which `==` does not
