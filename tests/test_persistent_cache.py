@@ -324,3 +324,16 @@ def test_where_the_cache_is(tmp_path):
     assert store is None and line.endswith("may be written by another user")
     store, line = cache.open_store(root, True, {"MODELREADY_CACHE_DIR": str(tmp_path / "c")})
     assert store is not None and (tmp_path / "c" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_show_settings_names_the_cache(tmp_path, capsys, monkeypatch):
+    from modelready.app.cli import main
+
+    (tmp_path / "repo").mkdir()
+    monkeypatch.setenv("MODELREADY_CACHE_DIR", str(tmp_path / "c"))
+    rows = []
+    for extra in ([], ["--no-cache"]):
+        assert main(["check", str(tmp_path / "repo"), "--show-settings", "--offline", *extra]) == 0
+        rows.append(dict(line.split(":", 1) for line in capsys.readouterr().out.splitlines())["cache"].strip())
+    assert rows == [str((tmp_path / "c").resolve()), "not used (--no-cache)"]
+    assert not (tmp_path / "c").exists()  # said, not made
