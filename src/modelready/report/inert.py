@@ -252,41 +252,44 @@ def learn(tree: object, secret: bool = False, depth: int = 0) -> None:
 
 def _learn_mapping(tree: dict[Any, Any], secret: bool, depth: int) -> None:
     # every value of every tree read comes through here: strings are learned in place and numbers skipped,
-    # not each passed through learn() (a third of a run's CPU went to that walk)
+    # not each passed through learn() (a third of a run's CPU went to that walk); a key is decided once (_SECRET_KEYS)
     name = tree.get("name")
-    named_secret = isinstance(name, str) and bool(_SECRET_NAME.search(name))  # an `env` entry, a Secret's key
-    whole_secret = tree.get("kind") == "Secret" and depth == 0
+    named_secret = isinstance(name, str) and _secret_key(name, name_only=True)  # an `env` entry, a Secret's key
+    whole_secret = depth == 0 and tree.get("kind") == "Secret"
+    if whole_secret and isinstance(tree.get("data"), dict):
+        for encoded in tree["data"].values():
+            _learn_decoded(encoded)
+    # beyond secret-named keys: the `value` of an entry named like a secret, a Secret's data
+    also = ("value",) * named_secret + ("data", "stringData") * whole_secret
+    decided = _SECRET_KEYS
     for k, v in tree.items():
         key = k if isinstance(k, str) else str(k)
-        if whole_secret and key == "data" and isinstance(v, dict):
-            for encoded in v.values():
-                _learn_decoded(encoded)
-        if isinstance(k, str) and k not in _SCANNED:
+        if key is k and k not in _SCANNED:
             _learn_string(k, False)
-        holds = secret or _holds_secret(key, named_secret, whole_secret)
+        held = decided.get(key)
+        if held is None:
+            held = _secret_key(key)
+        holds = secret or held or key in also
         if isinstance(v, str):
             _learn_string(v, holds)
         elif isinstance(v, (dict, list)):
             learn(v, holds, depth + 1)
 
 
-def _holds_secret(key: str, named_secret: bool, whole_secret: bool) -> bool:
-    """Whether the value under `key` is secret: a secret-named key (not one saying where a secret is: secretKeyRef),
-    the `value` of an entry named like a secret, a Secret's data."""
-    return (_secret_key(key) or (named_secret and key == "value")
-            or (whole_secret and key in ("data", "stringData")))
-
-
-def _secret_key(key: str) -> bool:
-    held = _SECRET_KEYS.get(key)
+def _secret_key(key: str, name_only: bool = False) -> bool:
+    """A key naming a secret (not one saying where a secret is: secretKeyRef); `name_only`: the secret-name pattern
+    alone, as an entry's `name` is read."""
+    memo = _SECRET_NAMES if name_only else _SECRET_KEYS
+    held = memo.get(key)
     if held is None:
-        held = bool(_SECRET_NAME.search(key)) and not _REFERENCE.search(key)
-        if len(_SECRET_KEYS) < 100_000:  # keys repeat across every object: decided once each
-            _SECRET_KEYS[key] = held
+        held = bool(_SECRET_NAME.search(key)) and (name_only or not _REFERENCE.search(key))
+        if len(memo) < 100_000:  # keys and names repeat across every object: decided once each
+            memo[key] = held
     return held
 
 
 _SECRET_KEYS: dict[str, bool] = {}
+_SECRET_NAMES: dict[str, bool] = {}
 
 
 def _learn_string(s: str, secret: bool) -> None:
