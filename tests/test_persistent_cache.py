@@ -313,6 +313,7 @@ def test_where_the_cache_is(tmp_path):
     assert cache.locate({"MODELREADY_CACHE_DIR": "/x/y", "XDG_CACHE_HOME": "/z"}) == Path("/x/y")
     assert cache.locate({"XDG_CACHE_HOME": "/z"}) == Path("/z/modelready")
     assert cache.locate({}) == Path.home() / ".cache" / "modelready"
+    assert cache.open_store(root, True, {"MODELREADY_CACHE_DIR": "rel/dir"}) == (None, "not used: rel/dir is not an absolute path")
     link = tmp_path / "link"
     link.symlink_to(root)  # a folder outside that is a link into the repository: inside
     assert cache.open_store(root, True, {"MODELREADY_CACHE_DIR": str(link / "c")}) == (

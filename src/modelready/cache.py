@@ -145,7 +145,10 @@ def where(root: Path, wanted: bool, env: Mapping[str, str] = os.environ) -> tupl
     if env.get("MODELREADY_NO_CACHE", "").lower() in ("1", "true", "yes", "on"):
         return None, "not used (MODELREADY_NO_CACHE is set)"
     try:
-        path = locate(env).resolve()
+        path = locate(env)
+        if not path.is_absolute():  # a relative name, or `~` with no home folder to expand it to
+            return None, f"not used: {path} is not an absolute path"
+        path = path.resolve()
     except (OSError, RuntimeError) as e:  # RuntimeError: no home folder to find
         return None, f"not used: no folder for it ({type(e).__name__})"
     if path.is_relative_to(root.resolve()):
