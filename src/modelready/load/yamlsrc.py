@@ -6,30 +6,30 @@ along on dict and list subclasses (`YMap.lines[key]`, `YList.lines[i]`).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import yaml
 
 # libyaml's parser where PyYAML was built with it; the pure-Python one (same results, slower) otherwise
 _Base: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-_PLAIN_TAGS: dict[str, str] = {}  # a plain scalar's text -> the tag YAML 1.1's implicit resolvers give it
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _node_tag(kind: Any, value: Any, implicit: Any) -> Any:
+    """The tag SafeLoader's resolver gives a node. It depends on nothing else: SafeLoader has no path resolvers."""
+    resolve: Any = yaml.resolver.BaseResolver.resolve
+    return resolve(_Base, kind, value, implicit)  # it reads class attributes only
 
 
 class _Loader(_Base):  # type: ignore[valid-type, misc]  # one of two classes, chosen at import
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        """The tag of a node, as SafeLoader resolves it. libyaml's composer asks Python for every scalar, keys
-        included, and SafeLoader tries its regular expressions each time: a manifest's keys and values repeat,
-        so a plain scalar's tag is kept by its text (a quoted one is always a string)."""
-        if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
-        if not implicit[0]:
-            return _STR
-        tag = _PLAIN_TAGS.get(value)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(_PLAIN_TAGS) < 200_000:
-                _PLAIN_TAGS[value] = tag
-        return tag
+    """libyaml's composer calls back into Python for every node, keys included: to resolve its tag (SafeLoader tries
+    its regular expressions each time) and to step its path resolvers in and out (SafeLoader has none). Those calls
+    go to C here: a cache of tags (a manifest's keys and values repeat), and no-ops taking the same arguments."""
+
+    resolve = staticmethod(_node_tag)
+    descend_resolver: Any = staticmethod({}.get)  # (parent, index) -> index, ignored
+    ascend_resolver: Any = staticmethod(tuple)  # () -> (), ignored
 
 
 class YMap(dict[Any, Any]):
