@@ -11,7 +11,10 @@ only the charts the change altered, and two values sets that merge to the same v
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .. import cache
 from ..discover import read_text_inside, rel
 from ..findings import Loc
 from ..masking import is_secret_name
@@ -210,6 +214,10 @@ class _HelmFailed(Exception):
     pass
 
 
+class _Stopped(_HelmFailed):
+    """Stopped by a limit: Helm gave no answer."""
+
+
 CACHE_BYTES = 64 * 1024 * 1024  # rendered text the process keeps; beyond it the oldest go
 _CACHE: dict[str, dict[str, str] | str] = {}  # key -> manifests, or Helm's error message
 _CACHE_LOCK = threading.Lock()
@@ -234,29 +242,93 @@ def chart_digest(chart_dir: Path) -> str:
 
 def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[str], digest: str) -> dict[str, str]:
     """Helm's output for this chart content (`digest`: its `chart_digest`) and these values: from the process's
-    cache, else rendered."""
-    global _cached_bytes
+    cache, else modelready's cache across runs (cache.py), else rendered. Helm's error message is kept as its
+    output is; a render a limit stopped is kept for the process only (another run may have the time)."""
     key = hashlib.sha256(json.dumps([digest, values, RELEASE, NAMESPACE], sort_keys=True, default=str).encode()).hexdigest()
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
     if hit is None:
-        try:
+        store = cache.active()
+        if store is not None:
+            hit = store.get("helm", [key, _engine()], _valid)
+        if hit is None:
             try:
-                hit = _render_sdk(render_dir, values, digest)
-            except _NoEngine:
-                hit = _render_cli(render_dir, values_paths)
-        except _HelmFailed as e:
-            hit = str(e)
-        size = len(hit) if isinstance(hit, str) else sum(len(k) + len(v) for k, v in hit.items())
-        with _CACHE_LOCK:
-            _CACHE[key] = hit
-            _cached_bytes += size
-            while _cached_bytes > CACHE_BYTES and len(_CACHE) > 1:
-                old = _CACHE.pop(next(iter(_CACHE)))
-                _cached_bytes -= len(old) if isinstance(old, str) else sum(len(k) + len(v) for k, v in old.items())
+                hit = _rendered(render_dir, values, values_paths, digest)
+                if store is not None:
+                    store.put("helm", [key, _engine()], hit)
+            except _Stopped as e:  # kept for this process only, as before: its base run would be stopped again
+                hit = str(e)
+        _memo(key, hit)
     if isinstance(hit, str):
         raise _HelmFailed(hit)
     return hit
+
+
+def _rendered(render_dir: Path, values: dict[str, Any], values_paths: list[str], digest: str) -> dict[str, str] | str:
+    """Helm's manifests, or its error message. Raises _Stopped."""
+    try:
+        try:
+            return _render_sdk(render_dir, values, digest)
+        except _NoEngine:
+            return _render_cli(render_dir, values_paths)
+    except _Stopped:
+        raise
+    except _HelmFailed as e:
+        return str(e)
+
+
+def _memo(key: str, hit: dict[str, str] | str) -> None:
+    global _cached_bytes
+    with _CACHE_LOCK:
+        _CACHE[key] = hit
+        _cached_bytes += _size(hit)
+        while _cached_bytes > CACHE_BYTES and len(_CACHE) > 1:
+            _cached_bytes -= _size(_CACHE.pop(next(iter(_CACHE))))
+
+
+def _size(hit: dict[str, str] | str) -> int:
+    return len(hit) if isinstance(hit, str) else sum(len(k) + len(v) for k, v in hit.items())
+
+
+def _valid(value: object) -> dict[str, str] | str | None:
+    """A cached render (template name -> text, or Helm's message) when it has that shape, else None (a miss)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return value
+    return None
+
+
+@functools.cache
+def _engine() -> list[object]:
+    """What renders, as the cache knows it, found without loading it: helm-python-sdk's version and native
+    library, else the helm binary; and the worker's code, which decides how Helm is asked."""
+    from . import helm_worker
+
+    spec = importlib.util.find_spec("helm_python")
+    engine: list[object] = ["none"]
+    if spec is not None and spec.submodule_search_locations:
+        lib = Path(list(spec.submodule_search_locations)[0]) / "lib"
+        engine = ["sdk", _version_of("helm-python-sdk"), *[_stat(p) for p in sorted(lib.glob("*"))]]
+    elif helm := shutil.which("helm"):
+        engine = ["cli", _stat(Path(helm))]
+    return [*engine, hashlib.sha256(Path(helm_worker.__file__).read_bytes()).hexdigest()]
+
+
+def _version_of(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def _stat(path: Path) -> list[object]:
+    try:
+        real = path.resolve()
+        st = real.stat()
+        return [str(real), st.st_size, st.st_mtime_ns]
+    except OSError:
+        return [str(path)]
 
 
 def _render_sdk(chart_dir: Path, values: dict[str, Any], digest: str) -> dict[str, str]:
@@ -267,6 +339,8 @@ def _render_sdk(chart_dir: Path, values: dict[str, Any], digest: str) -> dict[st
         return helm_worker.render(chart_dir, values, RELEASE, NAMESPACE, digest)
     except helm_worker.NoEngine as e:
         raise _NoEngine(str(e)) from None
+    except helm_worker.Stopped as e:
+        raise _Stopped(str(e)) from None
     except helm_worker.RenderFailed as e:
         raise _HelmFailed(str(e)) from None
 
