@@ -35,7 +35,6 @@ def load(found: Discovered, config: values_sets.Pins, out: Loaded, budget: Budge
     if not found.charts:
         return
     candidates = [p for p, kind in found.files if kind == "yaml"]
-    helm_worker.prestart()  # the engine loads in the workers while the values sets are found
     with ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE) as pool:
         jobs = [(chart_dir, pool.submit(_chart_job, chart_dir, config, candidates, found, out.root, budget)) for chart_dir in found.charts]
         for chart_dir, job in jobs:

@@ -68,12 +68,20 @@ class _Unrendered(Exception):
 
 
 def engine_name() -> str:
+    """The engine's name and version, asked of a Helm worker (the Go runtime is never loaded in this process); from
+    the cache across runs when no worker is running (every render came from it), so none starts only to say it."""
     from . import helm_worker
 
-    try:
-        name = helm_worker.engine_name()  # asked of a Helm worker: the Go runtime is never loaded in this process
-    except helm_worker.RenderFailed:
-        name = None
+    store = cache.active()
+    key = _engine()
+    name = store.get("helm-engine", key, lambda v: v if isinstance(v, str) else None) if store is not None and not helm_worker.running() else None
+    if name is None:
+        try:
+            name = helm_worker.engine_name()
+        except helm_worker.RenderFailed:
+            name = None
+        if name is not None and store is not None:
+            store.put("helm-engine", key, name)
     return name or ("helm CLI" if shutil.which("helm") else "none")
 
 
@@ -335,6 +343,7 @@ def _render_sdk(chart_dir: Path, values: dict[str, Any], digest: str) -> dict[st
     """helm-python-sdk in a bounded worker process (load/helm_worker.py): wall, CPU and memory limits."""
     from . import helm_worker
 
+    helm_worker.prestart()  # the first render no cache holds starts every worker: the next values set finds one warm
     try:
         return helm_worker.render(chart_dir, values, RELEASE, NAMESPACE, digest)
     except helm_worker.NoEngine as e:

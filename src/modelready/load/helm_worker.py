@@ -196,6 +196,11 @@ def cpu_s() -> float:
     return sum(w._cpu() for w in list(_POOL.all) if w.proc.returncode is None)
 
 
+def running() -> bool:
+    """Whether a worker of the pool is alive (warm)."""
+    return any(w.alive() for w in list(_POOL.all))
+
+
 def prestart() -> None:
     """The pool's workers started ahead of the first render: each loads the engine (about 0.2 s) while the caller
     finds what to render."""
