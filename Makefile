@@ -11,13 +11,15 @@ TEST_STAMP := $(VENV)/.installed-test
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# --no-compile: pip would compile every module of PyTorch and transformers (about a minute of the bootstrap);
+# the modules a run imports are compiled as it imports them, once (the test target writes bytecode).
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q --no-compile -e .
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --no-compile --upgrade pip
+	$(BIN)/python -m pip install -q --no-compile -e '.[test]'
 	touch $@ $(DEMO_STAMP)
 
 # Runs the main job on the bundled examples. Exit 1 is expected: one example is broken on purpose.
