@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import importlib.util
 import json
 import os
@@ -317,17 +316,11 @@ def _engine() -> list[object]:
     engine: list[object] = ["none"]
     if spec is not None and spec.submodule_search_locations:
         lib = Path(list(spec.submodule_search_locations)[0]) / "lib"
-        engine = ["sdk", _version_of("helm-python-sdk"), *[_stat(p) for p in sorted(lib.glob("*"))]]
+        # its files as they are (a release changes them), not importlib.metadata's version: that import costs a run 16 ms
+        engine = ["sdk", _stat(Path(spec.origin or lib)), *[_stat(p) for p in sorted(lib.glob("*"))]]
     elif helm := shutil.which("helm"):
         engine = ["cli", _stat(Path(helm))]
     return [*engine, hashlib.sha256(Path(helm_worker.__file__).read_bytes()).hexdigest()]
-
-
-def _version_of(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return ""
 
 
 def _stat(path: Path) -> list[object]:
