@@ -15,7 +15,8 @@ import yaml
 _Base: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 
-@functools.lru_cache(maxsize=1 << 16)
+# bounded in entries; a value it keeps is one a parsed tree holds anyway (the run's bound on bytes read bounds both)
+@functools.lru_cache(maxsize=1 << 14)
 def _node_tag(kind: Any, value: Any, implicit: Any) -> Any:
     """The tag SafeLoader's resolver gives a node. It depends on nothing else: SafeLoader has no path resolvers."""
     resolve: Any = yaml.resolver.BaseResolver.resolve
