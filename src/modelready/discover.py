@@ -272,7 +272,8 @@ def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
         if st.st_size > limit:
             raise OSError(0, f"too large ({st.st_size} bytes > {limit})")
         chunks, got = [], 0
-        while got <= limit:  # os.read, not a file object: this runs for every file read
+        # os.read, not a file object: this runs for every file read; done at the size fstat gave (no read for the end)
+        while got <= limit and not (0 < st.st_size <= got):
             chunk = os.read(fd, limit + 1 - got)
             if not chunk:
                 break
