@@ -11,8 +11,10 @@ TEST_STAMP := $(VENV)/.installed-test
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# --no-compile: pip would compile every module of PyTorch and transformers (about a minute of the bootstrap);
+# the modules a run imports are compiled as it imports them, once (the test target writes bytecode).
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q --no-compile -e .
 	touch $@
 
 # --no-compile: pip would byte-compile all of PyTorch and transformers (about 55 s of the 90 s install on two

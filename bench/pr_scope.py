@@ -37,7 +37,7 @@ def median_seconds(cmd: list[str], cwd: Path) -> tuple[float, int]:
 def compare(root: Path, changed: list[str], label: str, with_trivy: bool = True) -> None:
     listing = Path(tempfile.mkstemp(suffix=".txt")[1])
     listing.write_text("\n".join(changed) + "\n")
-    base = [sys.executable, "-m", "modelready.cli", "check", ".", "--format", "json"]
+    base = [sys.executable, "-m", "modelready.cli", "check", ".", "--format", "json", "--no-cache"]  # each run cold
     for trivy in ([], ["--trivy", "config,secret"]) if with_trivy else ([],):
         whole, code_w = median_seconds(base + trivy, root)
         pr, code_p = median_seconds(base + trivy + ["--changed", str(listing)], root)

@@ -65,13 +65,13 @@ def write(folder: Path, n: int) -> None:
         (folder / f"m{k:05d}.yaml").write_text(UNIT[part].format(i=unit), encoding="utf-8")
 
 
-def measure(folder: Path) -> tuple[float, float, int]:
-    """(seconds, peak RSS MiB, exit code) of one `modelready check` on the folder, in a fresh process."""
+def measure(folder: Path) -> tuple[float, float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS MiB, exit code) of one `modelready check` on the folder, in a fresh process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "modelready.cli", "check", str(folder), "--format", "json"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - t0, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
 def main(sizes: list[int]) -> int:
@@ -79,9 +79,10 @@ def main(sizes: list[int]) -> int:
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix=f"modelready-scale-{n}-") as tmp:
             write(Path(tmp), n)
-            secs, mib, code = measure(Path(tmp))
+            secs, cpu, mib, code = measure(Path(tmp))
             rows.append((n, secs, mib, code))
-            print(f"{n:>6} manifests  {secs:7.2f} s  {mib:7.0f} MiB peak  exit {code}  {secs / n * 1000:6.2f} ms/manifest", flush=True)
+            print(f"{n:>6} manifests  {secs:7.2f} s wall  {cpu:7.2f} s CPU  {mib:7.0f} MiB peak  exit {code}  "
+                  f"{secs / n * 1000:6.2f} ms/manifest", flush=True)
     (n0, s0, m0, _), (n1, s1, m1, _) = rows[0], rows[-1]
     print(f"time ratio {n1}/{n0}: {s1 / s0:.1f} (linear: {n1 / n0:.0f}); memory per manifest above {n0}: "
           f"{(m1 - m0) * 1024 / (n1 - n0):.1f} KiB")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import atexit as _atexit
 import os
+import shutil as _shutil
+import tempfile as _tempfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,10 @@ if os.environ.get("TRIVY_BIN") == _NO_TRIVY:  # an xdist worker inherits the con
 TRIVY = _locate_trivy()
 os.environ["TRIVY_BIN"] = _NO_TRIVY
 
+# `modelready check` keeps hadolint's and Helm's results across runs (src/modelready/cache.py): the suite's go to
+# a folder of its own, new each session, never a user's cache
+os.environ["MODELREADY_CACHE_DIR"] = _tempfile.mkdtemp(prefix="modelready-suite-cache-")
+_atexit.register(_shutil.rmtree, os.environ["MODELREADY_CACHE_DIR"], True)
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
@@ -71,7 +78,8 @@ def corpus_report():
     corpus = shared_or_skip("corpus")
     proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", str(corpus), "--offline", "--format", "json"],
                           capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO / "src")})
+                          env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO / "src"),
+                               "MODELREADY_CACHE_DIR": os.environ["MODELREADY_CACHE_DIR"]})
     return proc, (json.loads(proc.stdout) if proc.stdout.strip() else {})
 
 

@@ -160,3 +160,22 @@ def test_helms_schema_errors_read_in_one_order_so_the_fingerprint_holds(run, tmp
     paths = [line.split("'")[1] for line in failed[0].message.splitlines() if line.lstrip().startswith("- at ")]
     assert len(paths) >= 9 and paths == sorted(paths)
     assert paths[:3] == ["/gpu", "/gpu/accelerator", "/gpu/count"]
+
+
+def test_values_files_parsed_once_are_never_changed_by_a_merge():
+    """A chart's values.yaml and values files are parsed once for the process (yamlsrc.load_shared) and shared by
+    every values set: merging one set's files must leave the shared trees as read, or the next set renders with
+    the last one's values (and the head run's leak into the base's)."""
+    from modelready.load.helm import merge_values
+    from modelready.load.yamlsrc import load_shared
+
+    defaults_text = "model:\n  name: llama\n  args: [--a]\nresources:\n  limits: {nvidia.com/gpu: 1}\n"
+    big = load_shared("model:\n  maxModelLen: 8192\nresources:\n  limits: {nvidia.com/gpu: 4}\n")
+    merged: dict = {}
+    merge_values(merged, load_shared(defaults_text))
+    merge_values(merged, big)
+    assert merged == {"model": {"name": "llama", "args": ["--a"], "maxModelLen": 8192}, "resources": {"limits": {"nvidia.com/gpu": 4}}}
+    again: dict = {}
+    merge_values(again, load_shared(defaults_text))
+    assert again == {"model": {"name": "llama", "args": ["--a"]}, "resources": {"limits": {"nvidia.com/gpu": 1}}}
+    assert load_shared(defaults_text) is load_shared(defaults_text)  # one parse, shared

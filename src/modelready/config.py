@@ -75,6 +75,9 @@ class Config:
     cost: "CostConfig" = field(default_factory=lambda: CostConfig())
     source: str | None = None
     online: bool = False  # may ask the Hugging Face Hub for a model's config.json (the CLI and Action turn it on; --offline off)
+    # modelready's cache of engines' results across runs (cache.py): `check` turns it on, --no-cache off (said in the
+    # report); None: not this command's (the Action's runs share results within their one process only)
+    cache: bool | None = None
     hf_token: str | None = None  # the Action's hf-token input, never the config file; None: HF_TOKEN from the environment
     pr_suppressions: bool = False  # pull_requests.suppressions: allow
     self_attestation: bool = False  # pull_requests.self_attestation: allow

@@ -246,7 +246,15 @@ def read_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", limit
     checked root, or modelready's own temporary copy of a chart), a regular file of at most `limit` bytes.
     Refused (an OSError) otherwise, before a byte is read."""
     roots = (roots,) if isinstance(roots, (str, Path)) else tuple(roots)
-    return read_bounded(inside(path, [resolve(Path(r)) for r in roots]), limit)
+    return read_bounded(inside(path, [_folder(r) for r in roots]), limit)
+
+
+def _folder(folder: "str | Path") -> Path:
+    """`resolve(folder)`, for a folder whose resolution the run already holds (as the parent of a file read) without
+    a system call."""
+    absolute = os.path.abspath(folder)
+    known = _FOLDERS.get(absolute)
+    return Path(known[0]) if known is not None else resolve(Path(absolute))
 
 
 def read_text_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", limit: int = MAX_BYTES) -> str:
@@ -263,8 +271,15 @@ def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
             raise OSError(0, "not a regular file")
         if st.st_size > limit:
             raise OSError(0, f"too large ({st.st_size} bytes > {limit})")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(limit + 1)
+        chunks, got = [], 0
+        # os.read, not a file object: this runs for every file read; done at the size fstat gave (no read for the end)
+        while got <= limit and not (0 < st.st_size <= got):
+            chunk = os.read(fd, limit + 1 - got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        data = b"".join(chunks)
         if len(data) > limit:
             raise OSError(0, f"too large (more than {limit} bytes)")
         return data
@@ -303,15 +318,30 @@ def _classify_file(folder: Path, name: str, shown: str, root: Path, spec: Exclud
         out.skipped.append((shown, "not a deployment file"))
         return
     path = folder / name
-    why = refuse(path, root)
-    if why:
-        out.skipped.append((shown, why))
-        return
-    size = path.stat().st_size
+    size = _plain_size(path, root)  # a regular file reached through no link: no resolving
+    if size is None:
+        why = refuse(path, root)
+        if why:
+            out.skipped.append((shown, why))
+            return
+        size = path.stat().st_size
     if size > MAX_BYTES:
         out.skipped.append((shown, f"too large ({size} bytes > {MAX_BYTES})"))
         return
     out.files.append((path, kind))
+
+
+def _plain_size(path: Path, root: Path) -> int | None:
+    """The size of a regular file that is no link, in a folder under the resolved root (the walk's folders are, and
+    it follows no link); None for anything else, which `refuse` then decides."""
+    folder, text = os.path.dirname(path), str(root)
+    if not (folder == text or folder.startswith(text.rstrip(os.sep) + os.sep)) or ".." in folder:
+        return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def classify_name(name: str) -> str | None:

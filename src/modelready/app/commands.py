@@ -34,6 +34,7 @@ def check(args: argparse.Namespace) -> int:
     found_config = config_path(args.config) or find_config(root, paths[0])
     config = _selected(_config(found_config), args)
     config.online = not args.offline
+    config.cache = not getattr(args, "no_cache", False)
     profile = _profile(args.profile or config.profile)
     fail_on = parse_fail_on(args.fail_on) if args.fail_on else config.fail_on
     if args.show_settings:
@@ -136,7 +137,8 @@ def settings(args: argparse.Namespace, found: Path | None, root: Path, paths: li
     rows = [("config", str(found) if found else "none found (defaults)"), ("root", str(root.resolve())),
             ("paths", " ".join(map(str, paths))), ("changed files", " ".join(touched) if touched is not None else args.changed or "-"),
             ("profile", profile or "from what is detected"), ("fail on", fail_on.name if fail_on else "never"),
-            *_config_settings(config), ("hugging face hub", _hub_setting(args)), ("baseline", args.baseline or "-"),
+            *_config_settings(config), ("hugging face hub", _hub_setting(args)),
+            ("cache", _cache_setting(root, config)), ("baseline", args.baseline or "-"),
             ("trivy", args.trivy or "-")]
     return "".join(f"{name + ':':<20} {value}\n" for name, value in rows)
 
@@ -167,6 +169,12 @@ def _hub_setting(args: argparse.Namespace) -> str:
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "on", "yes", "true"):
         return "no (HF_HUB_OFFLINE is set)"
     return f"yes, {os.environ.get('HF_ENDPOINT') or 'https://huggingface.co'} (--offline turns it off)"
+
+
+def _cache_setting(root: Path, config: Config) -> str:
+    from ..cache import where
+
+    return where(root, bool(config.cache))[1]
 
 
 def _touching(args: argparse.Namespace, paths: list[Path], root: Path) -> tuple[list[str] | None, list[Path]]:

@@ -26,12 +26,16 @@ def evaluate(items: list[Item], result: Any, findings: list[Finding], scans: dic
     applied_by_check: dict[str, set[str]] = {}
     for check_id, subject in result.applied:
         applied_by_check.setdefault(check_id, set()).add(subject)
+    active: dict[str, list[int]] = {}  # check -> positions of its findings not suppressed: one pass, not one an item
+    for i, f in enumerate(findings):
+        if not f.suppressed:
+            active.setdefault(f.check, []).append(i)
     out = []
     for item in items:
         if item.mode == "auto" or (item.checks and item.mode != "spec"):
-            out.append(_auto(item, findings, applied_by_check))
+            out.append(_auto(item, active, applied_by_check))
         elif item.mode == "spec":
-            out.append(_spec(item, result, findings, applied_by_check))
+            out.append(_spec(item, result, findings, active, applied_by_check))
         elif item.mode == "scan":
             out.append(_scan(item, findings, (scans or {}).get(item.id)))
         elif item.mode == "smoke":
@@ -73,8 +77,8 @@ def _whys(decided: list[tuple[str, dict[str, Any]]]) -> str:
     return "; ".join(f"{name}: {d['why']}" for name, d in decided)
 
 
-def _auto(item: Item, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:
-    failing = [i for i, f in enumerate(findings) if f.check in item.checks and not f.suppressed]
+def _auto(item: Item, active: dict[str, list[int]], applied: dict[str, set[str]]) -> ItemResult:
+    failing = sorted(i for c in set(item.checks) for i in active.get(c, ()))
     if failing:
         return ItemResult(item, "failed", f"{len(failing)} finding(s)", findings=failing)
     subjects = sorted(set().union(*(applied.get(c, set()) for c in item.checks)))
@@ -83,9 +87,9 @@ def _auto(item: Item, findings: list[Finding], applied: dict[str, set[str]]) -> 
     return ItemResult(item, "not_applicable", f"nothing here that {', '.join(item.checks)} applies to")
 
 
-def _spec(item: Item, result: Any, findings: list[Finding], applied: dict[str, set[str]]) -> ItemResult:
+def _spec(item: Item, result: Any, findings: list[Finding], active: dict[str, list[int]], applied: dict[str, set[str]]) -> ItemResult:
     if item.checks:  # a spec item with checks fails on their findings first
-        auto = _auto(item, findings, applied)
+        auto = _auto(item, active, applied)
         if auto.status == "failed":
             return auto
     if not result.specs:

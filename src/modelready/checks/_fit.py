@@ -360,13 +360,27 @@ def _fit_alike(d: Deployment, tp: int | None, kv_elem: float | None, gpu: Gpu | 
     if e is None or r is None:
         return None
     model = (r.name, r.source, r.kind, r.certain, r.params_b, repr(r.name_quant), r.notes, id(r.arch))
-    key = (e.name, e.version, _values(e.flags), _values(e.settings), _values(e.options), model, d.gpu, tp, kv_elem, gpu, _v1_env(d))
+    key = (_engine_key(e), model, d.gpu, tp, kv_elem, gpu, _v1_env(d))
     held = _ALIKE.get(key)
     if held is None or held[0] is not r.arch:
         if len(_ALIKE) > 50_000:
             _ALIKE.clear()
         held = _ALIKE[key] = (r.arch, _fit(d, tp, kv_elem, gpu))
     return held[1]
+
+
+def _engine_key(e: Any) -> tuple[Any, ...]:
+    """What a fit reads of an engine (name, release, flags, settings, options), made once per engine: the memory checks
+    ask for a fit on every GPU of the table."""
+    held = _ENGINE_KEYS.get(id(e))
+    if held is None or held[0] is not e:
+        if len(_ENGINE_KEYS) > 50_000:
+            _ENGINE_KEYS.clear()
+        held = _ENGINE_KEYS[id(e)] = (e, (e.name, e.version, _values(e.flags), _values(e.settings), _values(e.options)))
+    return held[1]
+
+
+_ENGINE_KEYS: dict[int, tuple[Any, tuple[Any, ...]]] = {}
 
 
 def _values(table: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:

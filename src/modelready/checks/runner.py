@@ -39,7 +39,10 @@ class Checked:
 
 def run(subjects: Iterable[Subject], config: Config, today: dt.date, spent: Callable[[], str | None] = lambda: None) -> Checked:
     """`spent`: why the run may do no more (its CPU budget), checked before each subject; None while it may."""
-    checks = [c for c in registry().values() if (c.enabled or c.id in config.enable) and c.id not in config.disable]
+    by_scope: dict[str, list[Check[Any]]] = {}
+    for c in registry().values():
+        if (c.enabled or c.id in config.enable) and c.id not in config.disable:
+            by_scope.setdefault(c.scope, []).append(c)
     out = Checked()
     todo = list(subjects)
     for n, subject in enumerate(todo):
@@ -48,12 +51,11 @@ def run(subjects: Iterable[Subject], config: Config, today: dt.date, spent: Call
             break
         skips, reason, until = suppressions(subject.annotations)
         _unknown_skips(subject, skips, out)
-        for check in checks:
-            if check.scope == subject.scope:
-                for f in _apply(check, subject, config, out):
-                    if check.id in skips:
-                        _suppress(f, reason, until, today)
-                    out.findings.append(f)
+        for check in by_scope.get(subject.scope, []):
+            for f in _apply(check, subject, config, out):
+                if check.id in skips:
+                    _suppress(f, reason, until, today)
+                out.findings.append(f)
     return out
 
 

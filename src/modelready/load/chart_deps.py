@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..discover import read_inside, read_text_inside
 from .helm import merge_values
-from .yamlsrc import YamlError, load_one
+from .yamlsrc import YamlError, load_shared
 
 MAX_DEPTH = 5
 MAX_BYTES = 20 * 1024 * 1024
@@ -43,7 +43,7 @@ class Assembled:
 
 def dependencies(chart_dir: Path) -> list[dict[str, Any]]:
     try:
-        meta = load_one(read_text_inside(chart_dir / "Chart.yaml", chart_dir))
+        meta = load_shared(read_text_inside(chart_dir / "Chart.yaml", chart_dir))
     except (OSError, UnicodeDecodeError, YamlError):
         return []
     deps = meta.get("dependencies") if isinstance(meta, dict) else None
@@ -61,8 +61,9 @@ def assemble(chart_dir: Path, root: Path, sets: list[list[str]] | None = None) -
     it by `condition` or `tags`: Helm then decides per values set, as `helm install -f` would."""
     root = root.resolve()
     out = Assembled(chart_dir)
-    values = _values(chart_dir, sets or [[]], root)
-    todo = [d for d in dependencies(chart_dir) if not _vendored(chart_dir, str(d["name"])) and _enabled_in(d, values)]
+    todo = [d for d in dependencies(chart_dir) if not _vendored(chart_dir, str(d["name"]))]
+    values = _values(chart_dir, sets or [[]], root) if todo else []  # most charts vendor or have no dependencies
+    todo = [d for d in todo if _enabled_in(d, values)]
     if not todo:
         return out
     if not any(str(d.get("repository", "")).startswith("file://") for d in todo):
@@ -117,15 +118,15 @@ def _values(chart_dir: Path, sets: list[list[str]], root: Path) -> list[tuple[st
     the repository is not read (the render says so)."""
     def read(path: Path) -> dict[str, Any]:
         try:
-            data = load_one(read_text_inside(path, (root.resolve(),)))
+            data = load_shared(read_text_inside(path, (root.resolve(),)))
         except (OSError, UnicodeDecodeError, YamlError):
             return {}
         return data if isinstance(data, dict) else {}
 
     out = []
     for files in sets:
-        merged = read(chart_dir / "values.yaml")
-        for f in files:
+        merged: dict[str, Any] = {}
+        for f in ["values.yaml", *files]:
             merge_values(merged, read(chart_dir / f if not Path(f).is_absolute() else Path(f)))
         out.append(("+".join(files) or "values.yaml", merged))
     return out
@@ -156,7 +157,7 @@ def _remote(dep: dict[str, Any]) -> str:
 
 def _chart_name(chart_dir: Path) -> str:
     try:
-        meta = load_one(read_text_inside(chart_dir / "Chart.yaml", chart_dir))
+        meta = load_shared(read_text_inside(chart_dir / "Chart.yaml", chart_dir))
     except (OSError, UnicodeDecodeError, YamlError):
         return chart_dir.name
     return str(meta.get("name") or chart_dir.name) if isinstance(meta, dict) else chart_dir.name

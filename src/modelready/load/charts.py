@@ -32,19 +32,34 @@ class _Chart:
 
 
 def load(found: Discovered, config: values_sets.Pins, out: Loaded, budget: Budget) -> None:
+    if not found.charts:
+        return
     candidates = [p for p, kind in found.files if kind == "yaml"]
     with ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE) as pool:
-        jobs = []
-        for chart_dir in found.charts:
-            rel_chart = rel(chart_dir, out.root)
-            pinned = config.charts.get(rel_chart)
-            sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates, found.chart_files.get(chart_dir))
-            chart = _Chart(rel_chart, sets, bool(pinned), left_out)
-            jobs.append((chart_dir, chart, pool.submit(_render, chart_dir, chart, found.chart_refused.get(chart_dir, []), out.root, budget)))
-        for chart_dir, chart, job in jobs:
-            _record(chart_dir, chart, job, found, out)
-    if found.charts:
-        out.tools["helm"] = helm.engine_name()  # asked of a worker the renders left warm
+        jobs = [(chart_dir, pool.submit(_chart_job, chart_dir, config, candidates, found, out.root, budget)) for chart_dir in found.charts]
+        for chart_dir, job in jobs:
+            _record(chart_dir, job, found, out)
+    out.tools["helm"] = helm.engine_name()  # asked of a worker the renders left warm
+
+
+def _chart_job(chart_dir: Path, config: values_sets.Pins, candidates: list[Path], found: Discovered, root: Path,
+               budget: Budget) -> _Done:
+    """One chart: its values sets found, rendered, its templates read for undefined values. A job of the pool, so
+    one chart's files are read while another's values sets render."""
+    rel_chart = rel(chart_dir, root)
+    pinned = config.charts.get(rel_chart)
+    sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates, found.chart_files.get(chart_dir))
+    chart = _Chart(rel_chart, sets, bool(pinned), left_out)
+    missing, renders = _render(chart_dir, chart, found.chart_refused.get(chart_dir, []), root, budget)
+    return _Done(chart, missing, renders, helm_refs.undefined(chart_dir, rel_chart, sets, root))
+
+
+@dataclass
+class _Done:
+    chart: _Chart
+    missing: list[str]  # why values sets or dependencies were not rendered
+    renders: list[helm.Rendered]
+    undefined: list[Finding]  # helm_refs' findings
 
 
 def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path, budget: Budget) -> tuple[list[str], list[helm.Rendered]]:
@@ -72,27 +87,29 @@ def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path, bud
 
 def _render_sets(chart_dir: Path, chart: _Chart, root: Path, assembled: Any, budget: Budget, missing: list[str]) -> tuple[list[str], list[helm.Rendered]]:
     """Each values set in turn while the run's budget lasts; the sets it cuts are named (the renders are the
-    first sets, in order: once a budget is spent it stays spent)."""
+    first sets, in order: once a budget is spent it stays spent). The chart's files are digested and its templates read once for all."""
     renders: list[helm.Rendered] = []
+    files = helm.ChartFiles(assembled.chart_dir)
     for values in chart.sets:
         why = budget.spent()
         if why:
             cut = ["+".join(v) or "values.yaml" for v in chart.sets[len(renders):]]
             names = ", ".join(cut[:10]) + (f" and {len(cut) - 10} more" if len(cut) > 10 else "")
             return missing + [f"{len(cut)} values set{'s' if len(cut) > 1 else ''} not rendered ({names}): {why}"], renders
-        r = helm.render(chart_dir, chart.rel_chart, values, root, assembled)
+        r = helm.render(chart_dir, chart.rel_chart, values, root, assembled, files)
         budget.charge(sum(len(text) for _tpl, text, _locate in r.texts))
         renders.append(r)
     return missing, renders
 
 
-def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[helm.Rendered]]], found: Discovered, out: Loaded) -> None:
-    rel_chart = chart.rel_chart
+def _record(chart_dir: Path, job: Future[_Done], found: Discovered, out: Loaded) -> None:
     try:
-        missing, renders = job.result()
+        done = job.result()
     except Exception as e:  # noqa: BLE001 - one chart's failure is that chart's finding
-        isolate.record(out, "rendering", e, rel_chart + "/Chart.yaml")
-        missing, renders = [], []
+        isolate.record(out, "rendering", e, rel(chart_dir, out.root) + "/Chart.yaml")
+        done = _Done(_Chart(rel(chart_dir, out.root), [], False, []), [], [], [])
+    chart, missing, renders = done.chart, done.missing, done.renders
+    rel_chart = chart.rel_chart
     for why in missing + [f"values set {w}: not rendered" for w in chart.left_out]:
         not_analysed(out, f"chart {rel_chart}: {why}", Loc(f"{rel_chart}/Chart.yaml"), rel_chart)
     rendered_sets, failed = [], []
@@ -107,7 +124,7 @@ def _record(chart_dir: Path, chart: _Chart, job: Future[tuple[list[str], list[he
         out.rendered += [(subject, *t) for t in r.texts]
         out.findings += [files.duplicate_key(loc, key, first.line, same, subject) for loc, key, first, same in r.duplicates]
     _render_failures(out, rel_chart, failed, len(renders))
-    out.findings += helm_refs.undefined(chart_dir, rel_chart, chart.sets, out.root)
+    out.findings += done.undefined
     extra = {"values_sets": rendered_sets} if chart.pinned else {"values_sets": rendered_sets, "pin": values_sets.pin_line(rel_chart, chart.sets)}
     for path in found.chart_files[chart_dir]:
         out.files.append(FileRecord(rel(path, out.root), "helm-chart", "checked", f"rendered as part of chart {rel_chart}",

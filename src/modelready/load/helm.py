@@ -11,7 +11,9 @@ only the charts the change altered, and two values sets that merge to the same v
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -23,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .. import cache
 from ..discover import read_text_inside, rel
 from ..findings import Loc
 from ..masking import is_secret_name
 from .k8s import K8sObject, LoadProblem, parse_objects
-from .yamlsrc import YamlError, load_one
+from .yamlsrc import YamlError, load_shared
 
 RELEASE, NAMESPACE = "release", "default"
 _VALUES_REF = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
@@ -64,56 +67,84 @@ class _Unrendered(Exception):
 
 
 def engine_name() -> str:
+    """The engine's name and version, asked of a Helm worker (the Go runtime is never loaded in this process); from
+    the cache across runs when no worker is running (every render came from it), so none starts only to say it."""
     from . import helm_worker
 
-    try:
-        name = helm_worker.engine_name()  # asked of a Helm worker: the Go runtime is never loaded in this process
-    except helm_worker.RenderFailed:
-        name = None
+    store = cache.active()
+    key = _engine()
+    name = store.get("helm-engine", key, lambda v: v if isinstance(v, str) else None) if store is not None and not helm_worker.running() else None
+    if name is None:
+        try:
+            name = helm_worker.engine_name()
+        except helm_worker.RenderFailed:
+            name = None
+        if name is not None and store is not None:
+            store.put("helm-engine", key, name)
     return name or ("helm CLI" if shutil.which("helm") else "none")
 
 
-def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled: Assembly | None = None) -> Rendered:
+class ChartFiles:
+    """What a chart's values sets share of the folder that renders: its digest, its templates as read."""
+
+    def __init__(self, render_dir: Path):
+        self.render_dir = render_dir
+        self.digest = chart_digest(render_dir)
+        self.templates: dict[str, _Template] = {}
+
+    def template(self, tpl_name: str) -> _Template:
+        if tpl_name not in self.templates:
+            self.templates[tpl_name] = _Template(self.render_dir, tpl_name)
+        return self.templates[tpl_name]
+
+
+def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled: Assembly | None = None,
+           files: ChartFiles | None = None) -> Rendered:
     """Render one values set. `values_files` are relative to the chart (or absolute). `assembled`
-    (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any.
+    (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any; `files`
+    what its values sets share of it (a new one when not given).
     What rendered before a failure is kept, with the failure."""
     label = "+".join(values_files) or "values.yaml"
     out = Rendered(values_set=label)
     render_dir, sources = (assembled.chart_dir, assembled.sources) if assembled else (chart_dir, {})
+    files = files or ChartFiles(render_dir)
     try:
-        values = _values(chart_dir, rel_chart, values_files, root)
-        out.values = [_defaults(chart_dir), values]
-        manifests = _helm(render_dir, rel_chart, sources, values, [str((chart_dir / v).resolve()) for v in values_files], out.values)
+        values, read = _values(chart_dir, rel_chart, values_files, root)
+        out.values = [_defaults(chart_dir), *read]  # the trees as parsed (shared: yamlsrc.load_shared), not their merge
+        manifests = _helm(render_dir, rel_chart, sources, values, [str((chart_dir / v).resolve()) for v in values_files], out.values,
+                          files.digest)
         for tpl_name, text in sorted(manifests.items()):
             if text.strip() and tpl_name.endswith((".yaml", ".yml", ".json", ".tpl")):
-                _read_template(out, render_dir, rel_chart, sources, tpl_name, text)
+                _read_template(out, files, rel_chart, sources, tpl_name, text)
     except _Unrendered as e:
         out.error, out.error_loc = e.error, e.loc
     return out
 
 
-def _values(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path) -> dict[str, Any]:
-    """The values files merged in order, as Helm merges `-f` files. Raises _Unrendered."""
+def _values(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path) -> tuple[dict[str, Any], list[object]]:
+    """(the values files merged in order, as Helm merges `-f` files; each file's tree as read). Raises _Unrendered."""
     values: dict[str, Any] = {}
+    read: list[object] = []
     for vf in values_files:
         path = (chart_dir / vf) if not Path(vf).is_absolute() else Path(vf)
         try:
-            loaded = load_one(read_text_inside(path, root))
+            loaded = load_shared(read_text_inside(path, root))
         except (OSError, UnicodeDecodeError) as e:
             why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
             raise _Unrendered(f"values file {vf} cannot be read: {why}", Loc(f"{rel_chart}/Chart.yaml")) from None
         except YamlError as e:
             raise _Unrendered(f"values file {vf} does not parse: {e}", Loc(rel(path, root), e.line)) from None
+        read.append(loaded)
         if isinstance(loaded, dict):
             merge_values(values, loaded)
-    return values
+    return values, read
 
 
 def _helm(render_dir: Path, rel_chart: str, sources: dict[str, str], values: dict[str, Any], values_paths: list[str],
-          seen: list[object]) -> dict[str, str]:
+          seen: list[object], digest: str) -> dict[str, str]:
     """Helm's output (template name -> text). Raises _Unrendered with Helm's message, at the template line it names."""
     try:
-        return _cached_render(render_dir, values, values_paths)
+        return _cached_render(render_dir, values, values_paths, digest)
     except _HelmFailed as e:
         error = _masked(_in_order(str(e)), seen)  # a `fail` message may quote a secret from the values
         m = _HELM_POS.search(error)
@@ -121,10 +152,10 @@ def _helm(render_dir: Path, rel_chart: str, sources: dict[str, str], values: dic
         raise _Unrendered(error, loc) from None
 
 
-def _read_template(out: Rendered, render_dir: Path, rel_chart: str, sources: dict[str, str], tpl_name: str, text: str) -> None:
+def _read_template(out: Rendered, files: ChartFiles, rel_chart: str, sources: dict[str, str], tpl_name: str, text: str) -> None:
     """The objects of one rendered template into `out`, each pointing at its template line. Raises _Unrendered."""
     rel_tpl = _template_path(tpl_name, rel_chart, sources)
-    locate = _Locator(render_dir, tpl_name, rel_tpl, text)
+    locate = _Locator(files.template(tpl_name), rel_tpl, text)
     repeated: list[tuple[str, int, int, bool]] = []
     try:
         objects, _ = parse_objects(text, rel_tpl, origin=f"{rel_chart}@{out.values_set}", locator=locate, duplicates=repeated)
@@ -160,7 +191,7 @@ def _schema_error_key(line: str) -> tuple[str, str]:
 
 def _defaults(chart_dir: Path) -> object:
     try:
-        return load_one(read_text_inside(chart_dir / "values.yaml", chart_dir))
+        return load_shared(read_text_inside(chart_dir / "values.yaml", chart_dir))
     except (OSError, UnicodeDecodeError, YamlError):
         return None
 
@@ -190,6 +221,10 @@ class _HelmFailed(Exception):
     pass
 
 
+class _Stopped(_HelmFailed):
+    """Stopped by a limit: Helm gave no answer."""
+
+
 CACHE_BYTES = 64 * 1024 * 1024  # rendered text the process keeps; beyond it the oldest go
 _CACHE: dict[str, dict[str, str] | str] = {}  # key -> manifests, or Helm's error message
 _CACHE_LOCK = threading.Lock()
@@ -212,41 +247,102 @@ def chart_digest(chart_dir: Path) -> str:
     return h.hexdigest()
 
 
-def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[str]) -> dict[str, str]:
-    """Helm's output for this chart content and these values: from the process's cache, else rendered."""
-    global _cached_bytes
-    digest = chart_digest(render_dir)
+def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[str], digest: str) -> dict[str, str]:
+    """Helm's output for this chart content (`digest`: its `chart_digest`) and these values: from the process's
+    cache, else modelready's cache across runs (cache.py), else rendered. Helm's error message is kept as its
+    output is; a render a limit stopped is kept for the process only (another run may have the time)."""
     key = hashlib.sha256(json.dumps([digest, values, RELEASE, NAMESPACE], sort_keys=True, default=str).encode()).hexdigest()
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
     if hit is None:
-        try:
+        store = cache.active()
+        if store is not None:
+            hit = store.get("helm", [key, _engine()], _valid)
+        if hit is None:
             try:
-                hit = _render_sdk(render_dir, values, digest)
-            except _NoEngine:
-                hit = _render_cli(render_dir, values_paths)
-        except _HelmFailed as e:
-            hit = str(e)
-        size = len(hit) if isinstance(hit, str) else sum(len(k) + len(v) for k, v in hit.items())
-        with _CACHE_LOCK:
-            _CACHE[key] = hit
-            _cached_bytes += size
-            while _cached_bytes > CACHE_BYTES and len(_CACHE) > 1:
-                old = _CACHE.pop(next(iter(_CACHE)))
-                _cached_bytes -= len(old) if isinstance(old, str) else sum(len(k) + len(v) for k, v in old.items())
+                hit = _rendered(render_dir, values, values_paths, digest)
+                if store is not None:
+                    store.put("helm", [key, _engine()], hit)
+            except _Stopped as e:  # kept for this process only, as before: its base run would be stopped again
+                hit = str(e)
+        _memo(key, hit)
     if isinstance(hit, str):
         raise _HelmFailed(hit)
     return hit
+
+
+def _rendered(render_dir: Path, values: dict[str, Any], values_paths: list[str], digest: str) -> dict[str, str] | str:
+    """Helm's manifests, or its error message. Raises _Stopped."""
+    try:
+        try:
+            return _render_sdk(render_dir, values, digest)
+        except _NoEngine:
+            return _render_cli(render_dir, values_paths)
+    except _Stopped:
+        raise
+    except _HelmFailed as e:
+        return str(e)
+
+
+def _memo(key: str, hit: dict[str, str] | str) -> None:
+    global _cached_bytes
+    with _CACHE_LOCK:
+        _CACHE[key] = hit
+        _cached_bytes += _size(hit)
+        while _cached_bytes > CACHE_BYTES and len(_CACHE) > 1:
+            _cached_bytes -= _size(_CACHE.pop(next(iter(_CACHE))))
+
+
+def _size(hit: dict[str, str] | str) -> int:
+    return len(hit) if isinstance(hit, str) else sum(len(k) + len(v) for k, v in hit.items())
+
+
+def _valid(value: object) -> dict[str, str] | str | None:
+    """A cached render (template name -> text, or Helm's message) when it has that shape, else None (a miss)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return value
+    return None
+
+
+@functools.cache
+def _engine() -> list[object]:
+    """What renders, as the cache knows it, found without loading it: helm-python-sdk's version and native
+    library, else the helm binary; and the worker's code, which decides how Helm is asked."""
+    from . import helm_worker
+
+    spec = importlib.util.find_spec("helm_python")
+    engine: list[object] = ["none"]
+    if spec is not None and spec.submodule_search_locations:
+        lib = Path(list(spec.submodule_search_locations)[0]) / "lib"
+        # its files as they are (a release changes them), not importlib.metadata's version: that import costs a run 16 ms
+        engine = ["sdk", _stat(Path(spec.origin or lib)), *[_stat(p) for p in sorted(lib.glob("*"))]]
+    elif helm := shutil.which("helm"):
+        engine = ["cli", _stat(Path(helm))]
+    return [*engine, hashlib.sha256(Path(helm_worker.__file__).read_bytes()).hexdigest()]
+
+
+def _stat(path: Path) -> list[object]:
+    try:
+        real = path.resolve()
+        st = real.stat()
+        return [str(real), st.st_size, st.st_mtime_ns]
+    except OSError:
+        return [str(path)]
 
 
 def _render_sdk(chart_dir: Path, values: dict[str, Any], digest: str) -> dict[str, str]:
     """helm-python-sdk in a bounded worker process (load/helm_worker.py): wall, CPU and memory limits."""
     from . import helm_worker
 
+    helm_worker.prestart()  # the first render no cache holds starts every worker: the next values set finds one warm
     try:
         return helm_worker.render(chart_dir, values, RELEASE, NAMESPACE, digest)
     except helm_worker.NoEngine as e:
         raise _NoEngine(str(e)) from None
+    except helm_worker.Stopped as e:
+        raise _Stopped(str(e)) from None
     except helm_worker.RenderFailed as e:
         raise _HelmFailed(str(e)) from None
 
@@ -284,27 +380,35 @@ def _template_path(tpl_name: str, rel_chart: str, sources: dict[str, str] | None
     return f"{rel_chart}/{parts[1]}" if len(parts) == 2 else f"{rel_chart}/{tpl_name}"
 
 
+class _Template:
+    """A template file as the locator reads it: its lines, and where each stripped text and each `key:` first is."""
+
+    def __init__(self, render_dir: Path, tpl_name: str) -> None:
+        parts = tpl_name.split("/", 1)
+        src = render_dir / parts[1] if len(parts) == 2 else None
+        try:
+            self.lines = read_text_inside(src, render_dir).splitlines() if src else []
+        except (OSError, UnicodeDecodeError):
+            self.lines = []
+        # the first template line of each stripped text, and of each `key:` (or `"key":`) a line starts with
+        self.first: dict[str, int] = {}
+        self.keyed: dict[str, int] = {}
+        for i, line in enumerate(self.lines):
+            t = line.strip()
+            self.first.setdefault(t, i)
+            body = t.lstrip("- ")
+            if ":" in body:
+                self.keyed.setdefault(body.split(":", 1)[0], i)
+
+
 class _Locator:
     """Maps a line of rendered output to the template line that most likely produced it."""
 
-    def __init__(self, chart_dir: Path, tpl_name: str, rel_tpl: str, rendered: str) -> None:
+    def __init__(self, template: _Template, rel_tpl: str, rendered: str) -> None:
         self.rel_tpl = rel_tpl
         self.rendered = rendered.splitlines()
-        parts = tpl_name.split("/", 1)
-        src = chart_dir / parts[1] if len(parts) == 2 else None
-        try:
-            self.template = read_text_inside(src, chart_dir).splitlines() if src else []
-        except (OSError, UnicodeDecodeError):
-            self.template = []
-        self._stripped = [t.strip() for t in self.template]
-        # the first template line of each stripped text, and of each `key:` (or `"key":`) a line starts with
-        self._first: dict[str, int] = {}
-        self._keyed: dict[str, int] = {}
-        for i, t in enumerate(self._stripped):
-            self._first.setdefault(t, i)
-            body = t.lstrip("- ")
-            if ":" in body:
-                self._keyed.setdefault(body.split(":", 1)[0], i)
+        self.template = template.lines
+        self._first, self._keyed = template.first, template.keyed
         self._cache: dict[int, Loc] = {}
 
     def __call__(self, line: int) -> Loc:
@@ -354,9 +458,12 @@ class _Locator:
 
 
 def merge_values(base: dict[str, Any], over: dict[str, Any]) -> None:
-    """`over` merged into `base` as Helm merges values files: maps key by key, anything else replaced."""
+    """`over` merged into `base` as Helm merges values files: maps key by key, anything else replaced. A map of
+    `over` is copied, never taken: `over` may be a shared parse (yamlsrc.load_shared) that a later merge would change."""
     for k, v in over.items():
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
+        if isinstance(v, dict):
+            if not isinstance(base.get(k), dict):
+                base[k] = {}
             merge_values(base[k], v)
         else:
             base[k] = v

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..discover import read_text_inside
 from ..findings import Finding, Loc, Severity
-from .yamlsrc import YamlError, load_one
+from .yamlsrc import YamlError, load_shared
 
 RELEASE_FIELDS = {"Name", "Namespace", "Service", "IsUpgrade", "IsInstall", "Revision"}
 _RELEASE = re.compile(r"\.Release\.([A-Za-z_]\w*)")
@@ -33,23 +33,27 @@ def undefined(chart_dir: Path, rel_chart: str, sets: list[list[str]], root: Path
         if path.is_symlink() or not path.is_file() or path.suffix not in (".yaml", ".yml", ".tpl", ".txt") or path.stat().st_size > MAX_TEMPLATE_BYTES:
             continue
         try:
-            lines = read_text_inside(path, roots).splitlines()
+            text = read_text_inside(path, roots)
         except (OSError, UnicodeDecodeError):
             continue
-        rel = f"{rel_chart}/{path.relative_to(chart_dir).as_posix()}"
-        lines = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), "\n".join(lines)).split("\n")  # comments keep their lines
-        # a key the file tests anywhere (`if .Values.x` above the block that reads it) is optional by design
-        guarded = {k for line in lines if _GUARDED.search(line) for k in _VALUES.findall(line)}
-        for n, line in enumerate(lines, 1):
-            out += _line(line, Loc(rel, n), keys | guarded, rel_chart)
+        out += _template(text, f"{rel_chart}/{path.relative_to(chart_dir).as_posix()}", keys, rel_chart)
     return out
+
+
+def _template(text: str, rel: str, keys: set[str], rel_chart: str) -> list[Finding]:
+    lines = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), "\n".join(text.splitlines())).split("\n")  # comments keep their lines
+    reading = [(n, line) for n, line in enumerate(lines, 1) if ".Values." in line or ".Release." in line]
+    # a key the file tests anywhere (`if .Values.x` above the block that reads it) is optional by design
+    known = keys | {k for _, line in reading if _GUARDED.search(line) for k in _VALUES.findall(line)}
+    return [f for n, line in reading for f in _line(line, rel, n, known, rel_chart)]
 
 
 _COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.S)
 
 
-def _line(line: str, loc: Loc, keys: set[str], rel_chart: str) -> list[Finding]:
+def _line(line: str, rel: str, n: int, keys: set[str], rel_chart: str) -> list[Finding]:
     out = []
+    loc = Loc(rel, n)
     for name in dict.fromkeys(_RELEASE.findall(line)):
         if name not in RELEASE_FIELDS:
             out.append(Finding("helm-value-undefined", Severity.error, f".Release.{name} is no field of .Release ({', '.join(sorted(RELEASE_FIELDS))}): "
@@ -65,7 +69,7 @@ def _line(line: str, loc: Loc, keys: set[str], rel_chart: str) -> list[Finding]:
 
 def _keys(path: Path, roots: tuple[Path, ...]) -> set[str]:
     try:
-        data = load_one(read_text_inside(path, roots))
+        data = load_shared(read_text_inside(path, roots))
     except (OSError, UnicodeDecodeError, YamlError):
         return set()
     return {str(k) for k in data} if isinstance(data, dict) else set()

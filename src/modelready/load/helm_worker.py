@@ -45,6 +45,10 @@ class RenderFailed(Exception):
     pass
 
 
+class Stopped(RenderFailed):
+    """A render stopped by a limit (wall, CPU, memory) or the worker's death: no answer of Helm's, so not one to keep."""
+
+
 class _Worker:
     def __init__(self) -> None:
         # GOMEMLIMIT makes Go collect before the hard limit (RLIMIT_AS, set by the worker itself) is reached.
@@ -63,21 +67,21 @@ class _Worker:
             self.stdin.write(json.dumps(request, default=str).encode() + b"\n")
             self.stdin.flush()
         except OSError:
-            raise RenderFailed(self._death()) from None
+            raise Stopped(self._death()) from None
         start, cpu0 = time.monotonic(), self._cpu()
         fd = self.stdout.fileno()
         while b"\n" not in self.buf:
             if time.monotonic() - start > WALL_S:
                 self.kill()
-                raise RenderFailed(f"rendering took more than {WALL_S:g} s of wall time: stopped")
+                raise Stopped(f"rendering took more than {WALL_S:g} s of wall time: stopped")
             if self._cpu() - cpu0 > CPU_S:
                 self.kill()
-                raise RenderFailed(f"rendering used more than {CPU_S:g} s of CPU time: stopped")
+                raise Stopped(f"rendering used more than {CPU_S:g} s of CPU time: stopped")
             ready, _, _ = select.select([fd], [], [], 0.2)
             if ready:
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
-                    raise RenderFailed(self._death())
+                    raise Stopped(self._death())
                 self.buf += chunk
         line, _, self.buf = self.buf.partition(b"\n")
         answer: dict[str, Any] = json.loads(line)  # the worker writes an object per line
@@ -168,6 +172,15 @@ class _Pool:
             self.all.append(w)
             return w
 
+    def prestart(self, n: int) -> None:
+        """Live workers up to `n`, started now and idle."""
+        with self.lock:
+            alive = sum(1 for w in self.all if w.alive())
+            for _ in range(n - alive):
+                w = _Worker()
+                self.all.append(w)
+                self.idle.append(w)
+
     def close(self) -> None:
         for w in self.all:
             if w.alive():
@@ -183,6 +196,17 @@ def cpu_s() -> float:
     return sum(w._cpu() for w in list(_POOL.all) if w.proc.returncode is None)
 
 
+def running() -> bool:
+    """Whether a worker of the pool is alive (warm)."""
+    return any(w.alive() for w in list(_POOL.all))
+
+
+def prestart() -> None:
+    """The pool's workers started ahead of the first render: each loads the engine (about 0.2 s) while the caller
+    finds what to render."""
+    _POOL.prestart(POOL_SIZE)
+
+
 def render(chart_dir: Path, values: dict[str, Any], name: str, namespace: str, digest: str = "") -> dict[str, str]:
     """Template name -> rendered text. Raises NoEngine (no helm-python-sdk) or RenderFailed (Helm's message, or a limit).
     `digest`: the chart's content digest, so a worker reuses its loaded chart only while the files are the same."""
@@ -191,7 +215,9 @@ def render(chart_dir: Path, values: dict[str, Any], name: str, namespace: str, d
         return {str(k): str(v) for k, v in answer["manifests"].items()}
     if answer.get("kind") == "noengine":
         raise NoEngine(str(answer.get("error")))
-    raise RenderFailed(str(answer.get("error", "the Helm worker gave no answer")))
+    if answer.get("kind") == "helm":  # Helm's own message: as much a result of the chart as its manifests
+        raise RenderFailed(str(answer.get("error")))
+    raise Stopped(str(answer.get("error", "the Helm worker gave no answer")))
 
 
 def engine_name() -> str | None:
@@ -226,6 +252,8 @@ def _serve() -> None:
                           "loaded": fresh}
             except helm_python.HelmError as e:
                 answer = {"error": str(e), "kind": "helm"}
+            except MemoryError:  # the memory limit, not the chart's answer
+                answer = {"error": f"the render passed the memory limit of {MEMORY_BYTES // (1024 * 1024)} MiB", "kind": "limit"}
             except Exception as e:  # noqa: BLE001 - any other failure is this chart's, not the worker's
                 answer = {"error": f"{type(e).__name__}: {e}", "kind": "helm"}
         out.write(json.dumps(answer).encode() + b"\n")

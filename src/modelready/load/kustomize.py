@@ -56,8 +56,13 @@ def _mark_partial(out: Loaded, patches: set[Path], resources: set[Path]) -> None
     for o in out.objects:
         if o.origin:
             continue
+        if "patch" in o.file.rsplit("/", 1)[-1].lower():
+            o.partial = "a patch"
+            continue
+        if not patches and not resources:  # no overlay in the run: nothing to resolve the file against
+            continue
         where = Path(_resolved(out.root, o.file))
-        if where in patches or "patch" in Path(o.file).name.lower():
+        if where in patches:
             o.partial = "a patch"
         elif where in resources:
             o.partial = "a kustomize resource"

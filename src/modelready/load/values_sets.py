@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from ..discover import read_text_inside, resolve
-from .yamlsrc import YamlError, load_one
+from .yamlsrc import YamlError, load_shared
 
 MAX_SETS = 16
 _IN_CHART = ("ci/*.yaml", "values-*.yaml", "values_*.yaml", "*-values.yaml", "*_values.yaml", "*.values.yaml",
@@ -57,12 +57,12 @@ class Pins(Protocol):
 
 def _in_chart(chart_dir: Path, files: list[Path]) -> list[Path]:
     found: list[Path] = []
+    inside = [(p, PurePosixPath(p.relative_to(chart_dir).as_posix())) for p in files]  # each path made relative once
     for pattern in _IN_CHART:
         depth = pattern.count("/") + 1
-        found += [p for p in files if p not in found and len(p.relative_to(chart_dir).parts) == depth
-                  and PurePosixPath(p.relative_to(chart_dir).as_posix()).match(pattern) and _plain(p)]
+        found += [p for p, r in inside if len(r.parts) == depth and p not in found and r.match(pattern) and _plain(p)]
     # any other values file at the chart's root (values.prod.yaml, values.gpu.yml): rendered too, never silently unused
-    found += [p for p in files if len(p.relative_to(chart_dir).parts) == 1 and p.suffix in (".yaml", ".yml") and p not in found
+    found += [p for p, r in inside if len(r.parts) == 1 and p.suffix in (".yaml", ".yml") and p not in found
               and p.name not in ("values.yaml", "Chart.yaml") and _VALUES_NAME.search(p.stem) and _plain(p)]
     return found
 
@@ -107,7 +107,7 @@ def _plain(path: Path) -> bool:
 
 def _keys(path: Path, root: Path) -> set[str]:
     try:
-        data = load_one(read_text_inside(path, root))
+        data = load_shared(read_text_inside(path, root))
     except (OSError, UnicodeDecodeError, YamlError, ValueError):
         return set()
     return {str(k) for k in data} if isinstance(data, dict) else set()

@@ -6,12 +6,31 @@ along on dict and list subclasses (`YMap.lines[key]`, `YList.lines[i]`).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import yaml
 
 # libyaml's parser where PyYAML was built with it; the pure-Python one (same results, slower) otherwise
-_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_Base: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+# bounded in entries; a value it keeps is one a parsed tree holds anyway (the run's bound on bytes read bounds both)
+@functools.lru_cache(maxsize=1 << 14)
+def _node_tag(kind: Any, value: Any, implicit: Any) -> Any:
+    """The tag SafeLoader's resolver gives a node. It depends on nothing else: SafeLoader has no path resolvers."""
+    resolve: Any = yaml.resolver.BaseResolver.resolve
+    return resolve(_Base, kind, value, implicit)  # it reads class attributes only
+
+
+class _Loader(_Base):  # type: ignore[valid-type, misc]  # one of two classes, chosen at import
+    """libyaml's composer calls back into Python for every node, keys included: to resolve its tag (SafeLoader tries
+    its regular expressions each time) and to step its path resolvers in and out (SafeLoader has none). Those calls
+    go to C here: a cache of tags (a manifest's keys and values repeat), and no-ops taking the same arguments."""
+
+    resolve = staticmethod(_node_tag)
+    descend_resolver: Any = staticmethod({}.get)  # (parent, index) -> index, ignored
+    ascend_resolver: Any = staticmethod(tuple)  # () -> (), ignored
 
 
 class YMap(dict[Any, Any]):
@@ -32,6 +51,7 @@ _SCALARS["tag:yaml.org,2002:timestamp"] = yaml.SafeLoader.construct_yaml_str
 for _tag in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:set"):
     _SCALARS.pop(_tag, None)  # a collection tag on a scalar: keep the text
 _STR = "tag:yaml.org,2002:str"
+_SCALAR = yaml.ScalarNode
 _MERGE = "tag:yaml.org,2002:merge"
 
 # Bounds on what one file may expand to. libyaml itself refuses nesting past 1,000 levels before its
@@ -82,7 +102,10 @@ class _Walk:
         out.line, out.lines = node.start_mark.line + 1, []
         size = 1
         for child in node.value:
-            v, n = self.convert(child, depth + 1)
+            if type(child) is _SCALAR and child.tag == _STR:  # most items: a string, taken as it is (convert's first case)
+                v, n = child.value, 1
+            else:
+                v, n = self.convert(child, depth + 1)
             size += n
             out.append(v)
             out.lines.append(child.start_mark.line + 1)
@@ -97,12 +120,18 @@ class _Walk:
             if knode.tag == _MERGE:
                 merges.append((knode.start_mark.line + 1, vnode))
                 continue
-            k, kn = self.convert(knode, depth + 1)
-            try:
-                hash(k)
-            except TypeError:
-                k = f"<{type(k).__name__} key at line {knode.start_mark.line + 1}>"
-            v, vn = self.convert(vnode, depth + 1)
+            if type(knode) is _SCALAR and knode.tag == _STR:  # nearly every key: a string (convert's first case)
+                k, kn = knode.value, 1
+            else:
+                k, kn = self.convert(knode, depth + 1)
+                try:
+                    hash(k)
+                except TypeError:
+                    k = f"<{type(k).__name__} key at line {knode.start_mark.line + 1}>"
+            if type(vnode) is _SCALAR and vnode.tag == _STR:
+                v, vn = vnode.value, 1
+            else:
+                v, vn = self.convert(vnode, depth + 1)
             size += kn + vn
             if k in out:
                 self.duplicates.append((str(k), knode.start_mark.line + 1, out.lines[k], out[k] == v))
@@ -182,6 +211,31 @@ def load_all(text: str, duplicates: list[tuple[str, int, int, bool]] | None = No
 def load_one(text: str) -> object:
     docs = load_all(text)
     return docs[0][0] if docs else None
+
+
+_SHARED: dict[str, object] = {}  # text -> its first document, or the YamlError it raised
+_SHARED_BYTES = [0]
+SHARED_BYTES = 32 * 1024 * 1024  # text the memo holds; past it, it starts again
+
+
+def load_shared(text: str) -> object:
+    """`load_one(text)`, parsed once per text for the process: a chart's values.yaml and Chart.yaml are read for its
+    values sets, its dependencies, its defaults and its references. The value is shared by every caller: never
+    change it (merge_values copies what it takes). Keyed by content, so a base and a head checkout never mix."""
+    hit = _SHARED.get(text, _SHARED)
+    if hit is _SHARED:
+        try:
+            hit = load_one(text)
+        except YamlError as e:
+            hit = e
+        if _SHARED_BYTES[0] + len(text) > SHARED_BYTES:
+            _SHARED.clear()
+            _SHARED_BYTES[0] = 0
+        _SHARED[text] = hit
+        _SHARED_BYTES[0] += len(text)
+    if isinstance(hit, YamlError):
+        raise YamlError(str(hit), hit.line)
+    return hit
 
 
 def line_of(obj: object, *path: object) -> int:

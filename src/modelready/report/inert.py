@@ -16,6 +16,7 @@ renders content through these functions, and nothing else decides how:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -98,11 +99,6 @@ def _patterns(s: str) -> str:
     return "".join(out)
 
 
-# every literal a rule starts at, and `@`: a string holding none of them has no hit (one scan in C, where most
-# strings of a report, names and numbers, end)
-_ANY_TRIGGER = re.compile("(?i)" + "|".join(sorted({re.escape(t) for r in _RULES for t in r.triggers} | {"@"})))
-
-
 def _fold(s: str) -> str:
     """`s` lower-cased with its positions kept (a trigger found there is matched in `s` itself): `lower()`
     unless a character lower-cases to two (İ), then ASCII letters only (`translate` is slow on a whole report)."""
@@ -112,9 +108,9 @@ def _fold(s: str) -> str:
 
 def _hits(s: str) -> list[tuple[int, int, str]]:
     """(start, end, replacement) of every rule at each of its triggers, in order."""
-    if len(s) < 4096 and not _ANY_TRIGGER.search(s):  # a long text holds some trigger anyway
-        return []
     folded = _fold(s)
+    if len(s) < 4096 and not _any_trigger().search(folded):  # a long text holds some trigger anyway
+        return []
     hits = [hit for rule in _RULES for hit in _rule_hits(rule, s, folded if rule.folded else s)] + _dsn_hits(s)
     hits.sort(key=lambda h: (h[0], -h[1]))
     return hits
@@ -180,6 +176,7 @@ class _Known:
             self.values |= new
             self.pattern = None
             _REDACTED.clear()  # what was redacted before this value was known may hold it
+            _REDACTED_BYTES[0] = 0
 
     def sub(self, s: str) -> str:
         if not self.values:
@@ -190,6 +187,14 @@ class _Known:
 
 
 _Trie = dict[str, "_Trie"]  # a character -> the trie of what follows it; "" -> {} where a word ends
+
+
+@functools.cache
+def _any_trigger() -> re.Pattern[str]:
+    """Every literal a rule starts at, and `@`, in the folded text: a string holding none of them has no hit (one
+    scan in C, where most strings of a report, names and numbers, end). A trie: an alternation of thirty literals
+    under (?i) is tried literal by literal at every position, ten times slower."""
+    return re.compile(_trie(sorted({t for r in _RULES for t in r.triggers} | {"@"})))
 
 
 def _trie(words: list[str]) -> str:
@@ -251,41 +256,44 @@ def learn(tree: object, secret: bool = False, depth: int = 0) -> None:
 
 def _learn_mapping(tree: dict[Any, Any], secret: bool, depth: int) -> None:
     # every value of every tree read comes through here: strings are learned in place and numbers skipped,
-    # not each passed through learn() (a third of a run's CPU went to that walk)
+    # not each passed through learn() (a third of a run's CPU went to that walk); a key is decided once (_SECRET_KEYS)
     name = tree.get("name")
-    named_secret = isinstance(name, str) and bool(_SECRET_NAME.search(name))  # an `env` entry, a Secret's key
-    whole_secret = tree.get("kind") == "Secret" and depth == 0
+    named_secret = isinstance(name, str) and _secret_key(name, name_only=True)  # an `env` entry, a Secret's key
+    whole_secret = depth == 0 and tree.get("kind") == "Secret"
+    if whole_secret and isinstance(tree.get("data"), dict):
+        for encoded in tree["data"].values():
+            _learn_decoded(encoded)
+    # beyond secret-named keys: the `value` of an entry named like a secret, a Secret's data
+    also = ("value",) * named_secret + ("data", "stringData") * whole_secret
+    decided = _SECRET_KEYS
     for k, v in tree.items():
         key = k if isinstance(k, str) else str(k)
-        if whole_secret and key == "data" and isinstance(v, dict):
-            for encoded in v.values():
-                _learn_decoded(encoded)
-        if isinstance(k, str) and k not in _SCANNED:
+        if key is k and k not in _SCANNED:
             _learn_string(k, False)
-        holds = secret or _holds_secret(key, named_secret, whole_secret)
+        held = decided.get(key)
+        if held is None:
+            held = _secret_key(key)
+        holds = secret or held or key in also
         if isinstance(v, str):
             _learn_string(v, holds)
         elif isinstance(v, (dict, list)):
             learn(v, holds, depth + 1)
 
 
-def _holds_secret(key: str, named_secret: bool, whole_secret: bool) -> bool:
-    """Whether the value under `key` is secret: a secret-named key (not one saying where a secret is: secretKeyRef),
-    the `value` of an entry named like a secret, a Secret's data."""
-    return (_secret_key(key) or (named_secret and key == "value")
-            or (whole_secret and key in ("data", "stringData")))
-
-
-def _secret_key(key: str) -> bool:
-    held = _SECRET_KEYS.get(key)
+def _secret_key(key: str, name_only: bool = False) -> bool:
+    """A key naming a secret (not one saying where a secret is: secretKeyRef); `name_only`: the secret-name pattern
+    alone, as an entry's `name` is read."""
+    memo = _SECRET_NAMES if name_only else _SECRET_KEYS
+    held = memo.get(key)
     if held is None:
-        held = bool(_SECRET_NAME.search(key)) and not _REFERENCE.search(key)
-        if len(_SECRET_KEYS) < 100_000:  # keys repeat across every object: decided once each
-            _SECRET_KEYS[key] = held
+        held = bool(_SECRET_NAME.search(key)) and (name_only or not _REFERENCE.search(key))
+        if len(memo) < 100_000:  # keys and names repeat across every object: decided once each
+            memo[key] = held
     return held
 
 
 _SECRET_KEYS: dict[str, bool] = {}
+_SECRET_NAMES: dict[str, bool] = {}
 
 
 def _learn_string(s: str, secret: bool) -> None:
@@ -318,17 +326,20 @@ def redact(s: str) -> str:
     what was derived from them, then the patterns above."""
     if not s:
         return s
-    if len(s) > 512:
+    if len(s) > 16384:
         return _patterns(KNOWN.sub(s))
     done = _REDACTED.get(s)
     if done is None:
-        if len(_REDACTED) > 100_000:
+        if _REDACTED_BYTES[0] > 32 * 1024 * 1024:
             _REDACTED.clear()
+            _REDACTED_BYTES[0] = 0
         done = _REDACTED[s] = _patterns(KNOWN.sub(s))
+        _REDACTED_BYTES[0] += len(s) + len(done)
     return done
 
 
-_REDACTED: dict[str, str] = {}  # short texts (names, paths, messages) come back many times: redacted once each
+_REDACTED: dict[str, str] = {}  # texts (names, paths, messages) come back many times: redacted once each
+_REDACTED_BYTES = [0]  # what it holds, bounded
 
 
 def redact_tree(value: Any) -> Any:

@@ -122,19 +122,45 @@ class _At:
         steps = _plan(schema)
         if steps is None:
             return False
+        t = type(value)
+        if t in _BY_TYPE_ONLY and _type_only(schema, steps):  # a leaf under a schema that says only its type
+            held_t = _TYPED.get((id(schema), t))
+            if held_t is None or held_t[0] is not schema:
+                held_t = _TYPED[(id(schema), t)] = (schema, self._all(value, schema, steps, depth + 1))
+            return held_t[1]
         key = _leaf_key(value)
         if key is None:
-            return all(keyword(value, want, schema, self, depth + 1) for keyword, want in steps)
+            return self._all(value, schema, steps, depth + 1)
         memo = (id(schema), id(self), key)
         held = _LEAVES.get(memo)
         if held is None or held[0] is not schema:
             if len(_LEAVES) > 100_000:
                 _LEAVES.clear()
-            held = _LEAVES[memo] = (schema, all(keyword(value, want, schema, self, depth + 1) for keyword, want in steps))
+            held = _LEAVES[memo] = (schema, self._all(value, schema, steps, depth + 1))
         return held[1]
+
+    def _all(self, value: Any, schema: Any, steps: list[tuple[_Keyword, Any]], depth: int) -> bool:
+        for keyword, want in steps:  # a loop, not all() over a generator: this runs for every node of every object
+            if not keyword(value, want, schema, self, depth):
+                return False
+        return True
 
 
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+_BY_TYPE_ONLY = frozenset({str, int, bool, type(None)})  # a float's verdict depends on its value (an integral one is an integer)
+_TYPED: dict[tuple[int, type], tuple[Any, bool]] = {}  # (schema, value type) -> verdict, for schemas _type_only says so of
+
+
+def _type_only(schema: dict[str, Any], steps: list[tuple["_Keyword", Any]]) -> bool:
+    """Whether `schema` tests only the type of a value (its other keywords silent): then a str, int, bool or null is
+    judged by its type alone, once per schema."""
+    held = _TYPE_ONLY.get(id(schema))
+    if held is None or held[0] is not schema:
+        held = _TYPE_ONLY[id(schema)] = (schema, all(keyword is _type_ok for keyword, _want in steps))
+    return held[1]
+
+
+_TYPE_ONLY: dict[int, tuple[Any, bool]] = {}
 
 
 def _leaf_key(value: Any) -> tuple[Any, ...] | None:
@@ -191,7 +217,12 @@ def _ref_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
 
 
 def _properties_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
-    return not isinstance(value, dict) or all(k not in want or at.ok(v, want[k], depth) for k, v in value.items())
+    if not isinstance(value, dict):
+        return True
+    for k, v in value.items():
+        if k in want and not at.ok(v, want[k], depth):
+            return False
+    return True
 
 
 def _additional_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
@@ -213,7 +244,12 @@ def _defaulted(schema: Any, key: Any) -> bool:
 
 
 def _items_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
-    return not isinstance(value, list) or all(at.ok(v, want, depth) for v in value)
+    if not isinstance(value, list):
+        return True
+    for v in value:
+        if not at.ok(v, want, depth):
+            return False
+    return True
 
 
 def _enum_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:  # jsonschema tells a bool from 1, which `==` does not
