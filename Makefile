@@ -11,8 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# --no-compile: pip would compile every module of PyTorch and transformers (about a minute of the bootstrap);
-# the modules a run imports are compiled as it imports them, once (the test target writes bytecode).
+# --no-compile on both: bytecode is written for what a run imports, the first time it does
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --no-compile -e .
 	touch $@
