@@ -175,6 +175,17 @@ def open_store(root: Path, wanted: bool, env: Mapping[str, str] = os.environ) ->
     return Store(path), line
 
 
+def identity(path: str | Path) -> list[object]:
+    """A program or library as a key knows it without running it: its real path, size and time (an upgrade changes
+    them); the path alone when it cannot be read."""
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+        return [real, st.st_size, st.st_mtime_ns]
+    except OSError:
+        return [str(path)]
+
+
 def _name(kind: str, key: object) -> str:
     text = json.dumps([SCHEMA, __version__, kind, key], sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()

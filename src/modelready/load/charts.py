@@ -39,7 +39,7 @@ def load(found: Discovered, config: values_sets.Pins, out: Loaded, budget: Budge
         jobs = [(chart_dir, pool.submit(_chart_job, chart_dir, config, candidates, found, out.root, budget)) for chart_dir in found.charts]
         for chart_dir, job in jobs:
             _record(chart_dir, job, found, out)
-    out.tools["helm"] = helm.engine_name()  # asked of a worker the renders left warm
+    out.tools["helm"] = helm.engine_name()
 
 
 def _chart_job(chart_dir: Path, config: values_sets.Pins, candidates: list[Path], found: Discovered, root: Path,

@@ -71,9 +71,10 @@ def engine_name() -> str:
     the cache across runs when no worker is running (every render came from it), so none starts only to say it."""
     from . import helm_worker
 
-    store = cache.active()
-    key = _engine()
-    name = store.get("helm-engine", key, lambda v: v if isinstance(v, str) else None) if store is not None and not helm_worker.running() else None
+    store, key = cache.active(), _engine()
+    name = None
+    if store is not None and not helm_worker.running():  # every render came from the cache: no worker to ask
+        name = store.get("helm-engine", key, lambda v: v if isinstance(v, str) else None)
     if name is None:
         try:
             name = helm_worker.engine_name()
@@ -221,8 +222,8 @@ class _HelmFailed(Exception):
     pass
 
 
-class _Stopped(_HelmFailed):
-    """Stopped by a limit: Helm gave no answer."""
+class _Stopped(Exception):
+    """Stopped by a limit: Helm gave no answer (its message becomes the values set's, for this process only)."""
 
 
 CACHE_BYTES = 64 * 1024 * 1024  # rendered text the process keeps; beyond it the oldest go
@@ -278,8 +279,6 @@ def _rendered(render_dir: Path, values: dict[str, Any], values_paths: list[str],
             return _render_sdk(render_dir, values, digest)
         except _NoEngine:
             return _render_cli(render_dir, values_paths)
-    except _Stopped:
-        raise
     except _HelmFailed as e:
         return str(e)
 
@@ -308,8 +307,8 @@ def _valid(value: object) -> dict[str, str] | str | None:
 
 @functools.cache
 def _engine() -> list[object]:
-    """What renders, as the cache knows it, found without loading it: helm-python-sdk's version and native
-    library, else the helm binary; and the worker's code, which decides how Helm is asked."""
+    """What renders, as the cache knows it, found without loading it: helm-python-sdk's files (its module and native
+    library), else the helm binary; and the worker's code, which decides how Helm is asked."""
     from . import helm_worker
 
     spec = importlib.util.find_spec("helm_python")
@@ -317,19 +316,10 @@ def _engine() -> list[object]:
     if spec is not None and spec.submodule_search_locations:
         lib = Path(list(spec.submodule_search_locations)[0]) / "lib"
         # its files as they are (a release changes them), not importlib.metadata's version: that import costs a run 16 ms
-        engine = ["sdk", _stat(Path(spec.origin or lib)), *[_stat(p) for p in sorted(lib.glob("*"))]]
+        engine = ["sdk", cache.identity(spec.origin or lib), *[cache.identity(p) for p in sorted(lib.glob("*"))]]
     elif helm := shutil.which("helm"):
-        engine = ["cli", _stat(Path(helm))]
+        engine = ["cli", cache.identity(helm)]
     return [*engine, hashlib.sha256(Path(helm_worker.__file__).read_bytes()).hexdigest()]
-
-
-def _stat(path: Path) -> list[object]:
-    try:
-        real = path.resolve()
-        st = real.stat()
-        return [str(real), st.st_size, st.st_mtime_ns]
-    except OSError:
-        return [str(path)]
 
 
 def _render_sdk(chart_dir: Path, values: dict[str, Any], digest: str) -> dict[str, str]:

@@ -202,8 +202,8 @@ def running() -> bool:
 
 
 def prestart() -> None:
-    """The pool's workers started ahead of the first render: each loads the engine (about 0.2 s) while the caller
-    finds what to render."""
+    """Every worker of the pool started, when fewer run: each loads the engine (about 0.2 s), so one values set's
+    render does not wait for the next worker to start."""
     _POOL.prestart(POOL_SIZE)
 
 

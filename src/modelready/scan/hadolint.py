@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cache import Store
+from ..cache import Store, identity
 from ..discover import MAX_BYTES, read_inside, refuse
 from ..findings import Finding, Loc, Severity
 
@@ -154,7 +154,7 @@ def start(root: Path, files: list[str], store: Store | None = None) -> Run:
         return Run([], "not needed (no Dockerfiles)")
     root = root.resolve()
     config, config_digest = _config(root)
-    run = Run(list(files), started=time.monotonic(), store=store, binary=_identity(binary))
+    run = Run(list(files), started=time.monotonic(), store=store, binary=identity(binary))
     todo = _todo(run, root, config_digest)
     # the environment is bare and the folder empty: hadolint reads the repository's config only as given here
     run.scratch = tempfile.mkdtemp(prefix="modelready-hadolint-")
@@ -194,16 +194,6 @@ def _todo(run: Run, root: Path, config_digest: str) -> list[tuple[int, str]]:
         else:
             todo.append((len(data), file))
     return todo
-
-
-def _identity(binary: str) -> list[object]:
-    """The binary as the cache knows it: its real path, size and time (an upgrade of the wheel changes them)."""
-    try:
-        real = os.path.realpath(binary)
-        st = os.stat(real)
-        return [real, st.st_size, st.st_mtime_ns]
-    except OSError:
-        return [binary]
 
 
 def _parsed(stdout: str | None) -> list[dict[str, object]] | None:

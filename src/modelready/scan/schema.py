@@ -123,7 +123,7 @@ class _At:
         if steps is None:
             return False
         t = type(value)
-        if t in _BY_TYPE_ONLY and _type_only(schema, steps):  # a leaf under a schema that says only its type
+        if t in _BY_TYPE_ONLY and _PLANS[id(schema)][2]:  # a leaf under a schema that says only its type
             held_t = _TYPED.get((id(schema), t))
             if held_t is None or held_t[0] is not schema:
                 held_t = _TYPED[(id(schema), t)] = (schema, self._all(value, schema, steps, depth + 1))
@@ -148,19 +148,10 @@ class _At:
 
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 _BY_TYPE_ONLY = frozenset({str, int, bool, type(None)})  # a float's verdict depends on its value (an integral one is an integer)
-_TYPED: dict[tuple[int, type], tuple[Any, bool]] = {}  # (schema, value type) -> verdict, for schemas _type_only says so of
+_TYPED: dict[tuple[int, type], tuple[Any, bool]] = {}  # (schema, value type) -> verdict, for schemas that test only a type
 
 
-def _type_only(schema: dict[str, Any], steps: list[tuple["_Keyword", Any]]) -> bool:
-    """Whether `schema` tests only the type of a value (its other keywords silent): then a str, int, bool or null is
-    judged by its type alone, once per schema."""
-    held = _TYPE_ONLY.get(id(schema))
-    if held is None or held[0] is not schema:
-        held = _TYPE_ONLY[id(schema)] = (schema, all(keyword is _type_ok for keyword, _want in steps))
-    return held[1]
 
-
-_TYPE_ONLY: dict[int, tuple[Any, bool]] = {}
 
 
 def _leaf_key(value: Any) -> tuple[Any, ...] | None:
@@ -196,11 +187,12 @@ def _plan(schema: dict[str, Any]) -> list[tuple[_Keyword, Any]] | None:
             steps.append((keyword, want))
         elif key not in _SILENT and not key.startswith("x-"):
             steps = None
-    _PLANS[id(schema)] = (schema, steps)
+    # with the plan: whether it tests only the type (then a str, int, bool or null is judged by its type alone)
+    _PLANS[id(schema)] = (schema, steps, steps is not None and all(keyword is _type_ok for keyword, _want in steps))
     return steps
 
 
-_PLANS: dict[int, tuple[Any, list[tuple[_Keyword, Any]] | None]] = {}
+_PLANS: dict[int, tuple[Any, list[tuple[_Keyword, Any]] | None, bool]] = {}
 
 
 def _type_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
