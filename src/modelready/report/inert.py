@@ -16,7 +16,6 @@ renders content through these functions, and nothing else decides how:
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -109,7 +108,7 @@ def _fold(s: str) -> str:
 def _hits(s: str) -> list[tuple[int, int, str]]:
     """(start, end, replacement) of every rule at each of its triggers, in order."""
     folded = _fold(s)
-    if len(s) < 4096 and not _any_trigger().search(folded):  # a long text holds some trigger anyway
+    if len(s) < 4096 and not _ANY_TRIGGER.search(folded):  # a long text holds some trigger anyway
         return []
     hits = [hit for rule in _RULES for hit in _rule_hits(rule, s, folded if rule.folded else s)] + _dsn_hits(s)
     hits.sort(key=lambda h: (h[0], -h[1]))
@@ -189,14 +188,6 @@ class _Known:
 _Trie = dict[str, "_Trie"]  # a character -> the trie of what follows it; "" -> {} where a word ends
 
 
-@functools.cache
-def _any_trigger() -> re.Pattern[str]:
-    """Every literal a rule starts at, and `@`, in the folded text: a string holding none of them has no hit (one
-    scan in C, where most strings of a report, names and numbers, end). A trie: an alternation of thirty literals
-    under (?i) is tried literal by literal at every position, ten times slower."""
-    return re.compile(_trie(sorted({t for r in _RULES for t in r.triggers} | {"@"})))
-
-
 def _trie(words: list[str]) -> str:
     """One regular expression matching any of `words`, longest first, factored on common prefixes (the
     engine follows one branch per character instead of trying every word at every position)."""
@@ -222,6 +213,12 @@ def _trie(words: list[str]) -> str:
         return run + (f"(?:{body})?" if end else body)
 
     return build(root)
+
+
+# Every literal a rule starts at, and `@`, in the folded text: a string holding none of them has no hit (one scan in C,
+# where most strings of a report, names and numbers, end). A trie: an alternation of thirty literals under (?i) is
+# tried literal by literal at every position, ten times slower.
+_ANY_TRIGGER = re.compile(_trie(sorted({t for r in _RULES for t in r.triggers} | {"@"})))
 
 
 KNOWN = _Known()
