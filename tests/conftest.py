@@ -126,7 +126,10 @@ class SmokeServer:
 
 # Fixtures that cost seconds to make are made once and shared (session: the corpus runs, the smoke server;
 # module: a file's own). Under pytest-xdist (`make test` runs on every core) the tests sharing one run in
-# one worker, so each is still made once per run, not once per worker.
+# one worker, so each is still made once per run, not once per worker. tryfirst: pytest-xdist's worker reads the
+# marks in this same hook (turning them into the `@group` suffix of the test's id), and a conftest's hook would
+# otherwise run after it, leaving every test ungrouped.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     for item in items:
         defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
@@ -136,6 +139,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group(shared[0]))
         elif any(scope == "module" for scope in scopes.values()):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+def pytest_runtest_setup(item):
+    """pytest-xdist groups by the suffix it writes into each test's id; pytest 9.2 ignores that write
+    (pytest-dev/pytest-xdist#1386, hence pytest<9.2 in the test extra): a grouped test says so rather than let
+    every worker make the shared fixtures again."""
+    if getattr(item.config.option, "loadgroup", False) and item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+        pytest.fail("--dist loadgroup did not group this test: this pytest-xdist cannot group on this pytest", pytrace=False)
 
 
 @pytest.fixture(scope="session")
