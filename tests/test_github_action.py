@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from . import warm
 from .conftest import shared_or_skip
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,8 +38,10 @@ def workspace(tmp_path):
 
 
 def action(ws: Path, github, event: str, payload: dict, **inputs: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """`python -m modelready.cli github` in the runner's environment: forked from a Python that has PyGithub and
+    the other libraries imported already (tests/warm.py), with that exact environment, argv and working directory."""
     env, files = runner_env(ws, github, event, payload, **inputs)
-    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "github"], env=env, cwd=ws, capture_output=True, text=True, timeout=120)
+    proc = warm.run(["modelready.cli", "github"], env=env, cwd=ws, timeout=120)
     return proc, ran(files)
 
 

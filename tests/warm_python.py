@@ -1,0 +1,85 @@
+"""A Python that has already imported the third-party libraries `modelready github` loads (PyGithub with jwt,
+cryptography and requests; jsonschema; PyYAML: about 0.45 s of every fresh start, over a hundred runs in the
+suite), and forks a child per run that is then set up as the fresh process would be: the run's exact
+environment, argv, working directory, stdin, stdout and stderr, and the interpreter's own exit (SystemExit,
+traceback, atexit, flushing). Nothing of modelready is imported before the fork, so everything it reads at
+import time comes from the run's environment. What differs from a fresh process: those libraries are in
+sys.modules already (none of them reads the environment at import), and the hash seed is the server's.
+
+Started by tests/warm.py with only PATH and PYTHONPATH set, as a fresh `python -m modelready.cli` would
+start from the runner's environment; it serves the runs of one pytest process on a Unix socket. One request,
+one connection: a message {argv, env, cwd} (argv: the module, then its arguments) with the child's stdin,
+stdout and stderr as passed descriptors; the answers are the child's pid, then its wait status.
+
+Usage: python warm_python.py SOCKET
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import socket
+import sys
+
+STARTED_WITH = {"PATH", "PYTHONPATH"}
+PRELOAD = ("github", "jsonschema", "yaml")
+
+
+def serve(path: str) -> tuple[list[str], socket.socket]:
+    """Serve until the client goes; in each child, return the run's argv (its stdio and environment set)."""
+    added = {k: v for k, v in os.environ.items() if k not in STARTED_WITH}  # what Python's start put there (LC_CTYPE)
+    for name in PRELOAD:
+        __import__(name)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(path)
+    listener.listen(16)
+    os.set_inheritable(listener.fileno(), False)
+    print("ready", flush=True)  # the client waits for this line on our stdout
+    children: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, the request's connection)
+    while True:
+        ready, _, _ = select.select([listener, sys.stdin, *children], [], [])
+        if sys.stdin in ready and not sys.stdin.readline():  # the client closed our stdin: it is done
+            sys.exit(0)
+        for fd in ready:
+            if fd in children:
+                pid, conn = children.pop(fd)
+                _, status = os.waitpid(pid, 0)
+                os.close(fd)
+                conn.send(str(status).encode())
+                conn.close()
+        if listener not in ready:
+            continue
+        conn, _ = listener.accept()
+        message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+        request = json.loads(message)
+        pid = os.fork()
+        if pid == 0:
+            listener.close()
+            for _pid, other in children.values():
+                other.close()
+            for pidfd in children:
+                os.close(pidfd)
+            for i, fd in enumerate(fds):
+                os.dup2(fd, i)
+                os.close(fd)
+            os.chdir(request["cwd"])
+            os.environ.clear()
+            os.environ.update({**request["env"], **added})
+            sys.path[0] = os.getcwd()  # `python -m` puts the working directory first
+            return request["argv"], conn
+        for fd in fds:
+            os.close(fd)
+        conn.send(str(pid).encode())
+        children[os.pidfd_open(pid)] = (pid, conn)
+
+
+if __name__ == "__main__":
+    argv, _conn = serve(sys.argv[1])
+    _conn.close()
+    del _conn
+    # from here on the child is `python -m MODULE ARGS…`, run by what `-m` itself calls
+    import runpy
+
+    sys.argv = ["-m", *argv[1:]]
+    runpy._run_module_as_main(argv[0])  # type: ignore[attr-defined]
