@@ -272,9 +272,11 @@ def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
         if st.st_size > limit:
             raise OSError(0, f"too large ({st.st_size} bytes > {limit})")
         chunks, got = [], 0
-        # os.read, not a file object: this runs for every file read; done at the size fstat gave (no read for the end)
+        # os.read, not a file object: this runs for every file read; done at the size fstat gave (no read for the end).
+        # Asked for what fstat said is left (os.read allocates what it is asked for: a 5 MiB buffer per file was most
+        # of the read); a file that reports no size (procfs-like) or grows is read on in 64 KiB steps, to the limit.
         while got <= limit and not (0 < st.st_size <= got):
-            chunk = os.read(fd, limit + 1 - got)
+            chunk = os.read(fd, min(limit + 1 - got, st.st_size - got if st.st_size > got else 65536))
             if not chunk:
                 break
             chunks.append(chunk)
