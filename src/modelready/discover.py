@@ -370,6 +370,10 @@ def rel(path: Path, root: Path) -> str:
 
     Discovered paths are absolute under the resolved root: no system call for them (a path with `..`,
     such as a values file beside its chart, is resolved)."""
+    text, base = str(path), str(root)
+    # the common case on strings (this runs several times per file): a plain path under the root, nothing to normalize
+    if text.startswith(base) and text[len(base):len(base) + 1] == "/" and "/." not in text and "//" not in text and base != "/":
+        return text[len(base) + 1:]
     if ".." not in path.parts:
         try:
             return path.relative_to(root).as_posix() or "."
