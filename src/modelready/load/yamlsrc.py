@@ -218,6 +218,31 @@ _SHARED_BYTES = [0]
 SHARED_BYTES = 32 * 1024 * 1024  # text the memo holds; past it, it starts again
 
 
+def load_all_shared(text: str) -> tuple[list[tuple[object, int]], list[tuple[str, int, int, bool]]]:
+    """`load_all(text)` and the keys its mappings repeat, parsed once per text for the process: a chart's values sets
+    render most of its templates to the same text (the corpus's 326 rendered templates hold 181 texts). The documents
+    are shared by every caller, as `load_shared`'s are: never change them."""
+    hit = _STREAMS.get(text)
+    if hit is None:
+        repeated: list[tuple[str, int, int, bool]] = []
+        try:
+            hit = (load_all(text, repeated), repeated)
+        except YamlError as e:
+            hit = e
+        if _SHARED_BYTES[0] + len(text) > SHARED_BYTES:
+            _SHARED.clear()
+            _STREAMS.clear()
+            _SHARED_BYTES[0] = 0
+        _STREAMS[text] = hit
+        _SHARED_BYTES[0] += len(text)
+    if isinstance(hit, YamlError):
+        raise YamlError(str(hit), hit.line)
+    return hit
+
+
+_STREAMS: dict[str, "tuple[list[tuple[object, int]], list[tuple[str, int, int, bool]]] | YamlError"] = {}
+
+
 def load_shared(text: str) -> object:
     """`load_one(text)`, parsed once per text for the process: a chart's values.yaml and Chart.yaml are read for its
     values sets, its dependencies, its defaults and its references. The value is shared by every caller: never
@@ -230,6 +255,7 @@ def load_shared(text: str) -> object:
             hit = e
         if _SHARED_BYTES[0] + len(text) > SHARED_BYTES:
             _SHARED.clear()
+            _STREAMS.clear()
             _SHARED_BYTES[0] = 0
         _SHARED[text] = hit
         _SHARED_BYTES[0] += len(text)
