@@ -37,9 +37,10 @@ def discover(chart_dir: Path, candidates: list[Path], chart_files: list[Path] | 
     sets: list[list[str]] = [[]]
     found = _in_chart(chart_dir, sorted(chart_files if chart_files is not None else (p for p in chart_dir.rglob("*") if p.is_file())))
     keys = _keys(chart_dir / "values.yaml", chart_dir)
-    project = _resolved(chart_dir.parent.parent)
+    project = chart_dir.parent.parent
+    folder = _resolved(project)
     for p in candidates:
-        if p in found or not _VALUES_NAME.search(p.stem) or not _under(p, project):
+        if p in found or not _VALUES_NAME.search(p.stem) or not _under(p, folder):
             continue
         theirs = _keys(p, project)
         if keys and theirs and theirs <= keys:

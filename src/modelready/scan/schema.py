@@ -127,13 +127,20 @@ class _At:
         steps = held_plan[1]
         if steps is None or depth > 60 or not isinstance(value, _PLAIN):
             return False
-        t = type(value)
-        if held_plan[2] and t in _BY_TYPE_ONLY:  # a leaf under a schema that says only its type
-            held_t = _TYPED.get((id(schema), t))
-            if held_t is None or held_t[0] is not schema:
-                held_t = _TYPED[(id(schema), t)] = (schema, self._all(value, schema, steps, depth + 1))
-            return held_t[1]
-        key = _leaf_key(value) if isinstance(value, dict) and len(value) <= 8 else None
+        if held_plan[2] and type(value) in _BY_TYPE_ONLY:  # a leaf under a schema that says only its type
+            return self._typed(value, schema, steps, depth)
+        if isinstance(value, dict) and len(value) <= 8:
+            return self._leaf(value, schema, steps, depth)
+        return self._all(value, schema, steps, depth + 1)
+
+    def _typed(self, value: Any, schema: Any, steps: list[tuple[_Keyword, Any]], depth: int) -> bool:
+        held = _TYPED.get((id(schema), type(value)))
+        if held is None or held[0] is not schema:
+            held = _TYPED[(id(schema), type(value))] = (schema, self._all(value, schema, steps, depth + 1))
+        return held[1]
+
+    def _leaf(self, value: Any, schema: Any, steps: list[tuple[_Keyword, Any]], depth: int) -> bool:
+        key = _leaf_key(value)
         if key is None:
             return self._all(value, schema, steps, depth + 1)
         memo = (id(schema), id(self), key)
