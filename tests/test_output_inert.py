@@ -141,3 +141,18 @@ def test_a_long_secret_is_learned_and_masked_without_deep_recursion():
     known.learn(key)
     known.learn("hf_abcdefgh12345678")
     assert known.sub(f"a {key} b hf_abcdefgh12345678 c") == f"a {inert.REDACTED} b {inert.REDACTED} c"
+
+
+@pytest.mark.parametrize("before", ["", "— ×→ ", "İstanbul ", "\u212a ", "模型 " * 3, "x" * 5000 + "–"])
+def test_the_patterns_find_their_secrets_after_any_text(before):
+    """The triggers are found in a folded copy of the text (ASCII lower case, other characters as one each, so
+    positions hold): a secret after non-ASCII text, in a long report or a short string, is masked in place, and an
+    image digest is no DSN."""
+    from modelready.report import inert
+
+    masked = inert.REDACTED
+    text = (f"{before}password=Zq81xWv0kP2 then root:Hunt3r2Pass@tcp(db:3306)/app and db:s3cr3tval@pg.svc "
+            f"and img:v1@sha256:{'a' * 64} and Token A1b2C3d4E5f6G7h8 and \u212aey")
+    out = inert.redact(text)
+    assert out == (f"{before}password={masked} then root:{masked}@tcp(db:3306)/app and db:{masked}@pg.svc "
+                   f"and img:v1@sha256:{'a' * 64} and Token {masked} and \u212aey")

@@ -435,3 +435,24 @@ def test_what_an_inline_patch_writes_is_located_in_the_kustomization(run, tmp_pa
     assert {("pod-privileged", line["privileged: true"]), ("env-shell-syntax", line["value: $HF_TOKEN"]),
             ("image-tag-mutable", line["vllm-openai:latest"]), ("remote-code-unpinned", line["--trust-remote-code"])} <= at, (at, line)
     assert d.loc.file == "base/vllm.yaml"  # what the patches leave is the base's
+
+
+def test_a_template_rendered_alike_by_two_values_sets_is_parsed_once_and_reported_in_each(run, tmp_path):
+    """Values sets render most of a chart's templates to the same text: parsed once for the process, the documents
+    shared by both renders' objects (never changed), and what the text holds (a repeated key) said of each render."""
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("tier: dev\n")
+    (chart / "values-prod.yaml").write_text("tier: prod\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: same\ndata:\n  a: '1'\n  a: '2'\n")
+    (chart / "templates" / "tier.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tier\ndata:\n  tier: {{ .Values.tier | quote }}\n")
+    result = run(chart, root=tmp_path)
+    same = [o for o in result.objects if o.name == "same"]
+    tier = [o for o in result.objects if o.name == "tier"]
+    assert len(same) == 2 and same[0].origin != same[1].origin and same[0].body is same[1].body
+    assert len(tier) == 2 and tier[0].body is not tier[1].body and {o.body["data"]["tier"] for o in tier} == {"dev", "prod"}
+    [dup] = [f for f in result.findings if f.check == "duplicate-key"]
+    assert (dup.loc.file, dup.loc.line) == ("chart/templates/cm.yaml", 7) and "in 2 renders" in dup.message, dup.message

@@ -85,7 +85,7 @@ def stamp(doc: Report, root: Path) -> Report:
     """The report with every finding's fingerprint (read from the files under `root`)."""
     cache: dict[str, list[str]] = {}
     made: dict[str, str] = {}
-    return replace(doc, findings=tuple(replace(f, fingerprint=fingerprint(f, root, cache, made)) for f in doc.findings))
+    return replace(doc, findings=tuple(f.marked(fingerprint=fingerprint(f, root, cache, made)) for f in doc.findings))
 
 
 def _file_lines(root: Path, file: str, cache: dict[str, list[str]]) -> list[str]:
@@ -109,7 +109,7 @@ def compare(doc: Report, base: list[str], source: str) -> Report:
             old = left[f.fingerprint or ""] > 0
             if old:
                 left[f.fingerprint or ""] -= 1
-            f = replace(f, baseline="pre-existing" if old else "new")
+            f = f.marked(baseline="pre-existing" if old else "new")
         marked.append(f)
     active = [f for f in marked if f.active]
     return replace(doc, findings=tuple(marked), baseline=Baseline(
@@ -118,7 +118,7 @@ def compare(doc: Report, base: list[str], source: str) -> Report:
 
 def unavailable(doc: Report, why: str) -> Report:
     """No baseline: every finding counts as new, and the report says why."""
-    marked = tuple(replace(f, baseline="new") if f.active else f for f in doc.findings)
+    marked = tuple(f.marked(baseline="new") if f.active else f for f in doc.findings)
     return replace(doc, findings=marked, baseline=Baseline(None, False, counts(f.severity for f in marked if f.active), counts([]), 0, why))
 
 

@@ -359,14 +359,28 @@ def _fit_alike(d: Deployment, tp: int | None, kv_elem: float | None, gpu: Gpu | 
     e, r = d.engine, d.resolved
     if e is None or r is None:
         return None
-    model = (r.name, r.source, r.kind, r.certain, r.params_b, repr(r.name_quant), r.notes, id(r.arch))
-    key = (_engine_key(e), model, d.gpu, tp, kv_elem, gpu, _v1_env(d))
+    key = (_alike_key(d, e, r), d.gpu, tp, kv_elem, gpu)
     held = _ALIKE.get(key)
     if held is None or held[0] is not r.arch:
         if len(_ALIKE) > 50_000:
             _ALIKE.clear()
         held = _ALIKE[key] = (r.arch, _fit(d, tp, kv_elem, gpu))
     return held[1]
+
+
+def _alike_key(d: Deployment, e: Engine, r: ResolvedModel) -> tuple[Any, ...]:
+    """What a fit of `d` reads of its engine, model and VLLM_USE_V1, made once per deployment (a check asks for a fit on
+    every GPU of the table)."""
+    held = _ALIKE_KEYS.get(id(d))
+    if held is None or held[0] is not d or held[1] is not e or held[2] is not r:
+        if len(_ALIKE_KEYS) > 50_000:
+            _ALIKE_KEYS.clear()
+        model = (r.name, r.source, r.kind, r.certain, r.params_b, repr(r.name_quant), r.notes, id(r.arch))
+        held = _ALIKE_KEYS[id(d)] = (d, e, r, (_engine_key(e), model, _v1_env(d)))
+    return held[3]
+
+
+_ALIKE_KEYS: dict[int, tuple[Any, Any, Any, tuple[Any, ...]]] = {}
 
 
 def _engine_key(e: Any) -> tuple[Any, ...]:

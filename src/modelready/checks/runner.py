@@ -91,6 +91,8 @@ def _apply(check: Check[Any], subject: Subject, config: Config, out: Checked) ->
 
 
 def _unknown_skips(subject: Subject, skips: set[str], out: Checked) -> None:
+    if not skips:  # nearly every subject: no set of every check made for it
+        return
     for sid in sorted(s for s in skips - set(registry()) if not s.startswith(("trivy/", "hadolint/"))):
         loc = getattr(subject.value, "loc", None)
         out.findings.append(Finding("suppression-unknown-check", Severity.warning, f"{SKIP_ANNOTATION} names unknown check {sid!r}{did_you_mean(sid, registry())}",

@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 
 from ..findings import Loc
 from . import openshift
-from .yamlsrc import YamlError, YMap, line_of, load_all
+from .yamlsrc import YamlError, YMap, line_of, load_all_shared
 
 
 @dataclass
@@ -69,11 +69,13 @@ def parse_objects(text: str, file: str, origin: str = "", locator: Callable[[int
                   duplicates: list[tuple[str, int, int, bool]] | None = None) -> tuple[list[K8sObject], int]:
     """Objects in a YAML stream, and the count of documents that were not Kubernetes objects.
     `duplicates` collects the keys a mapping repeats (yamlsrc.load_all). Raises LoadProblem for YAML that does not parse.
-    """
+    The documents of a text are parsed once for the process (a chart's renders repeat most templates' texts): shared."""
     try:
-        docs = load_all(text, duplicates)
+        docs, repeated = load_all_shared(text)
     except YamlError as e:
         raise LoadProblem(f"YAML does not parse: {e}", e.line) from None
+    if duplicates is not None:
+        duplicates += repeated
     return objects_from_docs(docs, file, origin, locator)
 
 

@@ -38,8 +38,9 @@ def discover(chart_dir: Path, candidates: list[Path], chart_files: list[Path] | 
     found = _in_chart(chart_dir, sorted(chart_files if chart_files is not None else (p for p in chart_dir.rglob("*") if p.is_file())))
     keys = _keys(chart_dir / "values.yaml", chart_dir)
     project = chart_dir.parent.parent
+    folder = _resolved(project)
     for p in candidates:
-        if p in found or not _VALUES_NAME.search(p.stem) or not _under(p, project):
+        if p in found or not _VALUES_NAME.search(p.stem) or not _under(p, folder):
             continue
         theirs = _keys(p, project)
         if keys and theirs and theirs <= keys:
@@ -113,12 +114,18 @@ def _keys(path: Path, root: Path) -> set[str]:
     return {str(k) for k in data} if isinstance(data, dict) else set()
 
 
-def _under(path: Path, folder: Path) -> bool:
+def _resolved(folder: Path) -> str | None:
     try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
+        return str(resolve(folder))
+    except OSError:  # links in a loop
+        return None
+
+
+def _under(path: Path, folder: str | None) -> bool:
+    """`path` resolves inside `folder` (resolved): by discover's resolution, which keeps the folders it resolved for the
+    run (every candidate of every chart is asked) and stops at a loop of links."""
+    resolved = _resolved(path)
+    return folder is not None and resolved is not None and (resolved == folder or resolved.startswith(folder.rstrip("/") + "/"))
 
 
 def _relative(path: Path, chart_dir: Path) -> str:

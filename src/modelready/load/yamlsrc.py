@@ -213,25 +213,44 @@ def load_one(text: str) -> object:
     return docs[0][0] if docs else None
 
 
+Stream = tuple[list[tuple[object, int]], list[tuple[str, int, int, bool]]]  # load_all's documents, the keys repeated
 _SHARED: dict[str, object] = {}  # text -> its first document, or the YamlError it raised
+_STREAMS: dict[str, object] = {}  # text -> its Stream, or the YamlError it raised
 _SHARED_BYTES = [0]
-SHARED_BYTES = 32 * 1024 * 1024  # text the memo holds; past it, it starts again
+SHARED_BYTES = 32 * 1024 * 1024  # text the two memos hold; past it, they start again
 
 
 def load_shared(text: str) -> object:
     """`load_one(text)`, parsed once per text for the process: a chart's values.yaml and Chart.yaml are read for its
     values sets, its dependencies, its defaults and its references. The value is shared by every caller: never
     change it (merge_values copies what it takes). Keyed by content, so a base and a head checkout never mix."""
-    hit = _SHARED.get(text, _SHARED)
-    if hit is _SHARED:
+    return _remembered(_SHARED, text, load_one)
+
+
+def load_all_shared(text: str) -> Stream:
+    """`load_all(text)` and the keys its mappings repeat, parsed once per text for the process: a chart's values sets
+    render most of its templates to the same text (the corpus's 326 rendered templates hold 181 texts). The documents
+    are shared as `load_shared`'s are: never change them."""
+    def parse(text: str) -> Stream:
+        repeated: list[tuple[str, int, int, bool]] = []
+        return load_all(text, repeated), repeated
+
+    stream: Stream = _remembered(_STREAMS, text, parse)
+    return stream
+
+
+def _remembered(memo: dict[str, Any], text: str, parse: Any) -> Any:
+    hit = memo.get(text, memo)
+    if hit is memo:
         try:
-            hit = load_one(text)
+            hit = parse(text)
         except YamlError as e:
             hit = e
         if _SHARED_BYTES[0] + len(text) > SHARED_BYTES:
             _SHARED.clear()
+            _STREAMS.clear()
             _SHARED_BYTES[0] = 0
-        _SHARED[text] = hit
+        memo[text] = hit
         _SHARED_BYTES[0] += len(text)
     if isinstance(hit, YamlError):
         raise YamlError(str(hit), hit.line)

@@ -8,6 +8,7 @@ GCP, Azure/AKS and OCI), else a ModelSpec's hardware.gpu.type (attached by the r
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import data
@@ -23,6 +24,7 @@ _INSTANCE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/inst
                     "karpenter.k8s.aws/instance-type", "cloud.google.com/machine-family")
 
 
+@lru_cache(maxsize=1024)  # a Gpu is frozen: one value per name and source (a memory check asks for seven per deployment)
 def from_table(name: str, source: str) -> Gpu | None:
     found = data.gpu_by_name(name)
     if not found:

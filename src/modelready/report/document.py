@@ -46,6 +46,17 @@ class FindingEntry:
     fingerprint: str | None = field(default=None, metadata=OMIT)  # app/baseline.py
     baseline: str | None = field(default=None, metadata=OMIT)  # new | pre-existing, against a base
 
+    def marked(self, *, fingerprint: str | None = None, baseline: str | None = None) -> FindingEntry:
+        """This finding with its fingerprint or baseline mark: `replace` without its walk over the fields (every
+        finding of a run is stamped: 20,000 took 0.3 s). The fields are plain values, so a copy of them is the value."""
+        new = object.__new__(FindingEntry)
+        new.__dict__.update(self.__dict__)
+        if fingerprint is not None:
+            new.__dict__["fingerprint"] = fingerprint
+        if baseline is not None:
+            new.__dict__["baseline"] = baseline
+        return new
+
     @property
     def active(self) -> bool:
         return not self.suppressed

@@ -117,17 +117,29 @@ class _At:
     def ok(self, value: Any, schema: Any, depth: int) -> bool:
         if schema is True:
             return True
-        if not isinstance(schema, dict) or depth > 60 or not isinstance(value, _PLAIN):
+        # this runs for every node of every object: the plan is looked up inline, and only a small mapping is keyed
+        held_plan = _PLANS.get(id(schema))
+        if held_plan is None or held_plan[0] is not schema:
+            if not isinstance(schema, dict):
+                return False
+            _plan(schema)
+            held_plan = _PLANS[id(schema)]
+        steps = held_plan[1]
+        if steps is None or depth > 60 or not isinstance(value, _PLAIN):
             return False
-        steps = _plan(schema)
-        if steps is None:
-            return False
-        t = type(value)
-        if t in _BY_TYPE_ONLY and _PLANS[id(schema)][2]:  # a leaf under a schema that says only its type
-            held_t = _TYPED.get((id(schema), t))
-            if held_t is None or held_t[0] is not schema:
-                held_t = _TYPED[(id(schema), t)] = (schema, self._all(value, schema, steps, depth + 1))
-            return held_t[1]
+        if held_plan[2] and type(value) in _BY_TYPE_ONLY:  # a leaf under a schema that says only its type
+            return self._typed(value, schema, steps, depth)
+        if isinstance(value, dict) and len(value) <= 8:
+            return self._leaf(value, schema, steps, depth)
+        return self._all(value, schema, steps, depth + 1)
+
+    def _typed(self, value: Any, schema: Any, steps: list[tuple[_Keyword, Any]], depth: int) -> bool:
+        held = _TYPED.get((id(schema), type(value)))
+        if held is None or held[0] is not schema:
+            held = _TYPED[(id(schema), type(value))] = (schema, self._all(value, schema, steps, depth + 1))
+        return held[1]
+
+    def _leaf(self, value: Any, schema: Any, steps: list[tuple[_Keyword, Any]], depth: int) -> bool:
         key = _leaf_key(value)
         if key is None:
             return self._all(value, schema, steps, depth + 1)
@@ -203,9 +215,10 @@ def _ref_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
     if not isinstance(want, str):
         return False
     target = _REFS.get((id(at.root), want))
-    if target is None:
-        target = _REFS[(id(at.root), want)] = _ref(want, at.root, at.definitions)  # the schemas are kept for the run (cached)
-    return target is not None and _At.of(target[1], at.definitions).ok(value, target[0], depth)
+    if target is None:  # the schemas are kept for the run (cached); the target with the documents its own $refs point into
+        found = _ref(want, at.root, at.definitions)
+        target = _REFS[(id(at.root), want)] = (found[0], _At.of(found[1], at.definitions)) if found is not None else (None, None)
+    return target[1] is not None and target[1].ok(value, target[0], depth)
 
 
 def _properties_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
