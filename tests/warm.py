@@ -1,7 +1,7 @@
 """`python -m MODULE …` as subprocess.run(capture_output=True, text=True) runs it, forked from a Python that has
-already imported the libraries such a run loads (tests/warm_python.py says what is the same and what is not).
-One server per pytest process, started at its first run; a run whose environment would start Python
-differently (another PYTHONPATH, a PYTHON* or locale variable) gets a fresh process instead."""
+already imported what such a run loads (tests/warm_python.py says what is the same and what is not). One
+server per pytest process, started at its first run; a run whose environment would start Python or
+modelready differently (another PYTHONPATH, a PYTHON*, locale or MODELREADY_* variable) gets a fresh process."""
 
 from __future__ import annotations
 
@@ -47,8 +47,9 @@ def _stop() -> None:
 
 
 def _starts_the_same(env: dict[str, str]) -> bool:
-    return env.get("PYTHONPATH") == SRC and not any(k.startswith(("PYTHON", "LC_")) and k != "PYTHONPATH" or k in ("LANG", "LANGUAGE")
-                                                    for k in env)
+    """Python would start as the server did, and modelready's import-time limits (MODELREADY_*) are its defaults."""
+    return env.get("PYTHONPATH") == SRC and not any(k.startswith(("PYTHON", "LC_", "MODELREADY_")) and k != "PYTHONPATH"
+                                                    or k in ("LANG", "LANGUAGE") for k in env)
 
 
 def run(argv: list[str], env: dict[str, str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:

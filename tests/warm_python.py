@@ -1,13 +1,16 @@
-"""A Python that has already imported the third-party libraries `modelready github` loads (PyGithub with jwt,
-cryptography and requests; jsonschema; PyYAML: about 0.45 s of every fresh start, over a hundred runs in the
-suite), and forks a child per run that is then set up as the fresh process would be: the run's exact
+"""A Python that has already imported what `modelready github` loads (PyGithub with jwt, cryptography and
+requests; jsonschema; PyYAML; modelready's own modules: about 0.6 s of every fresh start, over a hundred runs
+in the suite), and forks a child per run that is then set up as the fresh process would be: the run's exact
 environment, argv, working directory, stdin, stdout and stderr, and the interpreter's own exit (SystemExit,
-traceback, atexit, flushing). Nothing of modelready is imported before the fork, so everything it reads at
-import time comes from the run's environment. What differs from a fresh process: those libraries are in
-sys.modules already (none of them reads the environment at import), and the hash seed is the server's.
+traceback, atexit, flushing).
 
-Started by tests/warm.py with only PATH and PYTHONPATH set, as a fresh `python -m modelready.cli` would
-start from the runner's environment; it serves the runs of one pytest process on a Unix socket. One request,
+What differs from a fresh process: those modules are in sys.modules already, imported under this server's
+environment (PATH and PYTHONPATH only, as the runner's gives a fresh Python), and the hash seed is the
+server's. What modelready reads at import time is its MODELREADY_* limits: tests/warm.py runs an
+environment that sets any of them in a fresh process. Nothing here imports huggingface_hub (it reads HF_*
+at import) or helm_python (a Go runtime does not survive a fork): the server refuses to start if it did.
+
+Started by tests/warm.py; it serves the runs of one pytest process on a Unix socket. One request,
 one connection: a message {argv, env, cwd} (argv: the module, then its arguments) with the child's stdin,
 stdout and stderr as passed descriptors; the answers are the child's pid, then its wait status.
 
@@ -23,7 +26,8 @@ import socket
 import sys
 
 STARTED_WITH = {"PATH", "PYTHONPATH"}
-PRELOAD = ("github", "jsonschema", "yaml")
+PRELOAD = ("github", "jsonschema", "yaml", "modelready.app.cli", "modelready.app.action", "modelready.pipeline", "modelready.publish.github")
+NEVER = ("huggingface_hub", "helm_python")
 
 
 def serve(path: str) -> tuple[list[str], socket.socket]:
@@ -31,6 +35,8 @@ def serve(path: str) -> tuple[list[str], socket.socket]:
     added = {k: v for k, v in os.environ.items() if k not in STARTED_WITH}  # what Python's start put there (LC_CTYPE)
     for name in PRELOAD:
         __import__(name)
+    loaded = sorted({m.split(".")[0] for m in sys.modules} & set(NEVER))
+    assert not loaded, f"preloading imported {loaded}: a forked run would not be a fresh one"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(path)
     listener.listen(16)
