@@ -52,7 +52,10 @@ def serve(path: str) -> tuple[list[str], socket.socket]:
                 pid, conn = children.pop(fd)
                 _, status = os.waitpid(pid, 0)
                 os.close(fd)
-                conn.send(str(status).encode())
+                try:
+                    conn.send(str(status).encode())
+                except OSError:  # the client gave up on it (a timeout): nobody to tell
+                    pass
                 conn.close()
         if listener not in ready:
             continue
