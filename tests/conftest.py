@@ -139,6 +139,13 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group(shared[0]))
         elif any(scope == "module" for scope in scopes.values()):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    # pytest-xdist hands out the groups first, then the rest in this order: the files with the longest single tests
+    # (mypy over src/, Trivy's scans, the property runs) go first, so that no worker ends alone on one of them
+    first = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: first.get(item.nodeid.split("::", 1)[0], len(first)))
+
+
+LONGEST_FIRST = ("tests/test_types.py", "tests/test_trivy.py", "tests/test_fuzz.py", "tests/test_schema_fast_path.py")
 
 
 def pytest_runtest_setup(item):
