@@ -39,10 +39,10 @@ class Checked:
 
 def run(subjects: Iterable[Subject], config: Config, today: dt.date, spent: Callable[[], str | None] = lambda: None) -> Checked:
     """`spent`: why the run may do no more (its CPU budget), checked before each subject; None while it may."""
-    by_scope: dict[str, list[Check[Any]]] = {}
+    by_scope: dict[str, list[tuple[Check[Any], Severity]]] = {}  # each check with its severity (config's, else its own)
     for c in registry().values():
         if (c.enabled or c.id in config.enable) and c.id not in config.disable:
-            by_scope.setdefault(c.scope, []).append(c)
+            by_scope.setdefault(c.scope, []).append((c, config.severity.get(c.id, c.severity)))
     out = Checked()
     todo = list(subjects)
     for n, subject in enumerate(todo):
@@ -51,8 +51,8 @@ def run(subjects: Iterable[Subject], config: Config, today: dt.date, spent: Call
             break
         skips, reason, until = suppressions(subject.annotations)
         _unknown_skips(subject, skips, out)
-        for check in by_scope.get(subject.scope, []):
-            for f in _apply(check, subject, config, out):
+        for check, severity in by_scope.get(subject.scope, ()):
+            for f in _apply(check, severity, subject, out):
                 if check.id in skips:
                     _suppress(f, reason, until, today)
                 out.findings.append(f)
@@ -74,10 +74,11 @@ def _not_checked(left: list[Subject], why: str, out: Checked) -> None:
                                 ("manifests-render",), subject="(run)"))
 
 
-def _apply(check: Check[Any], subject: Subject, config: Config, out: Checked) -> list[Finding]:
+def _apply(check: Check[Any], severity: Severity, subject: Subject, out: Checked) -> list[Finding]:
+    """The findings of one check on one subject (it runs for every check of every subject: kept lean)."""
     try:
         if not check.applies(subject.value):
-            return []
+            return _NONE
         out.applied.add((check.id, subject.name))
         hits = list(check.run(subject.value))
     except Exception as e:  # noqa: BLE001 - a bug in one check must not hide the others' findings
@@ -86,8 +87,10 @@ def _apply(check: Check[Any], subject: Subject, config: Config, out: Checked) ->
         out.findings.append(f)
         out.errors.append(f.message)
         return []
-    severity = config.severity.get(check.id, check.severity)
-    return [Finding(check.id, severity, hit.message, hit.loc, check.items, subject=subject.name) for hit in hits]
+    return [Finding(check.id, severity, hit.message, hit.loc, check.items, subject=subject.name) for hit in hits] if hits else _NONE
+
+
+_NONE: list[Finding] = []  # what most checks find: shared, never appended to
 
 
 def _unknown_skips(subject: Subject, skips: set[str], out: Checked) -> None:

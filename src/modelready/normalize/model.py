@@ -169,8 +169,11 @@ class Container:
 
     def gpu(self) -> tuple[str, int, int] | None:
         """(resource name, count in limits, count in requests) for the first accelerator resource asked."""
-        for res in GPU_RESOURCES + tuple(k for k in {**self.requests, **self.limits} if k.startswith("nvidia.com/mig-")):
+        for res in GPU_RESOURCES:  # asked for by every check of a deployment: no merged copy of the resources unless needed
             if res in self.limits or res in self.requests:
+                return res, _count(self.limits.get(res)), _count(self.requests.get(res))
+        for res in {**self.requests, **self.limits}:
+            if res.startswith("nvidia.com/mig-"):
                 return res, _count(self.limits.get(res)), _count(self.requests.get(res))
         return None
 
