@@ -16,14 +16,17 @@ $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --no-compile -e .
 	touch $@
 
-# The test extras (PyTorch, transformers, about 140 packages) through uv, from PyPI like pip: 11 s where pip took
+# The test extras (PyTorch, transformers, about 140 packages) through uv, from the indexes pip uses: 11 s where pip took
 # 50 s of one core, cold caches, the same versions. uv compiles no bytecode (Python writes that of what is
-# imported, PYTHONDONTWRITEBYTECODE= below) and reads none of pip's configuration: the wheel folders and
-# constraints pip is set up with (here, a CPU-only PyTorch on disk) are passed on.
+# imported, PYTHONDONTWRITEBYTECODE= below) and reads none of pip's configuration: the index, extra indexes
+# (a runner's local mirror), wheel folders and constraints pip is set up with (here, a CPU-only PyTorch on disk) are
+# passed on, and it picks the best version across them as pip does (not the first index that has the package).
 PIP_SETTING = $(shell $(BIN)/python -m pip config list 2>/dev/null | sed -n "s/^[^.]*\.$(1)='\(.*\)'$$/\1/p" | tr ' ' '\n' | sort -u)
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --no-compile uv
 	$(BIN)/uv pip install -q --python $(BIN)/python $(foreach d,$(call PIP_SETTING,find-links),--find-links $(d)) \
+		$(foreach u,$(call PIP_SETTING,index-url),--index-url $(u)) $(foreach u,$(call PIP_SETTING,extra-index-url),--extra-index-url $(u)) \
+		--index-strategy unsafe-best-match \
 		$(foreach c,$(call PIP_SETTING,constraint),--constraint $(c)) --upgrade pip -e '.[test]'
 	touch $@ $(DEMO_STAMP)
 
