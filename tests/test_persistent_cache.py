@@ -204,8 +204,9 @@ def test_ghcrts_gives_the_same_findings_and_a_build_rejecting_it_is_linted_witho
         hadolint._MEMO.clear()
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(hadolint, "locate", lambda b=binary: str(b))
-            found, lines[binary.name] = hadolint.start(repo, [f"image{i}/Dockerfile" for i in range(3)], store).collect(
-                {f"image{i}/Dockerfile" for i in range(3)})
+            with cache.using(store):
+                found, lines[binary.name] = hadolint.start(repo, [f"image{i}/Dockerfile" for i in range(3)]).collect(
+                    {f"image{i}/Dockerfile" for i in range(3)})
         if binary is rejecting:
             assert sorted({f.check for f in found}) == sorted({f"hadolint/{d['code']}" for d in outputs[0] if d["code"] not in hadolint.COVERED})
             assert len(list((store.path / cache.FOLDER).iterdir())) == 3

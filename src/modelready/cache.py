@@ -109,7 +109,7 @@ class Store:
                 pass
 
 
-_active: Store | None = None  # the running pipeline's, for loaders it does not call directly (load/helm.py)
+_active: Store | None = None  # the running pipeline's, for the engines it does not call directly (load/helm.py, scan/hadolint.py)
 
 
 def active() -> Store | None:

