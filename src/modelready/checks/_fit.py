@@ -16,7 +16,8 @@ The figures are scored against published logs by tools/memory_accuracy.py (docs/
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .. import data
 from ..normalize.accelerator import Gpu
@@ -344,13 +345,8 @@ def _v1_env(d: Deployment) -> str | None:
 def fit(d: Deployment, tp: int | None = None, kv_elem: float | None = None, gpu: Gpu | None = None) -> Fit | None:
     """The engine's start-up arithmetic for deployment `d` (optionally at another TP, KV dtype or GPU); None when it cannot be done.
     Each is worked out once: the memory checks and the report's `memory` object all ask for the same ones."""
-    key = (id(d), id(d.engine), id(d.resolved), d.gpu, tp, kv_elem, gpu)
-    held = _FITS.get(key)
-    if held is None or held[0] is not d or held[1] is not d.engine or held[2] is not d.resolved:
-        if len(_FITS) > 50_000:
-            _FITS.clear()
-        held = _FITS[key] = (d, d.engine, d.resolved, _fit_alike(d, tp, kv_elem, gpu))
-    return held[3]
+    return _once(_FITS, (id(d), id(d.engine), id(d.resolved), d.gpu, tp, kv_elem, gpu), (d, d.engine, d.resolved),
+                 lambda: _fit_alike(d, tp, kv_elem, gpu))
 
 
 def _fit_alike(d: Deployment, tp: int | None, kv_elem: float | None, gpu: Gpu | None) -> Fit | None:
@@ -359,54 +355,51 @@ def _fit_alike(d: Deployment, tp: int | None, kv_elem: float | None, gpu: Gpu | 
     e, r = d.engine, d.resolved
     if e is None or r is None:
         return None
-    key = (_alike_key(d, e, r), d.gpu, tp, kv_elem, gpu)
-    held = _ALIKE.get(key)
-    if held is None or held[0] is not r.arch:
-        if len(_ALIKE) > 50_000:
-            _ALIKE.clear()
-        held = _ALIKE[key] = (r.arch, _fit(d, tp, kv_elem, gpu))
-    return held[1]
+    return _once(_ALIKE, (_alike_key(d, e, r), d.gpu, tp, kv_elem, gpu), (r.arch,), lambda: _fit(d, tp, kv_elem, gpu))
 
 
 def _alike_key(d: Deployment, e: Engine, r: ResolvedModel) -> tuple[Any, ...]:
     """What a fit of `d` reads of its engine, model and VLLM_USE_V1, made once per deployment (a check asks for a fit on
     every GPU of the table)."""
-    held = _ALIKE_KEYS.get(id(d))
-    if held is None or held[0] is not d or held[1] is not e or held[2] is not r:
-        if len(_ALIKE_KEYS) > 50_000:
-            _ALIKE_KEYS.clear()
-        model = (r.name, r.source, r.kind, r.certain, r.params_b, repr(r.name_quant), r.notes, id(r.arch))
-        held = _ALIKE_KEYS[id(d)] = (d, e, r, (_engine_key(e), model, _v1_env(d)))
-    return held[3]
-
-
-_ALIKE_KEYS: dict[int, tuple[Any, Any, Any, tuple[Any, ...]]] = {}
+    return _once(_ALIKE_KEYS, id(d), (d, e, r), lambda: (
+        _engine_key(e), (r.name, r.source, r.kind, r.certain, r.params_b, repr(r.name_quant), r.notes, id(r.arch)), _v1_env(d)))
 
 
 def _engine_key(e: Any) -> tuple[Any, ...]:
     """What a fit reads of an engine (name, release, flags, settings, options), made once per engine: the memory checks
     ask for a fit on every GPU of the table."""
-    held = _ENGINE_KEYS.get(id(e))
-    if held is None or held[0] is not e:
-        if len(_ENGINE_KEYS) > 50_000:
-            _ENGINE_KEYS.clear()
-        held = _ENGINE_KEYS[id(e)] = (e, (e.name, e.version, _values(e.flags), _values(e.settings), _values(e.options)))
-    return held[1]
+    return _once(_ENGINE_KEYS, id(e), (e,), lambda: (e.name, e.version, _values(e.flags), _values(e.settings), _values(e.options)))
 
 
-_ENGINE_KEYS: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+T = TypeVar("T")
+_Memo = dict[Any, tuple[tuple[Any, ...], Any]]  # key -> (the objects the key names by id, kept alive; the value)
+
+
+def _once(memo: _Memo, key: Any, objects: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """`make()`, once per `key` while `objects` (those `key` names by id) are the same ones; they are held with the value,
+    so no id in a key is reused while its entry lives. Bounded: past 50,000 entries it starts again."""
+    held = memo.get(key)
+    if held is not None:
+        for kept, now in zip(held[0], objects):
+            if kept is not now:
+                break
+        else:
+            value: T = held[1]
+            return value
+    if len(memo) > 50_000:
+        memo.clear()
+    memo[key] = (objects, made := make())
+    return made
+
+
+_FITS: _Memo = {}  # (deployment, engine, model, GPU, the asked TP, KV dtype and GPU) -> the fit
+_ALIKE: _Memo = {}  # what a fit reads -> the fit (held with the model's architecture)
+_ALIKE_KEYS: _Memo = {}  # deployment -> what a fit of it reads of its engine, model and environment
+_ENGINE_KEYS: _Memo = {}  # engine -> what a fit reads of it
 
 
 def _values(table: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
     return tuple(sorted((k, type(v.value).__name__, repr(v.value)) for k, v in table.items()))
-
-
-# what a fit reads -> (the model's architecture, kept so its id is not reused while held; the fit)
-_ALIKE: dict[tuple[Any, ...], tuple[Any, "Fit | None"]] = {}
-
-
-# (deployment, engine, model, GPU, the asked TP, KV dtype and GPU) -> (the objects, kept so an id is not reused while held; the fit)
-_FITS: dict[tuple[Any, ...], tuple[Any, Any, Any, "Fit | None"]] = {}
 
 
 def _fit(d: Deployment, tp: int | None, kv_elem: float | None, gpu: Gpu | None) -> Fit | None:
