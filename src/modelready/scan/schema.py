@@ -139,7 +139,7 @@ class _At:
             held = _TYPED[(id(schema), type(value))] = (schema, self._all(value, schema, steps, depth + 1))
         return held[1]
 
-    def _leaf(self, value: Any, schema: Any, steps: list[tuple[_Keyword, Any]], depth: int) -> bool:
+    def _leaf(self, value: dict[Any, Any], schema: Any, steps: list[tuple[_Keyword, Any]], depth: int) -> bool:
         key = _leaf_key(value)
         if key is None:
             return self._all(value, schema, steps, depth + 1)
@@ -163,14 +163,10 @@ _BY_TYPE_ONLY = frozenset({str, int, bool, type(None)})  # a float's verdict dep
 _TYPED: dict[tuple[int, type], tuple[Any, bool]] = {}  # (schema, value type) -> verdict, for schemas that test only a type
 
 
-
-
-
-def _leaf_key(value: Any) -> tuple[Any, ...] | None:
-    """A small mapping of scalars (a probe, a port, a resource list) as a key: manifests repeat the same ones
-    thousands of times, and the verdict on one depends only on its keys, values and their types (True is not 1)."""
-    if not isinstance(value, dict) or len(value) > 8:
-        return None
+def _leaf_key(value: dict[Any, Any]) -> tuple[Any, ...] | None:
+    """A small mapping (`_At.ok` asks for one of at most 8 keys) of scalars (a probe, a port, a resource list) as a key:
+    manifests repeat the same ones thousands of times, and the verdict on one depends only on its keys, values and
+    their types (True is not 1). None when a value is no scalar."""
     key = []
     for k, v in value.items():
         t = type(v)
