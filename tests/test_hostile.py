@@ -50,10 +50,10 @@ def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def run_check(folder: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+def run_check(folder: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     cmd = [sys.executable, "-m", "modelready.cli", "check", ".", "--format", "json", *args]
     with open(folder.parent / f"{folder.name}.out", "w+") as out, open(folder.parent / f"{folder.name}.err", "w+") as err:
-        child = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=err, preexec_fn=_limits, env=CHILD_ENV)
+        child = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=err, preexec_fn=_limits, env={**CHILD_ENV, **(env or {})})
         wall = threading.Timer(HANG_S, child.kill)  # a hang uses no CPU: wall time is bounded apart
         wall.start()
         # wait4, not wait: its usage covers the run and the Helm workers it reaped (peak RSS of any of them)
@@ -192,16 +192,16 @@ def test_config_file_that_is_a_device_is_a_usage_error(tmp_path):
     assert proc.returncode == 2 and ".modelready.yaml: cannot be read: not a regular file" in proc.stderr
 
 
-@pytest.mark.parametrize("template, values, stop", [
-    # 6 GB in 9 s, unbounded: the worker's memory limit ends it
-    ("{{- range until 100000000 }}\n# {{ . }}\n{{- end }}\n", "", "Helm engine died"),
+@pytest.mark.parametrize("template, values, cpu_s, stop", [
+    # 6 GB in 9 s, unbounded: the worker's memory limit ends it (under the default CPU limit: 3 s would race it)
+    ("{{- range until 100000000 }}\n# {{ . }}\n{{- end }}\n", "", "20", "Helm engine died"),
     # endless recursion: its Go stack would reach the memory limit after ~15 s of CPU; the CPU limit (3 s here) stops it first
-    ("{{ tpl .Values.a . }}\n", 'a: "{{ tpl .Values.a . }}"\n', "more than 3 s of CPU time"),
+    ("{{ tpl .Values.a . }}\n", 'a: "{{ tpl .Values.a . }}"\n', "3", "more than 3 s of CPU time"),
 ])
-def test_helm_runaway_is_stopped(tmp_path, template, values, stop):
+def test_helm_runaway_is_stopped(tmp_path, template, values, cpu_s, stop):
     chart(tmp_path / "c", template, values)
     (tmp_path / "ok.yaml").write_text(VLLM.format(name="ok", extra=""))
-    _proc, doc = run_check(tmp_path)
+    _proc, doc = run_check(tmp_path, env={"MODELREADY_HELM_CPU_S": cpu_s})
     assert any(stop in m for m in named(doc, "c/Chart.yaml", "helm-render-failed")), named(doc, "c/Chart.yaml")
     assert any(f["subject"].startswith("Deployment/default/ok") for f in doc["findings"])
 
