@@ -611,7 +611,14 @@ _NAMES: dict[int, tuple[Any, str]] = {}
 
 def _named(node: Any) -> str | None:
     held = _NAMES.get(id(node))
+    if (held is None or held[0] is not node) and _CRDS_UNNAMED:  # named only when an error asks: most runs never do
+        while _CRDS_UNNAMED:
+            _name_crd(_CRDS_UNNAMED.pop())
+        held = _NAMES.get(id(node))
     return held[1] if held is not None and held[0] is node else None
+
+
+_CRDS_UNNAMED: list[Any] = []  # the CRD schemas loaded whose nodes `_name_crd` has yet to name
 
 
 @cache
@@ -666,7 +673,7 @@ def _schema(version: str, kind: str, api_version: str) -> tuple[Any, bool] | Non
         import gzip
 
         doc = json.loads(gzip.decompress(crd.read_bytes()))
-        _name_crd(doc)
+        _CRDS_UNNAMED.append(doc)
         return doc, False
     return None
 
