@@ -215,3 +215,44 @@ def test_a_corpus_run_imports_no_jsonschema(tmp_path):
     assert not {m for m in imported if m.split(".")[0] in ("jsonschema", "referencing", "jsonschema_specifications")}
     findings = json.loads(Path(out).read_text(encoding="utf-8"))["findings"]
     assert any(f["check"] == "manifest-schema-invalid" for f in findings)
+
+
+def _keywords_at(node, branch: bool, root: bool, seen: list) -> None:
+    """Every (keyword, in an anyOf/oneOf branch, at a document's root, value) of a schema, by its subschemas' places."""
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        seen.append((key, branch, root, value))
+        if key in ("properties", "$defs"):
+            for sub in value.values():
+                _keywords_at(sub, branch, False, seen)
+        elif key in ("items", "additionalProperties"):
+            _keywords_at(value, branch, False, seen)
+        elif key in ("allOf", "anyOf", "oneOf"):
+            for sub in value:
+                _keywords_at(sub, branch or key != "allOf", False, seen)
+
+
+def test_the_shipped_schemas_need_no_jsonschema():
+    """Every keyword of every release's definitions, of the default release's kinds and of every CRD schema is one
+    the walk knows, and no bound sits in an anyOf/oneOf branch: with the schemas shipped, jsonschema is never needed
+    (a future one that needs it gets it: test_a_schema_the_walk_does_not_know_goes_to_jsonschema)."""
+    import gzip
+
+    root = schema._schemas()
+    docs = [json.loads((root / f"v{v}.0-local-strict" / "_definitions.json").read_text(encoding="utf-8")) for v in schema.versions()]
+    docs += [json.loads(p.read_text(encoding="utf-8")) for p in sorted((root / f"v{VERSION}.0-local-strict").glob("*-*.json"))]
+    docs += [json.loads(gzip.decompress(p.read_bytes())) for p in sorted(schema.CRD_SCHEMAS.glob("*.json.gz"))]
+    seen: list = []
+    for i, doc in enumerate(docs):
+        before = len(seen)
+        _keywords_at(doc, False, True, seen)
+        definitions = doc if i < len(schema.versions()) else schema._definitions_doc(VERSION)  # a release's, or the kinds'
+        assert all(schema._ref(v, doc, definitions) is not None for k, _b, _r, v in seen[before:] if k == "$ref")
+    keys = {k for k, *_ in seen}
+    assert {"type", "$ref", "properties", "additionalProperties", "items", "required", "enum", "oneOf", "anyOf", "allOf"} <= keys
+    unknown = {k for k in keys if k not in schema._STEPS and k not in schema._BOUNDS and k not in schema._IGNORED and not k.startswith("x-")}
+    assert not unknown
+    assert not {k for k, branch, _root, _v in seen if branch and k in schema._BOUNDS}
+    assert {v for k, _b, _r, v in seen if k == "$schema"} == {"https://json-schema.org/draft/2020-12/schema"}
+    assert all(root for k, _b, root, _v in seen if k == "$id")
