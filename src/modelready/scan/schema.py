@@ -62,8 +62,8 @@ def validate(objects: Iterable[Any], version: str) -> list[Finding]:
         raw = _schema(version, obj.kind, obj.api_version)
         if raw is None or clean(obj.body, raw[0], raw[0], _definitions_doc(version)):
             continue
-        shown = 0
         errors = sorted(errors_of(obj.body, version, obj.kind, obj.api_version), key=lambda e: list(map(str, e.absolute_path)))
+        shown = 0
         for e in errors:
             message = None if e.validator == "required" and obj.partial else _message(e)  # a patch leaves out what it keeps
             if message is None:
@@ -114,7 +114,7 @@ class _Error:
         return f"<{self.validator} at {list(self.absolute_path)}: {self.message}>"
 
 
-_DEEP = 200
+_DEEP = 200  # walk steps (a value's nesting and the $refs and allOfs between): past it, jsonschema, as before the walk
 _Out = list[Any]
 
 
