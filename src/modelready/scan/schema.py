@@ -382,7 +382,7 @@ def _leaf_key(value: dict[Any, Any], loose: tuple[frozenset[Any], bool, Any] | N
     their types (True is not 1). A value its schema judges by type alone (`_loose`: a label, a name) is keyed by its
     type: `{app: llm-7}` and `{app: llm-8}` are one verdict, where each unit's own names made every key new.
     None when a value is no scalar."""
-    key = []
+    key: list[tuple[Any, ...]] = []
     for k, v in value.items():
         t = type(v)
         if t not in _SCALAR_TYPES:
