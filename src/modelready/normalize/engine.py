@@ -312,9 +312,15 @@ def _release_flags(release: str | None) -> frozenset[str]:
     return frozenset(versions[release]["flags"]) if release else frozenset(f for v in versions.values() for f in v["flags"])
 
 
+def _ordered(known: AbstractSet[str] | None) -> list[str]:
+    """`known` sorted, for prefix matching: once per flag table (a frozenset), not per container."""
+    if not known:
+        return []
+    return _sorted_table(known) if isinstance(known, frozenset) else sorted(known)
+
+
 @lru_cache(maxsize=64)
-def _ordered(known: frozenset[str]) -> list[str]:
-    """`known` sorted, for prefix matching: once per flag table, not per container (never changed by a caller)."""
+def _sorted_table(known: frozenset[str]) -> list[str]:  # shared: never changed by a caller
     return sorted(known)
 
 
@@ -348,7 +354,7 @@ def _flag_name(flag: str, spec: dict[str, Any], known: AbstractSet[str] | None, 
 
 def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: AbstractSet[str] | None = None) -> None:
     aliases = data.vllm_aliases() if spec.get("flag_table") == "vllm" else {}
-    ordered = (_ordered(known) if isinstance(known, frozenset) else sorted(known)) if known else []
+    ordered = _ordered(known)
     i = 0
     positional_taken = False
     while i < len(tokens):
