@@ -256,18 +256,18 @@ def read_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", limit
     absolute = os.path.abspath(path)
     parent, name = os.path.split(absolute)
     known = _FOLDERS.get(parent)
-    if known is not None and name and name != "..":  # a folder already resolved: the file opened where it is
+    if known is not None and name and name != ".." and _NOFOLLOW:  # a folder already resolved: the file opened where it is
         direct = os.path.join(known[0], name)
         if any(direct.startswith(r.rstrip(os.sep) + os.sep) for r in folders):
             try:  # no lstat first: a link is refused by the open itself (ELOOP) and resolved as any other
                 return read_bounded(direct, limit, _NOFOLLOW)
             except OSError as e:
-                if e.errno != errno.ELOOP:
+                if e.errno not in (errno.ELOOP, errno.EMLINK):  # a link, as Linux and the BSDs say it
                     raise
     return read_bounded(_inside(absolute, folders), limit)
 
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # without it (Windows) every file is resolved first
 
 
 def _folder(folder: "str | Path") -> str:
