@@ -256,3 +256,21 @@ def test_the_shipped_schemas_need_no_jsonschema():
     assert not {k for k, branch, _root, _v in seen if branch and k in schema._BOUNDS}
     assert {v for k, _b, _r, v in seen if k == "$schema"} == {"https://json-schema.org/draft/2020-12/schema"}
     assert all(root for k, _b, root, _v in seen if k == "$id")
+
+
+def test_a_body_shared_by_rendered_objects_is_judged_clean_once_and_an_invalid_one_said_of_each(corpus_result, monkeypatch):
+    """Rendered templates of the same text share their parsed body (yamlsrc.load_all_shared): a clean verdict is kept
+    per body and schema, and an invalid shared body is still a finding of every object that has it."""
+    objects = _validated(corpus_result)
+    assert max(Counter(id(o.body) for o in objects).values()) > 1  # the corpus's renders share bodies
+    alone = [f for o in objects for f in schema.validate([o], VERSION)]
+    invalid = [o for o in objects if schema.validate([o], VERSION)]
+    twins = [dataclasses.replace(o, name=f"{o.name}-twin") for o in invalid]  # the same body object, another object
+    judged: list[int] = []
+    real = schema.clean
+    monkeypatch.setattr(schema, "clean", lambda body, *a: judged.append(id(body)) or real(body, *a))
+    assert schema.validate(objects, VERSION) == alone
+    shared_clean = {id(o.body) for o in objects if o not in invalid}
+    assert len(judged) < len(objects) and all(Counter(judged)[b] == 1 for b in shared_clean)
+    said = schema.validate(invalid + twins, VERSION)
+    assert invalid and {f.message.split(":")[0] for f in said} >= {f"{o.kind} {o.name}" for o in twins}
