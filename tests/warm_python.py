@@ -5,8 +5,8 @@ environment, argv, working directory, stdin, stdout and stderr, and the interpre
 traceback, atexit, flushing).
 
 What differs from a fresh process: those modules are in sys.modules already, imported under this server's
-environment (PATH and PYTHONPATH only, as the runner's gives a fresh Python), and the hash seed is the
-server's. What modelready reads at import time is its MODELREADY_* limits: tests/warm.py runs an
+environment (PATH and the variables that change how Python starts: PYTHON*, the locale's; tests/warm.py
+starts one server for each set of those its runs have), and the hash seed is the server's. What modelready reads at import time is its MODELREADY_* limits: tests/warm.py runs an
 environment that sets any of them in a fresh process. Nothing here imports huggingface_hub (it reads HF_*
 at import) or helm_python (a Go runtime does not survive a fork): the server refuses to start if it did.
 
@@ -14,7 +14,7 @@ Started by tests/warm.py; it serves the runs of one pytest process on a Unix soc
 one connection: a message {argv, env, cwd} (argv: the module, then its arguments) with the child's stdin,
 stdout and stderr as passed descriptors; the answers are the child's pid, then its wait status.
 
-Usage: python warm_python.py SOCKET
+Usage: python warm_python.py SOCKET NAMES (the names of the variables it was started with, comma-separated)
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ import select
 import socket
 import sys
 
-STARTED_WITH = {"PATH", "PYTHONPATH"}
 PRELOAD = ("github", "jsonschema", "yaml", "modelready.app.cli", "modelready.app.action", "modelready.pipeline", "modelready.publish.github")
 NEVER = ("huggingface_hub", "helm_python")
 
 
-def serve(path: str) -> tuple[list[str], socket.socket]:
+def serve(path: str, started_with: set[str]) -> tuple[list[str], socket.socket]:
     """Serve until the client goes; in each child, return the run's argv (its stdio and environment set)."""
-    added = {k: v for k, v in os.environ.items() if k not in STARTED_WITH}  # what Python's start put there (LC_CTYPE)
+    added = {k: v for k, v in os.environ.items() if k not in started_with}  # what Python's start put there (LC_CTYPE)
     for name in PRELOAD:
         __import__(name)
     loaded = sorted({m.split(".")[0] for m in sys.modules} & set(NEVER))
@@ -84,7 +83,7 @@ def serve(path: str) -> tuple[list[str], socket.socket]:
 
 
 if __name__ == "__main__":
-    argv, _conn = serve(sys.argv[1])
+    argv, _conn = serve(sys.argv[1], set(sys.argv[2].split(",")))
     _conn.close()
     del _conn
     # from here on the child is `python -m MODULE ARGS…`, run by what `-m` itself calls
