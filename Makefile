@@ -57,9 +57,11 @@ FUZZ_SEED ?= 14
 fuzz: $(TEST_STAMP)
 	$(BIN)/python tools/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
 
-# Regenerates docs/ (checks.md, catalog.md, the published schemas) from the package; a test diffs them.
+# Regenerates docs/ (checks.md, catalog.md, the published schemas) and the compiled facts from the package;
+# tests diff them.
 docs: $(DEMO_STAMP)
 	$(BIN)/python tools/gen_docs.py
+	$(BIN)/python tools/gen_compiled_data.py
 
 clean:
 	rm -rf $(VENV) build dist

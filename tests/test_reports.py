@@ -55,6 +55,9 @@ def test_json_matches_the_published_schema(capsys, cases_json):
     passing = json.loads(out)
     jsonschema.Draft202012Validator(schema).validate(passing)
     assert "passed" in {i["status"] for i in passing["catalog"]["items"]}
+    # every line the tools say is one the schema documents (it leaves `tool` open, so validation alone would not tell)
+    assert set(doc["tool"]) | set(passing["tool"]) <= set(schema["properties"]["tool"]["properties"])
+    assert {"helm", "kubernetes-schemas", "hadolint"} <= set(doc["tool"])
     failed = [i for i in doc["catalog"]["items"] if i["status"] == "failed" and i["findings"]]
     for item in failed:
         assert all(item["id"] in doc["findings"][k]["catalog_items"] for k in item["findings"])

@@ -11,12 +11,17 @@ an object that is not whole (`K8sObject.partial`: a kustomize patch or a resourc
 Messages name fields and types, never values.
 A field written as a placeholder (`${REPLICAS}`, `<PROJECT_ID>`, an unrendered `{{ }}`) is left to
 placeholder-value: the file is meant to be filled in first.
+What is wrong is found by a walk of modelready's own that yields the errors jsonschema's Draft202012Validator would,
+for the keywords said (`errors_of`), after a fast path that passes what is certainly fine (`clean`); jsonschema itself
+only for a schema with something the walk does not know.
 """
 
 from __future__ import annotations
 
 import json
+import numbers
 import re
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -57,8 +62,7 @@ def validate(objects: Iterable[Any], version: str) -> list[Finding]:
         raw = _schema(version, obj.kind, obj.api_version)
         if raw is None or clean(obj.body, raw[0], raw[0], _definitions_doc(version)):
             continue
-        validator = _validator(version, obj.kind, obj.api_version)
-        errors = sorted(validator.iter_errors(obj.body), key=lambda e: list(map(str, e.absolute_path)))
+        errors = sorted(errors_of(obj.body, version, obj.kind, obj.api_version), key=lambda e: list(map(str, e.absolute_path)))
         shown = 0
         for e in errors:
             message = None if e.validator == "required" and obj.partial else _message(e)  # a patch leaves out what it keeps
@@ -72,6 +76,212 @@ def validate(objects: Iterable[Any], version: str) -> list[Finding]:
             out.append(Finding("manifest-schema-invalid", severity, f"{obj.kind} {obj.name}: {message} ({against})",
                                obj.loc(*_where(e)), ("manifests-render",), subject=obj.subject))
     return out
+
+
+def errors_of(body: Any, version: str, kind: str, api_version: str) -> list[Any]:
+    """The errors jsonschema's Draft202012Validator yields for `body`, of the keywords said (`_SAY`), in its order (a
+    stable sort by path gives the same list): by the walk below, or, for a schema with something it does not know
+    (`_Unsure`), by jsonschema itself. The walk's errors carry the attributes `_message` and `_where` read."""
+    raw = _schema(version, kind, api_version)
+    if raw is None:
+        return []
+    out: list[Any] = []
+    try:
+        _walk(body, raw[0], _At.of(raw[0], _definitions_doc(version)), (), out, 0, False)
+    except _Unsure:
+        return list(_validator(version, kind, api_version).iter_errors(body))
+    return out
+
+
+class _Unsure(Exception):
+    """The walk met what it does not know: a keyword of JSON Schema 2020-12 it does not walk (patternProperties,
+    prefixItems, not, if/then/else, contains, propertyNames, dependent*, unevaluated*, $dynamicRef, $anchor, const,
+    …, none of which the schemas in use have), a `$ref` form `_ref` does not resolve, an `$id` below a document's root,
+    another dialect, a type name or keyword value of no known form, a bound (pattern, minLength, …) inside an
+    anyOf/oneOf branch, where it decides the branch, or depth past `_DEEP`."""
+
+
+class _Error:
+    """One error as jsonschema's ValidationError carries it, by the attributes `_message` and `_where` read."""
+
+    __slots__ = ("validator", "absolute_path", "instance", "schema", "validator_value", "message")
+
+    def __init__(self, validator: str | None, path: tuple[Any, ...], instance: Any, schema: Any, value: Any, message: str):
+        self.validator, self.absolute_path, self.instance = validator, path, instance
+        self.schema, self.validator_value, self.message = schema, value, message
+
+    def __repr__(self) -> str:
+        return f"<{self.validator} at {list(self.absolute_path)}: {self.message}>"
+
+
+_DEEP = 200  # walk steps (a value's nesting and the $refs and allOfs between): past it, jsonschema, as before the walk
+_Out = list[Any]
+
+
+def _walk(value: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    """jsonschema's `descend`: the keywords of `schema` in their written order, each appending its errors to `out`.
+    `strict` inside an anyOf/oneOf branch, where any error at all decides: a keyword whose errors are not said, and
+    so not walked, is then `_Unsure`."""
+    if schema is True:
+        return
+    if schema is False:
+        out.append(_Error(None, path, value, schema, None, "False schema does not allow it"))
+        return
+    if not isinstance(schema, dict) or depth > _DEEP:
+        raise _Unsure()
+    for key, want in schema.items():
+        step = _STEPS.get(key)
+        if step is not None:
+            step(value, want, schema, at, path, out, depth, strict)
+        elif key in _BOUNDS:
+            if strict:
+                raise _Unsure()
+        elif key not in _IGNORED and not (isinstance(key, str) and key.startswith("x-")):
+            raise _Unsure()
+
+
+def _branch_holds(value: Any, branch: Any, at: _At, depth: int) -> bool:
+    errors: _Out = []
+    _walk(value, branch, at, (), errors, depth + 1, True)
+    return not errors
+
+
+def _type_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    names = [want] if isinstance(want, str) else want
+    if not isinstance(names, list) or not all(isinstance(n, str) and n in _JSON_TYPES for n in names):
+        raise _Unsure()  # jsonschema raises UnknownType
+    if not any(_json_is(value, n) for n in names):
+        out.append(_Error("type", path, value, schema, want, f"not of type {', '.join(map(repr, names))}"))
+
+
+_JSON_TYPES = frozenset({"object", "array", "string", "boolean", "null", "integer", "number"})
+
+
+def _json_is(value: Any, name: str) -> bool:
+    """jsonschema's draft 2020-12 type checker: an integral float is an integer, a bool no number, any Number a number."""
+    if name == "number":
+        return isinstance(value, numbers.Number) and not isinstance(value, bool)
+    if name == "integer":
+        return not isinstance(value, bool) and (isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
+    return isinstance(value, _PY_TYPES[name])
+
+
+def _properties_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    if not isinstance(want, dict):
+        raise _Unsure()
+    if isinstance(value, dict):
+        for key, sub in want.items():
+            if key in value:
+                _walk(value[key], sub, at, path + (key,), out, depth + 1, strict)
+
+
+def _additional_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    if not isinstance(value, dict):
+        return
+    known = schema.get("properties", {})
+    # a set, as jsonschema makes it, so that extras are walked in its order (one process hashes alike)
+    extras = set(k for k in value if k not in known)
+    if isinstance(want, dict):
+        for key in extras:
+            _walk(value[key], want, at, path + (key,), out, depth + 1, strict)
+    elif not want and extras:
+        out.append(_Error("additionalProperties", path, value, schema, want, "additional properties are not allowed"))
+
+
+def _items_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    if not isinstance(value, list):
+        return
+    if want is False:
+        if value:
+            out.append(_Error("items", path, value, schema, want, "no items allowed"))
+        return
+    for i, item in enumerate(value):
+        _walk(item, want, at, path + (i,), out, depth + 1, strict)
+
+
+def _required_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    if not isinstance(want, list):
+        raise _Unsure()
+    if isinstance(value, dict):
+        out += [_Error("required", path, value, schema, want, f"{k!r} is a required property") for k in want if k not in value]
+
+
+def _enum_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    if not isinstance(want, list):
+        raise _Unsure()
+    if not any(_json_equal(each, value) for each in want):
+        out.append(_Error("enum", path, value, schema, want, "not one of the values listed"))
+
+
+def _json_equal(one: Any, two: Any) -> bool:
+    """jsonschema's `equal`: a bool is no number (True is not 1), sequences and mappings item by item."""
+    if one is two:
+        return True
+    if isinstance(one, str) or isinstance(two, str):
+        return bool(one == two)
+    if isinstance(one, Sequence) and isinstance(two, Sequence):
+        return len(one) == len(two) and all(_json_equal(a, b) for a, b in zip(one, two))
+    if isinstance(one, Mapping) and isinstance(two, Mapping):
+        return len(one) == len(two) and all(k in two and _json_equal(v, two[k]) for k, v in one.items())
+    return isinstance(one, bool) == isinstance(two, bool) and bool(one == two)
+
+
+def _ref_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    target, into = _target(want, at)
+    if into is None:
+        raise _Unsure()
+    _walk(value, target, into, path, out, depth + 1, strict)
+
+
+def _all_of_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    if not isinstance(want, list):
+        raise _Unsure()
+    for branch in want:
+        _walk(value, branch, at, path, out, depth + 1, strict)
+
+
+def _any_of_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    """One error for the anyOf itself when no branch holds (jsonschema keeps the branches' errors as its context)."""
+    if not isinstance(want, list):
+        raise _Unsure()
+    if not any(_branch_holds(value, branch, at, depth) for branch in want):
+        out.append(_Error("anyOf", path, value, schema, want, "not valid under any of the given schemas"))
+
+
+def _one_of_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    """One error when no branch holds, or when one after the first that holds holds too."""
+    if not isinstance(want, list):
+        raise _Unsure()
+    holds = iter(_branch_holds(value, branch, at, depth) for branch in want)
+    if not any(holds):
+        out.append(_Error("oneOf", path, value, schema, want, "not valid under any of the given schemas"))
+    elif any(list(holds)):  # every branch after the first that holds is tried, as jsonschema does
+        out.append(_Error("oneOf", path, value, schema, want, "valid under more than one of the given schemas"))
+
+
+def _schema_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    if want != "https://json-schema.org/draft/2020-12/schema":
+        raise _Unsure()  # jsonschema would validate the subschema by another draft's rules
+
+
+def _id_step(value: Any, want: Any, schema: Any, at: _At, path: tuple[Any, ...], out: _Out, depth: int, strict: bool) -> None:
+    if schema is not at.root:
+        raise _Unsure()  # an $id below a document's root moves the base `$ref`s resolve against
+
+
+_Step = Callable[[Any, Any, Any, "_At", tuple[Any, ...], _Out, int, bool], None]
+_STEPS: dict[str, _Step] = {
+    "type": _type_step, "properties": _properties_step, "additionalProperties": _additional_step, "items": _items_step,
+    "required": _required_step, "enum": _enum_step, "$ref": _ref_step, "allOf": _all_of_step, "anyOf": _any_of_step,
+    "oneOf": _one_of_step, "$schema": _schema_step, "$id": _id_step,
+}
+# keywords jsonschema asserts whose errors are never said: not walked, but where they decide an anyOf/oneOf branch
+_BOUNDS = frozenset({"pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+                     "minItems", "maxItems", "minProperties", "maxProperties", "uniqueItems", "multipleOf"})
+# what jsonschema does not assert: annotations, `format` (the validator has no format checker), OpenAPI's own words
+# (nullable, discriminator: unknown keywords to it) and `x-` extensions
+_IGNORED = frozenset({"description", "format", "default", "example", "examples", "nullable", "title", "$defs", "definitions",
+                      "discriminator", "readOnly", "writeOnly", "deprecated", "$comment"})
 
 
 # JSON types as jsonschema's default type checker decides them (an integral float is an integer; a bool is no number)
@@ -93,7 +303,7 @@ _PLAIN = (dict, list, str, bool, int, float, type(None))
 def clean(value: Any, schema: Any, root: Any, definitions: Any, depth: int = 0) -> bool:
     """True when `value` certainly breaks none of the keywords whose errors are reported (type, properties,
     additionalProperties, required, items, enum, $ref, and the oneOf/anyOf/allOf around them). A fast path only: an
-    object it is unsure of goes through jsonschema, which alone says what is wrong. Anything it does not know
+    object it is unsure of goes through `errors_of`, which alone says what is wrong. Anything it does not know
     (a keyword, a $ref form, a value of no JSON type, depth past 60) counts as unsure."""
     return _At.of(root, definitions).ok(value, schema, depth)
 
@@ -208,13 +418,19 @@ def _type_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
 
 
 def _ref_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
-    if not isinstance(want, str):
-        return False
-    target = _REFS.get((id(at.root), want))
-    if target is None:  # the schemas are kept for the run (cached); the target with the documents its own $refs point into
-        found = _ref(want, at.root, at.definitions)
-        target = _REFS[(id(at.root), want)] = (found[0], _At.of(found[1], at.definitions)) if found is not None else (None, None)
-    return target[1] is not None and target[1].ok(value, target[0], depth)
+    target, into = _target(want, at)
+    return into is not None and into.ok(value, target, depth)
+
+
+def _target(ref: Any, at: _At) -> tuple[Any, _At | None]:
+    """The schema a `$ref` names, with the documents its own `$ref`s point into; (None, None) when `_ref` does not know it."""
+    if not isinstance(ref, str):
+        return None, None
+    target = _REFS.get((id(at.root), ref))
+    if target is None:  # the schemas are kept for the run (cached)
+        found = _ref(ref, at.root, at.definitions)
+        target = _REFS[(id(at.root), ref)] = (found[0], _At.of(found[1], at.definitions)) if found is not None else (None, None)
+    return target
 
 
 def _properties_ok(value: Any, want: Any, schema: Any, at: _At, depth: int) -> bool:
@@ -286,7 +502,7 @@ _REFS: dict[tuple[int, Any], Any] = {}
 def _ref(ref: Any, root: Any, definitions: Any) -> tuple[Any, Any] | None:
     """(the schema a $ref names, the document it is in): `#/...` in the schema it is written in, or a pointer
     into the release's definitions (`/api/_definitions.json#/$defs/…`, by the `$id`s); None for any other form."""
-    if not isinstance(ref, str) or "#" not in ref:
+    if not isinstance(ref, str) or "#" not in ref or "%" in ref:  # a percent-escaped pointer: referencing unquotes it
         return None
     from urllib.parse import urljoin
 
@@ -399,7 +615,14 @@ _NAMES: dict[int, tuple[Any, str]] = {}
 
 def _named(node: Any) -> str | None:
     held = _NAMES.get(id(node))
+    if (held is None or held[0] is not node) and _CRDS_UNNAMED:  # named only when an error asks: most runs never do
+        while _CRDS_UNNAMED:
+            _name_crd(_CRDS_UNNAMED.pop())
+        held = _NAMES.get(id(node))
     return held[1] if held is not None and held[0] is node else None
+
+
+_CRDS_UNNAMED: list[Any] = []  # the CRD schemas loaded whose nodes `_name_crd` has yet to name
 
 
 @cache
@@ -454,7 +677,7 @@ def _schema(version: str, kind: str, api_version: str) -> tuple[Any, bool] | Non
         import gzip
 
         doc = json.loads(gzip.decompress(crd.read_bytes()))
-        _name_crd(doc)
+        _CRDS_UNNAMED.append(doc)
         return doc, False
     return None
 
@@ -474,7 +697,8 @@ def _name_crd(node: Any) -> None:
 
 @cache
 def _validator(version: str, kind: str, api_version: str) -> Any:
-    """jsonschema's validator of a kind, made only for an object the fast path is unsure of."""
+    """jsonschema's validator of a kind: only for a schema the walk does not know (none shipped today:
+    tests/test_schema_walk.py), and the tests' oracle. Its import and registry cost ~170 ms, so no run pays them else."""
     raw = _schema(version, kind, api_version)
     if raw is None:
         return None
