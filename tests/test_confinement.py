@@ -461,3 +461,27 @@ def test_absurd_model_config_values_are_a_finding_at_their_line(tmp_path, key, v
     assert not [f for f in doc["findings"] if f["check"] == "internal-error"]
     assert not re.search(r"-\d+ or less|to -\d", " ".join(f["message"] for f in doc["findings"]))  # no arithmetic on the shapes
     no_leak(texts)
+
+
+def test_a_link_in_a_folder_already_read_is_resolved_and_confined(tmp_path):
+    """read_inside opens a file of a folder it has resolved directly (O_NOFOLLOW, no lstat first): a link there is
+    still refused when it leaves the repository, read when it stays inside, and a missing file is the open's error."""
+    from modelready.discover import Refused, read_inside
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("TOP-SECRET\n")
+    repo = tmp_path / "repo"
+    (repo / "d").mkdir(parents=True)
+    (repo / "d" / "a.yaml").write_text("a: 1\n")
+    (repo / "d" / "out.yaml").symlink_to(outside)
+    (repo / "d" / "in.yaml").symlink_to("a.yaml")
+    (repo / "d" / "zero.yaml").symlink_to("/dev/zero")
+    root = repo.resolve()
+    assert read_inside(repo / "d" / "a.yaml", root) == b"a: 1\n"  # the folder is known from here on
+    assert read_inside(repo / "d" / "a.yaml", root) == b"a: 1\n"
+    assert read_inside(repo / "d" / "in.yaml", root) == b"a: 1\n"
+    for name in ("out.yaml", "zero.yaml"):
+        with pytest.raises(Refused):
+            read_inside(repo / "d" / name, root)
+    with pytest.raises(FileNotFoundError):
+        read_inside(repo / "d" / "gone.yaml", root)

@@ -456,3 +456,17 @@ def test_a_template_rendered_alike_by_two_values_sets_is_parsed_once_and_reporte
     assert len(tier) == 2 and tier[0].body is not tier[1].body and {o.body["data"]["tier"] for o in tier} == {"dev", "prod"}
     [dup] = [f for f in result.findings if f.check == "duplicate-key"]
     assert (dup.loc.file, dup.loc.line) == ("chart/templates/cm.yaml", 7) and "in 2 renders" in dup.message, dup.message
+
+
+@pytest.mark.parametrize("merge", ["<<", "!!merge <<", "!!%6Derge x", "!<tag:yaml.org,2002:merge> x"])
+def test_merge_keys_count_what_they_expand_to_however_the_merge_is_spelt(merge):
+    """A text with no alias nor merge key keeps no memo of its nodes (yamlsrc._Walk); one whose merge key is spelt any
+    way YAML allows (a tag, percent-escaped) still counts each merged value's expanded size against the bound."""
+    from modelready.load.yamlsrc import YamlError, load_all
+
+    levels = "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 5))
+    text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + levels + "s: &s {k: *a4}\n"
+    text += "".join(f"m{i}: {{{merge} : *s}}\n" for i in range(20))  # each: 111,111 values merged in
+    with pytest.raises(YamlError, match="expand to more than"):
+        load_all(text)
+    assert load_all(text.split("m0:")[0])[0][0]["s"]["k"][0][0][0][0][0] == "x"

@@ -154,3 +154,27 @@ def test_the_fast_path_never_passes_a_missing_required_field():
     assert not said[True] & {"apiGroup", "value", "preference"}, said  # defaulted, or accepted empty
     assert {"url", "engine", "leaderWorkerTemplate", "predictor"} <= said[False], said[False]
     assert not said[False] & {"targetRequests", "scaleDownDelaySeconds", "minReplicas", "maxReplicas"}  # the CRDs' defaults
+
+
+def test_a_small_mapping_remembered_by_type_only_where_its_schema_reads_only_types():
+    """The leaf memo keys a label or a name by its type (`{app: llm-7}` and `{app: llm-8}` are one verdict), never a
+    value its schema reads: an enum's, a `$ref`'s whose target is no bare type, a float (an integral one is an integer)."""
+    labels = {"type": "object", "additionalProperties": {"type": "string"}}
+    ref = {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"enum": ["A", "B"]},
+                                            "n": {"type": "integer"}, "q": {"$ref": "#/$defs/q"}}}
+    root = {"$defs": {"q": {"oneOf": [{"type": "string"}, {"type": "integer"}]}, "meta": ref},
+            "type": "object", "properties": {"labels": labels, "meta": {"$ref": "#/$defs/meta"}}}
+    definitions: dict[str, object] = {}
+
+    def clean(body: object) -> bool:
+        return schema.clean(body, root, root, definitions)
+
+    assert clean({"labels": {"app": "llm-7"}, "meta": {"name": "llm-7", "kind": "A", "n": 1, "q": "1Gi"}})
+    assert clean({"labels": {"app": "llm-8"}, "meta": {"name": "llm-8", "kind": "B", "n": 2, "q": 3}})
+    assert not clean({"labels": {"app": 8}})  # the same key, another type
+    assert not clean({"labels": {"app": True}})
+    assert not clean({"meta": {"name": "llm-9", "kind": "C"}})  # an enum reads the value
+    assert not clean({"meta": {"name": "llm-9", "n": 2.5}})  # a float's value decides integer
+    assert clean({"meta": {"name": "llm-9", "n": 2.0}})
+    assert not clean({"meta": {"name": "llm-9", "q": None}})
+    assert schema._LOOSE  # the memo was taken

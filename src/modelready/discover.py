@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -251,7 +252,22 @@ def read_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", limit
     checked root, or modelready's own temporary copy of a chart), a regular file of at most `limit` bytes.
     Refused (an OSError) otherwise, before a byte is read."""
     roots = (roots,) if isinstance(roots, (str, Path)) else tuple(roots)
-    return read_bounded(_inside(os.fspath(path), [_folder(r) for r in roots]), limit)
+    folders = [_folder(r) for r in roots]
+    absolute = os.path.abspath(path)
+    parent, name = os.path.split(absolute)
+    known = _FOLDERS.get(parent)
+    if known is not None and name and name != ".." and _NOFOLLOW:  # a folder already resolved: the file opened where it is
+        direct = os.path.join(known[0], name)
+        if any(direct.startswith(r.rstrip(os.sep) + os.sep) for r in folders):
+            try:  # no lstat first: a link is refused by the open itself (ELOOP) and resolved as any other
+                return read_bounded(direct, limit, _NOFOLLOW)
+            except OSError as e:
+                if e.errno not in (errno.ELOOP, errno.EMLINK):  # a link, as Linux and the BSDs say it
+                    raise
+    return read_bounded(_inside(absolute, folders), limit)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # without it (Windows) every file is resolved first
 
 
 def _folder(folder: "str | Path") -> str:
@@ -267,9 +283,10 @@ def read_text_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", 
     return read_inside(path, roots, limit).decode("utf-8-sig")
 
 
-def read_bounded(path: "str | Path", limit: int = MAX_BYTES) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; OSError otherwise (checked before anything is read)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+def read_bounded(path: "str | Path", limit: int = MAX_BYTES, flags: int = 0) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError otherwise (checked before anything is read).
+    `flags`: more for the open (O_NOFOLLOW)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | flags)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

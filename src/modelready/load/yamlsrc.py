@@ -65,13 +65,16 @@ MAX_EXPANDED_NODES = 2_000_000
 class _Walk:
     """Node -> plain value with lines; a direct walk, faster than PyYAML's generic constructor.
 
-    Aliases point at the same node, so results are memoised per node, each with its expanded size.
+    Aliases point at the same node, so results are memoised per node, each with its expanded size. A text with no
+    `*` holds no alias, and one with no `<<`, `merge` or `%` no merge key: its nodes are each visited once, so
+    neither memo is kept for it (most manifests; the walk visits every node of every file).
     """
 
-    def __init__(self, loader: yaml.CSafeLoader | yaml.SafeLoader):
+    def __init__(self, loader: yaml.CSafeLoader | yaml.SafeLoader, aliases: bool = True, merges: bool = True):
         self.loader = loader
         self.memo: dict[int, tuple[object, int]] = {}  # node id -> (value, expanded size)
         self.sizes: dict[int, int] = {}  # value id -> expanded size, for merged keys
+        self.aliases, self.merges = aliases, merges
         self.expanded = 0
         # keys a merge (<<) looked at, kept or not: `<<: [*big, *big, ...]` revisits them all on every use
         self.merged = 0
@@ -87,56 +90,66 @@ class _Walk:
         return value
 
     def convert(self, node: yaml.Node, depth: int) -> tuple[object, int]:
-        if isinstance(node, yaml.ScalarNode):
+        if type(node) is _SCALAR:
             return self.scalar(node), 1
-        if id(node) in self.memo:  # an alias: the value its anchor's node already made
+        if self.aliases and id(node) in self.memo:  # an alias: the value its anchor's node already made
             return self.memo[id(node)]
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):  # a subclass (the pure-Python loader makes none)
+            return self.scalar(node), 1
         if isinstance(node, yaml.SequenceNode):
             return self.remember(node, *self.sequence(node, depth))
         return self.remember(node, *self.mapping(node, depth))
 
     def sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[YList, int]:
         out = YList()
-        out.line, out.lines = node.start_mark.line + 1, []
+        out.line = node.start_mark.line + 1
+        lines: list[int] = []
+        out.lines = lines
         size = 1
         for child in node.value:
-            if type(child) is _SCALAR and child.tag == _STR:  # most items: a string, taken as it is (convert's first case)
-                v, n = child.value, 1
+            if type(child) is _SCALAR:  # most items: a scalar, made without convert's dispatch
+                tag = child.tag
+                v = child.value if tag == _STR else self.scalar(child)
+                size += 1
             else:
                 v, n = self.convert(child, depth + 1)
-            size += n
+                size += n
             out.append(v)
-            out.lines.append(child.start_mark.line + 1)
+            lines.append(child.start_mark.line + 1)
         return out, size
 
     def mapping(self, node: yaml.Node, depth: int) -> tuple[YMap, int]:
         out = YMap()
-        out.line, out.lines = node.start_mark.line + 1, {}
+        out.line = node.start_mark.line + 1
+        lines: dict[Any, int] = {}
+        out.lines = lines
         size = 1
         merges = []
         for knode, vnode in node.value:
-            if knode.tag == _MERGE:
+            ktag = knode.tag
+            if ktag == _STR and type(knode) is _SCALAR:  # nearly every key: a string (convert's first case)
+                k, kn = knode.value, 1
+            elif ktag == _MERGE:
                 merges.append((knode.start_mark.line + 1, vnode))
                 continue
-            if type(knode) is _SCALAR and knode.tag == _STR:  # nearly every key: a string (convert's first case)
-                k, kn = knode.value, 1
             else:
                 k, kn = self.convert(knode, depth + 1)
                 try:
                     hash(k)
                 except TypeError:
                     k = f"<{type(k).__name__} key at line {knode.start_mark.line + 1}>"
-            if type(vnode) is _SCALAR and vnode.tag == _STR:
-                v, vn = vnode.value, 1
+            if type(vnode) is _SCALAR:
+                v, vn = (vnode.value if vnode.tag == _STR else self.scalar(vnode)), 1
             else:
                 v, vn = self.convert(vnode, depth + 1)
             size += kn + vn
+            line = knode.start_mark.line + 1
             if k in out:
-                self.duplicates.append((str(k), knode.start_mark.line + 1, out.lines[k], out[k] == v))
+                self.duplicates.append((str(k), line, lines[k], out[k] == v))
             out[k] = v
-            out.lines[k] = knode.start_mark.line + 1
+            lines[k] = line
         for at, vnode in merges:  # `<<: *base` or `<<: [*a, *b]`: keys written here win, then earlier merges
             size += self.merge(out, vnode, at, depth)
         return out, size
@@ -161,22 +174,36 @@ class _Walk:
     def remember(self, node: yaml.Node, value: object, size: int) -> tuple[object, int]:
         if size > MAX_EXPANDED_NODES:
             raise YamlError(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values", node.start_mark.line + 1)
-        self.memo[id(node)] = (value, size)
-        self.sizes[id(value)] = size
+        if self.aliases:
+            self.memo[id(node)] = (value, size)
+        if self.merges:
+            self.sizes[id(value)] = size
         return value, size
 
     def scalar(self, node: yaml.ScalarNode) -> object:
-        if node.tag == _STR:
+        tag = node.tag
+        if tag == _STR:
             return node.value
-        fn = _SCALARS.get(node.tag)
+        held = _MADE.get((tag, node.value), _MADE)  # ports, counts, booleans: the same few texts in every file
+        if held is not _MADE:
+            return held
+        fn = _SCALARS.get(tag)
         if fn is None:
             return node.value  # an application tag (!Ref, !vault): its text
         try:
-            return fn(self.loader, node)
+            made = fn(self.loader, node)
         except Exception as e:  # noqa: BLE001 - `!!int ""`, `!!bool maybe`, a 5,000-digit integer: a finding, not a crash
-            short = node.tag.rsplit(":", 1)[-1]
+            short = tag.rsplit(":", 1)[-1]
             text = node.value if len(node.value) <= 40 else node.value[:40] + "…"
             raise YamlError(f"{text!r} is not a valid {short} ({type(e).__name__})", node.start_mark.line + 1) from None
+        if tag in _IMMUTABLE and len(node.value) <= 32 and len(_MADE) < 4096:
+            _MADE[(tag, node.value)] = made
+        return made
+
+
+# (tag, text) -> the value SafeLoader makes of it, for the tags whose values are immutable and depend on the text alone
+_MADE: dict[tuple[str, str], object] = {}
+_IMMUTABLE = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"})
 
 
 class YamlError(ValueError):
@@ -190,7 +217,8 @@ def load_all(text: str, duplicates: list[tuple[str, int, int, bool]] | None = No
     `duplicates` collects (key, line, first line, same value) for each key a mapping repeats (the last one is kept)."""
     docs = []
     loader = _Loader(text)
-    walk = _Walk(loader)
+    # a merge key is `<<` or a tag naming merge (`!!merge`, or percent-escaped: `!!%6Derge`)
+    walk = _Walk(loader, aliases="*" in text, merges="<<" in text or "merge" in text or "%" in text)
     if duplicates is not None:
         walk.duplicates = duplicates
     try:

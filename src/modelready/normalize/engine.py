@@ -8,7 +8,7 @@ import bisect
 import re
 import shlex
 from functools import lru_cache
-from typing import Any
+from typing import AbstractSet, Any
 
 from .. import data
 from ..findings import Loc
@@ -145,7 +145,7 @@ def _script_built(eng: Engine, c: Container, py: pyscript.PyEngine, spec: dict[s
     return eng
 
 
-def _hosted(eng: Engine, host: dict[str, Any], known: set[str] | None) -> set[str]:
+def _hosted(eng: Engine, host: dict[str, Any], known: AbstractSet[str] | None) -> AbstractSet[str]:
     """A host server's own entrypoint: every argument is a flag of it or of the engine it runs in-process."""
     eng.argv_seen, eng.version, eng.version_loc = True, None, None  # the image tag is the host's release
     eng.drops_unknown_flags = f"{host['name']} parses with parse_known_args" if host.get("drops_unknown_flags") else None
@@ -283,7 +283,7 @@ def _entry_index(tokens: list[Value], entrypoints: list[str]) -> tuple[int, int]
     return None
 
 
-def _known_flags(name: str, version: str | None, spec: dict[str, Any]) -> set[str] | None:
+def _known_flags(name: str, version: str | None, spec: dict[str, Any]) -> AbstractSet[str] | None:
     """The flags argparse matches prefixes against (vLLM's, SGLang's): the pinned release's, else every release's.
     None for a parser that matches whole flags only (llama.cpp's, click's)."""
     table = spec.get("flag_table")
@@ -291,17 +291,37 @@ def _known_flags(name: str, version: str | None, spec: dict[str, Any]) -> set[st
         return _vllm_flags(version)
     if not table or spec.get("literal_flags"):
         return None
+    return _table_flags(table, data.flag_release(table, version))
+
+
+@lru_cache(maxsize=256)  # per engine table and release: what every container of that engine asks
+def _table_flags(table: str, release: str | None) -> frozenset[str] | None:
     rows = data.engine_flags().get(table, {}).get("versions", {})
-    release = data.flag_release(table, version)
     chosen = [rows[release]] if release else list(rows.values())
-    return {"--" + f[2:].replace("_", "-") if f.startswith("--") else f for row in chosen for f in row["flags"]} or None
+    return frozenset("--" + f[2:].replace("_", "-") if f.startswith("--") else f for row in chosen for f in row["flags"]) or None
 
 
-def _vllm_flags(version: str | None) -> set[str]:
+def _vllm_flags(version: str | None) -> frozenset[str]:
     """The flags of the pinned vLLM release; every known release's when the version cannot be told."""
+    return _release_flags(data.vllm_release_for(version))
+
+
+@lru_cache(maxsize=None)  # one per release of the bundled table, and None
+def _release_flags(release: str | None) -> frozenset[str]:
     versions = data.vllm_flags()["versions"]
-    release = data.vllm_release_for(version)
-    return set(versions[release]["flags"]) if release else {f for v in versions.values() for f in v["flags"]}
+    return frozenset(versions[release]["flags"]) if release else frozenset(f for v in versions.values() for f in v["flags"])
+
+
+def _ordered(known: AbstractSet[str] | None) -> list[str]:
+    """`known` sorted, for prefix matching: once per flag table (a frozenset), not per container."""
+    if not known:
+        return []
+    return _sorted_table(known) if isinstance(known, frozenset) else sorted(known)
+
+
+@lru_cache(maxsize=64)
+def _sorted_table(known: frozenset[str]) -> list[str]:  # shared: never changed by a caller
+    return sorted(known)
 
 
 def starting_with(prefix: str, ordered: list[str], limit: int | None = None) -> list[str]:
@@ -315,7 +335,7 @@ def starting_with(prefix: str, ordered: list[str], limit: int | None = None) -> 
     return out
 
 
-def expand_prefix(flag: str, known: set[str], ordered: list[str] | None = None) -> str:
+def expand_prefix(flag: str, known: AbstractSet[str], ordered: list[str] | None = None) -> str:
     """argparse's prefix matching (allow_abbrev, on in vLLM's parser): `--max-num-seq` is `--max-num-seqs`
     when exactly one flag starts with it. An ambiguous or unknown prefix stays as written. `ordered`: `known` sorted."""
     if not flag.startswith("--") or flag in known:
@@ -324,7 +344,7 @@ def expand_prefix(flag: str, known: set[str], ordered: list[str] | None = None) 
     return matches[0] if len(matches) == 1 else flag
 
 
-def _flag_name(flag: str, spec: dict[str, Any], known: set[str] | None, ordered: list[str]) -> str:
+def _flag_name(flag: str, spec: dict[str, Any], known: AbstractSet[str] | None, ordered: list[str]) -> str:
     if flag.startswith("--") and not spec.get("literal_flags"):
         flag = "--" + flag[2:].replace("_", "-")  # vLLM and SGLang accept underscores
         if known:
@@ -332,9 +352,9 @@ def _flag_name(flag: str, spec: dict[str, Any], known: set[str] | None, ordered:
     return flag
 
 
-def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: set[str] | None = None) -> None:
+def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: AbstractSet[str] | None = None) -> None:
     aliases = data.vllm_aliases() if spec.get("flag_table") == "vllm" else {}
-    ordered = sorted(known) if known else []
+    ordered = _ordered(known)
     i = 0
     positional_taken = False
     while i < len(tokens):
@@ -363,7 +383,7 @@ def _parse_flags(eng: Engine, tokens: list[Value], spec: dict[str, Any], known: 
         i += 1
 
 
-def _optimization_levels(tokens: list[Value], known: set[str] | None) -> list[Value]:
+def _optimization_levels(tokens: list[Value], known: AbstractSet[str] | None) -> list[Value]:
     """vLLM's -O3 / -O=3 as the flag and value they stand for: the optimization level (the compilation
     level before --optimization-level existed)."""
     flag = "--optimization-level" if known is None or "--optimization-level" in known else "--compilation-config"

@@ -59,8 +59,32 @@ def _record(value: Any, plan: tuple[tuple[str, bool, bool], ...]) -> Json:
 
 
 def dumps(report: Report) -> str:
-    """Compact: only then does json use its C encoder."""
-    return json.dumps(as_json(report), ensure_ascii=False, separators=(",", ":")) + "\n"
+    """Compact: only then does json use its C encoder. The C encoder walks the lists, dicts and scalars itself and
+    calls back only for a record (`_flat`): half a million values of a 10,000-deployment report were each visited in
+    Python by `as_json` first, to be copied into a tree the encoder then walked again. Same text as `as_json`'s."""
+    return _ENCODER.encode(report) + "\n"
+
+
+def _flat(value: Any) -> Any:
+    """One record as a dict of its fields, its values left to the encoder (which calls back for a nested record)."""
+    plan = _plan(type(value))
+    if plan is None:
+        if isinstance(value, Mapping):
+            return dict(value)
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    out: Json = {}
+    for name, omit, flat in plan:
+        v = getattr(value, name)
+        if omit and v is None:
+            continue
+        if flat:
+            out.update(as_json(v))
+        else:
+            out[name] = v
+    return out
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_flat)
 
 
 def _of(cls: type[T], data: Mapping[str, Any], **nested: Any) -> T:

@@ -350,7 +350,10 @@ class _At:
         return held[1]
 
     def _leaf(self, value: dict[Any, Any], schema: Any, steps: list[tuple[_Keyword, Any]], depth: int) -> bool:
-        key = _leaf_key(value)
+        held_loose = _LOOSE.get((id(schema), id(self)))
+        if held_loose is None or held_loose[0] is not schema:
+            held_loose = _LOOSE[(id(schema), id(self))] = (schema, _loose(schema, self))
+        key = _leaf_key(value, held_loose[1])
         if key is None:
             return self._all(value, schema, steps, depth + 1)
         memo = (id(schema), id(self), key)
@@ -373,17 +376,53 @@ _BY_TYPE_ONLY = frozenset({str, int, bool, type(None)})  # a float's verdict dep
 _TYPED: dict[tuple[int, type], tuple[Any, bool]] = {}  # (schema, value type) -> verdict, for schemas that test only a type
 
 
-def _leaf_key(value: dict[Any, Any]) -> tuple[Any, ...] | None:
+def _leaf_key(value: dict[Any, Any], loose: tuple[frozenset[Any], bool, Any] | None) -> tuple[Any, ...] | None:
     """A small mapping (`_At.ok` asks for one of at most 8 keys) of scalars (a probe, a port, a resource list) as a key:
     manifests repeat the same ones thousands of times, and the verdict on one depends only on its keys, values and
-    their types (True is not 1). None when a value is no scalar."""
-    key = []
+    their types (True is not 1). A value its schema judges by type alone (`_loose`: a label, a name) is keyed by its
+    type: `{app: llm-7}` and `{app: llm-8}` are one verdict, where each unit's own names made every key new.
+    None when a value is no scalar."""
+    key: list[tuple[Any, ...]] = []
     for k, v in value.items():
         t = type(v)
         if t not in _SCALAR_TYPES:
             return None
-        key.append((k, t, v))
+        if loose is not None and t in _BY_TYPE_ONLY and (k in loose[0] if k in loose[2] else loose[1]):
+            key.append((k, t))
+        else:
+            key.append((k, t, v))
     return tuple(key)
+
+
+def _loose(schema: dict[str, Any], at: _At, hops: int = 0) -> tuple[frozenset[Any], bool, Any] | None:
+    """For a mapping schema of no keyword but type, properties, additionalProperties and required, or a `$ref` alone to
+    one (ObjectMeta, as every object's `metadata` names it): (the properties whose schema tests only a type, whether any
+    other key's verdict is independent of its value (additionalProperties absent, false, or testing only a type), the
+    properties); None for any other schema (its keys all keyed by value too)."""
+    keywords = set(schema) & _KEYWORDS.keys()
+    if keywords == {"$ref"} and hops < 8:
+        target, into = _target(schema["$ref"], at)
+        return _loose(target, into, hops + 1) if into is not None and isinstance(target, dict) else None
+    if not keywords <= {"type", "properties", "additionalProperties", "required"}:
+        return None
+    props = schema.get("properties") or {}
+    if not isinstance(props, dict):
+        return None
+    extra = schema.get("additionalProperties", False)
+    return frozenset(k for k, sub in props.items() if _by_type(sub)), extra is False or _by_type(extra), props
+
+
+def _by_type(sub: Any) -> bool:
+    """A schema whose verdict on a str, int, bool or null depends only on its type."""
+    if sub is True:
+        return True
+    if not isinstance(sub, dict):
+        return False
+    _plan(sub)
+    return _PLANS[id(sub)][2]
+
+
+_LOOSE: dict[tuple[int, int], tuple[Any, tuple[frozenset[Any], bool, Any] | None]] = {}  # (schema, _At) -> its `_loose`
 
 
 _LEAVES: dict[tuple[Any, ...], tuple[Any, bool]] = {}
