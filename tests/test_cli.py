@@ -9,12 +9,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from modelready.checks import registry
+
+from . import warm
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -22,7 +23,8 @@ CHART = EXAMPLES / "charts" / "vllm-llama"
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "modelready.cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd or REPO)
+    """`python -m modelready.cli ARGS` in this environment, forked warm (tests/warm.py)."""
+    return warm.run(["modelready.cli", *args], env=dict(os.environ), cwd=cwd or REPO, timeout=120)
 
 
 def as_json(proc: subprocess.CompletedProcess) -> dict:

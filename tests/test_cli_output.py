@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,13 +13,16 @@ import pytest
 from modelready.report import text, wire
 from modelready.report.document import Report
 
+from . import warm
+
 REPO = Path(__file__).resolve().parents[1]
 CHART = "examples/charts/vllm-llama"
 ANSI = re.compile(r"\033\[[0-9;]*m")
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "modelready.cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd or REPO)
+    """`python -m modelready.cli ARGS` in this environment, forked warm (tests/warm.py)."""
+    return warm.run(["modelready.cli", *args], env=dict(os.environ), cwd=cwd or REPO, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,13 @@ token planted in a Helm `fail` message appears in no output."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from . import warm
 from .test_github_action import REPO, action, github, pr_event, workspace  # noqa: F401 - fixtures
 
 TOKEN = "hf_PlantedTokenAbCdEfGhIjKlMnOpQrStUv"
@@ -120,9 +118,8 @@ def test_the_action_renders_hostile_content_inert_and_leaks_no_token(workspace, 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "github", "concise", "rdjson"])
 def test_check_in_every_format_starts_no_command_and_leaks_no_token(workspace, fmt):
     plant(workspace)
-    proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", ".", "--format", fmt], cwd=workspace, capture_output=True,
-                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": str(workspace.parent), "GITHUB_ACTIONS": "true",
-                                                       "HF_HUB_OFFLINE": "1", "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
+    proc = warm.run(["modelready.cli", "check", ".", "--format", fmt], cwd=workspace, timeout=300,
+                    env={"PATH": "/usr/bin:/bin", "HOME": str(workspace.parent), "GITHUB_ACTIONS": "true", "HF_HUB_OFFLINE": "1", "PYTHONPATH": warm.SRC})
     assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr, proc.stderr
     assert "pwned" in proc.stdout or fmt in ("sarif", "json", "junit")  # the file is reported, its name folded
     assert TOKEN not in proc.stdout + proc.stderr and PLAIN not in proc.stdout + proc.stderr and "s3cretpass" not in proc.stdout + proc.stderr

@@ -1,4 +1,4 @@
-"""modelready's cache across runs (src/modelready/cache.py): a second `modelready check` in a fresh process gives
+"""modelready's cache across runs (src/modelready/cache.py): a second `modelready check` in a process of its own gives
 the same findings without starting hadolint or asking a Helm worker for what it already holds; every changed input
 misses; a forged, truncated or oversized entry is a miss; a cache folder inside the repository is refused."""
 
@@ -9,7 +9,6 @@ import multiprocessing
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,32 +18,11 @@ from modelready.load import helm, helm_worker
 from modelready.scan import hadolint
 
 from .conftest import REPO, shared_or_skip
+from .warm import run as run_warm
 
 CHART = REPO / "examples" / "charts" / "vllm-llama"
 DOCKERFILES = ("llm-d__llm-d/Dockerfile", "substratusai__kubeai/components/model-loader/Dockerfile",
                "vllm-project__production-stack/docker/Dockerfile")
-# A `modelready check` in its own process whose hadolint is the stand-in (argv[1]) and whose Helm requests are
-# counted: it writes the charts each render asked a worker for to argv[2].
-PROBE = """
-import json, sys
-from modelready.load import helm_worker
-from modelready.scan import hadolint
-asked = []
-real = helm_worker._Pool.render
-def counting(self, request):
-    if "chart" in request:
-        asked.append(request["chart"])
-    return real(self, request)
-helm_worker._Pool.render = counting
-hadolint.locate = lambda: sys.argv[1]
-from modelready.app.cli import main
-try:
-    code = main(sys.argv[3:])
-finally:
-    with open(sys.argv[2], "w") as f:
-        json.dump(asked, f)
-sys.exit(code)
-"""
 
 
 @pytest.fixture
@@ -73,7 +51,7 @@ def stand_in(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def check(repo: Path, stand_in: tuple[Path, Path], cache_dir: Path, *args: str, env: dict[str, str] | None = None) -> dict:
-    """One `modelready check --format json` in a fresh process: its report, with `linted` (the Dockerfiles the
+    """One `modelready check --format json` in a process of its own: its report, with `linted` (the Dockerfiles the
     stand-in hadolint was given) and `rendered` (the renders asked of a Helm worker)."""
     binary, log = stand_in
     log.unlink(missing_ok=True)
@@ -81,9 +59,9 @@ def check(repo: Path, stand_in: tuple[Path, Path], cache_dir: Path, *args: str, 
     out = repo.parent / "report.json"
     run_env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO / "src"), "HOME": str(repo.parent),
                "MODELREADY_CACHE_DIR": str(cache_dir), **(env or {})}
-    proc = subprocess.run([sys.executable, "-c", PROBE, str(binary), str(asked), "check", str(repo), "--root", str(repo),
-                           "--offline", "--format", "json", "-o", str(out), *args],
-                          capture_output=True, text=True, timeout=300, env=run_env)
+    # its own process (forked warm: tests/warm.py), its hadolint the stand-in, its Helm requests counted (tests/cache_probe.py)
+    proc = run_warm(["tests.cache_probe", str(binary), str(asked), "check", str(repo), "--root", str(repo), "--offline", "--format", "json",
+                     "-o", str(out), *args], env=run_env, cwd=REPO, timeout=300)
     assert proc.returncode in (0, 1), proc.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
     calls = log.read_text(encoding="utf-8").splitlines() if log.exists() else []

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from . import warm
+
 
 def check(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "modelready.cli", "check", *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+    """`python -m modelready.cli check ARGS` in this environment, forked warm (tests/warm.py)."""
+    return warm.run(["modelready.cli", "check", *args], env=dict(os.environ), cwd=cwd or Path.cwd(), timeout=60)
 
 
 @pytest.fixture

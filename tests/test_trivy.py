@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -14,6 +14,8 @@ import pytest
 
 from modelready.findings import Loc
 from modelready.scan import trivy
+
+from . import warm
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "hf_FAKEtokenForTests0123456789abcdefgh"
@@ -29,7 +31,8 @@ def real_trivy(monkeypatch):
 
 
 def check(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "modelready.cli", "check", *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+    """`python -m modelready.cli check ARGS` in this environment (TRIVY_BIN the real one), forked warm (tests/warm.py)."""
+    return warm.run(["modelready.cli", "check", *args], env=dict(os.environ), cwd=cwd, timeout=300)
 
 
 @pytest.fixture
