@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import REPO, shared_or_skip
+from .test_schema_fast_path import _spots
 from modelready.scan import schema
 
 VERSION = schema.resolve_version(None)
@@ -85,16 +86,6 @@ def test_the_walk_says_what_jsonschema_says_of_every_corpus_object(corpus_result
 ODD = [True, False, None, 0, 1, -3, 2.0, 2.5, "80", "Unlisted", "", {"a": 1}, {}, ["x"], [], [{"name": "x"}], {"name": 5}]
 KINDS = {"Deployment", "Service", "InferenceService", "ServingRuntime", "ClusterServingRuntime", "LeaderWorkerSet", "RayService",
          "RayCluster", "StatefulSet", "Model", "Workspace", "NIMService", "LLMInferenceService", "Job", "Pod"}
-
-
-def _spots(node, path=()):
-    yield path, node
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _spots(v, path + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _spots(v, path + (i,))
 
 
 def _parent(body, path):

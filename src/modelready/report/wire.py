@@ -45,7 +45,9 @@ def as_json(value: Any) -> Any:
     return value
 
 
-def _record(value: Any, plan: tuple[tuple[str, bool, bool], ...]) -> Json:
+def _record(value: Any, plan: tuple[tuple[str, bool, bool], ...], deep: bool = True) -> Json:
+    """A record's fields in the schema's order; `deep`: its values made JSON-ready too, else left as they are (to the
+    encoder, which calls back for a nested record). A flat field's mapping is merged in as JSON-ready data."""
     out: Json = {}
     for name, omit, flat in plan:
         v = getattr(value, name)
@@ -54,7 +56,7 @@ def _record(value: Any, plan: tuple[tuple[str, bool, bool], ...]) -> Json:
         if flat:
             out.update(as_json(v))
         else:
-            out[name] = as_json(v)
+            out[name] = as_json(v) if deep else v
     return out
 
 
@@ -72,16 +74,7 @@ def _flat(value: Any) -> Any:
         if isinstance(value, Mapping):
             return dict(value)
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-    out: Json = {}
-    for name, omit, flat in plan:
-        v = getattr(value, name)
-        if omit and v is None:
-            continue
-        if flat:
-            out.update(as_json(v))
-        else:
-            out[name] = v
-    return out
+    return _record(value, plan, deep=False)
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_flat)
