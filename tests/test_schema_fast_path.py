@@ -178,3 +178,65 @@ def test_a_small_mapping_remembered_by_type_only_where_its_schema_reads_only_typ
     assert clean({"meta": {"name": "llm-9", "n": 2.0}})
     assert not clean({"meta": {"name": "llm-9", "q": None}})
     assert schema._LOOSE  # the memo was taken
+
+
+def _renamed(node, enums: frozenset[str]):
+    """`node` with every string value no enum lists made another (names, labels, images): keys and enum values kept."""
+    if isinstance(node, dict):
+        return {k: _renamed(v, enums) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_renamed(v, enums) for v in node]
+    return node + "-renamed" if type(node) is str and node not in enums else node
+
+
+def test_an_object_is_judged_by_its_shape_as_by_its_walk():
+    """The whole-object memo (`_At.shape`) gives the walk's own verdict: on every corpus object, its mutations and
+    their copies with every name changed (which share a shape, so the memo answers them), the memo's verdict is the
+    verdict of a walk that never saw the memo."""
+    definitions = schema._definitions_doc(VERSION)
+    rng = random.Random(2828)
+    hits = checked = 0
+    for body in _corpus_objects():
+        raw = schema._schema(VERSION, body["kind"], body["apiVersion"])
+        if raw is None:
+            continue
+        at = schema._At.of(raw[0], definitions)
+        for candidate in [body] + [_mutate(body, rng) for _ in range(4)]:
+            twin = _renamed(candidate, at.enums())
+            walked = at.ok(candidate, raw[0], 0)
+            assert at.ok(twin, raw[0], 0) == walked  # no verdict reads a name
+            assert schema.clean(candidate, raw[0], raw[0], definitions) == walked
+            hits += at.shape(twin) == at.shape(candidate) and twin != candidate
+            assert schema.clean(twin, raw[0], raw[0], definitions) == walked
+            checked += 1
+    assert checked > 300 and hits > 0.5 * checked
+
+
+def test_a_shape_keeps_what_the_walk_reads():
+    """Two objects share a shape only where the walk cannot tell them apart: a name is any string, but an enum's
+    value, a number's value and type (True is not 1, 2.0 is not 2.5), a key (1 is not "1") and the nesting are kept."""
+    root = {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"enum": ["A", "B"]},
+                                             "n": {"type": "integer"}, "xs": {"type": "array", "items": {"type": "string"}}}}
+    at = schema._At.of(root, {})
+
+    def clean(body: object) -> bool:
+        return schema.clean(body, root, root, {})
+
+    assert at.shape({"name": "a", "kind": "A"}) == at.shape({"name": "b", "kind": "A"})
+    assert at.shape({"name": "A"}) != at.shape({"name": "b"})  # "A" is an enum's: kept (over-keyed, never wrong)
+    assert clean({"name": "a", "kind": "A", "n": 1, "xs": ["p"]}) and clean({"name": "b", "kind": "A", "n": 1, "xs": ["q"]})
+    assert not clean({"name": "c", "kind": "C", "n": 1})
+    assert not clean({"name": "c", "kind": "A", "n": True}) and not clean({"name": "c", "kind": "A", "n": 2.5})
+    assert clean({"name": "c", "kind": "A", "n": 2.0}) and clean({"name": "c", "kind": "A", "n": 2})
+    assert not clean({"name": "c", "kind": "A", "xs": [["p"]]}) and not clean({"name": "c", "kind": "A", "xs": [5]})
+    loose = {"type": "object", "properties": {"1": {"type": "string"}}, "additionalProperties": False}
+    assert schema.clean({"1": "x"}, loose, loose, {}) and not schema.clean({1: "x"}, loose, loose, {})
+    assert at.shape(["x"]) != at.shape([["x"]]) != at.shape([{"x": "y"}])
+    assert at.shape({"a": b"x"}) is None and at.shape(_nested(70)) is None  # no JSON type, past the depth bound: walked
+
+
+def _nested(depth: int) -> object:
+    node: object = "x"
+    for _ in range(depth):
+        node = [node]
+    return node

@@ -309,18 +309,52 @@ def clean(value: Any, schema: Any, root: Any, definitions: Any, depth: int = 0) 
     """True when `value` certainly breaks none of the keywords whose errors are reported (type, properties,
     additionalProperties, required, items, enum, $ref, and the oneOf/anyOf/allOf around them). A fast path only: an
     object it is unsure of goes through `errors_of`, which alone says what is wrong. Anything it does not know
-    (a keyword, a $ref form, a value of no JSON type, depth past 60) counts as unsure."""
-    return _At.of(root, definitions).ok(value, schema, depth)
+    (a keyword, a $ref form, a value of no JSON type, depth past 60) counts as unsure.
+    A whole object's verdict is remembered by its shape (`_At.shape`): 2,500 units of one chart are one walk."""
+    at = _At.of(root, definitions)
+    if depth:
+        return at.ok(value, schema, depth)
+    key = at.shape(value)
+    if key is None:
+        return at.ok(value, schema, 0)
+    memo = (id(schema), id(at), key)
+    held = _CLEAN.get(memo)
+    if held is None or held[0] is not schema:
+        if len(_CLEAN) > 20_000:
+            _CLEAN.clear()
+        held = _CLEAN[memo] = (schema, at.ok(value, schema, 0))
+    return held[1]
+
+
+_CLEAN: dict[tuple[Any, ...], tuple[Any, bool]] = {}  # (schema, _At, an object's shape) -> its verdict
 
 
 class _At:
     """The documents a schema's `$ref`s point into: its own (`#/...`) and the release's definitions."""
 
-    __slots__ = ("root", "definitions")
+    __slots__ = ("root", "definitions", "_enums")
     _known: dict[tuple[int, int], tuple[Any, Any, "_At"]] = {}
 
     def __init__(self, root: Any, definitions: Any):
         self.root, self.definitions = root, definitions
+        self._enums: frozenset[str] | None = None
+
+    def shape(self, value: Any) -> tuple[Any, ...] | None:
+        """`value` as what `ok` reads of it, the same for two values `ok` cannot tell apart: its mappings' keys, its
+        lists' lengths, each scalar's type, a number's or bool's value, and a string's only where it is a value some
+        `enum` of these documents lists (`ok` reads a string's value nowhere else: a name, a label, an image are
+        judged by their type). None for a value of no JSON type (a str subclass, bytes), or nested past 60."""
+        out: list[Any] = []
+        return tuple(out) if isinstance(value, (dict, list)) and _shape(value, self.enums(), out, 0) else None
+
+    def enums(self) -> frozenset[str]:
+        """Every string some `enum` of the two documents lists: to `ok`, a string equal to none of them is any string."""
+        if self._enums is None:
+            found: set[str] = set()
+            _enum_strings(self.root, found)
+            _enum_strings(self.definitions, found)
+            self._enums = frozenset(found)
+        return self._enums
 
     @classmethod
     def of(cls, root: Any, definitions: Any) -> "_At":
@@ -377,6 +411,50 @@ class _At:
 
 
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+# tokens of `_At.shape` no key or value equals (a type, a string and a tuple never equal these)
+_MAP, _LIST, _END, _NAME = object(), object(), object(), object()
+
+
+def _shape(value: dict[Any, Any] | list[Any], enums: frozenset[str], out: list[Any], depth: int) -> bool:
+    """Appends the tokens of a mapping or list to `out` (see `_At.shape`); False where it has no shape. A mapping's
+    keys are kept as they are (a non-string one with its type: True is not 1), each value follows its key; a
+    scalar is its type then its value, a string not in `enums` one token."""
+    if depth > 60:
+        return False
+    add = out.append
+    if isinstance(value, dict):
+        add(_MAP)
+        items: Any = value.items()
+    else:
+        add(_LIST)
+        items = enumerate(value)
+    is_map = isinstance(value, dict)
+    for k, v in items:
+        if is_map:
+            add(k if type(k) is str else (type(k), k))
+        t = type(v)
+        if t is str:
+            add(v if v in enums else _NAME)
+        elif t in _SCALAR_TYPES:
+            add(t)
+            add(v)
+        elif not (isinstance(v, (dict, list)) and _shape(v, enums, out, depth + 1)):
+            return False
+    add(_END)
+    return True
+
+
+def _enum_strings(node: Any, found: set[str]) -> None:
+    """Adds every string some `enum` of a schema document lists to `found`."""
+    if isinstance(node, dict):
+        listed = node.get("enum")
+        if isinstance(listed, list):
+            found.update(v for v in listed if isinstance(v, str))
+        for child in node.values():
+            _enum_strings(child, found)
+    elif isinstance(node, list):
+        for child in node:
+            _enum_strings(child, found)
 _BY_TYPE_ONLY = frozenset({str, int, bool, type(None)})  # a float's verdict depends on its value (an integral one is an integer)
 _TYPED: dict[tuple[int, type], tuple[Any, bool]] = {}  # (schema, value type) -> verdict, for schemas that test only a type
 
