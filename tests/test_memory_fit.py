@@ -247,3 +247,23 @@ def test_linear_attention_layers_hold_no_per_token_cache():
     assert arch.state_layers == 36
     assert arch.kv_bytes_per_token(1, 2) == 2 * 12 * 2 * 256 * 2
     assert arch.kv_bytes_for(1000, 1, 2) == 1000 * 2 * 12 * 2 * 256 * 2
+
+
+@pytest.mark.parametrize("c", CASES[::4], ids=[c.id for c in CASES[::4]])
+def test_the_fits_on_a_table_of_gpus_are_each_gpus_fit_and_shared_by_alike_deployments(run, tmp_path, c: Case):
+    """`fits_on` (gpu-memory-unchecked's seven GPUs, asked once for alike units) is `fit(d, gpu=g)` for each GPU; a copy of
+    the deployment under another name gets the same fits, one with another context its own."""
+    import dataclasses
+
+    from modelready.checks._fit import fits_on
+    from modelready.checks.gpu_memory_unchecked import _common
+    from modelready.normalize.model import Value
+
+    _result, d = _deployment(run, tmp_path, c)
+    gpus = (*_common(), None)
+    assert list(fits_on(d, gpus)) == [fit(d, gpu=g) for g in gpus] and fits_on(d, gpus)[0] is not None
+    assert fits_on(dataclasses.replace(d, name="twin"), gpus) is fits_on(d, gpus)
+    shorter = dataclasses.replace(d.engine, settings={**d.engine.settings, "max_model_len": Value(1024, d.loc)})
+    other = dataclasses.replace(d, name="other", engine=shorter)
+    assert [f.max_len for f in fits_on(other, gpus) if f] == [1024] * len(gpus)  # None: the GPU the files name
+    assert list(fits_on(other, gpus)) == [fit(other, gpu=g) for g in gpus]

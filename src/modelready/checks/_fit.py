@@ -358,6 +358,16 @@ def _fit_alike(d: Deployment, tp: int | None, kv_elem: float | None, gpu: Gpu | 
     return _once(_ALIKE, (_alike_key(d, e, r), d.gpu, tp, kv_elem, gpu), (r.arch,), lambda: _fit(d, tp, kv_elem, gpu))
 
 
+def fits_on(d: Deployment, gpus: tuple[Gpu | None, ...]) -> tuple[Fit | None, ...]:
+    """`fit(d, gpu=g)` for each of `gpus` (a table the caller keeps), asked once for every deployment alike: a check that
+    weighs a table of GPUs asks each of 2,500 alike units for the same seven fits."""
+    e, r = d.engine, d.resolved
+    if e is None or r is None:
+        return tuple(None for _g in gpus)
+    return _once(_ALIKE, ("fits_on", _alike_key(d, e, r), d.gpu, id(gpus)), (r.arch, gpus),
+                 lambda: tuple(_fit_alike(d, None, None, g) for g in gpus))
+
+
 def _alike_key(d: Deployment, e: Engine, r: ResolvedModel) -> tuple[Any, ...]:
     """What a fit of `d` reads of its engine, model and VLLM_USE_V1, made once per deployment (a check asks for a fit on
     every GPU of the table)."""

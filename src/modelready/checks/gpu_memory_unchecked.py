@@ -27,12 +27,13 @@ resources: {limits: {nvidia.com/gpu: 1}}
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Iterator
 
 from ..normalize.accelerator import from_table
-from ..normalize.model import Deployment
+from ..normalize.model import Deployment, Gpu
 from . import Hit, declare, given
-from ._fit import Fit, fit
+from ._fit import Fit, fits_on
 
 
 def _gpu_resource(d: Deployment) -> bool:
@@ -44,6 +45,11 @@ def _gpu_resource(d: Deployment) -> bool:
 COMMON = ("L4", "A10G", "L40S", "A100-40GB", "A100-80GB", "H100-80GB", "H200-141GB")
 
 
+@cache
+def _common() -> tuple[Gpu | None, ...]:
+    return tuple(from_table(name, "common GPU") for name in COMMON)
+
+
 @declare("gpu-memory-unchecked", "info", ["gpu-memory-fit"],
          "the GPU the model runs on is known", "the GPU is not named, so the memory fit is unchecked",
          doc=__doc__,
@@ -53,23 +59,36 @@ def check(d: Deployment) -> Iterator[Hit]:
     e, r = given(d.engine), given(d.resolved)
     if d.gpu is not None:
         return
-    fits: list[str] = []
-    misses: list[str] = []
-    sample: Fit | None = None
-    for name in COMMON:
-        f = fit(d, gpu=from_table(name, "common GPU"))
-        if f is None:
-            return
-        sample = sample or f
-        (misses if f.likely_misfit else fits).append(name)
-    if sample is None:
-        return
+    said = _said(fits_on(d, _common()))
+    if said is not None:
+        yield Hit(f"{r.label}: {said}", (e.setting("model") or d.model).loc or d.loc)
+
+
+def _said(fits: tuple[Fit | None, ...]) -> str | None:
+    """What the GPUs of the table say of one deployment's fits (None where one cannot be worked out): alike units share
+    their fits, and so this sentence (made once per fits, held with them)."""
+    held = _SAID.get(id(fits))
+    if held is not None and held[0] is fits:
+        return held[1]
+    known = [f for f in fits if f is not None]
+    said = _sentence(known) if len(known) == len(fits) else None
+    if len(_SAID) > 10_000:
+        _SAID.clear()
+    _SAID[id(fits)] = (fits, said)
+    return said
+
+
+def _sentence(fits: list[Fit]) -> str:
+    sample = fits[0]
+    ok = [name for name, f in zip(COMMON, fits) if not f.likely_misfit]
+    misses = [name for name in COMMON if name not in ok]
     ranks = f"TP {sample.tp}" + (f" × PP {sample.pp}" if sample.pp > 1 else "")
-    where = (e.setting("model") or d.model).loc or d.loc
-    yield Hit(f"{r.label}: no GPU type in the files (node selector, affinity, MIG resource or ModelSpec); at {ranks} with "
-              f"{sample.weights:.1f} GiB of weights and {sample.seq:.2f} GiB of KV cache per GPU for one {sample.max_len}-token sequence, "
-              f"it fits on {', '.join(fits) or 'none of ' + ', '.join(COMMON)}"
-              + (f" and not on {', '.join(misses)}" if fits and misses else ""), where)
+    return (f"no GPU type in the files (node selector, affinity, MIG resource or ModelSpec); at {ranks} with "
+            f"{sample.weights:.1f} GiB of weights and {sample.seq:.2f} GiB of KV cache per GPU for one {sample.max_len}-token sequence, "
+            f"it fits on {', '.join(ok) or 'none of ' + ', '.join(COMMON)}" + (f" and not on {', '.join(misses)}" if ok and misses else ""))
+
+
+_SAID: dict[int, tuple[tuple[Fit | None, ...], str | None]] = {}
 
 
 CHECKS = [check]

@@ -35,6 +35,8 @@ HINTS = ("gpu", "accelerator", "instance-type", "instance_type", "nodepool", "no
 
 
 def states_gpu_type(pod: PodSpec) -> bool:
+    if not (pod.node_selector or pod.affinity or pod.tolerations):
+        return False  # nothing to name a GPU with (most pods): no JSON of three empty values
     text = json.dumps([pod.node_selector, pod.affinity, pod.tolerations], default=str).lower()
     return any(h in text for h in HINTS)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -125,6 +125,7 @@ def gated_models() -> list[dict[str, Any]]:
     return rows
 
 
+@lru_cache(maxsize=4096)  # two checks ask it of every deployment; a run names a few models
 def gated(repo_id: str | None) -> dict[str, Any] | None:
     """The gated_models.yaml entry that covers `repo_id` (a Hub id, compared case-insensitively), or None."""
     if not repo_id or repo_id.startswith(("/", ".")) or "://" in repo_id:
