@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import datetime as dt
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .. import isolate
 from ..config import Config, did_you_mean
@@ -51,11 +51,10 @@ def run(subjects: Iterable[Subject], config: Config, today: dt.date, spent: Call
             break
         skips, reason, until = suppressions(subject.annotations)
         _unknown_skips(subject, skips, out)
-        for check, severity in by_scope.get(subject.scope, ()):
-            for f in _apply(check, severity, subject, out):
-                if check.id in skips:
-                    _suppress(f, reason, until, today)
-                out.findings.append(f)
+        for check, severity, f in _apply(by_scope.get(subject.scope, []), subject, out):
+            if check.id in skips:
+                _suppress(f, reason, until, today)
+            out.findings.append(f)
     return out
 
 
@@ -74,23 +73,28 @@ def _not_checked(left: list[Subject], why: str, out: Checked) -> None:
                                 ("manifests-render",), subject="(run)"))
 
 
-def _apply(check: Check[Any], severity: Severity, subject: Subject, out: Checked) -> list[Finding]:
-    """The findings of one check on one subject (it runs for every check of every subject: kept lean)."""
-    try:
-        if not check.applies(subject.value):
-            return _NONE
-        out.applied.add((check.id, subject.name))
-        hits = list(check.run(subject.value))
-    except Exception as e:  # noqa: BLE001 - a bug in one check must not hide the others' findings
-        loc = getattr(subject.value, "loc", None)
-        f = isolate.finding("checking " + subject.name, e, loc.file if isinstance(loc, Loc) else getattr(subject.value, "file", subject.name), check.id)
-        out.findings.append(f)
-        out.errors.append(f.message)
-        return []
-    return [Finding(check.id, severity, hit.message, hit.loc, check.items, subject=subject.name) for hit in hits] if hits else _NONE
+def _apply(checks: list[tuple[Check[Any], Severity]], subject: Subject, out: Checked) -> Iterator[tuple[Check[Any], Severity, Finding]]:
+    """The findings of each check on one subject, with the check (this runs 62 checks on each of 2,500 deployments:
+    one loop per subject, no call per check but the check's own)."""
+    value, name, applied = subject.value, subject.name, out.applied
+    for check, severity in checks:
+        try:
+            if not check.applies(value):
+                continue
+            applied.add((check.id, name))
+            hits = list(check.run(value))
+        except Exception as e:  # noqa: BLE001 - a bug in one check must not hide the others' findings
+            _failed(check, subject, e, out)
+            continue
+        for hit in hits:
+            yield check, severity, Finding(check.id, severity, hit.message, hit.loc, check.items, subject=name)
 
 
-_NONE: list[Finding] = []  # what most checks find: shared, never appended to
+def _failed(check: Check[Any], subject: Subject, e: Exception, out: Checked) -> None:
+    loc = getattr(subject.value, "loc", None)
+    f = isolate.finding("checking " + subject.name, e, loc.file if isinstance(loc, Loc) else getattr(subject.value, "file", subject.name), check.id)
+    out.findings.append(f)
+    out.errors.append(f.message)
 
 
 def _unknown_skips(subject: Subject, skips: set[str], out: Checked) -> None:
