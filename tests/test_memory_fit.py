@@ -267,3 +267,27 @@ def test_the_fits_on_a_table_of_gpus_are_each_gpus_fit_and_shared_by_alike_deplo
     other = dataclasses.replace(d, name="other", engine=shorter)
     assert [f.max_len for f in fits_on(other, gpus) if f] == [1024] * len(gpus)  # None: the GPU the files name
     assert list(fits_on(other, gpus)) == [fit(other, gpu=g) for g in gpus]
+
+
+def test_the_load_estimate_is_worked_out_once_for_deployments_alike_in_what_it_reads(run, tmp_path):
+    """startup-too-short's load time (`_sizing.load_seconds`) is kept per model, dtype, quantization and pod count:
+    a copy under another name (its own ResolvedModel, equal) gets the same estimate, a change of any of those its own."""
+    import dataclasses
+
+    from modelready.checks._sizing import _load_seconds, load_seconds
+    from modelready.normalize.model import Value
+
+    _result, d = _deployment(run, tmp_path, CASES[0])
+    first = load_seconds(d)
+    assert first == _load_seconds(d.engine, d.resolved, 1) and "GiB of weights for" in first[1]
+    assert load_seconds(dataclasses.replace(d, name="twin", resolved=dataclasses.replace(d.resolved))) is first
+    variants = [
+        dataclasses.replace(d, resolved=dataclasses.replace(d.resolved, name="someone/other-model")),
+        dataclasses.replace(d, resolved=dataclasses.replace(d.resolved, source="the bundled table")),
+        dataclasses.replace(d, pods=[dataclasses.replace(p, count=4) for p in d.pods]),
+        dataclasses.replace(d, engine=dataclasses.replace(d.engine, settings={**d.engine.settings, "quantization": Value("fp8", d.loc)})),
+        dataclasses.replace(d, engine=dataclasses.replace(d.engine, settings={**d.engine.settings, "dtype": Value("float32", d.loc)})),
+    ]
+    for v in variants:
+        pods = sum(p.count for p in v.pods)
+        assert load_seconds(v) == _load_seconds(v.engine, v.resolved, pods) != first
