@@ -49,7 +49,11 @@ def check(args: argparse.Namespace) -> int:
         judge = Judge([p.resolve().relative_to(root.resolve()) for p in paths], config, profile, fail_on, trivy)
         doc = compare.compare(args.baseline, doc, root, compare.stream(args), judge, touched if touched is not None else args.changed)
     _report(args, doc, _applied(result), outputs)
+    _LAST[:] = [result, doc]  # freed by the process's exit (cli.exit_now), not one object at a time before it
     return _exit_code(result.errors, doc)
+
+
+_LAST: list[object] = []  # the last run's result and report (a process that runs again frees them then)
 
 
 def _smoke_results(paths: list[str]) -> list[dict[str, Any]]:
