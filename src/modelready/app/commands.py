@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -22,6 +23,18 @@ from .judge import Judge
 
 
 def check(args: argparse.Namespace) -> int:
+    # What a check builds holds next to no reference cycle, and most of it lives to the end: the collector would
+    # walk it over and over (pipeline.run keeps it off its own stages; the report's are as many objects again).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check(args: argparse.Namespace) -> int:
     from ..config import parse_fail_on
     from .run import run
 
