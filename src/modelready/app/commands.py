@@ -30,6 +30,7 @@ def check(args: argparse.Namespace) -> int:
     try:
         return _check(args)
     finally:
+        gc.freeze()  # else the first collection after it would walk everything made while it was off
         if enabled:
             gc.enable()
 
