@@ -141,6 +141,9 @@ def merge_renders(findings: list[Finding]) -> list[Finding]:
     out = []
     for group in groups.values():
         first = group[0]
+        if len(group) == 1:  # nearly every finding: held in one render
+            out.append(first)
+            continue
         renders = list(dict.fromkeys(_render_of(g.subject) for g in group))
         if len(renders) > 1:
             first.message += f" (in {len(renders)} renders: {', '.join(renders)})"
