@@ -350,10 +350,7 @@ class _At:
     def enums(self) -> frozenset[str]:
         """Every string some `enum` of the two documents lists: to `ok`, a string equal to none of them is any string."""
         if self._enums is None:
-            found: set[str] = set()
-            _enum_strings(self.root, found)
-            _enum_strings(self.definitions, found)
-            self._enums = frozenset(found)
+            self._enums = _doc_enums(self.root) | _doc_enums(self.definitions)
         return self._enums
 
     @classmethod
@@ -442,6 +439,20 @@ def _shape(value: dict[Any, Any] | list[Any], enums: frozenset[str], out: list[A
             return False
     add(_END)
     return True
+
+
+def _doc_enums(doc: Any) -> frozenset[str]:
+    """The strings the enums of one schema document list, found once per document (every kind's `_At` has the release's
+    definitions, 1.5 MB of JSON)."""
+    held = _DOC_ENUMS.get(id(doc))
+    if held is None or held[0] is not doc:
+        found: set[str] = set()
+        _enum_strings(doc, found)
+        held = _DOC_ENUMS[id(doc)] = (doc, frozenset(found))
+    return held[1]
+
+
+_DOC_ENUMS: dict[int, tuple[Any, frozenset[str]]] = {}  # the schemas are kept for the run (cached)
 
 
 def _enum_strings(node: Any, found: set[str]) -> None:
