@@ -291,3 +291,15 @@ def test_the_load_estimate_is_worked_out_once_for_deployments_alike_in_what_it_r
     for v in variants:
         pods = sum(p.count for p in v.pods)
         assert load_seconds(v) == _load_seconds(v.engine, v.resolved, pods) != first
+
+
+def test_what_a_fit_reads_of_an_engine_tells_values_apart_by_type():
+    """The key alike fits share (`_fit._values`): equal settings give one key, a value of another type or repr its own."""
+    from modelready.checks._fit import _values
+    from modelready.findings import Loc
+    from modelready.normalize.model import Value
+
+    at = Loc("deploy.yaml", 1)
+    keys = [_values({"tensor_parallel": Value(v, at)}) for v in (1, True, "1", 1.0, -0.0, 0.0, [1], "x")]
+    assert len(set(keys)) == len(keys)
+    assert _values({"a": Value("x", at), "b": Value(2, at)}) == _values({"a": Value("x", Loc("other.yaml", 9)), "b": Value(2, at)})

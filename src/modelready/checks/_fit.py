@@ -408,8 +408,9 @@ _ALIKE_KEYS: _Memo = {}  # deployment -> what a fit of it reads of its engine, m
 _ENGINE_KEYS: _Memo = {}  # engine -> what a fit reads of it
 
 
-def _values(table: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
-    return tuple(sorted((k, type(v.value).__name__, repr(v.value)) for k, v in table.items()))
+def _values(table: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """Each entry in its order: a string value as it is, any other by its type and repr (1 is not True, -0.0 not 0.0)."""
+    return tuple([(k, v.value if type(v.value) is str else (type(v.value), repr(v.value))) for k, v in table.items()])
 
 
 def _fit(d: Deployment, tp: int | None, kv_elem: float | None, gpu: Gpu | None) -> Fit | None:
