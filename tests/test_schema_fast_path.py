@@ -233,6 +233,8 @@ def test_a_shape_keeps_what_the_walk_reads():
     assert schema.clean({"1": "x"}, loose, loose, {}) and not schema.clean({1: "x"}, loose, loose, {})
     assert at.shape(["x"]) != at.shape([["x"]]) != at.shape([{"x": "y"}])
     assert at.shape({"a": b"x"}) is None and at.shape(_nested(70)) is None  # no JSON type, past the depth bound: walked
+    huge = {"name": "c", "kind": "A", "xs": ["p"] * schema._SHAPE_MAX}
+    assert at.shape(huge) is None and clean(huge) and not clean({**huge, "n": "x"})  # too large to keep: walked each time
 
 
 def _nested(depth: int) -> object:

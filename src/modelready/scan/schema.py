@@ -327,6 +327,7 @@ def clean(value: Any, schema: Any, root: Any, definitions: Any, depth: int = 0) 
 
 
 _CLEAN: dict[tuple[Any, ...], tuple[Any, bool]] = {}  # (schema, _At, an object's shape) -> its verdict
+_SHAPE_MAX = 20_000  # tokens of a shape kept (a Deployment of one vLLM container has about 100)
 
 
 class _At:
@@ -343,9 +344,11 @@ class _At:
         """`value` as what `ok` reads of it, the same for two values `ok` cannot tell apart: its mappings' keys, its
         lists' lengths, each scalar's type, a number's or bool's value, and a string's only where it is a value some
         `enum` of these documents lists (`ok` reads a string's value nowhere else: a name, a label, an image are
-        judged by their type). None for a value of no JSON type (a str subclass, bytes), or nested past 60."""
+        judged by their type). None for a value of no JSON type (a str subclass, bytes), nested past 60, or too large to
+        keep (`_SHAPE_MAX` tokens: a memo of hostile objects would hold as much again)."""
         out: list[Any] = []
-        return tuple(out) if isinstance(value, (dict, list)) and _shape(value, self.enums(), out, 0) else None
+        made = isinstance(value, (dict, list)) and _shape(value, self.enums(), out, 0)
+        return tuple(out) if made and len(out) <= _SHAPE_MAX else None
 
     def enums(self) -> frozenset[str]:
         """Every string some `enum` of the two documents lists: to `ok`, a string equal to none of them is any string."""
