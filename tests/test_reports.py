@@ -161,3 +161,27 @@ def test_the_report_is_typed_frozen_values_until_the_json_reporter_writes_them()
         jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "report-schema.json").read_text())).validate(data)
         assert wire.of_json(data) == report and wire.dumps(wire.of_json(data)) == written
     assert "gate" not in json.loads(wire.dumps(doc))["summary"] and json.loads(wire.dumps(compared))["summary"]["gate"] == "new"
+
+
+def test_the_written_json_is_as_json_of_the_document_byte_for_byte():
+    """wire.dumps writes records from templates (strings escaped once each, short lists of strings once each) and
+    hands what is data already to the C encoder: the same text as the plain encoder over `as_json`, for a run over
+    charts, values sets and plain files (a file entry's flat facts), compared with a base, and for hostile strings."""
+    from dataclasses import replace
+
+    from modelready.app import baseline
+    from modelready.app.run import run
+    from modelready.config import Config
+    from modelready.findings import Severity
+    from modelready.report import verdict, wire
+    from modelready.report.document import FileEntry
+
+    root = REPO / "examples"
+    _result, doc = run([root], root, Config(), None, Severity.error)
+    compared = verdict.decide(baseline.compare(doc, [f.fingerprint for f in doc.active][1:], "abc"), "new")
+    odd = replace(doc, errors=("\u2028 \"quoted\" \\ \x00 — ✓", "", "a\nb"), files=doc.files + (
+        FileEntry("odd\"name\x1f—.yaml", "plain", "error", "line 1\u2029two", 0, {"path": "shadowed", "values_sets": ["a", "b"]}),
+        FileEntry("plain.yaml", "plain", "checked")))
+    assert any(f.extra for f in doc.files) and any(f.fingerprint for f in doc.findings)
+    for report in (doc, compared, odd):
+        assert wire.dumps(report) == json.dumps(wire.as_json(report), ensure_ascii=False, separators=(",", ":")) + "\n"
