@@ -4,13 +4,15 @@ Run by hand: `.venv/bin/python bench/scale.py [N ...]`. Each manifest is one fil
 serving unit (a vLLM Deployment, its Service, PodDisruptionBudget and HorizontalPodAutoscaler, named
 and labelled per unit), all in namespace `serving`, so every object lands in the one linking scope.
 Prints wall time and peak memory of each run and the ratio of the largest to the smallest (linear is
-N_max / N_min: 20 for 10,000 / 500).
+N_max / N_min: 20 for 10,000 / 500). `--peers`: Checkov (`.bench-venv`, as `make bench` installs it) and
+`trivy config` on the same trees, in the same run, each after modelready (their CPU includes their children).
 """
 
 from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,16 +67,31 @@ def write(folder: Path, n: int) -> None:
         (folder / f"m{k:05d}.yaml").write_text(UNIT[part].format(i=unit), encoding="utf-8")
 
 
-def measure(folder: Path) -> tuple[float, float, float, int]:
-    """(wall seconds, CPU seconds, peak RSS MiB, exit code) of one `modelready check` on the folder, in a fresh process."""
+def measure(folder: Path, argv: list[str] | None = None) -> tuple[float, float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS MiB, exit code) of one `modelready check` on the folder (or `argv`), in a
+    fresh process; wait4's usage holds its descendants it waited for too (Trivy's, Checkov's workers)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "modelready.cli", "check", str(folder), "--format", "json"],
+    proc = subprocess.Popen(argv or [sys.executable, "-m", "modelready.cli", "check", str(folder), "--format", "json"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(proc.pid, 0)
     return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
-def main(sizes: list[int]) -> int:
+def peers(folder: Path) -> list[tuple[str, list[str]]]:
+    """The peers `make bench` runs on the corpus, on this tree: Checkov's Kubernetes framework and `trivy config`."""
+    from corpus_speed import REPO, trivy_bin  # bench/ is the script's folder: its first sys.path entry
+
+    out = []
+    checkov = shutil.which("checkov") or str(REPO / ".bench-venv" / "bin" / "checkov")
+    if Path(checkov).exists():
+        out.append(("checkov", [checkov, "-d", str(folder), "--framework", "kubernetes", "--quiet", "-o", "json"]))
+    trivy = trivy_bin()
+    if trivy:
+        out.append(("trivy config", [trivy, "config", "--skip-check-update", "--quiet", "--format", "json", str(folder)]))
+    return out
+
+
+def main(sizes: list[int], with_peers: bool = False) -> int:
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix=f"modelready-scale-{n}-") as tmp:
@@ -83,12 +100,18 @@ def main(sizes: list[int]) -> int:
             rows.append((n, secs, mib, code))
             print(f"{n:>6} manifests  {secs:7.2f} s wall  {cpu:7.2f} s CPU  {mib:7.0f} MiB peak  exit {code}  "
                   f"{secs / n * 1000:6.2f} ms/manifest", flush=True)
+            for name, argv in peers(Path(tmp)) if with_peers else []:
+                psecs, pcpu, pmib, pcode = measure(Path(tmp), argv)
+                print(f"{'':>6} {name:<16} {psecs:7.2f} s wall  {pcpu:7.2f} s CPU  {pmib:7.0f} MiB peak  exit {pcode}  "
+                      f"{pcpu / cpu:5.1f}x modelready's CPU", flush=True)
     (n0, s0, m0, _), (n1, s1, m1, _) = rows[0], rows[-1]
-    print(f"time ratio {n1}/{n0}: {s1 / s0:.1f} (linear: {n1 / n0:.0f}); memory per manifest above {n0}: "
-          f"{(m1 - m0) * 1024 / (n1 - n0):.1f} KiB")
+    if n1 > n0:
+        print(f"time ratio {n1}/{n0}: {s1 / s0:.1f} (linear: {n1 / n0:.0f}); memory per manifest above {n0}: "
+              f"{(m1 - m0) * 1024 / (n1 - n0):.1f} KiB")
     return 0
 
 
 if __name__ == "__main__":
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    sys.exit(main([int(a) for a in sys.argv[1:]] or [500, 5000, 10000]))
+    args = sys.argv[1:]
+    sys.exit(main([int(a) for a in args if a != "--peers"] or [500, 5000, 10000], "--peers" in args))

@@ -485,3 +485,26 @@ def test_a_link_in_a_folder_already_read_is_resolved_and_confined(tmp_path):
             read_inside(repo / "d" / name, root)
     with pytest.raises(FileNotFoundError):
         read_inside(repo / "d" / "gone.yaml", root)
+    # a path that is not plain text (`..`, `.`, `//`, relative) goes through abspath: `d/../d/out.yaml` is out.yaml
+    with pytest.raises(Refused):
+        read_inside(Path(str(repo / "d" / ".." / "d" / "out.yaml")), root)
+    with pytest.raises(Refused):
+        read_inside(str(repo / "d") + "//./out.yaml", root)  # type: ignore[arg-type]
+    assert read_inside(str(repo / "d") + "/./a.yaml", root) == b"a: 1\n"  # type: ignore[arg-type]
+    # a file of a known folder, under roots it is not inside: resolved and refused, never opened directly
+    with pytest.raises(Refused):
+        read_inside(repo / "d" / "a.yaml", (repo / "elsewhere",))
+
+
+def test_a_plain_path_is_its_own_absolute_path(tmp_path, monkeypatch):
+    """read_inside takes a path's text as absolute and normal when it says so (`/` first; no `/.`, `//` or final `/`),
+    without abspath: it must give what abspath gives, for those and every other path."""
+    import os
+
+    from modelready import discover
+
+    monkeypatch.chdir(tmp_path)
+    paths = ["/a/b.yaml", "/a.b/c..d/e.yaml", "/a/b-/c_.yaml", "/x", "/a/b c/d.yaml", "/", "/a/./b.yaml", "/a/../b.yaml",
+             "//a/b.yaml", "/a//b.yaml", "/a/b/", "a/b.yaml", "./a", "../a", "/a/b/..", "/a/.hidden", "/a/b/.", "", "."]
+    for text in paths:
+        assert discover._absolute(text) == os.path.abspath(text), text

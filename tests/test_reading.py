@@ -108,6 +108,28 @@ def test_utf16_and_utf32_manifests_with_a_bom_are_read_as_kubectl_reads_them(run
     assert (records["nobom.yaml"].status, records["nobom.yaml"].reason) == ("skipped", "binary file")
 
 
+def test_utf8_is_read_with_or_without_its_mark_and_a_bad_byte_is_named(run, tmp_path):
+    """UTF-8 as the utf-8-sig codec reads it (the mark dropped, only at the start), in C."""
+    from modelready.load.files import _utf8
+
+    text = PRIVILEGED.read_text(encoding="utf-8")
+    (tmp_path / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + text.replace("llama-8b", "llama-bom", 1).encode())
+    (tmp_path / "plain.yaml").write_bytes(text.encode())
+    (tmp_path / "bad.yaml").write_bytes(b"\xef\xbb\xbfa: \xff\n")
+    result = run(tmp_path)
+    assert sorted((f.loc.file, f.loc.line) for f in result.findings if f.check == "pod-privileged") == [("bom.yaml", 73), ("plain.yaml", 73)]
+    records = {r.path: r for r in result.files}
+    assert (records["bad.yaml"].status, records["bad.yaml"].reason) == ("skipped", "not UTF-8 text (byte 3)")
+    def read(decode, raw):
+        try:
+            return decode(raw)
+        except UnicodeDecodeError as e:
+            return e.start
+
+    for raw in (b"", b"\xef\xbb\xbf", b"\xef\xbb\xbf\xef\xbb\xbfa", b"a\xef\xbb\xbf", "é".encode(), b"\xef\xbb", b"\xef\xbb\xbf\xc3", b"ok\xc3("):
+        assert read(_utf8, raw) == read(lambda r: r.decode("utf-8-sig"), raw), raw
+
+
 def test_a_json_manifest_is_a_kubernetes_file_with_lines(run, tmp_path):
     import json
 

@@ -123,3 +123,36 @@ def test_kustomize_overlay_without_kubectl_is_a_clear_skip(tmp_path, monkeypatch
     rec = next(f for f in res.files if f.kind == "kustomize")
     assert rec.status == "skipped" and "kubectl not found" in rec.reason
     assert any(d.name == "llama-8b" for d in res.deployments)  # its plain files are still checked
+
+
+def test_a_failure_normalizing_one_object_is_its_finding_and_the_run_goes_on(tmp_path, monkeypatch):
+    """isolate.guard: an exception while one object is normalized is an internal-error finding naming its file; the
+    other objects are read; an interrupt is no such failure and ends the run."""
+    from modelready import pipeline
+    from modelready.config import Config
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n      containers:\n"
+            f"      - {{name: vllm, image: vllm/vllm-openai:v0.8.5, args: [--model, Qwen/Qwen2.5-0.5B-Instruct]}}\n")
+    real = pipeline.to_deployments
+
+    def failing(obj, near=None):
+        if obj.name == "a":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(obj, near)
+
+    monkeypatch.setattr(pipeline, "to_deployments", failing)
+    res = pipeline.run([tmp_path], Config(), tmp_path.resolve())
+    internal = [f for f in res.findings if f.check == "internal-error"]
+    assert [(f.loc.file, f.severity.name) for f in internal] == [("a.yaml", "error")]
+    assert "internal error while normalizing Deployment/default/a on a.yaml: RecursionError" in internal[0].message
+    assert res.errors == [internal[0].message]  # the exit code says it
+    assert [d.name for d in res.deployments] == ["b"]
+
+    def interrupted(obj, near=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "to_deployments", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run([tmp_path], Config(), tmp_path.resolve())

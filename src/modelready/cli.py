@@ -1,10 +1,14 @@
 """The console script `modelready` and `python -m modelready.cli`: see app/cli.py."""
 
-import sys
+from .app.cli import exit_now, main
 
-from .app.cli import main
+__all__ = ["main", "run"]
 
-__all__ = ["main"]
+
+def run() -> None:
+    """The console script."""
+    exit_now(main())
+
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -252,22 +252,42 @@ def read_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", limit
     checked root, or modelready's own temporary copy of a chart), a regular file of at most `limit` bytes.
     Refused (an OSError) otherwise, before a byte is read."""
     roots = (roots,) if isinstance(roots, (str, Path)) else tuple(roots)
-    folders = [_folder(r) for r in roots]
-    absolute = os.path.abspath(path)
-    parent, name = os.path.split(absolute)
-    known = _FOLDERS.get(parent)
-    if known is not None and name and name != ".." and _NOFOLLOW:  # a folder already resolved: the file opened where it is
-        direct = os.path.join(known[0], name)
-        if any(direct.startswith(r.rstrip(os.sep) + os.sep) for r in folders):
-            try:  # no lstat first: a link is refused by the open itself (ELOOP) and resolved as any other
-                return read_bounded(direct, limit, _NOFOLLOW)
-            except OSError as e:
-                if e.errno not in (errno.ELOOP, errno.EMLINK):  # a link, as Linux and the BSDs say it
-                    raise
-    return read_bounded(_inside(absolute, folders), limit)
+    absolute = _absolute(os.fspath(path))
+    direct = _direct(absolute, roots)
+    if direct is not None:
+        try:  # no lstat first: a link is refused by the open itself (ELOOP) and resolved as any other
+            return read_bounded(direct, limit, _NOFOLLOW)
+        except OSError as e:
+            if e.errno not in (errno.ELOOP, errno.EMLINK):  # a link, as Linux and the BSDs say it
+                raise
+    return read_bounded(_inside(absolute, [_folder(r) for r in roots]), limit)
+
+
+def _absolute(text: str) -> str:
+    """`os.path.abspath(text)`; a discovered path is absolute and normal already, its text says so: abspath (normpath,
+    in Python) only for the others."""
+    return text if _PLAIN and text[:1] == "/" and "/." not in text and "//" not in text and text[-1:] != "/" else os.path.abspath(text)
+
+
+def _direct(absolute: str, roots: "tuple[Path | str, ...]") -> str | None:
+    """Where a file of a folder the run has resolved already is, inside `roots`, to be opened without following a
+    link; None where the folder is not known yet (or O_NOFOLLOW is not there): `_inside` resolves it."""
+    parent, _, name = absolute.rpartition(os.sep)
+    known = _FOLDERS.get(parent or os.sep)
+    if known is None or not name or name == ".." or not _NOFOLLOW:
+        return None
+    prefixes = _PREFIXES.get(roots)
+    if prefixes is None:  # the resolved roots, each with its separator: once per set of roots (kept as _FOLDERS is)
+        prefixes = tuple(_folder(r).rstrip(os.sep) + os.sep for r in roots)
+        if len(_PREFIXES) < 1000:
+            _PREFIXES[roots] = prefixes
+    direct = known[0].rstrip(os.sep) + os.sep + name
+    return direct if direct.startswith(prefixes) else None
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # without it (Windows) every file is resolved first
+_PLAIN = os.sep == "/" and os.altsep is None  # a path's text alone says it is absolute and normal
+_PREFIXES: dict[tuple[Path | str, ...], tuple[str, ...]] = {}  # roots -> their resolved folders with a separator (a checkout does not change)
 
 
 def _folder(folder: "str | Path") -> str:
@@ -283,10 +303,13 @@ def read_text_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", 
     return read_inside(path, roots, limit).decode("utf-8-sig")
 
 
+_OPEN = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)  # a FIFO never blocks the open, a tty never becomes ours
+
+
 def read_bounded(path: "str | Path", limit: int = MAX_BYTES, flags: int = 0) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; OSError otherwise (checked before anything is read).
     `flags`: more for the open (O_NOFOLLOW)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | flags)
+    fd = os.open(path, _OPEN | flags)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -22,6 +23,19 @@ from .judge import Judge
 
 
 def check(args: argparse.Namespace) -> int:
+    # What a check builds holds next to no reference cycle, and most of it lives to the end: the collector would
+    # walk it over and over (pipeline.run keeps it off its own stages; the report's are as many objects again).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(args)
+    finally:
+        gc.freeze()  # else the first collection after it would walk everything made while it was off
+        if enabled:
+            gc.enable()
+
+
+def _check(args: argparse.Namespace) -> int:
     from ..config import parse_fail_on
     from .run import run
 
@@ -49,7 +63,11 @@ def check(args: argparse.Namespace) -> int:
         judge = Judge([p.resolve().relative_to(root.resolve()) for p in paths], config, profile, fail_on, trivy)
         doc = compare.compare(args.baseline, doc, root, compare.stream(args), judge, touched if touched is not None else args.changed)
     _report(args, doc, _applied(result), outputs)
+    _LAST[:] = [result, doc]  # freed by the process's exit (cli.exit_now), not one object at a time before it
     return _exit_code(result.errors, doc)
+
+
+_LAST: list[object] = []  # the last run's result and report (a process that runs again frees them then)
 
 
 def _smoke_results(paths: list[str]) -> list[dict[str, Any]]:

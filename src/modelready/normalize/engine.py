@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import shlex
 from functools import lru_cache
@@ -270,17 +271,24 @@ def _commands(script: str) -> list[tuple[str, list[tuple[int, int]]]]:
 
 
 def _entry_index(tokens: list[Value], entrypoints: list[str]) -> tuple[int, int] | None:
-    """(start, first-flag index) of the engine invocation among tokens."""
+    """(start, first-flag index) of the engine invocation among tokens: the first entrypoint found, at its first
+    place; a one-word entrypoint ends a word (`/opt/venv/bin/vllm`), a longer one starts at a word's base name."""
     words = [str(t.value) for t in tokens]
     for ep in entrypoints:
-        parts = ep.split()
+        parts = _split(ep)
+        if not parts:  # an empty entrypoint is found before any word
+            return 0, 0
+        first, *rest = parts
         n = len(parts)
         for i in range(len(words) - n + 1):
-            window = [w.rsplit("/", 1)[-1] if j == 0 else w for j, w in enumerate(words[i : i + n])]
-            if window == parts or (n == 1 and words[i].endswith(parts[0])):
-                end = i + n
-                return i, end
+            if (words[i].endswith(first) if not rest else words[i].rsplit("/", 1)[-1] == first and words[i + 1:i + n] == rest):
+                return i, i + n
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _split(entrypoint: str) -> tuple[str, ...]:
+    return tuple(entrypoint.split())
 
 
 def _known_flags(name: str, version: str | None, spec: dict[str, Any]) -> AbstractSet[str] | None:

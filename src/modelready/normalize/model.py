@@ -183,6 +183,8 @@ class Container:
 
 def as_int(x: object) -> int | None:
     """A manifest or spec value as an integer ("8", 8), None when it is not one."""
+    if type(x) is int:  # most values: a count read from YAML (never a bool: int("True") fails below)
+        return x
     try:
         return int(str(x))
     except (TypeError, ValueError):
