@@ -306,9 +306,11 @@ def learn(tree: object, secret: bool = False, depth: int = 0) -> None:
     if isinstance(tree, dict):
         _learn_mapping(tree, secret, depth)
     elif isinstance(tree, list):
+        scanned = _SCANNED
         for v in tree:
             if isinstance(v, str):
-                _learn_string(v, secret)
+                if secret or v not in scanned:  # a string seen and not a secret's: nothing to do, and no call
+                    _learn_string(v, secret)
             elif isinstance(v, (dict, list)):
                 learn(v, secret, depth + 1)
     elif isinstance(tree, str):
@@ -318,27 +320,36 @@ def learn(tree: object, secret: bool = False, depth: int = 0) -> None:
 def _learn_mapping(tree: dict[Any, Any], secret: bool, depth: int) -> None:
     # every value of every tree read comes through here: strings are learned in place and numbers skipped,
     # not each passed through learn() (a third of a run's CPU went to that walk); a key is decided once (_SECRET_KEYS)
-    name = tree.get("name")
-    named_secret = isinstance(name, str) and _secret_key(name, name_only=True)  # an `env` entry, a Secret's key
-    whole_secret = depth == 0 and tree.get("kind") == "Secret"
-    if whole_secret and isinstance(tree.get("data"), dict):
-        for encoded in tree["data"].values():
-            _learn_decoded(encoded)
-    # beyond secret-named keys: the `value` of an entry named like a secret, a Secret's data
-    also = ("value",) * named_secret + ("data", "stringData") * whole_secret
-    decided = _SECRET_KEYS
+    also = _also_secret(tree, depth)
+    decided, scanned = _SECRET_KEYS, _SCANNED
     for k, v in tree.items():
         key = k if isinstance(k, str) else str(k)
-        if key is k and k not in _SCANNED:
+        if key is k and k not in scanned:
             _learn_string(k, False)
         held = decided.get(key)
         if held is None:
             held = _secret_key(key)
         holds = secret or held or key in also
         if isinstance(v, str):
-            _learn_string(v, holds)
-        elif isinstance(v, (dict, list)):
+            if holds or v not in scanned:  # a string seen and not a secret's (most of them): no call
+                _learn_string(v, holds)
+        elif isinstance(v, dict):
+            if depth < 100:  # as learn() bounds it
+                _learn_mapping(v, holds, depth + 1)
+        elif isinstance(v, list):
             learn(v, holds, depth + 1)
+
+
+def _also_secret(tree: dict[Any, Any], depth: int) -> tuple[str, ...]:
+    """The keys of `tree` holding secrets beyond secret-named ones: the `value` of an entry named like a secret, a
+    Secret's data (whose values are learned decoded here)."""
+    name = tree.get("name")
+    named_secret = isinstance(name, str) and _secret_key(name, name_only=True)  # an `env` entry, a Secret's key
+    whole_secret = depth == 0 and tree.get("kind") == "Secret"
+    if whole_secret and isinstance(tree.get("data"), dict):
+        for encoded in tree["data"].values():
+            _learn_decoded(encoded)
+    return ("value",) * named_secret + ("data", "stringData") * whole_secret
 
 
 def _secret_key(key: str, name_only: bool = False) -> bool:
