@@ -185,3 +185,35 @@ def test_the_written_json_is_as_json_of_the_document_byte_for_byte():
     assert any(f.extra for f in doc.files) and any(f.fingerprint for f in doc.findings)
     for report in (doc, compared, odd):
         assert wire.dumps(report) == json.dumps(wire.as_json(report), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def test_the_verdict_counts_what_blocks_says_blocks_under_every_gate_and_floor():
+    """verdict.of ranks each severity once per report and answers the same document again without a pass: its counts
+    are those of `blocks` finding by finding (one problem of a chart once), for every gate and fail_on, with and
+    without a base, and a new document is counted anew."""
+    from dataclasses import replace
+
+    from modelready.app import baseline
+    from modelready.app.run import run
+    from modelready.config import Config
+    from modelready.findings import Severity
+    from modelready.report import verdict
+
+    root = REPO / "examples"
+    _result, doc = run([root], root, Config(), None, Severity.error)
+    compared = baseline.compare(doc, [f.fingerprint for f in doc.active][::2], "abc")
+    assert {f.severity for f in doc.active} >= {"error", "warning"} and {f.baseline for f in compared.active} == {"new", "pre-existing"}
+    for report in (doc, compared):
+        for gate in verdict.GATES:
+            for fail_on in ("error", "warning", "info", "never"):
+                d = replace(report, summary=replace(report.summary, gate=gate, fail_on=fail_on))
+                lowest, once, blocking = verdict.floor(fail_on), set(), dict.fromkeys(verdict.SEVERITIES, 0)
+                for f in d.findings:
+                    key = (f.check, f.file, f.line, f.severity) if f.line else (id(f),)
+                    if verdict.blocks(f, gate, lowest) and key not in once:
+                        once.add(key)
+                        blocking[f.severity] += 1
+                v = verdict.of(d)
+                assert v.blocking == blocking and verdict.of(d) is v, (gate, fail_on)
+                assert sum(v.new.values()) + sum(v.pre_existing.values()) == len(d.active)
+    assert verdict.of(replace(doc, findings=())).blocking == dict.fromkeys(verdict.SEVERITIES, 0)
