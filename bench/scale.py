@@ -87,7 +87,8 @@ def peers(folder: Path) -> list[tuple[str, list[str]]]:
         out.append(("checkov", [checkov, "-d", str(folder), "--framework", "kubernetes", "--quiet", "-o", "json"]))
     trivy = trivy_bin()
     if trivy:
-        out.append(("trivy config", [trivy, "config", "--skip-check-update", "--quiet", "--format", "json", str(folder)]))
+        # its default --timeout (5 minutes) ends it, failed, before 10,000 manifests are done
+        out.append(("trivy config", [trivy, "config", "--skip-check-update", "--quiet", "--timeout", "60m", "--format", "json", str(folder)]))
     return out
 
 
