@@ -217,3 +217,20 @@ def test_the_verdict_counts_what_blocks_says_blocks_under_every_gate_and_floor()
                 assert v.blocking == blocking and verdict.of(d) is v, (gate, fail_on)
                 assert sum(v.new.values()) + sum(v.pre_existing.values()) == len(d.active)
     assert verdict.of(replace(doc, findings=())).blocking == dict.fromkeys(verdict.SEVERITIES, 0)
+
+
+def test_the_checks_applied_per_subject_are_grouped_when_junit_reads_them():
+    """`check` hands the reporters the applied checks grouped per subject only when one reads them (JUnit): the same
+    subjects and checks as grouping every (check, subject) pair of the run."""
+    from modelready.app.commands import _applied
+    from modelready.app.run import run
+    from modelready.config import Config
+    from modelready.findings import Severity
+
+    root = REPO / "examples"
+    result, _doc = run([root], root, Config(), None, Severity.error)
+    eager: dict[str, list[str]] = {}
+    for check_id, subject in result.applied:
+        eager.setdefault(subject, []).append(check_id)
+    lazy = _applied(result)
+    assert len(eager) > 10 and len(lazy) == len(eager) and dict(lazy) == eager and lazy.get("no such subject", []) == []
