@@ -153,3 +153,61 @@ def test_the_patterns_find_their_secrets_after_any_text(before):
     out = inert.redact(text)
     assert out == (f"{before}password={masked} then root:{masked}@tcp(db:3306)/app and db:{masked}@pg.svc "
                    f"and img:v1@sha256:{'a' * 64} and Token {masked} and \u212aey")
+
+
+def _hits_rule_by_rule(s: str) -> list[tuple[int, int, str]]:
+    """The hits as redaction found them before triggers were searched once each and found from rare characters:
+    every rule, every trigger of it searched on its own, the hits sorted stably by (start, -end)."""
+    from modelready.report import inert
+
+    folded = inert._fold(s)
+    hits = []
+    for rule in inert._RULES:
+        hay = folded if rule.folded else s
+        for lit in rule.triggers:
+            i = hay.find(lit)
+            while i != -1:
+                if not (rule.boundary and i and s[i - 1].isascii() and s[i - 1].isalnum()):
+                    m = rule.pattern.match(s, i)
+                    masked = rule.mask(m) if m else None
+                    if m and masked is not None:
+                        hits.append((i, m.end(), masked))
+                i = hay.find(lit, i + 1)
+    hits += inert._dsn_hits(s)
+    hits.sort(key=lambda h: (h[0], -h[1]))
+    return hits
+
+
+def test_a_whole_report_is_masked_as_rule_by_rule_searches_mask_it():
+    """A long text (a whole report, where triggers holding `=` or z are found from those characters, and each trigger
+    once for all its rules) and short ones give the same hits, in the same order, as every rule searching each of its
+    triggers: secrets of every rule, in every case, after non-ASCII text and the Kelvin sign, overlapping, next to
+    letters, with many `=` and z around."""
+    import random
+
+    from modelready.report import inert
+
+    rng = random.Random(28)
+    pieces = ["hf_" + "a1B2" * 6, "ghp_" + "Z9y8" * 6, "sk-proj-" + "q" * 20, "AKIA" + "ABCD1234" * 2, "ASIA" + "Z" * 16,
+              "xoxb-123456789012", "glpat-" + "x" * 20, "AIza" + "z" * 35, "sk_live_" + "1a" * 8, "rk_live_" + "Zz" * 8,
+              "eyJabcdefgh1.eyJabcdefgh2.abcdefgh3", "-----BEGIN RSA PRIVATE KEY-----\\nMIIabc=\\n-----END RSA PRIVATE KEY-----",
+              "https://hooks.slack.com/services/T000/B000/XXXXzzzz", "discordapp.com/api/webhooks/123/abcDEF123",
+              "Bearer abcDEF123456789", "basic dXNlcjpwYXNz1234", "token zzzz1234abcd", "?sig=abc%2Bdef123&se=1",
+              "AccountKey=abcdefgh12345678==", "SharedAccessSignature=sv1234abcd", "X-Amz-Signature=abcdef0123456789",
+              "signature=zz12zz12zz", '"api_key":"A1b2C3d4E5"', "password = 'Hunt3r2Pass'", "pwd: s3cr3tval1",
+              "credentials=abc123def456", "auth: z9z9z9z9z9", "secret_key=\"zz00zz00zz\"", "redis://:P4ssw0rdZ@redis:6379",
+              "root:Hunt3r2Pass@tcp(db:3306)", "db:s3cr3tval@pg.svc", "img:v1@sha256:" + "a" * 64, "gated-model-token-missing",
+              "x=1", "=", "==", "zz", "z=z", "token=", "sig==", "\u212aey", "İstanbul", "— ×→ ", "模型", "\u212a_live_" + "1" * 16,
+              "TOKEN:\"Zq81xWv0kP2\"", "token  =abc12345678 ", "a" + "hf_" + "b" * 20, "ghp_short", "signature=", "accountkey=zzzzzzzz", "\n", " ", '","', ":"]
+    prose = ["the model is served by vllm on one gpu", "replicas", "catalog_items", "Deployment/serving/llm-1@m1.yaml"]
+    for n, secrets in ((40, 1), (400, 1), (20000, 1), (20000, 200)):  # the last: prose, a secret in 200 pieces
+        text = "".join((rng.choice(pieces) if rng.randrange(secrets) == 0 else rng.choice(prose))
+                       + rng.choice(["", " ", "=", "z", "-", '"', ":", "/", "é"] if secrets == 1 else ["", " ", '"', ":"]) for _ in range(n))
+        assert inert._hits(text) == _hits_rule_by_rule(text), (n, secrets)
+        assert len(text) < 4096 or inert._patterns(text) != text
+    folded = inert._fold(text)
+    assert len(text) > inert._LONG and all(inert._anchored(folded, a, lits, len(text) // 512) is not None  # found from anchors
+                                           for a, lits in inert._ANCHORED.items())
+    dense = "z=" * inert._LONG
+    assert inert._anchored(dense, "=", inert._ANCHORED["="], len(dense) // 512) is None  # too many: searched instead
+    assert inert._hits(dense + text) == _hits_rule_by_rule(dense + text)

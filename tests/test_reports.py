@@ -161,3 +161,76 @@ def test_the_report_is_typed_frozen_values_until_the_json_reporter_writes_them()
         jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "report-schema.json").read_text())).validate(data)
         assert wire.of_json(data) == report and wire.dumps(wire.of_json(data)) == written
     assert "gate" not in json.loads(wire.dumps(doc))["summary"] and json.loads(wire.dumps(compared))["summary"]["gate"] == "new"
+
+
+def test_the_written_json_is_as_json_of_the_document_byte_for_byte():
+    """wire.dumps writes records from templates (strings escaped once each, short lists of strings once each) and
+    hands what is data already to the C encoder: the same text as the plain encoder over `as_json`, for a run over
+    charts, values sets and plain files (a file entry's flat facts), compared with a base, and for hostile strings."""
+    from dataclasses import replace
+
+    from modelready.app import baseline
+    from modelready.app.run import run
+    from modelready.config import Config
+    from modelready.findings import Severity
+    from modelready.report import verdict, wire
+    from modelready.report.document import FileEntry
+
+    root = REPO / "examples"
+    _result, doc = run([root], root, Config(), None, Severity.error)
+    compared = verdict.decide(baseline.compare(doc, [f.fingerprint for f in doc.active][1:], "abc"), "new")
+    odd = replace(doc, errors=("\u2028 \"quoted\" \\ \x00 — ✓", "", "a\nb"), files=doc.files + (
+        FileEntry("odd\"name\x1f—.yaml", "plain", "error", "line 1\u2029two", 0, {"path": "shadowed", "values_sets": ["a", "b"]}),
+        FileEntry("plain.yaml", "plain", "checked")))
+    assert any(f.extra for f in doc.files) and any(f.fingerprint for f in doc.findings)
+    for report in (doc, compared, odd):
+        assert wire.dumps(report) == json.dumps(wire.as_json(report), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def test_the_verdict_counts_what_blocks_says_blocks_under_every_gate_and_floor():
+    """verdict.of ranks each severity once per report and answers the same document again without a pass: its counts
+    are those of `blocks` finding by finding (one problem of a chart once), for every gate and fail_on, with and
+    without a base, and a new document is counted anew."""
+    from dataclasses import replace
+
+    from modelready.app import baseline
+    from modelready.app.run import run
+    from modelready.config import Config
+    from modelready.findings import Severity
+    from modelready.report import verdict
+
+    root = REPO / "examples"
+    _result, doc = run([root], root, Config(), None, Severity.error)
+    compared = baseline.compare(doc, [f.fingerprint for f in doc.active][::2], "abc")
+    assert {f.severity for f in doc.active} >= {"error", "warning"} and {f.baseline for f in compared.active} == {"new", "pre-existing"}
+    for report in (doc, compared):
+        for gate in verdict.GATES:
+            for fail_on in ("error", "warning", "info", "never"):
+                d = replace(report, summary=replace(report.summary, gate=gate, fail_on=fail_on))
+                lowest, once, blocking = verdict.floor(fail_on), set(), dict.fromkeys(verdict.SEVERITIES, 0)
+                for f in d.findings:
+                    key = (f.check, f.file, f.line, f.severity) if f.line else (id(f),)
+                    if verdict.blocks(f, gate, lowest) and key not in once:
+                        once.add(key)
+                        blocking[f.severity] += 1
+                v = verdict.of(d)
+                assert v.blocking == blocking and verdict.of(d) is v, (gate, fail_on)
+                assert sum(v.new.values()) + sum(v.pre_existing.values()) == len(d.active)
+    assert verdict.of(replace(doc, findings=())).blocking == dict.fromkeys(verdict.SEVERITIES, 0)
+
+
+def test_the_checks_applied_per_subject_are_grouped_when_junit_reads_them():
+    """`check` hands the reporters the applied checks grouped per subject only when one reads them (JUnit): the same
+    subjects and checks as grouping every (check, subject) pair of the run."""
+    from modelready.app.commands import _applied
+    from modelready.app.run import run
+    from modelready.config import Config
+    from modelready.findings import Severity
+
+    root = REPO / "examples"
+    result, _doc = run([root], root, Config(), None, Severity.error)
+    eager: dict[str, list[str]] = {}
+    for check_id, subject in result.applied:
+        eager.setdefault(subject, []).append(check_id)
+    lazy = _applied(result)
+    assert len(eager) > 10 and len(lazy) == len(eager) and dict(lazy) == eager and lazy.get("no such subject", []) == []

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator, Mapping
 
 import argparse
 import gc
@@ -115,7 +115,7 @@ def _selected(config: Config, args: argparse.Namespace) -> Config:
     return config
 
 
-def _report(args: argparse.Namespace, doc: Report, applied: dict[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
+def _report(args: argparse.Namespace, doc: Report, applied: Mapping[str, list[str]], outputs: list) -> None:  # type: ignore[type-arg]
     """stdout (the statistics, the text a person reads, or --format; `-o -` is stdout too), then each -o file
     and its one line on stderr."""
     from ..report import REPORTERS, Output, rules, text
@@ -173,12 +173,34 @@ def _config_settings(config: Config) -> list[tuple[str, str]]:
             ("values sets", ", ".join(f"{c}: {len(v)}" for c, v in sorted(config.charts.items())) or "discovered per chart")]
 
 
-def _applied(result) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _applied(result) -> Mapping[str, list[str]]:  # type: ignore[no-untyped-def]
     """The checks applied per subject (JUnit's passing cases)."""
-    applied: dict[str, list[str]] = {}
-    for check_id, subject in result.applied:
-        applied.setdefault(subject, []).append(check_id)
-    return applied
+    return _Applied(result.applied)
+
+
+class _Applied(Mapping[str, list[str]]):
+    """(check, subject) pairs grouped per subject when a reporter first reads them: JUnit alone does (60-70 ms of
+    grouping on 10,000 manifests)."""
+
+    def __init__(self, pairs: set[tuple[str, str]]) -> None:
+        self._pairs = pairs
+        self._grouped: dict[str, list[str]] | None = None
+
+    def _by_subject(self) -> dict[str, list[str]]:
+        if self._grouped is None:
+            self._grouped = {}
+            for check_id, subject in self._pairs:
+                self._grouped.setdefault(subject, []).append(check_id)
+        return self._grouped
+
+    def __getitem__(self, subject: str) -> list[str]:
+        return self._by_subject()[subject]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_subject())
+
+    def __len__(self) -> int:
+        return len(self._by_subject())
 
 
 def _hub_setting(args: argparse.Namespace) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from ..findings import Finding, Severity
@@ -23,9 +24,9 @@ def default_profile(result: Any) -> str:  # a pipeline.Result
 def evaluate(items: list[Item], result: Any, findings: list[Finding], scans: dict[str, Any] | None = None,
              smoke: list[dict[str, Any]] | None = None) -> list[ItemResult]:
     """`smoke`: smoke-result.json documents (one per deployment run) that decide the smoke items."""
-    applied_by_check: dict[str, set[str]] = {}
+    applied_by_check: dict[str, set[str]] = defaultdict(set)  # not a new empty set made per pair (setdefault)
     for check_id, subject in result.applied:
-        applied_by_check.setdefault(check_id, set()).add(subject)
+        applied_by_check[check_id].add(subject)
     active: dict[str, list[int]] = {}  # check -> positions of its findings not suppressed: one pass, not one an item
     for i, f in enumerate(findings):
         if not f.suppressed:

@@ -7,7 +7,7 @@ a format for `--output` both come from it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 if TYPE_CHECKING:
     from .document import Report
@@ -18,7 +18,7 @@ class Output:
     """What a reporter may read: the report document, and the checks applied per subject (JUnit's passing cases)."""
 
     doc: Report
-    applied: dict[str, list[str]] = field(default_factory=dict)
+    applied: Mapping[str, list[str]] = field(default_factory=dict)
     color: bool = False
 
 

@@ -207,12 +207,22 @@ def build(result: Any, findings: list[Finding], rules: list[Rule], catalog: Cata
     """`fail_on` None: never fail (`--fail-on never`): the report is the same, the result is pass. Its
     `summary.result` is the one verdict's (verdict.settled), once the caller has it whole."""
     # not redacted here: every writer redacts what it writes (report.inert.redact), once
+    short = _Shortened()
     return Report(tool={"name": "modelready", "version": __version__, **result.tools},
                  summary=_summary(result, findings, fail_on),
-                 files=tuple(_file(f) for f in result.files),
+                 files=tuple(_file(f, short) for f in result.files),
                  deployments=tuple(_deployment(d) for d in result.deployments),
-                 findings=tuple(_finding(f) for f in findings),
+                 findings=tuple(_finding(f, short) for f in findings),
                  rules=tuple(rules), catalog=catalog, errors=tuple(result.errors))
+
+
+class _Shortened(dict[str, str]):
+    """`shorten` of each message once for one report: 20,000 findings of 10,000 manifests hold 2,500 messages (the
+    same check says the same of every deployment). Nothing is learned while a report is built, so none changes."""
+
+    def __missing__(self, message: str) -> str:
+        done = self[message] = shorten(message)
+        return done
 
 
 def _summary(result: Any, findings: list[Finding], fail_on: Severity | None) -> Summary:
@@ -231,14 +241,14 @@ def _not_analysed(result: Any, findings: list[Finding]) -> int:
     return sum(1 for f in findings if f.check == "not-analysed") + sum(1 for f in result.files if f.extra.get("not_analysed"))
 
 
-def _file(f: Any) -> FileEntry:
+def _file(f: Any, short: dict[str, str]) -> FileEntry:
     extra = {k: v for k, v in f.extra.items() if k != "not_analysed"}  # counted in the summary, said in the reason
-    return FileEntry(f.path, f.kind, f.status, shorten(f.reason), f.objects, extra)
+    return FileEntry(f.path, f.kind, f.status, short[f.reason], f.objects, extra)
 
 
-def _finding(f: Finding) -> FindingEntry:
+def _finding(f: Finding, short: dict[str, str]) -> FindingEntry:
     # capped once here, so every format says the same (a 1 MB image name is no 1 MB message)
-    return FindingEntry(f.check, f.severity.name, shorten(f.message), f.loc.file, f.loc.line, f.loc.values_key, f.subject, tuple(f.items),
+    return FindingEntry(f.check, f.severity.name, short[f.message], f.loc.file, f.loc.line, f.loc.values_key, f.subject, tuple(f.items),
                         f.suppressed, f.rule_url)
 
 

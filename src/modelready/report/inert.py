@@ -107,27 +107,90 @@ def _fold(s: str) -> str:
 
 
 def _hits(s: str) -> list[tuple[int, int, str]]:
-    """(start, end, replacement) of every rule at each of its triggers, in order."""
+    """(start, end, replacement) of every rule at each of its triggers, in order (by start, the longer first, then by
+    rule)."""
     folded = _fold(s)
     if len(s) < 4096 and not _ANY_TRIGGER.search(folded):  # a long text holds some trigger anyway
         return []
-    hits = [hit for rule in _RULES for hit in _rule_hits(rule, s, folded if rule.folded else s)] + _dsn_hits(s)
-    hits.sort(key=lambda h: (h[0], -h[1]))
-    return hits
+    found: list[tuple[int, int, int, str]] = []
+    anchored = _anchored_starts(folded) if len(s) >= _LONG else _NONE
+    for lit, fold, rules in _TRIGGERS:
+        hay = folded if fold else s
+        if lit in anchored:
+            starts = anchored[lit]
+        else:
+            i = hay.find(lit)
+            if i == -1:  # most triggers of most strings
+                continue
+            starts = _finds(hay, lit, i)
+        for r in rules:
+            _rule_hits(r, _RULES[r], s, starts, found)
+    found += [(start, -end, len(_RULES), masked) for start, end, masked in _dsn_hits(s)]
+    found.sort()  # as a stable sort by (start, -end) of the hits rule by rule did it
+    return [(start, -neg_end, masked) for start, neg_end, _r, masked in found]
 
 
-def _rule_hits(rule: _Rule, s: str, hay: str) -> list[tuple[int, int, str]]:
-    hits = []
-    for lit in rule.triggers:
-        i = hay.find(lit)
-        while i != -1:
-            if not (rule.boundary and i and s[i - 1].isascii() and s[i - 1].isalnum()):
-                m = rule.pattern.match(s, i)
-                masked = rule.mask(m) if m else None
-                if m and masked is not None:
-                    hits.append((i, m.end(), masked))
-            i = hay.find(lit, i + 1)
-    return hits
+def _rule_hits(r: int, rule: _Rule, s: str, starts: list[int], found: list[tuple[int, int, int, str]]) -> None:
+    match, mask, boundary = rule.pattern.match, rule.mask, rule.boundary
+    for i in starts:
+        if not (boundary and i and s[i - 1].isascii() and s[i - 1].isalnum()):
+            m = match(s, i)
+            if m is not None and (masked := mask(m)) is not None:
+                found.append((i, -m.end(), r, masked))
+
+
+# Each trigger is searched once for all the rules it starts (`token`: two). In a long text (a whole report) the
+# triggers holding a character rare in text (`=`: five of them, z) are found from where that character stands:
+# str.find of one character is memchr, a tenth of a search for a short literal, which scans the whole report once
+# per trigger. (x, j and w stand too often: each place costs a Python step, more than a search.)
+_BY_TRIGGER: dict[tuple[str, bool], list[int]] = {}
+for _r, _rule in enumerate(_RULES):
+    for _lit in _rule.triggers:
+        _BY_TRIGGER.setdefault((_lit, _rule.folded), []).append(_r)
+_TRIGGERS = tuple((lit, fold, tuple(rules)) for (lit, fold), rules in _BY_TRIGGER.items())
+_NONE: dict[str, list[int]] = {}
+_RARE = "=z"
+_ANCHORED: dict[str, list[tuple[str, int]]] = {}  # a rare character -> the folded triggers holding it, at its first place
+for _lit, _fold_it in _BY_TRIGGER:
+    _anchor = next((c for c in _RARE if c in _lit), None)
+    if _fold_it and _anchor is not None:
+        _ANCHORED.setdefault(_anchor, []).append((_lit, _lit.index(_anchor)))
+_LONG = 65536  # below, a search per trigger costs less than setting up the anchors
+
+
+def _anchored_starts(folded: str) -> dict[str, list[int]]:
+    """Where each trigger holding a rare character stands in a long folded text, found from that character."""
+    out: dict[str, list[int]] = {}
+    for anchor, lits in _ANCHORED.items():
+        found = _anchored(folded, anchor, lits, len(folded) // 512)
+        if found is not None:
+            out.update(found)
+    return out
+
+
+def _finds(hay: str, lit: str, i: int) -> list[int]:
+    """Every place of `lit` in `hay` from `i`, its first."""
+    out = []
+    while i != -1:
+        out.append(i)
+        i = hay.find(lit, i + 1)
+    return out
+
+
+def _anchored(hay: str, anchor: str, lits: list[tuple[str, int]], most: int) -> dict[str, list[int]] | None:
+    """Where each of `lits` (a trigger and the place of `anchor` in it) stands, found from each `anchor` in `hay`;
+    None where `anchor` stands more than `most` times (a search per trigger is then cheaper)."""
+    out: dict[str, list[int]] = {lit: [] for lit, _k in lits}
+    p, seen = hay.find(anchor), 0
+    while p != -1:
+        seen += 1
+        if seen > most:
+            return None
+        for lit, k in lits:
+            if p >= k and hay.startswith(lit, p - k):
+                out[lit].append(p - k)
+        p = hay.find(anchor, p + 1)
+    return out
 
 
 def _dsn_hits(s: str) -> list[tuple[int, int, str]]:
@@ -243,9 +306,11 @@ def learn(tree: object, secret: bool = False, depth: int = 0) -> None:
     if isinstance(tree, dict):
         _learn_mapping(tree, secret, depth)
     elif isinstance(tree, list):
+        scanned = _SCANNED
         for v in tree:
             if isinstance(v, str):
-                _learn_string(v, secret)
+                if secret or v not in scanned:  # a string seen and not a secret's: nothing to do, and no call
+                    _learn_string(v, secret)
             elif isinstance(v, (dict, list)):
                 learn(v, secret, depth + 1)
     elif isinstance(tree, str):
@@ -255,27 +320,36 @@ def learn(tree: object, secret: bool = False, depth: int = 0) -> None:
 def _learn_mapping(tree: dict[Any, Any], secret: bool, depth: int) -> None:
     # every value of every tree read comes through here: strings are learned in place and numbers skipped,
     # not each passed through learn() (a third of a run's CPU went to that walk); a key is decided once (_SECRET_KEYS)
-    name = tree.get("name")
-    named_secret = isinstance(name, str) and _secret_key(name, name_only=True)  # an `env` entry, a Secret's key
-    whole_secret = depth == 0 and tree.get("kind") == "Secret"
-    if whole_secret and isinstance(tree.get("data"), dict):
-        for encoded in tree["data"].values():
-            _learn_decoded(encoded)
-    # beyond secret-named keys: the `value` of an entry named like a secret, a Secret's data
-    also = ("value",) * named_secret + ("data", "stringData") * whole_secret
-    decided = _SECRET_KEYS
+    also = _also_secret(tree, depth)
+    decided, scanned = _SECRET_KEYS, _SCANNED
     for k, v in tree.items():
         key = k if isinstance(k, str) else str(k)
-        if key is k and k not in _SCANNED:
+        if key is k and k not in scanned:
             _learn_string(k, False)
         held = decided.get(key)
         if held is None:
             held = _secret_key(key)
         holds = secret or held or key in also
         if isinstance(v, str):
-            _learn_string(v, holds)
-        elif isinstance(v, (dict, list)):
+            if holds or v not in scanned:  # a string seen and not a secret's (most of them): no call
+                _learn_string(v, holds)
+        elif isinstance(v, dict):
+            if depth < 100:  # as learn() bounds it
+                _learn_mapping(v, holds, depth + 1)
+        elif isinstance(v, list):
             learn(v, holds, depth + 1)
+
+
+def _also_secret(tree: dict[Any, Any], depth: int) -> tuple[str, ...]:
+    """The keys of `tree` holding secrets beyond secret-named ones: the `value` of an entry named like a secret, a
+    Secret's data (whose values are learned decoded here)."""
+    name = tree.get("name")
+    named_secret = isinstance(name, str) and _secret_key(name, name_only=True)  # an `env` entry, a Secret's key
+    whole_secret = depth == 0 and tree.get("kind") == "Secret"
+    if whole_secret and isinstance(tree.get("data"), dict):
+        for encoded in tree["data"].values():
+            _learn_decoded(encoded)
+    return ("value",) * named_secret + ("data", "stringData") * whole_secret
 
 
 def _secret_key(key: str, name_only: bool = False) -> bool:

@@ -4,12 +4,13 @@ checks that applied and found nothing, so CI dashboards count what was checked."
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Mapping
 
 from .document import FindingEntry, Report
 from .inert import xml_text as _x
 
 
-def render(doc: Report, applied: dict[str, list[str]]) -> str:
+def render(doc: Report, applied: Mapping[str, list[str]]) -> str:
     """`applied`: subject -> check IDs that ran on it."""
     suites = ET.Element("testsuites", name="modelready")
     by_subject: dict[str, list[FindingEntry]] = {}

@@ -55,20 +55,34 @@ class Verdict:
 
 
 def of(doc: Report) -> Verdict:
-    """The verdict of a report document as its summary's gate and fail_on decide it."""
+    """The verdict of a report document as its summary's gate and fail_on decide it. A document is frozen: the
+    last one asked about is answered again without a second pass (`check` asks for its exit code and its line)."""
+    if _LAST and _LAST[0][0] is doc:
+        return _LAST[0][1]
     s = doc.summary
     gate, lowest = s.gate or "touched", floor(s.fail_on)
     blocking, new, pre = _zero(), _zero(), _zero()
+    ranked = _blocking_severities(lowest)  # `blocks` of each active finding, a rank looked up once per report
     once: set[tuple[Any, ...]] = set()  # one problem in a chart blocks once, however many values sets render it
     for f in doc.findings:
-        if not f.active:
+        if f.suppressed:
             continue
-        key = (f.check, f.file, f.line, f.severity) if f.line else (id(f),)
-        if blocks(f, gate, lowest) and key not in once:
-            once.add(key)
-            blocking[f.severity] += 1
+        if f.severity in ranked and (gate != "new" or (f.baseline or "new") == "new"):
+            key = (f.check, f.file, f.line, f.severity) if f.line else (id(f),)
+            if key not in once:
+                once.add(key)
+                blocking[f.severity] += 1
         (pre if f.baseline == "pre-existing" else new)[f.severity] += 1
-    return Verdict(gate, s.fail_on, blocking, new, pre, doc.compared)
+    v = Verdict(gate, s.fail_on, blocking, new, pre, doc.compared)
+    _LAST[:] = [(doc, v)]
+    return v
+
+
+def _blocking_severities(lowest: Severity | None) -> set[str]:
+    return {name for name in SEVERITIES if lowest is not None and Severity[name] >= lowest}
+
+
+_LAST: list[tuple[Report, Verdict]] = []  # the last document asked about, and its verdict
 
 
 def settled(doc: Report) -> Report:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields, is_dataclass
+from operator import attrgetter
 from typing import Any, Mapping, TypeVar
 
 from .document import (Baseline, Catalog, DeploymentEntry, FileEntry, FindingEntry, ItemEntry, Json, Report, Rule,
@@ -61,10 +62,96 @@ def _record(value: Any, plan: tuple[tuple[str, bool, bool], ...], deep: bool = T
 
 
 def dumps(report: Report) -> str:
-    """Compact: only then does json use its C encoder. The C encoder walks the lists, dicts and scalars itself and
-    calls back only for a record (`_flat`): half a million values of a 10,000-deployment report were each visited in
-    Python by `as_json` first, to be copied into a tree the encoder then walked again. Same text as `as_json`'s."""
-    return _ENCODER.encode(report) + "\n"
+    """Compact, the same text as `as_json`'s. The records and their tuples are written here from templates (each
+    field's key encoded once, each string once however often it repeats: a message is in thousands of findings);
+    what they hold that is data already (a deployment's engine, memory and cost) by the C encoder, which calls back
+    for a record it meets (`_flat`). The C encoder over the whole report escaped every string each time it came:
+    a third of its time on a 10,000-manifest report."""
+    out: list[str] = []
+    _Writer(out).value(report)
+    out.append("\n")
+    return "".join(out)
+
+
+class _Writer:
+    def __init__(self, out: list[str]) -> None:
+        self.out = out
+        self.strings: dict[str, str] = {}  # a string -> its JSON
+        self.lists: dict[tuple[str, ...], str] = {}  # a tuple of strings -> its JSON (a finding's catalog items)
+
+    def value(self, v: Any) -> None:
+        cls = type(v)
+        if cls is str:
+            self.out.append(self.string(v))
+        elif cls is tuple or cls is list:
+            self.items(v)
+        elif cls in _TEMPLATES or (cls not in _DATA and _template(cls) is not None):
+            self.record(v, _TEMPLATES[cls])
+        else:
+            self.out.extend(_data(v))
+
+    def string(self, s: str) -> str:
+        done = self.strings.get(s)
+        if done is None:
+            done = self.strings[s] = _STRING(s)
+        return done
+
+    def items(self, values: Any) -> None:
+        out, strings = self.out, self.strings
+        if not values:
+            out.append("[]")
+            return
+        out.append("[")
+        for v in values:  # strings inline: a catalog item's evidence names thousands of subjects
+            if type(v) is str:
+                done = strings.get(v)
+                out.append(done if done is not None else self.string(v))
+            elif type(v) is int:  # an item's findings: indexes
+                out.append(int.__repr__(v))
+            else:
+                self.value(v)
+            out.append(",")
+        out[-1] = "]"
+
+    def strings_list(self, values: tuple[Any, ...]) -> str | None:
+        """The JSON of a short tuple of strings, written once however many records hold it; None for any other."""
+        try:
+            done = self.lists.get(values)
+        except TypeError:  # holds a dict (a seed)
+            return None
+        if done is None and all(type(v) is str for v in values):
+            done = self.lists[values] = "[" + ",".join(map(self.string, values)) + "]"
+        return done
+
+    def record(self, value: Any, template: tuple[Any, ...]) -> None:
+        get, keys, flat = template
+        if flat and _holds(value, flat):  # a flat field's keys may stand in for fields: as _record does it
+            self.out.extend(_data(_flat(value)))
+            return
+        out, strings, first = self.out, self.strings, True
+        for (omit, key), v in zip(keys, get(value)):
+            if v is None:
+                if not omit:
+                    out += (key[first], "null")
+                    first = False
+                continue
+            out.append(key[first])
+            first = False
+            cls = type(v)  # the scalars inline, not through value(): 400,000 fields of a 10,000-manifest report
+            if cls is str:
+                done = strings.get(v)
+                out.append(done if done is not None else self.string(v))
+            elif cls is int:
+                out.append(int.__repr__(v))
+            elif cls is tuple and len(v) < 8 and (listed := self.strings_list(v)) is not None:
+                out.append(listed)
+            else:
+                self.value(v)
+        out.append("{}" if first else "}")
+
+
+def _holds(value: Any, flat: tuple[str, ...]) -> bool:
+    return any(getattr(value, name) for name in flat)
 
 
 def _flat(value: Any) -> Any:
@@ -77,7 +164,35 @@ def _flat(value: Any) -> Any:
     return _record(value, plan, deep=False)
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_flat)
+# check_circular off: the document is frozen values built from tuples, never circular, and the encoder kept an id
+# per list, dict and record of it
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_flat, check_circular=False)
+_STRING = json.encoder.encode_basestring  # what the encoder writes a str as, with ensure_ascii off (in C)
+_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+if _C_ENCODER is not None:  # the C encoder made once (JSONEncoder.encode makes one per call): the chunks of one value
+    _C = _C_ENCODER(None, _flat, _STRING, None, ":", ",", False, False, True)
+
+    def _data(v: Any) -> Any:
+        return _C(v, 0)
+else:
+    def _data(v: Any) -> Any:
+        return [_ENCODER.encode(v)]
+_DATA = frozenset({dict, int, float, bool, type(None)})
+# a record class -> (its fields' getter, (omit while None, (key after '{', key after ',')) per field, its flat fields)
+_TEMPLATES: dict[type, tuple[Any, ...]] = {}
+
+
+def _template(cls: type) -> tuple[Any, ...] | None:
+    plan = _plan(cls)
+    if plan is None:
+        return None
+    names = tuple(name for name, _o, flat in plan if not flat)
+    if not names:
+        return None
+    keys = tuple((omit, ("," + _STRING(name) + ":", "{" + _STRING(name) + ":")) for name, omit, flat in plan if not flat)
+    get = attrgetter(*names)
+    template = _TEMPLATES[cls] = ((get if len(names) > 1 else lambda v: (get(v),)), keys, tuple(n for n, _o, flat in plan if flat))
+    return template
 
 
 def _of(cls: type[T], data: Mapping[str, Any], **nested: Any) -> T:
