@@ -110,7 +110,7 @@ def test_utf16_and_utf32_manifests_with_a_bom_are_read_as_kubectl_reads_them(run
 
 def test_utf8_is_read_with_or_without_its_mark_and_a_bad_byte_is_named(run, tmp_path):
     """UTF-8 as the utf-8-sig codec reads it (the mark dropped, only at the start), in C."""
-    from modelready.load.files import _utf8
+    from modelready.discover import utf8
 
     text = PRIVILEGED.read_text(encoding="utf-8")
     (tmp_path / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + text.replace("llama-8b", "llama-bom", 1).encode())
@@ -127,7 +127,7 @@ def test_utf8_is_read_with_or_without_its_mark_and_a_bad_byte_is_named(run, tmp_
             return e.start
 
     for raw in (b"", b"\xef\xbb\xbf", b"\xef\xbb\xbf\xef\xbb\xbfa", b"a\xef\xbb\xbf", "é".encode(), b"\xef\xbb", b"\xef\xbb\xbf\xc3", b"ok\xc3("):
-        assert read(_utf8, raw) == read(lambda r: r.decode("utf-8-sig"), raw), raw
+        assert read(utf8, raw) == read(lambda r: r.decode("utf-8-sig"), raw), raw
 
 
 def test_a_json_manifest_is_a_kubernetes_file_with_lines(run, tmp_path):

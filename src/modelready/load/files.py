@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from .. import isolate
-from ..discover import MAX_FILES, MAX_LISTED, Discovered, read_inside, read_text_inside, rel
+from ..discover import MAX_FILES, MAX_LISTED, Discovered, read_inside, read_text_inside, rel, utf8
 from ..findings import FileRecord, Finding, Loc, Severity
 from .artifacts import (ArtifactProblem, ModelConfig, ModelSpecDoc, is_model_config, is_modelspec, load_dockerfile, load_json,
                         load_model_card, shape_problems, weight_index)
@@ -70,7 +70,7 @@ def _read(path: Path, rec: FileRecord, root: Path) -> str | None:
         rec.status, rec.reason = "skipped", "binary file"
         return None
     try:
-        text = raw.decode(codec) if codec else _utf8(raw)
+        text = raw.decode(codec) if codec else utf8(raw)
     except UnicodeDecodeError as e:
         rec.status, rec.reason = "skipped", f"not {codec.upper() if codec else 'UTF-8'} text (byte {e.start})"
         return None
@@ -92,12 +92,6 @@ def codec_of(raw: bytes) -> str | None:
 
 
 _BOM_STARTS = frozenset(bom[:1] for bom, _ in _BOMS)
-_UTF8_BOM = b"\xef\xbb\xbf"
-
-
-def _utf8(raw: bytes) -> str:
-    """`raw.decode("utf-8-sig")`, in C: that codec's decode is Python code, run once per file read."""
-    return (raw[3:] if raw.startswith(_UTF8_BOM) else raw).decode("utf-8")
 
 
 def sniff(raw: bytes) -> str:
