@@ -303,3 +303,29 @@ def test_what_a_fit_reads_of_an_engine_tells_values_apart_by_type():
     keys = [_values({"tensor_parallel": Value(v, at)}) for v in (1, True, "1", 1.0, -0.0, 0.0, [1], "x")]
     assert len(set(keys)) == len(keys)
     assert _values({"a": Value("x", at), "b": Value(2, at)}) == _values({"a": Value("x", Loc("other.yaml", 9)), "b": Value(2, at)})
+
+
+def test_deployments_alike_in_what_a_fit_reads_share_one_number_and_each_other_its_own_fit(run, tmp_path):
+    """The fits' memo is keyed by a number per distinct `_alike_key` tuple (`_fit._number`): a copy with equal engine and
+    model values (its own objects) gets the same number and fit; a change a fit reads gets another number, and its fit is
+    the one worked out directly (`_fit._fit`, no memo)."""
+    import dataclasses
+
+    from modelready.checks._fit import _alike_key, _fit
+    from modelready.normalize.model import Value
+
+    _result, d = _deployment(run, tmp_path, CASES[0])
+    copy = dataclasses.replace(d, name="copy", engine=dataclasses.replace(d.engine, settings=dict(d.engine.settings)),
+                               resolved=dataclasses.replace(d.resolved))
+    assert _alike_key(copy, copy.engine, copy.resolved) == _alike_key(d, d.engine, d.resolved)
+    assert fit(copy) == fit(d) == _fit(d, None, None, None) and fit(d) is not None
+    variants = [
+        dataclasses.replace(d, engine=dataclasses.replace(d.engine, settings={**d.engine.settings, "max_model_len": Value(1024, d.loc)})),
+        dataclasses.replace(d, engine=dataclasses.replace(d.engine, settings={**d.engine.settings, "max_model_len": Value("1024", d.loc)})),
+        dataclasses.replace(d, engine=dataclasses.replace(d.engine, version="0.6.0")),
+        dataclasses.replace(d, resolved=dataclasses.replace(d.resolved, source="the bundled table")),
+    ]
+    numbers = [_alike_key(v, v.engine, v.resolved) for v in variants]
+    assert len(set(numbers)) == len(numbers) and _alike_key(d, d.engine, d.resolved) not in numbers
+    for v in variants:
+        assert fit(v) == _fit(v, None, None, None)

@@ -15,6 +15,7 @@ The figures are scored against published logs by tools/memory_accuracy.py (docs/
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -368,11 +369,22 @@ def fits_on(d: Deployment, gpus: tuple[Gpu | None, ...]) -> tuple[Fit | None, ..
                  lambda: tuple(_fit_alike(d, None, None, g) for g in gpus))
 
 
-def _alike_key(d: Deployment, e: Engine, r: ResolvedModel) -> tuple[Any, ...]:
+def _alike_key(d: Deployment, e: Engine, r: ResolvedModel) -> int:
     """What a fit of `d` reads of its engine, model and VLLM_USE_V1, made once per deployment (a check asks for a fit on
-    every GPU of the table)."""
-    return _once(_ALIKE_KEYS, id(d), (d, e, r), lambda: (
-        _engine_key(e), (r.name, r.source, r.kind, r.certain, r.params_b, repr(r.name_quant), r.notes, id(r.arch)), _v1_env(d)))
+    every GPU of the table), as its number (`_number`)."""
+    return _once(_ALIKE_KEYS, id(d), (d, e, r), lambda: _number((
+        _engine_key(e), (r.name, r.source, r.kind, r.certain, r.params_b, repr(r.name_quant), r.notes, id(r.arch)), _v1_env(d))))
+
+
+def _number(key: tuple[Any, ...]) -> int:
+    """One number for each distinct `key`, never reused (a memo cleared past 50,000 keys numbers them anew): the fits'
+    memo is keyed by it, not by the whole tuple of flags and settings that every lookup hashed and compared again."""
+    n = _NUMBERS.get(key)
+    if n is None:
+        if len(_NUMBERS) > 50_000:
+            _NUMBERS.clear()
+        n = _NUMBERS[key] = next(_COUNT)
+    return n
 
 
 def _engine_key(e: Any) -> tuple[Any, ...]:
@@ -406,6 +418,8 @@ _FITS: _Memo = {}  # (deployment, engine, model, GPU, the asked TP, KV dtype and
 _ALIKE: _Memo = {}  # what a fit reads -> the fit (held with the model's architecture)
 _ALIKE_KEYS: _Memo = {}  # deployment -> what a fit of it reads of its engine, model and environment
 _ENGINE_KEYS: _Memo = {}  # engine -> what a fit reads of it
+_NUMBERS: dict[tuple[Any, ...], int] = {}  # what a fit of a deployment reads -> its number
+_COUNT = itertools.count()
 
 
 def _values(table: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
