@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import datetime as dt
+from itertools import repeat
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .. import isolate
@@ -39,10 +40,10 @@ class Checked:
 
 def run(subjects: Iterable[Subject], config: Config, today: dt.date, spent: Callable[[], str | None] = lambda: None) -> Checked:
     """`spent`: why the run may do no more (its CPU budget), checked before each subject; None while it may."""
-    by_scope: dict[str, list[tuple[Check[Any], Severity]]] = {}  # each check with its severity (config's, else its own)
+    by_scope: dict[str, list[_Ready]] = {}  # each check with its severity (config's, else its own)
     for c in registry().values():
         if (c.enabled or c.id in config.enable) and c.id not in config.disable:
-            by_scope.setdefault(c.scope, []).append((c, config.severity.get(c.id, c.severity)))
+            by_scope.setdefault(c.scope, []).append((c.applies, c.run, c, config.severity.get(c.id, c.severity)))
     out = Checked()
     todo = list(subjects)
     for n, subject in enumerate(todo):
@@ -51,10 +52,7 @@ def run(subjects: Iterable[Subject], config: Config, today: dt.date, spent: Call
             break
         skips, reason, until = suppressions(subject.annotations)
         _unknown_skips(subject, skips, out)
-        for check, severity, f in _apply(by_scope.get(subject.scope, []), subject, out):
-            if check.id in skips:
-                _suppress(f, reason, until, today)
-            out.findings.append(f)
+        out.findings += _apply(by_scope.get(subject.scope, []), subject, skips, lambda f: _suppress(f, reason, until, today), out)
     return out
 
 
@@ -73,28 +71,39 @@ def _not_checked(left: list[Subject], why: str, out: Checked) -> None:
                                 ("manifests-render",), subject="(run)"))
 
 
-def _apply(checks: list[tuple[Check[Any], Severity]], subject: Subject, out: Checked) -> Iterator[tuple[Check[Any], Severity, Finding]]:
-    """The findings of each check on one subject, with the check (this runs 62 checks on each of 2,500 deployments:
-    one loop per subject, no call per check but the check's own)."""
-    value, name, applied = subject.value, subject.name, out.applied
-    for check, severity in checks:
+# a check as the runner calls it: its `applies` and `run` (looked up once per run, not per subject), itself, its severity
+_Ready = tuple[Callable[[Any], bool], Callable[[Any], Iterable[Any]], Check[Any], Severity]
+
+
+def _apply(checks: list[_Ready], subject: Subject, skips: set[str], suppress: Callable[[Finding], None], out: Checked) -> list[Finding]:
+    """The findings of each check on one subject, in order (this runs 62 checks on each of 2,500 deployments: one loop
+    per subject, no call per check but the check's own; the checks that applied are recorded in one update after it)."""
+    value, name = subject.value, subject.name
+    ran: list[str] = []
+    found: list[Finding] = []
+    for applies, run, check, severity in checks:
         try:
-            if not check.applies(value):
+            if not applies(value):
                 continue
-            applied.add((check.id, name))
-            hits = list(check.run(value))
+            ran.append(check.id)
+            hits = list(run(value))
         except Exception as e:  # noqa: BLE001 - a bug in one check must not hide the others' findings
-            _failed(check, subject, e, out)
+            found.append(_failed(check, subject, e, out))
             continue
         for hit in hits:
-            yield check, severity, Finding(check.id, severity, hit.message, hit.loc, check.items, subject=name)
+            f = Finding(check.id, severity, hit.message, hit.loc, check.items, subject=name)
+            if check.id in skips:
+                suppress(f)
+            found.append(f)
+    out.applied.update(zip(ran, repeat(name)))
+    return found
 
 
-def _failed(check: Check[Any], subject: Subject, e: Exception, out: Checked) -> None:
+def _failed(check: Check[Any], subject: Subject, e: Exception, out: Checked) -> Finding:
     loc = getattr(subject.value, "loc", None)
     f = isolate.finding("checking " + subject.name, e, loc.file if isinstance(loc, Loc) else getattr(subject.value, "file", subject.name), check.id)
-    out.findings.append(f)
     out.errors.append(f.message)
+    return f
 
 
 def _unknown_skips(subject: Subject, skips: set[str], out: Checked) -> None:
@@ -155,14 +164,15 @@ def cap(findings: list[Finding]) -> list[Finding]:
     """At most MAX_PER_FILE findings of one check on one file, the first ones; the last one listed says how many
     more there were, so the report stays readable and bounded and still says what it left out."""
     counts: dict[tuple[str, str, bool], int] = {}
-    last: dict[tuple[str, str, bool], Finding] = {}
+    last: dict[tuple[str, str, bool], Finding] = {}  # the last one listed, of a key past the bound only
     out = []
     for f in findings:
         key = (f.check, f.loc.file, bool(f.suppressed))
-        counts[key] = counts.get(key, 0) + 1
-        if counts[key] <= MAX_PER_FILE:
+        n = counts[key] = counts.get(key, 0) + 1
+        if n <= MAX_PER_FILE:
             out.append(f)
-            last[key] = f
+            if n == MAX_PER_FILE:
+                last[key] = f
     for key, n in counts.items():
         if n > MAX_PER_FILE:
             last[key].message += f" (and {n - MAX_PER_FILE:,} more {key[0]} findings in {key[1]}, not listed)"
@@ -176,12 +186,11 @@ def _render_of(subject: str) -> str:
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:
-    seen, out = set(), []
+    """The first finding of each key, in order (each key made once: 20,000 findings)."""
+    first: dict[tuple[Any, ...], Finding] = {}
     for f in findings:
-        if f.key() not in seen:
-            seen.add(f.key())
-            out.append(f)
-    return out
+        first.setdefault(f.key(), f)
+    return list(first.values())
 
 
 # What scope_to_serving leaves alone: what modelready could not do, and suppressions that are themselves findings.
@@ -194,19 +203,27 @@ UNREAD_OUT_OF_SCOPE = " (it names no engine, operator or accelerator: a warning 
 def serving_places(deployments: list[Any]) -> set[str]:
     """Files and renders (`chart@values-set`, `dir@kustomize`) that hold a serving deployment or what links to it."""
     places: set[str] = set()
+    add = places.add  # one add per place, no set made per deployment: 2,500 deployments, twice a run
     for d in deployments:
         if d.serving:
-            places |= {d.loc.file, d.origin} | {r.loc.file for r in d.services + d.autoscalers + d.disruption_budgets + d.monitors + d.secrets
-                                                 + d.storage}
-            places |= {c.loc.file for _p, c in d.containers()}  # a kustomized container's patch, a subchart's template
+            add(d.loc.file)
+            add(d.origin)
+            for related in (d.services, d.autoscalers, d.disruption_budgets, d.monitors, d.secrets, d.storage):
+                for r in related:
+                    add(r.loc.file)
+            for pod in d.pods:  # a kustomized container's patch, a subchart's template
+                for c in pod.containers:
+                    add(c.loc.file)
     return places
 
 
 def scope_to_serving(findings: list[Finding], deployments: list[Any], mentions_serving: Callable[[str], bool], artifacts: set[str]) -> None:
     """Demote findings outside the serving scope in place (pipeline.scope_to_serving says which). `artifacts`: the
     ModelSpecs, model cards and configs, all about serving by what they are (Dockerfiles are judged by their text)."""
-    serving = {d.id for d in deployments if d.serving}
-    other = {d.id for d in deployments if not d.serving}
+    serving: set[str] = set()
+    other: set[str] = set()
+    for d in deployments:
+        (serving if d.serving else other).add(d.id)
     places = serving_places(deployments) | artifacts
     sniffed: dict[str, bool] = {}
 
