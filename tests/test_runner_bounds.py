@@ -55,3 +55,19 @@ def test_serving_places_and_scope_on_a_run_with_a_serving_deployment_and_another
     web = [f for f in res.findings if f.loc.file == "batch.yaml"]  # its replicas: not a number, on a file serving nothing
     assert web and all(f.severity == Severity.info and f.message.endswith(runner.OUT_OF_SCOPE) for f in web)
     assert any(f.severity != Severity.info for f in res.findings if f.loc.file == "deploy.yaml")
+
+
+def test_what_stays_in_scope_is_any_of_its_reasons_whatever_order_they_are_tested_in():
+    """`_in_scope` tests the commonest reason first; the answer is the docstring's `or` of all of them, for every mix."""
+    import itertools
+
+    serving, other = {"Deployment/serving/llm@deploy.yaml"}, {"Deployment/serving/web@web.yaml"}
+    places = {"deploy.yaml", "svc.yaml", "Deployment/serving/llm@deploy.yaml"}
+    subjects = [*serving, *other, "svc.yaml", "notes.yaml"]
+    for subject, file, severity, check, tail in itertools.product(subjects, ["deploy.yaml", "svc.yaml", "web.yaml", "notes.yaml"],
+                                                                  [Severity.info, Severity.warning, Severity.error],
+                                                                  ["image-tag-mutable", "not-analysed"], ["", runner.OUT_OF_SCOPE, runner.UNREAD_OUT_OF_SCOPE]):
+        f = Finding(check, severity, "image vllm/vllm-openai:latest is mutable" + tail, Loc(file, 3), subject=subject)
+        expected = (severity == Severity.info or check in runner.UNSCOPED or bool(tail) or subject in serving
+                    or (subject not in other and (subject in places or file in places)))
+        assert runner._in_scope(f, serving, other, places) == expected, (subject, file, severity, check, tail)

@@ -198,6 +198,7 @@ UNSCOPED = {"internal-error", "not-analysed", "suppression-unknown-check", "triv
 UNREAD = {"input-unreadable", "helm-render-failed"}
 OUT_OF_SCOPE = " (not a serving workload: info under `scope: serving`; `scope: all` in .modelready.yaml gates on it)"
 UNREAD_OUT_OF_SCOPE = " (it names no engine, operator or accelerator: a warning under `scope: serving`; `scope: all` makes it an error)"
+_DEMOTED = (OUT_OF_SCOPE, UNREAD_OUT_OF_SCOPE)
 
 
 def serving_places(deployments: list[Any]) -> set[str]:
@@ -238,10 +239,11 @@ def scope_to_serving(findings: list[Finding], deployments: list[Any], mentions_s
 
 
 def _in_scope(f: Finding, serving: set[str], other: set[str], places: set[str]) -> bool:
-    """Left as it is: info, unscoped or already demoted, or about a serving deployment or a place of one."""
-    if f.severity == Severity.info or f.check in UNSCOPED or f.message.endswith((OUT_OF_SCOPE, UNREAD_OUT_OF_SCOPE)):
+    """Left as it is: about a serving deployment (most findings: tested first, the tests have no side effects), info,
+    unscoped or already demoted, or about a place of a serving deployment."""
+    if f.subject in serving or f.severity == Severity.info or f.check in UNSCOPED or f.message.endswith(_DEMOTED):
         return True
-    return f.subject in serving or (f.subject not in other and (f.subject in places or f.loc.file in places))
+    return f.subject not in other and (f.subject in places or f.loc.file in places)
 
 
 def _demote(f: Finding, not_serving: bool, mentions: Callable[[str], bool]) -> None:
