@@ -132,6 +132,7 @@ class _Walk:
         out.lines = lines
         size = 1
         merges = []
+        k: object
         for knode, vnode in node.value:
             ktag = knode.tag
             if ktag == _STR and type(knode) is _SCALAR:  # nearly every key: a string (convert's first case)
