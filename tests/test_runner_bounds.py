@@ -71,3 +71,16 @@ def test_what_stays_in_scope_is_any_of_its_reasons_whatever_order_they_are_teste
         expected = (severity == Severity.info or check in runner.UNSCOPED or bool(tail) or subject in serving
                     or (subject not in other and (subject in places or file in places)))
         assert runner._in_scope(f, serving, other, places) == expected, (subject, file, severity, check, tail)
+
+
+def test_asks_gpus_is_any_container_asking_for_an_accelerator_on_every_case_deployment():
+    """`checks.asks_gpus` (gpu-limit-missing's and gpu-pod-without-cpu-memory-requests' `applies=`, as plain loops) is the
+    generator it replaced, on the deployments of every tests/checks case: GPU, MIG, TPU, CPU-only, LWS, KServe, Ray."""
+    from modelready.checks import asks_gpus
+
+    cases = sorted(p for p in CASES.glob("*/*.yaml"))
+    res = pipeline.run(cases, load_config(None), CASES)
+    assert len(res.deployments) > 100
+    answers = [(asks_gpus(d), any(c.gpu() for _p, c in d.containers())) for d in res.deployments]
+    assert all(fast == slow for fast, slow in answers)
+    assert {fast for fast, _slow in answers} == {True, False}

@@ -113,6 +113,16 @@ def given(value: T | None) -> T:
     return value
 
 
+def asks_gpus(d: Deployment) -> bool:
+    """Some container of its pods asks for an accelerator (`Container.gpu`): `any(c.gpu() for _p, c in d.containers())`
+    as two plain loops (two checks ask it of every deployment; the generators cost more than the test)."""
+    for pod in d.pods:
+        for c in pod.containers:
+            if c.gpu() is not None:
+                return True
+    return False
+
+
 def has_flag_table(d: Deployment) -> bool:
     """The engine's flags are known per release (data/vllm_flags.json, data/engine_flags.json): unknown flags can be told."""
     return d.engine is not None and d.engine.capability("flag_table") is not None

@@ -28,12 +28,12 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, asks_gpus, declare
 
 
 @declare("gpu-pod-without-cpu-memory-requests", "warning", ["cpu-memory-allocated"],
          "GPU containers request CPU and memory", "a GPU container requests no CPU or no memory",
-         doc=__doc__, applies=lambda d: any(c.gpu() for _p, c in d.containers()) and not d.resources_by_operator)
+         doc=__doc__, applies=lambda d: asks_gpus(d) and not d.resources_by_operator)
 def check(d: Deployment) -> Iterator[Hit]:
     for _pod, c in d.containers():
         if not c.gpu():

@@ -27,12 +27,12 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..normalize.model import Deployment
-from . import Hit, declare
+from . import Hit, asks_gpus, declare
 
 
 @declare("gpu-limit-missing", "error", ["gpu-resources-correct"],
          "GPU resources are set in limits (requests, if any, equal them)", "GPU resources the scheduler will reject",
-         doc=__doc__, applies=lambda d: any(c.gpu() for _p, c in d.containers()))
+         doc=__doc__, applies=asks_gpus)
 def check(d: Deployment) -> Iterator[Hit]:
     for _pod, c in d.containers():
         g = c.gpu()
