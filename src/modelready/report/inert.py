@@ -58,6 +58,7 @@ def _generated(keep_group: int) -> _Mask:
     return mask
 
 
+_SECRET_NAMED = r"(?:api[_-]?key|access[_-]?key|token|secret(?:[_-]?key)?|password|passwd|pwd|credentials?|auth)"
 _TOKEN = (r"(?:hf_[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|sk-(?:proj-)?[A-Za-z0-9_\-]{16,}"
           r"|(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])|xox[abposr]-[A-Za-z0-9\-]{10,}|glpat-[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z_\-]{35}"
           r"|[rs]k_live_[0-9A-Za-z]{16,}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
@@ -72,8 +73,7 @@ _RULES = (
           r"(?i)((?:sig|accountkey|sharedaccesssignature|x-amz-signature|signature)=)[A-Za-z0-9%+/=_\-]{8,}",
           lambda m: m.group(1) + REDACTED),
     _Rule(("api", "access", "token", "secret", "passw", "pwd", "credential", "auth"),
-          r"(?i)((?:api[_-]?key|access[_-]?key|token|secret(?:[_-]?key)?|password|passwd|pwd|credentials?|auth)"
-          r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?)(" + _V + r"{8,})", _generated(1)),
+          r"(?i)(" + _SECRET_NAMED + r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?)(" + _V + r"{8,})", _generated(1)),
     _Rule(("://",), r"(://[^/\s:@\"'\\]{0,256}:)([^/\s@\"'\\]{1,256})@",
           lambda m: None if m.group(2) == REDACTED else m.group(1) + REDACTED + "@", folded=False, boundary=False),
 )
@@ -218,6 +218,7 @@ class _Known:
     def __init__(self) -> None:
         self.values: set[str] = set()
         self.pattern: re.Pattern[str] | None = None
+        self.generation = 0  # one more each time a value is learned: a text marked redacted at an older one is not
 
     def learn(self, value: str) -> None:
         import base64
@@ -238,15 +239,26 @@ class _Known:
         if new:
             self.values |= new
             self.pattern = None
+            self.generation += 1
             _REDACTED.clear()  # what was redacted before this value was known may hold it
             _REDACTED_BYTES[0] = 0
 
     def sub(self, s: str) -> str:
         if not self.values:
             return s
+        return self._compiled().sub(REDACTED, s)
+
+    def found_in(self, s: str) -> bool:
+        return bool(self.values) and self._compiled().search(s) is not None
+
+    def _compiled(self) -> re.Pattern[str]:
         if self.pattern is None:
             self.pattern = re.compile(_trie(sorted(self.values)))
-        return self.pattern.sub(REDACTED, s)
+        return self.pattern
+
+    def within(self, alphabet: frozenset[str], names: str) -> bool:
+        """Whether some value learned is made of `alphabet`'s characters only, or stands in `names`."""
+        return any(alphabet.issuperset(v) or v in names for v in self.values)
 
 
 _Trie = dict[str, "_Trie"]  # a character -> the trie of what follows it; "" -> {} where a word ends
@@ -396,7 +408,7 @@ def _learn_decoded(encoded: object) -> None:
 def redact(s: str) -> str:
     """The one redaction, applied where text leaves the program (every writer): known secret values and
     what was derived from them, then the patterns above."""
-    if not s:
+    if not s or (_MARKED and s is _MARKED[0] and _MARKED[1] is KNOWN and _MARKED[2] == KNOWN.generation):
         return s
     if len(s) > 16384:
         return _patterns(KNOWN.sub(s))
@@ -408,6 +420,32 @@ def redact(s: str) -> str:
         done = _REDACTED[s] = _patterns(KNOWN.sub(s))
         _REDACTED_BYTES[0] += len(s) + len(done)
     return done
+
+
+def mark(s: str) -> str:
+    """`s`, made by a writer that redacted it as `redact` would (report/wire.py's `redacted`): `redact` gives this
+    very text back as it is while nothing new has been learned (the last one marked only, held until the next)."""
+    _MARKED[:] = [s, KNOWN, KNOWN.generation]
+    return s
+
+
+_MARKED: list[object] = []
+
+
+def nothing_to_mask(s: str) -> bool:
+    """`redact(s)` would find nothing in `s`: no value learned stands in it, and no rule hits it."""
+    return not KNOWN.found_in(s) and not _hits(s)
+
+
+def inert_key(name: str) -> bool:
+    """A key written `"name":` before any value starts no hit, whatever the value: a name of letters, digits and `_`
+    that no rule hits alone (no rule reads past its closing quote but the secret-name one) and that does not end in
+    a secret's name (where that one reads on, into the value: `"token":"v`)."""
+    return _IDENTIFIER.fullmatch(name) is not None and not _hits(f'"{name}":') and not _ENDS_SECRET_NAMED.search(name)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_]+")
+_ENDS_SECRET_NAMED = re.compile(r"(?i)" + _SECRET_NAMED + r"\Z")
 
 
 _REDACTED: dict[str, str] = {}  # texts (names, paths, messages) come back many times: redacted once each
@@ -553,6 +591,9 @@ class StreamGuard:
         self._stream, self._pending = stream, ""
 
     def write(self, s: str) -> int:
+        if not self._pending and s.endswith("\n"):  # whole lines: this very text (a report `mark`ed redacted stays so)
+            self._stream.write(guard_lines(s))
+            return len(s)
         data = self._pending + s
         head, sep, self._pending = data.rpartition("\n")
         if sep:
