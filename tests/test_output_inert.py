@@ -155,6 +155,19 @@ def test_the_patterns_find_their_secrets_after_any_text(before):
                    f"and img:v1@sha256:{'a' * 64} and Token {masked} and \u212aey")
 
 
+def test_every_token_format_is_masked_where_it_stands():
+    """Each token format of the patterns is found from a trigger of its own (a GitHub fine-grained token starts
+    `github_pat_`, which no `gh` trigger finds), in a sentence and in JSON."""
+    from modelready.report import inert
+
+    tokens = ["hf_" + "a1B2" * 6, "ghp_" + "Z9y8" * 6, "github_pat_11ABCDEFG0" + "a1b2" * 10, "sk-proj-" + "q1" * 10,
+              "AKIA" + "ABCD1234" * 2, "ASIA" + "Z" * 16, "xoxb-123456789012", "glpat-" + "x1" * 10, "AIza" + "z1" * 17 + "z",
+              "sk_live_" + "1a" * 8, "rk_live_" + "Zz" * 8, "eyJabcdefgh1.eyJabcdefgh2.abcdefgh3"]
+    for token in tokens:
+        assert inert.redact(f"see {token} here") == f"see {inert.REDACTED} here", token
+        assert inert.redact(f'{{"v":"{token}"}}') == f'{{"v":"{inert.REDACTED}"}}', token
+
+
 def _hits_rule_by_rule(s: str) -> list[tuple[int, int, str]]:
     """The hits as redaction found them before triggers were searched once each and found from rare characters:
     every rule, every trigger of it searched on its own, the hits sorted stably by (start, -end)."""

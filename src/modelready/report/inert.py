@@ -64,7 +64,8 @@ _TOKEN = (r"(?:hf_[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z
           r"|[rs]k_live_[0-9A-Za-z]{16,}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
           r"|-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\[nr])*(?:-----END [A-Z ]*PRIVATE KEY-----)?)")
 _RULES = (
-    _Rule(("hf_", "gh", "sk", "akia", "asia", "xox", "glpat-", "aiza", "rk_live_", "eyj", "-----begin "), _TOKEN, lambda m: REDACTED),
+    _Rule(("hf_", "gh", "github_pat_", "sk", "akia", "asia", "xox", "glpat-", "aiza", "rk_live_", "eyj", "-----begin "), _TOKEN,
+          lambda m: REDACTED),
     _Rule(("hooks.slack.com/", "discord"),
           r"(?i)((?:hooks\.slack\.com/(?:services|workflows|triggers)|discord(?:app)?\.com/api/webhooks)/)[A-Za-z0-9_/\-]{8,}",
           lambda m: m.group(1) + REDACTED, boundary=False),
