@@ -270,6 +270,35 @@ def test_a_key_is_inert_only_where_no_rule_reads_from_it_into_its_value():
     assert not any(inert.inert_key(k) for k in ("token", "api_key", "x_token", "secret_key", "my_auth", "token=", "a:b", "sk-" + "a" * 20))
 
 
+def test_a_fingerprint_reads_its_line_inside_the_root_and_not_what_changes_between_runs(tmp_path):
+    """The line a fingerprint reads is the file's under the root however its path is spelled (joined as text, made
+    absolute and normal by read_inside), and nothing outside it; a tool's log header, timestamps and process ids
+    (ASCII or other digits) are left out of its message."""
+    from modelready.app import baseline
+    from modelready.report.document import FindingEntry
+
+    root = tmp_path / "repo"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.yaml").write_text("one\n  two  \nthree\n")
+    (tmp_path / "outside.yaml").write_text("one\n  two  \n")
+    (root / "link.yaml").symlink_to(tmp_path / "outside.yaml")
+    read = {name: baseline._file_lines(root, name, {}) for name in ("a.yaml", "./a.yaml", "sub/../a.yaml", "sub//../a.yaml",
+                                                                     str(root / "a.yaml"), "../outside.yaml", "link.yaml", "sub", "")}
+    assert [read[n] for n in ("a.yaml", "./a.yaml", "sub/../a.yaml", "sub//../a.yaml", str(root / "a.yaml"))] == [["one", "  two  ", "three"]] * 5
+    assert read["../outside.yaml"] == read["link.yaml"] == read["sub"] == read[""] == []
+
+    def fp(message: str, line: int = 2, file: str = "a.yaml") -> str:
+        return baseline.fingerprint(FindingEntry("c", "error", message, file, line), root)
+
+    assert fp("x", 2) != fp("x", 3) and fp("x", 2, "../outside.yaml") == fp("x", 0, "../outside.yaml")
+    for message, stable in (("E1206 10:00:00.598444   13267 run.go:72] render failed", "render failed"),
+                            ("at 2024-01-02T10:00:00.5Z and 2024/01/02 10:00:00+01:00 done", "at  and  done"),
+                            ("pid 123, PID 9, process 77 and xpid 1 Ipid 2", ", ,  and xpid 1 Ipid 2"),
+                            ("process \u0661\u0662 at \u0662\u0660\u0662\u0664-\u0660\u0661-\u0660\u0662 10:00:00", " at "),
+                            ("I0102 10:00:00.1 5 a.go:1] ok; W0102 10:00:00.1 5 a.go:1]", "ok; ")):
+        assert baseline._stable(message, root) == stable and fp(message) == fp(stable)
+
+
 def test_the_verdict_counts_what_blocks_says_blocks_under_every_gate_and_floor():
     """verdict.of ranks each severity once per report and answers the same document again without a pass: its counts
     are those of `blocks` finding by finding (one problem of a chart once), for every gate and fail_on, with and
