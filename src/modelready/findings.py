@@ -20,7 +20,7 @@ class Severity(IntEnum):
             raise ValueError(f"unknown severity {text!r} (use info, warning or error)") from None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loc:
     """A place in the repository. `values_key` names the Helm value a rendered field came from."""
 
@@ -32,7 +32,7 @@ class Loc:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     check: str
     severity: Severity
@@ -48,7 +48,7 @@ class Finding:
         return (self.check, self.loc.file, self.loc.line, self.subject, self.message)
 
 
-@dataclass
+@dataclass(slots=True)
 class FileRecord:
     """Every input file is accounted for: checked with some loader, or skipped with a reason."""
 

@@ -10,7 +10,7 @@ from . import openshift
 from .yamlsrc import YamlError, YMap, line_of, load_all_shared
 
 
-@dataclass
+@dataclass(slots=True)
 class K8sObject:
     api_version: str
     kind: str

@@ -7,6 +7,7 @@ along on dict and list subclasses (`YMap.lines[key]`, `YList.lines[i]`).
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any
 
 import yaml
@@ -53,6 +54,10 @@ for _tag in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,200
 _STR = "tag:yaml.org,2002:str"
 _SCALAR = yaml.ScalarNode
 _MERGE = "tag:yaml.org,2002:merge"
+# A key is kept as the one string of its text (`metadata` of every manifest, and of the code that looks it up): the
+# parsed files hold one copy, not one per mapping, and a lookup by a literal key compares by identity. Interned strings
+# live only as long as what holds them, so a file's own keys cost nothing once it is gone.
+_intern = sys.intern
 
 # Bounds on what one file may expand to. libyaml itself refuses nesting past 1,000 levels before its
 # composer recurses; values nest far less than that in any real manifest.
@@ -127,10 +132,11 @@ class _Walk:
         out.lines = lines
         size = 1
         merges = []
+        k: object
         for knode, vnode in node.value:
             ktag = knode.tag
             if ktag == _STR and type(knode) is _SCALAR:  # nearly every key: a string (convert's first case)
-                k, kn = knode.value, 1
+                k, kn = _intern(knode.value), 1
             elif ktag == _MERGE:
                 merges.append((knode.start_mark.line + 1, vnode))
                 continue

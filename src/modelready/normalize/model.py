@@ -57,7 +57,7 @@ class ResolvedModel:
         return f"{self.name} ({self.source}{tried})"
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     """A setting as found, with where it was found."""
 
