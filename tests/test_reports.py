@@ -299,6 +299,32 @@ def test_a_fingerprint_reads_its_line_inside_the_root_and_not_what_changes_betwe
         assert baseline._stable(message, root) == stable and fp(message) == fp(stable)
 
 
+def test_the_documents_findings_and_files_are_the_records_their_constructors_make():
+    """document.build makes its findings and files with their fields given whole (not through the frozen __init__):
+    each equal to what FindingEntry(...) and FileEntry(...) make of the same values, every field there, so every
+    stage that copies, compares or writes one sees the same record."""
+    from dataclasses import fields
+
+    from modelready.findings import FileRecord, Finding, Loc, Severity
+    from modelready.report import document, wire
+    from modelready.report.document import FileEntry, FindingEntry
+
+    short = document._Shortened()
+    for f in (Finding("gpu-type", Severity.warning, "no GPU type " + "x" * 300, Loc("a.yaml", 3, "resources"), ("k8s-1", "gpu-2"),
+                      "Deployment/ns/a", "https://x/gpu-type", "annotated"),
+              Finding("trivy/KSV001", Severity.error, "m", Loc("b.yaml"))):
+        made = document._finding(f, short)
+        assert made == FindingEntry(f.check, f.severity.name, short[f.message], f.loc.file, f.loc.line, f.loc.values_key, f.subject,
+                                    tuple(f.items), f.suppressed, f.rule_url)
+        assert list(vars(made)) == [x.name for x in fields(FindingEntry)] and made.marked(fingerprint="fp").fingerprint == "fp"
+        assert wire.dumps(document.Report(findings=(made,))) == wire.dumps(document.Report(findings=(FindingEntry(**vars(made)),)))
+    for r in (FileRecord("c/Chart.yaml", "chart", "checked", "", 4, {"values_sets": ["a"], "not_analysed": True}),
+              FileRecord("d.txt", "plain", "skipped", "not a deployment file")):
+        made = document._file(r, short)
+        assert made == FileEntry(r.path, r.kind, r.status, short[r.reason], r.objects, {k: v for k, v in r.extra.items() if k != "not_analysed"})
+        assert list(vars(made)) == [x.name for x in fields(FileEntry)]
+
+
 def test_the_verdict_counts_what_blocks_says_blocks_under_every_gate_and_floor():
     """verdict.of ranks each severity once per report and answers the same document again without a pass: its counts
     are those of `blocks` finding by finding (one problem of a chart once), for every gate and fail_on, with and
