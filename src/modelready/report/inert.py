@@ -333,15 +333,15 @@ def learn(tree: object, secret: bool = False, depth: int = 0) -> None:
 def _learn_mapping(tree: dict[Any, Any], secret: bool, depth: int) -> None:
     # every value of every tree read comes through here: strings are learned in place and numbers skipped,
     # not each passed through learn() (a third of a run's CPU went to that walk); a key is decided once (_SECRET_KEYS)
-    also = _also_secret(tree, depth)
+    # (only a mapping with a `name`, or a whole object, can hold more secrets than its keys say)
+    also = _also_secret(tree, depth) if depth == 0 or "name" in tree else ()
     decided, scanned = _SECRET_KEYS, _SCANNED
     for k, v in tree.items():
-        key = k if isinstance(k, str) else str(k)
-        if key is k and k not in scanned:
-            _learn_string(k, False)
-        held = decided.get(key)
+        held = decided.get(k)  # a key decided was scanned when it was (scanning it again learns nothing new)
         if held is None:
-            held = _secret_key(key)
+            key, held = _new_key(k)
+        else:
+            key = k
         holds = secret or held or key in also
         if isinstance(v, str):
             if holds or v not in scanned:  # a string seen and not a secret's (most of them): no call
@@ -351,6 +351,15 @@ def _learn_mapping(tree: dict[Any, Any], secret: bool, depth: int) -> None:
                 _learn_mapping(v, holds, depth + 1)
         elif isinstance(v, list):
             learn(v, holds, depth + 1)
+
+
+def _new_key(k: Any) -> tuple[str, bool]:
+    """A key not decided yet, as text: scanned (it may hold a token itself), and whether it names a secret."""
+    key = k if isinstance(k, str) else str(k)
+    if key is k and k not in _SCANNED:
+        _learn_string(k, False)
+    held = _SECRET_KEYS.get(key)
+    return key, _secret_key(key) if held is None else held
 
 
 def _also_secret(tree: dict[Any, Any], depth: int) -> tuple[str, ...]:
