@@ -155,6 +155,55 @@ def test_the_patterns_find_their_secrets_after_any_text(before):
                    f"and img:v1@sha256:{'a' * 64} and Token {masked} and \u212aey")
 
 
+def test_every_token_format_is_masked_where_it_stands():
+    """Each token format of the patterns is found from a trigger of its own (a GitHub fine-grained token starts
+    `github_pat_`, which no `gh` trigger finds), in a sentence and in JSON."""
+    from modelready.report import inert
+
+    tokens = ["hf_" + "a1B2" * 6, "ghp_" + "Z9y8" * 6, "github_pat_11ABCDEFG0" + "a1b2" * 10, "sk-proj-" + "q1" * 10,
+              "AKIA" + "ABCD1234" * 2, "ASIA" + "Z" * 16, "xoxb-123456789012", "glpat-" + "x1" * 10, "AIza" + "z1" * 17 + "z",
+              "sk_live_" + "1a" * 8, "rk_live_" + "Zz" * 8, "eyJabcdefgh1.eyJabcdefgh2.abcdefgh3"]
+    for token in tokens:
+        assert inert.redact(f"see {token} here") == f"see {inert.REDACTED} here", token
+        assert inert.redact(f'{{"v":"{token}"}}') == f'{{"v":"{inert.REDACTED}"}}', token
+
+
+def test_what_is_learned_from_many_trees_is_what_each_learns_alone(monkeypatch):
+    """learn() decides a key once and scans a string once for all the trees of a run: the values learned from many
+    trees in one walk are those learned from each with nothing remembered, whether a key comes back in a secret's
+    place, as an int, holding a token itself, in an env entry or a Secret."""
+    import base64
+
+    import yaml
+
+    from modelready.report import inert
+
+    token, other = "hf_" + "Qx7" * 8, "ghp_" + "Zz9" * 8
+    trees = [d for p in sorted((REPO / "tests" / "checks").glob("secret-*/*.yaml")) for d in yaml.safe_load_all(p.read_text())]
+    trees = [t for t in trees if isinstance(t, dict)] + [
+        {"password": "plain", "env": [{"name": "API_KEY", "value": "k3y" * 4}], 1: "one", token: 1},
+        {"values": {"password": "S3cretPass99", "1": "x", token: {"nested": other}},
+         "env": [{"name": "HF_TOKEN", "value": "hf_" + "Ab1" * 8}, {"name": "plain", "value": "not1secret"}]},
+        {"kind": "Secret", "data": {"k": base64.b64encode(b"D4tab4se-pass").decode()}, "stringData": {"x": "Str1ngData99"},
+         "metadata": {"name": "s"}},
+        {"spec": {"kind": "Secret", "data": {"k": base64.b64encode(b"N0t-at-top").decode()}, "password": ["L1st3dPass", {"a": "D33pPass"}]}},
+    ]
+
+    def learned(fresh_each: bool) -> set[str]:
+        monkeypatch.setattr(inert, "KNOWN", type(inert.KNOWN)())
+        for t in trees:
+            if fresh_each or t is trees[0]:
+                monkeypatch.setattr(inert, "_SCANNED", set())
+                monkeypatch.setattr(inert, "_SECRET_KEYS", {})
+                monkeypatch.setattr(inert, "_SECRET_NAMES", {})
+            inert.learn(t)
+            inert.learn(t)  # again: all of it decided and scanned
+        return inert.KNOWN.values
+
+    together = learned(False)
+    assert together == learned(True) and {"S3cretPass99", "Str1ngData99", "D4tab4se-pass", token, other} <= together
+
+
 def _hits_rule_by_rule(s: str) -> list[tuple[int, int, str]]:
     """The hits as redaction found them before triggers were searched once each and found from rare characters:
     every rule, every trigger of it searched on its own, the hits sorted stably by (start, -end)."""

@@ -247,7 +247,7 @@ def refuse(path: Path, root: Path) -> str | None:
     return None
 
 
-def read_inside(path: Path, roots: "Path | tuple[Path, ...] | list[Path]", limit: int = MAX_BYTES) -> bytes:
+def read_inside(path: "Path | str", roots: "Path | tuple[Path, ...] | list[Path]", limit: int = MAX_BYTES) -> bytes:
     """The one way modelready opens a file of the repository: its links resolved inside `roots` (the
     checked root, or modelready's own temporary copy of a chart), a regular file of at most `limit` bytes.
     Refused (an OSError) otherwise, before a byte is read."""

@@ -77,7 +77,7 @@ def write_reports(inputs: Inputs, root: Path, doc: Report) -> tuple[Path, Path]:
     from ..report import sarif, wire
 
     report_path, sarif_path = root / inputs.report_path, root / inputs.sarif_path
-    report_path.write_text(redact(wire.dumps(doc)), encoding="utf-8")
+    report_path.write_text(wire.redacted(doc), encoding="utf-8")  # redact(dumps(doc)), found from its pieces
     sarif_path.write_text(redact(json.dumps(sarif.render(doc), separators=(",", ":"))) + "\n", encoding="utf-8")
     return report_path, sarif_path
 

@@ -33,7 +33,7 @@ class Reporter:
 def _json(out: Output) -> str:
     from . import wire
 
-    return wire.dumps(out.doc)
+    return wire.redacted(out.doc)
 
 
 def _sarif(out: Output) -> str:

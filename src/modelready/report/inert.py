@@ -58,12 +58,14 @@ def _generated(keep_group: int) -> _Mask:
     return mask
 
 
+_SECRET_NAMED = r"(?:api[_-]?key|access[_-]?key|token|secret(?:[_-]?key)?|password|passwd|pwd|credentials?|auth)"
 _TOKEN = (r"(?:hf_[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|sk-(?:proj-)?[A-Za-z0-9_\-]{16,}"
           r"|(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])|xox[abposr]-[A-Za-z0-9\-]{10,}|glpat-[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z_\-]{35}"
           r"|[rs]k_live_[0-9A-Za-z]{16,}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
           r"|-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\[nr])*(?:-----END [A-Z ]*PRIVATE KEY-----)?)")
 _RULES = (
-    _Rule(("hf_", "gh", "sk", "akia", "asia", "xox", "glpat-", "aiza", "rk_live_", "eyj", "-----begin "), _TOKEN, lambda m: REDACTED),
+    _Rule(("hf_", "gh", "github_pat_", "sk", "akia", "asia", "xox", "glpat-", "aiza", "rk_live_", "eyj", "-----begin "), _TOKEN,
+          lambda m: REDACTED),
     _Rule(("hooks.slack.com/", "discord"),
           r"(?i)((?:hooks\.slack\.com/(?:services|workflows|triggers)|discord(?:app)?\.com/api/webhooks)/)[A-Za-z0-9_/\-]{8,}",
           lambda m: m.group(1) + REDACTED, boundary=False),
@@ -72,8 +74,7 @@ _RULES = (
           r"(?i)((?:sig|accountkey|sharedaccesssignature|x-amz-signature|signature)=)[A-Za-z0-9%+/=_\-]{8,}",
           lambda m: m.group(1) + REDACTED),
     _Rule(("api", "access", "token", "secret", "passw", "pwd", "credential", "auth"),
-          r"(?i)((?:api[_-]?key|access[_-]?key|token|secret(?:[_-]?key)?|password|passwd|pwd|credentials?|auth)"
-          r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?)(" + _V + r"{8,})", _generated(1)),
+          r"(?i)(" + _SECRET_NAMED + r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?)(" + _V + r"{8,})", _generated(1)),
     _Rule(("://",), r"(://[^/\s:@\"'\\]{0,256}:)([^/\s@\"'\\]{1,256})@",
           lambda m: None if m.group(2) == REDACTED else m.group(1) + REDACTED + "@", folded=False, boundary=False),
 )
@@ -218,6 +219,7 @@ class _Known:
     def __init__(self) -> None:
         self.values: set[str] = set()
         self.pattern: re.Pattern[str] | None = None
+        self.generation = 0  # one more each time a value is learned: a text marked redacted at an older one is not
 
     def learn(self, value: str) -> None:
         import base64
@@ -238,15 +240,26 @@ class _Known:
         if new:
             self.values |= new
             self.pattern = None
+            self.generation += 1
             _REDACTED.clear()  # what was redacted before this value was known may hold it
             _REDACTED_BYTES[0] = 0
 
     def sub(self, s: str) -> str:
         if not self.values:
             return s
+        return self._compiled().sub(REDACTED, s)
+
+    def found_in(self, s: str) -> bool:
+        return bool(self.values) and self._compiled().search(s) is not None
+
+    def _compiled(self) -> re.Pattern[str]:
         if self.pattern is None:
             self.pattern = re.compile(_trie(sorted(self.values)))
-        return self.pattern.sub(REDACTED, s)
+        return self.pattern
+
+    def within(self, alphabet: frozenset[str], names: str) -> bool:
+        """Whether some value learned is made of `alphabet`'s characters only, or stands in `names`."""
+        return any(alphabet.issuperset(v) or v in names for v in self.values)
 
 
 _Trie = dict[str, "_Trie"]  # a character -> the trie of what follows it; "" -> {} where a word ends
@@ -320,15 +333,15 @@ def learn(tree: object, secret: bool = False, depth: int = 0) -> None:
 def _learn_mapping(tree: dict[Any, Any], secret: bool, depth: int) -> None:
     # every value of every tree read comes through here: strings are learned in place and numbers skipped,
     # not each passed through learn() (a third of a run's CPU went to that walk); a key is decided once (_SECRET_KEYS)
-    also = _also_secret(tree, depth)
+    # (only a mapping with a `name`, or a whole object, can hold more secrets than its keys say)
+    also = _also_secret(tree, depth) if depth == 0 or "name" in tree else ()
     decided, scanned = _SECRET_KEYS, _SCANNED
     for k, v in tree.items():
-        key = k if isinstance(k, str) else str(k)
-        if key is k and k not in scanned:
-            _learn_string(k, False)
-        held = decided.get(key)
+        held = decided.get(k)  # a key decided was scanned when it was (scanning it again learns nothing new)
         if held is None:
-            held = _secret_key(key)
+            key, held = _new_key(k)
+        else:
+            key = k
         holds = secret or held or key in also
         if isinstance(v, str):
             if holds or v not in scanned:  # a string seen and not a secret's (most of them): no call
@@ -338,6 +351,15 @@ def _learn_mapping(tree: dict[Any, Any], secret: bool, depth: int) -> None:
                 _learn_mapping(v, holds, depth + 1)
         elif isinstance(v, list):
             learn(v, holds, depth + 1)
+
+
+def _new_key(k: Any) -> tuple[str, bool]:
+    """A key not decided yet, as text: scanned (it may hold a token itself), and whether it names a secret."""
+    key = k if isinstance(k, str) else str(k)
+    if key is k and k not in _SCANNED:
+        _learn_string(k, False)
+    held = _SECRET_KEYS.get(key)
+    return key, _secret_key(key) if held is None else held
 
 
 def _also_secret(tree: dict[Any, Any], depth: int) -> tuple[str, ...]:
@@ -396,7 +418,7 @@ def _learn_decoded(encoded: object) -> None:
 def redact(s: str) -> str:
     """The one redaction, applied where text leaves the program (every writer): known secret values and
     what was derived from them, then the patterns above."""
-    if not s:
+    if not s or (_MARKED and s is _MARKED[0] and _MARKED[1] is KNOWN and _MARKED[2] == KNOWN.generation):
         return s
     if len(s) > 16384:
         return _patterns(KNOWN.sub(s))
@@ -408,6 +430,32 @@ def redact(s: str) -> str:
         done = _REDACTED[s] = _patterns(KNOWN.sub(s))
         _REDACTED_BYTES[0] += len(s) + len(done)
     return done
+
+
+def mark(s: str) -> str:
+    """`s`, made by a writer that redacted it as `redact` would (report/wire.py's `redacted`): `redact` gives this
+    very text back as it is while nothing new has been learned (the last one marked only, held until the next)."""
+    _MARKED[:] = [s, KNOWN, KNOWN.generation]
+    return s
+
+
+_MARKED: list[object] = []
+
+
+def nothing_to_mask(s: str) -> bool:
+    """`redact(s)` would find nothing in `s`: no value learned stands in it, and no rule hits it."""
+    return not KNOWN.found_in(s) and not _hits(s)
+
+
+def inert_key(name: str) -> bool:
+    """A key written `"name":` before any value starts no hit, whatever the value: a name of letters, digits and `_`
+    that no rule hits alone (no rule reads past its closing quote but the secret-name one) and that does not end in
+    a secret's name (where that one reads on, into the value: `"token":"v`)."""
+    return _IDENTIFIER.fullmatch(name) is not None and not _hits(f'"{name}":') and not _ENDS_SECRET_NAMED.search(name)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_]+")
+_ENDS_SECRET_NAMED = re.compile(r"(?i)" + _SECRET_NAMED + r"\Z")
 
 
 _REDACTED: dict[str, str] = {}  # texts (names, paths, messages) come back many times: redacted once each
@@ -553,6 +601,9 @@ class StreamGuard:
         self._stream, self._pending = stream, ""
 
     def write(self, s: str) -> int:
+        if not self._pending and s.endswith("\n"):  # whole lines: this very text (a report `mark`ed redacted stays so)
+            self._stream.write(guard_lines(s))
+            return len(s)
         data = self._pending + s
         head, sep, self._pending = data.rpartition("\n")
         if sep:
