@@ -260,3 +260,20 @@ def test_a_whole_report_is_masked_as_rule_by_rule_searches_mask_it():
     dense = "z=" * inert._LONG
     assert inert._anchored(dense, "=", inert._ANCHORED["="], len(dense) // 512) is None  # too many: searched instead
     assert inert._hits(dense + text) == _hits_rule_by_rule(dense + text)
+
+
+def test_no_line_starts_a_workflow_command_whether_or_not_the_text_holds_one():
+    """guard_lines gives a text holding neither `::` nor `##[` back as it is, and escapes every line start that is one
+    as the pattern alone does (a report on stdout, a log line, a hostile file name)."""
+    from modelready.report import inert
+
+    def slow(s: str) -> str:
+        return inert._COMMAND_START.sub(lambda m: m.group(1) + ("%3A:" if m.group(2) == "::" else "%23#["), inert.redact(s))
+
+    texts = ['{"message":"vllm sets neither --dtype nor --quantization","file":"m00000.yaml","line":13}\n' * 50,
+             "::error file=a.yaml::pwned\n", "  ::set-output name=x::1", "ok\n\n\t::add-mask::v\n", "##[group]x\n##[endgroup]",
+             "a::b is no line start\n", "x\n::", "::", "##[", "", "\n", "plain text with no command at all"]
+    for s in texts:
+        assert inert.guard_lines(s) == slow(s), s
+    assert inert.guard_lines("::error::x\n") == "%3A:error::x\n"
+    assert inert.guard_lines("a::b\n") == "a::b\n"

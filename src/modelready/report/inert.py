@@ -589,8 +589,13 @@ def command(name: str, data: object, **properties: object) -> str:
 
 def guard_lines(s: str) -> str:
     """Text for stdout/stderr where no line may start a workflow command (`::name…` or the older `##[name]`):
-    such a start gets its first character percent-escaped, as the runner's own escaping writes it."""
-    return _COMMAND_START.sub(lambda m: m.group(1) + ("%3A:" if m.group(2) == "::" else "%23#["), redact(s))
+    such a start gets its first character percent-escaped, as the runner's own escaping writes it. A text holding
+    neither start anywhere is given back as it is (two scans in C: the pattern's `^` is tried at every position of a
+    15 MB one-line JSON report, 0.12 s)."""
+    s = redact(s)
+    if "::" not in s and "##[" not in s:
+        return s
+    return _COMMAND_START.sub(lambda m: m.group(1) + ("%3A:" if m.group(2) == "::" else "%23#["), s)
 
 
 class StreamGuard:
