@@ -11,7 +11,7 @@ nested objects that are data already (a deployment's memory and cost, the scans'
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, TypeVar
 
 from .. import __version__
 from ..findings import Finding, Severity
@@ -49,14 +49,12 @@ class FindingEntry:
     def marked(self, *, fingerprint: str | None = None, baseline: str | None = None) -> FindingEntry:
         """This finding with its fingerprint or baseline mark: `replace` without its walk over the fields (every
         finding of a run is stamped: 20,000 took 0.3 s). The fields are plain values, so a copy of them is the value."""
-        new = object.__new__(FindingEntry)
         fields = self.__dict__.copy()  # given to the copy whole: a third less than updating its own
         if fingerprint is not None:
             fields["fingerprint"] = fingerprint
         if baseline is not None:
             fields["baseline"] = baseline
-        object.__setattr__(new, "__dict__", fields)
-        return new
+        return _made(FindingEntry, fields)
 
     @property
     def active(self) -> bool:
@@ -245,26 +243,30 @@ def _not_analysed(result: Any, findings: list[Finding]) -> int:
 
 def _file(f: Any, short: dict[str, str]) -> FileEntry:
     extra = {k: v for k, v in f.extra.items() if k != "not_analysed"}  # counted in the summary, said in the reason
-    new = object.__new__(FileEntry)  # as FileEntry(...) makes it, as _finding does
-    object.__setattr__(new, "__dict__", {"path": f.path, "kind": f.kind, "status": f.status, "reason": short[f.reason],
-                                         "objects": f.objects, "extra": extra})
-    return new
+    return _made(FileEntry, {"path": f.path, "kind": f.kind, "status": f.status, "reason": short[f.reason], "objects": f.objects,
+                             "extra": extra})
 
 
 def _finding(f: Finding, short: dict[str, str]) -> FindingEntry:
-    # capped once here, so every format says the same (a 1 MB image name is no 1 MB message). Made as FindingEntry(...)
-    # makes it, its fields given whole: the frozen __init__ sets each through object.__setattr__ (20,000 findings; a
-    # third of the time). tests/test_reports.py holds the two equal.
+    # capped once here, so every format says the same (a 1 MB image name is no 1 MB message)
     loc = f.loc
-    new = object.__new__(FindingEntry)
-    object.__setattr__(new, "__dict__", {
+    return _made(FindingEntry, {
         "check": f.check, "severity": _SEVERITY_NAMES[f.severity], "message": short[f.message], "file": loc.file, "line": loc.line,
         "values_key": loc.values_key, "subject": f.subject, "catalog_items": tuple(f.items), "suppressed": f.suppressed,
         "rule_url": f.rule_url, "fingerprint": None, "baseline": None})
-    return new
 
 
 _SEVERITY_NAMES = {s: s.name for s in Severity}
+_R = TypeVar("_R")
+
+
+def _made(cls: type[_R], fields: dict[str, Any]) -> _R:
+    """A frozen record as `cls(**fields)` makes it, given its fields whole: the frozen __init__ sets each through
+    object.__setattr__ (20,000 findings: a third of the report's build). `fields` must name every field;
+    tests/test_reports.py holds the two equal."""
+    new = object.__new__(cls)
+    object.__setattr__(new, "__dict__", fields)
+    return new
 
 
 def _deployment(d: Any) -> DeploymentEntry:
