@@ -4,6 +4,7 @@ request, at another path, renders only what the change altered."""
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,33 @@ def test_a_chart_is_loaded_once_for_all_its_values_sets(tmp_path):
     (chart / "values.yaml").write_text((chart / "values.yaml").read_text() + "\n# edited\n")
     answer = helm_worker._POOL.render({"chart": str(chart), "digest": helm.chart_digest(chart), "values": {}, "name": "r", "namespace": "d"})
     assert answer["loaded"] is True  # other files, other digest: loaded afresh
+
+
+
+def test_charts_the_caches_answer_load_in_the_calling_thread_and_the_rest_render_on_the_pool(run, tmp_path, renders, monkeypatch):
+    """A chart the caches render whole is Python work alone, done in the calling thread (threads would only take
+    turns at the GIL); a chart with a set Helm must render goes on from that set on the pool of Helm workers."""
+    repo = tmp_path / "repo"
+    for name in ("a", "b"):
+        shutil.copytree(EXAMPLE, repo / "charts" / name)
+    answered: list[tuple[str, str, bool]] = []  # (chart, values set, in the calling thread)
+    real = helm.render
+
+    def watched(chart_dir, rel_chart, values_files, root, assembled=None, files=None, engine=True):
+        r = real(chart_dir, rel_chart, values_files, root, assembled, files, engine)
+        answered.append((rel_chart, r.values_set, threading.current_thread() is threading.main_thread()))
+        return r
+
+    monkeypatch.setattr(helm, "render", watched)
+    sets = ["ci/high-concurrency-values.yaml", "values.yaml"]
+    first = run(repo)
+    assert len(renders) == 4 and sorted(answered) == [(f"charts/{c}", s, False) for c in "ab" for s in sets]
+    answered.clear()
+    ci = repo / "charts" / "b" / "ci" / "high-concurrency-values.yaml"
+    ci.write_text(ci.read_text().replace("replicaCount: 3", "replicaCount: 5"))
+    second = run(repo)
+    assert len(renders) == 6  # chart b again, both its sets: a file of it changed
+    assert sorted(answered) == [("charts/a", s, True) for s in sets] + [("charts/b", s, False) for s in sets]
+    replicas = {(d.origin, d.replicas) for d in second.deployments}
+    assert ("charts/b@ci/high-concurrency-values.yaml", 5) in replicas and ("charts/a@ci/high-concurrency-values.yaml", 3) in replicas
+    assert {(d.origin, d.name) for d in first.deployments} == {(d.origin, d.name) for d in second.deployments}

@@ -7,10 +7,9 @@ Every file is accounted for in `files`: checked, skipped with why, or an error w
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .. import isolate
 from ..discover import Discovered
@@ -21,6 +20,8 @@ from .values_sets import Pins
 
 if TYPE_CHECKING:
     from .budget import Budget
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -64,20 +65,24 @@ def load(found: Discovered, config: Pins, root: Path, budget: Budget | None = No
     budget = budget or Budget()
     # Helm renders in Go through ctypes, which releases the GIL: charts render on one core while
     # plain files parse on another. Each side writes its own value; they are joined in a fixed order.
+    # Charts the render caches answer whole are read here first; those Helm must render go on in its workers
+    # (other processes, on other cores) while the plain files parse. Each side writes its own value; they are
+    # joined in a fixed order.
     rendered = Loaded(root)
-    worker = threading.Thread(target=_guarded, args=(lambda f, c, o: charts.load(f, c, o, budget), found, config, rendered))
-    worker.start()
+    finish = _guarded(lambda: charts.start(found, config, rendered, budget), rendered)
     files.load(found, out, budget)
     kustomize.load(found, out, budget)
-    worker.join()
+    if finish is not None:
+        _guarded(finish, rendered)
     out.tools["helm"] = rendered.tools.get("helm", "not needed (no charts)")
     out.join(rendered)
     return out
 
 
-def _guarded(fn: Callable[[Discovered, Pins, Loaded], None], found: Discovered, config: Pins, out: Loaded) -> None:
-    """Run a loader in a thread; an exception becomes an internal error of the run, never a lost one."""
+def _guarded(fn: Callable[[], T], out: Loaded) -> T | None:
+    """A loader's step; an exception becomes an internal error of the run, never a lost one (None then)."""
     try:
-        fn(found, config, out)
+        return fn()
     except Exception as e:  # noqa: BLE001
         isolate.record(out, "loading charts", e)
+        return None

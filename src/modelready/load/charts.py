@@ -2,14 +2,15 @@
 (ci/, values-*.yaml, recipe folders, values files elsewhere in its project: load/values_sets.py), with
 its local file:// dependencies assembled first (load/chart_deps.py). What cannot be rendered is said.
 
-Charts render in parallel on the pool of bounded Helm workers (load/helm_worker.py); results are joined
-in discovery order, so the report does not depend on which chart finished first."""
+What the render caches hold is taken in the calling thread; what Helm must render renders in parallel on the pool
+of bounded Helm workers (load/helm_worker.py); results are joined in discovery order."""
 
 from __future__ import annotations
 
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,27 +32,41 @@ class _Chart:
     left_out: list[str]
 
 
-def load(found: Discovered, config: values_sets.Pins, out: Loaded, budget: Budget) -> None:
+def start(found: Discovered, config: values_sets.Pins, out: Loaded, budget: Budget) -> Callable[[], None]:
+    """Every chart begun here, in the calling thread, answered from the render caches as far as they go: a chart they
+    render whole is done here (Python work alone, which threads would only take turns at: a tenth of a warm run went
+    to handing the GIL to and fro). A chart with a values set that needs Helm goes on from that set on the pool of
+    Helm workers while the caller reads the plain files. The function returned waits for those and records every
+    chart in discovery order, so the report does not depend on which chart finished first."""
     if not found.charts:
-        return
+        return lambda: None
     candidates = [p for p, kind in found.files if kind == "yaml"]
-    with ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE) as pool:
-        jobs = [(chart_dir, pool.submit(_chart_job, chart_dir, config, candidates, found, out.root, budget)) for chart_dir in found.charts]
-        for chart_dir, job in jobs:
-            _record(chart_dir, job, found, out)
-    out.tools["helm"] = helm.engine_name()
+    pool = ThreadPoolExecutor(max_workers=helm_worker.POOL_SIZE)  # its threads start with the first chart sent to it
+    jobs = [(chart_dir, _begin(chart_dir, config, candidates, found, out.root, budget, pool)) for chart_dir in found.charts]
+
+    def finish() -> None:
+        try:
+            for chart_dir, job in jobs:
+                _record(chart_dir, job, found, out)
+        finally:
+            pool.shutdown()
+        out.tools["helm"] = helm.engine_name()
+    return finish
 
 
-def _chart_job(chart_dir: Path, config: values_sets.Pins, candidates: list[Path], found: Discovered, root: Path,
-               budget: Budget) -> _Done:
-    """One chart: its values sets found, rendered, its templates read for undefined values. A job of the pool, so
-    one chart's files are read while another's values sets render."""
-    rel_chart = rel(chart_dir, root)
-    pinned = config.charts.get(rel_chart)
-    sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates, found.chart_files.get(chart_dir))
-    chart = _Chart(rel_chart, sets, bool(pinned), left_out)
-    missing, renders = _render(chart_dir, chart, found.chart_refused.get(chart_dir, []), root, budget)
-    return _Done(chart, missing, renders, helm_refs.undefined(chart_dir, rel_chart, sets, root))
+def _begin(chart_dir: Path, config: values_sets.Pins, candidates: list[Path], found: Discovered, root: Path, budget: Budget,
+           pool: ThreadPoolExecutor) -> Future[_Done]:
+    """The chart's job run here while the caches answer; from the first values set Helm must render, on the pool."""
+    here: Future[_Done] = Future()
+    try:
+        begun = _Job.of(chart_dir, config, candidates, found, root, budget)
+        if begun.run(engine=False):
+            here.set_result(begun.done())
+            return here
+    except Exception as e:  # noqa: BLE001 - one chart's failure is that chart's finding (_record)
+        here.set_exception(e)
+        return here
+    return pool.submit(begun.resume)
 
 
 @dataclass
@@ -62,44 +77,91 @@ class _Done:
     undefined: list[Finding]  # helm_refs' findings
 
 
-def _render(chart_dir: Path, chart: _Chart, refused: list[Path], root: Path, budget: Budget) -> tuple[list[str], list[helm.Rendered]]:
-    """(dependencies that could not be assembled, one render per values set). Helm sees the chart without
-    its refused files (links out of the repository or to folders, devices, oversized files, schemas that
-    reach outside), so neither `.Files.Get` nor its schema validation can read them."""
-    assembled = chart_deps.assemble(chart_dir, root, chart.sets)
-    try:
-        if assembled.scratch is not None:  # already a copy, made without links out; the other refused files go too
-            for path in refused:
-                if path.is_relative_to(chart_dir):
-                    gone = assembled.chart_dir / path.relative_to(chart_dir)
+@dataclass
+class _Job:
+    """One chart: its values sets found, its local dependencies assembled, each set rendered in turn, its templates
+    read for undefined values. Helm sees the chart without its refused files (links out of the repository or to
+    folders, devices, oversized files, schemas that reach outside), so neither `.Files.Get` nor its schema
+    validation can read them. The chart's files are digested and its templates read once for all its sets."""
+    chart_dir: Path
+    chart: _Chart
+    root: Path
+    budget: Budget
+    refused: list[Path]
+    assembled: Any = None  # chart_deps.Assembled, once assembled
+    files: helm.ChartFiles | None = None
+    missing: list[str] = field(default_factory=list)  # why values sets or dependencies were not rendered
+    renders: list[helm.Rendered] = field(default_factory=list)
+    ended: bool = False
+
+    @classmethod
+    def of(cls, chart_dir: Path, config: values_sets.Pins, candidates: list[Path], found: Discovered, root: Path,
+           budget: Budget) -> _Job:
+        rel_chart = rel(chart_dir, root)
+        pinned = config.charts.get(rel_chart)
+        sets, left_out = (pinned, []) if pinned else values_sets.discover(chart_dir, candidates, found.chart_files.get(chart_dir))
+        return cls(chart_dir, _Chart(rel_chart, sets, bool(pinned), left_out), root, budget, found.chart_refused.get(chart_dir, []))
+
+    def run(self, engine: bool) -> bool:
+        """The sets not rendered yet, in order; False (the job goes on later) where one needs Helm and `engine` is False.
+        Its scratch copy is removed once the job ends, finished or failed."""
+        try:
+            if self.assembled is None and not self._assemble():
+                self.ended = True
+            else:
+                self.ended = self._render_sets(engine)
+        except BaseException:
+            self.ended = True
+            raise
+        finally:
+            if self.ended and self.assembled is not None:
+                self.assembled.cleanup()
+        return self.ended
+
+    def resume(self) -> _Done:
+        self.run(engine=True)
+        return self.done()
+
+    def done(self) -> _Done:
+        return _Done(self.chart, self.missing, self.renders, helm_refs.undefined(self.chart_dir, self.chart.rel_chart, self.chart.sets, self.root))
+
+    def _assemble(self) -> bool:
+        """The chart with its local dependencies in place and its refused files left out; False where it cannot be copied."""
+        self.assembled = chart_deps.assemble(self.chart_dir, self.root, self.chart.sets)
+        self.missing = list(self.assembled.missing)
+        if self.assembled.scratch is not None:  # already a copy, made without links out; the other refused files go too
+            for path in self.refused:
+                if path.is_relative_to(self.chart_dir):
+                    gone = self.assembled.chart_dir / path.relative_to(self.chart_dir)
                     shutil.rmtree(gone, ignore_errors=True) if gone.is_dir() and not gone.is_symlink() else gone.unlink(missing_ok=True)
-            return _render_sets(chart_dir, chart, root, assembled, budget, assembled.missing)
-        if refused:
+        elif self.refused:
             try:
-                assembled.scratch = chart_deps.copy_chart(chart_dir, root, refused)
+                self.assembled.scratch = chart_deps.copy_chart(self.chart_dir, self.root, self.refused)
             except chart_deps.CopyFailed as e:
-                return [str(e)], []
-            assembled = replace(assembled, chart_dir=assembled.scratch / chart_dir.name)
-        return _render_sets(chart_dir, chart, root, assembled, budget, assembled.missing)
-    finally:
-        assembled.cleanup()
+                self.missing = [str(e)]
+                return False
+            self.assembled = replace(self.assembled, chart_dir=self.assembled.scratch / self.chart_dir.name)
+        self.files = helm.ChartFiles(self.assembled.chart_dir)
+        return True
 
-
-def _render_sets(chart_dir: Path, chart: _Chart, root: Path, assembled: Any, budget: Budget, missing: list[str]) -> tuple[list[str], list[helm.Rendered]]:
-    """Each values set in turn while the run's budget lasts; the sets it cuts are named (the renders are the
-    first sets, in order: once a budget is spent it stays spent). The chart's files are digested and its templates read once for all."""
-    renders: list[helm.Rendered] = []
-    files = helm.ChartFiles(assembled.chart_dir)
-    for values in chart.sets:
-        why = budget.spent()
-        if why:
-            cut = ["+".join(v) or "values.yaml" for v in chart.sets[len(renders):]]
-            names = ", ".join(cut[:10]) + (f" and {len(cut) - 10} more" if len(cut) > 10 else "")
-            return missing + [f"{len(cut)} values set{'s' if len(cut) > 1 else ''} not rendered ({names}): {why}"], renders
-        r = helm.render(chart_dir, chart.rel_chart, values, root, assembled, files)
-        budget.charge(sum(len(text) for _tpl, text, _locate in r.texts))
-        renders.append(r)
-    return missing, renders
+    def _render_sets(self, engine: bool) -> bool:
+        """Each values set in turn while the run's budget lasts; the sets it cuts are named (the renders are the first
+        sets, in order: once a budget is spent it stays spent). False at the first set Helm must render without `engine`."""
+        sets = self.chart.sets
+        for values in sets[len(self.renders):]:
+            why = self.budget.spent()
+            if why:
+                cut = ["+".join(v) or "values.yaml" for v in sets[len(self.renders):]]
+                names = ", ".join(cut[:10]) + (f" and {len(cut) - 10} more" if len(cut) > 10 else "")
+                self.missing.append(f"{len(cut)} values set{'s' if len(cut) > 1 else ''} not rendered ({names}): {why}")
+                return True
+            try:
+                r = helm.render(self.chart_dir, self.chart.rel_chart, values, self.root, self.assembled, self.files, engine=engine)
+            except helm.NotCached:
+                return False
+            self.budget.charge(sum(len(text) for _tpl, text, _locate in r.texts))
+            self.renders.append(r)
+        return True
 
 
 def _record(chart_dir: Path, job: Future[_Done], found: Discovered, out: Loaded) -> None:

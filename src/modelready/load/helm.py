@@ -100,10 +100,11 @@ class ChartFiles:
 
 
 def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled: Assembly | None = None,
-           files: ChartFiles | None = None) -> Rendered:
+           files: ChartFiles | None = None, engine: bool = True) -> Rendered:
     """Render one values set. `values_files` are relative to the chart (or absolute). `assembled`
     (load.chart_deps.Assembled) is the chart with its local dependencies in place, when it has any; `files`
-    what its values sets share of it (a new one when not given).
+    what its values sets share of it (a new one when not given). Without `engine`, only what a cache holds:
+    NotCached where Helm would have to render it.
     What rendered before a failure is kept, with the failure."""
     label = "+".join(values_files) or "values.yaml"
     out = Rendered(values_set=label)
@@ -113,7 +114,7 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
         values, read = _values(chart_dir, rel_chart, values_files, root)
         out.values = [_defaults(chart_dir), *read]  # the trees as parsed (shared: yamlsrc.load_shared), not their merge
         manifests = _helm(render_dir, rel_chart, sources, values, [str((chart_dir / v).resolve()) for v in values_files], out.values,
-                          files.digest)
+                          files.digest, engine)
         for tpl_name, text in sorted(manifests.items()):
             if text.strip() and tpl_name.endswith((".yaml", ".yml", ".json", ".tpl")):
                 _read_template(out, files, rel_chart, sources, tpl_name, text)
@@ -142,10 +143,10 @@ def _values(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path
 
 
 def _helm(render_dir: Path, rel_chart: str, sources: dict[str, str], values: dict[str, Any], values_paths: list[str],
-          seen: list[object], digest: str) -> dict[str, str]:
+          seen: list[object], digest: str, engine: bool) -> dict[str, str]:
     """Helm's output (template name -> text). Raises _Unrendered with Helm's message, at the template line it names."""
     try:
-        return _cached_render(render_dir, values, values_paths, digest)
+        return _cached_render(render_dir, values, values_paths, digest, engine)
     except _HelmFailed as e:
         error = _masked(_in_order(str(e)), seen)  # a `fail` message may quote a secret from the values
         m = _HELM_POS.search(error)
@@ -218,6 +219,10 @@ class _NoEngine(Exception):
     pass
 
 
+class NotCached(Exception):
+    """A render no cache holds, asked for without the engine."""
+
+
 class _HelmFailed(Exception):
     pass
 
@@ -248,10 +253,10 @@ def chart_digest(chart_dir: Path) -> str:
     return h.hexdigest()
 
 
-def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[str], digest: str) -> dict[str, str]:
+def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[str], digest: str, engine: bool = True) -> dict[str, str]:
     """Helm's output for this chart content (`digest`: its `chart_digest`) and these values: from the process's
-    cache, else modelready's cache across runs (cache.py), else rendered. Helm's error message is kept as its
-    output is; a render a limit stopped is kept for the process only (another run may have the time)."""
+    cache, else modelready's cache across runs (cache.py), else rendered (NotCached without `engine`). Helm's error
+    message is kept as its output is; a render a limit stopped is kept for the process only (another run may have the time)."""
     key = hashlib.sha256(json.dumps([digest, values, RELEASE, NAMESPACE], sort_keys=True, default=str).encode()).hexdigest()
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
@@ -260,6 +265,8 @@ def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[
         if store is not None:
             hit = store.get("helm", [key, _engine()], _valid)
         if hit is None:
+            if not engine:
+                raise NotCached(key)
             try:
                 hit = _rendered(render_dir, values, values_paths, digest)
                 if store is not None:
