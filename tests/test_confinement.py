@@ -508,3 +508,21 @@ def test_a_plain_path_is_its_own_absolute_path(tmp_path, monkeypatch):
              "//a/b.yaml", "/a//b.yaml", "/a/b/", "a/b.yaml", "./a", "../a", "/a/b/..", "/a/.hidden", "/a/b/.", "", "."]
     for text in paths:
         assert discover._absolute(text) == os.path.abspath(text), text
+
+
+@pytest.mark.parametrize("name", ["../../../../outside/escaped", "ABSOLUTE", "dep/../../../../../outside/escaped", "*"])
+def test_a_dependency_named_as_a_path_is_never_written_outside_the_chart_copy(layout, tmp_path, name):
+    """Helm names a dependency's folder `charts/<name>`: a Chart.yaml whose name is a path (up, absolute, a glob) would
+    have the chart's copy written where it points (here: beside the repository, from the scratch folder)."""
+    repo, outside = layout
+    name = str(outside / "escaped") if name == "ABSOLUTE" else name
+    umbrella = chart(repo / "umb", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: top}\n")
+    (umbrella / "Chart.yaml").write_text("apiVersion: v2\nname: umb\nversion: 0.1.0\ndependencies:\n"
+                                         f"- name: {json.dumps(name)}\n  version: 0.1.0\n  repository: file://../dep\n")
+    chart(repo / "dep", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: child}\n")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    _proc, doc, _texts, _ = run_all(repo, outside=outside, env={"TMPDIR": str(scratch)})
+    assert not (outside / "escaped").exists() and sorted(p.name for p in outside.iterdir()) == ["cm.yaml", "kustomization.yaml", "schema.json", "values.yaml"]
+    assert any("is not a chart name" in m for m in named(doc, "umb/Chart.yaml"))
+    assert not list(scratch.iterdir())

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -52,7 +53,16 @@ def dependencies(chart_dir: Path) -> list[dict[str, Any]]:
 
 def _vendored(chart_dir: Path, name: str) -> bool:
     charts = chart_dir / "charts"
-    return (charts / name).is_dir() or any(charts.glob(f"{name}-*.tgz"))
+    return plain_name(name) and ((charts / name).is_dir() or any(charts.glob(f"{name}-*.tgz")))
+
+
+def plain_name(name: str) -> bool:
+    """A dependency's name as Helm allows it (letters, digits, `.`, `_`, `-`): one folder of `charts/`. Anything else
+    (`../../x`, `/abs`, a glob) is a path a hostile Chart.yaml would have the copy written to, or listed, outside."""
+    return _PLAIN_NAME.fullmatch(name) is not None and name not in (".", "..")
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]{1,253}")
 
 
 def assemble(chart_dir: Path, root: Path, sets: list[list[str]] | None = None) -> Assembled:
@@ -87,6 +97,9 @@ def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, bud
         name, repo = str(dep["name"]), str(dep.get("repository", ""))
         enabling = _enabled_in(dep, values if values is not None else _values(src, [[]], root))
         if _vendored(src, name) or not enabling:
+            continue
+        if not plain_name(name):
+            out.missing.append(f"dependency {name[:100]!r} ({repo[:200]}) is not a chart name (letters, digits, '.', '_', '-'): not rendered")
             continue
         if not repo.startswith("file://"):
             out.missing.append(_remote(dep) + ("" if values is None or len(enabling) == len(values) else f" (enabled by values sets {', '.join(enabling)})"))
