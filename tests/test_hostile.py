@@ -270,3 +270,20 @@ def test_a_failing_check_is_an_internal_error_and_the_rest_stays(tmp_path, monke
     assert "readiness-probe-missing" in errors[0]["message"] and "OverflowError" in errors[0]["message"]
     assert any(f["check"] == "service-missing" for f in doc["findings"])
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_backtracking_kustomize_target_name_is_matched_in_linear_time(tmp_path):
+    """A patch's target name is a Go regexp (RE2): `llm-(a|aa)+` against a name of sixty a's and a suffix took
+    Python's backtracking `re` for ever, and the gate never reported. It matches the name it fits, and only it."""
+    long = "llm-" + "a" * 60
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "deploy.yaml").write_text(VLLM.format(name=long, extra="") + "---\n" + VLLM.format(name=long + "-x", extra=""))
+    (base / "kustomization.yaml").write_text("resources: [deploy.yaml]\n")
+    (tmp_path / "overlay").mkdir()
+    (tmp_path / "overlay" / "kustomization.yaml").write_text(
+        "resources: [../base]\npatches:\n- target: {kind: Deployment, name: 'llm-(a|aa)+'}\n  patch: |\n"
+        "    - op: add\n      path: /spec/template/spec/containers/0/securityContext\n      value: {privileged: true}\n")
+    _proc, doc = run_check(tmp_path, "--offline")
+    privileged = {f["subject"] for f in doc["findings"] if f["check"] == "pod-privileged"}
+    assert any(long in s and long + "-x" not in s for s in privileged) and not any(long + "-x" in s for s in privileged), privileged

@@ -417,14 +417,25 @@ def _targets(target: dict[str, Any], patch: object, kind: str, name: str) -> boo
     """Whether a patch applies to the source object `kind`/`name`: its target's kind and name (a regex, as kustomize
     reads it), else the strategic merge patch's own kind and name."""
     if target:
-        try:
-            named = not target.get("name") or re.fullmatch(str(target["name"]), name) is not None
-        except re.error:
-            named = False
+        named = not target.get("name") or _name_matches(str(target["name"]), name)
         return named and (not target.get("kind") or str(target["kind"]) == kind) and bool(target.get("name") or target.get("kind"))
     if not isinstance(patch, YMap) or not isinstance(patch.get("metadata"), dict):
         return False
     return str(patch.get("kind")) == kind and str(patch["metadata"].get("name")) == name
+
+
+def _name_matches(pattern: str, name: str) -> bool:
+    """kustomize's target name: a Go regexp, anchored at both ends. Go's regexp is RE2, matched here by RE2 itself: in
+    linear time (Python's backtracking `re` ran for ever on `(a|aa)+$` against a long name: the gate never reported),
+    in RE2's syntax, within its memory bound. A pattern RE2 refuses matches nothing, as kustomize fails on it."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print the hostile pattern on stderr, newlines and all
+    try:
+        return re2.compile(pattern, options).fullmatch(name) is not None
+    except re2.error:
+        return False
 
 
 def _pair_patch(out: object, base: object, patch: object, file: str, patched: dict[int, Loc]) -> None:
