@@ -75,6 +75,7 @@ def test_charts_the_caches_answer_load_in_the_calling_thread_and_the_rest_render
     repo = tmp_path / "repo"
     for name in ("a", "b"):
         shutil.copytree(EXAMPLE, repo / "charts" / name)
+        (repo / "charts" / name / "NOTES.txt").write_text(f"chart {name}\n")  # other content, other renders: no cache shared
     answered: list[tuple[str, str, bool]] = []  # (chart, values set, in the calling thread)
     real = helm.render
 
@@ -96,3 +97,44 @@ def test_charts_the_caches_answer_load_in_the_calling_thread_and_the_rest_render
     replicas = {(d.origin, d.replicas) for d in second.deployments}
     assert ("charts/b@ci/high-concurrency-values.yaml", 5) in replicas and ("charts/a@ci/high-concurrency-values.yaml", 3) in replicas
     assert {(d.origin, d.name) for d in first.deployments} == {(d.origin, d.name) for d in second.deployments}
+
+
+def _umbrella(tmp_path: Path) -> Path:
+    """An umbrella with a file:// child elsewhere in the repository (rh-ai-quickstart/ai-architecture-charts' shape)."""
+    shutil.copytree(Path(__file__).parent / "checks" / "helm-render-failed" / "pass" / "chart", tmp_path / "llm-service" / "helm")
+    umbrella = tmp_path / "platform" / "tests"
+    (umbrella / "templates").mkdir(parents=True)
+    (umbrella / "Chart.yaml").write_text("apiVersion: v2\nname: platform-test\nversion: 0.1.0\ndependencies:\n"
+                                         "- {name: llm, version: 0.1.0, repository: 'file://../../llm-service/helm'}\n", encoding="utf-8")
+    (umbrella / "values.yaml").write_text("llm: {}\n", encoding="utf-8")
+    (umbrella / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: top}\ndata: {a: b}\n", encoding="utf-8")
+    return umbrella
+
+
+def test_an_assembled_chart_is_written_out_only_when_helm_renders_it(run, tmp_path, renders, monkeypatch):
+    """The copy of an umbrella with its file:// children is made in memory and digested there: a run whose renders
+    all come from a cache writes no scratch folder; its digest is the one of the folder it is written to."""
+    from modelready.load import chart_deps
+
+    umbrella = _umbrella(tmp_path)
+    made: list[str] = []
+    real = chart_deps.tempfile.mkdtemp
+
+    def counting(*args, **kwargs):
+        made.append(kwargs.get("prefix", ""))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(chart_deps.tempfile, "mkdtemp", counting)
+    first = run(tmp_path)
+    assert made == ["modelready-chart-"] and len(renders) == 2  # the umbrella, and its child as a chart of its own
+    second = run(tmp_path)
+    assert made == ["modelready-chart-"] and len(renders) == 2  # from the cache: nothing written, nothing rendered
+    served = {(d.origin, d.name) for d in first.deployments if d.origin.startswith("platform/")}
+    assert served and served == {(d.origin, d.name) for d in second.deployments if d.origin.startswith("platform/")}
+    assembled = chart_deps.assemble(umbrella, tmp_path)
+    assert assembled.copy is not None and "charts/llm/Chart.yaml" in assembled.copy and "templates/cm.yaml" in assembled.copy
+    try:
+        assert helm.copy_digest(assembled.copy) == helm.chart_digest(assembled.where())
+    finally:
+        assembled.cleanup()
+    assert assembled.scratch is None

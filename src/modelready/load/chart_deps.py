@@ -31,15 +31,47 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 @dataclass
 class Assembled:
-    chart_dir: Path  # what to render: the chart itself, or the scratch copy with its dependencies in place
+    chart_dir: Path  # the chart as the repository holds it
     # rendered template prefix ("<chart>/charts/<dep>") -> the dependency's folder relative to the repository
     sources: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # one sentence per dependency that could not be assembled
-    scratch: Path | None = None
+    # The chart with its dependencies in place (or without its refused files), made in memory: its files (a path in the
+    # copy -> the bytes) and folders. None: Helm renders the chart itself. Written out only when Helm must render it.
+    copy: dict[str, bytes] | None = None
+    folders: set[str] = field(default_factory=set)
+    scratch: Path | None = None  # where the copy was written
+
+    def where(self) -> Path:
+        """The folder Helm renders: the chart, or its copy, written to a scratch folder the first time it is asked for
+        (a run whose renders all come from a cache writes none)."""
+        if self.copy is None:
+            return self.chart_dir
+        if self.scratch is None:
+            scratch = Path(tempfile.mkdtemp(prefix="modelready-chart-"))
+            target = scratch / self.chart_dir.name
+            try:
+                for folder in sorted(self.folders):  # parents first
+                    (target / folder).mkdir(parents=True, exist_ok=True)
+                for path, data in self.copy.items():
+                    (target / path).write_bytes(data)
+            except BaseException:
+                shutil.rmtree(scratch, ignore_errors=True)
+                raise
+            self.scratch = scratch
+        return self.scratch / self.chart_dir.name
+
+    def leave_out(self, path: str) -> None:
+        """A file or folder of the copy (its path in it) taken out, with all under it."""
+        if self.copy is not None:
+            under = path + "/"
+            for key in [k for k in self.copy if k == path or k.startswith(under)]:
+                del self.copy[key]
+            self.folders -= {f for f in self.folders if f == path or f.startswith(under)}
 
     def cleanup(self) -> None:
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
 
 def dependencies(chart_dir: Path) -> list[dict[str, Any]]:
@@ -79,17 +111,15 @@ def assemble(chart_dir: Path, root: Path, sets: list[list[str]] | None = None) -
     if not any(str(d.get("repository", "")).startswith("file://") for d in todo):
         out.missing += [_remote(d) for d in todo]
         return out
-    out.scratch = Path(tempfile.mkdtemp(prefix="modelready-chart-"))
-    target = out.scratch / chart_dir.name
+    out.copy = {}
     budget = [MAX_BYTES, MAX_FILES]
-    _copy(chart_dir, target, budget, root)
+    _copy(chart_dir, "", out, budget, root)
     name = _chart_name(chart_dir)
-    _place(chart_dir, target, name, root, out, budget, 0, values)
-    out.chart_dir = target
+    _place(chart_dir, "", name, root, out, budget, 0, values)
     return out
 
 
-def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, budget: list[int], depth: int,
+def _place(src: Path, target: str, prefix: str, root: Path, out: Assembled, budget: list[int], depth: int,
            values: list[tuple[str, dict[str, Any]]] | None = None) -> None:
     """`values`: the top chart's values sets (conditions of its own dependencies are read in each); below it,
     a child's dependencies are read in the child's defaults."""
@@ -116,10 +146,10 @@ def _place(src: Path, target: Path, prefix: str, root: Path, out: Assembled, bud
         if not (where / "Chart.yaml").is_file():
             out.missing.append(f"dependency {name} ({repo}): no chart at {rel}: not rendered")
             continue
-        dest = target / "charts" / name
-        if not _copy(where, dest, budget, root):
+        dest = _join(target, "charts", name)
+        if not _copy(where, dest, out, budget, root):
             out.missing.append(f"dependency {name} ({repo}) is larger than {MAX_BYTES // 2**20} MiB: not rendered")
-            shutil.rmtree(dest, ignore_errors=True)
+            out.leave_out(dest)
             continue
         # Helm names a subchart's templates "<parent>/charts/<chart name>/...", the name from its Chart.yaml
         out.sources[f"{prefix}/charts/{_chart_name(where) or name}"] = rel
@@ -176,15 +206,22 @@ def _chart_name(chart_dir: Path) -> str:
     return str(meta.get("name") or chart_dir.name) if isinstance(meta, dict) else chart_dir.name
 
 
-def _copy(src: Path, dest: Path, budget: list[int], root: Path, skip: frozenset[Path] = frozenset()) -> bool:
-    """Copy a chart folder: its regular files, a link only when it resolves to one inside the repository
-    (read through `read_inside`), never a link to a folder nor a device; False when the budget (bytes,
+def _join(*parts: str) -> str:
+    return "/".join(p for p in parts if p)
+
+
+def _copy(src: Path, dest: str, out: Assembled, budget: list[int], root: Path, skip: frozenset[Path] = frozenset()) -> bool:
+    """Copy a chart folder into `out.copy` at `dest`: its regular files, a link only when it resolves to one inside the
+    repository (read through `read_inside`), never a link to a folder nor a device; False when the budget (bytes,
     files) runs out. Walked without following links, so a link loop cannot make it run for ever."""
+    assert out.copy is not None
     for folder, dirs, names in os.walk(src):
         here = Path(folder)
         dirs[:] = sorted(d for d in dirs if d != ".git" and not os.path.islink(here / d) and here / d not in skip)
-        to = dest / here.relative_to(src)
-        to.mkdir(parents=True, exist_ok=True)
+        inner = here.relative_to(src).as_posix()
+        to = _join(dest, "" if inner == "." else inner)
+        if to:
+            out.folders.add(to)
         for name in sorted(names):
             path = here / name
             if path in skip:
@@ -197,20 +234,20 @@ def _copy(src: Path, dest: Path, budget: list[int], root: Path, skip: frozenset[
             except OSError:
                 continue  # refused or over the budget: discovery says which, Helm does not see it
             budget[0] -= len(data)
-            (to / name).write_bytes(data)
-    dest.mkdir(parents=True, exist_ok=True)
+            out.copy[_join(to, name)] = data
+    if dest:
+        out.folders.add(dest)
     return True
 
 
-def copy_chart(chart_dir: Path, root: Path, skip: list[Path]) -> Path:
-    """A scratch copy of the chart without `skip` (links out of the repository or to folders, devices,
-    oversized files, schemas that reach outside); CopyFailed when it passes the copy budget."""
-    scratch = Path(tempfile.mkdtemp(prefix="modelready-chart-"))
-    if not _copy(chart_dir, scratch / chart_dir.name, [MAX_BYTES, MAX_FILES], root.resolve(), frozenset(skip)):
-        shutil.rmtree(scratch, ignore_errors=True)
+def copy_chart(chart_dir: Path, root: Path, skip: list[Path], out: Assembled) -> None:
+    """`out` made a copy of the chart without `skip` (links out of the repository or to folders, devices, oversized
+    files, schemas that reach outside); CopyFailed when it passes the copy budget."""
+    out.copy = {}
+    if not _copy(chart_dir, "", out, [MAX_BYTES, MAX_FILES], root.resolve(), frozenset(skip)):
+        out.copy = None
         raise CopyFailed(f"the chart is larger than {MAX_BYTES // 2**20} MiB or {MAX_FILES} files: its copy without the "
                          "refused files was not made, the chart is not rendered")
-    return scratch
 
 
 class CopyFailed(Exception):

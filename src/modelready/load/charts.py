@@ -129,19 +129,17 @@ class _Job:
         """The chart with its local dependencies in place and its refused files left out; False where it cannot be copied."""
         self.assembled = chart_deps.assemble(self.chart_dir, self.root, self.chart.sets)
         self.missing = list(self.assembled.missing)
-        if self.assembled.scratch is not None:  # already a copy, made without links out; the other refused files go too
+        if self.assembled.copy is not None:  # already a copy, made without links out; the other refused files go too
             for path in self.refused:
                 if path.is_relative_to(self.chart_dir):
-                    gone = self.assembled.chart_dir / path.relative_to(self.chart_dir)
-                    shutil.rmtree(gone, ignore_errors=True) if gone.is_dir() and not gone.is_symlink() else gone.unlink(missing_ok=True)
+                    self.assembled.leave_out(path.relative_to(self.chart_dir).as_posix())
         elif self.refused:
             try:
-                self.assembled.scratch = chart_deps.copy_chart(self.chart_dir, self.root, self.refused)
+                chart_deps.copy_chart(self.chart_dir, self.root, self.refused, self.assembled)
             except chart_deps.CopyFailed as e:
                 self.missing = [str(e)]
                 return False
-            self.assembled = replace(self.assembled, chart_dir=self.assembled.scratch / self.chart_dir.name)
-        self.files = helm.ChartFiles(self.assembled.chart_dir)
+        self.files = helm.ChartFiles(self.assembled)
         return True
 
     def _render_sets(self, engine: bool) -> bool:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import cache
-from ..discover import read_text_inside, rel
+from ..discover import read_text_inside, rel, utf8
 from ..findings import Loc
 from ..masking import is_secret_name
 from .k8s import K8sObject, LoadProblem, parse_objects
@@ -54,8 +54,12 @@ class Rendered:
 class Assembly(Protocol):
     """What rendering needs of load.chart_deps.Assembled (which imports this module: named here by its shape)."""
 
-    chart_dir: Path  # the folder to render
+    chart_dir: Path  # the chart as the repository holds it
     sources: dict[str, str]  # rendered template prefix -> the dependency's folder relative to the repository
+    copy: dict[str, bytes] | None  # the chart as it renders (a path in it -> bytes), made in memory; None: the chart itself
+
+    def where(self) -> Path:
+        """The folder Helm renders (the copy written out first)."""
 
 
 class _Unrendered(Exception):
@@ -86,17 +90,32 @@ def engine_name() -> str:
 
 
 class ChartFiles:
-    """What a chart's values sets share of the folder that renders: its digest, its templates as read."""
+    """What a chart's values sets share of what renders: its digest, its templates as read. Of the copy in memory when
+    the chart renders as one (its files are not read again), else of the chart's folder."""
 
-    def __init__(self, render_dir: Path):
-        self.render_dir = render_dir
-        self.digest = chart_digest(render_dir)
+    def __init__(self, render: Assembly | Path):
+        self.copy = None if isinstance(render, Path) else render.copy
+        self.render_dir = render if isinstance(render, Path) else render.chart_dir
+        self.digest = chart_digest(self.render_dir) if self.copy is None else copy_digest(self.copy)
         self.templates: dict[str, _Template] = {}
 
     def template(self, tpl_name: str) -> _Template:
         if tpl_name not in self.templates:
-            self.templates[tpl_name] = _Template(self.render_dir, tpl_name)
+            self.templates[tpl_name] = _Template(self._lines(tpl_name))
         return self.templates[tpl_name]
+
+    def _lines(self, tpl_name: str) -> list[str]:
+        """The template's lines ("<chart>/templates/x.yaml" as Helm names it: the part after the chart's name)."""
+        parts = tpl_name.split("/", 1)
+        if len(parts) < 2:
+            return []
+        try:
+            if self.copy is not None:
+                data = self.copy.get(parts[1])
+                return utf8(data).splitlines() if data is not None else []
+            return read_text_inside(self.render_dir / parts[1], self.render_dir).splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
 
 
 def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path, assembled: Assembly | None = None,
@@ -108,12 +127,13 @@ def render(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path,
     What rendered before a failure is kept, with the failure."""
     label = "+".join(values_files) or "values.yaml"
     out = Rendered(values_set=label)
-    render_dir, sources = (assembled.chart_dir, assembled.sources) if assembled else (chart_dir, {})
-    files = files or ChartFiles(render_dir)
+    sources = assembled.sources if assembled else {}
+    files = files or ChartFiles(assembled or chart_dir)
+    where: Callable[[], Path] = assembled.where if assembled else (lambda: chart_dir)
     try:
         values, read = _values(chart_dir, rel_chart, values_files, root)
         out.values = [_defaults(chart_dir), *read]  # the trees as parsed (shared: yamlsrc.load_shared), not their merge
-        manifests = _helm(render_dir, rel_chart, sources, values, [str((chart_dir / v).resolve()) for v in values_files], out.values,
+        manifests = _helm(where, rel_chart, sources, values, [str((chart_dir / v).resolve()) for v in values_files], out.values,
                           files.digest, engine)
         for tpl_name, text in sorted(manifests.items()):
             if text.strip() and tpl_name.endswith((".yaml", ".yml", ".json", ".tpl")):
@@ -142,11 +162,11 @@ def _values(chart_dir: Path, rel_chart: str, values_files: list[str], root: Path
     return values, read
 
 
-def _helm(render_dir: Path, rel_chart: str, sources: dict[str, str], values: dict[str, Any], values_paths: list[str],
+def _helm(where: Callable[[], Path], rel_chart: str, sources: dict[str, str], values: dict[str, Any], values_paths: list[str],
           seen: list[object], digest: str, engine: bool) -> dict[str, str]:
     """Helm's output (template name -> text). Raises _Unrendered with Helm's message, at the template line it names."""
     try:
-        return _cached_render(render_dir, values, values_paths, digest, engine)
+        return _cached_render(where, values, values_paths, digest, engine)
     except _HelmFailed as e:
         error = _masked(_in_order(str(e)), seen)  # a `fail` message may quote a secret from the values
         m = _HELM_POS.search(error)
@@ -253,9 +273,20 @@ def chart_digest(chart_dir: Path) -> str:
     return h.hexdigest()
 
 
-def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[str], digest: str, engine: bool = True) -> dict[str, str]:
+def copy_digest(copy: dict[str, bytes]) -> str:
+    """`chart_digest` of a chart's copy in memory: what the folder it is written to would digest to."""
+    h = hashlib.sha256()
+    # os.walk's order, sorted as chart_digest sorts it: by folder path ("" before "/x"), then by name in the folder
+    for path in sorted(copy, key=lambda p: (("/" + p.rpartition("/")[0]) if "/" in p else "", p.rpartition("/")[2])):
+        h.update(path.encode() + b"\0" + copy[path] + b"\0")
+    return h.hexdigest()
+
+
+def _cached_render(where: Callable[[], Path], values: dict[str, Any], values_paths: list[str], digest: str,
+                   engine: bool = True) -> dict[str, str]:
     """Helm's output for this chart content (`digest`: its `chart_digest`) and these values: from the process's
-    cache, else modelready's cache across runs (cache.py), else rendered (NotCached without `engine`). Helm's error
+    cache, else modelready's cache across runs (cache.py), else rendered from the folder `where` gives (NotCached
+    without `engine`). Helm's error
     message is kept as its output is; a render a limit stopped is kept for the process only (another run may have the time)."""
     key = hashlib.sha256(json.dumps([digest, values, RELEASE, NAMESPACE], sort_keys=True, default=str).encode()).hexdigest()
     with _CACHE_LOCK:
@@ -268,7 +299,7 @@ def _cached_render(render_dir: Path, values: dict[str, Any], values_paths: list[
             if not engine:
                 raise NotCached(key)
             try:
-                hit = _rendered(render_dir, values, values_paths, digest)
+                hit = _rendered(where(), values, values_paths, digest)
                 if store is not None:
                     store.put("helm", [key, _engine()], hit)
             except _Stopped as e:  # kept for this process only, as before: its base run would be stopped again
@@ -380,13 +411,8 @@ def _template_path(tpl_name: str, rel_chart: str, sources: dict[str, str] | None
 class _Template:
     """A template file as the locator reads it: its lines, and where each stripped text and each `key:` first is."""
 
-    def __init__(self, render_dir: Path, tpl_name: str) -> None:
-        parts = tpl_name.split("/", 1)
-        src = render_dir / parts[1] if len(parts) == 2 else None
-        try:
-            self.lines = read_text_inside(src, render_dir).splitlines() if src else []
-        except (OSError, UnicodeDecodeError):
-            self.lines = []
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
         # the first template line of each stripped text, and of each `key:` (or `"key":`) a line starts with
         self.first: dict[str, int] = {}
         self.keyed: dict[str, int] = {}
