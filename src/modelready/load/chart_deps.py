@@ -50,6 +50,7 @@ class Assembled:
             scratch = Path(tempfile.mkdtemp(prefix="modelready-chart-"))
             target = scratch / self.chart_dir.name
             try:
+                target.mkdir()
                 for folder in sorted(self.folders):  # parents first
                     (target / folder).mkdir(parents=True, exist_ok=True)
                 for path, data in self.copy.items():
