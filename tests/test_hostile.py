@@ -287,3 +287,17 @@ def test_a_backtracking_kustomize_target_name_is_matched_in_linear_time(tmp_path
     _proc, doc = run_check(tmp_path, "--offline")
     privileged = {f["subject"] for f in doc["findings"] if f["check"] == "pod-privileged"}
     assert any(long in s and long + "-x" not in s for s in privileged) and not any(long + "-x" in s for s in privileged), privileged
+
+
+def test_a_long_dockerfile_run_line_is_read_in_linear_time(tmp_path):
+    """A RUN line is the PR's: Python's re tried each `git+https://` (`git clone `, `snapshot_download(`) of one long
+    word to the word's end, and a half-megabyte line ran past the CPU limit. Each pattern is still found where it is."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM vllm/vllm-openai:v0.8.5\n"
+        "RUN pip install git+https://github.com/vllm-project/vllm.git " + "git+https://" * 40_000 + "\n"
+        "RUN git clone https://github.com/sgl-project/sglang && " + "git clone " * 40_000 + "\n"
+        "RUN huggingface-cli download Qwen/Qwen2.5-7B-Instruct && " + "snapshot_download(" * 30_000 + "\n")
+    _proc, doc = run_check(tmp_path, "--offline")
+    assert any("vllm is installed from git" in m for m in named(doc, "Dockerfile", "engine-built-from-branch"))
+    assert any("sglang is cloned at its default branch" in m for m in named(doc, "Dockerfile", "engine-built-from-branch"))
+    assert any("Qwen/Qwen2.5-7B-Instruct is downloaded without --revision" in m for m in named(doc, "Dockerfile", "weights-baked-unpinned"))
