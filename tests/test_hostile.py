@@ -301,3 +301,32 @@ def test_a_long_dockerfile_run_line_is_read_in_linear_time(tmp_path):
     assert any("vllm is installed from git" in m for m in named(doc, "Dockerfile", "engine-built-from-branch"))
     assert any("sglang is cloned at its default branch" in m for m in named(doc, "Dockerfile", "engine-built-from-branch"))
     assert any("Qwen/Qwen2.5-7B-Instruct is downloaded without --revision" in m for m in named(doc, "Dockerfile", "weights-baked-unpinned"))
+
+
+@pytest.mark.parametrize("name", ["loop", "NUL"])
+@pytest.mark.parametrize("where", ["kustomize", "specref", "chart-dependency"])
+def test_a_path_that_loops_or_holds_a_nul_is_refused_and_named(tmp_path, where, name):
+    """A kustomization's resource, a ModelSpec's specRef or a chart's `file://` dependency naming a link that loops (or a
+    name with a NUL, "\\0" in YAML): Path.resolve raised RuntimeError (ValueError), the overlay's a traceback and no
+    report, the others an internal error. Each is refused and said on its file; the rest is checked."""
+    (tmp_path / "loop").symlink_to("loop")
+    ref = "loop" if name == "loop" else "d\\0.yaml"
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra=""))
+    if where == "kustomize":
+        (tmp_path / "ov").mkdir()
+        (tmp_path / "ov" / "loop").symlink_to("loop")
+        (tmp_path / "ov" / "kustomization.yaml").write_text(f'resources: ["{ref}", ../d.yaml]\n')
+        file, says = "ov/kustomization.yaml", "not readable (" + ("more than 40 symbolic links" if name == "loop" else "a NUL character")
+    elif where == "specref":
+        (tmp_path / "spec.yaml").write_text("apiVersion: modelready.io/v1alpha1\nkind: ModelSpec\nmetadata: {name: a}\n"
+                                            f'spec:\n  dependencies:\n  - {{name: x, specRef: "{ref}"}}\n')
+        file, says = "spec.yaml", "does not exist"
+    else:
+        chart(tmp_path / "umb", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: top}\n")
+        (tmp_path / "umb" / "Chart.yaml").write_text("apiVersion: v2\nname: umb\nversion: 0.1.0\ndependencies:\n"
+                                                     f'- name: dep\n  version: 0.1.0\n  repository: "file://../{ref}"\n')
+        file, says = "umb/Chart.yaml", "no chart at"
+    proc, doc = run_check(tmp_path, "--offline")
+    assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
+    assert any(says in m for m in named(doc, file)), named(doc, file)
+    assert any(f["check"] == "service-missing" and f["file"] == "d.yaml" for f in doc["findings"])
