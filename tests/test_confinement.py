@@ -526,3 +526,20 @@ def test_a_dependency_named_as_a_path_is_never_written_outside_the_chart_copy(la
     assert not (outside / "escaped").exists() and sorted(p.name for p in outside.iterdir()) == ["cm.yaml", "kustomization.yaml", "schema.json", "values.yaml"]
     assert any("is not a chart name" in m for m in named(doc, "umb/Chart.yaml"))
     assert not list(scratch.iterdir())
+
+
+@pytest.mark.parametrize("renders", [True, False])
+def test_a_chart_whose_templates_folder_links_outside_is_not_listed(layout, renders):
+    """`templates -> ../../outside` (or `-> /`): the undefined-values reader and the serving sniff of a chart that does not
+    render globbed through the link and listed the whole tree there (each read refused, but `-> /` took minutes)."""
+    repo, outside = layout
+    (outside / "deep").mkdir()
+    (outside / "deep" / "t.yaml").write_text("x: 1\n")
+    c = repo / "c"
+    c.mkdir()
+    (c / "Chart.yaml").write_text("apiVersion: v2\nversion: 0.1.0\n" + ("name: c\n" if renders else ""))
+    (c / "values.yaml").write_text("")
+    (c / "templates").symlink_to(outside)
+    _proc, doc, texts, _ = run_all(repo, outside=outside)
+    assert any("symbolic link to a folder: not followed" in r["reason"] for r in doc["files"] if r["path"] == "c/templates")
+    assert named(doc, "c/Chart.yaml") and MARK not in texts

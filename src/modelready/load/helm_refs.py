@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..discover import read_text_inside
+from ..discover import Refused, inside, read_text_inside
 from ..findings import Finding, Loc, Severity
 from .yamlsrc import YamlError, load_shared
 
@@ -29,7 +29,7 @@ def undefined(chart_dir: Path, rel_chart: str, sets: list[list[str]], root: Path
         for f in files:
             keys |= _keys(chart_dir / f, roots)
     out = []
-    for path in sorted((chart_dir / "templates").rglob("*")) if (chart_dir / "templates").is_dir() else []:
+    for path in _templates(chart_dir / "templates", roots):
         if path.is_symlink() or not path.is_file() or path.suffix not in (".yaml", ".yml", ".tpl", ".txt") or path.stat().st_size > MAX_TEMPLATE_BYTES:
             continue
         try:
@@ -38,6 +38,16 @@ def undefined(chart_dir: Path, rel_chart: str, sets: list[list[str]], root: Path
             continue
         out += _template(text, f"{rel_chart}/{path.relative_to(chart_dir).as_posix()}", keys, rel_chart)
     return out
+
+
+def _templates(folder: Path, roots: tuple[Path, ...]) -> list[Path]:
+    """The files under the chart's templates/, none when the folder is a link out of the repository: rglob follows
+    that one link, and `templates -> /` listed the whole machine (each file's read was refused, but minutes went)."""
+    try:
+        inside(folder, roots)
+    except Refused:
+        return []
+    return sorted(folder.rglob("*")) if folder.is_dir() else []
 
 
 def _template(text: str, rel: str, keys: set[str], rel_chart: str) -> list[Finding]:
