@@ -330,3 +330,13 @@ def test_a_path_that_loops_or_holds_a_nul_is_refused_and_named(tmp_path, where, 
     assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
     assert any(says in m for m in named(doc, file)), named(doc, file)
     assert any(f["check"] == "service-missing" and f["file"] == "d.yaml" for f in doc["findings"])
+
+
+@pytest.mark.parametrize("model", ["org/" + "9" * 5000 + "x7B", "/models/" + "1" * 60_000], ids=["int-of-5000-digits", "60000-digits"])
+def test_a_model_name_of_absurd_length_is_not_sized_by_its_name(tmp_path, model):
+    """The size in a model's name (`Mixtral-8x7B`) was read by a regex quadratic in a run of digits (60,000 ran past the
+    CPU limit) and by int() (5,000 digits: ValueError, an internal error). No repository or file has such a name."""
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra="").replace("meta-llama/Llama-3.1-8B-Instruct", model))
+    proc, doc = run_check(tmp_path, "--offline")
+    assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
+    assert any(f["check"] == "service-missing" and f["file"] == "d.yaml" for f in doc["findings"])
