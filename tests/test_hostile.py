@@ -340,3 +340,12 @@ def test_a_model_name_of_absurd_length_is_not_sized_by_its_name(tmp_path, model)
     proc, doc = run_check(tmp_path, "--offline")
     assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
     assert any(f["check"] == "service-missing" and f["file"] == "d.yaml" for f in doc["findings"])
+
+
+def test_a_long_secret_value_is_read_in_linear_time(tmp_path):
+    """An env value is the PR's: the placeholder test (`{{ x }}` is no secret) tried each `{{` of the value to its end,
+    and 800 KB of them ran past the CPU limit. A token written in the manifest is still found."""
+    env = "        env:\n        - {name: HF_TOKEN, value: \"" + "{{" * 400_000 + "\"}\n        - {name: API_TOKEN, value: hf_abcdefgh}\n"
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra="").replace("        resources:", env + "        resources:"))
+    _proc, doc = run_check(tmp_path, "--offline")
+    assert [m for m in named(doc, "d.yaml", "secret-inline") if "HF_TOKEN" not in m and "API_TOKEN" in m]
