@@ -349,3 +349,27 @@ def test_a_long_secret_value_is_read_in_linear_time(tmp_path):
     (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra="").replace("        resources:", env + "        resources:"))
     _proc, doc = run_check(tmp_path, "--offline")
     assert [m for m in named(doc, "d.yaml", "secret-inline") if "HF_TOKEN" not in m and "API_TOKEN" in m]
+
+
+@pytest.mark.parametrize("where", ["model-card", "chart-template-kind", "chart-template-comment"])
+def test_runs_of_blank_lines_and_open_comments_are_read_in_linear_time(tmp_path, where):
+    """`^\\s*` under re.M spans lines: each line of a run of blank lines was tried to the run's end (a model card's
+    License line, a silent chart's workload kind), and each `{{/*` of a template without `*/}}` to the file's end.
+    Quadratic: a few hundred kilobytes ran past the CPU limit. What they look for is still found after the run."""
+    if where == "model-card":
+        (tmp_path / "MODEL_CARD.md").write_text("# A model\n" + "\n" * 400_000 + "Trained on a lot of text.\n")
+        (tmp_path / "other").mkdir()
+        (tmp_path / "other" / "MODEL_CARD.md").write_text("# A model\n" + "\n" * 10 + "License: Apache-2.0, see LICENSE\n")
+        _proc, doc = run_check(tmp_path, "--offline")
+        assert named(doc, "MODEL_CARD.md", "model-card-license-missing") and not named(doc, "other/MODEL_CARD.md", "model-card-license-missing")
+        return
+    c = chart(tmp_path / "c", "")
+    if where == "chart-template-kind":  # a workload every values set leaves off: said, at the line of its kind
+        (c / "templates" / "a.yaml").write_text("{{- if .Values.on }}\napiVersion: v1\n" + "\n" * 300_000 + "kind: ConfigMap\n{{- end }}\n")
+        (c / "templates" / "b.yaml").write_text("{{- if .Values.on }}\napiVersion: apps/v1\n\n\nkind: Deployment\n{{- end }}\n")
+        _proc, doc = run_check(tmp_path, "--offline")
+        assert any("b.yaml defines a Deployment" in m for m in named(doc, "c/templates/b.yaml")), doc["findings"]
+    else:
+        (c / "templates" / "x.yaml").write_text("{{/*" * 200_000 + "\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Values.nope }}}\n")
+        _proc, doc = run_check(tmp_path, "--offline")
+        assert named(doc, "c/templates/x.yaml") or named(doc, "c/Chart.yaml"), doc["findings"]
