@@ -373,3 +373,14 @@ def test_runs_of_blank_lines_and_open_comments_are_read_in_linear_time(tmp_path,
         (c / "templates" / "x.yaml").write_text("{{/*" * 200_000 + "\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Values.nope }}}\n")
         _proc, doc = run_check(tmp_path, "--offline")
         assert named(doc, "c/templates/x.yaml") or named(doc, "c/Chart.yaml"), doc["findings"]
+
+
+def test_a_long_credential_of_letters_is_redacted_in_linear_time(tmp_path):
+    """Redaction learns the values of credentials that look generated (a digit and a letter): the regex saying so tried
+    each letter of a 300 KB value to its end, past the CPU limit. A generated token is still kept out of the report."""
+    token = "hf_Zq8" + "xK3" * 10
+    env = ("        env:\n        - {name: HF_TOKEN, value: \"" + "a" * 300_000 + "\"}\n"
+           f"        - {{name: API_TOKEN, value: {token}}}\n")
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra="").replace("        resources:", env + "        resources:"))
+    proc, doc = run_check(tmp_path, "--offline")
+    assert named(doc, "d.yaml", "secret-inline") and token not in proc.stdout + proc.stderr
