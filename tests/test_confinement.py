@@ -75,11 +75,12 @@ def layout(tmp_path):
     return repo, outside
 
 
-def run_all(repo: Path, *args: str, outside: Path | None = None, env: dict | None = None):
-    """`modelready check` with every output, traced. Returns (process, JSON report, all output text, opened paths)."""
+def run_all(repo: Path, *args: str, outside: Path | None = None, env: dict | None = None, offline: bool = True):
+    """`modelready check` with every output, traced. Returns (process, JSON report, all output text, opened paths).
+    Without `offline`, the Hub is asked through huggingface_hub (keep HF_HUB_OFFLINE set: its cache only)."""
     trace = repo.parent / "trace.log"
     cmd = ["strace", "-f", "-y", "-qq", "--seccomp-bpf", "-e", "trace=open,openat,openat2", "-o", str(trace),
-           sys.executable, "-m", "modelready.cli", "check", ".", "--offline", "--format", "text", *sum((["-o", o] for o in OUTPUTS), []), *args]
+           sys.executable, "-m", "modelready.cli", "check", ".", *(["--offline"] if offline else []), "--format", "text", *sum((["-o", o] for o in OUTPUTS), []), *args]
     with open(repo.parent / "out", "w+") as out, open(repo.parent / "err", "w+") as err:
         child = subprocess.Popen(cmd, cwd=repo, stdout=out, stderr=err, preexec_fn=_limits, env={**os.environ, **(env or {})})
         wall = threading.Timer(LIMIT_S, child.kill)
@@ -543,3 +544,16 @@ def test_a_chart_whose_templates_folder_links_outside_is_not_listed(layout, rend
     _proc, doc, texts, _ = run_all(repo, outside=outside)
     assert any("symbolic link to a folder: not followed" in r["reason"] for r in doc["files"] if r["path"] == "c/templates")
     assert named(doc, "c/Chart.yaml") and MARK not in texts
+
+
+def test_a_model_revision_that_is_a_path_is_not_given_to_huggingface_hub(layout, tmp_path):
+    """huggingface_hub reads a revision that is no commit from `<cache>/models--org--name/refs/<revision>`: a manifest's
+    `--revision ../../../../outside/cm.yaml` had it open a file of the runner outside both the repository and the cache."""
+    repo, outside = layout
+    cache = tmp_path / "hf"
+    (cache / "models--org--name" / "refs").mkdir(parents=True)
+    (cache / "models--org--name" / "refs" / "main").write_text("0" * 40)
+    revision = os.path.relpath(outside / "cm.yaml", cache / "models--org--name" / "refs")
+    (repo / "d.yaml").write_text(VLLM.format(name="llm", extra=f', "--revision", "{revision}"').replace("meta-llama/Llama-3.1-8B-Instruct", "org/name"))
+    _proc, doc, texts, _ = run_all(repo, outside=outside, env={"HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1"}, offline=False)
+    assert doc["deployments"][0]["model"]["revision"] == revision and MARK not in texts
