@@ -73,10 +73,9 @@ class Hub:
     def _fetch(self, repo_id: str, revision: str | None) -> Fetched:
         rev = revision or "main"
         where = f"Hugging Face Hub {repo_id}@{rev}"
-        if not _REPO_ID.match(repo_id) or ".." in repo_id:
-            return None, None, where, f"{repo_id!r} is not a Hub repository id"
-        if not _plain_revision(rev):
-            return None, None, where, f"revision {rev[:200]!r} is no branch, tag or commit name (git's rules): not asked"
+        refused = _unaskable(repo_id, rev)
+        if refused:
+            return None, None, where, refused
         if self._down:
             return None, None, where, f"{where}: not asked, the Hub was unreachable earlier in this run"
         endpoint = self.endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
@@ -167,6 +166,15 @@ class Hub:
             except OSError:
                 pass  # a read-only cache costs a request next time, nothing more
         return counts, None
+
+
+def _unaskable(repo_id: str, rev: str) -> str | None:
+    """Why the Hub is not asked for `repo_id` at `rev`, both the PR's text; None when it may be."""
+    if not _REPO_ID.match(repo_id) or ".." in repo_id:
+        return f"{repo_id!r} is not a Hub repository id"
+    if not _plain_revision(rev):
+        return f"revision {rev[:200]!r} is no branch, tag or commit name (git's rules): not asked"
+    return None
 
 
 def _plain_revision(rev: str) -> bool:
