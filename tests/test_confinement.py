@@ -557,3 +557,22 @@ def test_a_model_revision_that_is_a_path_is_not_given_to_huggingface_hub(layout,
     (repo / "d.yaml").write_text(VLLM.format(name="llm", extra=f', "--revision", "{revision}"').replace("meta-llama/Llama-3.1-8B-Instruct", "org/name"))
     _proc, doc, texts, _ = run_all(repo, outside=outside, env={"HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1"}, offline=False)
     assert doc["deployments"][0]["model"]["revision"] == revision and MARK not in texts
+
+
+def test_a_pull_requests_action_yml_that_links_outside_is_not_read(layout):
+    """The comment lists what a pull request changes of the action's inputs, from its own action.yml: a link to a file
+    of the runner was read whole and its `inputs` defaults were written into the comment."""
+    from modelready.app import gatefiles
+
+    repo, outside = layout
+    (outside / "action.yml").write_text(f"inputs:\n  profile: {{default: {MARK}}}\n")
+    (repo / "action.yml").write_text("inputs:\n  profile: {default: strict}\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(repo), "commit", "-qm", "base"], check=True)
+    base = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    (repo / "action.yml").unlink()
+    (repo / "action.yml").symlink_to(outside / "action.yml")
+    said = gatefiles.lines(repo, base, ["action.yml"])
+    assert said and "profile" in " ".join(said) and MARK not in " ".join(said), said
