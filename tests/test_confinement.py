@@ -576,3 +576,18 @@ def test_a_pull_requests_action_yml_that_links_outside_is_not_read(layout):
     (repo / "action.yml").symlink_to(outside / "action.yml")
     said = gatefiles.lines(repo, base, ["action.yml"])
     assert said and "profile" in " ".join(said) and MARK not in " ".join(said), said
+
+
+def test_a_touched_file_that_links_outside_is_not_read_for_its_digest(layout):
+    """An attestation's record holds a digest of each touched file without a deployment: a pull request's Dockerfile
+    linked to a file of the runner was read whole, and the digest told its content apart."""
+    from types import SimpleNamespace
+
+    from modelready.app import coverage
+
+    repo, outside = layout
+    (repo / "Dockerfile").symlink_to(outside / "cm.yaml")
+    result = SimpleNamespace(objects=[], deployments=[], values_files={})
+    first = coverage.subjects(result, repo, ["Dockerfile"])
+    (outside / "cm.yaml").write_text("something else\n")
+    assert coverage.subjects(result, repo, ["Dockerfile"]) == first and "Dockerfile" in first
