@@ -384,3 +384,23 @@ def test_a_long_credential_of_letters_is_redacted_in_linear_time(tmp_path):
     (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra="").replace("        resources:", env + "        resources:"))
     proc, doc = run_check(tmp_path, "--offline")
     assert named(doc, "d.yaml", "secret-inline") and token not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("digits", ["9" * 5000, "²"], ids=["5000-digits", "superscript-two"])
+@pytest.mark.parametrize("where", ["gpu-memory-label", "openshift-parameter", "image-tag"])
+def test_a_number_int_does_not_read_is_no_number(tmp_path, where, digits):
+    """str.isdigit() is true of "²" and of 5,000 digits, and int() refuses both (ValueError: an internal error, the
+    file not fully checked): a GPU memory node label, an OpenShift template parameter substituted whole, an image tag's
+    version. Each is read as no number, and the deployment is checked."""
+    deploy = VLLM.format(name="llm", extra="")
+    if where == "gpu-memory-label":
+        (tmp_path / "d.yaml").write_text(deploy.replace("      containers:", f"      nodeSelector: {{nvidia.com/gpu.memory: '{digits}'}}\n      containers:"))
+    elif where == "openshift-parameter":
+        obj = deploy.replace("spec:\n  selector", "spec:\n  replicas: '${{N}}'\n  selector", 1).replace("\n", "\n  ")
+        (tmp_path / "d.yaml").write_text("apiVersion: template.openshift.io/v1\nkind: Template\nmetadata: {name: t}\n"
+                                         f"parameters:\n- {{name: N, value: '{digits}'}}\nobjects:\n- {obj}\n")
+    else:
+        (tmp_path / "d.yaml").write_text(deploy.replace("vllm/vllm-openai:v0.8.5", f"vllm/vllm-openai:v0.{digits}.5"))
+    proc, doc = run_check(tmp_path, "--offline")
+    assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
+    assert any(f["check"] == "service-missing" and f["file"] == "d.yaml" for f in doc["findings"])
