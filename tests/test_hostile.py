@@ -387,13 +387,16 @@ def test_a_long_credential_of_letters_is_redacted_in_linear_time(tmp_path):
 
 
 @pytest.mark.parametrize("digits", ["9" * 5000, "²"], ids=["5000-digits", "superscript-two"])
-@pytest.mark.parametrize("where", ["gpu-memory-label", "openshift-parameter", "image-tag"])
+@pytest.mark.parametrize("where", ["gpu-memory-label", "openshift-parameter", "image-tag", "pod-monitor-port"])
 def test_a_number_int_does_not_read_is_no_number(tmp_path, where, digits):
     """str.isdigit() is true of "²" and of 5,000 digits, and int() refuses both (ValueError: an internal error, the
     file not fully checked): a GPU memory node label, an OpenShift template parameter substituted whole, an image tag's
-    version. Each is read as no number, and the deployment is checked."""
+    version, a PodMonitor's target port. Each is read as no number, and the deployment is checked."""
     deploy = VLLM.format(name="llm", extra="")
-    if where == "gpu-memory-label":
+    if where == "pod-monitor-port":
+        (tmp_path / "d.yaml").write_text(deploy + "---\napiVersion: monitoring.coreos.com/v1\nkind: PodMonitor\nmetadata: {name: pm}\n"
+                                         f"spec:\n  selector: {{matchLabels: {{app: llm}}}}\n  podMetricsEndpoints: [{{targetPort: '{digits}'}}]\n")
+    elif where == "gpu-memory-label":
         (tmp_path / "d.yaml").write_text(deploy.replace("      containers:", f"      nodeSelector: {{nvidia.com/gpu.memory: '{digits}'}}\n      containers:"))
     elif where == "openshift-parameter":
         obj = deploy.replace("spec:\n  selector", "spec:\n  replicas: '${{N}}'\n  selector", 1).replace("\n", "\n  ")
