@@ -407,3 +407,12 @@ def test_a_number_int_does_not_read_is_no_number(tmp_path, where, digits):
     proc, doc = run_check(tmp_path, "--offline")
     assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
     assert any(f["check"] == "service-missing" and f["file"] == "d.yaml" for f in doc["findings"])
+
+
+def test_a_helm_error_quoting_a_position_of_5000_digits_is_reported(tmp_path):
+    """Helm's message quotes the template (`include "(x.yaml:<5,000 digits>:1)"`): the position read from it went to
+    int(), whose ValueError was an internal error in place of the chart's render failure."""
+    chart(tmp_path / "c", '{{ include "(c/templates/x.yaml:' + "9" * 5000 + ':1)" . }}\n')
+    proc, doc = run_check(tmp_path, "--offline")
+    assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
+    assert [f for f in doc["findings"] if f["check"] == "helm-render-failed" and f["file"] == "c/Chart.yaml"]
