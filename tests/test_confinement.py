@@ -591,3 +591,21 @@ def test_a_touched_file_that_links_outside_is_not_read_for_its_digest(layout):
     first = coverage.subjects(result, repo, ["Dockerfile"])
     (outside / "cm.yaml").write_text("something else\n")
     assert coverage.subjects(result, repo, ["Dockerfile"]) == first and "Dockerfile" in first
+
+
+def test_a_config_file_that_links_outside_the_repository_is_refused(layout):
+    """A repository's `.modelready.yaml` linked to a file of the runner was read, and its keys were quoted on stderr
+    (`unknown key ...`). It is refused, as a device is, and said; a link to a file of the repository still reads."""
+    repo, outside = layout
+    (outside / "cfg.yaml").write_text(f"{MARK}: 1\n")
+    (repo / "d.yaml").write_text(VLLM.format(name="llm", extra=""))
+    (repo / ".modelready.yaml").symlink_to(outside / "cfg.yaml")
+    cmd = [sys.executable, "-m", "modelready.cli", "check", ".", "--offline"]
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=LIMIT_S * 10, preexec_fn=_limits)
+    assert proc.returncode == 2 and "symbolic link to outside the repository" in proc.stderr and MARK not in proc.stdout + proc.stderr
+    (repo / "conf").mkdir()
+    (repo / "conf" / "modelready.yaml").write_text("profile: genai\n")
+    (repo / ".modelready.yaml").unlink()
+    (repo / ".modelready.yaml").symlink_to("conf/modelready.yaml")
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=LIMIT_S * 10, preexec_fn=_limits)
+    assert proc.returncode in EXITS and "cannot be read" not in proc.stderr, proc.stderr[-2000:]
