@@ -75,11 +75,12 @@ def layout(tmp_path):
     return repo, outside
 
 
-def run_all(repo: Path, *args: str, outside: Path | None = None, env: dict | None = None):
-    """`modelready check` with every output, traced. Returns (process, JSON report, all output text, opened paths)."""
+def run_all(repo: Path, *args: str, outside: Path | None = None, env: dict | None = None, offline: bool = True):
+    """`modelready check` with every output, traced. Returns (process, JSON report, all output text, opened paths).
+    Without `offline`, the Hub is asked through huggingface_hub (keep HF_HUB_OFFLINE set: its cache only)."""
     trace = repo.parent / "trace.log"
     cmd = ["strace", "-f", "-y", "-qq", "--seccomp-bpf", "-e", "trace=open,openat,openat2", "-o", str(trace),
-           sys.executable, "-m", "modelready.cli", "check", ".", "--offline", "--format", "text", *sum((["-o", o] for o in OUTPUTS), []), *args]
+           sys.executable, "-m", "modelready.cli", "check", ".", *(["--offline"] if offline else []), "--format", "text", *sum((["-o", o] for o in OUTPUTS), []), *args]
     with open(repo.parent / "out", "w+") as out, open(repo.parent / "err", "w+") as err:
         child = subprocess.Popen(cmd, cwd=repo, stdout=out, stderr=err, preexec_fn=_limits, env={**os.environ, **(env or {})})
         wall = threading.Timer(LIMIT_S, child.kill)
@@ -526,3 +527,100 @@ def test_a_dependency_named_as_a_path_is_never_written_outside_the_chart_copy(la
     assert not (outside / "escaped").exists() and sorted(p.name for p in outside.iterdir()) == ["cm.yaml", "kustomization.yaml", "schema.json", "values.yaml"]
     assert any("is not a chart name" in m for m in named(doc, "umb/Chart.yaml"))
     assert not list(scratch.iterdir())
+
+
+@pytest.mark.parametrize("renders", [True, False])
+def test_a_chart_whose_templates_folder_links_outside_is_not_listed(layout, renders):
+    """`templates -> ../../outside` (or `-> /`): the undefined-values reader and the serving sniff of a chart that does not
+    render globbed through the link and listed the whole tree there (each read refused, but `-> /` took minutes)."""
+    repo, outside = layout
+    (outside / "deep").mkdir()
+    (outside / "deep" / "t.yaml").write_text("x: 1\n")
+    c = repo / "c"
+    c.mkdir()
+    (c / "Chart.yaml").write_text("apiVersion: v2\nversion: 0.1.0\n" + ("name: c\n" if renders else ""))
+    (c / "values.yaml").write_text("")
+    (c / "templates").symlink_to(outside)
+    _proc, doc, texts, _ = run_all(repo, outside=outside)
+    assert any("symbolic link to a folder: not followed" in r["reason"] for r in doc["files"] if r["path"] == "c/templates")
+    assert named(doc, "c/Chart.yaml") and MARK not in texts
+
+
+def test_a_model_revision_that_is_a_path_is_not_given_to_huggingface_hub(layout, tmp_path):
+    """huggingface_hub reads a revision that is no commit from `<cache>/models--org--name/refs/<revision>`: a manifest's
+    `--revision ../../../../outside/cm.yaml` had it open a file of the runner outside both the repository and the cache."""
+    repo, outside = layout
+    cache = tmp_path / "hf"
+    (cache / "models--org--name" / "refs").mkdir(parents=True)
+    (cache / "models--org--name" / "refs" / "main").write_text("0" * 40)
+    revision = os.path.relpath(outside / "cm.yaml", cache / "models--org--name" / "refs")
+    (repo / "d.yaml").write_text(VLLM.format(name="llm", extra=f', "--revision", "{revision}"').replace("meta-llama/Llama-3.1-8B-Instruct", "org/name"))
+    _proc, doc, texts, _ = run_all(repo, outside=outside, env={"HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1"}, offline=False)
+    assert doc["deployments"][0]["model"]["revision"] == revision and MARK not in texts
+
+
+def test_a_pull_requests_action_yml_that_links_outside_is_not_read(layout):
+    """The comment lists what a pull request changes of the action's inputs, from its own action.yml: a link to a file
+    of the runner was read whole and its `inputs` defaults were written into the comment."""
+    from modelready.app import gatefiles
+
+    repo, outside = layout
+    (outside / "action.yml").write_text(f"inputs:\n  profile: {{default: {MARK}}}\n")
+    (repo / "action.yml").write_text("inputs:\n  profile: {default: strict}\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(repo), "commit", "-qm", "base"], check=True)
+    base = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    (repo / "action.yml").unlink()
+    (repo / "action.yml").symlink_to(outside / "action.yml")
+    said = gatefiles.lines(repo, base, ["action.yml"])
+    assert said and "profile" in " ".join(said) and MARK not in " ".join(said), said
+
+
+def test_a_touched_file_that_links_outside_is_not_read_for_its_digest(layout):
+    """An attestation's record holds a digest of each touched file without a deployment: a pull request's Dockerfile
+    linked to a file of the runner was read whole, and the digest told its content apart."""
+    from types import SimpleNamespace
+
+    from modelready.app import coverage
+
+    repo, outside = layout
+    (repo / "Dockerfile").symlink_to(outside / "cm.yaml")
+    result = SimpleNamespace(objects=[], deployments=[], values_files={})
+    first = coverage.subjects(result, repo, ["Dockerfile"])
+    (outside / "cm.yaml").write_text("something else\n")
+    assert coverage.subjects(result, repo, ["Dockerfile"]) == first and "Dockerfile" in first
+
+
+def test_a_config_file_that_links_outside_the_repository_is_refused(layout):
+    """A repository's `.modelready.yaml` linked to a file of the runner was read, and its keys were quoted on stderr
+    (`unknown key ...`). It is refused, as a device is, and said; a link to a file of the repository still reads."""
+    repo, outside = layout
+    (outside / "cfg.yaml").write_text(f"{MARK}: 1\n")
+    (repo / "d.yaml").write_text(VLLM.format(name="llm", extra=""))
+    (repo / ".modelready.yaml").symlink_to(outside / "cfg.yaml")
+    cmd = [sys.executable, "-m", "modelready.cli", "check", ".", "--offline"]
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=LIMIT_S * 10, preexec_fn=_limits)
+    assert proc.returncode == 2 and "symbolic link to outside the repository" in proc.stderr and MARK not in proc.stdout + proc.stderr
+    (repo / "conf").mkdir()
+    (repo / "conf" / "modelready.yaml").write_text("profile: genai\n")
+    (repo / ".modelready.yaml").unlink()
+    (repo / ".modelready.yaml").symlink_to("conf/modelready.yaml")
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=LIMIT_S * 10, preexec_fn=_limits)
+    assert proc.returncode in EXITS and "cannot be read" not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_a_pull_requests_baseline_that_links_outside_is_not_read(layout):
+    """The action's `baseline` input names a file of the pull request's checkout: a link there to a file of the runner
+    was read whole (its fingerprints taken as the base's). It is refused, as a file that is no baseline is."""
+    from modelready.app import baseline
+
+    repo, outside = layout
+    (outside / "base.json").write_text('{"findings": [{"fingerprint": "%s"}]}' % MARK)
+    (repo / "baseline.json").symlink_to(outside / "base.json")
+    with pytest.raises(baseline.BaselineError, match="outside the repository"):
+        baseline.read(repo / "baseline.json", repo)
+    assert baseline.report_of(repo / "baseline.json", repo) is None
+    (repo / "own.json").write_text('{"findings": [{"fingerprint": "abc"}]}')
+    assert baseline.read(repo / "own.json", repo) == ["abc"]

@@ -189,7 +189,8 @@ def test_config_file_that_is_a_device_is_a_usage_error(tmp_path):
     (tmp_path / ".modelready.yaml").symlink_to("/dev/zero")
     proc = subprocess.run([sys.executable, "-m", "modelready.cli", "check", "."], cwd=tmp_path, capture_output=True, text=True,
                           timeout=HANG_S, preexec_fn=_limits, env=CHILD_ENV)
-    assert proc.returncode == 2 and ".modelready.yaml: cannot be read: not a regular file" in proc.stderr
+    # a link out of the repository, refused before it is opened (a FIFO in the repository: "not a regular file")
+    assert proc.returncode == 2 and ".modelready.yaml: cannot be read: symbolic link to outside the repository" in proc.stderr
 
 
 @pytest.mark.parametrize("template, values, cpu_s, stop", [
@@ -287,3 +288,132 @@ def test_a_backtracking_kustomize_target_name_is_matched_in_linear_time(tmp_path
     _proc, doc = run_check(tmp_path, "--offline")
     privileged = {f["subject"] for f in doc["findings"] if f["check"] == "pod-privileged"}
     assert any(long in s and long + "-x" not in s for s in privileged) and not any(long + "-x" in s for s in privileged), privileged
+
+
+def test_a_long_dockerfile_run_line_is_read_in_linear_time(tmp_path):
+    """A RUN line is the PR's: Python's re tried each `git+https://` (`git clone `, `snapshot_download(`) of one long
+    word to the word's end, and a half-megabyte line ran past the CPU limit. Each pattern is still found where it is."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM vllm/vllm-openai:v0.8.5\n"
+        "RUN pip install git+https://github.com/vllm-project/vllm.git " + "git+https://" * 40_000 + "\n"
+        "RUN git clone https://github.com/sgl-project/sglang && " + "git clone " * 40_000 + "\n"
+        "RUN huggingface-cli download Qwen/Qwen2.5-7B-Instruct && " + "snapshot_download(" * 30_000 + "\n")
+    _proc, doc = run_check(tmp_path, "--offline")
+    assert any("vllm is installed from git" in m for m in named(doc, "Dockerfile", "engine-built-from-branch"))
+    assert any("sglang is cloned at its default branch" in m for m in named(doc, "Dockerfile", "engine-built-from-branch"))
+    assert any("Qwen/Qwen2.5-7B-Instruct is downloaded without --revision" in m for m in named(doc, "Dockerfile", "weights-baked-unpinned"))
+
+
+@pytest.mark.parametrize("name", ["loop", "NUL"])
+@pytest.mark.parametrize("where", ["kustomize", "specref", "chart-dependency"])
+def test_a_path_that_loops_or_holds_a_nul_is_refused_and_named(tmp_path, where, name):
+    """A kustomization's resource, a ModelSpec's specRef or a chart's `file://` dependency naming a link that loops (or a
+    name with a NUL, "\\0" in YAML): Path.resolve raised RuntimeError (ValueError), the overlay's a traceback and no
+    report, the others an internal error. Each is refused and said on its file; the rest is checked."""
+    (tmp_path / "loop").symlink_to("loop")
+    ref = "loop" if name == "loop" else "d\\0.yaml"
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra=""))
+    if where == "kustomize":
+        (tmp_path / "ov").mkdir()
+        (tmp_path / "ov" / "loop").symlink_to("loop")
+        (tmp_path / "ov" / "kustomization.yaml").write_text(f'resources: ["{ref}", ../d.yaml]\n')
+        file, says = "ov/kustomization.yaml", "not readable (" + ("more than 40 symbolic links" if name == "loop" else "a NUL character")
+    elif where == "specref":
+        (tmp_path / "spec.yaml").write_text("apiVersion: modelready.io/v1alpha1\nkind: ModelSpec\nmetadata: {name: a}\n"
+                                            f'spec:\n  dependencies:\n  - {{name: x, specRef: "{ref}"}}\n')
+        file, says = "spec.yaml", "does not exist"
+    else:
+        chart(tmp_path / "umb", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: top}\n")
+        (tmp_path / "umb" / "Chart.yaml").write_text("apiVersion: v2\nname: umb\nversion: 0.1.0\ndependencies:\n"
+                                                     f'- name: dep\n  version: 0.1.0\n  repository: "file://../{ref}"\n')
+        file, says = "umb/Chart.yaml", "no chart at"
+    proc, doc = run_check(tmp_path, "--offline")
+    assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
+    assert any(says in m for m in named(doc, file)), named(doc, file)
+    assert any(f["check"] == "service-missing" and f["file"] == "d.yaml" for f in doc["findings"])
+
+
+@pytest.mark.parametrize("model", ["org/" + "9" * 5000 + "x7B", "/models/" + "1" * 60_000], ids=["int-of-5000-digits", "60000-digits"])
+def test_a_model_name_of_absurd_length_is_not_sized_by_its_name(tmp_path, model):
+    """The size in a model's name (`Mixtral-8x7B`) was read by a regex quadratic in a run of digits (60,000 ran past the
+    CPU limit) and by int() (5,000 digits: ValueError, an internal error). No repository or file has such a name."""
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra="").replace("meta-llama/Llama-3.1-8B-Instruct", model))
+    proc, doc = run_check(tmp_path, "--offline")
+    assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
+    assert any(f["check"] == "service-missing" and f["file"] == "d.yaml" for f in doc["findings"])
+
+
+def test_a_long_secret_value_is_read_in_linear_time(tmp_path):
+    """An env value is the PR's: the placeholder test (`{{ x }}` is no secret) tried each `{{` of the value to its end,
+    and 800 KB of them ran past the CPU limit. A token written in the manifest is still found."""
+    env = "        env:\n        - {name: HF_TOKEN, value: \"" + "{{" * 400_000 + "\"}\n        - {name: API_TOKEN, value: hf_abcdefgh}\n"
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra="").replace("        resources:", env + "        resources:"))
+    _proc, doc = run_check(tmp_path, "--offline")
+    assert [m for m in named(doc, "d.yaml", "secret-inline") if "HF_TOKEN" not in m and "API_TOKEN" in m]
+
+
+@pytest.mark.parametrize("where", ["model-card", "chart-template-kind", "chart-template-comment"])
+def test_runs_of_blank_lines_and_open_comments_are_read_in_linear_time(tmp_path, where):
+    """`^\\s*` under re.M spans lines: each line of a run of blank lines was tried to the run's end (a model card's
+    License line, a silent chart's workload kind), and each `{{/*` of a template without `*/}}` to the file's end.
+    Quadratic: a few hundred kilobytes ran past the CPU limit. What they look for is still found after the run."""
+    if where == "model-card":
+        (tmp_path / "MODEL_CARD.md").write_text("# A model\n" + "\n" * 400_000 + "Trained on a lot of text.\n")
+        (tmp_path / "other").mkdir()
+        (tmp_path / "other" / "MODEL_CARD.md").write_text("# A model\n" + "\n" * 10 + "License: Apache-2.0, see LICENSE\n")
+        _proc, doc = run_check(tmp_path, "--offline")
+        assert named(doc, "MODEL_CARD.md", "model-card-license-missing") and not named(doc, "other/MODEL_CARD.md", "model-card-license-missing")
+        return
+    c = chart(tmp_path / "c", "")
+    if where == "chart-template-kind":  # a workload every values set leaves off: said, at the line of its kind
+        (c / "templates" / "a.yaml").write_text("{{- if .Values.on }}\napiVersion: v1\n" + "\n" * 300_000 + "kind: ConfigMap\n{{- end }}\n")
+        (c / "templates" / "b.yaml").write_text("{{- if .Values.on }}\napiVersion: apps/v1\n\n\nkind: Deployment\n{{- end }}\n")
+        _proc, doc = run_check(tmp_path, "--offline")
+        assert any("b.yaml defines a Deployment" in m for m in named(doc, "c/templates/b.yaml")), doc["findings"]
+    else:
+        (c / "templates" / "x.yaml").write_text("{{/*" * 200_000 + "\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Values.nope }}}\n")
+        _proc, doc = run_check(tmp_path, "--offline")
+        assert named(doc, "c/templates/x.yaml") or named(doc, "c/Chart.yaml"), doc["findings"]
+
+
+def test_a_long_credential_of_letters_is_redacted_in_linear_time(tmp_path):
+    """Redaction learns the values of credentials that look generated (a digit and a letter): the regex saying so tried
+    each letter of a 300 KB value to its end, past the CPU limit. A generated token is still kept out of the report."""
+    token = "hf_Zq8" + "xK3" * 10
+    env = ("        env:\n        - {name: HF_TOKEN, value: \"" + "a" * 300_000 + "\"}\n"
+           f"        - {{name: API_TOKEN, value: {token}}}\n")
+    (tmp_path / "d.yaml").write_text(VLLM.format(name="llm", extra="").replace("        resources:", env + "        resources:"))
+    proc, doc = run_check(tmp_path, "--offline")
+    assert named(doc, "d.yaml", "secret-inline") and token not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("digits", ["9" * 5000, "²"], ids=["5000-digits", "superscript-two"])
+@pytest.mark.parametrize("where", ["gpu-memory-label", "openshift-parameter", "image-tag", "pod-monitor-port"])
+def test_a_number_int_does_not_read_is_no_number(tmp_path, where, digits):
+    """str.isdigit() is true of "²" and of 5,000 digits, and int() refuses both (ValueError: an internal error, the
+    file not fully checked): a GPU memory node label, an OpenShift template parameter substituted whole, an image tag's
+    version, a PodMonitor's target port. Each is read as no number, and the deployment is checked."""
+    deploy = VLLM.format(name="llm", extra="")
+    if where == "pod-monitor-port":
+        (tmp_path / "d.yaml").write_text(deploy + "---\napiVersion: monitoring.coreos.com/v1\nkind: PodMonitor\nmetadata: {name: pm}\n"
+                                         f"spec:\n  selector: {{matchLabels: {{app: llm}}}}\n  podMetricsEndpoints: [{{targetPort: '{digits}'}}]\n")
+    elif where == "gpu-memory-label":
+        (tmp_path / "d.yaml").write_text(deploy.replace("      containers:", f"      nodeSelector: {{nvidia.com/gpu.memory: '{digits}'}}\n      containers:"))
+    elif where == "openshift-parameter":
+        obj = deploy.replace("spec:\n  selector", "spec:\n  replicas: '${{N}}'\n  selector", 1).replace("\n", "\n  ")
+        (tmp_path / "d.yaml").write_text("apiVersion: template.openshift.io/v1\nkind: Template\nmetadata: {name: t}\n"
+                                         f"parameters:\n- {{name: N, value: '{digits}'}}\nobjects:\n- {obj}\n")
+    else:
+        (tmp_path / "d.yaml").write_text(deploy.replace("vllm/vllm-openai:v0.8.5", f"vllm/vllm-openai:v0.{digits}.5"))
+    proc, doc = run_check(tmp_path, "--offline")
+    assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
+    assert any(f["check"] == "service-missing" and f["file"] == "d.yaml" for f in doc["findings"])
+
+
+def test_a_helm_error_quoting_a_position_of_5000_digits_is_reported(tmp_path):
+    """Helm's message quotes the template (`include "(x.yaml:<5,000 digits>:1)"`): the position read from it went to
+    int(), whose ValueError was an internal error in place of the chart's render failure."""
+    chart(tmp_path / "c", '{{ include "(c/templates/x.yaml:' + "9" * 5000 + ':1)" . }}\n')
+    proc, doc = run_check(tmp_path, "--offline")
+    assert proc.returncode != 3 and not any(f["check"] == "internal-error" for f in doc["findings"]), proc.stderr[-2000:]
+    assert [f for f in doc["findings"] if f["check"] == "helm-render-failed" and f["file"] == "c/Chart.yaml"]

@@ -6,13 +6,14 @@ from typing import Any, Iterable
 
 import difflib
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import roots
 from .findings import Severity
-from .discover import read_bounded
+from .discover import inside, read_bounded, resolve
 from .load import values_sets
 from .load.yamlsrc import YamlError, line_of, load_one
 
@@ -178,7 +179,7 @@ def load_config(path: Path | None) -> Config:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        raw = load_one(read_bounded(path).decode("utf-8")) or {}
+        raw = load_one(read_bounded(_confined(path)).decode("utf-8")) or {}
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot be read: {e.strerror if isinstance(e, OSError) else e}") from None
     except YamlError as e:
@@ -186,6 +187,15 @@ def _read(path: Path) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must be a mapping")
     return raw
+
+
+def _confined(path: Path) -> Path:
+    """`path`; Refused (an OSError) where it is a link out of its work tree (the git top level above it, else its
+    folder): a repository's `.modelready.yaml` linked to a file of the runner was read, its keys quoted in warnings."""
+    if not os.path.islink(path):
+        return path
+    folder = Path(os.path.abspath(path)).parent
+    return inside(path, (resolve(roots.git_top(folder) or folder),))
 
 
 def _known(section: object, name: str, path: Path) -> dict[str, Any]:

@@ -174,7 +174,19 @@ def resolve(path: Path) -> Path:
     return Path(_resolve(os.path.abspath(path)))
 
 
+def real(path: Path) -> Path:
+    """`resolve(path)`, or `path` made absolute where it cannot be resolved (its links loop, its name holds a NUL):
+    what a file names, to compare with other paths, never to open. `Path.resolve()` raised RuntimeError on a loop and
+    ValueError on a NUL in a name the PR wrote (a kustomization's resource: a traceback, no report)."""
+    try:
+        return resolve(path)
+    except Refused:
+        return Path(os.path.abspath(path))
+
+
 def _resolve(absolute: str) -> str:
+    if "\0" in absolute:  # os.lstat raises ValueError on it: refused as any other name no file can have
+        raise Refused("a NUL character in its name: not read")
     folder, name = os.path.split(absolute)
     known = _FOLDERS.get(folder)
     if known is None:
@@ -253,6 +265,8 @@ def read_inside(path: "Path | str", roots: "Path | tuple[Path, ...] | list[Path]
     Refused (an OSError) otherwise, before a byte is read."""
     roots = (roots,) if isinstance(roots, (str, Path)) else tuple(roots)
     absolute = _absolute(os.fspath(path))
+    if "\0" in absolute:  # os.open raises ValueError on it, no OSError
+        raise Refused("a NUL character in its name: not read")
     direct = _direct(absolute, roots)
     if direct is not None:
         try:  # no lstat first: a link is refused by the open itself (ELOOP) and resolved as any other

@@ -22,7 +22,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from ..discover import read_inside
+from ..discover import read_inside, read_text_inside
 from ..report.document import Baseline, FindingEntry, Report, counts
 from ..report.inert import redact
 from .git import GitError
@@ -134,10 +134,16 @@ def write(doc: Report, path: Path) -> None:
                                       ensure_ascii=False)) + "\n", encoding="utf-8")
 
 
-def read(path: Path) -> list[str]:
-    """Fingerprints from a baseline file or a saved JSON report of this version."""
+def _text(path: Path, root: Path | None) -> str:
+    """The file's text; inside `root` when given (a pull request's checkout: its baseline may be a link to any file
+    of the runner, read whole)."""
+    return read_text_inside(path, root) if root is not None else path.read_text(encoding="utf-8")
+
+
+def read(path: Path, root: Path | None = None) -> list[str]:
+    """Fingerprints from a baseline file or a saved JSON report of this version (read inside `root` when given)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(_text(path, root))
     except (OSError, ValueError) as e:
         raise BaselineError(f"{path}: not a readable baseline: {e}") from None
     findings = data.get("findings") if isinstance(data, dict) else None
@@ -146,12 +152,12 @@ def read(path: Path) -> list[str]:
     return [f["fingerprint"] for f in findings if not f.get("suppressed")]
 
 
-def report_of(path: Path) -> Report | None:
+def report_of(path: Path, root: Path | None = None) -> Report | None:
     """A saved JSON report's document when `path` is one (its deployments carry their costs), else None."""
     from ..report import wire
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(_text(path, root))
         return wire.of_json(data) if isinstance(data, dict) and isinstance(data.get("deployments"), list) else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # not a report of this version
         return None

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..discover import read_inside
+
 
 def subjects(result: Any, root: Path, touched: list[str]) -> dict[str, str]:
     """subject (a deployment's id, or a touched file holding none) -> digest."""
@@ -58,9 +60,11 @@ def _index(objects: list[Any]) -> dict[tuple[str, ...], Any]:
 
 
 def _bytes(root: Path, rel: str) -> str:
+    """The digest of a touched file's bytes, read inside the repository: the pull request's file may be a link to any
+    file of the runner (it was read whole, and its digest stood in the record)."""
     p = root / rel
     try:
-        return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "-"
+        return hashlib.sha256(read_inside(p, root)).hexdigest() if p.is_file() else "-"
     except OSError:
         return "?"
 

@@ -8,10 +8,12 @@ Every string from the pull request is inert."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..discover import read_text_inside
 from ..report.document import FindingEntry, Report
 from ..report.inert import code, text
 from ..config import CONFIG_NAMES
@@ -32,7 +34,7 @@ def touches(root: Path, base: str, files: list[str]) -> bool:
 def _is_gate_workflow(root: Path, base: str, f: str) -> bool:
     if not (f.startswith(WORKFLOWS) and f.endswith((".yml", ".yaml"))):
         return False
-    return any(doc is not None and _uses(doc) for doc in (_yaml(git.show(root, base, f) if base else None), _yaml(_read(root / f))))
+    return any(doc is not None and _uses(doc) for doc in (_yaml(git.show(root, base, f) if base else None), _yaml(_read(root, f))))
 
 
 def lines(root: Path, base: str, files: list[str]) -> list[str]:
@@ -40,17 +42,22 @@ def lines(root: Path, base: str, files: list[str]) -> list[str]:
     out: list[str] = []
     for f in sorted(set(files)):
         if _is_gate_workflow(root, base, f):
-            out += _workflow(f, _yaml(git.show(root, base, f) if base else None), _yaml(_read(root / f)))
+            out += _workflow(f, _yaml(git.show(root, base, f) if base else None), _yaml(_read(root, f)))
         elif f in ACTION_FILES:
-            out += _action(f, _yaml(git.show(root, base, f) if base else None), _yaml(_read(root / f)))
+            out += _action(f, _yaml(git.show(root, base, f) if base else None), _yaml(_read(root, f)))
     return out
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")[: 1 << 20] if path.is_file() else None
-    except (OSError, UnicodeDecodeError):
+def _read(root: Path, file: str) -> str | None:
+    """The pull request's copy of `file`; None where it has none. Through read_inside: the pull request's
+    `action.yml` may be a link to any file of the runner (read whole, then shown in the comment by its inputs)."""
+    path = root / file
+    if not os.path.lexists(path):
         return None
+    try:
+        return read_text_inside(path, root, 1 << 20)
+    except (OSError, UnicodeDecodeError):  # a link out of the repository, a device, over 1 MiB: there, but nothing of it is read
+        return ""
 
 
 def _yaml(raw: str | None) -> dict[Any, Any] | None:

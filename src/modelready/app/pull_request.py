@@ -141,7 +141,8 @@ def judge_base(inputs: Inputs, pr: PullRequest, judge: Judge, changed: list[str]
     same judge in a temporary worktree. Without either every finding counts as new, and says why."""
     try:
         if inputs.baseline and (pr.root / inputs.baseline).is_file():
-            return Base(baseline.read(pr.root / inputs.baseline), inputs.baseline, baseline.report_of(pr.root / inputs.baseline))
+            # inside the checkout: the pull request's baseline may be a link to a file of the runner
+            return Base(baseline.read(pr.root / inputs.baseline, pr.root), inputs.baseline, baseline.report_of(pr.root / inputs.baseline, pr.root))
         if not touched:
             return Base(None, "no deployment file touched")
         if not pr.base:

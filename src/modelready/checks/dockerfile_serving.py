@@ -33,7 +33,9 @@ RUN huggingface-cli download Qwen/Qwen2.5-7B-Instruct --revision a09a35458c702b3
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Any, Iterator
+
+import re2
 
 from ..findings import Loc
 from ..normalize.artifacts import Build
@@ -42,12 +44,16 @@ from . import Hit, declare
 ENGINES = r"vllm|sglang|text-generation-inference|tensorrt[-_]llm|lmdeploy|flashinfer|llama\.cpp|llama-cpp-python|xformers|exllamav2|aphrodite-engine|mlc-llm"
 # torch and its kernels, and the engines: built against each other, so each needs its version
 PINNED_PACKAGES = re.compile(rf"^(torch|torchvision|torchaudio|{ENGINES}|flashinfer-python|tensorrt|triton)(\[[^\]]*\])?$", re.I)
-# the repository is the URL's last path segment (github.com/vllm-project/vllm.git), a ref after @ (pip's VCS form)
-_GIT_SOURCE = re.compile(rf"git\+https?://[^\s\"'@]*/(?P<repo>{ENGINES})(?:\.git)?(?:@(?P<ref>[^\s#\"']+))?(?=[\s\"'#]|$)", re.I)
-_CLONE = re.compile(rf"git\s+clone\b(?P<opts>[^&;|]*?)https?://[^\s\"']*/(?P<repo>{ENGINES})(?:\.git)?(?=[\s\"']|$)", re.I)
+# the repository is the URL's last path segment (github.com/vllm-project/vllm.git), a ref after @ (pip's VCS form).
+# RE2, linear: a RUN line is the PR's, and Python's re tried every `git+https://` of one long word to its end (quadratic:
+# a 1 MB line took minutes). RE2 has no lookahead: the closing space or quote is consumed (no match starts with one).
+_LINEAR = re2.Options()
+_LINEAR.log_errors = False
+_GIT_SOURCE = re2.compile(rf"(?i)git\+https?://[^\s\"'@]*/(?P<repo>{ENGINES})(?:\.git)?(?:@(?P<ref>[^\s#\"']+))?(?:[\s\"'#]|$)", _LINEAR)
+_CLONE = re2.compile(rf"(?i)git\s+clone\b(?P<opts>[^&;|]*?)https?://[^\s\"']*/(?P<repo>{ENGINES})(?:\.git)?(?:[\s\"']|$)", _LINEAR)
 _FIXED_REF = re.compile(r"^(v?\d+(\.\d+)+[\w.+-]*|[0-9a-f]{40})$")
 _SEGMENTS = re.compile(r"&&|\|\||;|\|")
-_DOWNLOAD = re.compile(r"(huggingface-cli|\bhf)\s+download\s+(?P<model>[\w.-]+/[\w.-]+)|snapshot_download\((?P<args>[^)]*)\)")
+_DOWNLOAD = re2.compile(r"(huggingface-cli|\bhf)\s+download\s+(?P<model>[\w.-]+/[\w.-]+)|snapshot_download\((?P<args>[^)]*)\)", _LINEAR)
 
 
 def _pip_packages(segment: str) -> list[str] | None:
@@ -80,10 +86,11 @@ def from_branch(build: Build) -> Iterator[Hit]:
                 at = f"@{m.group('ref')}" if m.group("ref") else "its default branch"
                 yield Hit(f"{m.group('repo')} is installed from git at {at}: each build takes whatever the branch holds then; "
                           "pin a release (`==0.10.2`) or a commit (`@<40-hex sha>`)", loc)
-        for m in _CLONE.finditer(text):
+        clones = list(_CLONE.finditer(text))
+        checkout = re.search(r"git\s+(-C\s+\S+\s+)?checkout\s+(\S+)", text) if clones else None  # once per line, not per clone
+        for m in clones:
             opts = m.group("opts")
             tagged = re.search(r"(-b|--branch)[\s=]+(\S+)", opts)
-            checkout = re.search(r"git\s+(-C\s+\S+\s+)?checkout\s+(\S+)", text)
             ref = (tagged.group(2) if tagged else None) or (checkout.group(2) if checkout else None)
             if not (ref and _FIXED_REF.match(ref)):
                 yield Hit(f"{m.group('repo')} is cloned at {ref or 'its default branch'}: each build takes whatever the branch holds then; "
@@ -104,14 +111,27 @@ def unpinned(build: Build) -> Iterator[Hit]:
          doc=__doc__, subject=Build, applies=lambda build: bool(build.runs))
 def baked(build: Build) -> Iterator[Hit]:
     for text, loc in build.runs:
-        for m in _DOWNLOAD.finditer(text):
+        for m, revised in _downloads(text):
             if m.group("args") is not None:
                 if "revision" not in m.group("args"):
                     yield Hit("snapshot_download(...) without revision= bakes the weights of the model's main branch at build time: "
                               "the same Dockerfile builds a different model after its authors push", loc)
-            elif "--revision" not in text[m.end():].split("&&")[0]:
+            elif not revised:
                 yield Hit(f"{m.group('model')} is downloaded without --revision: the image bakes the weights of its main branch at "
                           "build time, and the same Dockerfile builds a different model after its authors push", loc)
+
+
+def _downloads(text: str) -> Iterator[tuple[Any, bool]]:
+    """Each download, and whether `--revision` follows it before the next `&&`. The next `&&` and `--revision` are
+    looked up once each and kept while downloads come before them: a slice of the rest of the line per download
+    was quadratic on a line of many downloads."""
+    end = revision = -1
+    for m in _DOWNLOAD.finditer(text):
+        if end < m.end():
+            end = text.find("&&", m.end()) % (len(text) + 1)  # -1 (none): the end of the line
+        if revision < m.end():
+            revision = text.find("--revision", m.end()) % (len(text) + 1)
+        yield m, revision < end
 
 
 CHECKS = [from_branch, unpinned, baked]

@@ -37,7 +37,8 @@ def _container_port(c: Container, port: int | str) -> int | None:
     if isinstance(port, int):
         return port
     if isinstance(port, str):
-        return int(port) if port.isdigit() else c.ports.get(port)
+        # not str.isdigit alone: int() refuses "²" and 4,300 digits (ValueError), and a port has at most five
+        return int(port) if port.isascii() and port.isdigit() and len(port) <= 5 else c.ports.get(port)
     return None
 
 

@@ -115,7 +115,10 @@ def version_key(text: str) -> tuple[int, int, int] | None:
     import re
 
     m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", text)
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
+    try:
+        return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
+    except ValueError:  # a tag of over 4,300 digits: int() refuses it, and it is no version
+        return None
 
 
 @cache

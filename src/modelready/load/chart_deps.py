@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..discover import read_inside, read_text_inside
+from ..discover import read_inside, read_text_inside, real
 from .helm import merge_values
 from .yamlsrc import YamlError, load_shared
 
@@ -135,7 +135,7 @@ def _place(src: Path, target: str, prefix: str, root: Path, out: Assembled, budg
         if not repo.startswith("file://"):
             out.missing.append(_remote(dep) + ("" if values is None or len(enabling) == len(values) else f" (enabled by values sets {', '.join(enabling)})"))
             continue
-        where = (src / repo[len("file://"):]).resolve()
+        where = real(src / repo[len("file://"):])  # a loop of links or a NUL: no chart there (Path.resolve raised)
         try:
             rel = where.relative_to(root).as_posix()
         except ValueError:

@@ -34,7 +34,9 @@ from .yamlsrc import YamlError, load_shared
 
 RELEASE, NAMESPACE = "release", "default"
 _VALUES_REF = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
-_HELM_POS = re.compile(r"\(([^():\s]+):(\d+):(\d+)\)")
+# a line of at most 9 digits: Helm's message quotes the template (`include "(x:<5,000 digits>:1)"`), and int() of that
+# raised ValueError (an internal error, the chart's failure unreported)
+_HELM_POS = re.compile(r"\(([^():\s]+):(\d{1,9}):(\d{1,9})\)")
 
 
 @dataclass

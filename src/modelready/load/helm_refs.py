@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..discover import read_text_inside
+import re2
+
+from ..discover import Refused, inside, read_text_inside
 from ..findings import Finding, Loc, Severity
 from .yamlsrc import YamlError, load_shared
 
@@ -29,7 +31,7 @@ def undefined(chart_dir: Path, rel_chart: str, sets: list[list[str]], root: Path
         for f in files:
             keys |= _keys(chart_dir / f, roots)
     out = []
-    for path in sorted((chart_dir / "templates").rglob("*")) if (chart_dir / "templates").is_dir() else []:
+    for path in _templates(chart_dir / "templates", roots):
         if path.is_symlink() or not path.is_file() or path.suffix not in (".yaml", ".yml", ".tpl", ".txt") or path.stat().st_size > MAX_TEMPLATE_BYTES:
             continue
         try:
@@ -40,6 +42,16 @@ def undefined(chart_dir: Path, rel_chart: str, sets: list[list[str]], root: Path
     return out
 
 
+def _templates(folder: Path, roots: tuple[Path, ...]) -> list[Path]:
+    """The files under the chart's templates/, none when the folder is a link out of the repository: rglob follows
+    that one link, and `templates -> /` listed the whole machine (each file's read was refused, but minutes went)."""
+    try:
+        inside(folder, roots)
+    except Refused:
+        return []
+    return sorted(folder.rglob("*")) if folder.is_dir() else []
+
+
 def _template(text: str, rel: str, keys: set[str], rel_chart: str) -> list[Finding]:
     lines = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), "\n".join(text.splitlines())).split("\n")  # comments keep their lines
     reading = [(n, line) for n, line in enumerate(lines, 1) if ".Values." in line or ".Release." in line]
@@ -48,7 +60,10 @@ def _template(text: str, rel: str, keys: set[str], rel_chart: str) -> list[Findi
     return [f for n, line in reading for f in _line(line, rel, n, known, rel_chart)]
 
 
-_COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.S)
+# RE2, linear: Python's re tried each `{{/*` of a template without `*/}}` to the file's end (a 1 MB template took minutes)
+_LINEAR = re2.Options()
+_LINEAR.log_errors = False
+_COMMENT = re2.compile(r"(?s)\{\{-?\s*/\*.*?\*/\s*-?\}\}", _LINEAR)
 
 
 def _line(line: str, rel: str, n: int, keys: set[str], rel_chart: str) -> list[Finding]:

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..discover import Discovered, Refused, inside, read_text_inside, refuse, rel
+from ..discover import Discovered, Refused, inside, read_text_inside, real, refuse, rel
 from ..findings import FileRecord, Loc
 from .budget import Budget
 from .charts import not_analysed
@@ -161,7 +161,7 @@ def clean(stderr: str, root: Path) -> str:
 
 def components(kdir: Path, root: Path | None = None) -> set[Path]:
     """The Component folders a kustomization lists (resolved)."""
-    return {(kdir / c).resolve() for c in config(kdir, root).get("components") or [] if isinstance(c, str) and "://" not in c}
+    return {real(kdir / c) for c in config(kdir, root).get("components") or [] if isinstance(c, str) and "://" not in c}
 
 
 def _kustomize(kubectl: str, kdir: Path, timeout: float = 120) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
@@ -266,8 +266,9 @@ def _local(kdir: Path, ref: str, root: Path) -> Path | str:
     """The resolved local path `ref` names, or why it is refused."""
     try:
         where = inside(kdir / ref, (root,))
-    except Refused:
-        return "outside the repository: not rendered"
+    except Refused as e:  # outside, or a loop of links or a NUL in the name: said as it is
+        said = str(e.strerror)
+        return "outside the repository: not rendered" if "outside" in said else f"not readable ({said.removesuffix(': not read')}): not rendered"
     if not where.exists():
         return "remote: not rendered (nothing is fetched)" if _REMOTE.match(ref) else \
             f"{MISSING} (kustomize would try it as a remote): not rendered"
@@ -297,14 +298,14 @@ def patch_files(kdir: Path, root: Path) -> set[Path]:
         for p in k.get(key) or []:
             path = p.get("path") if isinstance(p, dict) else p
             if isinstance(path, str) and "\n" not in path:
-                out.add((kdir / path).resolve())
+                out.add(real(kdir / path))
     return out
 
 
 def listed(kdir: Path, root: Path) -> set[Path]:
     """The local files and folders (bases) the overlay lists as its resources, resolved."""
     k = config(kdir, root)
-    return {(kdir / r).resolve() for key in ("resources", "bases", "crds") for r in _list(k.get(key))
+    return {real(kdir / r) for key in ("resources", "bases", "crds") for r in _list(k.get(key))
             if isinstance(r, str) and "\n" not in r and "://" not in r}
 
 

@@ -15,6 +15,7 @@ from .yamlsrc import YList, YMap
 
 _PARAM = re.compile(r"\$\{\{?([A-Za-z0-9_]+)\}?\}")
 _WHOLE = re.compile(r"^\$\{\{([A-Za-z0-9_]+)\}\}$")
+_INT = re.compile(r"-?[0-9]{1,18}")
 
 
 def is_template(doc: object) -> TypeGuard[YMap]:
@@ -46,6 +47,6 @@ def _subst(node: Any, values: dict[str, str], depth: int) -> Any:
         whole = _WHOLE.match(node)
         if whole and whole.group(1) in values:
             v = values[whole.group(1)]
-            return int(v) if v.lstrip("-").isdigit() else v
+            return int(v) if _INT.fullmatch(v) else v  # not str.isdigit: int() refuses "²" and 4,300 digits (ValueError)
         return _PARAM.sub(lambda m: values.get(m.group(1), m.group(0)), node)
     return node

@@ -88,7 +88,7 @@ def labelled(d: Deployment) -> Gpu | None:
 
 def _by_label(key: str, value: str) -> Gpu | None:
     value = str(value)
-    if key in _MEMORY_LABELS and value.isdigit():
+    if key in _MEMORY_LABELS and value.isascii() and value.isdigit() and len(value) <= 12:  # int() refuses "²" and 4,300 digits
         return Gpu(f"{int(value) // 1024} GiB GPU", int(value) / 1024, f"node label {key}={value}")
     g = from_table(value, f"node label {key}={value}")
     if g:

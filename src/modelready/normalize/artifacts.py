@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from ..findings import Loc
 from ..load.artifacts import Dockerfile, ModelCard
 
-# a "License:" field or a "## License" section with words after it, in a card without YAML metadata
-_PROSE_LICENSE = re.compile(r"^\s*(?:\*\*|__)?Licen[cs]e(?:\*\*|__)?\s*:?(?:\*\*|__)?\s*\S.{8,}|^#+\s*Licen[cs]e\s*$\n+\s*\S", re.I | re.M)
+# a "License:" field or a "## License" section with words after it, in a card without YAML metadata. A line's own
+# indent ([^\S\n]), not \s: that spans lines, and each line of a run of blank lines was tried to the run's end
+# (quadratic: a card of a million newlines took hours)
+_PROSE_LICENSE = re.compile(r"^[^\S\n]*(?:\*\*|__)?Licen[cs]e(?:\*\*|__)?\s*:?(?:\*\*|__)?\s*\S.{8,}|^#+\s*Licen[cs]e\s*$\n+\s*\S", re.I | re.M)
 
 
 @dataclass(frozen=True)

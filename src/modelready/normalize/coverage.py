@@ -16,7 +16,8 @@ from ..discover import read_text_inside, rel
 from ..findings import Finding, Loc, Severity
 from . import kinds
 
-_WORKLOAD_KIND = re.compile(r"^\s*kind:\s*[\"']?(" + "|".join(kinds.pod_creating()) + r")[\"']?\s*$", re.M)
+# a line's own indent ([^\S\n]), not \s, which spans lines: each of a run of blank lines was tried to its end (quadratic)
+_WORKLOAD_KIND = re.compile(r"^[^\S\n]*kind:\s*[\"']?(" + "|".join(kinds.pod_creating()) + r")[\"']?\s*$", re.M)
 _PLATFORM_GROUPS = ("k8s.io", "monitoring.coreos.com", "networking.istio.io")
 
 

@@ -73,8 +73,9 @@ class Hub:
     def _fetch(self, repo_id: str, revision: str | None) -> Fetched:
         rev = revision or "main"
         where = f"Hugging Face Hub {repo_id}@{rev}"
-        if not _REPO_ID.match(repo_id) or ".." in repo_id:
-            return None, None, where, f"{repo_id!r} is not a Hub repository id"
+        refused = _unaskable(repo_id, rev)
+        if refused:
+            return None, None, where, refused
         if self._down:
             return None, None, where, f"{where}: not asked, the Hub was unreachable earlier in this run"
         endpoint = self.endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
@@ -165,6 +166,23 @@ class Hub:
             except OSError:
                 pass  # a read-only cache costs a request next time, nothing more
         return counts, None
+
+
+def _unaskable(repo_id: str, rev: str) -> str | None:
+    """Why the Hub is not asked for `repo_id` at `rev`, both the PR's text; None when it may be."""
+    if not _REPO_ID.match(repo_id) or ".." in repo_id:
+        return f"{repo_id!r} is not a Hub repository id"
+    if not _plain_revision(rev):
+        return f"revision {rev[:200]!r} is no branch, tag or commit name (git's rules): not asked"
+    return None
+
+
+def _plain_revision(rev: str) -> bool:
+    """A name git could give a branch, tag or commit (`git check-ref-format`: no `..`, no leading, final or double `/`,
+    no backslash or control character). huggingface_hub joins a revision to its cache folder as a path (`refs/<rev>`)
+    and opens it: `--revision ../../../x` in a manifest opened any file of the runner."""
+    return (0 < len(rev) <= 255 and ".." not in rev and "//" not in rev and not rev.startswith("/") and not rev.endswith("/")
+            and "\\" not in rev and not any(ord(c) < 32 or ord(c) == 127 for c in rev))
 
 
 def _why_not(e: Exception, hf: Any, errors: Any, rev: str, token: str | None, offline: bool) -> str:

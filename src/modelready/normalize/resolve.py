@@ -33,6 +33,7 @@ from .model import Deployment, Gpu, ResolvedModel as ResolvedModel  # re-exporte
 from .specs import SpecView
 
 _SIZE = re.compile(r"(?:(\d+)x)?(\d+(?:\.\d+)?)[bB](?![a-zA-Z])")
+MAX_NAME = 255  # a file name's limit (NAME_MAX); a Hub repository's name is at most 96
 _EXPERTS_IN_NAME = re.compile(r"\d+E(?![a-zA-Z])")  # "17B-128E": active size, not total: the name cannot size it
 _GENERIC_DIRS = {"models", "model", "mnt", "data", "weights", "checkpoints", "hf", "huggingface", "cache", ""}
 _NAME_QUANT = (("awq", Quant("awq", 4, 128)), ("gptq", Quant("gptq", 4, 128)), ("int4", Quant("gptq", 4, 128)),
@@ -209,6 +210,8 @@ def _spec_params(spec: SpecView | None) -> float | None:
 def params_from_name(name: str) -> float | None:
     """'Llama-3.1-70B-Instruct' -> 70; 'Mixtral-8x7B' -> 56 (an upper bound: experts share attention)."""
     last = name.rsplit("/", 1)[-1]
+    if len(last) > MAX_NAME:  # no repository or file has that name; the PR's text: _SIZE is quadratic in a run of digits
+        return None
     if _EXPERTS_IN_NAME.search(last):
         return None
     matches = list(_SIZE.finditer(last))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..discover import resolve
 from ..findings import Loc
 from ..load.artifacts import ModelConfig, ModelSpecDoc
 from ..load.yamlsrc import line_of
@@ -141,8 +142,8 @@ def _resolve(v: SpecView, i: int, dep: dict[str, Any], root: Path, by_file: dict
         return ref
     path = root / joined
     try:
-        real = path.resolve()
-        real.relative_to(root.resolve())
+        real = resolve(path)  # bounded: a loop of links is Refused (an OSError), where Path.resolve raised RuntimeError
+        real.relative_to(resolve(root))
         exists = path.exists()
     except ValueError:
         ref.problem = "symlink-outside"

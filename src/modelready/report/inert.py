@@ -38,7 +38,14 @@ ZWSP = "\u200b"  # breaks a trigger GitHub applies to rendered text (mentions, a
 # matched there, anchored; no lookahead rescans the text. No value class crosses a quote, a backslash or
 # markup: redaction runs on serialized JSON, XML and Markdown and must leave them well formed.
 _V = r"[^\s\"'\\,;}{\[\]<>`|$]"  # a value's characters
-_GENERATED = re.compile(r"\d.*[A-Za-z]|[A-Za-z].*\d")  # a value that looks generated (letters and digits), not prose
+_DIGIT, _LETTER = re.compile(r"\d"), re.compile(r"[A-Za-z]")
+
+
+def _looks_generated(value: str) -> bool:
+    """A value that looks generated (a digit and a letter on one line), not prose. Two scans a line, not the regex
+    `\d.*[A-Za-z]|[A-Za-z].*\d`: that tried each letter of a long run of letters to the line's end (quadratic: a
+    300 KB token value in a manifest took hours)."""
+    return any(_DIGIT.search(line) and _LETTER.search(line) for line in value.split("\n"))
 
 
 # a rule's hit -> its replacement, or None where the hit is no secret after all
@@ -54,7 +61,7 @@ class _Rule:
 def _generated(keep_group: int) -> _Mask:
     def mask(m: re.Match[str]) -> str | None:
         value = m.group(keep_group + 1)
-        return None if not _GENERATED.search(value) else m.group(keep_group) + REDACTED
+        return None if not _looks_generated(value) else m.group(keep_group) + REDACTED
     return mask
 
 
@@ -306,7 +313,7 @@ _NOT_A_VALUE = re.compile(r"^(?:\$|<|\{\{|\$\{)|\s")  # `$HF_TOKEN`, `<your-toke
 
 
 def _learn_value(value: str) -> None:
-    if len(value) >= 8 and _GENERATED.search(value) and not _NOT_A_VALUE.search(value):
+    if len(value) >= 8 and _looks_generated(value) and not _NOT_A_VALUE.search(value):
         KNOWN.learn(value)
 
 
