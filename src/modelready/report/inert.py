@@ -42,7 +42,7 @@ _DIGIT, _LETTER = re.compile(r"\d"), re.compile(r"[A-Za-z]")
 
 
 def _looks_generated(value: str) -> bool:
-    """A value that looks generated (a digit and a letter on one line), not prose. Two scans a line, not the regex
+    r"""A value that looks generated (a digit and a letter on one line), not prose. Two scans a line, not the regex
     `\d.*[A-Za-z]|[A-Za-z].*\d`: that tried each letter of a long run of letters to the line's end (quadratic: a
     300 KB token value in a manifest took hours)."""
     return any(_DIGIT.search(line) and _LETTER.search(line) for line in value.split("\n"))
