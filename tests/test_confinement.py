@@ -609,18 +609,3 @@ def test_a_config_file_that_links_outside_the_repository_is_refused(layout):
     (repo / ".modelready.yaml").symlink_to("conf/modelready.yaml")
     proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=LIMIT_S * 10, preexec_fn=_limits)
     assert proc.returncode in EXITS and "cannot be read" not in proc.stderr, proc.stderr[-2000:]
-
-
-def test_a_pull_requests_baseline_that_links_outside_is_not_read(layout):
-    """The action's `baseline` input names a file of the pull request's checkout: a link there to a file of the runner
-    was read whole (its fingerprints taken as the base's). It is refused, as a file that is no baseline is."""
-    from modelready.app import baseline
-
-    repo, outside = layout
-    (outside / "base.json").write_text('{"findings": [{"fingerprint": "%s"}]}' % MARK)
-    (repo / "baseline.json").symlink_to(outside / "base.json")
-    with pytest.raises(baseline.BaselineError, match="outside the repository"):
-        baseline.read(repo / "baseline.json", repo)
-    assert baseline.report_of(repo / "baseline.json", repo) is None
-    (repo / "own.json").write_text('{"findings": [{"fingerprint": "abc"}]}')
-    assert baseline.read(repo / "own.json", repo) == ["abc"]

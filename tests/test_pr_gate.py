@@ -152,9 +152,44 @@ def test_a_baseline_file_from_modelready_baseline(repo, github):
     git(repo, "commit", "-qm", "baseline")
     add_comments(repo / MANIFEST)
     event = open_pr(repo, github, "comments")
-    event["pull_request"]["base"]["sha"] = "f" * 40  # not needed: the file is the baseline
     proc, out = action(repo, github, "pull_request", event, baseline=".modelready-baseline.json")
     assert proc.returncode == 0 and out["new_errors"] == "0", proc.stdout
+    assert "changes .modelready-baseline.json" not in proc.stdout
+
+
+def _new_error(path: Path) -> None:
+    """The env-shell-syntax error of test_a_pr_adding_one_error_fails_with_it_first."""
+    path.write_text(path.read_text().replace("              value: $HF_TOKEN\n",
+                                             "              value: $HF_TOKEN\n            - name: HF_HOME\n              value: ${CACHE_ROOT}\n"))
+
+
+def test_a_pull_request_that_rewrites_the_baseline_file_is_compared_with_the_base_commits_copy(repo, github, tmp_path):
+    """The baseline file is read as the base commit holds it, as the config is: a pull request that adds an error and
+    writes it into its own baseline (or links the baseline to a file of the runner) still fails on it, and is told why."""
+    from modelready.cli import main
+
+    name = ".modelready-baseline.json"
+    assert main(["baseline", str(repo), "--output", str(repo / name)]) == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    base = git(repo, "rev-parse", "HEAD")
+    outside = tmp_path / "runner-file.json"
+    outside.write_text('{"findings": [{"fingerprint": "OUTSIDE-7d1f"}]}')
+    for forgiving in ("rewritten", "a link to a file of the runner"):
+        git(repo, "reset", "-q", "--hard", base)
+        _new_error(repo / MANIFEST)
+        if forgiving == "rewritten":  # the new error written in as pre-existing
+            assert main(["baseline", str(repo), "--output", str(repo / name)]) == 0
+        else:
+            (repo / name).unlink()
+            (repo / name).symlink_to(outside)
+        event = open_pr(repo, github, f"cache dir, and a baseline {forgiving}")
+        proc, out = action(repo, github, "pull_request", event, baseline=name)
+        assert proc.returncode == 1 and out["new_errors"] == "1", proc.stdout
+        assert f"modelready: the pull request changes {name}: compared with the base commit's" in proc.stdout
+        body = list(github.comments.values())[-1]["body"]  # the sticky comment, as this run left it
+        assert f"⚠️ This pull request changes the baseline file {name}: findings are compared with the base commit's copy" in body
+        assert "OUTSIDE-7d1f" not in proc.stdout + proc.stderr + body + (repo / "modelready-report.json").read_text()
 
 
 def test_check_cli_baseline_ref_and_file(repo, capsys):

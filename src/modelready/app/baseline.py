@@ -22,7 +22,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from ..discover import read_inside, read_text_inside
+from ..discover import read_inside
 from ..report.document import Baseline, FindingEntry, Report, counts
 from ..report.inert import redact
 from .git import GitError
@@ -134,32 +134,43 @@ def write(doc: Report, path: Path) -> None:
                                       ensure_ascii=False)) + "\n", encoding="utf-8")
 
 
-def _text(path: Path, root: Path | None) -> str:
-    """The file's text; inside `root` when given (a pull request's checkout: its baseline may be a link to any file
-    of the runner, read whole)."""
-    return read_text_inside(path, root) if root is not None else path.read_text(encoding="utf-8")
-
-
-def read(path: Path, root: Path | None = None) -> list[str]:
-    """Fingerprints from a baseline file or a saved JSON report of this version (read inside `root` when given)."""
+def read(path: Path) -> list[str]:
+    """Fingerprints from a baseline file or a saved JSON report of this version (`check --baseline FILE`; a pull
+    request's run reads the base commit's copy: app/pull_request.py)."""
     try:
-        data = json.loads(_text(path, root))
-    except (OSError, ValueError) as e:
+        return parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError) as e:
         raise BaselineError(f"{path}: not a readable baseline: {e}") from None
+
+
+def parse(text: str, label: str) -> list[str]:
+    """Fingerprints from a baseline's text (`label`: where it came from, for the error)."""
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise BaselineError(f"{label}: not a readable baseline: {e}") from None
     findings = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(findings, list) or any(not isinstance(f, dict) or not isinstance(f.get("fingerprint"), str) for f in findings):
-        raise BaselineError(f"{path}: not a baseline (write one with `modelready baseline`, or a JSON report of this version)")
+        raise BaselineError(f"{label}: not a baseline (write one with `modelready baseline`, or a JSON report of this version)")
     return [f["fingerprint"] for f in findings if not f.get("suppressed")]
 
 
-def report_of(path: Path, root: Path | None = None) -> Report | None:
+def report_of(path: Path) -> Report | None:
     """A saved JSON report's document when `path` is one (its deployments carry their costs), else None."""
+    try:
+        return report_in(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def report_in(text: str) -> Report | None:
+    """A saved JSON report's document when `text` is one, else None."""
     from ..report import wire
 
     try:
-        data = json.loads(_text(path, root))
+        data = json.loads(text)
         return wire.of_json(data) if isinstance(data, dict) and isinstance(data.get("deployments"), list) else None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # not a report of this version
+    except (ValueError, KeyError, TypeError, AttributeError):  # not a report of this version
         return None
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..discover import read_text_inside
 from ..publish.gate import Gate
 from ..publish.runner import Runner
 from ..report import verdict
@@ -55,6 +56,7 @@ class Base:
     fingerprints: list[str] | None
     source: str
     doc: Report | None = None  # the base's report (what it suppressed), when checked
+    note: str = ""  # what the comment says of it (a baseline file the pull request changes)
 
 
 def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) -> int:
@@ -75,7 +77,7 @@ def run(r: Runner, inputs: Inputs, gate: Gate, publisher: Any, pr: PullRequest) 
     view = publishing.view_of(r, inputs, gate, publisher, pr.number)
     top, record, ticks = "", dict[str, Any](), dict[str, str]()
     notes = configs.section(configs.switched_off(chosen.base, chosen.own, doc, changes.files), chosen.own_applied)
-    notes += f"\n<sub>Changed files: {text(changes.source)}. Config: {text(chosen.source)}.</sub>\n"
+    notes += base.note + f"\n<sub>Changed files: {text(changes.source)}. Config: {text(chosen.source)}.</sub>\n"
     if changes.files is not None:
         top, record, ticks, more, doc = review(pr, changes.files, judge, base, chosen, view, inputs.gate, doc, result)
         notes += more
@@ -140,9 +142,8 @@ def judge_base(inputs: Inputs, pr: PullRequest, judge: Judge, changed: list[str]
     """The base's findings: a baseline file when the input names one, else the base commit checked by the
     same judge in a temporary worktree. Without either every finding counts as new, and says why."""
     try:
-        if inputs.baseline and (pr.root / inputs.baseline).is_file():
-            # inside the checkout: the pull request's baseline may be a link to a file of the runner
-            return Base(baseline.read(pr.root / inputs.baseline, pr.root), inputs.baseline, baseline.report_of(pr.root / inputs.baseline, pr.root))
+        if inputs.baseline:
+            return baseline_file(inputs.baseline, pr)
         if not touched:
             return Base(None, "no deployment file touched")
         if not pr.base:
@@ -153,6 +154,28 @@ def judge_base(inputs: Inputs, pr: PullRequest, judge: Judge, changed: list[str]
     except baseline.NoBaseline as e:
         print(f"modelready: no baseline: {e}", flush=True)
         return Base(None, str(e))
+
+
+def baseline_file(name: str, pr: PullRequest) -> Base:
+    """The baseline file as the base commit holds it, as the config is read: the pull request's own copy could list
+    its new findings as pre-existing and turn the gate green. A change to it is said, and applies once merged."""
+    if not pr.base:
+        raise baseline.BaselineError(f"the event names no base commit to read {name} from")
+    if not git.has_commit(pr.root, pr.base):
+        raise git.GitError(f"commit {pr.base} is not in this clone (check out with fetch-depth: 0, or fetch it): {name} is read from it")
+    raw = git.show(pr.root, pr.base, name)
+    if raw is None:
+        raise baseline.BaselineError(f"the base commit {pr.base[:12]} has no {name}")
+    source, note = f"{name}@{pr.base[:12]}", ""
+    try:
+        own: str | None = read_text_inside(pr.root / name, pr.root)  # the checkout's: the head's, confined to it
+    except (OSError, UnicodeDecodeError):
+        own = None
+    if own != raw:
+        note = (f"\n⚠️ This pull request changes the baseline file {text(name)}: findings are compared with the base commit's "
+                "copy; its own applies once merged.\n")
+        print(f"modelready: the pull request changes {text(name)}: compared with the base commit's, as its copy applies once merged", flush=True)
+    return Base(baseline.parse(raw, source), source, baseline.report_in(raw), note)
 
 
 def compare(doc: Report, base: Base) -> Report:
