@@ -427,3 +427,28 @@ def test_notices_are_not_annotated_unless_asked(repo, github):
     assert run["annotations_sent"] == sum(1 for f in lined if f["severity"] != "info") > 0
     action(repo, github, "pull_request", event, annotations="all", annotation_notices="true")
     assert list(github.check_runs.values())[-1]["annotations_sent"] == len(lined)
+
+
+def test_git_output_past_its_bound_is_a_failure_and_the_changed_lines_come_from_the_api(repo, monkeypatch):
+    """A pull request adding large files (GitHub allows 100 MB each) made `git diff -U0` read whole into memory, a few
+    times over. Past MAX_OUTPUT, git is stopped and the call fails: the lines come from the API's patches instead."""
+    from modelready.app import git as mgit
+    from modelready.app.pull_request import PullRequest, changed_lines
+
+    base = git(repo, "rev-parse", "HEAD")
+    (repo / "manifests" / "generated.yaml").write_text("".join(f"# line {i}\n" for i in range(20_000)))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a large generated file")
+    head = git(repo, "rev-parse", "HEAD")
+    whole = mgit.changed_lines(repo, base, head)
+    assert whole is not None and len(whole["manifests/generated.yaml"]) == 20_000
+    monkeypatch.setattr(mgit, "MAX_OUTPUT", 50_000)
+    proc = mgit.run(repo, "diff", "-U0", base, head)
+    assert proc.returncode == 128 and proc.stdout == "" and "more than" in proc.stderr
+    assert mgit.changed_lines(repo, base, head) is None
+
+    class Api:  # the API's patches for the pull request (GitHub truncates a large file's patch)
+        patches = {"manifests/generated.yaml": "@@ -0,0 +1,3 @@\n+# line 0\n+# line 1\n+# line 2\n"}
+
+    assert changed_lines(Api(), PullRequest(7, base, head, repo)) == {"manifests/generated.yaml": {1, 2, 3}}
+    assert mgit.head(repo) == head  # small outputs are read as before

@@ -1,6 +1,6 @@
 """The one way modelready runs git. The clone may come from anyone: no hooks, no pager, no prompts, no
-system config, no external diff or text conversion; every call is bounded in time and fails soft
-(None, False, or GitError where the caller must say why)."""
+system config, no external diff or text conversion; every call is bounded in time and in the output it may
+give, and fails soft (None, False, or GitError where the caller must say why)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 TIMEOUT = 120  # seconds, per git call
+# bytes of output one call may give: the diff of a pull request adding large files (100 MB each, as GitHub allows)
+# was read whole, decoded and split, a few times its size in memory, before a line of it was used
+MAX_OUTPUT = 64 * 1024 * 1024
 
 
 class GitError(ValueError):
@@ -20,16 +24,38 @@ class GitError(ValueError):
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """git `args` in `cwd`; output decoded as UTF-8 with surrogates kept (a path is bytes to git)."""
+    """git `args` in `cwd`; output decoded as UTF-8 with surrogates kept (a path is bytes to git). Killed past
+    TIMEOUT or MAX_OUTPUT bytes of output, which is then a failure that says so."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(GIT_TERMINAL_PROMPT="0", GIT_CONFIG_NOSYSTEM="1")
     argv = ["git", "-c", "core.hooksPath=/dev/null", "-c", "safe.directory=*", *args]
+    stopped: list[str] = []
     try:
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, timeout=TIMEOUT, env=env)
-    except (OSError, subprocess.TimeoutExpired) as e:
+        with tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, env=env)
+            timer = threading.Timer(TIMEOUT, _stop, (proc, stopped, f"timed out after {TIMEOUT} s"))
+            timer.start()
+            try:
+                assert proc.stdout is not None
+                with proc.stdout:
+                    out = proc.stdout.read(MAX_OUTPUT + 1)
+                    if len(out) > MAX_OUTPUT:
+                        _stop(proc, stopped, f"more than {MAX_OUTPUT // 2**20} MiB of output, not read")
+                code = proc.wait()
+            finally:
+                timer.cancel()
+            err.seek(0)
+            said = err.read(65536)
+    except OSError as e:
         return subprocess.CompletedProcess(argv, 128, "", f"git: {e}")
-    return subprocess.CompletedProcess(argv, proc.returncode, proc.stdout.decode("utf-8", "surrogateescape"),
-                                       proc.stderr.decode("utf-8", "replace"))
+    if stopped:
+        return subprocess.CompletedProcess(argv, 128, "", f"git {args[0] if args else ''}: {stopped[0]}")
+    return subprocess.CompletedProcess(argv, code, out.decode("utf-8", "surrogateescape"), said.decode("utf-8", "replace"))
+
+
+def _stop(proc: subprocess.Popen[bytes], stopped: list[str], why: str) -> None:
+    stopped.append(why)
+    proc.kill()
 
 
 def output(cwd: Path, *args: str) -> str | None:
