@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "modelready"
 APP = {"app", "pipeline", "cli"}
 # top-level module or package of modelready -> its place in the pipeline
 STAGE = {
-    "__init__": 0, "findings": 0, "data": 0, "isolate": 0, "masking": 0, "cache": 0,
+    "__init__": 0, "findings": 0, "data": 0, "isolate": 0, "masking": 0, "cache": 0, "linear": 0,
     "discover": 1, "roots": 1, "ignore": 1,
     "load": 2,
     "config": 3,  # reads its YAML with load's reader; loaders get what they need of it as values (load.values_sets.Pins)

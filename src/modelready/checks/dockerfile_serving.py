@@ -35,8 +35,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-import re2
-
+from .. import linear
 from ..findings import Loc
 from ..normalize.artifacts import Build
 from . import Hit, declare
@@ -47,13 +46,11 @@ PINNED_PACKAGES = re.compile(rf"^(torch|torchvision|torchaudio|{ENGINES}|flashin
 # the repository is the URL's last path segment (github.com/vllm-project/vllm.git), a ref after @ (pip's VCS form).
 # RE2, linear: a RUN line is the PR's, and Python's re tried every `git+https://` of one long word to its end (quadratic:
 # a 1 MB line took minutes). RE2 has no lookahead: the closing space or quote is consumed (no match starts with one).
-_LINEAR = re2.Options()
-_LINEAR.log_errors = False
-_GIT_SOURCE = re2.compile(rf"(?i)git\+https?://[^\s\"'@]*/(?P<repo>{ENGINES})(?:\.git)?(?:@(?P<ref>[^\s#\"']+))?(?:[\s\"'#]|$)", _LINEAR)
-_CLONE = re2.compile(rf"(?i)git\s+clone\b(?P<opts>[^&;|]*?)https?://[^\s\"']*/(?P<repo>{ENGINES})(?:\.git)?(?:[\s\"']|$)", _LINEAR)
+_GIT_SOURCE = linear.compile(rf"(?i)git\+https?://[^\s\"'@]*/(?P<repo>{ENGINES})(?:\.git)?(?:@(?P<ref>[^\s#\"']+))?(?:[\s\"'#]|$)")
+_CLONE = linear.compile(rf"(?i)git\s+clone\b(?P<opts>[^&;|]*?)https?://[^\s\"']*/(?P<repo>{ENGINES})(?:\.git)?(?:[\s\"']|$)")
 _FIXED_REF = re.compile(r"^(v?\d+(\.\d+)+[\w.+-]*|[0-9a-f]{40})$")
 _SEGMENTS = re.compile(r"&&|\|\||;|\|")
-_DOWNLOAD = re2.compile(r"(huggingface-cli|\bhf)\s+download\s+(?P<model>[\w.-]+/[\w.-]+)|snapshot_download\((?P<args>[^)]*)\)", _LINEAR)
+_DOWNLOAD = linear.compile(r"(huggingface-cli|\bhf)\s+download\s+(?P<model>[\w.-]+/[\w.-]+)|snapshot_download\((?P<args>[^)]*)\)")
 
 
 def _pip_packages(segment: str) -> list[str] | None:

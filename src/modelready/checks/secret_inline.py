@@ -27,8 +27,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-import re2
-
+from .. import linear
 from ..normalize.model import Deployment, secret_name
 from . import Hit, declare
 
@@ -36,9 +35,7 @@ SECRET_FLAGS = ("--api-key", "--hf-token", "--token")
 # Placeholders and references are not secrets: empty, $(VAR), ${VAR}, <fill-me>, {{ x }}, "none", "changeme"-style stubs.
 # RE2, linear: the value is the PR's, and Python's re tried each `{{` of a value to the line's end (a 800 KB value of
 # `{{` took minutes: the gate never reported).
-_LINEAR = re2.Options()
-_LINEAR.log_errors = False
-PLACEHOLDER = re2.compile(r"(?i)^$|^\$|^<.*>$|\{\{.*\}\}|^(none|null|false|true|changeme|change-me|your[-_].*|xxx+|\*+|-)$", _LINEAR)
+PLACEHOLDER = linear.compile(r"(?i)^$|^\$|^<.*>$|\{\{.*\}\}|^(none|null|false|true|changeme|change-me|your[-_].*|xxx+|\*+|-)$")
 
 
 def describe(value: str) -> str:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import re2
-
+from .. import linear
 from ..discover import Refused, inside, read_text_inside
 from ..findings import Finding, Loc, Severity
 from .yamlsrc import YamlError, load_shared
@@ -61,9 +60,7 @@ def _template(text: str, rel: str, keys: set[str], rel_chart: str) -> list[Findi
 
 
 # RE2, linear: Python's re tried each `{{/*` of a template without `*/}}` to the file's end (a 1 MB template took minutes)
-_LINEAR = re2.Options()
-_LINEAR.log_errors = False
-_COMMENT = re2.compile(r"(?s)\{\{-?\s*/\*.*?\*/\s*-?\}\}", _LINEAR)
+_COMMENT = linear.compile(r"(?s)\{\{-?\s*/\*.*?\*/\s*-?\}\}")
 
 
 def _line(line: str, rel: str, n: int, keys: set[str], rel_chart: str) -> list[Finding]:
