@@ -63,8 +63,6 @@ def load(found: Discovered, config: Pins, root: Path, budget: Budget | None = No
 
     out = Loaded(root)
     budget = budget or Budget()
-    # Helm renders in Go through ctypes, which releases the GIL: charts render on one core while
-    # plain files parse on another. Each side writes its own value; they are joined in a fixed order.
     # Charts the render caches answer whole are read here first; those Helm must render go on in its workers
     # (other processes, on other cores) while the plain files parse. Each side writes its own value; they are
     # joined in a fixed order.

@@ -35,10 +35,10 @@ class Assembled:
     # rendered template prefix ("<chart>/charts/<dep>") -> the dependency's folder relative to the repository
     sources: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # one sentence per dependency that could not be assembled
-    # The chart with its dependencies in place (or without its refused files), made in memory: its files (a path in the
-    # copy -> the bytes) and folders. None: Helm renders the chart itself. Written out only when Helm must render it.
+    # The chart with its dependencies in place (or without its refused files), made in memory: a path in the copy ->
+    # the file's bytes (Helm reads files, not folders). None: Helm renders the chart itself. Written out only when Helm
+    # must render it.
     copy: dict[str, bytes] | None = None
-    folders: set[str] = field(default_factory=set)
     scratch: Path | None = None  # where the copy was written
 
     def where(self) -> Path:
@@ -51,9 +51,8 @@ class Assembled:
             target = scratch / self.chart_dir.name
             try:
                 target.mkdir()
-                for folder in sorted(self.folders):  # parents first
-                    (target / folder).mkdir(parents=True, exist_ok=True)
                 for path, data in self.copy.items():
+                    (target / path).parent.mkdir(parents=True, exist_ok=True)
                     (target / path).write_bytes(data)
             except BaseException:
                 shutil.rmtree(scratch, ignore_errors=True)
@@ -67,7 +66,6 @@ class Assembled:
             under = path + "/"
             for key in [k for k in self.copy if k == path or k.startswith(under)]:
                 del self.copy[key]
-            self.folders -= {f for f in self.folders if f == path or f.startswith(under)}
 
     def cleanup(self) -> None:
         if self.scratch is not None:
@@ -221,8 +219,6 @@ def _copy(src: Path, dest: str, out: Assembled, budget: list[int], root: Path, s
         dirs[:] = sorted(d for d in dirs if d != ".git" and not os.path.islink(here / d) and here / d not in skip)
         inner = here.relative_to(src).as_posix()
         to = _join(dest, "" if inner == "." else inner)
-        if to:
-            out.folders.add(to)
         for name in sorted(names):
             path = here / name
             if path in skip:
@@ -236,8 +232,6 @@ def _copy(src: Path, dest: str, out: Assembled, budget: list[int], root: Path, s
                 continue  # refused or over the budget: discovery says which, Helm does not see it
             budget[0] -= len(data)
             out.copy[_join(to, name)] = data
-    if dest:
-        out.folders.add(dest)
     return True
 
 

@@ -7,7 +7,6 @@ of bounded Helm workers (load/helm_worker.py); results are joined in discovery o
 
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -88,11 +87,10 @@ class _Job:
     root: Path
     budget: Budget
     refused: list[Path]
-    assembled: Any = None  # chart_deps.Assembled, once assembled
+    assembled: chart_deps.Assembled | None = None
     files: helm.ChartFiles | None = None
     missing: list[str] = field(default_factory=list)  # why values sets or dependencies were not rendered
     renders: list[helm.Rendered] = field(default_factory=list)
-    ended: bool = False
 
     @classmethod
     def of(cls, chart_dir: Path, config: values_sets.Pins, candidates: list[Path], found: Discovered, root: Path,
@@ -105,18 +103,14 @@ class _Job:
     def run(self, engine: bool) -> bool:
         """The sets not rendered yet, in order; False (the job goes on later) where one needs Helm and `engine` is False.
         Its scratch copy is removed once the job ends, finished or failed."""
+        ended = True  # unless the sets stop at one Helm must render
         try:
-            if self.assembled is None and not self._assemble():
-                self.ended = True
-            else:
-                self.ended = self._render_sets(engine)
-        except BaseException:
-            self.ended = True
-            raise
+            if self.assembled is not None or self._assemble():
+                ended = self._render_sets(engine)
+            return ended
         finally:
-            if self.ended and self.assembled is not None:
+            if ended and self.assembled is not None:
                 self.assembled.cleanup()
-        return self.ended
 
     def resume(self) -> _Done:
         self.run(engine=True)

@@ -288,8 +288,8 @@ def _cached_render(where: Callable[[], Path], values: dict[str, Any], values_pat
                    engine: bool = True) -> dict[str, str]:
     """Helm's output for this chart content (`digest`: its `chart_digest`) and these values: from the process's
     cache, else modelready's cache across runs (cache.py), else rendered from the folder `where` gives (NotCached
-    without `engine`). Helm's error
-    message is kept as its output is; a render a limit stopped is kept for the process only (another run may have the time)."""
+    without `engine`). Helm's error message is kept as its output is; a render a limit stopped is kept for the
+    process only (another run may have the time)."""
     key = hashlib.sha256(json.dumps([digest, values, RELEASE, NAMESPACE], sort_keys=True, default=str).encode()).hexdigest()
     with _CACHE_LOCK:
         hit = _CACHE.get(key)

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from .. import linear
-from ..discover import Refused, inside, read_text_inside
+from ..discover import read_text_inside, refuse
 from ..findings import Finding, Loc, Severity
 from .yamlsrc import YamlError, load_shared
 
@@ -44,11 +44,7 @@ def undefined(chart_dir: Path, rel_chart: str, sets: list[list[str]], root: Path
 def _templates(folder: Path, roots: tuple[Path, ...]) -> list[Path]:
     """The files under the chart's templates/, none when the folder is a link out of the repository: rglob follows
     that one link, and `templates -> /` listed the whole machine (each file's read was refused, but minutes went)."""
-    try:
-        inside(folder, roots)
-    except Refused:
-        return []
-    return sorted(folder.rglob("*")) if folder.is_dir() else []
+    return sorted(folder.rglob("*")) if refuse(folder, roots[0]) is None and folder.is_dir() else []
 
 
 def _template(text: str, rel: str, keys: set[str], rel_chart: str) -> list[Finding]:

@@ -9,7 +9,7 @@ import re
 from itertools import islice
 from pathlib import Path
 
-from ..discover import MAX_BYTES, Refused, inside, read_inside
+from ..discover import MAX_BYTES, read_inside, refuse
 
 SERVING = re.compile(
     r"vllm|sglang|text-generation-inference|tritonserver|tensorrt|trtllm|lmdeploy|ollama|llama\.?cpp|llm-d|lmcache"
@@ -39,22 +39,14 @@ def mentions_serving(root: Path, place: str) -> bool:
 def _files(path: Path, root: Path) -> list[Path] | None:
     """The files to read of `path`; None past MAX_FILES. A folder that is a link out of the repository (a chart's
     `templates -> /`) is not listed: globbing through it listed the whole machine before a file's read was refused."""
-    if not _confined(path, root):
+    if refuse(path, root) is not None:
         return []
     if not path.is_dir():
         return [path] if path.is_file() else []
     templates = path / "templates"
-    below = templates.glob("**/*") if _confined(templates, root) else iter(())
+    below = templates.glob("**/*") if refuse(templates, root) is None else iter(())
     files = sorted(p for p in [*path.glob("*"), *islice(below, MAX_FILES + 1)] if p.is_file()) + _resources(path, root)
     return None if len(files) > MAX_FILES else files
-
-
-def _confined(path: Path, root: Path) -> bool:
-    try:
-        inside(path, (root,))
-    except Refused:
-        return False
-    return True
 
 
 def _resources(kdir: Path, root: Path) -> list[Path]:
@@ -63,7 +55,7 @@ def _resources(kdir: Path, root: Path) -> list[Path]:
 
     out = []
     for r in config(kdir).get("resources") or []:
-        if isinstance(r, str) and "://" not in r and not r.startswith(("/", "github.com/")) and _confined(kdir / r, root):
+        if isinstance(r, str) and "://" not in r and not r.startswith(("/", "github.com/")) and refuse(kdir / r, root) is None:
             p = kdir / r
             out += [p] if p.is_file() else sorted(p.glob("*.y*ml")) if p.is_dir() else []
     return out
