@@ -429,11 +429,12 @@ def test_notices_are_not_annotated_unless_asked(repo, github):
     assert list(github.check_runs.values())[-1]["annotations_sent"] == len(lined)
 
 
-def test_git_output_past_its_bound_is_a_failure_and_the_changed_lines_come_from_the_api(repo, monkeypatch):
+def test_git_output_past_its_bound_is_a_failure_and_the_changed_lines_come_from_the_api(repo, github, monkeypatch):
     """A pull request adding large files (GitHub allows 100 MB each) made `git diff -U0` read whole into memory, a few
     times over. Past MAX_OUTPUT, git is stopped and the call fails: the lines come from the API's patches instead."""
     from modelready.app import git as mgit
     from modelready.app.pull_request import PullRequest, changed_lines
+    from modelready.publish.github import Publisher
 
     base = git(repo, "rev-parse", "HEAD")
     (repo / "manifests" / "generated.yaml").write_text("".join(f"# line {i}\n" for i in range(20_000)))
@@ -446,9 +447,10 @@ def test_git_output_past_its_bound_is_a_failure_and_the_changed_lines_come_from_
     proc = mgit.run(repo, "diff", "-U0", base, head)
     assert proc.returncode == 128 and proc.stdout == "" and "more than" in proc.stderr
     assert mgit.changed_lines(repo, base, head) is None
-
-    class Api:  # the API's patches for the pull request (GitHub truncates a large file's patch)
-        patches = {"manifests/generated.yaml": "@@ -0,0 +1,3 @@\n+# line 0\n+# line 1\n+# line 2\n"}
-
-    assert changed_lines(Api(), PullRequest(7, base, head, repo)) == {"manifests/generated.yaml": {1, 2, 3}}
+    # the pull request's files as GitHub lists them (it truncates a large file's patch)
+    github.changed_files = ["manifests/generated.yaml"]
+    github.patches = {"manifests/generated.yaml": "@@ -0,0 +1,3 @@\n+# line 0\n+# line 1\n+# line 2"}
+    publisher = Publisher(github.base, "token", "Codertocat/Hello-World")
+    assert changed_lines(publisher, PullRequest(2, base, head, repo)) == {"manifests/generated.yaml": {1, 2, 3}}
+    assert not github.invalid, github.invalid
     assert mgit.head(repo) == head  # small outputs are read as before
